@@ -1,0 +1,198 @@
+/**
+ * @file icmp.c
+ * ICMP for IPv4 (RFC 792) as RFC 1122 section 3.2.2 asks of a host: answer
+ * echo requests, send destination unreachable and time exceeded errors
+ * under a rate limit, and never send an error about an error.
+ */
+#include "lwip/icmp.h"
+#include "lwip/ip4.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/stats.h"
+#include "lwip/debug.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/wire.h"
+#include "lwip/priv/init.h"
+#include <string.h>
+
+/* Token bucket for error messages, in thousandths of a token so that
+ * refilling by elapsed milliseconds needs no division. */
+static u32_t bucket_milli;
+static u32_t bucket_stamp_ms;
+
+void icmp_init(void)
+{
+  bucket_milli = ICMP_RATE_BURST * 1000U;
+  bucket_stamp_ms = sys_now();
+}
+
+/* RFC 1812 4.3.2.8 (and common host practice): limit the rate of error
+ * messages so a flood of bad packets cannot become a flood of replies.
+ * @return true when one more message may be sent now. */
+static bool icmp_rate_ok(void)
+{
+  u32_t now = sys_now();
+  u32_t elapsed = now - bucket_stamp_ms;
+  bucket_stamp_ms = now;
+  u64_t refill = (u64_t)elapsed * ICMP_RATE_PER_S;
+  u64_t level = (u64_t)bucket_milli + refill;
+  bucket_milli = (u32_t)LWIP_MIN(level, (u64_t)ICMP_RATE_BURST * 1000U);
+  if (bucket_milli < 1000U) {
+    return false;
+  }
+  bucket_milli -= 1000U;
+  return true;
+}
+
+static void icmp_set_chksum(struct pbuf *q)
+{
+  pbuf_put_at(q, ICMP_OFF_CHKSUM, 0);
+  pbuf_put_at(q, ICMP_OFF_CHKSUM + 1, 0);
+  u16_t sum = inet_chksum_pbuf(q);
+  u8_t b[2];
+  memcpy(b, &sum, 2);
+  pbuf_put_at(q, ICMP_OFF_CHKSUM, b[0]);
+  pbuf_put_at(q, ICMP_OFF_CHKSUM + 1, b[1]);
+}
+
+/* RFC 792 echo: the reply carries the request's identifier, sequence
+ * number and data unchanged, from the address the request was sent to. */
+static void icmp_echo_reply(const struct pbuf *p, const struct ip_rx *rx)
+{
+  if (rx->is_broadcast || rx->is_multicast) {
+    /* RFC 1122 3.2.2.6 lets a host ignore these; answering them is how
+     * smurf amplification works. */
+    LWIP_DROP(ICMP_BCAST_ECHO);
+    return;
+  }
+  struct pbuf *q = pbuf_alloc(PBUF_IP, p->tot_len, PBUF_RAM);
+  if (q == NULL) {
+    LWIP_DROP(ICMP_NO_MEM);
+    return;
+  }
+  pbuf_copy(q, p);
+  pbuf_put_at(q, ICMP_OFF_TYPE, ICMP_ER);
+  icmp_set_chksum(q);
+  const ip4_addr_t *src = ip_2_ip4(&rx->dest);
+  const ip4_addr_t *dst = ip_2_ip4(&rx->src);
+  struct netif *out = ip4_route_src(src, dst);
+  if (out == NULL) {
+    LWIP_DROP(IP4_NO_ROUTE);
+  } else {
+    STATS_TX(ICMP);
+    ip4_output_if(q, src, dst, IP_DEFAULT_TTL, rx->tos, IP_PROTO_ICMP, out);
+  }
+  pbuf_free(q);
+}
+
+void icmp_input(struct pbuf *p, const struct ip_rx *rx)
+{
+  STATS_RX(ICMP);
+  if (p->tot_len < ICMP_HLEN) {
+    LWIP_DROP(ICMP_SHORT);
+    goto out;
+  }
+  if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_ICMP) && inet_chksum_pbuf(p) != 0) {
+    LWIP_DROP(ICMP_BAD_CHKSUM);
+    goto out;
+  }
+  u8_t type = pbuf_get_at(p, ICMP_OFF_TYPE);
+  if (type == ICMP_ECHO) {
+    LWIP_LOG(ICMP, TRACE, "echo request from %s", ip4addr_ntoa(ip_2_ip4(&rx->src)));
+    icmp_echo_reply(p, rx);
+  } else {
+    /* Echo replies reach ping through raw PCBs before this point; errors
+     * about our own datagrams are not acted on yet. */
+    LWIP_LOG(ICMP, DEBUG, "type %u code %u not handled", type, pbuf_get_at(p, ICMP_OFF_CODE));
+    LWIP_DROP(ICMP_UNHANDLED);
+  }
+out:
+  pbuf_free(p);
+}
+
+/* RFC 1122 3.2.2: is an error about the datagram with header @p h (of the
+ * received pbuf @p p) allowed? */
+static bool icmp_error_allowed(const struct pbuf *p, const u8_t *h, u16_t hlen)
+{
+  ip4_addr_t src = {get_n32(h + IP4_OFF_SRC)};
+  ip4_addr_t dst = {get_n32(h + IP4_OFF_DEST)};
+  struct netif *inp = netif_get_by_index(p->if_idx);
+
+  if (p->flags & (PBUF_FLAG_LLBCAST | PBUF_FLAG_LLMCAST)) {
+    return false; /* sent as link-layer broadcast or multicast */
+  }
+  if (ip4_addr_ismulticast(&dst) || ip4_addr_isbroadcast(&dst, inp)) {
+    return false;
+  }
+  if (ip4_addr_isany(&src) || ip4_addr_ismulticast(&src) || ip4_addr_isbroadcast(&src, inp)) {
+    return false; /* the source is not a single host */
+  }
+  if (get_be16(h + IP4_OFF_OFFSET) & IP_OFFMASK) {
+    return false; /* not the first fragment */
+  }
+  if (h[IP4_OFF_PROTO] == IP_PROTO_ICMP) {
+    /* Never about an ICMP error; queries (echo etc.) are fine. */
+    int t = pbuf_try_get_at(p, hlen);
+    if (t < 0 || (t != ICMP_ECHO && t != ICMP_ER && t != ICMP_TS && t != ICMP_TSR && t != ICMP_AM &&
+                  t != ICMP_AMR)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Send an error of @p type/@p code about @p p (payload at its IP header),
+ * with @p rest in bytes 4-7 (the next-hop MTU for code 4). */
+static void icmp_send_error(struct pbuf *p, u8_t type, u8_t code, u32_t rest)
+{
+  u8_t h[IP_HLEN_MAX];
+  if (p == NULL || pbuf_copy_partial(p, h, IP_HLEN, 0) != IP_HLEN) {
+    return;
+  }
+  u16_t hlen = (u16_t)((h[IP4_OFF_VHL] & 0x0f) * 4);
+  if (hlen < IP_HLEN || hlen > p->tot_len || pbuf_copy_partial(p, h, hlen, 0) != hlen ||
+      !icmp_error_allowed(p, h, hlen)) {
+    return;
+  }
+  if (!icmp_rate_ok()) {
+    LWIP_DROP(ICMP_RATE_LIMIT);
+    return;
+  }
+  /* Quote the header and the first 8 bytes of data (RFC 792). */
+  u16_t quote = (u16_t)(hlen + LWIP_MIN(ICMP_DEST_UNREACH_DATASIZE, p->tot_len - hlen));
+  struct pbuf *q = pbuf_alloc(PBUF_IP, (u16_t)(ICMP_HLEN + quote), PBUF_RAM);
+  if (q == NULL) {
+    LWIP_DROP(ICMP_NO_MEM);
+    return;
+  }
+  u8_t *m = (u8_t *)q->payload;
+  m[ICMP_OFF_TYPE] = type;
+  m[ICMP_OFF_CODE] = code;
+  put_be32(m + ICMP_OFF_UNUSED, rest);
+  pbuf_copy_partial(p, m + ICMP_HLEN, quote, 0);
+  icmp_set_chksum(q);
+
+  ip4_addr_t to = {get_n32(h + IP4_OFF_SRC)};
+  ip4_addr_t was_to = {get_n32(h + IP4_OFF_DEST)};
+  /* Answer from the address the datagram was sent to when it is ours;
+   * otherwise (forwarding) from the outgoing interface's address. */
+  const ip4_addr_t *from = ip4_addr_is_ours(&was_to) ? &was_to : NULL;
+  LWIP_LOG(ICMP, DEBUG, "error type %u code %u to %s", type, code, ip4addr_ntoa(&to));
+  STATS_TX(ICMP);
+  ip4_output(q, from, &to, IP_DEFAULT_TTL, 0, IP_PROTO_ICMP);
+  pbuf_free(q);
+}
+
+void icmp_dest_unreach(struct pbuf *p, enum icmp_dur_type t)
+{
+  icmp_send_error(p, ICMP_DUR, (u8_t)t, 0);
+}
+
+void icmp_time_exceeded(struct pbuf *p, enum icmp_te_type t)
+{
+  icmp_send_error(p, ICMP_TE, (u8_t)t, 0);
+}
+
+void icmp_frag_needed(struct pbuf *p, u16_t mtu)
+{
+  icmp_send_error(p, ICMP_DUR, ICMP_DUR_FRAG, mtu);
+}

@@ -1,0 +1,584 @@
+/**
+ * @file netif.c
+ * Network interface list, configuration changes and their consequences
+ * (gratuitous ARP, IGMP reports, PCB rebinding, callbacks), and loopback.
+ */
+#include "lwip/netif.h"
+#include "lwip/ip.h"
+#include "lwip/ip4.h"
+#include "lwip/etharp.h"
+#include "lwip/ethernet.h"
+#include "lwip/igmp.h"
+#include "lwip/udp.h"
+#include "lwip/raw.h"
+#include "lwip/timeouts.h"
+#include "lwip/debug.h"
+
+#include <string.h>
+
+struct netif *netif_list;
+struct netif *netif_default;
+static netif_ext_callback_t *ext_callbacks;
+
+/** Netif numbers are 0..254 so that index = num + 1 fits in a u8_t. */
+#define NETIF_NUM_MAX 254
+
+#if LWIP_LOOPBACK
+struct netif *netif_loopback;
+static struct netif loop_netif;
+/** Packets waiting in one netif's loopback queue before output fails with
+ *  ERR_MEM; bounds what a sender that loops traffic to itself can pin. */
+#define NETIF_LOOP_MAX_QUEUED 64
+static void loop_poll_timeout(void *arg);
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Notifications                                                       */
+/* ------------------------------------------------------------------ */
+
+void netif_add_ext_callback(netif_ext_callback_t *callback, netif_ext_callback_fn fn)
+{
+  LWIP_ERROR_RET("netif_add_ext_callback: args", callback != NULL && fn != NULL, );
+  for (netif_ext_callback_t *c = ext_callbacks; c != NULL; c = c->next) {
+    if (c == callback) {
+      return; /* already registered */
+    }
+  }
+  callback->callback_fn = fn;
+  callback->next = ext_callbacks;
+  ext_callbacks = callback;
+}
+
+void netif_remove_ext_callback(netif_ext_callback_t *callback)
+{
+  for (netif_ext_callback_t **pp = &ext_callbacks; *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == callback) {
+      *pp = callback->next;
+      callback->next = NULL;
+      return;
+    }
+  }
+}
+
+static void notify(struct netif *netif, netif_nsc_reason_t reason, const netif_ext_callback_args_t *args)
+{
+  netif_ext_callback_t *c = ext_callbacks;
+  while (c != NULL) {
+    netif_ext_callback_t *next = c->next; /* a callback may unregister itself */
+    c->callback_fn(netif, reason, args);
+    c = next;
+  }
+}
+
+/** Announce ourselves once the netif can actually send: gratuitous ARP for
+ *  the address (RFC 5227 2.3) and IGMP reports for joined groups (RFC 2236
+ *  3, after the link comes back).  Called on up, link up and address change. */
+static void netif_issue_reports(struct netif *netif)
+{
+  if (!netif_is_up(netif) || !netif_is_link_up(netif)) {
+    return;
+  }
+#if LWIP_ARP
+  if ((netif->flags & NETIF_FLAG_ETHARP) && !ip4_addr_isany_val(*netif_ip4_addr(netif))) {
+    etharp_gratuitous(netif);
+  }
+#endif
+#if LWIP_IGMP
+  if (netif->flags & NETIF_FLAG_IGMP) {
+    igmp_report_groups(netif);
+  }
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Adding and removing                                                 */
+/* ------------------------------------------------------------------ */
+
+static bool num_in_use(u8_t num)
+{
+  struct netif *n;
+  NETIF_FOREACH(n) {
+    if (n->num == num) {
+      return true;
+    }
+  }
+  return false;
+}
+
+struct netif *netif_add_noaddr(struct netif *netif, void *state, netif_init_fn init, netif_input_fn input)
+{
+  return netif_add(netif, NULL, NULL, NULL, state, init, input);
+}
+
+struct netif *netif_add(struct netif *netif, const ip4_addr_t *ipaddr, const ip4_addr_t *netmask,
+                        const ip4_addr_t *gw, void *state, netif_init_fn init, netif_input_fn input)
+{
+  LWIP_ERROR_RET("netif_add: netif and init", netif != NULL && init != NULL, NULL);
+  for (struct netif *n = netif_list; n != NULL; n = n->next) {
+    LWIP_ERROR_RET("netif_add: already added", n != netif, NULL);
+  }
+  memset(netif, 0, sizeof(*netif));
+  ip_addr_set_ip4(&netif->ip_addr, ipaddr);
+  ip_addr_set_ip4(&netif->netmask, netmask);
+  ip_addr_set_ip4(&netif->gw, gw);
+  netif->state = state;
+  netif->input = input;
+  netif->chksum_flags = NETIF_CHECKSUM_ENABLE_ALL;
+
+  u8_t num = 0;
+  while (num < NETIF_NUM_MAX && num_in_use(num)) {
+    num++;
+  }
+  if (num == NETIF_NUM_MAX) {
+    LWIP_LOG(NETIF, ERROR, "netif_add: no free netif number");
+    return NULL;
+  }
+  netif->num = num;
+  if (init(netif) != ERR_OK) {
+    LWIP_LOG(NETIF, WARN, "netif_add: driver init failed");
+    return NULL;
+  }
+  netif->num = num; /* the driver must not renumber */
+  netif->next = netif_list;
+  netif_list = netif;
+#if LWIP_IGMP
+  if (netif->flags & NETIF_FLAG_IGMP) {
+    igmp_start(netif);
+  }
+#endif
+  LWIP_LOG(NETIF, INFO, "added %c%c%u mtu %u", netif->name[0], netif->name[1], netif->num, netif->mtu);
+  notify(netif, LWIP_NSC_NETIF_ADDED, NULL);
+  return netif;
+}
+
+#if LWIP_LOOPBACK
+static void loop_queue_free(struct netif *netif)
+{
+  sys_untimeout(loop_poll_timeout, netif);
+  while (netif->loop_first != NULL) {
+    struct pbuf *p = netif->loop_first;
+    netif->loop_first = p->next;
+    p->next = NULL;
+    pbuf_free(p);
+  }
+  netif->loop_last = NULL;
+  netif->loop_cnt = 0;
+}
+#endif
+
+void netif_remove(struct netif *netif)
+{
+  if (netif == NULL) {
+    return;
+  }
+  struct netif **pp = &netif_list;
+  while (*pp != NULL && *pp != netif) {
+    pp = &(*pp)->next;
+  }
+  if (*pp == NULL) {
+    return; /* not added */
+  }
+  if (netif_is_up(netif)) {
+    netif_set_down(netif);
+  }
+#if LWIP_IGMP
+  igmp_stop(netif);
+#endif
+#if LWIP_ARP
+  etharp_cleanup_netif(netif);
+#endif
+#if LWIP_LOOPBACK
+  loop_queue_free(netif);
+  if (netif == netif_loopback) {
+    netif_loopback = NULL;
+  }
+#endif
+  if (!ip4_addr_isany_val(*netif_ip4_addr(netif))) {
+    /* PCBs bound to the vanishing address become bound to any, as lwIP does. */
+#if LWIP_UDP
+    udp_netif_ip_addr_changed(&netif->ip_addr, NULL);
+#endif
+#if LWIP_RAW
+    raw_netif_ip_addr_changed(&netif->ip_addr, NULL);
+#endif
+  }
+  *pp = netif->next;
+  netif->next = NULL;
+  if (netif_default == netif) {
+    netif_default = NULL;
+  }
+  LWIP_LOG(NETIF, INFO, "removed %c%c%u", netif->name[0], netif->name[1], netif->num);
+  if (netif->remove_callback) {
+    netif->remove_callback(netif);
+  }
+  notify(netif, LWIP_NSC_NETIF_REMOVED, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookup                                                              */
+/* ------------------------------------------------------------------ */
+
+struct netif *netif_find(const char *name)
+{
+  if (name == NULL || name[0] == '\0' || name[1] == '\0') {
+    return NULL;
+  }
+  unsigned num = 0;
+  const char *p = name + 2;
+  if (*p == '\0') {
+    return NULL;
+  }
+  for (; *p != '\0'; p++) {
+    if (*p < '0' || *p > '9' || num > NETIF_NUM_MAX) {
+      return NULL;
+    }
+    num = num * 10 + (unsigned)(*p - '0');
+  }
+  struct netif *n;
+  NETIF_FOREACH(n) {
+    if (n->num == num && n->name[0] == name[0] && n->name[1] == name[1]) {
+      return n;
+    }
+  }
+  return NULL;
+}
+
+struct netif *netif_get_by_index(u8_t idx)
+{
+  struct netif *n;
+  if (idx == NETIF_NO_INDEX) {
+    return NULL;
+  }
+  NETIF_FOREACH(n) {
+    if (netif_get_index(n) == idx) {
+      return n;
+    }
+  }
+  return NULL;
+}
+
+char *netif_index_to_name(u8_t idx, char *name)
+{
+  struct netif *n = netif_get_by_index(idx);
+  if (n == NULL || name == NULL) {
+    return NULL;
+  }
+  name[0] = n->name[0];
+  name[1] = n->name[1];
+  /* num <= 254: at most three digits */
+  unsigned v = n->num;
+  int len = v >= 100 ? 3 : (v >= 10 ? 2 : 1);
+  for (int i = len - 1; i >= 0; i--) {
+    name[2 + i] = (char)('0' + v % 10);
+    v /= 10;
+  }
+  name[2 + len] = '\0';
+  return name;
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Change one IPv4 setting; returns true when it changed. */
+static bool set_ip4_field(ip_addr_t *field, const ip4_addr_t *val, ip_addr_t *old)
+{
+  u32_t v = val ? val->addr : 0;
+  *old = *field;
+  if (ip_2_ip4(field)->addr == v && IP_IS_V4_VAL(*field)) {
+    return false;
+  }
+  ip_addr_set_ip4_u32(field, v);
+  return true;
+}
+
+static void address_changed(struct netif *netif, const ip_addr_t *old_addr)
+{
+#if LWIP_UDP
+  udp_netif_ip_addr_changed(old_addr, &netif->ip_addr);
+#endif
+#if LWIP_RAW
+  raw_netif_ip_addr_changed(old_addr, &netif->ip_addr);
+#endif
+  LWIP_LOG(NETIF, INFO, "%c%c%u address %s", netif->name[0], netif->name[1], netif->num,
+           ip4addr_ntoa(netif_ip4_addr(netif)));
+  netif_issue_reports(netif);
+}
+
+void netif_set_addr(struct netif *netif, const ip4_addr_t *ipaddr, const ip4_addr_t *netmask,
+                    const ip4_addr_t *gw)
+{
+  if (netif == NULL) {
+    return;
+  }
+  ip_addr_t old_addr, old_mask, old_gw;
+  netif_nsc_reason_t reason = 0;
+  /* The netmask goes first so that address-change work (gratuitous ARP,
+   * rebinding) already sees the new subnet. */
+  if (set_ip4_field(&netif->netmask, netmask, &old_mask)) {
+    reason |= LWIP_NSC_IPV4_NETMASK_CHANGED;
+  }
+  if (set_ip4_field(&netif->gw, gw, &old_gw)) {
+    reason |= LWIP_NSC_IPV4_GATEWAY_CHANGED;
+  }
+  if (set_ip4_field(&netif->ip_addr, ipaddr, &old_addr)) {
+    reason |= LWIP_NSC_IPV4_ADDRESS_CHANGED;
+    address_changed(netif, &old_addr);
+  }
+  if (reason == 0) {
+    return;
+  }
+  netif_ext_callback_args_t args;
+  args.ipv4_changed.old_address = &old_addr;
+  args.ipv4_changed.old_netmask = &old_mask;
+  args.ipv4_changed.old_gw = &old_gw;
+  notify(netif, (netif_nsc_reason_t)(reason | LWIP_NSC_IPV4_SETTINGS_CHANGED), &args);
+  if (netif->status_callback && (reason & LWIP_NSC_IPV4_ADDRESS_CHANGED)) {
+    netif->status_callback(netif);
+  }
+}
+
+void netif_set_ipaddr(struct netif *netif, const ip4_addr_t *ipaddr)
+{
+  if (netif != NULL) {
+    netif_set_addr(netif, ipaddr, netif_ip4_netmask(netif), netif_ip4_gw(netif));
+  }
+}
+
+void netif_set_netmask(struct netif *netif, const ip4_addr_t *netmask)
+{
+  if (netif != NULL) {
+    netif_set_addr(netif, netif_ip4_addr(netif), netmask, netif_ip4_gw(netif));
+  }
+}
+
+void netif_set_gw(struct netif *netif, const ip4_addr_t *gw)
+{
+  if (netif != NULL) {
+    netif_set_addr(netif, netif_ip4_addr(netif), netif_ip4_netmask(netif), gw);
+  }
+}
+
+void netif_set_default(struct netif *netif)
+{
+  netif_default = netif;
+}
+
+void netif_set_up(struct netif *netif)
+{
+  if (netif == NULL || netif_is_up(netif)) {
+    return;
+  }
+  netif->flags |= NETIF_FLAG_UP;
+  LWIP_LOG(NETIF, INFO, "%c%c%u up", netif->name[0], netif->name[1], netif->num);
+  if (netif->status_callback) {
+    netif->status_callback(netif);
+  }
+  netif_ext_callback_args_t args = {.status_changed = {1}};
+  notify(netif, LWIP_NSC_STATUS_CHANGED, &args);
+  netif_issue_reports(netif);
+}
+
+void netif_set_down(struct netif *netif)
+{
+  if (netif == NULL || !netif_is_up(netif)) {
+    return;
+  }
+  netif->flags &= (u8_t)~NETIF_FLAG_UP;
+#if LWIP_ARP
+  /* Neighbours learned on a downed interface may be stale when it returns. */
+  if (netif->flags & NETIF_FLAG_ETHARP) {
+    etharp_cleanup_netif(netif);
+  }
+#endif
+  LWIP_LOG(NETIF, INFO, "%c%c%u down", netif->name[0], netif->name[1], netif->num);
+  if (netif->status_callback) {
+    netif->status_callback(netif);
+  }
+  netif_ext_callback_args_t args = {.status_changed = {0}};
+  notify(netif, LWIP_NSC_STATUS_CHANGED, &args);
+}
+
+void netif_set_link_up(struct netif *netif)
+{
+  if (netif == NULL || netif_is_link_up(netif)) {
+    return;
+  }
+  netif->flags |= NETIF_FLAG_LINK_UP;
+  LWIP_LOG(NETIF, INFO, "%c%c%u link up", netif->name[0], netif->name[1], netif->num);
+  netif_issue_reports(netif);
+  if (netif->link_callback) {
+    netif->link_callback(netif);
+  }
+  netif_ext_callback_args_t args = {.link_changed = {1}};
+  notify(netif, LWIP_NSC_LINK_CHANGED, &args);
+}
+
+void netif_set_link_down(struct netif *netif)
+{
+  if (netif == NULL || !netif_is_link_up(netif)) {
+    return;
+  }
+  netif->flags &= (u8_t)~NETIF_FLAG_LINK_UP;
+  LWIP_LOG(NETIF, INFO, "%c%c%u link down", netif->name[0], netif->name[1], netif->num);
+  if (netif->link_callback) {
+    netif->link_callback(netif);
+  }
+  netif_ext_callback_args_t args = {.link_changed = {0}};
+  notify(netif, LWIP_NSC_LINK_CHANGED, &args);
+}
+
+err_t netif_set_mtu(struct netif *netif, u16_t mtu)
+{
+  /* RFC 791: every host must accept 68-byte datagrams unfragmented, so a
+   * smaller MTU could not carry a minimal IP header and fragment. */
+  LWIP_ERROR_RET("netif_set_mtu: netif", netif != NULL, ERR_ARG);
+  if (mtu < 68) {
+    return ERR_VAL;
+  }
+  netif->mtu = mtu;
+  return ERR_OK;
+}
+
+void netif_set_hwaddr(struct netif *netif, const u8_t *hwaddr, u8_t len)
+{
+  if (netif == NULL || hwaddr == NULL || len > NETIF_MAX_HWADDR_LEN) {
+    return;
+  }
+  memcpy(netif->hwaddr, hwaddr, len);
+  netif->hwaddr_len = len;
+}
+
+void netif_set_status_callback(struct netif *netif, netif_status_callback_fn cb)
+{
+  if (netif) netif->status_callback = cb;
+}
+
+void netif_set_link_callback(struct netif *netif, netif_status_callback_fn cb)
+{
+  if (netif) netif->link_callback = cb;
+}
+
+void netif_set_remove_callback(struct netif *netif, netif_status_callback_fn cb)
+{
+  if (netif) netif->remove_callback = cb;
+}
+
+err_t netif_input(struct pbuf *p, struct netif *inp)
+{
+  LWIP_ERROR_RET("netif_input: args", p != NULL && inp != NULL, ERR_ARG);
+#if LWIP_ETHERNET
+  if (inp->flags & (NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET)) {
+    return ethernet_input(p, inp);
+  }
+#endif
+  return ip_input(p, inp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Loopback                                                            */
+/* ------------------------------------------------------------------ */
+
+#if LWIP_LOOPBACK
+err_t netif_loop_output(struct netif *netif, struct pbuf *p)
+{
+  LWIP_ERROR_RET("netif_loop_output: args", netif != NULL && p != NULL, ERR_ARG);
+  if (netif->loop_cnt >= NETIF_LOOP_MAX_QUEUED) {
+    netif->counters.tx_errors++;
+    return ERR_MEM;
+  }
+  /* A copy, because the caller keeps ownership of p and may change it as
+   * soon as we return; delivery happens later from a zero-delay timeout so
+   * the sender never re-enters its own input path. */
+  struct pbuf *copy = pbuf_clone(PBUF_LINK, PBUF_RAM, p);
+  if (copy == NULL) {
+    netif->counters.tx_errors++;
+    return ERR_MEM;
+  }
+  if (netif->loop_last) {
+    netif->loop_last->next = copy;
+  } else {
+    netif->loop_first = copy;
+  }
+  netif->loop_last = copy;
+  netif->loop_cnt++;
+  netif->counters.tx_packets++;
+  netif->counters.tx_bytes += p->tot_len;
+  if (!sys_timeout_pending(loop_poll_timeout, netif) &&
+      sys_timeout(0, loop_poll_timeout, netif) != ERR_OK) {
+    /* Without a timer nothing would ever deliver it: deliver nothing and
+     * report the failure instead of stranding the packet. */
+    netif->loop_last = NULL;
+    loop_queue_free(netif);
+    return ERR_MEM;
+  }
+  return ERR_OK;
+}
+
+void netif_poll(struct netif *netif)
+{
+  if (netif == NULL) {
+    return;
+  }
+  /* Deliver only what is queued now; packets looped while delivering (an
+   * echo reply to ourselves) wait for the next poll. */
+  u16_t n = netif->loop_cnt;
+  while (n-- > 0 && netif->loop_first != NULL) {
+    struct pbuf *p = netif->loop_first;
+    netif->loop_first = p->next;
+    if (netif->loop_first == NULL) {
+      netif->loop_last = NULL;
+    }
+    netif->loop_cnt--;
+    p->next = NULL;
+    p->tot_len = p->len;
+    netif->counters.rx_packets++;
+    netif->counters.rx_bytes += p->tot_len;
+    ip_input(p, netif);
+  }
+}
+
+static void loop_poll_timeout(void *arg)
+{
+  struct netif *netif = (struct netif *)arg;
+  netif_poll(netif);
+  if (netif->loop_first != NULL && !sys_timeout_pending(loop_poll_timeout, netif)) {
+    if (sys_timeout(0, loop_poll_timeout, netif) != ERR_OK) {
+      loop_queue_free(netif);
+    }
+  }
+}
+
+static err_t loopif_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
+{
+  LWIP_UNUSED_ARG(ipaddr);
+  return netif_loop_output(netif, p);
+}
+
+static err_t loopif_init(struct netif *netif)
+{
+  netif->name[0] = 'l';
+  netif->name[1] = 'o';
+  netif->output = loopif_output;
+  netif->mtu = 65535 - 20; /* any datagram fits, so nothing is fragmented */
+  /* Loopback data never touches a wire: checksums are neither needed nor
+   * checked (as Linux does for lo). */
+  netif->chksum_flags = 0;
+  return ERR_OK;
+}
+#endif /* LWIP_LOOPBACK */
+
+void netif_init(void)
+{
+  netif_list = NULL;
+  netif_default = NULL;
+  ext_callbacks = NULL;
+#if LWIP_LOOPBACK
+  ip4_addr_t addr, mask;
+  IP4_ADDR(&addr, 127, 0, 0, 1);
+  IP4_ADDR(&mask, 255, 0, 0, 0);
+  netif_loopback = netif_add(&loop_netif, &addr, &mask, NULL, NULL, loopif_init, ip_input);
+  netif_set_link_up(netif_loopback);
+  netif_set_up(netif_loopback);
+#endif
+}

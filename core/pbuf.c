@@ -1,0 +1,522 @@
+/**
+ * @file pbuf.c
+ * Packet buffers: allocation, reference counting, chains and the copy and
+ * search helpers every protocol reads packets with.
+ *
+ * Layout of a PBUF_RAM block and of each PBUF_POOL element:
+ *
+ *   [struct pbuf, aligned][header room][payload ...]
+ *
+ * The header room is the only memory in front of the payload that belongs
+ * to the pbuf, so pbuf_add_header() never lets the payload move before the
+ * end of the struct.  PBUF_REF/ROM pbufs point at someone else's memory and
+ * may only grow forward again over a header the stack itself removed.
+ */
+#include "lwip/pbuf.h"
+#include "lwip/mem.h"
+#include "lwip/memp.h"
+#include "lwip/debug.h"
+
+#include <string.h>
+
+#define PBUF_POOL_BUFSIZE_ALIGNED LWIP_MEM_ALIGN_SIZE(PBUF_POOL_BUFSIZE)
+
+/* What the search functions return for "not found" / "too short". */
+#define PBUF_NOT_FOUND 0xffffU
+
+/* First byte of the memory a RAM/POOL pbuf owns after its struct. */
+static u8_t *pbuf_room_start(struct pbuf *p) { return (u8_t *)p + SIZEOF_STRUCT_PBUF; }
+
+static void pbuf_init_fields(struct pbuf *p, void *payload, u16_t tot_len, u16_t len, pbuf_type type)
+{
+  p->next = NULL;
+  p->payload = payload;
+  p->tot_len = tot_len;
+  p->len = len;
+  p->type_internal = (u8_t)type;
+  p->flags = 0;
+  p->ref = 1;
+  p->if_idx = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Allocation and freeing                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* A chain of pool buffers; only the first one keeps @p offset bytes of
+ * header room, the others are filled from their start. */
+static struct pbuf *pbuf_alloc_pool(size_t offset, u16_t length)
+{
+  if (offset > PBUF_POOL_BUFSIZE_ALIGNED) {
+    return NULL;
+  }
+  struct pbuf *head = NULL;
+  struct pbuf *last = NULL;
+  u16_t left = length;
+  do {
+    struct pbuf *q = memp_malloc(MEMP_PBUF_POOL);
+    if (q == NULL) {
+      pbuf_free(head);
+      return NULL;
+    }
+    u16_t cap = (u16_t)LWIP_MIN((size_t)PBUF_POOL_BUFSIZE_ALIGNED - offset, (size_t)0xffffU);
+    u16_t n = LWIP_MIN(left, cap);
+    pbuf_init_fields(q, pbuf_room_start(q) + offset, left, n, PBUF_POOL);
+    if (head == NULL) {
+      head = q;
+    } else {
+      last->next = q;
+    }
+    last = q;
+    left = (u16_t)(left - n);
+    offset = 0;
+  } while (left > 0);
+  return head;
+}
+
+struct pbuf *pbuf_alloc(pbuf_layer layer, u16_t length, pbuf_type type)
+{
+  size_t offset = LWIP_MEM_ALIGN_SIZE((size_t)layer);
+  switch (type) {
+  case PBUF_RAM: {
+    struct pbuf *p = mem_malloc(SIZEOF_STRUCT_PBUF + offset + length);
+    if (p != NULL) {
+      pbuf_init_fields(p, pbuf_room_start(p) + offset, length, length, PBUF_RAM);
+    }
+    return p;
+  }
+  case PBUF_POOL:
+    return pbuf_alloc_pool(offset, length);
+  case PBUF_ROM:
+  case PBUF_REF:
+    return pbuf_alloc_reference(NULL, length, type);
+  default:
+    break;
+  }
+  LWIP_ASSERT("pbuf_alloc: invalid type", 0);
+  return NULL;
+}
+
+struct pbuf *pbuf_alloc_reference(void *payload, u16_t length, pbuf_type type)
+{
+  LWIP_ERROR_RET("pbuf_alloc_reference: type must be REF or ROM",
+                 type == PBUF_REF || type == PBUF_ROM, NULL);
+  struct pbuf *p = memp_malloc(MEMP_PBUF);
+  if (p != NULL) {
+    pbuf_init_fields(p, payload, length, length, type);
+  }
+  return p;
+}
+
+static void pbuf_release(struct pbuf *p)
+{
+  switch (p->type_internal) {
+  case PBUF_RAM:
+    mem_free(p);
+    break;
+  case PBUF_POOL:
+    memp_free(MEMP_PBUF_POOL, p);
+    break;
+  default:
+    memp_free(MEMP_PBUF, p);
+    break;
+  }
+}
+
+u8_t pbuf_free(struct pbuf *p)
+{
+  u8_t count = 0;
+  while (p != NULL) {
+    LWIP_ERROR_RET("pbuf_free: reference count already 0", p->ref > 0, count);
+    if (--p->ref > 0) {
+      break; /* someone else still holds this pbuf and the rest after it */
+    }
+    struct pbuf *next = p->next;
+    pbuf_release(p);
+    if (count < UINT8_MAX) {
+      count++;
+    }
+    p = next;
+  }
+  return count;
+}
+
+void pbuf_ref(struct pbuf *p)
+{
+  LWIP_ERROR_RET("pbuf_ref: NULL", p != NULL, );
+  LWIP_ERROR_RET("pbuf_ref: reference count overflow", p->ref < PBUF_REF_MAX, );
+  p->ref++;
+}
+
+u16_t pbuf_clen(const struct pbuf *p)
+{
+  u16_t n = 0;
+  for (; p != NULL; p = p->next) {
+    n++;
+  }
+  return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Resizing                                                                 */
+/* ------------------------------------------------------------------------ */
+
+void pbuf_realloc(struct pbuf *p, u16_t new_len)
+{
+  LWIP_ERROR_RET("pbuf_realloc: NULL", p != NULL, );
+  if (new_len >= p->tot_len) {
+    return; /* growing is not possible */
+  }
+  u16_t shrink = (u16_t)(p->tot_len - new_len);
+  u16_t left = new_len;
+  struct pbuf *q = p;
+  /* Every pbuf up to the one holding the new end loses the same bytes. */
+  while (left > q->len) {
+    left = (u16_t)(left - q->len);
+    q->tot_len = (u16_t)(q->tot_len - shrink);
+    q = q->next;
+  }
+  if (q->type_internal == PBUF_RAM && left != q->len) {
+    size_t keep = (size_t)((u8_t *)q->payload - (u8_t *)q) + left;
+    mem_trim(q, keep);
+  }
+  q->len = left;
+  q->tot_len = left;
+  struct pbuf *rest = q->next;
+  q->next = NULL;
+  pbuf_free(rest);
+}
+
+static u8_t pbuf_add_header_impl(struct pbuf *p, size_t size, bool force)
+{
+  LWIP_ERROR_RET("pbuf_add_header: NULL", p != NULL, 1);
+  if (size > 0xffffU - p->tot_len) {
+    return 1;
+  }
+  if (size == 0) {
+    return 0;
+  }
+  u8_t *payload = p->payload;
+  if (p->type_internal == PBUF_RAM || p->type_internal == PBUF_POOL) {
+    if ((size_t)(payload - pbuf_room_start(p)) < size) {
+      return 1;
+    }
+  } else if (!force) {
+    return 1; /* the memory before a REF/ROM payload is not ours */
+  }
+  p->payload = payload - size;
+  p->len = (u16_t)(p->len + size);
+  p->tot_len = (u16_t)(p->tot_len + size);
+  return 0;
+}
+
+u8_t pbuf_add_header(struct pbuf *p, size_t size) { return pbuf_add_header_impl(p, size, false); }
+
+u8_t pbuf_add_header_force(struct pbuf *p, size_t size) { return pbuf_add_header_impl(p, size, true); }
+
+u8_t pbuf_remove_header(struct pbuf *p, size_t size)
+{
+  LWIP_ERROR_RET("pbuf_remove_header: NULL", p != NULL, 1);
+  if (size > p->len) {
+    return 1;
+  }
+  p->payload = (u8_t *)p->payload + size;
+  p->len = (u16_t)(p->len - size);
+  p->tot_len = (u16_t)(p->tot_len - size);
+  return 0;
+}
+
+static u8_t pbuf_header_impl(struct pbuf *p, s16_t size, bool force)
+{
+  if (size < 0) {
+    return pbuf_remove_header(p, (size_t)(-(s32_t)size));
+  }
+  return pbuf_add_header_impl(p, (size_t)size, force);
+}
+
+u8_t pbuf_header(struct pbuf *p, s16_t size) { return pbuf_header_impl(p, size, false); }
+
+u8_t pbuf_header_force(struct pbuf *p, s16_t size) { return pbuf_header_impl(p, size, true); }
+
+struct pbuf *pbuf_free_header(struct pbuf *q, u16_t size)
+{
+  u16_t left = size;
+  while (q != NULL && left > 0) {
+    if (left >= q->len) {
+      /* The reference q held on the rest passes to the caller. */
+      struct pbuf *f = q;
+      left = (u16_t)(left - q->len);
+      q = q->next;
+      f->next = NULL;
+      pbuf_free(f);
+    } else {
+      pbuf_remove_header(q, left);
+      left = 0;
+    }
+  }
+  return q;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Chains                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void pbuf_cat(struct pbuf *h, struct pbuf *t)
+{
+  LWIP_ERROR_RET("pbuf_cat: NULL", h != NULL && t != NULL, );
+  LWIP_ERROR_RET("pbuf_cat: chain too long", (u32_t)h->tot_len + t->tot_len <= 0xffffU, );
+  LWIP_ERROR_RET("pbuf_cat: chaining a pbuf to itself", h != t, );
+  struct pbuf *p = h;
+  for (; p->next != NULL; p = p->next) {
+    p->tot_len = (u16_t)(p->tot_len + t->tot_len);
+  }
+  p->tot_len = (u16_t)(p->tot_len + t->tot_len);
+  p->next = t;
+}
+
+void pbuf_chain(struct pbuf *h, struct pbuf *t)
+{
+  LWIP_ERROR_RET("pbuf_chain: NULL", h != NULL && t != NULL, );
+  struct pbuf *last = h;
+  while (last->next != NULL) {
+    last = last->next;
+  }
+  pbuf_cat(h, t);
+  if (last->next == t) {
+    pbuf_ref(t);
+  }
+}
+
+struct pbuf *pbuf_dechain(struct pbuf *p)
+{
+  LWIP_ERROR_RET("pbuf_dechain: NULL", p != NULL, NULL);
+  struct pbuf *rest = p->next;
+  if (rest != NULL) {
+    p->next = NULL;
+    p->tot_len = p->len;
+  }
+  return rest;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Copying                                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct pbuf *pbuf_skip(struct pbuf *in, u16_t in_offset, u16_t *out_offset)
+{
+  struct pbuf *q = in;
+  u16_t off = in_offset;
+  while (q != NULL && off >= q->len) {
+    off = (u16_t)(off - q->len);
+    q = q->next;
+  }
+  if (out_offset != NULL) {
+    *out_offset = off;
+  }
+  return q;
+}
+
+static const struct pbuf *pbuf_skip_const(const struct pbuf *in, u16_t in_offset, u16_t *out_offset)
+{
+  /* The pbuf is only read through the result. */
+  return pbuf_skip((struct pbuf *)(mem_ptr_t)in, in_offset, out_offset);
+}
+
+err_t pbuf_copy(struct pbuf *p_to, const struct pbuf *p_from)
+{
+  LWIP_ERROR_RET("pbuf_copy: NULL", p_to != NULL && p_from != NULL, ERR_ARG);
+  if (p_to->tot_len < p_from->tot_len) {
+    return ERR_VAL;
+  }
+  u16_t left = p_from->tot_len;
+  const struct pbuf *src = p_from;
+  struct pbuf *dst = p_to;
+  u16_t so = 0;
+  u16_t doff = 0;
+  while (left > 0) {
+    while (src != NULL && so == src->len) {
+      src = src->next;
+      so = 0;
+    }
+    while (dst != NULL && doff == dst->len) {
+      dst = dst->next;
+      doff = 0;
+    }
+    if (src == NULL || dst == NULL) {
+      return ERR_VAL; /* tot_len disagrees with the chain */
+    }
+    u16_t n = LWIP_MIN(left, LWIP_MIN((u16_t)(src->len - so), (u16_t)(dst->len - doff)));
+    memcpy((u8_t *)dst->payload + doff, (const u8_t *)src->payload + so, n);
+    so = (u16_t)(so + n);
+    doff = (u16_t)(doff + n);
+    left = (u16_t)(left - n);
+  }
+  return ERR_OK;
+}
+
+u16_t pbuf_copy_partial(const struct pbuf *p, void *dataptr, u16_t len, u16_t offset)
+{
+  LWIP_ERROR_RET("pbuf_copy_partial: NULL", p != NULL && (dataptr != NULL || len == 0), 0);
+  u16_t off;
+  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
+  u16_t copied = 0;
+  for (; q != NULL && copied < len; q = q->next) {
+    u16_t n = LWIP_MIN((u16_t)(q->len - off), (u16_t)(len - copied));
+    memcpy((u8_t *)dataptr + copied, (const u8_t *)q->payload + off, n);
+    copied = (u16_t)(copied + n);
+    off = 0;
+  }
+  return copied;
+}
+
+const void *pbuf_get_contiguous(const struct pbuf *p, void *buffer, size_t bufsize, u16_t len, u16_t offset)
+{
+  LWIP_ERROR_RET("pbuf_get_contiguous: NULL", p != NULL, NULL);
+  if ((u32_t)offset + len > p->tot_len) {
+    return NULL;
+  }
+  u16_t off;
+  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
+  if (q == NULL) {
+    return NULL;
+  }
+  if ((u16_t)(q->len - off) >= len) {
+    return (const u8_t *)q->payload + off;
+  }
+  if (buffer == NULL || bufsize < len) {
+    return NULL;
+  }
+  return pbuf_copy_partial(q, buffer, len, off) == len ? buffer : NULL;
+}
+
+err_t pbuf_take_at(struct pbuf *buf, const void *dataptr, u16_t len, u16_t offset)
+{
+  LWIP_ERROR_RET("pbuf_take_at: NULL", buf != NULL && (dataptr != NULL || len == 0), ERR_VAL);
+  if ((u32_t)offset + len > buf->tot_len) {
+    return ERR_MEM;
+  }
+  u16_t off;
+  struct pbuf *q = pbuf_skip(buf, offset, &off);
+  u16_t done = 0;
+  for (; q != NULL && done < len; q = q->next) {
+    u16_t n = LWIP_MIN((u16_t)(q->len - off), (u16_t)(len - done));
+    memcpy((u8_t *)q->payload + off, (const u8_t *)dataptr + done, n);
+    done = (u16_t)(done + n);
+    off = 0;
+  }
+  return done == len ? ERR_OK : ERR_MEM;
+}
+
+err_t pbuf_take(struct pbuf *buf, const void *dataptr, u16_t len)
+{
+  LWIP_ERROR_RET("pbuf_take: NULL", buf != NULL && (dataptr != NULL || len == 0), ERR_ARG);
+  return pbuf_take_at(buf, dataptr, len, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Byte access and search                                                   */
+/* ------------------------------------------------------------------------ */
+
+int pbuf_try_get_at(const struct pbuf *p, u16_t offset)
+{
+  u16_t off;
+  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
+  return q != NULL ? ((const u8_t *)q->payload)[off] : -1;
+}
+
+u8_t pbuf_get_at(const struct pbuf *p, u16_t offset)
+{
+  int v = pbuf_try_get_at(p, offset);
+  return v < 0 ? 0 : (u8_t)v;
+}
+
+void pbuf_put_at(struct pbuf *p, u16_t offset, u8_t data)
+{
+  u16_t off;
+  struct pbuf *q = pbuf_skip(p, offset, &off);
+  if (q != NULL) {
+    ((u8_t *)q->payload)[off] = data;
+  }
+}
+
+u16_t pbuf_memcmp(const struct pbuf *p, u16_t offset, const void *s2, u16_t n)
+{
+  if (p == NULL || (s2 == NULL && n > 0) || (u32_t)offset + n > p->tot_len) {
+    return PBUF_NOT_FOUND;
+  }
+  const u8_t *s = s2;
+  u16_t off;
+  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
+  for (u16_t i = 0; i < n; i++) {
+    while (q != NULL && off >= q->len) {
+      q = q->next;
+      off = 0;
+    }
+    if (q == NULL) {
+      return PBUF_NOT_FOUND; /* tot_len disagrees with the chain */
+    }
+    if (((const u8_t *)q->payload)[off] != s[i]) {
+      return (u16_t)(i + 1U);
+    }
+    off++;
+  }
+  return 0;
+}
+
+u16_t pbuf_memfind(const struct pbuf *p, const void *mem, u16_t mem_len, u16_t start_offset)
+{
+  if (p == NULL || (mem == NULL && mem_len > 0) || (u32_t)start_offset + mem_len > p->tot_len) {
+    return PBUF_NOT_FOUND;
+  }
+  u16_t last = (u16_t)(p->tot_len - mem_len);
+  for (u32_t i = start_offset; i <= last; i++) {
+    if (pbuf_memcmp(p, (u16_t)i, mem, mem_len) == 0) {
+      return (u16_t)i;
+    }
+  }
+  return PBUF_NOT_FOUND;
+}
+
+u16_t pbuf_strstr(const struct pbuf *p, const char *substr)
+{
+  if (substr == NULL || substr[0] == '\0') {
+    return PBUF_NOT_FOUND;
+  }
+  size_t len = strlen(substr);
+  if (len >= PBUF_NOT_FOUND) {
+    return PBUF_NOT_FOUND;
+  }
+  return pbuf_memfind(p, substr, (u16_t)len, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Copies of whole packets                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct pbuf *pbuf_clone(pbuf_layer l, pbuf_type type, const struct pbuf *p)
+{
+  LWIP_ERROR_RET("pbuf_clone: NULL", p != NULL, NULL);
+  struct pbuf *q = pbuf_alloc(l, p->tot_len, type);
+  if (q == NULL) {
+    return NULL;
+  }
+  if (pbuf_copy(q, p) != ERR_OK) {
+    pbuf_free(q);
+    return NULL;
+  }
+  return q;
+}
+
+struct pbuf *pbuf_coalesce(struct pbuf *p, pbuf_layer layer)
+{
+  LWIP_ERROR_RET("pbuf_coalesce: NULL", p != NULL, NULL);
+  if (p->next == NULL) {
+    return p;
+  }
+  struct pbuf *q = pbuf_clone(layer, PBUF_RAM, p);
+  if (q == NULL) {
+    return p;
+  }
+  pbuf_free(p);
+  return q;
+}

@@ -1,0 +1,780 @@
+/**
+ * @file udp.c
+ * UDP (RFC 768, RFC 1122 4.1) and UDP-Lite (RFC 3828).
+ *
+ * Bound PCBs live in a hash table keyed by local port, so demultiplexing a
+ * datagram walks one short chain instead of every PCB; PCBs without a port
+ * wait on a separate chain.  Both chains link through pcb->next.
+ */
+#include "lwip/opt.h"
+
+#if LWIP_UDP
+
+#include "lwip/udp.h"
+#include "lwip/ip4.h"
+#include "lwip/icmp.h"
+#include "lwip/igmp.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
+#include "lwip/debug.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/wire.h"
+#include "lwip/priv/init.h"
+
+#include <string.h>
+
+/** Buckets of the local-port hash (a power of two). */
+#define UDP_HASH_SIZE 64U
+_Static_assert((UDP_HASH_SIZE & (UDP_HASH_SIZE - 1U)) == 0, "UDP_HASH_SIZE must be a power of two");
+
+static struct udp_pcb *udp_hash[UDP_HASH_SIZE];
+/** PCBs that have no local port yet. */
+static struct udp_pcb *udp_unbound;
+
+/** A parsed, validated UDP header (host order). */
+struct udp_hdr_view {
+  u16_t sport;
+  u16_t dport;
+  u16_t len;      /* UDP: datagram length; UDP-Lite: checksum coverage */
+  u16_t chksum;
+  u16_t coverage; /* bytes the checksum covers (UDP-Lite), else tot_len */
+};
+
+static struct udp_pcb **udp_chain(u16_t port)
+{
+  if (port == 0) {
+    return &udp_unbound;
+  }
+  return &udp_hash[(port ^ (port >> 8)) & (UDP_HASH_SIZE - 1U)];
+}
+
+static void udp_unlink(struct udp_pcb *pcb)
+{
+  struct udp_pcb **pp = udp_chain(pcb->local_port);
+  while (*pp != NULL) {
+    if (*pp == pcb) {
+      *pp = pcb->next;
+      pcb->next = NULL;
+      return;
+    }
+    pp = &(*pp)->next;
+  }
+}
+
+static void udp_link(struct udp_pcb *pcb)
+{
+  struct udp_pcb **head = udp_chain(pcb->local_port);
+  pcb->next = *head;
+  *head = pcb;
+}
+
+static bool udp_linked(const struct udp_pcb *pcb, u16_t port)
+{
+  for (const struct udp_pcb *q = *udp_chain(port); q != NULL; q = q->next) {
+    if (q == pcb) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** IPv4 part of an address, any when NULL. */
+static u32_t addr4(const ip_addr_t *a)
+{
+  return a == NULL ? IPADDR_ANY : ip_2_ip4(a)->addr;
+}
+
+static void set_addr4(ip_addr_t *a, u32_t v)
+{
+  ip4_addr_t tmp;
+  tmp.addr = v;
+  ip_addr_set_ip4(a, &tmp);
+}
+
+void udp_init(void)
+{
+  memset(udp_hash, 0, sizeof(udp_hash));
+  udp_unbound = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* PCB management                                                      */
+/* ------------------------------------------------------------------ */
+
+struct udp_pcb *udp_new(void)
+{
+  struct udp_pcb *pcb = (struct udp_pcb *)memp_malloc(MEMP_UDP_PCB);
+  if (pcb == NULL) {
+    LWIP_LOG(UDP, WARN, "udp_new: out of PCBs");
+    return NULL;
+  }
+  memset(pcb, 0, sizeof(*pcb));
+  ip_addr_set_zero(&pcb->local_ip);
+  ip_addr_set_zero(&pcb->remote_ip);
+  pcb->ttl = IP_DEFAULT_TTL;
+  /* RFC 1112 6.1: multicast datagrams default to TTL 1 (this subnet). */
+  pcb->mcast_ttl = 1;
+  udp_link(pcb);
+  return pcb;
+}
+
+struct udp_pcb *udp_new_ip_type(u8_t type)
+{
+  if (type != IPADDR_TYPE_V4 && type != IPADDR_TYPE_ANY) {
+    return NULL; /* IPv6 is not built yet */
+  }
+  struct udp_pcb *pcb = udp_new();
+  if (pcb != NULL) {
+    IP_SET_TYPE_VAL(pcb->local_ip, type);
+    IP_SET_TYPE_VAL(pcb->remote_ip, type);
+  }
+  return pcb;
+}
+
+void udp_remove(struct udp_pcb *pcb)
+{
+  if (pcb == NULL) {
+    return;
+  }
+  udp_unlink(pcb);
+  memp_free(MEMP_UDP_PCB, pcb);
+}
+
+/** Would binding @p pcb to @p ip4:@p port collide with another PCB?  The
+ *  addresses overlap when equal or when either is any; SO_REUSEADDR on both
+ *  sides allows the overlap (several listeners of one multicast port). */
+static bool udp_port_conflict(const struct udp_pcb *pcb, u32_t ip4, u16_t port, bool exclusive)
+{
+  for (const struct udp_pcb *q = *udp_chain(port); q != NULL; q = q->next) {
+    if (q == pcb || q->local_port != port) {
+      continue;
+    }
+    if (exclusive) {
+      return true;
+    }
+    u32_t qa = addr4(&q->local_ip);
+    if (qa != IPADDR_ANY && ip4 != IPADDR_ANY && qa != ip4) {
+      continue;
+    }
+    if (ip_get_option(pcb, SOF_REUSEADDR) && ip_get_option(q, SOF_REUSEADDR)) {
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** RFC 6056 3.3.1 (algorithm 1): a random starting point in the dynamic
+ *  range, then the next free port.  @return the port or 0 when all are taken. */
+static u16_t udp_ephemeral_port(const struct udp_pcb *pcb)
+{
+  const u32_t span = UDP_LOCAL_PORT_RANGE_END - UDP_LOCAL_PORT_RANGE_START + 1U;
+  u32_t off = lwip_port_rand() % span;
+  for (u32_t i = 0; i < span; i++) {
+    u16_t port = (u16_t)(UDP_LOCAL_PORT_RANGE_START + (off + i) % span);
+    if (!udp_port_conflict(pcb, IPADDR_ANY, port, true)) {
+      return port;
+    }
+  }
+  return 0;
+}
+
+err_t udp_bind(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
+{
+  LWIP_ERROR_RET("udp_bind: pcb", pcb != NULL, ERR_VAL);
+  LWIP_ERROR_RET("udp_bind: IPv4 only", ipaddr == NULL || !IP_IS_V6_VAL(*ipaddr), ERR_VAL);
+  u32_t ip4 = addr4(ipaddr);
+  if (port == 0) {
+    port = udp_ephemeral_port(pcb);
+    if (port == 0) {
+      LWIP_LOG(UDP, WARN, "udp_bind: no free ephemeral port");
+      return ERR_BUF;
+    }
+  } else if (udp_port_conflict(pcb, ip4, port, false)) {
+    LWIP_LOG(UDP, DEBUG, "udp_bind: port %u in use", port);
+    return ERR_USE;
+  }
+  udp_unlink(pcb);
+  if (ipaddr != NULL) {
+    /* An any-type address (IP_ANY_TYPE) keeps the PCB dual-stack ready. */
+    u8_t type = IP_IS_ANY_TYPE_VAL(*ipaddr) ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4;
+    set_addr4(&pcb->local_ip, ip4);
+    IP_SET_TYPE_VAL(pcb->local_ip, type);
+  } else {
+    ip_2_ip4(&pcb->local_ip)->addr = IPADDR_ANY;
+  }
+  pcb->local_port = port;
+  udp_link(pcb);
+  LWIP_LOG(UDP, DEBUG, "bound to %s:%u", ipaddr_ntoa(&pcb->local_ip), port);
+  return ERR_OK;
+}
+
+void udp_bind_netif(struct udp_pcb *pcb, const struct netif *netif)
+{
+  if (pcb != NULL) {
+    pcb->netif_idx = netif != NULL ? netif_get_index(netif) : NETIF_NO_INDEX;
+  }
+}
+
+err_t udp_connect(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
+{
+  LWIP_ERROR_RET("udp_connect: pcb", pcb != NULL, ERR_VAL);
+  if (ipaddr == NULL || IP_IS_V6_VAL(*ipaddr)) {
+    return ERR_VAL;
+  }
+  if (pcb->local_port == 0) {
+    err_t err = udp_bind(pcb, &pcb->local_ip, 0);
+    if (err != ERR_OK) {
+      return err;
+    }
+  }
+  set_addr4(&pcb->remote_ip, ip_2_ip4(ipaddr)->addr);
+  pcb->remote_port = port;
+  udp_set_flags(pcb, UDP_FLAGS_CONNECTED);
+  return ERR_OK;
+}
+
+void udp_disconnect(struct udp_pcb *pcb)
+{
+  if (pcb == NULL) {
+    return;
+  }
+  ip_2_ip4(&pcb->remote_ip)->addr = IPADDR_ANY;
+  pcb->remote_port = 0;
+  udp_clear_flags(pcb, UDP_FLAGS_CONNECTED);
+}
+
+void udp_recv(struct udp_pcb *pcb, udp_recv_fn recv, void *recv_arg)
+{
+  if (pcb != NULL) {
+    pcb->recv = recv;
+    pcb->recv_arg = recv_arg;
+  }
+}
+
+static void udp_foreach_chain(struct udp_pcb *head, void (*fn)(struct udp_pcb *pcb, void *arg), void *arg)
+{
+  struct udp_pcb *pcb = head;
+  while (pcb != NULL) {
+    struct udp_pcb *next = pcb->next; /* fn may remove pcb */
+    fn(pcb, arg);
+    pcb = next;
+  }
+}
+
+void udp_foreach(void (*fn)(struct udp_pcb *pcb, void *arg), void *arg)
+{
+  if (fn == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < UDP_HASH_SIZE; i++) {
+    udp_foreach_chain(udp_hash[i], fn, arg);
+  }
+  udp_foreach_chain(udp_unbound, fn, arg);
+}
+
+static void udp_rebind_chain(struct udp_pcb *pcb, u32_t old4, u32_t new4)
+{
+  for (; pcb != NULL; pcb = pcb->next) {
+    if (addr4(&pcb->local_ip) == old4) {
+      ip_2_ip4(&pcb->local_ip)->addr = new4;
+    }
+  }
+}
+
+void udp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr)
+{
+  u32_t old4 = addr4(old_addr);
+  if (old4 == IPADDR_ANY) {
+    return; /* PCBs bound to any follow every address already */
+  }
+  u32_t new4 = addr4(new_addr);
+  for (size_t i = 0; i < UDP_HASH_SIZE; i++) {
+    udp_rebind_chain(udp_hash[i], old4, new4);
+  }
+  udp_rebind_chain(udp_unbound, old4, new4);
+}
+
+/* ------------------------------------------------------------------ */
+/* Input                                                               */
+/* ------------------------------------------------------------------ */
+
+/** Check the header and length fields; trims link padding.  Returns false
+ *  after counting the drop (the caller frees). */
+static bool udp_validate(struct pbuf *p, const struct ip_rx *rx, struct udp_hdr_view *h)
+{
+  u8_t buf[UDP_HLEN];
+  if (p->tot_len < UDP_HLEN) {
+    LWIP_DROP(UDP_SHORT);
+    return false;
+  }
+  const u8_t *hdr = pbuf_get_contiguous(p, buf, sizeof(buf), UDP_HLEN, 0);
+  if (hdr == NULL) {
+    LWIP_DROP(UDP_SHORT);
+    return false;
+  }
+  h->sport = get_be16(hdr + UDP_OFF_SRC);
+  h->dport = get_be16(hdr + UDP_OFF_DEST);
+  h->len = get_be16(hdr + UDP_OFF_LEN);
+  h->chksum = get_be16(hdr + UDP_OFF_CHKSUM);
+#if LWIP_UDPLITE
+  if (rx->proto == IP_PROTO_UDPLITE) {
+    /* RFC 3828 3.1: coverage 0 means the whole datagram; 1..7 and more
+     * than the datagram are illegal and the datagram is discarded. */
+    if (h->len != 0 && (h->len < UDP_HLEN || h->len > p->tot_len)) {
+      LWIP_DROP(UDP_BAD_COVERAGE);
+      return false;
+    }
+    h->coverage = h->len == 0 ? p->tot_len : h->len;
+    return true;
+  }
+#endif
+  LWIP_UNUSED_ARG(rx);
+  /* RFC 768: the length field counts header and data.  More than IP gave
+   * us is a truncated datagram; less means padding after it (RFC 1122
+   * 4.1.3.4 lets us discard trailing bytes), which we trim. */
+  if (h->len < UDP_HLEN || h->len > p->tot_len) {
+    LWIP_DROP(UDP_BAD_LEN);
+    return false;
+  }
+  if (h->len < p->tot_len) {
+    pbuf_realloc(p, h->len);
+  }
+  h->coverage = h->len;
+  return true;
+}
+
+static bool udp_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const struct udp_hdr_view *h)
+{
+#if LWIP_UDPLITE
+  if (rx->proto == IP_PROTO_UDPLITE) {
+    /* RFC 3828 3.1: UDP-Lite's checksum is mandatory; 0 is illegal. */
+    if (h->chksum == 0) {
+      return false;
+    }
+    if (!NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP)) {
+      return true;
+    }
+    return inet_chksum_pseudo_partial(p, IP_PROTO_UDPLITE, p->tot_len, h->coverage,
+                                      ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) == 0;
+  }
+#endif
+  /* RFC 768: a zero checksum means the sender did not compute one. */
+  if (h->chksum == 0 || !NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP)) {
+    return true;
+  }
+  return inet_chksum_pseudo(p, IP_PROTO_UDP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) == 0;
+}
+
+/** How well @p pcb matches the datagram: 0 no match, higher is better
+ *  (connected to the sender > bound to the destination > bound to any). */
+static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
+{
+  if (pcb->local_port != h->dport) {
+    return 0;
+  }
+  bool lite = (pcb->flags & UDP_FLAGS_UDPLITE) != 0;
+  if (lite != (rx->proto == IP_PROTO_UDPLITE)) {
+    return 0;
+  }
+  if (pcb->netif_idx != NETIF_NO_INDEX && pcb->netif_idx != netif_get_index(rx->inp)) {
+    return 0;
+  }
+  int score;
+  u32_t local = addr4(&pcb->local_ip);
+  if (local == IPADDR_ANY) {
+    score = 1;
+  } else if (local == ip_2_ip4(&rx->dest)->addr) {
+    score = 2;
+  } else if (rx->is_broadcast && local == netif_ip4_addr(rx->inp)->addr) {
+    /* A PCB bound to the netif's address hears the netif's broadcasts. */
+    score = 2;
+  } else {
+    return 0;
+  }
+  if (pcb->flags & UDP_FLAGS_CONNECTED) {
+    u32_t remote = addr4(&pcb->remote_ip);
+    if (pcb->remote_port != h->sport ||
+        (remote != IPADDR_ANY && remote != ip_2_ip4(&rx->src)->addr)) {
+      return 0; /* connected elsewhere: not for this PCB */
+    }
+    score += 4;
+  }
+  return score;
+}
+
+/** RFC 3828 3.3: a receiver may insist on a minimum coverage. */
+static bool udp_coverage_ok(const struct udp_pcb *pcb, const struct udp_hdr_view *h)
+{
+#if LWIP_UDPLITE
+  if ((pcb->flags & UDP_FLAGS_UDPLITE) && pcb->chksum_len_rx != 0 && h->coverage < pcb->chksum_len_rx) {
+    return false;
+  }
+#else
+  LWIP_UNUSED_ARG(pcb);
+  LWIP_UNUSED_ARG(h);
+#endif
+  return true;
+}
+
+/** Hand @p p (payload at the UDP header) to @p pcb's callback, which then
+ *  owns it. */
+static void udp_deliver(struct udp_pcb *pcb, struct pbuf *p, const struct ip_rx *rx, u16_t sport)
+{
+  if (p->len < UDP_HLEN) {
+    /* The header straddles pbufs: hand over one contiguous copy so the
+     * payload pointer can simply step over it. */
+    struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+    pbuf_free(p);
+    if (q == NULL) {
+      LWIP_DROP(UDP_NO_MEM);
+      return;
+    }
+    p = q;
+  }
+  pbuf_remove_header(p, UDP_HLEN);
+  if (pcb->recv == NULL) {
+    pbuf_free(p);
+    return;
+  }
+  pcb->recv(pcb->recv_arg, pcb, p, &rx->src, sport);
+}
+
+/** A private copy of @p p (payload at the UDP header) for one of several
+ *  receivers, with the IP header in front as the original has it. */
+static struct pbuf *udp_copy(struct pbuf *p, const struct ip_rx *rx)
+{
+  bool with_ip = pbuf_add_header_force(p, rx->hdr_len) == 0;
+  struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+  if (with_ip) {
+    pbuf_remove_header(p, rx->hdr_len);
+    if (q != NULL) {
+      pbuf_remove_header(q, rx->hdr_len);
+    }
+  }
+  return q;
+}
+
+static struct udp_pcb *udp_next_match(struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
+{
+  for (; pcb != NULL; pcb = pcb->next) {
+    if (udp_match(pcb, rx, h) > 0 && udp_coverage_ok(pcb, h)) {
+      return pcb;
+    }
+  }
+  return NULL;
+}
+
+/** Broadcast and multicast: every matching PCB gets the datagram (RFC 1122
+ *  4.1.3.5 leaves it to the application; sockets on a shared port each
+ *  receive a copy, as BSD does with SO_REUSEADDR). */
+static bool udp_input_multi(struct pbuf *p, const struct ip_rx *rx, const struct udp_hdr_view *h)
+{
+  u16_t dport = h->dport;
+  struct udp_pcb *cur = udp_next_match(*udp_chain(dport), rx, h);
+  if (cur == NULL) {
+    return false;
+  }
+  while (cur != NULL) {
+    struct udp_pcb *next = udp_next_match(cur->next, rx, h);
+    if (next == NULL) {
+      udp_deliver(cur, p, rx, h->sport);
+      return true;
+    }
+    struct pbuf *q = udp_copy(p, rx);
+    if (q != NULL) {
+      udp_deliver(cur, q, rx, h->sport);
+    } else {
+      LWIP_DROP(UDP_NO_MEM);
+    }
+    /* The callback may have removed or rebound PCBs: continue only from
+     * PCBs still in the chain and still matching. */
+    if (!udp_linked(next, dport) || udp_match(next, rx, h) == 0) {
+      next = udp_linked(cur, dport) ? udp_next_match(cur->next, rx, h) : NULL;
+    }
+    cur = next;
+  }
+  pbuf_free(p);
+  return true;
+}
+
+static struct udp_pcb *udp_best_match(const struct ip_rx *rx, const struct udp_hdr_view *h)
+{
+  struct udp_pcb *best = NULL;
+  int best_score = 0;
+  for (struct udp_pcb *pcb = *udp_chain(h->dport); pcb != NULL; pcb = pcb->next) {
+    int score = udp_match(pcb, rx, h);
+    if (score > best_score) {
+      best = pcb;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+/** No receiver: RFC 1122 4.1.3.1 asks for port unreachable, never for a
+ *  broadcast or multicast datagram (RFC 1122 3.2.2). */
+static void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx)
+{
+  LWIP_DROP(UDP_NO_PCB);
+  if (!rx->is_broadcast && !rx->is_multicast && pbuf_add_header_force(p, rx->hdr_len) == 0) {
+#if LWIP_ICMP
+    icmp_dest_unreach(p, ICMP_DUR_PORT);
+#endif
+  }
+  pbuf_free(p);
+}
+
+void udp_input(struct pbuf *p, const struct ip_rx *rx)
+{
+  struct udp_hdr_view h;
+  LWIP_ASSERT("udp_input: args", p != NULL && rx != NULL && rx->inp != NULL);
+  STATS_RX(UDP);
+  if (!udp_validate(p, rx, &h)) {
+    pbuf_free(p);
+    return;
+  }
+  if (!udp_checksum_ok(p, rx, &h)) {
+    LWIP_DROP(UDP_BAD_CHKSUM);
+    pbuf_free(p);
+    return;
+  }
+  LWIP_LOG(UDP, TRACE, "in %s:%u -> port %u len %u", ipaddr_ntoa(&rx->src), h.sport, h.dport, p->tot_len);
+  if (rx->is_broadcast || rx->is_multicast) {
+    if (!udp_input_multi(p, rx, &h)) {
+      udp_no_pcb(p, rx);
+    }
+    return;
+  }
+  struct udp_pcb *pcb = udp_best_match(rx, &h);
+  if (pcb == NULL) {
+    udp_no_pcb(p, rx);
+    return;
+  }
+  if (!udp_coverage_ok(pcb, &h)) {
+    LWIP_DROP(UDP_BAD_COVERAGE);
+    pbuf_free(p);
+    return;
+  }
+  udp_deliver(pcb, p, rx, h.sport);
+}
+
+/* ------------------------------------------------------------------ */
+/* Output                                                              */
+/* ------------------------------------------------------------------ */
+
+static struct netif *udp_find_netif_by_addr(const ip4_addr_t *addr)
+{
+  struct netif *n;
+  NETIF_FOREACH(n) {
+    if (netif_is_up(n) && netif_ip4_addr(n)->addr == addr->addr) {
+      return n;
+    }
+  }
+  return NULL;
+}
+
+/** The netif a datagram from @p pcb to @p dst leaves by. */
+static struct netif *udp_route(const struct udp_pcb *pcb, const ip4_addr_t *dst)
+{
+  if (pcb->netif_idx != NETIF_NO_INDEX) {
+    return netif_get_by_index(pcb->netif_idx);
+  }
+  if (ip4_addr_ismulticast(dst)) {
+    /* The multicast interface options pick the netif (RFC 1112 6.1:
+     * the default interface otherwise). */
+    if (pcb->mcast_ifindex != NETIF_NO_INDEX) {
+      return netif_get_by_index(pcb->mcast_ifindex);
+    }
+    if (!ip4_addr_isany_val(pcb->mcast_ip4) && !ip4_addr_islimitedbroadcast(&pcb->mcast_ip4)) {
+      struct netif *n = udp_find_netif_by_addr(&pcb->mcast_ip4);
+      if (n != NULL) {
+        return n;
+      }
+    }
+  }
+  return ip4_route_src(ip_2_ip4(&pcb->local_ip), dst);
+}
+
+err_t udp_send(struct udp_pcb *pcb, struct pbuf *p)
+{
+  LWIP_ERROR_RET("udp_send: args", pcb != NULL && p != NULL, ERR_VAL);
+  if ((pcb->flags & UDP_FLAGS_CONNECTED) == 0) {
+    return ERR_CONN;
+  }
+  return udp_sendto(pcb, p, &pcb->remote_ip, pcb->remote_port);
+}
+
+err_t udp_sendto(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, u16_t dst_port)
+{
+  LWIP_ERROR_RET("udp_sendto: args", pcb != NULL && p != NULL && dst_ip != NULL, ERR_VAL);
+  LWIP_ERROR_RET("udp_sendto: IPv4 only", !IP_IS_V6_VAL(*dst_ip), ERR_VAL);
+  struct netif *netif = udp_route(pcb, ip_2_ip4(dst_ip));
+  if (netif == NULL) {
+    LWIP_LOG(UDP, DEBUG, "no route to %s", ipaddr_ntoa(dst_ip));
+    STATS_INC(UDP, rterr);
+    return ERR_RTE;
+  }
+  return udp_sendto_if(pcb, p, dst_ip, dst_port, netif);
+}
+
+err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
+                    u16_t dst_port, struct netif *netif)
+{
+  LWIP_ERROR_RET("udp_sendto_if: args", pcb != NULL && p != NULL && dst_ip != NULL && netif != NULL, ERR_VAL);
+  const ip4_addr_t *local = ip_2_ip4(&pcb->local_ip);
+  ip_addr_t src;
+  if (ip4_addr_isany(local) || ip4_addr_ismulticast(local)) {
+    /* Unbound (or bound to a group): the outgoing netif's address. */
+    ip_addr_set_ip4(&src, netif_ip4_addr(netif));
+  } else {
+    if (local->addr != netif_ip4_addr(netif)->addr) {
+      /* Bound to an address this netif does not own. */
+      return ERR_RTE;
+    }
+    ip_addr_set_ip4(&src, local);
+  }
+  return udp_sendto_if_src(pcb, p, dst_ip, dst_port, netif, &src);
+}
+
+/** The header in front of @p p: in its header room when there is some,
+ *  else in a new pbuf chained before it.  @return the packet or NULL. */
+static struct pbuf *udp_add_header(struct pbuf *p)
+{
+  if (pbuf_add_header(p, UDP_HLEN) == 0) {
+    return p;
+  }
+  struct pbuf *h = pbuf_alloc(PBUF_IP, UDP_HLEN, PBUF_RAM);
+  if (h == NULL) {
+    return NULL;
+  }
+  pbuf_chain(h, p);
+  return h;
+}
+
+/** Undo udp_add_header(): the caller's pbuf is as it gave it. */
+static void udp_drop_header(struct pbuf *q, struct pbuf *p)
+{
+  if (q == p) {
+    pbuf_remove_header(p, UDP_HLEN);
+  } else {
+    pbuf_free(q); /* also drops the reference pbuf_chain() took on p */
+  }
+}
+
+/** Fill in length (or coverage) and checksum of the header at q->payload. */
+static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t proto,
+                              const ip4_addr_t *src, const ip4_addr_t *dst, const struct netif *netif)
+{
+  u8_t *hdr = (u8_t *)q->payload;
+  u16_t sum = 0;
+  put_be16(hdr + UDP_OFF_CHKSUM, 0); /* summed below: must not be stale header room */
+#if LWIP_UDPLITE
+  if (proto == IP_PROTO_UDPLITE) {
+    /* RFC 3828 3.1: coverage below the header is illegal, beyond the
+     * datagram too; both mean "everything" here. */
+    u16_t cov = pcb->chksum_len_tx;
+    if (cov < UDP_HLEN || cov > q->tot_len) {
+      cov = 0;
+    }
+    put_be16(hdr + UDP_OFF_LEN, cov);
+    if (NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_UDP)) {
+      sum = inet_chksum_pseudo_partial(q, IP_PROTO_UDPLITE, q->tot_len, cov == 0 ? q->tot_len : cov, src, dst);
+      if (sum == 0) {
+        sum = 0xffff; /* 0 is illegal for UDP-Lite; 0xffff is its equal in ones' complement */
+      }
+    }
+    memcpy(hdr + UDP_OFF_CHKSUM, &sum, 2);
+    return;
+  }
+#endif
+  LWIP_UNUSED_ARG(proto);
+  put_be16(hdr + UDP_OFF_LEN, q->tot_len);
+  if ((pcb->flags & UDP_FLAGS_NOCHKSUM) == 0 && NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_UDP)) {
+    sum = inet_chksum_pseudo(q, IP_PROTO_UDP, q->tot_len, src, dst);
+    if (sum == 0) {
+      sum = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+    }
+  }
+  memcpy(hdr + UDP_OFF_CHKSUM, &sum, 2);
+}
+
+#if LWIP_LOOPBACK && LWIP_IGMP
+/** Deliver our own multicast datagram @p q to ourselves through the
+ *  loopback queue, as IP_MULTICAST_LOOP does (RFC 1112 6.1). */
+static void udp_mcast_loop(struct pbuf *q, const ip4_addr_t *src, const ip4_addr_t *dst,
+                           u8_t ttl, u8_t tos, u8_t proto, struct netif *netif)
+{
+  struct pbuf *h = pbuf_alloc(PBUF_LINK, IP_HLEN, PBUF_RAM);
+  if (h == NULL) {
+    LWIP_DROP(UDP_NO_MEM);
+    return;
+  }
+  u8_t *ip = (u8_t *)h->payload;
+  memset(ip, 0, IP_HLEN);
+  ip[IP4_OFF_VHL] = 0x45;
+  ip[IP4_OFF_TOS] = tos;
+  put_be16(ip + IP4_OFF_LEN, (u16_t)(IP_HLEN + q->tot_len));
+  put_be16(ip + IP4_OFF_ID, ip4_next_id());
+  ip[IP4_OFF_TTL] = ttl;
+  ip[IP4_OFF_PROTO] = proto;
+  put_n32(ip + IP4_OFF_SRC, src->addr);
+  put_n32(ip + IP4_OFF_DEST, dst->addr);
+  u16_t sum = inet_chksum(ip, IP_HLEN);
+  memcpy(ip + IP4_OFF_CHKSUM, &sum, 2);
+  pbuf_chain(h, q);
+  if (netif_loop_output(netif, h) != ERR_OK) {
+    LWIP_DROP(UDP_NO_MEM);
+  }
+  pbuf_free(h);
+}
+#endif
+
+err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
+                        u16_t dst_port, struct netif *netif, const ip_addr_t *src_ip)
+{
+  LWIP_ERROR_RET("udp_sendto_if_src: args",
+                 pcb != NULL && p != NULL && dst_ip != NULL && netif != NULL && src_ip != NULL, ERR_VAL);
+  LWIP_ERROR_RET("udp_sendto_if_src: IPv4 only", !IP_IS_V6_VAL(*dst_ip) && !IP_IS_V6_VAL(*src_ip), ERR_VAL);
+  if (p->tot_len > 0xffffU - UDP_HLEN - IP_HLEN) {
+    return ERR_MEM; /* would not fit the IP total length field */
+  }
+  if (pcb->local_port == 0) {
+    err_t err = udp_bind(pcb, &pcb->local_ip, 0);
+    if (err != ERR_OK) {
+      return err;
+    }
+  }
+  struct pbuf *q = udp_add_header(p);
+  if (q == NULL) {
+    LWIP_DROP(UDP_NO_MEM);
+    return ERR_MEM;
+  }
+  u8_t proto = IP_PROTO_UDP;
+#if LWIP_UDPLITE
+  if (pcb->flags & UDP_FLAGS_UDPLITE) {
+    proto = IP_PROTO_UDPLITE;
+  }
+#endif
+  const ip4_addr_t *src = ip_2_ip4(src_ip);
+  const ip4_addr_t *dst = ip_2_ip4(dst_ip);
+  u8_t *hdr = (u8_t *)q->payload;
+  put_be16(hdr + UDP_OFF_SRC, pcb->local_port);
+  put_be16(hdr + UDP_OFF_DEST, dst_port);
+  udp_finish_header(pcb, q, proto, src, dst, netif);
+  bool mcast = ip4_addr_ismulticast(dst);
+  u8_t ttl = mcast ? pcb->mcast_ttl : pcb->ttl;
+  LWIP_LOG(UDP, TRACE, "out port %u -> %s:%u len %u", pcb->local_port, ipaddr_ntoa(dst_ip), dst_port, q->tot_len);
+  STATS_TX(UDP);
+  err_t err = ip4_output_if_src(q, src, dst, ttl, pcb->tos, proto, netif);
+#if LWIP_LOOPBACK && LWIP_IGMP
+  if (mcast && (pcb->flags & UDP_FLAGS_MULTICAST_LOOP) && igmp_lookfor_group(netif, dst) != NULL) {
+    udp_mcast_loop(q, src, dst, ttl, pcb->tos, proto, netif);
+  }
+#endif
+  udp_drop_header(q, p);
+  return err;
+}
+
+#endif /* LWIP_UDP */

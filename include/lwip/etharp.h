@@ -1,0 +1,91 @@
+/**
+ * @file etharp.h
+ * ARP for IPv4 over Ethernet (RFC 826, RFC 1122 2.3.2, RFC 5227 for
+ * gratuitous announcements).
+ *
+ * The cache holds ARP_TABLE_SIZE entries.  An entry is INCOMPLETE while a
+ * request is outstanding (with up to ARP_QUEUE_LEN packets waiting for it),
+ * STABLE once answered, and STABLE_REREQUESTING shortly before it expires so
+ * traffic never stalls on a refresh.  Static entries never expire.
+ */
+#ifndef LWIP_ETHARP_H
+#define LWIP_ETHARP_H
+
+#include "lwip/opt.h"
+#include "lwip/pbuf.h"
+#include "lwip/netif.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/prot/ethernet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Seconds a learned entry lives (RFC 1122 2.3.2.1 asks for a timeout;
+ *  Linux uses about 30 s reachable time, lwIP 5 minutes). */
+#define ARP_MAXAGE_S 300
+/** Seconds before expiry at which a used entry is refreshed. */
+#define ARP_REREQUEST_S 15
+/** Seconds an unanswered entry stays INCOMPLETE (requests resent each second). */
+#define ARP_MAXPENDING_S 5
+
+enum etharp_state {
+  ETHARP_STATE_EMPTY = 0,
+  ETHARP_STATE_PENDING,              /**< INCOMPLETE: request sent, no answer yet */
+  ETHARP_STATE_STABLE,
+  ETHARP_STATE_STABLE_REREQUESTING,  /**< about to expire, refresh sent */
+  ETHARP_STATE_STATIC
+};
+
+/** A cache entry as shown to tools (lwipctl arp, gdb). */
+struct etharp_entry_info {
+  ip4_addr_t ipaddr;
+  struct eth_addr ethaddr;
+  struct netif *netif;
+  enum etharp_state state;
+  u16_t age_s;   /**< seconds since learned or since the request was sent */
+  u8_t queued;   /**< packets waiting for resolution */
+};
+
+/** netif->output for Ethernet: resolve @p ipaddr (or map broadcast and
+ *  multicast directly) and send.  Does not take ownership of @p q; a packet
+ *  that must wait for resolution is copied or referenced into the queue.
+ *  @return ERR_OK (sent or queued), ERR_MEM (no memory to queue), ERR_RTE
+ *  (no usable next hop) or a driver error. */
+err_t etharp_output(struct netif *netif, struct pbuf *q, const ip4_addr_t *ipaddr);
+/** Send @p q to @p ipaddr, which must be on the link, sending a request when
+ *  unresolved.  @p q may be NULL to only resolve.  Does not take ownership.
+ *  @return as etharp_output(). */
+err_t etharp_query(struct netif *netif, const ip4_addr_t *ipaddr, struct pbuf *q);
+/** Broadcast a request for @p ipaddr.  @return ERR_OK, ERR_MEM or a driver error. */
+err_t etharp_request(struct netif *netif, const ip4_addr_t *ipaddr);
+/** Announce our address (a request for our own IP, RFC 5227 2.3).
+ *  Sent when an address comes up or changes. */
+err_t etharp_gratuitous(struct netif *netif);
+/** Process a received ARP packet (payload at the ARP header).
+ *  Takes ownership of @p p. */
+void etharp_input(struct pbuf *p, struct netif *netif);
+
+/** Add or replace a static entry.  @return ERR_OK, ERR_MEM (table full),
+ *  ERR_ARG (broadcast/multicast address) or ERR_RTE (no netif for it). */
+err_t etharp_add_static_entry(const ip4_addr_t *ipaddr, const struct eth_addr *ethaddr);
+/** @return ERR_OK, or ERR_ARG when no static entry exists for @p ipaddr. */
+err_t etharp_remove_static_entry(const ip4_addr_t *ipaddr);
+/** Forget every entry of @p netif, discarding queued packets. */
+void etharp_cleanup_netif(struct netif *netif);
+/** Forget every dynamic entry (all netifs); static entries stay. */
+void etharp_flush(void);
+/** Look up a resolved entry.  @return its index, or -1 if none. */
+int etharp_find_addr(struct netif *netif, const ip4_addr_t *ipaddr,
+                     struct eth_addr **eth_ret, const ip4_addr_t **ip_ret);
+/** Fill @p info for table slot @p i.  @return 1 when the slot is in use, 0
+ *  when empty or out of range (iterate i from 0 to ARP_TABLE_SIZE-1). */
+int etharp_get_entry_info(size_t i, struct etharp_entry_info *info);
+/** Name of a state ("stable"). */
+const char *etharp_state_name(enum etharp_state state);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LWIP_ETHARP_H */

@@ -1,0 +1,45 @@
+/**
+ * @file inet_chksum.h
+ * The Internet checksum (RFC 1071): ones'-complement sum of 16-bit words.
+ *
+ * All functions return the checksum ready to store in a header (the
+ * complement of the sum, in network byte order as a u16_t in memory) -- or,
+ * for verification, 0 when data that contains a correct checksum is summed.
+ */
+#ifndef LWIP_INET_CHKSUM_H
+#define LWIP_INET_CHKSUM_H
+
+#include "lwip/opt.h"
+#include "lwip/pbuf.h"
+#include "lwip/ip_addr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Ones'-complement sum (not complemented) of @p len bytes at @p data, as a
+ *  16-bit value in network order in memory.  Any alignment, odd lengths. */
+u16_t lwip_standard_chksum(const void *data, size_t len);
+/** Byte-at-a-time reference implementation (for tests and the benchmark). */
+u16_t lwip_chksum_reference(const void *data, size_t len);
+
+/** Checksum of a buffer: store it as memcpy(field, &sum, 2). */
+u16_t inet_chksum(const void *data, u16_t len);
+/** Checksum over a whole pbuf chain (any pbuf lengths, odd or even). */
+u16_t inet_chksum_pbuf(const struct pbuf *p);
+/** Checksum over the chain plus the IPv4 pseudo header (RFC 768, RFC 9293). */
+u16_t inet_chksum_pseudo(const struct pbuf *p, u8_t proto, u16_t proto_len,
+                         const ip4_addr_t *src, const ip4_addr_t *dest);
+/** As inet_chksum_pseudo() but covering only the first @p chksum_len bytes
+ *  of the chain (UDP-Lite, RFC 3828). */
+u16_t inet_chksum_pseudo_partial(const struct pbuf *p, u8_t proto, u16_t proto_len,
+                                 u16_t chksum_len, const ip4_addr_t *src, const ip4_addr_t *dest);
+/** Copy @p len bytes from @p from to @p to and return the checksum of them
+ *  (equal to inet_chksum of the destination). */
+u16_t lwip_chksum_copy(void *to, const void *from, u16_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LWIP_INET_CHKSUM_H */

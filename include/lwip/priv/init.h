@@ -1,0 +1,21 @@
+/**
+ * @file priv/init.h
+ * Module initialisers called by lwip_init().  Each one resets the module's
+ * state completely, so lwip_init() may be called again (unit tests do,
+ * before every test case).  Private: applications call lwip_init().
+ */
+#ifndef LWIP_PRIV_INIT_H
+#define LWIP_PRIV_INIT_H
+
+#include "lwip/opt.h"
+
+void stats_init(void);
+void etharp_init(void);
+void ip4_init(void);
+void ip4_frag_init(void);
+void icmp_init(void);
+void udp_init(void);
+void raw_init(void);
+void igmp_init(void);
+
+#endif

@@ -1,0 +1,56 @@
+/**
+ * @file wire.h
+ * Reading and writing multi-byte header fields in network byte order.
+ *
+ * Packet bytes are never accessed through a cast struct pointer: headers
+ * are unaligned and such casts break strict aliasing.  Every field is read
+ * with get_be16()/get_be32() at an offset named in the protocol's prot/
+ * header, after the caller has checked that offset + size is within the
+ * bytes it holds.  Compilers turn these into single loads where the target
+ * allows unaligned access.
+ */
+#ifndef LWIP_PROT_WIRE_H
+#define LWIP_PROT_WIRE_H
+
+#include "lwip/arch.h"
+#include <string.h>
+
+static inline u16_t get_be16(const u8_t *p)
+{
+  return (u16_t)(((u16_t)p[0] << 8) | p[1]);
+}
+
+static inline u32_t get_be32(const u8_t *p)
+{
+  return ((u32_t)p[0] << 24) | ((u32_t)p[1] << 16) | ((u32_t)p[2] << 8) | p[3];
+}
+
+static inline void put_be16(u8_t *p, u16_t v)
+{
+  p[0] = (u8_t)(v >> 8);
+  p[1] = (u8_t)v;
+}
+
+static inline void put_be32(u8_t *p, u32_t v)
+{
+  p[0] = (u8_t)(v >> 24);
+  p[1] = (u8_t)(v >> 16);
+  p[2] = (u8_t)(v >> 8);
+  p[3] = (u8_t)v;
+}
+
+/** Read 4 bytes as a u32_t in network order in memory (an IPv4 address as
+ *  ip4_addr_t stores it). */
+static inline u32_t get_n32(const u8_t *p)
+{
+  u32_t v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+static inline void put_n32(u8_t *p, u32_t v)
+{
+  memcpy(p, &v, sizeof(v));
+}
+
+#endif /* LWIP_PROT_WIRE_H */

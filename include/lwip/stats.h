@@ -1,0 +1,179 @@
+/**
+ * @file stats.h
+ * Statistics: counters per protocol, a named counter for every drop reason,
+ * and (in mem.h / memp.h) used/max/err per pool and for the heap.
+ *
+ * Every place that discards a packet calls LWIP_DROP(REASON) exactly once.
+ * That bumps the reason's own counter, the protocol's drop counter and the
+ * error class the reason belongs to (length, checksum, memory, ...), and
+ * writes one debug line naming the reason.  With stats and debug disabled it
+ * compiles to nothing.
+ */
+#ifndef LWIP_STATS_H
+#define LWIP_STATS_H
+
+#include "lwip/opt.h"
+#include "lwip/debug.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Protocols with counters: id, display name, log module. */
+#define LWIP_STATS_PROTOS(X) \
+  X(ETH, "eth", ETH)       \
+  X(ARP, "arp", ARP)       \
+  X(IP4, "ip4", IP4)       \
+  X(FRAG, "ip4frag", FRAG) \
+  X(ICMP, "icmp", ICMP)    \
+  X(IGMP, "igmp", IGMP)    \
+  X(UDP, "udp", UDP)       \
+  X(RAW, "raw", RAW)
+
+enum lwip_stats_proto_id {
+#define LWIP_STATS_PROTO_ENUM_(id, name, mod) LWIP_PROTO_##id,
+  LWIP_STATS_PROTOS(LWIP_STATS_PROTO_ENUM_)
+#undef LWIP_STATS_PROTO_ENUM_
+  LWIP_PROTO_COUNT
+};
+
+/** Error classes; a drop reason belongs to one (or to none: a packet that is
+ *  fine but not for us). */
+enum lwip_err_class {
+  LWIP_EC_NONE,
+  LWIP_EC_LEN,   /**< truncated or inconsistent length */
+  LWIP_EC_CHK,   /**< checksum error */
+  LWIP_EC_MEM,   /**< out of pool or heap memory */
+  LWIP_EC_RT,    /**< no route */
+  LWIP_EC_PROTO, /**< protocol violation or unsupported feature */
+  LWIP_EC_OPT,   /**< bad or unsupported option */
+};
+
+/** Every drop reason: id, protocol, error class, description. */
+#define LWIP_DROP_REASONS(X) \
+  X(ETH_SHORT, ETH, LEN, "frame shorter than an Ethernet header") \
+  X(ETH_NOT_FOR_US, ETH, NONE, "destination MAC is neither ours, broadcast nor a joined multicast") \
+  X(ETH_VLAN, ETH, PROTO, "802.1Q tagged frame (VLANs are not supported)") \
+  X(ETH_UNKNOWN_TYPE, ETH, PROTO, "unknown EtherType") \
+  X(ETH_OWN_SRC, ETH, NONE, "frame sent from our own MAC (looped back)") \
+  X(ETH_NO_MEM, ETH, MEM, "no buffer for an outgoing frame header") \
+  X(ARP_SHORT, ARP, LEN, "ARP packet shorter than 28 bytes") \
+  X(ARP_BAD_FORMAT, ARP, PROTO, "ARP hardware/protocol type or address length not Ethernet/IPv4") \
+  X(ARP_BAD_OP, ARP, PROTO, "ARP opcode neither request nor reply") \
+  X(ARP_BAD_SENDER, ARP, PROTO, "ARP sender MAC or IP is broadcast, multicast or ours") \
+  X(ARP_NOT_FOR_US, ARP, NONE, "ARP target is not our address") \
+  X(ARP_QUEUE_FULL, ARP, MEM, "packet dropped: queue of the unresolved ARP entry is full") \
+  X(ARP_TABLE_FULL, ARP, MEM, "ARP table full of entries that cannot be recycled") \
+  X(ARP_NO_MEM, ARP, MEM, "no memory to queue a packet or build an ARP message") \
+  X(ARP_UNRESOLVED, ARP, RT, "ARP request unanswered: queued packets discarded") \
+  X(IP4_SHORT, IP4, LEN, "IPv4 packet shorter than its header") \
+  X(IP4_BAD_VERSION, IP4, PROTO, "IP version is not 4") \
+  X(IP4_BAD_HLEN, IP4, LEN, "IPv4 header length below 20 or beyond the packet") \
+  X(IP4_BAD_TOTLEN, IP4, LEN, "IPv4 total length below the header length or beyond the frame") \
+  X(IP4_BAD_CHKSUM, IP4, CHK, "IPv4 header checksum error") \
+  X(IP4_BAD_SRC, IP4, PROTO, "IPv4 source is broadcast or multicast") \
+  X(IP4_NOT_FOR_US, IP4, NONE, "IPv4 destination is not ours and forwarding is off") \
+  X(IP4_TTL_EXCEEDED, IP4, NONE, "TTL reached zero while forwarding") \
+  X(IP4_NO_ROUTE, IP4, RT, "no route to the destination") \
+  X(IP4_NO_FORWARD, IP4, NONE, "not forwarded: link-local, broadcast, multicast or back out the same netif") \
+  X(IP4_UNKNOWN_PROTO, IP4, PROTO, "no handler for the IP protocol number") \
+  X(IP4_FRAG_DISABLED, IP4, PROTO, "fragment received but reassembly is disabled") \
+  X(IP4_DF_TOO_BIG, IP4, RT, "datagram larger than the MTU with DF set") \
+  X(IP4_NO_MEM, IP4, MEM, "no memory for an IPv4 header or fragment") \
+  X(IP4_NETIF_DOWN, IP4, RT, "output netif is down or has no link") \
+  X(FRAG_OVERLAP, FRAG, PROTO, "overlapping fragments: whole datagram dropped") \
+  X(FRAG_INCONSISTENT, FRAG, PROTO, "fragments disagree on the datagram's end") \
+  X(FRAG_TOO_BIG, FRAG, LEN, "reassembled datagram would exceed 65535 bytes") \
+  X(FRAG_BAD_LEN, FRAG, LEN, "non-final fragment payload not a multiple of 8") \
+  X(FRAG_TIMEOUT, FRAG, NONE, "reassembly timed out") \
+  X(FRAG_LIMIT, FRAG, MEM, "reassembly memory limit reached") \
+  X(FRAG_DUPLICATE, FRAG, NONE, "duplicate fragment ignored") \
+  X(ICMP_SHORT, ICMP, LEN, "ICMP message shorter than 8 bytes") \
+  X(ICMP_BAD_CHKSUM, ICMP, CHK, "ICMP checksum error") \
+  X(ICMP_BCAST_ECHO, ICMP, NONE, "echo request to a broadcast or multicast address ignored") \
+  X(ICMP_RATE_LIMIT, ICMP, NONE, "ICMP reply suppressed by the rate limit") \
+  X(ICMP_NO_MEM, ICMP, MEM, "no memory for an ICMP reply") \
+  X(ICMP_UNHANDLED, ICMP, NONE, "ICMP type not handled") \
+  X(IGMP_SHORT, IGMP, LEN, "IGMP message shorter than 8 bytes") \
+  X(IGMP_BAD_CHKSUM, IGMP, CHK, "IGMP checksum error") \
+  X(IGMP_BAD_DEST, IGMP, PROTO, "IGMP message to a destination that does not match its type") \
+  X(IGMP_UNKNOWN_TYPE, IGMP, PROTO, "IGMP type not handled") \
+  X(IGMP_NOT_MEMBER, IGMP, NONE, "IGMP message for a group we have not joined") \
+  X(IGMP_NO_MEM, IGMP, MEM, "no memory for an IGMP report") \
+  X(UDP_SHORT, UDP, LEN, "UDP datagram shorter than 8 bytes") \
+  X(UDP_BAD_LEN, UDP, LEN, "UDP length field disagrees with the IP payload") \
+  X(UDP_BAD_CHKSUM, UDP, CHK, "UDP checksum error") \
+  X(UDP_BAD_COVERAGE, UDP, LEN, "UDP-Lite checksum coverage invalid") \
+  X(UDP_NO_PCB, UDP, NONE, "no UDP PCB for the destination port") \
+  X(UDP_NO_MEM, UDP, MEM, "no memory for a UDP header") \
+  X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
+
+enum lwip_drop_reason {
+#define LWIP_DROP_ENUM_(id, proto, cls, desc) LWIP_DROP_##id,
+  LWIP_DROP_REASONS(LWIP_DROP_ENUM_)
+#undef LWIP_DROP_ENUM_
+  LWIP_DROP_COUNT
+};
+
+/** Counters of one protocol (lwIP's names). */
+struct stats_proto {
+  u32_t xmit;    /**< packets sent */
+  u32_t recv;    /**< packets received */
+  u32_t fw;      /**< packets forwarded */
+  u32_t drop;    /**< packets dropped, all reasons */
+  u32_t chkerr;  /**< checksum errors */
+  u32_t lenerr;  /**< length errors */
+  u32_t memerr;  /**< out-of-memory errors */
+  u32_t rterr;   /**< routing errors */
+  u32_t proterr; /**< protocol errors */
+  u32_t opterr;  /**< option errors */
+};
+
+/** Statistics of one memory pool or of the heap. */
+struct stats_mem {
+  const char *name;
+  u32_t avail; /**< capacity: elements (pools) or bytes (heap) */
+  u32_t used;  /**< in use now */
+  u32_t max;   /**< high-water mark of used */
+  u32_t err;   /**< allocations that failed */
+  u32_t illegal; /**< frees of something not allocated here */
+};
+
+struct stats_ {
+  struct stats_proto proto[LWIP_PROTO_COUNT];
+  u32_t drops[LWIP_DROP_COUNT];
+};
+
+#if LWIP_STATS
+extern struct stats_ lwip_stats;
+#define STATS_INC(prot, field) (lwip_stats.proto[LWIP_PROTO_##prot].field++)
+#else
+#define STATS_INC(prot, field) do { } while (0)
+#endif
+#define STATS_RX(proto) STATS_INC(proto, recv)
+#define STATS_TX(proto) STATS_INC(proto, xmit)
+
+#if LWIP_STATS || LWIP_DEBUG
+/** Account one dropped packet.  Use LWIP_DROP(REASON). */
+void lwip_drop(enum lwip_drop_reason reason);
+#define LWIP_DROP(reason) lwip_drop(LWIP_DROP_##reason)
+#else
+#define LWIP_DROP(reason) do { } while (0)
+#endif
+
+/** Name ("eth") of a protocol id; NULL when out of range. */
+const char *lwip_stats_proto_name(int proto);
+/** Name ("IP4_BAD_CHKSUM") and description of a drop reason; NULL when out of range. */
+const char *lwip_drop_reason_name(int reason);
+const char *lwip_drop_reason_desc(int reason);
+/** Protocol a drop reason belongs to; -1 when out of range. */
+int lwip_drop_reason_proto(int reason);
+
+/** Zero every protocol and drop counter (pool high-water marks stay). */
+void lwip_stats_reset(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LWIP_STATS_H */

@@ -1,0 +1,104 @@
+/**
+ * @file unix_port.c
+ * Port interface (lwip/port.h) for Linux: CLOCK_MONOTONIC milliseconds,
+ * getrandom(2) or a seeded generator, timestamped log lines on stderr.
+ */
+#define _GNU_SOURCE
+#include "unix_port.h"
+
+#include "lwip/port.h"
+#include "lwip/debug.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static bool seeded;
+static uint64_t rng_state;
+static FILE *log_file;
+
+u32_t sys_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (u32_t)((uint64_t)ts.tv_sec * 1000U + (uint64_t)ts.tv_nsec / 1000000U);
+}
+
+void unix_port_seed(uint64_t seed)
+{
+  seeded = true;
+  rng_state = seed;
+}
+
+bool unix_port_seeded(void)
+{
+  return seeded;
+}
+
+/* splitmix64: a full-period generator whose whole state is the seed, so
+ * one number reproduces a run. */
+static uint64_t splitmix64(void)
+{
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+u32_t lwip_port_rand(void)
+{
+  if (seeded) {
+    return (u32_t)(splitmix64() >> 32);
+  }
+  u32_t v;
+  ssize_t n;
+  do {
+    n = getrandom(&v, sizeof(v), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != (ssize_t)sizeof(v)) {
+    /* getrandom cannot fail for 4 bytes once the pool is initialised; if
+     * it somehow does, fall back to the seeded generator keyed by time. */
+    if (!seeded) {
+      rng_state ^= (uint64_t)sys_now() * 0x9e3779b97f4a7c15ULL;
+    }
+    return (u32_t)(splitmix64() >> 32);
+  }
+  return v;
+}
+
+void unix_port_log_to(FILE *f)
+{
+  log_file = f;
+}
+
+void lwip_port_log(int module, int level, const char *fmt, ...)
+{
+  FILE *out = log_file ? log_file : stderr;
+  if (fmt == NULL) {
+    return;
+  }
+  struct timespec ts;
+  struct tm tm;
+  char stamp[32];
+  clock_gettime(CLOCK_REALTIME, &ts);
+  localtime_r(&ts.tv_sec, &tm);
+  strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+  const char *mod = lwip_log_module_name(module);
+  const char *lvl = lwip_log_level_name(level);
+  fprintf(out, "%s.%03ld %-5s %-5s ", stamp, ts.tv_nsec / 1000000L, mod ? mod : "?", lvl ? lvl : "?");
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(out, fmt, ap);
+  va_end(ap);
+  fputc('\n', out);
+}
+
+void lwip_port_assert_fail(const char *expr, const char *file, int line)
+{
+  fprintf(stderr, "lwipd: assertion failed: %s (%s:%d)\n", expr, file, line);
+  fflush(stderr);
+  abort();
+}

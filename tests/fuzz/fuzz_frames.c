@@ -1,0 +1,299 @@
+/*
+ * Mutation fuzzing of the receive path (suite "fuzz").
+ *
+ * A corpus of valid frames (ARP, ICMP echo, UDP to an open and a closed
+ * port, UDP-Lite, IGMP query and report, IPv4 fragments, IPv4 with options)
+ * is mutated at random -- bit flips, byte overwrites with boundary values,
+ * truncation, extension, splicing two frames -- and fed to ethernet_input,
+ * whole and as chains of small pbufs, while the virtual clock moves on and
+ * the allocation-failure hook strikes now and then.  The stack must neither
+ * crash (the sanitizer build catches memory errors) nor keep any memory once
+ * its state is torn down: the fixture's teardown fails on a single leaked
+ * pool element or heap byte.
+ *
+ * The run is deterministic: LWIP_FUZZ_SEED picks the seed (default 1) and
+ * LWIP_FUZZ_ITERS the number of frames (default 20000), so a failure found
+ * in CI reproduces exactly on any machine.
+ */
+#include "test_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lwip/udp.h"
+#include "lwip/raw.h"
+#include "lwip/igmp.h"
+#include "lwip/etharp.h"
+#include "lwip/prot/wire.h"
+
+#define OUR_IP "10.1.0.1"
+#define PEER_IP "10.1.0.2"
+#define MAX_FRAME 1600
+#define CORPUS_MAX 16
+
+struct frame {
+  u8_t b[MAX_FRAME];
+  size_t len;
+};
+
+static struct frame corpus[CORPUS_MAX];
+static int ncorpus;
+static u64_t rng;
+
+/* splitmix64: the fuzzer's own generator, independent of the stack's. */
+static u32_t fuzz_rand(void)
+{
+  u64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return (u32_t)((z ^ (z >> 31)) >> 32);
+}
+
+static u32_t env_u32(const char *name, u32_t dflt)
+{
+  const char *s = getenv(name);
+  return (s != NULL && *s != '\0') ? (u32_t)strtoul(s, NULL, 0) : dflt;
+}
+
+static struct frame *corpus_add(void)
+{
+  assert_true(ncorpus < CORPUS_MAX);
+  return &corpus[ncorpus++];
+}
+
+static void add_ip4(const char *dst, u8_t proto, const void *payload, size_t plen)
+{
+  struct frame *f = corpus_add();
+  f->len = test_eth_ip4(f->b, PEER_IP, dst, proto, payload, plen);
+}
+
+static void add_arp(u16_t op, const char *target)
+{
+  struct frame *f = corpus_add();
+  u8_t *b = f->b;
+  test_eth_hdr(b, op == 1 ? (const u8_t[6]){0xff, 0xff, 0xff, 0xff, 0xff, 0xff} : test_mac,
+               peer_mac, 0x0806);
+  put_be16(b + 14, 1);      /* hardware type: Ethernet */
+  put_be16(b + 16, 0x0800); /* protocol type: IPv4 */
+  b[18] = 6;
+  b[19] = 4;
+  put_be16(b + 20, op);
+  memcpy(b + 22, peer_mac, 6);
+  put_n32(b + 28, test_ip(PEER_IP));
+  memcpy(b + 32, op == 1 ? (const u8_t[6]){0} : test_mac, 6);
+  put_n32(b + 38, test_ip(target));
+  f->len = 42;
+}
+
+/* Two halves of a 1200-byte UDP datagram, as separate fragments. */
+static void add_fragments(void)
+{
+  u8_t udp[1208];
+  u8_t data[1200];
+  for (size_t i = 0; i < sizeof(data); i++) {
+    data[i] = (u8_t)i;
+  }
+  size_t ulen = test_udp(udp, PEER_IP, OUR_IP, 4000, 7, data, sizeof(data));
+  size_t half = 600;
+  struct frame *f = corpus_add();
+  test_eth_hdr(f->b, test_mac, peer_mac, 0x0800);
+  test_ip4_hdr(f->b + 14, PEER_IP, OUR_IP, 17, (u16_t)(20 + half), 77, 0x2000, 64);
+  memcpy(f->b + 34, udp, half);
+  f->len = 34 + half;
+  f = corpus_add();
+  test_eth_hdr(f->b, test_mac, peer_mac, 0x0800);
+  test_ip4_hdr(f->b + 14, PEER_IP, OUR_IP, 17, (u16_t)(20 + ulen - half), 77, half / 8, 64);
+  memcpy(f->b + 34, udp + half, ulen - half);
+  f->len = 34 + ulen - half;
+}
+
+/* An IPv4 header with 8 bytes of options (NOP, NOP, timestamp-like junk). */
+static void add_options(void)
+{
+  struct frame *f = corpus_add();
+  u8_t icmp[64];
+  size_t ilen = test_icmp_echo(icmp, 8, 1, 1, "options", 7);
+  u8_t *ip = f->b + 14;
+  test_eth_hdr(f->b, test_mac, peer_mac, 0x0800);
+  test_ip4_hdr(ip, PEER_IP, OUR_IP, 1, (u16_t)(28 + ilen), 9, 0, 64);
+  ip[0] = 0x47;
+  memmove(ip + 28, icmp, ilen);
+  memcpy(ip + 20, (const u8_t[8]){1, 1, 68, 4, 5, 0, 0, 0}, 8);
+  ip[10] = ip[11] = 0;
+  put_be16(ip + 10, (u16_t)~test_cksum(ip, 28, 0));
+  f->len = 14 + 28 + ilen;
+}
+
+static void build_corpus(void)
+{
+  u8_t buf[256];
+  size_t n;
+  ncorpus = 0;
+  add_arp(1, OUR_IP);
+  add_arp(2, OUR_IP);
+  n = test_icmp_echo(buf, 8, 0x1234, 1, "hello fuzz", 10);
+  add_ip4(OUR_IP, 1, buf, n);
+  add_ip4("10.1.0.255", 1, buf, n);
+  n = test_udp(buf, PEER_IP, OUR_IP, 5000, 7, "echo me", 7);
+  add_ip4(OUR_IP, 17, buf, n);
+  n = test_udp(buf, PEER_IP, OUR_IP, 5000, 999, "closed", 6);
+  add_ip4(OUR_IP, 17, buf, n);
+  n = test_udp(buf, PEER_IP, "239.1.2.3", 5000, 7, "mcast", 5);
+  add_ip4("239.1.2.3", 17, buf, n);
+  /* IGMPv2 general query (RFC 2236 2.1) and a report for our group. */
+  u8_t igmp[8] = {0x11, 100, 0, 0, 0, 0, 0, 0};
+  put_be16(igmp + 2, (u16_t)~test_cksum(igmp, 8, 0));
+  add_ip4("224.0.0.1", 2, igmp, 8);
+  u8_t rep[8] = {0x16, 0, 0, 0, 239, 1, 2, 3};
+  put_be16(rep + 2, (u16_t)~test_cksum(rep, 8, 0));
+  add_ip4("239.1.2.3", 2, rep, 8);
+  n = test_icmp_echo(buf, 8, 7, 7, "raw", 3);
+  add_ip4(OUR_IP, 253, buf, n); /* protocol the raw PCB listens on */
+  add_fragments();
+  add_options();
+}
+
+/* ---- mutations ---- */
+
+static const u8_t boundary[] = {0x00, 0x01, 0x05, 0x0f, 0x40, 0x45, 0x7f, 0x80, 0xfe, 0xff};
+
+static void mutate(struct frame *f)
+{
+  int rounds = 1 + (int)(fuzz_rand() % 4);
+  for (int r = 0; r < rounds; r++) {
+    /* Most mutations land in the headers, where the parsing happens. */
+    size_t span = (fuzz_rand() % 4 != 0 && f->len > 64) ? 64 : f->len;
+    size_t at = span ? fuzz_rand() % span : 0;
+    switch (fuzz_rand() % 7) {
+    case 0: /* flip a bit */
+      if (f->len) f->b[at] ^= (u8_t)(1u << (fuzz_rand() % 8));
+      break;
+    case 1: /* boundary byte */
+      if (f->len) f->b[at] = boundary[fuzz_rand() % sizeof(boundary)];
+      break;
+    case 2: /* boundary 16-bit value: lengths, offsets, checksums */
+      if (at + 1 < f->len) put_be16(f->b + at, (u16_t[]){0, 1, 7, 8, 20, 0x3fff, 0x7fff, 0xffff}[fuzz_rand() % 8]);
+      break;
+    case 3: /* truncate */
+      f->len = fuzz_rand() % (f->len + 1);
+      break;
+    case 4: /* extend with junk */
+      while (f->len < MAX_FRAME && fuzz_rand() % 16 != 0) {
+        f->b[f->len++] = (u8_t)fuzz_rand();
+      }
+      break;
+    case 5: { /* splice the tail of another corpus frame */
+      const struct frame *o = &corpus[fuzz_rand() % ncorpus];
+      size_t from = o->len ? fuzz_rand() % o->len : 0;
+      size_t n = o->len - from;
+      if (at + n > MAX_FRAME) n = MAX_FRAME - at;
+      memcpy(f->b + at, o->b + from, n);
+      f->len = at + n;
+      break;
+    }
+    default: /* random byte */
+      if (f->len) f->b[at] = (u8_t)fuzz_rand();
+      break;
+    }
+  }
+}
+
+/* ---- the stack's side: PCBs that make the mutated frames reach deep ---- */
+
+static struct test_netif tn;
+
+static void echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+  (void)arg;
+  udp_sendto(pcb, p, addr, port); /* may fail on a full pool: that is fine */
+  pbuf_free(p);
+}
+
+#if LWIP_RAW
+static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+  (void)arg;
+  (void)pcb;
+  (void)addr;
+  /* Alternate between consuming and passing on so both paths run. */
+  if (p->tot_len & 1) {
+    pbuf_free(p);
+    return 1;
+  }
+  return 0;
+}
+#endif
+
+static void test_fuzz_receive_path(void **state)
+{
+  (void)state;
+  u32_t seed = env_u32("LWIP_FUZZ_SEED", 1);
+  u32_t iters = env_u32("LWIP_FUZZ_ITERS", 20000);
+  rng = seed;
+  printf("fuzz: seed %lu, %lu frames\n", (unsigned long)seed, (unsigned long)iters);
+
+  test_netif_add(&tn, OUR_IP, "255.255.255.0", "10.1.0.254", test_mac);
+  struct udp_pcb *echo = udp_new();
+  assert_non_null(echo);
+  assert_int_equal(udp_bind(echo, IP_ADDR_ANY, 7), ERR_OK);
+  udp_recv(echo, echo_recv, NULL);
+#if LWIP_RAW
+  struct raw_pcb *raw = raw_new(253);
+  assert_non_null(raw);
+  raw_recv(raw, raw_recv_cb, NULL);
+#endif
+#if LWIP_IGMP
+  ip4_addr_t group = {test_ip("239.1.2.3")};
+  ip4_addr_t ifaddr = {test_ip(OUR_IP)};
+  assert_int_equal(igmp_joingroup(&ifaddr, &group), ERR_OK);
+#endif
+  build_corpus();
+
+  struct frame f;
+  for (u32_t i = 0; i < iters; i++) {
+    f = corpus[fuzz_rand() % ncorpus];
+    if (fuzz_rand() % 8 != 0) {
+      mutate(&f);
+    }
+    /* Build the frame before arming the failure hook: only the stack's
+     * own allocations are meant to fail. */
+    size_t chunk = fuzz_rand() % 4 == 0 ? 1 + fuzz_rand() % 64 : 0;
+    struct pbuf *p = test_pbuf(f.b, f.len, chunk);
+#if LWIP_TEST_HOOKS
+    if (fuzz_rand() % 64 == 0) {
+      lwip_alloc_fail_after(1 + fuzz_rand() % 4);
+    }
+#endif
+    tn.netif.input(p, &tn.netif);
+#if LWIP_TEST_HOOKS
+    lwip_alloc_fail_after(0);
+#endif
+    if (fuzz_rand() % 16 == 0) {
+      test_clock_advance(fuzz_rand() % 4000); /* ARP, reassembly and IGMP timers */
+    }
+    if (tn.nframes > TEST_MAX_FRAMES / 2) {
+      test_frames_clear(&tn);
+    }
+  }
+  printf("fuzz: done\n");
+
+  /* Tear down what the test made; everything the stack still holds (ARP
+   * queues, reassembly, IGMP timers) must go with its timers and netif. */
+  udp_remove(echo);
+#if LWIP_RAW
+  raw_remove(raw);
+#endif
+#if LWIP_IGMP
+  igmp_leavegroup(&ifaddr, &group);
+#endif
+  test_clock_advance(120000); /* let reassembly and ARP entries expire */
+  test_frames_clear(&tn);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_fuzz_receive_path, test_setup, test_teardown),
+  };
+  return cmocka_run_group_tests_name("fuzz_frames", tests, NULL, NULL);
+}

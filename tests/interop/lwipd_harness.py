@@ -1,0 +1,205 @@
+"""Test harness for lwipd interop tests.
+
+Each test module gets a fresh network namespace with lwipd running in it on
+a new TAP device whose Linux side is configured by --host-ip.  The pytest
+process itself enters the namespace (setns) while the module runs, so Scapy,
+sockets and subprocesses see only the test's own network.  Everything is torn
+down (lwipd by PID, then the namespace) even when a test fails.
+"""
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+LWIPD_IP = "10.77.0.2"
+HOST_IP = "10.77.0.1"
+PREFIX = 24
+TAP = "lwt0"
+
+
+def _setns(fd):
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "setns: " + os.strerror(err))
+
+
+def prerequisites():
+    """Return None when interop tests can run here, else the reason."""
+    if os.geteuid() != 0:
+        return "needs root (network namespaces and TAP devices)"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun"
+    if shutil.which("ip") is None:
+        return "no 'ip' command (iproute2)"
+    try:
+        import scapy.all  # noqa: F401
+    except ImportError:
+        return "Scapy is not importable (run under /usr/bin/python3 with python3-scapy)"
+    for var in ("LWIPD", "LWIPCTL"):
+        path = os.environ.get(var)
+        if not path or not os.access(path, os.X_OK):
+            return f"${var} does not name the built binary (run through 'meson test --suite interop')"
+    return None
+
+
+class ControlClient:
+    """A JSON-lines client of lwipd's control socket."""
+
+    def __init__(self, path, timeout=10.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b""
+        self.next_id = 1
+
+    def close(self):
+        self.sock.close()
+
+    def send_raw(self, data: bytes):
+        self.sock.sendall(data)
+
+    def read_line(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("control socket closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def request(self, cmd, **args):
+        rid = self.next_id
+        self.next_id += 1
+        self.send_raw((json.dumps({"id": rid, "cmd": cmd, "args": args}) + "\n").encode())
+        while True:
+            reply = self.read_line()
+            if reply.get("id") == rid:
+                return reply
+
+    def call(self, cmd, **args):
+        reply = self.request(cmd, **args)
+        if not reply.get("ok"):
+            raise RuntimeError(f"{cmd} failed: {reply.get('error')}")
+        return reply["result"]
+
+
+class Lwipd:
+    """lwipd running in its own namespace."""
+
+    def __init__(self, extra_args=(), seed=1):
+        self.ns = f"lwt{os.getpid()}x{int(time.time() * 1000) % 100000}"
+        self.dir = tempfile.mkdtemp(prefix="lwipd-interop-")
+        self.ctl_path = os.path.join(self.dir, "ctl.sock")
+        self.log_path = os.path.join(self.dir, "lwipd.log")
+        self.proc = None
+        self.orig_ns = None
+        self.extra_args = list(extra_args)
+        self.seed = seed
+
+    # -- lifecycle --
+    def start(self):
+        subprocess.run(["ip", "netns", "add", self.ns], check=True)
+        self.orig_ns = os.open("/proc/self/ns/net", os.O_RDONLY)
+        fd = os.open(f"/run/netns/{self.ns}", os.O_RDONLY)
+        try:
+            _setns(fd)
+        finally:
+            os.close(fd)
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        args = [os.environ["LWIPD"], "--tap", TAP, "--ip", f"{LWIPD_IP}/{PREFIX}",
+                "--host-ip", f"{HOST_IP}/{PREFIX}", "--ctl", self.ctl_path,
+                "--seed", str(self.seed)] + self.extra_args
+        self.log = open(self.log_path, "w")
+        # The child inherits our (the test's) namespace.
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=10.0):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"lwipd exited with {self.proc.returncode}:\n{self.read_log()}")
+            try:
+                c = ControlClient(self.ctl_path, timeout=2)
+                c.call("status")
+                c.close()
+                # wait for the host side to be up so the first packets are not lost
+                return
+            except (OSError, ConnectionError, RuntimeError) as e:
+                last = e
+                time.sleep(0.05)
+        raise RuntimeError(f"lwipd control socket never answered: {last}\n{self.read_log()}")
+
+    def read_log(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()[-20000:]
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        try:
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(timeout=5)
+        finally:
+            if self.orig_ns is not None:
+                _setns(self.orig_ns)
+                os.close(self.orig_ns)
+                self.orig_ns = None
+            subprocess.run(["ip", "netns", "del", self.ns], check=False)
+            if hasattr(self, "log"):
+                self.log.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- helpers --
+    def client(self):
+        return ControlClient(self.ctl_path)
+
+    def call(self, cmd, **args):
+        c = self.client()
+        try:
+            return c.call(cmd, **args)
+        finally:
+            c.close()
+
+    def lwipctl(self, *args, check=True, json_out=False):
+        cmd = [os.environ["LWIPCTL"], "--ctl", self.ctl_path]
+        if json_out:
+            cmd.append("--json")
+        cmd += [str(a) for a in args]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} -> {r.returncode}\n{r.stdout}\n{r.stderr}")
+        return r
+
+    def drops(self):
+        return self.call("stats", all=True)["drops"]
+
+    def tap_netif(self):
+        """The TAP netif as netif.list shows it."""
+        for n in self.call("netif.list")["netifs"]:
+            if n["name"].startswith("tp"):
+                return n
+        raise AssertionError("no tp netif in netif.list")
+
+    def host_mac(self):
+        with open(f"/sys/class/net/{TAP}/address") as f:
+            return f.read().strip()
