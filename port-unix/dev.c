@@ -67,6 +67,8 @@ void dev_deliver_up(struct dev *d, struct pbuf *p)
     return;
   }
   p->if_idx = netif_get_index(d->netif);
+  d->netif->counters.rx_packets++;
+  d->netif->counters.rx_bytes += p->tot_len;
   d->netif->input(p, d->netif);
 }
 
@@ -81,7 +83,14 @@ err_t dev_send_down(struct dev *d, struct pbuf *p)
 static err_t dev_linkoutput(struct netif *netif, struct pbuf *p)
 {
   struct dev *top = (struct dev *)netif->state;
-  return top->ops->tx(top, p);
+  err_t err = top->ops->tx(top, p);
+  if (err == ERR_OK) {
+    netif->counters.tx_packets++;
+    netif->counters.tx_bytes += p->tot_len;
+  } else {
+    netif->counters.tx_errors++;
+  }
+  return err;
 }
 
 static void dev_set_netif(struct dev *d, struct netif *netif)

@@ -1,0 +1,741 @@
+/**
+ * @file cmds.c
+ * The control commands (docs/control-protocol.md): each handler checks its
+ * arguments, acts on the stack, and returns a result object or sets an
+ * error.  Also the stack events sent to subscribers.
+ */
+#define _GNU_SOURCE
+#include "lwipd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lwip/init.h"
+#include "lwip/etharp.h"
+#include "lwip/ip4.h"
+#include "lwip/mem.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
+#include "lwip/debug.h"
+#include "lwip/err.h"
+
+#include "impair.h"
+#include "pcapdev.h"
+#include "tap.h"
+
+/* ---------------------------------------------------------------------- */
+/* Argument and value helpers                                              */
+/* ---------------------------------------------------------------------- */
+
+static bool arg_get(json_t *args, const char *key, bool required, json_t **v, struct ctl_reply *r)
+{
+  *v = json_object_get(args, key);
+  if (*v == NULL || json_is_null(*v)) {
+    *v = NULL;
+    if (required) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.%s: missing", key);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool arg_str(json_t *args, const char *key, bool required, const char **out, struct ctl_reply *r)
+{
+  json_t *v;
+  if (!arg_get(args, key, required, &v, r)) {
+    return false;
+  }
+  if (v != NULL) {
+    if (!json_is_string(v)) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.%s: not a string", key);
+      return false;
+    }
+    *out = json_string_value(v);
+  }
+  return true;
+}
+
+bool arg_int(json_t *args, const char *key, bool required, long long min, long long max, long long *out,
+             struct ctl_reply *r)
+{
+  json_t *v;
+  if (!arg_get(args, key, required, &v, r)) {
+    return false;
+  }
+  if (v != NULL) {
+    if (!json_is_integer(v)) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.%s: not an integer", key);
+      return false;
+    }
+    long long x = json_integer_value(v);
+    if (x < min || x > max) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.%s: %lld is outside %lld..%lld", key, x, min, max);
+      return false;
+    }
+    *out = x;
+  }
+  return true;
+}
+
+bool arg_bool(json_t *args, const char *key, bool required, bool *out, struct ctl_reply *r)
+{
+  json_t *v;
+  if (!arg_get(args, key, required, &v, r)) {
+    return false;
+  }
+  if (v != NULL) {
+    if (!json_is_boolean(v)) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.%s: not a boolean", key);
+      return false;
+    }
+    *out = json_is_true(v);
+  }
+  return true;
+}
+
+bool arg_ip4(json_t *args, const char *key, bool required, ip4_addr_t *out, struct ctl_reply *r)
+{
+  const char *s = NULL;
+  if (!arg_str(args, key, required, &s, r)) {
+    return false;
+  }
+  if (s != NULL && !ip4addr_aton(s, out)) {
+    ctl_error(r, CTL_E_BAD_ARGS, "args.%s: not an IPv4 address", key);
+    return false;
+  }
+  return true;
+}
+
+json_t *json_ip4(const ip4_addr_t *a)
+{
+  char buf[IP4ADDR_STRLEN_MAX];
+  return json_string(ip4addr_ntoa_r(a, buf, sizeof(buf)));
+}
+
+json_t *json_mac(const uint8_t *m)
+{
+  char buf[18];
+  snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return json_string(buf);
+}
+
+bool parse_mac(const char *s, uint8_t mac[6])
+{
+  unsigned b[6];
+  char end;
+  if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 ||
+      strlen(s) != 17) {
+    return false;
+  }
+  for (int i = 0; i < 6; i++) {
+    mac[i] = (uint8_t)b[i];
+  }
+  return true;
+}
+
+bool parse_cidr(const char *s, ip4_addr_t *addr, ip4_addr_t *mask)
+{
+  char buf[32];
+  const char *slash = strchr(s, '/');
+  if (slash == NULL || (size_t)(slash - s) >= sizeof(buf)) {
+    return false;
+  }
+  memcpy(buf, s, (size_t)(slash - s));
+  buf[slash - s] = '\0';
+  char *end;
+  long prefix = strtol(slash + 1, &end, 10);
+  if (slash[1] == '\0' || *end != '\0' || prefix < 0 || prefix > 32 || !ip4addr_aton(buf, addr)) {
+    return false;
+  }
+  ip4_addr_netmask_from_prefix(mask, (u8_t)prefix);
+  return true;
+}
+
+static struct netif *netif_arg(json_t *args, struct ctl_reply *r)
+{
+  const char *name = NULL;
+  if (!arg_str(args, "name", true, &name, r)) {
+    return NULL;
+  }
+  struct netif *n = netif_find(name);
+  if (n == NULL) {
+    ctl_error(r, CTL_E_NOT_FOUND, "no netif named %s", name);
+  }
+  return n;
+}
+
+static json_t *failed(struct ctl_reply *r, err_t err)
+{
+  return ctl_error(r, err == ERR_MEM ? CTL_E_NO_MEMORY : CTL_E_FAILED, "%s: %s", lwip_err_name(err),
+                   lwip_strerr(err));
+}
+
+/* ---------------------------------------------------------------------- */
+/* netif                                                                   */
+/* ---------------------------------------------------------------------- */
+
+json_t *cmds_netif_json(struct netif *n)
+{
+  char name[NETIF_NAMESIZE];
+  const struct netif_counters *c = &n->counters;
+  return json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:b, s:o, s:i, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+                   "name", netif_index_to_name(netif_get_index(n), name), "index", netif_get_index(n),
+                   "mac", json_mac(n->hwaddr), "mtu", n->mtu, "up", netif_is_up(n), "link_up",
+                   netif_is_link_up(n), "default", n == netif_default, "ip", json_ip4(netif_ip4_addr(n)),
+                   "prefix", ip4_addr_netmask_prefix(netif_ip4_netmask(n)), "netmask",
+                   json_ip4(netif_ip4_netmask(n)), "gw", json_ip4(netif_ip4_gw(n)), "counters",
+                   "rx_packets", (json_int_t)c->rx_packets, "rx_bytes", (json_int_t)c->rx_bytes, "rx_drops",
+                   (json_int_t)c->rx_drops, "tx_packets", (json_int_t)c->tx_packets, "tx_bytes",
+                   (json_int_t)c->tx_bytes, "tx_errors", (json_int_t)c->tx_errors);
+}
+
+static json_t *netif_list_json(void)
+{
+  json_t *a = json_array();
+  struct netif *n;
+  /* netif_list is newest first; show them in the order they were added. */
+  for (int idx = 1; idx <= 255; idx++) {
+    NETIF_FOREACH(n) {
+      if (netif_get_index(n) == idx) {
+        json_array_append_new(a, cmds_netif_json(n));
+      }
+    }
+  }
+  return a;
+}
+
+static json_t *cmd_netif_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  return json_pack("{s:o}", "netifs", netif_list_json());
+}
+
+/* Parse netif.set's address arguments.  @return false on a bad one. */
+static bool netif_set_addr_args(json_t *args, struct netif *n, ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw,
+                                struct ctl_reply *r)
+{
+  const char *ipstr = NULL;
+  *ip = *netif_ip4_addr(n);
+  *mask = *netif_ip4_netmask(n);
+  *gw = *netif_ip4_gw(n);
+  if (!arg_str(args, "ip", false, &ipstr, r) || !arg_ip4(args, "gw", false, gw, r)) {
+    return false;
+  }
+  if (ipstr != NULL) {
+    if (strchr(ipstr, '/') != NULL) {
+      if (!parse_cidr(ipstr, ip, mask)) {
+        ctl_error(r, CTL_E_BAD_ARGS, "args.ip: expected a.b.c.d/prefix");
+        return false;
+      }
+    } else if (!ip4addr_aton(ipstr, ip)) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.ip: not an IPv4 address");
+      return false;
+    }
+  }
+  if (!arg_ip4(args, "netmask", false, mask, r)) {
+    return false;
+  }
+  if (!ip4_addr_netmask_valid(mask->addr)) {
+    ctl_error(r, CTL_E_BAD_ARGS, "args.netmask: not a contiguous netmask");
+    return false;
+  }
+  return true;
+}
+
+static json_t *cmd_netif_set(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  struct netif *n = netif_arg(args, r);
+  ip4_addr_t ip, mask, gw;
+  long long mtu = -1;
+  bool up = false, link = false, dflt = false;
+  json_t *has_up = json_object_get(args, "up"), *has_link = json_object_get(args, "link_up");
+  if (n == NULL || !netif_set_addr_args(args, n, &ip, &mask, &gw, r) ||
+      !arg_int(args, "mtu", false, 68, 65535, &mtu, r) || !arg_bool(args, "up", false, &up, r) ||
+      !arg_bool(args, "link_up", false, &link, r) || !arg_bool(args, "default", false, &dflt, r)) {
+    return NULL;
+  }
+  /* Everything is checked before anything changes. */
+  netif_set_addr(n, &ip, &mask, &gw);
+  if (mtu > 0) {
+    netif_set_mtu(n, (u16_t)mtu);
+  }
+  if (has_link != NULL) {
+    link ? netif_set_link_up(n) : netif_set_link_down(n);
+  }
+  if (has_up != NULL) {
+    up ? netif_set_up(n) : netif_set_down(n);
+  }
+  if (dflt) {
+    netif_set_default(n);
+  }
+  return cmds_netif_json(n);
+}
+
+/* ---------------------------------------------------------------------- */
+/* ARP                                                                     */
+/* ---------------------------------------------------------------------- */
+
+static json_t *arp_entry_json(const struct etharp_entry_info *e)
+{
+  char name[NETIF_NAMESIZE] = "";
+  if (e->netif != NULL) {
+    netif_index_to_name(netif_get_index(e->netif), name);
+  }
+  return json_pack("{s:o, s:o, s:s, s:s, s:i, s:i}", "ip", json_ip4(&e->ipaddr), "mac",
+                   json_mac(e->ethaddr.addr), "netif", name, "state", etharp_state_name(e->state), "age_s",
+                   e->age_s, "queued", e->queued);
+}
+
+static json_t *cmd_arp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *a = json_array();
+  struct etharp_entry_info e;
+  for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
+    if (etharp_get_entry_info(i, &e)) {
+      json_array_append_new(a, arp_entry_json(&e));
+    }
+  }
+  return json_pack("{s:o}", "entries", a);
+}
+
+static json_t *cmd_arp_add(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  ip4_addr_t ip;
+  const char *macstr = NULL;
+  struct eth_addr mac;
+  if (!arg_ip4(args, "ip", true, &ip, r) || !arg_str(args, "mac", true, &macstr, r)) {
+    return NULL;
+  }
+  if (!parse_mac(macstr, mac.addr)) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.mac: expected xx:xx:xx:xx:xx:xx");
+  }
+  err_t err = etharp_add_static_entry(&ip, &mac);
+  if (err == ERR_ARG) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args: broadcast, multicast or zero address");
+  }
+  if (err == ERR_RTE) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.ip: not reachable through any netif");
+  }
+  return err == ERR_OK ? json_object() : failed(r, err);
+}
+
+static json_t *cmd_arp_del(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  ip4_addr_t ip;
+  if (!arg_ip4(args, "ip", true, &ip, r)) {
+    return NULL;
+  }
+  if (etharp_remove_static_entry(&ip) != ERR_OK) {
+    return ctl_error(r, CTL_E_NOT_FOUND, "no static ARP entry for %s", ip4addr_ntoa(&ip));
+  }
+  return json_object();
+}
+
+static json_t *cmd_arp_flush(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  etharp_flush();
+  return json_object();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Statistics and logging                                                  */
+/* ---------------------------------------------------------------------- */
+
+static json_t *mem_json(const struct stats_mem *s)
+{
+  return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", s->name ? s->name : "heap", "avail",
+                   (json_int_t)s->avail, "used", (json_int_t)s->used, "max", (json_int_t)s->max, "err",
+                   (json_int_t)s->err, "illegal", (json_int_t)s->illegal);
+}
+
+static json_t *cmd_stats(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  bool all = false;
+  if (!arg_bool(args, "all", false, &all, r)) {
+    return NULL;
+  }
+  json_t *protos = json_object(), *drops = json_object(), *pools = json_array();
+#if LWIP_STATS
+  for (int i = 0; i < LWIP_PROTO_COUNT; i++) {
+    const struct stats_proto *p = &lwip_stats.proto[i];
+    json_object_set_new(protos, lwip_stats_proto_name(i),
+                        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "xmit", (json_int_t)p->xmit,
+                                  "recv", (json_int_t)p->recv, "fw", (json_int_t)p->fw, "drop", (json_int_t)p->drop,
+                                  "chkerr", (json_int_t)p->chkerr, "lenerr", (json_int_t)p->lenerr, "memerr",
+                                  (json_int_t)p->memerr, "rterr", (json_int_t)p->rterr, "proterr",
+                                  (json_int_t)p->proterr, "opterr", (json_int_t)p->opterr));
+  }
+  for (int i = 0; i < LWIP_DROP_COUNT; i++) {
+    if (all || lwip_stats.drops[i] != 0) {
+      json_object_set_new(drops, lwip_drop_reason_name(i), json_integer(lwip_stats.drops[i]));
+    }
+  }
+#endif
+  for (int i = 0; i < MEMP_MAX; i++) {
+    json_array_append_new(pools, mem_json(memp_stats((memp_t)i)));
+  }
+  return json_pack("{s:o, s:o, s:o, s:o}", "protocols", protos, "drops", drops, "pools", pools, "heap",
+                   mem_json(mem_stats()));
+}
+
+static json_t *cmd_stats_reset(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  lwip_stats_reset();
+  return json_object();
+}
+
+static json_t *log_levels_json(void)
+{
+  json_t *o = json_object();
+  for (int m = 0; m < LWIP_LOG_MODULE_COUNT; m++) {
+    json_object_set_new(o, lwip_log_module_name(m), json_string(lwip_log_level_name(lwip_log_levels[m])));
+  }
+  return json_pack("{s:o}", "levels", o);
+}
+
+static json_t *cmd_log_get(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  return log_levels_json();
+}
+
+static json_t *cmd_log_set(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  const char *mod = NULL, *lvl = NULL;
+  if (!arg_str(args, "module", true, &mod, r) || !arg_str(args, "level", true, &lvl, r)) {
+    return NULL;
+  }
+  int m = strcmp(mod, "all") == 0 ? -1 : lwip_log_module_find(mod);
+  int l = lwip_log_level_find(lvl);
+  if (m == -1 && strcmp(mod, "all") != 0) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.module: no module named %s", mod);
+  }
+  if (l < 0) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.level: expected off, error, warn, info, debug or trace");
+  }
+#if !LWIP_DEBUG
+  return ctl_error(r, CTL_E_FAILED, "this build has no debug log (debug_log=disabled)");
+#endif
+  lwip_log_set_level(m, l);
+  return log_levels_json();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Capture and impairment                                                  */
+/* ---------------------------------------------------------------------- */
+
+static json_t *capture_json(void)
+{
+  char name[NETIF_NAMESIZE] = "";
+  if (lwipd.netif_added) {
+    netif_index_to_name(netif_get_index(&lwipd.netif), name);
+  }
+  return json_pack("{s:b, s:s?, s:s, s:I}", "active", lwipd.capture != NULL, "file", lwipd.capture_path, "netif",
+                   name, "frames", (json_int_t)(lwipd.capture ? lwipd.capture->frames : 0));
+}
+
+static json_t *cmd_capture_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  return capture_json();
+}
+
+int cmds_capture_start(const char *file, char *err, size_t errlen)
+{
+  struct pcap_dev *pd = pcapdev_open(file, err, errlen);
+  if (pd == NULL) {
+    return -1;
+  }
+  /* Above the impairment wrapper: the capture shows what the stack really
+   * received and sent. */
+  dev_push(&pd->dev, &lwipd.impair->dev);
+  lwipd.capture = pd;
+  free(lwipd.capture_path);
+  lwipd.capture_path = strdup(file);
+  LWIP_LOG(APP, INFO, "capture to %s started", file);
+  return 0;
+}
+
+uint64_t cmds_capture_stop(void)
+{
+  uint64_t frames = lwipd.capture->frames;
+  dev_unlink(&lwipd.capture->dev);
+  pcapdev_close(lwipd.capture);
+  lwipd.capture = NULL;
+  LWIP_LOG(APP, INFO, "capture to %s stopped after %llu frames", lwipd.capture_path, (unsigned long long)frames);
+  return frames;
+}
+
+static json_t *cmd_capture_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  const char *file = NULL, *nif = NULL;
+  if (!arg_str(args, "file", true, &file, r) || !arg_str(args, "netif", false, &nif, r)) {
+    return NULL;
+  }
+  if (nif != NULL && (!lwipd.netif_added || netif_find(nif) != &lwipd.netif)) {
+    return ctl_error(r, CTL_E_NOT_FOUND, "netif %s has no device to capture (only the TAP netif has)", nif);
+  }
+  if (lwipd.capture != NULL) {
+    return ctl_error(r, CTL_E_BUSY, "already capturing to %s", lwipd.capture_path);
+  }
+  char err[256];
+  if (cmds_capture_start(file, err, sizeof(err)) != 0) {
+    return ctl_error(r, CTL_E_IO, "%s", err);
+  }
+  json_t *o = capture_json();
+  json_object_del(o, "active");
+  json_object_del(o, "frames");
+  return o;
+}
+
+static json_t *cmd_capture_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  if (lwipd.capture == NULL) {
+    return ctl_error(r, CTL_E_NOT_FOUND, "not capturing");
+  }
+  uint64_t frames = cmds_capture_stop();
+  return json_pack("{s:s, s:I}", "file", lwipd.capture_path, "frames", (json_int_t)frames);
+}
+
+static json_t *impair_counters_json(enum impair_dir_id d)
+{
+  const struct impair_counters *c = impair_counters(lwipd.impair, d);
+  return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "frames", (json_int_t)c->frames, "dropped",
+                   (json_int_t)c->dropped, "duplicated", (json_int_t)c->duplicated, "reordered",
+                   (json_int_t)c->reordered, "delayed", (json_int_t)c->delayed, "corrupted",
+                   (json_int_t)c->corrupted, "nomem", (json_int_t)c->nomem, "held",
+                   (int)impair_held_frames(lwipd.impair, d));
+}
+
+static json_t *impair_json(void)
+{
+  char spec[IMPAIR_SPEC_MAX];
+  return json_pack("{s:s, s:I, s:{s:o, s:o}}", "spec", impair_get_spec(lwipd.impair, spec, sizeof(spec)), "seed",
+                   (json_int_t)lwipd.impair->seed, "counters", "rx", impair_counters_json(IMPAIR_RX), "tx",
+                   impair_counters_json(IMPAIR_TX));
+}
+
+static json_t *cmd_impair_get(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  return impair_json();
+}
+
+static json_t *cmd_impair_set(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  const char *spec = NULL;
+  long long seed = -1;
+  if (!arg_str(args, "spec", true, &spec, r) || !arg_int(args, "seed", false, 0, INT64_MAX, &seed, r)) {
+    return NULL;
+  }
+  char err[256];
+  struct impair_params check[2];
+  if (impair_parse(spec, check, err, sizeof(err)) != 0) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.spec: %s", err);
+  }
+  if (seed >= 0) {
+    impair_set_seed(lwipd.impair, (uint64_t)seed);
+  }
+  impair_set_spec(lwipd.impair, spec, err, sizeof(err));
+  LWIP_LOG(APP, INFO, "impairment set to '%s'", spec);
+  return impair_json();
+}
+
+static json_t *cmd_impair_clear(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  impair_clear(lwipd.impair);
+  return impair_json();
+}
+
+/* ---------------------------------------------------------------------- */
+/* status, forwarding, subscribe                                           */
+/* ---------------------------------------------------------------------- */
+
+static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *o = json_pack("{s:s, s:s, s:i, s:I, s:b, s:s, s:o, s:I, s:o, s:o, s:b, s:b}", "version",
+                        LWIP_VERSION_STRING, "profile", LWIP_PROFILE, "pid", (int)getpid(), "uptime_ms",
+                        (json_int_t)(sys_now() - lwipd.start_ms), "seeded", lwipd.seeded, "tap",
+                        lwipd.tap ? lwipd.tap->name : "", "netifs", netif_list_json(), "apps",
+                        (json_int_t)apps_count(), "capture", capture_json(), "impair", impair_json(),
+                        "forwarding", ip4_forwarding(), "tap_gone", lwipd.tap_gone);
+  if (lwipd.seeded) {
+    json_object_set_new(o, "seed", json_integer((json_int_t)lwipd.seed));
+  }
+  return o;
+}
+
+static json_t *cmd_ip_forward(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  bool on = false;
+  json_t *has = json_object_get(args, "enable");
+  if (!arg_bool(args, "enable", false, &on, r)) {
+    return NULL;
+  }
+  if (has != NULL && ip4_set_forwarding(on) != ERR_OK) {
+    return ctl_error(r, CTL_E_FAILED, "this build has no IPv4 forwarding (ip_forward=disabled)");
+  }
+  return json_pack("{s:b}", "enabled", ip4_forwarding());
+}
+
+static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  static const struct { const char *name; unsigned bit; } classes[] = {
+    {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP}, {"log", CTL_EV_LOG}, {"all", CTL_EV_ALL},
+  };
+  json_t *ev = json_object_get(args, "events");
+  unsigned mask = 0;
+  if (ev == NULL) {
+    mask = CTL_EV_ALL;
+  } else if (!json_is_array(ev)) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.events: not a list");
+  }
+  size_t i;
+  json_t *v;
+  json_array_foreach(ev, i, v) {
+    unsigned bit = 0;
+    for (size_t k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+      if (json_is_string(v) && strcmp(json_string_value(v), classes[k].name) == 0) {
+        bit = classes[k].bit;
+      }
+    }
+    if (bit == 0) {
+      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log or all", i);
+    }
+    mask |= bit;
+  }
+  ctl_subscribe(req, mask);
+  return json_object();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Events                                                                  */
+/* ---------------------------------------------------------------------- */
+
+static void netif_event(struct netif *n, netif_nsc_reason_t reason, const netif_ext_callback_args_t *args)
+{
+  char name[NETIF_NAMESIZE];
+  netif_index_to_name(netif_get_index(n), name);
+  if ((reason & LWIP_NSC_LINK_CHANGED) && ctl_has_subscribers(CTL_EV_LINK)) {
+    ctl_broadcast(CTL_EV_LINK, "link", json_pack("{s:s, s:b}", "netif", name, "up", args->link_changed.state != 0));
+  }
+  if ((reason & (LWIP_NSC_IPV4_SETTINGS_CHANGED | LWIP_NSC_IPV4_ADDRESS_CHANGED | LWIP_NSC_IPV4_GATEWAY_CHANGED |
+                 LWIP_NSC_IPV4_NETMASK_CHANGED)) &&
+      ctl_has_subscribers(CTL_EV_ADDRESS)) {
+    ctl_broadcast(CTL_EV_ADDRESS, "address",
+                  json_pack("{s:s, s:o, s:i, s:o}", "netif", name, "ip", json_ip4(netif_ip4_addr(n)), "prefix",
+                            ip4_addr_netmask_prefix(netif_ip4_netmask(n)), "gw", json_ip4(netif_ip4_gw(n))));
+  }
+}
+
+NETIF_DECLARE_EXT_CALLBACK(netif_cb)
+
+/* What the ARP table looked like at the last poll, to report changes. */
+static struct etharp_entry_info arp_seen[ARP_TABLE_SIZE];
+static bool arp_seen_used[ARP_TABLE_SIZE];
+
+void cmds_events_init(void)
+{
+  netif_add_ext_callback(&netif_cb, netif_event);
+}
+
+void cmds_arp_poll(void)
+{
+  bool report = ctl_has_subscribers(CTL_EV_ARP);
+  for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
+    struct etharp_entry_info e;
+    bool used = etharp_get_entry_info(i, &e) != 0;
+    bool changed = used != arp_seen_used[i] ||
+                   (used && (e.state != arp_seen[i].state || !ip4_addr_eq(&e.ipaddr, &arp_seen[i].ipaddr) ||
+                             memcmp(e.ethaddr.addr, arp_seen[i].ethaddr.addr, 6) != 0));
+    if (changed && report) {
+      const struct etharp_entry_info *shown = used ? &e : &arp_seen[i];
+      json_t *ev = json_pack("{s:o, s:o, s:s}", "ip", json_ip4(&shown->ipaddr), "mac", json_mac(shown->ethaddr.addr),
+                             "state", used ? etharp_state_name(e.state) : "removed");
+      ctl_broadcast(CTL_EV_ARP, "arp", ev);
+    }
+    arp_seen_used[i] = used;
+    if (used) {
+      arp_seen[i] = e;
+    }
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The table                                                               */
+/* ---------------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  ctl_cmd_fn fn;
+} commands[] = {
+  {"status", cmd_status},
+  {"netif.list", cmd_netif_list},
+  {"netif.set", cmd_netif_set},
+  {"arp.list", cmd_arp_list},
+  {"arp.add", cmd_arp_add},
+  {"arp.del", cmd_arp_del},
+  {"arp.flush", cmd_arp_flush},
+  {"stats", cmd_stats},
+  {"stats.reset", cmd_stats_reset},
+  {"log.get", cmd_log_get},
+  {"log.set", cmd_log_set},
+  {"capture.start", cmd_capture_start},
+  {"capture.stop", cmd_capture_stop},
+  {"capture.status", cmd_capture_status},
+  {"impair.get", cmd_impair_get},
+  {"impair.set", cmd_impair_set},
+  {"impair.clear", cmd_impair_clear},
+  {"app.start", cmd_app_start},
+  {"app.stop", cmd_app_stop},
+  {"app.list", cmd_app_list},
+  {"ping", cmd_ping},
+  {"ip.forward", cmd_ip_forward},
+  {"subscribe", cmd_subscribe},
+};
+
+ctl_cmd_fn cmds_find(const char *cmd)
+{
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    if (strcmp(commands[i].name, cmd) == 0) {
+      return commands[i].fn;
+    }
+  }
+  return NULL;
+}

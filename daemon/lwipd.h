@@ -1,0 +1,144 @@
+/**
+ * @file lwipd.h
+ * The lwipd daemon: the core on a TAP device, one libevent loop, a control
+ * socket.  Shared declarations of the daemon's parts:
+ *   main.c  options, setup, the event loop and shutdown
+ *   ctl.c   the control socket: clients, JSON lines, limits, events
+ *   cmds.c  the commands (status, netif.*, arp.*, stats, log.*, capture.*,
+ *           impair.*, ip.forward, subscribe)
+ *   apps.c  udp-echo and udp-discard apps (app.*)
+ *   ping.c  the deferred ping command
+ */
+#ifndef LWIPD_H
+#define LWIPD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lwip/netif.h"
+
+struct event_base;
+struct tap_dev;
+struct impair_dev;
+struct pcap_dev;
+
+/** The daemon's state: one per process. */
+struct lwipd {
+  struct event_base *base;
+  struct tap_dev *tap;
+  struct impair_dev *impair;
+  struct pcap_dev *capture;     /**< NULL when not capturing */
+  char *capture_path;
+  struct netif netif;           /**< the TAP netif */
+  bool netif_added;
+  bool tap_gone;                /**< the TAP device disappeared */
+  bool seeded;
+  uint64_t seed;
+  uint32_t start_ms;
+  const char *ctl_path;
+};
+
+extern struct lwipd lwipd;
+
+/* ---- main.c ---- */
+/** Arm the single core timer for the next lwIP deadline (tickless).  Call
+ *  after any work that may have changed the timer list. */
+void lwipd_schedule(void);
+
+/* ---- ctl.c ---- */
+/** Start listening on @p path (mode 0600, parent directory created).
+ *  @return 0, or -1 with a message printed. */
+int ctl_open(struct event_base *base, const char *path);
+void ctl_close(void);
+
+/** A request being answered: which client (by serial, so a client that
+ *  went away is detected) and the id to echo. */
+struct ctl_req {
+  uint64_t client;
+  json_t *id; /**< owned reference */
+};
+
+/** Error codes of the protocol (docs/control-protocol.md). */
+#define CTL_E_BAD_ARGS "bad_args"
+#define CTL_E_NOT_FOUND "not_found"
+#define CTL_E_BUSY "busy"
+#define CTL_E_NO_MEMORY "no_memory"
+#define CTL_E_IO "io_error"
+#define CTL_E_FAILED "failed"
+
+/** A command's outcome: a result object, or an error code and message. */
+struct ctl_reply {
+  json_t *result;        /**< owned; NULL with error set */
+  const char *code;      /**< NULL on success */
+  char message[256];
+  bool deferred;         /**< the handler keeps the request and replies later */
+};
+
+/** Set an error on @p r (printf-style message).  @return NULL for chaining. */
+json_t *ctl_error(struct ctl_reply *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Send a deferred reply: @p result (stolen) or an error.  Does nothing if
+ *  the client has gone.  Frees the request's id. */
+void ctl_reply_later(struct ctl_req *req, json_t *result, const char *code, const char *message);
+/** Drop a deferred request without replying (its client went away). */
+void ctl_req_release(struct ctl_req *req);
+/** Is the client of @p req still connected? */
+bool ctl_req_alive(const struct ctl_req *req);
+
+/** Subscription classes. */
+#define CTL_EV_LINK 0x1U
+#define CTL_EV_ADDRESS 0x2U
+#define CTL_EV_ARP 0x4U
+#define CTL_EV_LOG 0x8U
+#define CTL_EV_ALL 0xfU
+/** Send @p ev (stolen; "event" and "time_ms" are added) to every client
+ *  subscribed to @p cls. */
+void ctl_broadcast(unsigned cls, const char *name, json_t *ev);
+/** Make the client of @p req a subscriber of @p mask. */
+void ctl_subscribe(const struct ctl_req *req, unsigned mask);
+/** Is anyone subscribed to @p cls? (saves building unused events) */
+bool ctl_has_subscribers(unsigned cls);
+
+/* ---- cmds.c ---- */
+typedef json_t *(*ctl_cmd_fn)(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+/** Find the handler of @p cmd, or NULL. */
+ctl_cmd_fn cmds_find(const char *cmd);
+/** Watch the stack for events (netif changes, ARP updates). */
+void cmds_events_init(void);
+/** Compare the ARP table with the last look and report changes. */
+void cmds_arp_poll(void);
+/** Start capturing the TAP netif's frames to @p file (--pcap and
+ *  capture.start).  @return 0, or -1 with a message in @p err. */
+int cmds_capture_start(const char *file, char *err, size_t errlen);
+/** Stop the capture.  @return the frames it wrote. */
+uint64_t cmds_capture_stop(void);
+/** The netif as netif.list shows it. */
+json_t *cmds_netif_json(struct netif *n);
+/** Argument helpers: fetch args.@p key, typed; on a wrong type or a missing
+ *  required key set a bad_args error and return false. */
+bool arg_str(json_t *args, const char *key, bool required, const char **out, struct ctl_reply *r);
+bool arg_int(json_t *args, const char *key, bool required, long long min, long long max,
+             long long *out, struct ctl_reply *r);
+bool arg_bool(json_t *args, const char *key, bool required, bool *out, struct ctl_reply *r);
+bool arg_ip4(json_t *args, const char *key, bool required, ip4_addr_t *out, struct ctl_reply *r);
+/** Format an IPv4 address as a JSON string. */
+json_t *json_ip4(const ip4_addr_t *a);
+json_t *json_mac(const uint8_t *mac);
+bool parse_mac(const char *s, uint8_t mac[6]);
+/** Parse "a.b.c.d/prefix".  @return true on success. */
+bool parse_cidr(const char *s, ip4_addr_t *addr, ip4_addr_t *mask);
+
+/* ---- apps.c ---- */
+json_t *cmd_app_start(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_app_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_app_list(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+size_t apps_count(void);
+void apps_stop_all(void);
+
+/* ---- ping.c ---- */
+json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+void ping_stop_all(void);
+
+#endif

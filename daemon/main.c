@@ -1,0 +1,529 @@
+/**
+ * @file main.c
+ * lwipd: the lwipd core on a Linux TAP device, driven by one libevent loop.
+ *
+ * Everything runs on one thread: TAP reads, the control socket, and the
+ * core's timers.  Timers are tickless: after any work, one libevent timer
+ * is armed for the core's next deadline (sys_timeouts_sleeptime), so an
+ * idle daemon does not wake up.
+ */
+#define _GNU_SOURCE
+#include "lwipd.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lwip/init.h"
+#include "lwip/ethernet.h"
+#include "lwip/etharp.h"
+#include "lwip/timeouts.h"
+#include "lwip/debug.h"
+
+#include "dev.h"
+#include "impair.h"
+#include "pcapdev.h"
+#include "tap.h"
+#include "unix_port.h"
+
+/** Frames read per wakeup: bounded so the control socket stays responsive
+ *  under a flood. */
+#define TAP_BATCH 64
+#define MAX_LOG_OPTS 32
+
+struct lwipd lwipd;
+
+struct options {
+  const char *tap;
+  const char *ip, *gw, *mac, *ctl, *pcap, *impair, *host_ip;
+  long mtu;
+  bool have_seed;
+  uint64_t seed;
+  const char *log[MAX_LOG_OPTS];
+  int nlog;
+};
+
+static struct event *timer_ev, *tap_ev, *nl_ev;
+static int nl_fd = -1;
+
+/* ---------------------------------------------------------------------- */
+/* Options                                                                 */
+/* ---------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+  fprintf(f,
+          "usage: lwipd --tap NAME [options]\n"
+          "Run the lwipd TCP/IP stack on a Linux TAP device.\n\n"
+          "  --tap NAME            TAP interface to attach to (created if missing)\n"
+          "  --ip ADDR/PREFIX      lwipd's IPv4 address, e.g. 10.0.0.2/24\n"
+          "  --gw ADDR             default gateway\n"
+          "  --mac MAC             lwipd's MAC (default: derived from NAME, locally administered)\n"
+          "  --mtu N               MTU, 68..65535 (default: the TAP's)\n"
+          "  --ctl PATH            control socket (default /run/lwipd/NAME.sock)\n"
+          "  --pcap FILE           capture every frame to FILE (SIGHUP reopens it)\n"
+          "  --impair SPEC         impairment, e.g. 'rx:loss=2%%,delay=20ms~5ms;tx:dup=1%%'\n"
+          "  --seed N              make every random choice reproducible\n"
+          "  --log LEVEL           log level of every module: off error warn info debug trace\n"
+          "  --log MODULE=LEVEL    level of one module (repeatable)\n"
+          "  --host-ip ADDR/PREFIX configure the Linux side of the TAP and bring it up\n"
+          "  --config FILE         read options from FILE ('key = value' lines, # comments)\n"
+          "  --help, --version\n");
+}
+
+static int bad_option(const char *opt, const char *val, const char *why)
+{
+  fprintf(stderr, "lwipd: --%s%s%s: %s\n", opt, val ? " " : "", val ? val : "", why);
+  return 2;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+static const struct option long_opts[] = {
+  {"tap", required_argument, NULL, 't'},     {"ip", required_argument, NULL, 'i'},
+  {"gw", required_argument, NULL, 'g'},      {"mac", required_argument, NULL, 'm'},
+  {"mtu", required_argument, NULL, 'M'},     {"ctl", required_argument, NULL, 'c'},
+  {"pcap", required_argument, NULL, 'p'},    {"impair", required_argument, NULL, 'I'},
+  {"seed", required_argument, NULL, 's'},    {"log", required_argument, NULL, 'l'},
+  {"host-ip", required_argument, NULL, 'H'}, {"config", required_argument, NULL, 'C'},
+  {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+  {NULL, 0, NULL, 0},
+};
+
+/* Apply one option.  @return 0, -1 to exit 0 (help/version), or 2. */
+static int apply_option(struct options *o, int c, const char *arg)
+{
+  switch (c) {
+  case 't': o->tap = arg; break;
+  case 'i': o->ip = arg; break;
+  case 'g': o->gw = arg; break;
+  case 'm': o->mac = arg; break;
+  case 'c': o->ctl = arg; break;
+  case 'p': o->pcap = arg; break;
+  case 'I': o->impair = arg; break;
+  case 'H': o->host_ip = arg; break;
+  case 'C': break; /* read before the other options */
+  case 'M': {
+    char *end;
+    o->mtu = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || o->mtu < 68 || o->mtu > 65535) {
+      return bad_option("mtu", arg, "must be a number from 68 to 65535");
+    }
+    break;
+  }
+  case 's':
+    if (!parse_u64(arg, &o->seed)) {
+      return bad_option("seed", arg, "must be a non-negative integer");
+    }
+    o->have_seed = true;
+    break;
+  case 'l':
+    if (o->nlog == MAX_LOG_OPTS) {
+      return bad_option("log", arg, "given too many times");
+    }
+    o->log[o->nlog++] = arg;
+    break;
+  case 'h': usage(stdout); return -1;
+  case 'V': printf("%s\n", LWIP_VERSION_STRING_FULL); return -1;
+  default: return 2;
+  }
+  return 0;
+}
+
+static char *trim(char *s)
+{
+  while (*s == ' ' || *s == '\t') {
+    s++;
+  }
+  char *e = s + strlen(s);
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) {
+    *--e = '\0';
+  }
+  return s;
+}
+
+/* Read "key = value" lines of a config file into @p o.  The strings are
+ * kept for the life of the process.  @return 0 or 2. */
+static int read_config(struct options *o, const char *path)
+{
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    fprintf(stderr, "lwipd: --config %s: %s\n", path, strerror(errno));
+    return 2;
+  }
+  char line[1024];
+  int lineno = 0, rc = 0;
+  while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+    lineno++;
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#') {
+      continue;
+    }
+    char *eq = strchr(s, '=');
+    const struct option *opt = NULL;
+    if (eq != NULL) {
+      *eq = '\0';
+      char *key = trim(s);
+      for (const struct option *x = long_opts; x->name != NULL; x++) {
+        if (strcmp(x->name, key) == 0 && x->has_arg == required_argument && x->val != 'C') {
+          opt = x;
+        }
+      }
+    }
+    if (opt == NULL) {
+      fprintf(stderr, "lwipd: %s:%d: expected 'option = value' with an option lwipd --help lists\n", path, lineno);
+      rc = 2;
+      break;
+    }
+    rc = apply_option(o, opt->val, strdup(trim(eq + 1)));
+  }
+  fclose(f);
+  return rc;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+  memset(o, 0, sizeof(*o));
+  /* The config file is read first so command-line options override it. */
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      int rc = read_config(o, argv[i + 1]);
+      if (rc != 0) {
+        return rc;
+      }
+    } else if (strncmp(argv[i], "--config=", 9) == 0) {
+      int rc = read_config(o, argv[i] + 9);
+      if (rc != 0) {
+        return rc;
+      }
+    }
+  }
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+    if (c == '?' || c == ':') {
+      const char *what = argv[optind - 1];
+      fprintf(stderr, "lwipd: %s: %s (see lwipd --help)\n", what,
+              c == ':' || (optopt != 0) ? "needs a value" : "unknown option");
+      return 2;
+    }
+    int rc = apply_option(o, c, optarg);
+    if (rc != 0) {
+      return rc;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "lwipd: %s: unexpected argument (see lwipd --help)\n", argv[optind]);
+    return 2;
+  }
+  if (o->tap == NULL || *o->tap == '\0' || strlen(o->tap) >= IFNAMSIZ) {
+    return bad_option("tap", o->tap, o->tap ? "must be 1 to 15 characters" : "is required (see lwipd --help)");
+  }
+  return 0;
+}
+
+/* Check the option values that need the stack's parsers. */
+static int check_values(const struct options *o, ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw, uint8_t mac[6])
+{
+  ip->addr = mask->addr = gw->addr = 0;
+  if (o->ip != NULL && !parse_cidr(o->ip, ip, mask)) {
+    return bad_option("ip", o->ip, "expected ADDR/PREFIX, e.g. 10.0.0.2/24");
+  }
+  if (o->gw != NULL && !ip4addr_aton(o->gw, gw)) {
+    return bad_option("gw", o->gw, "not an IPv4 address");
+  }
+  if (o->mac != NULL && (!parse_mac(o->mac, mac) || (mac[0] & 1))) {
+    return bad_option("mac", o->mac, "expected a unicast MAC xx:xx:xx:xx:xx:xx");
+  }
+  ip4_addr_t hip, hmask;
+  if (o->host_ip != NULL && !parse_cidr(o->host_ip, &hip, &hmask)) {
+    return bad_option("host-ip", o->host_ip, "expected ADDR/PREFIX, e.g. 10.0.0.1/24");
+  }
+  if (o->impair != NULL) {
+    struct impair_params p[2];
+    char err[256];
+    if (impair_parse(o->impair, p, err, sizeof(err)) != 0) {
+      return bad_option("impair", o->impair, err);
+    }
+  }
+  for (int i = 0; i < o->nlog; i++) {
+    const char *eq = strchr(o->log[i], '=');
+    const char *lvl = eq ? eq + 1 : o->log[i];
+    if (lwip_log_level_find(lvl) < 0) {
+      return bad_option("log", o->log[i], "level must be off, error, warn, info, debug or trace");
+    }
+    if (eq != NULL) {
+      char mod[32];
+      snprintf(mod, sizeof(mod), "%.*s", (int)(eq - o->log[i]), o->log[i]);
+      if (lwip_log_module_find(mod) < 0) {
+        return bad_option("log", o->log[i], "unknown module");
+      }
+    }
+  }
+  return 0;
+}
+
+static void apply_log_levels(const struct options *o)
+{
+  lwip_log_set_level(-1, LWIP_LOG_LEVEL_WARN);
+  for (int i = 0; i < o->nlog; i++) {
+    const char *eq = strchr(o->log[i], '=');
+    if (eq == NULL) {
+      lwip_log_set_level(-1, lwip_log_level_find(o->log[i]));
+    } else {
+      char mod[32];
+      snprintf(mod, sizeof(mod), "%.*s", (int)(eq - o->log[i]), o->log[i]);
+      lwip_log_set_level(lwip_log_module_find(mod), lwip_log_level_find(eq + 1));
+    }
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The event loop                                                          */
+/* ---------------------------------------------------------------------- */
+
+void lwipd_schedule(void)
+{
+  if (lwipd.capture != NULL) {
+    pcapdev_flush(lwipd.capture);
+  }
+  cmds_arp_poll();
+  u32_t ms = sys_timeouts_sleeptime();
+  if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) {
+    evtimer_del(timer_ev);
+    return;
+  }
+  struct timeval tv = {(time_t)(ms / 1000U), (suseconds_t)((ms % 1000U) * 1000U)};
+  evtimer_add(timer_ev, &tv);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+  (void)fd;
+  (void)what;
+  (void)arg;
+  sys_check_timeouts();
+  lwipd_schedule();
+}
+
+static void tap_cb(evutil_socket_t fd, short what, void *arg)
+{
+  (void)fd;
+  (void)what;
+  (void)arg;
+  if (tap_read_batch(lwipd.tap, TAP_BATCH) < 0) {
+    /* The interface was deleted under us: keep serving the control socket
+     * so the operator can see what happened and stop us cleanly. */
+    LWIP_LOG(NETIF, ERROR, "TAP %s is gone (%s); the control socket stays up", lwipd.tap->name, strerror(errno));
+    event_del(tap_ev);
+    lwipd.tap_gone = true;
+    netif_set_link_down(&lwipd.netif);
+  }
+  lwipd_schedule();
+}
+
+/* Any link message from the kernel: re-read the TAP's flags.  A message is
+ * not parsed; it only says "something changed". */
+static void netlink_cb(evutil_socket_t fd, short what, void *arg)
+{
+  (void)what;
+  (void)arg;
+  char buf[8192];
+  while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+  }
+  if (lwipd.tap_gone) {
+    return;
+  }
+  bool up = tap_link_up(lwipd.tap);
+  if (up != netif_is_link_up(&lwipd.netif)) {
+    LWIP_LOG(NETIF, INFO, "TAP %s link %s", lwipd.tap->name, up ? "up" : "down");
+    up ? netif_set_link_up(&lwipd.netif) : netif_set_link_down(&lwipd.netif);
+  }
+  lwipd_schedule();
+}
+
+static int netlink_open(void)
+{
+  nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+  struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+  if (nl_fd < 0 || bind(nl_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    LWIP_LOG(NETIF, WARN, "no netlink link notifications (%s): link changes need netif.set", strerror(errno));
+    if (nl_fd >= 0) {
+      close(nl_fd);
+    }
+    nl_fd = -1;
+    return -1;
+  }
+  nl_ev = event_new(lwipd.base, nl_fd, EV_READ | EV_PERSIST, netlink_cb, NULL);
+  event_add(nl_ev, NULL);
+  return 0;
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+  (void)what;
+  (void)arg;
+  if (sig == SIGHUP) {
+    char err[256];
+    if (lwipd.capture != NULL && pcapdev_reopen(lwipd.capture, err, sizeof(err)) != 0) {
+      LWIP_LOG(APP, ERROR, "SIGHUP: %s", err);
+    } else {
+      LWIP_LOG(APP, INFO, "SIGHUP: capture file reopened");
+    }
+    return;
+  }
+  LWIP_LOG(APP, INFO, "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  event_base_loopbreak(lwipd.base);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Setup and shutdown                                                      */
+/* ---------------------------------------------------------------------- */
+
+static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_addr_t *mask, const ip4_addr_t *gw,
+                       const uint8_t *mac)
+{
+  char err[256];
+  lwipd.tap = tap_open(o->tap, true, err, sizeof(err));
+  if (lwipd.tap == NULL) {
+    fprintf(stderr, "lwipd: %s\n", err);
+    return 1;
+  }
+  if (o->host_ip != NULL && tap_configure_host(lwipd.tap->name, o->host_ip, err, sizeof(err)) != 0) {
+    fprintf(stderr, "lwipd: --host-ip %s: %s\n", o->host_ip, err);
+    return 1;
+  }
+  lwipd.impair = impair_open(lwipd.seeded ? lwipd.seed : ((uint64_t)lwip_port_rand() << 32 | lwip_port_rand()));
+  if (lwipd.impair == NULL) {
+    fprintf(stderr, "lwipd: out of memory\n");
+    return 1;
+  }
+  dev_push(&lwipd.impair->dev, &lwipd.tap->dev);
+  if (o->impair != NULL) {
+    impair_set_spec(lwipd.impair, o->impair, err, sizeof(err));
+  }
+  memcpy(dev_netif_config.mac, o->mac ? mac : lwipd.tap->mac, 6);
+  dev_netif_config.mtu = (uint16_t)(o->mtu ? o->mtu : (lwipd.tap->mtu ? lwipd.tap->mtu : 1500));
+  dev_netif_config.name[0] = 't';
+  dev_netif_config.name[1] = 'p';
+  if (netif_add(&lwipd.netif, ip, mask, gw, &lwipd.tap->dev, dev_netif_init, ethernet_input) == NULL) {
+    fprintf(stderr, "lwipd: cannot add the netif\n");
+    return 1;
+  }
+  lwipd.netif_added = true;
+  netif_set_default(&lwipd.netif);
+  netif_set_up(&lwipd.netif);
+  if (tap_link_up(lwipd.tap)) {
+    netif_set_link_up(&lwipd.netif);
+  }
+  if (o->pcap != NULL && cmds_capture_start(o->pcap, err, sizeof(err)) != 0) {
+    fprintf(stderr, "lwipd: --pcap %s: %s\n", o->pcap, err);
+    return 1;
+  }
+  return 0;
+}
+
+static void shutdown_all(void)
+{
+  ping_stop_all();
+  apps_stop_all();
+  ctl_close();
+  if (lwipd.capture != NULL) {
+    cmds_capture_stop();
+  }
+  free(lwipd.capture_path);
+  if (lwipd.netif_added) {
+    netif_remove(&lwipd.netif);
+  }
+  impair_close(lwipd.impair);
+  tap_close(lwipd.tap);
+  if (nl_ev != NULL) {
+    event_free(nl_ev);
+    close(nl_fd);
+  }
+}
+
+int main(int argc, char **argv)
+{
+  struct options o;
+  int rc = parse_options(argc, argv, &o);
+  if (rc != 0) {
+    return rc < 0 ? 0 : rc;
+  }
+  ip4_addr_t ip, mask, gw;
+  uint8_t mac[6] = {0};
+  rc = check_values(&o, &ip, &mask, &gw, mac);
+  if (rc != 0) {
+    return rc;
+  }
+  if (o.have_seed) {
+    unix_port_seed(o.seed);
+    lwipd.seeded = true;
+    lwipd.seed = o.seed;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  lwip_init();
+  apply_log_levels(&o);
+  lwipd.start_ms = sys_now();
+  lwipd.base = event_base_new();
+  timer_ev = evtimer_new(lwipd.base, timer_cb, NULL);
+  if (lwipd.base == NULL || timer_ev == NULL) {
+    fprintf(stderr, "lwipd: cannot create the event loop\n");
+    return 1;
+  }
+  char ctl_default[PATH_MAX];
+  snprintf(ctl_default, sizeof(ctl_default), "/run/lwipd/%s.sock", o.tap);
+  lwipd.ctl_path = o.ctl ? o.ctl : ctl_default;
+  rc = setup_netif(&o, &ip, &mask, &gw, mac);
+  if (rc == 0 && ctl_open(lwipd.base, lwipd.ctl_path) != 0) {
+    rc = 1;
+  }
+  if (rc != 0) {
+    shutdown_all();
+    return rc;
+  }
+  cmds_events_init();
+  netlink_open();
+  tap_ev = event_new(lwipd.base, tap_fd(lwipd.tap), EV_READ | EV_PERSIST, tap_cb, NULL);
+  event_add(tap_ev, NULL);
+  struct event *sigs[3];
+  const int signums[3] = {SIGINT, SIGTERM, SIGHUP};
+  for (int i = 0; i < 3; i++) {
+    sigs[i] = evsignal_new(lwipd.base, signums[i], signal_cb, NULL);
+    event_add(sigs[i], NULL);
+  }
+  LWIP_LOG(APP, INFO, "%s on %s, control socket %s", LWIP_VERSION_STRING_FULL, lwipd.tap->name, lwipd.ctl_path);
+  fprintf(stderr, "lwipd: running on %s (%s), control socket %s\n", lwipd.tap->name,
+          o.ip ? o.ip : "no address", lwipd.ctl_path);
+  lwipd_schedule();
+  event_base_dispatch(lwipd.base);
+
+  event_free(tap_ev);
+  for (int i = 0; i < 3; i++) {
+    event_free(sigs[i]);
+  }
+  shutdown_all();
+  event_free(timer_ev);
+  event_base_free(lwipd.base);
+  return 0;
+}
