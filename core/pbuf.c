@@ -220,6 +220,11 @@ u8_t pbuf_remove_header(struct pbuf *p, size_t size)
   if (size > p->len) {
     return 1;
   }
+  if (size == 0) {
+    /* Nothing to move; also keeps a REF/ROM pbuf whose payload is still
+     * NULL from pointer arithmetic on NULL, which C leaves undefined. */
+    return 0;
+  }
   p->payload = (u8_t *)p->payload + size;
   p->len = (u16_t)(p->len - size);
   p->tot_len = (u16_t)(p->tot_len - size);

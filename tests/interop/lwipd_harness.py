@@ -201,5 +201,8 @@ class Lwipd:
         raise AssertionError("no tp netif in netif.list")
 
     def host_mac(self):
-        with open(f"/sys/class/net/{TAP}/address") as f:
-            return f.read().strip()
+        """MAC of the Linux side of the TAP.  Read with ip(8), not /sys:
+        sysfs shows the namespace it was mounted in, not ours."""
+        out = subprocess.run(["ip", "-o", "link", "show", "dev", TAP], capture_output=True,
+                             text=True, check=True).stdout
+        return out.split("link/ether", 1)[1].split()[0]

@@ -85,9 +85,11 @@ def test_port_unreachable(lwipd):
     ans = srp1(req, iface=TAP, timeout=3, filter="icmp")
     assert ans is not None, "no ICMP port unreachable"
     assert ans[ICMP].type == 3 and ans[ICMP].code == 3
+    # Scapy decodes the quoted datagram as IPerror/UDPerror.
+    from scapy.layers.inet import IPerror, UDPerror
     quoted = ans[ICMP].payload
-    assert quoted[IP].dst == LWIPD_IP
-    assert quoted[UDP].dport == 4444
+    assert quoted[IPerror].dst == LWIPD_IP
+    assert quoted[UDPerror].dport == 4444
 
 
 def test_no_error_for_broadcast_udp(lwipd):

@@ -109,6 +109,8 @@ def test_client_never_reads(lwipd):
             sent += 1
         except BlockingIOError:
             time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError):
+            break  # the daemon hung up on a client that never reads: allowed
     # the daemon keeps serving others, whatever it does with this client
     t0 = time.time()
     assert lwipd.call("status")

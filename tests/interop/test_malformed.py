@@ -22,7 +22,9 @@ def _send_and_expect(lwipd, frame_bytes, reason):
 
 
 def _base(lwipd):
-    return Ether(dst=lwipd.tap_netif()["mac"], src=lwipd.host_mac())
+    # type is given so that a Raw payload still says IPv4 (Scapy would
+    # otherwise pick 0x9000 for it).
+    return Ether(dst=lwipd.tap_netif()["mac"], src=lwipd.host_mac(), type=0x0800)
 
 
 def test_bad_ip_checksum(lwipd):
