@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <event2/event.h>
 
 #include "lwip/init.h"
 #include "lwip/etharp.h"
@@ -275,6 +276,38 @@ static json_t *cmd_netif_set(struct ctl_req *req, json_t *args, struct ctl_reply
     netif_set_default(n);
   }
   return cmds_netif_json(n);
+}
+
+/* The routing table as ip4_route() sees it: one connected route per netif
+ * that is up with an address, then the default route. */
+static json_t *cmd_route_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *a = json_array();
+  struct netif *n;
+  char name[NETIF_NAMESIZE];
+  NETIF_FOREACH(n) {
+    if (ip4_addr_isany(netif_ip4_addr(n))) {
+      continue;
+    }
+    ip4_addr_t net;
+    ip4_addr_get_network(&net, netif_ip4_addr(n), netif_ip4_netmask(n));
+    json_array_append_new(a, json_pack("{s:o, s:i, s:s, s:s, s:b}", "dest", json_ip4(&net), "prefix",
+                                       ip4_addr_netmask_prefix(netif_ip4_netmask(n)), "gw", "",
+                                       "netif", netif_index_to_name(netif_get_index(n), name), "usable",
+                                       netif_is_up(n) && netif_is_link_up(n)));
+  }
+  if (netif_default != NULL) {
+    n = netif_default;
+    ip4_addr_t any = {IPADDR_ANY};
+    json_array_append_new(a, json_pack("{s:o, s:i, s:o, s:s, s:b}", "dest", json_ip4(&any), "prefix", 0, "gw",
+                                       json_ip4(netif_ip4_gw(n)), "netif",
+                                       netif_index_to_name(netif_get_index(n), name), "usable",
+                                       netif_is_up(n) && netif_is_link_up(n)));
+  }
+  return json_pack("{s:o}", "routes", a);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -614,6 +647,26 @@ static json_t *cmd_ip_forward(struct ctl_req *req, json_t *args, struct ctl_repl
   return json_pack("{s:b}", "enabled", ip4_forwarding());
 }
 
+static void shutdown_cb(evutil_socket_t fd, short what, void *arg)
+{
+  (void)fd;
+  (void)what;
+  (void)arg;
+  event_base_loopbreak(lwipd.base);
+}
+
+/* Stop the daemon as SIGTERM does, a moment after the reply has gone out. */
+static json_t *cmd_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  struct timeval tv = {0, 100000};
+  LWIP_LOG(APP, INFO, "shutdown requested over the control socket");
+  event_base_once(lwipd.base, -1, EV_TIMEOUT, shutdown_cb, NULL, &tv);
+  return json_object();
+}
+
 static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   static const struct { const char *name; unsigned bit; } classes[] = {
@@ -708,6 +761,7 @@ static const struct {
   {"status", cmd_status},
   {"netif.list", cmd_netif_list},
   {"netif.set", cmd_netif_set},
+  {"route.list", cmd_route_list},
   {"arp.list", cmd_arp_list},
   {"arp.add", cmd_arp_add},
   {"arp.del", cmd_arp_del},
@@ -720,6 +774,7 @@ static const struct {
   {"capture.stop", cmd_capture_stop},
   {"capture.status", cmd_capture_status},
   {"impair.get", cmd_impair_get},
+  {"impair.show", cmd_impair_get},
   {"impair.set", cmd_impair_set},
   {"impair.clear", cmd_impair_clear},
   {"app.start", cmd_app_start},
@@ -728,6 +783,7 @@ static const struct {
   {"ping", cmd_ping},
   {"ip.forward", cmd_ip_forward},
   {"subscribe", cmd_subscribe},
+  {"shutdown", cmd_shutdown},
 };
 
 ctl_cmd_fn cmds_find(const char *cmd)

@@ -949,10 +949,48 @@ static void cmd_raw(int argc, char **argv, struct request *rq)
 	set_cmd(rq, argv[0], print_raw);
 }
 
+static void print_route(const struct request *rq, json_t *res)
+{
+	struct table t;
+	size_t i;
+	json_t *e;
+	(void)rq;
+	table_init(&t, "llll", "DEST GATEWAY NETIF USABLE");
+	json_array_foreach(json_object_get(res, "routes"), i, e) {
+		table_cell(&t, "%s/%lld", jstr(e, "dest"), jint(e, "prefix"));
+		const char *gw = json_string_value(json_object_get(e, "gw"));
+		table_cell(&t, "%s", gw && *gw ? gw : "direct");
+		table_cell(&t, "%s", jstr(e, "netif"));
+		table_cell(&t, "%s", json_is_true(json_object_get(e, "usable")) ? "yes" : "no");
+	}
+	table_print(&t);
+}
+
+static void cmd_route(int argc, char **argv, struct request *rq)
+{
+	(void)argv;
+	need_args(argc, 0, 0, "route");
+	set_cmd(rq, "route.list", print_route);
+}
+
+static void print_done(const struct request *rq, json_t *res)
+{
+	(void)res;
+	printf("%s: done\n", rq->cmd);
+}
+
+static void cmd_shutdown(int argc, char **argv, struct request *rq)
+{
+	(void)argv;
+	need_args(argc, 0, 0, "shutdown");
+	set_cmd(rq, "shutdown", print_done);
+}
+
 static const struct {
 	const char *name;
 	void (*parse)(int argc, char **argv, struct request *rq);
 } commands[] = {
+	{ "watch", cmd_subscribe }, { "route", cmd_route },	    { "shutdown", cmd_shutdown },
 	{ "status", cmd_status },   { "netif", cmd_netif },	    { "arp", cmd_arp },
 	{ "stats", cmd_stats },	    { "log", cmd_log },		    { "capture", cmd_capture },
 	{ "impair", cmd_impair },   { "app", cmd_app },		    { "forward", cmd_forward },
@@ -1299,9 +1337,12 @@ static void usage(void)
 	     "  capture [status] | capture start FILE [NETIF] | capture stop\n"
 	     "  impair | impair SPEC [--seed N] | impair clear\n"
 	     "  app [list] | app start NAME [PORT] | app stop ID|NAME\n"
+	     "  route                                     the routing table\n"
 	     "  forward [on|off]\n"
 	     "  ping DST [-c COUNT] [-s SIZE] [-i INTERVAL_MS] [-W TIMEOUT_MS]\n"
-	     "  subscribe [link|address|arp|log|all...]   print events until interrupted\n"
+	     "  watch | subscribe [link|address|arp|log|all...]\n"
+	     "                                            print events until interrupted\n"
+	     "  shutdown                                  stop lwipd\n"
 	     "  raw CMD [JSON-ARGS]                       send any command\n"
 	     "\n"
 	     "options:\n"

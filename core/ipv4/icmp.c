@@ -64,6 +64,13 @@ static void icmp_echo_reply(const struct pbuf *p, const struct ip_rx *rx)
     LWIP_DROP(ICMP_BCAST_ECHO);
     return;
   }
+  if (ip4_addr_isany(ip_2_ip4(&rx->src))) {
+    /* RFC 1122 3.2.1.3: 0.0.0.0 may only be a source, never a destination,
+     * so a request from a host without an address has nowhere to go (it
+     * would otherwise leave as a link-level broadcast). */
+    LWIP_DROP(IP4_NO_ROUTE);
+    return;
+  }
   struct pbuf *q = pbuf_alloc(PBUF_IP, p->tot_len, PBUF_RAM);
   if (q == NULL) {
     LWIP_DROP(ICMP_NO_MEM);

@@ -443,10 +443,17 @@ static int ip4_check_header(struct pbuf **pp, const struct netif *inp, u16_t *hl
   }
   if (p->len < hlen) {
     /* The header straddles pbufs: make the packet contiguous. */
+    u8_t flags = p->flags;
+    u8_t if_idx = p->if_idx;
     p = *pp = pbuf_coalesce(p, PBUF_RAW);
     if (p->len < hlen) {
       return LWIP_DROP_IP4_NO_MEM;
     }
+    /* The copy must still say how the frame arrived: ICMP needs the netif
+     * and the link-level broadcast flag to refuse errors about broadcasts
+     * (RFC 1122 3.2.2). */
+    p->flags = flags;
+    p->if_idx = if_idx;
   }
   const u8_t *h = (const u8_t *)p->payload;
   u16_t totlen = get_be16(h + IP4_OFF_LEN);

@@ -75,3 +75,44 @@ def test_usage_and_connect_errors(lwipd):
                        capture_output=True, text=True)
     assert r.returncode != 0
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_route_table(lwipd):
+    r = lwipd.lwipctl("route")
+    assert "10.77.0.0/24" in r.stdout and "direct" in r.stdout
+    routes = lwipd.call("route.list")["routes"]
+    assert any(x["dest"] == "10.77.0.0" and x["prefix"] == 24 for x in routes)
+
+
+def test_watch_prints_events(lwipd):
+    import os
+    import signal
+    import time
+    p = subprocess.Popen([os.environ["LWIPCTL"], "--ctl", lwipd.ctl_path, "watch", "address"],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.3)
+        name = lwipd.tap_netif()["name"]
+        lwipd.call("netif.set", name=name, gw="10.77.0.1")
+        lwipd.call("netif.set", name=name, gw="0.0.0.0")
+        time.sleep(0.3)
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=5)
+    assert "address" in out and name in out, out
+
+
+def test_shutdown_command():
+    # A daemon of its own: shutting down the module's one would end the module.
+    from lwipd_harness import Lwipd
+    d = Lwipd(seed=3)
+    d.start()
+    try:
+        r = d.lwipctl("shutdown")
+        assert r.returncode == 0
+        d.proc.wait(timeout=5)
+        assert d.proc.returncode == 0
+        import os
+        assert not os.path.exists(d.ctl_path)
+    finally:
+        d.stop()
