@@ -281,8 +281,11 @@ void etharp_input(struct pbuf *p, struct netif *netif)
   const ip4_addr_t *ours = netif_ip4_addr(netif);
   bool have_addr = !ip4_addr_isany(ours);
 
+  /* ip4_addr_isbroadcast() also says yes for 0.0.0.0 (the old-style
+   * broadcast), but a sender IP of 0 is an ARP probe (RFC 5227 2.1.1), a
+   * valid packet that must reach the probe handling below. */
   if (ETH_IS_MULTICAST(shw) || memcmp(shw, netif->hwaddr, ETH_HWADDR_LEN) == 0 ||
-      ip4_addr_ismulticast(&sip) || ip4_addr_isbroadcast(&sip, netif)) {
+      ip4_addr_ismulticast(&sip) || (!ip4_addr_isany_val(sip) && ip4_addr_isbroadcast(&sip, netif))) {
     LWIP_DROP(ARP_BAD_SENDER);
     goto out;
   }
@@ -369,7 +372,8 @@ err_t etharp_query(struct netif *netif, const ip4_addr_t *ipaddr, struct pbuf *q
   if (e != NULL && entry_resolved(e)) {
     return q != NULL ? send_to_entry(e, q) : ERR_OK;
   }
-  if (e == NULL) {
+  bool fresh = (e == NULL);
+  if (fresh) {
     e = entry_alloc();
     if (e == NULL) {
       if (q != NULL) {
@@ -382,7 +386,13 @@ err_t etharp_query(struct netif *netif, const ip4_addr_t *ipaddr, struct pbuf *q
     e->state = ETHARP_STATE_PENDING;
     e->stamp_ms = sys_now();
     e->req_ms = e->stamp_ms;
-    arm_timer();
+  }
+  /* Armed on every use of a pending entry, not only when it is made: if
+   * the timer could not be armed then (no timeout memory), the entry would
+   * otherwise stay INCOMPLETE, never retransmitted (RFC 1122 2.3.2.1) nor
+   * given up, and its queue would grow stale for ever. */
+  arm_timer();
+  if (fresh) {
     /* A failed request is retried by the timer; the packet still queues. */
     etharp_request(netif, ipaddr);
   }

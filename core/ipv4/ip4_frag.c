@@ -120,8 +120,10 @@ static bool reass_evict_oldest(const struct ip_reassdata *keep)
 {
   struct ip_reassdata *oldest = NULL;
   u32_t now = sys_now();
+  /* The list is newest first, so on equal ages (many datagrams start in
+   * the same millisecond) the later entry is the one that came first. */
   for (struct ip_reassdata *r = reassdatagrams; r != NULL; r = r->next) {
-    if (r != keep && (oldest == NULL || now - r->started_ms > now - oldest->started_ms)) {
+    if (r != keep && (oldest == NULL || now - r->started_ms >= now - oldest->started_ms)) {
       oldest = r;
     }
   }
@@ -450,6 +452,15 @@ err_t ip4_frag(struct pbuf *p, struct netif *netif, const ip4_addr_t *dest)
    * 20-byte header, so each can hold (mtu - 20) rounded down to 8. */
   u16_t chunk = (u16_t)((netif->mtu - IP_HLEN) & ~7U);
   u16_t total = (u16_t)(p->tot_len - hlen);
+  /* RFC 791 3.2: offsets are 13-bit counts of 8 bytes and a datagram is at
+   * most 65535 bytes.  A fragment reaching beyond that (only a malformed
+   * one being forwarded can) would give pieces whose offsets spill into
+   * the flag bits, so it is refused rather than sent corrupted. */
+  u16_t field = get_be16(h0 + IP4_OFF_OFFSET);
+  if ((u32_t)(field & IP_OFFMASK) * 8U + total > 0xffffU - IP_HLEN) {
+    count_drop(LWIP_DROP_FRAG_TOO_BIG);
+    return ERR_VAL;
+  }
   LWIP_LOG(FRAG, DEBUG, "fragmenting %u bytes for mtu %u", total, netif->mtu);
   for (u16_t off = 0; off < total;) {
     u16_t len = (u16_t)LWIP_MIN(chunk, (u16_t)(total - off));
