@@ -25,6 +25,7 @@
 #include "impair.h"
 #include "pcapdev.h"
 #include "tap.h"
+#include "unix_port.h"
 
 /* ---------------------------------------------------------------------- */
 /* Argument and value helpers                                              */
@@ -723,9 +724,19 @@ NETIF_DECLARE_EXT_CALLBACK(netif_cb)
 static struct etharp_entry_info arp_seen[ARP_TABLE_SIZE];
 static bool arp_seen_used[ARP_TABLE_SIZE];
 
+static void log_event(int module, int level, const char *message)
+{
+  if (ctl_has_subscribers(CTL_EV_LOG)) {
+    ctl_broadcast(CTL_EV_LOG, "log",
+                  json_pack("{s:s, s:s, s:s}", "module", lwip_log_module_name(module), "level",
+                            lwip_log_level_name(level), "message", message));
+  }
+}
+
 void cmds_events_init(void)
 {
   netif_add_ext_callback(&netif_cb, netif_event);
+  unix_port_set_log_hook(log_event);
 }
 
 void cmds_arp_poll(void)

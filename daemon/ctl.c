@@ -167,6 +167,9 @@ bool ctl_has_subscribers(unsigned cls)
 
 void ctl_broadcast(unsigned cls, const char *name, json_t *ev)
 {
+  if (ev == NULL) {
+    return; /* json_pack refused the values (not UTF-8): nothing to send */
+  }
   json_object_set_new(ev, "event", json_string(name));
   json_object_set_new(ev, "time_ms", json_integer((json_int_t)(sys_now() - lwipd.start_ms)));
   struct ctl_client *c = clients;

@@ -74,6 +74,13 @@ void unix_port_log_to(FILE *f)
   log_file = f;
 }
 
+static unix_port_log_hook_fn log_hook;
+
+void unix_port_set_log_hook(unix_port_log_hook_fn hook)
+{
+  log_hook = hook;
+}
+
 void lwip_port_log(int module, int level, const char *fmt, ...)
 {
   FILE *out = log_file ? log_file : stderr;
@@ -89,11 +96,20 @@ void lwip_port_log(int module, int level, const char *fmt, ...)
   const char *mod = lwip_log_module_name(module);
   const char *lvl = lwip_log_level_name(level);
   fprintf(out, "%s.%03ld %-5s %-5s ", stamp, ts.tv_nsec / 1000000L, mod ? mod : "?", lvl ? lvl : "?");
+  char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  vfprintf(out, fmt, ap);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  fputc('\n', out);
+  fprintf(out, "%s\n", msg);
+  /* The hook may itself log (a client it writes to went away): such lines
+   * are written but not fed back into the hook. */
+  static bool in_hook;
+  if (log_hook != NULL && !in_hook) {
+    in_hook = true;
+    log_hook(module, level, msg);
+    in_hook = false;
+  }
 }
 
 void lwip_port_assert_fail(const char *expr, const char *file, int line)

@@ -16,5 +16,10 @@ void unix_port_seed(uint64_t seed);
 bool unix_port_seeded(void);
 /** Where log lines go (default stderr); NULL restores stderr. */
 void unix_port_log_to(FILE *f);
+/** Called with every log line (after it is written), for lwipd's "log"
+ *  event stream.  @p message has no timestamp or newline.  NULL removes it.
+ *  A log line written from inside the hook does not call the hook again. */
+typedef void (*unix_port_log_hook_fn)(int module, int level, const char *message);
+void unix_port_set_log_hook(unix_port_log_hook_fn hook);
 
 #endif

@@ -148,3 +148,23 @@ def test_subscribe_events(lwipd):
     assert ev.get("event") == "address"
     assert ev["netif"] == name
     c.close()
+
+
+def test_subscribe_log_lines(lwipd):
+    c = lwipd.client()
+    c.call("subscribe", events=["log"])
+    lwipd.call("log.set", module="app", level="info")
+    try:
+        app = lwipd.call("app.start", name="udp-discard", port=7309)
+        lwipd.call("app.stop", id=app["id"])
+        seen = []
+        while True:
+            ev = c.read_line()
+            if ev.get("event") == "log":
+                seen.append(ev)
+                if "7309" in ev["message"]:
+                    break
+        assert seen[-1]["module"] == "app" and seen[-1]["level"] == "info"
+    finally:
+        lwipd.call("log.set", module="app", level="warn")
+        c.close()
