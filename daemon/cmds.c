@@ -27,6 +27,10 @@
 #include "tap.h"
 #include "unix_port.h"
 
+/* The daemon's state (also set up by lwip-replay, which links these
+ * commands to execute the control commands a case recorded). */
+struct lwipd lwipd;
+
 /* ---------------------------------------------------------------------- */
 /* Argument and value helpers                                              */
 /* ---------------------------------------------------------------------- */
@@ -663,6 +667,9 @@ static json_t *cmd_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply 
   (void)args;
   (void)r;
   struct timeval tv = {0, 100000};
+  if (lwipd.base == NULL) {
+    return ctl_error(r, CTL_E_FAILED, "no event loop to stop");
+  }
   LWIP_LOG(APP, INFO, "shutdown requested over the control socket");
   event_base_once(lwipd.base, -1, EV_TIMEOUT, shutdown_cb, NULL, &tv);
   return json_object();

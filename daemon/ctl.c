@@ -203,13 +203,17 @@ static bool handle_line(struct ctl_client *c, const char *line, size_t len)
   } else if (args != NULL && !json_is_object(args)) {
     alive = send_error(c, id, "bad_request", "args: not an object");
   } else {
-    ctl_cmd_fn fn = cmds_find(json_string_value(cmd));
+    ctl_cmd_fn fn = record_find(json_string_value(cmd));
+    if (fn == NULL) {
+      fn = cmds_find(json_string_value(cmd));
+    }
     if (fn == NULL) {
       char msg[200];
       snprintf(msg, sizeof(msg), "no such command: %.100s", json_string_value(cmd));
       alive = send_error(c, id, "unknown_command", msg);
     } else {
       json_t *empty = json_object();
+      record_command(json_string_value(cmd), args ? args : empty);
       struct ctl_req r = {c->serial, json_incref(id ? id : json_null())};
       struct ctl_reply out = {0};
       out.result = fn(&r, args ? args : empty, &out);
@@ -231,6 +235,7 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 {
   struct ctl_client *c = (struct ctl_client *)arg;
   struct evbuffer *in = bufferevent_get_input(bev);
+  lwipd_event_begin();
   size_t n;
   char *line;
   while (!c->closing && (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {

@@ -46,6 +46,25 @@ extern struct lwipd lwipd;
  *  after any work that may have changed the timer list. */
 void lwipd_schedule(void);
 
+/** Start handling one event (frames, a timer run, a control command): the
+ *  clock is frozen for its length (see unix_port_clock_set).
+ *  lwipd_schedule() ends it. */
+void lwipd_event_begin(void);
+
+struct ctl_req;
+struct ctl_reply;
+
+/* ---- record.c (recording a replay case) ---- */
+bool record_active(void);
+/** Note a timer run / a control command in the recorded event log. */
+void record_timers(void);
+void record_command(const char *cmd, json_t *args);
+/** Handler of record.start/stop/status, or NULL. */
+typedef json_t *(*ctl_cmd_fn)(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+ctl_cmd_fn record_find(const char *cmd);
+/** Stop recording and write case.json (shutdown). @p r may be NULL. */
+json_t *record_stop_now(struct ctl_reply *r);
+
 /* ---- ctl.c ---- */
 /** Start listening on @p path (mode 0600, parent directory created).
  *  @return 0, or -1 with a message printed. */
@@ -102,7 +121,6 @@ void ctl_subscribe(const struct ctl_req *req, unsigned mask);
 bool ctl_has_subscribers(unsigned cls);
 
 /* ---- cmds.c ---- */
-typedef json_t *(*ctl_cmd_fn)(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 /** Find the handler of @p cmd, or NULL. */
 ctl_cmd_fn cmds_find(const char *cmd);
 /** Watch the stack for events (netif changes, ARP updates). */

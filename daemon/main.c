@@ -41,8 +41,6 @@
 #define TAP_BATCH 64
 #define MAX_LOG_OPTS 32
 
-struct lwipd lwipd;
-
 struct options {
   const char *tap;
   const char *ip, *gw, *mac, *ctl, *pcap, *impair, *host_ip;
@@ -302,8 +300,16 @@ static void apply_log_levels(const struct options *o)
 /* The event loop                                                          */
 /* ---------------------------------------------------------------------- */
 
+void lwipd_event_begin(void)
+{
+  unix_port_clock_set(unix_port_clock_real());
+}
+
 void lwipd_schedule(void)
 {
+  /* The event is over: the clock runs again, so the sleep below is
+   * measured from the real now. */
+  unix_port_clock_release();
   if (lwipd.capture != NULL) {
     pcapdev_flush(lwipd.capture);
   }
@@ -322,6 +328,8 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
   (void)fd;
   (void)what;
   (void)arg;
+  lwipd_event_begin();
+  record_timers();
   sys_check_timeouts();
   lwipd_schedule();
 }
@@ -331,6 +339,7 @@ static void tap_cb(evutil_socket_t fd, short what, void *arg)
   (void)fd;
   (void)what;
   (void)arg;
+  lwipd_event_begin();
   if (tap_read_batch(lwipd.tap, TAP_BATCH) < 0) {
     /* The interface was deleted under us: keep serving the control socket
      * so the operator can see what happened and stop us cleanly. */
@@ -354,9 +363,15 @@ static void netlink_cb(evutil_socket_t fd, short what, void *arg)
   if (lwipd.tap_gone) {
     return;
   }
+  lwipd_event_begin();
   bool up = tap_link_up(lwipd.tap);
   if (up != netif_is_link_up(&lwipd.netif)) {
     LWIP_LOG(NETIF, INFO, "TAP %s link %s", lwipd.tap->name, up ? "up" : "down");
+    char name[NETIF_NAMESIZE];
+    json_t *args = json_pack("{s:s, s:b}", "name", netif_index_to_name(netif_get_index(&lwipd.netif), name),
+                             "link_up", up);
+    record_command("netif.set", args);
+    json_decref(args);
     up ? netif_set_link_up(&lwipd.netif) : netif_set_link_down(&lwipd.netif);
   }
   lwipd_schedule();
@@ -445,6 +460,9 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
 
 static void shutdown_all(void)
 {
+  if (record_active()) {
+    json_decref(record_stop_now(NULL));
+  }
   ping_stop_all();
   apps_stop_all();
   ctl_close();

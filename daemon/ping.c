@@ -232,7 +232,7 @@ void ping_stop_all(void)
     struct ping_job *j = jobs;
     sys_untimeout(job_send, j);
     sys_untimeout(job_finish, j);
-    ctl_req_release(&j->req);
+    ctl_reply_later(&j->req, NULL, CTL_E_FAILED, "ping stopped: the stack was restarted or lwipd is stopping");
     job_free(j);
   }
 }

@@ -20,11 +20,35 @@ static bool seeded;
 static uint64_t rng_state;
 static FILE *log_file;
 
-u32_t sys_now(void)
+static bool clock_frozen;
+static u32_t frozen_ms;
+
+uint32_t unix_port_clock_real(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (u32_t)((uint64_t)ts.tv_sec * 1000U + (uint64_t)ts.tv_nsec / 1000000U);
+}
+
+u32_t sys_now(void)
+{
+  return clock_frozen ? frozen_ms : unix_port_clock_real();
+}
+
+void unix_port_clock_set(uint32_t ms)
+{
+  clock_frozen = true;
+  frozen_ms = ms;
+}
+
+void unix_port_clock_release(void)
+{
+  clock_frozen = false;
+}
+
+uint64_t unix_port_rand_state(void)
+{
+  return rng_state;
 }
 
 void unix_port_seed(uint64_t seed)

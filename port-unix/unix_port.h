@@ -14,6 +14,18 @@
 void unix_port_seed(uint64_t seed);
 /** Is the random source seeded? */
 bool unix_port_seeded(void);
+/** Freeze sys_now() at @p ms until unix_port_clock_release().  lwipd
+ *  freezes the clock for the length of each event it handles (a batch of
+ *  frames, a timer run, a control command), so everything one event does
+ *  sees one instant: the property that lets lwip-replay reproduce a live
+ *  recording exactly.  lwip-replay keeps it frozen at its virtual time. */
+void unix_port_clock_set(uint32_t ms);
+void unix_port_clock_release(void);
+/** The real monotonic clock in ms, frozen or not. */
+uint32_t unix_port_clock_real(void);
+/** The state of the seeded generator, to restart it exactly (recording). */
+uint64_t unix_port_rand_state(void);
+
 /** Where log lines go (default stderr); NULL restores stderr. */
 void unix_port_log_to(FILE *f);
 /** Called with every log line (after it is written), for lwipd's "log"

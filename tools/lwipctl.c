@@ -791,6 +791,52 @@ static void cmd_capture(int argc, char **argv, struct request *rq)
 	}
 }
 
+static void print_record(const struct request *rq, json_t *res)
+{
+	(void)rq;
+	const char *key;
+	json_t *v;
+	json_object_foreach(res, key, v) {
+		if (json_is_string(v))
+			printf("%-16s %s\n", key, json_string_value(v));
+		else if (json_is_integer(v))
+			printf("%-16s %lld\n", key, (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			printf("%-16s %s\n", key, json_is_true(v) ? "yes" : "no");
+	}
+}
+
+/* record start DIR [--seed N] [--description TEXT] | record stop | record [status] */
+static void cmd_record(int argc, char **argv, struct request *rq)
+{
+	const char *sub = argc ? argv[0] : "status";
+	if (!strcmp(sub, "start")) {
+		if (argc < 2)
+			die_usage("usage: lwipctl record start DIR [--seed N] [--description TEXT]");
+		json_object_set_new(rq->args, "dir", absolute_path(argv[1]));
+		for (int i = 2; i < argc; i += 2) {
+			if (i + 1 >= argc)
+				die_usage("%s needs a value", argv[i]);
+			if (!strcmp(argv[i], "--seed"))
+				json_object_set_new(rq->args, "seed",
+						    json_integer(parse_int(argv[i + 1], 0, LLONG_MAX, "seed")));
+			else if (!strcmp(argv[i], "--description"))
+				json_object_set_new(rq->args, "description", json_string(argv[i + 1]));
+			else
+				die_usage("unknown record option '%s'", argv[i]);
+		}
+		set_cmd(rq, "record.start", print_record);
+	} else if (!strcmp(sub, "stop")) {
+		need_args(argc, 1, 1, "record stop");
+		set_cmd(rq, "record.stop", print_record);
+	} else if (!strcmp(sub, "status")) {
+		need_args(argc, 0, 1, "record [status]");
+		set_cmd(rq, "record.status", print_record);
+	} else {
+		die_usage("unknown record subcommand '%s'", sub);
+	}
+}
+
 static void cmd_impair(int argc, char **argv, struct request *rq)
 {
 	if (argc == 0) {
@@ -990,7 +1036,7 @@ static const struct {
 	const char *name;
 	void (*parse)(int argc, char **argv, struct request *rq);
 } commands[] = {
-	{ "watch", cmd_subscribe }, { "route", cmd_route },	    { "shutdown", cmd_shutdown },
+	{ "record", cmd_record },   { "watch", cmd_subscribe }, { "route", cmd_route },	    { "shutdown", cmd_shutdown },
 	{ "status", cmd_status },   { "netif", cmd_netif },	    { "arp", cmd_arp },
 	{ "stats", cmd_stats },	    { "log", cmd_log },		    { "capture", cmd_capture },
 	{ "impair", cmd_impair },   { "app", cmd_app },		    { "forward", cmd_forward },
@@ -1338,6 +1384,8 @@ static void usage(void)
 	     "  impair | impair SPEC [--seed N] | impair clear\n"
 	     "  app [list] | app start NAME [PORT] | app stop ID|NAME\n"
 	     "  route                                     the routing table\n"
+	     "  record start DIR [--seed N] [--description TEXT] | record stop | record [status]\n"
+	     "                                            record a replay case (docs/replay-format.md)\n"
 	     "  forward [on|off]\n"
 	     "  ping DST [-c COUNT] [-s SIZE] [-i INTERVAL_MS] [-W TIMEOUT_MS]\n"
 	     "  watch | subscribe [link|address|arp|log|all...]\n"
