@@ -7,6 +7,8 @@
 #include "lwip/etharp.h"
 #include "lwip/ethernet.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 struct dev_netif_config dev_netif_config = {
@@ -120,4 +122,15 @@ err_t dev_netif_init(struct netif *netif)
   memcpy(netif->hwaddr, dev_netif_config.mac, 6);
   netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP;
   return ERR_OK;
+}
+
+void dev_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+  if (err == NULL || errlen == 0) {
+    return;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
 }

@@ -21,6 +21,7 @@
 #include "lwip/pbuf.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct dev;
@@ -56,6 +57,11 @@ struct dev *dev_top(struct dev *d);
 void dev_deliver_up(struct dev *d, struct pbuf *p);
 /** Send a frame through @p d's lower device (what a wrapper calls in tx). */
 err_t dev_send_down(struct dev *d, struct pbuf *p);
+
+/** Format an error message into @p err (of @p errlen bytes; NULL or 0:
+ *  nothing is written).  The devices' open and parse functions report
+ *  through it. */
+void dev_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /** netif init function for a netif driven by a device stack: pass the
  *  bottom or any device of the stack as the netif's state.  Sets

@@ -48,17 +48,6 @@ static const struct dev_ops impair_ops = {
   .close = impair_ops_close,
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  if (err == NULL || errlen == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Spec parsing                                                              */
@@ -163,7 +152,7 @@ static int parse_item(char *item, const char *dir, struct impair_params *prm, un
 {
   char *eq = strchr(item, '=');
   if (eq == NULL) {
-    set_err(err, errlen, "impair: %s: '%s' is not key=value (keys: loss, dup, reorder, delay, corrupt)",
+    dev_set_err(err, errlen, "impair: %s: '%s' is not key=value (keys: loss, dup, reorder, delay, corrupt)",
             dir, item);
     return -1;
   }
@@ -174,11 +163,11 @@ static int parse_item(char *item, const char *dir, struct impair_params *prm, un
   for (k = 0; k < KEY_COUNT && strcmp(key, key_names[k]) != 0; k++) {
   }
   if (k == KEY_COUNT) {
-    set_err(err, errlen, "impair: %s: unknown key '%s' (expected loss, dup, reorder, delay, corrupt)", dir, key);
+    dev_set_err(err, errlen, "impair: %s: unknown key '%s' (expected loss, dup, reorder, delay, corrupt)", dir, key);
     return -1;
   }
   if (*seen & (1U << k)) {
-    set_err(err, errlen, "impair: %s: key '%s' given twice", dir, key);
+    dev_set_err(err, errlen, "impair: %s: key '%s' given twice", dir, key);
     return -1;
   }
   *seen |= 1U << k;
@@ -188,7 +177,7 @@ static int parse_item(char *item, const char *dir, struct impair_params *prm, un
     prm->loss_k = prm->loss_n = prm->loss_ppm = 0;
     if (strncmp(val, "pattern", 7) == 0) {
       if (!parse_pattern(val, &prm->loss_k, &prm->loss_n)) {
-        set_err(err, errlen, "impair: %s: loss: '%s' is not pattern:K/N with 1 <= K <= N <= %u", dir, val,
+        dev_set_err(err, errlen, "impair: %s: loss: '%s' is not pattern:K/N with 1 <= K <= N <= %u", dir, val,
                 PATTERN_N_MAX);
         return -1;
       }
@@ -217,13 +206,13 @@ static int parse_item(char *item, const char *dir, struct impair_params *prm, un
     prm->jitter_ms = 0;
     if (!parse_ms(val, &prm->delay_ms, &end) ||
         (*end == '~' && !parse_ms(end + 1, &prm->jitter_ms, &end)) || *end != '\0') {
-      set_err(err, errlen, "impair: %s: delay: '%s' is not Nms or Nms~Jms (0..%u ms)", dir, val,
+      dev_set_err(err, errlen, "impair: %s: delay: '%s' is not Nms or Nms~Jms (0..%u ms)", dir, val,
               IMPAIR_DELAY_MAX_MS);
       return -1;
     }
     return 0;
   }
-  set_err(err, errlen, "impair: %s: %s: '%s' is not a percentage 0..100%% (e.g. 2%% or 0.5%%)", dir, key,
+  dev_set_err(err, errlen, "impair: %s: %s: '%s' is not a percentage 0..100%% (e.g. 2%% or 0.5%%)", dir, key,
           val);
   return -1;
 }
@@ -256,7 +245,7 @@ static int parse_clause(char *clause, struct impair_params out[2], char *err, si
   char *colon = strchr(clause, ':');
   char *eq = strchr(clause, '=');
   if (colon == NULL || (eq != NULL && eq < colon)) {
-    set_err(err, errlen, "impair: '%s' has no direction (expected rx:, tx: or both: before the keys)", clause);
+    dev_set_err(err, errlen, "impair: '%s' has no direction (expected rx:, tx: or both: before the keys)", clause);
     return -1;
   }
   *colon = '\0';
@@ -264,12 +253,12 @@ static int parse_clause(char *clause, struct impair_params out[2], char *err, si
   bool rx = strcmp(dir, "rx") == 0 || strcmp(dir, "both") == 0;
   bool tx = strcmp(dir, "tx") == 0 || strcmp(dir, "both") == 0;
   if (!rx && !tx) {
-    set_err(err, errlen, "impair: unknown direction '%s' (expected rx, tx or both)", dir);
+    dev_set_err(err, errlen, "impair: unknown direction '%s' (expected rx, tx or both)", dir);
     return -1;
   }
   char *items = trim(colon + 1);
   if (*items == '\0') {
-    set_err(err, errlen, "impair: %s: no impairment after '%s:'", dir, dir);
+    dev_set_err(err, errlen, "impair: %s: no impairment after '%s:'", dir, dir);
     return -1;
   }
   struct impair_params prm;
@@ -285,7 +274,7 @@ static int parse_clause(char *clause, struct impair_params out[2], char *err, si
     }
     item = trim(item);
     if (*item == '\0') {
-      set_err(err, errlen, "impair: %s: empty item (stray ',')", dir);
+      dev_set_err(err, errlen, "impair: %s: empty item (stray ',')", dir);
       return -1;
     }
     if (parse_item(item, dir, &prm, &seen, err, errlen) < 0) {
@@ -310,7 +299,7 @@ int impair_parse(const char *spec, struct impair_params out[2], char *err, size_
     spec = "";
   }
   if (strlen(spec) >= sizeof(text)) {
-    set_err(err, errlen, "impair: spec longer than %u characters", SPEC_TEXT_MAX - 1);
+    dev_set_err(err, errlen, "impair: spec longer than %u characters", SPEC_TEXT_MAX - 1);
     return -1;
   }
   strcpy(text, spec);

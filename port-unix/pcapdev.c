@@ -23,23 +23,12 @@ static const struct dev_ops pcapdev_ops = {
   .close = pcapdev_ops_close,
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  if (err == NULL || errlen == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static int open_dumper(struct pcap_dev *pd, char *err, size_t errlen)
 {
   pd->dumper = pcap_dump_open((pcap_t *)pd->pcap, pd->path);
   if (pd->dumper == NULL) {
-    set_err(err, errlen, "pcap: %s", pcap_geterr((pcap_t *)pd->pcap));
+    dev_set_err(err, errlen, "pcap: %s", pcap_geterr((pcap_t *)pd->pcap));
     return -1;
   }
   pd->file_frames = 0;
@@ -49,7 +38,7 @@ static int open_dumper(struct pcap_dev *pd, char *err, size_t errlen)
 struct pcap_dev *pcapdev_open(const char *path, char *err, size_t errlen)
 {
   if (path == NULL || path[0] == '\0') {
-    set_err(err, errlen, "pcap: empty file name");
+    dev_set_err(err, errlen, "pcap: empty file name");
     errno = EINVAL;
     return NULL;
   }
@@ -57,7 +46,7 @@ struct pcap_dev *pcapdev_open(const char *path, char *err, size_t errlen)
   if (pd == NULL || (pd->path = strdup(path)) == NULL ||
       (pd->buf = malloc(PCAPDEV_SNAPLEN)) == NULL ||
       (pd->pcap = pcap_open_dead(DLT_EN10MB, PCAPDEV_SNAPLEN)) == NULL) {
-    set_err(err, errlen, "pcap: out of memory");
+    dev_set_err(err, errlen, "pcap: out of memory");
     pcapdev_close(pd);
     errno = ENOMEM;
     return NULL;

@@ -38,17 +38,6 @@ static const struct dev_ops tap_ops = {
   .close = tap_ops_close,
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  if (err == NULL || errlen == 0) {
-    return;
-  }
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 void tap_mac_from_name(const char *name, uint8_t mac[6])
 {
@@ -116,25 +105,25 @@ struct tap_dev *tap_open(const char *name, bool create, char *err, size_t errlen
     name = "";
   }
   if (strlen(name) >= IFNAMSIZ) {
-    set_err(err, errlen, "tap: interface name '%s' longer than %d characters", name, IFNAMSIZ - 1);
+    dev_set_err(err, errlen, "tap: interface name '%s' longer than %d characters", name, IFNAMSIZ - 1);
     errno = EINVAL;
     return NULL;
   }
   if (!create && (name[0] == '\0' || if_nametoindex(name) == 0)) {
-    set_err(err, errlen, "tap: no interface '%s' (create it with `ip tuntap add %s mode tap`, or let lwipd create it)",
+    dev_set_err(err, errlen, "tap: no interface '%s' (create it with `ip tuntap add %s mode tap`, or let lwipd create it)",
             name, name[0] ? name : "NAME");
     errno = ENODEV;
     return NULL;
   }
   struct tap_dev *tap = calloc(1, sizeof(*tap));
   if (tap == NULL || (tap->buf = malloc(TAP_FRAME_MAX + 1)) == NULL) {
-    set_err(err, errlen, "tap: out of memory");
+    dev_set_err(err, errlen, "tap: out of memory");
     errno = ENOMEM;
     return tap_fail(tap);
   }
   tap->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (tap->fd < 0) {
-    set_err(err, errlen, "tap: open /dev/net/tun: %s", strerror(errno));
+    dev_set_err(err, errlen, "tap: open /dev/net/tun: %s", strerror(errno));
     return tap_fail(tap);
   }
   struct ifreq ifr;
@@ -150,7 +139,7 @@ struct tap_dev *tap_open(const char *name, bool create, char *err, size_t errlen
     } else if (errno == EINVAL) {
       hint = " (an interface of that name exists but is not a TAP)";
     }
-    set_err(err, errlen, "tap: TUNSETIFF %s: %s%s", name[0] ? name : "(any)", strerror(errno), hint);
+    dev_set_err(err, errlen, "tap: TUNSETIFF %s: %s%s", name[0] ? name : "(any)", strerror(errno), hint);
     return tap_fail(tap);
   }
   memcpy(tap->name, ifr.ifr_name, IFNAMSIZ);
@@ -158,12 +147,12 @@ struct tap_dev *tap_open(const char *name, bool create, char *err, size_t errlen
 
   memset(&ifr, 0, sizeof(ifr));
   if (if_ioctl(tap->name, SIOCGIFMTU, &ifr) < 0) {
-    set_err(err, errlen, "tap: SIOCGIFMTU %s: %s", tap->name, strerror(errno));
+    dev_set_err(err, errlen, "tap: SIOCGIFMTU %s: %s", tap->name, strerror(errno));
     return tap_fail(tap);
   }
   tap->mtu = ifr.ifr_mtu > 0 && ifr.ifr_mtu <= 65535 ? (uint16_t)ifr.ifr_mtu : 1500;
   if (!read_link_flags(tap->name, &tap->link_up)) {
-    set_err(err, errlen, "tap: SIOCGIFFLAGS %s: %s", tap->name, strerror(errno));
+    dev_set_err(err, errlen, "tap: SIOCGIFFLAGS %s: %s", tap->name, strerror(errno));
     return tap_fail(tap);
   }
   tap_mac_from_name(tap->name, tap->mac);
@@ -381,7 +370,7 @@ static int set_sockaddr(const char *name, unsigned long req, const char *what, s
   sin.sin_addr = a;
   memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
   if (if_ioctl(name, req, &ifr) < 0) {
-    set_err(err, errlen, "tap: %s %s: %s", what, name, strerror(errno));
+    dev_set_err(err, errlen, "tap: %s %s: %s", what, name, strerror(errno));
     return -1;
   }
   return 0;
@@ -390,14 +379,14 @@ static int set_sockaddr(const char *name, unsigned long req, const char *what, s
 int tap_configure_host(const char *name, const char *cidr, char *err, size_t errlen)
 {
   if (name == NULL || name[0] == '\0' || strlen(name) >= IFNAMSIZ) {
-    set_err(err, errlen, "tap: bad interface name");
+    dev_set_err(err, errlen, "tap: bad interface name");
     errno = EINVAL;
     return -1;
   }
   if (cidr != NULL && cidr[0] != '\0') {
     struct in_addr addr, mask;
     if (parse_cidr(cidr, &addr, &mask) < 0) {
-      set_err(err, errlen, "tap: host address '%s' is not a.b.c.d/prefix", cidr);
+      dev_set_err(err, errlen, "tap: host address '%s' is not a.b.c.d/prefix", cidr);
       errno = EINVAL;
       return -1;
     }
@@ -409,12 +398,12 @@ int tap_configure_host(const char *name, const char *cidr, char *err, size_t err
   struct ifreq ifr;
   memset(&ifr, 0, sizeof(ifr));
   if (if_ioctl(name, SIOCGIFFLAGS, &ifr) < 0) {
-    set_err(err, errlen, "tap: SIOCGIFFLAGS %s: %s", name, strerror(errno));
+    dev_set_err(err, errlen, "tap: SIOCGIFFLAGS %s: %s", name, strerror(errno));
     return -1;
   }
   ifr.ifr_flags |= IFF_UP;
   if (if_ioctl(name, SIOCSIFFLAGS, &ifr) < 0) {
-    set_err(err, errlen, "tap: SIOCSIFFLAGS %s (up): %s", name, strerror(errno));
+    dev_set_err(err, errlen, "tap: SIOCSIFFLAGS %s (up): %s", name, strerror(errno));
     return -1;
   }
   return 0;

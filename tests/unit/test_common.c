@@ -172,6 +172,28 @@ void test_frames_clear(struct test_netif *t)
   t->nframes = 0;
 }
 
+int test_frames_ip_only(struct test_netif *t)
+{
+  int kept = 0;
+  for (int i = 0; i < t->nframes; i++) {
+    struct pbuf *f = t->frames[i];
+    const u8_t *b = (const u8_t *)f->payload;
+    if (f->len >= 14 && ((b[12] << 8) | b[13]) != 0x0800) {
+      free(f);
+    } else {
+      t->frames[kept++] = f;
+    }
+  }
+  t->nframes = kept;
+  return kept;
+}
+
+int test_pop_ip_bytes(struct test_netif *t, u8_t *buf, size_t bufsize)
+{
+  test_frames_ip_only(t);
+  return test_frame_pop_bytes(t, buf, bufsize);
+}
+
 struct pbuf *test_pbuf(const void *data, size_t len, size_t chunk)
 {
   assert_true(len <= 0xffff);

@@ -56,6 +56,12 @@ struct pbuf *test_frame_pop(struct test_netif *t);
  *  -1 when none.  The frame is removed. */
 int test_frame_pop_bytes(struct test_netif *t, u8_t *buf, size_t bufsize);
 void test_frames_clear(struct test_netif *t);
+/** Discard captured frames that are not IPv4 (ARP announcements and
+ *  requests, whose timing belongs to the ARP module and its tests).
+ *  @return the number of frames left. */
+int test_frames_ip_only(struct test_netif *t);
+/** test_frames_ip_only(), then test_frame_pop_bytes(). */
+int test_pop_ip_bytes(struct test_netif *t, u8_t *buf, size_t bufsize);
 
 /** Build a pbuf (PBUF_POOL chain) holding @p len bytes of @p data; when
  *  @p chunk is non-zero the chain is split into pbufs of @p chunk bytes to

@@ -38,23 +38,6 @@ static void fixture(void)
   assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
 }
 
-/* Drop frames other than IPv4 (ARP is not under test).  @return frames left. */
-static int ip_frames(struct test_netif *t)
-{
-  int kept = 0;
-  for (int i = 0; i < t->nframes; i++) {
-    struct pbuf *f = t->frames[i];
-    const u8_t *b = (const u8_t *)f->payload;
-    if (f->len >= 14 && get_be16(b + 12) != 0x0800) {
-      free(f);
-    } else {
-      t->frames[kept++] = f;
-    }
-  }
-  t->nframes = kept;
-  return kept;
-}
-
 /* IPv4 datagram with a 20-byte header (id 0x4242, TTL @p ttl). */
 static size_t mk_ip(u8_t *buf, const char *src, const char *dst, u8_t proto, const void *pl, size_t plen,
                     u16_t frag, u8_t ttl)
@@ -94,7 +77,7 @@ static void rx_closed_port(void)
 static int pop_icmp(u8_t *m, size_t size, u8_t tos)
 {
   u8_t f[1600];
-  ip_frames(&tn);
+  test_frames_ip_only(&tn);
   int fl = test_frame_pop_bytes(&tn, f, sizeof(f));
   assert_true(fl >= 14 + 20 + 8);
   assert_memory_equal(f, peer_mac, 6);
@@ -137,7 +120,7 @@ static void test_icmp_echo_reply_exact(void **state)
   size_t el = test_icmp_echo(expect, ICMP_ER, 0xbeef, 0x0102, data, sizeof(data));
   assert_int_equal(ml, (int)el);
   assert_memory_equal(m, expect, el);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 
   /* odd length, and a request without data */
   il = test_icmp_echo(icmp, ICMP_ECHO, 1, 65535, "abc", 3);
@@ -172,7 +155,7 @@ static void test_icmp_echo_not_rate_limited(void **state)
     size_t n = mk_ip(ip, PEER_IP, OUR_IP, IP_PROTO_ICMP, icmp, il, 0, 64);
     rx_ip(test_mac, ip, n, 0);
   }
-  assert_int_equal(ip_frames(&tn), ICMP_RATE_BURST + 10);
+  assert_int_equal(test_frames_ip_only(&tn), ICMP_RATE_BURST + 10);
   test_frames_clear(&tn);
 }
 
@@ -195,7 +178,7 @@ static void test_icmp_echo_chained(void **state)
     assert_int_equal(ml, (int)el);
     assert_memory_equal(m, expect, el);
   }
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 }
 
 static void test_icmp_echo_broadcast_ignored(void **state)
@@ -212,7 +195,7 @@ static void test_icmp_echo_broadcast_ignored(void **state)
   const u8_t mc_mac[6] = {0x01, 0x00, 0x5e, 0, 0, 1};
   n = mk_ip(ip, PEER_IP, "224.0.0.1", IP_PROTO_ICMP, icmp, il, 0, 64);
   rx_ip(mc_mac, ip, n, 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_BCAST_ECHO), 3);
 #endif
@@ -244,11 +227,11 @@ static void test_icmp_rx_invalid(void **state)
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_BAD_CHKSUM), 2);
 #endif
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* with checksum checking off on the netif the same is answered */
   nif->chksum_flags = (u16_t)(nif->chksum_flags & ~NETIF_CHECKSUM_CHECK_ICMP);
   rx_ip(test_mac, ip, n, 0);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 #if LWIP_STATS
   assert_int_equal(ICMP_STATS.recv, 5);
@@ -269,7 +252,7 @@ static void test_icmp_other_types_unhandled(void **state)
     size_t n = mk_ip(ip, PEER_IP, OUR_IP, IP_PROTO_ICMP, icmp, il, 0, 64);
     rx_ip(test_mac, ip, n, 0);
   }
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_UNHANDLED), sizeof(types));
 #endif
@@ -354,7 +337,7 @@ static void test_icmp_error_quote(void **state)
   assert_int_equal(ml, 36);
   assert_memory_equal(m + 8, ip, 28);
   pbuf_free(p);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 }
 
 /* RFC 1122 3.2.2: the datagrams no error may be sent about. */
@@ -423,7 +406,7 @@ static void test_icmp_error_suppressed(void **state)
   p = rx_pbuf(ip, n, 0);
   icmp_dest_unreach(p, ICMP_DUR_PROTO);
   pbuf_free(p);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(ICMP_STATS.xmit, 0);
   assert_int_equal(DROPS(ICMP_RATE_LIMIT), 0);
@@ -447,7 +430,7 @@ static void test_icmp_error_suppressed(void **state)
   p = rx_pbuf(ip, n, 0);
   icmp_dest_unreach(p, ICMP_DUR_PROTO);
   pbuf_free(p);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 
   /* through the input path: a link-level broadcast frame to our unicast
@@ -455,9 +438,9 @@ static void test_icmp_error_suppressed(void **state)
   n = mk_closed_port(ip, "b", 1);
   rx_ip(bcast_mac, ip, n, 0);
   rx_ip(bcast_mac, ip, n, 20);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   rx_ip(test_mac, ip, n, 0);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 }
 
@@ -471,7 +454,7 @@ static void test_icmp_echo_from_any_not_answered(void **state)
   size_t il = test_icmp_echo(icmp, ICMP_ECHO, 1, 1, "who", 3);
   size_t n = mk_ip(ip, "0.0.0.0", OUR_IP, IP_PROTO_ICMP, icmp, il, 0, 64);
   rx_ip(test_mac, ip, n, 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_NO_ROUTE), 1);
 #endif
@@ -485,10 +468,10 @@ static void test_icmp_rate_limit(void **state)
   for (int i = 0; i < ICMP_RATE_BURST; i++) {
     rx_closed_port();
   }
-  assert_int_equal(ip_frames(&tn), ICMP_RATE_BURST);
+  assert_int_equal(test_frames_ip_only(&tn), ICMP_RATE_BURST);
   test_frames_clear(&tn);
   rx_closed_port();
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_RATE_LIMIT), 1);
 #endif
@@ -496,24 +479,24 @@ static void test_icmp_rate_limit(void **state)
   const u32_t per_token = 1000U / ICMP_RATE_PER_S;
   test_clock_advance(per_token - 1);
   rx_closed_port();
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   test_clock_advance(1);
   rx_closed_port();
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   rx_closed_port();
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
   /* two and a half tokens: two errors, then half a token more is one */
   test_clock_advance(per_token * 5 / 2);
   for (int i = 0; i < 3; i++) {
     rx_closed_port();
   }
-  assert_int_equal(ip_frames(&tn), 2);
+  assert_int_equal(test_frames_ip_only(&tn), 2);
   test_frames_clear(&tn);
   test_clock_advance(per_token / 2);
   rx_closed_port();
   rx_closed_port();
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_RATE_LIMIT), 1 + 1 + 1 + 1 + 1);
@@ -523,7 +506,7 @@ static void test_icmp_rate_limit(void **state)
   for (int i = 0; i < ICMP_RATE_BURST + 5; i++) {
     rx_closed_port();
   }
-  assert_int_equal(ip_frames(&tn), ICMP_RATE_BURST);
+  assert_int_equal(test_frames_ip_only(&tn), ICMP_RATE_BURST);
   test_frames_clear(&tn);
   /* suppressed datagrams are still counted as dropped by UDP */
 #if LWIP_STATS
@@ -542,9 +525,9 @@ static void test_icmp_rate_limit_not_spent_on_suppressed(void **state)
   for (int i = 0; i < ICMP_RATE_BURST * 2; i++) {
     rx_ip(bcast_mac, ip, n, 0);
   }
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   rx_closed_port();
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_RATE_LIMIT), 0);
@@ -565,13 +548,13 @@ static void test_icmp_alloc_failure(void **state)
   struct pbuf *p = test_pbuf(frame, 14 + n, 0);
   lwip_alloc_fail_after(1);
   tn.netif.input(p, &tn.netif);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_NO_MEM), 1);
 #endif
   /* and the next one goes through */
   rx_ip(test_mac, ip, n, 0);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 
   /* error message */
@@ -579,12 +562,12 @@ static void test_icmp_alloc_failure(void **state)
   p = rx_pbuf(ip, n, 0);
   lwip_alloc_fail_after(1);
   icmp_dest_unreach(p, ICMP_DUR_PROTO);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_NO_MEM), 2);
 #endif
   icmp_dest_unreach(p, ICMP_DUR_PROTO);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
   pbuf_free(p);
 
@@ -595,7 +578,7 @@ static void test_icmp_alloc_failure(void **state)
   p = test_pbuf(frame, 14 + n, 0);
   lwip_alloc_fail_after(1);
   tn.netif.input(p, &tn.netif);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_NO_MEM), 3);
 #endif

@@ -23,31 +23,6 @@
 static struct test_netif tn;
 static struct netif *nif;
 
-/* Frames other than IPv4 (ARP announcements, whose timing belongs to the ARP
- * module) are not what these tests look at: discard them.  @return the
- * number of frames left. */
-static int ip_frames(struct test_netif *t)
-{
-  int kept = 0;
-  for (int i = 0; i < t->nframes; i++) {
-    struct pbuf *f = t->frames[i];
-    const u8_t *b = (const u8_t *)f->payload;
-    if (f->len >= 14 && get_be16(b + 12) != 0x0800) {
-      free(f);
-    } else {
-      t->frames[kept++] = f;
-    }
-  }
-  t->nframes = kept;
-  return kept;
-}
-
-static int pop_bytes(struct test_netif *t, u8_t *buf, size_t size)
-{
-  ip_frames(t);
-  return test_frame_pop_bytes(t, buf, size);
-}
-
 /* ---- MAC filter recorder ---- */
 struct filt_call {
   u32_t group;
@@ -86,7 +61,7 @@ static ip4_addr_t grp(const char *dotted)
 static void expect_igmp(u8_t type, const char *group, const char *dst)
 {
   u8_t out[128], exp[14 + 24 + 8];
-  int n = pop_bytes(&tn, out, sizeof(out));
+  int n = test_pop_ip_bytes(&tn, out, sizeof(out));
   assert_true(n >= (int)sizeof(exp));
   u32_t d = ntohl(test_ip(dst));
   const u8_t mac[6] = {0x01, 0x00, 0x5e, (u8_t)((d >> 16) & 0x7f), (u8_t)(d >> 8), (u8_t)d};
@@ -164,7 +139,7 @@ static void test_igmp_join_reports(void **state)
   assert_int_equal(fcalls[0].group, g.addr);
   assert_int_equal(fcalls[0].action, NETIF_ADD_MAC_FILTER);
   /* one report at once */
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   expect_report("239.1.2.3");
   struct igmp_group *e = igmp_lookfor_group(nif, &g);
   assert_non_null(e);
@@ -173,11 +148,11 @@ static void test_igmp_join_reports(void **state)
   assert_int_equal(e->last_reporter_flag, 1);
   /* RFC 2236 3: repeated once after a short random delay */
   test_clock_advance(IGMP_UNSOLICITED_REPORT_INTERVAL_MS);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   expect_report("239.1.2.3");
   assert_int_equal(e->group_state, IGMP_GROUP_IDLE_MEMBER);
   test_clock_advance(60000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* idle: no timer left armed */
   assert_int_equal(sys_timeouts_sleeptime(), SYS_TIMEOUTS_SLEEPTIME_INFINITE);
 #if LWIP_STATS
@@ -197,15 +172,15 @@ static void test_igmp_join_count_and_leave(void **state)
   assert_int_equal(igmp_joingroup_netif(nif, &g), ERR_OK);
   assert_int_equal(igmp_joingroup_netif(nif, &g), ERR_OK);
   assert_int_equal(igmp_lookfor_group(nif, &g)->use, 2);
-  assert_int_equal(ip_frames(&tn), 1); /* the second join reports nothing */
+  assert_int_equal(test_frames_ip_only(&tn), 1); /* the second join reports nothing */
   test_clock_advance(IGMP_UNSOLICITED_REPORT_INTERVAL_MS);
   test_frames_clear(&tn);
   assert_int_equal(igmp_leavegroup_netif(nif, &g), ERR_OK);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   assert_non_null(igmp_lookfor_group(nif, &g));
   assert_int_equal(nfcalls, 1);
   assert_int_equal(igmp_leavegroup_netif(nif, &g), ERR_OK);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   expect_igmp(IGMP_LEAVE_GROUP, "239.1.2.3", "224.0.0.2");
   assert_null(igmp_lookfor_group(nif, &g));
   assert_int_equal(nfcalls, 2);
@@ -219,7 +194,7 @@ static void test_igmp_join_count_and_leave(void **state)
   expect_igmp(IGMP_LEAVE_GROUP, "239.1.2.3", "224.0.0.2");
   assert_int_equal(sys_timeouts_sleeptime(), SYS_TIMEOUTS_SLEEPTIME_INFINITE);
   test_clock_advance(20000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 }
 
 static void test_igmp_bad_joins(void **state)
@@ -233,7 +208,7 @@ static void test_igmp_bad_joins(void **state)
   assert_int_equal(igmp_joingroup(IP4_ADDR_ANY4, &u), ERR_VAL);
   assert_int_equal(igmp_leavegroup_netif(nif, &all), ERR_VAL);
   assert_int_equal(igmp_joingroup(&other, &g), ERR_VAL); /* no netif with that address */
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* by interface address, and on every netif */
   assert_int_equal(igmp_joingroup(&ours, &g), ERR_OK);
   assert_int_equal(igmp_joingroup(IP4_ADDR_ANY4, &g), ERR_OK);
@@ -257,13 +232,13 @@ static void test_igmp_general_query(void **state)
   join_quiet("239.2.2.2");
   /* max response 5 s */
   rx_igmp(IGMP_MEMB_QUERY, 50, NULL, "224.0.0.1");
-  assert_int_equal(ip_frames(&tn), 0); /* delayed, never at once */
+  assert_int_equal(test_frames_ip_only(&tn), 0); /* delayed, never at once */
   test_clock_advance(5000);
-  assert_int_equal(ip_frames(&tn), 2);
+  assert_int_equal(test_frames_ip_only(&tn), 2);
   bool got1 = false, got2 = false;
   for (int i = 0; i < 2; i++) {
     u8_t out[128];
-    assert_true(pop_bytes(&tn, out, sizeof(out)) > 0);
+    assert_true(test_pop_ip_bytes(&tn, out, sizeof(out)) > 0);
     u32_t g;
     memcpy(&g, out + 14 + 24 + 4, 4);
     assert_int_equal(out[14 + 24], IGMP_V2_MEMB_REPORT);
@@ -272,11 +247,11 @@ static void test_igmp_general_query(void **state)
   }
   assert_true(got1 && got2);
   test_clock_advance(30000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* a general query to a unicast or group destination is bogus */
   rx_igmp(IGMP_MEMB_QUERY, 50, NULL, "239.1.1.1");
   test_clock_advance(6000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IGMP_BAD_DEST), 1);
   assert_int_equal(lwip_stats.proto[LWIP_PROTO_IGMP].recv, 2);
@@ -291,20 +266,20 @@ static void test_igmp_v1_query(void **state)
   /* RFC 2236 4: max response 0 is an IGMPv1 query, answered within 10 s */
   rx_igmp(IGMP_MEMB_QUERY, 0, NULL, "224.0.0.1");
   test_clock_advance(10000);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   expect_report("239.1.1.1");
   test_clock_advance(30000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* the delays are random, not all at the maximum */
   int early = 0;
   for (int i = 0; i < 10; i++) {
     rx_igmp(IGMP_MEMB_QUERY, 0, NULL, "224.0.0.1");
     test_clock_advance(5000);
-    if (ip_frames(&tn) == 1) {
+    if (test_frames_ip_only(&tn) == 1) {
       early++;
     }
     test_clock_advance(5000);
-    assert_int_equal(ip_frames(&tn), 1);
+    assert_int_equal(test_frames_ip_only(&tn), 1);
     test_frames_clear(&tn);
   }
   assert_true(early > 0 && early < 10);
@@ -318,12 +293,12 @@ static void test_igmp_group_specific_query(void **state)
   join_quiet("239.2.2.2");
   rx_igmp(IGMP_MEMB_QUERY, 20, "239.2.2.2", "239.2.2.2");
   test_clock_advance(2000);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   expect_report("239.2.2.2");
   /* group-specific query not sent to the group */
   rx_igmp(IGMP_MEMB_QUERY, 20, "239.2.2.2", "224.0.0.1");
   test_clock_advance(3000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IGMP_BAD_DEST), 1);
 #endif
@@ -334,7 +309,7 @@ static void test_igmp_group_specific_query(void **state)
   assert_int_equal(DROPS(IGMP_BAD_DEST), 2);
 #endif
   test_clock_advance(3000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 }
 
 static void test_igmp_query_shortens_timer(void **state)
@@ -352,16 +327,16 @@ static void test_igmp_query_shortens_timer(void **state)
       assert_int_equal(igmp_lookfor_group(nif, &g)->timer_ms, before);
     }
     test_clock_advance(300);
-    assert_int_equal(ip_frames(&tn), 1);
+    assert_int_equal(test_frames_ip_only(&tn), 1);
     expect_report("239.1.1.1");
     test_clock_advance(30000);
-    assert_int_equal(ip_frames(&tn), 0);
+    assert_int_equal(test_frames_ip_only(&tn), 0);
   }
   /* a longer query does not postpone a pending report */
   rx_igmp(IGMP_MEMB_QUERY, 10, NULL, "224.0.0.1");
   rx_igmp(IGMP_MEMB_QUERY, 255, NULL, "224.0.0.1");
   test_clock_advance(1000);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 }
 
@@ -376,18 +351,18 @@ static void test_igmp_report_suppression(void **state)
   /* another member answers first: we stay quiet ... */
   rx_igmp(IGMP_V2_MEMB_REPORT, 0, "239.1.1.1", "239.1.1.1");
   test_clock_advance(11000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   assert_int_equal(igmp_lookfor_group(nif, &g)->last_reporter_flag, 0);
   assert_int_equal(sys_timeouts_sleeptime(), SYS_TIMEOUTS_SLEEPTIME_INFINITE);
   /* ... and do not send the Leave (RFC 2236 3) */
   assert_int_equal(igmp_leavegroup_netif(nif, &g), ERR_OK);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* a v1 report suppresses the unsolicited repeat after a join */
   assert_int_equal(igmp_joingroup_netif(nif, &g), ERR_OK);
   expect_report("239.1.1.1");
   rx_igmp(IGMP_V1_MEMB_REPORT, 0, "239.1.1.1", "239.1.1.1");
   test_clock_advance(IGMP_UNSOLICITED_REPORT_INTERVAL_MS + 1000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* a report for a group we are not in, and one sent elsewhere */
   rx_igmp(IGMP_V2_MEMB_REPORT, 0, "239.9.9.9", "224.0.0.1");
 #if LWIP_STATS
@@ -432,7 +407,7 @@ static void test_igmp_malformed(void **state)
   assert_int_equal(lwip_stats.proto[LWIP_PROTO_IGMP].lenerr, 1);
 #endif
   test_clock_advance(5000);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* a 12-byte (IGMPv3-style) query, chained, is still a query */
   memset(msg, 0, sizeof(msg));
   msg[0] = IGMP_MEMB_QUERY;
@@ -440,7 +415,7 @@ static void test_igmp_malformed(void **state)
   put_be16(msg + 2, test_cksum(msg, 12, 0));
   rx_igmp_raw(ROUTER_IP, "224.0.0.1", msg, 12, 5);
   test_clock_advance(1000);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   expect_report("239.1.1.1");
 }
 
@@ -451,13 +426,13 @@ static void test_igmp_link_and_removal(void **state)
   netif_set_link_down(nif);
   ip4_addr_t g = grp("239.4.4.4");
   assert_int_equal(igmp_joingroup_netif(nif, &g), ERR_OK);
-  assert_int_equal(ip_frames(&tn), 0); /* no link: nothing sent */
+  assert_int_equal(test_frames_ip_only(&tn), 0); /* no link: nothing sent */
   netif_set_link_up(nif);
   /* reported when the link comes back (with the repeat later) */
   int reports = 0;
   u8_t out[128];
   int n;
-  while ((n = pop_bytes(&tn, out, sizeof(out))) > 0) {
+  while ((n = test_pop_ip_bytes(&tn, out, sizeof(out))) > 0) {
     if (n >= 14 + 32 && out[14 + 9] == IP_PROTO_IGMP) {
       assert_int_equal(out[14 + 24], IGMP_V2_MEMB_REPORT);
       reports++;
@@ -472,7 +447,7 @@ static void test_igmp_link_and_removal(void **state)
   netif_set_igmp_mac_filter(n2, filter_cb);
   nfcalls = 0;
   assert_int_equal(igmp_joingroup_netif(n2, &g), ERR_OK);
-  assert_int_equal(ip_frames(&tn2), 1);
+  assert_int_equal(test_frames_ip_only(&tn2), 1);
   netif_remove(n2);
   assert_int_equal(nfcalls, 3); /* add g, then delete g and all-systems */
   assert_int_equal(fcalls[1].action, NETIF_DEL_MAC_FILTER);
@@ -480,7 +455,7 @@ static void test_igmp_link_and_removal(void **state)
   test_frames_clear(&tn2);
   assert_int_equal(sys_timeouts_sleeptime(), SYS_TIMEOUTS_SLEEPTIME_INFINITE);
   test_clock_advance(20000);
-  assert_int_equal(ip_frames(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
   assert_int_equal(igmp_leavegroup_netif(nif, &g), ERR_OK);
   test_frames_clear(&tn);
 }
@@ -523,7 +498,7 @@ static void test_igmp_pool_exhaustion(void **state)
       assert_null(igmp_lookfor_group(nif, &g));
       continue;
     }
-    if (ip_frames(&tn) == 1) {
+    if (test_frames_ip_only(&tn) == 1) {
       break;
     }
     /* joined, but the report could not be built: counted */

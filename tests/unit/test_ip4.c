@@ -104,30 +104,6 @@ static struct netif *add_second(void)
   return n;
 }
 
-/* Drop frames other than IPv4 (ARP announcements are the ARP module's
- * business).  @return frames left. */
-static int ip_frames(struct test_netif *t)
-{
-  int kept = 0;
-  for (int i = 0; i < t->nframes; i++) {
-    struct pbuf *f = t->frames[i];
-    const u8_t *b = (const u8_t *)f->payload;
-    if (f->len >= 14 && get_be16(b + 12) != 0x0800) {
-      free(f);
-    } else {
-      t->frames[kept++] = f;
-    }
-  }
-  t->nframes = kept;
-  return kept;
-}
-
-static int pop_bytes(struct test_netif *t, u8_t *buf, size_t size)
-{
-  ip_frames(t);
-  return test_frame_pop_bytes(t, buf, size);
-}
-
 /* IPv4 datagram (20-byte header, id 0x4242) into @p buf. */
 static size_t mk_ip(u8_t *buf, const char *src, const char *dst, u8_t proto, const void *pl, size_t plen,
                     u16_t frag, u8_t ttl)
@@ -238,7 +214,7 @@ static void test_ip4_rx_validation(void **state)
   assert_int_equal(DROPS(IP4_BAD_SRC), 4);
 #endif
   assert_int_equal(nrecs, 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 
   /* the untouched datagram is fine: the rejections above were for the
    * one field changed, not a broken builder */
@@ -343,7 +319,7 @@ static void test_ip4_rx_options_skipped(void **state)
   n = mk_ip_opts(ip, PEER_IP, OUR_IP, 9, "options", 7);
   rx_ip_on(&tn, test_mac, ip, n);
   u8_t f[256];
-  int fl = pop_bytes(&tn, f, sizeof(f));
+  int fl = test_pop_ip_bytes(&tn, f, sizeof(f));
   assert_int_equal(fl, 14 + 20 + 8 + 24 + 8);
   assert_int_equal(f[34], ICMP_DUR);
   assert_int_equal(f[35], ICMP_DUR_PORT);
@@ -379,11 +355,11 @@ static void test_ip4_rx_chained_header(void **state)
   n = mk_ip_udp(ip, PEER_IP, OUR_IP, 9, "x", 1);
   fl = mk_frame(frame, bcast_mac, ip, n);
   test_rx_chunked(&tn, frame, fl, 20);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* ...while the same as unicast is answered */
   fl = mk_frame(frame, test_mac, ip, n);
   test_rx_chunked(&tn, frame, fl, 20);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 #if LWIP_TEST_HOOKS
   /* no memory to make the header contiguous */
@@ -449,7 +425,7 @@ static void test_ip4_rx_delivery(void **state)
   n = mk_ip_udp(ip, PEER_IP, "8.8.8.8", PORT, "no", 2);
   rx_ip_on(&tn, test_mac, ip, n);
   assert_int_equal(nrecs, before);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_NOT_FOR_US), 3 + (LWIP_IGMP ? 1 : 0));
 #endif
@@ -488,7 +464,7 @@ static void test_ip4_rx_unknown_proto(void **state)
   assert_int_equal(DROPS(IP4_UNKNOWN_PROTO), 1);
 #endif
   u8_t f[256];
-  int fl = pop_bytes(&tn, f, sizeof(f));
+  int fl = test_pop_ip_bytes(&tn, f, sizeof(f));
   assert_int_equal(fl, 14 + 20 + 8 + 28);
   assert_memory_equal(f, peer_mac, 6);
   assert_memory_equal(f + 6, test_mac, 6);
@@ -506,12 +482,12 @@ static void test_ip4_rx_unknown_proto(void **state)
   memcpy(expect + 8, ip, 28);
   put_be16(expect + 2, test_cksum(expect, 36, 0));
   assert_memory_equal(m, expect, 36);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 
   /* the same to a broadcast address: dropped without a word */
   n = mk_ip(ip, PEER_IP, BCAST_IP, 253, payload, sizeof(payload), 0, 64);
   rx_ip_on(&tn, bcast_mac, ip, n);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_UNKNOWN_PROTO), 2);
 #endif
@@ -627,7 +603,7 @@ static u16_t check_out(struct test_netif *t, const u8_t dmac[6], const u8_t smac
                        const char *dst, u8_t ttl, u8_t tos, u8_t proto, const u8_t *payload, size_t plen)
 {
   u8_t f[1600];
-  int fl = pop_bytes(t, f, sizeof(f));
+  int fl = test_pop_ip_bytes(t, f, sizeof(f));
   assert_int_equal(fl, (int)(14 + 20 + plen)); /* the fake driver does not pad */
   assert_memory_equal(f, dmac, 6);
   assert_memory_equal(f + 6, smac, 6);
@@ -709,7 +685,7 @@ static void test_ip4_output_exact(void **state)
   memcpy(h->payload, ip, n);
   assert_int_equal(ip4_output_if(h, NULL, NULL, 0, 0, 0, nif), ERR_OK);
   u8_t f[128];
-  assert_int_equal(pop_bytes(&tn, f, sizeof(f)), 14 + 28);
+  assert_int_equal(test_pop_ip_bytes(&tn, f, sizeof(f)), 14 + 28);
   assert_memory_equal(f + 14, ip, n);
   /* a "header" too short to hold a destination */
   pbuf_realloc(h, 10);
@@ -736,7 +712,7 @@ static void test_ip4_output_exact(void **state)
   test_frames_clear(&tn);
   assert_int_equal(p->ref, 1);
   assert_int_equal(p->tot_len, 8);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   pbuf_free(p);
   pbuf_free(r);
   done();
@@ -759,7 +735,7 @@ static void test_ip4_output_driver_error(void **state)
   assert_int_equal(p->len, 8);
   assert_int_equal(p->ref, 1);
   tn.linkoutput_ret = ERR_OK;
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   pbuf_free(p);
   done();
 }
@@ -783,13 +759,13 @@ static void test_ip4_output_loopback(void **state)
   pbuf_free(p);
   /* not delivered from inside the sender's call, and never on the wire */
   assert_int_equal(nrecs, 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   test_clock_advance(0);
   assert_int_equal(nrecs, 1);
   assert_int_equal(recs[0].len, 4);
   assert_memory_equal(recs[0].data, "self", 4);
   assert_int_equal(ip_2_ip4(&recs[0].addr)->addr, test_ip(OUR_IP));
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 
   /* 127.0.0.1 goes through the loopback netif */
   ulen = test_udp(udp, "127.0.0.1", "127.0.0.1", 1234, PORT, "lo", 2);
@@ -801,7 +777,7 @@ static void test_ip4_output_loopback(void **state)
   test_clock_advance(0);
   assert_int_equal(nrecs, 2);
   assert_memory_equal(recs[1].data, "lo", 2);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 
   /* 127/8 arriving from the wire is a martian */
   u8_t ip[64];
@@ -848,7 +824,7 @@ static void test_ip4_output_fragmented(void **state)
   assert_int_equal(e, ERR_OK);
   /* 576 - 20 = 556, rounded down to 8-byte units: 552 per fragment */
   u8_t f[1600];
-  int fl = pop_bytes(&tn, f, sizeof(f));
+  int fl = test_pop_ip_bytes(&tn, f, sizeof(f));
   assert_int_equal(fl, 14 + 20 + 552);
   const u8_t *h = f + 14;
   assert_int_equal(h[0], 0x45);
@@ -858,17 +834,17 @@ static void test_ip4_output_fragmented(void **state)
   assert_int_equal(test_cksum(h, 20, 0), 0);
   assert_memory_equal(h + 20, data, 552);
   u16_t id = get_be16(h + 4);
-  fl = pop_bytes(&tn, f, sizeof(f));
+  fl = test_pop_ip_bytes(&tn, f, sizeof(f));
   assert_int_equal(fl, 14 + 20 + 448);
   assert_int_equal(get_be16(h + 2), 468);
   assert_int_equal(get_be16(h + 6), 552 / 8);
   assert_int_equal(get_be16(h + 4), id);
   assert_int_equal(test_cksum(h, 20, 0), 0);
   assert_memory_equal(h + 20, data + 552, 448);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #else
   assert_int_equal(e, ERR_VAL);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_DF_TOO_BIG), 1);
 #endif
@@ -877,7 +853,7 @@ static void test_ip4_output_fragmented(void **state)
   pbuf_realloc(p, 556);
   assert_int_equal(ip4_output(p, NULL, &dst, 64, 0, 99), ERR_OK);
   u8_t g[1600];
-  assert_int_equal(pop_bytes(&tn, g, sizeof(g)), 14 + 576);
+  assert_int_equal(test_pop_ip_bytes(&tn, g, sizeof(g)), 14 + 576);
   assert_int_equal(get_be16(g + 14 + 6), 0);
   pbuf_free(p);
   done();
@@ -900,13 +876,13 @@ static void test_ip4_output_alloc_failure(void **state)
   assert_ptr_equal(r->payload, pl);
   assert_int_equal(r->ref, 1);
   assert_null(r->next);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_NO_MEM), 1);
 #endif
   /* the next attempt succeeds */
   assert_int_equal(ip4_output(r, NULL, &dst, 64, 0, IP_PROTO_UDP), ERR_OK);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
   pbuf_free(r);
   done();
@@ -923,7 +899,7 @@ static void test_ip4_output_alloc_failure(void **state)
 static int pop_icmp_to_peer(u8_t *m, size_t size)
 {
   u8_t f[1600];
-  int fl = pop_bytes(&tn, f, sizeof(f));
+  int fl = test_pop_ip_bytes(&tn, f, sizeof(f));
   assert_true(fl >= 14 + 20 + 8);
   assert_memory_equal(f, peer_mac, 6);
   const u8_t *h = f + 14;
@@ -951,7 +927,7 @@ static void test_ip4_forward(void **state)
   /* off by default */
   assert_false(ip4_forwarding());
   rx_ip_on(&tn, test_mac, ip, n);
-  assert_int_equal(ip_frames(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_NOT_FOR_US), 1);
 #endif
@@ -960,7 +936,7 @@ static void test_ip4_forward(void **state)
 
   /* TTL down by one, checksum redone, everything else unchanged */
   rx_ip_on(&tn, test_mac, ip, n);
-  int fl = pop_bytes(&tn2, f, sizeof(f));
+  int fl = test_pop_ip_bytes(&tn2, f, sizeof(f));
   assert_int_equal(fl, 14 + 31);
   assert_memory_equal(f, peer2_mac, 6);
   assert_memory_equal(f + 6, test_mac2, 6);
@@ -970,7 +946,7 @@ static void test_ip4_forward(void **state)
   put_be16(expect + 10, 0);
   put_be16(expect + 10, test_cksum(expect, 20, 0));
   assert_memory_equal(f + 14, expect, n);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(IP4_STATS.fw, 1);
 #endif
@@ -981,7 +957,7 @@ static void test_ip4_forward(void **state)
   size_t ulen = test_udp(udp, PEER_IP, PEER2_IP, 1234, 5000, "ttl", 3);
   n = mk_ip(ip, PEER_IP, PEER2_IP, IP_PROTO_UDP, udp, ulen, 0, 1);
   rx_ip_on(&tn, test_mac, ip, n);
-  assert_int_equal(ip_frames(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
   int ml = pop_icmp_to_peer(m, sizeof(m));
   assert_int_equal(ml, 8 + 28);
   assert_int_equal(m[0], ICMP_TE);
@@ -994,8 +970,8 @@ static void test_ip4_forward(void **state)
   /* TTL 0 likewise */
   n = mk_ip(ip, PEER_IP, PEER2_IP, IP_PROTO_UDP, udp, ulen, 0, 0);
   rx_ip_on(&tn, test_mac, ip, n);
-  assert_int_equal(ip_frames(&tn2), 0);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 
   /* never forwarded: link-local source or destination, the other subnet's
@@ -1010,8 +986,8 @@ static void test_ip4_forward(void **state)
     n = mk_ip_udp(ip, cases[i][0], cases[i][1], 5000, "no", 2);
     rx_ip_on(&tn, test_mac, ip, n);
   }
-  assert_int_equal(ip_frames(&tn2), 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_NO_FORWARD), 4);
   assert_int_equal(IP4_STATS.fw, 1);
@@ -1020,7 +996,7 @@ static void test_ip4_forward(void **state)
   n = mk_ip_udp(ip, PEER_IP, "239.5.5.5", 5000, "mc", 2);
   const u8_t mc_mac[6] = {0x01, 0x00, 0x5e, 0x05, 0x05, 0x05};
   rx_ip_on(&tn, mc_mac, ip, n);
-  assert_int_equal(ip_frames(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
 
   /* DF and too big for the next hop: fragmentation needed with its MTU */
   assert_int_equal(netif_set_mtu(&tn2.netif, 576), ERR_OK);
@@ -1028,7 +1004,7 @@ static void test_ip4_forward(void **state)
   memset(big, 0x5a, sizeof(big));
   n = mk_ip(ip, PEER_IP, PEER2_IP, 99, big, sizeof(big), IP_DF, 64);
   rx_ip_on(&tn, test_mac, ip, n);
-  assert_int_equal(ip_frames(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
   ml = pop_icmp_to_peer(m, sizeof(m));
   assert_int_equal(ml, 8 + 28);
   assert_int_equal(m[0], ICMP_DUR);
@@ -1043,12 +1019,12 @@ static void test_ip4_forward(void **state)
   /* without DF it is fragmented on the way */
   n = mk_ip(ip, PEER_IP, PEER2_IP, 99, big, sizeof(big), 0, 64);
   rx_ip_on(&tn, test_mac, ip, n);
-  assert_int_equal(ip_frames(&tn2), 2);
-  fl = pop_bytes(&tn2, f, sizeof(f));
+  assert_int_equal(test_frames_ip_only(&tn2), 2);
+  fl = test_pop_ip_bytes(&tn2, f, sizeof(f));
   assert_int_equal(fl, 14 + 20 + 552);
   assert_int_equal(get_be16(f + 14 + 6), IP_MF);
   assert_int_equal(f[14 + 8], 63);
-  fl = pop_bytes(&tn2, f, sizeof(f));
+  fl = test_pop_ip_bytes(&tn2, f, sizeof(f));
   assert_int_equal(fl, 14 + 20 + 48);
   assert_int_equal(get_be16(f + 14 + 6), 552 / 8);
 #endif
@@ -1058,7 +1034,7 @@ static void test_ip4_forward(void **state)
   assert_int_equal(ip4_set_forwarding(false), ERR_OK);
   n = mk_ip_udp(ip, PEER_IP, PEER2_IP, 5000, "off", 3);
   rx_ip_on(&tn, test_mac, ip, n);
-  assert_int_equal(ip_frames(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_NOT_FOR_US), 3);
 #endif
@@ -1068,7 +1044,7 @@ static void test_ip4_forward(void **state)
   assert_int_equal(ip4_set_forwarding(true), ERR_VAL);
   assert_false(ip4_forwarding());
   rx_ip_on(&tn, test_mac, ip, n);
-  assert_int_equal(ip_frames(&tn2), 0);
+  assert_int_equal(test_frames_ip_only(&tn2), 0);
   (void)f;
   (void)m;
 #endif

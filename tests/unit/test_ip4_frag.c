@@ -31,25 +31,6 @@
 static struct test_netif tn;
 static struct netif *nif;
 
-/* Frames other than IPv4 (ARP traffic, whose timing belongs to the ARP
- * module) are not what these tests look at: discard them.  @return the
- * number of frames left. */
-static int ip_frames(struct test_netif *t)
-{
-  int kept = 0;
-  for (int i = 0; i < t->nframes; i++) {
-    struct pbuf *f = t->frames[i];
-    const u8_t *b = (const u8_t *)f->payload;
-    if (f->len >= 14 && get_be16(b + 12) != 0x0800) {
-      free(f);
-    } else {
-      t->frames[kept++] = f;
-    }
-  }
-  t->nframes = kept;
-  return kept;
-}
-
 /* ---- receive recorder ---- */
 #define MAX_RECS 24
 #define REC_DATA 4400
@@ -159,7 +140,7 @@ static void test_frag_disabled_drops(void **state)
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_FRAG_DISABLED), 2);
 #endif
-  ip_frames(&tn);
+  test_frames_ip_only(&tn);
   test_frames_clear(&tn);
   udp_remove(pcb);
 #endif
@@ -192,7 +173,7 @@ static int collect_frags_ex(u8_t *out, size_t cap, u8_t proto, u16_t mtu, u16_t 
   u16_t id = 0;
   size_t end = 0;
   bool last_seen = false;
-  ip_frames(&tn);
+  test_frames_ip_only(&tn);
   while (tn.nframes > 0) {
     int len = test_frame_pop_bytes(&tn, frame, sizeof(frame));
     assert_true(len >= 14 + IP_HLEN);
@@ -358,7 +339,7 @@ static void test_reass_udp_orders(void **state)
 #else
   (void)total_frags;
 #endif
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 }
 
@@ -390,7 +371,7 @@ static void test_reass_interleaved(void **state)
   test_clock_advance(IP_REASS_MAXAGE_S * 1000U + 1000U);
   assert_int_equal(ip4_reass_datagrams(), 0);
   assert_int_equal(ip4_reass_pbufs(), 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 }
 
@@ -407,7 +388,7 @@ static void test_reass_icmp_echo(void **state)
   assert_int_equal(rlen, 3008);
   rx_frag_ex(33, IP_PROTO_ICMP, 1480, req + 1480, 1480, true, 0);
   rx_frag_ex(33, IP_PROTO_ICMP, 2960, req + 2960, 48, false, 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   rx_frag_ex(33, IP_PROTO_ICMP, 0, req, 1480, true, 0);
   assert_int_equal(ip4_reass_datagrams(), 0);
   u16_t offs[MAX_FRAGS];
@@ -458,7 +439,7 @@ static void test_reass_duplicate(void **state)
   assert_int_equal(ip4_reass_datagrams(), 1);
   test_clock_advance(IP_REASS_MAXAGE_S * 1000U + 1000U);
   assert_int_equal(ip4_reass_datagrams(), 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   assert_int_equal(nrecs, 1);
 #if LWIP_STATS
   assert_int_equal(DROPS(FRAG_DUPLICATE), 2);
@@ -510,7 +491,7 @@ static void test_reass_overlap(void **state)
   assert_int_equal(DROPS(FRAG_OVERLAP), 6);
   assert_int_equal(DROPS(FRAG_DUPLICATE), 0);
 #endif
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 }
 
@@ -552,7 +533,7 @@ static void test_reass_inconsistent_end(void **state)
   (void)expect;
 #endif
   assert_int_equal(nrecs, 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 }
 
@@ -590,7 +571,7 @@ static void test_reass_bad_len_and_too_big(void **state)
   test_clock_advance(IP_REASS_MAXAGE_S * 1000U + 1000U);
   assert_int_equal(ip4_reass_datagrams(), 0);
   assert_int_equal(ip4_reass_pbufs(), 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   assert_int_equal(nrecs, 0);
   udp_remove(pcb);
 }
@@ -612,11 +593,11 @@ static void test_reass_timeout_icmp(void **state)
   /* Still waiting just before the limit (counted from the first arrival). */
   test_clock_advance(IP_REASS_MAXAGE_S * 1000U - 501U);
   assert_int_equal(ip4_reass_datagrams(), 1);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   test_clock_advance(1001);
   assert_int_equal(ip4_reass_datagrams(), 0);
   assert_int_equal(ip4_reass_pbufs(), 0);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   int len = test_frame_pop_bytes(&tn, pkt, sizeof(pkt));
   assert_int_equal(len, 14 + 20 + 8 + 20 + 8);
   assert_memory_equal(pkt, peer_mac, 6);
@@ -658,7 +639,7 @@ static void test_reass_timeout_silent(void **state)
   test_clock_advance(IP_REASS_MAXAGE_S * 1000U + 1000U);
   assert_int_equal(ip4_reass_datagrams(), 0);
   assert_int_equal(ip4_reass_pbufs(), 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(FRAG_TIMEOUT), 2);
   assert_int_equal(lwip_stats.proto[LWIP_PROTO_ICMP].xmit, 0);
@@ -669,7 +650,7 @@ static void test_reass_timeout_silent(void **state)
   assert_int_equal(nrecs, 0);
   test_clock_advance(IP_REASS_MAXAGE_S * 1000U + 1000U);
   assert_int_equal(ip4_reass_datagrams(), 0);
-  ip_frames(&tn);
+  test_frames_ip_only(&tn);
   test_frames_clear(&tn);
   udp_remove(pcb);
 }
@@ -720,7 +701,7 @@ static void reassdata_limit(bool spaced)
   test_clock_advance(IP_REASS_MAXAGE_S * 1000U + 1000U);
   assert_int_equal(ip4_reass_datagrams(), 0);
   assert_int_equal(ip4_reass_pbufs(), 0);
-  ip_frames(&tn);
+  test_frames_ip_only(&tn);
   test_frames_clear(&tn); /* the Time Exceeded about datagram 200 */
   udp_remove(pcb);
 }
@@ -784,7 +765,7 @@ static void test_reass_limit_pbufs(void **state)
   test_clock_advance(IP_REASS_MAXAGE_S * 1000U + 1000U);
   assert_int_equal(ip4_reass_datagrams(), 0);
   assert_int_equal(ip4_reass_pbufs(), 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 }
 
@@ -812,7 +793,7 @@ static void test_reass_chained_input(void **state)
   deliver_udp(61, l4, l4len, 320, 3, SHUFFLED, 24);
   assert_int_equal(recs[1].len, 900);
   assert_memory_equal(recs[1].data, payload, 900);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 }
 
@@ -845,7 +826,7 @@ static void test_reass_first_with_options(void **state)
       assert_memory_equal(recs[0].data, payload, 150);
     } else {
       test_clock_advance(IP_REASS_MAXAGE_S * 1000U + 1000U);
-      assert_int_equal(ip_frames(&tn), 1);
+      assert_int_equal(test_frames_ip_only(&tn), 1);
       int len = test_frame_pop_bytes(&tn, pkt, sizeof(pkt));
       assert_int_equal(len, 14 + 20 + 8 + 24 + 8);
       assert_int_equal(pkt[14 + 20], ICMP_TE);
@@ -913,7 +894,7 @@ static void test_reass_edge_shapes(void **state)
   assert_memory_equal(recs[3].data, payload, 12);
   assert_int_equal(ip4_reass_datagrams(), 0);
   assert_int_equal(ip4_reass_pbufs(), 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 }
 
@@ -941,7 +922,7 @@ static void test_reass_alloc_failure(void **state)
   assert_int_equal(nrecs, 1);
   assert_memory_equal(recs[0].data, payload, 100);
   assert_int_equal(ip4_reass_datagrams(), 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 #else
   skip();
@@ -1097,7 +1078,7 @@ static void test_frag_of_fragment(void **state)
   assert_int_equal(ip4_frag(p, nif, &peer), ERR_OK);
   pbuf_free(p);
   u8_t frame[1600];
-  ip_frames(&tn);
+  test_frames_ip_only(&tn);
   assert_int_equal(tn.nframes, 2);
   struct pbuf *f0 = tn.frames[0];
   memcpy(frame, f0->payload, f0->tot_len);
@@ -1148,7 +1129,7 @@ static void test_frag_bad_input(void **state)
   assert_int_equal(netif_set_mtu(nif, 576), ERR_OK);
   assert_int_equal(ip4_frag(p, nif, &peer), ERR_VAL);
   pbuf_free(p);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(FRAG_TOO_BIG), 1);
 #endif
@@ -1158,7 +1139,7 @@ static void test_frag_bad_input(void **state)
   nif->mtu = IP_HLEN + 8; /* still smaller than the 23-byte datagram */
   assert_int_equal(ip4_frag(p, nif, &peer), ERR_OK);
   pbuf_free(p);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   u8_t frame[64];
   assert_int_equal(test_frame_pop_bytes(&tn, frame, sizeof(frame)), 14 + 23);
   assert_int_equal(get_be16(frame + 14 + 6), 8189 | IP_MF);
@@ -1169,7 +1150,7 @@ static void test_frag_bad_input(void **state)
   tn.linkoutput_ret = ERR_IF;
   assert_int_equal(ip4_frag(p, nif, &peer), ERR_IF);
   tn.linkoutput_ret = ERR_OK;
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   pbuf_free(p);
   udp_remove(pcb);
 }
@@ -1190,14 +1171,14 @@ static void test_frag_alloc_failure(void **state)
   u32_t per = (lwip_alloc_count() - c0) / 3;
   assert_int_equal(per * 3, lwip_alloc_count() - c0);
   assert_true(per >= 1);
-  assert_int_equal(ip_frames(&tn), 3);
+  assert_int_equal(test_frames_ip_only(&tn), 3);
   test_frames_clear(&tn);
   lwip_alloc_fail_after(1);
   assert_int_equal(ip4_frag(p, nif, &peer), ERR_MEM);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   lwip_alloc_fail_after(per + 1);
   assert_int_equal(ip4_frag(p, nif, &peer), ERR_MEM);
-  assert_int_equal(ip_frames(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
   test_frames_clear(&tn);
 #if LWIP_STATS
   assert_int_equal(DROPS(IP4_NO_MEM), 2);

@@ -19,31 +19,6 @@
 static struct test_netif tn;
 static struct netif *nif;
 
-/* Frames other than IPv4 (ARP announcements, whose timing belongs to the ARP
- * module) are not what these tests look at: discard them.  @return the
- * number of frames left. */
-static int ip_frames(struct test_netif *t)
-{
-  int kept = 0;
-  for (int i = 0; i < t->nframes; i++) {
-    struct pbuf *f = t->frames[i];
-    const u8_t *b = (const u8_t *)f->payload;
-    if (f->len >= 14 && get_be16(b + 12) != 0x0800) {
-      free(f);
-    } else {
-      t->frames[kept++] = f;
-    }
-  }
-  t->nframes = kept;
-  return kept;
-}
-
-static int pop_bytes(struct test_netif *t, u8_t *buf, size_t size)
-{
-  ip_frames(t);
-  return test_frame_pop_bytes(t, buf, size);
-}
-
 struct raw_rec {
   struct raw_pcb *pcb;
   u8_t data[256];
@@ -122,7 +97,7 @@ static int count_echo_replies(void)
   int replies = 0;
   u8_t out[256];
   int n;
-  while ((n = pop_bytes(&tn, out, sizeof(out))) > 0) {
+  while ((n = test_pop_ip_bytes(&tn, out, sizeof(out))) > 0) {
     if (n >= 14 + 20 + 8 && out[14 + 9] == IP_PROTO_ICMP && out[14 + 20] == 0) {
       replies++;
     }
@@ -309,13 +284,13 @@ static void test_raw_send(void **state)
   assert_int_equal(raw_sendto(pcb, p, &peer), ERR_OK);
   assert_int_equal(p->tot_len, ilen);
   u8_t out[256];
-  int n = pop_bytes(&tn, out, sizeof(out));
+  int n = test_pop_ip_bytes(&tn, out, sizeof(out));
   check_ip_frame(out, n, PEER_IP, IP_PROTO_ICMP, IP_DEFAULT_TTL, icmp, (u16_t)ilen);
   /* connected send with the PCB's ttl */
   assert_int_equal(raw_connect(pcb, &peer), ERR_OK);
   pcb->ttl = 3;
   assert_int_equal(raw_send(pcb, p), ERR_OK);
-  n = pop_bytes(&tn, out, sizeof(out));
+  n = test_pop_ip_bytes(&tn, out, sizeof(out));
   check_ip_frame(out, n, PEER_IP, IP_PROTO_ICMP, 3, icmp, (u16_t)ilen);
   pbuf_free(p);
   /* a PBUF_REF payload without header room */
@@ -323,7 +298,7 @@ static void test_raw_send(void **state)
   assert_non_null(r);
   assert_int_equal(raw_sendto(pcb, r, &peer), ERR_OK);
   assert_ptr_equal(r->payload, icmp);
-  n = pop_bytes(&tn, out, sizeof(out));
+  n = test_pop_ip_bytes(&tn, out, sizeof(out));
   check_ip_frame(out, n, PEER_IP, IP_PROTO_ICMP, 3, icmp, (u16_t)ilen);
   /* out-of-memory at every allocation, then success */
   u32_t k;
@@ -332,7 +307,7 @@ static void test_raw_send(void **state)
     err_t err = raw_sendto(pcb, r, &peer);
     lwip_alloc_fail_after(0);
     assert_int_equal(r->ref, 1);
-    if (err == ERR_OK && ip_frames(&tn) == 1) {
+    if (err == ERR_OK && test_frames_ip_only(&tn) == 1) {
       break;
     }
     test_frames_clear(&tn);
@@ -363,7 +338,7 @@ static void test_raw_send_hdrincl(void **state)
   set_ip(&peer, PEER_IP);
   assert_int_equal(raw_sendto(pcb, p, &peer), ERR_OK);
   u8_t out[128];
-  int n = pop_bytes(&tn, out, sizeof(out));
+  int n = test_pop_ip_bytes(&tn, out, sizeof(out));
   assert_true(n >= 14 + (int)sizeof(pkt));
   assert_memory_equal(out, peer_mac, 6);
   assert_memory_equal(out + 14, pkt, sizeof(pkt)); /* sent as given */
@@ -372,7 +347,7 @@ static void test_raw_send_hdrincl(void **state)
   p = pbuf_alloc(PBUF_IP, 10, PBUF_RAM);
   assert_non_null(p);
   assert_int_equal(raw_sendto(pcb, p, &peer), ERR_VAL);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   pbuf_free(p);
   raw_remove(pcb);
 }

@@ -25,31 +25,6 @@
 static struct test_netif tn;
 static struct netif *nif;
 
-/* Frames other than IPv4 (ARP announcements, whose timing belongs to the ARP
- * module) are not what these tests look at: discard them.  @return the
- * number of frames left. */
-static int ip_frames(struct test_netif *t)
-{
-  int kept = 0;
-  for (int i = 0; i < t->nframes; i++) {
-    struct pbuf *f = t->frames[i];
-    const u8_t *b = (const u8_t *)f->payload;
-    if (f->len >= 14 && get_be16(b + 12) != 0x0800) {
-      free(f);
-    } else {
-      t->frames[kept++] = f;
-    }
-  }
-  t->nframes = kept;
-  return kept;
-}
-
-static int pop_bytes(struct test_netif *t, u8_t *buf, size_t size)
-{
-  ip_frames(t);
-  return test_frame_pop_bytes(t, buf, size);
-}
-
 /* ---- receive recorder ---- */
 #define MAX_RECS 8
 struct rec {
@@ -168,7 +143,7 @@ static u32_t pseudo_sum(const char *src, const char *dst, u8_t proto, u16_t len)
  * and leaves the frame in @p buf. */
 static int pop_ip_frame(u8_t *buf, size_t size, const u8_t dst_mac[6], u8_t proto, const char *src, const char *dst)
 {
-  int n = pop_bytes(&tn, buf, size);
+  int n = test_pop_ip_bytes(&tn, buf, size);
   assert_true(n >= 14 + 20);
   assert_memory_equal(buf, dst_mac, 6);
   assert_memory_equal(buf + 6, test_mac, 6);
@@ -298,7 +273,7 @@ static void test_udp_broadcast_to_all(void **state)
   /* no PCB for a broadcast: dropped quietly, never an ICMP error */
   rx_udp(PEER_IP, BCAST_IP, 1234, 7999, "x", 1);
   assert_int_equal(nrecs, 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(a);
   udp_remove(b);
   udp_remove(c);
@@ -347,7 +322,7 @@ static void test_udp_no_pcb_port_unreachable(void **state)
   /* quotes the IP header and the first 8 bytes of the datagram */
   assert_memory_equal(icmp + 8, frame + 14, 20 + 8);
 #endif
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   /* multicast to a joined group without a PCB: no error either */
 #if LWIP_IGMP
   ip4_addr_t g;
@@ -355,7 +330,7 @@ static void test_udp_no_pcb_port_unreachable(void **state)
   assert_int_equal(igmp_joingroup_netif(nif, &g), ERR_OK);
   test_frames_clear(&tn);
   rx_udp(PEER_IP, "239.1.1.1", 5555, 9, "m", 1);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   assert_int_equal(igmp_leavegroup_netif(nif, &g), ERR_OK);
   test_frames_clear(&tn);
 #endif
@@ -440,7 +415,7 @@ static void test_udp_bad_length(void **state)
   assert_int_equal(nrecs, 1);
   assert_int_equal(recs[0].len, 5);
   assert_memory_equal(recs[0].data, "\xab\xab\xab\xab\xab", 5);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_remove(pcb);
 }
 
@@ -697,7 +672,7 @@ static void test_udp_send_exact(void **state)
   pop_ip_frame(out, sizeof(out), peer_mac, IP_PROTO_UDP, OUR_IP, PEER_IP);
   assert_int_equal(out[14 + 8], IP_DEFAULT_TTL);
   check_udp_frame(out, OUR_IP, PEER_IP, 5000, 6000, "abc", 3, true);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(lwip_stats.proto[LWIP_PROTO_UDP].xmit, 1);
 #endif
@@ -790,7 +765,7 @@ static void test_udp_send_broadcast_and_errors(void **state)
   set_ip(&other, "10.9.9.9");
   assert_int_equal(udp_bind(pcb, &other, 68), ERR_OK);
   assert_int_equal(udp_sendto_if(pcb, p, &bc, 67, nif), ERR_RTE);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   assert_int_equal(udp_bind(pcb, NULL, 68), ERR_OK);
   /* too big for an IP datagram */
   static u8_t big[65520];
@@ -798,7 +773,7 @@ static void test_udp_send_broadcast_and_errors(void **state)
   assert_non_null(r);
   assert_int_equal(udp_sendto_if(pcb, r, &bc, 67, nif), ERR_MEM);
   pbuf_free(r);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   pbuf_free(p);
   udp_remove(pcb);
 }
@@ -836,7 +811,7 @@ static void test_udp_multicast_send(void **state)
   udp_set_multicast_netif_index(pcb, netif_get_index(nif));
   assert_int_equal(udp_sendto(pcb, p, &grp, 5353), ERR_OK);
   pop_ip_frame(out, sizeof(out), mmac, IP_PROTO_UDP, OUR_IP, "239.1.2.3");
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   pbuf_free(p);
   udp_remove(pcb);
 }
@@ -866,11 +841,11 @@ static void test_udp_multicast_rx_and_loop(void **state)
   ip_addr_t ga;
   ip_addr_set_ip4(&ga, &g);
   assert_int_equal(udp_sendto(any, p, &ga, 7000), ERR_OK);
-  assert_int_equal(ip_frames(&tn), 1); /* on the wire */
+  assert_int_equal(test_frames_ip_only(&tn), 1); /* on the wire */
   assert_int_equal(nrecs, 0);      /* ours arrives later, from the loop queue */
   udp_set_flags(any, UDP_FLAGS_MULTICAST_LOOP);
   assert_int_equal(udp_sendto(any, p, &ga, 7000), ERR_OK);
-  assert_int_equal(ip_frames(&tn), 2);
+  assert_int_equal(test_frames_ip_only(&tn), 2);
   test_clock_advance(1);
   assert_int_equal(nrecs, 1);
   assert_int_equal(recs[0].len, 4);
@@ -920,7 +895,7 @@ static void test_udp_send_alloc_failures(void **state)
       lwip_alloc_fail_after(0);
       assert_int_equal(p->tot_len, 3);
       assert_int_equal(p->ref, 1);
-      if (err == ERR_OK && ip_frames(&tn) == 1) {
+      if (err == ERR_OK && test_frames_ip_only(&tn) == 1) {
         break;
       }
       test_frames_clear(&tn);
@@ -1032,7 +1007,7 @@ static void test_udp_recv_null_and_remove_in_callback(void **state)
   assert_int_equal(udp_bind(pcb, NULL, 7000), ERR_OK);
   rx_udp(PEER_IP, OUR_IP, 1, 7000, "nobody listens", 14); /* freed, no leak */
   assert_int_equal(nrecs, 0);
-  assert_int_equal(ip_frames(&tn), 0);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
   udp_recv(pcb, remover_recv, NULL);
   victim = pcb; /* the callback removes its own PCB */
   rx_udp(PEER_IP, OUR_IP, 1, 7000, "bye", 3);
