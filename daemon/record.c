@@ -176,9 +176,11 @@ static void stack_teardown(void)
 /* Bring the stack up again exactly as lwip-replay will (docs/replay-format.md). */
 static int stack_rebuild(const struct netif_conf *c, uint64_t seed)
 {
+  /* Seed before lwip_init(): it draws from the generator already (the
+   * first IP ID), and the replay does the same. */
+  unix_port_seed(seed);
   lwip_init();
   cmds_events_init();
-  unix_port_seed(seed);
   lwipd.seeded = true;
   lwipd.seed = seed;
   memcpy(dev_netif_config.mac, c->mac, 6);

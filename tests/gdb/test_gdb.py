@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Run gdb_target under gdb with tools/gdb/lwipd.py loaded, stop at
+gdb_checkpoint(), run every lwip-* command and check what it prints against
+the state gdb_target.c set up.
+
+Usage: test_gdb.py GDB TARGET LWIPD_PY
+"""
+
+import re
+import subprocess
+import sys
+
+COMMANDS = ["lwip-netifs", "lwip-arp", "lwip-udp", "lwip-raw", "lwip-timers",
+            "lwip-pools", "lwip-stats", "lwip-pbuf gdb_chain", "lwip-pbuf gdb_chain->next->next",
+            "lwip-pbuf arp_table[1].q",
+            "lwip-pbuf 0", "lwip-pbuf", "lwip-reass"]
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok      " if cond else "FAILED  ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def run_gdb(gdb, target, script):
+    # Each command's output is framed by a marker line so it can be checked
+    # on its own.
+    args = [gdb, "-batch", "-nx", "-x", script, "-ex", "break gdb_checkpoint", "-ex", "run"]
+    for c in COMMANDS:
+        args += ["-ex", "echo @@@ %s\\n" % c, "-ex", c]
+    # A last marker keeps gdb's own "Kill the program" chatter out of the
+    # last command's section.
+    args += ["-ex", "echo @@@ end\\n", "-ex", "kill", target]
+    res = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         universal_newlines=True, timeout=90)
+    return res.stdout
+
+
+def sections(out):
+    parts = {}
+    for chunk in out.split("@@@ ")[1:]:
+        name, _, body = chunk.partition("\n")
+        parts[name.strip()] = body
+    return parts
+
+
+def main():
+    gdb, target, script = sys.argv[1:4]
+    out = run_gdb(gdb, target, script)
+    print(out)
+    s = sections(out)
+    check(re.search(r"^Breakpoint 1, gdb_checkpoint \(\)", out, re.M) is not None, "stopped at gdb_checkpoint")
+    for c in COMMANDS:
+        check(c in s, "%s ran" % c)
+        check("Traceback" not in s.get(c, "") and "Python Exception" not in s.get(c, ""),
+              "%s: no Python error" % c)
+    if failures:
+        return 1
+
+    # lwip-netifs: the netif gdb_target added, with decoded addresses and flags.
+    n = s["lwip-netifs"]
+    m = re.search(r"^gd(\d+) \(default\) index (\d+) flags (\S+)$", n, re.M)
+    check(m is not None, "netifs: gd<num> (default) with index and flags")
+    if m:
+        check(int(m.group(2)) == int(m.group(1)) + 1, "netifs: index is num + 1")
+        check(m.group(3).split("|") == ["UP", "BROADCAST", "LINK", "ETHARP", "ETHERNET"],
+              "netifs: flags UP|BROADCAST|LINK|ETHARP|ETHERNET")
+    check("ip 192.168.7.2 mask 255.255.255.0 gw 192.168.7.1" in n, "netifs: ip/mask/gw dotted")
+    check("mac 02:00:00:00:00:01 mtu 1500" in n, "netifs: mac and mtu")
+    # The runt frame is counted as an rx drop by ethernet_input; the fake
+    # driver counts the ARP frames (42 bytes each) it was handed.
+    check("rx 0 pkts 0 bytes 1 drops" in n, "netifs: rx counters (one drop)")
+    m = re.search(r"tx (\d+) pkts (\d+) bytes 0 errors", n)
+    check(m is not None and int(m.group(1)) >= 1 and int(m.group(2)) == 42 * int(m.group(1)),
+          "netifs: ARP frames counted as tx")
+
+    # lwip-arp: the static entry and the pending one.
+    a = s["lwip-arp"]
+    check(re.search(r"^\d+\s+192\.168\.7\.10\s+02:11:22:33:44:55\s+static\s", a, re.M) is not None,
+          "arp: 192.168.7.10 static with its MAC")
+    check(re.search(r"^\d+\s+192\.168\.7\.99\s+00:00:00:00:00:00\s+incomplete\s+gd\d+\s+2\s", a, re.M)
+          is not None, "arp: 192.168.7.99 incomplete on gd, two packets queued")
+    check(re.search(r"^2 of \d+ entries in use$", a, re.M) is not None, "arp: 2 entries in use")
+
+    # lwip-udp: the PCB bound to port 7.
+    u = s["lwip-udp"]
+    check(re.search(r"^udp_pcb 0x[0-9a-f]+ 0\.0\.0\.0:7 -> 0\.0\.0\.0:0 flags - ", u, re.M) is not None,
+          "udp: PCB on 0.0.0.0:7")
+    check(re.search(r"^1 UDP PCBs$", u, re.M) is not None, "udp: exactly one PCB")
+
+    # The pools tell which features this build has: a RAW_PCB pool exists
+    # only with raw, a REASSDATA pool only with reassembly.
+    pools = {}
+    for line in s["lwip-pools"].splitlines():
+        f = line.split()
+        if len(f) == 6 and f[1].isdigit():
+            pools[f[0]] = [int(x) for x in f[1:]]
+    has_raw = "RAW_PCB" in pools
+    has_reass = "REASSDATA" in pools
+
+    # lwip-raw: the ICMP PCB, or 'not in this build'.
+    r = s["lwip-raw"]
+    if has_raw:
+        check(re.search(r"^raw_pcb 0x[0-9a-f]+ proto 1 0\.0\.0\.0 -> 0\.0\.0\.0 netif_idx 0 ttl 64 tos 0 flags - ",
+                        r, re.M) is not None and "1 raw PCBs" in r, "raw: one protocol 1 PCB")
+        check(pools["RAW_PCB"][1] == 1, "pools: RAW_PCB used 1")
+    else:
+        check(r.strip() == "lwip-raw: not in this build (raw_pcbs missing)", "raw: not in this build")
+
+    # lwip-timers: the ARP timer armed by the pending entry.
+    t = s["lwip-timers"]
+    check(re.search(r"^deadline\s+\d+ ms\s+etharp_tmr\s+arg 0x0$", t, re.M) is not None, "timers: etharp_tmr pending")
+    check((re.search(r"^deadline\s+\d+ ms\s+reass_tmr\s", t, re.M) is not None) == has_reass,
+          "timers: reass_tmr pending iff reassembly is built")
+    check(re.search(r"^%d pending timeouts" % (2 if has_reass else 1), t, re.M) is not None, "timers: count")
+
+    # lwip-pools: non-empty pools with the used counts the target implies.
+    check("UDP_PCB" in pools and pools["UDP_PCB"][1] == 1, "pools: UDP_PCB used 1")
+    check("SYS_TIMEOUT" in pools and pools["SYS_TIMEOUT"][1] == (2 if has_reass else 1),
+          "pools: SYS_TIMEOUT used = pending timers")
+    # The runt was freed; the fragment, when reassembly is built, is held.
+    check("PBUF_POOL" in pools and pools["PBUF_POOL"][1] == (1 if has_reass else 0) and pools["PBUF_POOL"][2] >= 1,
+          "pools: PBUF_POOL used by the held fragment only")
+    check(not has_reass or pools["REASSDATA"][1] == 1, "pools: REASSDATA used 1")
+    check("HEAP" in pools and pools["HEAP"][1] > 0, "pools: heap in use (3 PBUF_RAM)")
+    check(all(v[0] > 0 for v in pools.values()), "pools: only non-empty pools listed")
+
+    # lwip-stats: protocol rows and the ETH_SHORT drop (stats builds only).
+    st = s["lwip-stats"]
+    if "not in this build" in st:
+        check(True, "stats: compiled out")
+    else:
+        check(re.search(r"^arp\s+[1-9]", st, re.M) is not None, "stats: arp xmit >= 1")
+        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (2 if has_reass else 1), st, re.M) is not None,
+              "stats: eth recv (runt + fragment) drop 1 lenerr 1")
+        check(re.search(r"^udp(\s+0){10}$", st, re.M) is not None, "stats: udp all zero")
+        check(re.search(r"^\s+1\s+ETH_SHORT\s+frame shorter", st, re.M) is not None, "stats: ETH_SHORT drop named")
+
+    # lwip-pbuf: three pbufs of 10, 20 and 30 bytes.
+    pb = s["lwip-pbuf gdb_chain"]
+    rows = re.findall(r"^pbuf 0x[0-9a-f]+ type (\w+) len (\d+) tot_len (\d+) ref (\d+) flags (\S+) payload (.*)$",
+                      pb, re.M)
+    check([(int(x[1]), int(x[2]), int(x[3])) for x in rows] == [(10, 60, 1), (20, 50, 1), (30, 30, 1)],
+          "pbuf: len/tot_len/ref of the 3-pbuf chain")
+    check(all(x[0] == "ram" for x in rows), "pbuf: type ram")
+    check(len(rows) == 3 and rows[0][5] == "00 01 02 03 04 05 06 07 08 09", "pbuf: first payload bytes")
+    check(len(rows) == 3 and rows[2][5] == "cc " * 15 + "cc ...", "pbuf: 16 bytes shown, then ...")
+
+    # lwip-reass: nothing waiting, or compiled out.
+    # lwip-pbuf on a sub-chain, on NULL, and without an argument.
+    tail = s["lwip-pbuf gdb_chain->next->next"]
+    check(re.search(r"^pbuf 0x[0-9a-f]+ type ram len 30 tot_len 30 ref 1 ", tail, re.M) is not None
+          and tail.count("pbuf 0x") == 1, "pbuf: the last pbuf alone")
+    check(s["lwip-pbuf 0"].strip() == "NULL pbuf", "pbuf: NULL")
+    # The ARP entry's queue: two one-pbuf packets, split by the separator.
+    q = s["lwip-pbuf arp_table[1].q"].splitlines()
+    check(len(q) == 3 and re.match(r"pbuf 0x[0-9a-f]+ type ram len 4 tot_len 4 ref 1 flags - payload a4 a4 a4 a4$", q[0])
+          and q[1] == "-- end of packet, next packet in the queue:"
+          and re.match(r"pbuf 0x[0-9a-f]+ type ram len 6 tot_len 6 ref 1 flags - payload( a6){6}$", q[2]),
+          "pbuf: a queue of two packets")
+    check("usage: lwip-pbuf EXPR" in s["lwip-pbuf"], "pbuf: usage without EXPR")
+
+    # lwip-reass: the first fragment gdb_target injected, or compiled out.
+    re_ = s["lwip-reass"]
+    if has_reass:
+        check(re.search(r"^reass 0x[0-9a-f]+ 192\.168\.7\.10 -> 192\.168\.7\.2 id 0x1234 proto 17 first yes "
+                        r"len 0 pbufs 1 started_ms \d+$", re_, re.M) is not None, "reass: the waiting datagram")
+        check("1 datagrams in reassembly, 1 pbufs held" in re_, "reass: totals")
+    else:
+        check(re_.strip() == "lwip-reass: not in this build (reassdatagrams missing)", "reass: not in this build")
+
+    print("%d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

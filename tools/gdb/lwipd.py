@@ -1,0 +1,340 @@
+# gdb helpers that print the lwipd stack's protocol state.
+#
+# Load with `source tools/gdb/lwipd.py` inside gdb, or `gdb -x tools/gdb/lwipd.py`.
+# Every command only reads memory, so they work on a live process and on a
+# core file alike.  See tools/gdb/README.md for the commands and sample output.
+
+import re
+
+import gdb
+
+NOT_IN_BUILD = "not in this build"
+
+# Bits of netif->flags (include/lwip/netif.h).
+NETIF_FLAGS = [(0x01, "UP"), (0x02, "BROADCAST"), (0x04, "LINK"), (0x08, "ETHARP"),
+               (0x10, "ETHERNET"), (0x20, "IGMP"), (0x40, "MLD6")]
+# Bits of udp_pcb->flags (include/lwip/udp.h).
+UDP_FLAGS = [(0x01, "NOCHKSUM"), (0x02, "UDPLITE"), (0x04, "CONNECTED"), (0x08, "MCAST_LOOP")]
+# Bits of raw_pcb->flags (include/lwip/raw.h).
+RAW_FLAGS = [(0x01, "CONNECTED"), (0x02, "HDRINCL")]
+# Bits of pbuf->flags (include/lwip/pbuf.h).
+PBUF_FLAGS = [(0x01, "PUSH"), (0x08, "LLBCAST"), (0x10, "LLMCAST")]
+# The names etharp_state_name() gives, keyed by enumerator, so the numbers
+# come from the debug info and cannot drift from the C enum.
+ARP_STATE_NAMES = {
+    "ETHARP_STATE_EMPTY": "empty",
+    "ETHARP_STATE_PENDING": "incomplete",
+    "ETHARP_STATE_STABLE": "stable",
+    "ETHARP_STATE_STABLE_REREQUESTING": "stable-rerequesting",
+    "ETHARP_STATE_STATIC": "static",
+}
+# A corrupted list must not hang gdb: walks stop after this many nodes.
+MAX_WALK = 10000
+
+
+class NotInBuild(Exception):
+    """A symbol the command needs is missing (feature compiled out)."""
+
+
+def lookup(name):
+    """The value of a global or file-static variable, or NotInBuild."""
+    try:
+        sym = gdb.lookup_static_symbol(name) or gdb.lookup_global_symbol(name)
+    except (gdb.error, AttributeError):
+        sym = None
+    if sym is not None and not sym.is_function:
+        return sym.value()
+    try:
+        return gdb.parse_and_eval(name)
+    except gdb.error:
+        raise NotInBuild(name)
+
+
+def enum_names(type_name):
+    """Map enumerator value -> name for an enum type, empty if unknown."""
+    try:
+        return {int(f.enumval): f.name for f in gdb.lookup_type(type_name).strip_typedefs().fields()}
+    except gdb.error:
+        return {}
+
+
+def flags_str(value, table):
+    names = [name for bit, name in table if int(value) & bit]
+    return "|".join(names) if names else "-"
+
+
+def mem_bytes(addr, n):
+    if n <= 0:
+        return b""
+    return bytes(gdb.selected_inferior().read_memory(int(addr), n))
+
+
+def ip4_str(v):
+    """Dotted form of an ip4_addr_t or of its u32 addr field.  The u32 holds
+    the address in network byte order, so its bytes in memory order are the
+    dotted quad whatever the target's endianness."""
+    if v.type.strip_typedefs().code == gdb.TYPE_CODE_STRUCT:
+        v = v["addr"]
+    if v.address is not None:
+        b = mem_bytes(v.address, 4)
+    else:
+        order = "little" if "little" in gdb.execute("show endian", to_string=True) else "big"
+        b = int(v).to_bytes(4, order)
+    return ".".join(str(x) for x in b)
+
+
+def ipaddr_str(v):
+    """An ip_addr_t: its IPv4 part, or a marker for IPv6 (not implemented)."""
+    t = int(v["type"])
+    if t == 6:
+        return "ipv6"
+    s = ip4_str(v["u_addr"]["ip4"])
+    return s if t == 0 else s + "(any-type)"
+
+
+def mac_str(b):
+    return ":".join("%02x" % x for x in b)
+
+
+def walk(head, link="next"):
+    """Yield the nodes of a NULL-terminated list starting at pointer head."""
+    p, n = head, 0
+    while int(p) != 0 and n < MAX_WALK:
+        yield p
+        p, n = p[link], n + 1
+
+
+def func_name(ptr):
+    """The symbol a function pointer points to, or its address."""
+    if int(ptr) == 0:
+        return "NULL"
+    m = re.search(r"<([^>+]+)", str(ptr))
+    if m:
+        return m.group(1)
+    try:
+        return gdb.execute("info symbol 0x%x" % int(ptr), to_string=True).split()[0]
+    except gdb.error:
+        return "0x%x" % int(ptr)
+
+
+class LwipCommand(gdb.Command):
+    """Base: a named command whose missing symbols print 'not in this build'."""
+
+    def __init__(self, name):
+        super().__init__(name, gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        # Without a program every symbol would be "missing": say so instead.
+        if not gdb.objfiles():
+            raise gdb.GdbError("%s: no program loaded (use file, run or core)" % self.NAME)
+        try:
+            self.run(arg)
+        except NotInBuild as e:
+            print("%s: %s (%s missing)" % (self.NAME, NOT_IN_BUILD, e))
+
+
+class Netifs(LwipCommand):
+    """lwip-netifs: every netif on netif_list with addresses, flags and counters."""
+    NAME = "lwip-netifs"
+
+    def run(self, arg):
+        default = lookup("netif_default")
+        for n in walk(lookup("netif_list")):
+            name = "%c%c%d" % (int(n["name"][0]) or ord("?"), int(n["name"][1]) or ord("?"), int(n["num"]))
+            mark = " (default)" if int(n) == int(default) else ""
+            print("%s%s index %d flags %s" % (name, mark, int(n["num"]) + 1, flags_str(n["flags"], NETIF_FLAGS)))
+            print("  ip %s mask %s gw %s" % (ipaddr_str(n["ip_addr"]), ipaddr_str(n["netmask"]), ipaddr_str(n["gw"])))
+            hwlen = int(n["hwaddr_len"])
+            mac = mac_str(mem_bytes(n["hwaddr"].address, hwlen)) if hwlen else "-"
+            print("  mac %s mtu %d" % (mac, int(n["mtu"])))
+            c = n["counters"]
+            print("  rx %d pkts %d bytes %d drops, tx %d pkts %d bytes %d errors" % tuple(
+                int(c[f]) for f in ("rx_packets", "rx_bytes", "rx_drops", "tx_packets", "tx_bytes", "tx_errors")))
+
+
+class Arp(LwipCommand):
+    """lwip-arp: the used entries of the ARP cache (arp_table in core/ipv4/etharp.c)."""
+    NAME = "lwip-arp"
+
+    def run(self, arg):
+        table = lookup("arp_table")
+        states = {v: ARP_STATE_NAMES.get(k, k) for v, k in enum_names("enum etharp_state").items()}
+        lo, hi = table.type.strip_typedefs().range()
+        shown = 0
+        print("%-3s %-15s %-17s %-19s %-6s %4s %10s" % ("#", "ip", "mac", "state", "netif", "qlen", "stamp_ms"))
+        for i in range(lo, hi + 1):
+            e = table[i]
+            st = int(e["state"])
+            if st == 0:
+                continue
+            n = e["netif"]
+            nif = "%c%c%d" % (int(n["name"][0]), int(n["name"][1]), int(n["num"])) if int(n) else "-"
+            print("%-3d %-15s %-17s %-19s %-6s %4d %10d" % (
+                i, ip4_str(e["ipaddr"]), mac_str(mem_bytes(e["ethaddr"].address, 6)),
+                states.get(st, str(st)), nif, int(e["qlen"]), int(e["stamp_ms"])))
+            shown += 1
+        print("%d of %d entries in use" % (shown, hi - lo + 1))
+
+
+def pcb_common(p):
+    return "%s -> %s netif_idx %d ttl %d tos %d" % (
+        ipaddr_str(p["local_ip"]), ipaddr_str(p["remote_ip"]), int(p["netif_idx"]), int(p["ttl"]), int(p["tos"]))
+
+
+class Udp(LwipCommand):
+    """lwip-udp: every UDP PCB (the port hash udp_hash and the udp_unbound chain)."""
+    NAME = "lwip-udp"
+
+    def run(self, arg):
+        buckets = lookup("udp_hash")
+        lo, hi = buckets.type.strip_typedefs().range()
+        heads = [buckets[i] for i in range(lo, hi + 1)] + [lookup("udp_unbound")]
+        count = 0
+        for head in heads:
+            for p in walk(head):
+                print("udp_pcb 0x%x %s:%d -> %s:%d flags %s ttl %d recv %s" % (
+                    int(p), ipaddr_str(p["local_ip"]), int(p["local_port"]),
+                    ipaddr_str(p["remote_ip"]), int(p["remote_port"]),
+                    flags_str(p["flags"], UDP_FLAGS), int(p["ttl"]), func_name(p["recv"])))
+                count += 1
+        print("%d UDP PCBs" % count)
+
+
+class Raw(LwipCommand):
+    """lwip-raw: every raw PCB (raw_pcbs in core/raw.c)."""
+    NAME = "lwip-raw"
+
+    def run(self, arg):
+        count = 0
+        for p in walk(lookup("raw_pcbs")):
+            print("raw_pcb 0x%x proto %d %s flags %s recv %s" % (
+                int(p), int(p["protocol"]), pcb_common(p), flags_str(p["flags"], RAW_FLAGS), func_name(p["recv"])))
+            count += 1
+        print("%d raw PCBs" % count)
+
+
+class Timers(LwipCommand):
+    """lwip-timers: pending timeouts (next_timeout in core/timeouts.c), soonest first."""
+    NAME = "lwip-timers"
+
+    def run(self, arg):
+        count = 0
+        for t in walk(lookup("next_timeout")):
+            print("deadline %10d ms  %-24s arg 0x%x" % (int(t["time"]), func_name(t["h"]), int(t["arg"])))
+            count += 1
+        print("%d pending timeouts (deadlines in sys_now() ms)" % count)
+
+
+def print_mem_stats(s):
+    name = s["name"].string() if int(s["name"]) else "?"
+    print("%-14s %10d %10d %10d %6d %7d" % (name, int(s["avail"]), int(s["used"]), int(s["max"]),
+                                            int(s["err"]), int(s["illegal"])))
+
+
+class Pools(LwipCommand):
+    """lwip-pools: memp pool statistics (pool_stats in core/memp.c) and the heap (heap_stats in core/mem.c)."""
+    NAME = "lwip-pools"
+
+    def run(self, arg):
+        stats = lookup("pool_stats")
+        lo, hi = stats.type.strip_typedefs().range()
+        print("%-14s %10s %10s %10s %6s %7s" % ("pool", "avail", "used", "max", "err", "illegal"))
+        for i in range(lo, hi + 1):
+            if int(stats[i]["avail"]) != 0:
+                print_mem_stats(stats[i])
+        try:
+            print_mem_stats(lookup("heap_stats"))
+        except NotInBuild:
+            print("HEAP           %s" % NOT_IN_BUILD)
+
+
+def enum_label(names, i, prefix):
+    """Enumerator i without its common prefix, lower case."""
+    name = names.get(i, str(i))
+    return name[len(prefix):].lower() if name.startswith(prefix) else name
+
+
+class Stats(LwipCommand):
+    """lwip-stats: per-protocol counters (lwip_stats.proto[]) and the non-zero drop reasons."""
+    NAME = "lwip-stats"
+    FIELDS = ("xmit", "recv", "fw", "drop", "chkerr", "lenerr", "memerr", "rterr", "proterr", "opterr")
+
+    def run(self, arg):
+        st = lookup("lwip_stats")
+        proto_ids = enum_names("enum lwip_stats_proto_id")
+        drop_ids = enum_names("enum lwip_drop_reason")
+        # The string tables of core/stats.c give the display names; the enum
+        # names stand in when the tables are compiled out.
+        try:
+            pnames = lookup("proto_names")
+        except NotInBuild:
+            pnames = None
+        try:
+            dinfo = lookup("drop_info")
+        except NotInBuild:
+            dinfo = None
+        proto = st["proto"]
+        lo, hi = proto.type.strip_typedefs().range()
+        print("%-8s" % "proto" + "".join("%9s" % f for f in self.FIELDS))
+        for i in range(lo, hi + 1):
+            name = pnames[i].string() if pnames is not None else enum_label(proto_ids, i, "LWIP_PROTO_")
+            print("%-8s" % name + "".join("%9d" % int(proto[i][f]) for f in self.FIELDS))
+        drops = st["drops"]
+        lo, hi = drops.type.strip_typedefs().range()
+        nonzero = [i for i in range(lo, hi + 1) if int(drops[i]) != 0]
+        print("drops (non-zero):" if nonzero else "drops: none")
+        for i in nonzero:
+            if dinfo is not None:
+                label = "%-20s %s" % (dinfo[i]["name"].string(), dinfo[i]["desc"].string())
+            else:
+                label = drop_ids.get(i, str(i))[len("LWIP_DROP_"):]
+            print("  %8d  %s" % (int(drops[i]), label))
+
+
+class Pbuf(LwipCommand):
+    """lwip-pbuf EXPR: walk the pbuf chain EXPR points to (follows next, also across a queue)."""
+    NAME = "lwip-pbuf"
+
+    def run(self, arg):
+        if not arg.strip():
+            raise gdb.GdbError("usage: lwip-pbuf EXPR (a struct pbuf *)")
+        p = gdb.parse_and_eval(arg).cast(gdb.lookup_type("struct pbuf").pointer())
+        if int(p) == 0:
+            print("NULL pbuf")
+            return
+        types = enum_names("pbuf_type")
+        packet_left = None
+        for q in walk(p):
+            if packet_left is None:
+                packet_left = int(q["tot_len"])
+            ln = int(q["len"])
+            data = mem_bytes(q["payload"], min(ln, 16)) if int(q["payload"]) else b""
+            print("pbuf 0x%x type %s len %d tot_len %d ref %d flags %s payload %s%s" % (
+                int(q), enum_label(types, int(q["type_internal"]), "PBUF_"), ln, int(q["tot_len"]),
+                int(q["ref"]), flags_str(q["flags"], PBUF_FLAGS), data.hex(" "), " ..." if ln > 16 else ""))
+            # A pbuf whose len covers the rest of tot_len ends a packet; a
+            # further next link means a queue of packets.
+            packet_left -= ln
+            if packet_left <= 0:
+                if int(q["next"]):
+                    print("-- end of packet, next packet in the queue:")
+                packet_left = None
+
+
+class Reass(LwipCommand):
+    """lwip-reass: IPv4 datagrams waiting for reassembly (reassdatagrams in core/ipv4/ip4_frag.c)."""
+    NAME = "lwip-reass"
+
+    def run(self, arg):
+        count = 0
+        for r in walk(lookup("reassdatagrams")):
+            print("reass 0x%x %s -> %s id 0x%04x proto %d first %s len %d pbufs %d started_ms %d" % (
+                int(r), ip4_str(r["src"]), ip4_str(r["dest"]), int(r["id"]), int(r["proto"]),
+                "yes" if bool(r["have_first"]) else "no", int(r["datagram_len"]),
+                int(r["npbufs"]), int(r["started_ms"])))
+            count += 1
+        print("%d datagrams in reassembly, %d pbufs held" % (count, int(lookup("reass_pbufs"))))
+
+
+for _cmd in (Netifs, Arp, Udp, Raw, Timers, Pools, Stats, Pbuf, Reass):
+    _cmd(_cmd.NAME)
