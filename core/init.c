@@ -41,6 +41,15 @@ void lwip_init(void)
 #if LWIP_IGMP
   igmp_init();
 #endif
+#if LWIP_TCP
+  tcp_init();
+#endif
+#if LWIP_DHCP
+  dhcp_init();
+#endif
+#if LWIP_DNS
+  dns_init();
+#endif
   netif_init();
   LWIP_LOG(CORE, INFO, "%s initialised", LWIP_VERSION_STRING_FULL);
 }

@@ -32,6 +32,10 @@ extern "C" {
   X(UDP, "udp")     \
   X(RAW, "raw")     \
   X(TCP, "tcp")     \
+  X(DHCP, "dhcp")   \
+  X(ACD, "acd")     \
+  X(AUTOIP, "autoip") \
+  X(DNS, "dns")     \
   X(APP, "app")
 
 enum lwip_log_module {

@@ -73,6 +73,9 @@ struct netif_counters {
 };
 
 struct igmp_group;
+struct dhcp;
+struct acd;
+struct autoip;
 
 struct netif {
   struct netif *next;
@@ -97,6 +100,13 @@ struct netif {
   netif_igmp_mac_filter_fn igmp_mac_filter;
 #if LWIP_IGMP
   struct igmp_group *igmp_groups;
+#endif
+#if LWIP_DHCP
+  struct dhcp *dhcp;       /**< DHCP client state (dhcp_start), NULL when not running */
+  struct acd *acd;         /**< address conflict detection (RFC 5227) state */
+#endif
+#if LWIP_AUTOIP
+  struct autoip *autoip;   /**< link-local address state (RFC 3927) */
 #endif
 #if LWIP_LOOPBACK
   struct pbuf *loop_first; /**< packets looped back, delivered by netif_poll() */

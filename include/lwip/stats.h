@@ -28,7 +28,11 @@ extern "C" {
   X(ICMP, "icmp", ICMP)    \
   X(IGMP, "igmp", IGMP)    \
   X(UDP, "udp", UDP)       \
-  X(RAW, "raw", RAW)
+  X(TCP, "tcp", TCP)       \
+  X(RAW, "raw", RAW)       \
+  X(DHCP, "dhcp", DHCP)    \
+  X(ACD, "acd", ACD)       \
+  X(DNS, "dns", DNS)
 
 enum lwip_stats_proto_id {
 #define LWIP_STATS_PROTO_ENUM_(id, name, mod) LWIP_PROTO_##id,
@@ -106,6 +110,22 @@ enum lwip_err_class {
   X(UDP_BAD_COVERAGE, UDP, LEN, "UDP-Lite checksum coverage invalid") \
   X(UDP_NO_PCB, UDP, NONE, "no UDP PCB for the destination port") \
   X(UDP_NO_MEM, UDP, MEM, "no memory for a UDP header") \
+  X(TCP_SHORT, TCP, LEN, "TCP segment shorter than its header") \
+  X(TCP_BAD_HLEN, TCP, LEN, "TCP data offset below 5 words or beyond the segment") \
+  X(TCP_BAD_CHKSUM, TCP, CHK, "TCP checksum error") \
+  X(TCP_BAD_OPTION, TCP, OPT, "TCP option with a bad length") \
+  X(TCP_BAD_DEST, TCP, PROTO, "TCP segment to a broadcast or multicast address") \
+  X(TCP_NO_PCB, TCP, NONE, "no connection or listener for the segment (reset sent)") \
+  X(TCP_BAD_FLAGS, TCP, PROTO, "TCP flags invalid for the state (e.g. SYN+FIN, no ACK)") \
+  X(TCP_OUT_OF_WINDOW, TCP, NONE, "TCP segment outside the receive window (ACK sent)") \
+  X(TCP_BAD_ACK, TCP, PROTO, "TCP ACK for data never sent (RFC 5961 5.2)") \
+  X(TCP_PAWS, TCP, NONE, "TCP segment with an old timestamp (PAWS, RFC 7323 5)") \
+  X(TCP_CHALLENGE_ACK, TCP, NONE, "RST or SYN not exactly in sequence: challenge ACK sent (RFC 5961)") \
+  X(TCP_CHALLENGE_LIMIT, TCP, NONE, "challenge ACK suppressed by the rate limit (RFC 5961 7)") \
+  X(TCP_BACKLOG_FULL, TCP, MEM, "SYN dropped: the listener's queue is full") \
+  X(TCP_OOSEQ_FULL, TCP, MEM, "out-of-order segment dropped: queue limit reached") \
+  X(TCP_RCV_CLOSED, TCP, NONE, "data after the application closed its receive side (reset sent)") \
+  X(TCP_NO_MEM, TCP, MEM, "no memory for a TCP PCB, segment or header") \
   X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
 
 enum lwip_drop_reason {

@@ -17,5 +17,8 @@ void icmp_init(void);
 void udp_init(void);
 void raw_init(void);
 void igmp_init(void);
+void tcp_init(void);
+void dhcp_init(void);
+void dns_init(void);
 
 #endif
