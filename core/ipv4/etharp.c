@@ -17,6 +17,9 @@
 #include "lwip/prot/etharp.h"
 #include "lwip/prot/wire.h"
 #include "lwip/priv/init.h"
+#if LWIP_DHCP
+#include "lwip/acd.h"
+#endif
 #include <string.h>
 
 #define ARP_TMR_INTERVAL_MS 1000U
@@ -274,6 +277,11 @@ void etharp_input(struct pbuf *p, struct netif *netif)
     LWIP_DROP(ARP_BAD_OP);
     goto out;
   }
+#if LWIP_DHCP
+  /* Address conflict detection must see every ARP, including our own
+   * address used as sender and other hosts' probes (RFC 5227 2.1.1, 2.4). */
+  acd_arp_reply(netif, a);
+#endif
 
   const u8_t *shw = a + ARP_OFF_SHWADDR;
   ip4_addr_t sip = {get_n32(a + ARP_OFF_SIPADDR)};

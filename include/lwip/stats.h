@@ -126,6 +126,24 @@ enum lwip_err_class {
   X(TCP_OOSEQ_FULL, TCP, MEM, "out-of-order segment dropped: queue limit reached") \
   X(TCP_RCV_CLOSED, TCP, NONE, "data after the application closed its receive side (reset sent)") \
   X(TCP_NO_MEM, TCP, MEM, "no memory for a TCP PCB, segment or header") \
+  X(DHCP_SHORT, DHCP, LEN, "DHCP message shorter than its fixed header and magic cookie") \
+  X(DHCP_BAD_HDR, DHCP, PROTO, "DHCP message not a BOOTREPLY for Ethernet or without the magic cookie") \
+  X(DHCP_BAD_XID, DHCP, NONE, "DHCP reply with a transaction id we are not waiting for") \
+  X(DHCP_BAD_CHADDR, DHCP, NONE, "DHCP reply for another client hardware address") \
+  X(DHCP_BAD_OPTION, DHCP, OPT, "DHCP option truncated, of a wrong length or contradicting an earlier one") \
+  X(DHCP_MISSING_OPTION, DHCP, OPT, "DHCP reply without a required option (message type, server id, lease)") \
+  X(DHCP_BAD_ADDR, DHCP, PROTO, "DHCP offer or ack of an unusable address") \
+  X(DHCP_UNEXPECTED, DHCP, NONE, "DHCP message type not expected in the client's state") \
+  X(DHCP_NO_MEM, DHCP, MEM, "no memory for an outgoing DHCP message") \
+  X(ACD_NO_MEM, ACD, MEM, "no memory for an ARP probe or announcement") \
+  X(DNS_SHORT, DNS, LEN, "DNS message shorter than its 12-byte header") \
+  X(DNS_TOO_BIG, DNS, LEN, "DNS message larger than the resolver's receive buffer") \
+  X(DNS_BAD_SOURCE, DNS, NONE, "DNS answer from an address or port the lookup was not sent to") \
+  X(DNS_BAD_ID, DNS, NONE, "DNS answer whose ID does not match the lookup") \
+  X(DNS_NOT_RESPONSE, DNS, PROTO, "DNS message that is not a standard query response") \
+  X(DNS_BAD_QUESTION, DNS, NONE, "DNS answer whose question (0x20 letter case included) differs from ours") \
+  X(DNS_MALFORMED, DNS, PROTO, "malformed DNS message: bad name, compression pointer, count or record length") \
+  X(DNS_NO_MEM, DNS, MEM, "no memory for a DNS query") \
   X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
 
 enum lwip_drop_reason {
