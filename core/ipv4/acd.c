@@ -56,27 +56,7 @@ static u32_t acd_rand_ms(u32_t lo, u32_t hi)
  * (RFC 5227 2.1.1). */
 static err_t acd_send_arp(struct netif *netif, const ip4_addr_t *sip, const ip4_addr_t *tip)
 {
-  struct pbuf *p = pbuf_alloc(PBUF_LINK, SIZEOF_ETHARP_HDR, PBUF_RAM);
-  if (p == NULL) {
-    LWIP_DROP(ACD_NO_MEM);
-    return ERR_MEM;
-  }
-  u8_t *a = (u8_t *)p->payload;
-  put_be16(a + ARP_OFF_HWTYPE, LWIP_IANA_HWTYPE_ETHERNET);
-  put_be16(a + ARP_OFF_PROTO, ETHTYPE_IP);
-  a[ARP_OFF_HWLEN] = ETH_HWADDR_LEN;
-  a[ARP_OFF_PROTOLEN] = 4;
-  put_be16(a + ARP_OFF_OPCODE, ARP_REQUEST);
-  memcpy(a + ARP_OFF_SHWADDR, netif->hwaddr, ETH_HWADDR_LEN);
-  put_n32(a + ARP_OFF_SIPADDR, sip->addr);
-  memset(a + ARP_OFF_DHWADDR, 0, ETH_HWADDR_LEN);
-  put_n32(a + ARP_OFF_DIPADDR, tip->addr);
-  struct eth_addr src;
-  memcpy(src.addr, netif->hwaddr, ETH_HWADDR_LEN);
-  STATS_TX(ACD);
-  err_t err = ethernet_output(netif, p, &src, &ethbroadcast, ETHTYPE_ARP);
-  pbuf_free(p);
-  return err;
+  return etharp_raw(netif, &ethbroadcast, ARP_REQUEST, &ethzero, sip, tip);
 }
 
 static err_t acd_send_probe(struct acd *acd)

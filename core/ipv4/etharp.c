@@ -150,7 +150,7 @@ static struct etharp_entry *entry_alloc(void)
 /* Sending ARP messages                                                    */
 /* ---------------------------------------------------------------------- */
 
-static err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcode,
+err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcode,
                         const struct eth_addr *hwdst, const ip4_addr_t *ipsrc, const ip4_addr_t *ipdst)
 {
   struct pbuf *p = pbuf_alloc(PBUF_LINK, SIZEOF_ETHARP_HDR, PBUF_RAM);

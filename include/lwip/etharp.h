@@ -57,6 +57,12 @@ err_t etharp_output(struct netif *netif, struct pbuf *q, const ip4_addr_t *ipadd
  *  unresolved.  @p q may be NULL to only resolve.  Does not take ownership.
  *  @return as etharp_output(). */
 err_t etharp_query(struct netif *netif, const ip4_addr_t *ipaddr, struct pbuf *q);
+/** Send one ARP message from our MAC: @p opcode (ARP_REQUEST/ARP_REPLY),
+ *  sender IP @p ipsrc (0.0.0.0 for an RFC 5227 probe), target MAC @p hwdst
+ *  and IP @p ipdst, in a frame to @p ethdst.
+ *  @return ERR_OK, ERR_MEM (counted as ARP_NO_MEM) or a driver error. */
+err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcode, const struct eth_addr *hwdst,
+                 const ip4_addr_t *ipsrc, const ip4_addr_t *ipdst);
 /** Broadcast a request for @p ipaddr.  @return ERR_OK, ERR_MEM or a driver error. */
 err_t etharp_request(struct netif *netif, const ip4_addr_t *ipaddr);
 /** Announce our address (a request for our own IP, RFC 5227 2.3).

@@ -135,7 +135,6 @@ enum lwip_err_class {
   X(DHCP_BAD_ADDR, DHCP, PROTO, "DHCP offer or ack of an unusable address") \
   X(DHCP_UNEXPECTED, DHCP, NONE, "DHCP message type not expected in the client's state") \
   X(DHCP_NO_MEM, DHCP, MEM, "no memory for an outgoing DHCP message") \
-  X(ACD_NO_MEM, ACD, MEM, "no memory for an ARP probe or announcement") \
   X(DNS_SHORT, DNS, LEN, "DNS message shorter than its 12-byte header") \
   X(DNS_TOO_BIG, DNS, LEN, "DNS message larger than the resolver's receive buffer") \
   X(DNS_BAD_SOURCE, DNS, NONE, "DNS answer from an address or port the lookup was not sent to") \

@@ -227,7 +227,7 @@ static void test_acd_alloc_failure(void **state)
   lwip_alloc_fail_after(0);
   assert_int_equal(tn.nframes, 0);
 #if LWIP_STATS
-  assert_int_equal(DROPS(ACD_NO_MEM), 1);
+  assert_int_equal(DROPS(ARP_NO_MEM), 1); /* the ARP message could not be built */
 #endif
   assert_int_equal(acd.state, ACD_STATE_PROBING);
   /* Probing carries on. */
