@@ -83,20 +83,7 @@ static u32_t wait_frame(u32_t limit)
 static void peer_arp(const u8_t *mac, const char *sip, const char *tip, u16_t op)
 {
   u8_t f[60];
-  memset(f, 0, sizeof(f));
-  memset(f, 0xff, 6);
-  memcpy(f + 6, mac, 6);
-  put_be16(f + 12, 0x0806);
-  u8_t *a = f + 14;
-  put_be16(a + ARP_OFF_HWTYPE, 1);
-  put_be16(a + ARP_OFF_PROTO, 0x0800);
-  a[ARP_OFF_HWLEN] = 6;
-  a[ARP_OFF_PROTOLEN] = 4;
-  put_be16(a + ARP_OFF_OPCODE, op);
-  memcpy(a + ARP_OFF_SHWADDR, mac, 6);
-  put_n32(a + ARP_OFF_SIPADDR, sip ? test_ip(sip) : 0);
-  put_n32(a + ARP_OFF_DIPADDR, test_ip(tip));
-  test_rx(&tn, f, sizeof(f));
+  test_rx(&tn, f, test_arp_frame(f, mac, op, sip ? test_ip(sip) : 0, test_ip(tip)));
 }
 
 static void run_to_ongoing(void)

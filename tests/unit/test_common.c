@@ -364,3 +364,21 @@ int test_teardown(void **state)
   }
   return 0;
 }
+
+size_t test_arp_frame(u8_t buf[60], const u8_t src_mac[6], u16_t op, u32_t sip, u32_t tip)
+{
+  static const u8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  memset(buf, 0, 60);
+  test_eth_hdr(buf, bcast, src_mac, 0x0806);
+  u8_t *a = buf + 14;
+  a[0] = 0; a[1] = 1;          /* hardware type Ethernet */
+  a[2] = 0x08; a[3] = 0x00;    /* protocol IPv4 */
+  a[4] = 6;
+  a[5] = 4;
+  a[6] = (u8_t)(op >> 8);
+  a[7] = (u8_t)op;
+  memcpy(a + 8, src_mac, 6);
+  memcpy(a + 14, &sip, 4);
+  memcpy(a + 24, &tip, 4);
+  return 60;
+}

@@ -88,6 +88,10 @@ size_t test_eth_ip4(u8_t *buf, const char *src, const char *dst, u8_t proto,
 /** UDP header + payload with a correct checksum into @p buf; returns length. */
 size_t test_udp(u8_t *buf, const char *src, const char *dst, u16_t sport, u16_t dport,
                 const void *payload, size_t plen);
+/** A broadcast Ethernet frame carrying ARP (RFC 826) from @p src_mac with
+ *  opcode @p op, sender IP @p sip and target IP @p tip (network order),
+ *  padded to 60 bytes.  Returns 60. */
+size_t test_arp_frame(u8_t buf[60], const u8_t src_mac[6], u16_t op, u32_t sip, u32_t tip);
 /** ICMP echo request into @p buf; returns length. */
 size_t test_icmp_echo(u8_t *buf, u8_t type, u16_t id, u16_t seq, const void *data, size_t dlen);
 

@@ -268,20 +268,7 @@ static void count_arp(const char *ip, int *probes, int *announces)
 static void peer_arp(const char *sip, const char *tip, u16_t op)
 {
   u8_t f[60];
-  memset(f, 0, sizeof(f));
-  memset(f, 0xff, 6);
-  memcpy(f + 6, peer_mac, 6);
-  put_be16(f + 12, 0x0806);
-  u8_t *a = f + 14;
-  put_be16(a + ARP_OFF_HWTYPE, 1);
-  put_be16(a + ARP_OFF_PROTO, 0x0800);
-  a[ARP_OFF_HWLEN] = 6;
-  a[ARP_OFF_PROTOLEN] = 4;
-  put_be16(a + ARP_OFF_OPCODE, op);
-  memcpy(a + ARP_OFF_SHWADDR, peer_mac, 6);
-  put_n32(a + ARP_OFF_SIPADDR, test_ip(sip));
-  put_n32(a + ARP_OFF_DIPADDR, test_ip(tip));
-  test_rx(&tn, f, sizeof(f));
+  test_rx(&tn, f, test_arp_frame(f, peer_mac, op, test_ip(sip), test_ip(tip)));
 }
 
 /* Run a whole exchange to BOUND with the given lease. */
