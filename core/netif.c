@@ -11,6 +11,7 @@
 #include "lwip/igmp.h"
 #include "lwip/udp.h"
 #include "lwip/raw.h"
+#include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "lwip/debug.h"
 
@@ -201,6 +202,9 @@ void netif_remove(struct netif *netif)
 #if LWIP_RAW
     raw_netif_ip_addr_changed(&netif->ip_addr, NULL);
 #endif
+#if LWIP_TCP
+    tcp_netif_ip_addr_changed(&netif->ip_addr, NULL);
+#endif
   }
   *pp = netif->next;
   netif->next = NULL;
@@ -299,6 +303,9 @@ static void address_changed(struct netif *netif, const ip_addr_t *old_addr)
 #endif
 #if LWIP_RAW
   raw_netif_ip_addr_changed(old_addr, &netif->ip_addr);
+#endif
+#if LWIP_TCP
+  tcp_netif_ip_addr_changed(old_addr, &netif->ip_addr);
 #endif
   LWIP_LOG(NETIF, INFO, "%c%c%u address %s", netif->name[0], netif->name[1], netif->num,
            ip4addr_ntoa(netif_ip4_addr(netif)));

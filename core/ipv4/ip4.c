@@ -15,6 +15,7 @@
 #include "lwip/igmp.h"
 #include "lwip/udp.h"
 #include "lwip/raw.h"
+#include "lwip/tcp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
@@ -396,6 +397,11 @@ static void ip4_deliver(struct pbuf *p, struct ip_rx *rx)
   case IP_PROTO_UDPLITE:
 #endif
     udp_input(p, rx);
+    return;
+#endif
+#if LWIP_TCP
+  case IP_PROTO_TCP:
+    tcp_input(p, rx);
     return;
 #endif
   case IP_PROTO_ICMP:

@@ -13,6 +13,11 @@ LWIP_MEMPOOL(UDP_PCB, sizeof(struct udp_pcb), MEMP_NUM_UDP_PCB, "UDP_PCB")
 #if LWIP_RAW
 LWIP_MEMPOOL(RAW_PCB, sizeof(struct raw_pcb), MEMP_NUM_RAW_PCB, "RAW_PCB")
 #endif
+#if LWIP_TCP
+LWIP_MEMPOOL(TCP_PCB, sizeof(struct tcp_pcb), MEMP_NUM_TCP_PCB, "TCP_PCB")
+LWIP_MEMPOOL(TCP_PCB_LISTEN, sizeof(struct tcp_pcb_listen), MEMP_NUM_TCP_PCB_LISTEN, "TCP_PCB_LISTEN")
+LWIP_MEMPOOL(TCP_SEG, sizeof(struct tcp_seg), MEMP_NUM_TCP_SEG, "TCP_SEG")
+#endif
 #if IP_REASSEMBLY
 LWIP_MEMPOOL(REASSDATA, sizeof(struct ip_reassdata), MEMP_NUM_REASSDATA, "REASSDATA")
 #endif

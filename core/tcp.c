@@ -1,0 +1,1065 @@
+/**
+ * @file tcp.c
+ * TCP (RFC 9293): PCBs and their tables, the application API (bind,
+ * listen, connect, close, shutdown, abort), initial sequence numbers
+ * (RFC 6528), and the timers.  Segment input is in tcp_in.c, output and
+ * retransmission in tcp_out.c, congestion control in tcp_cc.c.
+ *
+ * Lookup cost is flat in the number of connections: established PCBs sit
+ * in a hash table keyed by the 4-tuple, listeners in one keyed by port.
+ * Timers are a timing wheel: each PCB is filed under the slot of its
+ * earliest deadline, and one sys_timeout visits only the slots that come
+ * due, so no timer walks all PCBs.
+ */
+#include "lwip/opt.h"
+
+#if LWIP_TCP
+
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/ip4.h"
+#include "lwip/memp.h"
+#include "lwip/timeouts.h"
+#include "lwip/stats.h"
+#include "lwip/debug.h"
+#include "lwip/priv/init.h"
+
+#include <string.h>
+
+/* Hash sizes: powers of two, about one bucket per PCB. */
+#define TCP_HASH_SIZE \
+  (MEMP_NUM_TCP_PCB > 8192 ? 16384U : MEMP_NUM_TCP_PCB > 2048 ? 4096U : MEMP_NUM_TCP_PCB > 512 ? 1024U : \
+   MEMP_NUM_TCP_PCB > 64 ? 256U : 16U)
+#define TCP_LISTEN_HASH_SIZE 16U
+/* The wheel: 1024 slots of 10 ms, a 10.24 s horizon.  A PCB whose deadline
+ * lies beyond it waits in the slot its deadline maps to and is passed over
+ * until the right lap. */
+#define TCP_WHEEL_SLOTS 1024U
+#define TCP_TICK_MS 10U
+
+u32_t tcp_msl_ms = 30000U;
+
+static struct tcp_pcb *conn_hash[TCP_HASH_SIZE];
+static struct tcp_pcb_listen *listen_hash[TCP_LISTEN_HASH_SIZE];
+static struct tcp_pcb *bound_pcbs; /* CLOSED with a local port, linked by next */
+static u32_t hash_salt;
+static u32_t isn_key[4];
+static struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
+static u32_t wheel_count;
+static u32_t wheel_tick; /* last tick processed */
+static bool wheel_armed;
+static u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
+static u16_t next_port;
+
+static void tcp_wheel_timeout(void *arg);
+
+void tcp_init(void)
+{
+  /* lwip_init() re-initialises the pools, so old PCBs are forgotten. */
+  memset(conn_hash, 0, sizeof(conn_hash));
+  memset(listen_hash, 0, sizeof(listen_hash));
+  memset(wheel, 0, sizeof(wheel));
+  bound_pcbs = NULL;
+  wheel_count = 0;
+  wheel_armed = false;
+  wheel_tick = sys_now() / TCP_TICK_MS;
+  /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
+   * boot); with a seeded port they are reproducible. */
+  for (int i = 0; i < 4; i++) {
+    isn_key[i] = lwip_port_rand();
+  }
+  hash_salt = lwip_port_rand();
+  tcp_in_reset();
+  next_port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U));
+}
+
+void tcp_set_msl(u32_t ms)
+{
+  tcp_msl_ms = ms;
+}
+
+const char *tcp_state_name(enum tcp_state s)
+{
+  static const char *const names[] = {"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+                                      "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"};
+  return (unsigned)s < LWIP_ARRAYSIZE(names) ? names[s] : "?";
+}
+
+void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
+{
+  LWIP_LOG(TCP, DEBUG, "%u -> %s:%u %s -> %s", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+           pcb->remote_port, tcp_state_name(pcb->state), tcp_state_name(s));
+  pcb->state = s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Segments                                                                */
+/* ---------------------------------------------------------------------- */
+
+void tcp_seg_free(struct tcp_seg *seg)
+{
+  if (seg != NULL) {
+    pbuf_free(seg->p);
+    memp_free(MEMP_TCP_SEG, seg);
+  }
+}
+
+void tcp_segs_free(struct tcp_seg *seg)
+{
+  while (seg != NULL) {
+    struct tcp_seg *next = seg->next;
+    tcp_seg_free(seg);
+    seg = next;
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tables                                                                  */
+/* ---------------------------------------------------------------------- */
+
+static u32_t conn_hash_of(u32_t laddr, u16_t lport, u32_t raddr, u16_t rport)
+{
+  /* A salted integer mix, so a peer cannot aim all its connections at one
+   * bucket. */
+  u32_t x = laddr ^ (raddr * 0x9e3779b1U) ^ ((((u32_t)lport << 16) | rport) * 0x85ebca6bU) ^ hash_salt;
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x & (TCP_HASH_SIZE - 1U);
+}
+
+static struct tcp_pcb **conn_bucket(const struct tcp_pcb *pcb)
+{
+  return &conn_hash[conn_hash_of(ip_2_ip4(&pcb->local_ip)->addr, pcb->local_port, ip_2_ip4(&pcb->remote_ip)->addr,
+                                 pcb->remote_port)];
+}
+
+void tcp_hash_insert(struct tcp_pcb *pcb)
+{
+  struct tcp_pcb **b = conn_bucket(pcb);
+  pcb->hnext = *b;
+  *b = pcb;
+}
+
+static void tcp_hash_remove(struct tcp_pcb *pcb)
+{
+  for (struct tcp_pcb **pp = conn_bucket(pcb); *pp != NULL; pp = &(*pp)->hnext) {
+    if (*pp == pcb) {
+      *pp = pcb->hnext;
+      pcb->hnext = NULL;
+      return;
+    }
+  }
+}
+
+static bool in_conn_hash(const struct tcp_pcb *pcb)
+{
+  return pcb->state != CLOSED && pcb->state != LISTEN;
+}
+
+static void bound_remove(struct tcp_pcb *pcb)
+{
+  for (struct tcp_pcb **pp = &bound_pcbs; *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == pcb) {
+      *pp = pcb->next;
+      pcb->next = NULL;
+      return;
+    }
+  }
+}
+
+struct tcp_pcb *tcp_lookup(const ip4_addr_t *laddr, u16_t lport, const ip4_addr_t *raddr, u16_t rport)
+{
+  for (struct tcp_pcb *p = conn_hash[conn_hash_of(laddr->addr, lport, raddr->addr, rport)]; p != NULL; p = p->hnext) {
+    if (p->local_port == lport && p->remote_port == rport && ip_2_ip4(&p->local_ip)->addr == laddr->addr &&
+        ip_2_ip4(&p->remote_ip)->addr == raddr->addr) {
+      return p;
+    }
+  }
+  return NULL;
+}
+
+static struct tcp_pcb_listen **listen_bucket(u16_t port)
+{
+  return &listen_hash[(port ^ (port >> 4)) & (TCP_LISTEN_HASH_SIZE - 1U)];
+}
+
+struct tcp_pcb_listen *tcp_listen_lookup(const ip4_addr_t *laddr, u16_t lport)
+{
+  struct tcp_pcb_listen *any = NULL;
+  for (struct tcp_pcb_listen *l = *listen_bucket(lport); l != NULL; l = l->next) {
+    if (l->local_port != lport) {
+      continue;
+    }
+    if (ip_2_ip4(&l->local_ip)->addr == laddr->addr) {
+      return l; /* an exact address wins over a wildcard */
+    }
+    if (ip4_addr_isany(ip_2_ip4(&l->local_ip))) {
+      any = l;
+    }
+  }
+  return any;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The timer wheel                                                         */
+/* ---------------------------------------------------------------------- */
+
+static void wheel_unlink(struct tcp_pcb *pcb)
+{
+  if (pcb->tslot == 0xffffU) {
+    return;
+  }
+  if (pcb->tprev != NULL) {
+    pcb->tprev->tnext = pcb->tnext;
+  } else {
+    wheel[pcb->tslot] = pcb->tnext;
+  }
+  if (pcb->tnext != NULL) {
+    pcb->tnext->tprev = pcb->tprev;
+  }
+  pcb->tnext = pcb->tprev = NULL;
+  pcb->tslot = 0xffffU;
+  wheel_count--;
+}
+
+/* Wake at the first slot after the last one processed that holds a PCB,
+ * so an idle stack sleeps and a busy one wakes only when a slot comes up. */
+static void wheel_schedule(void)
+{
+  if (wheel_armed) {
+    sys_untimeout(tcp_wheel_timeout, NULL);
+    wheel_armed = false;
+  }
+  if (wheel_count == 0) {
+    return;
+  }
+  u32_t t = wheel_tick + 1U;
+  for (u32_t i = 1; i < TCP_WHEEL_SLOTS && wheel[t % TCP_WHEEL_SLOTS] == NULL; i++) {
+    t++;
+  }
+  u32_t now = sys_now();
+  u32_t due = t * TCP_TICK_MS;
+  wheel_wake_tick = t;
+  sys_timeout(TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
+  wheel_armed = true;
+}
+
+static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
+{
+  const u32_t dues[] = {pcb->rto_due,  pcb->persist_due, pcb->delack_due, pcb->keep_due,
+                        pcb->tw_due, pcb->poll_due, pcb->refused_due};
+  u32_t best = 0;
+  for (size_t i = 0; i < LWIP_ARRAYSIZE(dues); i++) {
+    if (dues[i] != 0 && (best == 0 || TCP_SEQ_LT(dues[i], best))) {
+      best = dues[i];
+    }
+  }
+  return best;
+}
+
+void tcp_timer_update(struct tcp_pcb *pcb)
+{
+  u32_t due = pcb_earliest_due(pcb);
+  wheel_unlink(pcb);
+  pcb->timer_due = due;
+  if (due == 0) {
+    if (wheel_count == 0 && wheel_armed) {
+      wheel_schedule();
+    }
+    return;
+  }
+  if (wheel_count == 0) {
+    /* The wheel was idle: it starts turning from now. */
+    wheel_tick = sys_now() / TCP_TICK_MS;
+  }
+  u32_t tick = due / TCP_TICK_MS;
+  if (TCP_SEQ_LEQ(tick, wheel_tick)) {
+    tick = wheel_tick + 1U; /* already due: the next tick handles it */
+  }
+  u16_t slot = (u16_t)(tick % TCP_WHEEL_SLOTS);
+  pcb->tslot = slot;
+  pcb->tprev = NULL;
+  pcb->tnext = wheel[slot];
+  if (pcb->tnext != NULL) {
+    pcb->tnext->tprev = pcb;
+  }
+  wheel[slot] = pcb;
+  wheel_count++;
+  if (!wheel_armed || TCP_SEQ_LT(tick, wheel_wake_tick)) {
+    wheel_schedule();
+  }
+}
+
+static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now);
+
+static void tcp_wheel_timeout(void *arg)
+{
+  LWIP_UNUSED_ARG(arg);
+  wheel_armed = false;
+  u32_t now = sys_now();
+  u32_t now_tick = now / TCP_TICK_MS;
+  u32_t steps = 0;
+  while (TCP_SEQ_LT(wheel_tick, now_tick) && steps++ < TCP_WHEEL_SLOTS) {
+    wheel_tick++;
+    struct tcp_pcb *pcb = wheel[wheel_tick % TCP_WHEEL_SLOTS];
+    while (pcb != NULL) {
+      struct tcp_pcb *next = pcb->tnext;
+      if (TCP_SEQ_LEQ(pcb->timer_due, now)) {
+        wheel_unlink(pcb);
+        /* This may free PCBs (even others, from an err callback) or
+         * re-file this one with a later deadline: walk the slot again. */
+        tcp_pcb_timers(pcb, now);
+        next = wheel[wheel_tick % TCP_WHEEL_SLOTS];
+      }
+      pcb = next;
+    }
+  }
+  wheel_tick = now_tick;
+  wheel_schedule();
+}
+
+/* ---------------------------------------------------------------------- */
+/* PCB life                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* Find the PCB to sacrifice when the pool is empty: first TIME_WAIT (the
+ * connection is over), then the oldest lower-priority connection that is
+ * closing.  Active connections of equal or higher priority are kept. */
+static bool tcp_kill_one(u8_t prio)
+{
+  struct tcp_pcb *victim = NULL;
+  for (u32_t b = 0; b < TCP_HASH_SIZE && victim == NULL; b++) {
+    for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
+      if (p->state == TIME_WAIT) {
+        victim = p;
+        break;
+      }
+    }
+  }
+  for (u32_t b = 0; b < TCP_HASH_SIZE && victim == NULL; b++) {
+    for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
+      if (p->prio < prio && (p->state == FIN_WAIT_2 || p->state == CLOSING || p->state == LAST_ACK)) {
+        victim = p;
+        break;
+      }
+    }
+  }
+  if (victim == NULL) {
+    return false;
+  }
+  LWIP_LOG(TCP, INFO, "pool empty: dropping %s connection to port %u", tcp_state_name(victim->state),
+           victim->remote_port);
+  if (victim->state == TIME_WAIT) {
+    tcp_pcb_free(victim);
+  } else {
+    tcp_abandon(victim, true, ERR_ABRT);
+  }
+  return true;
+}
+
+struct tcp_pcb *tcp_alloc(u8_t prio)
+{
+  struct tcp_pcb *pcb = (struct tcp_pcb *)memp_malloc(MEMP_TCP_PCB);
+  if (pcb == NULL && tcp_kill_one(prio)) {
+    pcb = (struct tcp_pcb *)memp_malloc(MEMP_TCP_PCB);
+  }
+  if (pcb == NULL) {
+    return NULL;
+  }
+  memset(pcb, 0, sizeof(*pcb));
+  pcb->prio = prio;
+  pcb->ttl = IP_DEFAULT_TTL;
+  pcb->tslot = 0xffffU;
+  pcb->mss = TCP_MSS > 536 ? 536 : TCP_MSS; /* RFC 9293 3.7.1 default until the peer says */
+  pcb->rcv_wnd = pcb->rcv_ann_wnd = TCP_WND;
+  pcb->snd_buf = TCP_SND_BUF;
+  pcb->rto = TCP_RTO_INITIAL_MS;
+  pcb->cwnd = 1;
+  pcb->ssthresh = 0x7fffffffU;
+  pcb->keep_idle = TCP_KEEPIDLE_DEFAULT_MS;
+  pcb->keep_intvl = TCP_KEEPINTVL_DEFAULT_MS;
+  pcb->keep_cnt = TCP_KEEPCNT_DEFAULT;
+  pcb->ts_offset = lwip_port_rand();
+  return pcb;
+}
+
+struct tcp_pcb *tcp_new(void)
+{
+  return tcp_alloc(TCP_PRIO_NORMAL);
+}
+
+struct tcp_pcb *tcp_new_ip_type(u8_t type)
+{
+  if (type != IPADDR_TYPE_V4 && type != IPADDR_TYPE_ANY) {
+    return NULL; /* IPv6 comes with its issue */
+  }
+  return tcp_new();
+}
+
+void tcp_pcb_free(struct tcp_pcb *pcb)
+{
+  wheel_unlink(pcb);
+  if (in_conn_hash(pcb)) {
+    tcp_hash_remove(pcb);
+  } else {
+    bound_remove(pcb);
+  }
+  if (pcb->listener != NULL && pcb->listener->accepts_pending > 0) {
+    pcb->listener->accepts_pending--;
+  }
+  tcp_segs_free(pcb->unsent);
+  tcp_segs_free(pcb->unacked);
+  tcp_segs_free(pcb->ooseq);
+  pbuf_free(pcb->refused_data);
+  memp_free(MEMP_TCP_PCB, pcb);
+  if (wheel_count == 0 && wheel_armed) {
+    wheel_schedule();
+  }
+}
+
+void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err)
+{
+  tcp_err_fn errf = pcb->errf;
+  void *arg = pcb->callback_arg;
+  /* A SYN_RCVD connection the application never saw needs no callback. */
+  bool told = !(pcb->listener != NULL && pcb->state == SYN_RCVD);
+  if (send_rst && pcb->state != CLOSED && pcb->state != LISTEN && pcb->state != SYN_SENT &&
+      pcb->state != TIME_WAIT) {
+    tcp_rst(pcb->snd_nxt, pcb->rcv_nxt, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port,
+            pcb->remote_port, true);
+  }
+  LWIP_LOG(TCP, INFO, "%u -> %s:%u aborted in %s (%s)", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+           pcb->remote_port, tcp_state_name(pcb->state), lwip_err_name(err));
+  tcp_pcb_free(pcb);
+  if (errf != NULL && told) {
+    errf(arg, err);
+  }
+}
+
+void tcp_abort(struct tcp_pcb *pcb)
+{
+  if (pcb != NULL) {
+    tcp_abandon(pcb, true, ERR_ABRT);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Callbacks and options                                                   */
+/* ---------------------------------------------------------------------- */
+
+void tcp_arg(struct tcp_pcb *pcb, void *arg)
+{
+  if (pcb != NULL) {
+    pcb->callback_arg = arg;
+  }
+}
+
+void tcp_recv(struct tcp_pcb *pcb, tcp_recv_fn recv)
+{
+  if (pcb != NULL && pcb->state != LISTEN) {
+    pcb->recv = recv;
+  }
+}
+
+void tcp_sent(struct tcp_pcb *pcb, tcp_sent_fn sent)
+{
+  if (pcb != NULL && pcb->state != LISTEN) {
+    pcb->sent = sent;
+  }
+}
+
+void tcp_err(struct tcp_pcb *pcb, tcp_err_fn err)
+{
+  if (pcb != NULL && pcb->state != LISTEN) {
+    pcb->errf = err;
+  }
+}
+
+void tcp_poll(struct tcp_pcb *pcb, tcp_poll_fn poll, u8_t interval)
+{
+  if (pcb == NULL || pcb->state == LISTEN) {
+    return;
+  }
+  pcb->poll = poll;
+  pcb->pollinterval = interval;
+  pcb->poll_due = (poll != NULL && interval != 0 && pcb->state != CLOSED)
+                      ? sys_now() + (u32_t)interval * TCP_POLL_UNIT_MS : 0;
+  if (pcb->state != CLOSED) {
+    tcp_timer_update(pcb);
+  }
+}
+
+void tcp_accept(struct tcp_pcb *pcb, tcp_accept_fn accept)
+{
+  if (pcb != NULL && pcb->state == LISTEN) {
+    ((struct tcp_pcb_listen *)(void *)pcb)->accept = accept;
+  }
+}
+
+void tcp_setprio(struct tcp_pcb *pcb, u8_t prio)
+{
+  if (pcb != NULL) {
+    pcb->prio = prio;
+  }
+}
+
+void tcp_keepalive(struct tcp_pcb *pcb, u32_t idle_ms, u32_t intvl_ms, u8_t count)
+{
+  if (pcb == NULL || pcb->state == LISTEN) {
+    return;
+  }
+  pcb->keep_idle = idle_ms ? idle_ms : TCP_KEEPIDLE_DEFAULT_MS;
+  pcb->keep_intvl = intvl_ms ? intvl_ms : TCP_KEEPINTVL_DEFAULT_MS;
+  pcb->keep_cnt = count ? count : TCP_KEEPCNT_DEFAULT;
+  tcp_arm_timers(pcb);
+}
+
+/* ---------------------------------------------------------------------- */
+/* bind, listen, connect                                                   */
+/* ---------------------------------------------------------------------- */
+
+/* Would binding @p pcb to @p addr:@p port clash with someone? */
+static bool port_in_use(const struct tcp_pcb *pcb, const ip4_addr_t *addr, u16_t port)
+{
+  bool reuse = ip_get_option(pcb, SOF_REUSEADDR) != 0;
+  for (struct tcp_pcb_listen *l = *listen_bucket(port); l != NULL; l = l->next) {
+    if (l->local_port == port && (ip4_addr_isany(addr) || ip4_addr_isany(ip_2_ip4(&l->local_ip)) ||
+                                  ip4_addr_eq(addr, ip_2_ip4(&l->local_ip)))) {
+      return true;
+    }
+  }
+  for (struct tcp_pcb *b = bound_pcbs; b != NULL; b = b->next) {
+    if (b != pcb && b->local_port == port && !(reuse && ip_get_option(b, SOF_REUSEADDR)) &&
+        (ip4_addr_isany(addr) || ip4_addr_isany(ip_2_ip4(&b->local_ip)) || ip4_addr_eq(addr, ip_2_ip4(&b->local_ip)))) {
+      return true;
+    }
+  }
+  if (reuse) {
+    return false; /* SO_REUSEADDR: connections on the port do not block a bind */
+  }
+  for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {
+    for (struct tcp_pcb *p = conn_hash[i]; p != NULL; p = p->hnext) {
+      if (p->local_port == port && (ip4_addr_isany(addr) || ip4_addr_eq(addr, ip_2_ip4(&p->local_ip)))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/* A random port in the dynamic range (RFC 6056 3.3.1 style: random start,
+ * then sequential), or 0 when every one is taken. */
+static u16_t tcp_new_port(const struct tcp_pcb *pcb, const ip4_addr_t *addr)
+{
+  const u32_t n = TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U;
+  u16_t port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % n);
+  for (u32_t tries = 0; tries < n; tries++) {
+    if (!port_in_use(pcb, addr, port)) {
+      return port;
+    }
+    port = port == TCP_LOCAL_PORT_RANGE_END ? (u16_t)TCP_LOCAL_PORT_RANGE_START : (u16_t)(port + 1U);
+  }
+  return 0;
+}
+
+err_t tcp_bind(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
+{
+  LWIP_ERROR_RET("tcp_bind: pcb", pcb != NULL, ERR_ARG);
+  if (pcb->state != CLOSED) {
+    return ERR_VAL;
+  }
+  ip4_addr_t addr = {ipaddr != NULL ? ip_2_ip4(ipaddr)->addr : IPADDR_ANY};
+  if (port == 0) {
+    port = tcp_new_port(pcb, &addr);
+    if (port == 0) {
+      return ERR_BUF;
+    }
+  } else if (port_in_use(pcb, &addr, port)) {
+    return ERR_USE;
+  }
+  bound_remove(pcb);
+  ip_addr_set_ip4(&pcb->local_ip, &addr);
+  pcb->local_port = port;
+  pcb->next = bound_pcbs;
+  bound_pcbs = pcb;
+  return ERR_OK;
+}
+
+struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlog, err_t *err)
+{
+  err_t e = ERR_OK;
+  struct tcp_pcb_listen *l = NULL;
+  if (pcb == NULL || pcb->state != CLOSED) {
+    e = pcb != NULL && pcb->state == LISTEN ? ERR_ALREADY : ERR_VAL;
+  } else if (pcb->local_port == 0) {
+    e = ERR_VAL; /* bind first, as in lwIP */
+  } else if ((l = (struct tcp_pcb_listen *)memp_malloc(MEMP_TCP_PCB_LISTEN)) == NULL) {
+    e = ERR_MEM;
+  }
+  if (err != NULL) {
+    *err = e;
+  }
+  if (e != ERR_OK) {
+    return pcb != NULL && pcb->state == LISTEN ? pcb : NULL;
+  }
+  memset(l, 0, sizeof(*l));
+  l->local_ip = pcb->local_ip;
+  l->local_port = pcb->local_port;
+  l->callback_arg = pcb->callback_arg;
+  l->prio = pcb->prio;
+  l->so_options = (u8_t)(pcb->so_options | SOF_REUSEADDR);
+  l->ttl = pcb->ttl;
+  l->tos = pcb->tos;
+  l->state = LISTEN;
+  l->backlog = backlog ? backlog : 1U;
+  bound_remove(pcb);
+  memp_free(MEMP_TCP_PCB, pcb);
+  struct tcp_pcb_listen **b = listen_bucket(l->local_port);
+  l->next = *b;
+  *b = l;
+  LWIP_LOG(TCP, INFO, "listening on %s:%u (backlog %u)", ip4addr_ntoa(ip_2_ip4(&l->local_ip)), l->local_port,
+           l->backlog);
+  return (struct tcp_pcb *)(void *)l;
+}
+
+struct tcp_pcb *tcp_listen_with_backlog(struct tcp_pcb *pcb, u8_t backlog)
+{
+  return tcp_listen_with_backlog_and_err(pcb, backlog, NULL);
+}
+
+void tcp_backlog_accepted(struct tcp_pcb *pcb)
+{
+  if (pcb != NULL && pcb->listener != NULL) {
+    if (pcb->listener->accepts_pending > 0) {
+      pcb->listener->accepts_pending--;
+    }
+    pcb->listener = NULL;
+  }
+}
+
+static void listen_close(struct tcp_pcb_listen *l)
+{
+  for (struct tcp_pcb_listen **pp = listen_bucket(l->local_port); *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == l) {
+      *pp = l->next;
+      break;
+    }
+  }
+  /* Connections still in the handshake lose their parent: they are
+   * reset if they complete. */
+  for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {
+    for (struct tcp_pcb *p = conn_hash[i]; p != NULL; p = p->hnext) {
+      if (p->listener == l) {
+        p->listener = NULL;
+      }
+    }
+  }
+  memp_free(MEMP_TCP_PCB_LISTEN, l);
+}
+
+u16_t tcp_eff_mss(u16_t mss, const ip4_addr_t *local, const ip4_addr_t *remote)
+{
+  struct netif *n = ip4_route_src(local, remote);
+  if (n != NULL && n->mtu != 0) {
+    u16_t route_mss = (u16_t)(n->mtu > IP_HLEN + TCP_HLEN ? n->mtu - IP_HLEN - TCP_HLEN : 0);
+    if (route_mss != 0 && route_mss < mss) {
+      mss = route_mss;
+    }
+  }
+  return mss;
+}
+
+/* 32-bit SipHash-2-4 style keyed hash of the 4-tuple (RFC 6528 3 asks for
+ * a cryptographic hash keyed with a secret). */
+static u64_t sip_round_rotl(u64_t x, int b)
+{
+  return (x << b) | (x >> (64 - b));
+}
+
+static u32_t isn_hash(u32_t a, u32_t b, u32_t c)
+{
+  u64_t k0 = ((u64_t)isn_key[0] << 32) | isn_key[1], k1 = ((u64_t)isn_key[2] << 32) | isn_key[3];
+  u64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+  u64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+  const u64_t m[2] = {((u64_t)a << 32) | b, ((u64_t)c << 32) | (16ULL << 56 >> 32)};
+#define SIPROUND                                                                                     \
+  do {                                                                                               \
+    v0 += v1; v1 = sip_round_rotl(v1, 13); v1 ^= v0; v0 = sip_round_rotl(v0, 32);                    \
+    v2 += v3; v3 = sip_round_rotl(v3, 16); v3 ^= v2;                                                 \
+    v0 += v3; v3 = sip_round_rotl(v3, 21); v3 ^= v0;                                                 \
+    v2 += v1; v1 = sip_round_rotl(v1, 17); v1 ^= v2; v2 = sip_round_rotl(v2, 32);                    \
+  } while (0)
+  for (int i = 0; i < 2; i++) {
+    v3 ^= m[i];
+    SIPROUND;
+    SIPROUND;
+    v0 ^= m[i];
+  }
+  v2 ^= 0xff;
+  SIPROUND;
+  SIPROUND;
+  SIPROUND;
+  SIPROUND;
+#undef SIPROUND
+  u64_t h = v0 ^ v1 ^ v2 ^ v3;
+  return (u32_t)(h ^ (h >> 32));
+}
+
+u32_t tcp_isn(const struct tcp_pcb *pcb)
+{
+  /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
+   * secretkey), M a clock ticking every 4 microseconds. */
+  u32_t m = sys_now() * 250U;
+  return m + isn_hash(ip_2_ip4(&pcb->local_ip)->addr, ip_2_ip4(&pcb->remote_ip)->addr,
+                      ((u32_t)pcb->local_port << 16) | pcb->remote_port);
+}
+
+err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_connected_fn connected)
+{
+  LWIP_ERROR_RET("tcp_connect: args", pcb != NULL && ipaddr != NULL, ERR_ARG);
+  if (pcb->state != CLOSED) {
+    return pcb->state == LISTEN ? ERR_VAL : ERR_ISCONN;
+  }
+  const ip4_addr_t *dst = ip_2_ip4(ipaddr);
+  if (ip4_addr_isany(dst) || ip4_addr_ismulticast(dst) || ip4_addr_islimitedbroadcast(dst)) {
+    return ERR_VAL;
+  }
+  struct netif *n = ip4_route_src(ip_2_ip4(&pcb->local_ip), dst);
+  if (n == NULL) {
+    return ERR_RTE;
+  }
+  ip4_addr_t local = *ip_2_ip4(&pcb->local_ip);
+  if (ip4_addr_isany(&local)) {
+    local = *netif_ip4_addr(n);
+  }
+  if (pcb->local_port == 0) {
+    ip_addr_t bind_addr;
+    ip_addr_set_ip4(&bind_addr, &local);
+    err_t e = tcp_bind(pcb, &bind_addr, 0);
+    if (e != ERR_OK) {
+      return e;
+    }
+  }
+  if (tcp_lookup(&local, pcb->local_port, dst, port) != NULL) {
+    return ERR_USE;
+  }
+  bound_remove(pcb);
+  ip_addr_set_ip4(&pcb->local_ip, &local);
+  ip_addr_set_ip4(&pcb->remote_ip, dst);
+  pcb->remote_port = port;
+  pcb->connected = connected;
+  u32_t iss = tcp_isn(pcb);
+  pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = iss;
+  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, &local, dst);
+  pcb->mss = pcb->rcv_mss > 536 ? 536 : pcb->rcv_mss;
+  pcb->snd_wnd = TCP_WND; /* until the peer's SYN-ACK tells */
+  tcp_set_state(pcb, SYN_SENT);
+  tcp_hash_insert(pcb);
+  err_t e = tcp_enqueue_flags(pcb, TCP_SYN);
+  if (e != ERR_OK) {
+    tcp_hash_remove(pcb);
+    tcp_set_state(pcb, CLOSED);
+    pcb->next = bound_pcbs;
+    bound_pcbs = pcb;
+    return e;
+  }
+  tcp_output(pcb);
+  return ERR_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* close, shutdown                                                         */
+/* ---------------------------------------------------------------------- */
+
+/* Forget the application's callbacks: after a successful close the PCB is
+ * the stack's, and the application must not hear about it any more. */
+static void tcp_detach(struct tcp_pcb *pcb)
+{
+  pcb->recv = NULL;
+  pcb->sent = NULL;
+  pcb->poll = NULL;
+  pcb->errf = NULL;
+  pcb->connected = NULL;
+  pcb->poll_due = 0;
+}
+
+/* Send our FIN: the state moves as RFC 9293 3.6 says. */
+static err_t tcp_send_fin(struct tcp_pcb *pcb)
+{
+  err_t e = tcp_enqueue_flags(pcb, TCP_FIN);
+  if (e != ERR_OK) {
+    return e;
+  }
+  tcp_set_state(pcb, pcb->state == CLOSE_WAIT ? LAST_ACK : FIN_WAIT_1);
+  tcp_output(pcb);
+  return ERR_OK;
+}
+
+err_t tcp_close(struct tcp_pcb *pcb)
+{
+  LWIP_ERROR_RET("tcp_close: pcb", pcb != NULL, ERR_ARG);
+  switch (pcb->state) {
+  case LISTEN:
+    listen_close((struct tcp_pcb_listen *)(void *)pcb);
+    return ERR_OK;
+  case CLOSED:
+  case SYN_SENT:
+    /* Nothing was agreed yet: just forget it (RFC 9293 3.10.4). */
+    tcp_pcb_free(pcb);
+    return ERR_OK;
+  default:
+    break;
+  }
+  pcb->flags |= TF_RXCLOSED;
+  /* RFC 1122 4.2.2.13: closing with data the application never read
+   * resets the connection, so the peer knows it was not delivered. */
+  if (pcb->refused_data != NULL || (pcb->rcv_wnd != TCP_WND && (pcb->state == ESTABLISHED ||
+                                                                pcb->state == CLOSE_WAIT))) {
+    tcp_abandon(pcb, true, ERR_OK);
+    return ERR_OK;
+  }
+  if (pcb->state == SYN_RCVD || pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT) {
+    err_t e = tcp_send_fin(pcb);
+    if (e != ERR_OK) {
+      return e;
+    }
+  }
+  tcp_detach(pcb);
+  tcp_arm_timers(pcb);
+  return ERR_OK;
+}
+
+err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
+{
+  LWIP_ERROR_RET("tcp_shutdown: pcb", pcb != NULL, ERR_ARG);
+  if (pcb->state == LISTEN) {
+    return ERR_CONN;
+  }
+  if (shut_rx && shut_tx) {
+    return tcp_close(pcb);
+  }
+  if (shut_rx) {
+    pcb->flags |= TF_RXCLOSED;
+    pbuf_free(pcb->refused_data);
+    pcb->refused_data = NULL;
+  }
+  if (shut_tx) {
+    if (pcb->state != SYN_RCVD && pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT) {
+      return ERR_CONN;
+    }
+    return tcp_send_fin(pcb);
+  }
+  return ERR_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Receive window                                                          */
+/* ---------------------------------------------------------------------- */
+
+u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb)
+{
+  u32_t new_right = pcb->rcv_nxt + pcb->rcv_wnd;
+  u32_t threshold = LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss);
+  if (TCP_SEQ_GEQ(new_right, pcb->rcv_ann_right_edge + threshold)) {
+    /* Enough room to be worth announcing (RFC 9293 3.8.6.2.2). */
+    u32_t grew = new_right - pcb->rcv_ann_right_edge;
+    pcb->rcv_ann_wnd = pcb->rcv_wnd;
+    return grew;
+  }
+  /* Keep the right edge where we announced it; never shrink it. */
+  pcb->rcv_ann_wnd = TCP_SEQ_GT(pcb->rcv_ann_right_edge, pcb->rcv_nxt) ? pcb->rcv_ann_right_edge - pcb->rcv_nxt : 0;
+  return 0;
+}
+
+void tcp_recved(struct tcp_pcb *pcb, u16_t len)
+{
+  if (pcb == NULL || pcb->state == LISTEN) {
+    return;
+  }
+  pcb->rcv_wnd = LWIP_MIN(pcb->rcv_wnd + len, (u32_t)TCP_WND);
+  u32_t grew = tcp_update_rcv_ann_wnd(pcb);
+  /* Tell the peer at once when the window opened by a segment or half the
+   * buffer, so a sender stalled on a full window resumes. */
+  if (grew >= LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss) && pcb->state != CLOSED) {
+    pcb->flags |= TF_ACK_NOW;
+    tcp_output(pcb);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Timers                                                                  */
+/* ---------------------------------------------------------------------- */
+
+void tcp_arm_timers(struct tcp_pcb *pcb)
+{
+  u32_t now = sys_now();
+  bool sending = pcb->unacked != NULL || (pcb->unsent != NULL && pcb->snd_wnd != 0);
+  if (!sending) {
+    pcb->rto_due = 0;
+  } else if (pcb->rto_due == 0) {
+    pcb->rto_due = now + pcb->rto;
+  }
+  /* Persist: data waits and the peer's window is closed (RFC 9293 3.8.6.1). */
+  if (pcb->unsent != NULL && pcb->unacked == NULL && pcb->snd_wnd == 0) {
+    if (pcb->persist_due == 0) {
+      pcb->persist_backoff = 0;
+      pcb->persist_due = now + LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS);
+    }
+  } else {
+    pcb->persist_due = 0;
+  }
+  bool keepalive = ip_get_option(pcb, SOF_KEEPALIVE) && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT);
+  if (!keepalive) {
+    pcb->keep_due = 0;
+  } else if (pcb->keep_due == 0) {
+    pcb->keep_due = now + pcb->keep_idle;
+    pcb->keep_cnt_sent = 0;
+  }
+  if (pcb->state == FIN_WAIT_2 && (pcb->flags & TF_RXCLOSED) && pcb->tw_due == 0) {
+    pcb->tw_due = now + TCP_FIN_WAIT_TIMEOUT_MS;
+  } else if (pcb->state == SYN_RCVD && pcb->tw_due == 0) {
+    pcb->tw_due = now + TCP_SYN_RCVD_TIMEOUT_MS;
+  } else if (pcb->state == TIME_WAIT) {
+    /* set by the caller entering TIME_WAIT */
+  } else if (pcb->state != FIN_WAIT_2 && pcb->state != SYN_RCVD) {
+    pcb->tw_due = 0;
+  }
+  tcp_timer_update(pcb);
+}
+
+/* Deliver refused data again and retry a pending close; run poll. */
+static bool tcp_poll_tick(struct tcp_pcb *pcb, u32_t now)
+{
+  pcb->poll_due = now + (u32_t)pcb->pollinterval * TCP_POLL_UNIT_MS;
+  if (pcb->poll != NULL) {
+    err_t e = pcb->poll(pcb->callback_arg, pcb);
+    if (e == ERR_ABRT) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* An application-visible probe or timeout fired; @return false when the
+ * PCB is gone. */
+static bool tcp_keep_tick(struct tcp_pcb *pcb, u32_t now)
+{
+  if (pcb->keep_cnt_sent >= pcb->keep_cnt) {
+    /* RFC 1122 4.2.3.6: no answer to the probes: the peer is gone. */
+    tcp_abandon(pcb, true, ERR_ABRT);
+    return false;
+  }
+  tcp_keepalive_probe(pcb);
+  pcb->keep_cnt_sent++;
+  pcb->keep_due = now + pcb->keep_intvl;
+  return true;
+}
+
+static bool tcp_rto_tick(struct tcp_pcb *pcb)
+{
+  u8_t limit = (pcb->state == SYN_SENT || pcb->state == SYN_RCVD) ? TCP_SYNMAXRTX : TCP_MAXRTX;
+  if (pcb->nrtx >= limit) {
+    LWIP_LOG(TCP, INFO, "%u -> port %u: %u retransmissions unanswered", pcb->local_port, pcb->remote_port,
+             pcb->nrtx);
+    tcp_abandon(pcb, pcb->state != SYN_SENT, ERR_ABRT);
+    return false;
+  }
+  tcp_rexmit_rto(pcb);
+  return true;
+}
+
+static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
+{
+  if (pcb->tw_due != 0 && TCP_SEQ_LEQ(pcb->tw_due, now)) {
+    /* TIME_WAIT over, or FIN_WAIT_2 / SYN_RCVD given up. */
+    if (pcb->state == TIME_WAIT) {
+      tcp_pcb_free(pcb);
+    } else {
+      tcp_abandon(pcb, pcb->state == SYN_RCVD, ERR_ABRT);
+    }
+    return;
+  }
+  if (pcb->rto_due != 0 && TCP_SEQ_LEQ(pcb->rto_due, now)) {
+    pcb->rto_due = 0;
+    if (!tcp_rto_tick(pcb)) {
+      return;
+    }
+  }
+  if (pcb->persist_due != 0 && TCP_SEQ_LEQ(pcb->persist_due, now)) {
+    tcp_zero_window_probe(pcb);
+    if (pcb->persist_backoff < 16) {
+      pcb->persist_backoff++;
+    }
+    u32_t ivl = LWIP_MIN(LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS) << LWIP_MIN(pcb->persist_backoff, 8U), TCP_PERSIST_MAX_MS);
+    pcb->persist_due = now + ivl;
+  }
+  if (pcb->delack_due != 0 && TCP_SEQ_LEQ(pcb->delack_due, now)) {
+    pcb->delack_due = 0;
+    if (pcb->flags & TF_ACK_DELAY) {
+      pcb->flags |= TF_ACK_NOW;
+      tcp_output(pcb);
+    }
+  }
+  if (pcb->refused_due != 0 && TCP_SEQ_LEQ(pcb->refused_due, now)) {
+    pcb->refused_due = 0;
+    if (!tcp_rcv_drain(pcb)) {
+      return;
+    }
+    if (pcb->state == CLOSED) {
+      return; /* the application closed it from the recv callback */
+    }
+  }
+  if (pcb->keep_due != 0 && TCP_SEQ_LEQ(pcb->keep_due, now) && !tcp_keep_tick(pcb, now)) {
+    return;
+  }
+  if (pcb->poll_due != 0 && TCP_SEQ_LEQ(pcb->poll_due, now) && !tcp_poll_tick(pcb, now)) {
+    return;
+  }
+  tcp_arm_timers(pcb);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Introspection and address changes                                       */
+/* ---------------------------------------------------------------------- */
+
+void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct tcp_pcb_listen *l, void *arg),
+                 void *arg)
+{
+  for (u32_t i = 0; fn != NULL && i < TCP_HASH_SIZE; i++) {
+    struct tcp_pcb *p = conn_hash[i];
+    while (p != NULL) {
+      struct tcp_pcb *next = p->hnext;
+      fn(p, arg);
+      p = next;
+    }
+  }
+  for (u32_t i = 0; lfn != NULL && i < TCP_LISTEN_HASH_SIZE; i++) {
+    for (struct tcp_pcb_listen *l = listen_hash[i]; l != NULL; l = l->next) {
+      lfn(l, arg);
+    }
+  }
+}
+
+void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr)
+{
+  LWIP_UNUSED_ARG(new_addr);
+  if (old_addr == NULL || ip4_addr_isany(ip_2_ip4(old_addr))) {
+    return;
+  }
+  /* Connections from an address we no longer have cannot continue. */
+  for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {
+    struct tcp_pcb *p = conn_hash[i];
+    while (p != NULL) {
+      struct tcp_pcb *next = p->hnext;
+      if (ip4_addr_eq(ip_2_ip4(&p->local_ip), ip_2_ip4(old_addr))) {
+        tcp_abandon(p, true, ERR_ABRT);
+        next = conn_hash[i]; /* the chain changed: start the bucket again */
+      }
+      p = next;
+    }
+  }
+}
+
+#endif /* LWIP_TCP */

@@ -1,0 +1,1255 @@
+/**
+ * @file tcp_in.c
+ * TCP input (RFC 9293 3.10.7): header and option parsing, demultiplexing
+ * to a connection or listener, the checks every segment passes (sequence
+ * acceptability, PAWS from RFC 7323 5, RFC 5961 blind-attack defences),
+ * ACK processing with the SACK scoreboard (RFC 2018, RFC 6675), fast
+ * retransmit and recovery (RFC 5681, RFC 6582), and the receive side:
+ * in-order delivery, the out-of-order queue, delayed ACKs and the FIN.
+ *
+ * The path of a segment: tcp_input -> tcp_parse -> tcp_conn_input (or
+ * tcp_listen_input, or tcp_no_pcb) -> tcp_ack_input -> tcp_data_input.
+ * Everything about one segment travels in a struct tcp_in_seg argument.
+ *
+ * Callbacks into the application may free the PCB (tcp_abort from any
+ * callback, returning ERR_ABRT).  Every function that may run one returns
+ * false when the PCB is gone, and its callers stop touching it.
+ */
+#include "lwip/opt.h"
+
+#if LWIP_TCP
+
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/ip4.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
+#include "lwip/debug.h"
+#include "lwip/prot/wire.h"
+
+#include <string.h>
+
+/** Options of one segment (RFC 9293 3.2, RFC 7323, RFC 2018). */
+struct tcp_opts {
+  bool has_mss, has_ws, sack_perm, has_ts;
+  u16_t mss;
+  u8_t ws;
+  u8_t nsack;
+  u32_t tsval, tsecr;
+  u32_t sack[4][2];
+};
+
+/** One received segment, parsed.  @c p holds the data only (header
+ *  removed) and is owned here until a function takes it (sets it NULL). */
+struct tcp_in_seg {
+  struct pbuf *p;
+  const struct ip_rx *rx;
+  u32_t seqno, ackno;
+  u32_t wnd;      /**< window field as sent (unscaled) */
+  u16_t sport, dport;
+  u16_t len;      /**< data bytes */
+  u8_t flags;
+  struct tcp_opts opt;
+};
+
+#define SEG_SEQLEN(s) ((u32_t)(s)->len + (((s)->flags & TCP_SYN) ? 1U : 0U) + (((s)->flags & TCP_FIN) ? 1U : 0U))
+
+/* RFC 5961 7: challenge ACKs are rate limited across all connections. */
+static u32_t challenge_window_start;
+static u32_t challenge_count;
+
+void tcp_in_reset(void)
+{
+  challenge_window_start = 0;
+  challenge_count = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Parsing                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* Read the options in @p o (@p len bytes).  Known options with a wrong
+ * length are ignored, as most stacks do; an option running past the header
+ * makes the segment malformed.  @return false when malformed. */
+static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
+{
+  memset(out, 0, sizeof(*out));
+  u16_t i = 0;
+  while (i < len) {
+    u8_t kind = o[i];
+    if (kind == TCP_OPT_EOL) {
+      break;
+    }
+    if (kind == TCP_OPT_NOP) {
+      i++;
+      continue;
+    }
+    if (i + 1U >= len || o[i + 1] < 2U || i + o[i + 1] > len) {
+      return false;
+    }
+    u8_t olen = o[i + 1];
+    const u8_t *v = o + i + 2;
+    if (kind == TCP_OPT_MSS && olen == TCP_OPTLEN_MSS) {
+      out->has_mss = true;
+      out->mss = get_be16(v);
+    } else if (kind == TCP_OPT_WS && olen == TCP_OPTLEN_WS) {
+      out->has_ws = true;
+      out->ws = v[0];
+    } else if (kind == TCP_OPT_SACK_PERM && olen == TCP_OPTLEN_SACK_PERM) {
+      out->sack_perm = true;
+    } else if (kind == TCP_OPT_TS && olen == TCP_OPTLEN_TS) {
+      out->has_ts = true;
+      out->tsval = get_be32(v);
+      out->tsecr = get_be32(v + 4);
+    } else if (kind == TCP_OPT_SACK && olen >= 10U && (olen - 2U) % 8U == 0) {
+      u8_t n = (u8_t)LWIP_MIN((olen - 2U) / 8U, 4U);
+      for (u8_t b = 0; b < n; b++) {
+        out->sack[b][0] = get_be32(v + 8U * b);
+        out->sack[b][1] = get_be32(v + 8U * b + 4U);
+      }
+      out->nsack = n;
+    }
+    i = (u16_t)(i + olen);
+  }
+  return true;
+}
+
+/* Validate the header and fill @p s.  On success the header is removed
+ * from the pbuf.  @return false (counted) when the segment is dropped. */
+static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg *s)
+{
+  u8_t buf[TCP_HLEN_MAX];
+  if (p->tot_len < TCP_HLEN) {
+    LWIP_DROP(TCP_SHORT);
+    return false;
+  }
+  /* RFC 1122 4.2.3.10: a SYN (or anything) to a broadcast or multicast
+   * address is not TCP. */
+  if (rx->is_broadcast || rx->is_multicast) {
+    LWIP_DROP(TCP_BAD_DEST);
+    return false;
+  }
+  const u8_t *h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), TCP_HLEN, 0);
+  if (h == NULL) {
+    LWIP_DROP(TCP_SHORT);
+    return false;
+  }
+  u16_t hlen = (u16_t)((h[TCP_OFF_HDRLEN] >> 4) * 4U);
+  if (hlen < TCP_HLEN || hlen > p->tot_len) {
+    LWIP_DROP(TCP_BAD_HLEN);
+    return false;
+  }
+  if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) &&
+      inet_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) != 0) {
+    LWIP_DROP(TCP_BAD_CHKSUM);
+    return false;
+  }
+  h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), hlen, 0);
+  if (h == NULL) {
+    LWIP_DROP(TCP_BAD_HLEN);
+    return false;
+  }
+  s->rx = rx;
+  s->sport = get_be16(h + TCP_OFF_SRC);
+  s->dport = get_be16(h + TCP_OFF_DEST);
+  s->seqno = get_be32(h + TCP_OFF_SEQ);
+  s->ackno = get_be32(h + TCP_OFF_ACK);
+  s->flags = h[TCP_OFF_FLAGS];
+  s->wnd = get_be16(h + TCP_OFF_WND);
+  if (!tcp_parse_options(h + TCP_HLEN, (u16_t)(hlen - TCP_HLEN), &s->opt)) {
+    LWIP_DROP(TCP_BAD_OPTION);
+    return false;
+  }
+  s->len = (u16_t)(p->tot_len - hlen);
+  if (s->len == 0) {
+    pbuf_free(p);
+    s->p = NULL;
+  } else if (p->len >= hlen) {
+    pbuf_remove_header(p, hlen);
+    s->p = p;
+  } else {
+    s->p = pbuf_free_header(p, hlen);
+  }
+  return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Small pieces                                                            */
+/* ---------------------------------------------------------------------- */
+
+/* Drop @p n bytes from the front of the segment's data. */
+static void seg_trim_front(struct tcp_in_seg *s, u16_t n)
+{
+  if (n == 0) {
+    return;
+  }
+  s->p = pbuf_free_header(s->p, n);
+  s->len = (u16_t)(s->len - n);
+  s->seqno += n;
+}
+
+/* Keep only the first @p keep bytes of the segment's data. */
+static void seg_trim_tail(struct tcp_in_seg *s, u16_t keep)
+{
+  if (keep == 0) {
+    pbuf_free(s->p);
+    s->p = NULL;
+  } else {
+    pbuf_realloc(s->p, keep);
+  }
+  s->len = keep;
+}
+
+/* Send an ACK now, e.g. for an unacceptable segment (RFC 9293 3.10.7.4). */
+static void tcp_ack_now(struct tcp_pcb *pcb)
+{
+  pcb->flags |= TF_ACK_NOW;
+  tcp_output(pcb);
+}
+
+/* RFC 5961 3.2 / 4.2 / 5.2: answer a suspicious segment with an ACK so a
+ * real peer resynchronises, at most TCP_CHALLENGE_ACK_LIMIT per second. */
+static void tcp_challenge_ack(struct tcp_pcb *pcb)
+{
+  u32_t now = sys_now();
+  if (now - challenge_window_start >= 1000U) {
+    challenge_window_start = now;
+    challenge_count = 0;
+  }
+  if (challenge_count >= TCP_CHALLENGE_ACK_LIMIT) {
+    LWIP_DROP(TCP_CHALLENGE_LIMIT);
+    return;
+  }
+  challenge_count++;
+  LWIP_DROP(TCP_CHALLENGE_ACK);
+  tcp_send_empty_ack(pcb);
+}
+
+/* RFC 6298 2.2 / 2.3 with Karn's rule applied by the callers. */
+static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
+{
+  if (r == 0) {
+    r = 1; /* below the clock's 1 ms granularity (G) */
+  }
+  if (pcb->srtt8 == 0) {
+    pcb->srtt8 = r * 8U;
+    pcb->rttvar4 = r * 2U;
+  } else {
+    s32_t err = (s32_t)r - (s32_t)(pcb->srtt8 / 8U);
+    pcb->srtt8 = (u32_t)((s32_t)pcb->srtt8 + err);
+    u32_t aerr = (u32_t)(err < 0 ? -err : err);
+    pcb->rttvar4 = pcb->rttvar4 - pcb->rttvar4 / 4U + aerr;
+  }
+  u32_t rto = pcb->srtt8 / 8U + LWIP_MAX(pcb->rttvar4, 1U);
+  pcb->rto = LWIP_MIN(LWIP_MAX(rto, TCP_RTO_MIN_MS), TCP_RTO_MAX_MS);
+  LWIP_LOG(TCP, TRACE, "%u -> port %u: rtt %lu ms, srtt %lu, rto %lu", pcb->local_port, pcb->remote_port,
+           (unsigned long)r, (unsigned long)(pcb->srtt8 / 8U), (unsigned long)pcb->rto);
+}
+
+/* The options of the peer's SYN decide what the connection uses. */
+static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
+{
+  /* RFC 9293 3.7.1: without the option the peer takes 536 bytes. */
+  u16_t mss = o->has_mss ? o->mss : 536U;
+  mss = LWIP_MIN(mss, pcb->rcv_mss);
+  if (o->has_ws) {
+    /* RFC 7323 2.3: a shift above 14 is taken as 14. */
+    pcb->flags |= TF_WND_SCALE;
+    pcb->snd_scale = (u8_t)LWIP_MIN(o->ws, 14U);
+    pcb->rcv_scale = TCP_RCV_SCALE;
+  } else {
+    pcb->flags &= ~TF_WND_SCALE;
+    pcb->snd_scale = pcb->rcv_scale = 0;
+  }
+  if (o->sack_perm) {
+    pcb->flags |= TF_SACK;
+  }
+  if (o->has_ts) {
+    pcb->flags |= TF_TIMESTAMP;
+    pcb->ts_recent = o->tsval;
+    pcb->ts_recent_age = sys_now();
+    /* Every segment carries the 12-byte timestamp option: keep segments
+     * within the MSS the peer can take. */
+    mss = (u16_t)(mss - 12U);
+  }
+  pcb->mss = LWIP_MAX(mss, 64U);
+}
+
+/* RFC 6675 "pipe": bytes believed in flight. */
+u32_t tcp_pipe(const struct tcp_pcb *pcb)
+{
+  u32_t pipe = 0;
+  for (const struct tcp_seg *s = pcb->unacked; s != NULL; s = s->next) {
+    if (s->state & SEG_SACKED) {
+      continue;
+    }
+    if (!(s->state & SEG_LOST)) {
+      pipe += TCP_SEG_SEQLEN(s);
+    }
+    if (s->state & SEG_RECOVERY_RXT) {
+      pipe += TCP_SEG_SEQLEN(s);
+    }
+  }
+  return pipe;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Listeners and segments for nobody                                       */
+/* ---------------------------------------------------------------------- */
+
+/* RFC 9293 3.10.7.1: a segment for no connection is answered with a RST,
+ * unless it is one. */
+static void tcp_no_pcb(const struct tcp_in_seg *s)
+{
+  LWIP_DROP(TCP_NO_PCB);
+  if (s->flags & TCP_RST) {
+    return;
+  }
+  const ip4_addr_t *local = ip_2_ip4(&s->rx->dest), *remote = ip_2_ip4(&s->rx->src);
+  if (s->flags & TCP_ACK) {
+    tcp_rst(s->ackno, 0, local, remote, s->dport, s->sport, false);
+  } else {
+    tcp_rst(0, s->seqno + SEG_SEQLEN(s), local, remote, s->dport, s->sport, true);
+  }
+}
+
+/* Queue our SYN (or SYN-ACK) to be sent again at once. */
+static void tcp_resend_syn(struct tcp_pcb *pcb)
+{
+  if (pcb->unacked != NULL) {
+    struct tcp_seg *seg = pcb->unacked;
+    pcb->unacked = seg->next;
+    seg->next = pcb->unsent;
+    if (pcb->unsent == NULL) {
+      pcb->unsent_tail = seg;
+    }
+    pcb->unsent = seg;
+    pcb->snd_nxt = pcb->snd_una;
+  }
+  tcp_output(pcb);
+}
+
+/* A SYN for a listener (RFC 9293 3.10.7.2): a new PCB in SYN_RCVD. */
+static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
+{
+  if (l->accepts_pending >= l->backlog) {
+    /* The peer retransmits its SYN; by then there may be room. */
+    LWIP_DROP(TCP_BACKLOG_FULL);
+    return;
+  }
+  struct tcp_pcb *pcb = tcp_alloc(l->prio);
+  if (pcb == NULL) {
+    LWIP_DROP(TCP_NO_MEM);
+    return;
+  }
+  ip_addr_copy(pcb->local_ip, s->rx->dest);
+  ip_addr_copy(pcb->remote_ip, s->rx->src);
+  pcb->local_port = s->dport;
+  pcb->remote_port = s->sport;
+  pcb->callback_arg = l->callback_arg;
+  pcb->so_options = (u8_t)(l->so_options & SOF_INHERITED);
+  pcb->ttl = l->ttl;
+  pcb->tos = l->tos;
+  pcb->listener = l;
+  pcb->flags |= TF_PASSIVE;
+  pcb->rcv_nxt = s->seqno + 1U;
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+  tcp_syn_options(pcb, &s->opt);
+  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* never scaled in a SYN (RFC 7323 2.2) */
+  pcb->snd_wl1 = s->seqno;
+  u32_t iss = tcp_isn(pcb);
+  pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = pcb->recover = iss;
+  pcb->snd_wl2 = iss;
+  tcp_set_state(pcb, SYN_RCVD);
+  tcp_hash_insert(pcb);
+  l->accepts_pending++;
+  if (tcp_enqueue_flags(pcb, TCP_SYN) != ERR_OK) {
+    tcp_pcb_free(pcb);
+    return;
+  }
+  /* Data on the SYN is not queued: the peer sends it again once the
+   * handshake completes (RFC 9293 3.10.7.2 allows either). */
+  tcp_output(pcb);
+}
+
+static void tcp_listen_input(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
+{
+  if (s->flags & TCP_RST) {
+    LWIP_DROP(TCP_NO_PCB); /* RFC 9293 3.10.7.2: ignore it */
+    return;
+  }
+  if (s->flags & TCP_ACK) {
+    /* An ACK for a connection that does not exist: reset it. */
+    tcp_no_pcb(s);
+    return;
+  }
+  if (!(s->flags & TCP_SYN) || (s->flags & TCP_FIN)) {
+    LWIP_DROP(TCP_BAD_FLAGS);
+    return;
+  }
+  tcp_listen_syn(l, s);
+}
+
+/* RFC 6191 / RFC 9293 3.10.7.4: a new SYN may reuse a 4-tuple in
+ * TIME_WAIT when it cannot be confused with the old connection: its
+ * timestamp or sequence number is beyond the old one's. */
+static bool tcp_timewait_reuse(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
+    return false;
+  }
+  bool newer = (pcb->flags & TF_TIMESTAMP) && s->opt.has_ts ? TCP_SEQ_GT(s->opt.tsval, pcb->ts_recent)
+                                                             : TCP_SEQ_GT(s->seqno, pcb->rcv_nxt);
+  if (!newer || tcp_listen_lookup(ip_2_ip4(&s->rx->dest), s->dport) == NULL) {
+    return false;
+  }
+  LWIP_LOG(TCP, DEBUG, "%u -> port %u: TIME_WAIT reused by a new SYN", pcb->local_port, pcb->remote_port);
+  tcp_pcb_free(pcb);
+  return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Acceptability                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* The receive window used to judge segments: never less than what we
+ * announced (we do not shrink it, RFC 9293 3.8.6). */
+static u32_t tcp_rcv_window(const struct tcp_pcb *pcb)
+{
+  u32_t ann = TCP_SEQ_GT(pcb->rcv_ann_right_edge, pcb->rcv_nxt) ? pcb->rcv_ann_right_edge - pcb->rcv_nxt : 0;
+  return LWIP_MAX(pcb->rcv_wnd, ann);
+}
+
+/* RFC 9293 3.10.7.4 first check, with PAWS (RFC 7323 5.3) before it.
+ * @return false when the segment is dropped (an ACK may have been sent). */
+static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  bool rst = (s->flags & TCP_RST) != 0;
+  if (pcb->flags & TF_TIMESTAMP) {
+    if (!s->opt.has_ts && !rst) {
+      /* RFC 7323 3.2: once negotiated, a segment without it is dropped. */
+      LWIP_DROP(TCP_NO_TS);
+      return false;
+    }
+    if (s->opt.has_ts && !rst && TCP_SEQ_LT(s->opt.tsval, pcb->ts_recent) &&
+        sys_now() - pcb->ts_recent_age < 24U * 24U * 3600U * 1000U) {
+      LWIP_DROP(TCP_PAWS);
+      tcp_ack_now(pcb);
+      return false;
+    }
+  }
+  u32_t wnd = tcp_rcv_window(pcb);
+  u32_t seqlen = SEG_SEQLEN(s);
+  bool ok;
+  if (seqlen == 0) {
+    ok = wnd == 0 ? s->seqno == pcb->rcv_nxt
+                  : TCP_SEQ_GEQ(s->seqno, pcb->rcv_nxt) && TCP_SEQ_LT(s->seqno, pcb->rcv_nxt + wnd);
+  } else {
+    ok = wnd != 0 && ((TCP_SEQ_GEQ(s->seqno, pcb->rcv_nxt) && TCP_SEQ_LT(s->seqno, pcb->rcv_nxt + wnd)) ||
+                      (TCP_SEQ_GEQ(s->seqno + seqlen - 1U, pcb->rcv_nxt) &&
+                       TCP_SEQ_LT(s->seqno + seqlen - 1U, pcb->rcv_nxt + wnd)));
+  }
+  if (ok) {
+    return true;
+  }
+  LWIP_DROP(TCP_OUT_OF_WINDOW);
+  if (!rst) {
+    if (pcb->state == TIME_WAIT && (s->flags & TCP_FIN)) {
+      pcb->tw_due = sys_now() + 2U * tcp_msl_ms; /* the peer lost our ACK of its FIN */
+    }
+    tcp_ack_now(pcb);
+  }
+  return false;
+}
+
+/* RFC 7323 4.3: remember the peer's timestamp to echo. */
+static void tcp_update_ts_recent(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  if ((pcb->flags & TF_TIMESTAMP) && s->opt.has_ts && TCP_SEQ_LEQ(s->seqno, pcb->last_ack_sent) &&
+      TCP_SEQ_GEQ(s->seqno + SEG_SEQLEN(s), pcb->last_ack_sent)) {
+    pcb->ts_recent = s->opt.tsval;
+    pcb->ts_recent_age = sys_now();
+  }
+}
+
+/* A RST in the window (RFC 5961 3.2): exactly at rcv_nxt it resets the
+ * connection, anywhere else it earns a challenge ACK. */
+static void tcp_rst_input(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  if (s->seqno != pcb->rcv_nxt) {
+    tcp_challenge_ack(pcb);
+    return;
+  }
+  LWIP_LOG(TCP, INFO, "%u -> %s:%u reset by peer in %s", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+           pcb->remote_port, tcp_state_name(pcb->state));
+  tcp_abandon(pcb, false, ERR_RST);
+}
+
+/* ---------------------------------------------------------------------- */
+/* ACK processing                                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Free what @p ack covers from the unacked queue, then from unsent (after
+ * a timeout, sent segments were moved back there).  @return data bytes
+ * acknowledged. */
+static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
+{
+  u32_t data = 0;
+  struct tcp_seg **queues[2] = {&pcb->unacked, &pcb->unsent};
+  for (int q = 0; q < 2; q++) {
+    struct tcp_seg **head = queues[q];
+    while (*head != NULL && TCP_SEQ_LEQ((*head)->seqno + TCP_SEG_SEQLEN(*head), ack)) {
+      struct tcp_seg *seg = *head;
+      *head = seg->next;
+      data += seg->len;
+      if (seg->state & SEG_SACKED) {
+        pcb->sacked_bytes -= LWIP_MIN(pcb->sacked_bytes, (u32_t)seg->len);
+      }
+      u16_t n = seg->p != NULL ? pbuf_clen(seg->p) : 1U;
+      pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, n));
+      tcp_seg_free(seg);
+    }
+    struct tcp_seg *seg = *head;
+    if (seg != NULL && TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0 && !(seg->flags & TCP_SYN)) {
+      /* Part of a segment acknowledged (the peer took what fit). */
+      u16_t cut = (u16_t)LWIP_MIN(ack - seg->seqno, (u32_t)seg->len);
+      u16_t before = pbuf_clen(seg->p);
+      seg->p = pbuf_free_header(seg->p, cut);
+      seg->len = (u16_t)(seg->len - cut);
+      seg->seqno += cut;
+      data += cut;
+      u16_t freed = (u16_t)(before - (seg->p != NULL ? pbuf_clen(seg->p) : 0U));
+      pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, freed));
+    }
+  }
+  if (pcb->unsent == NULL) {
+    pcb->unsent_tail = NULL;
+  }
+  return data;
+}
+
+/* Mark what the SACK blocks cover and which holes count as lost
+ * (RFC 6675 2: IsLost() with more than (DupThresh - 1) * SMSS SACKed above). */
+static void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  if (!(pcb->flags & TF_SACK) || s->opt.nsack == 0) {
+    return;
+  }
+  for (u8_t b = 0; b < s->opt.nsack; b++) {
+    u32_t l = s->opt.sack[b][0], r = s->opt.sack[b][1];
+    /* RFC 2018 / RFC 2883: ignore D-SACKs and blocks outside what we sent. */
+    if (!TCP_SEQ_LT(l, r) || TCP_SEQ_LEQ(r, s->ackno) || TCP_SEQ_GT(r, pcb->snd_max)) {
+      continue;
+    }
+    for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
+      if (!(seg->state & SEG_SACKED) && seg->len > 0 && TCP_SEQ_GEQ(seg->seqno, l) &&
+          TCP_SEQ_LEQ(seg->seqno + seg->len, r)) {
+        seg->state |= SEG_SACKED;
+        pcb->sacked_bytes += seg->len;
+      }
+    }
+  }
+  u32_t seen = 0;
+  u32_t limit = (TCP_DUPTHRESH - 1U) * pcb->mss;
+  for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
+    if (seg->state & SEG_SACKED) {
+      seen += seg->len;
+    } else if (pcb->sacked_bytes - seen > limit) {
+      seg->state |= SEG_LOST;
+    }
+  }
+}
+
+/* RFC 6675 5 (NextSeg rule 1 and the loop of step C): resend lost
+ * segments while pipe leaves room in cwnd, then new data. */
+static void tcp_sack_recovery_send(struct tcp_pcb *pcb)
+{
+  u32_t pipe = tcp_pipe(pcb);
+  for (struct tcp_seg *seg = pcb->unacked; seg != NULL && pipe + pcb->mss <= pcb->cwnd + pcb->mss - 1U;
+       seg = seg->next) {
+    if ((seg->state & (SEG_SACKED | SEG_LOST | SEG_RECOVERY_RXT)) == SEG_LOST) {
+      if (tcp_rexmit_seg(pcb, seg) != ERR_OK) {
+        break;
+      }
+      seg->state |= SEG_RECOVERY_RXT;
+      pipe += seg->len;
+    }
+  }
+}
+
+static void tcp_enter_recovery(struct tcp_pcb *pcb)
+{
+  pcb->flags |= TF_INFR;
+  pcb->recover = pcb->snd_max;
+  pcb->lt_segs = 0;
+  for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
+    seg->state &= (u8_t)~SEG_RECOVERY_RXT;
+  }
+  tcp_cc->on_recovery(pcb);
+  /* RFC 5681 3.2 step 2 / RFC 6675 5 step 4.2: the first unacknowledged
+   * segment goes out at once. */
+  struct tcp_seg *first = pcb->unacked;
+  if (first != NULL && tcp_rexmit_seg(pcb, first) == ERR_OK) {
+    first->state |= SEG_RECOVERY_RXT | SEG_LOST;
+  }
+  pcb->rto_due = 0; /* restarted by tcp_arm_timers */
+  if (pcb->flags & TF_SACK) {
+    tcp_sack_recovery_send(pcb);
+  }
+}
+
+/* A duplicate ACK (RFC 5681 2 definition).  Limited transmit (RFC 3042)
+ * for the first two, fast retransmit on the third, window inflation
+ * during NewReno recovery (RFC 6582 3.2 step 4). */
+static void tcp_dupack(struct tcp_pcb *pcb)
+{
+  if (pcb->dupacks < 0xffU) {
+    pcb->dupacks++;
+  }
+  if (pcb->flags & TF_INFR) {
+    if (pcb->flags & TF_SACK) {
+      tcp_sack_recovery_send(pcb);
+    } else {
+      pcb->cwnd += pcb->mss;
+    }
+    return;
+  }
+  bool lost = (pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST);
+  if (pcb->dupacks >= TCP_DUPTHRESH || lost) {
+    /* RFC 6582 3.2 step 1: not again for losses of the same window. */
+    if (TCP_SEQ_GT(pcb->snd_una, pcb->recover) || pcb->recover == pcb->snd_una) {
+      LWIP_LOG(TCP, DEBUG, "%u -> port %u: fast retransmit at seq %lu", pcb->local_port, pcb->remote_port,
+               (unsigned long)pcb->snd_una);
+      tcp_enter_recovery(pcb);
+    }
+  } else if (pcb->unsent != NULL && pcb->lt_segs < 2U) {
+    /* Limited transmit: one new segment per duplicate ACK. */
+    pcb->lt_segs++;
+    pcb->cwnd += pcb->mss;
+  }
+}
+
+/* New data acknowledged: recovery bookkeeping and cwnd growth. */
+static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
+{
+  if (pcb->lt_segs != 0) {
+    pcb->cwnd -= LWIP_MIN(pcb->cwnd - pcb->mss, (u32_t)pcb->lt_segs * pcb->mss);
+    pcb->lt_segs = 0;
+  }
+  if (!(pcb->flags & TF_INFR)) {
+    pcb->dupacks = 0;
+    tcp_cc->on_ack(pcb, acked);
+    return;
+  }
+  if (TCP_SEQ_GEQ(pcb->snd_una, pcb->recover)) {
+    /* Full acknowledgment: recovery is over (RFC 6582 3.2 step 3). */
+    pcb->flags &= ~TF_INFR;
+    pcb->dupacks = 0;
+    tcp_cc->on_recovery_end(pcb);
+    return;
+  }
+  /* Partial acknowledgment. */
+  if (pcb->flags & TF_SACK) {
+    tcp_sack_recovery_send(pcb);
+    return;
+  }
+  /* RFC 6582 3.2 step 5: resend the next hole, deflate by what was
+   * acknowledged, add back one segment. */
+  if (pcb->unacked != NULL) {
+    tcp_rexmit_seg(pcb, pcb->unacked);
+  }
+  pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : pcb->mss;
+  pcb->cwnd += pcb->mss;
+  pcb->rto_due = 0;
+}
+
+/* Tell the application how much was acknowledged (send buffer space). */
+static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
+{
+  pcb->snd_buf = LWIP_MIN(pcb->snd_buf + acked, (u32_t)TCP_SND_BUF);
+  while (acked > 0 && pcb->sent != NULL) {
+    u16_t n = (u16_t)LWIP_MIN(acked, 0xffffU);
+    if (pcb->sent(pcb->callback_arg, pcb, n) == ERR_ABRT) {
+      return false;
+    }
+    acked -= n;
+  }
+  return true;
+}
+
+static void tcp_enter_time_wait(struct tcp_pcb *pcb)
+{
+  tcp_set_state(pcb, TIME_WAIT);
+  tcp_segs_free(pcb->ooseq);
+  pcb->ooseq = NULL;
+  pcb->ooseq_segs = 0;
+  pcb->ooseq_bytes = 0;
+  pcb->rto_due = pcb->persist_due = pcb->keep_due = pcb->poll_due = 0;
+  pcb->tw_due = sys_now() + 2U * tcp_msl_ms; /* RFC 9293 3.6: 2 MSL */
+}
+
+/* Our FIN was acknowledged: RFC 9293 3.10.7.4, the ACK processing of
+ * FIN_WAIT_1, CLOSING and LAST_ACK.  @return false when the PCB is gone. */
+static bool tcp_fin_acked(struct tcp_pcb *pcb)
+{
+  switch (pcb->state) {
+  case FIN_WAIT_1:
+    tcp_set_state(pcb, FIN_WAIT_2);
+    return true;
+  case CLOSING:
+    tcp_enter_time_wait(pcb);
+    return true;
+  case LAST_ACK:
+    /* The connection is over; an application that did not close (only
+     * shut down its sending side) hears ERR_CLSD, as in lwIP. */
+    tcp_abandon(pcb, false, ERR_CLSD);
+    return false;
+  default:
+    return true;
+  }
+}
+
+/* Take the RTT sample this ACK gives, if any (RFC 7323 4.1 with
+ * timestamps, else the timed segment under Karn's rule). */
+static void tcp_ack_rtt(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  if ((pcb->flags & TF_TIMESTAMP) && s->opt.has_ts && s->opt.tsecr != 0) {
+    tcp_rtt_sample(pcb, tcp_ts_now(pcb) - s->opt.tsecr);
+  } else if (pcb->rtt_start != 0 && TCP_SEQ_GT(s->ackno, pcb->rtt_seq)) {
+    tcp_rtt_sample(pcb, (sys_now() | 1U) - pcb->rtt_start);
+    pcb->rtt_start = 0;
+  }
+}
+
+static bool tcp_handshake_done(struct tcp_pcb *pcb);
+
+/* RFC 9293 3.10.7.4 "fifth, check the ACK field" for the synchronized
+ * states.  @return false when the segment is done with (dropped or the
+ * PCB is gone). */
+static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
+  u32_t ack = s->ackno;
+  /* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT]. */
+  if (TCP_SEQ_GT(ack, pcb->snd_max) ||
+      TCP_SEQ_LT(ack, pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss))) {
+    LWIP_DROP(TCP_BAD_ACK);
+    if (pcb->state == SYN_RCVD) {
+      tcp_rst(ack, 0, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port, pcb->remote_port,
+              false);
+    } else {
+      tcp_ack_now(pcb);
+    }
+    return false;
+  }
+  tcp_sack_update(pcb, s);
+  u32_t wnd = s->wnd << pcb->snd_scale;
+  bool wnd_changed = wnd != pcb->snd_wnd;
+  if (TCP_SEQ_LT(pcb->snd_wl1, s->seqno) || (pcb->snd_wl1 == s->seqno && TCP_SEQ_LEQ(pcb->snd_wl2, ack))) {
+    pcb->snd_wnd = wnd;
+    pcb->snd_wnd_max = LWIP_MAX(pcb->snd_wnd_max, wnd);
+    pcb->snd_wl1 = s->seqno;
+    pcb->snd_wl2 = ack;
+  }
+  if (TCP_SEQ_GT(ack, pcb->snd_una)) {
+    tcp_ack_rtt(pcb, s);
+    u32_t acked = tcp_free_acked(pcb, ack);
+    u32_t seq_acked = ack - pcb->snd_una;
+    pcb->snd_una = ack;
+    if (TCP_SEQ_LT(pcb->snd_nxt, ack)) {
+      pcb->snd_nxt = ack;
+    }
+    pcb->nrtx = 0;
+    pcb->rto_due = 0; /* RFC 6298 5.3: restart the timer */
+    bool was_syn_rcvd = pcb->state == SYN_RCVD;
+    if (was_syn_rcvd) {
+      tcp_set_state(pcb, ESTABLISHED);
+      tcp_cc->init(pcb);
+    } else {
+      tcp_new_ack(pcb, seq_acked);
+    }
+    if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb) && !tcp_fin_acked(pcb)) {
+      return false;
+    }
+    if (was_syn_rcvd && !tcp_handshake_done(pcb)) {
+      return false;
+    }
+    if (acked > 0 && !tcp_notify_sent(pcb, acked)) {
+      return false;
+    }
+  } else if (ack == pcb->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) && !wnd_changed &&
+             pcb->unacked != NULL) {
+    tcp_dupack(pcb);
+  } else if (pcb->state == SYN_RCVD) {
+    /* An ACK that does not acknowledge our SYN (RFC 9293 3.10.7.4). */
+    LWIP_DROP(TCP_BAD_ACK);
+    tcp_rst(ack, 0, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port, pcb->remote_port, false);
+    return false;
+  }
+  return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Handshake                                                               */
+/* ---------------------------------------------------------------------- */
+
+/* SYN_RCVD -> ESTABLISHED happened: hand the connection to its listener's
+ * accept callback, or tell tcp_connect's caller after a simultaneous open.
+ * @return false when the PCB is gone. */
+static bool tcp_handshake_done(struct tcp_pcb *pcb)
+{
+  if (!(pcb->flags & TF_PASSIVE)) {
+    if (pcb->connected != NULL && pcb->connected(pcb->callback_arg, pcb, ERR_OK) == ERR_ABRT) {
+      return false;
+    }
+    return true;
+  }
+  struct tcp_pcb_listen *l = pcb->listener;
+  if (l == NULL || l->accept == NULL) {
+    /* The listener went away during the handshake. */
+    tcp_abandon(pcb, true, ERR_ABRT);
+    return false;
+  }
+  err_t e = l->accept(l->callback_arg, pcb, ERR_OK);
+  if (e == ERR_ABRT) {
+    return false;
+  }
+  if (e != ERR_OK) {
+    tcp_abandon(pcb, true, ERR_ABRT);
+    return false;
+  }
+  tcp_backlog_accepted(pcb);
+  return true;
+}
+
+/* RFC 9293 3.10.7.3: a segment for a PCB in SYN_SENT. */
+static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
+  bool ack = (s->flags & TCP_ACK) != 0;
+  if (ack && (TCP_SEQ_LEQ(s->ackno, pcb->snd_una) || TCP_SEQ_GT(s->ackno, pcb->snd_max))) {
+    LWIP_DROP(TCP_BAD_ACK);
+    if (!(s->flags & TCP_RST)) {
+      tcp_rst(s->ackno, 0, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port, pcb->remote_port,
+              false);
+    }
+    return;
+  }
+  if (s->flags & TCP_RST) {
+    if (!ack) {
+      LWIP_DROP(TCP_BAD_FLAGS);
+      return;
+    }
+    LWIP_LOG(TCP, INFO, "%u -> %s:%u connection refused", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+             pcb->remote_port);
+    tcp_abandon(pcb, false, ERR_RST);
+    return;
+  }
+  if (!(s->flags & TCP_SYN)) {
+    LWIP_DROP(TCP_BAD_FLAGS);
+    return;
+  }
+  pcb->rcv_nxt = s->seqno + 1U;
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+  tcp_syn_options(pcb, &s->opt);
+  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
+  pcb->snd_wl1 = s->seqno;
+  if (!ack) {
+    /* Simultaneous open: answer with SYN-ACK (RFC 9293 3.5, figure 8). */
+    tcp_set_state(pcb, SYN_RCVD);
+    pcb->snd_wl2 = pcb->snd_una;
+    tcp_resend_syn(pcb);
+    return;
+  }
+  pcb->snd_wl2 = s->ackno;
+  tcp_ack_rtt(pcb, s);
+  if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
+    pcb->rto = 3000U; /* RFC 6298 5.7: the SYN was lost once, no sample */
+  }
+  tcp_free_acked(pcb, s->ackno);
+  pcb->snd_una = s->ackno;
+  if (TCP_SEQ_LT(pcb->snd_nxt, s->ackno)) {
+    pcb->snd_nxt = s->ackno;
+  }
+  pcb->nrtx = 0;
+  pcb->rto_due = 0;
+  pcb->recover = pcb->snd_una;
+  tcp_set_state(pcb, ESTABLISHED);
+  tcp_cc->init(pcb);
+  pcb->flags |= TF_ACK_NOW;
+  if (pcb->connected != NULL && pcb->connected(pcb->callback_arg, pcb, ERR_OK) == ERR_ABRT) {
+    return;
+  }
+  tcp_output(pcb);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Receiving data                                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Hand @p p to the application.  What it refuses is kept and offered
+ * again later.  @return false when the PCB is gone. */
+static bool tcp_deliver(struct tcp_pcb *pcb, struct pbuf *p)
+{
+  if (pcb->recv == NULL) {
+    /* Nobody reads: consume it, so the window stays open (lwIP's
+     * tcp_recv_null does the same). */
+    u16_t n = p->tot_len;
+    pbuf_free(p);
+    tcp_recved(pcb, n);
+    return true;
+  }
+  err_t e = pcb->recv(pcb->callback_arg, pcb, p, ERR_OK);
+  if (e == ERR_ABRT) {
+    return false;
+  }
+  if (e != ERR_OK) {
+    pcb->refused_data = p;
+    pcb->refused_due = sys_now() + TCP_REFUSED_RETRY_MS;
+  }
+  return true;
+}
+
+/* The peer's FIN reached the application's side of the queue. */
+static bool tcp_deliver_fin(struct tcp_pcb *pcb)
+{
+  pcb->flags &= ~TF_FIN_DELIVER;
+  if (pcb->recv == NULL) {
+    if (!(pcb->flags & TF_RXCLOSED)) {
+      /* No reader (lwIP's default): close our side too. */
+      tcp_close(pcb);
+    }
+    return true;
+  }
+  return pcb->recv(pcb->callback_arg, pcb, NULL, ERR_OK) != ERR_ABRT;
+}
+
+/* The FIN is in sequence: RFC 9293 3.10.7.4 "eighth, check the FIN bit". */
+static void tcp_fin_received(struct tcp_pcb *pcb)
+{
+  pcb->rcv_nxt++;
+  pcb->flags |= TF_FIN_RCVD | TF_FIN_DELIVER | TF_ACK_NOW;
+  tcp_segs_free(pcb->ooseq);
+  pcb->ooseq = NULL;
+  pcb->ooseq_segs = 0;
+  pcb->ooseq_bytes = 0;
+  switch (pcb->state) {
+  case ESTABLISHED:
+    tcp_set_state(pcb, CLOSE_WAIT);
+    break;
+  case FIN_WAIT_1:
+    if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb)) {
+      tcp_enter_time_wait(pcb);
+    } else {
+      tcp_set_state(pcb, CLOSING);
+    }
+    break;
+  case FIN_WAIT_2:
+    tcp_enter_time_wait(pcb);
+    break;
+  default:
+    break;
+  }
+}
+
+/* Pop the in-order front of the out-of-order queue into one chain of at
+ * most 0xffff bytes (a pbuf's tot_len).  @return it, or NULL. */
+static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
+{
+  struct pbuf *p = NULL;
+  while (pcb->ooseq != NULL && TCP_SEQ_LEQ(pcb->ooseq->seqno, pcb->rcv_nxt) && !*fin) {
+    struct tcp_seg *seg = pcb->ooseq;
+    u32_t end = seg->seqno + seg->len;
+    bool seg_fin = (seg->flags & TCP_FIN) != 0;
+    u16_t skip = (u16_t)LWIP_MIN(pcb->rcv_nxt - seg->seqno, (u32_t)seg->len);
+    u16_t fresh = (u16_t)(seg->len - skip);
+    if (TCP_SEQ_LT(end, pcb->rcv_nxt) || (fresh == 0 && !seg_fin)) {
+      fresh = 0; /* all of it arrived in order meanwhile */
+    } else if (p != NULL && (u32_t)p->tot_len + fresh > 0xffffU) {
+      break;
+    }
+    pcb->ooseq = seg->next;
+    pcb->ooseq_segs--;
+    pcb->ooseq_bytes -= seg->len;
+    if (fresh > 0) {
+      struct pbuf *q = pbuf_free_header(seg->p, skip);
+      seg->p = NULL;
+      if (p == NULL) {
+        p = q;
+      } else {
+        pbuf_cat(p, q);
+      }
+      pcb->rcv_nxt += fresh;
+      pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)fresh);
+    }
+    if (seg_fin && TCP_SEQ_GEQ(pcb->rcv_nxt, end)) {
+      *fin = true;
+    }
+    tcp_seg_free(seg);
+  }
+  return p;
+}
+
+/* Deliver what is in order: data the application refused before, then
+ * the front of the out-of-order queue, then the FIN.
+ * @return false when the PCB is gone. */
+bool tcp_rcv_drain(struct tcp_pcb *pcb)
+{
+  if (pcb->refused_data != NULL) {
+    struct pbuf *p = pcb->refused_data;
+    pcb->refused_data = NULL;
+    pcb->refused_due = 0;
+    if (!tcp_deliver(pcb, p)) {
+      return false;
+    }
+    if (pcb->refused_data != NULL) {
+      return true;
+    }
+  }
+  while (!(pcb->flags & TF_FIN_DELIVER)) {
+    bool fin = false;
+    struct pbuf *p = tcp_ooseq_take(pcb, &fin);
+    if (fin) {
+      tcp_fin_received(pcb);
+    }
+    if (p == NULL && !fin) {
+      break;
+    }
+    if (p != NULL && !tcp_deliver(pcb, p)) {
+      return false;
+    }
+    if (pcb->refused_data != NULL) {
+      return true;
+    }
+  }
+  if ((pcb->flags & TF_FIN_DELIVER) && pcb->refused_data == NULL) {
+    return tcp_deliver_fin(pcb);
+  }
+  return true;
+}
+
+/* Insert the segment into the out-of-order queue, trimmed against what
+ * is there (RFC 9293 3.10.7.4 lets us keep it).  Takes s->p. */
+static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
+  bool fin = (s->flags & TCP_FIN) != 0;
+  struct tcp_seg **pp = &pcb->ooseq;
+  while (*pp != NULL && TCP_SEQ_LEQ((*pp)->seqno + TCP_SEG_SEQLEN(*pp), s->seqno)) {
+    pp = &(*pp)->next;
+  }
+  /* Trim against a segment that starts earlier and overlaps our front. */
+  if (*pp != NULL && TCP_SEQ_LEQ((*pp)->seqno, s->seqno)) {
+    u32_t prev_end = (*pp)->seqno + (*pp)->len;
+    if (TCP_SEQ_GEQ(prev_end, s->seqno + s->len) && !(fin && !((*pp)->flags & TCP_FIN))) {
+      pcb->sack_recent = (*pp)->seqno;
+      return; /* nothing new */
+    }
+    if (TCP_SEQ_GT(prev_end, s->seqno)) {
+      seg_trim_front(s, (u16_t)LWIP_MIN(prev_end - s->seqno, (u32_t)s->len));
+    }
+    pp = &(*pp)->next;
+  }
+  u32_t end = s->seqno + s->len;
+  /* Drop queued segments the new one covers entirely. */
+  while (*pp != NULL && TCP_SEQ_LEQ((*pp)->seqno + (*pp)->len, end) && TCP_SEQ_GEQ((*pp)->seqno, s->seqno) &&
+         !((*pp)->flags & TCP_FIN)) {
+    struct tcp_seg *dead = *pp;
+    *pp = dead->next;
+    pcb->ooseq_segs--;
+    pcb->ooseq_bytes -= dead->len;
+    tcp_seg_free(dead);
+  }
+  /* Trim our tail where the next one starts. */
+  if (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, end + (fin ? 1U : 0U))) {
+    u32_t keep = TCP_SEQ_GT((*pp)->seqno, s->seqno) ? (*pp)->seqno - s->seqno : 0;
+    seg_trim_tail(s, (u16_t)LWIP_MIN(keep, (u32_t)s->len));
+    fin = false;
+  }
+  if (s->len == 0 && !fin) {
+    return;
+  }
+  if (pcb->ooseq_segs >= TCP_OOSEQ_MAX_SEGS || pcb->ooseq_bytes + s->len > TCP_OOSEQ_MAX_BYTES) {
+    LWIP_DROP(TCP_OOSEQ_FULL);
+    return;
+  }
+  struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
+  if (seg == NULL) {
+    LWIP_DROP(TCP_NO_MEM);
+    return;
+  }
+  memset(seg, 0, sizeof(*seg));
+  seg->p = s->p;
+  s->p = NULL;
+  seg->seqno = s->seqno;
+  seg->len = s->len;
+  seg->flags = fin ? TCP_FIN : 0;
+  seg->next = *pp;
+  *pp = seg;
+  pcb->ooseq_segs++;
+  pcb->ooseq_bytes += seg->len;
+  pcb->sack_recent = seg->seqno;
+}
+
+/* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every second segment at
+ * once, otherwise within TCP_DELACK_MS. */
+static void tcp_ack_policy(struct tcp_pcb *pcb)
+{
+  if (++pcb->delack_segs >= 2U) {
+    pcb->flags |= TF_ACK_NOW;
+  } else {
+    pcb->flags |= TF_ACK_DELAY;
+    if (pcb->delack_due == 0) {
+      pcb->delack_due = sys_now() + TCP_DELACK_MS;
+    }
+  }
+}
+
+/* RFC 9293 3.10.7.4 "seventh, process the segment text" and the FIN.
+ * @return false when the PCB is gone. */
+static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
+  bool fin = (s->flags & TCP_FIN) != 0;
+  if (s->len == 0 && !fin) {
+    return true;
+  }
+  if (pcb->state != ESTABLISHED && pcb->state != FIN_WAIT_1 && pcb->state != FIN_WAIT_2) {
+    /* After the peer's FIN there is nothing more to receive. */
+    tcp_ack_now(pcb);
+    return true;
+  }
+  if ((pcb->flags & TF_RXCLOSED) && s->len > 0) {
+    /* RFC 9293 3.10.4 / RFC 1122 4.2.2.13: the application will never
+     * read this; tell the peer with a RST. */
+    LWIP_DROP(TCP_RCV_CLOSED);
+    tcp_abandon(pcb, true, ERR_ABRT);
+    return false;
+  }
+  /* Trim what we have already (RFC 9293 3.10.7.4 "trim to the window"). */
+  if (TCP_SEQ_LT(s->seqno, pcb->rcv_nxt)) {
+    u32_t old = pcb->rcv_nxt - s->seqno;
+    seg_trim_front(s, (u16_t)LWIP_MIN(old, (u32_t)s->len));
+    s->seqno = pcb->rcv_nxt;
+  }
+  u32_t right = pcb->rcv_nxt + tcp_rcv_window(pcb);
+  if (TCP_SEQ_GT(s->seqno + s->len, right)) {
+    seg_trim_tail(s, (u16_t)(TCP_SEQ_GT(right, s->seqno) ? right - s->seqno : 0));
+    s->flags &= (u8_t)~TCP_FIN;
+    fin = false;
+  }
+  if (s->len == 0 && !fin) {
+    tcp_ack_now(pcb);
+    return true;
+  }
+  if (s->seqno != pcb->rcv_nxt) {
+    /* A hole before it: queue it and send a duplicate ACK at once, with
+     * SACK blocks (RFC 5681 4.2, RFC 2018 4). */
+    tcp_ooseq_insert(pcb, s);
+    pcb->flags |= TF_ACK_NOW;
+    return true;
+  }
+  if (pcb->ooseq == NULL && pcb->refused_data == NULL && !(pcb->flags & TF_FIN_DELIVER)) {
+    /* The common case: in order, nothing waiting. */
+    struct pbuf *p = s->p;
+    s->p = NULL;
+    pcb->rcv_nxt += s->len;
+    pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
+    if (fin) {
+      tcp_fin_received(pcb);
+    } else {
+      tcp_ack_policy(pcb);
+    }
+    if (p != NULL && !tcp_deliver(pcb, p)) {
+      return false;
+    }
+    if ((pcb->flags & TF_FIN_DELIVER) && pcb->refused_data == NULL) {
+      return tcp_deliver_fin(pcb);
+    }
+    return true;
+  }
+  if (pcb->refused_data != NULL) {
+    /* The application is not taking data: leave this to be sent again
+     * rather than pile it up (nothing is acknowledged). */
+    if (!tcp_rcv_drain(pcb)) {
+      return false;
+    }
+    if (pcb->refused_data != NULL) {
+      LWIP_DROP(TCP_RCV_REFUSED);
+      return true;
+    }
+  }
+  /* Fills a hole: it goes through the queue, which delivers everything
+   * now in order. */
+  tcp_ooseq_insert(pcb, s);
+  pcb->flags |= TF_ACK_NOW;
+  return tcp_rcv_drain(pcb);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Connections                                                             */
+/* ---------------------------------------------------------------------- */
+
+static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
+  /* Any segment shows the peer is alive (RFC 9293 3.8.4). */
+  pcb->keep_due = 0;
+  if (pcb->state == SYN_SENT) {
+    tcp_synsent_input(pcb, s);
+    return;
+  }
+  if (pcb->state == SYN_RCVD && (s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+      s->seqno + 1U == pcb->rcv_nxt) {
+    /* The peer did not get our SYN-ACK and sent its SYN again. */
+    tcp_resend_syn(pcb);
+    return;
+  }
+  if (!tcp_check_seq(pcb, s)) {
+    return;
+  }
+  if (s->flags & TCP_RST) {
+    tcp_rst_input(pcb, s);
+    return;
+  }
+  if (s->flags & TCP_SYN) {
+    /* RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK. */
+    tcp_challenge_ack(pcb);
+    return;
+  }
+  if (!(s->flags & TCP_ACK)) {
+    LWIP_DROP(TCP_BAD_FLAGS);
+    return;
+  }
+  tcp_update_ts_recent(pcb, s);
+  if (!tcp_ack_input(pcb, s)) {
+    return;
+  }
+  if (!tcp_data_input(pcb, s)) {
+    return;
+  }
+  tcp_output(pcb);
+}
+
+void tcp_input(struct pbuf *p, const struct ip_rx *rx)
+{
+  struct tcp_in_seg s;
+  STATS_RX(TCP);
+  if (!tcp_parse(p, rx, &s)) {
+    pbuf_free(p);
+    return;
+  }
+  LWIP_LOG(TCP, TRACE, "in %s:%u -> %u flags 0x%02x seq %lu ack %lu len %u", ipaddr_ntoa(&rx->src), s.sport,
+           s.dport, s.flags, (unsigned long)s.seqno, (unsigned long)s.ackno, s.len);
+  const ip4_addr_t *dest = ip_2_ip4(&rx->dest), *src = ip_2_ip4(&rx->src);
+  struct tcp_pcb *pcb = tcp_lookup(dest, s.dport, src, s.sport);
+  if (pcb != NULL && !(pcb->state == TIME_WAIT && tcp_timewait_reuse(pcb, &s))) {
+    tcp_conn_input(pcb, &s);
+  } else {
+    struct tcp_pcb_listen *l = tcp_listen_lookup(dest, s.dport);
+    if (l != NULL) {
+      tcp_listen_input(l, &s);
+    } else {
+      tcp_no_pcb(&s);
+    }
+  }
+  pbuf_free(s.p);
+}
+
+#endif /* LWIP_TCP */

@@ -1,0 +1,558 @@
+/**
+ * @file tcp_out.c
+ * TCP output (RFC 9293 3.8): queuing application data into segments,
+ * sending what the windows allow (with Nagle, RFC 896 / RFC 1122 4.2.3.4),
+ * building headers and options (MSS, window scale, timestamps, SACK),
+ * retransmission after a timeout (RFC 6298), probes, and resets.
+ */
+#include "lwip/opt.h"
+
+#if LWIP_TCP
+
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/ip4.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
+#include "lwip/debug.h"
+#include "lwip/prot/wire.h"
+
+#include <string.h>
+
+/* ---------------------------------------------------------------------- */
+/* Queuing data                                                            */
+/* ---------------------------------------------------------------------- */
+
+static struct tcp_seg *seg_new(struct pbuf *p, u32_t seqno, u16_t len, u8_t flags)
+{
+  struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
+  if (seg == NULL) {
+    return NULL;
+  }
+  memset(seg, 0, sizeof(*seg));
+  seg->p = p;
+  seg->seqno = seqno;
+  seg->len = len;
+  seg->flags = flags;
+  return seg;
+}
+
+/* A pbuf holding @p len bytes of @p data: a copy, or a reference to the
+ * application's memory (which must then stay put until acknowledged). */
+static struct pbuf *data_pbuf(const u8_t *data, u16_t len, bool copy)
+{
+  if (!copy) {
+    return pbuf_alloc_reference((void *)(uintptr_t)data, len, PBUF_ROM);
+  }
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, len, PBUF_RAM);
+  if (p != NULL) {
+    memcpy(p->payload, data, len);
+  }
+  return p;
+}
+
+static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
+{
+  seg->next = NULL;
+  if (pcb->unsent == NULL) {
+    pcb->unsent = seg;
+  } else {
+    pcb->unsent_tail->next = seg;
+  }
+  pcb->unsent_tail = seg;
+}
+
+err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apiflags)
+{
+  LWIP_ERROR_RET("tcp_write: args", pcb != NULL && (dataptr != NULL || len == 0), ERR_ARG);
+  if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT && pcb->state != SYN_SENT && pcb->state != SYN_RCVD) {
+    return ERR_CONN;
+  }
+  if (len == 0) {
+    return ERR_OK;
+  }
+  if (len > pcb->snd_buf || pcb->snd_queuelen >= TCP_SND_QUEUELEN) {
+    return ERR_MEM;
+  }
+  const u8_t *data = (const u8_t *)dataptr;
+  bool copy = (apiflags & TCP_WRITE_FLAG_COPY) != 0;
+  u16_t mss = pcb->mss ? pcb->mss : 536;
+
+  /* First top up the last queued segment (fewer, fuller segments), then
+   * cut the rest into MSS-sized ones.  Everything is allocated before
+   * anything is queued, so a failure leaves the queue as it was. */
+  struct tcp_seg *last = pcb->unsent_tail;
+  u16_t fill = 0;
+  struct pbuf *fill_p = NULL;
+  if (last != NULL && last->len < mss && !(last->flags & (TCP_SYN | TCP_FIN)) && last->p != NULL) {
+    fill = (u16_t)LWIP_MIN((u32_t)(mss - last->len), (u32_t)len);
+    fill_p = data_pbuf(data, fill, copy);
+    if (fill_p == NULL) {
+      LWIP_DROP(TCP_NO_MEM);
+      return ERR_MEM;
+    }
+  }
+  struct tcp_seg *head = NULL, *tail = NULL;
+  u16_t nsegs = 0;
+  u32_t seq = pcb->snd_lbb + fill;
+  for (u16_t off = fill; off < len;) {
+    u16_t n = (u16_t)LWIP_MIN((u32_t)mss, (u32_t)(len - off));
+    struct pbuf *p = data_pbuf(data + off, n, copy);
+    struct tcp_seg *seg = p != NULL ? seg_new(p, seq, n, 0) : NULL;
+    if (seg == NULL || pcb->snd_queuelen + nsegs + 1U > TCP_SND_QUEUELEN) {
+      pbuf_free(p);
+      if (seg != NULL) {
+        seg->p = NULL;
+        tcp_seg_free(seg);
+      }
+      tcp_segs_free(head);
+      pbuf_free(fill_p);
+      if (seg == NULL) {
+        LWIP_DROP(TCP_NO_MEM);
+      }
+      return ERR_MEM;
+    }
+    if (tail == NULL) {
+      head = seg;
+    } else {
+      tail->next = seg;
+    }
+    tail = seg;
+    nsegs++;
+    seq += n;
+    off = (u16_t)(off + n);
+  }
+  if (fill_p != NULL) {
+    pbuf_cat(last->p, fill_p);
+    last->len = (u16_t)(last->len + fill);
+    nsegs++;
+  }
+  for (struct tcp_seg *s = head; s != NULL;) {
+    struct tcp_seg *next = s->next;
+    unsent_append(pcb, s);
+    s = next;
+  }
+  if (!(apiflags & TCP_WRITE_FLAG_MORE) && pcb->unsent_tail != NULL) {
+    pcb->unsent_tail->flags |= TCP_PSH;
+  }
+  pcb->snd_lbb += len;
+  pcb->snd_buf -= len;
+  pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen + nsegs);
+  return ERR_OK;
+}
+
+err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
+{
+  /* A FIN rides on the last queued data segment when there is one. */
+  if ((flags & TCP_FIN) && pcb->unsent_tail != NULL && !(pcb->unsent_tail->flags & (TCP_SYN | TCP_FIN))) {
+    pcb->unsent_tail->flags |= TCP_FIN;
+  } else {
+    struct tcp_seg *seg = seg_new(NULL, pcb->snd_lbb, 0, flags);
+    if (seg == NULL) {
+      LWIP_DROP(TCP_NO_MEM);
+      return ERR_MEM;
+    }
+    unsent_append(pcb, seg);
+    pcb->snd_queuelen++;
+  }
+  pcb->snd_lbb++;
+  if (flags & TCP_FIN) {
+    pcb->flags |= TF_FIN;
+  }
+  return ERR_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Headers and options                                                     */
+/* ---------------------------------------------------------------------- */
+
+/* SACK blocks describing the out-of-order queue, the one holding the
+ * latest arrival first (RFC 2018 4).  @return the number written. */
+static int sack_blocks(const struct tcp_pcb *pcb, u32_t blocks[][2], int max)
+{
+  u32_t ranges[TCP_OOSEQ_MAX_SEGS][2];
+  int n = 0;
+  for (const struct tcp_seg *s = pcb->ooseq; s != NULL && n < (int)TCP_OOSEQ_MAX_SEGS; s = s->next) {
+    u32_t l = s->seqno, r = s->seqno + TCP_SEG_SEQLEN(s);
+    if (n > 0 && ranges[n - 1][1] == l) {
+      ranges[n - 1][1] = r;
+    } else {
+      ranges[n][0] = l;
+      ranges[n][1] = r;
+      n++;
+    }
+  }
+  int out = 0;
+  for (int i = 0; i < n && out < max; i++) {
+    if (TCP_SEQ_BETWEEN(pcb->sack_recent, ranges[i][0], ranges[i][1] - 1U)) {
+      blocks[out][0] = ranges[i][0];
+      blocks[out][1] = ranges[i][1];
+      out++;
+    }
+  }
+  for (int i = 0; i < n && out < max; i++) {
+    if (!TCP_SEQ_BETWEEN(pcb->sack_recent, ranges[i][0], ranges[i][1] - 1U)) {
+      blocks[out][0] = ranges[i][0];
+      blocks[out][1] = ranges[i][1];
+      out++;
+    }
+  }
+  return out;
+}
+
+/* Write the options of a segment with @p flags into @p o (40 bytes room).
+ * @return their length, a multiple of 4. */
+static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u8_t *o)
+{
+  u16_t n = 0;
+  bool syn = (flags & TCP_SYN) != 0;
+  bool synack = syn && (flags & TCP_ACK);
+  bool ts = synack ? (pcb->flags & TF_TIMESTAMP) != 0 : syn || (pcb->flags & TF_TIMESTAMP);
+  if (syn) {
+    o[n++] = TCP_OPT_MSS;
+    o[n++] = TCP_OPTLEN_MSS;
+    put_be16(o + n, pcb->rcv_mss);
+    n += 2;
+    bool sack = synack ? (pcb->flags & TF_SACK) != 0 : true;
+    if (sack && ts) {
+      o[n++] = TCP_OPT_SACK_PERM;
+      o[n++] = TCP_OPTLEN_SACK_PERM;
+    } else if (sack) {
+      o[n++] = TCP_OPT_NOP;
+      o[n++] = TCP_OPT_NOP;
+      o[n++] = TCP_OPT_SACK_PERM;
+      o[n++] = TCP_OPTLEN_SACK_PERM;
+    } else if (ts) {
+      o[n++] = TCP_OPT_NOP;
+      o[n++] = TCP_OPT_NOP;
+    }
+  } else if (ts) {
+    o[n++] = TCP_OPT_NOP;
+    o[n++] = TCP_OPT_NOP;
+  }
+  if (ts) {
+    o[n++] = TCP_OPT_TS;
+    o[n++] = TCP_OPTLEN_TS;
+    put_be32(o + n, tcp_ts_now(pcb));
+    put_be32(o + n + 4, (flags & TCP_ACK) ? pcb->ts_recent : 0);
+    n += 8;
+  }
+  bool ws = synack ? (pcb->flags & TF_WND_SCALE) != 0 : syn;
+  if (ws) {
+    o[n++] = TCP_OPT_NOP;
+    o[n++] = TCP_OPT_WS;
+    o[n++] = TCP_OPTLEN_WS;
+    o[n++] = TCP_RCV_SCALE;
+  }
+  if (!syn && (pcb->flags & TF_SACK) && pcb->ooseq != NULL) {
+    u32_t blocks[4][2];
+    int nb = sack_blocks(pcb, blocks, ts ? 3 : 4);
+    o[n++] = TCP_OPT_NOP;
+    o[n++] = TCP_OPT_NOP;
+    o[n++] = TCP_OPT_SACK;
+    o[n++] = (u8_t)(2 + 8 * nb);
+    for (int i = 0; i < nb; i++) {
+      put_be32(o + n, blocks[i][0]);
+      put_be32(o + n + 4, blocks[i][1]);
+      n += 8;
+    }
+  }
+  return n;
+}
+
+/* The window field: what we announce, scaled except in SYNs (RFC 7323 2.2). */
+static u16_t tcp_wnd_field(struct tcp_pcb *pcb, u8_t flags)
+{
+  if (flags & TCP_SYN) {
+    return (u16_t)LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
+  }
+  u32_t w = pcb->rcv_ann_wnd >> ((pcb->flags & TF_WND_SCALE) ? pcb->rcv_scale : 0);
+  return (u16_t)LWIP_MIN(w, 0xffffU);
+}
+
+/* Build the header in front of @p data (may be NULL) and send it.  The
+ * caller's data pbuf is referenced, not taken. */
+static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct pbuf *data)
+{
+  struct netif *netif = ip4_route_src(ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+  if (netif == NULL) {
+    LWIP_DROP(IP4_NO_ROUTE);
+    return ERR_RTE;
+  }
+  u8_t opts[40];
+  if (pcb->state != SYN_SENT || (flags & TCP_ACK)) {
+    flags |= TCP_ACK;
+  }
+  if (pcb->state == SYN_SENT && (flags & TCP_SYN)) {
+    flags &= (u8_t)~TCP_ACK;
+  }
+  tcp_update_rcv_ann_wnd(pcb);
+  u16_t optlen = tcp_build_options(pcb, flags, opts);
+  struct pbuf *h = pbuf_alloc(PBUF_IP, (u16_t)(TCP_HLEN + optlen), PBUF_RAM);
+  if (h == NULL) {
+    LWIP_DROP(TCP_NO_MEM);
+    return ERR_MEM;
+  }
+  u8_t *t = (u8_t *)h->payload;
+  put_be16(t + TCP_OFF_SRC, pcb->local_port);
+  put_be16(t + TCP_OFF_DEST, pcb->remote_port);
+  put_be32(t + TCP_OFF_SEQ, seqno);
+  put_be32(t + TCP_OFF_ACK, (flags & TCP_ACK) ? pcb->rcv_nxt : 0);
+  t[TCP_OFF_HDRLEN] = (u8_t)(((TCP_HLEN + optlen) / 4U) << 4);
+  t[TCP_OFF_FLAGS] = flags;
+  put_be16(t + TCP_OFF_WND, tcp_wnd_field(pcb, flags));
+  put_be16(t + TCP_OFF_CHKSUM, 0);
+  put_be16(t + TCP_OFF_URP, 0);
+  memcpy(t + TCP_HLEN, opts, optlen);
+  if (data != NULL) {
+    pbuf_chain(h, data);
+  }
+  if (NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_TCP)) {
+    u16_t sum = inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+    memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
+  }
+  if (flags & TCP_ACK) {
+    /* Whatever we owed is acknowledged by this segment. */
+    pcb->flags &= ~(TF_ACK_DELAY | TF_ACK_NOW);
+    pcb->delack_due = 0;
+    pcb->delack_segs = 0;
+    pcb->last_ack_sent = pcb->rcv_nxt;
+    pcb->rcv_ann_right_edge = pcb->rcv_nxt + pcb->rcv_ann_wnd;
+  }
+  STATS_TX(TCP);
+  err_t err = ip4_output_if(h, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->ttl, pcb->tos,
+                            IP_PROTO_TCP, netif);
+  pbuf_free(h);
+  return err;
+}
+
+static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
+{
+  seg->xmit_ms = sys_now();
+  return tcp_send_raw(pcb, seg->seqno, (u8_t)(seg->flags & (TCP_SYN | TCP_FIN | TCP_PSH)), seg->p);
+}
+
+err_t tcp_send_empty_ack(struct tcp_pcb *pcb)
+{
+  return tcp_send_raw(pcb, pcb->snd_nxt, TCP_ACK, NULL);
+}
+
+void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t *remote, u16_t lport, u16_t rport,
+             bool with_ack)
+{
+  struct pbuf *h = pbuf_alloc(PBUF_IP, TCP_HLEN, PBUF_RAM);
+  if (h == NULL) {
+    LWIP_DROP(TCP_NO_MEM);
+    return;
+  }
+  u8_t *t = (u8_t *)h->payload;
+  memset(t, 0, TCP_HLEN);
+  put_be16(t + TCP_OFF_SRC, lport);
+  put_be16(t + TCP_OFF_DEST, rport);
+  put_be32(t + TCP_OFF_SEQ, seqno);
+  put_be32(t + TCP_OFF_ACK, with_ack ? ackno : 0);
+  t[TCP_OFF_HDRLEN] = (TCP_HLEN / 4U) << 4;
+  t[TCP_OFF_FLAGS] = (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0));
+  u16_t sum = inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, local, remote);
+  memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
+  STATS_TX(TCP);
+  LWIP_LOG(TCP, DEBUG, "RST %u -> %s:%u seq %lu", lport, ip4addr_ntoa(remote), rport, (unsigned long)seqno);
+  ip4_output(h, local, remote, IP_DEFAULT_TTL, 0, IP_PROTO_TCP);
+  pbuf_free(h);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sending what the windows allow                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Cut @p seg after @p keep data bytes; the rest becomes a new unsent
+ * segment right behind it.  @return ERR_OK or ERR_MEM. */
+static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
+{
+  u16_t rest = (u16_t)(seg->len - keep);
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, rest, PBUF_RAM);
+  struct tcp_seg *tail = p ? seg_new(p, seg->seqno + keep, rest, (u8_t)(seg->flags & (TCP_FIN | TCP_PSH))) : NULL;
+  if (tail == NULL) {
+    pbuf_free(p);
+    return ERR_MEM;
+  }
+  pbuf_copy_partial(seg->p, p->payload, rest, keep);
+  pbuf_realloc(seg->p, keep);
+  seg->len = keep;
+  seg->flags &= (u8_t)~(TCP_FIN | TCP_PSH);
+  tail->next = seg->next;
+  seg->next = tail;
+  if (pcb->unsent_tail == seg) {
+    pcb->unsent_tail = tail;
+  }
+  pcb->snd_queuelen++;
+  return ERR_OK;
+}
+
+/* Nagle (RFC 1122 4.2.3.4): hold a small segment while data is in flight,
+ * unless the application disabled it, or a FIN or recovery wants it out. */
+static bool nagle_holds(const struct tcp_pcb *pcb, const struct tcp_seg *seg)
+{
+  return !(pcb->flags & (TF_NODELAY | TF_INFR)) && pcb->unacked != NULL && seg->len < pcb->mss &&
+         seg->next == NULL && !(seg->flags & TCP_FIN);
+}
+
+static void unacked_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
+{
+  seg->next = NULL;
+  if (pcb->unacked == NULL) {
+    pcb->unacked = seg;
+    return;
+  }
+  struct tcp_seg *t = pcb->unacked;
+  while (t->next != NULL) {
+    t = t->next;
+  }
+  /* After a timeout the queue is sent again in order; keep it sorted. */
+  if (TCP_SEQ_LT(seg->seqno, t->seqno)) {
+    struct tcp_seg **pp = &pcb->unacked;
+    while (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, seg->seqno)) {
+      pp = &(*pp)->next;
+    }
+    seg->next = *pp;
+    *pp = seg;
+    return;
+  }
+  t->next = seg;
+}
+
+err_t tcp_output(struct tcp_pcb *pcb)
+{
+  if (pcb == NULL || pcb->state == LISTEN || pcb->state == CLOSED) {
+    return ERR_OK;
+  }
+  err_t err = ERR_OK;
+  bool sent = false;
+  u32_t wnd = LWIP_MIN(pcb->snd_wnd, pcb->cwnd);
+  struct tcp_seg *seg;
+  while ((seg = pcb->unsent) != NULL) {
+    bool syn = (seg->flags & TCP_SYN) != 0;
+    u32_t inflight = (pcb->flags & TF_SACK) && (pcb->flags & TF_INFR) ? tcp_pipe(pcb) : pcb->snd_nxt - pcb->snd_una;
+    if (!syn && inflight + seg->len > wnd) {
+      /* Fill a window smaller than the segment when nothing is in flight,
+       * so a small but open window never stalls us. */
+      if (pcb->unacked == NULL && seg->len > 1 && wnd > inflight && wnd - inflight < seg->len &&
+          pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
+        if (tcp_split_seg(pcb, seg, (u16_t)(wnd - inflight)) != ERR_OK) {
+          break;
+        }
+      } else {
+        break;
+      }
+    }
+    if (!syn && nagle_holds(pcb, seg)) {
+      break;
+    }
+    err = tcp_output_segment(pcb, seg);
+    if (err != ERR_OK && err != ERR_RTE) {
+      break; /* the link refused it: try again later (the RTO timer runs) */
+    }
+    pcb->unsent = seg->next;
+    if (pcb->unsent == NULL) {
+      pcb->unsent_tail = NULL;
+    }
+    u32_t end = seg->seqno + TCP_SEG_SEQLEN(seg);
+    if (TCP_SEQ_GT(end, pcb->snd_nxt)) {
+      pcb->snd_nxt = end;
+    }
+    if (TCP_SEQ_GT(end, pcb->snd_max)) {
+      /* New data: time it if nothing is being timed (Karn: never a
+       * retransmission). */
+      if (pcb->rtt_start == 0 && !(pcb->flags & TF_TIMESTAMP) && !(seg->state & SEG_RETRANSMITTED)) {
+        pcb->rtt_start = sys_now() | 1U;
+        pcb->rtt_seq = seg->seqno;
+      }
+      pcb->snd_max = end;
+    }
+    unacked_append(pcb, seg);
+    sent = true;
+  }
+  if (!sent && (pcb->flags & TF_ACK_NOW)) {
+    err = tcp_send_empty_ack(pcb);
+  }
+  tcp_arm_timers(pcb);
+  return err;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Retransmission and probes                                               */
+/* ---------------------------------------------------------------------- */
+
+void tcp_rexmit_rto(struct tcp_pcb *pcb)
+{
+  if (pcb->unacked == NULL) {
+    tcp_output(pcb);
+    return;
+  }
+  /* RFC 6298 5.5: back off the timer; 5.4: retransmit the earliest
+   * segment.  We go back to snd_una and resend in order (every segment is
+   * retransmitted as the window allows again). */
+  pcb->rto = LWIP_MIN(pcb->rto * 2U, TCP_RTO_MAX_MS);
+  pcb->nrtx++;
+  pcb->rtt_start = 0; /* Karn */
+  if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
+      pcb->state == LAST_ACK) {
+    tcp_cc->on_rto(pcb);
+  }
+  /* Move unacked in front of unsent; SACK state is forgotten (RFC 6675 5.1
+   * lets a sender clear the scoreboard on a timeout). */
+  struct tcp_seg *last = pcb->unacked;
+  for (struct tcp_seg *s = pcb->unacked; s != NULL; s = s->next) {
+    s->state = SEG_RETRANSMITTED;
+    last = s;
+  }
+  last->next = pcb->unsent;
+  if (pcb->unsent == NULL) {
+    pcb->unsent_tail = last;
+  }
+  pcb->unsent = pcb->unacked;
+  pcb->unacked = NULL;
+  pcb->snd_nxt = pcb->snd_una;
+  pcb->sacked_bytes = 0;
+  pcb->dupacks = 0;
+  pcb->flags &= ~TF_INFR;
+  pcb->rto_due = 0;
+  LWIP_LOG(TCP, DEBUG, "%u -> port %u: RTO, retransmission %u, rto %lu ms", pcb->local_port, pcb->remote_port,
+           pcb->nrtx, (unsigned long)pcb->rto);
+  /* The retransmission goes out even if cwnd just shrank to one segment. */
+  tcp_output(pcb);
+}
+
+err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg)
+{
+  seg->state |= SEG_RETRANSMITTED;
+  if (pcb->rtt_start != 0 && TCP_SEQ_GEQ(pcb->rtt_seq, seg->seqno)) {
+    pcb->rtt_start = 0; /* Karn: this sample is ambiguous now */
+  }
+  LWIP_LOG(TCP, DEBUG, "%u -> port %u: retransmit seq %lu len %u", pcb->local_port, pcb->remote_port,
+           (unsigned long)seg->seqno, seg->len);
+  return tcp_output_segment(pcb, seg);
+}
+
+/* A segment one below what the peer expects, carrying no data: the peer
+ * answers with an ACK showing its window (used for window probes and
+ * keepalives, as RFC 1122 4.2.3.6 allows). */
+static void tcp_send_probe(struct tcp_pcb *pcb)
+{
+  tcp_send_raw(pcb, pcb->snd_una - 1U, TCP_ACK, NULL);
+}
+
+void tcp_zero_window_probe(struct tcp_pcb *pcb)
+{
+  LWIP_LOG(TCP, DEBUG, "%u -> port %u: zero window probe", pcb->local_port, pcb->remote_port);
+  tcp_send_probe(pcb);
+}
+
+void tcp_keepalive_probe(struct tcp_pcb *pcb)
+{
+  LWIP_LOG(TCP, DEBUG, "%u -> port %u: keepalive probe %u", pcb->local_port, pcb->remote_port,
+           pcb->keep_cnt_sent + 1U);
+  tcp_send_probe(pcb);
+}
+
+#endif /* LWIP_TCP */

@@ -1,0 +1,173 @@
+/**
+ * @file priv/tcp_priv.h
+ * What the TCP files share: flags, segments, constants, and the internal
+ * functions of tcp.c (PCBs, lookup, timers, state), tcp_in.c (input),
+ * tcp_out.c (output, retransmission) and tcp_cc.c (congestion control).
+ * Private to core/tcp*.c and tests.
+ */
+#ifndef LWIP_PRIV_TCP_PRIV_H
+#define LWIP_PRIV_TCP_PRIV_H
+
+#include "lwip/opt.h"
+
+#if LWIP_TCP
+
+#include "lwip/tcp.h"
+#include "lwip/prot/tcp.h"
+
+/* ---- pcb->flags ---- */
+#define TF_ACK_DELAY 0x0001U   /**< an ACK is owed; the delayed-ACK timer runs */
+#define TF_ACK_NOW 0x0002U     /**< send an ACK with the next output */
+#define TF_INFR 0x0004U        /**< in fast recovery (RFC 6582 / RFC 6675) */
+#define TF_FIN 0x0008U         /**< the application closed: FIN after the queued data */
+#define TF_RXCLOSED 0x0010U    /**< the application will not read any more */
+#define TF_FIN_RCVD 0x0020U    /**< the peer's FIN has been received (delivered once) */
+/* TF_NODELAY 0x0040U is in tcp.h */
+#define TF_WND_SCALE 0x0080U   /**< window scaling in use (both sides sent it) */
+#define TF_TIMESTAMP 0x0100U   /**< timestamps in use */
+#define TF_SACK 0x0200U        /**< SACK permitted by both sides */
+#define TF_RTO 0x0400U         /**< retransmitting after a timeout (go-back-N) */
+#define TF_CLOSEPEND 0x0800U   /**< the FIN could not be queued yet */
+#define TF_FIN_DELIVER 0x1000U /**< the FIN still has to reach the recv callback */
+#define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
+
+/* ---- seg->state ---- */
+#define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
+#define SEG_RETRANSMITTED 0x02U
+#define SEG_LOST 0x04U         /**< deemed lost (RFC 6675 IsLost) */
+#define SEG_RECOVERY_RXT 0x08U /**< retransmitted during the current recovery (counts in pipe) */
+
+/** One segment of data queued for sending (unsent/unacked), or received
+ *  out of order (ooseq).  The TCP header is built each time it is sent. */
+struct tcp_seg {
+  struct tcp_seg *next;
+  struct pbuf *p;        /**< the data (NULL for a bare SYN or FIN) */
+  u32_t seqno;
+  u16_t len;             /**< data bytes (SYN and FIN not counted) */
+  u8_t flags;            /**< TCP_SYN, TCP_FIN, TCP_PSH */
+  u8_t state;            /**< SEG_* */
+  u32_t xmit_ms;         /**< last sent */
+};
+
+/** Sequence space a segment occupies (SYN and FIN count one each). */
+#define TCP_SEG_SEQLEN(seg) ((u32_t)(seg)->len + (((seg)->flags & (TCP_SYN | TCP_FIN)) != 0 ? 1U : 0U))
+
+/* Wrap-safe sequence comparisons (RFC 9293 3.4). */
+#define TCP_SEQ_LT(a, b) ((s32_t)((u32_t)(a) - (u32_t)(b)) < 0)
+#define TCP_SEQ_LEQ(a, b) ((s32_t)((u32_t)(a) - (u32_t)(b)) <= 0)
+#define TCP_SEQ_GT(a, b) ((s32_t)((u32_t)(a) - (u32_t)(b)) > 0)
+#define TCP_SEQ_GEQ(a, b) ((s32_t)((u32_t)(a) - (u32_t)(b)) >= 0)
+#define TCP_SEQ_BETWEEN(a, b, c) (TCP_SEQ_GEQ(a, b) && TCP_SEQ_LEQ(a, c))
+
+/* ---- constants (RFC-given values next to their source) ---- */
+/** Largest window we can offer and the shift that fits it in 16 bits. */
+#define TCP_RCV_SCALE ((TCP_WND) > 0x3fffc0UL ? 7 : (TCP_WND) > 0x1fffe0UL ? 6 : (TCP_WND) > 0xfffffUL ? 5 : \
+                       (TCP_WND) > 0x7fff8UL ? 4 : (TCP_WND) > 0x3fffcUL ? 3 : (TCP_WND) > 0x1fffeUL ? 2 : \
+                       (TCP_WND) > 0xffffUL ? 1 : 0)
+/** pbufs a PCB may queue for sending. */
+#define TCP_SND_QUEUELEN ((4U * (TCP_SND_BUF) + (TCP_MSS) - 1U) / (TCP_MSS) + 8U)
+/** Out-of-order queue limits (RFC 9293 3.10.7.4 lets us drop; we bound memory). */
+#define TCP_OOSEQ_MAX_SEGS ((TCP_WND) / (TCP_MSS) + 8U)
+#define TCP_OOSEQ_MAX_BYTES (TCP_WND)
+/** RFC 6298 2.1: initial RTO 1 s.  2.4 recommends a 1 s minimum; like
+ *  Linux we allow 200 ms, which RFC 6298 permits ("MAY"). */
+#define TCP_RTO_INITIAL_MS 1000U
+#define TCP_RTO_MIN_MS 200U
+#define TCP_RTO_MAX_MS 60000U /* RFC 6298 2.5 */
+#define TCP_MAXRTX 12U        /* retransmissions of data before giving up */
+#define TCP_SYNMAXRTX 6U      /* of a SYN (about 127 s with backoff) */
+/** Delayed ACK: RFC 1122 4.2.3.2 / RFC 5681 4.2 allow up to 500 ms and
+ *  ask for an ACK at least every second full-sized segment. */
+#define TCP_DELACK_MS 100U
+/** FIN_WAIT_2 without a FIN from the peer, after we cannot receive any more. */
+#define TCP_FIN_WAIT_TIMEOUT_MS 60000U
+/** SYN_RCVD connections that never complete the handshake. */
+#define TCP_SYN_RCVD_TIMEOUT_MS 20000U
+/** Keepalive defaults (RFC 1122 4.2.3.6: idle at least two hours). */
+#define TCP_KEEPIDLE_DEFAULT_MS 7200000UL
+#define TCP_KEEPINTVL_DEFAULT_MS 75000UL
+#define TCP_KEEPCNT_DEFAULT 9U
+/** Persist timer limits (RFC 9293 3.8.6.1 zero-window probes). */
+#define TCP_PERSIST_MAX_MS 60000U
+/** Data the application refused is offered again this often. */
+#define TCP_REFUSED_RETRY_MS 250U
+/** Poll callback unit. */
+#define TCP_POLL_UNIT_MS 500U
+/** Duplicate ACK threshold (RFC 5681 3.2, RFC 6675 DupThresh). */
+#define TCP_DUPTHRESH 3U
+/** RFC 5961 7: challenge ACKs per second at most. */
+#define TCP_CHALLENGE_ACK_LIMIT 100U
+/** Ephemeral ports (RFC 6335 6, as UDP). */
+#define TCP_LOCAL_PORT_RANGE_START 0xc000U
+#define TCP_LOCAL_PORT_RANGE_END 0xffffU
+
+/* ---- tcp.c: PCBs, lookup, timers, state ---- */
+extern u32_t tcp_msl_ms;
+/** The one function that changes pcb->state; it logs the transition. */
+void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s);
+struct tcp_pcb *tcp_alloc(u8_t prio);
+/** Remove @p pcb from every table, free its queues and the PCB. */
+void tcp_pcb_free(struct tcp_pcb *pcb);
+/** The stack gives up a connection: optional RST, err callback with
+ *  @p err, PCB freed. */
+void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err);
+void tcp_hash_insert(struct tcp_pcb *pcb);
+struct tcp_pcb *tcp_lookup(const ip4_addr_t *laddr, u16_t lport, const ip4_addr_t *raddr, u16_t rport);
+struct tcp_pcb_listen *tcp_listen_lookup(const ip4_addr_t *laddr, u16_t lport);
+/** Initial sequence number for the PCB's 4-tuple (RFC 6528). */
+u32_t tcp_isn(const struct tcp_pcb *pcb);
+/** Re-file the PCB in the timer wheel after any *_due field changed. */
+void tcp_timer_update(struct tcp_pcb *pcb);
+/** Our timestamp clock (RFC 7323 5.4: 1 ms ticks, random offset). */
+#define tcp_ts_now(pcb) (sys_now() + (pcb)->ts_offset)
+void tcp_seg_free(struct tcp_seg *seg);
+void tcp_segs_free(struct tcp_seg *seg);
+/** Window we may advertise now, and whether it grew enough to tell the
+ *  peer (receiver-side silly window syndrome avoidance, RFC 9293 3.8.6.2.2). */
+u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb);
+/** Start RTO/persist/keepalive timers as the queues require. */
+void tcp_arm_timers(struct tcp_pcb *pcb);
+/** The MSS to announce and to use towards @p remote (route MTU - 40). */
+u16_t tcp_eff_mss(u16_t mss, const ip4_addr_t *local, const ip4_addr_t *remote);
+
+/* ---- tcp_out.c ---- */
+/** Queue a SYN or FIN (they take sequence space).  @return ERR_OK/ERR_MEM. */
+err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags);
+err_t tcp_send_empty_ack(struct tcp_pcb *pcb);
+/** Send a RST (seq, ack as given) between the addresses. */
+void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t *remote, u16_t lport,
+             u16_t rport, bool with_ack);
+/** Retransmission timeout: go back to snd_una (RFC 6298 5.4-5.6). */
+void tcp_rexmit_rto(struct tcp_pcb *pcb);
+/** Send one segment of the unacked queue again (fast retransmit). */
+err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg);
+void tcp_zero_window_probe(struct tcp_pcb *pcb);
+void tcp_keepalive_probe(struct tcp_pcb *pcb);
+
+/* ---- tcp_cc.c: congestion control behind a small interface ---- */
+struct tcp_cc_ops {
+  const char *name;
+  /** Connection established: initial window (RFC 5681 3.1, RFC 6928 not used). */
+  void (*init)(struct tcp_pcb *pcb);
+  /** New data acknowledged outside recovery (@p acked bytes). */
+  void (*on_ack)(struct tcp_pcb *pcb, u32_t acked);
+  /** Entering loss recovery (third duplicate ACK or SACK loss). */
+  void (*on_recovery)(struct tcp_pcb *pcb);
+  /** Recovery finished (snd_una passed recover). */
+  void (*on_recovery_end)(struct tcp_pcb *pcb);
+  /** Retransmission timeout. */
+  void (*on_rto)(struct tcp_pcb *pcb);
+};
+extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops *tcp_cc;
+/** Bytes in flight (RFC 6675 "pipe" when SACK is in use). */
+u32_t tcp_pipe(const struct tcp_pcb *pcb);
+
+/* ---- tcp_in.c ---- */
+/** Forget input-side global state (the challenge ACK rate limit). */
+void tcp_in_reset(void);
+/** Deliver refused data, in-order queued data and a pending FIN to the
+ *  application.  @return false when the PCB was freed by a callback. */
+bool tcp_rcv_drain(struct tcp_pcb *pcb);
+#endif /* LWIP_TCP */
+#endif

@@ -1,0 +1,271 @@
+/**
+ * @file tcp.h
+ * TCP (RFC 9293) with lwIP's raw, callback API.
+ *
+ * An application creates a PCB with tcp_new(), sets callbacks with
+ * tcp_arg/tcp_recv/tcp_sent/tcp_err/tcp_poll/tcp_accept, and either
+ * listens (tcp_bind + tcp_listen) or connects (tcp_connect).  Everything
+ * happens in callbacks from the stack's single context.
+ *
+ * Ownership and lifetime (as lwIP):
+ *  - recv: the callback gets the data pbuf and owns it (frees it after use)
+ *    when it returns ERR_OK; any other return refuses the data, which the
+ *    stack keeps and offers again later.  p == NULL means the peer closed
+ *    its side (FIN): the callback should tcp_close() eventually.  Call
+ *    tcp_recved() as data is consumed to reopen the window.
+ *  - err: called when the stack frees a PCB on its own (RST received,
+ *    retransmission or keepalive timeout, out of memory); the PCB is
+ *    already freed when it runs and must not be used.
+ *  - tcp_abort() frees the PCB at once, sending a RST; from inside a
+ *    callback, return ERR_ABRT afterwards.
+ *  - tcp_close() may fail with ERR_MEM (try again later, e.g. from poll);
+ *    after ERR_OK the PCB belongs to the stack.
+ *
+ * Return codes used throughout: ERR_OK, ERR_MEM (out of memory or send
+ * buffer full: retry after the sent callback), ERR_BUF, ERR_VAL (bad
+ * argument or state), ERR_USE (address in use), ERR_CONN (not connected),
+ * ERR_RTE (no route), ERR_ISCONN (already connected), ERR_ARG.
+ */
+#ifndef LWIP_TCP_H
+#define LWIP_TCP_H
+
+#include "lwip/opt.h"
+
+#if LWIP_TCP
+
+#include "lwip/ip.h"
+#include "lwip/pbuf.h"
+#include "lwip/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tcp_state {
+  CLOSED = 0,
+  LISTEN = 1,
+  SYN_SENT = 2,
+  SYN_RCVD = 3,
+  ESTABLISHED = 4,
+  FIN_WAIT_1 = 5,
+  FIN_WAIT_2 = 6,
+  CLOSE_WAIT = 7,
+  CLOSING = 8,
+  LAST_ACK = 9,
+  TIME_WAIT = 10
+};
+
+struct tcp_pcb;
+struct tcp_pcb_listen;
+
+/** A new connection on a listener: @p newpcb is established (or NULL with
+ *  @p err ERR_MEM when it could not be allocated).  Return ERR_OK to keep
+ *  it; return ERR_ABRT after tcp_abort(newpcb) to refuse it. */
+typedef err_t (*tcp_accept_fn)(void *arg, struct tcp_pcb *newpcb, err_t err);
+/** Data arrived (see the ownership rules above).  @p p NULL: FIN. */
+typedef err_t (*tcp_recv_fn)(void *arg, struct tcp_pcb *tpcb, struct pbuf *p, err_t err);
+/** @p len more bytes were acknowledged (send buffer space freed). */
+typedef err_t (*tcp_sent_fn)(void *arg, struct tcp_pcb *tpcb, u16_t len);
+/** Called every pollinterval * 500 ms while the connection lives. */
+typedef err_t (*tcp_poll_fn)(void *arg, struct tcp_pcb *tpcb);
+/** The PCB was freed by the stack: ERR_ABRT (aborted: out of memory or a
+ *  timeout), ERR_RST (reset by the peer) or ERR_CLSD (closed). */
+typedef void (*tcp_err_fn)(void *arg, err_t err);
+/** tcp_connect(): the connection is established (err ERR_OK). */
+typedef err_t (*tcp_connected_fn)(void *arg, struct tcp_pcb *tpcb, err_t err);
+
+/** tcp_write() flags */
+#define TCP_WRITE_FLAG_COPY 0x01U /**< copy the data (else it must stay valid until acknowledged) */
+#define TCP_WRITE_FLAG_MORE 0x02U /**< more data follows: no PSH, Nagle may wait */
+
+/** Priorities for tcp_setprio() (lwIP's): a low-priority PCB is aborted
+ *  first when PCBs run out. */
+#define TCP_PRIO_MIN 1
+#define TCP_PRIO_NORMAL 64
+#define TCP_PRIO_MAX 127
+
+/** Members every TCP PCB, listening or not, starts with. */
+#define TCP_PCB_COMMON(type) \
+  IP_PCB;                    \
+  type *next;                \
+  void *callback_arg;        \
+  enum tcp_state state;      \
+  u8_t prio;                 \
+  u16_t local_port
+
+/** A listening PCB: small, because a server may listen on many ports. */
+struct tcp_pcb_listen {
+  TCP_PCB_COMMON(struct tcp_pcb_listen);
+  tcp_accept_fn accept;
+  u8_t backlog;          /**< most connections not yet accepted */
+  u8_t accepts_pending;  /**< connections handed over or being set up */
+};
+
+struct tcp_seg;
+
+/** A connection.  Fields are the stack's; applications read state,
+ *  local/remote addresses and ports, and use the accessor functions. */
+struct tcp_pcb {
+  TCP_PCB_COMMON(struct tcp_pcb);
+  u16_t remote_port;
+  u32_t flags;                  /**< TF_* (tcp_priv.h) */
+  struct tcp_pcb *hnext;        /**< next in the 4-tuple hash bucket */
+  struct tcp_pcb *tnext, *tprev; /**< timer wheel slot list */
+  u32_t timer_due;              /**< sys_now() of the earliest pending timer */
+  u16_t tslot;                  /**< wheel slot, or 0xffff when not in the wheel */
+
+  /* receiver */
+  u32_t rcv_nxt;                /**< next sequence number expected */
+  u32_t rcv_wnd;                /**< bytes of window we may advertise */
+  u32_t rcv_ann_wnd;            /**< window last advertised */
+  u32_t rcv_ann_right_edge;     /**< rcv_nxt + rcv_ann_wnd when last sent */
+  u8_t rcv_scale;               /**< our window shift (RFC 7323 2) */
+  u8_t snd_scale;               /**< the peer's window shift */
+  u16_t ooseq_segs;             /**< segments in the out-of-order queue */
+  u32_t ooseq_bytes;
+  struct tcp_seg *ooseq;        /**< out-of-order segments, sorted */
+  struct pbuf *refused_data;    /**< data the recv callback refused */
+  u16_t rcv_mss;                /**< the MSS we announced */
+  u32_t sack_recent;            /**< start of the latest out-of-order segment (first SACK block, RFC 2018 4) */
+  u8_t delack_segs;             /**< full segments received since our last ACK */
+
+  /* sender */
+  u32_t snd_una;                /**< oldest unacknowledged sequence number */
+  u32_t snd_nxt;                /**< next sequence number to send */
+  u32_t snd_max;                /**< highest sequence number sent + 1 */
+  u32_t snd_lbb;                /**< sequence number of the next byte buffered */
+  u32_t snd_wnd;                /**< peer's window (scaled) */
+  u32_t snd_wnd_max;
+  u32_t snd_wl1, snd_wl2;       /**< segment seq/ack of the last window update */
+  u16_t mss;                    /**< our send MSS (peer's MSS, route-clamped) */
+  u32_t snd_buf;                /**< free send buffer bytes */
+  u16_t snd_queuelen;           /**< pbufs queued for sending */
+  struct tcp_seg *unsent;       /**< queued, not yet sent */
+  struct tcp_seg *unacked;      /**< sent, not yet acknowledged */
+  struct tcp_seg *unsent_tail;
+
+  /* round-trip time and retransmission (RFC 6298) */
+  u32_t srtt8;                  /**< smoothed RTT in ms, times 8 (0: no sample yet) */
+  u32_t rttvar4;                /**< RTT variance in ms, times 4 */
+  u32_t rto;                    /**< retransmission timeout, ms */
+  u32_t rtt_seq;                /**< sequence number being timed (Karn) */
+  u32_t rtt_start;              /**< when it was sent; 0 = not timing */
+  u8_t nrtx;                    /**< retransmissions of the oldest segment */
+  u32_t rto_due, persist_due, delack_due, keep_due, tw_due, poll_due, refused_due; /**< 0 = not armed */
+  u8_t persist_backoff;
+
+  /* congestion control (RFC 5681, RFC 6582, RFC 6675) */
+  u32_t cwnd, ssthresh;
+  u32_t bytes_acked;            /**< appropriate byte counting (RFC 3465) */
+  u8_t dupacks;
+  u8_t lt_segs;                 /**< cwnd lent to limited transmit (RFC 3042), segments */
+  u32_t recover;                /**< NewReno/SACK recovery point */
+  u32_t high_rxt;               /**< RFC 6675 HighRxt */
+  u32_t sacked_bytes;           /**< bytes SACKed above snd_una */
+
+  /* timestamps (RFC 7323) */
+  u32_t ts_offset;              /**< random offset of our TSval */
+  u32_t ts_recent;              /**< latest TSval from the peer to echo */
+  u32_t ts_recent_age;          /**< when ts_recent was taken (PAWS 24-day rule) */
+  u32_t last_ack_sent;
+
+  /* keepalive (RFC 9293 3.8.4) */
+  u32_t keep_idle, keep_intvl;  /**< ms */
+  u8_t keep_cnt, keep_cnt_sent;
+
+  /* listener that created this PCB (SYN_RCVD until accepted) */
+  struct tcp_pcb_listen *listener;
+
+  /* callbacks */
+  tcp_recv_fn recv;
+  tcp_sent_fn sent;
+  tcp_err_fn errf;
+  tcp_poll_fn poll;
+  tcp_connected_fn connected;
+  u8_t pollinterval;            /**< in 500 ms units */
+  u16_t acked;                  /**< bytes acked by the segment being processed */
+};
+
+/* ---- PCBs ---- */
+/** @return a new PCB in CLOSED, or NULL (TCP_PCB pool empty, even after
+ *  freeing the lowest-priority idle connection). */
+struct tcp_pcb *tcp_new(void);
+struct tcp_pcb *tcp_new_ip_type(u8_t type);
+void tcp_arg(struct tcp_pcb *pcb, void *arg);
+void tcp_recv(struct tcp_pcb *pcb, tcp_recv_fn recv);
+void tcp_sent(struct tcp_pcb *pcb, tcp_sent_fn sent);
+void tcp_err(struct tcp_pcb *pcb, tcp_err_fn err);
+void tcp_poll(struct tcp_pcb *pcb, tcp_poll_fn poll, u8_t interval);
+/** For a listening PCB (as returned by tcp_listen). */
+void tcp_accept(struct tcp_pcb *pcb, tcp_accept_fn accept);
+void tcp_setprio(struct tcp_pcb *pcb, u8_t prio);
+
+/** Bind to @p ipaddr (NULL/any: every address) and @p port (0: random
+ *  ephemeral port, RFC 6056).  @return ERR_OK, ERR_USE, ERR_VAL (not CLOSED)
+ *  or ERR_BUF (no free port). */
+err_t tcp_bind(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port);
+/** Start listening.  Frees @p pcb and returns a (smaller) listening PCB
+ *  carrying its callbacks, or NULL on failure (@p pcb untouched). */
+struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlog, err_t *err);
+struct tcp_pcb *tcp_listen_with_backlog(struct tcp_pcb *pcb, u8_t backlog);
+#define tcp_listen(pcb) tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG)
+/** Tell the listener its application accepted one connection (only needed
+ *  with a backlog, as in lwIP; the accept callback returning ERR_OK does it). */
+void tcp_backlog_accepted(struct tcp_pcb *pcb);
+/** Open a connection: send a SYN.  @p connected runs when it is
+ *  established.  @return ERR_OK (SYN queued), ERR_ISCONN, ERR_VAL, ERR_RTE,
+ *  ERR_MEM, ERR_BUF, ERR_USE. */
+err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_connected_fn connected);
+
+/* ---- data ---- */
+/** Queue @p len bytes (copied with TCP_WRITE_FLAG_COPY).  Sends nothing by
+ *  itself unless Nagle allows; call tcp_output() to push.  @return ERR_OK,
+ *  ERR_MEM (send buffer or queue full: wait for the sent callback), ERR_CONN
+ *  (not in a state that can send), ERR_ARG. */
+err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apiflags);
+/** Send what the windows allow.  @return ERR_OK or ERR_RTE/ERR_MEM. */
+err_t tcp_output(struct tcp_pcb *pcb);
+/** The application consumed @p len bytes: open the window by that much. */
+void tcp_recved(struct tcp_pcb *pcb, u16_t len);
+/** Free send buffer bytes / pbufs. */
+#define tcp_sndbuf(pcb) ((u16_t)LWIP_MIN((pcb)->snd_buf, 0xffffU))
+#define tcp_sndqueuelen(pcb) ((pcb)->snd_queuelen)
+#define tcp_mss(pcb) ((pcb)->mss)
+#define tcp_nagle_disable(pcb) ((pcb)->flags |= TF_NODELAY)
+#define tcp_nagle_enable(pcb) ((pcb)->flags &= ~TF_NODELAY)
+#define tcp_nagle_disabled(pcb) (((pcb)->flags & TF_NODELAY) != 0)
+#define TF_NODELAY 0x0040U
+
+/* ---- closing ---- */
+/** Close both directions (send FIN after queued data).  @return ERR_OK or
+ *  ERR_MEM (retry later).  Data arriving afterwards is answered with RST. */
+err_t tcp_close(struct tcp_pcb *pcb);
+/** Close one or both directions.  @return as tcp_close, ERR_CONN when not
+ *  connected. */
+err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx);
+/** Send RST and free the PCB now (the err callback is called). */
+void tcp_abort(struct tcp_pcb *pcb);
+
+/* ---- keepalive (per PCB; SO_KEEPALIVE is ip_set_option(pcb, SOF_KEEPALIVE)) ---- */
+void tcp_keepalive(struct tcp_pcb *pcb, u32_t idle_ms, u32_t intvl_ms, u8_t count);
+
+/* ---- introspection (lwipctl tcp.list, gdb) ---- */
+const char *tcp_state_name(enum tcp_state s);
+/** Call @p fn for every active (non-listening) PCB, then every listener. */
+void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct tcp_pcb_listen *l, void *arg),
+                 void *arg);
+/** Input from IP.  Takes ownership of @p p. */
+void tcp_input(struct pbuf *p, const struct ip_rx *rx);
+/** Address of netif changed: abort connections bound to @p old_addr. */
+void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr);
+/** Set the maximum segment lifetime (TIME_WAIT lasts twice this). */
+void tcp_set_msl(u32_t ms);
+
+#define TCP_DEFAULT_LISTEN_BACKLOG 0xffU
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LWIP_TCP */
+#endif /* LWIP_TCP_H */
