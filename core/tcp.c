@@ -707,6 +707,13 @@ static u32_t isn_hash(u32_t a, u32_t b, u32_t c)
   return (u32_t)(h ^ (h >> 32));
 }
 
+u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t)
+{
+  /* The same keyed hash as the ISNs, with the period mixed in; without
+   * the key an attacker cannot forge a cookie. */
+  return isn_hash(laddr ^ (t * 0x9e3779b9U), raddr, ports ^ 0x5bd1e995U);
+}
+
 u32_t tcp_isn(const struct tcp_pcb *pcb)
 {
   /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,

@@ -329,19 +329,27 @@ static void tcp_resend_syn(struct tcp_pcb *pcb)
   tcp_output(pcb);
 }
 
-/* A SYN for a listener (RFC 9293 3.10.7.2): a new PCB in SYN_RCVD. */
-static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
+/* SYN cookies (RFC 4987 3.6).  When the handshake queue is full, the
+ * SYN-ACK's sequence number carries all we need to rebuild the connection
+ * from the peer's ACK, so a flood of SYNs costs no memory:
+ *   bits 31..27  period counter (sys_now() / 64 s, mod 32)
+ *   bits 26..24  index of the MSS in cookie_mss[]
+ *   bits 23..0   keyed hash of the 4-tuple and the counter
+ * With timestamps, the low 5 bits of our TSval carry the peer's window
+ * shift (0-14, 15 = none) and SACK-permitted, and come back in TSecr.
+ * Without them, a cookie connection does without scaling and SACK. */
+static const u16_t cookie_mss[8] = {216, 536, 1200, 1400, 1440, 1452, 1460, 8960};
+
+static u32_t cookie_make(const struct tcp_in_seg *s, u32_t t, u32_t mss_idx)
 {
-  if (l->accepts_pending >= l->backlog) {
-    /* The peer retransmits its SYN; by then there may be room. */
-    LWIP_DROP(TCP_BACKLOG_FULL);
-    return;
-  }
-  struct tcp_pcb *pcb = tcp_alloc(l->prio);
-  if (pcb == NULL) {
-    LWIP_DROP(TCP_NO_MEM);
-    return;
-  }
+  u32_t h = tcp_cookie_hash(ip_2_ip4(&s->rx->dest)->addr, ip_2_ip4(&s->rx->src)->addr,
+                            ((u32_t)s->dport << 16) | s->sport, t & 31U);
+  return ((t & 31U) << 27) | (mss_idx << 24) | (h & 0xffffffU);
+}
+
+/* What every passive PCB takes from its listener and the peer's segment. */
+static void tcp_passive_init(struct tcp_pcb *pcb, struct tcp_pcb_listen *l, const struct tcp_in_seg *s)
+{
   ip_addr_copy(pcb->local_ip, s->rx->dest);
   ip_addr_copy(pcb->remote_ip, s->rx->src);
   pcb->local_port = s->dport;
@@ -350,11 +358,113 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   pcb->so_options = (u8_t)(l->so_options & SOF_INHERITED);
   pcb->ttl = l->ttl;
   pcb->tos = l->tos;
+  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+}
+
+/* Answer a SYN with a cookie, from a PCB on the stack. */
+static void tcp_listen_cookie(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
+{
+  struct tcp_pcb tmp;
+  memset(&tmp, 0, sizeof(tmp));
+  tcp_passive_init(&tmp, l, s);
+  tmp.state = SYN_RCVD;
+  tmp.rcv_nxt = s->seqno + 1U;
+  tmp.rcv_wnd = tmp.rcv_ann_wnd = TCP_WND;
+  tmp.rcv_ann_right_edge = tmp.rcv_nxt;
+  tcp_syn_options(&tmp, &s->opt);
+  u16_t peer_mss = LWIP_MIN(s->opt.has_mss ? s->opt.mss : 536U, tmp.rcv_mss);
+  u32_t idx = 7;
+  while (idx > 0 && cookie_mss[idx] > peer_mss) {
+    idx--;
+  }
+  u32_t now = sys_now();
+  u32_t iss = cookie_make(s, now / TCP_COOKIE_PERIOD_MS, idx);
+  if (tmp.flags & TF_TIMESTAMP) {
+    u32_t code = (s->opt.has_ws ? LWIP_MIN(s->opt.ws, 14U) : 15U) | (s->opt.sack_perm ? 16U : 0U);
+    tmp.ts_offset = ((now & ~31U) | code) - now;
+  } else {
+    tmp.flags &= ~(TF_WND_SCALE | TF_SACK);
+    tmp.snd_scale = tmp.rcv_scale = 0;
+  }
+  l->cookies_until = (now + 2U * TCP_COOKIE_PERIOD_MS) | 1U;
+  LWIP_DROP(TCP_SYN_COOKIE);
+  tcp_send_ctrl(&tmp, iss, TCP_SYN | TCP_ACK);
+}
+
+static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s);
+
+/* An ACK for a listener: the third segment of a cookie handshake?
+ * @return true when it was (the connection now exists, or the lack of
+ * memory was counted). */
+static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
+{
+  u32_t now = sys_now();
+  if (l->cookies_until == 0 || TCP_SEQ_GT(now, l->cookies_until) || (s->flags & (TCP_SYN | TCP_RST))) {
+    return false;
+  }
+  u32_t cookie = s->ackno - 1U;
+  u32_t now_t = now / TCP_COOKIE_PERIOD_MS;
+  u32_t age = (now_t - (cookie >> 27)) & 31U;
+  u32_t idx = (cookie >> 24) & 7U;
+  if (age > 1U || cookie_make(s, now_t - age, idx) != cookie) {
+    return false;
+  }
+  struct tcp_pcb *pcb = tcp_alloc(l->prio);
+  if (pcb == NULL) {
+    LWIP_DROP(TCP_NO_MEM);
+    return true;
+  }
+  tcp_passive_init(pcb, l, s);
+  pcb->listener = l;
+  pcb->flags |= TF_PASSIVE;
+  l->accepts_pending++;
+  pcb->rcv_nxt = s->seqno;
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+  struct tcp_opts o;
+  memset(&o, 0, sizeof(o));
+  o.has_mss = true;
+  o.mss = cookie_mss[idx];
+  if (s->opt.has_ts) {
+    u32_t code = s->opt.tsecr & 31U;
+    o.has_ws = (code & 15U) != 15U;
+    o.ws = (u8_t)(code & 15U);
+    o.sack_perm = (code & 16U) != 0;
+    o.has_ts = true;
+    o.tsval = s->opt.tsval;
+    pcb->ts_offset = s->opt.tsecr - now;
+  }
+  tcp_syn_options(pcb, &o);
+  pcb->snd_una = cookie;
+  pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = pcb->recover = cookie + 1U;
+  pcb->snd_wl1 = s->seqno - 1U;
+  pcb->snd_wl2 = cookie;
+  tcp_set_state(pcb, SYN_RCVD);
+  tcp_hash_insert(pcb);
+  LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: connection from a SYN cookie", pcb->local_port,
+           ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)), pcb->remote_port);
+  tcp_conn_input(pcb, s);
+  return true;
+}
+
+/* A SYN for a listener (RFC 9293 3.10.7.2): a new PCB in SYN_RCVD, or a
+ * cookie when the handshake queue is full. */
+static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
+{
+  if (l->accepts_pending >= l->backlog) {
+    /* The peer retransmits its SYN; by then there may be room. */
+    LWIP_DROP(TCP_BACKLOG_FULL);
+    return;
+  }
+  struct tcp_pcb *pcb = l->accepts_pending < TCP_SYN_QUEUE_MAX ? tcp_alloc(l->prio) : NULL;
+  if (pcb == NULL) {
+    tcp_listen_cookie(l, s);
+    return;
+  }
+  tcp_passive_init(pcb, l, s);
   pcb->listener = l;
   pcb->flags |= TF_PASSIVE;
   pcb->rcv_nxt = s->seqno + 1U;
   pcb->rcv_ann_right_edge = pcb->rcv_nxt;
-  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
   tcp_syn_options(pcb, &s->opt);
   pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* never scaled in a SYN (RFC 7323 2.2) */
   pcb->snd_wl1 = s->seqno;
@@ -380,8 +490,11 @@ static void tcp_listen_input(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
     return;
   }
   if (s->flags & TCP_ACK) {
-    /* An ACK for a connection that does not exist: reset it. */
-    tcp_no_pcb(s);
+    /* The end of a cookie handshake, or an ACK for a connection that
+     * does not exist: reset it. */
+    if (!tcp_listen_cookie_ack(l, s)) {
+      tcp_no_pcb(s);
+    }
     return;
   }
   if (!(s->flags & TCP_SYN) || (s->flags & TCP_FIN)) {

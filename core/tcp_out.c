@@ -332,6 +332,11 @@ static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
   return tcp_send_raw(pcb, seg->seqno, (u8_t)(seg->flags & (TCP_SYN | TCP_FIN | TCP_PSH)), seg->p);
 }
 
+err_t tcp_send_ctrl(struct tcp_pcb *pcb, u32_t seqno, u8_t flags)
+{
+  return tcp_send_raw(pcb, seqno, flags, NULL);
+}
+
 err_t tcp_send_empty_ack(struct tcp_pcb *pcb)
 {
   return tcp_send_raw(pcb, pcb->snd_nxt, TCP_ACK, NULL);

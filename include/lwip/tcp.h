@@ -99,6 +99,7 @@ struct tcp_pcb_listen {
   tcp_accept_fn accept;
   u8_t backlog;          /**< most connections not yet accepted */
   u8_t accepts_pending;  /**< connections handed over or being set up */
+  u32_t cookies_until;   /**< SYN cookies answered until then (sys_now); 0 = none recently */
 };
 
 struct tcp_seg;

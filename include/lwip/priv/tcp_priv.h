@@ -101,7 +101,15 @@ struct tcp_seg {
 #define TCP_LOCAL_PORT_RANGE_START 0xc000U
 #define TCP_LOCAL_PORT_RANGE_END 0xffffU
 
+/** Handshakes in progress a listener holds in full PCBs; beyond this a
+ *  SYN is answered with a SYN cookie and costs no memory (RFC 4987 3.6). */
+#define TCP_SYN_QUEUE_MAX ((MEMP_NUM_TCP_PCB) / 8U > 1U ? (MEMP_NUM_TCP_PCB) / 8U : 1U)
+/** A cookie is good for two periods of 64 s. */
+#define TCP_COOKIE_PERIOD_MS 64000U
+
 /* ---- tcp.c: PCBs, lookup, timers, state ---- */
+/** Keyed hash for SYN cookies: of the 4-tuple and the period counter @p t. */
+u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t);
 extern u32_t tcp_msl_ms;
 /** The one function that changes pcb->state; it logs the transition. */
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s);
@@ -134,6 +142,9 @@ u16_t tcp_eff_mss(u16_t mss, const ip4_addr_t *local, const ip4_addr_t *remote);
 /** Queue a SYN or FIN (they take sequence space).  @return ERR_OK/ERR_MEM. */
 err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags);
 err_t tcp_send_empty_ack(struct tcp_pcb *pcb);
+/** Send a segment without data and without queuing it (a SYN-ACK for a
+ *  SYN cookie, from a PCB on the stack). */
+err_t tcp_send_ctrl(struct tcp_pcb *pcb, u32_t seqno, u8_t flags);
 /** Send a RST (seq, ack as given) between the addresses. */
 void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t *remote, u16_t lport,
              u16_t rport, bool with_ack);
