@@ -455,7 +455,8 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
     LWIP_DROP(TCP_BACKLOG_FULL);
     return;
   }
-  struct tcp_pcb *pcb = l->accepts_pending < TCP_SYN_QUEUE_MAX ? tcp_alloc(l->prio) : NULL;
+  u32_t pending = l->accepts_pending; /* u8_t: compared in u32_t for large pools */
+  struct tcp_pcb *pcb = pending < TCP_SYN_QUEUE_MAX ? tcp_alloc(l->prio) : NULL;
   if (pcb == NULL) {
     tcp_listen_cookie(l, s);
     return;

@@ -65,8 +65,9 @@ static int if_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
   if (s < 0) {
     return -1;
   }
-  memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
-  strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+  /* Names longer than IFNAMSIZ - 1 are cut, as the kernel would refuse
+   * them anyway; snprintf always terminates. */
+  snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
   int rc = ioctl(s, req, ifr);
   int saved = errno;
   close(s);
