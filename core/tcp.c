@@ -274,7 +274,9 @@ void tcp_timer_update(struct tcp_pcb *pcb)
     /* The wheel was idle: it starts turning from now. */
     wheel_tick = sys_now() / TCP_TICK_MS;
   }
-  u32_t tick = due / TCP_TICK_MS;
+  /* Round up: the slot's tick must not come before the deadline, or the
+   * PCB is passed over and waits a whole lap. */
+  u32_t tick = (due + TCP_TICK_MS - 1U) / TCP_TICK_MS;
   if (TCP_SEQ_LEQ(tick, wheel_tick)) {
     tick = wheel_tick + 1U; /* already due: the next tick handles it */
   }
