@@ -904,14 +904,19 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
 void tcp_arm_timers(struct tcp_pcb *pcb)
 {
   u32_t now = sys_now();
-  bool sending = pcb->unacked != NULL || (pcb->unsent != NULL && pcb->snd_wnd != 0);
+  /* Nothing in flight and the peer's window is closed, or too small for
+   * the next segment: only the persist timer gets data moving again
+   * (RFC 9293 3.8.6.1 zero-window probes, 3.8.6.2.1 the override timeout
+   * of sender-side silly window avoidance). */
+  bool stalled = pcb->unsent != NULL && pcb->unacked == NULL && !(pcb->unsent->flags & TCP_SYN) &&
+                 pcb->snd_wnd < TCP_SEG_SEQLEN(pcb->unsent);
+  bool sending = pcb->unacked != NULL || (pcb->unsent != NULL && !stalled);
   if (!sending) {
     pcb->rto_due = 0;
   } else if (pcb->rto_due == 0) {
     pcb->rto_due = now + pcb->rto;
   }
-  /* Persist: data waits and the peer's window is closed (RFC 9293 3.8.6.1). */
-  if (pcb->unsent != NULL && pcb->unacked == NULL && pcb->snd_wnd == 0) {
+  if (stalled) {
     if (pcb->persist_due == 0) {
       pcb->persist_backoff = 0;
       pcb->persist_due = now + LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS);
@@ -997,7 +1002,7 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
     }
   }
   if (pcb->persist_due != 0 && TCP_SEQ_LEQ(pcb->persist_due, now)) {
-    tcp_zero_window_probe(pcb);
+    tcp_persist_fire(pcb);
     if (pcb->persist_backoff < 16) {
       pcb->persist_backoff++;
     }

@@ -644,12 +644,15 @@ static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
 }
 
 /* Mark what the SACK blocks cover and which holes count as lost
- * (RFC 6675 2: IsLost() with more than (DupThresh - 1) * SMSS SACKed above). */
-static void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+ * (RFC 6675 2: IsLost() with more than (DupThresh - 1) * SMSS SACKed above).
+ * @return true when the ACK SACKed data not SACKed before (RFC 6675 2
+ * calls such an ACK a duplicate acknowledgment, whatever its window). */
+static bool tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 {
   if (!(pcb->flags & TF_SACK) || s->opt.nsack == 0) {
-    return;
+    return false;
   }
+  u32_t before = pcb->sacked_bytes;
   for (u8_t b = 0; b < s->opt.nsack; b++) {
     u32_t l = s->opt.sack[b][0], r = s->opt.sack[b][1];
     /* RFC 2018 / RFC 2883: ignore D-SACKs and blocks outside what we sent. */
@@ -673,6 +676,7 @@ static void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
       seg->state |= SEG_LOST;
     }
   }
+  return pcb->sacked_bytes != before;
 }
 
 /* RFC 6675 5 (NextSeg rule 1 and the loop of step C): resend lost
@@ -754,6 +758,11 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
   if (!(pcb->flags & TF_INFR)) {
     pcb->dupacks = 0;
     tcp_cc->on_ack(pcb, acked);
+    /* RFC 6675 5: a cumulative ACK can leave a hole the scoreboard already
+     * counts as lost (IsLost(HighACK + 1)): recover now. */
+    if ((pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST)) {
+      tcp_enter_recovery(pcb);
+    }
     return;
   }
   if (TCP_SEQ_GEQ(pcb->snd_una, pcb->recover)) {
@@ -856,7 +865,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     }
     return false;
   }
-  tcp_sack_update(pcb, s);
+  bool new_sack = tcp_sack_update(pcb, s);
   u32_t wnd = s->wnd << pcb->snd_scale;
   bool wnd_changed = wnd != pcb->snd_wnd;
   if (TCP_SEQ_LT(pcb->snd_wl1, s->seqno) || (pcb->snd_wl1 == s->seqno && TCP_SEQ_LEQ(pcb->snd_wl2, ack))) {
@@ -891,8 +900,10 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     if (acked > 0 && !tcp_notify_sent(pcb, acked)) {
       return false;
     }
-  } else if (ack == pcb->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) && !wnd_changed &&
-             pcb->unacked != NULL) {
+  } else if (ack == pcb->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
+             ((pcb->flags & TF_SACK) ? new_sack : !wnd_changed) && pcb->unacked != NULL) {
+    /* RFC 5681 2 (same window) or, with SACK, RFC 6675 2 (new SACK
+     * information): a duplicate acknowledgment. */
     tcp_dupack(pcb);
   } else if (pcb->state == SYN_RCVD) {
     /* An ACK that does not acknowledge our SYN (RFC 9293 3.10.7.4). */

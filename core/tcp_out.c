@@ -553,6 +553,23 @@ void tcp_zero_window_probe(struct tcp_pcb *pcb)
   tcp_send_probe(pcb);
 }
 
+void tcp_persist_fire(struct tcp_pcb *pcb)
+{
+  struct tcp_seg *seg = pcb->unsent;
+  if (pcb->snd_wnd > 0 && seg != NULL && seg->len > pcb->snd_wnd) {
+    /* The window is open but smaller than the segment: send what fits
+     * (RFC 9293 3.8.6.2.1, the override timeout). */
+    LWIP_LOG(TCP, DEBUG, "%u -> port %u: window %lu below the segment: sending what fits", pcb->local_port,
+             pcb->remote_port, (unsigned long)pcb->snd_wnd);
+    if (tcp_split_seg(pcb, seg, (u16_t)pcb->snd_wnd) == ERR_OK) {
+      seg->flags |= TCP_PSH;
+      tcp_output(pcb);
+      return;
+    }
+  }
+  tcp_zero_window_probe(pcb);
+}
+
 void tcp_keepalive_probe(struct tcp_pcb *pcb)
 {
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: keepalive probe %u", pcb->local_port, pcb->remote_port,

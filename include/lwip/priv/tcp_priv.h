@@ -153,6 +153,9 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb);
 /** Send one segment of the unacked queue again (fast retransmit). */
 err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg);
 void tcp_zero_window_probe(struct tcp_pcb *pcb);
+/** The persist timer fired: probe a zero window, or send what fits into
+ *  a window smaller than the next segment. */
+void tcp_persist_fire(struct tcp_pcb *pcb);
 void tcp_keepalive_probe(struct tcp_pcb *pcb);
 
 /* ---- tcp_cc.c: congestion control behind a small interface ---- */
