@@ -49,8 +49,12 @@ static u32_t wheel_tick; /* last tick processed */
 static bool wheel_armed;
 static u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
 static u16_t next_port;
+/* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
+static bool batching;
+static struct tcp_pcb *batch_list;
 
 static void tcp_wheel_timeout(void *arg);
+static void tcp_batch_remove(struct tcp_pcb *pcb);
 
 void tcp_init(void)
 {
@@ -59,6 +63,8 @@ void tcp_init(void)
   memset(listen_hash, 0, sizeof(listen_hash));
   memset(wheel, 0, sizeof(wheel));
   bound_pcbs = NULL;
+  batching = false;
+  batch_list = NULL;
   wheel_count = 0;
   wheel_armed = false;
   wheel_tick = sys_now() / TCP_TICK_MS;
@@ -403,6 +409,9 @@ struct tcp_pcb *tcp_new_ip_type(u8_t type)
 void tcp_pcb_free(struct tcp_pcb *pcb)
 {
   wheel_unlink(pcb);
+  if (pcb->flags & TF_BATCHED) {
+    tcp_batch_remove(pcb);
+  }
   if (in_conn_hash(pcb)) {
     tcp_hash_remove(pcb);
   } else {
@@ -887,13 +896,75 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
   if (pcb == NULL || pcb->state == LISTEN) {
     return;
   }
+  u32_t known = TCP_SEQ_GT(pcb->rcv_ann_right_edge, pcb->rcv_nxt) ? pcb->rcv_ann_right_edge - pcb->rcv_nxt : 0;
   pcb->rcv_wnd = LWIP_MIN(pcb->rcv_wnd + len, (u32_t)TCP_WND);
   u32_t grew = tcp_update_rcv_ann_wnd(pcb);
-  /* Tell the peer at once when the window opened by a segment or half the
-   * buffer, so a sender stalled on a full window resumes. */
-  if (grew >= LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss) && pcb->state != CLOSED) {
-    pcb->flags |= TF_ACK_NOW;
-    tcp_output(pcb);
+  /* Tell the peer at once only when the window it knows is less than half
+   * of what we can offer now, so a sender held back by our window resumes.
+   * Otherwise the larger window rides on the next ACK (Linux does the
+   * same), which on a bulk transfer saves an ACK every segment or two. */
+  if (grew >= LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss) && known < pcb->rcv_ann_wnd / 2U &&
+      pcb->state != CLOSED) {
+    if (batching) {
+      pcb->flags |= TF_WND_UPDATE;
+      tcp_batch_add(pcb);
+    } else {
+      pcb->flags |= TF_ACK_NOW;
+      tcp_output(pcb);
+    }
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Receive batches                                                         */
+/* ---------------------------------------------------------------------- */
+
+void tcp_batch_begin(void)
+{
+  batching = true;
+}
+
+bool tcp_batch_active(void)
+{
+  return batching;
+}
+
+void tcp_batch_add(struct tcp_pcb *pcb)
+{
+  if (!(pcb->flags & TF_BATCHED)) {
+    pcb->flags |= TF_BATCHED;
+    pcb->batch_next = batch_list;
+    batch_list = pcb;
+  }
+}
+
+static void tcp_batch_remove(struct tcp_pcb *pcb)
+{
+  for (struct tcp_pcb **pp = &batch_list; *pp != NULL; pp = &(*pp)->batch_next) {
+    if (*pp == pcb) {
+      *pp = pcb->batch_next;
+      break;
+    }
+  }
+  pcb->batch_next = NULL;
+  pcb->flags &= ~TF_BATCHED;
+}
+
+void tcp_batch_end(void)
+{
+  batching = false;
+  while (batch_list != NULL) {
+    struct tcp_pcb *pcb = batch_list;
+    batch_list = pcb->batch_next;
+    pcb->batch_next = NULL;
+    bool owed = ((pcb->flags & TF_ACK_DELAY) && pcb->delack_segs >= 2U) || (pcb->flags & TF_WND_UPDATE);
+    pcb->flags &= ~(TF_BATCHED | TF_WND_UPDATE);
+    if (owed) {
+      /* One cumulative ACK for everything the batch brought (RFC 5681
+       * 4.2: still at least one per two full-sized segments of it). */
+      pcb->flags |= TF_ACK_NOW;
+      tcp_output(pcb);
+    }
   }
 }
 

@@ -1215,12 +1215,16 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 }
 
 /* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every second segment at
- * once, otherwise within TCP_DELACK_MS. */
+ * once (or at the end of the receive batch), otherwise within TCP_DELACK_MS. */
 static void tcp_ack_policy(struct tcp_pcb *pcb)
 {
-  if (++pcb->delack_segs >= 2U) {
+  if (++pcb->delack_segs >= 2U && !tcp_batch_active()) {
     pcb->flags |= TF_ACK_NOW;
   } else {
+    if (pcb->delack_segs >= 2U) {
+      /* In a receive batch: one ACK for all of it at tcp_batch_end(). */
+      tcp_batch_add(pcb);
+    }
     pcb->flags |= TF_ACK_DELAY;
     if (pcb->delack_due == 0) {
       pcb->delack_due = sys_now() + TCP_DELACK_MS;

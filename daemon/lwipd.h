@@ -58,6 +58,8 @@ struct ctl_reply;
 bool record_active(void);
 /** Note a timer run / a control command in the recorded event log. */
 void record_timers(void);
+/** Note the end of a batch of frames read from the TAP (tcp_batch_end). */
+void record_batch_end(void);
 void record_command(const char *cmd, json_t *args);
 /** Handler of record.start/stop/status, or NULL. */
 typedef json_t *(*ctl_cmd_fn)(struct ctl_req *req, json_t *args, struct ctl_reply *r);

@@ -32,6 +32,7 @@
 
 #include "dev.h"
 #include "impair.h"
+#include "lwip/tcp.h"
 #include "pcapdev.h"
 #include "tap.h"
 #include "unix_port.h"
@@ -340,7 +341,16 @@ static void tap_cb(evutil_socket_t fd, short what, void *arg)
   (void)what;
   (void)arg;
   lwipd_event_begin();
-  if (tap_read_batch(lwipd.tap, TAP_BATCH) < 0) {
+#if LWIP_TCP
+  /* One cumulative ACK per connection for the whole batch of frames. */
+  tcp_batch_begin();
+#endif
+  int nread = tap_read_batch(lwipd.tap, TAP_BATCH);
+#if LWIP_TCP
+  record_batch_end();
+  tcp_batch_end();
+#endif
+  if (nread < 0) {
     /* The interface was deleted under us: keep serving the control socket
      * so the operator can see what happened and stop us cleanly. */
     LWIP_LOG(NETIF, ERROR, "TAP %s is gone (%s); the control socket stays up", lwipd.tap->name, strerror(errno));

@@ -108,6 +108,13 @@ void record_timers(void)
   }
 }
 
+void record_batch_end(void)
+{
+  if (rec != NULL) {
+    rec_event(json_pack("{s:b}", "batch_end", 1));
+  }
+}
+
 void record_command(const char *cmd, json_t *args)
 {
   /* Only commands that can change what the stack sends are replayed;

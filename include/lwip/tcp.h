@@ -111,6 +111,7 @@ struct tcp_pcb {
   u16_t remote_port;
   u32_t flags;                  /**< TF_* (tcp_priv.h) */
   struct tcp_pcb *hnext;        /**< next in the 4-tuple hash bucket */
+  struct tcp_pcb *batch_next;   /**< next PCB owing an ACK at the end of a receive batch */
   struct tcp_pcb *tnext, *tprev; /**< timer wheel slot list */
   u32_t timer_due;              /**< sys_now() of the earliest pending timer */
   u16_t tslot;                  /**< wheel slot, or 0xffff when not in the wheel */
@@ -259,6 +260,14 @@ void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct 
 void tcp_input(struct pbuf *p, const struct ip_rx *rx);
 /** Address of netif changed: abort connections bound to @p old_addr. */
 void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr);
+/** Receive batching, for drivers that read many frames at once: between
+ *  tcp_batch_begin() and tcp_batch_end(), the ACK RFC 5681 4.2 asks for
+ *  every second full-sized segment is sent once per connection, at
+ *  tcp_batch_end(), like Linux after GRO.  ACKs for out-of-order data, a
+ *  FIN or a filled hole still go at once.  Without these calls every
+ *  segment is its own batch. */
+void tcp_batch_begin(void);
+void tcp_batch_end(void);
 /** Set the maximum segment lifetime (TIME_WAIT lasts twice this). */
 void tcp_set_msl(u32_t ms);
 

@@ -44,6 +44,7 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/timeouts.h"
+#include "lwip/tcp.h"
 
 #include "dev.h"
 #include "lwipd.h"
@@ -115,7 +116,7 @@ struct in_frame {
   uint8_t *data;        /* what is delivered (the cooked header removed) */
 };
 
-enum ev_kind { EV_FRAME, EV_TIMERS, EV_CMD };
+enum ev_kind { EV_FRAME, EV_TIMERS, EV_CMD, EV_BATCH_END };
 
 struct event {
   int64_t t;
@@ -138,6 +139,7 @@ struct case_cfg {
   struct event *cmds;
   size_t ncmds;
   bool has_events;
+  bool has_batches; /* events mark the ends of TAP read batches */
   struct event *events;
   size_t nevents;
   bool has_end;
@@ -452,7 +454,7 @@ static bool load_commands(struct case_cfg *c, json_t *a)
 
 static bool load_events(struct case_cfg *c, json_t *a)
 {
-  static const char *const keys[] = {"t", "frame", "timers", "cmd", "args", NULL};
+  static const char *const keys[] = {"t", "frame", "timers", "batch_end", "cmd", "args", NULL};
   if (!json_is_array(a)) {
     return case_error("case.json: events: not a list");
   }
@@ -479,9 +481,13 @@ static bool load_events(struct case_cfg *c, json_t *a)
     if (timers != NULL && !json_is_true(timers)) {
       return case_error("case.json: %stimers: must be true", path);
     }
-    int kinds = has_frame + (timers != NULL) + (e->cmd != NULL);
+    json_t *batch_end = json_object_get(o, "batch_end");
+    if (batch_end != NULL && !json_is_true(batch_end)) {
+      return case_error("case.json: %sbatch_end: must be true", path);
+    }
+    int kinds = has_frame + (timers != NULL) + (batch_end != NULL) + (e->cmd != NULL);
     if (kinds != 1) {
-      return case_error("case.json: events[%zu]: needs exactly one of frame, timers, cmd", i);
+      return case_error("case.json: events[%zu]: needs exactly one of frame, timers, batch_end, cmd", i);
     }
     if (e->args != NULL && e->cmd == NULL) {
       return case_error("case.json: %sargs: only a cmd event takes args", path);
@@ -492,7 +498,8 @@ static bool load_events(struct case_cfg *c, json_t *a)
     last = t;
     e->t = t;
     e->frame = (size_t)frame;
-    e->kind = has_frame ? EV_FRAME : timers != NULL ? EV_TIMERS : EV_CMD;
+    e->kind = has_frame ? EV_FRAME : timers != NULL ? EV_TIMERS : batch_end != NULL ? EV_BATCH_END : EV_CMD;
+    c->has_batches |= e->kind == EV_BATCH_END;
   }
   return true;
 }
@@ -960,7 +967,19 @@ static void run_events(void)
         case_error("events[%zu]: frame %zu, but input.pcap holds %zu", i, e->frame, rc.nin);
         return;
       }
+#if LWIP_TCP
+      /* Frames up to the next batch_end event came in one read batch. */
+      if (rc.cfg.has_batches) {
+        tcp_batch_begin();
+      }
+#endif
       deliver(e->frame);
+      break;
+    case EV_BATCH_END:
+#if LWIP_TCP
+      tcp_batch_end();
+#endif
+      trace("batch end");
       break;
     case EV_TIMERS:
       fire_timers();

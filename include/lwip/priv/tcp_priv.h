@@ -30,6 +30,8 @@
 #define TF_CLOSEPEND 0x0800U   /**< the FIN could not be queued yet */
 #define TF_FIN_DELIVER 0x1000U /**< the FIN still has to reach the recv callback */
 #define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
+#define TF_BATCHED 0x4000U     /**< in the receive batch's list (tcp_batch_end owes it a look) */
+#define TF_WND_UPDATE 0x8000U  /**< the batch end sends a window update */
 
 /* ---- seg->state ---- */
 #define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
@@ -122,6 +124,9 @@ void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err);
 void tcp_hash_insert(struct tcp_pcb *pcb);
 struct tcp_pcb *tcp_lookup(const ip4_addr_t *laddr, u16_t lport, const ip4_addr_t *raddr, u16_t rport);
 struct tcp_pcb_listen *tcp_listen_lookup(const ip4_addr_t *laddr, u16_t lport);
+/** Inside tcp_batch_begin/end?  And note a PCB that owes an ACK at the end. */
+bool tcp_batch_active(void);
+void tcp_batch_add(struct tcp_pcb *pcb);
 /** Initial sequence number for the PCB's 4-tuple (RFC 6528). */
 u32_t tcp_isn(const struct tcp_pcb *pcb);
 /** Re-file the PCB in the timer wheel after any *_due field changed. */
