@@ -30,10 +30,11 @@
   (MEMP_NUM_TCP_PCB > 8192 ? 16384U : MEMP_NUM_TCP_PCB > 2048 ? 4096U : MEMP_NUM_TCP_PCB > 512 ? 1024U : \
    MEMP_NUM_TCP_PCB > 64 ? 256U : 16U)
 #define TCP_LISTEN_HASH_SIZE 16U
-/* The wheel: 1024 slots of 10 ms, a 10.24 s horizon.  A PCB whose deadline
+/* The wheel: 1024 slots of 10 ms, a 10.24 s horizon (128 slots in small
+ * builds, where a lap more costs nothing but saves 3.5 KB of RAM).  A PCB whose deadline
  * lies beyond it waits in the slot its deadline maps to and is passed over
  * until the right lap. */
-#define TCP_WHEEL_SLOTS 1024U
+#define TCP_WHEEL_SLOTS (MEMP_NUM_TCP_PCB > 64 ? 1024U : 128U) /* small builds: 128 x 10 ms */
 #define TCP_TICK_MS 10U
 
 u32_t tcp_msl_ms = 30000U;
@@ -52,6 +53,7 @@ static u16_t next_port;
 /* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
 static bool batching;
 static struct tcp_pcb *batch_list;
+static tcp_state_hook_fn state_hook;
 
 static void tcp_wheel_timeout(void *arg);
 static void tcp_batch_remove(struct tcp_pcb *pcb);
@@ -90,11 +92,20 @@ const char *tcp_state_name(enum tcp_state s)
   return (unsigned)s < LWIP_ARRAYSIZE(names) ? names[s] : "?";
 }
 
+void tcp_set_state_hook(tcp_state_hook_fn fn)
+{
+  state_hook = fn;
+}
+
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
 {
   LWIP_LOG(TCP, DEBUG, "%u -> %s:%u %s -> %s", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
            pcb->remote_port, tcp_state_name(pcb->state), tcp_state_name(s));
+  enum tcp_state old = pcb->state;
   pcb->state = s;
+  if (state_hook != NULL) {
+    state_hook(pcb, old, s);
+  }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -408,6 +419,9 @@ struct tcp_pcb *tcp_new_ip_type(u8_t type)
 
 void tcp_pcb_free(struct tcp_pcb *pcb)
 {
+  if (state_hook != NULL && pcb->state != CLOSED) {
+    state_hook(pcb, pcb->state, CLOSED); /* the connection is over */
+  }
   wheel_unlink(pcb);
   if (pcb->flags & TF_BATCHED) {
     tcp_batch_remove(pcb);

@@ -256,6 +256,10 @@ const char *tcp_state_name(enum tcp_state s);
 /** Call @p fn for every active (non-listening) PCB, then every listener. */
 void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct tcp_pcb_listen *l, void *arg),
                  void *arg);
+/** Observer of every state change (lwipd's "tcp" events, tests).  It
+ *  must not call back into TCP; it sees the PCB after the change. */
+typedef void (*tcp_state_hook_fn)(const struct tcp_pcb *pcb, enum tcp_state old_state, enum tcp_state new_state);
+void tcp_set_state_hook(tcp_state_hook_fn fn);
 /** Input from IP.  Takes ownership of @p p. */
 void tcp_input(struct pbuf *p, const struct ip_rx *rx);
 /** Address of netif changed: abort connections bound to @p old_addr. */
