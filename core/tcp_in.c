@@ -319,6 +319,9 @@ static void tcp_resend_syn(struct tcp_pcb *pcb)
   if (pcb->unacked != NULL) {
     struct tcp_seg *seg = pcb->unacked;
     pcb->unacked = seg->next;
+    if (pcb->unacked == NULL) {
+      pcb->unacked_tail = NULL;
+    }
     seg->next = pcb->unsent;
     if (pcb->unsent == NULL) {
       pcb->unsent_tail = seg;
@@ -639,6 +642,9 @@ static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
   }
   if (pcb->unsent == NULL) {
     pcb->unsent_tail = NULL;
+  }
+  if (pcb->unacked == NULL) {
+    pcb->unacked_tail = NULL;
   }
   return data;
 }

@@ -405,13 +405,10 @@ static bool nagle_holds(const struct tcp_pcb *pcb, const struct tcp_seg *seg)
 static void unacked_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
   seg->next = NULL;
+  struct tcp_seg *t = pcb->unacked_tail;
   if (pcb->unacked == NULL) {
-    pcb->unacked = seg;
+    pcb->unacked = pcb->unacked_tail = seg;
     return;
-  }
-  struct tcp_seg *t = pcb->unacked;
-  while (t->next != NULL) {
-    t = t->next;
   }
   /* After a timeout the queue is sent again in order; keep it sorted. */
   if (TCP_SEQ_LT(seg->seqno, t->seqno)) {
@@ -424,6 +421,7 @@ static void unacked_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
     return;
   }
   t->next = seg;
+  pcb->unacked_tail = seg;
 }
 
 err_t tcp_output(struct tcp_pcb *pcb)
@@ -516,7 +514,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
     pcb->unsent_tail = last;
   }
   pcb->unsent = pcb->unacked;
-  pcb->unacked = NULL;
+  pcb->unacked = pcb->unacked_tail = NULL;
   pcb->snd_nxt = pcb->snd_una;
   pcb->sacked_bytes = 0;
   pcb->dupacks = 0;

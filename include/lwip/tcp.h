@@ -144,6 +144,7 @@ struct tcp_pcb {
   u16_t snd_queuelen;           /**< pbufs queued for sending */
   struct tcp_seg *unsent;       /**< queued, not yet sent */
   struct tcp_seg *unacked;      /**< sent, not yet acknowledged */
+  struct tcp_seg *unacked_tail; /**< last of unacked (appending is O(1)) */
   struct tcp_seg *unsent_tail;
 
   /* round-trip time and retransmission (RFC 6298) */
