@@ -37,6 +37,7 @@ static void pbuf_init_fields(struct pbuf *p, void *payload, u16_t tot_len, u16_t
   p->flags = 0;
   p->ref = 1;
   p->if_idx = 0;
+  p->gso_size = 0;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -48,6 +48,7 @@ static struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
 static u32_t wheel_count;
 static u32_t wheel_tick; /* last tick processed */
 static bool wheel_armed;
+static struct sys_timeo wheel_timeo;
 static u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
 static u16_t next_port;
 /* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
@@ -259,7 +260,9 @@ static void wheel_schedule(void)
   u32_t now = sys_now();
   u32_t due = t * TCP_TICK_MS;
   wheel_wake_tick = t;
-  sys_timeout(TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
+  /* The wheel's timeout lives in our own storage: an empty SYS_TIMEOUT
+   * pool must never stop every TCP timer (RFC 6298 5.1). */
+  sys_timeout_static(&wheel_timeo, TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
   wheel_armed = true;
 }
 

@@ -139,7 +139,7 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
     LWIP_DROP(TCP_BAD_HLEN);
     return false;
   }
-  if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) &&
+  if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !(p->flags & PBUF_FLAG_CSUM_OK) &&
       inet_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) != 0) {
     LWIP_DROP(TCP_BAD_CHKSUM);
     return false;
@@ -1335,6 +1335,14 @@ static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     /* The peer did not get our SYN-ACK and sent its SYN again. */
     tcp_resend_syn(pcb);
     return;
+  }
+  if (pcb->state == SYN_RCVD && (s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
+      s->seqno + 1U == pcb->rcv_nxt && s->ackno == pcb->snd_nxt) {
+    /* Simultaneous open (RFC 9293 3.5, figure 8): the peer's SYN-ACK
+     * repeats its SYN, already received; its ACK completes ours.  Trimming
+     * the old SYN (3.10.7.4) leaves an ACK at rcv_nxt. */
+    s->flags &= (u8_t)~TCP_SYN;
+    s->seqno++;
   }
   if (!tcp_check_seq(pcb, s)) {
     return;

@@ -62,6 +62,25 @@ static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
   pcb->unsent_tail = seg;
 }
 
+/* How much data one queued segment carries: the MSS, or with segmentation
+ * offload a multiple of it up to what the device takes (the device cuts it
+ * into MSS-sized packets; a retransmission is cut here first). */
+static u16_t tcp_seg_size(const struct tcp_pcb *pcb)
+{
+  u16_t mss = pcb->mss ? pcb->mss : 536U;
+  if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT) {
+    return mss;
+  }
+  struct netif *n = ip4_route_src(ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+  if (n == NULL || n->gso_max <= n->mtu) {
+    return mss;
+  }
+  /* Room for the IPv4 and TCP headers with the largest options. */
+  u32_t room = (u32_t)n->gso_max - IP_HLEN - TCP_HLEN_MAX;
+  u32_t size = room / mss * mss;
+  return (u16_t)LWIP_MAX(size, (u32_t)mss);
+}
+
 err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apiflags)
 {
   LWIP_ERROR_RET("tcp_write: args", pcb != NULL && (dataptr != NULL || len == 0), ERR_ARG);
@@ -76,7 +95,7 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
   }
   const u8_t *data = (const u8_t *)dataptr;
   bool copy = (apiflags & TCP_WRITE_FLAG_COPY) != 0;
-  u16_t mss = pcb->mss ? pcb->mss : 536;
+  u16_t mss = tcp_seg_size(pcb);
 
   /* First top up the last queued segment (fewer, fuller segments), then
    * cut the rest into MSS-sized ones.  Everything is allocated before
@@ -88,8 +107,7 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
     fill = (u16_t)LWIP_MIN((u32_t)(mss - last->len), (u32_t)len);
     fill_p = data_pbuf(data, fill, copy);
     if (fill_p == NULL) {
-      LWIP_DROP(TCP_NO_MEM);
-      return ERR_MEM;
+      return ERR_MEM; /* backpressure, counted in the pool's err statistic */
     }
   }
   struct tcp_seg *head = NULL, *tail = NULL;
@@ -107,10 +125,7 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
       }
       tcp_segs_free(head);
       pbuf_free(fill_p);
-      if (seg == NULL) {
-        LWIP_DROP(TCP_NO_MEM);
-      }
-      return ERR_MEM;
+      return ERR_MEM; /* backpressure, counted in the pool's err statistic */
     }
     if (tail == NULL) {
       head = seg;
@@ -270,6 +285,26 @@ static u16_t tcp_wnd_field(struct tcp_pcb *pcb, u8_t flags)
   return (u16_t)LWIP_MIN(w, 0xffffU);
 }
 
+/* The one's complement sum of the IPv4 pseudo header (RFC 9293 3.1),
+ * folded, not inverted, in host order. */
+static u16_t pseudo_sum(const ip4_addr_t *src, const ip4_addr_t *dst, u8_t proto, u16_t len)
+{
+  u8_t b[12];
+  put_n32(b, src->addr);
+  put_n32(b + 4, dst->addr);
+  b[8] = 0;
+  b[9] = proto;
+  put_be16(b + 10, len);
+  u32_t sum = 0;
+  for (int i = 0; i < 12; i += 2) {
+    sum += get_be16(b + i);
+  }
+  while (sum >> 16) {
+    sum = (sum & 0xffffU) + (sum >> 16);
+  }
+  return (u16_t)sum;
+}
+
 /* Build the header in front of @p data (may be NULL) and send it.  The
  * caller's data pbuf is referenced, not taken. */
 static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct pbuf *data)
@@ -310,6 +345,14 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   if (NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_TCP)) {
     u16_t sum = inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
     memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
+  } else {
+    /* Checksum offload: the device adds the segment's own sum to the
+     * pseudo-header sum we leave here (not inverted). */
+    put_be16(t + TCP_OFF_CHKSUM,
+             pseudo_sum(ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), IP_PROTO_TCP, h->tot_len));
+  }
+  if (data != NULL && data->tot_len > pcb->mss && netif->gso_max > netif->mtu) {
+    h->gso_size = pcb->mss;
   }
   if (flags & TCP_ACK) {
     /* Whatever we owed is acknowledged by this segment. */
@@ -328,7 +371,10 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
 
 static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
-  seg->xmit_ms = sys_now();
+  if (seg->xmit_ms != 0) {
+    pcb->rtx_total++; /* sent before: after a timeout or a fast retransmit */
+  }
+  seg->xmit_ms = sys_now() | 1U;
   return tcp_send_raw(pcb, seg->seqno, (u8_t)(seg->flags & (TCP_SYN | TCP_FIN | TCP_PSH)), seg->p);
 }
 
@@ -370,8 +416,8 @@ void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t
 /* Sending what the windows allow                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Cut @p seg after @p keep data bytes; the rest becomes a new unsent
- * segment right behind it.  @return ERR_OK or ERR_MEM. */
+/* Cut @p seg after @p keep data bytes; the rest becomes a new segment
+ * right behind it, in the same queue and state.  @return ERR_OK or ERR_MEM. */
 static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
 {
   u16_t rest = (u16_t)(seg->len - keep);
@@ -385,10 +431,15 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
   pbuf_realloc(seg->p, keep);
   seg->len = keep;
   seg->flags &= (u8_t)~(TCP_FIN | TCP_PSH);
+  tail->state = seg->state;
+  tail->xmit_ms = seg->xmit_ms;
   tail->next = seg->next;
   seg->next = tail;
   if (pcb->unsent_tail == seg) {
     pcb->unsent_tail = tail;
+  }
+  if (pcb->unacked_tail == seg) {
+    pcb->unacked_tail = tail;
   }
   pcb->snd_queuelen++;
   return ERR_OK;
@@ -528,6 +579,11 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
 
 err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
+  /* An offloaded segment larger than the MSS is resent one MSS at a
+   * time: only the lost part goes again. */
+  if (seg->len > pcb->mss && !(seg->flags & TCP_SYN)) {
+    tcp_split_seg(pcb, seg, pcb->mss); /* ERR_MEM: resend it whole */
+  }
   seg->state |= SEG_RETRANSMITTED;
   if (pcb->rtt_start != 0 && TCP_SEQ_GEQ(pcb->rtt_seq, seg->seqno)) {
     pcb->rtt_start = 0; /* Karn: this sample is ambiguous now */

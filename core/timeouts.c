@@ -17,6 +17,21 @@ void sys_timeouts_init(void)
   next_timeout = NULL;
 }
 
+/* Insert after every entry due at or before this one, so timeouts with
+ * the same deadline run in the order they were added. */
+static void timeout_insert(struct sys_timeo *t, u32_t msecs, sys_timeout_handler handler, void *arg)
+{
+  t->h = handler;
+  t->arg = arg;
+  t->time = sys_now() + msecs;
+  struct sys_timeo **pp = &next_timeout;
+  while (*pp != NULL && !lwip_time_before(t->time, (*pp)->time)) {
+    pp = &(*pp)->next;
+  }
+  t->next = *pp;
+  *pp = t;
+}
+
 err_t sys_timeout(u32_t msecs, sys_timeout_handler handler, void *arg)
 {
   LWIP_ERROR_RET("sys_timeout: handler != NULL", handler != NULL, ERR_ARG);
@@ -25,19 +40,22 @@ err_t sys_timeout(u32_t msecs, sys_timeout_handler handler, void *arg)
     LWIP_LOG(TIMER, ERROR, "sys_timeout: SYS_TIMEOUT pool empty, timer lost");
     return ERR_MEM;
   }
-  t->h = handler;
-  t->arg = arg;
-  t->time = sys_now() + msecs;
-
-  /* Insert after every entry due at or before this one, so timeouts with
-   * the same deadline run in the order they were added. */
-  struct sys_timeo **pp = &next_timeout;
-  while (*pp != NULL && !lwip_time_before(t->time, (*pp)->time)) {
-    pp = &(*pp)->next;
-  }
-  t->next = *pp;
-  *pp = t;
+  t->caller_owned = false;
+  timeout_insert(t, msecs, handler, arg);
   return ERR_OK;
+}
+
+void sys_timeout_static(struct sys_timeo *t, u32_t msecs, sys_timeout_handler handler, void *arg)
+{
+  t->caller_owned = true;
+  timeout_insert(t, msecs, handler, arg);
+}
+
+static void timeout_release(struct sys_timeo *t)
+{
+  if (!t->caller_owned) {
+    memp_free(MEMP_SYS_TIMEOUT, t);
+  }
 }
 
 void sys_untimeout(sys_timeout_handler handler, void *arg)
@@ -46,7 +64,7 @@ void sys_untimeout(sys_timeout_handler handler, void *arg)
     struct sys_timeo *t = *pp;
     if (t->h == handler && t->arg == arg) {
       *pp = t->next;
-      memp_free(MEMP_SYS_TIMEOUT, t);
+      timeout_release(t);
       return;
     }
   }
@@ -72,7 +90,7 @@ void sys_check_timeouts(void)
     sys_timeout_handler h = t->h;
     void *arg = t->arg;
     next_timeout = t->next;
-    memp_free(MEMP_SYS_TIMEOUT, t);
+    timeout_release(t);
     h(arg);
   }
 }

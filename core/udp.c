@@ -361,7 +361,8 @@ static bool udp_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const 
   }
 #endif
   /* RFC 768: a zero checksum means the sender did not compute one. */
-  if (h->chksum == 0 || !NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP)) {
+  if (h->chksum == 0 || !NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP) ||
+      (p->flags & PBUF_FLAG_CSUM_OK)) {
     return true;
   }
   return inet_chksum_pseudo(p, IP_PROTO_UDP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) == 0;

@@ -328,6 +328,7 @@ static json_t *app_json(const struct app *a)
   json_t *o = json_pack("{s:i, s:s, s:i, s:I, s:I, s:I}", "id", a->id, "name", a->name, "port", a->port,
                         "rx_packets", (json_int_t)a->rx_packets, "rx_bytes", (json_int_t)a->rx_bytes, "tx_packets",
                         (json_int_t)a->tx_packets);
+#if LWIP_TCP
   if (a->kind >= K_TCP_ECHO) {
     int open = 0;
     for (const struct tcp_conn *c = a->conns; c != NULL; c = c->next) {
@@ -337,6 +338,7 @@ static json_t *app_json(const struct app *a)
     json_object_set_new(o, "connections", json_integer((json_int_t)a->connections));
     json_object_set_new(o, "open", json_integer(open));
   }
+#endif
   return o;
 }
 

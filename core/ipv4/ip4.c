@@ -183,7 +183,8 @@ static err_t ip4_send(struct pbuf *q, const ip4_addr_t *dest, struct netif *neti
     return netif_loop_output(netif, q);
   }
 #endif
-  if (netif->mtu != 0 && q->tot_len > netif->mtu) {
+  /* A TSO packet (gso_size set) is cut into segments by the device. */
+  if (netif->mtu != 0 && q->tot_len > netif->mtu && !(q->gso_size != 0 && netif->gso_max >= q->tot_len)) {
 #if IP_FRAG
     return ip4_frag(q, netif, dest);
 #else
@@ -234,6 +235,7 @@ err_t ip4_output_if_src(struct pbuf *p, const ip4_addr_t *src, const ip4_addr_t 
       return ERR_MEM;
     }
     pbuf_chain(q, p);
+    q->gso_size = p->gso_size; /* the device reads it from the first pbuf */
   }
   ip4_write_header((u8_t *)q->payload, q->tot_len, src, dest, ttl, tos, proto, netif);
   LWIP_LOG(IP4, TRACE, "out proto %u len %u via %c%c%u", proto, q->tot_len, netif->name[0], netif->name[1],

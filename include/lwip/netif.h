@@ -43,6 +43,11 @@ extern "C" {
 #define NETIF_CHECKSUM_CHECK_TCP 0x0400U
 #define NETIF_CHECKSUM_CHECK_ICMP 0x0800U
 #define NETIF_CHECKSUM_ENABLE_ALL 0xffffU
+/* Checksum offload (e.g. a TAP with IFF_VNET_HDR): a driver that verified a
+ * received packet's transport checksum sets PBUF_FLAG_CSUM_OK on it; one
+ * that completes transmit checksums clears NETIF_CHECKSUM_GEN_TCP/UDP, and
+ * TCP then leaves the pseudo-header sum in the checksum field for the device
+ * to finish (what virtio's NEEDS_CSUM and Linux's CHECKSUM_PARTIAL expect). */
 
 enum netif_mac_filter_action {
   NETIF_DEL_MAC_FILTER = 0,
@@ -92,6 +97,9 @@ struct netif {
   const char *hostname;    /**< for DHCP, later */
   u16_t mtu;               /**< largest IP packet, 0 = unknown */
   u16_t chksum_flags;      /**< NETIF_CHECKSUM_* */
+  u16_t gso_max;           /**< TCP segmentation offload: the largest IPv4
+                                packet the device cuts into MSS-sized TCP
+                                segments itself (pbuf gso_size); 0 = none */
   u8_t hwaddr[NETIF_MAX_HWADDR_LEN];
   u8_t hwaddr_len;
   u8_t flags;              /**< NETIF_FLAG_* */

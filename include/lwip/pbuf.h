@@ -54,6 +54,7 @@ typedef enum {
 
 /** pbuf flags */
 #define PBUF_FLAG_PUSH 0x01U     /**< last segment of a write (TCP PSH) */
+#define PBUF_FLAG_CSUM_OK 0x02U  /**< the device verified the transport checksum (rx offload) */
 #define PBUF_FLAG_LLBCAST 0x08U  /**< received as link-level broadcast */
 #define PBUF_FLAG_LLMCAST 0x10U  /**< received as link-level multicast */
 
@@ -66,6 +67,9 @@ struct pbuf {
   u8_t flags;         /**< PBUF_FLAG_* */
   u16_t ref;          /**< reference count */
   u8_t if_idx;        /**< index of the netif it arrived on, 0 if none */
+  u16_t gso_size;     /**< TCP segmentation offload: the MSS the device cuts
+                           this packet into (first pbuf of a packet only);
+                           0 = a normal packet */
 };
 
 /** Largest reference count; pbuf_ref() saturating it is a programmer error. */

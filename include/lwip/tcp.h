@@ -154,6 +154,7 @@ struct tcp_pcb {
   u32_t rtt_seq;                /**< sequence number being timed (Karn) */
   u32_t rtt_start;              /**< when it was sent; 0 = not timing */
   u8_t nrtx;                    /**< retransmissions of the oldest segment */
+  u32_t rtx_total;              /**< segments retransmitted over the connection's life */
   u32_t rto_due, persist_due, delack_due, keep_due, tw_due, poll_due, refused_due; /**< 0 = not armed */
   u8_t persist_backoff;
 

@@ -25,6 +25,7 @@ struct sys_timeo {
   u32_t time; /**< absolute deadline in sys_now() milliseconds */
   sys_timeout_handler h;
   void *arg;
+  bool caller_owned; /**< from sys_timeout_static: never freed to the pool */
 };
 
 /** sys_timeouts_sleeptime() when nothing is pending. */
@@ -36,6 +37,10 @@ void sys_timeouts_init(void);
  *  the same handler and arg may be pending.
  *  @return ERR_OK, or ERR_MEM when the SYS_TIMEOUT pool is empty. */
 err_t sys_timeout(u32_t msecs, sys_timeout_handler handler, void *arg);
+/** As sys_timeout(), in storage the caller owns (a timer that must never
+ *  be lost to an empty SYS_TIMEOUT pool).  @p t must not be pending
+ *  already: sys_untimeout() it first.  It cannot fail. */
+void sys_timeout_static(struct sys_timeo *t, u32_t msecs, sys_timeout_handler handler, void *arg);
 /** Cancel the first pending timeout with this handler and arg (no-op if none). */
 void sys_untimeout(sys_timeout_handler handler, void *arg);
 /** Is a timeout with this handler and arg pending? */

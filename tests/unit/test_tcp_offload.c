@@ -1,0 +1,207 @@
+/*
+ * TCP with device offloads: segmentation offload (netif->gso_max: TCP
+ * builds segments of several MSS and marks them with pbuf gso_size; a
+ * retransmission is cut back to one MSS), transmit checksum offload (the
+ * pseudo-header sum is left for the device) and receive checksum offload
+ * (PBUF_FLAG_CSUM_OK skips the check).
+ */
+#include "test_tcp_common.h"
+
+#if LWIP_TCP
+
+#include "lwip/prot/wire.h"
+
+/* The fake netif keeps copies of frames up to 1518 bytes, not pbufs: a
+ * wrapper around its linkoutput notes the gso_size mark and takes the
+ * large (offloaded) frames itself. */
+static netif_linkoutput_fn orig_linkoutput;
+static u16_t last_gso_size;
+static u16_t max_frame;
+static int big_frames;
+static u32_t big_seq;
+static u16_t big_len;
+
+static err_t gso_linkoutput(struct netif *netif, struct pbuf *p)
+{
+  last_gso_size = p->gso_size;
+  if (p->tot_len > max_frame) {
+    max_frame = p->tot_len;
+  }
+  if (p->tot_len <= 1514) {
+    return orig_linkoutput(netif, p);
+  }
+  u8_t h[14 + 20 + 20];
+  assert_int_equal(pbuf_copy_partial(p, h, sizeof(h), 0), sizeof(h));
+  const u8_t *ip = h + 14, *t = ip + 20;
+  big_frames++;
+  big_seq = get_be32(t + TCP_OFF_SEQ);
+  big_len = (u16_t)(get_be16(ip + 2) - 20U - (t[TCP_OFF_HDRLEN] >> 4) * 4U);
+  return ERR_OK;
+}
+
+static void offload_on(u16_t gso_max)
+{
+  tt_nif->gso_max = gso_max;
+  orig_linkoutput = tt_nif->linkoutput;
+  tt_nif->linkoutput = gso_linkoutput;
+  last_gso_size = 0;
+  max_frame = 0;
+  big_frames = 0;
+}
+
+static u8_t payload[20000];
+
+/* With segmentation offload, one write goes out as one large segment,
+ * as big as cwnd allows, marked with the MSS to cut it into. */
+static void gso_large_segment(void **state)
+{
+  (void)state;
+  if (TCP_SND_BUF < sizeof(payload) || TCP_MSS < 1460) {
+    skip();
+  }
+  offload_on(65535);
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_WS | TT_OPT_SACK);
+  for (size_t i = 0; i < sizeof(payload); i++) {
+    payload[i] = (u8_t)(i * 7U);
+  }
+  assert_int_equal(tcp_write(c.pcb, payload, sizeof(payload), TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_output(c.pcb), ERR_OK);
+  /* RFC 5681 3.1: IW is 3 segments for an MSS of 1460: one packet of
+   * 4380 bytes, for the device to cut into three. */
+  assert_int_equal(big_frames, 1);
+  assert_int_equal(big_seq, c.our_nxt);
+  assert_int_equal(big_len, 3U * 1460U);
+  assert_int_equal(last_gso_size, 1460);
+  assert_int_equal(max_frame, 14 + 20 + 20 + 3 * 1460);
+  tt_expect_nothing();
+}
+
+/* A lost large segment is retransmitted one MSS at a time (RFC 6298 5.4:
+ * the earliest unacknowledged segment). */
+static void gso_retransmit_is_one_mss(void **state)
+{
+  (void)state;
+  if (TCP_SND_BUF < sizeof(payload) || TCP_MSS < 1460) {
+    skip();
+  }
+  offload_on(65535);
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_WS | TT_OPT_SACK);
+  assert_int_equal(tcp_write(c.pcb, payload, 8000, TCP_WRITE_FLAG_COPY), ERR_OK);
+  tcp_output(c.pcb);
+  assert_int_equal(big_frames, 1);
+  assert_int_equal(big_len, 3U * 1460U);
+  tt_expect_nothing();
+  last_gso_size = 0;
+  struct tt_seg s;
+  test_clock_advance(c.pcb->rto); /* the RTO (the handshake gave an RTT sample) */
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.seq, c.our_nxt);
+  assert_int_equal(s.len, 1460);
+  assert_int_equal(last_gso_size, 0);
+  /* The peer acknowledges all three.  Slow start with ABC (RFC 3465):
+   * cwnd grows from one MSS by 2 * MSS, enough for the 3620 bytes left,
+   * which go as one offloaded packet again. */
+  int before = big_frames;
+  tt_inject(&c, TCP_ACK, c.peer_nxt, c.our_nxt + 3U * 1460U, NULL, NULL, 0);
+  assert_int_equal(big_frames, before + 1);
+  assert_int_equal(big_seq, c.our_nxt + 3U * 1460U);
+  assert_int_equal(big_len, 8000U - 3U * 1460U);
+  assert_int_equal(last_gso_size, 1460);
+  tt_expect_nothing();
+}
+
+/* Without offload nothing changes: segments are one MSS. */
+static void no_gso_one_mss(void **state)
+{
+  (void)state;
+  if (TCP_SND_BUF < 8000) {
+    skip();
+  }
+  offload_on(0);
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_WS | TT_OPT_SACK);
+  assert_int_equal(tcp_write(c.pcb, payload, 8000, TCP_WRITE_FLAG_COPY), ERR_OK);
+  tcp_output(c.pcb);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.len, tcp_mss(c.pcb));
+  assert_int_equal(last_gso_size, 0);
+  assert_true(max_frame <= 1514);
+}
+
+/* Transmit checksum offload: the field holds the pseudo-header sum
+ * (RFC 9293 3.1), which the device completes. */
+static void tx_checksum_left_to_device(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_NONE);
+  tt_nif->chksum_flags &= (u16_t)~NETIF_CHECKSUM_GEN_TCP;
+  assert_int_equal(tcp_write(c.pcb, "abcd", 4, TCP_WRITE_FLAG_COPY), ERR_OK);
+  tcp_output(c.pcb);
+  static u8_t f[2048];
+  int n = test_pop_ip_bytes(&tt_tn, f, sizeof(f));
+  assert_true(n > 14 + 20 + 20);
+  const u8_t *ip = f + 14;
+  u16_t tcplen = (u16_t)(get_be16(ip + 2) - 20U);
+  u32_t sum = 0;
+  for (int i = 12; i < 20; i += 2) {
+    sum += get_be16(ip + i);
+  }
+  sum += 6U + tcplen;
+  while (sum >> 16) {
+    sum = (sum & 0xffffU) + (sum >> 16);
+  }
+  assert_int_equal(get_be16(ip + 20 + 16), sum);
+  tt_nif->chksum_flags |= NETIF_CHECKSUM_GEN_TCP;
+}
+
+/* Receive checksum offload: a segment the device vouched for is taken
+ * even though its checksum field is wrong; without the flag it is dropped. */
+static void rx_checksum_ok_flag(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_NONE);
+  static u8_t seg[128], frame[256];
+  struct tt_opts none;
+  memset(&none, 0, sizeof(none));
+  size_t sl = tt_build(seg, TT_PEER_IP, TT_OUR_IP, c.peer_port, c.our_port, TCP_ACK | TCP_PSH, c.peer_nxt,
+                       c.our_nxt, c.peer_wnd, &none, "xyz", 3);
+  seg[16] ^= 0x55; /* spoil the TCP checksum */
+  size_t n = test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, seg, sl);
+#if LWIP_STATS
+  u32_t bad = lwip_stats.drops[LWIP_DROP_TCP_BAD_CHKSUM];
+#endif
+  test_rx(&tt_tn, frame, n);
+  assert_int_equal(tt_rec.len, 0);
+#if LWIP_STATS
+  assert_int_equal(lwip_stats.drops[LWIP_DROP_TCP_BAD_CHKSUM], bad + 1U);
+#endif
+  struct pbuf *p = test_pbuf(frame, n, 0);
+  p->flags |= PBUF_FLAG_CSUM_OK;
+  tt_nif->input(p, tt_nif);
+  assert_int_equal(tt_rec.len, 3);
+  assert_memory_equal(tt_rec.data, "xyz", 3);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(gso_large_segment, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(gso_retransmit_is_one_mss, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(no_gso_one_mss, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(tx_checksum_left_to_device, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(rx_checksum_ok_flag, tt_setup, tt_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#else
+int main(void)
+{
+  return 0;
+}
+#endif
