@@ -55,6 +55,8 @@ static u16_t next_port;
 static bool batching;
 static struct tcp_pcb *batch_list;
 static tcp_state_hook_fn state_hook;
+/* The PCB the stack is working on (tcp_enter/tcp_leave). */
+static struct tcp_pcb *active_pcb;
 
 static void tcp_wheel_timeout(void *arg);
 static void tcp_batch_remove(struct tcp_pcb *pcb);
@@ -332,7 +334,9 @@ static void tcp_wheel_timeout(void *arg)
         wheel_unlink(pcb);
         /* This may free PCBs (even others, from an err callback) or
          * re-file this one with a later deadline: walk the slot again. */
+        struct tcp_pcb *prev = tcp_enter(pcb);
         tcp_pcb_timers(pcb, now);
+        tcp_leave(pcb, prev);
         next = wheel[wheel_tick % TCP_WHEEL_SLOTS];
       }
       pcb = next;
@@ -441,14 +445,49 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
   tcp_segs_free(pcb->unacked);
   tcp_segs_free(pcb->ooseq);
   pbuf_free(pcb->refused_data);
-  memp_free(MEMP_TCP_PCB, pcb);
+  pcb->unsent = pcb->unacked = pcb->ooseq = NULL;
+  pcb->unsent_tail = pcb->unacked_tail = NULL;
+  pcb->refused_data = NULL;
+  pcb->listener = NULL;
+  if (pcb == active_pcb) {
+    /* Code up the stack still holds it: tcp_leave() frees it. */
+    pcb->flags |= TF_ZOMBIE;
+    pcb->state = CLOSED;
+    pcb->recv = NULL;
+    pcb->sent = NULL;
+    pcb->errf = NULL;
+    pcb->poll = NULL;
+    pcb->connected = NULL;
+    pcb->rto_due = pcb->persist_due = pcb->delack_due = pcb->keep_due = 0;
+    pcb->tw_due = pcb->poll_due = pcb->refused_due = 0;
+  } else {
+    memp_free(MEMP_TCP_PCB, pcb);
+  }
   if (wheel_count == 0 && wheel_armed) {
     wheel_schedule();
   }
 }
 
+struct tcp_pcb *tcp_enter(struct tcp_pcb *pcb)
+{
+  struct tcp_pcb *prev = active_pcb;
+  active_pcb = pcb;
+  return prev;
+}
+
+void tcp_leave(struct tcp_pcb *pcb, struct tcp_pcb *prev)
+{
+  active_pcb = prev;
+  if (pcb->flags & TF_ZOMBIE) {
+    memp_free(MEMP_TCP_PCB, pcb);
+  }
+}
+
 void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err)
 {
+  if (pcb->flags & TF_ZOMBIE) {
+    return; /* already gone */
+  }
   tcp_err_fn errf = pcb->errf;
   void *arg = pcb->callback_arg;
   /* A SYN_RCVD connection the application never saw needs no callback. */
@@ -1037,7 +1076,7 @@ static bool tcp_poll_tick(struct tcp_pcb *pcb, u32_t now)
   pcb->poll_due = now + (u32_t)pcb->pollinterval * TCP_POLL_UNIT_MS;
   if (pcb->poll != NULL) {
     err_t e = pcb->poll(pcb->callback_arg, pcb);
-    if (e == ERR_ABRT) {
+    if (TCP_GONE(pcb, e)) {
       return false;
     }
   }
@@ -1106,11 +1145,8 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
   }
   if (pcb->refused_due != 0 && TCP_SEQ_LEQ(pcb->refused_due, now)) {
     pcb->refused_due = 0;
-    if (!tcp_rcv_drain(pcb)) {
+    if (!tcp_rcv_drain(pcb) || (pcb->flags & TF_ZOMBIE)) {
       return;
-    }
-    if (pcb->state == CLOSED) {
-      return; /* the application closed it from the recv callback */
     }
   }
   if (pcb->keep_due != 0 && TCP_SEQ_LEQ(pcb->keep_due, now) && !tcp_keep_tick(pcb, now)) {

@@ -414,7 +414,10 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   }
   struct tcp_pcb *pcb = tcp_alloc(l->prio);
   if (pcb == NULL) {
+    /* No room for the connection the cookie promised: reset it, so the
+     * peer fails at once rather than waiting out its retransmissions. */
     LWIP_DROP(TCP_NO_MEM);
+    tcp_rst(s->ackno, 0, ip_2_ip4(&s->rx->dest), ip_2_ip4(&s->rx->src), s->dport, s->sport, false);
     return true;
   }
   tcp_passive_init(pcb, l, s);
@@ -799,7 +802,7 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
   pcb->snd_buf = LWIP_MIN(pcb->snd_buf + acked, (u32_t)TCP_SND_BUF);
   while (acked > 0 && pcb->sent != NULL) {
     u16_t n = (u16_t)LWIP_MIN(acked, 0xffffU);
-    if (pcb->sent(pcb->callback_arg, pcb, n) == ERR_ABRT) {
+    if (TCP_GONE(pcb, pcb->sent(pcb->callback_arg, pcb, n))) {
       return false;
     }
     acked -= n;
@@ -930,10 +933,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 static bool tcp_handshake_done(struct tcp_pcb *pcb)
 {
   if (!(pcb->flags & TF_PASSIVE)) {
-    if (pcb->connected != NULL && pcb->connected(pcb->callback_arg, pcb, ERR_OK) == ERR_ABRT) {
-      return false;
-    }
-    return true;
+    return pcb->connected == NULL || !TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK));
   }
   struct tcp_pcb_listen *l = pcb->listener;
   if (l == NULL || l->accept == NULL) {
@@ -942,7 +942,7 @@ static bool tcp_handshake_done(struct tcp_pcb *pcb)
     return false;
   }
   err_t e = l->accept(l->callback_arg, pcb, ERR_OK);
-  if (e == ERR_ABRT) {
+  if (TCP_GONE(pcb, e)) {
     return false;
   }
   if (e != ERR_OK) {
@@ -1007,7 +1007,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   tcp_set_state(pcb, ESTABLISHED);
   tcp_cc->init(pcb);
   pcb->flags |= TF_ACK_NOW;
-  if (pcb->connected != NULL && pcb->connected(pcb->callback_arg, pcb, ERR_OK) == ERR_ABRT) {
+  if (pcb->connected != NULL && TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK))) {
     return;
   }
   tcp_output(pcb);
@@ -1030,7 +1030,10 @@ static bool tcp_deliver(struct tcp_pcb *pcb, struct pbuf *p)
     return true;
   }
   err_t e = pcb->recv(pcb->callback_arg, pcb, p, ERR_OK);
-  if (e == ERR_ABRT) {
+  if (TCP_GONE(pcb, e)) {
+    if (e != ERR_OK && e != ERR_ABRT) {
+      pbuf_free(p); /* refused, and the connection is gone: nobody keeps it */
+    }
     return false;
   }
   if (e != ERR_OK) {
@@ -1051,7 +1054,7 @@ static bool tcp_deliver_fin(struct tcp_pcb *pcb)
     }
     return true;
   }
-  return pcb->recv(pcb->callback_arg, pcb, NULL, ERR_OK) != ERR_ABRT;
+  return !TCP_GONE(pcb, pcb->recv(pcb->callback_arg, pcb, NULL, ERR_OK));
 }
 
 /* The FIN is in sequence: RFC 9293 3.10.7.4 "eighth, check the FIN bit". */
@@ -1322,7 +1325,16 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 /* Connections                                                             */
 /* ---------------------------------------------------------------------- */
 
+static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s);
+
 static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
+  struct tcp_pcb *prev = tcp_enter(pcb);
+  tcp_conn_process(pcb, s);
+  tcp_leave(pcb, prev);
+}
+
+static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   /* Any segment shows the peer is alive (RFC 9293 3.8.4). */
   pcb->keep_due = 0;

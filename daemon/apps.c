@@ -89,6 +89,7 @@ struct tcp_conn {
   struct tcp_pcb *pcb;
   struct pbuf *pending;   /* echo: received, not yet written back */
   u32_t pat_off;          /* chargen: position in the pattern */
+  bool closing;           /* echo: the peer sent FIN; close once pending is out */
 };
 
 /* RFC 864: lines of 72 printable characters, each starting one character
@@ -125,20 +126,29 @@ static void conn_unlink(struct tcp_conn *c)
   free(c);
 }
 
-/* Detach from the PCB and close it; abort when the close cannot be queued
- * (ERR_MEM), so nothing is left behind.  @return ERR_OK or ERR_ABRT. */
+static err_t conn_poll(void *arg, struct tcp_pcb *pcb);
+
+/* Close the connection and forget it.  When the FIN cannot be queued yet
+ * (ERR_MEM), the poll callback tries again every 500 ms.  @return ERR_OK. */
 static err_t conn_close(struct tcp_conn *c)
 {
   struct tcp_pcb *pcb = c->pcb;
-  tcp_arg(pcb, NULL);
-  tcp_recv(pcb, NULL);
-  tcp_sent(pcb, NULL);
-  tcp_err(pcb, NULL);
-  tcp_poll(pcb, NULL, 0);
-  conn_unlink(c);
   if (tcp_close(pcb) != ERR_OK) {
-    tcp_abort(pcb);
-    return ERR_ABRT;
+    c->closing = true;
+    tcp_poll(pcb, conn_poll, 1);
+    return ERR_OK;
+  }
+  /* After ERR_OK the PCB is the stack's: no callback reaches us again. */
+  conn_unlink(c);
+  return ERR_OK;
+}
+
+static err_t conn_poll(void *arg, struct tcp_pcb *pcb)
+{
+  struct tcp_conn *c = (struct tcp_conn *)arg;
+  (void)pcb;
+  if (c->closing && c->pending == NULL) {
+    return conn_close(c);
   }
   return ERR_OK;
 }
@@ -193,8 +203,13 @@ static err_t tcp_app_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t 
   struct tcp_conn *c = (struct tcp_conn *)arg;
   (void)err;
   if (p == NULL) {
-    /* The peer closed its side: for echo, send what is left first. */
-    return conn_close(c);
+    /* The peer closed its side (RFC 9293 3.6: ours stays open): echo
+     * what is still pending, then close (RFC 862 returns everything). */
+    c->closing = true;
+    if (c->app->kind == K_TCP_ECHO) {
+      echo_push(c);
+    }
+    return c->pending == NULL ? conn_close(c) : ERR_OK;
   }
   if (c->app->kind == K_TCP_ECHO && c->pending != NULL && (u32_t)c->pending->tot_len + p->tot_len > 0xffffU) {
     /* Our send side is full: refuse, and the stack offers it again. */
@@ -224,7 +239,10 @@ static err_t tcp_app_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
   (void)len;
   if (c->app->kind == K_TCP_ECHO) {
     echo_push(c);
-  } else if (c->app->kind == K_TCP_CHARGEN) {
+    if (c->closing && c->pending == NULL) {
+      return conn_close(c);
+    }
+  } else if (c->app->kind == K_TCP_CHARGEN && !c->closing) {
     chargen_push(c);
   }
   return ERR_OK;

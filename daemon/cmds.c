@@ -678,7 +678,8 @@ static json_t *cmd_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply 
 static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   static const struct { const char *name; unsigned bit; } classes[] = {
-    {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP}, {"log", CTL_EV_LOG}, {"all", CTL_EV_ALL},
+    {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP}, {"log", CTL_EV_LOG},
+    {"dhcp", CTL_EV_DHCP}, {"all", CTL_EV_ALL},
   };
   json_t *ev = json_object_get(args, "events");
   unsigned mask = 0;
@@ -697,7 +698,7 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
       }
     }
     if (bit == 0) {
-      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log or all", i);
+      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log, dhcp or all", i);
     }
     mask |= bit;
   }
@@ -744,6 +745,7 @@ void cmds_events_init(void)
 {
   netif_add_ext_callback(&netif_cb, netif_event);
   unix_port_set_log_hook(log_event);
+  netapps_init();
 }
 
 void cmds_arp_poll(void)
@@ -799,6 +801,42 @@ static const struct {
   {"app.stop", cmd_app_stop},
   {"app.list", cmd_app_list},
   {"ping", cmd_ping},
+  {"tcp.list", cmd_tcp_list},
+  {"tcp.connect", cmd_tcp_connect},
+  {"tcp.abort", cmd_tcp_abort},
+  {"iperf.start", cmd_iperf_start},
+  {"iperf.stop", cmd_iperf_stop},
+  {"iperf.status", cmd_iperf_status},
+  {"sock.socket", cmd_sock_socket},
+  {"sock.bind", cmd_sock_bind},
+  {"sock.listen", cmd_sock_listen},
+  {"sock.accept", cmd_sock_accept},
+  {"sock.connect", cmd_sock_connect},
+  {"sock.write", cmd_sock_write},
+  {"sock.read", cmd_sock_read},
+  {"sock.sendto", cmd_sock_sendto},
+  {"sock.recvfrom", cmd_sock_recvfrom},
+  {"sock.shutdown", cmd_sock_shutdown},
+  {"sock.close", cmd_sock_close},
+  {"sock.setsockopt", cmd_sock_setsockopt},
+  {"sock.getsockopt", cmd_sock_getsockopt},
+  {"sock.fcntl", cmd_sock_fcntl},
+  {"sock.poll", cmd_sock_poll},
+  {"sock.getsockname", cmd_sock_getsockname},
+  {"sock.getpeername", cmd_sock_getpeername},
+  {"sock.info", cmd_sock_info},
+  {"sock.list", cmd_sock_list},
+  {"sock.send", cmd_sock_write},
+  {"sock.recv", cmd_sock_read},
+  {"dhcp.start", cmd_dhcp_start},
+  {"dhcp.stop", cmd_dhcp_stop},
+  {"dhcp.release", cmd_dhcp_release},
+  {"dhcp.renew", cmd_dhcp_renew},
+  {"dhcp.status", cmd_dhcp_status},
+  {"dns.servers", cmd_dns_servers},
+  {"dns.resolve", cmd_dns_resolve},
+  {"dns.cache", cmd_dns_cache},
+  {"dns.cache.flush", cmd_dns_cache_flush},
   {"ip.forward", cmd_ip_forward},
   {"subscribe", cmd_subscribe},
   {"shutdown", cmd_shutdown},

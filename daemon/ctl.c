@@ -56,6 +56,8 @@ static void client_free(struct ctl_client *c)
     }
   }
   bufferevent_free(c->bev);
+  /* Its sockets die with it (sock.c releases them from a timer). */
+  sock_client_gone(c->serial);
   free(c);
 }
 

@@ -8,6 +8,9 @@
  *           impair.*, ip.forward, subscribe)
  *   apps.c  udp-echo and udp-discard apps (app.*)
  *   ping.c  the deferred ping command
+ *   tcpcmds.c  tcp.list, tcp.abort and the deferred tcp.connect client
+ *   netapps.c  the DHCP client and DNS resolver commands (dhcp.*, dns.*)
+ *   sock.c  socket calls on the stack over the control socket (sock.*)
  */
 #ifndef LWIPD_H
 #define LWIPD_H
@@ -87,6 +90,9 @@ struct ctl_req {
 #define CTL_E_NO_MEMORY "no_memory"
 #define CTL_E_IO "io_error"
 #define CTL_E_FAILED "failed"
+#define CTL_E_TIMEOUT "timeout"
+#define CTL_E_REFUSED "connection_refused"
+#define CTL_E_RESET "connection_reset"
 
 /** A command's outcome: a result object, or an error code and message. */
 struct ctl_reply {
@@ -113,7 +119,8 @@ bool ctl_req_alive(const struct ctl_req *req);
 #define CTL_EV_ADDRESS 0x2U
 #define CTL_EV_ARP 0x4U
 #define CTL_EV_LOG 0x8U
-#define CTL_EV_ALL 0xfU
+#define CTL_EV_DHCP 0x10U
+#define CTL_EV_ALL 0x1fU
 /** Send @p ev (stolen; "event" and "time_ms" are added) to every client
  *  subscribed to @p cls. */
 void ctl_broadcast(unsigned cls, const char *name, json_t *ev);
@@ -160,5 +167,66 @@ void apps_stop_all(void);
 /* ---- ping.c ---- */
 json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 void ping_stop_all(void);
+
+/* ---- tcpcmds.c ---- */
+json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+/** Answer running tcp.connect requests with an error and abort their
+ *  connections (stack restart, shutdown). */
+void tcpcmds_stop_all(void);
+
+/* ---- sock.c (the sock.* family: socket calls over the control socket) ---- */
+json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_bind(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_listen(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_accept(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_write(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_read(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_sendto(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_recvfrom(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_close(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_setsockopt(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_getsockopt(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_fcntl(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_poll(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_getsockname(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_getpeername(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_info(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_sock_list(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+/** A control connection closed: release its sockets and blocked calls
+ *  (soon, from a timer, never inside a stack callback).  Called by ctl.c. */
+void sock_client_gone(uint64_t client);
+/** Answer every blocked sock call and free every socket (stack restart,
+ *  shutdown). */
+void sock_stop_all(void);
+
+/* ---- netapps.c ---- */
+json_t *cmd_dhcp_start(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_dhcp_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_dhcp_release(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_dhcp_renew(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_dhcp_status(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_dns_servers(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_dns_resolve(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_dns_cache(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_dns_cache_flush(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+/** Hook the DHCP client's state and DNS callbacks (again after each
+ *  lwip_init()); fails dns.resolve requests the restart forgot. */
+void netapps_init(void);
+/** Answer pending dns.resolve requests with an error (shutdown). */
+void netapps_stop_all(void);
+/** Send DHCPRELEASE for every lease held (clean shutdown).
+ *  @return the number of releases handed to the stack. */
+int netapps_dhcp_release_all(void);
+
+/* ---- iperf.c (iperf 2 and iperf3 servers and clients) ---- */
+json_t *cmd_iperf_start(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_iperf_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_iperf_status(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+/** Stop every iperf session, aborting its connections (shutdown). */
+void iperf_stop_all(void);
 
 #endif

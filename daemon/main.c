@@ -46,6 +46,8 @@ struct options {
   const char *tap;
   const char *ip, *gw, *mac, *ctl, *pcap, *impair, *host_ip;
   long mtu;
+  bool dhcp;              /* --dhcp: start the DHCP client at launch */
+  bool dhcp_keep_lease;   /* --dhcp-release-on-exit no */
   bool have_seed;
   uint64_t seed;
   const char *log[MAX_LOG_OPTS];
@@ -76,6 +78,9 @@ static void usage(FILE *f)
           "  --log LEVEL           log level of every module: off error warn info debug trace\n"
           "  --log MODULE=LEVEL    level of one module (repeatable)\n"
           "  --host-ip ADDR/PREFIX configure the Linux side of the TAP and bring it up\n"
+          "  --dhcp                get an address by DHCP at launch (dhcp.start)\n"
+          "  --dhcp-release-on-exit yes|no\n"
+          "                        send DHCPRELEASE on a clean shutdown (default yes)\n"
           "  --config FILE         read options from FILE ('key = value' lines, # comments)\n"
           "  --help, --version\n");
 }
@@ -105,9 +110,25 @@ static const struct option long_opts[] = {
   {"pcap", required_argument, NULL, 'p'},    {"impair", required_argument, NULL, 'I'},
   {"seed", required_argument, NULL, 's'},    {"log", required_argument, NULL, 'l'},
   {"host-ip", required_argument, NULL, 'H'}, {"config", required_argument, NULL, 'C'},
+  {"dhcp", no_argument, NULL, 'D'},          {"dhcp-release-on-exit", required_argument, NULL, 'R'},
   {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
   {NULL, 0, NULL, 0},
 };
+
+/* "yes"/"no" and their usual spellings.  @return 1, 0, or -1 if neither. */
+static int parse_yes_no(const char *s)
+{
+  static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+  for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+    if (strcmp(s, yes[i]) == 0) {
+      return 1;
+    }
+    if (strcmp(s, no[i]) == 0) {
+      return 0;
+    }
+  }
+  return -1;
+}
 
 /* Apply one option.  @return 0, -1 to exit 0 (help/version), or 2. */
 static int apply_option(struct options *o, int c, const char *arg)
@@ -122,6 +143,13 @@ static int apply_option(struct options *o, int c, const char *arg)
   case 'I': o->impair = arg; break;
   case 'H': o->host_ip = arg; break;
   case 'C': break; /* read before the other options */
+  case 'D': o->dhcp = true; break;
+  case 'R':
+    if (parse_yes_no(arg) < 0) {
+      return bad_option("dhcp-release-on-exit", arg, "expected yes or no");
+    }
+    o->dhcp_keep_lease = parse_yes_no(arg) == 0;
+    break;
   case 'M': {
     char *end;
     o->mtu = strtol(arg, &end, 10);
@@ -184,10 +212,21 @@ static int read_config(struct options *o, const char *path)
       *eq = '\0';
       char *key = trim(s);
       for (const struct option *x = long_opts; x->name != NULL; x++) {
-        if (strcmp(x->name, key) == 0 && x->has_arg == required_argument && x->val != 'C') {
+        if (strcmp(x->name, key) == 0 && x->val != 'C' && x->val != 'h' && x->val != 'V') {
           opt = x;
         }
       }
+    }
+    if (opt != NULL && opt->has_arg == no_argument) {
+      /* A flag in the file reads "dhcp = yes" (or no, to leave it off). */
+      int yes = parse_yes_no(trim(eq + 1));
+      if (yes < 0) {
+        fprintf(stderr, "lwipd: %s:%d: %s: expected yes or no\n", path, lineno, opt->name);
+        rc = 2;
+        break;
+      }
+      rc = yes ? apply_option(o, opt->val, NULL) : 0;
+      continue;
     }
     if (opt == NULL) {
       fprintf(stderr, "lwipd: %s:%d: expected 'option = value' with an option lwipd --help lists\n", path, lineno);
@@ -468,12 +507,75 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
   return 0;
 }
 
+/* --dhcp: the same as dhcp.start from the control socket.  @return 0 or 1. */
+static int start_dhcp(void)
+{
+  json_t *args = json_object();
+  struct ctl_reply r = {0};
+  json_t *res = cmd_dhcp_start(NULL, args, &r);
+  json_decref(args);
+  if (res == NULL) {
+    fprintf(stderr, "lwipd: --dhcp: %s\n", r.message);
+    return 1;
+  }
+  json_decref(res);
+  return 0;
+}
+
+/* Is any frame still waiting for an ARP reply? */
+static bool arp_pending(void)
+{
+  struct etharp_entry_info e;
+  for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
+    if (etharp_get_entry_info(i, &e) && e.queued > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static void release_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+  (void)fd;
+  (void)what;
+  (void)arg;
+  if (!arp_pending()) {
+    event_base_loopbreak(lwipd.base);
+  }
+}
+
+/* RFC 2131 4.4.6: a client that no longer needs its address may give it
+ * back, so the server can hand it out again at once.  The DHCPRELEASE is
+ * unicast to the server, whose MAC may not be known yet: the loop runs on
+ * until the ARP exchange has let it go out, for at most a second. */
+static void release_leases(void)
+{
+  lwipd_event_begin();
+  int n = netapps_dhcp_release_all();
+  lwipd_schedule();
+  if (n == 0 || !arp_pending()) {
+    return;
+  }
+  struct timeval poll = {0, 10000}, limit = {1, 0};
+  struct event *ev = event_new(lwipd.base, -1, EV_PERSIST, release_wait_cb, NULL);
+  if (ev == NULL) {
+    return;
+  }
+  event_add(ev, &poll);
+  event_base_loopexit(lwipd.base, &limit);
+  event_base_dispatch(lwipd.base);
+  event_free(ev);
+}
+
 static void shutdown_all(void)
 {
   if (record_active()) {
     json_decref(record_stop_now(NULL));
   }
   ping_stop_all();
+  tcpcmds_stop_all();
+  sock_stop_all();
+  netapps_stop_all();
   apps_stop_all();
   ctl_close();
   if (lwipd.capture != NULL) {
@@ -531,6 +633,10 @@ int main(int argc, char **argv)
     return rc;
   }
   cmds_events_init();
+  if (o.dhcp && (rc = start_dhcp()) != 0) {
+    shutdown_all();
+    return rc;
+  }
   netlink_open();
   tap_ev = event_new(lwipd.base, tap_fd(lwipd.tap), EV_READ | EV_PERSIST, tap_cb, NULL);
   event_add(tap_ev, NULL);
@@ -545,6 +651,9 @@ int main(int argc, char **argv)
           o.ip ? o.ip : "no address", lwipd.ctl_path);
   lwipd_schedule();
   event_base_dispatch(lwipd.base);
+  if (!o.dhcp_keep_lease && !lwipd.tap_gone) {
+    release_leases();
+  }
 
   event_free(tap_ev);
   for (int i = 0; i < 3; i++) {

@@ -165,6 +165,8 @@ static json_t *netif_conf_json(const struct netif_conf *c)
 static void stack_teardown(void)
 {
   ping_stop_all();
+  tcpcmds_stop_all();
+  sock_stop_all();
   apps_stop_all();
   netif_remove(&lwipd.netif);
   lwipd.netif_added = false;

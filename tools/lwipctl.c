@@ -962,14 +962,14 @@ static void cmd_ping(int argc, char **argv, struct request *rq)
 
 static void cmd_subscribe(int argc, char **argv, struct request *rq)
 {
-	static const char *const kinds[] = { "link", "address", "arp", "log", "all" };
+	static const char *const kinds[] = { "link", "address", "arp", "log", "dhcp", "all" };
 	json_t *events = json_array();
 	for (int i = 0; i < argc; i++) {
 		size_t k = 0;
 		while (k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(argv[i], kinds[k]))
 			k++;
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
-			die_usage("unknown event '%s': use link, address, arp, log or all", argv[i]);
+			die_usage("unknown event '%s': use link, address, arp, log, dhcp or all", argv[i]);
 		json_array_append_new(events, json_string(argv[i]));
 	}
 	if (argc)
@@ -1032,6 +1032,370 @@ static void cmd_shutdown(int argc, char **argv, struct request *rq)
 	set_cmd(rq, "shutdown", print_done);
 }
 
+/* ------------------------------------------------------------------ */
+/* DHCP client and DNS resolver.                                       */
+
+/* A lease time: seconds, or null for an infinite lease. */
+/* ------------------------------------------------------------------ */
+/* tcp: connections like `ss -ti`, and the tcp.connect client.         */
+
+static char *endpoint(json_t *o, const char *addr, const char *port)
+{
+	if (!port)
+		return xasprintf("%s:*", jstr(o, addr));
+	return xasprintf("%s:%lld", jstr(o, addr), jint(o, port));
+}
+
+/* The second line of a connection: what ss -ti shows indented. */
+static void tcp_details(json_t *c)
+{
+	json_t *o = json_object_get(c, "options");
+	printf("\t");
+	if (jtrue(o, "sack"))
+		printf(" sack");
+	if (jtrue(o, "timestamps"))
+		printf(" ts");
+	if (jtrue(o, "wscale"))
+		printf(" wscale:%lld,%lld", jint(o, "snd_wscale"), jint(o, "rcv_wscale"));
+	printf(" mss:%lld rcvmss:%lld cwnd:%lld", jint(c, "mss"), jint(c, "rcv_mss"), jint(c, "cwnd"));
+	if (jint(c, "ssthresh") < 0x7fffffffLL)
+		printf(" ssthresh:%lld", jint(c, "ssthresh"));
+	printf(" rtt:%.3f/%.3f rto:%lld retrans:%lld dupacks:%lld snd_wnd:%lld rcv_wnd:%lld",
+	       jnum(c, "srtt_ms"), jnum(c, "rttvar_ms"), jint(c, "rto_ms"), jint(c, "retransmits"),
+	       jint(c, "dupacks"), jint(c, "snd_wnd"), jint(c, "rcv_wnd"));
+	if (jint(c, "ooseq_bytes"))
+		printf(" ooseq:%lld", jint(c, "ooseq_bytes"));
+	if (jtrue(c, "in_recovery"))
+		printf(" recovery sacked:%lld", jint(c, "sacked_bytes"));
+	putchar('\n');
+}
+
+static void tcp_row(const char *state, long long rq, long long sq, char *local, char *remote)
+{
+	printf("%-12s %8lld %8lld  %-21s %s\n", state, rq, sq, local, remote);
+	free(local);
+	free(remote);
+}
+
+static void print_tcp_list(const struct request *rq, json_t *res)
+{
+	size_t i;
+	json_t *c;
+	(void)rq;
+	printf("%-12s %8s %8s  %-21s %s\n", "State", "Recv-Q", "Send-Q", "Local", "Peer");
+	/* As ss: for a listener Recv-Q is the connections waiting to be
+	 * accepted and Send-Q the backlog. */
+	json_array_foreach(json_object_get(res, "listeners"), i, c)
+		tcp_row("LISTEN", jint(c, "pending"), jint(c, "backlog"), endpoint(c, "local", "local_port"),
+			endpoint(c, "local", NULL));
+	json_array_foreach(json_object_get(res, "connections"), i, c) {
+		tcp_row(jstr(c, "state"), jint(c, "recv_q") + jint(c, "ooseq_bytes"), jint(c, "send_q"),
+			endpoint(c, "local", "local_port"), endpoint(c, "remote", "remote_port"));
+		tcp_details(c);
+	}
+}
+
+static void print_tcp_connect(const struct request *rq, json_t *res)
+{
+	(void)rq;
+	printf("%s:%lld: %lld bytes sent, %lld received in %.3f ms (connect %.3f ms): "
+	       "%.2f Mbit/s sent, %.2f Mbit/s received\n",
+	       jstr(res, "host"), jint(res, "port"), jint(res, "bytes_sent"), jint(res, "bytes_received"),
+	       jnum(res, "duration_ms"), jnum(res, "connect_ms"), jnum(res, "throughput_mbps"),
+	       jnum(res, "rx_throughput_mbps"));
+}
+
+/* A byte count with an optional binary suffix: 10M is 10 MiB. */
+static long long parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	long long mult = 1;
+	if (*end && !end[1]) {
+		const char *units = "kKmMgG";
+		const char *u = strchr(units, *end);
+		if (u) {
+			int shift = 10 * (int)((u - units) / 2 + 1);
+			mult = 1LL << shift;
+			end++;
+		}
+	}
+	if (errno || end == s || *end || v < 0 || v > (1LL << 40) / mult)
+		die_usage("bad byte count '%s': expected 0..1T, with an optional K, M or G", s);
+	return v * mult;
+}
+
+static void tcp_connect_args(int argc, char **argv, struct request *rq)
+{
+	const char *usage = "usage: lwipctl tcp connect HOST PORT [-n BYTES | -f FILE] [--recv] [-W TIMEOUT_MS]";
+	int npos = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--recv")) {
+			json_object_set_new(rq->args, "recv", json_true());
+		} else if (!strcmp(a, "-n") || !strcmp(a, "-f") || !strcmp(a, "-W")) {
+			if (i + 1 >= argc)
+				die_usage("tcp connect option %s needs a value", a);
+			const char *v = argv[++i];
+			if (a[1] == 'n')
+				json_object_set_new(rq->args, "bytes", json_integer(parse_size(v)));
+			else if (a[1] == 'f')
+				json_object_set_new(rq->args, "file", absolute_path(v));
+			else
+				json_object_set_new(rq->args, "timeout_ms",
+						    json_integer(parse_int(v, 1, 3600000, "timeout")));
+		} else if (a[0] == '-' && a[1]) {
+			die_usage("unknown tcp connect option '%s'; %s", a, usage);
+		} else if (npos == 0) {
+			check_ip(a, "host");
+			json_object_set_new(rq->args, "host", json_string(a));
+			npos++;
+		} else if (npos == 1) {
+			json_object_set_new(rq->args, "port", json_integer(parse_int(a, 1, 65535, "port")));
+			npos++;
+		} else {
+			die_usage("%s", usage);
+		}
+	}
+	if (npos < 2)
+		die_usage("missing %s; %s", npos ? "port" : "host", usage);
+	if (json_object_get(rq->args, "bytes") && json_object_get(rq->args, "file"))
+		die_usage("give -n or -f, not both");
+	/* The reply comes when the transfer is over: wait as long as lwipd may. */
+	rq->extra_timeout = (double)arg_or(rq->args, "timeout_ms", 60000) / 1000.0;
+	set_cmd(rq, "tcp.connect", print_tcp_connect);
+}
+
+static void cmd_tcp(int argc, char **argv, struct request *rq)
+{
+	if (argc == 0 || !strcmp(argv[0], "list")) {
+		need_args(argc, 0, 1, "tcp [list]");
+		set_cmd(rq, "tcp.list", print_tcp_list);
+	} else if (!strcmp(argv[0], "connect")) {
+		tcp_connect_args(argc - 1, argv + 1, rq);
+	} else if (!strcmp(argv[0], "abort")) {
+		need_args(argc, 4, 4, "tcp abort LOCAL_PORT REMOTE_IP REMOTE_PORT");
+		json_object_set_new(rq->args, "local_port", json_integer(parse_int(argv[1], 1, 65535, "local port")));
+		check_ip(argv[2], "remote address");
+		json_object_set_new(rq->args, "remote", json_string(argv[2]));
+		json_object_set_new(rq->args, "remote_port",
+				    json_integer(parse_int(argv[3], 1, 65535, "remote port")));
+		set_cmd(rq, "tcp.abort", print_done);
+	} else {
+		die_usage("unknown tcp subcommand '%s': use list, connect or abort", argv[0]);
+	}
+}
+
+static char *secs(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (json_is_null(v))
+		return xasprintf("infinite");
+	if (!json_is_integer(v))
+		return xasprintf("-");
+	return xasprintf("%lld s", (long long)json_integer_value(v));
+}
+
+static char *join_strings(json_t *list, const char *sep)
+{
+	char *out = xasprintf("%s", "");
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		char *next = xasprintf("%s%s%s", out, i ? sep : "", json_string_value(v) ? json_string_value(v) : "?");
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static void print_dhcp(const struct request *rq, json_t *res)
+{
+	(void)rq;
+	kv("netif:", "%s", jstr(res, "netif"));
+	kv("state:", "%s", jstr(res, "state"));
+	if (json_object_get(res, "released_ip"))
+		kv("released:", "%s%s", jstr(res, "released_ip"),
+		   jtrue(res, "released") ? "" : " (no DHCPRELEASE sent: there was no lease)");
+	if (!json_object_get(res, "ip")) {
+		return;
+	}
+	if (jtrue(res, "supplied"))
+		kv("ip:", "%s/%lld", jstr(res, "ip"), jint(res, "prefix"));
+	else
+		kv("ip:", "none (offered %s)", jstr(res, "offered_ip"));
+	kv("router:", "%s", jstr(res, "router"));
+	kv("server:", "%s", jstr(res, "server"));
+	char *dns = join_strings(json_object_get(res, "dns"), ", ");
+	kv("dns:", "%s", *dns ? dns : "-");
+	free(dns);
+	char *l = secs(res, "lease_s"), *ll = secs(res, "lease_left_s");
+	char *t1 = secs(res, "t1_s"), *t1l = secs(res, "t1_left_s");
+	char *t2 = secs(res, "t2_s"), *t2l = secs(res, "t2_left_s");
+	kv("lease:", "%s (%s left)", l, ll);
+	kv("T1 renew:", "%s (%s left)", t1, t1l);
+	kv("T2 rebind:", "%s (%s left)", t2, t2l);
+	free(l);
+	free(ll);
+	free(t1);
+	free(t1l);
+	free(t2);
+	free(t2l);
+	json_t *aip = json_object_get(res, "autoip");
+	if (aip)
+		kv("autoip:", "%s %s", jstr(aip, "state"), jstr(aip, "ip"));
+}
+
+static void cmd_dhcp(int argc, char **argv, struct request *rq)
+{
+	static const char *const subs[] = { "start", "stop", "release", "renew", "status" };
+	static const char *const cmds[] = { "dhcp.start", "dhcp.stop", "dhcp.release", "dhcp.renew",
+					    "dhcp.status" };
+	const char *sub = argc ? argv[0] : "status";
+	size_t k = 0;
+	while (k < sizeof(subs) / sizeof(subs[0]) && strcmp(sub, subs[k]))
+		k++;
+	if (k == sizeof(subs) / sizeof(subs[0]))
+		die_usage("unknown dhcp subcommand '%s': use start, stop, release, renew or status", sub);
+	need_args(argc, 0, 2, "dhcp start|stop|release|renew|status [NETIF]");
+	if (argc == 2)
+		json_object_set_new(rq->args, "netif", json_string(argv[1]));
+	set_cmd(rq, cmds[k], print_dhcp);
+}
+
+/* Who answered a lookup, as "10.77.0.1 (server 0)". */
+static char *answered_by(json_t *o)
+{
+	json_t *idx = json_object_get(o, "server_index");
+	if (json_is_integer(idx))
+		return xasprintf("%s (server %lld)", jstr(o, "server"), (long long)json_integer_value(idx));
+	if (json_is_string(idx))
+		return xasprintf("%s (%s)", jstr(o, "server"), json_string_value(idx));
+	return xasprintf("-");
+}
+
+static void print_dns_servers(const struct request *rq, json_t *res)
+{
+	struct table t;
+	size_t i;
+	json_t *e;
+	(void)rq;
+	if (json_array_size(json_object_get(res, "servers")) == 0) {
+		puts("no DNS servers");
+		return;
+	}
+	table_init(&t, "rll", "INDEX ADDRESS SOURCE");
+	json_array_foreach(json_object_get(res, "servers"), i, e) {
+		table_cell(&t, "%lld", jint(e, "index"));
+		table_cell(&t, "%s", jstr(e, "address"));
+		table_cell(&t, "%s", jstr(e, "source"));
+	}
+	table_print(&t);
+}
+
+static void print_dns_resolve(const struct request *rq, json_t *res)
+{
+	struct table t;
+	size_t i;
+	json_t *a;
+	(void)rq;
+	table_init(&t, "llr", "NAME ADDRESS TTL");
+	json_array_foreach(json_object_get(res, "addresses"), i, a) {
+		table_cell(&t, "%s", jstr(res, "name"));
+		table_cell(&t, "%s", json_string_value(a) ? json_string_value(a) : "?");
+		table_cell(&t, "%lld", jint(res, "ttl"));
+	}
+	table_print(&t);
+	char *by = answered_by(res);
+	printf("%s record from %s, answered by %s in %lld ms after %lld %s\n", jstr(res, "qtype"),
+	       jstr(res, "source"), by, jint(res, "elapsed_ms"), jint(res, "tries"),
+	       jint(res, "tries") == 1 ? "query" : "queries");
+	free(by);
+}
+
+static void print_dns_cache(const struct request *rq, json_t *res)
+{
+	struct table t;
+	size_t i;
+	json_t *e;
+	(void)rq;
+	table_init(&t, "llrll", "NAME TYPE TTL ADDRESSES SERVER");
+	json_array_foreach(json_object_get(res, "entries"), i, e) {
+		char *addrs = join_strings(json_object_get(e, "addresses"), ",");
+		char *by = answered_by(e);
+		table_cell(&t, "%s", jstr(e, "name"));
+		table_cell(&t, "%s", jstr(e, "type"));
+		table_cell(&t, "%lld", jint(e, "ttl"));
+		table_cell(&t, "%s", addrs);
+		table_cell(&t, "%s", by);
+		free(addrs);
+		free(by);
+	}
+	table_print(&t);
+}
+
+static void print_dns_flush(const struct request *rq, json_t *res)
+{
+	(void)rq;
+	printf("flushed %lld cache entries\n", jint(res, "flushed"));
+}
+
+static void cmd_dns(int argc, char **argv, struct request *rq)
+{
+	const char *sub = argc ? argv[0] : "servers";
+	if (!strcmp(sub, "servers")) {
+		need_args(argc, 0, 3, "dns servers [ADDR [ADDR] | none]");
+		if (argc == 2 && !strcmp(argv[1], "none")) {
+			json_object_set_new(rq->args, "servers", json_array());
+		} else if (argc > 1) {
+			json_t *list = json_array();
+			for (int i = 1; i < argc; i++) {
+				check_ip(argv[i], "DNS server");
+				json_array_append_new(list, json_string(argv[i]));
+			}
+			json_object_set_new(rq->args, "servers", list);
+		}
+		set_cmd(rq, "dns.servers", print_dns_servers);
+	} else if (!strcmp(sub, "resolve")) {
+		const char *name = NULL;
+		for (int i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "-t")) {
+				if (i + 1 >= argc)
+					die_usage("dns resolve option -t needs a value");
+				const char *ty = argv[++i];
+				if (strcmp(ty, "a") && strcmp(ty, "aaaa") && strcmp(ty, "any"))
+					die_usage("bad type '%s': expected a, aaaa or any", ty);
+				json_object_set_new(rq->args, "type", json_string(ty));
+			} else if (!name) {
+				name = argv[i];
+			} else {
+				die_usage("usage: lwipctl dns resolve NAME [-t a|aaaa|any]");
+			}
+		}
+		if (!name)
+			die_usage("missing name: usage: lwipctl dns resolve NAME [-t a|aaaa|any]");
+		json_object_set_new(rq->args, "name", json_string(name));
+		/* Two servers, three tries each with waits of 1, 2 and 4 s:
+		 * a lookup can take up to 14 s before it fails. */
+		rq->extra_timeout = 16.0;
+		set_cmd(rq, "dns.resolve", print_dns_resolve);
+	} else if (!strcmp(sub, "cache")) {
+		need_args(argc, 1, 2, "dns cache [flush]");
+		if (argc == 2 && strcmp(argv[1], "flush"))
+			die_usage("unknown dns cache subcommand '%s': use flush", argv[1]);
+		if (argc == 2)
+			set_cmd(rq, "dns.cache.flush", print_dns_flush);
+		else
+			set_cmd(rq, "dns.cache", print_dns_cache);
+	} else {
+		die_usage("unknown dns subcommand '%s': use servers, resolve or cache", sub);
+	}
+}
+
+static void cmd_sock(int argc, char **argv, struct request *rq);
+static void cmd_iperf(int argc, char **argv, struct request *rq);
+
 static const struct {
 	const char *name;
 	void (*parse)(int argc, char **argv, struct request *rq);
@@ -1041,6 +1405,9 @@ static const struct {
 	{ "stats", cmd_stats },	    { "log", cmd_log },		    { "capture", cmd_capture },
 	{ "impair", cmd_impair },   { "app", cmd_app },		    { "forward", cmd_forward },
 	{ "ping", cmd_ping },	    { "subscribe", cmd_subscribe }, { "raw", cmd_raw },
+	{ "dhcp", cmd_dhcp },	    { "dns", cmd_dns }, { "tcp", cmd_tcp },
+	{ "sock", cmd_sock },
+	{ "iperf", cmd_iperf },
 };
 
 /* ------------------------------------------------------------------ */
@@ -1362,6 +1729,542 @@ static int run(const struct request *rq)
 }
 
 /* ------------------------------------------------------------------ */
+/* iperf: lwipd's iperf 2 / iperf3 servers and clients (iperf.*).     */
+/*                                                                     */
+/* "iperf client" starts the test and then polls iperf.status on the  */
+/* same connection, printing each interval as it closes, a progress   */
+/* line on a terminal, and the summary at the end.  Interrupting it   */
+/* stops the test in lwipd.                                            */
+
+/* A rate with an optional decimal suffix, as iperf reads -b: 10M is
+ * 10 000 000 bits per second. */
+static long long parse_rate(const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double mult = 1;
+	if (*end && !end[1]) {
+		const char *units = "kKmMgG";
+		const char *u = strchr(units, *end);
+		if (u) {
+			mult = (u - units) < 2 ? 1e3 : (u - units) < 4 ? 1e6 : 1e9;
+			end++;
+		}
+	}
+	if (errno || end == s || *end || !(v >= 0) || v * mult > 1e15)
+		die_usage("bad rate '%s': expected bits per second, with an optional K, M or G", s);
+	return (long long)(v * mult);
+}
+
+static void human_bytes(char *buf, size_t n, double bytes)
+{
+	const char *u[] = { "Bytes", "KBytes", "MBytes", "GBytes", "TBytes" };
+	int i = 0;
+	while (bytes >= 1024.0 && i < 4) {
+		bytes /= 1024.0;
+		i++;
+	}
+	snprintf(buf, n, "%.*f %s", bytes < 10 ? 2 : bytes < 100 ? 1 : 0, bytes, u[i]);
+}
+
+static void human_rate(char *buf, size_t n, double bps)
+{
+	const char *u[] = { "bits/sec", "Kbits/sec", "Mbits/sec", "Gbits/sec" };
+	int i = 0;
+	while (bps >= 1000.0 && i < 3) {
+		bps /= 1000.0;
+		i++;
+	}
+	snprintf(buf, n, "%.*f %s", bps < 10 ? 2 : bps < 100 ? 1 : 0, bps, u[i]);
+}
+
+/* One line as iperf3 prints it: interval, transfer, bitrate, and for UDP
+ * jitter and loss. */
+static void iperf_line(const char *label, json_t *o, const char *tail)
+{
+	char b[32], r[32];
+	human_bytes(b, sizeof(b), jnum(o, "bytes"));
+	human_rate(r, sizeof(r), jnum(o, "bits_per_second"));
+	printf("[%5s] %6.2f-%-6.2f sec  %11s  %14s", label, jnum(o, "start"), jnum(o, "end"), b, r);
+	if (json_object_get(o, "jitter_ms"))
+		printf("  %.3f ms  %lld/%lld (%.2g%%)", jnum(o, "jitter_ms"), jint(o, "lost_packets"),
+		       jint(o, "packets"), jnum(o, "lost_percent"));
+	printf("%s\n", tail);
+}
+
+static void iperf_summary(json_t *st)
+{
+	json_t *res = json_object_get(st, "result");
+	json_t *end = json_object_get(res, "end");
+	if (end) {
+		printf("- - - - - - - - - - - - - - - - - - - - - - - - -\n");
+		iperf_line("SUM", json_object_get(end, "sum_sent"), "  sender");
+		iperf_line("SUM", json_object_get(end, "sum_received"), "  receiver");
+		json_t *cpu = json_object_get(end, "cpu_utilization_percent");
+		printf("CPU utilization: lwipd %.1f%%, remote %.1f%%\n", jnum(cpu, "host_total"),
+		       jnum(cpu, "remote_total"));
+	} else if (res) {
+		char b[32], r[32];
+		human_bytes(b, sizeof(b), jnum(res, "bytes"));
+		human_rate(r, sizeof(r), jnum(res, "bits_per_second"));
+		printf("sent %s in %.2f sec: %s\n", b, jnum(res, "seconds"), r);
+		json_t *rep = json_object_get(res, "server_report");
+		if (rep) {
+			human_bytes(b, sizeof(b), jnum(rep, "bytes"));
+			human_rate(r, sizeof(r), jnum(rep, "bits_per_second"));
+			printf("server report: %s in %.2f sec: %s, jitter %.3f ms, lost %lld/%lld\n", b,
+			       jnum(rep, "seconds"), r, jnum(rep, "jitter_ms"), jint(rep, "lost_packets"),
+			       jint(rep, "packets"));
+		}
+	}
+	if (json_object_get(st, "error"))
+		fprintf(stderr, "lwipctl: iperf: %s\n", jstr(st, "error"));
+}
+
+/* One request on an open connection; exits on an error reply. */
+static json_t *iperf_call(struct conn *c, long long id, const char *cmd, json_t *args)
+{
+	struct request rq = { .cmd = cmd, .args = args };
+	char *raw = NULL;
+	double deadline = now_s() + opt.timeout;
+	send_request(c, &rq, id, deadline);
+	json_t *reply = await_reply(c, id, deadline, &raw);
+	free(raw);
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		report_error(reply);
+		exit(EXIT_DAEMON_ERROR);
+	}
+	json_t *res = json_incref(json_object_get(reply, "result"));
+	json_decref(reply);
+	return res;
+}
+
+static _Noreturn void iperf_live(const struct request *start)
+{
+	struct conn c;
+	long long rid = 1;
+	ctl_path = socket_path();
+	conn_open(&c, ctl_path);
+	catch_stop_signals();
+	json_t *res = iperf_call(&c, rid++, "iperf.start", start->args);
+	long long id = jint(res, "id"), seen = 0;
+	json_decref(res);
+	int tty = isatty(1) && !opt.json;
+	if (!opt.json)
+		printf("iperf %lld: connecting to %s port %lld\n", id, jstr(start->args, "target"),
+		       jint(start->args, "port"));
+	for (;;) {
+		if (stop_requested) {
+			json_decref(iperf_call(&c, rid++, "iperf.stop", json_pack("{s:I}", "id", (json_int_t)id)));
+			fprintf(stderr, "lwipctl: iperf %lld stopped\n", id);
+			exit(EXIT_DAEMON_ERROR);
+		}
+		json_t *st = iperf_call(&c, rid++, "iperf.status",
+					json_pack("{s:I, s:I}", "id", (json_int_t)id, "since", (json_int_t)seen));
+		size_t i;
+		json_t *iv;
+		json_array_foreach(json_object_get(st, "intervals"), i, iv) {
+			if (tty)
+				printf("\r\033[K");
+			if (!opt.json)
+				iperf_line("SUM", json_object_get(iv, "sum"), "");
+			seen++;
+		}
+		const char *state = jstr(st, "state");
+		int finished = !strcmp(state, "done") || !strcmp(state, "failed");
+		if (finished) {
+			if (opt.json) {
+				char *text = json_dumps(st, JSON_COMPACT);
+				puts(text);
+				free(text);
+			} else {
+				if (tty)
+					printf("\r\033[K");
+				iperf_summary(st);
+			}
+			int failed = !strcmp(state, "failed");
+			json_decref(st);
+			json_decref(iperf_call(&c, rid++, "iperf.stop", json_pack("{s:I}", "id", (json_int_t)id)));
+			fflush(stdout);
+			exit(failed ? EXIT_DAEMON_ERROR : 0);
+		}
+		if (tty) {
+			printf("\r\033[K%s %.1f/%lld s", state, jnum(st, "elapsed"), jint(start->args, "duration"));
+			fflush(stdout);
+		}
+		json_decref(st);
+		struct timespec ts = { 0, 250 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void print_iperf_start(const struct request *rq, json_t *res)
+{
+	printf("iperf %lld: %s (iperf%s) on port %lld\n", jint(res, "id"), jstr(res, "mode"),
+	       jint(res, "version") == 3 ? "3" : " 2", jint(res, "port"));
+}
+
+static void print_iperf_status(const struct request *rq, json_t *res)
+{
+	struct table t;
+	size_t i;
+	json_t *s, *list = json_object_get(res, "sessions");
+	if (!list)
+		list = json_pack("[O]", res);
+	else
+		json_incref(list);
+	table_init(&t, "rllrlrrl", "ID MODE VER PORT STATE TESTS ELAPSED RESULT");
+	json_array_foreach(list, i, s) {
+		json_t *r = json_object_get(s, "result");
+		json_t *sum = json_object_get(json_object_get(r, "end"), "sum_received");
+		char rate[32] = "-";
+		if (sum || json_object_get(r, "bits_per_second"))
+			human_rate(rate, sizeof(rate), jnum(sum ? sum : r, "bits_per_second"));
+		table_cell(&t, "%lld", jint(s, "id"));
+		if (json_object_get(s, "target"))
+			table_cell(&t, "%s %s", jstr(s, "mode"), jstr(s, "target"));
+		else
+			table_cell(&t, "%s", jstr(s, "mode"));
+		table_cell(&t, "%lld", jint(s, "version"));
+		table_cell(&t, "%lld", jint(s, "port"));
+		table_cell(&t, "%s", jstr(s, "state"));
+		table_cell(&t, "%lld", jint(s, "tests"));
+		table_cell(&t, "%.1f", jnum(s, "elapsed"));
+		table_cell(&t, "%s", rate);
+	}
+	table_print(&t);
+	json_decref(list);
+}
+
+static void print_iperf_stop(const struct request *rq, json_t *res)
+{
+	printf("stopped %lld iperf session(s)\n", jint(res, "stopped"));
+}
+
+static void cmd_iperf(int argc, char **argv, struct request *rq)
+{
+	static const char usage[] =
+		"iperf server [-3|-2] [-p PORT] [-u] | iperf client HOST [-3|-2] [-p PORT] [-t SECS] [-u] "
+		"[-b RATE] [-P N] [-R] [-l LEN] | iperf status [ID] | iperf stop [ID]";
+	if (argc == 0)
+		die_usage("usage: %s", usage);
+	const char *sub = argv[0];
+	if (!strcmp(sub, "status") || !strcmp(sub, "stop")) {
+		need_args(argc, 1, 2, usage);
+		if (argc == 2)
+			json_object_set_new(rq->args, "id", json_integer(parse_int(argv[1], 1, INT_MAX, "id")));
+		set_cmd(rq, !strcmp(sub, "stop") ? "iperf.stop" : "iperf.status",
+			!strcmp(sub, "stop") ? print_iperf_stop : print_iperf_status);
+		return;
+	}
+	int client = !strcmp(sub, "client");
+	if (!client && strcmp(sub, "server"))
+		die_usage("unknown iperf subcommand '%s': use server, client, status or stop", sub);
+	int i = 1;
+	json_object_set_new(rq->args, "mode", json_string(sub));
+	if (client) {
+		if (argc < 2 || argv[1][0] == '-')
+			die_usage("iperf client needs a HOST");
+		check_ip(argv[1], "HOST");
+		json_object_set_new(rq->args, "target", json_string(argv[1]));
+		i = 2;
+	}
+	for (; i < argc; i++) {
+		const char *o = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int takes = !strcmp(o, "-p") || !strcmp(o, "-t") || !strcmp(o, "-b") || !strcmp(o, "-P") ||
+			    !strcmp(o, "-l");
+		if (takes && !v)
+			die_usage("%s needs a value", o);
+		if (!strcmp(o, "-3") || !strcmp(o, "-2"))
+			json_object_set_new(rq->args, "version", json_integer(o[1] - '0'));
+		else if (!strcmp(o, "-u"))
+			json_object_set_new(rq->args, "protocol", json_string("udp"));
+		else if (!strcmp(o, "-p"))
+			json_object_set_new(rq->args, "port", json_integer(parse_int(v, 1, 65535, "port")));
+		else if (client && !strcmp(o, "-t"))
+			json_object_set_new(rq->args, "duration", json_integer(parse_int(v, 1, 86400, "seconds")));
+		else if (client && !strcmp(o, "-b"))
+			json_object_set_new(rq->args, "bandwidth", json_integer(parse_rate(v)));
+		else if (client && !strcmp(o, "-P"))
+			json_object_set_new(rq->args, "streams", json_integer(parse_int(v, 1, 16, "streams")));
+		else if (client && !strcmp(o, "-l"))
+			json_object_set_new(rq->args, "length", json_integer(parse_size(v)));
+		else if (client && !strcmp(o, "-R"))
+			json_object_set_new(rq->args, "reverse", json_true());
+		else
+			die_usage("unknown iperf %s option '%s'", sub, o);
+		i += takes;
+	}
+	if (!client) {
+		set_cmd(rq, "iperf.start", print_iperf_start);
+		return;
+	}
+	long long version = json_object_get(rq->args, "version") ? jint(rq->args, "version") : 3;
+	if (!json_object_get(rq->args, "port"))
+		json_object_set_new(rq->args, "port", json_integer(version == 3 ? 5201 : 5001));
+	if (!json_object_get(rq->args, "duration"))
+		json_object_set_new(rq->args, "duration", json_integer(10));
+	iperf_live(rq);
+}
+
+/* ------------------------------------------------------------------ */
+/* sock: socket calls on lwipd's stack (the sock.* family).            */
+/*                                                                     */
+/* Descriptors belong to the control connection that made them, and   */
+/* each lwipctl run is one connection: "lwipctl sock socket" creates a */
+/* socket that is gone when lwipctl exits.  "lwipctl sock script FILE" */
+/* (or "-" for stdin, with a prompt on a terminal) runs several calls  */
+/* on one connection, so a conversation can be scripted.               */
+
+/* "KEY=VALUE" into args: integers, true/false and null as JSON values;
+ * text=STRING becomes data (base64); events=in,out and value for
+ * SO_LINGER get their shapes; anything else is a string. */
+static void sock_kv(json_t *args, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		die_usage("bad sock argument '%s': expected KEY=VALUE", kv);
+	char *key = xasprintf("%.*s", (int)(eq - kv), kv);
+	const char *v = eq + 1;
+	json_t *val;
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (!strcmp(key, "text")) {
+		size_t len = strlen(v), o = 0;
+		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		char *out = xmalloc(4 * ((len + 2) / 3) + 1);
+		for (size_t i = 0; i < len; i += 3) {
+			unsigned w = (unsigned char)v[i] << 16;
+			w |= i + 1 < len ? (unsigned)(unsigned char)v[i + 1] << 8 : 0;
+			w |= i + 2 < len ? (unsigned char)v[i + 2] : 0;
+			out[o++] = b64[(w >> 18) & 63];
+			out[o++] = b64[(w >> 12) & 63];
+			out[o++] = i + 1 < len ? b64[(w >> 6) & 63] : '=';
+			out[o++] = i + 2 < len ? b64[w & 63] : '=';
+		}
+		out[o] = '\0';
+		free(key);
+		json_object_set_new(args, "data", json_string(out));
+		free(out);
+		return;
+	}
+	if (!strcmp(key, "events")) {
+		val = json_array();
+		char *copy = xasprintf("%s", v);
+		for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			json_array_append_new(val, json_string(t));
+		free(copy);
+	} else if (*v && !*end && !errno) {
+		val = json_integer(n);
+	} else if (!strcmp(v, "true") || !strcmp(v, "on")) {
+		val = json_true();
+	} else if (!strcmp(v, "false") || !strcmp(v, "off")) {
+		val = json_false();
+	} else if (!strcmp(v, "null")) {
+		val = json_null();
+	} else {
+		val = json_string(v);
+	}
+	json_object_set_new(args, key, val);
+	free(key);
+}
+
+/* The request for one call: argv[0] is the call (socket, connect, ...);
+ * *cmd is set to the command ("sock.socket"). */
+static json_t *sock_build(int argc, char **argv, const char **cmd)
+{
+	static const char *const calls[] = { "sock.socket", "sock.bind", "sock.listen", "sock.accept",
+					     "sock.connect", "sock.write", "sock.send", "sock.read",
+					     "sock.recv", "sock.sendto", "sock.recvfrom", "sock.shutdown",
+					     "sock.close", "sock.setsockopt", "sock.getsockopt", "sock.fcntl",
+					     "sock.poll", "sock.getsockname", "sock.getpeername", "sock.info",
+					     "sock.list" };
+	size_t k = 0;
+	while (k < sizeof(calls) / sizeof(calls[0]) && strcmp(argv[0], calls[k] + 5))
+		k++;
+	if (k == sizeof(calls) / sizeof(calls[0]))
+		die_usage("unknown sock call '%s'", argv[0]);
+	*cmd = calls[k];
+	json_t *args = json_object();
+	for (int i = 1; i < argc; i++)
+		sock_kv(args, argv[i]);
+	/* poll fd=N events=in,out is the one-descriptor form of fds. */
+	if (!strcmp(*cmd, "sock.poll") && !json_object_get(args, "fds") && json_object_get(args, "fd")) {
+		json_t *e = json_pack("{s:O}", "fd", json_object_get(args, "fd"));
+		if (json_object_get(args, "events"))
+			json_object_set(e, "events", json_object_get(args, "events"));
+		json_object_del(args, "fd");
+		json_object_del(args, "events");
+		json_object_set_new(args, "fds", json_pack("[o]", e));
+	}
+	/* SO_LINGER value=N turns lingering on for N seconds; value=off turns it off. */
+	json_t *name = json_object_get(args, "name");
+	json_t *value = json_object_get(args, "value");
+	if (!strcmp(*cmd, "sock.setsockopt") && json_is_string(name) && !strcmp(json_string_value(name), "SO_LINGER") &&
+	    value && !json_is_object(value))
+		json_object_set_new(args, "value",
+				    json_is_integer(value) ? json_pack("{s:b, s:O}", "onoff", 1, "linger", value)
+							   : json_pack("{s:b}", "onoff", 0));
+	return args;
+}
+
+/* Human form of a result: read data shown as text with C escapes. */
+static void print_sock(const struct request *rq, json_t *res)
+{
+	json_t *data = json_object_get(res, "data");
+	printf("%s: ", rq->cmd + 5);
+	if (json_is_string(data)) {
+		const char *s = json_string_value(data);
+		size_t n = strlen(s);
+		printf("%lld bytes%s: \"", jint(res, "len"), jtrue(res, "eof") ? " (end of stream)" : "");
+		unsigned acc = 0;
+		int bits = 0;
+		for (size_t i = 0; i < n && s[i] != '='; i++) {
+			const char *p = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", s[i]);
+			acc = (acc << 6) | (unsigned)(p ? p - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" : 0);
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				unsigned char c = (unsigned char)(acc >> bits);
+				if (c == '"' || c == '\\')
+					printf("\\%c", c);
+				else if (isprint(c))
+					putchar(c);
+				else
+					printf("\\x%02x", c);
+			}
+		}
+		puts("\"");
+		return;
+	}
+	char *s = json_dumps(res, JSON_COMPACT);
+	puts(s ? s : "{}");
+	free(s);
+}
+
+/* How long to wait for one call: a blocking call without timeout_ms
+ * may wait forever; one with it, that long plus --timeout. */
+static double sock_deadline(const char *cmd, json_t *args)
+{
+	static const char *const blocking[] = { "sock.accept", "sock.connect", "sock.write", "sock.send",
+						"sock.read", "sock.recv", "sock.recvfrom", "sock.poll" };
+	json_t *t = json_object_get(args, "timeout_ms");
+	if (json_is_integer(t))
+		return now_s() + opt.timeout + (double)json_integer_value(t) / 1000.0;
+	for (size_t i = 0; i < sizeof(blocking) / sizeof(blocking[0]); i++)
+		if (!strcmp(cmd, blocking[i]))
+			return -1;
+	return now_s() + opt.timeout;
+}
+
+/* Split a script line into words (spaces separate; no quoting, but
+ * text=... takes the rest of the line so messages may hold spaces). */
+static int sock_words(char *line, char **w, int max)
+{
+	int n = 0;
+	char *p = line;
+	while (*p && n < max) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		w[n++] = p;
+		if (!strncmp(p, "text=", 5)) {
+			p += strlen(p);
+			break;
+		}
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+/* Runs the calls of FILE (or stdin) on one connection.  A line is
+ * "CALL KEY=VALUE...", "sleep MS", a comment or blank; a leading "-"
+ * lets the script go on when that call fails.  Exit status: 0, or 1 at
+ * the first failed call (not ignored). */
+static _Noreturn void sock_script(const char *file)
+{
+	FILE *in = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	if (!in)
+		die_usage("cannot open script '%s': %s", file, strerror(errno));
+	int tty = in == stdin && isatty(0);
+	struct conn c;
+	ctl_path = socket_path();
+	conn_open(&c, ctl_path);
+	char line[65536];
+	long long id = 1;
+	int status = 0;
+	for (;;) {
+		if (tty) {
+			fputs("sock> ", stdout);
+			fflush(stdout);
+		}
+		if (!fgets(line, sizeof(line), in))
+			break;
+		line[strcspn(line, "\r\n")] = '\0';
+		char *w[64];
+		char *start = line;
+		while (*start == ' ' || *start == '\t')
+			start++;
+		int ignore = *start == '-';
+		int n = sock_words(start + ignore, w, 64);
+		if (n == 0)
+			continue;
+		if (!strcmp(w[0], "sleep")) {
+			long long ms = n == 2 ? parse_int(w[1], 0, 3600000, "sleep") : 0;
+			struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		const char *call;
+		json_t *args = sock_build(n, w, &call);
+		struct request rq = { .cmd = call, .args = args, .print = print_sock };
+		double deadline = sock_deadline(call, args);
+		send_request(&c, &rq, id, deadline);
+		char *raw = NULL;
+		json_t *reply = await_reply(&c, id++, deadline, &raw);
+		int st = show_reply(&rq, reply, raw);
+		fflush(stdout);
+		json_decref(reply);
+		free(raw);
+		json_decref(args);
+		if (st && !ignore && !tty) {
+			status = st;
+			break;
+		}
+	}
+	if (in != stdin)
+		fclose(in);
+	close(c.fd);
+	free(c.buf);
+	exit(status);
+}
+
+static void cmd_sock(int argc, char **argv, struct request *rq)
+{
+	if (argc == 0)
+		die_usage("usage: lwipctl sock CALL [KEY=VALUE...] | lwipctl sock script FILE|-");
+	if (!strcmp(argv[0], "script")) {
+		need_args(argc, 2, 2, "sock script FILE|-");
+		sock_script(argv[1]);
+	}
+	const char *call;
+	json_t *args = sock_build(argc, argv, &call);
+	json_object_update(rq->args, args);
+	json_decref(args);
+	set_cmd(rq, call, print_sock);
+	json_t *t = json_object_get(rq->args, "timeout_ms");
+	if (json_is_integer(t))
+		rq->extra_timeout = (double)json_integer_value(t) / 1000.0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Global options and main.                                            */
 
 static void usage(void)
@@ -1388,7 +2291,21 @@ static void usage(void)
 	     "                                            record a replay case (docs/replay-format.md)\n"
 	     "  forward [on|off]\n"
 	     "  ping DST [-c COUNT] [-s SIZE] [-i INTERVAL_MS] [-W TIMEOUT_MS]\n"
-	     "  watch | subscribe [link|address|arp|log|all...]\n"
+	     "  tcp [list]                                connections and listeners (like ss -ti)\n"
+	     "  tcp connect HOST PORT [-n BYTES[K|M|G] | -f FILE] [--recv] [-W TIMEOUT_MS]\n"
+	     "                                            send from lwipd, report throughput\n"
+	     "  tcp abort LOCAL_PORT REMOTE_IP REMOTE_PORT  reset one connection\n"	     "  dhcp [status] | dhcp start|stop|release|renew [NETIF]\n"
+	     "  dns [servers] | dns servers ADDR [ADDR] | dns servers none\n"
+	     "  dns resolve NAME [-t a|aaaa|any] | dns cache [flush]\n"
+	     "  sock CALL [KEY=VALUE...]                  one socket call on lwipd's stack (sock.*);\n"
+	     "                                            its descriptors close when lwipctl exits\n"
+	     "  sock script FILE|-                        several calls on one connection, one per\n"
+	     "                                            line: CALL KEY=VALUE... | sleep MS | # ...\n"
+	     "  iperf server [-3|-2] [-p PORT] [-u]       an iperf3 (default) or iperf 2 server\n"
+	     "  iperf client HOST [-3|-2] [-p PORT] [-t SECS] [-u] [-b RATE] [-P N] [-R] [-l LEN]\n"
+	     "                                            run a test from lwipd, live intervals\n"
+	     "  iperf status [ID] | iperf stop [ID]\n"
+	     "  watch | subscribe [link|address|arp|log|dhcp|all...]\n"
 	     "                                            print events until interrupted\n"
 	     "  shutdown                                  stop lwipd\n"
 	     "  raw CMD [JSON-ARGS]                       send any command\n"

@@ -15,6 +15,16 @@ COMMANDS = ["lwip-netifs", "lwip-arp", "lwip-udp", "lwip-raw", "lwip-timers",
             "lwip-pbuf arp_table[1].q",
             "lwip-pbuf 0", "lwip-pbuf", "lwip-reass"]
 
+# lwip-tcp runs last, after gdb has made TCP state in the stopped target by
+# calling the stack's own functions: a listener on 8080 (backlog 5), a PCB
+# bound to 9090 and never connected, and a connection to the gateway whose
+# SYN waits for ARP (SYN_SENT).  Calls that fail (no TCP in the build) only
+# print an error, and lwip-tcp then says "not in this build".
+TCP_SETUP = ["set $tl = tcp_new()", "call tcp_bind($tl, 0, 8080)", "set $tl = tcp_listen_with_backlog($tl, 5)",
+             "set $tb = tcp_new()", "call tcp_bind($tb, 0, 9090)",
+             "set $tc = tcp_new()", "call tcp_connect($tc, &gdb_netif.gw, 80, 0)"]
+TCP_COMMANDS = ["lwip-tcp"]
+
 failures = []
 
 
@@ -29,6 +39,11 @@ def run_gdb(gdb, target, script):
     # on its own.
     args = [gdb, "-batch", "-nx", "-x", script, "-ex", "break gdb_checkpoint", "-ex", "run"]
     for c in COMMANDS:
+        args += ["-ex", "echo @@@ %s\\n" % c, "-ex", c]
+    args += ["-ex", "echo @@@ tcp-setup\\n"]
+    for c in TCP_SETUP:
+        args += ["-ex", c]
+    for c in TCP_COMMANDS:
         args += ["-ex", "echo @@@ %s\\n" % c, "-ex", c]
     # A last marker keeps gdb's own "Kill the program" chatter out of the
     # last command's section.
@@ -52,7 +67,7 @@ def main():
     print(out)
     s = sections(out)
     check(re.search(r"^Breakpoint 1, gdb_checkpoint \(\)", out, re.M) is not None, "stopped at gdb_checkpoint")
-    for c in COMMANDS:
+    for c in COMMANDS + TCP_COMMANDS:
         check(c in s, "%s ran" % c)
         check("Traceback" not in s.get(c, "") and "Python Exception" not in s.get(c, ""),
               "%s: no Python error" % c)
@@ -170,6 +185,25 @@ def main():
         check("1 datagrams in reassembly, 1 pbufs held" in re_, "reass: totals")
     else:
         check(re_.strip() == "lwip-reass: not in this build (reassdatagrams missing)", "reass: not in this build")
+
+    # lwip-tcp: what TCP_SETUP made, as tcp.list would show it.
+    t = s["lwip-tcp"]
+    if "not in this build" in t:
+        check(t.strip() == "lwip-tcp: not in this build (conn_hash missing)", "tcp: not in this build")
+    else:
+        m = re.search(r"^tcp_pcb 0x[0-9a-f]+ 192\.168\.7\.2:(\d+) -> 192\.168\.7\.1:80 SYN_SENT$", t, re.M)
+        check(m is not None and 49152 <= int(m.group(1)) <= 65535, "tcp: SYN_SENT to the gateway from an ephemeral port")
+        # The SYN takes one sequence number and has not been acknowledged;
+        # the send MSS is RFC 9293's default 536 until the peer announces one.
+        check(re.search(r"^  send_q 1 unsent 0 recv_q 0 ooseq 0 snd_wnd \d+ rcv_wnd \d+ mss 536 rcv_mss 1460$",
+                        t, re.M) is not None, "tcp: queues and MSS of the SYN_SENT PCB")
+        check(re.search(r"^  cwnd \d+ ssthresh \d+ srtt 0\.000 rttvar [\d.]+ rto 1000 nrtx 0 dupacks 0 options -$",
+                        t, re.M) is not None, "tcp: no RTT sample yet, initial RTO 1 s, no options")
+        check(re.search(r"^tcp_pcb 0x[0-9a-f]+ 0\.0\.0\.0:9090 CLOSED \(bound, not connected\)$", t, re.M)
+              is not None, "tcp: the bound PCB")
+        check(re.search(r"^listen 0x[0-9a-f]+ 0\.0\.0\.0:8080 backlog 5 pending 0 accept ", t, re.M) is not None,
+              "tcp: the listener with its backlog")
+        check(re.search(r"^1 connections, 1 bound, 1 listeners$", t, re.M) is not None, "tcp: totals")
 
     print("%d failures" % len(failures))
     return 1 if failures else 0

@@ -54,7 +54,7 @@ int tt_teardown(void **state)
   return test_teardown(state);
 }
 
-#define TT_MAX_COLLECT 64
+#define TT_MAX_COLLECT 1024
 struct collect {
   struct tcp_pcb *pcbs[TT_MAX_COLLECT];
   struct tcp_pcb_listen *listeners[TT_MAX_COLLECT];

@@ -336,5 +336,79 @@ class Reass(LwipCommand):
         print("%d datagrams in reassembly, %d pbufs held" % (count, int(lookup("reass_pbufs"))))
 
 
-for _cmd in (Netifs, Arp, Udp, Raw, Timers, Pools, Stats, Pbuf, Reass):
+# Bits of tcp_pcb->flags (include/lwip/priv/tcp_priv.h, TF_NODELAY in tcp.h).
+TCP_FLAGS = [(0x0001, "ACK_DELAY"), (0x0002, "ACK_NOW"), (0x0004, "INFR"), (0x0008, "FIN"),
+             (0x0010, "RXCLOSED"), (0x0020, "FIN_RCVD"), (0x0040, "NODELAY"), (0x0080, "WND_SCALE"),
+             (0x0100, "TIMESTAMP"), (0x0200, "SACK"), (0x0400, "RTO"), (0x0800, "CLOSEPEND"),
+             (0x1000, "FIN_DELIVER"), (0x2000, "PASSIVE")]
+
+
+def u32(v):
+    return int(v) & 0xffffffff
+
+
+def tcp_options(p):
+    """SACK / timestamps / window scaling as tcp.list shows them."""
+    f = int(p["flags"])
+    opts = []
+    if f & 0x0200:
+        opts.append("sack")
+    if f & 0x0100:
+        opts.append("ts")
+    if f & 0x0080:
+        opts.append("wscale:%d,%d" % (int(p["snd_scale"]), int(p["rcv_scale"])))
+    return " ".join(opts) if opts else "-"
+
+
+class Tcp(LwipCommand):
+    """lwip-tcp: TCP connections (the 4-tuple hash conn_hash), PCBs bound but not
+    connected (bound_pcbs) and listeners (listen_hash), all in core/tcp.c."""
+    NAME = "lwip-tcp"
+
+    def run(self, arg):
+        states = enum_names("enum tcp_state")
+        conns = lookup("conn_hash")
+        lo, hi = conns.type.strip_typedefs().range()
+        count = 0
+        for i in range(lo, hi + 1):
+            for p in walk(conns[i], "hnext"):
+                self.conn(p, states)
+                count += 1
+        bound = 0
+        try:
+            for p in walk(lookup("bound_pcbs")):
+                print("tcp_pcb 0x%x %s:%d %s (bound, not connected)" % (
+                    int(p), ipaddr_str(p["local_ip"]), int(p["local_port"]), states.get(int(p["state"]), "?")))
+                bound += 1
+        except NotInBuild:
+            pass
+        listeners = lookup("listen_hash")
+        lo, hi = listeners.type.strip_typedefs().range()
+        nl = 0
+        for i in range(lo, hi + 1):
+            for l in walk(listeners[i]):
+                print("listen 0x%x %s:%d backlog %d pending %d accept %s" % (
+                    int(l), ipaddr_str(l["local_ip"]), int(l["local_port"]), int(l["backlog"]),
+                    int(l["accepts_pending"]), func_name(l["accept"])))
+                nl += 1
+        print("%d connections, %d bound, %d listeners" % (count, bound, nl))
+
+    @staticmethod
+    def conn(p, states):
+        refused = int(p["refused_data"]["tot_len"]) if int(p["refused_data"]) else 0
+        print("tcp_pcb 0x%x %s:%d -> %s:%d %s" % (
+            int(p), ipaddr_str(p["local_ip"]), int(p["local_port"]), ipaddr_str(p["remote_ip"]),
+            int(p["remote_port"]), states.get(int(p["state"]), str(int(p["state"])))))
+        print("  send_q %d unsent %d recv_q %d ooseq %d snd_wnd %d rcv_wnd %d mss %d rcv_mss %d" % (
+            u32(p["snd_lbb"] - p["snd_una"]), u32(p["snd_lbb"] - p["snd_nxt"]), refused, int(p["ooseq_bytes"]),
+            int(p["snd_wnd"]), int(p["rcv_wnd"]), int(p["mss"]), int(p["rcv_mss"])))
+        print("  cwnd %d ssthresh %d srtt %.3f rttvar %.3f rto %d nrtx %d dupacks %d options %s" % (
+            int(p["cwnd"]), int(p["ssthresh"]), int(p["srtt8"]) / 8.0, int(p["rttvar4"]) / 4.0, int(p["rto"]),
+            int(p["nrtx"]), int(p["dupacks"]), tcp_options(p)))
+        print("  snd_una %u snd_nxt %u snd_lbb %u rcv_nxt %u flags %s recv %s" % (
+            u32(p["snd_una"]), u32(p["snd_nxt"]), u32(p["snd_lbb"]), u32(p["rcv_nxt"]),
+            flags_str(p["flags"], TCP_FLAGS), func_name(p["recv"])))
+
+
+for _cmd in (Netifs, Arp, Udp, Raw, Timers, Pools, Stats, Pbuf, Reass, Tcp):
     _cmd(_cmd.NAME)

@@ -1086,6 +1086,8 @@ static void teardown_stack(void)
 {
   rc.capturing = false;
   ping_stop_all();
+  tcpcmds_stop_all();
+  sock_stop_all();
   apps_stop_all();
   if (lwipd.netif_added) {
     netif_remove(&lwipd.netif);

@@ -32,6 +32,7 @@
 #define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
 #define TF_BATCHED 0x4000U     /**< in the receive batch's list (tcp_batch_end owes it a look) */
 #define TF_WND_UPDATE 0x8000U  /**< the batch end sends a window update */
+#define TF_ZOMBIE 0x10000U     /**< freed while the stack was working on it: memory goes at tcp_leave() */
 
 /* ---- seg->state ---- */
 #define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
@@ -104,8 +105,11 @@ struct tcp_seg {
 #define TCP_LOCAL_PORT_RANGE_END 0xffffU
 
 /** Handshakes in progress a listener holds in full PCBs; beyond this a
- *  SYN is answered with a SYN cookie and costs no memory (RFC 4987 3.6). */
-#define TCP_SYN_QUEUE_MAX ((MEMP_NUM_TCP_PCB) / 8U > 1U ? (MEMP_NUM_TCP_PCB) / 8U : 1U)
+ *  SYN is answered with a SYN cookie and costs no memory (RFC 4987 3.6).
+ *  An eighth of the PCBs, at most 64: below the default backlog (255), so
+ *  a flood meets cookies before it fills the backlog. */
+#define TCP_SYN_QUEUE_MAX \
+  ((MEMP_NUM_TCP_PCB) / 8U > 64U ? 64U : (MEMP_NUM_TCP_PCB) / 8U > 1U ? (MEMP_NUM_TCP_PCB) / 8U : 1U)
 /** A cookie is good for two periods of 64 s. */
 #define TCP_COOKIE_PERIOD_MS 64000U
 
@@ -113,6 +117,15 @@ struct tcp_seg {
 /** Keyed hash for SYN cookies: of the 4-tuple and the period counter @p t. */
 u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t);
 extern u32_t tcp_msl_ms;
+/** The stack starts working on @p pcb (a segment for it, its timers):
+ *  until tcp_leave(), freeing it (tcp_abort, tcp_close with unread data,
+ *  a RST...) only marks it TF_ZOMBIE, so code after a callback can still
+ *  look at it.  @return the PCB that was active before (nesting). */
+struct tcp_pcb *tcp_enter(struct tcp_pcb *pcb);
+/** Done with @p pcb: free it now if it died meanwhile. */
+void tcp_leave(struct tcp_pcb *pcb, struct tcp_pcb *prev);
+/** Did @p pcb go away during a callback that returned @p e? */
+#define TCP_GONE(pcb, e) ((e) == ERR_ABRT || ((pcb)->flags & TF_ZOMBIE) != 0)
 /** The one function that changes pcb->state; it logs the transition. */
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s);
 struct tcp_pcb *tcp_alloc(u8_t prio);
