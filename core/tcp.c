@@ -1148,6 +1148,9 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
     if (!tcp_rcv_drain(pcb) || (pcb->flags & TF_ZOMBIE)) {
       return;
     }
+    if (pcb->flags & TF_ACK_NOW) {
+      tcp_output(pcb);
+    }
   }
   if (pcb->keep_due != 0 && TCP_SEQ_LEQ(pcb->keep_due, now) && !tcp_keep_tick(pcb, now)) {
     return;

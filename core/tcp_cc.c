@@ -17,10 +17,13 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/debug.h"
 
-/* RFC 5681 3.1 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS). */
+/* RFC 5681 3.1 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS),
+ * where FlightSize leaves out what limited transmit sent (3.2 step 2). */
 static u32_t half_flight(const struct tcp_pcb *pcb)
 {
   u32_t flight = pcb->snd_max - pcb->snd_una;
+  u32_t lent = (u32_t)pcb->lt_segs * pcb->mss;
+  flight = flight > lent ? flight - lent : 0;
   return LWIP_MAX(flight / 2U, 2U * (u32_t)pcb->mss);
 }
 

@@ -441,7 +441,8 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   }
   tcp_syn_options(pcb, &o);
   pcb->snd_una = cookie;
-  pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = pcb->recover = cookie + 1U;
+  pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = cookie + 1U;
+  pcb->recover = cookie; /* RFC 6582 3.2: recover starts at the ISN */
   pcb->snd_wl1 = s->seqno - 1U;
   pcb->snd_wl2 = cookie;
   tcp_set_state(pcb, SYN_RCVD);
@@ -693,6 +694,7 @@ static bool tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 static void tcp_sack_recovery_send(struct tcp_pcb *pcb)
 {
   u32_t pipe = tcp_pipe(pcb);
+  bool sent = false;
   for (struct tcp_seg *seg = pcb->unacked; seg != NULL && pipe + pcb->mss <= pcb->cwnd + pcb->mss - 1U;
        seg = seg->next) {
     if ((seg->state & (SEG_SACKED | SEG_LOST | SEG_RECOVERY_RXT)) == SEG_LOST) {
@@ -701,7 +703,30 @@ static void tcp_sack_recovery_send(struct tcp_pcb *pcb)
       }
       seg->state |= SEG_RECOVERY_RXT;
       pipe += seg->len;
+      sent = true;
     }
+  }
+  /* NextSeg rule 3: nothing counts as lost and no new data can go, but
+   * cwnd has room: resend the first unSACKed segment below the highest
+   * SACKed one that was not resent in this recovery. */
+  bool new_data = pcb->unsent != NULL && pcb->snd_wnd > pcb->snd_nxt - pcb->snd_una;
+  if (sent || new_data || pipe + pcb->mss > pcb->cwnd + pcb->mss - 1U) {
+    return;
+  }
+  bool sacked_above = false;
+  struct tcp_seg *cand = NULL;
+  for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
+    if (seg->state & SEG_SACKED) {
+      sacked_above = cand != NULL;
+      if (sacked_above) {
+        break;
+      }
+    } else if (cand == NULL && !(seg->state & SEG_RECOVERY_RXT)) {
+      cand = seg;
+    }
+  }
+  if (cand != NULL && sacked_above && tcp_rexmit_seg(pcb, cand) == ERR_OK) {
+    cand->state |= SEG_RECOVERY_RXT;
   }
 }
 
@@ -709,11 +734,11 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb)
 {
   pcb->flags |= TF_INFR;
   pcb->recover = pcb->snd_max;
-  pcb->lt_segs = 0;
   for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
     seg->state &= (u8_t)~SEG_RECOVERY_RXT;
   }
-  tcp_cc->on_recovery(pcb);
+  tcp_cc->on_recovery(pcb); /* reads lt_segs: limited transmit is not FlightSize */
+  pcb->lt_segs = 0;
   /* RFC 5681 3.2 step 2 / RFC 6675 5 step 4.2: the first unacknowledged
    * segment goes out at once. */
   struct tcp_seg *first = pcb->unacked;
@@ -744,8 +769,9 @@ static void tcp_dupack(struct tcp_pcb *pcb)
   }
   bool lost = (pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST);
   if (pcb->dupacks >= TCP_DUPTHRESH || lost) {
-    /* RFC 6582 3.2 step 1: not again for losses of the same window. */
-    if (TCP_SEQ_GT(pcb->snd_una, pcb->recover) || pcb->recover == pcb->snd_una) {
+    /* RFC 6582 3.2 step 1: not again for losses of the same window (nor
+     * for duplicates of what a timeout resent: step 6 set recover). */
+    if (TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
       LWIP_LOG(TCP, DEBUG, "%u -> port %u: fast retransmit at seq %lu", pcb->local_port, pcb->remote_port,
                (unsigned long)pcb->snd_una);
       tcp_enter_recovery(pcb);
@@ -769,7 +795,8 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
     tcp_cc->on_ack(pcb, acked);
     /* RFC 6675 5: a cumulative ACK can leave a hole the scoreboard already
      * counts as lost (IsLost(HighACK + 1)): recover now. */
-    if ((pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST)) {
+    if ((pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST) &&
+        TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
       tcp_enter_recovery(pcb);
     }
     return;
@@ -1003,7 +1030,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
   pcb->nrtx = 0;
   pcb->rto_due = 0;
-  pcb->recover = pcb->snd_una;
+  pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
   tcp_set_state(pcb, ESTABLISHED);
   tcp_cc->init(pcb);
   pcb->flags |= TF_ACK_NOW;
@@ -1126,7 +1153,21 @@ static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
 /* Deliver what is in order: data the application refused before, then
  * the front of the out-of-order queue, then the FIN.
  * @return false when the PCB is gone. */
+static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb);
+
 bool tcp_rcv_drain(struct tcp_pcb *pcb)
+{
+  u32_t before = pcb->rcv_nxt;
+  bool alive = tcp_rcv_drain_inner(pcb);
+  if (alive && !(pcb->flags & TF_ZOMBIE) && pcb->rcv_nxt != before) {
+    /* Data came out of the queue: acknowledge all of it, even if a
+     * window update already went out in the middle (RFC 5681 4.2). */
+    pcb->flags |= TF_ACK_NOW;
+  }
+  return alive;
+}
+
+static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
 {
   if (pcb->refused_data != NULL) {
     struct pbuf *p = pcb->refused_data;

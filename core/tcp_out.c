@@ -181,11 +181,14 @@ err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
 /* Headers and options                                                     */
 /* ---------------------------------------------------------------------- */
 
-/* SACK blocks describing the out-of-order queue, the one holding the
- * latest arrival first (RFC 2018 4).  @return the number written. */
-static int sack_blocks(const struct tcp_pcb *pcb, u32_t blocks[][2], int max)
+/* SACK blocks describing the out-of-order queue (RFC 2018 4): first the
+ * one holding the latest arrival, then the blocks reported most recently
+ * (still queued), then the rest in sequence order.  What is sent becomes
+ * the history for the next ACK.  @return the number written. */
+static int sack_blocks(struct tcp_pcb *pcb, u32_t blocks[][2], int max)
 {
   u32_t ranges[TCP_OOSEQ_MAX_SEGS][2];
+  bool used[TCP_OOSEQ_MAX_SEGS];
   int n = 0;
   for (const struct tcp_seg *s = pcb->ooseq; s != NULL && n < (int)TCP_OOSEQ_MAX_SEGS; s = s->next) {
     u32_t l = s->seqno, r = s->seqno + TCP_SEG_SEQLEN(s);
@@ -194,30 +197,41 @@ static int sack_blocks(const struct tcp_pcb *pcb, u32_t blocks[][2], int max)
     } else {
       ranges[n][0] = l;
       ranges[n][1] = r;
+      used[n] = false;
       n++;
     }
   }
   int out = 0;
-  for (int i = 0; i < n && out < max; i++) {
-    if (TCP_SEQ_BETWEEN(pcb->sack_recent, ranges[i][0], ranges[i][1] - 1U)) {
-      blocks[out][0] = ranges[i][0];
-      blocks[out][1] = ranges[i][1];
-      out++;
+  /* Pass 0: the latest arrival; 1: repeat the history; 2: the rest. */
+  for (int pass = 0; pass < 3; pass++) {
+    int hist = pass == 1 ? pcb->sack_nsent : 1;
+    for (int h = 0; h < hist; h++) {
+      for (int i = 0; i < n && out < max; i++) {
+        bool pick = !used[i] &&
+                    (pass == 0   ? TCP_SEQ_BETWEEN(pcb->sack_recent, ranges[i][0], ranges[i][1] - 1U)
+                     : pass == 1 ? TCP_SEQ_BETWEEN(pcb->sack_sent[h][0], ranges[i][0], ranges[i][1] - 1U)
+                                 : true);
+        if (pick) {
+          used[i] = true;
+          blocks[out][0] = ranges[i][0];
+          blocks[out][1] = ranges[i][1];
+          out++;
+        }
+      }
     }
   }
-  for (int i = 0; i < n && out < max; i++) {
-    if (!TCP_SEQ_BETWEEN(pcb->sack_recent, ranges[i][0], ranges[i][1] - 1U)) {
-      blocks[out][0] = ranges[i][0];
-      blocks[out][1] = ranges[i][1];
-      out++;
-    }
+  pcb->sack_nsent = (u8_t)LWIP_MIN(out, 3);
+  for (int i = 0; i < pcb->sack_nsent; i++) {
+    pcb->sack_sent[i][0] = blocks[i][0];
+    pcb->sack_sent[i][1] = blocks[i][1];
   }
   return out;
 }
 
-/* Write the options of a segment with @p flags into @p o (40 bytes room).
+/* Write the options of a segment with @p flags and @p datalen data bytes
+ * into @p o (40 bytes room).
  * @return their length, a multiple of 4. */
-static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u8_t *o)
+static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u8_t *o)
 {
   u16_t n = 0;
   bool syn = (flags & TCP_SYN) != 0;
@@ -259,9 +273,12 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u8_t *o)
     o[n++] = TCP_OPTLEN_WS;
     o[n++] = TCP_RCV_SCALE;
   }
-  if (!syn && (pcb->flags & TF_SACK) && pcb->ooseq != NULL) {
+  /* SACK blocks on a data segment only as far as the packet stays within
+   * the MSS the peer takes (pcb->mss already leaves room for timestamps). */
+  int sack_room = datalen == 0 ? 4 : pcb->mss > datalen + 4U ? (int)((pcb->mss - datalen - 4U) / 8U) : 0;
+  if (!syn && (pcb->flags & TF_SACK) && pcb->ooseq != NULL && sack_room > 0) {
     u32_t blocks[4][2];
-    int nb = sack_blocks(pcb, blocks, ts ? 3 : 4);
+    int nb = sack_blocks(pcb, blocks, LWIP_MIN(ts ? 3 : 4, sack_room));
     o[n++] = TCP_OPT_NOP;
     o[n++] = TCP_OPT_NOP;
     o[n++] = TCP_OPT_SACK;
@@ -322,7 +339,7 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     flags &= (u8_t)~TCP_ACK;
   }
   tcp_update_rcv_ann_wnd(pcb);
-  u16_t optlen = tcp_build_options(pcb, flags, opts);
+  u16_t optlen = tcp_build_options(pcb, flags, data != NULL ? data->tot_len : 0U, opts);
   struct pbuf *h = pbuf_alloc(PBUF_IP, (u16_t)(TCP_HLEN + optlen), PBUF_RAM);
   if (h == NULL) {
     LWIP_DROP(TCP_NO_MEM);
@@ -548,6 +565,9 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
    * retransmitted as the window allows again). */
   pcb->rto = LWIP_MIN(pcb->rto * 2U, TCP_RTO_MAX_MS);
   pcb->nrtx++;
+  /* RFC 6582 3.2 step 6: duplicate ACKs for what go-back-N resends must
+   * not start a fast retransmit. */
+  pcb->recover = pcb->snd_max;
   pcb->rtt_start = 0; /* Karn */
   if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
       pcb->state == LAST_ACK) {

@@ -129,6 +129,8 @@ struct tcp_pcb {
   struct pbuf *refused_data;    /**< data the recv callback refused */
   u16_t rcv_mss;                /**< the MSS we announced */
   u32_t sack_recent;            /**< start of the latest out-of-order segment (first SACK block, RFC 2018 4) */
+  u32_t sack_sent[3][2];        /**< SACK blocks of our last ACK, most recent first (repeated, RFC 2018 4) */
+  u8_t sack_nsent;
   u8_t delack_segs;             /**< full segments received since our last ACK */
 
   /* sender */
