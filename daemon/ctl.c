@@ -416,6 +416,13 @@ int ctl_open(struct event_base *base, const char *path)
 void ctl_close(void)
 {
   while (clients != NULL) {
+    /* Last words (the error replies of calls cut short by the shutdown)
+     * go out if the socket takes them now; the daemon never blocks. */
+    struct evbuffer *out = bufferevent_get_output(clients->bev);
+    evutil_socket_t fd = bufferevent_getfd(clients->bev);
+    if (fd >= 0 && evbuffer_get_length(out) > 0) {
+      evbuffer_write(out, fd);
+    }
     client_free(clients);
   }
   if (listener != NULL) {

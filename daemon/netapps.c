@@ -141,15 +141,24 @@ json_t *cmd_dhcp_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return dhcp_status_json(n);
 }
 
+/* The netif named in @p args, where DHCP must be running, or NULL with
+ * the error set. */
+static struct netif *dhcp_netif(json_t *args, struct ctl_reply *r)
+{
+  struct netif *n = netif_named(args, r);
+  if (n != NULL && !dhcp_running(n)) {
+    ctl_error(r, CTL_E_NOT_FOUND, "DHCP is not running on %c%c%u", n->name[0], n->name[1], n->num);
+    return NULL;
+  }
+  return n;
+}
+
 json_t *cmd_dhcp_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
-  struct netif *n = netif_named(args, r);
+  struct netif *n = dhcp_netif(args, r);
   if (n == NULL) {
     return NULL;
-  }
-  if (!dhcp_running(n)) {
-    return ctl_error(r, CTL_E_NOT_FOUND, "DHCP is not running on %c%c%u", n->name[0], n->name[1], n->num);
   }
   /* Stopping drops the leased address without a DHCPRELEASE: the server
    * keeps the lease until it expires (RFC 2131 4.4.6 makes releasing
@@ -161,12 +170,9 @@ json_t *cmd_dhcp_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 json_t *cmd_dhcp_release(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
-  struct netif *n = netif_named(args, r);
+  struct netif *n = dhcp_netif(args, r);
   if (n == NULL) {
     return NULL;
-  }
-  if (!dhcp_running(n)) {
-    return ctl_error(r, CTL_E_NOT_FOUND, "DHCP is not running on %c%c%u", n->name[0], n->name[1], n->num);
   }
   struct dhcp_info in;
   dhcp_get_info(n, &in);
@@ -182,12 +188,9 @@ json_t *cmd_dhcp_release(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 json_t *cmd_dhcp_renew(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
-  struct netif *n = netif_named(args, r);
+  struct netif *n = dhcp_netif(args, r);
   if (n == NULL) {
     return NULL;
-  }
-  if (!dhcp_running(n)) {
-    return ctl_error(r, CTL_E_NOT_FOUND, "DHCP is not running on %c%c%u", n->name[0], n->name[1], n->num);
   }
   err_t err = dhcp_renew(n);
   if (err == ERR_CONN) {
