@@ -387,36 +387,37 @@ def test_resolve_pending_at_stack_restart(lwipd, dnsmasq):
     assert lwipd.call("dhcp.status")["state"] == "off"
 
 
-def test_autoip_fallback(lwipd):
+def test_autoip_fallback():
     """No DHCP server answers: AutoIP (RFC 3927) takes a 169.254/16
     address after the third unanswered DHCPDISCOVER (about 4 + 8 + 16 s
     with RFC 2131 backoff, then ACD probing), while DHCP keeps trying.
-    The slowest case of this file (about 35 s)."""
-    lwipd.call("dhcp.start")
-    deadline = time.time() + 50
-    st = None
-    while time.time() < deadline:
-        st = lwipd.call("dhcp.status")
-        if st.get("autoip", {}).get("state") == "bound":
-            break
-        time.sleep(0.25)
-    assert st.get("autoip", {}).get("state") == "bound", st
-    ip = st["autoip"]["ip"]
-    a, b, c, d = (int(x) for x in ip.split("."))
-    # RFC 3927 2.1: 169.254.1.0 to 169.254.254.255.
-    assert (a, b) == (169, 254) and 1 <= c <= 254, ip
-    # DHCP has not given up: it is still selecting a server.
-    assert st["state"] in ("selecting", "init", "backing_off", "rebooting"), st
-    # The netif uses the link-local address and answers a ping on it.
-    assert lwipd.tap_netif()["ip"] == ip
-    # The Linux side joins the link-local subnet to reach it (RFC 3927 2.6).
-    subprocess.run(["ip", "addr", "add", "169.254.0.1/16", "dev", TAP], check=True)
+    A namespace of its own, where no dnsmasq runs.  About 35 s."""
+    other = Lwipd(seed=3)
+    other.start()
     try:
+        other.call("dhcp.start")
+        deadline = time.time() + 50
+        st = None
+        while time.time() < deadline:
+            st = other.call("dhcp.status")
+            if st.get("autoip", {}).get("state") == "bound":
+                break
+            time.sleep(0.25)
+        assert st.get("autoip", {}).get("state") == "bound", st
+        ip = st["autoip"]["ip"]
+        a, b, c, _ = (int(x) for x in ip.split("."))
+        # RFC 3927 2.1: 169.254.1.0 to 169.254.254.255.
+        assert (a, b) == (169, 254) and 1 <= c <= 254, ip
+        # DHCP has not given up: it is still looking for a server.
+        assert st["state"] in ("selecting", "init", "backing_off", "rebooting"), st
+        assert other.tap_netif()["ip"] == ip
+        # The Linux side joins the link-local subnet to reach it (RFC 3927 2.6).
+        subprocess.run(["ip", "addr", "add", "169.254.0.1/16", "dev", TAP], check=True)
         r = subprocess.run(["ping", "-c", "1", "-W", "2", ip], capture_output=True)
         assert r.returncode == 0, r.stdout
+        other.call("dhcp.stop")
     finally:
-        subprocess.run(["ip", "addr", "del", "169.254.0.1/16", "dev", TAP], check=False)
-    lwipd.call("dhcp.stop")
+        other.stop()
 
 
 def test_dhcp_at_launch_and_release_on_exit(lwipd, dnsmasq):
