@@ -148,6 +148,7 @@ struct iperf {
   int t_streams, t_opened, next_stream_id;
   bool running, ended;
   uint64_t start_us, end_us, ivl_start_us;
+  uint64_t end_due_us;  /* client: when the test ends (0: not armed) */
   u32_t fin_tries;
   struct rusage ru0;
   double cpu_total, cpu_user, cpu_system;
@@ -157,6 +158,8 @@ struct iperf {
   json_t *results;      /* server: finished tests (newest last) */
   uint64_t tests;
   double last_elapsed;  /* length of the last finished test */
+  u32_t idle_s;         /* a test with no traffic for this long fails */
+  uint64_t activity_us; /* last data or control traffic of the test */
 };
 
 static struct iperf *sessions[IPERF_MAX];
@@ -169,6 +172,7 @@ static void ivl_tick(void *arg);
 static void pace_tick(void *arg);
 static void end_tick(void *arg);
 static void finish_later(void *arg);
+static void end_tick(void *arg);
 static void v2_fin_tick(void *arg);
 static void reap_tick(void *arg);
 static void v2_record(struct iperf *s, struct flow *f, bool udp);
@@ -315,6 +319,7 @@ static void udp_account(struct flow *f, int64_t seq, u32_t sec, u32_t usec, u16_
     f->first_us = now;
   }
   f->last_us = now;
+  f->s->activity_us = now;
   f->bytes += len;
   f->ivl_bytes += len;
   f->packets++;
@@ -478,6 +483,7 @@ static void udp_fill(struct flow *f, uint64_t now)
       break; /* out of buffers: try again at the next tick */
     }
     f->next_seq++;
+    s->activity_us = now;
     f->bytes += s->t_len;
     f->ivl_bytes += s->t_len;
     f->packets++;
@@ -580,8 +586,29 @@ static void ivl_tick(void *arg)
   if (!s->running) {
     return;
   }
-  interval_close(s, mono_us());
-  sys_timeout(1000, ivl_tick, s);
+  uint64_t now = mono_us();
+  if (now - s->ivl_start_us >= 900000U) {
+    interval_close(s, now);
+  }
+  sys_timeout((u32_t)((s->ivl_start_us + 1000000U - LWIP_MIN(now, s->ivl_start_us + 999000U)) / 1000U), ivl_tick, s);
+}
+
+/* The same deadlines, checked as data moves: under a flood of frames
+ * the daemon's loop may run timers late, and an interval or a test must
+ * still end on time. */
+static void deadline_poll(struct iperf *s)
+{
+  if (!s->running) {
+    return;
+  }
+  uint64_t now = mono_us();
+  if (now - s->ivl_start_us >= 1000000U) {
+    interval_close(s, now);
+  }
+  if (s->end_due_us != 0 && now >= s->end_due_us) {
+    s->end_due_us = 0;
+    end_tick(s);
+  }
 }
 
 static void cpu_measure(struct iperf *s, uint64_t wall_us)
@@ -727,6 +754,18 @@ static json_t *build_result(struct iperf *s)
 /* Test life cycle (iperf3, and iperf 2 clients)                          */
 /* ---------------------------------------------------------------------- */
 
+/* Only a rate-limited or UDP sender needs the millisecond tick; TCP at
+ * full speed is driven by its sent callback. */
+static bool pacing_needed(const struct iperf *s)
+{
+  for (const struct flow *f = s->flows; f != NULL; f = f->next) {
+    if (f->sender && (f->kind == F_UDP || (f->kind == F_TCP && s->t_bw != 0))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 static void test_start_running(struct iperf *s)
 {
   s->running = true;
@@ -736,7 +775,9 @@ static void test_start_running(struct iperf *s)
   s->intervals = json_array();
   s->state = "running";
   sys_timeout(1000, ivl_tick, s);
-  sys_timeout(1, pace_tick, s);
+  if (pacing_needed(s)) {
+    sys_timeout(1, pace_tick, s);
+  }
   for (struct flow *f = s->flows; f != NULL; f = f->next) {
     if (f->kind == F_TCP && f->sender) {
       tcp_fill(f);
@@ -757,6 +798,7 @@ static void test_stop_running(struct iperf *s)
   sys_untimeout(ivl_tick, s);
   sys_untimeout(pace_tick, s);
   sys_untimeout(end_tick, s);
+  s->end_due_us = 0;
 }
 
 /* Release everything the test holds; the session (a server) stays. */
@@ -902,6 +944,7 @@ static err_t flow_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
     }
     return ERR_OK;
   }
+  f->s->activity_us = mono_us();
   if (p == NULL) {
     return flow_gone(f, true);
   }
@@ -913,6 +956,7 @@ static err_t flow_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
     f->last_us = mono_us();
     f->bytes += len;
     f->ivl_bytes += len;
+    deadline_poll(f->s);
   } else if (f->kind == F_PENDING && f->cookie_len < COOKIE_LEN) {
     u16_t n = (u16_t)LWIP_MIN((u32_t)len, COOKIE_LEN - f->cookie_len);
     pbuf_copy_partial(p, f->cookie + f->cookie_len, n, 0);
@@ -949,11 +993,38 @@ static err_t flow_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
   if (f == NULL) {
     return ERR_OK;
   }
+  f->s->activity_us = mono_us();
   if (f->txq_len > 0) {
     ctl_flush(f);
   }
   if (f->kind == F_TCP && f->sender) {
+    deadline_poll(f->s);
     tcp_fill(f);
+  }
+  return ERR_OK;
+}
+
+/* A peer that goes silent without closing (unplugged, suspended, or a
+ * client that connects and says nothing) must not hold a server or a
+ * client forever: after idle_s seconds without traffic the test fails
+ * and its connections are aborted. */
+static err_t flow_poll(void *arg, struct tcp_pcb *pcb)
+{
+  struct flow *f = (struct flow *)arg;
+  (void)pcb;
+  if (f == NULL) {
+    return ERR_OK;
+  }
+  struct iperf *s = f->s;
+  uint64_t now = mono_us(), idle = (uint64_t)s->idle_s * 1000000U;
+  if (f->kind == F_PENDING && !f->closed && now - f->first_us > idle) {
+    f->closed = true;
+    sys_timeout(0, reap_tick, s);
+  } else if (f == s->ctl && s->error[0] == '\0' && now - s->activity_us > idle) {
+    test_fail(s, "no traffic from the peer: it went silent");
+  } else if (s->version == 2 && s->server && f->kind == F_TCP && !f->closed &&
+             now - LWIP_MAX(f->first_us, f->last_us) > idle) {
+    return flow_gone(f, true); /* ends it as if the client had closed */
   }
   return ERR_OK;
 }
@@ -968,6 +1039,9 @@ static void flow_attach(struct flow *f, struct tcp_pcb *pcb)
   tcp_recv(pcb, flow_recv);
   tcp_sent(pcb, flow_sent);
   tcp_err(pcb, flow_err);
+  tcp_poll(pcb, flow_poll, 2);
+  f->first_us = mono_us();
+  f->s->activity_us = f->first_us;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1196,7 +1270,7 @@ static err_t server_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   }
   flow_attach(f, newpcb);
   if (s->version == 2) {
-    f->id = next_id; /* a label only */
+    f->id = ++s->next_stream_id; /* a label for iperf.status */
     f->first_us = mono_us();
     s->state = "receiving";
   }
@@ -1292,6 +1366,11 @@ static void v2_reap(struct iperf *s, uint64_t now)
       flow_free(f, false);
       continue;
     }
+    if (f->kind == F_UDP && !f->v2_done && now - f->last_us > (uint64_t)s->idle_s * 1000000U) {
+      v2_record(s, f, true); /* a client that never sent its end */
+      flow_free(f, false);
+      continue;
+    }
     pp = &f->next;
   }
 }
@@ -1369,6 +1448,7 @@ static void v3_server_udp_in(struct iperf *s, struct pbuf *p, const ip_addr_t *a
     return;
   }
   udp_account(f, (int64_t)get_be32(h + 8), get_be32(h), get_be32(h + 4), p->tot_len);
+  deadline_poll(s);
 }
 
 static void server_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
@@ -1418,6 +1498,7 @@ static void client_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, cons
     }
   } else if (s->running && !f->sender && got >= 12) {
     udp_account(f, (int64_t)get_be32(h + 8), get_be32(h), get_be32(h + 4), p->tot_len);
+    deadline_poll(s);
   }
   pbuf_free(p);
 }
@@ -1489,6 +1570,7 @@ static err_t stream_connected(void *arg, struct tcp_pcb *pcb, err_t err)
       s->state = "running";
       test_start_running(s);
       sys_timeout(s->duration_s * 1000U, end_tick, s);
+      s->end_due_us = s->start_us + (uint64_t)s->duration_s * 1000000U;
     }
   }
   return ERR_OK;
@@ -1576,6 +1658,7 @@ static void client_state_in(struct iperf *s, u8_t st)
     }
     test_start_running(s);
     sys_timeout(s->t_time * 1000U, end_tick, s);
+    s->end_due_us = s->start_us + (uint64_t)s->t_time * 1000000U;
     break;
   case EXCHANGE_RESULTS: {
     s->t_state = st;
@@ -1683,6 +1766,7 @@ static bool client_start(struct iperf *s, struct ctl_reply *r)
     s->t_opened = 1;
     test_start_running(s);
     sys_timeout(s->duration_s * 1000U, end_tick, s);
+    s->end_due_us = s->start_us + (uint64_t)s->duration_s * 1000000U;
     return true;
   }
   for (int i = 0; i < s->nstreams; i++) {
@@ -1839,7 +1923,8 @@ static json_t *session_json(struct iperf *s, size_t since)
     json_array_append(ivl, json_array_get(s->intervals, i));
   }
   json_object_set_new(o, "intervals", ivl);
-  json_object_set_new(o, "interval_count", json_integer((json_int_t)(s->intervals ? json_array_size(s->intervals) : 0)));
+  size_t count = s->intervals != NULL ? json_array_size(s->intervals) : 0;
+  json_object_set_new(o, "interval_count", json_integer((json_int_t)count));
   json_object_set_new(o, "flows", flows_json(s));
   if (s->error[0] != '\0') {
     json_object_set_new(o, "error", json_string(s->error));
@@ -1870,7 +1955,7 @@ static struct iperf *session_find(long long id)
 static bool start_args(struct iperf *s, json_t *args, struct ctl_reply *r)
 {
   const char *mode = NULL, *proto = NULL;
-  long long version = 3, port = 0, duration = 10, streams = 1, len = 0, bw = -1;
+  long long version = 3, port = 0, duration = 10, streams = 1, len = 0, bw = -1, idle = 30;
   bool reverse = false;
   if (!arg_str(args, "mode", false, &mode, r) || !arg_int(args, "version", false, 2, 3, &version, r) ||
       !arg_int(args, "port", false, 1, 65535, &port, r) || !arg_str(args, "protocol", false, &proto, r) ||
@@ -1878,9 +1963,10 @@ static bool start_args(struct iperf *s, json_t *args, struct ctl_reply *r)
       !arg_int(args, "streams", false, 1, IPERF_MAX_STREAMS, &streams, r) ||
       !arg_int(args, "length", false, 16, 131072, &len, r) ||
       !arg_int(args, "bandwidth", false, 0, (long long)1 << 50, &bw, r) ||
-      !arg_bool(args, "reverse", false, &reverse, r)) {
+      !arg_bool(args, "reverse", false, &reverse, r) || !arg_int(args, "idle_timeout", false, 1, 3600, &idle, r)) {
     return false;
   }
+  s->idle_s = (u32_t)idle;
   bool client = json_object_get(args, "target") != NULL;
   if (mode != NULL && strcmp(mode, "server") != 0 && strcmp(mode, "client") != 0) {
     ctl_error(r, CTL_E_BAD_ARGS, "args.mode: expected server or client");

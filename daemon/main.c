@@ -575,6 +575,7 @@ static void shutdown_all(void)
   ping_stop_all();
   tcpcmds_stop_all();
   sock_stop_all();
+  iperf_stop_all();
   netapps_stop_all();
   apps_stop_all();
   ctl_close();

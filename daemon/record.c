@@ -167,6 +167,7 @@ static void stack_teardown(void)
   ping_stop_all();
   tcpcmds_stop_all();
   sock_stop_all();
+  iperf_stop_all();
   apps_stop_all();
   netif_remove(&lwipd.netif);
   lwipd.netif_added = false;

@@ -1822,13 +1822,15 @@ static void iperf_summary(json_t *st)
 		fprintf(stderr, "lwipctl: iperf: %s\n", jstr(st, "error"));
 }
 
-/* One request on an open connection; exits on an error reply. */
+/* One request on an open connection (args stolen); exits on an error
+ * reply. */
 static json_t *iperf_call(struct conn *c, long long id, const char *cmd, json_t *args)
 {
 	struct request rq = { .cmd = cmd, .args = args };
 	char *raw = NULL;
 	double deadline = now_s() + opt.timeout;
 	send_request(c, &rq, id, deadline);
+	json_decref(args);
 	json_t *reply = await_reply(c, id, deadline, &raw);
 	free(raw);
 	if (!json_is_true(json_object_get(reply, "ok"))) {
@@ -1847,7 +1849,7 @@ static _Noreturn void iperf_live(const struct request *start)
 	ctl_path = socket_path();
 	conn_open(&c, ctl_path);
 	catch_stop_signals();
-	json_t *res = iperf_call(&c, rid++, "iperf.start", start->args);
+	json_t *res = iperf_call(&c, rid++, "iperf.start", json_incref(start->args));
 	long long id = jint(res, "id"), seen = 0;
 	json_decref(res);
 	int tty = isatty(1) && !opt.json;

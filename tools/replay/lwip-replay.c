@@ -1088,6 +1088,7 @@ static void teardown_stack(void)
   ping_stop_all();
   tcpcmds_stop_all();
   sock_stop_all();
+  iperf_stop_all();
   apps_stop_all();
   if (lwipd.netif_added) {
     netif_remove(&lwipd.netif);
