@@ -14,7 +14,6 @@ snd_nxt is what lwipd expects next (its RCV.NXT) and the peer's rcv_nxt is
 lwipd's SND.NXT as far as the peer has seen it.
 """
 import socket
-import struct
 import time
 
 from scapy.all import IP, TCP, Ether, Raw
@@ -65,7 +64,9 @@ class Segment:
 
 
 class Peer:
-    """One TCP endpoint at (ip, sport) talking to lwipd at (LWIPD_IP, dport)."""
+    """One TCP endpoint at (ip, sport) talking to lwipd at (LWIPD_IP, dport).
+    dport None: lwipd opens actively (tcp.connect to ip:sport) and accept()
+    learns its port from the SYN."""
 
     def __init__(self, lwipd, ip="10.77.0.50", mac="02:00:00:77:00:50", sport=40000, dport=7):
         self.lwipd = lwipd
@@ -85,9 +86,11 @@ class Peer:
         self.ws = None          # our shift when window scaling is in use
         self.peer_ws = 0        # lwipd's shift
         self.ts = False
-        self.ts_recent = 0
+        self.ts_recent = 0      # lwipd's last TSval, echoed in our TSecr
+        self.sent_tsval = 0     # our last TSval
         self.t0 = time.monotonic()
         self.synack = None
+        self.last = None        # the last in-order data segment recv_data took
 
     def close(self):
         self.sock.close()
@@ -97,7 +100,8 @@ class Peer:
         return int((time.monotonic() - self.t0) * 1000) + 1
 
     def send(self, flags, seq=None, ack=None, payload=b"", win=None, options=None, sport=None):
-        """Send one segment; seq/ack default to the connection's state.  The
+        """Send one segment; seq/ack default to the connection's state, win
+        (the raw 16-bit field) to self.win scaled by our shift.  The
         timestamp option goes on every segment once negotiated (RFC 7323
         3.2), unless options are given explicitly."""
         if seq is None:
@@ -105,9 +109,13 @@ class Peer:
         if ack is None:
             ack = self.rcv_nxt if (flags & ACK) and self.rcv_nxt is not None else 0
         if win is None:
-            win = self.win >> (self.ws or 0) if not flags & SYN else min(self.win, 65535)
+            # RFC 7323 2.2: the window of a SYN is never scaled.
+            win = min(self.win >> (0 if flags & SYN else (self.ws or 0)), 65535)
         if options is None:
-            options = [("NOP", None), ("NOP", None), ("Timestamp", (self.tsval(), self.ts_recent))] if self.ts else []
+            options = []
+            if self.ts:
+                self.sent_tsval = self.tsval()
+                options = [("NOP", None), ("NOP", None), ("Timestamp", (self.sent_tsval, self.ts_recent))]
         tcp = TCP(sport=sport or self.sport, dport=self.dport, seq=seq, ack=ack, flags=flags, window=win,
                   options=options)
         frame = Ether(src=self.mac, dst=self.lwipd_mac) / IP(src=self.ip, dst=LWIPD_IP) / tcp
@@ -140,7 +148,7 @@ class Peer:
             pkt = Ether(data)
             if IP not in pkt or TCP not in pkt or pkt[IP].dst != self.ip or pkt[IP].src != LWIPD_IP:
                 continue
-            if pkt[TCP].sport != self.dport:
+            if self.dport is not None and pkt[TCP].sport != self.dport:
                 continue
             if sport is not None and pkt[TCP].dport != sport:
                 continue
@@ -172,7 +180,7 @@ class Peer:
 
     # -- handshakes and shorthands --
     def syn_options(self, mss=1460, ws=7, sack=True, ts=True):
-        opts = [("MSS", mss)]
+        opts = [("MSS", mss)] if mss is not None else []
         if sack:
             opts.append(("SAckOK", b""))
         if ts:
@@ -200,6 +208,30 @@ class Peer:
         self.send(ACK)
         return sa
 
+    def accept(self, mss=1460, ws=7, sack=True, ts=True, win=65535, timeout=3.0):
+        """Passive open against lwipd's active one: read its SYN, learn its
+        port from it and answer SYN-ACK with the options it offered
+        (RFC 9293 3.5; RFC 7323 and RFC 2018 only when offered)."""
+        syn = self.expect(timeout=timeout, what="SYN from lwipd")
+        assert syn.flags == SYN and syn.ack == 0 and not syn.payload, syn
+        self.dport = syn.sport
+        self.rcv_nxt = seq_add(syn.seq, 1)
+        self.win = win
+        opts = [("MSS", mss)]
+        if sack and "SAckOK" in syn.options:
+            opts.append(("SAckOK", b""))
+        self.ts = ts and "Timestamp" in syn.options
+        if self.ts:
+            self.sent_tsval = self.tsval()
+            opts.append(("Timestamp", (self.sent_tsval, syn.options["Timestamp"][0])))
+        if ws is not None and "WScale" in syn.options:
+            self.ws = ws
+            self.peer_ws = syn.options["WScale"]
+            opts += [("NOP", None), ("WScale", ws)]
+        self.send(SYN | ACK, seq=self.iss, ack=self.rcv_nxt, win=min(win, 65535), options=opts)
+        self.snd_nxt = seq_add(self.iss, 1)
+        return syn
+
     def ack(self, win=None):
         self.send(ACK, win=win)
 
@@ -215,6 +247,7 @@ class Peer:
             seg = self._read(deadline)
             assert seg is not None, f"only {len(got)} of {nbytes} bytes arrived"
             if seg.payload and seg.seq == self.rcv_nxt:
+                self.last = seg
                 got += seg.payload
                 self.rcv_nxt = seq_add(self.rcv_nxt, len(seg.payload))
                 if ack_each:

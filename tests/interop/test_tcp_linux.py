@@ -1,7 +1,8 @@
 """lwipd's TCP with the Linux kernel of the test namespace as the peer.
 
 Plain Python sockets against the built-in TCP apps (echo 7, discard 9,
-chargen 19): bulk transfers with a content check, transfers through the
+chargen 19) and a Linux listener fed by lwipd's tcp.connect: bulk
+transfers in both directions with a content check, transfers through the
 impairment layer (loss, reordering, duplication in both directions, seeded
 so a failure can be rerun), 1000 connections at once, half-close and a RST
 from a closed port.  Throughput is printed for the record, never asserted:
@@ -17,11 +18,12 @@ import random
 import resource
 import selectors
 import socket
+import threading
 import time
 
 import pytest
 
-from lwipd_harness import HOST_IP, LWIPD_IP
+from lwipd_harness import HOST_IP, LWIPD_IP, ControlClient
 
 ECHO, DISCARD, CHARGEN, CLOSED = 7, 9, 19, 4444
 MB = 1 << 20
@@ -129,6 +131,56 @@ def test_echo_bulk(lwipd, apps, size_mb):
     assert digest == hashlib.sha256(data).hexdigest()
 
 
+def _pattern_sha256(n):
+    """sha256 of tcp.connect's generated stream: byte i is i % 251
+    (docs/control-protocol.md).  The block is a whole number of periods,
+    so the blocks join up into the stream."""
+    block = bytes(range(251)) * 4096
+    h = hashlib.sha256()
+    while n > 0:
+        k = min(n, len(block))
+        h.update(block[:k])
+        n -= k
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("size_mb", [1, 100])
+def test_lwipd_sends_to_linux(lwipd, size_mb):
+    n = size_mb * MB
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind((HOST_IP, 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    result = {}
+
+    def serve():
+        conn, _ = srv.accept()
+        conn.settimeout(60)
+        h, got = hashlib.sha256(), 0
+        while True:
+            chunk = conn.recv(MB)
+            if not chunk:
+                break  # lwipd's FIN after the data
+            h.update(chunk)
+            got += len(chunk)
+        conn.close()
+        result.update(sha=h.hexdigest(), got=got)
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    c = ControlClient(lwipd.ctl_path, timeout=120)
+    try:
+        r = c.call("tcp.connect", host=HOST_IP, port=port, bytes=n, timeout_ms=110000)
+    finally:
+        c.close()
+    th.join(30)
+    srv.close()
+    print(f"lwipd -> Linux tcp.connect {size_mb} MB: {r['throughput_mbps'] / 8:.1f} MB/s (lwipd's figure)")
+    assert r["bytes_sent"] == n
+    assert result.get("got") == n
+    assert result["sha"] == _pattern_sha256(n)
+
+
 def _chargen_stream(n):
     """RFC 864's pattern as lwipd sends it: 72 printable characters a line,
     each line starting one character further along the 95 printable ASCII
@@ -191,7 +243,7 @@ def test_echo_impaired(lwipd, apps, spec, seed):
         assert sum(v for k, v in counters[d].items() if k in ("dropped", "duplicated", "reordered")) > 0
 
 
-def _many_echo_clients(n, hold, deadline_s=60):
+def _many_echo_clients(n, hold, deadline_s=60, while_held=None):
     """n clients connect at once (non-blocking), each sends one line and
     reads it back.  hold: keep every connection open until all are done
     (n connections at once in lwipd), else close each when its echo is in.
@@ -243,6 +295,8 @@ def _many_echo_clients(n, hold, deadline_s=60):
                 st["got"] += chunk
                 if not chunk or st["got"] == st["msg"]:
                     finish(s, None if st["got"] == st["msg"] else f"got {st['got']!r}")
+        if hold and while_held is not None:
+            while_held()
     finally:
         for s in state:
             s.close()
@@ -251,17 +305,31 @@ def _many_echo_clients(n, hold, deadline_s=60):
 
 
 def test_1000_concurrent_clients(lwipd, apps):
+    before = _app(lwipd, apps["tcp-echo"])["connections"]
     done, failed, secs = _many_echo_clients(1000, hold=False)
     print(f"1000 echo clients started at once, each closing when done: {done} done in {secs:.2f} s")
     assert not failed, failed[:5]
     assert done == 1000
+    assert _app(lwipd, apps["tcp-echo"])["connections"] - before == 1000
 
 
 def test_1000_connections_open_at_once(lwipd, apps):
-    done, failed, secs = _many_echo_clients(1000, hold=True, deadline_s=20)
-    print(f"1000 echo connections held open at once: {done} done in {secs:.2f} s, {len(failed)} failed")
+    before = _app(lwipd, apps["tcp-echo"])["connections"]
+    seen = {}
+
+    def count_open():
+        seen["open"] = _app(lwipd, apps["tcp-echo"])["open"]
+        seen["established"] = sum(1 for c in lwipd.call("tcp.list")["connections"]
+                                  if c["local_port"] == ECHO and c["state"] == "ESTABLISHED")
+
+    done, failed, secs = _many_echo_clients(1000, hold=True, deadline_s=30, while_held=count_open)
+    print(f"1000 echo connections held open at once: {done} done in {secs:.2f} s, {len(failed)} failed, "
+          f"lwipd saw {seen}")
     assert not failed, failed[:5]
     assert done == 1000
+    assert _app(lwipd, apps["tcp-echo"])["connections"] - before == 1000
+    # All 1000 were open in lwipd at the same moment.
+    assert seen == {"open": 1000, "established": 1000}
 
 
 def test_echo_half_close(lwipd, apps):

@@ -36,29 +36,72 @@ static void fill_pattern(void)
 }
 
 /* A recv callback that takes data without tcp_recved (window stays used). */
-static err_t recv_keep(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
-
-static const ip_addr_t *peer_addr(void)
+static err_t recv_keep(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
-  static ip_addr_t a;
-  a = (ip_addr_t)IPADDR4_INIT_U32(test_ip(TT_PEER_IP));
-  return &a;
+  (void)arg;
+  (void)pcb;
+  (void)err;
+  if (p != NULL) {
+    tt_rec.len += p->tot_len;
+    pbuf_free(p);
+  }
+  return ERR_OK;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Opening                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* The application writes @p len bytes of @p data (copied) and pushes
+ * them: they leave at once, one segment with PSH, popped into @p out. */
+static void write_push_at(const char *file, int line, struct tt_conn *c, const void *data, u16_t len,
+                          struct tt_seg *out)
+{
+  _assert_int_equal(tcp_write(c->pcb, data, len, TCP_WRITE_FLAG_COPY), ERR_OK, file, line);
+  tcp_output(c->pcb);
+  tt_expect_seg_at(file, line, c, TCP_ACK | TCP_PSH, len, out);
+}
+#define write_push(c, data, len, out) write_push_at(__FILE__, __LINE__, (c), (data), (len), (out))
+
+/* The peer's SYN (ISN @p peer_iss, no options) reaches a listener on
+ * TT_LISTEN_PORT; the stack's answer is popped into @p s.
+ * @return the listener. */
+static struct tcp_pcb *syn_to_listener(struct tt_conn *c, u32_t peer_iss, struct tt_seg *s)
+{
+  struct tcp_pcb *l = setup_listen(TT_LISTEN_PORT, 0);
+  tt_conn_init(c, TT_OPT_NONE, peer_iss);
+  tt_send(c, TCP_SYN, NULL, 0);
+  assert_true(tt_pop(s));
+  return l;
+}
+
+/* tcp_connect to the peer's port 8080 with connected callback @p cb; our
+ * SYN is popped into @p syn and @p c becomes the peer's view of the
+ * connection (peer ISN @p peer_iss, no options).  @return our PCB. */
+static struct tcp_pcb *open_syn_sent(struct tt_conn *c, u32_t peer_iss, tcp_connected_fn cb, struct tt_seg *syn)
+{
+  struct tcp_pcb *pcb = tcp_new();
+  assert_non_null(pcb);
+  tt_attach(pcb);
+  assert_int_equal(tcp_connect(pcb, tt_peer_addr(), 8080, cb), ERR_OK);
+  assert_true(tt_pop(syn));
+  assert_int_equal(syn->flags, TCP_SYN);
+  tt_conn_init(c, TT_OPT_NONE, peer_iss);
+  c->pcb = pcb;
+  c->our_port = pcb->local_port;
+  c->peer_port = 8080;
+  c->our_iss = syn->seq;
+  c->our_nxt = syn->seq + 1U;
+  return pcb;
+}
+
 /* LISTEN -> SYN_RCVD -> ESTABLISHED, checked step by step. */
 static void passive_open_steps(void **state)
 {
   (void)state;
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 5000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
+  syn_to_listener(&c, 5000, &s);
   assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
   assert_int_equal(s.ack, 5001);
   assert_int_equal(s.sport, TT_LISTEN_PORT);
@@ -128,9 +171,9 @@ static void active_open_steps(void **state)
   assert_non_null(pcb);
   tt_attach(pcb);
   assert_int_equal(pcb->state, CLOSED);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 8080, tt_connected_cb), ERR_OK);
+  assert_int_equal(tcp_connect(pcb, tt_peer_addr(), 8080, tt_connected_cb), ERR_OK);
   assert_int_equal(pcb->state, SYN_SENT);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 8080, tt_connected_cb), ERR_ISCONN);
+  assert_int_equal(tcp_connect(pcb, tt_peer_addr(), 8080, tt_connected_cb), ERR_ISCONN);
   struct tt_seg s;
   assert_true(tt_pop(&s));
   assert_int_equal(s.flags, TCP_SYN);
@@ -189,25 +232,36 @@ static void fixtures_all_states(void **state)
   }
 }
 
+/* Simultaneous open: tcp_connect from our port @p lport to the peer's
+ * @p rport, our SYN popped into @p syn.  The peer's SYN (ISN @p peer_iss)
+ * is to cross ours, so @p c expects our ISN again: the SYN-ACK we answer
+ * with repeats it.  @return our PCB. */
+static struct tcp_pcb *crossing_open(struct tt_conn *c, u16_t lport, u16_t rport, u32_t peer_iss,
+                                     struct tt_seg *syn)
+{
+  struct tcp_pcb *pcb = tcp_new();
+  assert_non_null(pcb);
+  tt_attach(pcb);
+  assert_int_equal(tcp_bind(pcb, IP_ADDR_ANY, lport), ERR_OK);
+  assert_int_equal(tcp_connect(pcb, tt_peer_addr(), rport, tt_connected_cb), ERR_OK);
+  assert_true(tt_pop(syn));
+  tt_conn_init(c, TT_OPT_NONE, peer_iss);
+  c->pcb = pcb;
+  c->our_port = lport;
+  c->peer_port = rport;
+  c->our_iss = syn->seq;
+  c->our_nxt = syn->seq;
+  return pcb;
+}
+
 /* Simultaneous open (RFC 9293 3.5 figure 8): SYN_SENT gets a SYN. */
 static void simultaneous_open(void **state)
 {
   (void)state;
-  struct tcp_pcb *pcb = tcp_new();
-  assert_non_null(pcb);
-  tt_attach(pcb);
-  assert_int_equal(tcp_bind(pcb, IP_ADDR_ANY, 5555), ERR_OK);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 6666, tt_connected_cb), ERR_OK);
-  struct tt_seg s;
-  assert_true(tt_pop(&s));
-  assert_int_equal(s.flags, TCP_SYN);
-  u32_t iss = s.seq;
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 900);
-  c.pcb = pcb;
-  c.our_port = 5555;
-  c.peer_port = 6666;
-  c.our_nxt = iss;
+  struct tt_seg s;
+  struct tcp_pcb *pcb = crossing_open(&c, 5555, 6666, 900, &s);
+  assert_int_equal(s.flags, TCP_SYN);
   tt_send(&c, TCP_SYN, NULL, 0); /* the peer's SYN crosses ours */
   assert_int_equal(pcb->state, SYN_RCVD);
   /* We answer with SYN-ACK: our ISN again, acknowledging the peer's SYN. */
@@ -232,25 +286,14 @@ static void simultaneous_open(void **state)
 static void simultaneous_open_rst_refused(void **state)
 {
   (void)state;
-  struct tcp_pcb *pcb = tcp_new();
-  assert_non_null(pcb);
-  tt_attach(pcb);
-  assert_int_equal(tcp_bind(pcb, IP_ADDR_ANY, 5557), ERR_OK);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 6668, tt_connected_cb), ERR_OK);
-  struct tt_seg s;
-  assert_true(tt_pop(&s));
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 700);
-  c.our_port = 5557;
-  c.peer_port = 6668;
-  c.our_nxt = s.seq;
+  struct tt_seg s;
+  struct tcp_pcb *pcb = crossing_open(&c, 5557, 6668, 700, &s);
   tt_send(&c, TCP_SYN, NULL, 0);
   tt_expect_seg(&c, TCP_SYN | TCP_ACK, 0, NULL);
   assert_int_equal(pcb->state, SYN_RCVD);
   tt_inject(&c, TCP_RST, c.peer_nxt, 0, NULL, NULL, 0);
-  assert_int_equal(tt_rec.nerr, 1);
-  assert_int_equal(tt_rec.err, ERR_RST);
-  assert_int_equal(tt_rec.nerr_while_pcb_live, 0);
+  tt_expect_err_once(ERR_RST);
   assert_int_equal(tt_rec.nconnected, 0);
   assert_int_equal(tt_pcb_count(), 0);
   tt_expect_nothing();
@@ -263,20 +306,9 @@ static void simultaneous_open_rst_refused(void **state)
 static void simultaneous_open_synack_crossing(void **state)
 {
   (void)state;
-  struct tcp_pcb *pcb = tcp_new();
-  assert_non_null(pcb);
-  tt_attach(pcb);
-  assert_int_equal(tcp_bind(pcb, IP_ADDR_ANY, 5556), ERR_OK);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 6667, tt_connected_cb), ERR_OK);
-  struct tt_seg s;
-  assert_true(tt_pop(&s));
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 300);
-  c.pcb = pcb;
-  c.our_port = 5556;
-  c.peer_port = 6667;
-  c.our_iss = s.seq;
-  c.our_nxt = s.seq;
+  struct tt_seg s;
+  struct tcp_pcb *pcb = crossing_open(&c, 5556, 6667, 300, &s);
   tt_send(&c, TCP_SYN, NULL, 0);
   tt_expect_seg(&c, TCP_SYN | TCP_ACK, 0, NULL);
   assert_int_equal(pcb->state, SYN_RCVD);
@@ -297,12 +329,9 @@ static void simultaneous_open_synack_crossing(void **state)
 static void syn_rcvd_gives_up(void **state)
 {
   (void)state;
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 4000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
+  syn_to_listener(&c, 4000, &s);
   u32_t iss = s.seq;
   /* The SYN-ACK is retransmitted with the same numbers, backing off. */
   test_clock_advance(TCP_RTO_INITIAL_MS + TCP_TICK_SLACK);
@@ -325,12 +354,9 @@ static void syn_rcvd_gives_up(void **state)
 static void listener_closed_during_handshake(void **state)
 {
   (void)state;
-  struct tcp_pcb *l = setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 4000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
+  struct tcp_pcb *l = syn_to_listener(&c, 4000, &s);
   c.our_nxt = s.seq + 1U;
   assert_int_equal(tcp_close(l), ERR_OK);
   tt_listener = NULL;
@@ -345,12 +371,9 @@ static void listener_closed_during_handshake(void **state)
 static void handshake_ack_with_data_and_fin(void **state)
 {
   (void)state;
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 9000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
+  syn_to_listener(&c, 9000, &s);
   c.our_nxt = s.seq + 1U;
   tt_send(&c, TCP_ACK | TCP_PSH | TCP_FIN, "GET /", 5);
   assert_int_equal(tt_rec.naccept, 1);
@@ -368,23 +391,13 @@ static void handshake_ack_with_data_and_fin(void **state)
 static void write_in_syn_sent(void **state)
 {
   (void)state;
-  struct tcp_pcb *pcb = tcp_new();
-  assert_non_null(pcb);
-  tt_attach(pcb);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 8080, tt_connected_cb), ERR_OK);
+  struct tt_conn c;
   struct tt_seg s;
-  assert_true(tt_pop(&s));
-  assert_int_equal(s.flags, TCP_SYN);
+  struct tcp_pcb *pcb = open_syn_sent(&c, 0x4000, tt_connected_cb, &s);
   assert_int_equal(s.len, 0);
   assert_int_equal(tcp_write(pcb, "early", 5, TCP_WRITE_FLAG_COPY), ERR_OK);
   assert_int_equal(tcp_output(pcb), ERR_OK);
   tt_expect_nothing();
-  struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 0x4000);
-  c.pcb = pcb;
-  c.our_port = pcb->local_port;
-  c.peer_port = 8080;
-  c.our_nxt = s.seq + 1U;
   tt_send(&c, TCP_SYN | TCP_ACK, NULL, 0);
   assert_int_equal(pcb->state, ESTABLISHED);
   assert_true(tt_pop(&s));
@@ -408,12 +421,9 @@ static void write_in_syn_sent(void **state)
 static void syn_rcvd_syn_retransmitted(void **state)
 {
   (void)state;
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 4000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
+  syn_to_listener(&c, 4000, &s);
   assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
   tt_inject(&c, TCP_SYN, 4000, 0, NULL, NULL, 0);
   tt_expect(TCP_SYN | TCP_ACK, s.seq, 4001, NULL);
@@ -426,12 +436,9 @@ static void syn_rcvd_syn_retransmitted(void **state)
 static void syn_rcvd_rst_returns_to_listen(void **state)
 {
   (void)state;
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 4000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
+  syn_to_listener(&c, 4000, &s);
   tt_inject(&c, TCP_RST, 4001, 0, NULL, NULL, 0);
   assert_int_equal(tt_pcb_count(), 0);
   assert_int_equal(tt_rec.naccept, 0);
@@ -447,12 +454,9 @@ static void syn_rcvd_rst_returns_to_listen(void **state)
 static void syn_rcvd_bad_ack_rst(void **state)
 {
   (void)state;
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 4000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
+  syn_to_listener(&c, 4000, &s);
   tt_inject(&c, TCP_ACK, 4001, s.seq + 1000U, NULL, NULL, 0);
   tt_expect(TCP_RST, s.seq + 1000U, 0, NULL);
   tt_expect_nothing();
@@ -468,20 +472,8 @@ static void syn_rcvd_bad_ack_rst(void **state)
 
 static struct tcp_pcb *connect_syn_sent(struct tt_conn *c)
 {
-  struct tcp_pcb *pcb = tcp_new();
-  assert_non_null(pcb);
-  tt_attach(pcb);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 8080, tt_connected_cb), ERR_OK);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
-  assert_int_equal(s.flags, TCP_SYN);
-  tt_conn_init(c, TT_OPT_NONE, 0x3000);
-  c->pcb = pcb;
-  c->our_port = pcb->local_port;
-  c->peer_port = 8080;
-  c->our_iss = s.seq;
-  c->our_nxt = s.seq + 1U;
-  return pcb;
+  return open_syn_sent(c, 0x3000, tt_connected_cb, &s);
 }
 
 /* RFC 9293 3.10.7.3: a RST in SYN_SENT counts only with an ACK of our SYN. */
@@ -501,9 +493,7 @@ static void syn_sent_rst_acceptance(void **state)
   assert_int_equal(tt_rec.nerr, 0);
   /* The right ACK: connection refused. */
   tt_inject(&c, TCP_RST | TCP_ACK, 0, c.our_iss + 1U, NULL, NULL, 0);
-  assert_int_equal(tt_rec.nerr, 1);
-  assert_int_equal(tt_rec.err, ERR_RST);
-  assert_int_equal(tt_rec.nerr_while_pcb_live, 0);
+  tt_expect_err_once(ERR_RST);
   assert_ptr_equal(tt_rec.err_pcb, pcb);
   assert_int_equal(tt_pcb_count(), 0);
   tt_expect_nothing();
@@ -652,9 +642,7 @@ static void close_wait_shutdown_tx(void **state)
   tt_expect_seg(&c, TCP_FIN | TCP_ACK, 0, NULL);
   tt_send(&c, TCP_ACK, NULL, 0);
   assert_int_equal(tt_pcb_count(), 0);
-  assert_int_equal(tt_rec.nerr, 1);
-  assert_int_equal(tt_rec.err, ERR_CLSD);
-  assert_int_equal(tt_rec.nerr_while_pcb_live, 0);
+  tt_expect_err_once(ERR_CLSD);
 }
 
 /* Half-close: tcp_shutdown(tx) and the peer keeps sending. */
@@ -722,24 +710,12 @@ static void fin_after_data_recv_null(void **state)
 }
 
 /* Closing with unread data resets the connection (RFC 1122 4.2.2.13). */
-static err_t recv_no_recved(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-  (void)arg;
-  (void)pcb;
-  (void)err;
-  if (p != NULL) {
-    tt_rec.len += p->tot_len;
-    pbuf_free(p);
-  }
-  return ERR_OK;
-}
-
 static void close_with_unread_data_rst(void **state)
 {
   (void)state;
   struct tt_conn c;
   setup_established_active(&c, TT_OPT_NONE);
-  tcp_recv(c.pcb, recv_no_recved);
+  tcp_recv(c.pcb, recv_keep);
   tt_send(&c, TCP_ACK | TCP_PSH, "unread", 6);
   assert_int_equal(tt_rec.len, 6);
   test_clock_advance(TCP_DELACK_MS + TCP_TICK_SLACK);
@@ -770,9 +746,7 @@ static void abort_sends_rst(void **state)
   struct tcp_pcb *pcb = c.pcb;
   tcp_abort(pcb);
   tt_expect(TCP_RST | TCP_ACK, c.our_nxt, c.peer_nxt, NULL);
-  assert_int_equal(tt_rec.nerr, 1);
-  assert_int_equal(tt_rec.err, ERR_ABRT);
-  assert_int_equal(tt_rec.nerr_while_pcb_live, 0);
+  tt_expect_err_once(ERR_ABRT);
   assert_ptr_equal(tt_rec.err_pcb, pcb);
   assert_int_equal(tt_pcb_count(), 0);
 }
@@ -859,9 +833,7 @@ static void rst_exact_resets(void **state)
     struct tt_opts none;
     memset(&none, 0, sizeof(none));
     tt_inject(&c, TCP_RST, c.peer_nxt, 0, &none, NULL, 0);
-    assert_int_equal(tt_rec.nerr, 1);
-    assert_int_equal(tt_rec.err, ERR_RST);
-    assert_int_equal(tt_rec.nerr_while_pcb_live, 0);
+    tt_expect_err_once(ERR_RST);
     assert_ptr_equal(tt_rec.err_pcb, pcb);
     assert_int_equal(tt_pcb_count(), 0);
     tt_expect_nothing();
@@ -1060,9 +1032,7 @@ static void shutdown_rx_then_data_rst(void **state)
   assert_int_equal(c.pcb->state, ESTABLISHED);
   tt_expect_nothing();
   /* We may still send. */
-  assert_int_equal(tcp_write(c.pcb, "tx", 2, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 2, NULL);
+  write_push(&c, "tx", 2, NULL);
   tt_send(&c, TCP_ACK | TCP_PSH, "rx", 2);
   tt_expect(TCP_RST | TCP_ACK, c.our_nxt, c.peer_nxt - 2U, NULL);
   assert_int_equal(tt_rec.len, 0);
@@ -1349,12 +1319,9 @@ static void mss_clamped_to_route_mtu(void **state)
   (void)state;
   u16_t mtu = TCP_MSS + 40 > 576 ? 576 : 400;
   tt_nif->mtu = mtu;
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_NONE, 100);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
+  syn_to_listener(&c, 100, &s);
   assert_int_equal(s.opt.mss, mtu - 40);
   c.our_nxt = s.seq + 1U;
   tt_send(&c, TCP_ACK, NULL, 0);
@@ -1369,7 +1336,7 @@ static void mss_clamped_to_route_mtu(void **state)
   /* Active side: the SYN announces the clamped MSS too. */
   struct tcp_pcb *a = tcp_new();
   assert_non_null(a);
-  assert_int_equal(tcp_connect(a, peer_addr(), 9, NULL), ERR_OK);
+  assert_int_equal(tcp_connect(a, tt_peer_addr(), 9, NULL), ERR_OK);
   assert_true(tt_pop(&s));
   assert_int_equal(s.flags, TCP_SYN);
   assert_int_equal(s.opt.mss, mtu - 40);
@@ -1485,9 +1452,7 @@ static void receive_window_full(void **state)
   assert_int_equal(s.wnd, 0);
   assert_int_equal(tt_rec.len, TCP_WND);
   /* Our data still goes out and the peer's ACKs still count. */
-  assert_int_equal(tcp_write(c.pcb, "w", 1, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 1, NULL);
+  write_push(&c, "w", 1, NULL);
   tt_send(&c, TCP_ACK, NULL, 0);
   assert_int_equal(tt_rec.sent_total, 1);
 }
@@ -1501,7 +1466,7 @@ static void window_field_scaled(void **state)
   setup_established_active(&c, TT_OPT_WS);
   struct tt_seg s;
   /* The peer sends 1000 bytes the application does not read yet. */
-  tcp_recv(c.pcb, recv_no_recved);
+  tcp_recv(c.pcb, recv_keep);
   tt_send(&c, TCP_ACK | TCP_PSH, pattern, 1000);
   test_clock_advance(TCP_DELACK_MS + TCP_TICK_SLACK);
   tt_expect_seg(&c, TCP_ACK, 0, &s);
@@ -1532,9 +1497,7 @@ static void timestamps_echoed(void **state)
   assert_int_equal(s.opt.tsecr, 1000000);
   u32_t t0 = s.opt.tsval;
   test_clock_advance(250);
-  assert_int_equal(tcp_write(c.pcb, "z", 1, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 1, &s);
+  write_push(&c, "z", 1, &s);
   assert_int_equal(s.opt.tsval - t0, 250);
   /* The ACK after the window: TSecr = 1000001 at the latest. */
   assert_int_equal(s.opt.tsecr, c.pcb->ts_recent);
@@ -1677,7 +1640,7 @@ static void our_isn_wraps(void **state)
   struct tcp_pcb *pcb = tcp_new();
   assert_non_null(pcb);
   assert_int_equal(tcp_bind(pcb, IP_ADDR_ANY, 4444), ERR_OK);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 8080, NULL), ERR_OK);
+  assert_int_equal(tcp_connect(pcb, tt_peer_addr(), 8080, NULL), ERR_OK);
   struct tt_seg s;
   assert_true(tt_pop(&s));
   u32_t isn1 = s.seq;
@@ -1695,7 +1658,7 @@ static void our_isn_wraps(void **state)
   assert_non_null(pcb);
   tt_attach(pcb);
   assert_int_equal(tcp_bind(pcb, IP_ADDR_ANY, 4444), ERR_OK);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 8080, tt_connected_cb), ERR_OK);
+  assert_int_equal(tcp_connect(pcb, tt_peer_addr(), 8080, tt_connected_cb), ERR_OK);
   assert_true(tt_pop(&s));
   assert_int_equal(s.seq, isn1 + 250U * dt);
   assert_true(s.seq >= 0xffffff00U - 250U && s.seq <= 0xffffff00U);
@@ -1794,9 +1757,7 @@ static void nagle_holds_small_segment(void **state)
   (void)state;
   struct tt_conn c;
   setup_established_active(&c, TT_OPT_NONE);
-  assert_int_equal(tcp_write(c.pcb, "one", 3, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 3, NULL);
+  write_push(&c, "one", 3, NULL);
   assert_int_equal(tcp_write(c.pcb, "two", 3, TCP_WRITE_FLAG_COPY), ERR_OK);
   tcp_output(c.pcb);
   tt_expect_nothing();
@@ -1805,9 +1766,7 @@ static void nagle_holds_small_segment(void **state)
   tt_expect_seg(&c, TCP_ACK | TCP_PSH, 3, &s);
   assert_memory_equal(s.data, "two", 3);
   tcp_nagle_disable(c.pcb);
-  assert_int_equal(tcp_write(c.pcb, "three", 5, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 5, NULL);
+  write_push(&c, "three", 5, NULL);
 }
 
 /* RST and SYN rules hold across the sequence wrap. */
@@ -1903,10 +1862,8 @@ static void data_retransmitted_after_rto(void **state)
   (void)state;
   struct tt_conn c;
   setup_established_active(&c, TT_OPT_NONE);
-  assert_int_equal(tcp_write(c.pcb, "hello", 5, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
   struct tt_seg s;
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 5, &s);
+  write_push(&c, "hello", 5, &s);
   assert_memory_equal(s.data, "hello", 5);
   u32_t rto = c.pcb->rto;
   test_clock_advance(rto - 10);
@@ -2003,18 +1960,6 @@ static void zero_window_persist(void **state)
 
 /* Reading opens the window: once it grows by an MSS (or half the
  * buffer) the stack says so at once (RFC 9293 3.8.6.2.2). */
-static err_t recv_keep(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-  (void)arg;
-  (void)pcb;
-  (void)err;
-  if (p != NULL) {
-    tt_rec.len += p->tot_len;
-    pbuf_free(p);
-  }
-  return ERR_OK;
-}
-
 static void window_update_after_recved(void **state)
 {
   (void)state;
@@ -2091,9 +2036,7 @@ static void retransmissions_give_up(void **state)
   (void)state;
   struct tt_conn c;
   setup_established_active(&c, TT_OPT_NONE);
-  assert_int_equal(tcp_write(c.pcb, "lost", 4, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 4, NULL);
+  write_push(&c, "lost", 4, NULL);
   int rexmits = 0;
   for (int i = 0; i < 200 && tt_rec.nerr == 0; i++) {
     test_clock_advance(5000);
@@ -2110,9 +2053,7 @@ static void retransmissions_give_up(void **state)
     }
   }
   assert_int_equal(rexmits, TCP_MAXRTX);
-  assert_int_equal(tt_rec.nerr, 1);
-  assert_int_equal(tt_rec.err, ERR_ABRT);
-  assert_int_equal(tt_rec.nerr_while_pcb_live, 0);
+  tt_expect_err_once(ERR_ABRT);
   assert_int_equal(tt_pcb_count(), 0);
 }
 
@@ -2254,9 +2195,7 @@ static void abort_from_callbacks(void **state)
   abort_calls = 0;
   setup_established_active(&c, TT_OPT_NONE);
   tcp_sent(c.pcb, sent_abort);
-  assert_int_equal(tcp_write(c.pcb, "x", 1, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 1, NULL);
+  write_push(&c, "x", 1, NULL);
   tt_send(&c, TCP_ACK | TCP_PSH | TCP_FIN, "late", 4);
   assert_int_equal(abort_calls, 1);
   tt_expect(TCP_RST | TCP_ACK, c.our_nxt, c.peer_nxt - 5U, NULL);
@@ -2264,16 +2203,8 @@ static void abort_from_callbacks(void **state)
   assert_int_equal(tt_pcb_count(), 0);
   /* connected, in SYN_SENT -> ESTABLISHED. */
   abort_calls = 0;
-  struct tcp_pcb *pcb = tcp_new();
-  assert_non_null(pcb);
-  tt_attach(pcb);
-  assert_int_equal(tcp_connect(pcb, peer_addr(), 8080, connected_abort), ERR_OK);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
-  tt_conn_init(&c, TT_OPT_NONE, 0x100);
-  c.our_port = pcb->local_port;
-  c.peer_port = 8080;
-  c.our_nxt = s.seq + 1U;
+  open_syn_sent(&c, 0x100, connected_abort, &s);
   tt_send(&c, TCP_SYN | TCP_ACK, NULL, 0);
   assert_int_equal(abort_calls, 1);
   tt_expect(TCP_RST | TCP_ACK, c.our_nxt, c.peer_nxt, NULL);
@@ -2329,9 +2260,7 @@ static void keepalive_probes_and_abort(void **state)
   assert_int_equal(tt_rec.nerr, 0);
   test_clock_advance(500);
   tt_expect(TCP_RST | TCP_ACK, c.our_nxt, c.peer_nxt, NULL);
-  assert_int_equal(tt_rec.nerr, 1);
-  assert_int_equal(tt_rec.err, ERR_ABRT);
-  assert_int_equal(tt_rec.nerr_while_pcb_live, 0);
+  tt_expect_err_once(ERR_ABRT);
   assert_int_equal(tt_pcb_count(), 0);
 }
 
@@ -2367,6 +2296,19 @@ static void usage_get(struct usage *u)
     u->pools_used += memp_stats((memp_t)i)->used;
   }
 }
+
+/* Everything a failed or aborted attempt took is back: PCBs, segments,
+ * heap and every pool as in @p base. */
+static void usage_expect_back_at(const char *file, int line, const struct usage *base)
+{
+  struct usage now;
+  usage_get(&now);
+  _assert_int_equal(now.pcb, base->pcb, file, line);
+  _assert_int_equal(now.seg, base->seg, file, line);
+  _assert_int_equal(now.heap, base->heap, file, line);
+  _assert_int_equal(now.pools_used, base->pools_used, file, line);
+}
+#define usage_expect_back(base) usage_expect_back_at(__FILE__, __LINE__, (base))
 
 /* Fail each allocation of a passive handshake in turn, first while the
  * SYN is processed, then while the final ACK is.  Whatever fails (a PCB,
@@ -2429,12 +2371,7 @@ static void oom_passive_handshake(void **state)
       tcp_abort(tt_rec.accepted);
       test_frames_clear(&tt_tn);
       test_clock_advance(5000); /* let any retransmission timer find nothing */
-      struct usage now;
-      usage_get(&now);
-      assert_int_equal(now.pcb, base.pcb);
-      assert_int_equal(now.seg, base.seg);
-      assert_int_equal(now.heap, base.heap);
-      assert_int_equal(now.pools_used, base.pools_used);
+      usage_expect_back(&base);
     }
     /* Past the last allocation the handshake needs, it runs clean. */
     assert_int_equal(clean, 3);
@@ -2482,7 +2419,7 @@ static void oom_active_handshake(void **state)
     assert_non_null(pcb);
     tt_attach(pcb);
     lwip_alloc_fail_after(n);
-    err_t e = tcp_connect(pcb, peer_addr(), 8080, tt_connected_cb);
+    err_t e = tcp_connect(pcb, tt_peer_addr(), 8080, tt_connected_cb);
     lwip_alloc_fail_after(0);
     if (e != ERR_OK) {
       assert_int_equal(e, ERR_MEM);
@@ -2510,12 +2447,7 @@ static void oom_active_handshake(void **state)
       tcp_abort(pcb);
     }
     test_frames_clear(&tt_tn);
-    struct usage now;
-    usage_get(&now);
-    assert_int_equal(now.pcb, base.pcb);
-    assert_int_equal(now.seg, base.seg);
-    assert_int_equal(now.heap, base.heap);
-    assert_int_equal(now.pools_used, base.pools_used);
+    usage_expect_back(&base);
   }
   assert_int_equal(ok_first, 3);
 }
@@ -2624,9 +2556,7 @@ static void no_leak_after_full_lifecycle(void **state)
   tcp_set_msl(100);
   struct tt_conn c;
   setup_established_passive(&c, TT_OPT_ALL);
-  assert_int_equal(tcp_write(c.pcb, "data", 4, TCP_WRITE_FLAG_COPY), ERR_OK);
-  tcp_output(c.pcb);
-  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 4, NULL);
+  write_push(&c, "data", 4, NULL);
   tt_send(&c, TCP_ACK | TCP_PSH, "resp", 4);
   assert_int_equal(tcp_close(c.pcb), ERR_OK);
   tt_expect_seg(&c, TCP_FIN | TCP_ACK, 0, NULL);

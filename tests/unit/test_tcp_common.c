@@ -599,15 +599,23 @@ void setup_established_passive(struct tt_conn *c, unsigned opts)
   tt_expect_nothing();
 }
 
+/* The peer's segment moved the PCB to @p state, and the stack answered
+ * with a pure ACK and nothing else. */
+static void acked_in_state(struct tt_conn *c, enum tcp_state state)
+{
+  assert_int_equal(c->pcb->state, state);
+  tt_expect_seg(c, TCP_ACK, 0, NULL);
+  tt_expect_nothing();
+}
+
 void setup_established_active(struct tt_conn *c, unsigned opts)
 {
   tt_conn_init(c, opts, TT_PEER_ISN);
   struct tcp_pcb *pcb = tcp_new();
   assert_non_null(pcb);
   tt_attach(pcb);
-  ip_addr_t peer = IPADDR4_INIT_U32(test_ip(TT_PEER_IP));
   int connected = tt_rec.nconnected;
-  assert_int_equal(tcp_connect(pcb, &peer, TT_PEER_LISTEN_PORT, tt_connected_cb), ERR_OK);
+  assert_int_equal(tcp_connect(pcb, tt_peer_addr(), TT_PEER_LISTEN_PORT, tt_connected_cb), ERR_OK);
   assert_int_equal(pcb->state, SYN_SENT);
   c->pcb = pcb;
   c->our_port = pcb->local_port;
@@ -630,18 +638,23 @@ void setup_established_active(struct tt_conn *c, unsigned opts)
   c->ts = (opts & TT_OPT_TS) != 0;
   assert_int_equal(tt_rec.nconnected, connected + 1);
   assert_int_equal(tt_rec.connected_err, ERR_OK);
-  assert_int_equal(pcb->state, ESTABLISHED);
-  tt_expect_seg(c, TCP_ACK, 0, NULL);
+  acked_in_state(c, ESTABLISHED);
+}
+
+/* The application closes: the PCB moves to @p state and our FIN (and
+ * nothing else) goes out. */
+static void close_sends_fin(struct tt_conn *c, enum tcp_state state)
+{
+  assert_int_equal(tcp_close(c->pcb), ERR_OK);
+  assert_int_equal(c->pcb->state, state);
+  tt_expect_seg(c, TCP_FIN | TCP_ACK, 0, NULL);
   tt_expect_nothing();
 }
 
 void setup_fin_wait_1(struct tt_conn *c, unsigned opts)
 {
   setup_established_active(c, opts);
-  assert_int_equal(tcp_close(c->pcb), ERR_OK);
-  assert_int_equal(c->pcb->state, FIN_WAIT_1);
-  tt_expect_seg(c, TCP_FIN | TCP_ACK, 0, NULL);
-  tt_expect_nothing();
+  close_sends_fin(c, FIN_WAIT_1);
 }
 
 void setup_fin_wait_2(struct tt_conn *c, unsigned opts)
@@ -657,10 +670,8 @@ void setup_close_wait(struct tt_conn *c, unsigned opts)
   setup_established_active(c, opts);
   int fins = tt_rec.nfin;
   tt_send(c, TCP_FIN | TCP_ACK, NULL, 0);
-  assert_int_equal(c->pcb->state, CLOSE_WAIT);
   assert_int_equal(tt_rec.nfin, fins + 1);
-  tt_expect_seg(c, TCP_ACK, 0, NULL);
-  tt_expect_nothing();
+  acked_in_state(c, CLOSE_WAIT);
 }
 
 void setup_closing(struct tt_conn *c, unsigned opts)
@@ -670,27 +681,34 @@ void setup_closing(struct tt_conn *c, unsigned opts)
   tt_inject(c, TCP_FIN | TCP_ACK, c->peer_nxt, c->our_nxt - 1U, NULL, NULL, 0);
   c->peer_nxt++;
   c->peer_ts++;
-  assert_int_equal(c->pcb->state, CLOSING);
-  tt_expect_seg(c, TCP_ACK, 0, NULL);
-  tt_expect_nothing();
+  acked_in_state(c, CLOSING);
 }
 
 void setup_last_ack(struct tt_conn *c, unsigned opts)
 {
   setup_close_wait(c, opts);
-  assert_int_equal(tcp_close(c->pcb), ERR_OK);
-  assert_int_equal(c->pcb->state, LAST_ACK);
-  tt_expect_seg(c, TCP_FIN | TCP_ACK, 0, NULL);
-  tt_expect_nothing();
+  close_sends_fin(c, LAST_ACK);
 }
 
 void setup_time_wait(struct tt_conn *c, unsigned opts)
 {
   setup_fin_wait_2(c, opts);
   tt_send(c, TCP_FIN | TCP_ACK, NULL, 0);
-  assert_int_equal(c->pcb->state, TIME_WAIT);
-  tt_expect_seg(c, TCP_ACK, 0, NULL);
-  tt_expect_nothing();
+  acked_in_state(c, TIME_WAIT);
+}
+
+const ip_addr_t *tt_peer_addr(void)
+{
+  static ip_addr_t a;
+  a = (ip_addr_t)IPADDR4_INIT_U32(test_ip(TT_PEER_IP));
+  return &a;
+}
+
+void tt_expect_err_once_at(const char *file, int line, err_t err)
+{
+  _assert_int_equal(tt_rec.nerr, 1, file, line);
+  _assert_int_equal(tt_rec.err, err, file, line);
+  _assert_int_equal(tt_rec.nerr_while_pcb_live, 0, file, line);
 }
 
 #endif /* LWIP_TCP */

@@ -138,8 +138,14 @@ err_t tt_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err);
 err_t tt_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err);
 /** Install recv/sent/err recorders on @p pcb. */
 void tt_attach(struct tcp_pcb *pcb);
+/** Assert the err callback ran exactly once, with @p err, and only after
+ *  the stack had taken the PCB out of its tables. */
+void tt_expect_err_once_at(const char *file, int line, err_t err);
+#define tt_expect_err_once(err) tt_expect_err_once_at(__FILE__, __LINE__, (err))
 
 /* ---- building segments from the peer ---- */
+/** The peer's address, TT_PEER_IP (for tcp_connect). */
+const ip_addr_t *tt_peer_addr(void);
 /** Write a TCP header (with options) and @p len bytes of @p data into @p buf
  *  with a correct checksum for the pseudo header @p src -> @p dst.
  *  @return its length. */
