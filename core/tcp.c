@@ -444,8 +444,9 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
   tcp_segs_free(pcb->unsent);
   tcp_segs_free(pcb->unacked);
   tcp_segs_free(pcb->ooseq);
+  tcp_segs_free(pcb->rcv_held);
   pbuf_free(pcb->refused_data);
-  pcb->unsent = pcb->unacked = pcb->ooseq = NULL;
+  pcb->unsent = pcb->unacked = pcb->ooseq = pcb->rcv_held = NULL;
   pcb->unsent_tail = pcb->unacked_tail = NULL;
   pcb->refused_data = NULL;
   pcb->listener = NULL;
@@ -918,6 +919,8 @@ err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
     pcb->flags |= TF_RXCLOSED;
     pbuf_free(pcb->refused_data);
     pcb->refused_data = NULL;
+    tcp_segs_free(pcb->rcv_held);
+    pcb->rcv_held = NULL;
   }
   if (shut_tx) {
     if (pcb->state != SYN_RCVD && pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT) {

@@ -1180,6 +1180,19 @@ static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
       return true;
     }
   }
+  while (pcb->rcv_held != NULL) {
+    struct tcp_seg *h = pcb->rcv_held;
+    pcb->rcv_held = h->next;
+    struct pbuf *p = h->p;
+    h->p = NULL;
+    tcp_seg_free(h);
+    if (!tcp_deliver(pcb, p)) {
+      return false;
+    }
+    if (pcb->refused_data != NULL) {
+      return true;
+    }
+  }
   while (!(pcb->flags & TF_FIN_DELIVER)) {
     bool fin = false;
     struct pbuf *p = tcp_ooseq_take(pcb, &fin);
@@ -1200,6 +1213,57 @@ static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
     return tcp_deliver_fin(pcb);
   }
   return true;
+}
+
+static void held_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
+{
+  struct tcp_seg **pp = &pcb->rcv_held;
+  while (*pp != NULL) {
+    pp = &(*pp)->next;
+  }
+  seg->next = NULL;
+  *pp = seg;
+}
+
+/* Accept the in-order segment (and whatever of the out-of-order queue it
+ * makes contiguous) while the application refuses data: it is
+ * acknowledged now and delivered by tcp_rcv_drain later.  Takes s->p. */
+static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
+{
+  if (s->len > 0) {
+    struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
+    if (seg == NULL) {
+      LWIP_DROP(TCP_RCV_REFUSED); /* the peer sends it again */
+      return;
+    }
+    memset(seg, 0, sizeof(*seg));
+    seg->p = s->p;
+    s->p = NULL;
+    seg->seqno = s->seqno;
+    seg->len = s->len;
+    held_append(pcb, seg);
+  }
+  pcb->rcv_nxt += s->len;
+  pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
+  bool fin_now = fin;
+  while (!fin_now && pcb->ooseq != NULL && TCP_SEQ_LEQ(pcb->ooseq->seqno, pcb->rcv_nxt)) {
+    struct tcp_seg *more = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
+    if (more == NULL) {
+      break; /* it stays queued out of order and is delivered later */
+    }
+    memset(more, 0, sizeof(*more));
+    more->p = tcp_ooseq_take(pcb, &fin_now);
+    if (more->p == NULL) {
+      memp_free(MEMP_TCP_SEG, more);
+    } else {
+      more->len = more->p->tot_len;
+      held_append(pcb, more);
+    }
+  }
+  if (fin_now) {
+    tcp_fin_received(pcb);
+  }
+  pcb->flags |= TF_ACK_NOW;
 }
 
 /* Insert the segment into the out-of-order queue, trimmed against what
@@ -1242,7 +1306,10 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (s->len == 0 && !fin) {
     return;
   }
-  if (pcb->ooseq_segs >= TCP_OOSEQ_MAX_SEGS || pcb->ooseq_bytes + s->len > TCP_OOSEQ_MAX_BYTES) {
+  /* The limits bound what waits for a hole; the segment that fills the
+   * hole at rcv_nxt is always taken, or a full queue would wait forever. */
+  if (s->seqno != pcb->rcv_nxt &&
+      (pcb->ooseq_segs >= TCP_OOSEQ_MAX_SEGS || pcb->ooseq_bytes + s->len > TCP_OOSEQ_MAX_BYTES)) {
     LWIP_DROP(TCP_OOSEQ_FULL);
     return;
   }
@@ -1345,13 +1412,14 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return true;
   }
   if (pcb->refused_data != NULL) {
-    /* The application is not taking data: leave this to be sent again
-     * rather than pile it up (nothing is acknowledged). */
     if (!tcp_rcv_drain(pcb)) {
       return false;
     }
     if (pcb->refused_data != NULL) {
-      LWIP_DROP(TCP_RCV_REFUSED);
+      /* The application is busy: keep what arrives in order within the
+       * window we offered and acknowledge it, so the peer does not wait
+       * for a timeout; it reaches the application after the refused data. */
+      tcp_hold(pcb, s, fin);
       return true;
     }
   }

@@ -128,7 +128,7 @@ enum lwip_err_class {
   X(TCP_NO_MEM, TCP, MEM, "no memory for a TCP PCB, segment or header") \
   X(TCP_NO_TS, TCP, OPT, "TCP segment without the timestamps both sides agreed on (RFC 7323 3.2)") \
   X(TCP_SYN_COOKIE, TCP, NONE, "SYN answered with a SYN cookie: the handshake queue is full (not queued)") \
-  X(TCP_RCV_REFUSED, TCP, MEM, "TCP data dropped: the application refuses data already queued") \
+  X(TCP_RCV_REFUSED, TCP, MEM, "TCP data dropped: the application refuses data and no segment is left to hold it") \
   X(DHCP_SHORT, DHCP, LEN, "DHCP message shorter than its fixed header and magic cookie") \
   X(DHCP_BAD_HDR, DHCP, PROTO, "DHCP message not a BOOTREPLY for Ethernet or without the magic cookie") \
   X(DHCP_BAD_XID, DHCP, NONE, "DHCP reply with a transaction id we are not waiting for") \

@@ -127,6 +127,8 @@ struct tcp_pcb {
   u32_t ooseq_bytes;
   struct tcp_seg *ooseq;        /**< out-of-order segments, sorted */
   struct pbuf *refused_data;    /**< data the recv callback refused */
+  struct tcp_seg *rcv_held;     /**< in-order data acknowledged while the application refused data,
+                                     delivered after refused_data (never non-empty without it) */
   u16_t rcv_mss;                /**< the MSS we announced */
   u32_t sack_recent;            /**< start of the latest out-of-order segment (first SACK block, RFC 2018 4) */
   u32_t sack_sent[3][2];        /**< SACK blocks of our last ACK, most recent first (repeated, RFC 2018 4) */

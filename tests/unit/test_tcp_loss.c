@@ -1534,9 +1534,10 @@ static void delayed_ack_timing(void **state)
 }
 
 /* The application refuses data (recv returns ERR_MEM): it is offered again
- * TCP_REFUSED_RETRY_MS after the last refusal; a segment arriving
- * meanwhile is dropped unacknowledged (TCP_RCV_REFUSED) and taken when the
- * peer sends it again.  Nothing is lost or delivered twice. */
+ * TCP_REFUSED_RETRY_MS after the last refusal.  A segment arriving meanwhile
+ * in order is held and acknowledged at once (the window we offered covers
+ * it), then delivered after the refused data.  Nothing is lost or
+ * delivered twice. */
 static void recv_refused_offered_again(void **state)
 {
   (void)state;
@@ -1553,28 +1554,27 @@ static void recv_refused_offered_again(void **state)
 #if LWIP_STATS
   u32_t ref0 = DROPS(TCP_RCV_REFUSED);
 #endif
-  peer_data(&c, 100, 100); /* offered again with it, refused again */
+  peer_data(&c, 100, 100); /* the refused data is offered again, refused again */
 #if LWIP_STATS
-  assert_int_equal(DROPS(TCP_RCV_REFUSED) - ref0, 1);
+  assert_int_equal(DROPS(TCP_RCV_REFUSED), ref0);
 #endif
+  /* Held, acknowledged at once, and the window shows both unread. */
+  tt_expect(TCP_ACK, c.our_nxt, p + 200U, NULL);
   tt_expect_nothing();
-  assert_int_equal(pcb->rcv_nxt, p + 100U);
+  assert_int_equal(pcb->rcv_nxt, p + 200U);
+  assert_non_null(pcb->rcv_held);
+  assert_int_equal(pcb->rcv_wnd, TCP_WND - 200U);
   test_clock_advance(TCP_REFUSED_RETRY_MS - 10U);
   assert_int_equal(tt_rec.nrecv, 0);
   tt_rec.recv_ret = ERR_OK;
   test_clock_advance(9);
   assert_int_equal(tt_rec.nrecv, 0);
   test_clock_advance(1);
-  assert_int_equal(tt_rec.nrecv, 1);
-  assert_int_equal(tt_rec.len, 100);
-  assert_null(pcb->refused_data);
-  /* The peer sends the dropped segment again. */
-  peer_data(&c, 100, 100);
+  assert_int_equal(tt_rec.nrecv, 2); /* the refused data, then the held segment */
   assert_int_equal(tt_rec.len, 200);
   assert_memory_equal(tt_rec.data, pattern, 200);
-  fires_at(TCP_DELACK_MS);
-  tt_expect(TCP_ACK, c.our_nxt, p + 200U, NULL);
-  tt_expect_nothing();
+  assert_null(pcb->refused_data);
+  assert_null(pcb->rcv_held);
   test_clock_advance(2000);
   assert_int_equal(tt_rec.len, 200);
   tt_expect_nothing();
@@ -2063,9 +2063,9 @@ static void go_back_n_then_new_data(void **state)
 }
 
 /* Refused data with out-of-order data queued behind a hole: the segment
- * filling the hole is dropped while the application refuses; once it
- * takes data again and the peer resends, everything arrives once, in
- * order. */
+ * filling the hole is held with everything it makes contiguous, all
+ * acknowledged at once; once the application takes data again everything
+ * arrives once, in order. */
 static void recv_refused_with_ooseq(void **state)
 {
   (void)state;
@@ -2081,21 +2081,22 @@ static void recv_refused_with_ooseq(void **state)
     expect_sack(&c, p + 100U, 1, e);
   }
   assert_int_equal(pcb->ooseq_segs, 1);
-  peer_data(&c, 100, 100); /* fills the hole, but the application refuses */
-  test_frames_clear(&tt_tn);
+  peer_data(&c, 100, 100); /* fills the hole while the application refuses */
+  expect_sack(&c, p + 300U, 0, NULL);
   assert_int_equal(tt_rec.nrecv, 0);
-  assert_int_equal(pcb->rcv_nxt, p + 100U);
+  assert_int_equal(pcb->rcv_nxt, p + 300U);
+  assert_int_equal(pcb->ooseq_segs, 0);
   tt_rec.recv_ret = ERR_OK;
   test_clock_advance(TCP_REFUSED_RETRY_MS);
-  assert_int_equal(tt_rec.len, 100);
-  assert_int_equal(pcb->ooseq_segs, 1);
+  assert_int_equal(tt_rec.len, 300);
+  assert_memory_equal(tt_rec.data, pattern, 300);
+  assert_null(pcb->rcv_held);
+  /* A copy from the peer is old now: acknowledged, not delivered again. */
   test_frames_clear(&tt_tn);
   peer_data(&c, 100, 100);
   expect_sack(&c, p + 300U, 0, NULL);
   assert_int_equal(tt_rec.len, 300);
-  assert_memory_equal(tt_rec.data, pattern, 300);
-  assert_int_equal(pcb->ooseq_segs, 0);
-  assert_null(pcb->refused_data);
+  tt_expect_nothing();
 }
 
 int main(void)
