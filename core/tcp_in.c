@@ -1418,7 +1418,19 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     if (pcb->refused_data != NULL) {
       /* The application is busy: keep what arrives in order within the
        * window we offered and acknowledge it, so the peer does not wait
-       * for a timeout; it reaches the application after the refused data. */
+       * for a timeout; it reaches the application after the refused data.
+       * The drain may have moved rcv_nxt past part of this segment (data
+       * that waited in the out-of-order queue): only the rest is new. */
+      u32_t end = s->seqno + s->len;
+      if (TCP_SEQ_GEQ(pcb->rcv_nxt, end)) {
+        if (!(fin && end == pcb->rcv_nxt && !(pcb->flags & TF_FIN_RCVD))) {
+          pcb->flags |= TF_ACK_NOW;
+          return true;
+        }
+        seg_trim_front(s, s->len);
+      } else if (TCP_SEQ_LT(s->seqno, pcb->rcv_nxt)) {
+        seg_trim_front(s, (u16_t)(pcb->rcv_nxt - s->seqno));
+      }
       tcp_hold(pcb, s, fin);
       return true;
     }

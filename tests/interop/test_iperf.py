@@ -36,7 +36,13 @@ def iperf3_client(*args, port=5201):
 
 
 def last_result(lwipd, sid):
+    """The server's result once it is listening again: the client may exit
+    before the server has read its IPERF_DONE and closed the test."""
+    deadline = time.time() + 5
     st = lwipd.call("iperf.status", id=sid)
+    while st["state"] != "listening" and time.time() < deadline:
+        time.sleep(0.05)
+        st = lwipd.call("iperf.status", id=sid)
     assert st["state"] == "listening", st
     return st["result"]
 
