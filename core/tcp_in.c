@@ -1215,6 +1215,23 @@ static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
   return true;
 }
 
+/* A queue entry holding the segment's data (taken from s->p), or NULL
+ * when the TCP_SEG pool is empty (s->p stays). */
+static struct tcp_seg *seg_take(struct tcp_in_seg *s, u8_t flags)
+{
+  struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
+  if (seg == NULL) {
+    return NULL;
+  }
+  memset(seg, 0, sizeof(*seg));
+  seg->p = s->p;
+  s->p = NULL;
+  seg->seqno = s->seqno;
+  seg->len = s->len;
+  seg->flags = flags;
+  return seg;
+}
+
 static void held_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
   struct tcp_seg **pp = &pcb->rcv_held;
@@ -1231,16 +1248,11 @@ static void held_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
 static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
 {
   if (s->len > 0) {
-    struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
+    struct tcp_seg *seg = seg_take(s, 0);
     if (seg == NULL) {
       LWIP_DROP(TCP_RCV_REFUSED); /* the peer sends it again */
       return;
     }
-    memset(seg, 0, sizeof(*seg));
-    seg->p = s->p;
-    s->p = NULL;
-    seg->seqno = s->seqno;
-    seg->len = s->len;
     held_append(pcb, seg);
   }
   pcb->rcv_nxt += s->len;
@@ -1313,17 +1325,11 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     LWIP_DROP(TCP_OOSEQ_FULL);
     return;
   }
-  struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
+  struct tcp_seg *seg = seg_take(s, fin ? TCP_FIN : 0);
   if (seg == NULL) {
     LWIP_DROP(TCP_NO_MEM);
     return;
   }
-  memset(seg, 0, sizeof(*seg));
-  seg->p = s->p;
-  s->p = NULL;
-  seg->seqno = s->seqno;
-  seg->len = s->len;
-  seg->flags = fin ? TCP_FIN : 0;
   seg->next = *pp;
   *pp = seg;
   pcb->ooseq_segs++;
