@@ -2,7 +2,8 @@
  * Mutation fuzzing of the receive path (suite "fuzz").
  *
  * A corpus of valid frames (ARP, ICMP echo, UDP to an open and a closed
- * port, UDP-Lite, IGMP query and report, IPv4 fragments, IPv4 with options)
+ * port, UDP-Lite, IGMP query and report, IPv4 fragments, IPv4 with options,
+ * TCP segments with options to a listener and to no one)
  * is mutated at random -- bit flips, byte overwrites with boundary values,
  * truncation, extension, splicing two frames -- and fed to ethernet_input,
  * whole and as chains of small pbufs, while the virtual clock moves on and
@@ -24,12 +25,13 @@
 #include "lwip/raw.h"
 #include "lwip/igmp.h"
 #include "lwip/etharp.h"
+#include "lwip/tcp.h"
 #include "lwip/prot/wire.h"
 
 #define OUR_IP "10.1.0.1"
 #define PEER_IP "10.1.0.2"
 #define MAX_FRAME 1600
-#define CORPUS_MAX 16
+#define CORPUS_MAX 24
 
 struct frame {
   u8_t b[MAX_FRAME];
@@ -120,8 +122,49 @@ static void add_options(void)
   memmove(ip + 28, icmp, ilen);
   memcpy(ip + 20, (const u8_t[8]){1, 1, 68, 4, 5, 0, 0, 0}, 8);
   ip[10] = ip[11] = 0;
-  put_be16(ip + 10, (u16_t)~test_cksum(ip, 28, 0));
+  put_be16(ip + 10, test_cksum(ip, 28, 0));
   f->len = 14 + 28 + ilen;
+}
+
+/* A TCP segment from the peer to port @p dport with @p opts (a multiple of
+ * 4 bytes) and @p len bytes of data, checksum over the pseudo header. */
+static void add_tcp(u16_t dport, u8_t flags, u32_t seq, u32_t ack, const u8_t *opts, size_t olen, const char *data,
+                    size_t len)
+{
+  u8_t seg[20 + 40 + 64];
+  size_t hl = 20 + olen, n = hl + len;
+  memset(seg, 0, sizeof(seg));
+  put_be16(seg, 40000);
+  put_be16(seg + 2, dport);
+  put_be32(seg + 4, seq);
+  put_be32(seg + 8, ack);
+  seg[12] = (u8_t)((hl / 4) << 4);
+  seg[13] = flags;
+  put_be16(seg + 14, 65535);
+  memcpy(seg + 20, opts, olen);
+  memcpy(seg + hl, data, len);
+  u8_t pseudo[12];
+  put_n32(pseudo, test_ip(PEER_IP));
+  put_n32(pseudo + 4, test_ip(OUR_IP));
+  pseudo[8] = 0;
+  pseudo[9] = 6;
+  put_be16(pseudo + 10, (u16_t)n);
+  u16_t sum = test_cksum(seg, n, (u16_t)~test_cksum(pseudo, 12, 0));
+  put_be16(seg + 16, sum);
+  add_ip4(OUR_IP, 6, seg, n);
+}
+
+static void add_tcp_frames(void)
+{
+  /* MSS 1460, SACK-permitted, timestamps, window scale 7 (RFC 9293, 7323, 2018). */
+  static const u8_t syn_opts[20] = {2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
+  /* Timestamps and two SACK blocks. */
+  static const u8_t ack_opts[32] = {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 1, 1, 1, 5, 18,
+                                    0, 0, 0x10, 0, 0, 0, 0x20, 0, 0, 0, 0x30, 0, 0, 0, 0x40, 0};
+  add_tcp(80, 0x02, 1000, 0, syn_opts, sizeof(syn_opts), "", 0);
+  add_tcp(80, 0x18, 1001, 77, ack_opts, sizeof(ack_opts), "GET / HTTP/1.0", 14);
+  add_tcp(80, 0x11, 1001, 77, NULL, 0, "", 0);
+  add_tcp(81, 0x04, 5000, 0, NULL, 0, "", 0);
 }
 
 static void build_corpus(void)
@@ -142,15 +185,18 @@ static void build_corpus(void)
   add_ip4("239.1.2.3", 17, buf, n);
   /* IGMPv2 general query (RFC 2236 2.1) and a report for our group. */
   u8_t igmp[8] = {0x11, 100, 0, 0, 0, 0, 0, 0};
-  put_be16(igmp + 2, (u16_t)~test_cksum(igmp, 8, 0));
+  put_be16(igmp + 2, test_cksum(igmp, 8, 0));
   add_ip4("224.0.0.1", 2, igmp, 8);
   u8_t rep[8] = {0x16, 0, 0, 0, 239, 1, 2, 3};
-  put_be16(rep + 2, (u16_t)~test_cksum(rep, 8, 0));
+  put_be16(rep + 2, test_cksum(rep, 8, 0));
   add_ip4("239.1.2.3", 2, rep, 8);
   n = test_icmp_echo(buf, 8, 7, 7, "raw", 3);
   add_ip4(OUR_IP, 253, buf, n); /* protocol the raw PCB listens on */
   add_fragments();
   add_options();
+#if LWIP_TCP
+  add_tcp_frames();
+#endif
 }
 
 /* ---- mutations ---- */
@@ -209,6 +255,39 @@ static void echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
   pbuf_free(p);
 }
 
+#if LWIP_TCP
+/* Accepted connections read and drop, and close on the peer's FIN. */
+static err_t tcp_sink_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+  (void)arg;
+  (void)err;
+  if (p == NULL) {
+    if (tcp_close(pcb) != ERR_OK) {
+      tcp_abort(pcb);
+      return ERR_ABRT;
+    }
+    return ERR_OK;
+  }
+  tcp_recved(pcb, p->tot_len);
+  pbuf_free(p);
+  return ERR_OK;
+}
+
+static err_t tcp_sink_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+  (void)arg;
+  (void)err;
+  tcp_recv(pcb, tcp_sink_recv);
+  return ERR_OK;
+}
+
+static void abort_conn(struct tcp_pcb *pcb, void *arg)
+{
+  (void)arg;
+  tcp_abort(pcb);
+}
+#endif
+
 #if LWIP_RAW
 static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
@@ -247,6 +326,14 @@ static void test_fuzz_receive_path(void **state)
   ip4_addr_t ifaddr = {test_ip(OUR_IP)};
   assert_int_equal(igmp_joingroup(&ifaddr, &group), ERR_OK);
 #endif
+#if LWIP_TCP
+  struct tcp_pcb *listener = tcp_new();
+  assert_non_null(listener);
+  assert_int_equal(tcp_bind(listener, IP_ADDR_ANY, 80), ERR_OK);
+  listener = tcp_listen(listener);
+  assert_non_null(listener);
+  tcp_accept(listener, tcp_sink_accept);
+#endif
   build_corpus();
 
   struct frame f;
@@ -275,11 +362,22 @@ static void test_fuzz_receive_path(void **state)
       test_frames_clear(&tn);
     }
   }
+#if LWIP_STATS && LWIP_TCP
+  /* The TCP frames must get past the checksum to reach the listener. */
+  printf("fuzz: done, %lu TCP segments in, %lu out\n", (unsigned long)lwip_stats.proto[LWIP_PROTO_TCP].recv,
+         (unsigned long)lwip_stats.proto[LWIP_PROTO_TCP].xmit);
+  assert_true(lwip_stats.proto[LWIP_PROTO_TCP].xmit > 0);
+#else
   printf("fuzz: done\n");
+#endif
 
   /* Tear down what the test made; everything the stack still holds (ARP
    * queues, reassembly, IGMP timers) must go with its timers and netif. */
   udp_remove(echo);
+#if LWIP_TCP
+  tcp_close(listener);
+  tcp_foreach(abort_conn, NULL, NULL);
+#endif
 #if LWIP_RAW
   raw_remove(raw);
 #endif

@@ -206,3 +206,29 @@ class Lwipd:
         out = subprocess.run(["ip", "-o", "link", "show", "dev", TAP], capture_output=True,
                              text=True, check=True).stdout
         return out.split("link/ether", 1)[1].split()[0]
+
+
+class ServerProcess:
+    """A helper daemon (dnsmasq, unbound) a test runs in its namespace:
+    subclasses start self.proc (stderr piped) and set self.log_path."""
+
+    proc = None
+    log_path = None
+
+    def log(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()[-5000:]
+        except (OSError, TypeError):
+            return ""
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        if self.proc is not None and self.proc.stderr is not None:
+            self.proc.stderr.close()

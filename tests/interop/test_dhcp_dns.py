@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from lwipd_harness import HOST_IP, Lwipd, TAP
+from lwipd_harness import HOST_IP, Lwipd, ServerProcess, TAP
 
 RANGE_LO, RANGE_HI = 100, 150
 NAME = "example.test"
@@ -34,7 +34,7 @@ def _need_dnsmasq():
         pytest.skip("dnsmasq is not installed (tools/install-deps installs it)")
 
 
-class Dnsmasq:
+class Dnsmasq(ServerProcess):
     """dnsmasq on the TAP's Linux side, in the current (test) namespace."""
 
     def __init__(self, workdir):
@@ -84,23 +84,6 @@ class Dnsmasq:
         except OSError:
             return []
 
-    def log(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()[-5000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        if self.proc is not None:
-            self.proc.stderr.close()
 
 
 def _need_features(lwipd):

@@ -23,7 +23,7 @@ import time
 import pytest
 from scapy.all import IP, UDP, AsyncSniffer, Ether, Raw, sendp
 
-from lwipd_harness import HOST_IP, LWIPD_IP, TAP
+from lwipd_harness import HOST_IP, LWIPD_IP, ServerProcess, TAP
 from test_dhcp_dns import NAME, NAME_V4, dnsmasq, _err, _need_features  # noqa: F401 (fixture)
 
 UNBOUND_IP = "10.77.0.3"
@@ -50,7 +50,7 @@ def _a_query(name, qid=0x4242):
     return q + b"\x00" + struct.pack("!HH", 1, 1)
 
 
-class Unbound:
+class Unbound(ServerProcess):
     """unbound on UNBOUND_IP, answering only from its local zone: no root
     hints, no recursion to the (absent) internet."""
 
@@ -107,23 +107,6 @@ remote-control:
         finally:
             s.close()
 
-    def log(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()[-5000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        if self.proc is not None:
-            self.proc.stderr.close()
 
 
 @pytest.fixture(scope="module")
