@@ -2288,6 +2288,7 @@ static void usage(void)
 	     "  capture [status] | capture start FILE [NETIF] | capture stop\n"
 	     "  impair | impair SPEC [--seed N] | impair clear\n"
 	     "  app [list] | app start NAME [PORT] | app stop ID|NAME\n"
+	     "                                            NAME: udp-echo udp-discard tcp-echo tcp-discard tcp-chargen\n"
 	     "  route                                     the routing table\n"
 	     "  record start DIR [--seed N] [--description TEXT] | record stop | record [status]\n"
 	     "                                            record a replay case (docs/replay-format.md)\n"
