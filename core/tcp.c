@@ -378,7 +378,7 @@ static bool tcp_kill_one(u8_t prio)
   LWIP_LOG(TCP, INFO, "pool empty: dropping %s connection to port %u", tcp_state_name(victim->state),
            victim->remote_port);
   if (victim->state == TIME_WAIT) {
-    tcp_pcb_free(victim);
+    tcp_abandon(victim, false, ERR_CLSD); /* an application may still hold it */
   } else {
     tcp_abandon(victim, true, ERR_ABRT);
   }
@@ -402,7 +402,6 @@ struct tcp_pcb *tcp_alloc(u8_t prio)
   pcb->rcv_wnd = pcb->rcv_ann_wnd = TCP_WND;
   pcb->snd_buf = TCP_SND_BUF;
   pcb->rto = TCP_RTO_INITIAL_MS;
-  pcb->cwnd = 1;
   pcb->ssthresh = 0x7fffffffU;
   pcb->keep_idle = TCP_KEEPIDLE_DEFAULT_MS;
   pcb->keep_intvl = TCP_KEEPINTVL_DEFAULT_MS;
@@ -498,8 +497,13 @@ void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err)
     tcp_rst(pcb->snd_nxt, pcb->rcv_nxt, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port,
             pcb->remote_port, true);
   }
-  LWIP_LOG(TCP, INFO, "%u -> %s:%u aborted in %s (%s)", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
-           pcb->remote_port, tcp_state_name(pcb->state), lwip_err_name(err));
+  if (err == ERR_CLSD) {
+    LWIP_LOG(TCP, DEBUG, "%u -> %s:%u closed in %s", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+             pcb->remote_port, tcp_state_name(pcb->state));
+  } else {
+    LWIP_LOG(TCP, INFO, "%u -> %s:%u aborted in %s (%s)", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+             pcb->remote_port, tcp_state_name(pcb->state), lwip_err_name(err));
+  }
   tcp_pcb_free(pcb);
   if (errf != NULL && told) {
     errf(arg, err);
@@ -892,6 +896,8 @@ err_t tcp_close(struct tcp_pcb *pcb)
    * resets the connection, so the peer knows it was not delivered. */
   if (pcb->refused_data != NULL || (pcb->rcv_wnd != TCP_WND && (pcb->state == ESTABLISHED ||
                                                                 pcb->state == CLOSE_WAIT))) {
+    /* The application is closing: it hears nothing more of this PCB. */
+    tcp_detach(pcb);
     tcp_abandon(pcb, true, ERR_OK);
     return ERR_OK;
   }
@@ -1044,12 +1050,12 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
   if (!sending) {
     pcb->rto_due = 0;
   } else if (pcb->rto_due == 0) {
-    pcb->rto_due = now + pcb->rto;
+    pcb->rto_due = tcp_due(now, pcb->rto);
   }
   if (stalled) {
     if (pcb->persist_due == 0) {
       pcb->persist_backoff = 0;
-      pcb->persist_due = now + LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS);
+      pcb->persist_due = tcp_due(now, LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS));
     }
   } else {
     pcb->persist_due = 0;
@@ -1058,13 +1064,13 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
   if (!keepalive) {
     pcb->keep_due = 0;
   } else if (pcb->keep_due == 0) {
-    pcb->keep_due = now + pcb->keep_idle;
+    pcb->keep_due = tcp_due(now, pcb->keep_idle);
     pcb->keep_cnt_sent = 0;
   }
   if (pcb->state == FIN_WAIT_2 && (pcb->flags & TF_RXCLOSED) && pcb->tw_due == 0) {
-    pcb->tw_due = now + TCP_FIN_WAIT_TIMEOUT_MS;
+    pcb->tw_due = tcp_due(now, TCP_FIN_WAIT_TIMEOUT_MS);
   } else if (pcb->state == SYN_RCVD && pcb->tw_due == 0) {
-    pcb->tw_due = now + TCP_SYN_RCVD_TIMEOUT_MS;
+    pcb->tw_due = tcp_due(now, TCP_SYN_RCVD_TIMEOUT_MS);
   } else if (pcb->state == TIME_WAIT) {
     /* set by the caller entering TIME_WAIT */
   } else if (pcb->state != FIN_WAIT_2 && pcb->state != SYN_RCVD) {
@@ -1076,7 +1082,7 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
 /* Deliver refused data again and retry a pending close; run poll. */
 static bool tcp_poll_tick(struct tcp_pcb *pcb, u32_t now)
 {
-  pcb->poll_due = now + (u32_t)pcb->pollinterval * TCP_POLL_UNIT_MS;
+  pcb->poll_due = tcp_due(now, (u32_t)pcb->pollinterval * TCP_POLL_UNIT_MS);
   if (pcb->poll != NULL) {
     err_t e = pcb->poll(pcb->callback_arg, pcb);
     if (TCP_GONE(pcb, e)) {
@@ -1097,7 +1103,7 @@ static bool tcp_keep_tick(struct tcp_pcb *pcb, u32_t now)
   }
   tcp_keepalive_probe(pcb);
   pcb->keep_cnt_sent++;
-  pcb->keep_due = now + pcb->keep_intvl;
+  pcb->keep_due = tcp_due(now, pcb->keep_intvl);
   return true;
 }
 
@@ -1119,7 +1125,7 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
   if (pcb->tw_due != 0 && TCP_SEQ_LEQ(pcb->tw_due, now)) {
     /* TIME_WAIT over, or FIN_WAIT_2 / SYN_RCVD given up. */
     if (pcb->state == TIME_WAIT) {
-      tcp_pcb_free(pcb);
+      tcp_abandon(pcb, false, ERR_CLSD); /* an application that only shut down writing still holds it */
     } else {
       tcp_abandon(pcb, pcb->state == SYN_RCVD, ERR_ABRT);
     }
@@ -1137,7 +1143,7 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
       pcb->persist_backoff++;
     }
     u32_t ivl = LWIP_MIN(LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS) << LWIP_MIN(pcb->persist_backoff, 8U), TCP_PERSIST_MAX_MS);
-    pcb->persist_due = now + ivl;
+    pcb->persist_due = tcp_due(now, ivl);
   }
   if (pcb->delack_due != 0 && TCP_SEQ_LEQ(pcb->delack_due, now)) {
     pcb->delack_due = 0;

@@ -269,8 +269,8 @@ static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
     pcb->ts_recent = o->tsval;
     pcb->ts_recent_age = sys_now();
     /* Every segment carries the 12-byte timestamp option: keep segments
-     * within the MSS the peer can take. */
-    mss = (u16_t)(mss - 12U);
+     * within the MSS the peer can take (never below our floor of 64). */
+    mss = (u16_t)(mss > 64U + 12U ? mss - 12U : 64U);
   }
   pcb->mss = LWIP_MAX(mss, 64U);
 }
@@ -422,7 +422,7 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   }
   tcp_passive_init(pcb, l, s);
   pcb->listener = l;
-  pcb->flags |= TF_PASSIVE;
+  pcb->flags |= TF_PASSIVE | TF_COOKIE;
   l->accepts_pending++;
   pcb->rcv_nxt = s->seqno;
   pcb->rcv_ann_right_edge = pcb->rcv_nxt;
@@ -526,7 +526,7 @@ static bool tcp_timewait_reuse(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
     return false;
   }
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: TIME_WAIT reused by a new SYN", pcb->local_port, pcb->remote_port);
-  tcp_pcb_free(pcb);
+  tcp_abandon(pcb, false, ERR_CLSD);
   return true;
 }
 
@@ -577,7 +577,7 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   LWIP_DROP(TCP_OUT_OF_WINDOW);
   if (!rst) {
     if (pcb->state == TIME_WAIT && (s->flags & TCP_FIN)) {
-      pcb->tw_due = sys_now() + 2U * tcp_msl_ms; /* the peer lost our ACK of its FIN */
+      pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* the peer lost our ACK of its FIN */
     }
     tcp_ack_now(pcb);
   }
@@ -677,6 +677,9 @@ static bool tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
       }
     }
   }
+  if (pcb->sacked_bytes == before) {
+    return false; /* nothing newly SACKed: the lost marks stand */
+  }
   u32_t seen = 0;
   u32_t limit = (TCP_DUPTHRESH - 1U) * pcb->mss;
   for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
@@ -695,8 +698,8 @@ static void tcp_sack_recovery_send(struct tcp_pcb *pcb)
 {
   u32_t pipe = tcp_pipe(pcb);
   bool sent = false;
-  for (struct tcp_seg *seg = pcb->unacked; seg != NULL && pipe + pcb->mss <= pcb->cwnd + pcb->mss - 1U;
-       seg = seg->next) {
+  /* RFC 6675 5 (C): send while cwnd - pipe >= SMSS. */
+  for (struct tcp_seg *seg = pcb->unacked; seg != NULL && pipe + pcb->mss <= pcb->cwnd; seg = seg->next) {
     if ((seg->state & (SEG_SACKED | SEG_LOST | SEG_RECOVERY_RXT)) == SEG_LOST) {
       if (tcp_rexmit_seg(pcb, seg) != ERR_OK) {
         break;
@@ -710,7 +713,7 @@ static void tcp_sack_recovery_send(struct tcp_pcb *pcb)
    * cwnd has room: resend the first unSACKed segment below the highest
    * SACKed one that was not resent in this recovery. */
   bool new_data = pcb->unsent != NULL && pcb->snd_wnd > pcb->snd_nxt - pcb->snd_una;
-  if (sent || new_data || pipe + pcb->mss > pcb->cwnd + pcb->mss - 1U) {
+  if (sent || new_data || pipe + pcb->mss > pcb->cwnd) {
     return;
   }
   bool sacked_above = false;
@@ -845,7 +848,7 @@ static void tcp_enter_time_wait(struct tcp_pcb *pcb)
   pcb->ooseq_segs = 0;
   pcb->ooseq_bytes = 0;
   pcb->rto_due = pcb->persist_due = pcb->keep_due = pcb->poll_due = 0;
-  pcb->tw_due = sys_now() + 2U * tcp_msl_ms; /* RFC 9293 3.6: 2 MSL */
+  pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* RFC 9293 3.6: 2 MSL */
 }
 
 /* Our FIN was acknowledged: RFC 9293 3.10.7.4, the ACK processing of
@@ -873,6 +876,11 @@ static bool tcp_fin_acked(struct tcp_pcb *pcb)
  * timestamps, else the timed segment under Karn's rule). */
 static void tcp_ack_rtt(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 {
+  if (pcb->flags & TF_COOKIE) {
+    /* The cookie's TSval was not taken from this PCB's clock: no sample. */
+    pcb->flags &= ~TF_COOKIE;
+    return;
+  }
   if ((pcb->flags & TF_TIMESTAMP) && s->opt.has_ts && s->opt.tsecr != 0) {
     tcp_rtt_sample(pcb, tcp_ts_now(pcb) - s->opt.tsecr);
   } else if (pcb->rtt_start != 0 && TCP_SEQ_GT(s->ackno, pcb->rtt_seq)) {
@@ -1065,7 +1073,7 @@ static bool tcp_deliver(struct tcp_pcb *pcb, struct pbuf *p)
   }
   if (e != ERR_OK) {
     pcb->refused_data = p;
-    pcb->refused_due = sys_now() + TCP_REFUSED_RETRY_MS;
+    pcb->refused_due = tcp_due(sys_now(), TCP_REFUSED_RETRY_MS);
   }
   return true;
 }
@@ -1079,7 +1087,7 @@ static bool tcp_deliver_fin(struct tcp_pcb *pcb)
       /* No reader (lwIP's default): close our side too. */
       tcp_close(pcb);
     }
-    return true;
+    return !(pcb->flags & TF_ZOMBIE);
   }
   return !TCP_GONE(pcb, pcb->recv(pcb->callback_arg, pcb, NULL, ERR_OK));
 }
@@ -1350,7 +1358,7 @@ static void tcp_ack_policy(struct tcp_pcb *pcb)
     }
     pcb->flags |= TF_ACK_DELAY;
     if (pcb->delack_due == 0) {
-      pcb->delack_due = sys_now() + TCP_DELACK_MS;
+      pcb->delack_due = tcp_due(sys_now(), TCP_DELACK_MS);
     }
   }
 }
@@ -1463,8 +1471,6 @@ static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 
 static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
-  /* Any segment shows the peer is alive (RFC 9293 3.8.4). */
-  pcb->keep_due = 0;
   if (pcb->state == SYN_SENT) {
     tcp_synsent_input(pcb, s);
     return;
@@ -1486,6 +1492,9 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (!tcp_check_seq(pcb, s)) {
     return;
   }
+  /* An acceptable segment shows the peer is alive (RFC 9293 3.8.4):
+   * the keepalive timer starts over. */
+  pcb->keep_due = 0;
   if (s->flags & TCP_RST) {
     tcp_rst_input(pcb, s);
     return;

@@ -445,7 +445,11 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
     return ERR_MEM;
   }
   pbuf_copy_partial(seg->p, p->payload, rest, keep);
+  u16_t before = pbuf_clen(seg->p);
   pbuf_realloc(seg->p, keep);
+  /* The cut may free pbufs at the end of the chain: the queue count
+   * follows (the tail's own pbuf is counted below). */
+  pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, before - pbuf_clen(seg->p)));
   seg->len = keep;
   seg->flags &= (u8_t)~(TCP_FIN | TCP_PSH);
   tail->state = seg->state;
@@ -500,10 +504,14 @@ err_t tcp_output(struct tcp_pcb *pcb)
   err_t err = ERR_OK;
   bool sent = false;
   u32_t wnd = LWIP_MIN(pcb->snd_wnd, pcb->cwnd);
+  /* In SACK recovery what is in flight is RFC 6675's pipe: computed once,
+   * then grown by what this loop sends. */
+  bool by_pipe = (pcb->flags & TF_SACK) && (pcb->flags & TF_INFR);
+  u32_t pipe = by_pipe ? tcp_pipe(pcb) : 0;
   struct tcp_seg *seg;
   while ((seg = pcb->unsent) != NULL) {
     bool syn = (seg->flags & TCP_SYN) != 0;
-    u32_t inflight = (pcb->flags & TF_SACK) && (pcb->flags & TF_INFR) ? tcp_pipe(pcb) : pcb->snd_nxt - pcb->snd_una;
+    u32_t inflight = by_pipe ? pipe : pcb->snd_nxt - pcb->snd_una;
     if (!syn && inflight + seg->len > wnd) {
       /* Fill a window smaller than the segment when nothing is in flight,
        * so a small but open window never stalls us. */
@@ -541,6 +549,7 @@ err_t tcp_output(struct tcp_pcb *pcb)
       pcb->snd_max = end;
     }
     unacked_append(pcb, seg);
+    pipe += TCP_SEG_SEQLEN(seg);
     sent = true;
   }
   if (!sent && (pcb->flags & TF_ACK_NOW)) {

@@ -86,6 +86,12 @@ bool arg_int(json_t *args, const char *key, bool required, long long min, long l
   return true;
 }
 
+bool arg_given(json_t *args, const char *key)
+{
+  json_t *v = json_object_get(args, key);
+  return v != NULL && !json_is_null(v); /* null means absent, as in arg_get */
+}
+
 bool arg_bool(json_t *args, const char *key, bool required, bool *out, struct ctl_reply *r)
 {
   json_t *v;
@@ -260,7 +266,7 @@ static json_t *cmd_netif_set(struct ctl_req *req, json_t *args, struct ctl_reply
   ip4_addr_t ip, mask, gw;
   long long mtu = -1;
   bool up = false, link = false, dflt = false;
-  json_t *has_up = json_object_get(args, "up"), *has_link = json_object_get(args, "link_up");
+  bool has_up = arg_given(args, "up"), has_link = arg_given(args, "link_up");
   if (n == NULL || !netif_set_addr_args(args, n, &ip, &mask, &gw, r) ||
       !arg_int(args, "mtu", false, 68, 65535, &mtu, r) || !arg_bool(args, "up", false, &up, r) ||
       !arg_bool(args, "link_up", false, &link, r) || !arg_bool(args, "default", false, &dflt, r)) {
@@ -271,10 +277,10 @@ static json_t *cmd_netif_set(struct ctl_req *req, json_t *args, struct ctl_reply
   if (mtu > 0) {
     netif_set_mtu(n, (u16_t)mtu);
   }
-  if (has_link != NULL) {
+  if (has_link) {
     link ? netif_set_link_up(n) : netif_set_link_down(n);
   }
-  if (has_up != NULL) {
+  if (has_up) {
     up ? netif_set_up(n) : netif_set_down(n);
   }
   if (dflt) {
@@ -642,11 +648,11 @@ static json_t *cmd_ip_forward(struct ctl_req *req, json_t *args, struct ctl_repl
 {
   (void)req;
   bool on = false;
-  json_t *has = json_object_get(args, "enable");
+  bool has = arg_given(args, "enable");
   if (!arg_bool(args, "enable", false, &on, r)) {
     return NULL;
   }
-  if (has != NULL && ip4_set_forwarding(on) != ERR_OK) {
+  if (has && ip4_set_forwarding(on) != ERR_OK) {
     return ctl_error(r, CTL_E_FAILED, "this build has no IPv4 forwarding (ip_forward=disabled)");
   }
   return json_pack("{s:b}", "enabled", ip4_forwarding());
@@ -739,6 +745,17 @@ static void log_event(int module, int level, const char *message)
                   json_pack("{s:s, s:s, s:s}", "module", lwip_log_module_name(module), "level",
                             lwip_log_level_name(level), "message", message));
   }
+}
+
+void cmds_stop_jobs(void)
+{
+  /* Everything that holds PCBs, timers or deferred requests, so the
+   * stack can be torn down (shutdown, record.start, the replay's end). */
+  ping_stop_all();
+  tcpcmds_stop_all();
+  sock_stop_all();
+  iperf_stop_all();
+  apps_stop_all();
 }
 
 void cmds_events_init(void)

@@ -220,10 +220,13 @@ static bool handle_line(struct ctl_client *c, const char *line, size_t len)
       struct ctl_reply out = {0};
       out.result = fn(&r, args ? args : empty, &out);
       json_decref(empty);
+      /* The handler may have sent this client so much (log events,
+       * replies) that it was dropped: look it up again, never use c. */
+      struct ctl_client *still = client_by_serial(r.client);
       if (out.deferred) {
-        alive = client_by_serial(c->serial) != NULL; /* the handler owns r now */
+        alive = still != NULL; /* the handler owns r now */
       } else {
-        alive = send_reply(c, r.id, out.result, out.code, out.message);
+        alive = still != NULL && send_reply(still, r.id, out.result, out.code, out.message);
         json_decref(out.result);
         ctl_req_release(&r);
       }

@@ -70,6 +70,11 @@ ctl_cmd_fn record_find(const char *cmd);
 /** Stop recording and write case.json (shutdown). @p r may be NULL. */
 json_t *record_stop_now(struct ctl_reply *r);
 
+/* ---- cmds.c ---- */
+/** Stop every job of the control socket (pings, tcp.connect, sockets,
+ *  iperf, apps): their PCBs, timers and deferred replies go. */
+void cmds_stop_jobs(void);
+
 /* ---- ctl.c ---- */
 /** Start listening on @p path (mode 0600, parent directory created).
  *  @return 0, or -1 with a message printed. */
@@ -148,6 +153,8 @@ json_t *cmds_netif_json(struct netif *n);
 bool arg_str(json_t *args, const char *key, bool required, const char **out, struct ctl_reply *r);
 bool arg_int(json_t *args, const char *key, bool required, long long min, long long max,
              long long *out, struct ctl_reply *r);
+/** Is @p key present and not null in @p args? */
+bool arg_given(json_t *args, const char *key);
 bool arg_bool(json_t *args, const char *key, bool required, bool *out, struct ctl_reply *r);
 bool arg_ip4(json_t *args, const char *key, bool required, ip4_addr_t *out, struct ctl_reply *r);
 /** Format an IPv4 address as a JSON string. */

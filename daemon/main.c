@@ -572,12 +572,8 @@ static void shutdown_all(void)
   if (record_active()) {
     json_decref(record_stop_now(NULL));
   }
-  ping_stop_all();
-  tcpcmds_stop_all();
-  sock_stop_all();
-  iperf_stop_all();
   netapps_stop_all();
-  apps_stop_all();
+  cmds_stop_jobs();
   ctl_close();
   if (lwipd.capture != NULL) {
     cmds_capture_stop();

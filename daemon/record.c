@@ -166,11 +166,7 @@ static json_t *netif_conf_json(const struct netif_conf *c)
 /* Everything that holds pbufs, PCBs or timers goes before lwip_init(). */
 static void stack_teardown(void)
 {
-  ping_stop_all();
-  tcpcmds_stop_all();
-  sock_stop_all();
-  iperf_stop_all();
-  apps_stop_all();
+  cmds_stop_jobs();
   netif_remove(&lwipd.netif);
   lwipd.netif_added = false;
   /* The impairment device holds delayed frames and timers from the old

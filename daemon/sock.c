@@ -113,6 +113,7 @@ struct pend {
 static struct sock *socks;
 static struct pend *pends;
 static bool sweep_armed;
+static struct sys_timeo sweep_timeo;
 static bool waking;
 
 /* ---------------------------------------------------------------------- */
@@ -609,22 +610,25 @@ void sock_client_gone(uint64_t client)
    * for one of its sockets (a reply overflowing its buffer), and freeing
    * that PCB there would pull it from under the stack. */
   if (!sweep_armed) {
+    /* Our own timeout storage: an empty pool must not leave the sweep
+     * believed armed, and sockets of gone clients unreleased. */
     sweep_armed = true;
-    sys_timeout(0, sweep, NULL);
+    sys_timeout_static(&sweep_timeo, 0, sweep, NULL);
   }
 }
 
 void sock_stop_all(void)
 {
-  if (sweep_armed) {
-    sys_untimeout(sweep, NULL);
-    sweep_armed = false;
-  }
   while (pends != NULL) {
     pend_finish(pends, NULL, CTL_E_FAILED, "the stack was restarted or lwipd is stopping");
   }
   while (socks != NULL) {
     sock_destroy(socks, true);
+  }
+  /* Last, as replies above may have dropped clients and armed it again. */
+  if (sweep_armed) {
+    sys_untimeout(sweep, NULL);
+    sweep_armed = false;
   }
 }
 
@@ -962,6 +966,9 @@ static void write_push(struct sock *s, struct pend *p)
 
 static bool try_write_udp(struct sock *s, struct pend *p, struct outcome *o)
 {
+  if (s->wr_shut) {
+    return out_err(o, "EPIPE", "the write side is shut down");
+  }
   if (s->peer_port == 0) {
     return out_err(o, "EDESTADDRREQ", "not connected: use sock.sendto");
   }
@@ -1542,7 +1549,7 @@ json_t *cmd_sock_fcntl(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   if (s == NULL) {
     return NULL;
   }
-  bool given = json_object_get(args, "nonblock") != NULL;
+  bool given = arg_given(args, "nonblock");
   if (!arg_bool(args, "nonblock", false, &nb, r)) {
     return NULL;
   }

@@ -67,6 +67,7 @@ static json_t *conn_json(const struct tcp_pcb *p)
   json_object_set_new(o, "rttvar_ms", json_real(p->rttvar4 / 4.0));
   json_object_set_new(o, "rto_ms", json_integer((json_int_t)p->rto));
   json_object_set_new(o, "retransmits", json_integer(p->nrtx));
+  json_object_set_new(o, "retransmits_total", json_integer((json_int_t)p->rtx_total));
   json_object_set_new(o, "dupacks", json_integer(p->dupacks));
   json_object_set_new(o, "in_recovery", json_boolean((p->flags & TF_INFR) != 0));
   json_object_set_new(o, "sacked_bytes", json_integer((json_int_t)p->sacked_bytes));

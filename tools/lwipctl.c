@@ -1060,9 +1060,9 @@ static void tcp_details(json_t *c)
 	printf(" mss:%lld rcvmss:%lld cwnd:%lld", jint(c, "mss"), jint(c, "rcv_mss"), jint(c, "cwnd"));
 	if (jint(c, "ssthresh") < 0x7fffffffLL)
 		printf(" ssthresh:%lld", jint(c, "ssthresh"));
-	printf(" rtt:%.3f/%.3f rto:%lld retrans:%lld dupacks:%lld snd_wnd:%lld rcv_wnd:%lld",
+	printf(" rtt:%.3f/%.3f rto:%lld retrans:%lld/%lld dupacks:%lld snd_wnd:%lld rcv_wnd:%lld",
 	       jnum(c, "srtt_ms"), jnum(c, "rttvar_ms"), jint(c, "rto_ms"), jint(c, "retransmits"),
-	       jint(c, "dupacks"), jint(c, "snd_wnd"), jint(c, "rcv_wnd"));
+	       jint(c, "retransmits_total"), jint(c, "dupacks"), jint(c, "snd_wnd"), jint(c, "rcv_wnd"));
 	if (jint(c, "ooseq_bytes"))
 		printf(" ooseq:%lld", jint(c, "ooseq_bytes"));
 	if (jtrue(c, "in_recovery"))

@@ -168,7 +168,6 @@ struct tcp_pcb {
   u8_t dupacks;
   u8_t lt_segs;                 /**< cwnd lent to limited transmit (RFC 3042), segments */
   u32_t recover;                /**< NewReno/SACK recovery point */
-  u32_t high_rxt;               /**< RFC 6675 HighRxt */
   u32_t sacked_bytes;           /**< bytes SACKed above snd_una */
 
   /* timestamps (RFC 7323) */
@@ -191,7 +190,6 @@ struct tcp_pcb {
   tcp_poll_fn poll;
   tcp_connected_fn connected;
   u8_t pollinterval;            /**< in 500 ms units */
-  u16_t acked;                  /**< bytes acked by the segment being processed */
 };
 
 /* ---- PCBs ---- */

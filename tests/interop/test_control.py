@@ -168,3 +168,18 @@ def test_subscribe_log_lines(lwipd):
     finally:
         lwipd.call("log.set", module="app", level="warn")
         c.close()
+
+
+def test_null_arguments_are_absent(lwipd):
+    """A JSON null argument means "not given", for every command: it never
+    turns a netif, its link or forwarding off."""
+    name = lwipd.tap_netif()["name"]
+    lwipd.call("netif.set", name=name, up=None, link_up=None)
+    n = lwipd.tap_netif()
+    assert n["up"] and n["link_up"], n
+    lwipd.call("ip.forward", enable=True)
+    try:
+        lwipd.call("ip.forward", enable=None)
+        assert lwipd.call("ip.forward")["enabled"] is True
+    finally:
+        lwipd.call("ip.forward", enable=False)

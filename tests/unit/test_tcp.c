@@ -1923,12 +1923,38 @@ static void close_with_refused_data_rst(void **state)
   assert_non_null(c.pcb->refused_data);
   while (tt_pop(&(struct tt_seg){0})) {
   }
+  int errs = tt_rec.nerr;
   assert_int_equal(tcp_close(c.pcb), ERR_OK);
+  /* The application closed it: its err callback is not called. */
+  assert_int_equal(tt_rec.nerr, errs);
   struct tt_seg s;
   assert_true(tt_pop(&s));
   assert_int_equal(s.flags, TCP_RST | TCP_ACK);
   assert_int_equal(s.seq, c.our_nxt);
   assert_int_equal(tt_pcb_count(), 0);
+}
+
+/* A peer announcing a tiny MSS with timestamps: the 12 bytes of the
+ * option do not wrap the send MSS around; it stays at our floor of 64. */
+static void tiny_mss_with_timestamps(void **state)
+{
+  (void)state;
+  setup_listen(TT_LISTEN_PORT, 0);
+  struct tt_opts o;
+  tt_syn_opts(&o, TT_OPT_TS, 500);
+  o.mss = 5;
+  tt_inject_raw(3300, TT_LISTEN_PORT, TCP_SYN, 10, 0, 1000, &o, NULL, 0);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_true(s.opt.has_ts);
+  struct tt_opts a;
+  memset(&a, 0, sizeof(a));
+  a.has_ts = true;
+  a.tsval = 501;
+  a.tsecr = s.opt.tsval;
+  tt_inject_raw(3300, TT_LISTEN_PORT, TCP_ACK, 11, s.seq + 1U, 1000, &a, NULL, 0);
+  assert_non_null(tt_rec.accepted);
+  assert_int_equal(tt_rec.accepted->mss, 64);
 }
 
 /* The peer's window closes: the persist timer probes with
@@ -2643,6 +2669,7 @@ int main(void)
     T(data_retransmitted_after_rto),
     T(refused_data_redelivered),
     T(close_with_refused_data_rst),
+    T(tiny_mss_with_timestamps),
     T(zero_window_persist),
     T(window_update_after_recved),
     T(fin_wait_1_partial_ack),

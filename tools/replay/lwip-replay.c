@@ -1085,11 +1085,7 @@ static void setup_stack(void)
 static void teardown_stack(void)
 {
   rc.capturing = false;
-  ping_stop_all();
-  tcpcmds_stop_all();
-  sock_stop_all();
-  iperf_stop_all();
-  apps_stop_all();
+  cmds_stop_jobs();
   if (lwipd.netif_added) {
     netif_remove(&lwipd.netif);
     lwipd.netif_added = false;

@@ -26,13 +26,12 @@
 #define TF_WND_SCALE 0x0080U   /**< window scaling in use (both sides sent it) */
 #define TF_TIMESTAMP 0x0100U   /**< timestamps in use */
 #define TF_SACK 0x0200U        /**< SACK permitted by both sides */
-#define TF_RTO 0x0400U         /**< retransmitting after a timeout (go-back-N) */
-#define TF_CLOSEPEND 0x0800U   /**< the FIN could not be queued yet */
 #define TF_FIN_DELIVER 0x1000U /**< the FIN still has to reach the recv callback */
 #define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
 #define TF_BATCHED 0x4000U     /**< in the receive batch's list (tcp_batch_end owes it a look) */
 #define TF_WND_UPDATE 0x8000U  /**< the batch end sends a window update */
 #define TF_ZOMBIE 0x10000U     /**< freed while the stack was working on it: memory goes at tcp_leave() */
+#define TF_COOKIE 0x20000U     /**< made from a SYN cookie: the handshake ACK gives no RTT sample */
 
 /* ---- seg->state ---- */
 #define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
@@ -112,6 +111,14 @@ struct tcp_seg {
   ((MEMP_NUM_TCP_PCB) / 8U > 64U ? 64U : (MEMP_NUM_TCP_PCB) / 8U > 1U ? (MEMP_NUM_TCP_PCB) / 8U : 1U)
 /** A cookie is good for two periods of 64 s. */
 #define TCP_COOKIE_PERIOD_MS 64000U
+
+/** A deadline @p ms after @p now for a *_due field, where 0 means "not
+ *  armed": a deadline landing on 0 at the clock's wrap is moved to 1. */
+static inline u32_t tcp_due(u32_t now, u32_t ms)
+{
+  u32_t d = now + ms;
+  return d != 0 ? d : 1U;
+}
 
 /* ---- tcp.c: PCBs, lookup, timers, state ---- */
 /** Keyed hash for SYN cookies: of the 4-tuple and the period counter @p t. */
