@@ -141,8 +141,12 @@ static void add_tcp(u16_t dport, u8_t flags, u32_t seq, u32_t ack, const u8_t *o
   seg[12] = (u8_t)((hl / 4) << 4);
   seg[13] = flags;
   put_be16(seg + 14, 65535);
-  memcpy(seg + 20, opts, olen);
-  memcpy(seg + hl, data, len);
+  if (olen > 0) {
+    memcpy(seg + 20, opts, olen);
+  }
+  if (len > 0) {
+    memcpy(seg + hl, data, len);
+  }
   u8_t pseudo[12];
   put_n32(pseudo, test_ip(PEER_IP));
   put_n32(pseudo + 4, test_ip(OUR_IP));
