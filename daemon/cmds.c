@@ -641,6 +641,7 @@ static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r
   if (lwipd.seeded) {
     json_object_set_new(o, "seed", json_integer((json_int_t)lwipd.seed));
   }
+  json_object_set_new(o, "control", ctl_status_json());
   return o;
 }
 

@@ -86,6 +86,8 @@ void ctl_close(void);
 struct ctl_req {
   uint64_t client;
   json_t *id; /**< owned reference */
+  bool pending; /**< counts against its client's limit of pending calls
+                     until ctl_reply_later() or ctl_req_release() */
 };
 
 /** Error codes of the protocol (docs/control-protocol.md). */
@@ -133,6 +135,9 @@ void ctl_broadcast(unsigned cls, const char *name, json_t *ev);
 void ctl_subscribe(const struct ctl_req *req, unsigned mask);
 /** Is anyone subscribed to @p cls? (saves building unused events) */
 bool ctl_has_subscribers(unsigned cls);
+/** The control socket's clients, counters and limits, as `status` shows
+ *  them under "control".  @return a new object. */
+json_t *ctl_status_json(void);
 
 /* ---- cmds.c ---- */
 /** Find the handler of @p cmd, or NULL. */

@@ -294,6 +294,7 @@ struct resolve_job {
   struct ctl_req req;
   char *name;
   const char *type;
+  struct sys_timeo poll; /* resolve_poll's timer, in the job's own storage */
 };
 
 static struct resolve_job *resolve_jobs;
@@ -436,7 +437,7 @@ static void resolve_poll(void *arg)
     job_free(j);
     return;
   }
-  sys_timeout(RESOLVE_POLL_MS, resolve_poll, j);
+  sys_timeout_static(&j->poll, RESOLVE_POLL_MS, resolve_poll, j);
 }
 
 static json_t *resolve_start_error(struct ctl_reply *r, err_t err, const char *name)
@@ -495,7 +496,7 @@ json_t *cmd_dns_resolve(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   j->req = *req;
   j->next = resolve_jobs;
   resolve_jobs = j;
-  sys_timeout(RESOLVE_POLL_MS, resolve_poll, j);
+  sys_timeout_static(&j->poll, RESOLVE_POLL_MS, resolve_poll, j);
   r->deferred = true;
   return NULL;
 }

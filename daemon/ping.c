@@ -32,6 +32,9 @@ struct ping_job {
   u32_t sent, received;
   uint64_t *sent_us;   /* per sequence number; 0 = not sent */
   double *rtt_ms;      /* per sequence number; < 0 = no reply */
+  /* Its one timer (the next send or the finish), in its own storage so
+   * that control clients never draw on the core's SYS_TIMEOUT pool. */
+  struct sys_timeo timeo;
 };
 
 static struct ping_job *jobs;
@@ -105,6 +108,14 @@ static void job_finish(void *arg)
 
 static void job_send(void *arg);
 
+/* (Re)arm the job's one timer for @p fn in @p ms. */
+static void job_arm(struct ping_job *j, u32_t ms, sys_timeout_handler fn)
+{
+  sys_untimeout(job_send, j);
+  sys_untimeout(job_finish, j);
+  sys_timeout_static(&j->timeo, ms, fn, j);
+}
+
 static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
   (void)pcb;
@@ -124,9 +135,7 @@ static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_a
     j->received++;
     if (j->received == j->count) {
       /* Everything answered: reply now rather than at the timeout. */
-      sys_untimeout(job_send, j);
-      sys_untimeout(job_finish, j);
-      sys_timeout(0, job_finish, j);
+      job_arm(j, 0, job_finish);
     }
   }
   pbuf_free(p);
@@ -174,9 +183,9 @@ static void job_send(void *arg)
   }
   send_echo(j);
   if (j->sent < j->count) {
-    sys_timeout(j->interval_ms, job_send, j);
+    job_arm(j, j->interval_ms, job_send);
   } else {
-    sys_timeout(j->timeout_ms, job_finish, j);
+    job_arm(j, j->timeout_ms, job_finish);
   }
 }
 

@@ -99,6 +99,9 @@ struct pend {
   enum pend_kind kind;
   struct sock *s;             /* NULL for poll */
   bool has_timeout;
+  /* The call's own timer storage: a client cannot empty the core's
+   * SYS_TIMEOUT pool (and lose the stack's timers) by blocking calls. */
+  struct sys_timeo timeo;
   /* read */
   u32_t max;
   bool discard, want_from;
@@ -456,7 +459,7 @@ static struct pend *pend_new(struct ctl_req *req, struct ctl_reply *r, enum pend
   p->s = s;
   if (timeout_ms >= 0) {
     p->has_timeout = true;
-    sys_timeout((u32_t)timeout_ms, pend_timeout, p);
+    sys_timeout_static(&p->timeo, (u32_t)timeout_ms, pend_timeout, p);
   }
   struct pend **pp = &pends;
   while (*pp != NULL) {
@@ -592,7 +595,7 @@ static void sweep(void *arg)
   while (again) {
     again = false;
     for (struct sock *s = socks; s != NULL; s = s->next) {
-      struct ctl_req probe = {s->client, NULL};
+      struct ctl_req probe = {s->client, NULL, false};
       if (s->parent == NULL && !ctl_req_alive(&probe)) {
         LWIP_LOG(APP, DEBUG, "sock: fd %d released: its control connection closed", s->fd);
         sock_destroy(s, false);
@@ -1847,7 +1850,7 @@ static json_t *tcp_fields(const struct tcp_pcb *p)
  * plus the sequence numbers and keepalive count a test wants. */
 static json_t *tcp_info(const struct tcp_pcb *pcb)
 {
-  struct ctl_req none = {0, NULL};
+  struct ctl_req none = {0, NULL, false};
   struct ctl_reply r = {0};
   json_t *list = cmd_tcp_list(&none, NULL, &r);
   json_t *found = NULL, *c;

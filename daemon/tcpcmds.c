@@ -178,6 +178,7 @@ struct tcpc_job {
   const char *code;      /* set when the job failed */
   char message[200];
   uint64_t t_start, t_est, deadline;
+  struct sys_timeo kick; /* job_kick's timer: its own storage, never lost */
   u32_t timeout_ms;
 };
 
@@ -205,12 +206,11 @@ static void job_tick(void *arg);
 static void job_now(void *arg);
 
 /* Act on what a callback noted as soon as the loop is back (callbacks only
- * note, job_step acts).  Should the timer pool be empty, the periodic tick
- * still gets there within TCPC_TICK_MS. */
+ * note, job_step acts). */
 static void job_kick(struct tcpc_job *j)
 {
   if (!sys_timeout_pending(job_now, j)) {
-    (void)sys_timeout(0, job_now, j);
+    sys_timeout_static(&j->kick, 0, job_now, j);
   }
 }
 

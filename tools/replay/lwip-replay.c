@@ -307,6 +307,12 @@ bool ctl_has_subscribers(unsigned cls)
   return false;
 }
 
+/* The replay has one command source and no socket clients. */
+json_t *ctl_status_json(void)
+{
+  return json_pack("{s:i, s:i}", "clients", 0, "subscribers", 0);
+}
+
 /* The replay drives timers itself from its schedule. */
 void lwipd_schedule(void)
 {
@@ -932,7 +938,7 @@ static void run_cmd(const char *name, json_t *args)
     case_error("command %s at t=%" PRId64 "ms: no such command", name, rc.vt);
     return;
   }
-  struct ctl_req req = {1, json_null()};
+  struct ctl_req req = {1, json_null(), false};
   struct ctl_reply r;
   memset(&r, 0, sizeof(r));
   json_t *a = args ? json_incref(args) : json_object();
