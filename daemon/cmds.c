@@ -16,6 +16,7 @@
 #include "lwip/init.h"
 #include "lwip/etharp.h"
 #include "lwip/ip4.h"
+#include "lwip/icmp.h"
 #include "lwip/mem.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
@@ -659,6 +660,33 @@ static json_t *cmd_ip_forward(struct ctl_req *req, json_t *args, struct ctl_repl
   return json_pack("{s:b}", "enabled", ip4_forwarding());
 }
 
+/* icmp.ratelimit: read, or set either value of, the token bucket that
+ * limits ICMP errors (RFC 1812 4.3.2.8).  A value not given is kept. */
+static json_t *cmd_icmp_ratelimit(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  u32_t rate, burst;
+  icmp_get_ratelimit(&rate, &burst);
+  long long nrate = rate, nburst = burst;
+  if (!arg_int(args, "rate", false, 0, TOKBUCKET_MAX, &nrate, r) ||
+      !arg_int(args, "burst", false, 0, TOKBUCKET_MAX, &nburst, r)) {
+    return NULL;
+  }
+  if ((arg_given(args, "rate") || arg_given(args, "burst")) &&
+      icmp_set_ratelimit((u32_t)nrate, (u32_t)nburst) != ERR_OK) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.burst: must be at least 1 while rate is not 0");
+  }
+  icmp_get_ratelimit(&rate, &burst);
+  /* The drop counter of the stats command (null in a build without stats). */
+#if LWIP_STATS
+  json_t *suppressed = json_integer((json_int_t)lwip_stats.drops[LWIP_DROP_ICMP_RATE_LIMIT]);
+#else
+  json_t *suppressed = json_null();
+#endif
+  return json_pack("{s:I, s:I, s:b, s:o}", "rate", (json_int_t)rate, "burst", (json_int_t)burst, "enabled",
+                   rate != 0, "suppressed", suppressed);
+}
+
 static void shutdown_cb(evutil_socket_t fd, short what, void *arg)
 {
   (void)fd;
@@ -856,6 +884,7 @@ static const struct {
   {"dns.cache", cmd_dns_cache},
   {"dns.cache.flush", cmd_dns_cache_flush},
   {"ip.forward", cmd_ip_forward},
+  {"icmp.ratelimit", cmd_icmp_ratelimit},
   {"subscribe", cmd_subscribe},
   {"shutdown", cmd_shutdown},
 };

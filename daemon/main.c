@@ -27,6 +27,7 @@
 #include "lwip/init.h"
 #include "lwip/ethernet.h"
 #include "lwip/etharp.h"
+#include "lwip/icmp.h"
 #include "lwip/timeouts.h"
 #include "lwip/debug.h"
 
@@ -52,6 +53,8 @@ struct options {
   uint64_t seed;
   const char *log[MAX_LOG_OPTS];
   int nlog;
+  bool icmp_rl;           /* --icmp-ratelimit given */
+  uint32_t icmp_rate, icmp_burst;
 };
 
 static struct event *timer_ev, *tap_ev, *nl_ev;
@@ -81,8 +84,12 @@ static void usage(FILE *f)
           "  --dhcp                get an address by DHCP at launch (dhcp.start)\n"
           "  --dhcp-release-on-exit yes|no\n"
           "                        send DHCPRELEASE on a clean shutdown (default yes)\n"
+          "  --icmp-ratelimit RATE[/BURST]\n"
+          "                        ICMP errors per second after a burst of BURST; 0: no\n"
+          "                        limit (default %u/%u)\n"
           "  --config FILE         read options from FILE ('key = value' lines, # comments)\n"
-          "  --help, --version\n");
+          "  --help, --version\n",
+          (unsigned)ICMP_RATELIMIT, (unsigned)ICMP_RATELIMIT_BURST);
 }
 
 static int bad_option(const char *opt, const char *val, const char *why)
@@ -111,6 +118,7 @@ static const struct option long_opts[] = {
   {"seed", required_argument, NULL, 's'},    {"log", required_argument, NULL, 'l'},
   {"host-ip", required_argument, NULL, 'H'}, {"config", required_argument, NULL, 'C'},
   {"dhcp", no_argument, NULL, 'D'},          {"dhcp-release-on-exit", required_argument, NULL, 'R'},
+  {"icmp-ratelimit", required_argument, NULL, 'r'},
   {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
   {NULL, 0, NULL, 0},
 };
@@ -130,6 +138,43 @@ static int parse_yes_no(const char *s)
   return -1;
 }
 
+/* A decimal number 0..TOKBUCKET_MAX and nothing else (no sign, no
+ * spaces, no hex).  @return true when @p s is one. */
+static bool parse_ratelimit_num(const char *s, size_t len, uint32_t *out)
+{
+  uint32_t v = 0;
+  if (len == 0 || len > 7) {
+    return false;
+  }
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') {
+      return false;
+    }
+    v = v * 10U + (uint32_t)(s[i] - '0');
+  }
+  *out = v;
+  return v <= TOKBUCKET_MAX;
+}
+
+/* --icmp-ratelimit RATE[/BURST]: BURST defaults to the build's; with a
+ * RATE above 0 it must be at least 1.  @return 0 or 2. */
+static int parse_icmp_ratelimit(struct options *o, const char *arg)
+{
+  const char *slash = strchr(arg, '/');
+  size_t rlen = slash ? (size_t)(slash - arg) : strlen(arg);
+  uint32_t rate, burst = ICMP_RATELIMIT_BURST;
+  if (!parse_ratelimit_num(arg, rlen, &rate) || (slash && !parse_ratelimit_num(slash + 1, strlen(slash + 1), &burst))) {
+    return bad_option("icmp-ratelimit", arg, "expected RATE[/BURST], whole numbers 0..1000000, e.g. 100/50");
+  }
+  if (rate != 0 && burst == 0) {
+    return bad_option("icmp-ratelimit", arg, "BURST must be at least 1 (RATE 0 turns the limit off)");
+  }
+  o->icmp_rl = true;
+  o->icmp_rate = rate;
+  o->icmp_burst = burst;
+  return 0;
+}
+
 /* Apply one option.  @return 0, -1 to exit 0 (help/version), or 2. */
 static int apply_option(struct options *o, int c, const char *arg)
 {
@@ -144,6 +189,7 @@ static int apply_option(struct options *o, int c, const char *arg)
   case 'H': o->host_ip = arg; break;
   case 'C': break; /* read before the other options */
   case 'D': o->dhcp = true; break;
+  case 'r': return parse_icmp_ratelimit(o, arg);
   case 'R':
     if (parse_yes_no(arg) < 0) {
       return bad_option("dhcp-release-on-exit", arg, "expected yes or no");
@@ -611,6 +657,9 @@ int main(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
   lwip_init();
   apply_log_levels(&o);
+  if (o.icmp_rl) {
+    icmp_set_ratelimit(o.icmp_rate, o.icmp_burst); /* checked by parse_icmp_ratelimit */
+  }
   lwipd.start_ms = sys_now();
   lwipd.base = event_base_new();
   timer_ev = evtimer_new(lwipd.base, timer_cb, NULL);

@@ -910,6 +910,33 @@ static void cmd_forward(int argc, char **argv, struct request *rq)
 	set_cmd(rq, "ip.forward", print_forward);
 }
 
+static void print_icmp_ratelimit(const struct request *rq, json_t *res)
+{
+	(void)rq;
+	if (jint(res, "rate") == 0)
+		printf("icmp error rate limit: off (burst %lld)\n", jint(res, "burst"));
+	else
+		printf("icmp error rate limit: %lld/s, burst %lld\n", jint(res, "rate"),
+		       jint(res, "burst"));
+	json_t *sup = json_object_get(res, "suppressed");
+	if (json_is_integer(sup))
+		printf("suppressed: %lld\n", (long long)json_integer_value(sup));
+}
+
+static void cmd_icmp(int argc, char **argv, struct request *rq)
+{
+	if (argc < 1 || strcmp(argv[0], "ratelimit"))
+		die_usage("usage: lwipctl icmp ratelimit [RATE [BURST]]");
+	need_args(argc, 1, 3, "icmp ratelimit [RATE [BURST]]");
+	if (argc >= 2)
+		json_object_set_new(rq->args, "rate",
+				    json_integer(parse_int(argv[1], 0, 1000000, "rate")));
+	if (argc == 3)
+		json_object_set_new(rq->args, "burst",
+				    json_integer(parse_int(argv[2], 0, 1000000, "burst")));
+	set_cmd(rq, "icmp.ratelimit", print_icmp_ratelimit);
+}
+
 /* Parses one ping option and its value into the request arguments. */
 static void ping_opt(json_t *args, const char *o, const char *val)
 {
@@ -1406,7 +1433,7 @@ static const struct {
 	{ "impair", cmd_impair },   { "app", cmd_app },		    { "forward", cmd_forward },
 	{ "ping", cmd_ping },	    { "subscribe", cmd_subscribe }, { "raw", cmd_raw },
 	{ "dhcp", cmd_dhcp },	    { "dns", cmd_dns }, { "tcp", cmd_tcp },
-	{ "sock", cmd_sock },
+	{ "sock", cmd_sock },	    { "icmp", cmd_icmp },
 	{ "iperf", cmd_iperf },
 };
 
@@ -2293,6 +2320,8 @@ static void usage(void)
 	     "  record start DIR [--seed N] [--description TEXT] | record stop | record [status]\n"
 	     "                                            record a replay case (docs/replay-format.md)\n"
 	     "  forward [on|off]\n"
+	     "  icmp ratelimit [RATE [BURST]]             ICMP errors per second after a burst\n"
+	     "                                            (RATE 0: no limit)\n"
 	     "  ping DST [-c COUNT] [-s SIZE] [-i INTERVAL_MS] [-W TIMEOUT_MS]\n"
 	     "  tcp [list]                                connections and listeners (like ss -ti)\n"
 	     "  tcp connect HOST PORT [-n BYTES[K|M|G] | -f FILE] [--recv] [-W TIMEOUT_MS]\n"

@@ -6,6 +6,7 @@
  */
 #include "lwip/icmp.h"
 #include "lwip/ip4.h"
+#include "lwip/tokbucket.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
@@ -14,33 +15,68 @@
 #include "lwip/priv/init.h"
 #include <string.h>
 
-/* Token bucket for error messages, in thousandths of a token so that
- * refilling by elapsed milliseconds needs no division. */
-static u32_t bucket_milli;
-static u32_t bucket_stamp_ms;
+/* RFC 1812 4.3.2.8 (and common host practice): limit the rate of error
+ * messages so a flood of bad packets cannot become a flood of replies.
+ * One bucket shared by all destinations: per-host buckets (as Linux
+ * adds) would cost a table, and a scan from spoofed sources would defeat
+ * them. */
+static struct lwip_tokbucket err_bucket;
+
+#if LWIP_DEBUG
+/* Errors suppressed since the limit last let one through: one log line
+ * when a run of suppressions starts and one when it ends, whatever the
+ * flood's size (each suppression is also a debug-level drop line). */
+static u32_t suppressed_run;
+#endif
 
 void icmp_init(void)
 {
-  bucket_milli = ICMP_RATE_BURST * 1000U;
-  bucket_stamp_ms = sys_now();
+  tokbucket_init(&err_bucket, ICMP_RATELIMIT, ICMP_RATELIMIT_BURST, sys_now());
+#if LWIP_DEBUG
+  suppressed_run = 0;
+#endif
 }
 
-/* RFC 1812 4.3.2.8 (and common host practice): limit the rate of error
- * messages so a flood of bad packets cannot become a flood of replies.
- * @return true when one more message may be sent now. */
+err_t icmp_set_ratelimit(u32_t rate_per_s, u32_t burst)
+{
+  if (rate_per_s > TOKBUCKET_MAX || burst > TOKBUCKET_MAX || (rate_per_s != 0 && burst == 0)) {
+    return ERR_VAL;
+  }
+  tokbucket_init(&err_bucket, rate_per_s, burst, sys_now());
+  LWIP_LOG(ICMP, INFO, "error rate limit %lu/s, burst %lu%s", (unsigned long)rate_per_s, (unsigned long)burst,
+           rate_per_s == 0 ? " (off)" : "");
+  return ERR_OK;
+}
+
+void icmp_get_ratelimit(u32_t *rate_per_s, u32_t *burst)
+{
+  if (rate_per_s != NULL) {
+    *rate_per_s = err_bucket.rate;
+  }
+  if (burst != NULL) {
+    *burst = err_bucket.burst;
+  }
+}
+
+/* @return true when one more error may be sent now. */
 static bool icmp_rate_ok(void)
 {
-  u32_t now = sys_now();
-  u32_t elapsed = now - bucket_stamp_ms;
-  bucket_stamp_ms = now;
-  u64_t refill = (u64_t)elapsed * ICMP_RATE_PER_S;
-  u64_t level = (u64_t)bucket_milli + refill;
-  bucket_milli = (u32_t)LWIP_MIN(level, (u64_t)ICMP_RATE_BURST * 1000U);
-  if (bucket_milli < 1000U) {
-    return false;
+  if (tokbucket_take(&err_bucket, sys_now())) {
+#if LWIP_DEBUG
+    if (suppressed_run != 0) {
+      LWIP_LOG(ICMP, INFO, "rate limit: %lu errors suppressed, sending again", (unsigned long)suppressed_run);
+      suppressed_run = 0;
+    }
+#endif
+    return true;
   }
-  bucket_milli -= 1000U;
-  return true;
+#if LWIP_DEBUG
+  if (suppressed_run++ == 0) {
+    LWIP_LOG(ICMP, INFO, "rate limit (%lu/s, burst %lu) reached: suppressing errors",
+             (unsigned long)err_bucket.rate, (unsigned long)err_bucket.burst);
+  }
+#endif
+  return false;
 }
 
 static void icmp_set_chksum(struct pbuf *q)

@@ -1,8 +1,9 @@
 /**
  * @file icmp.h
  * ICMP for IPv4 (RFC 792, RFC 1122 3.2.2): echo replies, and the errors the
- * stack sends (destination unreachable, time exceeded), rate-limited and
- * never about an ICMP error, a broadcast/multicast or a non-first fragment.
+ * stack sends (destination unreachable, time exceeded), rate-limited (RFC
+ * 1812 4.3.2.8) and never about an ICMP error, a broadcast/multicast or a
+ * non-first fragment.
  */
 #ifndef LWIP_ICMP_H
 #define LWIP_ICMP_H
@@ -10,6 +11,8 @@
 #include "lwip/opt.h"
 #include "lwip/ip.h"
 #include "lwip/prot/icmp.h"
+#include "lwip/tokbucket.h"
+#include "lwip/err.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,10 +32,29 @@ enum icmp_te_type {
   ICMP_TE_FRAG = 1 /**< fragment reassembly time exceeded */
 };
 
-/** Replies per second allowed (token bucket; RFC 1812 4.3.2.8 asks routers
- *  to limit, and a host answering junk should too). */
-#define ICMP_RATE_PER_S 100
-#define ICMP_RATE_BURST 50
+/* Rate limit of the errors (never of echo replies).  RFC 1812 4.3.2.8 asks
+ * routers to limit the rate of ICMP errors, and a host answering junk
+ * should too, or a port scan of 1,024 closed ports gets 1,024 answers as
+ * fast as it can ask.  A token bucket (lwip/tokbucket.h) holds
+ * ICMP_RATELIMIT_BURST errors and refills at ICMP_RATELIMIT per second;
+ * both come from the meson options icmp_ratelimit and icmp_ratelimit_burst
+ * (daemon profile 100/s after a burst of 50, minimal 20/s after 10), can
+ * be changed at run time, and are restored by lwip_init().  A suppressed
+ * error is counted as the drop reason ICMP_RATE_LIMIT (lwip/stats.h). */
+
+/** Set the rate limit of ICMP error messages and refill the bucket, so
+ *  @p burst errors may follow at once.
+ *  @param rate_per_s errors allowed per second in the long run, at most
+ *         TOKBUCKET_MAX; 0 turns the limit off (every error is sent)
+ *  @param burst errors that may leave back to back after a quiet spell,
+ *         1..TOKBUCKET_MAX (0 is accepted only with @p rate_per_s 0)
+ *  @return ERR_OK, or ERR_VAL (and nothing changes) when a value is out of
+ *          range. */
+err_t icmp_set_ratelimit(u32_t rate_per_s, u32_t burst);
+
+/** The rate limit in force: errors per second (0: no limit) and burst.
+ *  Either pointer may be NULL. */
+void icmp_get_ratelimit(u32_t *rate_per_s, u32_t *burst);
 
 /** Process a received ICMP message (payload at the ICMP header).  Takes
  *  ownership of @p p. */

@@ -95,7 +95,7 @@ enum lwip_err_class {
   X(ICMP_SHORT, ICMP, LEN, "ICMP message shorter than 8 bytes") \
   X(ICMP_BAD_CHKSUM, ICMP, CHK, "ICMP checksum error") \
   X(ICMP_BCAST_ECHO, ICMP, NONE, "echo request to a broadcast or multicast address ignored") \
-  X(ICMP_RATE_LIMIT, ICMP, NONE, "ICMP reply suppressed by the rate limit") \
+  X(ICMP_RATE_LIMIT, ICMP, NONE, "ICMP error suppressed by the rate limit (RFC 1812 4.3.2.8)") \
   X(ICMP_NO_MEM, ICMP, MEM, "no memory for an ICMP reply") \
   X(ICMP_UNHANDLED, ICMP, NONE, "ICMP type not handled") \
   X(IGMP_SHORT, IGMP, LEN, "IGMP message shorter than 8 bytes") \

@@ -8,6 +8,7 @@
 
 #include "lwip/ip4.h"
 #include "lwip/icmp.h"
+#include "lwip/tokbucket.h"
 #include "lwip/udp.h"
 #include "lwip/etharp.h"
 #include "lwip/prot/wire.h"
@@ -150,12 +151,12 @@ static void test_icmp_echo_not_rate_limited(void **state)
   (void)state;
   fixture();
   u8_t icmp[64], ip[128];
-  for (int i = 0; i < ICMP_RATE_BURST + 10; i++) {
+  for (int i = 0; i < ICMP_RATELIMIT_BURST + 10; i++) {
     size_t il = test_icmp_echo(icmp, ICMP_ECHO, 7, (u16_t)i, "x", 1);
     size_t n = mk_ip(ip, PEER_IP, OUR_IP, IP_PROTO_ICMP, icmp, il, 0, 64);
     rx_ip(test_mac, ip, n, 0);
   }
-  assert_int_equal(test_frames_ip_only(&tn), ICMP_RATE_BURST + 10);
+  assert_int_equal(test_frames_ip_only(&tn), ICMP_RATELIMIT_BURST + 10);
   test_frames_clear(&tn);
 }
 
@@ -464,19 +465,22 @@ static void test_icmp_rate_limit(void **state)
 {
   (void)state;
   fixture();
+  /* a known limit, whatever the build's default: 100/s after 50 */
+  enum { RATE = 100, BURST = 50 };
+  assert_int_equal(icmp_set_ratelimit(RATE, BURST), ERR_OK);
   /* a full bucket lets a burst through in one millisecond */
-  for (int i = 0; i < ICMP_RATE_BURST; i++) {
+  for (int i = 0; i < BURST; i++) {
     rx_closed_port();
   }
-  assert_int_equal(test_frames_ip_only(&tn), ICMP_RATE_BURST);
+  assert_int_equal(test_frames_ip_only(&tn), BURST);
   test_frames_clear(&tn);
   rx_closed_port();
   assert_int_equal(test_frames_ip_only(&tn), 0);
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_RATE_LIMIT), 1);
 #endif
-  /* ICMP_RATE_PER_S per second: one token every 1000/RATE ms */
-  const u32_t per_token = 1000U / ICMP_RATE_PER_S;
+  /* RATE per second: one token every 1000/RATE ms */
+  const u32_t per_token = 1000U / RATE;
   test_clock_advance(per_token - 1);
   rx_closed_port();
   assert_int_equal(test_frames_ip_only(&tn), 0);
@@ -503,15 +507,15 @@ static void test_icmp_rate_limit(void **state)
 #endif
   /* a long quiet spell refills no more than the burst */
   test_clock_advance(60 * 1000);
-  for (int i = 0; i < ICMP_RATE_BURST + 5; i++) {
+  for (int i = 0; i < BURST + 5; i++) {
     rx_closed_port();
   }
-  assert_int_equal(test_frames_ip_only(&tn), ICMP_RATE_BURST);
+  assert_int_equal(test_frames_ip_only(&tn), BURST);
   test_frames_clear(&tn);
   /* suppressed datagrams are still counted as dropped by UDP */
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_RATE_LIMIT), 5 + 5);
-  assert_int_equal(DROPS(UDP_NO_PCB), 2 * ICMP_RATE_BURST + 1 + 1 + 2 + 3 + 2 + 5);
+  assert_int_equal(DROPS(UDP_NO_PCB), 2 * BURST + 1 + 1 + 2 + 3 + 2 + 5);
 #endif
 }
 
@@ -522,7 +526,8 @@ static void test_icmp_rate_limit_not_spent_on_suppressed(void **state)
   fixture();
   u8_t ip[64];
   size_t n = mk_closed_port(ip, "b", 1);
-  for (int i = 0; i < ICMP_RATE_BURST * 2; i++) {
+  assert_int_equal(icmp_set_ratelimit(100, 1), ERR_OK);
+  for (int i = 0; i < 100; i++) {
     rx_ip(bcast_mac, ip, n, 0);
   }
   assert_int_equal(test_frames_ip_only(&tn), 0);
@@ -532,6 +537,232 @@ static void test_icmp_rate_limit_not_spent_on_suppressed(void **state)
 #if LWIP_STATS
   assert_int_equal(DROPS(ICMP_RATE_LIMIT), 0);
 #endif
+}
+
+/* ---- the rate limit as configured (issue 13: a scan of 1,024 closed
+ * ports must not get 1,024 answers) ---- */
+
+/* Probe closed ports @p first_port .. @p first_port + @p n - 1 from the
+ * peer, all at the current virtual instant, as a UDP port scan does.
+ * Every answer must be a port unreachable quoting the probe just sent,
+ * and the answered probes must be the first ones (the bucket empties, it
+ * does not pick).  @return the number of answers. */
+static int scan_closed_ports(u16_t first_port, int n)
+{
+  int answered = 0;
+  for (int i = 0; i < n; i++) {
+    u8_t udp[64], ip[128], m[128];
+    u16_t port = (u16_t)(first_port + i);
+    size_t ulen = test_udp(udp, PEER_IP, OUR_IP, 40000, port, "scan", 4);
+    size_t len = mk_ip(ip, PEER_IP, OUR_IP, IP_PROTO_UDP, udp, ulen, 0, 64);
+    rx_ip(test_mac, ip, len, 0);
+    int k = test_frames_ip_only(&tn);
+    assert_in_range(k, 0, 1);
+    if (k == 1) {
+      assert_int_equal(answered, i);
+      int ml = pop_icmp(m, sizeof(m), 0);
+      assert_int_equal(ml, ICMP_HLEN + 20 + 8);
+      assert_int_equal(m[ICMP_OFF_TYPE], ICMP_DUR);
+      assert_int_equal(m[ICMP_OFF_CODE], ICMP_DUR_PORT);
+      assert_int_equal(get_be16(m + ICMP_HLEN + 20 + 2), port);
+      answered++;
+    }
+  }
+  return answered;
+}
+
+/* The build's default limit (on unless built with -Dicmp_ratelimit=0). */
+static void test_icmp_ratelimit_port_scan(void **state)
+{
+  (void)state;
+  fixture();
+#if ICMP_RATELIMIT == 0
+  skip();
+#else
+  _Static_assert(ICMP_RATELIMIT_BURST < 1024, "the scan must outlast the burst");
+  u32_t rate = 0, burst = 0;
+  icmp_get_ratelimit(&rate, &burst);
+  assert_int_equal(rate, ICMP_RATELIMIT);
+  assert_int_equal(burst, ICMP_RATELIMIT_BURST);
+
+  /* 1,024 probes in one instant: one burst of answers, the rest counted */
+  assert_int_equal(scan_closed_ports(1, 1024), ICMP_RATELIMIT_BURST);
+#if LWIP_STATS
+  assert_int_equal(DROPS(ICMP_RATE_LIMIT), 1024 - ICMP_RATELIMIT_BURST);
+  assert_int_equal(DROPS(UDP_NO_PCB), 1024);
+  assert_int_equal(ICMP_STATS.xmit, ICMP_RATELIMIT_BURST);
+#endif
+
+  /* the bucket refills at the rate: the time of 10 tokens, 10 answers
+   * (rounded up to whole milliseconds, which may add one) */
+  u32_t ms = (10U * 1000U + ICMP_RATELIMIT - 1) / ICMP_RATELIMIT;
+  int expect = (int)LWIP_MIN((u64_t)ms * ICMP_RATELIMIT / 1000U, (u64_t)ICMP_RATELIMIT_BURST);
+  test_clock_advance(ms);
+  assert_int_equal(scan_closed_ports(2001, 1024), expect);
+#if LWIP_STATS
+  assert_int_equal(DROPS(ICMP_RATE_LIMIT), 2 * 1024 - ICMP_RATELIMIT_BURST - expect);
+#endif
+
+  /* an hour of quiet refills the burst, and no more */
+  test_clock_advance(3600U * 1000U);
+  assert_int_equal(scan_closed_ports(4001, 1024), ICMP_RATELIMIT_BURST);
+#endif
+}
+
+/* Rate 0: no limit at all; and switching it back on starts full. */
+static void test_icmp_ratelimit_off(void **state)
+{
+  (void)state;
+  fixture();
+  assert_int_equal(icmp_set_ratelimit(0, 0), ERR_OK);
+  u32_t rate = 1, burst = 1;
+  icmp_get_ratelimit(&rate, &burst);
+  assert_int_equal(rate, 0);
+  assert_int_equal(burst, 0);
+  assert_int_equal(scan_closed_ports(1, 1024), 1024);
+#if LWIP_STATS
+  assert_int_equal(DROPS(ICMP_RATE_LIMIT), 0);
+  assert_int_equal(ICMP_STATS.xmit, 1024);
+#endif
+  /* the burst given with rate 0 is kept for show only */
+  assert_int_equal(icmp_set_ratelimit(0, 7), ERR_OK);
+  assert_int_equal(scan_closed_ports(2001, 300), 300);
+
+  assert_int_equal(icmp_set_ratelimit(10, 4), ERR_OK);
+  assert_int_equal(scan_closed_ports(3001, 20), 4);
+  test_clock_advance(100); /* one token at 10/s */
+  assert_int_equal(scan_closed_ports(3101, 20), 1);
+#if LWIP_STATS
+  assert_int_equal(DROPS(ICMP_RATE_LIMIT), 16 + 19);
+#endif
+}
+
+static void test_icmp_ratelimit_api(void **state)
+{
+  (void)state;
+  fixture();
+  /* lwip_init() (in the setup) brought back the build's values after the
+   * tests above changed them */
+  u32_t rate = 0, burst = 0;
+  icmp_get_ratelimit(&rate, &burst);
+  assert_int_equal(rate, ICMP_RATELIMIT);
+  assert_int_equal(burst, ICMP_RATELIMIT_BURST);
+  icmp_get_ratelimit(NULL, NULL);
+  icmp_get_ratelimit(&rate, NULL);
+  icmp_get_ratelimit(NULL, &burst);
+
+  /* out of range: refused, and nothing changes */
+  assert_int_equal(icmp_set_ratelimit(5, 0), ERR_VAL);
+  assert_int_equal(icmp_set_ratelimit(TOKBUCKET_MAX + 1, 1), ERR_VAL);
+  assert_int_equal(icmp_set_ratelimit(1, TOKBUCKET_MAX + 1), ERR_VAL);
+  assert_int_equal(icmp_set_ratelimit(0, TOKBUCKET_MAX + 1), ERR_VAL);
+  assert_int_equal(icmp_set_ratelimit(0xffffffffU, 0xffffffffU), ERR_VAL);
+  icmp_get_ratelimit(&rate, &burst);
+  assert_int_equal(rate, ICMP_RATELIMIT);
+  assert_int_equal(burst, ICMP_RATELIMIT_BURST);
+
+  /* the largest values are accepted */
+  assert_int_equal(icmp_set_ratelimit(TOKBUCKET_MAX, TOKBUCKET_MAX), ERR_OK);
+  icmp_get_ratelimit(&rate, &burst);
+  assert_int_equal(rate, TOKBUCKET_MAX);
+  assert_int_equal(burst, TOKBUCKET_MAX);
+  assert_int_equal(scan_closed_ports(1, 200), 200);
+
+  /* one a second: the partial refill is not lost to the refused probes */
+  assert_int_equal(icmp_set_ratelimit(1, 1), ERR_OK);
+  assert_int_equal(scan_closed_ports(1001, 3), 1);
+  for (int i = 0; i < 9; i++) {
+    test_clock_advance(111); /* 999 ms in all */
+    assert_int_equal(scan_closed_ports(1101, 1), 0);
+  }
+  test_clock_advance(1);
+  assert_int_equal(scan_closed_ports(1201, 3), 1);
+  /* setting the limit refills the bucket */
+  assert_int_equal(icmp_set_ratelimit(1, 1), ERR_OK);
+  assert_int_equal(scan_closed_ports(1301, 3), 1);
+}
+
+/* Every error type draws from the one bucket; echo replies never do and
+ * are sent even while the bucket is empty. */
+static void test_icmp_ratelimit_errors_only(void **state)
+{
+  (void)state;
+  fixture();
+  assert_int_equal(icmp_set_ratelimit(1, 2), ERR_OK);
+  assert_int_equal(scan_closed_ports(1, 2), 2);
+  u8_t ip[128], icmp[64];
+  size_t n = mk_ip(ip, PEER_IP, OUR_IP, 253, "12345678", 8, 0, 64);
+  struct pbuf *p = rx_pbuf(ip, n, 0);
+  icmp_time_exceeded(p, ICMP_TE_TTL);
+  icmp_frag_needed(p, 1280);
+  icmp_dest_unreach(p, ICMP_DUR_PROTO);
+  assert_int_equal(test_frames_ip_only(&tn), 0);
+#if LWIP_STATS
+  assert_int_equal(DROPS(ICMP_RATE_LIMIT), 3);
+#endif
+  for (int i = 0; i < 300; i++) {
+    size_t il = test_icmp_echo(icmp, ICMP_ECHO, 7, (u16_t)i, "x", 1);
+    size_t len = mk_ip(ip, PEER_IP, OUR_IP, IP_PROTO_ICMP, icmp, il, 0, 64);
+    rx_ip(test_mac, ip, len, 0);
+    assert_int_equal(test_frames_ip_only(&tn), 1);
+    test_frames_clear(&tn);
+  }
+#if LWIP_STATS
+  assert_int_equal(DROPS(ICMP_RATE_LIMIT), 3);
+  assert_int_equal(ICMP_STATS.xmit, 2 + 300);
+#endif
+  /* and the echoes took no token: a second later exactly one error */
+  test_clock_advance(1000);
+  icmp_time_exceeded(p, ICMP_TE_TTL);
+  icmp_time_exceeded(p, ICMP_TE_TTL);
+  assert_int_equal(test_frames_ip_only(&tn), 1);
+  test_frames_clear(&tn);
+  pbuf_free(p);
+}
+
+/* The bucket itself (lwip/tokbucket.h), at its edges. */
+static void test_tokbucket_edges(void **state)
+{
+  (void)state;
+  struct lwip_tokbucket b;
+  /* across the 32-bit wrap of the clock: 1,000/s is one token a ms */
+  tokbucket_init(&b, 1000, 2, 0xfffffff0U);
+  assert_true(tokbucket_take(&b, 0xfffffff0U));
+  assert_true(tokbucket_take(&b, 0xfffffff0U));
+  assert_false(tokbucket_take(&b, 0xfffffff0U));
+  assert_true(tokbucket_take(&b, 0xfffffff1U));
+  assert_false(tokbucket_take(&b, 0xfffffff1U));
+  assert_true(tokbucket_take(&b, 0x00000005U)); /* 20 ms later: full (2) */
+  assert_true(tokbucket_take(&b, 0x00000005U));
+  assert_false(tokbucket_take(&b, 0x00000005U));
+
+  /* the largest rate over the longest gap neither overflows nor overfills */
+  tokbucket_init(&b, TOKBUCKET_MAX, 3, 0);
+  for (int i = 0; i < 3; i++) {
+    assert_true(tokbucket_take(&b, 0));
+  }
+  assert_false(tokbucket_take(&b, 0));
+  for (int i = 0; i < 3; i++) {
+    assert_true(tokbucket_take(&b, 0x7fffffffU));
+  }
+  assert_false(tokbucket_take(&b, 0x7fffffffU));
+  /* the largest burst */
+  tokbucket_init(&b, 1, TOKBUCKET_MAX, 0);
+  assert_int_equal(b.level, TOKBUCKET_MAX * 1000U);
+
+  /* a slow rate keeps its fractions across refused takes */
+  tokbucket_init(&b, 3, 1, 0);
+  assert_true(tokbucket_take(&b, 0));
+  assert_false(tokbucket_take(&b, 100));
+  assert_false(tokbucket_take(&b, 200));
+  assert_false(tokbucket_take(&b, 333)); /* 999 thousandths */
+  assert_true(tokbucket_take(&b, 334));
+
+  /* rate 0 never limits */
+  tokbucket_init(&b, 0, 0, 0);
+  for (int i = 0; i < 10000; i++) {
+    assert_true(tokbucket_take(&b, 0));
+  }
 }
 
 static void test_icmp_alloc_failure(void **state)
@@ -601,6 +832,11 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_icmp_echo_from_any_not_answered, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_icmp_rate_limit, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_icmp_rate_limit_not_spent_on_suppressed, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_icmp_ratelimit_port_scan, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_icmp_ratelimit_off, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_icmp_ratelimit_api, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_icmp_ratelimit_errors_only, test_setup, test_teardown),
+    cmocka_unit_test(test_tokbucket_edges),
     cmocka_unit_test_setup_teardown(test_icmp_alloc_failure, test_setup, test_teardown),
   };
   return cmocka_run_group_tests_name("icmp", tests, NULL, NULL);
