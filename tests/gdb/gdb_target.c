@@ -2,7 +2,12 @@
  * @file gdb_target.c
  * A fixed stack state for the gdb helper test (test_gdb.py): one Ethernet
  * netif, a static and a pending ARP entry with two queued packets, a UDP PCB on port 7, a raw PCB,
- * and a chain of three pbufs, then a stop at gdb_checkpoint().
+ * a chain of three pbufs and, with TCP, a listener, a bound PCB and a
+ * connection in SYN_SENT, then a stop at gdb_checkpoint().
+ *
+ * Everything is built here in C: the test must not call functions in the
+ * stopped inferior (gdb cannot on some CPUs, and the test runs gdb with
+ * `set may-call-functions off` to prove it).
  */
 #include "lwip/init.h"
 #include "lwip/netif.h"
@@ -10,6 +15,7 @@
 #include "lwip/ethernet.h"
 #include "lwip/udp.h"
 #include "lwip/raw.h"
+#include "lwip/tcp.h"
 #include "lwip/pbuf.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/inet_chksum.h"
@@ -142,6 +148,28 @@ int main(void)
   u16_t sum = inet_chksum((u8_t *)f->payload + 14, 20);
   memcpy((u8_t *)f->payload + 14 + 10, &sum, 2);
   gdb_netif.input(f, &gdb_netif);
+#endif
+
+#if LWIP_TCP
+  /* A listener on 8080 with backlog 5, a PCB bound to 9090 and never
+   * connected, and a connection to the gateway's port 80 whose SYN waits
+   * for ARP (SYN_SENT).  Made last, so the ARP entries above keep their
+   * slots and the gateway's entry comes after them. */
+  struct tcp_pcb *listener = tcp_new();
+  if (listener == NULL || tcp_bind(listener, IP4_ADDR_ANY, 8080) != ERR_OK) {
+    return 10;
+  }
+  if (tcp_listen_with_backlog(listener, 5) == NULL) {
+    return 11;
+  }
+  struct tcp_pcb *bound = tcp_new();
+  if (bound == NULL || tcp_bind(bound, IP4_ADDR_ANY, 9090) != ERR_OK) {
+    return 12;
+  }
+  struct tcp_pcb *conn = tcp_new();
+  if (conn == NULL || tcp_connect(conn, &gdb_netif.gw, 80, NULL) != ERR_OK) {
+    return 13;
+  }
 #endif
 
   gdb_checkpoint();

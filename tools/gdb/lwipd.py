@@ -1,8 +1,12 @@
 # gdb helpers that print the lwipd stack's protocol state.
 #
 # Load with `source tools/gdb/lwipd.py` inside gdb, or `gdb -x tools/gdb/lwipd.py`.
-# Every command only reads memory, so they work on a live process and on a
-# core file alike.  See tools/gdb/README.md for the commands and sample output.
+# Every command only reads memory and never calls a function in the inferior
+# (gdb cannot on some CPUs, e.g. gdb 13 on Xeons with AMX; the test runs with
+# `set may-call-functions off`), so they work on a live process and on a core
+# file alike.  Keep it so: read globals and follow pointers, and evaluate only
+# plain names (lookup) or the user's own expression (lwip-pbuf).  See
+# tools/gdb/README.md for the commands and sample output.
 
 import re
 
