@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lwip/init.h"
@@ -447,15 +448,22 @@ static void tap_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Any link message from the kernel: re-read the TAP's flags.  A message is
- * not parsed; it only says "something changed". */
+ * not parsed; it only says "something changed".  When the socket's buffer
+ * overflowed, recv() reports ENOBUFS once and the lost messages are gone,
+ * but the flags are read after the drain, so nothing is missed. */
 static void netlink_cb(evutil_socket_t fd, short what, void *arg)
 {
   (void)what;
   (void)arg;
   char buf[8192];
-  while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n > 0 || (n < 0 && (errno == EINTR || errno == ENOBUFS))) {
+      continue;
+    }
+    break;
   }
-  if (lwipd.tap_gone) {
+  if (lwipd.tap == NULL || !lwipd.netif_added || lwipd.tap_gone) {
     return;
   }
   lwipd_event_begin();
@@ -472,6 +480,8 @@ static void netlink_cb(evutil_socket_t fd, short what, void *arg)
   lwipd_schedule();
 }
 
+/* Subscribe to link notifications (RTMGRP_LINK).  Called before the TAP is
+ * opened and its flags are first read: see main. */
 static int netlink_open(void)
 {
   nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
@@ -509,6 +519,25 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 /* ---------------------------------------------------------------------- */
 /* Setup and shutdown                                                      */
 /* ---------------------------------------------------------------------- */
+
+/* Test hook, read only here, in the start-up path: with
+ * LWIPD_TEST_STARTUP_DELAY_MS=N in the environment (N in 1..10000) lwipd
+ * sleeps N ms right after it has first read the TAP's link state, before it
+ * opens the control socket.  tests/interop/test_startup_race.py sets it to
+ * widen the time in which a link change made at start-up must not be lost;
+ * it is not an option and nothing else should set it. */
+static void test_startup_delay(void)
+{
+  const char *v = getenv("LWIPD_TEST_STARTUP_DELAY_MS");
+  uint64_t ms;
+  if (v == NULL || !parse_u64(v, &ms) || ms == 0 || ms > 10000) {
+    return;
+  }
+  LWIP_LOG(APP, WARN, "test hook: start-up paused for %lu ms (LWIPD_TEST_STARTUP_DELAY_MS)", (unsigned long)ms);
+  struct timespec ts = {(time_t)(ms / 1000U), (long)(ms % 1000U) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
 
 static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_addr_t *mask, const ip4_addr_t *gw,
                        const uint8_t *mac)
@@ -670,7 +699,18 @@ int main(int argc, char **argv)
   char ctl_default[PATH_MAX];
   snprintf(ctl_default, sizeof(ctl_default), "/run/lwipd/%s.sock", o.tap);
   lwipd.ctl_path = o.ctl ? o.ctl : ctl_default;
+  /* Link notifications first, then the TAP's state (tap_open, --host-ip,
+   * setup_netif).  The other way round, a change between the read and the
+   * subscription (the carrier coming on as the TAP is attached, --host-ip's
+   * or an operator's `ip link set up`) was never seen and the netif kept a
+   * stale link state, ignoring all traffic.  Whatever the kernel sends from
+   * here on waits in the socket, and the loop's first pass re-reads the
+   * flags (netlink_cb). */
+  netlink_open();
   rc = setup_netif(&o, &ip, &mask, &gw, mac);
+  if (rc == 0) {
+    test_startup_delay();
+  }
   if (rc == 0 && ctl_open(lwipd.base, lwipd.ctl_path) != 0) {
     rc = 1;
   }
@@ -683,7 +723,6 @@ int main(int argc, char **argv)
     shutdown_all();
     return rc;
   }
-  netlink_open();
   tap_ev = event_new(lwipd.base, tap_fd(lwipd.tap), EV_READ | EV_PERSIST, tap_cb, NULL);
   event_add(tap_ev, NULL);
   struct event *sigs[3];

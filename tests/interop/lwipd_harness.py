@@ -92,9 +92,14 @@ class ControlClient:
 
 
 class Lwipd:
-    """lwipd running in its own namespace."""
+    """lwipd running in its own namespace.
 
-    def __init__(self, extra_args=(), seed=1):
+    host_ip=False starts lwipd without --host-ip, on a TAP the test created
+    (and configures) itself; env adds environment variables for lwipd.
+    start() is enter_namespace() then spawn(); a test that starts lwipd many
+    times in one namespace calls those two and stop_daemon() itself."""
+
+    def __init__(self, extra_args=(), seed=1, host_ip=True, env=None):
         self.ns = f"lwt{os.getpid()}x{int(time.time() * 1000) % 100000}"
         self.dir = tempfile.mkdtemp(prefix="lwipd-interop-")
         self.ctl_path = os.path.join(self.dir, "ctl.sock")
@@ -103,9 +108,16 @@ class Lwipd:
         self.orig_ns = None
         self.extra_args = list(extra_args)
         self.seed = seed
+        self.host_ip = host_ip
+        self.env = dict(env or {})
 
     # -- lifecycle --
     def start(self):
+        self.enter_namespace()
+        return self.spawn()
+
+    def enter_namespace(self):
+        """Create the namespace and move this process into it."""
         subprocess.run(["ip", "netns", "add", self.ns], check=True)
         self.orig_ns = os.open("/proc/self/ns/net", os.O_RDONLY)
         fd = os.open(f"/run/netns/{self.ns}", os.O_RDONLY)
@@ -114,13 +126,22 @@ class Lwipd:
         finally:
             os.close(fd)
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-        args = [os.environ["LWIPD"], "--tap", TAP, "--ip", f"{LWIPD_IP}/{PREFIX}",
-                "--host-ip", f"{HOST_IP}/{PREFIX}", "--ctl", self.ctl_path,
-                "--seed", str(self.seed)] + self.extra_args
+
+    def spawn(self, wait=True):
+        """Start lwipd (in our namespace) and, with wait, wait until its
+        control socket answers.  The log keeps only the latest start."""
+        args = [os.environ["LWIPD"], "--tap", TAP, "--ip", f"{LWIPD_IP}/{PREFIX}"]
+        if self.host_ip:
+            args += ["--host-ip", f"{HOST_IP}/{PREFIX}"]
+        args += ["--ctl", self.ctl_path, "--seed", str(self.seed)] + self.extra_args
+        if hasattr(self, "log"):
+            self.log.close()
         self.log = open(self.log_path, "w")
+        env = dict(os.environ, **self.env) if self.env else None
         # The child inherits our (the test's) namespace.
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
-        self.wait_ready()
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        if wait:
+            self.wait_ready()
         return self
 
     def wait_ready(self, timeout=10.0):
@@ -150,15 +171,19 @@ class Lwipd:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def stop_daemon(self):
+        """Stop lwipd (SIGTERM, then SIGKILL after 5 s); the namespace stays."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
     def stop(self):
         try:
-            if self.proc is not None and self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(timeout=5)
+            self.stop_daemon()
         finally:
             if self.orig_ns is not None:
                 _setns(self.orig_ns)
