@@ -25,6 +25,18 @@
 
 #include <string.h>
 
+/* Bytes held by all connections in the memory budgets, and how often the
+ * budgets held a connection back (see "Memory budgets" below). */
+static u32_t mem_tx_total, mem_rx_total, mem_tx_limited, mem_rx_limited;
+
+/* The default user timeout is 10 minutes: past RFC 9293's R2 minimum of
+ * 100 s and RFC 5482's suggested 5 minutes, so that the count limit
+ * (TCP_MAXRTX, about 342 s from a 200 ms RTO) normally ends a dead
+ * connection first and the time limit bounds it when RTTs are long.  An
+ * orphan gets one minute, as RFC 6429 lets us free its resources. */
+#define TCP_LIMITS_DEFAULT {600000U, 60000U, TCP_FIN_WAIT_TIMEOUT_MS}
+static struct tcp_limits limits = TCP_LIMITS_DEFAULT;
+
 /* Hash sizes: powers of two, about one bucket per PCB. */
 #define TCP_HASH_SIZE \
   (MEMP_NUM_TCP_PCB > 8192 ? 16384U : MEMP_NUM_TCP_PCB > 2048 ? 4096U : MEMP_NUM_TCP_PCB > 512 ? 1024U : \
@@ -73,6 +85,8 @@ void tcp_init(void)
   wheel_count = 0;
   wheel_armed = false;
   wheel_tick = sys_now() / TCP_TICK_MS;
+  mem_tx_total = mem_rx_total = mem_tx_limited = mem_rx_limited = 0;
+  limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
    * boot); with a seeded port they are reproducible. */
   for (int i = 0; i < 4; i++) {
@@ -86,6 +100,28 @@ void tcp_init(void)
 void tcp_set_msl(u32_t ms)
 {
   tcp_msl_ms = ms;
+}
+
+
+err_t tcp_set_limits(const struct tcp_limits *l)
+{
+  if (l == NULL) {
+    return ERR_ARG;
+  }
+  limits = *l;
+  return ERR_OK;
+}
+
+void tcp_get_limits(struct tcp_limits *l)
+{
+  *l = limits;
+}
+
+void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms)
+{
+  pcb->user_timeout = ms;
+  pcb->giveup_due = 0; /* recomputed from stall_since */
+  tcp_arm_timers(pcb);
 }
 
 const char *tcp_state_name(enum tcp_state s)
@@ -271,7 +307,7 @@ static void wheel_schedule(void)
 static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
 {
   const u32_t dues[] = {pcb->rto_due,  pcb->persist_due, pcb->delack_due, pcb->keep_due,
-                        pcb->tw_due, pcb->poll_due, pcb->refused_due};
+                        pcb->tw_due, pcb->poll_due, pcb->refused_due, pcb->giveup_due};
   u32_t best = 0;
   for (size_t i = 0; i < LWIP_ARRAYSIZE(dues); i++) {
     if (dues[i] != 0 && (best == 0 || TCP_SEQ_LT(dues[i], best))) {
@@ -425,6 +461,10 @@ struct tcp_pcb *tcp_new_ip_type(u8_t type)
 
 void tcp_pcb_free(struct tcp_pcb *pcb)
 {
+  /* Its memory is back in the budgets at once, whoever freed it. */
+  mem_tx_total -= pcb->mem_tx;
+  mem_rx_total -= pcb->mem_rx;
+  pcb->mem_tx = pcb->mem_rx = 0;
   if (state_hook != NULL && pcb->state != CLOSED) {
     state_hook(pcb, pcb->state, CLOSED); /* the connection is over */
   }
@@ -941,14 +981,109 @@ err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
 /* Receive window                                                          */
 /* ---------------------------------------------------------------------- */
 
+/* ---------------------------------------------------------------------- */
+/* Memory budgets                                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Send data @p pcb holds: written by the application, not yet acked. */
+static u32_t pcb_tx_held(const struct tcp_pcb *pcb)
+{
+  return (u32_t)TCP_SND_BUF - LWIP_MIN(pcb->snd_buf, (u32_t)TCP_SND_BUF);
+}
+
+/* Receive memory @p pcb holds: out of order, refused or held, or
+ * delivered and not yet consumed (tcp_recved).  Windows announced are not
+ * counted: with thousands of idle connections the promises would starve
+ * everyone, so the promise is checked when data arrives instead
+ * (tcp_mem_rx_admit).  Once the application has closed, what it was given
+ * is its own to free: only what the stack keeps counts. */
+static u32_t pcb_rx_held(const struct tcp_pcb *pcb)
+{
+  if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT && pcb->state != SYN_RCVD) {
+    return pcb->ooseq_bytes + (pcb->refused_data != NULL ? pcb->refused_data->tot_len : 0U);
+  }
+  return (u32_t)TCP_WND - LWIP_MIN(pcb->rcv_wnd, (u32_t)TCP_WND) + pcb->ooseq_bytes;
+}
+
+void tcp_mem_sync(struct tcp_pcb *pcb)
+{
+  u32_t tx = pcb_tx_held(pcb), rx = pcb_rx_held(pcb);
+  mem_tx_total = mem_tx_total - pcb->mem_tx + tx;
+  mem_rx_total = mem_rx_total - pcb->mem_rx + rx;
+  pcb->mem_tx = tx;
+  pcb->mem_rx = rx;
+}
+
+/* Room under a budget for a connection holding @p held of @p total: up
+ * to the budget, and past it up to the floor, but never past @p hard. */
+static u32_t budget_room(u32_t total, u32_t held, u32_t budget, u32_t floor, u32_t hard)
+{
+  u32_t room = total < budget ? budget - total : 0;
+  if (held < floor) {
+    room = LWIP_MAX(room, floor - held);
+  }
+  return LWIP_MIN(room, total < hard ? hard - total : 0U);
+}
+
+u32_t tcp_snd_room(const struct tcp_pcb *pcb)
+{
+  u32_t held = pcb_tx_held(pcb);
+  u32_t room = budget_room(mem_tx_total - pcb->mem_tx + held, held, TCP_MEM_TX_BUDGET, TCP_MEM_TX_FLOOR, TCP_MEM_TX_HARD);
+  return LWIP_MIN(room, pcb->snd_buf);
+}
+
+/* The window @p pcb may offer: its free window, clamped by the receive
+ * budget so that slow readers cannot hold every PBUF_POOL buffer. */
+static u32_t tcp_rcv_room(const struct tcp_pcb *pcb)
+{
+  u32_t held = pcb_rx_held(pcb);
+  u32_t room = budget_room(mem_rx_total - pcb->mem_rx + held, held, TCP_MEM_RX_BUDGET, TCP_MEM_RX_FLOOR, TCP_MEM_RX_ABS);
+  return LWIP_MIN(room, pcb->rcv_wnd);
+}
+
+bool tcp_mem_rx_admit(struct tcp_pcb *pcb, u32_t len)
+{
+  u32_t held = pcb_rx_held(pcb);
+  u32_t total = mem_rx_total - pcb->mem_rx + held + len;
+  if (total <= TCP_MEM_RX_HARD || (held + len <= TCP_MEM_RX_FLOOR && total <= TCP_MEM_RX_ABS)) {
+    return true;
+  }
+  mem_rx_limited++;
+  return false;
+}
+
+void tcp_mem_count_tx_limited(void)
+{
+  mem_tx_limited++;
+}
+
+void tcp_mem_get_info(struct tcp_mem_info *info)
+{
+  info->tx_bytes = mem_tx_total;
+  info->tx_budget = TCP_MEM_TX_BUDGET;
+  info->rx_bytes = mem_rx_total;
+  info->rx_budget = TCP_MEM_RX_BUDGET;
+  info->tx_floor = TCP_MEM_TX_FLOOR;
+  info->rx_floor = TCP_MEM_RX_FLOOR;
+  info->heap_reserve = TCP_MEM_HEAP_RESERVE;
+  info->tx_limited = mem_tx_limited;
+  info->rx_limited = mem_rx_limited;
+}
+
 u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb)
 {
-  u32_t new_right = pcb->rcv_nxt + pcb->rcv_wnd;
+  /* Read-only on the budgets: a SYN cookie's stand-in PCB on the stack
+   * comes through here and must never be counted. */
+  u32_t wnd = tcp_rcv_room(pcb);
+  if (wnd < pcb->rcv_wnd) {
+    mem_rx_limited++;
+  }
+  u32_t new_right = pcb->rcv_nxt + wnd;
   u32_t threshold = LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss);
   if (TCP_SEQ_GEQ(new_right, pcb->rcv_ann_right_edge + threshold)) {
     /* Enough room to be worth announcing (RFC 9293 3.8.6.2.2). */
     u32_t grew = new_right - pcb->rcv_ann_right_edge;
-    pcb->rcv_ann_wnd = pcb->rcv_wnd;
+    pcb->rcv_ann_wnd = wnd;
     return grew;
   }
   /* Keep the right edge where we announced it; never shrink it. */
@@ -963,6 +1098,7 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
   }
   u32_t known = TCP_SEQ_GT(pcb->rcv_ann_right_edge, pcb->rcv_nxt) ? pcb->rcv_ann_right_edge - pcb->rcv_nxt : 0;
   pcb->rcv_wnd = LWIP_MIN(pcb->rcv_wnd + len, (u32_t)TCP_WND);
+  tcp_mem_sync(pcb);
   u32_t grew = tcp_update_rcv_ann_wnd(pcb);
   /* Tell the peer at once only when the window it knows is less than half
    * of what we can offer now, so a sender held back by our window resumes.
@@ -1037,6 +1173,32 @@ void tcp_batch_end(void)
 /* Timers                                                                  */
 /* ---------------------------------------------------------------------- */
 
+/* The give-up deadline (tcp_limits): from the moment sending stopped making
+ * progress.  tcp_in.c clears stall_since whenever snd_una advances. */
+static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool sending, bool stalled)
+{
+  bool orphan = (pcb->flags & TF_RXCLOSED) &&
+                (pcb->state == FIN_WAIT_1 || pcb->state == CLOSING || pcb->state == LAST_ACK);
+  u32_t limit = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
+  /* A zero window counts too: unanswered probes mean a vanished peer.
+   * tcp_in.c restarts the clock on every answer unless this is an orphan
+   * or the connection has its own user timeout. */
+  bool counts = sending || stalled;
+  if (orphan && limits.orphan_timeout_ms != 0 && (limit == 0 || limits.orphan_timeout_ms < limit)) {
+    limit = limits.orphan_timeout_ms;
+  }
+  if (!counts || limit == 0 || pcb->state == SYN_SENT || pcb->state == SYN_RCVD) {
+    /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout). */
+    pcb->stall_since = 0;
+    pcb->giveup_due = 0;
+    return;
+  }
+  if (pcb->stall_since == 0) {
+    pcb->stall_since = now != 0 ? now : 1U;
+  }
+  pcb->giveup_due = tcp_due(pcb->stall_since, limit);
+}
+
 void tcp_arm_timers(struct tcp_pcb *pcb)
 {
   u32_t now = sys_now();
@@ -1060,6 +1222,7 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
   } else {
     pcb->persist_due = 0;
   }
+  tcp_arm_giveup(pcb, now, sending, stalled);
   bool keepalive = ip_get_option(pcb, SOF_KEEPALIVE) && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT);
   if (!keepalive) {
     pcb->keep_due = 0;
@@ -1067,8 +1230,8 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
     pcb->keep_due = tcp_due(now, pcb->keep_idle);
     pcb->keep_cnt_sent = 0;
   }
-  if (pcb->state == FIN_WAIT_2 && (pcb->flags & TF_RXCLOSED) && pcb->tw_due == 0) {
-    pcb->tw_due = tcp_due(now, TCP_FIN_WAIT_TIMEOUT_MS);
+  if (pcb->state == FIN_WAIT_2 && (pcb->flags & TF_RXCLOSED) && pcb->tw_due == 0 && limits.fin_wait_2_ms != 0) {
+    pcb->tw_due = tcp_due(now, limits.fin_wait_2_ms);
   } else if (pcb->state == SYN_RCVD && pcb->tw_due == 0) {
     pcb->tw_due = tcp_due(now, TCP_SYN_RCVD_TIMEOUT_MS);
   } else if (pcb->state == TIME_WAIT) {
@@ -1122,6 +1285,13 @@ static bool tcp_rto_tick(struct tcp_pcb *pcb)
 
 static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
 {
+  if (pcb->giveup_due != 0 && TCP_SEQ_LEQ(pcb->giveup_due, now)) {
+    LWIP_LOG(TCP, INFO, "%u -> port %u: no progress for %lu ms in %s: reset", pcb->local_port, pcb->remote_port,
+             (unsigned long)(now - pcb->stall_since), tcp_state_name(pcb->state));
+    LWIP_DROP(TCP_GIVE_UP);
+    tcp_abandon(pcb, true, ERR_ABRT);
+    return;
+  }
   if (pcb->tw_due != 0 && TCP_SEQ_LEQ(pcb->tw_due, now)) {
     /* TIME_WAIT over, or FIN_WAIT_2 / SYN_RCVD given up. */
     if (pcb->state == TIME_WAIT) {

@@ -534,12 +534,18 @@ static bool tcp_timewait_reuse(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 /* Acceptability                                                           */
 /* ---------------------------------------------------------------------- */
 
-/* The receive window used to judge segments: never less than what we
- * announced (we do not shrink it, RFC 9293 3.8.6). */
+/* The receive window used to judge segments: the one we announced (RCV.WND
+ * as the peer knows it, RFC 9293 3.10.7.4), never less, since we do not
+ * shrink it (3.8.6), and never more: the memory budgets promise only what
+ * was announced, so a peer that ignores our window cannot make us hold
+ * more.  Before anything was announced (a connection born of a SYN
+ * cookie), the free window stands in for it. */
 static u32_t tcp_rcv_window(const struct tcp_pcb *pcb)
 {
-  u32_t ann = TCP_SEQ_GT(pcb->rcv_ann_right_edge, pcb->rcv_nxt) ? pcb->rcv_ann_right_edge - pcb->rcv_nxt : 0;
-  return LWIP_MAX(pcb->rcv_wnd, ann);
+  if (pcb->rcv_ann_right_edge == pcb->rcv_nxt && pcb->last_ack_sent != pcb->rcv_nxt) {
+    return pcb->rcv_wnd;
+  }
+  return TCP_SEQ_GT(pcb->rcv_ann_right_edge, pcb->rcv_nxt) ? pcb->rcv_ann_right_edge - pcb->rcv_nxt : 0;
 }
 
 /* RFC 9293 3.10.7.4 first check, with PAWS (RFC 7323 5.3) before it.
@@ -829,6 +835,7 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
 /* Tell the application how much was acknowledged (send buffer space). */
 static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
 {
+  pcb->stall_since = 0; /* progress: the give-up clock starts again */
   pcb->snd_buf = LWIP_MIN(pcb->snd_buf + acked, (u32_t)TCP_SND_BUF);
   while (acked > 0 && pcb->sent != NULL) {
     u16_t n = (u16_t)LWIP_MIN(acked, 0xffffU);
@@ -910,6 +917,12 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return false;
   }
   bool new_sack = tcp_sack_update(pcb, s);
+  if (pcb->persist_due != 0 && pcb->user_timeout == 0 && !(pcb->flags & TF_RXCLOSED)) {
+    /* An answered zero-window probe: the peer is there, and may keep its
+     * window closed as long as it likes (RFC 9293 3.8.6.1).  Only an
+     * orphan, or a connection with its own user timeout, counts it. */
+    pcb->stall_since = 0;
+  }
   u32_t wnd = s->wnd << pcb->snd_scale;
   bool wnd_changed = wnd != pcb->snd_wnd;
   if (TCP_SEQ_LT(pcb->snd_wl1, s->seqno) || (pcb->snd_wl1 == s->seqno && TCP_SEQ_LEQ(pcb->snd_wl2, ack))) {
@@ -1399,6 +1412,13 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     tcp_ack_now(pcb);
     return true;
   }
+  if (s->len > 0 && !tcp_mem_rx_admit(pcb, s->len)) {
+    /* Slow readers hold the receive budget: drop it, as RFC 9293 3.10.7.4
+     * allows for lack of buffers; the peer sends it again. */
+    LWIP_DROP(TCP_MEM_BUDGET);
+    tcp_ack_now(pcb);
+    return true;
+  }
   if (s->seqno != pcb->rcv_nxt) {
     /* A hole before it: queue it and send a duplicate ACK at once, with
      * SACK blocks (RFC 5681 4.2, RFC 2018 4). */
@@ -1466,6 +1486,9 @@ static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   struct tcp_pcb *prev = tcp_enter(pcb);
   tcp_conn_process(pcb, s);
+  if (!(pcb->flags & TF_ZOMBIE)) {
+    tcp_mem_sync(pcb);
+  }
   tcp_leave(pcb, prev);
 }
 

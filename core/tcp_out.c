@@ -12,6 +12,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/ip4.h"
 #include "lwip/inet_chksum.h"
+#include "lwip/mem.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
@@ -43,6 +44,11 @@ static struct pbuf *data_pbuf(const u8_t *data, u16_t len, bool copy)
 {
   if (!copy) {
     return pbuf_alloc_reference((void *)(uintptr_t)data, len, PBUF_ROM);
+  }
+  const struct stats_mem *heap = mem_stats();
+  if (heap->used + (u32_t)len + TCP_MEM_HEAP_RESERVE > heap->avail) {
+    /* The last part of the heap is for headers, ACKs, ARP and ICMP. */
+    return NULL;
   }
   struct pbuf *p = pbuf_alloc(PBUF_RAW, len, PBUF_RAM);
   if (p != NULL) {
@@ -91,6 +97,12 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
     return ERR_OK;
   }
   if (len > pcb->snd_buf || pcb->snd_queuelen >= TCP_SND_QUEUELEN) {
+    return ERR_MEM;
+  }
+  if (len > tcp_snd_room(pcb)) {
+    /* Other connections hold the send budget: backpressure until this
+     * one's data is acknowledged (the sent callback) or theirs is. */
+    tcp_mem_count_tx_limited();
     return ERR_MEM;
   }
   const u8_t *data = (const u8_t *)dataptr;
@@ -153,6 +165,7 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
   pcb->snd_lbb += len;
   pcb->snd_buf -= len;
   pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen + nsegs);
+  tcp_mem_sync(pcb);
   return ERR_OK;
 }
 

@@ -184,7 +184,7 @@ static void chargen_push(struct tcp_conn *c)
   bool any = false;
   /* Write in pieces of at least 1 KiB (fewer, fuller segments), or
    * whatever is free when the whole buffer is smaller than that. */
-  while (c->pcb->snd_buf >= LWIP_MIN(1024U, (u32_t)TCP_SND_BUF)) {
+  while (tcp_sndbuf(c->pcb) >= LWIP_MIN(1024U, (u32_t)TCP_SND_BUF)) {
     u16_t n = (u16_t)LWIP_MIN((u32_t)tcp_sndbuf(c->pcb), CHARGEN_PERIOD);
     if (tcp_write(c->pcb, chargen_pattern + c->pat_off, n, TCP_WRITE_FLAG_MORE) != ERR_OK) {
       break;

@@ -20,6 +20,7 @@
 #include "lwip/mem.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
+#include "lwip/tcp.h"
 #include "lwip/debug.h"
 #include "lwip/err.h"
 
@@ -434,8 +435,20 @@ static json_t *cmd_stats(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   for (int i = 0; i < MEMP_MAX; i++) {
     json_array_append_new(pools, mem_json(memp_stats((memp_t)i)));
   }
-  return json_pack("{s:o, s:o, s:o, s:o}", "protocols", protos, "drops", drops, "pools", pools, "heap",
-                   mem_json(mem_stats()));
+  json_t *o = json_pack("{s:o, s:o, s:o, s:o}", "protocols", protos, "drops", drops, "pools", pools, "heap",
+                        mem_json(mem_stats()));
+#if LWIP_TCP
+  struct tcp_mem_info t;
+  tcp_mem_get_info(&t);
+  json_object_set_new(o, "tcp_memory",
+                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tx_bytes", (json_int_t)t.tx_bytes,
+                                "tx_budget", (json_int_t)t.tx_budget, "rx_bytes", (json_int_t)t.rx_bytes,
+                                "rx_budget", (json_int_t)t.rx_budget, "tx_floor", (json_int_t)t.tx_floor,
+                                "rx_floor", (json_int_t)t.rx_floor,
+                                "heap_reserve", (json_int_t)t.heap_reserve, "tx_limited",
+                                (json_int_t)t.tx_limited, "rx_limited", (json_int_t)t.rx_limited));
+#endif
+  return o;
 }
 
 static json_t *cmd_stats_reset(struct ctl_req *req, json_t *args, struct ctl_reply *r)
@@ -850,6 +863,7 @@ static const struct {
   {"tcp.list", cmd_tcp_list},
   {"tcp.connect", cmd_tcp_connect},
   {"tcp.abort", cmd_tcp_abort},
+  {"tcp.limits", cmd_tcp_limits},
   {"iperf.start", cmd_iperf_start},
   {"iperf.stop", cmd_iperf_stop},
   {"iperf.status", cmd_iperf_status},

@@ -422,7 +422,7 @@ static void tcp_fill(struct flow *f)
   }
   uint64_t budget = pace_budget(s, mono_us());
   bool any = false;
-  while (f->tcp->snd_buf >= LWIP_MIN(1024U, (u32_t)TCP_SND_BUF) && f->bytes < budget) {
+  while (tcp_sndbuf(f->tcp) >= LWIP_MIN(1024U, (u32_t)TCP_SND_BUF) && f->bytes < budget) {
     u32_t n = LWIP_MIN((u32_t)tcp_sndbuf(f->tcp), PATTERN_LEN);
     if (budget != UINT64_MAX) {
       n = (u32_t)LWIP_MIN((uint64_t)n, budget - f->bytes);

@@ -184,6 +184,7 @@ void ping_stop_all(void);
 json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 /** Answer running tcp.connect requests with an error and abort their
  *  connections (stack restart, shutdown). */
 void tcpcmds_stop_all(void);

@@ -73,29 +73,80 @@ static json_t *conn_json(const struct tcp_pcb *p)
   json_object_set_new(o, "sacked_bytes", json_integer((json_int_t)p->sacked_bytes));
   json_object_set_new(o, "nodelay", json_boolean((p->flags & TF_NODELAY) != 0));
   json_object_set_new(o, "options", opts);
+  /* The give-up limits (tcp.limits): how long sending has made no
+   * progress, and when the connection will be reset for it. */
+  struct tcp_limits lim;
+  tcp_get_limits(&lim);
+  u32_t now = sys_now();
+  json_object_set_new(o, "user_timeout_ms",
+                      json_integer((json_int_t)(p->user_timeout != 0 ? p->user_timeout : lim.user_timeout_ms)));
+  json_object_set_new(o, "stalled_ms", json_integer(p->stall_since != 0 ? (json_int_t)(u32_t)(now - p->stall_since) : 0));
+  json_object_set_new(o, "gives_up_in_ms",
+                      p->giveup_due != 0 ? json_integer(TCP_SEQ_GT(p->giveup_due, now) ? (json_int_t)(p->giveup_due - now) : 0)
+                                         : json_null());
   return o;
 }
 
+/* A page of tcp.list: connections [offset, offset + limit) of the walk. */
+struct list_page {
+  json_t *conns, *listeners;
+  size_t seen, offset, limit;
+};
+
 static void list_conn(struct tcp_pcb *p, void *arg)
 {
-  json_array_append_new(((json_t **)arg)[0], conn_json(p));
+  struct list_page *pg = (struct list_page *)arg;
+  if (pg->seen >= pg->offset && pg->seen - pg->offset < pg->limit) {
+    json_array_append_new(pg->conns, conn_json(p));
+  }
+  pg->seen++;
 }
 
 static void list_listener(struct tcp_pcb_listen *l, void *arg)
 {
   json_t *o = json_pack("{s:o, s:i, s:i, s:i}", "local", json_ip4(ip_2_ip4(&l->local_ip)), "local_port",
                         l->local_port, "backlog", l->backlog, "pending", l->accepts_pending);
-  json_array_append_new(((json_t **)arg)[1], o);
+  json_array_append_new(((struct list_page *)arg)->listeners, o);
 }
 
 json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
-  (void)args;
-  (void)r;
-  json_t *lists[2] = {json_array(), json_array()};
-  tcp_foreach(list_conn, list_listener, lists);
-  return json_pack("{s:o, s:o}", "connections", lists[0], "listeners", lists[1]);
+  long long offset = 0, limit = MEMP_NUM_TCP_PCB;
+  if (args != NULL && (!arg_int(args, "offset", false, 0, 1LL << 31, &offset, r) ||
+                       !arg_int(args, "limit", false, 1, 1LL << 31, &limit, r))) {
+    return NULL;
+  }
+  struct list_page pg = {json_array(), json_array(), 0, (size_t)offset, (size_t)limit};
+  tcp_foreach(list_conn, list_listener, &pg);
+  return json_pack("{s:o, s:o, s:I}", "connections", pg.conns, "listeners", pg.listeners, "total",
+                   (json_int_t)pg.seen);
+}
+
+/* ---------------------------------------------------------------------- */
+/* tcp.limits                                                              */
+/* ---------------------------------------------------------------------- */
+
+json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  struct tcp_limits lim;
+  tcp_get_limits(&lim);
+  long long user = lim.user_timeout_ms, orphan = lim.orphan_timeout_ms, fw2 = lim.fin_wait_2_ms, msl = tcp_msl_ms;
+  const long long max = 24LL * 3600 * 1000; /* a day: far past any sane limit, inside the 32-bit clock */
+  if (!arg_int(args, "user_timeout_ms", false, 0, max, &user, r) ||
+      !arg_int(args, "orphan_timeout_ms", false, 0, max, &orphan, r) ||
+      !arg_int(args, "fin_wait_2_ms", false, 0, max, &fw2, r) || !arg_int(args, "msl_ms", false, 1, max, &msl, r)) {
+    return NULL;
+  }
+  lim.user_timeout_ms = (u32_t)user;
+  lim.orphan_timeout_ms = (u32_t)orphan;
+  lim.fin_wait_2_ms = (u32_t)fw2;
+  tcp_set_limits(&lim);
+  tcp_set_msl((u32_t)msl);
+  return json_pack("{s:I, s:I, s:I, s:I}", "user_timeout_ms", (json_int_t)lim.user_timeout_ms, "orphan_timeout_ms",
+                   (json_int_t)lim.orphan_timeout_ms, "fin_wait_2_ms", (json_int_t)lim.fin_wait_2_ms, "msl_ms",
+                   (json_int_t)tcp_msl_ms);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -607,6 +658,13 @@ json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 }
 
 json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  return no_tcp(r);
+}
+
+json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;

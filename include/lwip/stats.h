@@ -126,6 +126,8 @@ enum lwip_err_class {
   X(TCP_OOSEQ_FULL, TCP, MEM, "out-of-order segment dropped: queue limit reached") \
   X(TCP_RCV_CLOSED, TCP, NONE, "data after the application closed its receive side (reset sent)") \
   X(TCP_NO_MEM, TCP, MEM, "no memory for a TCP PCB, segment or header") \
+  X(TCP_MEM_BUDGET, TCP, MEM, "TCP data dropped: slow readers hold the receive budget (docs/architecture.md)") \
+  X(TCP_GIVE_UP, TCP, NONE, "connection reset: no progress within the user or orphan timeout (tcp_limits)") \
   X(TCP_NO_TS, TCP, OPT, "TCP segment without the timestamps both sides agreed on (RFC 7323 3.2)") \
   X(TCP_SYN_COOKIE, TCP, NONE, "SYN answered with a SYN cookie: the handshake queue is full (not queued)") \
   X(TCP_RCV_REFUSED, TCP, MEM, "TCP data dropped: the application refuses data and no segment is left to hold it") \

@@ -145,6 +145,10 @@ struct tcp_pcb {
   u32_t snd_wl1, snd_wl2;       /**< segment seq/ack of the last window update */
   u16_t mss;                    /**< our send MSS (peer's MSS, route-clamped) */
   u32_t snd_buf;                /**< free send buffer bytes */
+  u32_t mem_tx, mem_rx;         /**< bytes this PCB holds in the global budgets (tcp_mem_sync) */
+  u32_t stall_since;            /**< sys_now() since when sending made no progress; 0 = not stalled */
+  u32_t giveup_due;             /**< when the give-up limits abort it (tcp_set_limits); 0 = never */
+  u32_t user_timeout;           /**< this connection's user timeout in ms (RFC 5482); 0 = the default */
   u16_t snd_queuelen;           /**< pbufs queued for sending */
   struct tcp_seg *unsent;       /**< queued, not yet sent */
   struct tcp_seg *unacked;      /**< sent, not yet acknowledged */
@@ -233,8 +237,24 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
 err_t tcp_output(struct tcp_pcb *pcb);
 /** The application consumed @p len bytes: open the window by that much. */
 void tcp_recved(struct tcp_pcb *pcb, u16_t len);
-/** Free send buffer bytes / pbufs. */
-#define tcp_sndbuf(pcb) ((u16_t)LWIP_MIN((pcb)->snd_buf, 0xffffU))
+/** TCP's share of the memory budgets (docs/architecture.md, "Memory
+ *  budgets"): what all connections hold, the budgets, and how often they
+ *  held a connection back. */
+struct tcp_mem_info {
+  u32_t tx_bytes, tx_budget;     /**< send-queue bytes held (heap) and their budget */
+  u32_t rx_bytes, rx_budget;     /**< received bytes held (PBUF_POOL) and their budget */
+  u32_t tx_floor, rx_floor;      /**< bytes each connection may hold past a budget */
+  u32_t heap_reserve;            /**< heap bytes TCP data never takes */
+  u32_t tx_limited, rx_limited;  /**< tcp_write refusals / window clamps by a budget */
+};
+/** Fill @p info (never fails). */
+void tcp_mem_get_info(struct tcp_mem_info *info);
+
+/** Bytes tcp_write() takes now: the free send buffer, less what the
+ *  global send budget withholds under memory pressure (tcp_mem_info). */
+u32_t tcp_snd_room(const struct tcp_pcb *pcb);
+/** Free send buffer bytes (as tcp_snd_room, at most 65535) / pbufs. */
+#define tcp_sndbuf(pcb) ((u16_t)LWIP_MIN(tcp_snd_room(pcb), 0xffffU))
 #define tcp_sndqueuelen(pcb) ((pcb)->snd_queuelen)
 #define tcp_mss(pcb) ((pcb)->mss)
 #define tcp_nagle_disable(pcb) ((pcb)->flags |= TF_NODELAY)
@@ -278,6 +298,30 @@ void tcp_batch_begin(void);
 void tcp_batch_end(void);
 /** Set the maximum segment lifetime (TIME_WAIT lasts twice this). */
 void tcp_set_msl(u32_t ms);
+
+/** When the stack gives a connection up (docs/tcp.md, "Giving up").  Times
+ *  in milliseconds; 0 leaves that limit off. */
+struct tcp_limits {
+  /** Data sent and not acknowledged for this long without progress: the
+   *  connection is reset (RFC 9293 3.8.3 R2 as a time, RFC 5482's user
+   *  timeout).  A zero window the peer keeps acknowledging is not a stall
+   *  unless the connection has its own user timeout (RFC 9293 3.8.6.1). */
+  u32_t user_timeout_ms;
+  /** After the application closed (FIN_WAIT_1, CLOSING, LAST_ACK): no
+   *  progress for this long, zero-window probing included, resets it
+   *  (RFC 6429: persist may end for resource management). */
+  u32_t orphan_timeout_ms;
+  /** FIN_WAIT_2 after the application closed (the peer never sends FIN). */
+  u32_t fin_wait_2_ms;
+};
+/** Set the give-up limits for every connection (existing ones from their
+ *  next timer event).  @return ERR_OK, or ERR_ARG for NULL. */
+err_t tcp_set_limits(const struct tcp_limits *limits);
+/** The limits in force. */
+void tcp_get_limits(struct tcp_limits *limits);
+/** Give @p pcb its own user timeout (ms; 0 returns it to the default).
+ *  Unlike the default, it also ends a zero window that lasts that long. */
+void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms);
 
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xffU
 

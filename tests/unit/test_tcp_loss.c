@@ -1283,6 +1283,137 @@ static void ws_right_edge_and_receiver_sws(void **state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Giving up (tcp_limits: R2 as a time, user and orphan timeouts)          */
+/* ---------------------------------------------------------------------- */
+
+/* Run the clock @p ms ahead in 100 ms steps, throwing away what is sent
+ * (a peer that has vanished). */
+static void silence_for(u32_t ms)
+{
+  for (u32_t t = 0; t < ms; t += 100U) {
+    test_clock_advance(100U);
+    test_frames_clear(&tt_tn);
+  }
+}
+
+/* A peer that vanishes with data in flight: with a 5 s user timeout the
+ * connection is reset 5 s after sending stopped making progress, long
+ * before TCP_MAXRTX retransmissions, and its memory is back at once. */
+static void user_timeout_resets_silent_peer(void **state)
+{
+  (void)state;
+  struct tcp_limits lim;
+  tcp_get_limits(&lim);
+  struct tcp_limits short_lim = lim;
+  short_lim.user_timeout_ms = 5000;
+  assert_int_equal(tcp_set_limits(&short_lim), ERR_OK);
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  send_bytes(&c, 0, 100);
+  assert_int_equal(pcb->giveup_due, sys_now() + 5000U);
+  silence_for(4900);
+  assert_true(tt_pcb_alive(pcb));
+  assert_true(pcb->nrtx < TCP_MAXRTX);
+  test_clock_advance(100);
+  tt_expect(TCP_RST | TCP_ACK, base_of(&c) + 100U, c.peer_nxt, NULL);
+  assert_false(tt_pcb_alive(pcb));
+  tt_expect_err_once(ERR_ABRT);
+#if LWIP_STATS
+  assert_int_equal(lwip_stats.drops[LWIP_DROP_TCP_GIVE_UP], 1);
+#endif
+  struct tcp_mem_info mi;
+  tcp_mem_get_info(&mi);
+  assert_int_equal(mi.tx_bytes, 0);
+  tcp_set_limits(&lim);
+}
+
+/* Every acknowledgment that moves snd_una restarts the give-up clock. */
+static void progress_restarts_user_timeout(void **state)
+{
+  (void)state;
+  struct tcp_limits lim;
+  tcp_get_limits(&lim);
+  struct tcp_limits short_lim = lim;
+  short_lim.user_timeout_ms = 3000;
+  tcp_set_limits(&short_lim);
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  u32_t b = base_of(&c);
+  for (u32_t i = 0; i < 5; i++) {
+    send_bytes(&c, i * 10U, 10);
+    test_clock_advance(150); /* under the 200 ms RTO: no retransmission */
+    peer_ack(&c, b + (i + 1U) * 10U);
+    tt_expect_nothing();
+    test_clock_advance(2500); /* nothing outstanding: no deadline runs */
+    assert_int_equal(pcb->giveup_due, 0);
+  }
+  assert_true(tt_pcb_alive(pcb));
+  tcp_set_limits(&lim);
+}
+
+/* After the application closed, a zero window that the peer keeps
+ * acknowledging ends after the orphan timeout (RFC 6429), with a reset;
+ * an application's own connection keeps probing (RFC 9293 3.8.6.1, see
+ * zero_window_probes_and_resume). */
+static void orphan_in_zero_window_gives_up(void **state)
+{
+  (void)state;
+  struct tcp_limits lim;
+  tcp_get_limits(&lim);
+  assert_int_equal(lim.orphan_timeout_ms, 60000);
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  u32_t b = base_of(&c);
+  c.peer_wnd = 0;
+  peer_ack(&c, b);
+  write_out(&c, 0, 100);
+  tcp_arg(pcb, NULL);
+  tcp_recv(pcb, NULL);
+  tcp_err(pcb, NULL);
+  assert_int_equal(tcp_close(pcb), ERR_OK);
+  assert_int_equal(pcb->state, FIN_WAIT_1);
+  u32_t t0 = sys_now();
+  /* The peer answers every probe, still closed. */
+  while (tt_pcb_alive(pcb) && sys_now() - t0 < 59000U) {
+    test_clock_advance(100);
+    if (tt_pending() > 0) {
+      test_frames_clear(&tt_tn);
+      peer_ack(&c, b);
+    }
+  }
+  assert_true(tt_pcb_alive(pcb));
+  silence_for(1000);
+  assert_false(tt_pcb_alive(pcb));
+  assert_int_equal(tt_pcb_count(), 0);
+}
+
+/* A connection with its own user timeout (tcp_set_user_timeout, like
+ * Linux's TCP_USER_TIMEOUT) ends even a zero window after that long. */
+static void own_user_timeout_ends_zero_window(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  u32_t b = base_of(&c);
+  c.peer_wnd = 0;
+  peer_ack(&c, b);
+  tcp_set_user_timeout(pcb, 10000);
+  write_out(&c, 0, 100);
+  u32_t t0 = sys_now();
+  while (tt_pcb_alive(pcb) && sys_now() - t0 < 9900U) {
+    test_clock_advance(100);
+    if (tt_pending() > 0) {
+      test_frames_clear(&tt_tn);
+      peer_ack(&c, b);
+    }
+  }
+  assert_true(tt_pcb_alive(pcb));
+  silence_for(200);
+  assert_false(tt_pcb_alive(pcb));
+  tt_expect_err_once(ERR_ABRT);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Zero window and the persist timer                                       */
 /* ---------------------------------------------------------------------- */
 
@@ -1315,10 +1446,13 @@ static void zero_window_probes_and_resume(void **state)
   }
   assert_int_equal(pcb->state, ESTABLISHED);
   assert_int_equal(pcb->nrtx, 0);
-  /* Long past what TCP_MAXRTX would allow the RTO: still probing. */
+  /* Long past what TCP_MAXRTX would allow the RTO, and past the user
+   * timeout: still probing, for the peer keeps answering (RFC 9293
+   * 3.8.6.1; unanswered probes end it, user_timeout_resets_silent_peer). */
   for (int k = 0; k < 20; k++) {
     test_clock_advance(TCP_PERSIST_MAX_MS);
     test_frames_clear(&tt_tn);
+    peer_ack(&c, b);
   }
   assert_true(tt_pcb_alive(pcb));
   assert_int_equal(pcb->state, ESTABLISHED);
@@ -2129,6 +2263,10 @@ int main(void)
     T(ws_none_window_capped),
     T(ws_right_edge_and_receiver_sws),
     T(zero_window_probes_and_resume),
+    T(user_timeout_resets_silent_peer),
+    T(progress_restarts_user_timeout),
+    T(orphan_in_zero_window_gives_up),
+    T(own_user_timeout_ends_zero_window),
     T(small_window_filled_at_persist_time),
     T(ooseq_segment_limit),
     T(ooseq_bytes_within_window),

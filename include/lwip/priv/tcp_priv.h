@@ -68,6 +68,27 @@ struct tcp_seg {
                        (TCP_WND) > 0xffffUL ? 1 : 0)
 /** pbufs a PCB may queue for sending. */
 #define TCP_SND_QUEUELEN ((4U * (TCP_SND_BUF) + (TCP_MSS) - 1U) / (TCP_MSS) + 8U)
+/** Memory budgets (docs/architecture.md, "Memory budgets").  Send queues
+ *  live in the heap, received data in PBUF_POOL buffers.  Together all
+ *  connections may hold up to the budget; past it each may still hold the
+ *  floor, so a new or well-behaved connection always makes progress while
+ *  slow peers hold the rest.  The heap reserve is never used for TCP data,
+ *  so ARP, ICMP, handshakes, ACKs and the applications' control traffic
+ *  always find memory. */
+#define TCP_MEM_TX_BUDGET ((u32_t)(MEM_SIZE) / 2U)
+#define TCP_MEM_RX_BUDGET ((u32_t)(PBUF_POOL_SIZE) * (PBUF_POOL_BUFSIZE) / 2U)
+#define TCP_MEM_TX_FLOOR (4U * (u32_t)(TCP_MSS))
+#define TCP_MEM_RX_FLOOR (2U * (u32_t)(TCP_MSS))
+#define TCP_MEM_HEAP_RESERVE ((u32_t)(MEM_SIZE) / 8U)
+/** Hard limits.  tcp_write gets ERR_MEM past TCP_MEM_TX_HARD even under
+ *  the floor.  Received data in windows offered earlier is taken up to
+ *  TCP_MEM_RX_HARD; past it only connections under the receive floor get
+ *  data (and a window), up to TCP_MEM_RX_ABS.  The last eighth of the pool
+ *  is left to ARP, ICMP and handshakes: with thousands of slow peers the
+ *  floors alone would otherwise fill it. */
+#define TCP_MEM_TX_HARD ((u32_t)(MEM_SIZE) - TCP_MEM_HEAP_RESERVE)
+#define TCP_MEM_RX_HARD ((u32_t)(PBUF_POOL_SIZE) * (PBUF_POOL_BUFSIZE) / 8U * 5U)
+#define TCP_MEM_RX_ABS ((u32_t)(PBUF_POOL_SIZE) * (PBUF_POOL_BUFSIZE) / 8U * 7U)
 /** Out-of-order queue limits (RFC 9293 3.10.7.4 lets us drop; we bound memory). */
 #define TCP_OOSEQ_MAX_SEGS ((TCP_WND) / (TCP_MSS) + 8U)
 #define TCP_OOSEQ_MAX_BYTES (TCP_WND)
@@ -158,6 +179,15 @@ void tcp_segs_free(struct tcp_seg *seg);
 /** Window we may advertise now, and whether it grew enough to tell the
  *  peer (receiver-side silly window syndrome avoidance, RFC 9293 3.8.6.2.2). */
 u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb);
+/** Bring the global budget totals up to date with what @p pcb holds now.
+ *  Called after input, tcp_write, tcp_recved and window updates. */
+void tcp_mem_sync(struct tcp_pcb *pcb);
+/** May @p pcb take @p len more received bytes?  False past the hard
+ *  receive limit, unless it holds less than the floor and the pool is not
+ *  nearly gone (TCP_MEM_RX_ABS). */
+bool tcp_mem_rx_admit(struct tcp_pcb *pcb, u32_t len);
+/** Count a tcp_write refused by the send budget. */
+void tcp_mem_count_tx_limited(void);
 /** Start RTO/persist/keepalive timers as the queues require. */
 void tcp_arm_timers(struct tcp_pcb *pcb);
 /** The MSS to announce and to use towards @p remote (route MTU - 40). */

@@ -1,0 +1,86 @@
+"""Abandoned connections (issue 13): peers that vanish with data in flight
+are reset on the documented schedule (tcp.limits), their memory back, and
+tcp.list shows the clock running."""
+import resource
+import socket
+import time
+
+from lwipd_harness import LWIPD_IP
+
+
+def _open(n, port):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, n + 1024), max(hard, n + 1024)))
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(5)
+        s.connect((LWIPD_IP, port))
+        socks.append(s)
+    return socks
+
+
+def _close_all(socks):
+    for s in socks:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.close()
+
+
+def test_tcp_limits_command(lwipd):
+    c = lwipd.client()
+    base = c.call("tcp.limits")
+    assert base["user_timeout_ms"] == 600000 and base["orphan_timeout_ms"] == 60000
+    r = c.request("tcp.limits", user_timeout_ms=-1)
+    assert r["ok"] is False and r["error"]["code"] == "bad_args"
+    r = c.request("tcp.limits", msl_ms=0)
+    assert r["ok"] is False and r["error"]["code"] == "bad_args"
+    got = c.call("tcp.limits", user_timeout_ms=1234)
+    assert got["user_timeout_ms"] == 1234 and got["orphan_timeout_ms"] == 60000
+    c.call("tcp.limits", **base)
+    c.close()
+
+
+def test_2500_abandoned_connections_are_reset(lwipd):
+    """2,500 Linux clients of tcp-echo; then every frame lwipd sends is
+    lost (its own impairment layer) and each client sends a request, so
+    lwipd holds echoed data that is never acknowledged, as if the peers had
+    vanished.  With a 3 s user timeout all are reset within the schedule,
+    and TCP's memory and pools are back to zero."""
+    n = 2500
+    base = lwipd.call("tcp.limits")
+    app = lwipd.call("app.start", name="tcp-echo", port=7)
+    socks = _open(n, 7)
+    try:
+        lst = lwipd.call("tcp.list", limit=1)
+        assert lst["total"] >= n, lst["total"]
+        assert len(lst["connections"]) == 1
+        lwipd.call("tcp.limits", user_timeout_ms=3000)
+        lwipd.call("impair.set", spec="tx:loss=100%")
+        t0 = time.time()
+        for s in socks:
+            s.send(b"r" * 100)
+        time.sleep(0.5)
+        c = lwipd.call("tcp.list", limit=50)["connections"]
+        stalled = [x for x in c if x["gives_up_in_ms"] is not None]
+        assert stalled, c[:1]
+        assert all(x["user_timeout_ms"] == 3000 for x in c)
+        assert all(0 < x["stalled_ms"] <= 3500 for x in stalled)
+        deadline = t0 + 15  # 3 s after each request, plus timer ticks and a slow CI
+        while time.time() < deadline:
+            total = lwipd.call("tcp.list", limit=1)["total"]
+            if total == 0:
+                break
+            time.sleep(0.25)
+        print(f"\n{n} abandoned connections gone after {time.time() - t0:.1f} s (user timeout 3 s)")
+        assert total == 0, f"{total} connections left"
+        st = lwipd.call("stats")
+        assert st["drops"].get("TCP_GIVE_UP", 0) >= n
+        assert st["tcp_memory"]["tx_bytes"] == 0 and st["tcp_memory"]["rx_bytes"] == 0
+        pools = {p["name"]: p["used"] for p in st["pools"]}
+        assert pools.get("TCP_PCB", 0) == 0 and pools.get("TCP_SEG", 0) == 0, pools
+    finally:
+        lwipd.call("impair.clear")
+        lwipd.call("tcp.limits", **base)
+        _close_all(socks)
+        lwipd.call("app.stop", id=app["id"])
