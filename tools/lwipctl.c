@@ -1094,7 +1094,18 @@ static void tcp_details(json_t *c)
 		printf(" ooseq:%lld", jint(c, "ooseq_bytes"));
 	if (jtrue(c, "in_recovery"))
 		printf(" recovery sacked:%lld", jint(c, "sacked_bytes"));
+	if (json_is_integer(json_object_get(c, "gives_up_in_ms")))
+		printf(" stalled:%lldms gives_up_in:%lldms", jint(c, "stalled_ms"), jint(c, "gives_up_in_ms"));
 	putchar('\n');
+}
+
+static void print_tcp_limits(const struct request *rq, json_t *res)
+{
+	(void)rq;
+	kv("user timeout", "%lld ms", jint(res, "user_timeout_ms"));
+	kv("orphan", "%lld ms", jint(res, "orphan_timeout_ms"));
+	kv("fin_wait_2", "%lld ms", jint(res, "fin_wait_2_ms"));
+	kv("msl", "%lld ms (TIME_WAIT lasts twice this)", jint(res, "msl_ms"));
 }
 
 static void tcp_row(const char *state, long long rq, long long sq, char *local, char *remote)
@@ -1209,8 +1220,19 @@ static void cmd_tcp(int argc, char **argv, struct request *rq)
 		json_object_set_new(rq->args, "remote_port",
 				    json_integer(parse_int(argv[3], 1, 65535, "remote port")));
 		set_cmd(rq, "tcp.abort", print_done);
+	} else if (!strcmp(argv[0], "limits")) {
+		/* tcp limits [user_timeout_ms=N] [orphan_timeout_ms=N] [fin_wait_2_ms=N] [msl_ms=N] */
+		for (int i = 1; i < argc; i++) {
+			const char *eq = strchr(argv[i], '=');
+			if (!eq || eq == argv[i])
+				die_usage("bad tcp limits argument '%s': expected NAME=MILLISECONDS", argv[i]);
+			char *key = xasprintf("%.*s", (int)(eq - argv[i]), argv[i]);
+			json_object_set_new(rq->args, key, json_integer(parse_int(eq + 1, 0, 86400000, key)));
+			free(key);
+		}
+		set_cmd(rq, "tcp.limits", print_tcp_limits);
 	} else {
-		die_usage("unknown tcp subcommand '%s': use list, connect or abort", argv[0]);
+		die_usage("unknown tcp subcommand '%s': use list, connect, abort or limits", argv[0]);
 	}
 }
 
@@ -2326,7 +2348,9 @@ static void usage(void)
 	     "  tcp [list]                                connections and listeners (like ss -ti)\n"
 	     "  tcp connect HOST PORT [-n BYTES[K|M|G] | -f FILE] [--recv] [-W TIMEOUT_MS]\n"
 	     "                                            send from lwipd, report throughput\n"
-	     "  tcp abort LOCAL_PORT REMOTE_IP REMOTE_PORT  reset one connection\n"	     "  dhcp [status] | dhcp start|stop|release|renew [NETIF]\n"
+	     "  tcp abort LOCAL_PORT REMOTE_IP REMOTE_PORT  reset one connection\n"
+	     "  tcp limits [NAME=MS ...]                  give-up limits: user_timeout_ms, orphan_timeout_ms,\n"
+	     "                                            fin_wait_2_ms, msl_ms (docs/tcp.md)\n"	     "  dhcp [status] | dhcp start|stop|release|renew [NETIF]\n"
 	     "  dns [servers] | dns servers ADDR [ADDR] | dns servers none\n"
 	     "  dns resolve NAME [-t a|aaaa|any] | dns cache [flush]\n"
 	     "  sock CALL [KEY=VALUE...]                  one socket call on lwipd's stack (sock.*);\n"

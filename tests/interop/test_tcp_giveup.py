@@ -37,6 +37,10 @@ def test_tcp_limits_command(lwipd):
     assert r["ok"] is False and r["error"]["code"] == "bad_args"
     got = c.call("tcp.limits", user_timeout_ms=1234)
     assert got["user_timeout_ms"] == 1234 and got["orphan_timeout_ms"] == 60000
+    out = lwipd.lwipctl("tcp", "limits", "orphan_timeout_ms=4321").stdout
+    assert "1234 ms" in out and "4321 ms" in out, out
+    bad = lwipd.lwipctl("tcp", "limits", "orphan_timeout_ms=x", check=False)
+    assert bad.returncode != 0 and bad.stderr
     c.call("tcp.limits", **base)
     c.close()
 
