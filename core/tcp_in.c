@@ -425,7 +425,11 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   pcb->flags |= TF_PASSIVE | TF_COOKIE;
   l->accepts_pending++;
   pcb->rcv_nxt = s->seqno;
-  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+  /* The cookie's SYN-ACK announced a window the PCB never saw: at most
+   * 65535, unscaled in a SYN (RFC 7323 2.2).  Take that as announced, so
+   * the data that follows the handshake is inside it. */
+  pcb->rcv_ann_wnd = LWIP_MIN((u32_t)TCP_WND, 0xffffU);
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt + pcb->rcv_ann_wnd;
   struct tcp_opts o;
   memset(&o, 0, sizeof(o));
   o.has_mss = true;
@@ -538,13 +542,10 @@ static bool tcp_timewait_reuse(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
  * as the peer knows it, RFC 9293 3.10.7.4), never less, since we do not
  * shrink it (3.8.6), and never more: the memory budgets promise only what
  * was announced, so a peer that ignores our window cannot make us hold
- * more.  Before anything was announced (a connection born of a SYN
- * cookie), the free window stands in for it. */
+ * more.  (A connection born of a SYN cookie starts from the window its
+ * SYN-ACK carried: tcp_listen_cookie_ack.) */
 static u32_t tcp_rcv_window(const struct tcp_pcb *pcb)
 {
-  if (pcb->rcv_ann_right_edge == pcb->rcv_nxt && pcb->last_ack_sent != pcb->rcv_nxt) {
-    return pcb->rcv_wnd;
-  }
   return TCP_SEQ_GT(pcb->rcv_ann_right_edge, pcb->rcv_nxt) ? pcb->rcv_ann_right_edge - pcb->rcv_nxt : 0;
 }
 

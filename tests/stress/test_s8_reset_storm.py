@@ -99,12 +99,6 @@ def _left(d, env, acc0):
     return accepted, still_open, left
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "since 9055f24 (TCP memory budgets) a connection born of a SYN cookie judges the segment after its "
-    "first data segment against a zero window (tcp_rcv_window: rcv_nxt has passed rcv_ann_right_edge "
-    "before any ACK went out) and drops it as TCP_OUT_OF_WINDOW; the peer's RST then lies beyond RCV.NXT, "
-    "the challenge ACK is suppressed by the 100/s limit (TCP_CHALLENGE_LIMIT), and the connection stays "
-    "ESTABLISHED forever holding one pbuf and one segment (hundreds of the 2,500 cookie connections)"))
 def test_5000_connections_reset(env):
     d = env.d
     results, problems = [], []
