@@ -1296,17 +1296,38 @@ static void silence_for(u32_t ms)
   }
 }
 
+/* Make the default user timeout @p ms.  @return the limits to restore. */
+static struct tcp_limits set_user_timeout(u32_t ms)
+{
+  struct tcp_limits saved, l;
+  tcp_get_limits(&saved);
+  l = saved;
+  l.user_timeout_ms = ms;
+  assert_int_equal(tcp_set_limits(&l), ERR_OK);
+  return saved;
+}
+
+/* For up to @p ms, the peer answers every zero-window probe with its
+ * window still closed.  Stops early when the PCB is gone. */
+static void answer_probes_for(struct tt_conn *c, u32_t ms)
+{
+  u32_t t0 = sys_now();
+  while (tt_pcb_alive(c->pcb) && sys_now() - t0 < ms) {
+    test_clock_advance(100);
+    if (tt_pending() > 0) {
+      test_frames_clear(&tt_tn);
+      peer_ack(c, base_of(c));
+    }
+  }
+}
+
 /* A peer that vanishes with data in flight: with a 5 s user timeout the
  * connection is reset 5 s after sending stopped making progress, long
  * before TCP_MAXRTX retransmissions, and its memory is back at once. */
 static void user_timeout_resets_silent_peer(void **state)
 {
   (void)state;
-  struct tcp_limits lim;
-  tcp_get_limits(&lim);
-  struct tcp_limits short_lim = lim;
-  short_lim.user_timeout_ms = 5000;
-  assert_int_equal(tcp_set_limits(&short_lim), ERR_OK);
+  struct tcp_limits lim = set_user_timeout(5000);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
   send_bytes(&c, 0, 100);
@@ -1331,11 +1352,7 @@ static void user_timeout_resets_silent_peer(void **state)
 static void progress_restarts_user_timeout(void **state)
 {
   (void)state;
-  struct tcp_limits lim;
-  tcp_get_limits(&lim);
-  struct tcp_limits short_lim = lim;
-  short_lim.user_timeout_ms = 3000;
-  tcp_set_limits(&short_lim);
+  struct tcp_limits lim = set_user_timeout(3000);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
   u32_t b = base_of(&c);
@@ -1372,15 +1389,7 @@ static void orphan_in_zero_window_gives_up(void **state)
   tcp_err(pcb, NULL);
   assert_int_equal(tcp_close(pcb), ERR_OK);
   assert_int_equal(pcb->state, FIN_WAIT_1);
-  u32_t t0 = sys_now();
-  /* The peer answers every probe, still closed. */
-  while (tt_pcb_alive(pcb) && sys_now() - t0 < 59000U) {
-    test_clock_advance(100);
-    if (tt_pending() > 0) {
-      test_frames_clear(&tt_tn);
-      peer_ack(&c, b);
-    }
-  }
+  answer_probes_for(&c, 59000);
   assert_true(tt_pcb_alive(pcb));
   silence_for(1000);
   assert_false(tt_pcb_alive(pcb));
@@ -1399,14 +1408,7 @@ static void own_user_timeout_ends_zero_window(void **state)
   peer_ack(&c, b);
   tcp_set_user_timeout(pcb, 10000);
   write_out(&c, 0, 100);
-  u32_t t0 = sys_now();
-  while (tt_pcb_alive(pcb) && sys_now() - t0 < 9900U) {
-    test_clock_advance(100);
-    if (tt_pending() > 0) {
-      test_frames_clear(&tt_tn);
-      peer_ack(&c, b);
-    }
-  }
+  answer_probes_for(&c, 9900);
   assert_true(tt_pcb_alive(pcb));
   silence_for(200);
   assert_false(tt_pcb_alive(pcb));
