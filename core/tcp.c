@@ -102,6 +102,11 @@ void tcp_set_msl(u32_t ms)
   tcp_msl_ms = ms;
 }
 
+u32_t tcp_get_msl(void)
+{
+  return tcp_msl_ms;
+}
+
 
 err_t tcp_set_limits(const struct tcp_limits *l)
 {
@@ -1360,6 +1365,55 @@ void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct 
       lfn(l, arg);
     }
   }
+}
+
+void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
+{
+  /* RFC 7323 2.2: the shifts only apply when both sides sent the option. */
+  bool ws = (pcb->flags & TF_WND_SCALE) != 0;
+  u32_t now = sys_now();
+  memset(out, 0, sizeof(*out));
+  out->state = pcb->state;
+  out->local_ip = pcb->local_ip;
+  out->remote_ip = pcb->remote_ip;
+  out->local_port = pcb->local_port;
+  out->remote_port = pcb->remote_port;
+  out->snd_una = pcb->snd_una;
+  out->snd_nxt = pcb->snd_nxt;
+  out->rcv_nxt = pcb->rcv_nxt;
+  out->send_q = pcb->snd_lbb - pcb->snd_una;
+  out->unsent = pcb->snd_lbb - pcb->snd_nxt;
+  out->recv_q = pcb->refused_data != NULL ? pcb->refused_data->tot_len : 0U;
+  out->ooseq_bytes = pcb->ooseq_bytes;
+  out->ooseq_segs = pcb->ooseq_segs;
+  out->snd_queuelen = pcb->snd_queuelen;
+  out->snd_wnd = pcb->snd_wnd;
+  out->rcv_wnd = pcb->rcv_wnd;
+  out->snd_buf = pcb->snd_buf;
+  out->snd_room = tcp_snd_room(pcb);
+  out->mss = pcb->mss;
+  out->rcv_mss = pcb->rcv_mss;
+  out->cwnd = pcb->cwnd;
+  out->ssthresh = pcb->ssthresh;
+  out->srtt8 = pcb->srtt8;
+  out->rttvar4 = pcb->rttvar4;
+  out->rto_ms = pcb->rto;
+  out->retransmits = pcb->nrtx;
+  out->retransmits_total = pcb->rtx_total;
+  out->dupacks = pcb->dupacks;
+  out->in_recovery = (pcb->flags & TF_INFR) != 0;
+  out->sacked_bytes = pcb->sacked_bytes;
+  out->keep_cnt_sent = pcb->keep_cnt_sent;
+  out->nodelay = (pcb->flags & TF_NODELAY) != 0;
+  out->sack = (pcb->flags & TF_SACK) != 0;
+  out->timestamps = (pcb->flags & TF_TIMESTAMP) != 0;
+  out->wscale = ws;
+  out->snd_wscale = ws ? pcb->snd_scale : 0U;
+  out->rcv_wscale = ws ? pcb->rcv_scale : 0U;
+  out->user_timeout_ms = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
+  out->stalled_ms = pcb->stall_since != 0 ? now - pcb->stall_since : 0U;
+  out->gives_up = pcb->giveup_due != 0;
+  out->gives_up_in_ms = out->gives_up && TCP_SEQ_GT(pcb->giveup_due, now) ? pcb->giveup_due - now : 0U;
 }
 
 void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr)

@@ -29,6 +29,7 @@
 #include "lwip/timeouts.h"
 #include "lwip/debug.h"
 #include "lwip/err.h"
+#include "tcpinfo.h"
 
 #if LWIP_TCP && LWIP_UDP
 
@@ -1835,43 +1836,31 @@ json_t *cmd_sock_setsockopt(struct ctl_req *req, json_t *args, struct ctl_reply 
 
 /* ---- introspection ---- */
 
-static json_t *tcp_fields(const struct tcp_pcb *p)
+/* The sequence numbers and keepalive count a test wants besides the
+ * tcp.list fields.  Keys tcp.list also has keep tcp.list's value there. */
+static json_t *tcp_fields(const struct tcp_conn_info *ci)
 {
   return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i, s:i}", "snd_una",
-                   (json_int_t)p->snd_una, "snd_nxt", (json_int_t)p->snd_nxt, "rcv_nxt", (json_int_t)p->rcv_nxt,
-                   "rcv_wnd", (json_int_t)p->rcv_wnd, "snd_wnd", (json_int_t)p->snd_wnd, "cwnd",
-                   (json_int_t)p->cwnd, "ssthresh", (json_int_t)p->ssthresh, "rto_ms", (json_int_t)p->rto,
-                   "srtt_ms", (json_int_t)(p->srtt8 / 8U), "mss", (int)p->mss, "snd_buf", (int)tcp_sndbuf(p),
-                   "snd_queuelen", (int)p->snd_queuelen, "nrtx", (int)p->nrtx, "keep_cnt_sent", (int)p->keep_cnt_sent,
-                   "nodelay", (int)tcp_nagle_disabled(p));
+                   (json_int_t)ci->snd_una, "snd_nxt", (json_int_t)ci->snd_nxt, "rcv_nxt", (json_int_t)ci->rcv_nxt,
+                   "rcv_wnd", (json_int_t)ci->rcv_wnd, "snd_wnd", (json_int_t)ci->snd_wnd, "cwnd",
+                   (json_int_t)ci->cwnd, "ssthresh", (json_int_t)ci->ssthresh, "rto_ms", (json_int_t)ci->rto_ms,
+                   "srtt_ms", (json_int_t)(ci->srtt8 / 8U), "mss", (int)ci->mss, "snd_buf",
+                   (int)LWIP_MIN(ci->snd_room, 0xffffU), "snd_queuelen", (int)ci->snd_queuelen, "nrtx",
+                   (int)ci->retransmits, "keep_cnt_sent", (int)ci->keep_cnt_sent, "nodelay", (int)ci->nodelay);
 }
 
-/* This connection as tcp.list shows it (one source for those fields),
- * plus the sequence numbers and keepalive count a test wants. */
+/* This connection as tcp.list shows it (one JSON builder for both), plus
+ * tcp_fields.  tcp.list shows connections only, not a PCB still CLOSED
+ * (created or bound): that one gets tcp_fields alone. */
 static json_t *tcp_info(const struct tcp_pcb *pcb)
 {
-  struct ctl_req none = {0, NULL, false};
-  struct ctl_reply r = {0};
-  json_t *list = cmd_tcp_list(&none, NULL, &r);
-  json_t *found = NULL, *c;
-  size_t i;
-  json_array_foreach(json_object_get(list, "connections"), i, c) {
-    if (json_integer_value(json_object_get(c, "local_port")) == pcb->local_port &&
-        json_integer_value(json_object_get(c, "remote_port")) == pcb->remote_port &&
-        strcmp(json_string_value(json_object_get(c, "remote")) ? json_string_value(json_object_get(c, "remote")) : "",
-               ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip))) == 0) {
-      found = json_incref(c);
-      break;
-    }
-  }
-  json_decref(list);
-  if (found == NULL) {
-    found = json_object();
-  }
-  json_t *mine = tcp_fields(pcb);
-  json_object_update_missing(found, mine);
+  struct tcp_conn_info ci;
+  tcp_get_info(pcb, &ci);
+  json_t *o = ci.state != CLOSED ? tcp_conn_info_json(&ci) : json_object();
+  json_t *mine = tcp_fields(&ci);
+  json_object_update_missing(o, mine);
   json_decref(mine);
-  return found;
+  return o;
 }
 
 static json_t *sock_json(struct sock *s)

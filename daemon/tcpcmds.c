@@ -29,61 +29,48 @@
 #include "lwip/timeouts.h"
 #include "lwip/debug.h"
 
+#include "tcpinfo.h"
+
 #if LWIP_TCP
-#include "lwip/priv/tcp_priv.h"
 
 /* ---------------------------------------------------------------------- */
 /* tcp.list                                                                */
 /* ---------------------------------------------------------------------- */
 
-static u32_t pbuf_chain_len(const struct pbuf *p)
+json_t *tcp_conn_info_json(const struct tcp_conn_info *ci)
 {
-  return p != NULL ? p->tot_len : 0U;
-}
-
-static json_t *conn_json(const struct tcp_pcb *p)
-{
-  /* RFC 7323 2.2: the shifts only apply when both sides sent the option. */
-  bool ws = (p->flags & TF_WND_SCALE) != 0;
-  json_t *opts = json_pack("{s:b, s:b, s:b, s:i, s:i}", "sack", (p->flags & TF_SACK) != 0, "timestamps",
-                           (p->flags & TF_TIMESTAMP) != 0, "wscale", ws, "snd_wscale", ws ? p->snd_scale : 0,
-                           "rcv_wscale", ws ? p->rcv_scale : 0);
-  json_t *o = json_pack("{s:o, s:i, s:o, s:i, s:s}", "local", json_ip4(ip_2_ip4(&p->local_ip)), "local_port",
-                        p->local_port, "remote", json_ip4(ip_2_ip4(&p->remote_ip)), "remote_port", p->remote_port,
-                        "state", tcp_state_name(p->state));
-  json_object_set_new(o, "send_q", json_integer((json_int_t)(u32_t)(p->snd_lbb - p->snd_una)));
-  json_object_set_new(o, "unsent", json_integer((json_int_t)(u32_t)(p->snd_lbb - p->snd_nxt)));
-  json_object_set_new(o, "recv_q", json_integer((json_int_t)pbuf_chain_len(p->refused_data)));
-  json_object_set_new(o, "ooseq_bytes", json_integer((json_int_t)p->ooseq_bytes));
-  json_object_set_new(o, "ooseq_segs", json_integer((json_int_t)p->ooseq_segs));
-  json_object_set_new(o, "snd_wnd", json_integer((json_int_t)p->snd_wnd));
-  json_object_set_new(o, "rcv_wnd", json_integer((json_int_t)p->rcv_wnd));
-  json_object_set_new(o, "snd_buf", json_integer((json_int_t)p->snd_buf));
-  json_object_set_new(o, "mss", json_integer(p->mss));
-  json_object_set_new(o, "rcv_mss", json_integer(p->rcv_mss));
-  json_object_set_new(o, "cwnd", json_integer((json_int_t)p->cwnd));
-  json_object_set_new(o, "ssthresh", json_integer((json_int_t)p->ssthresh));
-  json_object_set_new(o, "srtt_ms", json_real(p->srtt8 / 8.0));
-  json_object_set_new(o, "rttvar_ms", json_real(p->rttvar4 / 4.0));
-  json_object_set_new(o, "rto_ms", json_integer((json_int_t)p->rto));
-  json_object_set_new(o, "retransmits", json_integer(p->nrtx));
-  json_object_set_new(o, "retransmits_total", json_integer((json_int_t)p->rtx_total));
-  json_object_set_new(o, "dupacks", json_integer(p->dupacks));
-  json_object_set_new(o, "in_recovery", json_boolean((p->flags & TF_INFR) != 0));
-  json_object_set_new(o, "sacked_bytes", json_integer((json_int_t)p->sacked_bytes));
-  json_object_set_new(o, "nodelay", json_boolean((p->flags & TF_NODELAY) != 0));
+  json_t *opts = json_pack("{s:b, s:b, s:b, s:i, s:i}", "sack", ci->sack, "timestamps", ci->timestamps, "wscale",
+                           ci->wscale, "snd_wscale", ci->snd_wscale, "rcv_wscale", ci->rcv_wscale);
+  json_t *o = json_pack("{s:o, s:i, s:o, s:i, s:s}", "local", json_ip4(ip_2_ip4(&ci->local_ip)), "local_port",
+                        ci->local_port, "remote", json_ip4(ip_2_ip4(&ci->remote_ip)), "remote_port", ci->remote_port,
+                        "state", tcp_state_name(ci->state));
+  json_object_set_new(o, "send_q", json_integer((json_int_t)ci->send_q));
+  json_object_set_new(o, "unsent", json_integer((json_int_t)ci->unsent));
+  json_object_set_new(o, "recv_q", json_integer((json_int_t)ci->recv_q));
+  json_object_set_new(o, "ooseq_bytes", json_integer((json_int_t)ci->ooseq_bytes));
+  json_object_set_new(o, "ooseq_segs", json_integer((json_int_t)ci->ooseq_segs));
+  json_object_set_new(o, "snd_wnd", json_integer((json_int_t)ci->snd_wnd));
+  json_object_set_new(o, "rcv_wnd", json_integer((json_int_t)ci->rcv_wnd));
+  json_object_set_new(o, "snd_buf", json_integer((json_int_t)ci->snd_buf));
+  json_object_set_new(o, "mss", json_integer(ci->mss));
+  json_object_set_new(o, "rcv_mss", json_integer(ci->rcv_mss));
+  json_object_set_new(o, "cwnd", json_integer((json_int_t)ci->cwnd));
+  json_object_set_new(o, "ssthresh", json_integer((json_int_t)ci->ssthresh));
+  json_object_set_new(o, "srtt_ms", json_real(ci->srtt8 / 8.0));
+  json_object_set_new(o, "rttvar_ms", json_real(ci->rttvar4 / 4.0));
+  json_object_set_new(o, "rto_ms", json_integer((json_int_t)ci->rto_ms));
+  json_object_set_new(o, "retransmits", json_integer(ci->retransmits));
+  json_object_set_new(o, "retransmits_total", json_integer((json_int_t)ci->retransmits_total));
+  json_object_set_new(o, "dupacks", json_integer(ci->dupacks));
+  json_object_set_new(o, "in_recovery", json_boolean(ci->in_recovery));
+  json_object_set_new(o, "sacked_bytes", json_integer((json_int_t)ci->sacked_bytes));
+  json_object_set_new(o, "nodelay", json_boolean(ci->nodelay));
   json_object_set_new(o, "options", opts);
   /* The give-up limits (tcp.limits): how long sending has made no
    * progress, and when the connection will be reset for it. */
-  struct tcp_limits lim;
-  tcp_get_limits(&lim);
-  u32_t now = sys_now();
-  json_object_set_new(o, "user_timeout_ms",
-                      json_integer((json_int_t)(p->user_timeout != 0 ? p->user_timeout : lim.user_timeout_ms)));
-  json_object_set_new(o, "stalled_ms", json_integer(p->stall_since != 0 ? (json_int_t)(u32_t)(now - p->stall_since) : 0));
-  json_object_set_new(o, "gives_up_in_ms",
-                      p->giveup_due != 0 ? json_integer(TCP_SEQ_GT(p->giveup_due, now) ? (json_int_t)(p->giveup_due - now) : 0)
-                                         : json_null());
+  json_object_set_new(o, "user_timeout_ms", json_integer((json_int_t)ci->user_timeout_ms));
+  json_object_set_new(o, "stalled_ms", json_integer((json_int_t)ci->stalled_ms));
+  json_object_set_new(o, "gives_up_in_ms", ci->gives_up ? json_integer((json_int_t)ci->gives_up_in_ms) : json_null());
   return o;
 }
 
@@ -97,7 +84,9 @@ static void list_conn(struct tcp_pcb *p, void *arg)
 {
   struct list_page *pg = (struct list_page *)arg;
   if (pg->seen >= pg->offset && pg->seen - pg->offset < pg->limit) {
-    json_array_append_new(pg->conns, conn_json(p));
+    struct tcp_conn_info ci;
+    tcp_get_info(p, &ci);
+    json_array_append_new(pg->conns, tcp_conn_info_json(&ci));
   }
   pg->seen++;
 }
@@ -132,7 +121,7 @@ json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   (void)req;
   struct tcp_limits lim;
   tcp_get_limits(&lim);
-  long long user = lim.user_timeout_ms, orphan = lim.orphan_timeout_ms, fw2 = lim.fin_wait_2_ms, msl = tcp_msl_ms;
+  long long user = lim.user_timeout_ms, orphan = lim.orphan_timeout_ms, fw2 = lim.fin_wait_2_ms, msl = tcp_get_msl();
   const long long max = 24LL * 3600 * 1000; /* a day: far past any sane limit, inside the 32-bit clock */
   if (!arg_int(args, "user_timeout_ms", false, 0, max, &user, r) ||
       !arg_int(args, "orphan_timeout_ms", false, 0, max, &orphan, r) ||
@@ -146,7 +135,7 @@ json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   tcp_set_msl((u32_t)msl);
   return json_pack("{s:I, s:I, s:I, s:I}", "user_timeout_ms", (json_int_t)lim.user_timeout_ms, "orphan_timeout_ms",
                    (json_int_t)lim.orphan_timeout_ms, "fin_wait_2_ms", (json_int_t)lim.fin_wait_2_ms, "msl_ms",
-                   (json_int_t)tcp_msl_ms);
+                   (json_int_t)tcp_get_msl());
 }
 
 /* ---------------------------------------------------------------------- */

@@ -280,6 +280,55 @@ const char *tcp_state_name(enum tcp_state s);
 /** Call @p fn for every active (non-listening) PCB, then every listener. */
 void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct tcp_pcb_listen *l, void *arg),
                  void *arg);
+/** One connection as `ss -ti` shows it: a snapshot taken by
+ *  tcp_get_info(), so code outside the core never reads the PCB's private
+ *  fields or TF_* flags.  Byte counts are bytes; times are milliseconds. */
+struct tcp_conn_info {
+  enum tcp_state state;
+  ip_addr_t local_ip, remote_ip;
+  u16_t local_port, remote_port;
+  /* sequence space */
+  u32_t snd_una, snd_nxt, rcv_nxt;
+  /* queues */
+  u32_t send_q;          /**< buffered and not yet acknowledged (snd_lbb - snd_una) */
+  u32_t unsent;          /**< buffered and not yet sent (snd_lbb - snd_nxt) */
+  u32_t recv_q;          /**< received, refused by the recv callback, offered again later */
+  u32_t ooseq_bytes;     /**< out-of-order queue */
+  u16_t ooseq_segs;
+  u16_t snd_queuelen;    /**< pbufs queued for sending */
+  /* windows and buffers */
+  u32_t snd_wnd, rcv_wnd;
+  u32_t snd_buf;         /**< free send buffer bytes */
+  u32_t snd_room;        /**< what tcp_write() takes now (tcp_snd_room()) */
+  u16_t mss;             /**< send MSS */
+  u16_t rcv_mss;         /**< the MSS we announced */
+  /* congestion control and loss recovery */
+  u32_t cwnd, ssthresh;
+  u32_t srtt8;           /**< smoothed RTT times 8 (0: no sample yet) */
+  u32_t rttvar4;         /**< RTT variance times 4 */
+  u32_t rto_ms;
+  u8_t retransmits;      /**< of the oldest unacknowledged segment */
+  u32_t retransmits_total; /**< segments retransmitted over the connection's life */
+  u8_t dupacks;
+  bool in_recovery;      /**< in fast recovery (RFC 6582 / RFC 6675) */
+  u32_t sacked_bytes;    /**< bytes SACKed above snd_una */
+  u8_t keep_cnt_sent;    /**< keepalive probes sent without an answer */
+  /* options */
+  bool nodelay;          /**< Nagle off */
+  bool sack;             /**< SACK permitted by both sides (RFC 2018) */
+  bool timestamps;       /**< timestamps in use (RFC 7323) */
+  bool wscale;           /**< window scaling in use (both sides sent it) */
+  u8_t snd_wscale;       /**< the peer's shift; 0 without wscale */
+  u8_t rcv_wscale;       /**< our shift; 0 without wscale */
+  /* give-up limits (tcp_set_limits) */
+  u32_t user_timeout_ms; /**< in force: the connection's own, else the default */
+  u32_t stalled_ms;      /**< since when sending made no progress; 0 = not stalled */
+  bool gives_up;         /**< a give-up deadline is armed */
+  u32_t gives_up_in_ms;  /**< time left until it (0 once due); valid when gives_up */
+};
+/** Fill @p out with a snapshot of @p pcb (a connection, not a listener;
+ *  never fails). */
+void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out);
 /** Observer of every state change (lwipd's "tcp" events, tests).  It
  *  must not call back into TCP; it sees the PCB after the change. */
 typedef void (*tcp_state_hook_fn)(const struct tcp_pcb *pcb, enum tcp_state old_state, enum tcp_state new_state);
@@ -298,6 +347,8 @@ void tcp_batch_begin(void);
 void tcp_batch_end(void);
 /** Set the maximum segment lifetime (TIME_WAIT lasts twice this). */
 void tcp_set_msl(u32_t ms);
+/** The maximum segment lifetime in force, ms. */
+u32_t tcp_get_msl(void);
 
 /** When the stack gives a connection up (docs/tcp.md, "Giving up").  Times
  *  in milliseconds; 0 leaves that limit off. */

@@ -2601,6 +2601,73 @@ static void no_leak_after_full_lifecycle(void **state)
   assert_int_equal(memp_stats(MEMP_TCP_SEG)->used, 0);
 }
 
+/* tcp_get_info: the public snapshot shows what the PCB holds, the queue
+ * lengths derived from the sequence numbers, and the options agreed. */
+static void get_info_snapshot(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn c;
+  struct tcp_conn_info ci;
+  setup_established_active(&c, TT_OPT_ALL);
+  tcp_get_info(c.pcb, &ci);
+  assert_int_equal(ci.state, ESTABLISHED);
+  assert_int_equal(ci.local_port, c.our_port);
+  assert_int_equal(ci.remote_port, c.peer_port);
+  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci.local_ip)), TT_OUR_IP);
+  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci.remote_ip)), TT_PEER_IP);
+  assert_true(ci.sack && ci.timestamps && ci.wscale);
+  assert_int_equal(ci.snd_wscale, TT_PEER_WS);
+  assert_int_equal(ci.rcv_wscale, TCP_RCV_SCALE);
+  assert_int_equal(ci.send_q, 0);
+  assert_int_equal(ci.unsent, 0);
+  assert_false(ci.nodelay);
+  assert_false(ci.in_recovery);
+  struct tcp_limits lim;
+  tcp_get_limits(&lim);
+  assert_int_equal(ci.user_timeout_ms, lim.user_timeout_ms);
+  assert_int_equal(ci.stalled_ms, 0);
+
+  /* Queued, not sent: counted in both send_q and unsent. */
+  assert_int_equal(tcp_write(c.pcb, pattern, 1000, TCP_WRITE_FLAG_COPY), ERR_OK);
+  tcp_get_info(c.pcb, &ci);
+  assert_int_equal(ci.send_q, 1000);
+  assert_int_equal(ci.unsent, 1000);
+  assert_int_equal(ci.snd_una, c.pcb->snd_una);
+  assert_int_equal(ci.snd_buf, c.pcb->snd_buf);
+  assert_true(ci.snd_queuelen > 0);
+  /* Sent, not acknowledged: send_q only. */
+  tcp_output(c.pcb);
+  tcp_get_info(c.pcb, &ci);
+  assert_int_equal(ci.send_q, 1000);
+  assert_int_equal(ci.unsent, 0);
+  assert_int_equal(ci.snd_nxt, ci.snd_una + 1000U);
+  tcp_nagle_disable(c.pcb);
+  tcp_set_user_timeout(c.pcb, 1234);
+  tcp_get_info(c.pcb, &ci);
+  assert_true(ci.nodelay);
+  assert_int_equal(ci.user_timeout_ms, 1234);
+  assert_int_equal(ci.rto_ms, c.pcb->rto);
+  assert_int_equal(ci.rcv_nxt, c.peer_nxt);
+}
+
+/* Without window scaling the shifts read 0 (RFC 7323 2.2), and without
+ * options nothing is reported as agreed. */
+static void get_info_no_options(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_conn_info ci;
+  setup_established_passive(&c, TT_OPT_NONE);
+  tcp_get_info(c.pcb, &ci);
+  assert_false(ci.sack || ci.timestamps || ci.wscale);
+  assert_int_equal(ci.snd_wscale, 0);
+  assert_int_equal(ci.rcv_wscale, 0);
+  assert_int_equal(ci.mss, c.pcb->mss);
+  assert_int_equal(ci.rcv_mss, c.pcb->rcv_mss);
+  assert_false(ci.gives_up);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -2698,6 +2765,8 @@ int main(void)
 #endif
     T(pool_full_reuses_time_wait),
     T(no_leak_after_full_lifecycle),
+    T(get_info_snapshot),
+    T(get_info_no_options),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
