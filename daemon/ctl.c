@@ -185,16 +185,6 @@ static bool send_error(struct ctl_client *c, json_t *id, const char *code, const
   return alive;
 }
 
-json_t *ctl_error(struct ctl_reply *r, const char *code, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(r->message, sizeof(r->message), fmt, ap);
-  va_end(ap);
-  r->code = code;
-  return NULL;
-}
-
 static bool send_reply(struct ctl_client *c, json_t *id, json_t *result, const char *code, const char *msg)
 {
   if (code != NULL) {
@@ -207,7 +197,7 @@ static bool send_reply(struct ctl_client *c, json_t *id, json_t *result, const c
   return alive;
 }
 
-bool ctl_req_alive(const struct ctl_req *req)
+static bool sock_req_alive(const struct ctl_req *req)
 {
   return client_by_serial(req->client) != NULL;
 }
@@ -227,24 +217,24 @@ static void req_settle(struct ctl_req *req)
   }
 }
 
-void ctl_req_release(struct ctl_req *req)
+static void sock_req_release(struct ctl_req *req)
 {
   req_settle(req);
   json_decref(req->id);
   req->id = NULL;
 }
 
-void ctl_reply_later(struct ctl_req *req, json_t *result, const char *code, const char *message)
+static void sock_reply_later(struct ctl_req *req, json_t *result, const char *code, const char *message)
 {
   struct ctl_client *c = client_by_serial(req->client);
   if (c != NULL) {
     send_reply(c, req->id, result, code, message);
   }
   json_decref(result);
-  ctl_req_release(req);
+  sock_req_release(req);
 }
 
-void ctl_subscribe(const struct ctl_req *req, unsigned mask)
+static void sock_subscribe(const struct ctl_req *req, unsigned mask)
 {
   struct ctl_client *c = client_by_serial(req->client);
   if (c != NULL) {
@@ -252,7 +242,7 @@ void ctl_subscribe(const struct ctl_req *req, unsigned mask)
   }
 }
 
-bool ctl_has_subscribers(unsigned cls)
+static bool sock_has_subscribers(unsigned cls)
 {
   for (struct ctl_client *c = clients; c != NULL; c = c->next) {
     if ((c->subs & cls) && !c->dead && !c->closing) {
@@ -262,7 +252,7 @@ bool ctl_has_subscribers(unsigned cls)
   return false;
 }
 
-void ctl_broadcast(unsigned cls, const char *name, json_t *ev)
+static void sock_broadcast(unsigned cls, const char *name, json_t *ev)
 {
   if (ev == NULL) {
     return; /* json_pack refused the values (not UTF-8): nothing to send */
@@ -280,7 +270,7 @@ void ctl_broadcast(unsigned cls, const char *name, json_t *ev)
   json_decref(ev);
 }
 
-json_t *ctl_status_json(void)
+static json_t *sock_status_json(void)
 {
   unsigned subscribers = 0, paused = 0;
   for (struct ctl_client *c = clients; c != NULL; c = c->next) {
@@ -299,6 +289,17 @@ json_t *ctl_status_json(void)
                    "event_backlog_bytes", (json_int_t)CTL_MAX_EVENT_BACKLOG, "output_high_water",
                    (json_int_t)CTL_OUT_HIGH, "output_low_water", (json_int_t)CTL_OUT_LOW);
 }
+
+/* The services this control socket gives the command handlers. */
+static const struct ctl_ops sock_ops = {
+    .reply_later = sock_reply_later,
+    .req_release = sock_req_release,
+    .req_alive = sock_req_alive,
+    .broadcast = sock_broadcast,
+    .subscribe = sock_subscribe,
+    .has_subscribers = sock_has_subscribers,
+    .status = sock_status_json,
+};
 
 /* Run one parsed request's command and queue its reply. */
 static void dispatch(struct ctl_client *c, const struct ctl_request *q)
@@ -337,7 +338,7 @@ static void dispatch(struct ctl_client *c, const struct ctl_request *q)
    * was disconnected; c itself stays valid until the reaper runs. */
   send_reply(c, r.id, out.result, out.code, out.message);
   json_decref(out.result);
-  ctl_req_release(&r);
+  sock_req_release(&r);
 }
 
 /* Parse and answer one request line. */
@@ -567,6 +568,7 @@ int ctl_open(struct event_base *base, const char *path)
     close(fd);
     return -1;
   }
+  ctl_set_ops(&sock_ops);
   reaper = event_new(base, -1, 0, reap_cb, NULL);
   listener = reaper ? evconnlistener_new(base, accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE, -1, fd) : NULL;
   if (listener == NULL) {

@@ -21,6 +21,8 @@
 
 #include "lwip/netif.h"
 
+#include "args.h"
+
 struct event_base;
 struct tap_dev;
 struct impair_dev;
@@ -90,28 +92,21 @@ struct ctl_req {
                      until ctl_reply_later() or ctl_req_release() */
 };
 
-/** Error codes of the protocol (docs/control-protocol.md). */
-#define CTL_E_BAD_ARGS "bad_args"
-#define CTL_E_NOT_FOUND "not_found"
-#define CTL_E_BUSY "busy"
-#define CTL_E_NO_MEMORY "no_memory"
-#define CTL_E_IO "io_error"
-#define CTL_E_FAILED "failed"
-#define CTL_E_TIMEOUT "timeout"
-#define CTL_E_REFUSED "connection_refused"
-#define CTL_E_RESET "connection_reset"
-
-/** A command's outcome: a result object, or an error code and message. */
-struct ctl_reply {
-  json_t *result;        /**< owned; NULL with error set */
-  const char *code;      /**< NULL on success */
-  char message[256];
-  bool deferred;         /**< the handler keeps the request and replies later */
+/** The services command handlers get from whoever runs them: lwipd's
+ *  control socket (ctl.c) or lwip-replay, each registering its own table
+ *  with ctl_set_ops() before the first command (libevent's backend-ops
+ *  pattern).  The functions below call through it. */
+struct ctl_ops {
+  void (*reply_later)(struct ctl_req *req, json_t *result, const char *code, const char *message);
+  void (*req_release)(struct ctl_req *req);
+  bool (*req_alive)(const struct ctl_req *req);
+  void (*broadcast)(unsigned cls, const char *name, json_t *ev);
+  void (*subscribe)(const struct ctl_req *req, unsigned mask);
+  bool (*has_subscribers)(unsigned cls);
+  json_t *(*status)(void);
 };
-
-/** Set an error on @p r (printf-style message).  @return NULL for chaining. */
-json_t *ctl_error(struct ctl_reply *r, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/** Register the services (daemon/ctlops.c).  @p ops must outlive its use. */
+void ctl_set_ops(const struct ctl_ops *ops);
 
 /** Send a deferred reply: @p result (stolen) or an error.  Does nothing if
  *  the client has gone.  Frees the request's id. */
@@ -153,22 +148,6 @@ int cmds_capture_start(const char *file, char *err, size_t errlen);
 uint64_t cmds_capture_stop(void);
 /** The netif as netif.list shows it. */
 json_t *cmds_netif_json(struct netif *n);
-/** Argument helpers: fetch args.@p key, typed; on a wrong type or a missing
- *  required key set a bad_args error and return false. */
-bool arg_str(json_t *args, const char *key, bool required, const char **out, struct ctl_reply *r);
-bool arg_int(json_t *args, const char *key, bool required, long long min, long long max,
-             long long *out, struct ctl_reply *r);
-/** Is @p key present and not null in @p args? */
-bool arg_given(json_t *args, const char *key);
-bool arg_bool(json_t *args, const char *key, bool required, bool *out, struct ctl_reply *r);
-bool arg_ip4(json_t *args, const char *key, bool required, ip4_addr_t *out, struct ctl_reply *r);
-/** Format an IPv4 address as a JSON string. */
-json_t *json_ip4(const ip4_addr_t *a);
-json_t *json_mac(const uint8_t *mac);
-bool parse_mac(const char *s, uint8_t mac[6]);
-/** Parse "a.b.c.d/prefix".  @return true on success. */
-bool parse_cidr(const char *s, ip4_addr_t *addr, ip4_addr_t *mask);
-
 /* ---- apps.c ---- */
 json_t *cmd_app_start(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 json_t *cmd_app_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r);

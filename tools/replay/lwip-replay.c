@@ -251,23 +251,13 @@ static int64_t floor_div(int64_t a, int64_t b)
 /* What the command handlers expect from the daemon (lwipd.h)              */
 /* ---------------------------------------------------------------------- */
 
-json_t *ctl_error(struct ctl_reply *r, const char *code, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(r->message, sizeof(r->message), fmt, ap);
-  va_end(ap);
-  r->code = code;
-  return NULL;
-}
-
-void ctl_req_release(struct ctl_req *req)
+static void replay_req_release(struct ctl_req *req)
 {
   json_decref(req->id);
   req->id = NULL;
 }
 
-void ctl_reply_later(struct ctl_req *req, json_t *result, const char *code, const char *message)
+static void replay_reply_later(struct ctl_req *req, json_t *result, const char *code, const char *message)
 {
   if (code != NULL) {
     trace("deferred reply: error %s: %s", code, message ? message : "");
@@ -277,46 +267,52 @@ void ctl_reply_later(struct ctl_req *req, json_t *result, const char *code, cons
     free(s);
   }
   json_decref(result);
-  ctl_req_release(req);
+  replay_req_release(req);
 }
 
 /* The replay's one "client" never goes away: deferred commands (ping) run
  * to completion as they did live. */
-bool ctl_req_alive(const struct ctl_req *req)
+static bool replay_req_alive(const struct ctl_req *req)
 {
   (void)req;
   return true;
 }
 
-void ctl_broadcast(unsigned cls, const char *name, json_t *ev)
+static void replay_broadcast(unsigned cls, const char *name, json_t *ev)
 {
   (void)cls;
   (void)name;
   json_decref(ev);
 }
 
-void ctl_subscribe(const struct ctl_req *req, unsigned mask)
+static void replay_subscribe(const struct ctl_req *req, unsigned mask)
 {
   (void)req;
   (void)mask;
 }
 
-bool ctl_has_subscribers(unsigned cls)
+static bool replay_has_subscribers(unsigned cls)
 {
   (void)cls;
   return false;
 }
 
 /* The replay has one command source and no socket clients. */
-json_t *ctl_status_json(void)
+static json_t *replay_status_json(void)
 {
   return json_pack("{s:i, s:i}", "clients", 0, "subscribers", 0);
 }
 
-/* The replay drives timers itself from its schedule. */
-void lwipd_schedule(void)
-{
-}
+/* The services the replay gives the command handlers it runs. */
+static const struct ctl_ops replay_ops = {
+    .reply_later = replay_reply_later,
+    .req_release = replay_req_release,
+    .req_alive = replay_req_alive,
+    .broadcast = replay_broadcast,
+    .subscribe = replay_subscribe,
+    .has_subscribers = replay_has_subscribers,
+    .status = replay_status_json,
+};
 
 /* ---------------------------------------------------------------------- */
 /* case.json                                                               */
@@ -1316,6 +1312,7 @@ int main(int argc, char **argv)
 {
   bool ok = true;
   int nargs = 0;
+  ctl_set_ops(&replay_ops);
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--trace") == 0) {
       opt_trace = true;
