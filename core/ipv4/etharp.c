@@ -36,6 +36,9 @@ struct etharp_entry {
 };
 
 static struct etharp_entry arp_table[ARP_TABLE_SIZE];
+/* The change hook (etharp_set_change_hook); it outlives lwip_init(). */
+static etharp_change_fn change_hook;
+static void *change_arg;
 
 static void etharp_tmr(void *arg);
 
@@ -63,6 +66,44 @@ static bool entry_resolved(const struct etharp_entry *e)
   return e->state >= ETHARP_STATE_STABLE;
 }
 
+static void entry_info(const struct etharp_entry *e, struct etharp_entry_info *info)
+{
+  info->ipaddr = e->ipaddr;
+  info->ethaddr = e->ethaddr;
+  info->netif = e->netif;
+  info->state = (enum etharp_state)e->state;
+  u32_t age = (sys_now() - e->stamp_ms) / 1000U;
+  info->age_s = (u16_t)LWIP_MIN(age, 0xffffU);
+  info->queued = e->qlen;
+}
+
+/* Tell the change hook about @p e: as it is now, or as it was when
+ * @p removed (called before it is cleared). */
+static void entry_report(const struct etharp_entry *e, bool removed)
+{
+  if (change_hook != NULL) {
+    struct etharp_entry_info info;
+    entry_info(e, &info);
+    change_hook(&info, removed, change_arg);
+  }
+}
+
+/* Report @p e when its state or MAC differs from @p old_state / @p old_mac
+ * (a refresh that changes neither is not news).  A new entry has
+ * old_state ETHARP_STATE_EMPTY. */
+static void entry_report_if_changed(const struct etharp_entry *e, u8_t old_state, const struct eth_addr *old_mac)
+{
+  if (e->state != old_state || memcmp(e->ethaddr.addr, old_mac->addr, ETH_HWADDR_LEN) != 0) {
+    entry_report(e, false);
+  }
+}
+
+void etharp_set_change_hook(etharp_change_fn fn, void *arg)
+{
+  change_hook = fn;
+  change_arg = arg;
+}
+
 /* Discard the packets waiting on @p e, counting each as @p why. */
 static void entry_drop_queue(struct etharp_entry *e, enum lwip_drop_reason why)
 {
@@ -80,8 +121,13 @@ static void entry_drop_queue(struct etharp_entry *e, enum lwip_drop_reason why)
   e->qlen = 0;
 }
 
+/* Every removal goes through here (expiry, recycling, flush, delete,
+ * netif cleanup), so the hook hears of each. */
 static void entry_free(struct etharp_entry *e)
 {
+  if (e->state != ETHARP_STATE_EMPTY) {
+    entry_report(e, true);
+  }
   entry_drop_queue(e, LWIP_DROP_ARP_UNRESOLVED);
   memset(e, 0, sizeof(*e));
 }
@@ -239,6 +285,8 @@ static void etharp_update(struct netif *netif, const ip4_addr_t *ip, const u8_t 
   if (e->state == ETHARP_STATE_STATIC) {
     return;
   }
+  u8_t old_state = e->state;
+  struct eth_addr old_mac = e->ethaddr;
   if (e->state >= ETHARP_STATE_STABLE && memcmp(e->ethaddr.addr, mac, ETH_HWADDR_LEN) != 0) {
     LWIP_LOG(ARP, INFO, "%s moved to %02x:%02x:%02x:%02x:%02x:%02x", ip4addr_ntoa(ip),
              mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
@@ -248,6 +296,7 @@ static void etharp_update(struct netif *netif, const ip4_addr_t *ip, const u8_t 
   e->stamp_ms = sys_now();
   arm_timer();
   entry_send_queue(e);
+  entry_report_if_changed(e, old_state, &old_mac);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -337,6 +386,7 @@ static err_t send_to_entry(struct etharp_entry *e, struct pbuf *q)
     e->state = ETHARP_STATE_STABLE_REREQUESTING;
     e->req_ms = sys_now();
     etharp_request_unicast(e);
+    entry_report(e, false);
   }
   struct eth_addr src;
   memcpy(src.addr, e->netif->hwaddr, ETH_HWADDR_LEN);
@@ -394,6 +444,7 @@ err_t etharp_query(struct netif *netif, const ip4_addr_t *ipaddr, struct pbuf *q
     e->state = ETHARP_STATE_PENDING;
     e->stamp_ms = sys_now();
     e->req_ms = e->stamp_ms;
+    entry_report(e, false);
   }
   /* Armed on every use of a pending entry, not only when it is made: if
    * the timer could not be armed then (no timeout memory), the entry would
@@ -521,12 +572,15 @@ err_t etharp_add_static_entry(const ip4_addr_t *ipaddr, const struct eth_addr *e
       return ERR_MEM;
     }
   }
+  u8_t old_state = e->state;
+  struct eth_addr old_mac = e->ethaddr;
   e->ipaddr = *ipaddr;
   e->netif = netif;
   e->ethaddr = *ethaddr;
   e->state = ETHARP_STATE_STATIC;
   e->stamp_ms = sys_now();
   entry_send_queue(e);
+  entry_report_if_changed(e, old_state, &old_mac);
   return ERR_OK;
 }
 
@@ -583,13 +637,6 @@ int etharp_get_entry_info(size_t i, struct etharp_entry_info *info)
   if (i >= ARP_TABLE_SIZE || arp_table[i].state == ETHARP_STATE_EMPTY || info == NULL) {
     return 0;
   }
-  const struct etharp_entry *e = &arp_table[i];
-  info->ipaddr = e->ipaddr;
-  info->ethaddr = e->ethaddr;
-  info->netif = e->netif;
-  info->state = (enum etharp_state)e->state;
-  u32_t age = (sys_now() - e->stamp_ms) / 1000U;
-  info->age_s = (u16_t)LWIP_MIN(age, 0xffffU);
-  info->queued = e->qlen;
+  entry_info(&arp_table[i], info);
   return 1;
 }

@@ -90,6 +90,21 @@ int etharp_get_entry_info(size_t i, struct etharp_entry_info *info);
 /** Name of a state ("stable"). */
 const char *etharp_state_name(enum etharp_state state);
 
+/** Observer of the cache (lwipd's "arp" events, tests), called after an
+ *  entry is created (INCOMPLETE by a query, STABLE learned from a message
+ *  to us, or STATIC), after it changes state or MAC (resolved, refreshing,
+ *  moved, made static), with @p removed false and @p e as it is now; and
+ *  just before it is removed (expired, unresolved, recycled for another
+ *  address, flushed, deleted, its netif cleaned up), with @p removed true
+ *  and @p e as it was.  A refresh that changes neither state nor MAC is
+ *  not reported.  @p e is valid only during the call; e->netif of a
+ *  removed entry may be on its way out (compare, do not use).  The hook
+ *  must not change the ARP table or send. */
+typedef void (*etharp_change_fn)(const struct etharp_entry_info *e, bool removed, void *arg);
+/** Set the change hook (NULL: none); @p arg is passed to it.  One hook at
+ *  a time; lwip_init() keeps it and forgets the table without reports. */
+void etharp_set_change_hook(etharp_change_fn fn, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1176,6 +1176,187 @@ static void test_arp_timer_alloc_failure(void **state)
 #endif
 }
 
+/* ------------------------------------------------------------------ */
+/* Change hook                                                        */
+/* ------------------------------------------------------------------ */
+
+#define HOOK_MAX (2 * ARP_TABLE_SIZE + 32)
+struct hook_event {
+  ip4_addr_t ip;
+  struct eth_addr mac;
+  enum etharp_state state;
+  bool removed;
+  struct netif *netif;
+};
+static struct hook_event hook_ev[HOOK_MAX];
+static int hook_n, hook_read;
+static int hook_token;
+
+static void hook_record(const struct etharp_entry_info *e, bool removed, void *arg)
+{
+  assert_ptr_equal(arg, &hook_token);
+  assert_true(hook_n < HOOK_MAX);
+  struct hook_event *h = &hook_ev[hook_n++];
+  h->ip = e->ipaddr;
+  h->mac = e->ethaddr;
+  h->state = e->state;
+  h->removed = removed;
+  h->netif = e->netif;
+}
+
+static void hook_start(void)
+{
+  hook_n = hook_read = 0;
+  etharp_set_change_hook(hook_record, &hook_token);
+}
+
+/* The next event is about @p ip, in @p state (as it was, when @p removed),
+ * with @p mac unless NULL. */
+static void expect_hook_at(const char *file, int line, const char *ip, enum etharp_state state, bool removed,
+                           const u8_t mac[6])
+{
+  _assert_true(hook_read < hook_n, "an ARP change event", file, line);
+  const struct hook_event *h = &hook_ev[hook_read++];
+  ip4_addr_t a = ip4(ip);
+  _assert_int_equal(h->ip.addr, a.addr, file, line);
+  _assert_string_equal(etharp_state_name(h->state), etharp_state_name(state), file, line);
+  _assert_int_equal(h->removed, removed, file, line);
+  if (mac != NULL) {
+    _assert_memory_equal(h->mac.addr, mac, 6, file, line);
+  }
+}
+#define expect_hook(ip, state, removed, mac) expect_hook_at(__FILE__, __LINE__, (ip), (state), (removed), (mac))
+#define expect_no_hook() assert_int_equal(hook_read, hook_n)
+
+static int hook_teardown(void **state)
+{
+  etharp_set_change_hook(NULL, NULL);
+  return test_teardown(state);
+}
+
+/* One entry's life: created INCOMPLETE by a query, resolved, refreshed
+ * (not reported), moved, refreshing before expiry, expired. */
+static void test_arp_hook_lifecycle(void **state)
+{
+  (void)state;
+  fixture();
+  hook_start();
+  assert_int_equal(output(PEER_IP, 1), ERR_OK);
+  expect_request(PEER_IP);
+  expect_hook(PEER_IP, ETHARP_STATE_PENDING, false, NULL);
+  assert_ptr_equal(hook_ev[0].netif, nif);
+  /* More traffic and retransmitted requests change nothing visible. */
+  assert_int_equal(output(PEER_IP, 2), ERR_OK);
+  test_clock_advance(1000);
+  expect_request(PEER_IP);
+  expect_no_hook();
+  rx_reply_to_us(peer_mac, PEER_IP);
+  expect_hook(PEER_IP, ETHARP_STATE_STABLE, false, peer_mac);
+  test_frames_clear(&tn);
+  /* The same answer again only refreshes it. */
+  rx_reply_to_us(peer_mac, PEER_IP);
+  expect_no_hook();
+  /* A new MAC is news. */
+  rx_reply_to_us(other_mac, PEER_IP);
+  expect_hook(PEER_IP, ETHARP_STATE_STABLE, false, other_mac);
+  /* Refreshing shortly before expiry, then expiry. */
+  test_clock_advance((ARP_MAXAGE_S - ARP_REREQUEST_S) * 1000U);
+  assert_int_equal(output(PEER_IP, 3), ERR_OK);
+  expect_hook(PEER_IP, ETHARP_STATE_STABLE_REREQUESTING, false, other_mac);
+  test_frames_clear(&tn);
+  test_clock_advance(ARP_REREQUEST_S * 1000U);
+  assert_false(find_entry(PEER_IP, NULL));
+  expect_hook(PEER_IP, ETHARP_STATE_STABLE_REREQUESTING, true, other_mac);
+  expect_no_hook();
+  /* Overheard news about an unknown address makes no entry, no event. */
+  rx_arp(bcast_mac, 1, peer_mac, PEER_IP, zero_mac, OTHER_IP);
+  expect_no_hook();
+  /* Learned from a request to us: created STABLE at once. */
+  rx_arp(bcast_mac, 1, gw_mac, GW_IP, zero_mac, OUR_IP);
+  expect_hook(GW_IP, ETHARP_STATE_STABLE, false, gw_mac);
+  expect_no_hook();
+}
+
+/* Every way out is reported: unresolved, recycled, deleted, flushed,
+ * netif cleaned up; static entries are created and changed in view. */
+static void test_arp_hook_removals(void **state)
+{
+  (void)state;
+  fixture();
+  hook_start();
+  /* Unresolved: given up after ARP_MAXPENDING_S. */
+  assert_int_equal(output(OTHER_IP, 1), ERR_OK);
+  expect_hook(OTHER_IP, ETHARP_STATE_PENDING, false, NULL);
+  test_clock_advance(ARP_MAXPENDING_S * 1000U);
+  expect_hook(OTHER_IP, ETHARP_STATE_PENDING, true, NULL);
+  expect_no_hook();
+  test_frames_clear(&tn);
+
+  /* Static: created, unchanged by the same MAC again, changed by a new
+   * one, deleted. */
+  ip4_addr_t s = ip4(PEER_IP);
+  struct eth_addr m = mac_of(peer_mac), g = mac_of(gw_mac);
+  assert_int_equal(etharp_add_static_entry(&s, &m), ERR_OK);
+  expect_hook(PEER_IP, ETHARP_STATE_STATIC, false, peer_mac);
+  assert_int_equal(etharp_add_static_entry(&s, &m), ERR_OK);
+  expect_no_hook();
+  assert_int_equal(etharp_add_static_entry(&s, &g), ERR_OK);
+  expect_hook(PEER_IP, ETHARP_STATE_STATIC, false, gw_mac);
+  assert_int_equal(etharp_remove_static_entry(&s), ERR_OK);
+  expect_hook(PEER_IP, ETHARP_STATE_STATIC, true, gw_mac);
+  expect_no_hook();
+
+  /* A learned entry made static. */
+  rx_reply_to_us(other_mac, OTHER_IP);
+  expect_hook(OTHER_IP, ETHARP_STATE_STABLE, false, other_mac);
+  ip4_addr_t o = ip4(OTHER_IP);
+  struct eth_addr om = mac_of(other_mac);
+  assert_int_equal(etharp_add_static_entry(&o, &om), ERR_OK);
+  expect_hook(OTHER_IP, ETHARP_STATE_STATIC, false, other_mac);
+
+  /* Flush: the dynamic entry goes, the static one stays. */
+  rx_reply_to_us(peer_mac, PEER_IP);
+  expect_hook(PEER_IP, ETHARP_STATE_STABLE, false, peer_mac);
+  etharp_flush();
+  expect_hook(PEER_IP, ETHARP_STATE_STABLE, true, peer_mac);
+  expect_no_hook();
+
+  /* Table full: the oldest learned entry is reported removed before its
+   * slot is reported as the new entry. */
+  u8_t mac[6];
+  for (size_t i = 0; i < ARP_TABLE_SIZE - 1; i++) {
+    host_mac(i, mac);
+    rx_reply_to_us(mac, host(i));
+    expect_hook(host(i), ETHARP_STATE_STABLE, false, mac);
+    test_clock_advance(10);
+  }
+  assert_int_equal(count_entries(), ARP_TABLE_SIZE);
+  assert_int_equal(output(PEER_IP, 2), ERR_OK);
+  host_mac(0, mac);
+  expect_hook(host(0), ETHARP_STATE_STABLE, true, mac);
+  expect_hook(PEER_IP, ETHARP_STATE_PENDING, false, NULL);
+  expect_no_hook();
+  test_frames_clear(&tn);
+
+  /* The netif going down takes every entry, static ones too. */
+  netif_set_down(nif);
+  assert_int_equal(count_entries(), 0);
+  assert_int_equal(hook_n - hook_read, ARP_TABLE_SIZE);
+  int static_seen = 0;
+  while (hook_read < hook_n) {
+    assert_true(hook_ev[hook_read].removed);
+    static_seen += hook_ev[hook_read].state == ETHARP_STATE_STATIC;
+    hook_read++;
+  }
+  assert_int_equal(static_seen, 1);
+
+  /* No hook, no calls. */
+  etharp_set_change_hook(NULL, NULL);
+  netif_set_up(nif);
+  rx_reply_to_us(peer_mac, PEER_IP);
+  assert_int_equal(hook_n, hook_read);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1207,6 +1388,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_arp_state_names, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_arp_alloc_failures, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_arp_timer_alloc_failure, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_arp_hook_lifecycle, test_setup, hook_teardown),
+    cmocka_unit_test_setup_teardown(test_arp_hook_removals, test_setup, hook_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
