@@ -699,82 +699,78 @@ void cmds_arp_poll(void)
 /* The table                                                               */
 /* ---------------------------------------------------------------------- */
 
-static const struct {
-  const char *name;
-  ctl_cmd_fn fn;
-} commands[] = {
-  {"status", cmd_status},
-  {"netif.list", cmd_netif_list},
-  {"netif.set", cmd_netif_set},
-  {"route.list", cmd_route_list},
-  {"arp.list", cmd_arp_list},
-  {"arp.add", cmd_arp_add},
-  {"arp.del", cmd_arp_del},
-  {"arp.flush", cmd_arp_flush},
-  {"stats", cmd_stats},
-  {"stats.reset", cmd_stats_reset},
-  {"log.get", cmd_log_get},
-  {"log.set", cmd_log_set},
-  {"capture.start", cmd_capture_start},
-  {"capture.stop", cmd_capture_stop},
-  {"capture.status", cmd_capture_status},
-  {"impair.get", cmd_impair_get},
-  {"impair.show", cmd_impair_get},
-  {"impair.set", cmd_impair_set},
-  {"impair.clear", cmd_impair_clear},
-  {"app.start", cmd_app_start},
-  {"app.stop", cmd_app_stop},
-  {"app.list", cmd_app_list},
-  {"ping", cmd_ping},
-  {"tcp.list", cmd_tcp_list},
-  {"tcp.connect", cmd_tcp_connect},
-  {"tcp.abort", cmd_tcp_abort},
-  {"tcp.limits", cmd_tcp_limits},
-  {"iperf.start", cmd_iperf_start},
-  {"iperf.stop", cmd_iperf_stop},
-  {"iperf.status", cmd_iperf_status},
-  {"sock.socket", cmd_sock_socket},
-  {"sock.bind", cmd_sock_bind},
-  {"sock.listen", cmd_sock_listen},
-  {"sock.accept", cmd_sock_accept},
-  {"sock.connect", cmd_sock_connect},
-  {"sock.write", cmd_sock_write},
-  {"sock.read", cmd_sock_read},
-  {"sock.sendto", cmd_sock_sendto},
-  {"sock.recvfrom", cmd_sock_recvfrom},
-  {"sock.shutdown", cmd_sock_shutdown},
-  {"sock.close", cmd_sock_close},
-  {"sock.setsockopt", cmd_sock_setsockopt},
-  {"sock.getsockopt", cmd_sock_getsockopt},
-  {"sock.fcntl", cmd_sock_fcntl},
-  {"sock.poll", cmd_sock_poll},
-  {"sock.getsockname", cmd_sock_getsockname},
-  {"sock.getpeername", cmd_sock_getpeername},
-  {"sock.info", cmd_sock_info},
-  {"sock.list", cmd_sock_list},
-  {"sock.send", cmd_sock_write},
-  {"sock.recv", cmd_sock_read},
-  {"dhcp.start", cmd_dhcp_start},
-  {"dhcp.stop", cmd_dhcp_stop},
-  {"dhcp.release", cmd_dhcp_release},
-  {"dhcp.renew", cmd_dhcp_renew},
-  {"dhcp.status", cmd_dhcp_status},
-  {"dns.servers", cmd_dns_servers},
-  {"dns.resolve", cmd_dns_resolve},
-  {"dns.cache", cmd_dns_cache},
-  {"dns.cache.flush", cmd_dns_cache_flush},
-  {"ip.forward", cmd_ip_forward},
-  {"icmp.ratelimit", cmd_icmp_ratelimit},
-  {"subscribe", cmd_subscribe},
-  {"shutdown", cmd_shutdown},
+static json_t *cmd_help(struct ctl_req *req, json_t *args, struct ctl_reply *r);
+
+/* This file's commands: the stack's state, logging, capture, impairment. */
+static const struct ctl_cmd core_cmds[] = {
+    {"status", cmd_status, "daemon, netifs, apps, capture, impairment and control-socket summary"},
+    {"netif.list", cmd_netif_list, "netifs with addresses, link state and counters"},
+    {"netif.set", cmd_netif_set, "change a netif's address, gateway, MTU or up/link state"},
+    {"route.list", cmd_route_list, "the routing table"},
+    {"arp.list", cmd_arp_list, "ARP cache entries"},
+    {"arp.add", cmd_arp_add, "add a static ARP entry"},
+    {"arp.del", cmd_arp_del, "remove an ARP entry"},
+    {"arp.flush", cmd_arp_flush, "empty the ARP cache"},
+    {"stats", cmd_stats, "protocol, drop-reason, pool, heap and TCP memory statistics"},
+    {"stats.reset", cmd_stats_reset, "zero the protocol and drop counters"},
+    {"log.get", cmd_log_get, "log levels per module"},
+    {"log.set", cmd_log_set, "set a log level, per module or for all"},
+    {"capture.start", cmd_capture_start, "capture a netif's frames to a pcap file"},
+    {"capture.stop", cmd_capture_stop, "stop the capture"},
+    {"capture.status", cmd_capture_status, "the capture in progress"},
+    {"impair.get", cmd_impair_get, "the impairment in force and its counters"},
+    {"impair.show", cmd_impair_get, "same as impair.get"},
+    {"impair.set", cmd_impair_set, "set loss, delay, duplication, reordering, corruption"},
+    {"impair.clear", cmd_impair_clear, "remove all impairment"},
+    {"app.start", cmd_app_start, "start udp/tcp echo, discard or chargen"},
+    {"app.stop", cmd_app_stop, "stop an app"},
+    {"app.list", cmd_app_list, "running apps"},
+    {"iperf.start", cmd_iperf_start, "start an iperf 2/iperf3 server or client"},
+    {"iperf.stop", cmd_iperf_stop, "stop an iperf session"},
+    {"iperf.status", cmd_iperf_status, "iperf sessions and results"},
+    {"ip.forward", cmd_ip_forward, "read or set IPv4 forwarding"},
+    {"icmp.ratelimit", cmd_icmp_ratelimit, "read or set the ICMP error rate limit"},
+    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp)"},
+    {"shutdown", cmd_shutdown, "stop lwipd"},
+    {"help", cmd_help, "the commands and one line on each"},
+    {NULL, NULL, NULL},
 };
 
-ctl_cmd_fn cmds_find(const char *cmd)
+/* The registry: every module's table (record.* belongs to the daemon
+ * proper and is looked up by ctl.c, so lwip-replay does not record). */
+static const struct ctl_cmd *const registry[] = {core_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds};
+
+ctl_cmd_fn ctl_cmd_lookup(const struct ctl_cmd *table, const char *cmd)
 {
-  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-    if (strcmp(commands[i].name, cmd) == 0) {
-      return commands[i].fn;
+  for (const struct ctl_cmd *c = table; c->name != NULL; c++) {
+    if (strcmp(c->name, cmd) == 0) {
+      return c->fn;
     }
   }
   return NULL;
+}
+
+ctl_cmd_fn cmds_find(const char *cmd)
+{
+  for (size_t i = 0; i < LWIP_ARRAYSIZE(registry); i++) {
+    ctl_cmd_fn fn = ctl_cmd_lookup(registry[i], cmd);
+    if (fn != NULL) {
+      return fn;
+    }
+  }
+  return NULL;
+}
+
+static json_t *cmd_help(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *list = json_array();
+  for (size_t i = 0; i < LWIP_ARRAYSIZE(registry); i++) {
+    for (const struct ctl_cmd *c = registry[i]; c->name != NULL; c++) {
+      json_array_append_new(list, json_pack("{s:s, s:s}", "name", c->name, "help", c->help));
+    }
+  }
+  return json_pack("{s:o}", "commands", list);
 }

@@ -304,7 +304,7 @@ static const struct ctl_ops sock_ops = {
 /* Run one parsed request's command and queue its reply. */
 static void dispatch(struct ctl_client *c, const struct ctl_request *q)
 {
-  ctl_cmd_fn fn = record_find(q->cmd);
+  ctl_cmd_fn fn = ctl_cmd_lookup(record_cmds, q->cmd);
   if (fn == NULL) {
     fn = cmds_find(q->cmd);
   }

@@ -66,9 +66,17 @@ void record_timers(void);
 /** Note the end of a batch of frames read from the TAP (tcp_batch_end). */
 void record_batch_end(void);
 void record_command(const char *cmd, json_t *args);
-/** Handler of record.start/stop/status, or NULL. */
 typedef json_t *(*ctl_cmd_fn)(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-ctl_cmd_fn record_find(const char *cmd);
+/** One control command: its name, handler and a line of help.  Each module
+ *  exports a table of them ended by a NULL name; cmds.c keeps the registry
+ *  of tables. */
+struct ctl_cmd {
+  const char *name;
+  ctl_cmd_fn fn;
+  const char *help;
+};
+/** The command tables of the modules. */
+extern const struct ctl_cmd record_cmds[], ping_cmds[], tcp_cmds[], sock_cmds[], netapps_cmds[];
 /** Stop recording and write case.json (shutdown). @p r may be NULL. */
 json_t *record_stop_now(struct ctl_reply *r);
 
@@ -135,8 +143,11 @@ bool ctl_has_subscribers(unsigned cls);
 json_t *ctl_status_json(void);
 
 /* ---- cmds.c ---- */
-/** Find the handler of @p cmd, or NULL. */
+/** Find the handler of @p cmd in the registry (every module's table), or
+ *  NULL. */
 ctl_cmd_fn cmds_find(const char *cmd);
+/** Find @p cmd in one NULL-ended @p table, or NULL. */
+ctl_cmd_fn ctl_cmd_lookup(const struct ctl_cmd *table, const char *cmd);
 /** Watch the stack for events (netif changes, ARP updates). */
 void cmds_events_init(void);
 /** Compare the ARP table with the last look and report changes. */
@@ -156,38 +167,14 @@ size_t apps_count(void);
 void apps_stop_all(void);
 
 /* ---- ping.c ---- */
-json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 void ping_stop_all(void);
 
 /* ---- tcpcmds.c ---- */
-json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 /** Answer running tcp.connect requests with an error and abort their
  *  connections (stack restart, shutdown). */
 void tcpcmds_stop_all(void);
 
 /* ---- sock.c (the sock.* family: socket calls over the control socket) ---- */
-json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_bind(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_listen(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_accept(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_write(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_read(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_sendto(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_recvfrom(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_close(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_setsockopt(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_getsockopt(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_fcntl(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_poll(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_getsockname(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_getpeername(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_info(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_sock_list(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 /** A control connection closed: release its sockets and blocked calls
  *  (soon, from a timer, never inside a stack callback).  Called by ctl.c. */
 void sock_client_gone(uint64_t client);
@@ -196,15 +183,6 @@ void sock_client_gone(uint64_t client);
 void sock_stop_all(void);
 
 /* ---- netapps.c ---- */
-json_t *cmd_dhcp_start(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_dhcp_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_dhcp_release(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_dhcp_renew(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_dhcp_status(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_dns_servers(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_dns_resolve(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_dns_cache(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_dns_cache_flush(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 /** Hook the DHCP client's state and DNS callbacks (again after each
  *  lwip_init()); fails dns.resolve requests the restart forgot. */
 void netapps_init(void);

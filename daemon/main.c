@@ -587,7 +587,7 @@ static int start_dhcp(void)
 {
   json_t *args = json_object();
   struct ctl_reply r = {0};
-  json_t *res = cmd_dhcp_start(NULL, args, &r);
+  json_t *res = cmds_find("dhcp.start")(NULL, args, &r);
   json_decref(args);
   if (res == NULL) {
     fprintf(stderr, "lwipd: --dhcp: %s\n", r.message);

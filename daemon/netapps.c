@@ -122,7 +122,7 @@ static bool dhcp_running(const struct netif *n)
   return n->dhcp != NULL && n->dhcp->state != DHCP_STATE_OFF;
 }
 
-json_t *cmd_dhcp_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dhcp_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   struct netif *n = netif_named(args, r);
@@ -153,7 +153,7 @@ static struct netif *dhcp_netif(json_t *args, struct ctl_reply *r)
   return n;
 }
 
-json_t *cmd_dhcp_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dhcp_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   struct netif *n = dhcp_netif(args, r);
@@ -167,7 +167,7 @@ json_t *cmd_dhcp_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return dhcp_status_json(n);
 }
 
-json_t *cmd_dhcp_release(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dhcp_release(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   struct netif *n = dhcp_netif(args, r);
@@ -185,7 +185,7 @@ json_t *cmd_dhcp_release(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return o;
 }
 
-json_t *cmd_dhcp_renew(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dhcp_renew(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   struct netif *n = dhcp_netif(args, r);
@@ -205,7 +205,7 @@ json_t *cmd_dhcp_renew(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return dhcp_status_json(n);
 }
 
-json_t *cmd_dhcp_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dhcp_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   struct netif *n = netif_named(args, r);
@@ -457,7 +457,7 @@ static json_t *resolve_start_error(struct ctl_reply *r, err_t err, const char *n
   }
 }
 
-json_t *cmd_dns_resolve(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dns_resolve(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   const char *name = NULL, *type = "a";
   if (!arg_str(args, "name", true, &name, r) || !arg_str(args, "type", false, &type, r)) {
@@ -527,7 +527,7 @@ static json_t *servers_json(void)
   return json_pack("{s:o, s:i}", "servers", a, "max", DNS_MAX_SERVERS);
 }
 
-json_t *cmd_dns_servers(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dns_servers(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   json_t *list = json_object_get(args, "servers");
@@ -571,7 +571,7 @@ static void cache_entry(const struct dns_cache_info *e, void *arg)
                                      json_server_idx(e->server_idx), "elapsed_ms", (json_int_t)e->elapsed_ms));
 }
 
-json_t *cmd_dns_cache(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dns_cache(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
@@ -581,7 +581,7 @@ json_t *cmd_dns_cache(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_pack("{s:o, s:i}", "entries", a, "max", DNS_TABLE_SIZE);
 }
 
-json_t *cmd_dns_cache_flush(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_dns_cache_flush(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
@@ -633,3 +633,17 @@ void netapps_init(void)
 #endif
 #endif
 }
+
+/* The dhcp.* and dns.* commands (docs/control-protocol.md). */
+const struct ctl_cmd netapps_cmds[] = {
+    {"dhcp.start", cmd_dhcp_start, "start the DHCP client"},
+    {"dhcp.stop", cmd_dhcp_stop, "stop the DHCP client"},
+    {"dhcp.release", cmd_dhcp_release, "release the lease"},
+    {"dhcp.renew", cmd_dhcp_renew, "renew the lease now"},
+    {"dhcp.status", cmd_dhcp_status, "the DHCP client's state and lease"},
+    {"dns.servers", cmd_dns_servers, "read or set the DNS servers"},
+    {"dns.resolve", cmd_dns_resolve, "resolve a name (deferred)"},
+    {"dns.cache", cmd_dns_cache, "the DNS cache"},
+    {"dns.cache.flush", cmd_dns_cache_flush, "empty the DNS cache"},
+    {NULL, NULL, NULL},
+};

@@ -189,7 +189,7 @@ static void job_send(void *arg)
   }
 }
 
-json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   ip4_addr_t dst;
   long long count = 4, size = 56, interval = 1000, timeout = 1000;
@@ -248,7 +248,7 @@ void ping_stop_all(void)
 
 #else /* LWIP_RAW */
 
-json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
@@ -260,3 +260,9 @@ void ping_stop_all(void)
 }
 
 #endif
+
+/* ping's command (docs/control-protocol.md). */
+const struct ctl_cmd ping_cmds[] = {
+    {"ping", cmd_ping, "ICMP echo from the stack (deferred)"},
+    {NULL, NULL, NULL},
+};

@@ -355,16 +355,9 @@ static json_t *cmd_record_status(struct ctl_req *req, json_t *args, struct ctl_r
                    (int)rec_t());
 }
 
-ctl_cmd_fn record_find(const char *cmd)
-{
-  if (strcmp(cmd, "record.start") == 0) {
-    return cmd_record_start;
-  }
-  if (strcmp(cmd, "record.stop") == 0) {
-    return cmd_record_stop;
-  }
-  if (strcmp(cmd, "record.status") == 0) {
-    return cmd_record_status;
-  }
-  return NULL;
-}
+const struct ctl_cmd record_cmds[] = {
+    {"record.start", cmd_record_start, "restart the stack and record a replay case"},
+    {"record.stop", cmd_record_stop, "stop recording and write the case"},
+    {"record.status", cmd_record_status, "the recording in progress"},
+    {NULL, NULL, NULL},
+};

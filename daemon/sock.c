@@ -1128,7 +1128,7 @@ static json_t *answer_now(struct ctl_reply *r, struct outcome *o, struct pend *p
   return o->result;
 }
 
-json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   const char *type = "tcp", *family = "inet";
   if (!arg_str(args, "type", false, &type, r) || !arg_str(args, "family", false, &family, r)) {
@@ -1173,7 +1173,7 @@ json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_pack("{s:i, s:s}", "fd", fd, "type", tcp ? "tcp" : "udp");
 }
 
-json_t *cmd_sock_bind(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_bind(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   ip4_addr_t ip = {IPADDR_ANY};
@@ -1208,7 +1208,7 @@ json_t *cmd_sock_bind(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_addr(&s->local_ip, s->local_port);
 }
 
-json_t *cmd_sock_listen(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_listen(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   long long backlog = 16;
@@ -1248,7 +1248,7 @@ json_t *cmd_sock_listen(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_pack("{s:i}", "backlog", s->backlog);
 }
 
-json_t *cmd_sock_accept(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_accept(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   long long timeout;
@@ -1284,7 +1284,7 @@ static json_t *connect_udp(struct sock *s, const ip4_addr_t *ip, u16_t port, str
   return json_pack("{s:o, s:o}", "local", json_addr(&s->local_ip, s->local_port), "peer", json_addr(ip, port));
 }
 
-json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   ip4_addr_t ip;
@@ -1371,7 +1371,7 @@ static bool arg_payload(json_t *args, u8_t **data, u32_t *len, struct ctl_reply 
   return true;
 }
 
-json_t *cmd_sock_write(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_write(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   long long timeout;
@@ -1439,17 +1439,17 @@ static json_t *read_common(struct ctl_req *req, json_t *args, struct ctl_reply *
   return NULL;
 }
 
-json_t *cmd_sock_read(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_read(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   return read_common(req, args, r, false);
 }
 
-json_t *cmd_sock_recvfrom(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_recvfrom(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   return read_common(req, args, r, true);
 }
 
-json_t *cmd_sock_sendto(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_sendto(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   ip4_addr_t ip;
@@ -1489,7 +1489,7 @@ json_t *cmd_sock_sendto(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_pack("{s:i}", "written", (int)len);
 }
 
-json_t *cmd_sock_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   const char *how = NULL;
@@ -1533,7 +1533,7 @@ json_t *cmd_sock_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply *r
   return json_object();
 }
 
-json_t *cmd_sock_close(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_close(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   if (s == NULL) {
@@ -1546,7 +1546,7 @@ json_t *cmd_sock_close(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_pack("{s:b}", "reset", reset);
 }
 
-json_t *cmd_sock_fcntl(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_fcntl(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   bool nb = false;
@@ -1563,7 +1563,7 @@ json_t *cmd_sock_fcntl(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_pack("{s:b}", "nonblock", s->nonblock);
 }
 
-json_t *cmd_sock_poll(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_poll(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   json_t *fds = json_object_get(args, "fds");
   long long timeout;
@@ -1612,7 +1612,7 @@ json_t *cmd_sock_poll(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return NULL;
 }
 
-json_t *cmd_sock_getsockname(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_getsockname(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   if (s == NULL) {
@@ -1627,7 +1627,7 @@ json_t *cmd_sock_getsockname(struct ctl_req *req, json_t *args, struct ctl_reply
   return json_addr(&s->local_ip, s->local_port);
 }
 
-json_t *cmd_sock_getpeername(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_getpeername(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   if (s == NULL) {
@@ -1724,7 +1724,7 @@ static json_t *opt_value(struct sock *s, const char *name)
   return json_integer(s->keep_cnt ? s->keep_cnt : 9); /* TCP_KEEPCNT */
 }
 
-json_t *cmd_sock_getsockopt(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_getsockopt(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   const char *name = NULL;
@@ -1758,7 +1758,7 @@ static json_t *set_linger(struct sock *s, json_t *v, struct ctl_reply *r)
   return json_pack("{s:s, s:o}", "name", "SO_LINGER", "value", opt_value(s, "SO_LINGER"));
 }
 
-json_t *cmd_sock_setsockopt(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_setsockopt(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   const char *name = NULL;
@@ -1902,13 +1902,13 @@ static json_t *sock_json(struct sock *s)
   return o;
 }
 
-json_t *cmd_sock_info(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_info(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
   return s ? sock_json(s) : NULL;
 }
 
-json_t *cmd_sock_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_sock_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)args;
   (void)r;
@@ -1963,3 +1963,29 @@ void sock_stop_all(void)
 }
 
 #endif /* LWIP_TCP && LWIP_UDP */
+
+/* The sock.* commands (docs/control-protocol.md, Sockets). */
+const struct ctl_cmd sock_cmds[] = {
+    {"sock.socket", cmd_sock_socket, "create a socket"},
+    {"sock.bind", cmd_sock_bind, "bind a socket"},
+    {"sock.listen", cmd_sock_listen, "listen on a TCP socket"},
+    {"sock.accept", cmd_sock_accept, "accept a connection (blocking)"},
+    {"sock.connect", cmd_sock_connect, "connect a socket (blocking)"},
+    {"sock.write", cmd_sock_write, "write to a socket (blocking)"},
+    {"sock.read", cmd_sock_read, "read from a socket (blocking)"},
+    {"sock.sendto", cmd_sock_sendto, "send a datagram"},
+    {"sock.recvfrom", cmd_sock_recvfrom, "receive a datagram (blocking)"},
+    {"sock.shutdown", cmd_sock_shutdown, "shut down one or both directions"},
+    {"sock.close", cmd_sock_close, "close a socket"},
+    {"sock.setsockopt", cmd_sock_setsockopt, "set a socket option"},
+    {"sock.getsockopt", cmd_sock_getsockopt, "read a socket option"},
+    {"sock.fcntl", cmd_sock_fcntl, "set or read O_NONBLOCK"},
+    {"sock.poll", cmd_sock_poll, "wait for sockets to become ready (blocking)"},
+    {"sock.getsockname", cmd_sock_getsockname, "a socket's local address"},
+    {"sock.getpeername", cmd_sock_getpeername, "a socket's peer address"},
+    {"sock.info", cmd_sock_info, "a socket's state and its connection"},
+    {"sock.list", cmd_sock_list, "this connection's sockets"},
+    {"sock.send", cmd_sock_write, "same as sock.write"},
+    {"sock.recv", cmd_sock_read, "same as sock.read"},
+    {NULL, NULL, NULL},
+};

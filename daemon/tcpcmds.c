@@ -98,7 +98,7 @@ static void list_listener(struct tcp_pcb_listen *l, void *arg)
   json_array_append_new(((struct list_page *)arg)->listeners, o);
 }
 
-json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   long long offset = 0, limit = MEMP_NUM_TCP_PCB;
@@ -116,7 +116,7 @@ json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 /* tcp.limits                                                              */
 /* ---------------------------------------------------------------------- */
 
-json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   struct tcp_limits lim;
@@ -156,7 +156,7 @@ static void abort_find(struct tcp_pcb *p, void *arg)
   }
 }
 
-json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   struct abort_match m = {0};
@@ -552,7 +552,7 @@ static const char *connect_err_code(err_t e)
   return e == ERR_MEM || e == ERR_BUF ? CTL_E_NO_MEMORY : CTL_E_FAILED;
 }
 
-json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   ip4_addr_t dst;
   long long port, timeout = 60000;
@@ -632,28 +632,28 @@ static json_t *no_tcp(struct ctl_reply *r)
   return ctl_error(r, CTL_E_FAILED, "this build has no TCP (tcp=disabled)");
 }
 
-json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
   return no_tcp(r);
 }
 
-json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
   return no_tcp(r);
 }
 
-json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
   return no_tcp(r);
 }
 
-json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
@@ -665,3 +665,12 @@ void tcpcmds_stop_all(void)
 }
 
 #endif
+
+/* The tcp.* commands (docs/control-protocol.md, TCP). */
+const struct ctl_cmd tcp_cmds[] = {
+    {"tcp.list", cmd_tcp_list, "TCP connections and listeners (paged with offset/limit)"},
+    {"tcp.connect", cmd_tcp_connect, "open a TCP connection and send or receive (deferred)"},
+    {"tcp.abort", cmd_tcp_abort, "reset one connection"},
+    {"tcp.limits", cmd_tcp_limits, "when TCP gives connections up"},
+    {NULL, NULL, NULL},
+};

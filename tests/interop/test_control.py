@@ -183,3 +183,19 @@ def test_null_arguments_are_absent(lwipd):
         assert lwipd.call("ip.forward")["enabled"] is True
     finally:
         lwipd.call("ip.forward", enable=False)
+
+
+def test_help_lists_every_command(lwipd):
+    """The registry answers `help` with every module's commands, and each
+    one it lists is found by the dispatcher (none is unknown_command)."""
+    c = lwipd.client()
+    cmds = c.call("help")["commands"]
+    names = {x["name"] for x in cmds}
+    for expected in ("status", "tcp.limits", "sock.info", "dns.resolve", "ping", "app.start", "iperf.start",
+                     "icmp.ratelimit", "help"):
+        assert expected in names, expected
+    assert all(x["help"] for x in cmds)
+    for name in sorted(names - {"shutdown"}):
+        r = c.request(name, __probe__=1) if name != "subscribe" else c.request(name, events=[])
+        assert r.get("error", {}).get("code") != "unknown_command", name
+    c.close()
