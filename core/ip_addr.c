@@ -66,40 +66,90 @@ void ip4_addr_netmask_from_prefix(ip4_addr_t *netmask, u8_t prefix)
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-int ip4addr_aton(const char *cp, ip4_addr_t *addr)
+/* Scan a dotted quad at @p cp (four decimal parts, each 0..255, at most
+ * three digits).  With @p strict a part may not start with 0 unless it is
+ * 0: "010" reads as 8 to inet_aton() and as 10 to others, so strict text
+ * refuses it.  @return where the text after it starts, or NULL (bad text;
+ * @p val untouched). */
+static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
 {
-  u32_t val = 0;
-  if (cp == NULL) {
-    return 0;
-  }
+  u32_t acc = 0;
   for (int part = 0; part < 4; part++) {
     u32_t v = 0;
     int digits = 0;
+    if (strict && cp[0] == '0' && is_digit(cp[1])) {
+      return NULL;
+    }
     while (is_digit(*cp)) {
       v = v * 10 + (u32_t)(*cp - '0');
       if (++digits > 3 || v > 255) {
-        return 0;
+        return NULL;
       }
       cp++;
     }
     if (digits == 0) {
-      return 0;
+      return NULL;
     }
-    val = (val << 8) | v;
+    acc = (acc << 8) | v;
     if (part < 3) {
       if (*cp != '.') {
-        return 0;
+        return NULL;
       }
       cp++;
     }
   }
-  if (*cp != '\0') {
+  *val = acc;
+  return cp;
+}
+
+int ip4addr_aton(const char *cp, ip4_addr_t *addr)
+{
+  u32_t val;
+  if (cp == NULL || (cp = scan_ip4(cp, false, &val)) == NULL || *cp != '\0') {
     return 0;
   }
   if (addr != NULL) {
     addr->addr = lwip_htonl(val);
   }
   return 1;
+}
+
+bool ip4addr_cidr_aton(const char *s, ip4_addr_t *addr, u8_t *prefix, bool prefix_required)
+{
+  u32_t val;
+  if (s == NULL || (s = scan_ip4(s, true, &val)) == NULL) {
+    return false;
+  }
+  bool given = (*s == '/');
+  unsigned len = 0;
+  if (given) {
+    s++;
+    /* One or two digits, no sign, no leading zero, 0..32. */
+    if (!is_digit(s[0]) || (s[0] == '0' && is_digit(s[1]))) {
+      return false;
+    }
+    len = (unsigned)(s[0] - '0');
+    s++;
+    if (is_digit(*s)) {
+      len = len * 10U + (unsigned)(*s - '0');
+      s++;
+    }
+    if (len > 32U) {
+      return false;
+    }
+  } else if (prefix_required) {
+    return false;
+  }
+  if (*s != '\0') {
+    return false;
+  }
+  if (addr != NULL) {
+    addr->addr = lwip_htonl(val);
+  }
+  if (given && prefix != NULL) {
+    *prefix = (u8_t)len;
+  }
+  return true;
 }
 
 u32_t ipaddr_addr(const char *cp)

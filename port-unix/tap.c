@@ -6,6 +6,7 @@
 #include "tap.h"
 
 #include "lwip/debug.h"
+#include "lwip/ip4_addr.h"
 #include "lwip/port.h"
 #include "lwip/timeouts.h"
 
@@ -334,29 +335,17 @@ static err_t tap_tx(struct dev *d, struct pbuf *p)
   return ret;
 }
 
+/* The host side's "a.b.c.d/prefix"; without a prefix, /24. */
 static int parse_cidr(const char *cidr, struct in_addr *addr, struct in_addr *mask)
 {
-  char host[INET_ADDRSTRLEN];
-  const char *slash = strchr(cidr, '/');
-  size_t hlen = slash ? (size_t)(slash - cidr) : strlen(cidr);
-  if (hlen == 0 || hlen >= sizeof(host)) {
+  ip4_addr_t a, m;
+  u8_t prefix = 24;
+  if (!ip4addr_cidr_aton(cidr, &a, &prefix, false)) {
     return -1;
   }
-  memcpy(host, cidr, hlen);
-  host[hlen] = '\0';
-  if (inet_pton(AF_INET, host, addr) != 1) {
-    return -1;
-  }
-  unsigned long prefix = 24;
-  if (slash != NULL) {
-    char *end;
-    errno = 0;
-    prefix = strtoul(slash + 1, &end, 10);
-    if (slash[1] == '\0' || *end != '\0' || errno != 0 || prefix > 32) {
-      return -1;
-    }
-  }
-  mask->s_addr = prefix == 0 ? 0 : htonl(0xffffffffUL << (32 - prefix));
+  ip4_addr_netmask_from_prefix(&m, prefix);
+  addr->s_addr = a.addr; /* both in network order */
+  mask->s_addr = m.addr;
   return 0;
 }
 

@@ -80,6 +80,16 @@ void ip4_addr_netmask_from_prefix(ip4_addr_t *netmask, u8_t prefix);
 int ip4addr_aton(const char *cp, ip4_addr_t *addr);
 /** Same, returning the address or IPADDR_NONE on error. */
 u32_t ipaddr_addr(const char *cp);
+/** Parse "a.b.c.d/prefix", the one address-and-prefix parser for every
+ *  caller.  Strict: four decimal parts 0..255 without leading zeros ("010"
+ *  is octal to inet_aton(), so it is refused rather than guessed), a
+ *  prefix of 0..32 without sign or leading zero, nothing after it.
+ *  Without a slash the text is accepted only when @p prefix_required is
+ *  false, and then *@p prefix is left as the caller set it: preset it to
+ *  a default (24), or to a value above 32 to learn that none was given.
+ *  @return true and fills @p addr and @p prefix (either may be NULL);
+ *  false on bad text, with both untouched. */
+bool ip4addr_cidr_aton(const char *s, ip4_addr_t *addr, u8_t *prefix, bool prefix_required);
 /** Format into @p buf (at least IP4ADDR_STRLEN_MAX bytes).
  *  @return buf, or NULL when buflen is too small. */
 char *ip4addr_ntoa_r(const ip4_addr_t *addr, char *buf, int buflen);

@@ -36,6 +36,68 @@ static void test_ip4_aton_invalid(void **state)
   assert_int_equal(ipaddr_addr("x"), IPADDR_NONE);
 }
 
+/* ip4addr_cidr_aton: address and prefix, strictly. */
+static void test_ip4_cidr_valid(void **state)
+{
+  (void)state;
+  ip4_addr_t a;
+  u8_t prefix = 99;
+  assert_true(ip4addr_cidr_aton("10.0.0.2/24", &a, &prefix, true));
+  assert_int_equal(a.addr, test_ip("10.0.0.2"));
+  assert_int_equal(prefix, 24);
+  assert_true(ip4addr_cidr_aton("0.0.0.0/0", &a, &prefix, true));
+  assert_int_equal(a.addr, 0);
+  assert_int_equal(prefix, 0);
+  assert_true(ip4addr_cidr_aton("255.255.255.255/32", &a, &prefix, false));
+  assert_int_equal(a.addr, 0xffffffffU);
+  assert_int_equal(prefix, 32);
+  assert_true(ip4addr_cidr_aton("192.168.100.1/9", &a, &prefix, true));
+  assert_int_equal(prefix, 9);
+  /* A 0 part is fine; only a zero in front of other digits is refused. */
+  assert_true(ip4addr_cidr_aton("10.0.100.0/16", &a, NULL, true));
+  assert_int_equal(a.addr, test_ip("10.0.100.0"));
+  assert_true(ip4addr_cidr_aton("1.2.3.4/8", NULL, NULL, true));
+
+  /* Without a slash: only when the prefix is optional, and the caller's
+   * preset stays (a default, or a marker for "none given"). */
+  prefix = 24;
+  assert_true(ip4addr_cidr_aton("10.0.0.1", &a, &prefix, false));
+  assert_int_equal(a.addr, test_ip("10.0.0.1"));
+  assert_int_equal(prefix, 24);
+  prefix = 0xff;
+  assert_true(ip4addr_cidr_aton("10.0.0.3", &a, &prefix, false));
+  assert_int_equal(prefix, 0xff);
+  a.addr = 0x5a5a5a5a;
+  assert_false(ip4addr_cidr_aton("10.0.0.1", &a, &prefix, true));
+  assert_int_equal(a.addr, 0x5a5a5a5a);
+}
+
+static void test_ip4_cidr_invalid(void **state)
+{
+  (void)state;
+  static const char *const bad[] = {
+    "", "/24", "10.0.0.1/", "10.0.0.1/33", "10.0.0.1/100", "10.0.0.1/-1", "10.0.0.1/+24", "10.0.0.1/024",
+    "10.0.0.1/00", "10.0.0.1/ 24", "10.0.0.1/24 ", "10.0.0.1 /24", " 10.0.0.1/24", "10.0.0.1/24x",
+    "10.0.0.1/2/4", "10.0.0.1//24", "10.0.0/24", "10.0.0.1.5/24", "256.0.0.1/24", "010.0.0.1/24",
+    "10.00.0.1/24", "10.0.0.01/24", "1.2.3.0004/24", "a.b.c.d/24", "10.0.0.1/24/", "10.0.0.1/4294967320",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    ip4_addr_t a = {0x5a5a5a5a};
+    u8_t prefix = 77;
+    if (ip4addr_cidr_aton(bad[i], &a, &prefix, false)) {
+      fail_msg("accepted '%s'", bad[i]);
+    }
+    assert_int_equal(a.addr, 0x5a5a5a5a); /* untouched on failure */
+    assert_int_equal(prefix, 77);
+    assert_false(ip4addr_cidr_aton(bad[i], &a, &prefix, true));
+  }
+  assert_false(ip4addr_cidr_aton(NULL, NULL, NULL, false));
+  /* ip4addr_aton keeps lwIP's leniency about leading zeros (decimal). */
+  ip4_addr_t a;
+  assert_int_equal(ip4addr_aton("010.0.0.1", &a), 1);
+  assert_int_equal(a.addr, test_ip("10.0.0.1"));
+}
+
 static void test_ip4_ntoa(void **state)
 {
   (void)state;
@@ -180,6 +242,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_ip4_aton_valid, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_ip4_aton_invalid, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_ip4_cidr_valid, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_ip4_cidr_invalid, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_ip4_ntoa, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_netmask_helpers, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_broadcast_rules, test_setup, test_teardown),
