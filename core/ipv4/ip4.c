@@ -379,8 +379,41 @@ static bool ip4_dest_is_ours(struct ip_rx *rx, const ip4_addr_t *dest, const str
   return false;
 }
 
+/* The transport protocols, by IP protocol number: the one place a new
+ * protocol is plugged in.  Each handler takes ownership of the packet,
+ * payload at the transport header. */
+static const struct ip4_protocol {
+  u8_t proto;
+  void (*input)(struct pbuf *p, const struct ip_rx *rx);
+} ip4_protocols[] = {
+  {.proto = IP_PROTO_ICMP, .input = icmp_input},
+#if LWIP_IGMP
+  {.proto = IP_PROTO_IGMP, .input = igmp_input},
+#endif
+#if LWIP_UDP
+  {.proto = IP_PROTO_UDP, .input = udp_input},
+#if LWIP_UDPLITE
+  {.proto = IP_PROTO_UDPLITE, .input = udp_input},
+#endif
+#endif
+#if LWIP_TCP
+  {.proto = IP_PROTO_TCP, .input = tcp_input},
+#endif
+};
+
+static const struct ip4_protocol *ip4_protocol_find(u8_t proto)
+{
+  for (size_t i = 0; i < LWIP_ARRAYSIZE(ip4_protocols); i++) {
+    if (ip4_protocols[i].proto == proto) {
+      return &ip4_protocols[i];
+    }
+  }
+  return NULL;
+}
+
 /* Deliver a complete datagram for us (payload at its header) to the
- * transport protocol.  Takes ownership of @p p. */
+ * transport protocol: raw PCBs first, then the protocol table, else
+ * protocol unreachable.  Takes ownership of @p p. */
 static void ip4_deliver(struct pbuf *p, struct ip_rx *rx)
 {
 #if LWIP_RAW
@@ -392,30 +425,10 @@ static void ip4_deliver(struct pbuf *p, struct ip_rx *rx)
   bool raw = false;
 #endif
   pbuf_remove_header(p, rx->hdr_len);
-  switch (rx->proto) {
-#if LWIP_UDP
-  case IP_PROTO_UDP:
-#if LWIP_UDPLITE
-  case IP_PROTO_UDPLITE:
-#endif
-    udp_input(p, rx);
+  const struct ip4_protocol *proto = ip4_protocol_find(rx->proto);
+  if (proto != NULL) {
+    proto->input(p, rx);
     return;
-#endif
-#if LWIP_TCP
-  case IP_PROTO_TCP:
-    tcp_input(p, rx);
-    return;
-#endif
-  case IP_PROTO_ICMP:
-    icmp_input(p, rx);
-    return;
-#if LWIP_IGMP
-  case IP_PROTO_IGMP:
-    igmp_input(p, rx);
-    return;
-#endif
-  default:
-    break;
   }
   if (raw) {
     /* A raw PCB saw it: the protocol is "handled" by the application. */

@@ -449,6 +449,46 @@ static void test_ip4_rx_weak_host(void **state)
   done();
 }
 
+/* The protocol table: each protocol number the build has reaches its
+ * handler (its receive counter moves), none is taken as unknown. */
+static void test_ip4_rx_protocol_table(void **state)
+{
+  (void)state;
+#if LWIP_STATS
+  fixture();
+  static const struct {
+    u8_t proto;
+    int counter;
+  } table[] = {
+    {.proto = IP_PROTO_ICMP, .counter = LWIP_PROTO_ICMP},
+#if LWIP_IGMP
+    {.proto = IP_PROTO_IGMP, .counter = LWIP_PROTO_IGMP},
+#endif
+#if LWIP_UDP
+    {.proto = IP_PROTO_UDP, .counter = LWIP_PROTO_UDP},
+#if LWIP_UDPLITE
+    {.proto = IP_PROTO_UDPLITE, .counter = LWIP_PROTO_UDP},
+#endif
+#endif
+#if LWIP_TCP
+    {.proto = IP_PROTO_TCP, .counter = LWIP_PROTO_TCP},
+#endif
+  };
+  u8_t ip[128], payload[8] = {0};
+  for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+    u32_t before = lwip_stats.proto[table[i].counter].recv;
+    size_t n = mk_ip(ip, PEER_IP, OUR_IP, table[i].proto, payload, sizeof(payload), 0, 64);
+    rx_ip_on(&tn, test_mac, ip, n);
+    assert_int_equal(lwip_stats.proto[table[i].counter].recv, before + 1);
+    assert_int_equal(DROPS(IP4_UNKNOWN_PROTO), 0);
+    test_frames_clear(&tn); /* whatever the protocol answered to zeros */
+  }
+  done();
+#else
+  skip();
+#endif
+}
+
 /* RFC 1122 3.2.2.1: protocol unreachable, quoting header + 8 bytes. */
 static void test_ip4_rx_unknown_proto(void **state)
 {
@@ -1088,6 +1128,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_ip4_rx_chained_header, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_ip4_rx_delivery, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_ip4_rx_weak_host, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_ip4_rx_protocol_table, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_ip4_rx_unknown_proto, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_ip4_rx_unconfigured_dhcp, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_ip4_route, test_setup, test_teardown),
