@@ -148,8 +148,8 @@ static _Noreturn void iperf_live(const struct request *start)
       fprintf(stderr, "lwipctl: iperf %lld stopped\n", id);
       exit(EXIT_DAEMON_ERROR);
     }
-    json_t *st = iperf_call(&c, rid++, "iperf.status",
-                            json_pack("{s:I, s:I}", "id", (json_int_t)id, "since", (json_int_t)seen));
+    json_t *st =
+        iperf_call(&c, rid++, "iperf.status", json_pack("{s:I, s:I}", "id", (json_int_t)id, "since", (json_int_t)seen));
     size_t i;
     json_t *iv;
     json_array_foreach(json_object_get(st, "intervals"), i, iv) {
@@ -211,8 +211,9 @@ static void iperf_options(int argc, char **argv, int i, int client, struct reque
 
 void cmd_iperf(int argc, char **argv, struct request *rq)
 {
-  static const char usage[] = "iperf server [-3|-2] [-p PORT] [-u] | iperf client HOST [-3|-2] [-p PORT] [-t SECS] [-u] "
-                              "[-b RATE] [-P N] [-R] [-l LEN] | iperf status [ID] | iperf stop [ID]";
+  static const char usage[] =
+      "iperf server [-3|-2] [-p PORT] [-u] | iperf client HOST [-3|-2] [-p PORT] [-t SECS] [-u] "
+      "[-b RATE] [-P N] [-R] [-l LEN] | iperf status [ID] | iperf stop [ID]";
   if (argc == 0) {
     die_usage("usage: %s", usage);
   }

@@ -87,10 +87,10 @@ static void sock_kv(json_t *args, const char *kv)
 static json_t *sock_build(int argc, char **argv, const char **cmd)
 {
   static const char *const calls[] = {
-      "sock.socket",  "sock.bind",     "sock.listen",     "sock.accept",     "sock.connect",     "sock.write",
-      "sock.send",    "sock.read",     "sock.recv",       "sock.sendto",     "sock.recvfrom",    "sock.shutdown",
-      "sock.close",   "sock.setsockopt", "sock.getsockopt", "sock.fcntl",    "sock.poll",        "sock.getsockname",
-      "sock.getpeername", "sock.info", "sock.list"};
+      "sock.socket",      "sock.bind",       "sock.listen",     "sock.accept", "sock.connect",  "sock.write",
+      "sock.send",        "sock.read",       "sock.recv",       "sock.sendto", "sock.recvfrom", "sock.shutdown",
+      "sock.close",       "sock.setsockopt", "sock.getsockopt", "sock.fcntl",  "sock.poll",     "sock.getsockname",
+      "sock.getpeername", "sock.info",       "sock.list"};
   size_t k = 0;
   while (k < ARRAY_SIZE(calls) && strcmp(argv[0], calls[k] + 5)) {
     k++;
@@ -164,7 +164,7 @@ static void print_sock(const struct request *rq, json_t *res)
  * wait forever; one with it, that long plus --timeout. */
 static double sock_deadline(const char *cmd, json_t *args)
 {
-  static const char *const blocking[] = {"sock.accept", "sock.connect", "sock.write", "sock.send",
+  static const char *const blocking[] = {"sock.accept", "sock.connect", "sock.write",    "sock.send",
                                          "sock.read",   "sock.recv",    "sock.recvfrom", "sock.poll"};
   json_t *t = json_object_get(args, "timeout_ms");
   if (json_is_integer(t)) {

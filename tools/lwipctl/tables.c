@@ -39,14 +39,14 @@ static char *netif_ip_cell(json_t *ni, json_t *ctx)
 }
 
 static const struct column netif_cols[] = {
-    {"NAME", COL_STR, "name", NULL, 'l', NULL, 0},
-    {"MAC", COL_STR, "mac", NULL, 'l', NULL, 0},
-    {"IP", COL_FN, NULL, NULL, 'l', netif_ip_cell, 0},
-    {"GW", COL_STR, "gw", NULL, 'l', NULL, 0},
-    {"MTU", COL_INT, "mtu", NULL, 'r', NULL, 0},
-    {"FLAGS", COL_FN, NULL, NULL, 'l', netif_flags_cell, 0},
-    {"RX-PKTS", COL_INT, "counters.rx_packets", NULL, 'r', NULL, 0},
-    {"TX-PKTS", COL_INT, "counters.tx_packets", NULL, 'r', NULL, 0},
+    {.header = "NAME", .kind = COL_STR, .key = "name", .align = 'l'},
+    {.header = "MAC", .kind = COL_STR, .key = "mac", .align = 'l'},
+    {.header = "IP", .kind = COL_FN, .align = 'l', .cell = netif_ip_cell},
+    {.header = "GW", .kind = COL_STR, .key = "gw", .align = 'l'},
+    {.header = "MTU", .kind = COL_INT, .key = "mtu", .align = 'r'},
+    {.header = "FLAGS", .kind = COL_FN, .align = 'l', .cell = netif_flags_cell},
+    {.header = "RX-PKTS", .kind = COL_INT, .key = "counters.rx_packets", .align = 'r'},
+    {.header = "TX-PKTS", .kind = COL_INT, .key = "counters.tx_packets", .align = 'r'},
 };
 
 void print_netif_list(const struct request *rq, json_t *res)
@@ -66,12 +66,12 @@ void print_netif_one(const struct request *rq, json_t *res)
 }
 
 static const struct column arp_cols[] = {
-    {"IP", COL_STR, "ip", NULL, 'l', NULL, 0},
-    {"MAC", COL_STR, "mac", NULL, 'l', NULL, 0},
-    {"NETIF", COL_STR, "netif", NULL, 'l', NULL, 0},
-    {"STATE", COL_STR, "state", NULL, 'l', NULL, 0},
-    {"AGE", COL_INT, "age_s", "%llds", 'l', NULL, 0},
-    {"QUEUED", COL_INT, "queued", NULL, 'r', NULL, 0},
+    {.header = "IP", .kind = COL_STR, .key = "ip", .align = 'l'},
+    {.header = "MAC", .kind = COL_STR, .key = "mac", .align = 'l'},
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "STATE", .kind = COL_STR, .key = "state", .align = 'l'},
+    {.header = "AGE", .kind = COL_INT, .key = "age_s", .fmt = "%llds", .align = 'l'},
+    {.header = "QUEUED", .kind = COL_INT, .key = "queued", .align = 'r'},
 };
 
 void print_arp(const struct request *rq, json_t *res)
@@ -94,10 +94,10 @@ static char *route_gw_cell(json_t *e, json_t *ctx)
 }
 
 static const struct column route_cols[] = {
-    {"DEST", COL_FN, NULL, NULL, 'l', route_dest_cell, 0},
-    {"GATEWAY", COL_FN, NULL, NULL, 'l', route_gw_cell, 0},
-    {"NETIF", COL_STR, "netif", NULL, 'l', NULL, 0},
-    {"USABLE", COL_YESNO, "usable", NULL, 'l', NULL, 0},
+    {.header = "DEST", .kind = COL_FN, .align = 'l', .cell = route_dest_cell},
+    {.header = "GATEWAY", .kind = COL_FN, .align = 'l', .cell = route_gw_cell},
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "USABLE", .kind = COL_YESNO, .key = "usable", .align = 'l'},
 };
 
 void print_route(const struct request *rq, json_t *res)
@@ -110,7 +110,7 @@ void print_route(const struct request *rq, json_t *res)
 /* stats and log levels                                                   */
 /* ---------------------------------------------------------------------- */
 
-static const char *const stat_cols[] = {"xmit",  "recv",  "fw",     "drop",  "chkerr",
+static const char *const stat_cols[] = {"xmit",   "recv",   "fw",    "drop",    "chkerr",
                                         "lenerr", "memerr", "rterr", "proterr", "opterr"};
 #define NSTAT_COLS ARRAY_SIZE(stat_cols)
 
@@ -118,7 +118,7 @@ static const char *const stat_cols[] = {"xmit",  "recv",  "fw",     "drop",  "ch
  * --all asked for everything, or for the three columns always of interest. */
 static void print_protocols(json_t *protos, int all)
 {
-  struct column cols[1 + NSTAT_COLS] = {{"PROTO", COL_NAME, NULL, NULL, 'l', NULL, 0}};
+  struct column cols[1 + NSTAT_COLS] = {{.header = "PROTO", .kind = COL_NAME, .align = 'l'}};
   size_t ncols = 1;
   for (size_t c = 0; c < NSTAT_COLS; c++) {
     int show = all || c < 2 || c == 3;
@@ -130,15 +130,15 @@ static void print_protocols(json_t *protos, int all)
       }
     }
     if (show) {
-      cols[ncols++] = (struct column){stat_cols[c], COL_INT, stat_cols[c], NULL, 'r', NULL, 0};
+      cols[ncols++] = (struct column){.header = stat_cols[c], .kind = COL_INT, .key = stat_cols[c], .align = 'r'};
     }
   }
   print_table(cols, ncols, protos, NULL);
 }
 
 static const struct column drop_cols[] = {
-    {"DROP-REASON", COL_NAME, NULL, NULL, 'l', NULL, 0},
-    {"COUNT", COL_INT, NULL, NULL, 'r', NULL, 0},
+    {.header = "DROP-REASON", .kind = COL_NAME, .align = 'l'},
+    {.header = "COUNT", .kind = COL_INT, .align = 'r'},
 };
 
 static void print_drops(json_t *drops, int all)
@@ -161,9 +161,11 @@ static void print_drops(json_t *drops, int all)
 }
 
 static const struct column pool_cols[] = {
-    {"POOL", COL_STR, "name", NULL, 'l', NULL, 0}, {"USED", COL_INT, "used", NULL, 'r', NULL, 0},
-    {"MAX", COL_INT, "max", NULL, 'r', NULL, 0},   {"AVAIL", COL_INT, "avail", NULL, 'r', NULL, 0},
-    {"ERR", COL_INT, "err", NULL, 'r', NULL, 0},
+    {.header = "POOL", .kind = COL_STR, .key = "name", .align = 'l'},
+    {.header = "USED", .kind = COL_INT, .key = "used", .align = 'r'},
+    {.header = "MAX", .kind = COL_INT, .key = "max", .align = 'r'},
+    {.header = "AVAIL", .kind = COL_INT, .key = "avail", .align = 'r'},
+    {.header = "ERR", .kind = COL_INT, .key = "err", .align = 'r'},
 };
 
 /* The heap is shown as one more pool, named "heap". */
@@ -198,8 +200,8 @@ static char *level_cell(json_t *v, json_t *ctx)
 }
 
 static const struct column level_cols[] = {
-    {"MODULE", COL_NAME, NULL, NULL, 'l', NULL, 0},
-    {"LEVEL", COL_FN, NULL, NULL, 'l', level_cell, 0},
+    {.header = "MODULE", .kind = COL_NAME, .align = 'l'},
+    {.header = "LEVEL", .kind = COL_FN, .align = 'l', .cell = level_cell},
 };
 
 void print_levels(const struct request *rq, json_t *res)
@@ -283,12 +285,12 @@ void print_impair(const struct request *rq, json_t *res)
 /* ---------------------------------------------------------------------- */
 
 static const struct column app_cols[] = {
-    {"ID", COL_INT, "id", NULL, 'r', NULL, 0},
-    {"NAME", COL_STR, "name", NULL, 'l', NULL, 0},
-    {"PORT", COL_INT, "port", NULL, 'r', NULL, 0},
-    {"RX-PKTS", COL_INT, "rx_packets", NULL, 'r', NULL, 0},
-    {"RX-BYTES", COL_INT, "rx_bytes", NULL, 'r', NULL, 0},
-    {"TX-PKTS", COL_INT, "tx_packets", NULL, 'r', NULL, 0},
+    {.header = "ID", .kind = COL_INT, .key = "id", .align = 'r'},
+    {.header = "NAME", .kind = COL_STR, .key = "name", .align = 'l'},
+    {.header = "PORT", .kind = COL_INT, .key = "port", .align = 'r'},
+    {.header = "RX-PKTS", .kind = COL_INT, .key = "rx_packets", .align = 'r'},
+    {.header = "RX-BYTES", .kind = COL_INT, .key = "rx_bytes", .align = 'r'},
+    {.header = "TX-PKTS", .kind = COL_INT, .key = "tx_packets", .align = 'r'},
 };
 
 void print_apps(const struct request *rq, json_t *res)
@@ -339,8 +341,8 @@ void print_ping(const struct request *rq, json_t *res)
   printf("%lld transmitted, %lld received, %.4g%% loss", jint(res, "transmitted"), jint(res, "received"),
          jnum(res, "loss_pct"));
   if (jint(res, "received") > 0) {
-    printf(", rtt min/avg/median/max = %.3f/%.3f/%.3f/%.3f ms", jnum(rtt, "min"), jnum(rtt, "avg"),
-           jnum(rtt, "median"), jnum(rtt, "max"));
+    printf(", rtt min/avg/median/max = %.3f/%.3f/%.3f/%.3f ms", jnum(rtt, "min"), jnum(rtt, "avg"), jnum(rtt, "median"),
+           jnum(rtt, "max"));
   }
   putchar('\n');
 }
@@ -584,9 +586,9 @@ static char *answered_by(json_t *o, json_t *ctx)
 }
 
 static const struct column dns_server_cols[] = {
-    {"INDEX", COL_INT, "index", NULL, 'r', NULL, 0},
-    {"ADDRESS", COL_STR, "address", NULL, 'l', NULL, 0},
-    {"SOURCE", COL_STR, "source", NULL, 'l', NULL, 0},
+    {.header = "INDEX", .kind = COL_INT, .key = "index", .align = 'r'},
+    {.header = "ADDRESS", .kind = COL_STR, .key = "address", .align = 'l'},
+    {.header = "SOURCE", .kind = COL_STR, .key = "source", .align = 'l'},
 };
 
 void print_dns_servers(const struct request *rq, json_t *res)
@@ -619,9 +621,9 @@ static char *resolve_ttl_cell(json_t *a, json_t *res)
 }
 
 static const struct column dns_resolve_cols[] = {
-    {"NAME", COL_FN, NULL, NULL, 'l', resolve_name_cell, 0},
-    {"ADDRESS", COL_FN, NULL, NULL, 'l', resolve_addr_cell, 0},
-    {"TTL", COL_FN, NULL, NULL, 'r', resolve_ttl_cell, 0},
+    {.header = "NAME", .kind = COL_FN, .align = 'l', .cell = resolve_name_cell},
+    {.header = "ADDRESS", .kind = COL_FN, .align = 'l', .cell = resolve_addr_cell},
+    {.header = "TTL", .kind = COL_FN, .align = 'r', .cell = resolve_ttl_cell},
 };
 
 void print_dns_resolve(const struct request *rq, json_t *res)
@@ -641,11 +643,11 @@ static char *cache_addrs_cell(json_t *e, json_t *ctx)
 }
 
 static const struct column dns_cache_cols[] = {
-    {"NAME", COL_STR, "name", NULL, 'l', NULL, 0},
-    {"TYPE", COL_STR, "type", NULL, 'l', NULL, 0},
-    {"TTL", COL_INT, "ttl", NULL, 'r', NULL, 0},
-    {"ADDRESSES", COL_FN, NULL, NULL, 'l', cache_addrs_cell, 0},
-    {"SERVER", COL_FN, NULL, NULL, 'l', answered_by, 0},
+    {.header = "NAME", .kind = COL_STR, .key = "name", .align = 'l'},
+    {.header = "TYPE", .kind = COL_STR, .key = "type", .align = 'l'},
+    {.header = "TTL", .kind = COL_INT, .key = "ttl", .align = 'r'},
+    {.header = "ADDRESSES", .kind = COL_FN, .align = 'l', .cell = cache_addrs_cell},
+    {.header = "SERVER", .kind = COL_FN, .align = 'l', .cell = answered_by},
 };
 
 void print_dns_cache(const struct request *rq, json_t *res)
@@ -694,14 +696,14 @@ static char *iperf_result_cell(json_t *s, json_t *ctx)
 }
 
 static const struct column iperf_cols[] = {
-    {"ID", COL_INT, "id", NULL, 'r', NULL, 0},
-    {"MODE", COL_FN, NULL, NULL, 'l', iperf_mode_cell, 0},
-    {"VER", COL_INT, "version", NULL, 'l', NULL, 0},
-    {"PORT", COL_INT, "port", NULL, 'r', NULL, 0},
-    {"STATE", COL_STR, "state", NULL, 'l', NULL, 0},
-    {"TESTS", COL_INT, "tests", NULL, 'r', NULL, 0},
-    {"ELAPSED", COL_REAL, "elapsed", "%.1f", 'r', NULL, 0},
-    {"RESULT", COL_FN, NULL, NULL, 'l', iperf_result_cell, 0},
+    {.header = "ID", .kind = COL_INT, .key = "id", .align = 'r'},
+    {.header = "MODE", .kind = COL_FN, .align = 'l', .cell = iperf_mode_cell},
+    {.header = "VER", .kind = COL_INT, .key = "version", .align = 'l'},
+    {.header = "PORT", .kind = COL_INT, .key = "port", .align = 'r'},
+    {.header = "STATE", .kind = COL_STR, .key = "state", .align = 'l'},
+    {.header = "TESTS", .kind = COL_INT, .key = "tests", .align = 'r'},
+    {.header = "ELAPSED", .kind = COL_REAL, .key = "elapsed", .fmt = "%.1f", .align = 'r'},
+    {.header = "RESULT", .kind = COL_FN, .align = 'l', .cell = iperf_result_cell},
 };
 
 /* iperf status ID answers with one session, without the list around it. */
