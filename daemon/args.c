@@ -126,8 +126,7 @@ bool parse_mac(const char *s, uint8_t mac[6])
 {
   unsigned b[6];
   char end;
-  if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 ||
-      strlen(s) != 17) {
+  if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 || strlen(s) != 17) {
     return false;
   }
   for (int i = 0; i < 6; i++) {

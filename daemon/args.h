@@ -27,21 +27,20 @@
 
 /** A command's outcome: a result object, or an error code and message. */
 struct ctl_reply {
-  json_t *result;        /**< owned; NULL with error set */
-  const char *code;      /**< NULL on success */
+  json_t *result;   /**< owned; NULL with error set */
+  const char *code; /**< NULL on success */
   char message[256];
-  bool deferred;         /**< the handler keeps the request and replies later */
+  bool deferred; /**< the handler keeps the request and replies later */
 };
 
 /** Set an error on @p r (printf-style message).  @return NULL for chaining. */
-json_t *ctl_error(struct ctl_reply *r, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+json_t *ctl_error(struct ctl_reply *r, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /** Argument helpers: fetch args.@p key, typed; on a wrong type or a missing
  *  required key set a bad_args error and return false. */
 bool arg_str(json_t *args, const char *key, bool required, const char **out, struct ctl_reply *r);
-bool arg_int(json_t *args, const char *key, bool required, long long min, long long max,
-             long long *out, struct ctl_reply *r);
+bool arg_int(json_t *args, const char *key, bool required, long long min, long long max, long long *out,
+             struct ctl_reply *r);
 /** Is @p key present and not null in @p args? */
 bool arg_given(json_t *args, const char *key);
 bool arg_bool(json_t *args, const char *key, bool required, bool *out, struct ctl_reply *r);

@@ -17,10 +17,10 @@
 /** A parsed request.  @c root owns every other field: release it with
  *  ctl_request_clear(). */
 struct ctl_request {
-  json_t *root; /**< the whole request object (owned), or NULL */
-  json_t *id;   /**< borrowed from root; NULL when absent */
+  json_t *root;    /**< the whole request object (owned), or NULL */
+  json_t *id;      /**< borrowed from root; NULL when absent */
   const char *cmd; /**< borrowed from root; NULL when the request is bad */
-  json_t *args; /**< borrowed from root, or a borrowed empty object */
+  json_t *args;    /**< borrowed from root, or a borrowed empty object */
 };
 
 /**
