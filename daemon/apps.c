@@ -18,7 +18,7 @@
 
 /** One running app: the engine (core/apps) and what the commands show. */
 struct app {
-  int id;                 /* 0: slot free */
+  int id; /* 0: slot free */
   const char *name;
   int kind;
   struct small_server srv;
@@ -34,12 +34,12 @@ static const struct {
   const struct small_server_service *svc;
   enum small_server_proto proto;
 } kinds[] = {
-  [K_UDP_ECHO] = {"udp-echo", &small_server_echo, SMALL_SERVER_UDP},
-  [K_UDP_DISCARD] = {"udp-discard", &small_server_discard, SMALL_SERVER_UDP},
+    [K_UDP_ECHO] = {"udp-echo", &small_server_echo, SMALL_SERVER_UDP},
+    [K_UDP_DISCARD] = {"udp-discard", &small_server_discard, SMALL_SERVER_UDP},
 #if LWIP_TCP
-  [K_TCP_ECHO] = {"tcp-echo", &small_server_echo, SMALL_SERVER_TCP},
-  [K_TCP_DISCARD] = {"tcp-discard", &small_server_discard, SMALL_SERVER_TCP},
-  [K_TCP_CHARGEN] = {"tcp-chargen", &small_server_chargen, SMALL_SERVER_TCP},
+    [K_TCP_ECHO] = {"tcp-echo", &small_server_echo, SMALL_SERVER_TCP},
+    [K_TCP_DISCARD] = {"tcp-discard", &small_server_discard, SMALL_SERVER_TCP},
+    [K_TCP_CHARGEN] = {"tcp-chargen", &small_server_chargen, SMALL_SERVER_TCP},
 #endif
 };
 
@@ -96,7 +96,8 @@ json_t *cmd_app_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
     k++;
   }
   if (k == sizeof(kinds) / sizeof(kinds[0])) {
-    return ctl_error(r, CTL_E_BAD_ARGS, "args.name: expected udp-echo, udp-discard, tcp-echo, tcp-discard or tcp-chargen");
+    return ctl_error(r, CTL_E_BAD_ARGS,
+                     "args.name: expected udp-echo, udp-discard, tcp-echo, tcp-discard or tcp-chargen");
   }
   u16_t p = port > 0 ? (u16_t)port : small_server_default_port(kinds[k].svc);
   struct app *a = NULL;

@@ -74,11 +74,11 @@ static err_t chargen_sent(struct small_server_conn *c)
 #endif
 
 const struct small_server_service small_server_chargen = {
-  .name = "chargen",
-  .port = 19,
+    .name = "chargen",
+    .port = 19,
 #if LWIP_TCP
-  .accepted = chargen_accepted,
-  .recv = chargen_recv,
-  .sent = chargen_sent,
+    .accepted = chargen_accepted,
+    .recv = chargen_recv,
+    .sent = chargen_sent,
 #endif
 };

@@ -28,12 +28,12 @@ static err_t discard_tcp_recv(struct small_server_conn *c, struct pbuf *p)
 #endif
 
 const struct small_server_service small_server_discard = {
-  .name = "discard",
-  .port = 9,
+    .name = "discard",
+    .port = 9,
 #if LWIP_UDP
-  .udp_recv = discard_udp_recv,
+    .udp_recv = discard_udp_recv,
 #endif
 #if LWIP_TCP
-  .recv = discard_tcp_recv,
+    .recv = discard_tcp_recv,
 #endif
 };

@@ -71,14 +71,14 @@ static err_t echo_tcp_sent(struct small_server_conn *c)
 #endif
 
 const struct small_server_service small_server_echo = {
-  .name = "echo",
-  .port = 7,
+    .name = "echo",
+    .port = 7,
 #if LWIP_UDP
-  .udp_recv = echo_udp_recv,
+    .udp_recv = echo_udp_recv,
 #endif
 #if LWIP_TCP
-  .recv = echo_tcp_recv,
-  .fin = echo_push,
-  .sent = echo_tcp_sent,
+    .recv = echo_tcp_recv,
+    .fin = echo_push,
+    .sent = echo_tcp_sent,
 #endif
 };

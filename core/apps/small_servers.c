@@ -162,8 +162,8 @@ static err_t udp_start(struct small_server *s, const ip_addr_t *addr)
 }
 #endif
 
-err_t small_server_start(struct small_server *s, const struct small_server_service *svc,
-                         enum small_server_proto proto, const ip_addr_t *addr, u16_t port)
+err_t small_server_start(struct small_server *s, const struct small_server_service *svc, enum small_server_proto proto,
+                         const ip_addr_t *addr, u16_t port)
 {
   if (s == NULL || svc == NULL) {
     return ERR_ARG;

@@ -16,9 +16,9 @@ struct small_server_conn {
   struct small_server_conn *next;
   struct small_server *srv;
   struct tcp_pcb *pcb;
-  struct pbuf *pending;   /**< echo: received, not yet written back */
-  u32_t pat_off;          /**< chargen: position in the pattern */
-  bool closing;           /**< the peer sent FIN; close once pending is out */
+  struct pbuf *pending; /**< echo: received, not yet written back */
+  u32_t pat_off;        /**< chargen: position in the pattern */
+  bool closing;         /**< the peer sent FIN; close once pending is out */
 };
 
 /** What a service does; NULL hooks do nothing. */

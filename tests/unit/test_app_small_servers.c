@@ -52,7 +52,7 @@ struct sink {
   u32_t len;      /* bytes received in order into in_data */
   u32_t ack, wnd; /* latest acknowledgment and window the stack sent */
   int fins, rsts;
-  bool accept;    /* the peer takes data (false: its window is zero) */
+  bool accept; /* the peer takes data (false: its window is zero) */
 };
 
 /* The peer connects to @p port (no options); the server accepts. */
@@ -250,7 +250,8 @@ static void udp_echo_returns_datagram(void **state)
     assert_int_equal(get_be16(u + 4), 8 + sizes[i]);
     assert_memory_equal(u + 8, out_data, sizes[i]);
     /* UDP checksum over the pseudo header (RFC 768) verifies: sums to 0. */
-    u32_t pseudo = 17U + get_be16(u + 4) + get_be16(ip + 12) + get_be16(ip + 14) + get_be16(ip + 16) + get_be16(ip + 18);
+    u32_t pseudo =
+        17U + get_be16(u + 4) + get_be16(ip + 12) + get_be16(ip + 14) + get_be16(ip + 16) + get_be16(ip + 18);
     assert_int_equal(test_cksum(u, 8 + sizes[i], pseudo), 0);
   }
   assert_int_equal(tt_pending(), 0);
@@ -515,15 +516,11 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tt_setup, app_teardown)
-    T(start_errors),
-    T(udp_echo_returns_datagram),
-    T(udp_discard_counts),
-    T(tcp_echo_returns_data_intact),
-    T(tcp_echo_backpressure),
-    T(tcp_echo_stop_frees_everything),
-    T(tcp_discard_counts),
-    T(tcp_chargen_pattern),
-    T(tcp_chargen_peer_close),
+      T(start_errors),           T(udp_echo_returns_datagram),
+      T(udp_discard_counts),     T(tcp_echo_returns_data_intact),
+      T(tcp_echo_backpressure),  T(tcp_echo_stop_frees_everything),
+      T(tcp_discard_counts),     T(tcp_chargen_pattern),
+      T(tcp_chargen_peer_close),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,10 +68,10 @@ struct small_server {
   const struct small_server_service *svc;
   enum small_server_proto proto;
   u16_t port;
-  struct udp_pcb *udp;              /**< UDP servers */
-  struct tcp_pcb *listener;         /**< TCP servers */
-  struct small_server_conn *conns;  /**< open TCP connections, newest first */
-  struct small_server_stats stats;  /**< open is computed on demand */
+  struct udp_pcb *udp;             /**< UDP servers */
+  struct tcp_pcb *listener;        /**< TCP servers */
+  struct small_server_conn *conns; /**< open TCP connections, newest first */
+  struct small_server_stats stats; /**< open is computed on demand */
 };
 
 /** The port @p svc listens on by default (7, 9 or 19). */
@@ -95,8 +95,8 @@ const char *small_server_name(const struct small_server_service *svc);
  *         any other code udp_bind()/tcp_bind()/tcp_listen reported.
  *         On any error nothing stays allocated and @p s is zeroed.
  */
-err_t small_server_start(struct small_server *s, const struct small_server_service *svc,
-                         enum small_server_proto proto, const ip_addr_t *addr, u16_t port);
+err_t small_server_start(struct small_server *s, const struct small_server_service *svc, enum small_server_proto proto,
+                         const ip_addr_t *addr, u16_t port);
 
 /**
  * Stop @p s: remove its PCB or listener and abort (RST) every open
