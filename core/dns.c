@@ -687,6 +687,7 @@ static bool dns_source_ok(struct dns_req *r, const ip_addr_t *addr, u16_t port, 
   return false;
 }
 
+/* An answer record kept for the CNAME walk: offsets into the message. */
 struct dns_rr {
   u16_t owner;
   u16_t type;
@@ -695,35 +696,41 @@ struct dns_rr {
   u32_t ttl;
 };
 
-/** Parse a message that passed the source check.  Malformed or
- *  mismatching messages are dropped and the lookup keeps waiting. */
-static void dns_parse(struct dns_req *r, const u8_t *m, u16_t len, const ip_addr_t *from, u8_t idx)
+/* The answer records worth keeping (class IN; A, AAAA or CNAME). */
+struct dns_answers {
+  struct dns_rr rr[DNS_MAX_ANSWERS];
+  int n;
+};
+
+/** Stage 1: the header and the question.  The question must come back as
+ *  sent (RFC 5452 9.1), byte for byte for unicast so the 0x20 case
+ *  pattern is checked; mDNS names are compared without case (RFC 6762 16).
+ *  @return the offset of the first answer record with the header flags in
+ *  *@p flags, or -1 when the message is dropped (counted). */
+static int dns_check_question(const struct dns_req *r, const u8_t *m, u16_t len, u16_t *flags)
 {
   if (len < DNS_HDR_LEN) {
     LWIP_DROP(DNS_SHORT);
-    return;
+    return -1;
   }
   if (get_be16(m + DNS_OFF_ID) != r->id) {
     LWIP_DROP(DNS_BAD_ID);
-    return;
+    return -1;
   }
-  u16_t flags = get_be16(m + DNS_OFF_FLAGS);
-  if ((flags & DNS_FLAG_QR) == 0 || (flags & DNS_FLAG_OPCODE_MASK) != 0) {
+  *flags = get_be16(m + DNS_OFF_FLAGS);
+  if ((*flags & DNS_FLAG_QR) == 0 || (*flags & DNS_FLAG_OPCODE_MASK) != 0) {
     LWIP_DROP(DNS_NOT_RESPONSE);
-    return;
+    return -1;
   }
-  /* The question must come back as sent (RFC 5452 9.1), byte for byte for
-   * unicast so the 0x20 case pattern is checked; mDNS names are compared
-   * without case (RFC 6762 16). */
   if (get_be16(m + DNS_OFF_QDCOUNT) != 1) {
     LWIP_DROP(DNS_BAD_QUESTION);
-    return;
+    return -1;
   }
   int qeq = dns_name_eq_str(m, len, DNS_HDR_LEN, r->qname, !r->mdns);
   int off = dns_skip_name(m, len, DNS_HDR_LEN);
   if (qeq < 0 || off < 0 || off + DNS_QUESTION_TRAILER_LEN > len) {
     LWIP_DROP(DNS_MALFORMED);
-    return;
+    return -1;
   }
   u16_t qclass = get_be16(m + off + 2);
   if (r->mdns) {
@@ -731,114 +738,132 @@ static void dns_parse(struct dns_req *r, const u8_t *m, u16_t len, const ip_addr
   }
   if (qeq == 0 || get_be16(m + off) != r->qtype || qclass != DNS_RRCLASS_IN) {
     LWIP_DROP(DNS_BAD_QUESTION);
-    return;
+    return -1;
   }
-  off += DNS_QUESTION_TRAILER_LEN;
+  return off + DNS_QUESTION_TRAILER_LEN;
+}
 
-  if (flags & DNS_FLAG_TC) {
-    /* RFC 1035 4.2.1 / RFC 7766: the full answer needs TCP, which this
-     * stack does not offer yet; say so rather than use a partial answer. */
-    dns_finish_status(r, DNS_STATUS_TRUNCATED, from);
-    return;
+/** Stage 2, one record: read the record at @p off into @p rr, checking
+ *  its bounds and the RDATA of the types we use.  *@p keep says whether
+ *  it is one for the CNAME walk.  @return the offset of the next record,
+ *  or -1 when it is malformed (counted: the message is dropped). */
+static int dns_read_rr(const struct dns_req *r, const u8_t *m, u16_t len, int off, struct dns_rr *rr, bool *keep)
+{
+  *keep = false;
+  rr->owner = (u16_t)off;
+  off = dns_skip_name(m, len, rr->owner);
+  if (off < 0 || off + DNS_RR_FIXED_LEN > len) {
+    LWIP_DROP(DNS_MALFORMED); /* also: more records counted than present */
+    return -1;
   }
-  u16_t rcode = flags & DNS_FLAG_RCODE_MASK;
+  rr->type = get_be16(m + off + DNS_RR_OFF_TYPE);
+  u16_t rclass = get_be16(m + off + DNS_RR_OFF_CLASS);
+  u32_t ttl = get_be32(m + off + DNS_RR_OFF_TTL);
+  rr->rdlen = get_be16(m + off + DNS_RR_OFF_RDLEN);
+  rr->rdata = (u16_t)(off + DNS_RR_FIXED_LEN);
+  if ((u32_t)rr->rdata + rr->rdlen > len) {
+    LWIP_DROP(DNS_MALFORMED);
+    return -1;
+  }
+  int next = rr->rdata + rr->rdlen;
+  if (r->mdns) {
+    rclass = (u16_t)(rclass & ~DNS_RRCLASS_MDNS_FLAG); /* cache-flush bit */
+  }
+  if (rclass != DNS_RRCLASS_IN) {
+    return next;
+  }
+  if ((rr->type == DNS_RRTYPE_A && rr->rdlen != 4) || (rr->type == DNS_RRTYPE_AAAA && rr->rdlen != 16)) {
+    LWIP_DROP(DNS_MALFORMED);
+    return -1;
+  }
+  if (rr->type == DNS_RRTYPE_CNAME && dns_skip_name(m, len, rr->rdata) != next) {
+    LWIP_DROP(DNS_MALFORMED); /* target name not exactly filling RDATA */
+    return -1;
+  }
+  /* RFC 2181 8: a TTL with the top bit set is to be taken as zero. */
+  rr->ttl = (ttl & 0x80000000UL) ? 0 : ttl;
+  *keep = rr->type == DNS_RRTYPE_A || rr->type == DNS_RRTYPE_AAAA || rr->type == DNS_RRTYPE_CNAME;
+  return next;
+}
 
-  /* Walk every answer record, validating all of them before using any. */
-  struct dns_rr rrs[DNS_MAX_ANSWERS];
-  int nrr = 0;
+/** Stage 2: walk every answer record from @p off, validating all of them
+ *  before any is used; keep the first DNS_MAX_ANSWERS useful ones in
+ *  @p ans.  @return false when the message is dropped as malformed. */
+static bool dns_walk_answers(const struct dns_req *r, const u8_t *m, u16_t len, int off, struct dns_answers *ans)
+{
+  ans->n = 0;
   u16_t ancount = get_be16(m + DNS_OFF_ANCOUNT);
   for (u16_t i = 0; i < ancount; i++) {
-    u16_t owner = (u16_t)off;
-    off = dns_skip_name(m, len, owner);
-    if (off < 0 || off + DNS_RR_FIXED_LEN > len) {
-      LWIP_DROP(DNS_MALFORMED); /* also: more records counted than present */
-      return;
+    struct dns_rr rr;
+    bool keep;
+    off = dns_read_rr(r, m, len, off, &rr, &keep);
+    if (off < 0) {
+      return false;
     }
-    u16_t type = get_be16(m + off + DNS_RR_OFF_TYPE);
-    u16_t rclass = get_be16(m + off + DNS_RR_OFF_CLASS);
-    u32_t ttl = get_be32(m + off + DNS_RR_OFF_TTL);
-    u16_t rdlen = get_be16(m + off + DNS_RR_OFF_RDLEN);
-    u16_t rdata = (u16_t)(off + DNS_RR_FIXED_LEN);
-    if ((u32_t)rdata + rdlen > len) {
-      LWIP_DROP(DNS_MALFORMED);
-      return;
-    }
-    off = rdata + rdlen;
-    if (r->mdns) {
-      rclass = (u16_t)(rclass & ~DNS_RRCLASS_MDNS_FLAG); /* cache-flush bit */
-    }
-    if (rclass != DNS_RRCLASS_IN) {
-      continue;
-    }
-    if ((type == DNS_RRTYPE_A && rdlen != 4) || (type == DNS_RRTYPE_AAAA && rdlen != 16)) {
-      LWIP_DROP(DNS_MALFORMED);
-      return;
-    }
-    if (type == DNS_RRTYPE_CNAME && dns_skip_name(m, len, rdata) != (int)(rdata + rdlen)) {
-      LWIP_DROP(DNS_MALFORMED); /* target name not exactly filling RDATA */
-      return;
-    }
-    if (type != DNS_RRTYPE_A && type != DNS_RRTYPE_AAAA && type != DNS_RRTYPE_CNAME) {
-      continue;
-    }
-    if (nrr < DNS_MAX_ANSWERS) {
-      /* RFC 2181 8: a TTL with the top bit set is to be taken as zero. */
-      rrs[nrr].owner = owner;
-      rrs[nrr].type = type;
-      rrs[nrr].rdata = rdata;
-      rrs[nrr].rdlen = rdlen;
-      rrs[nrr].ttl = (ttl & 0x80000000UL) ? 0 : ttl;
-      nrr++;
+    if (keep && ans->n < DNS_MAX_ANSWERS) {
+      ans->rr[ans->n++] = rr;
     }
   }
+  return true;
+}
 
-  if (rcode == DNS_RCODE_NXDOMAIN) {
-    dns_finish_status(r, DNS_STATUS_NXDOMAIN, from);
+/** Add the address in A or AAAA record @p rr to @p res (while room). */
+static void dns_add_addr(struct dns_result *res, const u8_t *m, const struct dns_rr *rr)
+{
+  if (res->naddrs >= DNS_MAX_ADDRS) {
     return;
   }
-  if (rcode != DNS_RCODE_NOERROR) {
-    dns_finish_status(r, DNS_STATUS_SERVFAIL, from);
-    return;
+  ip_addr_t *a = &res->addrs[res->naddrs++];
+  if (rr->type == DNS_RRTYPE_A) {
+    ip_addr_set_ip4_u32(a, get_n32(m + rr->rdata));
+  } else {
+    memset(a, 0, sizeof(*a));
+    memcpy(ip_2_ip6(a)->addr, m + rr->rdata, 16);
+    a->type = IPADDR_TYPE_V6;
   }
+}
 
-  /* Follow the CNAME chain from the question name (RFC 1034 3.6.2). */
-  struct dns_result res;
-  dns_result_init(&res, r->name, DNS_SOURCE_NETWORK);
-  res.server = *from;
-  res.server_idx = idx;
-  res.qtype = r->qtype;
+/** Stage 3, one hop: the records owned by the name at @p target.  Those
+ *  of the asked type go into @p res, lowering *@p ttl to theirs.
+ *  @return the offset of the first CNAME's target name (its TTL in
+ *  *@p cname_ttl), or -1 when the name has no alias. */
+static int dns_match_owner(const struct dns_req *r, const u8_t *m, u16_t len, const struct dns_answers *ans,
+                           u16_t target, struct dns_result *res, u32_t *ttl, u32_t *cname_ttl)
+{
+  int cname = -1;
+  for (int i = 0; i < ans->n; i++) {
+    const struct dns_rr *rr = &ans->rr[i];
+    if ((rr->type != r->qtype && rr->type != DNS_RRTYPE_CNAME) || dns_name_eq_pkt(m, len, rr->owner, target) != 1) {
+      continue;
+    }
+    if (rr->type == DNS_RRTYPE_CNAME) {
+      if (cname < 0) {
+        cname = rr->rdata;
+        *cname_ttl = rr->ttl;
+      }
+      continue;
+    }
+    dns_add_addr(res, m, rr);
+    if (rr->ttl < *ttl) {
+      *ttl = rr->ttl;
+    }
+  }
+  return cname;
+}
+
+/** Stage 3: follow the CNAME chain from the question name (RFC 1034
+ *  3.6.2), at most DNS_MAX_CNAME_CHAIN aliases, to the first name that
+ *  has addresses.  Fills res->addrs, res->naddrs and res->ttl: the
+ *  smallest TTL of the addresses and of the aliases leading to them. */
+static void dns_follow_chain(const struct dns_req *r, const u8_t *m, u16_t len, const struct dns_answers *ans,
+                             struct dns_result *res)
+{
   u32_t ttl = DNS_MAX_TTL;
   u16_t target = DNS_HDR_LEN;
   for (int hops = 0; hops <= DNS_MAX_CNAME_CHAIN; hops++) {
     u32_t cname_ttl = 0;
-    int cname = -1;
-    for (int i = 0; i < nrr; i++) {
-      if ((rrs[i].type != r->qtype && rrs[i].type != DNS_RRTYPE_CNAME) ||
-          dns_name_eq_pkt(m, len, rrs[i].owner, target) != 1) {
-        continue;
-      }
-      if (rrs[i].type == DNS_RRTYPE_CNAME) {
-        if (cname < 0) {
-          cname = rrs[i].rdata;
-          cname_ttl = rrs[i].ttl;
-        }
-        continue;
-      }
-      if (res.naddrs < DNS_MAX_ADDRS) {
-        ip_addr_t *a = &res.addrs[res.naddrs++];
-        if (rrs[i].type == DNS_RRTYPE_A) {
-          ip_addr_set_ip4_u32(a, get_n32(m + rrs[i].rdata));
-        } else {
-          memset(a, 0, sizeof(*a));
-          memcpy(ip_2_ip6(a)->addr, m + rrs[i].rdata, 16);
-          a->type = IPADDR_TYPE_V6;
-        }
-      }
-      if (rrs[i].ttl < ttl) {
-        ttl = rrs[i].ttl;
-      }
-    }
-    if (res.naddrs > 0 || cname < 0) {
+    int cname = dns_match_owner(r, m, len, ans, target, res, &ttl, &cname_ttl);
+    if (res->naddrs > 0 || cname < 0) {
       break;
     }
     /* The addresses may live no longer than the alias leading to them. */
@@ -847,22 +872,57 @@ static void dns_parse(struct dns_req *r, const u8_t *m, u16_t len, const ip_addr
     }
     target = (u16_t)cname;
   }
-  if (res.naddrs == 0) {
-    if (r->fallback_qtype != 0) {
-      LWIP_LOG(DNS, DEBUG, "%s: no type %u records, asking for type %u", r->name, r->qtype, r->fallback_qtype);
-      r->qtype = r->fallback_qtype;
-      r->fallback_qtype = 0;
-      if (dns_start_tries(r) != ERR_OK) {
-        dns_finish_status(r, DNS_STATUS_NO_MEM, NULL);
-      }
-      return;
-    }
-    dns_finish_status(r, DNS_STATUS_NODATA, from);
+  res->ttl = ttl;
+}
+
+/** Parse a message that passed the source check, in stages: header and
+ *  question, answer records, CNAME chain.  Malformed or mismatching
+ *  messages are dropped and the lookup keeps waiting. */
+static void dns_parse(struct dns_req *r, const u8_t *m, u16_t len, const ip_addr_t *from, u8_t idx)
+{
+  u16_t flags = 0;
+  int off = dns_check_question(r, m, len, &flags);
+  if (off < 0) {
     return;
   }
-  res.status = DNS_STATUS_OK;
-  res.ttl = ttl;
-  dns_finish(r, &res);
+  if (flags & DNS_FLAG_TC) {
+    /* RFC 1035 4.2.1 / RFC 7766: the full answer needs TCP, which this
+     * stack does not offer yet; say so rather than use a partial answer. */
+    dns_finish_status(r, DNS_STATUS_TRUNCATED, from);
+    return;
+  }
+  struct dns_answers ans;
+  if (!dns_walk_answers(r, m, len, off, &ans)) {
+    return;
+  }
+  u16_t rcode = flags & DNS_FLAG_RCODE_MASK;
+  if (rcode == DNS_RCODE_NXDOMAIN) {
+    dns_finish_status(r, DNS_STATUS_NXDOMAIN, from);
+    return;
+  }
+  if (rcode != DNS_RCODE_NOERROR) {
+    dns_finish_status(r, DNS_STATUS_SERVFAIL, from);
+    return;
+  }
+  struct dns_result res;
+  dns_result_init(&res, r->name, DNS_SOURCE_NETWORK);
+  res.server = *from;
+  res.server_idx = idx;
+  res.qtype = r->qtype;
+  dns_follow_chain(r, m, len, &ans, &res);
+  if (res.naddrs > 0) {
+    res.status = DNS_STATUS_OK;
+    dns_finish(r, &res);
+  } else if (r->fallback_qtype != 0) {
+    LWIP_LOG(DNS, DEBUG, "%s: no type %u records, asking for type %u", r->name, r->qtype, r->fallback_qtype);
+    r->qtype = r->fallback_qtype;
+    r->fallback_qtype = 0;
+    if (dns_start_tries(r) != ERR_OK) {
+      dns_finish_status(r, DNS_STATUS_NO_MEM, NULL);
+    }
+  } else {
+    dns_finish_status(r, DNS_STATUS_NODATA, from);
+  }
 }
 
 static void dns_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
