@@ -137,18 +137,10 @@ bool parse_mac(const char *s, uint8_t mac[6])
 
 bool parse_cidr(const char *s, ip4_addr_t *addr, ip4_addr_t *mask)
 {
-  char buf[32];
-  const char *slash = strchr(s, '/');
-  if (slash == NULL || (size_t)(slash - s) >= sizeof(buf)) {
+  u8_t prefix = 0;
+  if (!ip4addr_cidr_aton(s, addr, &prefix, true)) {
     return false;
   }
-  memcpy(buf, s, (size_t)(slash - s));
-  buf[slash - s] = '\0';
-  char *end;
-  long prefix = strtol(slash + 1, &end, 10);
-  if (slash[1] == '\0' || *end != '\0' || prefix < 0 || prefix > 32 || !ip4addr_aton(buf, addr)) {
-    return false;
-  }
-  ip4_addr_netmask_from_prefix(mask, (u8_t)prefix);
+  ip4_addr_netmask_from_prefix(mask, prefix);
   return true;
 }

@@ -642,16 +642,23 @@ static void netif_event(struct netif *n, netif_nsc_reason_t reason, const netif_
 
 NETIF_DECLARE_EXT_CALLBACK(netif_cb)
 
-/* What the ARP table looked like at the last poll, to report changes. */
-static struct etharp_entry_info arp_seen[ARP_TABLE_SIZE];
-static bool arp_seen_used[ARP_TABLE_SIZE];
-
 static void log_event(int module, int level, const char *message)
 {
   if (ctl_has_subscribers(CTL_EV_LOG)) {
     ctl_broadcast(CTL_EV_LOG, "log",
                   json_pack("{s:s, s:s, s:s}", "module", lwip_log_module_name(module), "level",
                             lwip_log_level_name(level), "message", message));
+  }
+}
+
+/* The ARP table's change hook: an `arp` event per change, as it happens. */
+static void arp_event(const struct etharp_entry_info *e, bool removed, void *arg)
+{
+  (void)arg;
+  if (ctl_has_subscribers(CTL_EV_ARP)) {
+    ctl_broadcast(CTL_EV_ARP, "arp",
+                  json_pack("{s:o, s:o, s:s}", "ip", json_ip4(&e->ipaddr), "mac", json_mac(e->ethaddr.addr), "state",
+                            removed ? "removed" : etharp_state_name(e->state)));
   }
 }
 
@@ -669,31 +676,11 @@ void cmds_stop_jobs(void)
 void cmds_events_init(void)
 {
   netif_add_ext_callback(&netif_cb, netif_event);
+  etharp_set_change_hook(arp_event, NULL);
   unix_port_set_log_hook(log_event);
   netapps_init();
 }
 
-void cmds_arp_poll(void)
-{
-  bool report = ctl_has_subscribers(CTL_EV_ARP);
-  for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
-    struct etharp_entry_info e;
-    bool used = etharp_get_entry_info(i, &e) != 0;
-    bool changed = used != arp_seen_used[i] ||
-                   (used && (e.state != arp_seen[i].state || !ip4_addr_eq(&e.ipaddr, &arp_seen[i].ipaddr) ||
-                             memcmp(e.ethaddr.addr, arp_seen[i].ethaddr.addr, 6) != 0));
-    if (changed && report) {
-      const struct etharp_entry_info *shown = used ? &e : &arp_seen[i];
-      json_t *ev = json_pack("{s:o, s:o, s:s}", "ip", json_ip4(&shown->ipaddr), "mac", json_mac(shown->ethaddr.addr),
-                             "state", used ? etharp_state_name(e.state) : "removed");
-      ctl_broadcast(CTL_EV_ARP, "arp", ev);
-    }
-    arp_seen_used[i] = used;
-    if (used) {
-      arp_seen[i] = e;
-    }
-  }
-}
 
 /* ---------------------------------------------------------------------- */
 /* The table                                                               */

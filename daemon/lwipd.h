@@ -150,8 +150,6 @@ ctl_cmd_fn cmds_find(const char *cmd);
 ctl_cmd_fn ctl_cmd_lookup(const struct ctl_cmd *table, const char *cmd);
 /** Watch the stack for events (netif changes, ARP updates). */
 void cmds_events_init(void);
-/** Compare the ARP table with the last look and report changes. */
-void cmds_arp_poll(void);
 /** Start capturing the TAP netif's frames to @p file (--pcap and
  *  capture.start).  @return 0, or -1 with a message in @p err. */
 int cmds_capture_start(const char *file, char *err, size_t errlen);

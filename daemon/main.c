@@ -400,7 +400,6 @@ void lwipd_schedule(void)
   if (lwipd.capture != NULL) {
     pcapdev_flush(lwipd.capture);
   }
-  cmds_arp_poll();
   u32_t ms = sys_timeouts_sleeptime();
   if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) {
     evtimer_del(timer_ev);

@@ -7,6 +7,8 @@
 
 #include "lwipctl.h"
 
+#include "lwip/ip4_addr.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -146,19 +148,13 @@ void check_ip(const char *s, const char *what)
   }
 }
 
-/* The ip key takes "a.b.c.d/prefix"; the daemon splits it again. */
+/* The ip key takes "a.b.c.d/prefix", checked by the core's own parser,
+ * the one the daemon uses. */
 void check_cidr(const char *s)
 {
-  const char *slash = strchr(s, '/');
-  char addr[INET_ADDRSTRLEN];
-  size_t n = slash ? (size_t)(slash - s) : 0;
-  if (!slash || n >= sizeof(addr)) {
-    die_usage("bad ip '%s': expected a.b.c.d/prefix", s);
+  if (!ip4addr_cidr_aton(s, NULL, NULL, true)) {
+    die_usage("bad ip '%s': expected a.b.c.d/prefix (prefix 0..32)", s);
   }
-  memcpy(addr, s, n);
-  addr[n] = '\0';
-  check_ip(addr, "ip");
-  parse_int(slash + 1, 0, 32, "prefix");
 }
 
 /* A MAC is exactly six pairs of hex digits separated by colons; sscanf()
