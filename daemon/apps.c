@@ -83,7 +83,7 @@ static json_t *app_json(const struct app *a)
   return o;
 }
 
-json_t *cmd_app_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_app_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   const char *name = NULL;
@@ -127,7 +127,7 @@ json_t *cmd_app_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_pack("{s:i, s:s, s:i}", "id", a->id, "name", a->name, "port", p);
 }
 
-json_t *cmd_app_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_app_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   json_t *v = json_object_get(args, "id");
@@ -152,7 +152,7 @@ json_t *cmd_app_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return json_object();
 }
 
-json_t *cmd_app_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_app_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
@@ -165,3 +165,11 @@ json_t *cmd_app_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   }
   return json_pack("{s:o}", "apps", a);
 }
+
+/* The app.* commands (docs/control-protocol.md). */
+const struct ctl_cmd apps_cmds[] = {
+    {"app.start", cmd_app_start, "start udp/tcp echo, discard or chargen"},
+    {"app.stop", cmd_app_stop, "stop an app"},
+    {"app.list", cmd_app_list, "running apps"},
+    {NULL, NULL, NULL},
+};

@@ -709,12 +709,6 @@ static const struct ctl_cmd core_cmds[] = {
     {"impair.show", cmd_impair_get, "same as impair.get"},
     {"impair.set", cmd_impair_set, "set loss, delay, duplication, reordering, corruption"},
     {"impair.clear", cmd_impair_clear, "remove all impairment"},
-    {"app.start", cmd_app_start, "start udp/tcp echo, discard or chargen"},
-    {"app.stop", cmd_app_stop, "stop an app"},
-    {"app.list", cmd_app_list, "running apps"},
-    {"iperf.start", cmd_iperf_start, "start an iperf 2/iperf3 server or client"},
-    {"iperf.stop", cmd_iperf_stop, "stop an iperf session"},
-    {"iperf.status", cmd_iperf_status, "iperf sessions and results"},
     {"ip.forward", cmd_ip_forward, "read or set IPv4 forwarding"},
     {"icmp.ratelimit", cmd_icmp_ratelimit, "read or set the ICMP error rate limit"},
     {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp)"},
@@ -725,7 +719,9 @@ static const struct ctl_cmd core_cmds[] = {
 
 /* The registry: every module's table (record.* belongs to the daemon
  * proper and is looked up by ctl.c, so lwip-replay does not record). */
-static const struct ctl_cmd *const registry[] = {core_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds};
+static const struct ctl_cmd *const registry[] = {
+    core_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds, apps_cmds, iperf_cmds,
+};
 
 ctl_cmd_fn ctl_cmd_lookup(const struct ctl_cmd *table, const char *cmd)
 {

@@ -2009,7 +2009,7 @@ static bool start_args(struct iperf *s, json_t *args, struct ctl_reply *r)
   return true;
 }
 
-json_t *cmd_iperf_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_iperf_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   int slot = -1;
@@ -2049,7 +2049,7 @@ json_t *cmd_iperf_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
                    s->version, "port", s->port);
 }
 
-json_t *cmd_iperf_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_iperf_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   long long id = 0;
@@ -2083,7 +2083,7 @@ json_t *cmd_iperf_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   return o;
 }
 
-json_t *cmd_iperf_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_iperf_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   long long id = 0, since = 0;
@@ -2114,19 +2114,19 @@ void iperf_stop_all(void)
 
 #else /* LWIP_TCP && LWIP_UDP */
 
-json_t *cmd_iperf_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_iperf_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
   (void)args;
   return ctl_error(r, CTL_E_FAILED, "this build has no TCP or no UDP: iperf is unavailable");
 }
 
-json_t *cmd_iperf_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_iperf_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   return cmd_iperf_start(req, args, r);
 }
 
-json_t *cmd_iperf_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+static json_t *cmd_iperf_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   return cmd_iperf_start(req, args, r);
 }
@@ -2136,3 +2136,11 @@ void iperf_stop_all(void)
 }
 
 #endif
+
+/* The iperf.* commands (docs/control-protocol.md, iperf). */
+const struct ctl_cmd iperf_cmds[] = {
+    {"iperf.start", cmd_iperf_start, "start an iperf 2/iperf3 server or client"},
+    {"iperf.stop", cmd_iperf_stop, "stop an iperf session"},
+    {"iperf.status", cmd_iperf_status, "iperf sessions and results"},
+    {NULL, NULL, NULL},
+};

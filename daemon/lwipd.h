@@ -76,7 +76,8 @@ struct ctl_cmd {
   const char *help;
 };
 /** The command tables of the modules. */
-extern const struct ctl_cmd record_cmds[], ping_cmds[], tcp_cmds[], sock_cmds[], netapps_cmds[];
+extern const struct ctl_cmd record_cmds[], ping_cmds[], tcp_cmds[], sock_cmds[], netapps_cmds[], apps_cmds[],
+    iperf_cmds[];
 /** Stop recording and write case.json (shutdown). @p r may be NULL. */
 json_t *record_stop_now(struct ctl_reply *r);
 
@@ -158,9 +159,6 @@ uint64_t cmds_capture_stop(void);
 /** The netif as netif.list shows it. */
 json_t *cmds_netif_json(struct netif *n);
 /* ---- apps.c ---- */
-json_t *cmd_app_start(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_app_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_app_list(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 size_t apps_count(void);
 void apps_stop_all(void);
 
@@ -191,9 +189,6 @@ void netapps_stop_all(void);
 int netapps_dhcp_release_all(void);
 
 /* ---- iperf.c (iperf 2 and iperf3 servers and clients) ---- */
-json_t *cmd_iperf_start(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_iperf_stop(struct ctl_req *req, json_t *args, struct ctl_reply *r);
-json_t *cmd_iperf_status(struct ctl_req *req, json_t *args, struct ctl_reply *r);
 /** Stop every iperf session, aborting its connections (shutdown). */
 void iperf_stop_all(void);
 

@@ -38,7 +38,7 @@ static bool dns_from_dhcp[DNS_MAX_SERVERS];
 
 /* Without the feature the commands exist and say why they cannot work. */
 #define DISABLED_CMD(fn, why)                                          \
-  json_t *fn(struct ctl_req *req, json_t *args, struct ctl_reply *r)   \
+  static json_t *fn(struct ctl_req *req, json_t *args, struct ctl_reply *r) \
   {                                                                    \
     (void)req;                                                         \
     (void)args;                                                        \
