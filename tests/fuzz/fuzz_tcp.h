@@ -55,7 +55,6 @@ struct fuzz_tcp_reach {
   /* Known findings tolerated unless LWIP_FUZZ_TCP_STRICT=1 (libfuzzer_tcp.c). */
   unsigned long known_sacked;          /**< sacked_bytes above the SACKed bytes queued */
   unsigned long known_fin_inside;      /**< a FIN queued inside, or taken after, data beyond it */
-  unsigned long known_persist_orphan;  /**< a closed connection probing a zero window forever */
   unsigned long known_queuelen;        /**< snd_queuelen one short after a FIN's data was acknowledged */
   unsigned long known_cookie_seq;      /**< a SYN cookie connection starting at the ACK's sequence number */
 };
