@@ -1713,8 +1713,12 @@ static const struct seed seeds[] = {
 /* 12 bytes: active, SACK+TS; 64 KiB written; an ACK 16 bytes into the
  * first segment with a SACK block covering that segment. */
 static const u8_t known_sacked[] = {0x5d, 0x01, 0x0a, 0xff, 0x00, 0x68, 0x00, 0x00, 0x10, 0x00, 0x00, 0x68};
-/* Data [115, 230) out of order, then a bare FIN at 115. */
-static const u8_t known_fin_inside[] = {0x4c, 0x00, 0x40, 0x88, 0x01, 0x81, 0x81, 0x73, 0x40, 0x81, 0x73};
+/* Data [115, 230) out of order, a bare FIN at 115, then [0, 115): the
+ * application gets 230 bytes and the FIN, and the stack ACKs 231. */
+static const u8_t known_fin_inside[] = {S_SACK | S_TS | S_CONSUME, E_ABORT,
+                                        SEG(B_RCV, A_MAX, 115, 0, 255, 115),
+                                        SEG(B_RCV, F_FIN | A_MAX, 115, 0, 255, 0),
+                                        SEG(B_RCV, A_MAX, 0, 0, 255, 115)};
 /* The application refuses data; a bare FIN at +6144 out of order, then
  * 6624 bytes in order past it: the FIN is taken at +6624. */
 static const u8_t known_fin_after[] = {0xa4, 0x03, 0xe7, 0x09, 0x03, 0x87, 0x00, 0x00, 0x00,
