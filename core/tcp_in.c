@@ -225,9 +225,19 @@ static void tcp_challenge_ack(struct tcp_pcb *pcb)
   tcp_send_empty_ack(pcb);
 }
 
-/* RFC 6298 2.2 / 2.3 with Karn's rule applied by the callers. */
+/* RFC 6298 2.2 / 2.3 with Karn's rule applied by the callers.  @p r is
+ * "now - then" on a 32-bit clock: a TSecr ahead of our clock wraps to a
+ * huge value, as does a bogus one from far in the past.  Neither echoes a
+ * timestamp we sent in the window (RFC 7323 4.1, Appendix G), so above
+ * TCP_RTT_SAMPLE_MAX_MS there is no sample.  Below it, all the arithmetic
+ * is unsigned and bounded: srtt8 <= 8 * max, rttvar4 <= 4 * max. */
 static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
 {
+  if (r > TCP_RTT_SAMPLE_MAX_MS) {
+    LWIP_LOG(TCP, DEBUG, "%u -> port %u: rtt sample %lu ms discarded", pcb->local_port, pcb->remote_port,
+             (unsigned long)r);
+    return;
+  }
   if (r == 0) {
     r = 1; /* below the clock's 1 ms granularity (G) */
   }
@@ -235,9 +245,11 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
     pcb->srtt8 = r * 8U;
     pcb->rttvar4 = r * 2U;
   } else {
-    s32_t err = (s32_t)r - (s32_t)(pcb->srtt8 / 8U);
-    pcb->srtt8 = (u32_t)((s32_t)pcb->srtt8 + err);
-    u32_t aerr = (u32_t)(err < 0 ? -err : err);
+    /* SRTT += (R - SRTT) / 8 and RTTVAR += (|SRTT - R| - RTTVAR) / 4,
+     * kept scaled by 8 and 4. */
+    u32_t srtt = pcb->srtt8 / 8U;
+    u32_t aerr = r >= srtt ? r - srtt : srtt - r;
+    pcb->srtt8 = r >= srtt ? pcb->srtt8 + aerr : pcb->srtt8 - aerr;
     pcb->rttvar4 = pcb->rttvar4 - pcb->rttvar4 / 4U + aerr;
   }
   u32_t rto = pcb->srtt8 / 8U + LWIP_MAX(pcb->rttvar4, 1U);

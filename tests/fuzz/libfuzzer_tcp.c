@@ -99,8 +99,10 @@
  *             carries (a reordered data segment skips the bytes before it).
  *   queuelen  the FIN left alone when a partial ACK frees its segment's
  *             data is no longer counted in snd_queuelen.
- *   rtt       tcp_rtt_sample() overflows s32_t on a sample near 2^31 ms (a
- *             TSecr far from our clock); tolerated by not sending one.
+ * Fixed, their tolerance removed (the reproducers stay as seeds and in
+ * --check-known, so a regression fails):
+ *   rtt       tcp_rtt_sample() overflowed s32_t on a sample near 2^31 ms (a
+ *             TSecr far from our clock); such samples are now discarded.
  * (A closed connection facing a zero window used to probe forever; the
  * orphan timeout of 9055f24 ends it, and seed_zero_window_close checks it.)
  *
@@ -182,7 +184,7 @@ static bool orphans_fatal = true;
  * LWIP_FUZZ_TCP_STRICT names them ("1" or "all": none is tolerated). */
 enum { K_SACKED = 1, K_FIN = 2, K_COOKIE = 4, K_QUEUELEN = 8, K_RTT = 16 };
 static const char *const known_names[] = {"sacked", "fin", "cookie", "queuelen", "rtt"};
-static unsigned known = 0xffU;
+static unsigned known = 0xffU & ~(unsigned)K_RTT; /* fixed ones are never tolerated */
 static ip4_addr_t our_ip, peer_ip;
 static u8_t in_buf[2 * PERIOD];  /**< in_buf[i]: the peer's byte at any sequence number = i mod 64 KiB */
 static u8_t out_buf[2 * PERIOD]; /**< out_buf[i]: the application's byte at stream offset i mod 64 KiB */
@@ -857,9 +859,9 @@ static u32_t inject(const struct segdesc *d, const u32_t *seq_at)
   if (ts) {
     o.has_ts = true;
     o.tsval = (d->has_o && (d->o & 2U)) ? P.ts - 0x10000000U : P.ts;
-    /* A bogus echo 2^31 - 1 ahead makes an RTT sample near 2^31 ms (known:
-     * signed overflow in tcp_rtt_sample, see the top); in the default mode
-     * the echo is only a second old. */
+    /* A bogus echo 2^31 - 1 ahead makes an RTT sample near 2^31 ms (once
+     * a signed overflow in tcp_rtt_sample, see the top); only while the
+     * rtt category is tolerated is the echo a second old instead. */
     o.tsecr = !(d->has_o && (d->o & 4U)) ? P.our_ts : (known & K_RTT) ? P.our_ts - 1000U : P.our_ts + 0x7fffffffU;
   }
   P.ts++;

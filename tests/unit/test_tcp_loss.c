@@ -511,6 +511,44 @@ static void timestamps_sample_retransmission(void **state)
   assert_int_equal(pcb->rto, 302);
 }
 
+/* RFC 7323 4.1 and Appendix G: a TSecr that does not echo a timestamp we
+ * sent in the window (one ahead of our clock, or one older than any RTT
+ * can be) gives no RTT sample; the ACK itself is still taken.  Such a
+ * sample, near 2^31 ms, used to overflow s32_t in tcp_rtt_sample
+ * (RFC 6298 2.3 arithmetic) and leave a wild SRTT. */
+static void timestamps_bogus_echo_no_sample(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_TS, 100);
+  assert_int_equal(pcb->srtt8, 800);
+  assert_int_equal(pcb->rttvar4, 200);
+  assert_int_equal(pcb->rto, 300);
+  u32_t b = base_of(&c);
+  const u32_t bogus[] = {0x7fffffffU, 0x80000000U, 0x80000001U, 41U, 0xffffffffU - TCP_RTT_SAMPLE_MAX_MS};
+  for (unsigned i = 0; i < sizeof(bogus) / sizeof(bogus[0]); i++) {
+    send_bytes(&c, i * 10U, 10);
+    test_clock_advance(40);
+    struct tt_opts o;
+    tt_conn_opts(&c, &o);
+    o.tsecr = c.our_ts + bogus[i]; /* ahead of our clock, or ages old */
+    tt_inject(&c, TCP_ACK, c.peer_nxt, b + i * 10U + 10U, &o, NULL, 0);
+    c.peer_ts++;
+    assert_int_equal(pcb->snd_una, b + i * 10U + 10U);
+    assert_int_equal(pcb->srtt8, 800);
+    assert_int_equal(pcb->rttvar4, 200);
+    assert_int_equal(pcb->rto, 300);
+  }
+  /* A real echo still gives a sample: R = 40 as in
+   * timestamps_sample_retransmission. */
+  send_bytes(&c, 50, 10);
+  test_clock_advance(40);
+  peer_ack(&c, b + 60U);
+  assert_int_equal(pcb->srtt8, 740);
+  assert_int_equal(pcb->rttvar4, 210);
+  assert_int_equal(pcb->rto, 302);
+}
+
 /* RFC 6298 5.3: an ACK of new data restarts the timer for what is left. */
 static void rto_restarted_on_new_ack(void **state)
 {
@@ -2246,6 +2284,7 @@ int main(void)
     T(rto_backoff_and_give_up),
     T(karn_no_sample_from_retransmission),
     T(timestamps_sample_retransmission),
+    T(timestamps_bogus_echo_no_sample),
     T(rto_restarted_on_new_ack),
     T(fast_retransmit_on_third_dupack),
     T(dupack_definition),

@@ -97,6 +97,11 @@ struct tcp_seg {
 #define TCP_RTO_INITIAL_MS 1000U
 #define TCP_RTO_MIN_MS 200U
 #define TCP_RTO_MAX_MS 60000U /* RFC 6298 2.5 */
+/** The longest RTT sample taken (two maximal RTOs); anything longer, or a
+ *  TSecr ahead of our clock, cannot echo a timestamp we sent in the
+ *  window (RFC 7323 4.1, Appendix G) and gives no sample.  It also keeps
+ *  the RFC 6298 arithmetic of tcp_rtt_sample far from overflow. */
+#define TCP_RTT_SAMPLE_MAX_MS (2U * TCP_RTO_MAX_MS)
 #define TCP_MAXRTX 12U        /* retransmissions of data before giving up */
 #define TCP_SYNMAXRTX 6U      /* of a SYN (about 127 s with backoff) */
 /** Delayed ACK: RFC 1122 4.2.3.2 / RFC 5681 4.2 allow up to 500 ms and
