@@ -1176,8 +1176,8 @@ static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
       pcb->rcv_nxt += fresh;
       pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)fresh);
     }
-    if (seg_fin && TCP_SEQ_GEQ(pcb->rcv_nxt, end)) {
-      *fin = true;
+    if (seg_fin && pcb->rcv_nxt == end) {
+      *fin = true; /* at its own sequence number, never later */
     }
     tcp_seg_free(seg);
   }
@@ -1371,6 +1371,56 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   pcb->sack_recent = seg->seqno;
 }
 
+/* RFC 9293 3.10.7.4 "eighth, check the FIN bit": the FIN ends the
+ * stream, so nothing lies beyond the lowest FIN known; the first one wins
+ * over an inconsistent peer.  The out-of-order queue keeps this invariant:
+ * a FIN it holds is on its last entry.  Here the arriving segment is cut
+ * at a queued FIN (its own FIN, if elsewhere, is dropped), or, carrying
+ * the lower FIN itself, cuts the queue at its end. */
+static void tcp_rcv_fin_bound(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
+  struct tcp_seg *last = pcb->ooseq;
+  while (last != NULL && last->next != NULL) {
+    last = last->next;
+  }
+  if (last != NULL && (last->flags & TCP_FIN)) {
+    u32_t f = last->seqno + last->len;
+    if (TCP_SEQ_GT(s->seqno + s->len, f)) {
+      LWIP_LOG(TCP, DEBUG, "%u <- port %u: data past the FIN dropped", pcb->local_port, pcb->remote_port);
+      seg_trim_tail(s, (u16_t)(TCP_SEQ_GT(f, s->seqno) ? f - s->seqno : 0));
+    }
+    if (s->seqno + s->len != f) {
+      s->flags &= (u8_t)~TCP_FIN;
+    }
+    return;
+  }
+  if (!(s->flags & TCP_FIN)) {
+    return;
+  }
+  u32_t f = s->seqno + s->len;
+  struct tcp_seg **pp = &pcb->ooseq;
+  while (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, f)) {
+    struct tcp_seg *q = *pp;
+    if (TCP_SEQ_GT(q->seqno + q->len, f)) {
+      u16_t keep = (u16_t)(f - q->seqno);
+      pcb->ooseq_bytes -= q->len - keep;
+      q->len = keep;
+      pbuf_realloc(q->p, keep); /* keep > 0: q starts before f */
+    }
+    pp = &q->next;
+  }
+  if (*pp != NULL) {
+    LWIP_LOG(TCP, DEBUG, "%u <- port %u: queued data past the FIN dropped", pcb->local_port, pcb->remote_port);
+  }
+  while (*pp != NULL) {
+    struct tcp_seg *dead = *pp;
+    *pp = dead->next;
+    pcb->ooseq_segs--;
+    pcb->ooseq_bytes -= dead->len;
+    tcp_seg_free(dead);
+  }
+}
+
 /* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every second segment at
  * once (or at the end of the receive batch), otherwise within TCP_DELACK_MS. */
 static void tcp_ack_policy(struct tcp_pcb *pcb)
@@ -1421,6 +1471,8 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     s->flags &= (u8_t)~TCP_FIN;
     fin = false;
   }
+  tcp_rcv_fin_bound(pcb, s);
+  fin = (s->flags & TCP_FIN) != 0;
   if (s->len == 0 && !fin) {
     tcp_ack_now(pcb);
     return true;

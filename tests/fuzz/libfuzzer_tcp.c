@@ -89,11 +89,6 @@
  * fuzz_tcp --check-known shows which ones still reproduce:
  *   sacked    tcp_free_acked() cuts the front of a SACKed segment on a
  *             partial ACK without lowering sacked_bytes.
- *   fin       a FIN is taken at RCV.NXT instead of its own sequence number
- *             when data beyond it was accepted (a bare FIN kept inside
- *             queued data by tcp_ooseq_insert(), or passed by in-order
- *             data on the refused-data path): the ACK covers one sequence
- *             number the peer never sent.
  *   cookie    a SYN cookie does not cover the peer's ISN: the ACK that
  *             completes it sets RCV.NXT from whatever sequence number it
  *             carries (a reordered data segment skips the bytes before it).
@@ -103,6 +98,11 @@
  * --check-known, so a regression fails):
  *   rtt       tcp_rtt_sample() overflowed s32_t on a sample near 2^31 ms (a
  *             TSecr far from our clock); such samples are now discarded.
+ *   fin       a FIN was taken at RCV.NXT instead of its own sequence number
+ *             when data beyond it was accepted (a bare FIN kept inside
+ *             queued data by tcp_ooseq_insert(), or passed by in-order
+ *             data on the refused-data path); now nothing is accepted
+ *             beyond the lowest FIN (tcp_rcv_fin_bound).
  * (A closed connection facing a zero window used to probe forever; the
  * orphan timeout of 9055f24 ends it, and seed_zero_window_close checks it.)
  *
@@ -184,7 +184,7 @@ static bool orphans_fatal = true;
  * LWIP_FUZZ_TCP_STRICT names them ("1" or "all": none is tolerated). */
 enum { K_SACKED = 1, K_FIN = 2, K_COOKIE = 4, K_QUEUELEN = 8, K_RTT = 16 };
 static const char *const known_names[] = {"sacked", "fin", "cookie", "queuelen", "rtt"};
-static unsigned known = 0xffU & ~(unsigned)K_RTT; /* fixed ones are never tolerated */
+static unsigned known = 0xffU & ~(unsigned)(K_RTT | K_FIN); /* fixed ones are never tolerated */
 static ip4_addr_t our_ip, peer_ip;
 static u8_t in_buf[2 * PERIOD];  /**< in_buf[i]: the peer's byte at any sequence number = i mod 64 KiB */
 static u8_t out_buf[2 * PERIOD]; /**< out_buf[i]: the application's byte at stream offset i mod 64 KiB */

@@ -1022,6 +1022,95 @@ static void ooseq_fin_after_hole(void **state)
   assert_int_equal(s.opt.nsack, 0);
 }
 
+/* The highest ACK among everything the stack sent (consumes it all). */
+static u32_t last_ack_sent(u32_t from)
+{
+  u32_t ack = from;
+  struct tt_seg s;
+  while (tt_pop(&s)) {
+    if ((s.flags & TCP_ACK) && TCP_SEQ_GT(s.ack, ack)) {
+      ack = s.ack;
+    }
+  }
+  return ack;
+}
+
+/* RFC 9293 3.10.7.4 "eighth, check the FIN bit": a FIN is taken at its own
+ * sequence number.  Data [10, 30) waits out of order, then a bare FIN at
+ * 10 arrives (an inconsistent peer): the stream ends at 10.  Filling the
+ * hole delivers 10 bytes and the FIN, and the ACK is 11, never one past
+ * the data queued beyond the FIN (which was ACK 31, for a sequence
+ * number the peer never sent). */
+static void ooseq_bare_fin_inside_queued_data(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn c;
+  setup_established_active(&c, TT_OPT_SACK);
+  u32_t base = c.peer_nxt;
+  tt_inject(&c, TCP_ACK | TCP_PSH, base + 10U, c.our_nxt, NULL, pattern + 10, 20);
+  tt_inject(&c, TCP_ACK | TCP_FIN, base + 10U, c.our_nxt, NULL, NULL, 0);
+  tt_inject(&c, TCP_ACK | TCP_PSH, base, c.our_nxt, NULL, pattern, 10);
+  assert_int_equal(tt_rec.len, 10);
+  assert_memory_equal(tt_rec.data, pattern, 10);
+  assert_int_equal(tt_rec.nfin, 1);
+  assert_int_equal(c.pcb->state, CLOSE_WAIT);
+  assert_int_equal(c.pcb->rcv_nxt, base + 11U);
+  assert_int_equal(last_ack_sent(base), base + 11U);
+}
+
+/* The same with the FIN first and the data beyond it arriving in order
+ * while the application refuses data (the held path): the data is cut at
+ * the FIN, which is taken at 10 (RFC 9293 3.10.7.4), not after 20 bytes. */
+static void refused_data_cut_at_queued_fin(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn c;
+  setup_established_active(&c, TT_OPT_SACK);
+  tt_rec.recv_ret = ERR_MEM;
+  tt_send(&c, TCP_ACK | TCP_PSH, "first", 5);
+  assert_non_null(c.pcb->refused_data);
+  u32_t base = c.peer_nxt;
+  tt_inject(&c, TCP_ACK | TCP_FIN, base + 10U, c.our_nxt, NULL, NULL, 0);
+  tt_inject(&c, TCP_ACK | TCP_PSH, base, c.our_nxt, NULL, pattern, 20);
+  assert_int_equal(c.pcb->rcv_nxt, base + 11U);
+  assert_int_equal(c.pcb->state, CLOSE_WAIT);
+  assert_int_equal(last_ack_sent(base), base + 11U);
+  tt_rec.recv_ret = ERR_OK;
+  test_clock_advance(TCP_REFUSED_RETRY_MS + TCP_TICK_SLACK);
+  assert_int_equal(tt_rec.len, 15);
+  assert_memory_equal(tt_rec.data + 5, pattern, 10);
+  assert_int_equal(tt_rec.nfin, 1);
+  assert_null(c.pcb->ooseq);
+}
+
+/* A FIN carrying segment below data already queued cuts the queue at the
+ * FIN; the queue never holds data beyond a FIN. */
+static void ooseq_fin_cuts_queue(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn c;
+  setup_established_active(&c, TT_OPT_SACK);
+  u32_t base = c.peer_nxt;
+  tt_inject(&c, TCP_ACK | TCP_PSH, base + 20U, c.our_nxt, NULL, pattern + 20, 20);
+  tt_inject(&c, TCP_ACK | TCP_FIN, base + 10U, c.our_nxt, NULL, pattern + 10, 15);
+  /* Only [10, 25) and its FIN remain queued, data straddling 25 trimmed. */
+  u32_t qbytes = 0;
+  for (const struct tcp_seg *q = c.pcb->ooseq; q != NULL; q = q->next) {
+    assert_true(TCP_SEQ_LEQ(q->seqno + q->len, base + 25U));
+    qbytes += q->len;
+  }
+  assert_int_equal(qbytes, c.pcb->ooseq_bytes);
+  tt_inject(&c, TCP_ACK | TCP_PSH, base, c.our_nxt, NULL, pattern, 10);
+  assert_int_equal(tt_rec.len, 25);
+  assert_memory_equal(tt_rec.data, pattern, 25);
+  assert_int_equal(tt_rec.nfin, 1);
+  assert_int_equal(c.pcb->rcv_nxt, base + 26U);
+  assert_int_equal(last_ack_sent(base), base + 26U);
+}
+
 /* tcp_shutdown(rx): data arriving afterwards resets (RFC 9293 3.10.4). */
 static void shutdown_rx_then_data_rst(void **state)
 {
@@ -2717,6 +2806,9 @@ int main(void)
     T(ack_too_old_dropped),
     T(overlap_trimmed),
     T(ooseq_fin_after_hole),
+    T(ooseq_bare_fin_inside_queued_data),
+    T(refused_data_cut_at_queued_fin),
+    T(ooseq_fin_cuts_queue),
     T(shutdown_rx_then_data_rst),
     T(backlog_released_by_rst_and_timeout),
     T(old_window_update_ignored),
