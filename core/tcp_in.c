@@ -659,6 +659,10 @@ static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
       seg->len = (u16_t)(seg->len - cut);
       seg->seqno += cut;
       data += cut;
+      if (seg->state & SEG_SACKED) {
+        /* RFC 6675 2: the scoreboard holds only what is above SND.UNA. */
+        pcb->sacked_bytes -= LWIP_MIN(pcb->sacked_bytes, (u32_t)cut);
+      }
       u16_t freed = (u16_t)(before - (seg->p != NULL ? pbuf_clen(seg->p) : 0U));
       pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, freed));
     }

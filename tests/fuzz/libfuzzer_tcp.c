@@ -87,8 +87,6 @@
  * a minimized reproducer at the end of this file; LWIP_FUZZ_TCP_STRICT=1
  * (or a list of the categories) turns the checks strict again, and
  * fuzz_tcp --check-known shows which ones still reproduce:
- *   sacked    tcp_free_acked() cuts the front of a SACKed segment on a
- *             partial ACK without lowering sacked_bytes.
  *   cookie    a SYN cookie does not cover the peer's ISN: the ACK that
  *             completes it sets RCV.NXT from whatever sequence number it
  *             carries (a reordered data segment skips the bytes before it).
@@ -103,6 +101,8 @@
  *             queued data by tcp_ooseq_insert(), or passed by in-order
  *             data on the refused-data path); now nothing is accepted
  *             beyond the lowest FIN (tcp_rcv_fin_bound).
+ *   sacked    tcp_free_acked() cut the front of a SACKed segment on a
+ *             partial ACK without lowering sacked_bytes.
  * (A closed connection facing a zero window used to probe forever; the
  * orphan timeout of 9055f24 ends it, and seed_zero_window_close checks it.)
  *
@@ -184,7 +184,7 @@ static bool orphans_fatal = true;
  * LWIP_FUZZ_TCP_STRICT names them ("1" or "all": none is tolerated). */
 enum { K_SACKED = 1, K_FIN = 2, K_COOKIE = 4, K_QUEUELEN = 8, K_RTT = 16 };
 static const char *const known_names[] = {"sacked", "fin", "cookie", "queuelen", "rtt"};
-static unsigned known = 0xffU & ~(unsigned)(K_RTT | K_FIN); /* fixed ones are never tolerated */
+static unsigned known = 0xffU & ~(unsigned)(K_RTT | K_FIN | K_SACKED); /* fixed ones are never tolerated */
 static ip4_addr_t our_ip, peer_ip;
 static u8_t in_buf[2 * PERIOD];  /**< in_buf[i]: the peer's byte at any sequence number = i mod 64 KiB */
 static u8_t out_buf[2 * PERIOD]; /**< out_buf[i]: the application's byte at stream offset i mod 64 KiB */

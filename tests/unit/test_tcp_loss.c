@@ -549,6 +549,28 @@ static void timestamps_bogus_echo_no_sample(void **state)
   assert_int_equal(pcb->rto, 302);
 }
 
+/* RFC 6675 2: sacked_bytes is the SACKed data still in the scoreboard
+ * (above SND.UNA).  A partial ACK cutting the front of a SACKed segment
+ * (the peer took what fit) lowers it by the bytes cut; it used to stay
+ * too high until an RTO, making pipe and IsLost() wrong. */
+static void partial_ack_of_sacked_segment(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_SACK, 0);
+  u32_t b = base_of(&c);
+  send_bytes(&c, 0, 100);
+  const u32_t blk[1][2] = {{b, b + 100U}};
+  peer_ack_sack(&c, b + 16U, 1, blk);
+  assert_int_equal(pcb->snd_una, b + 16U);
+  assert_non_null(pcb->unacked);
+  assert_int_equal(pcb->unacked->len, 84);
+  assert_true(pcb->unacked->state & SEG_SACKED);
+  assert_int_equal(pcb->sacked_bytes, 84);
+  peer_ack(&c, b + 100U);
+  assert_int_equal(pcb->sacked_bytes, 0);
+}
+
 /* RFC 6298 5.3: an ACK of new data restarts the timer for what is left. */
 static void rto_restarted_on_new_ack(void **state)
 {
@@ -2285,6 +2307,7 @@ int main(void)
     T(karn_no_sample_from_retransmission),
     T(timestamps_sample_retransmission),
     T(timestamps_bogus_echo_no_sample),
+    T(partial_ack_of_sacked_segment),
     T(rto_restarted_on_new_ack),
     T(fast_retransmit_on_third_dupack),
     T(dupack_definition),
