@@ -6,6 +6,7 @@ process itself enters the namespace (setns) while the module runs, so Scapy,
 sockets and subprocesses see only the test's own network.  Everything is torn
 down (lwipd by PID, then the namespace) even when a test fails.
 """
+import contextlib
 import ctypes
 import json
 import os
@@ -48,6 +49,39 @@ def prerequisites():
         if not path or not os.access(path, os.X_OK):
             return f"${var} does not name the built binary (run through 'meson test --suite interop')"
     return None
+
+
+def require_prerequisites(items, suite):
+    """pytest_collection_modifyitems body for a suite that needs root and
+    the built binaries: every test is skipped with the reason when they are
+    missing, and under CI=true that is an error, so a green CI run means
+    the tests ran."""
+    import pytest
+
+    reason = prerequisites()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"{suite} prerequisites missing under CI: {reason}")
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        item.add_marker(skip)
+
+
+@contextlib.contextmanager
+def running_lwipd(**kwargs):
+    """lwipd in a new namespace for the duration of the block; it must not
+    have died meanwhile (the namespace and lwipd go either way)."""
+    d = Lwipd(**kwargs)
+    d.start()
+    try:
+        yield d
+    finally:
+        log = d.read_log()
+        alive = d.alive()
+        d.stop()
+        if not alive:
+            raise AssertionError(f"lwipd died during the module:\n{log}")
 
 
 class ControlClient:

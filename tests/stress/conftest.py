@@ -1,24 +1,15 @@
 """Stress suite fixtures: lwipd in a namespace per module (the interop
 harness, imported from ../interop), the memory baseline, and the summary
 table printed at the end of the session."""
-import os
 
 import pytest
 
 import stress_util
-from lwipd_harness import prerequisites
+from lwipd_harness import require_prerequisites
 
 
 def pytest_collection_modifyitems(config, items):
-    reason = prerequisites()
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        # Under CI a green run must mean the stress tests ran.
-        raise pytest.UsageError(f"stress prerequisites missing under CI: {reason}")
-    skip = pytest.mark.skip(reason=reason)
-    for item in items:
-        item.add_marker(skip)
+    require_prerequisites(items, "stress")
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ Every loop here is bounded in count and in time.  Time bounds are
 multiplied by SLOW under AddressSanitizer (about 3x slower); the checks
 themselves never depend on speed.
 """
-import contextlib
 import hashlib
 import os
 import random
@@ -36,7 +35,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "interop"))
 
-from lwipd_harness import HOST_IP, LWIPD_IP, TAP, Lwipd  # noqa: E402  (after the sys.path entry)
+from lwipd_harness import HOST_IP, LWIPD_IP, TAP, running_lwipd  # noqa: E402,F401  (after the sys.path entry; running_lwipd is re-exported)
 
 ECHO, DISCARD = 7, 9
 KB, MB = 1 << 10, 1 << 20
@@ -521,20 +520,6 @@ ROWS = []
 RUNTIME = {}
 
 
-@contextlib.contextmanager
-def running_lwipd():
-    """lwipd in a new namespace for the duration of the block; it must not
-    have died meanwhile (the namespace and lwipd go either way)."""
-    d = Lwipd()
-    d.start()
-    try:
-        yield d
-    finally:
-        log = d.read_log()
-        alive = d.alive()
-        d.stop()
-        if not alive:
-            raise AssertionError(f"lwipd died:\n{log}")
 
 
 class StressEnv:

@@ -15,7 +15,6 @@ end every pool and the heap back to the baseline."""
 import random
 import time
 
-import pytest
 
 from stress_util import DISCARD, ECHO, KB, LWIPD_IP, MSS_OPT, RST, SLOW, SYN, L2, close_all, open_many, \
     tcp_frame, wait_back, wait_tap_drained
