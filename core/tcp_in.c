@@ -663,7 +663,9 @@ static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
         /* RFC 6675 2: the scoreboard holds only what is above SND.UNA. */
         pcb->sacked_bytes -= LWIP_MIN(pcb->sacked_bytes, (u32_t)cut);
       }
-      u16_t freed = (u16_t)(before - (seg->p != NULL ? pbuf_clen(seg->p) : 0U));
+      /* All the data gone leaves a bare FIN, which counts as one entry
+       * like any bare FIN segment (tcp_enqueue_flags). */
+      u16_t freed = (u16_t)(before - (seg->p != NULL ? pbuf_clen(seg->p) : 1U));
       pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, freed));
     }
   }

@@ -90,8 +90,6 @@
  *   cookie    a SYN cookie does not cover the peer's ISN: the ACK that
  *             completes it sets RCV.NXT from whatever sequence number it
  *             carries (a reordered data segment skips the bytes before it).
- *   queuelen  the FIN left alone when a partial ACK frees its segment's
- *             data is no longer counted in snd_queuelen.
  * Fixed, their tolerance removed (the reproducers stay as seeds and in
  * --check-known, so a regression fails):
  *   rtt       tcp_rtt_sample() overflowed s32_t on a sample near 2^31 ms (a
@@ -103,6 +101,8 @@
  *             beyond the lowest FIN (tcp_rcv_fin_bound).
  *   sacked    tcp_free_acked() cut the front of a SACKed segment on a
  *             partial ACK without lowering sacked_bytes.
+ *   queuelen  the FIN left alone when a partial ACK frees its segment's
+ *             data was no longer counted in snd_queuelen.
  * (A closed connection facing a zero window used to probe forever; the
  * orphan timeout of 9055f24 ends it, and seed_zero_window_close checks it.)
  *
@@ -184,7 +184,7 @@ static bool orphans_fatal = true;
  * LWIP_FUZZ_TCP_STRICT names them ("1" or "all": none is tolerated). */
 enum { K_SACKED = 1, K_FIN = 2, K_COOKIE = 4, K_QUEUELEN = 8, K_RTT = 16 };
 static const char *const known_names[] = {"sacked", "fin", "cookie", "queuelen", "rtt"};
-static unsigned known = 0xffU & ~(unsigned)(K_RTT | K_FIN | K_SACKED); /* fixed ones are never tolerated */
+static unsigned known = 0xffU & ~(unsigned)(K_RTT | K_FIN | K_SACKED | K_QUEUELEN); /* fixed ones are never tolerated */
 static ip4_addr_t our_ip, peer_ip;
 static u8_t in_buf[2 * PERIOD];  /**< in_buf[i]: the peer's byte at any sequence number = i mod 64 KiB */
 static u8_t out_buf[2 * PERIOD]; /**< out_buf[i]: the application's byte at stream offset i mod 64 KiB */

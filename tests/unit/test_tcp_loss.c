@@ -571,6 +571,36 @@ static void partial_ack_of_sacked_segment(void **state)
   assert_int_equal(pcb->sacked_bytes, 0);
 }
 
+/* The FIN rides on the last data segment; the peer ACKs the data but not
+ * the FIN (RFC 9293 3.10.7.4: an ACK may cover part of a segment).  The
+ * bare FIN left in the queue still counts in snd_queuelen (as a bare FIN
+ * segment does when it is queued), so the count matches the queues and
+ * drops to 0 only when the FIN is ACKed. */
+static void partial_ack_leaves_fin_counted(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  u32_t b = base_of(&c);
+  assert_int_equal(tcp_write(pcb, pattern, 100, TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_close(pcb), ERR_OK);
+  tcp_output(pcb);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_true(s.flags & TCP_FIN);
+  assert_int_equal(s.len, 100);
+  assert_int_equal(pcb->snd_queuelen, 1);
+  peer_ack(&c, b + 100U);
+  assert_int_equal(pcb->state, FIN_WAIT_1);
+  assert_non_null(pcb->unacked);
+  assert_null(pcb->unacked->p);
+  assert_int_equal(pcb->snd_queuelen, 1);
+  peer_ack(&c, b + 101U);
+  assert_int_equal(pcb->state, FIN_WAIT_2);
+  assert_int_equal(pcb->snd_queuelen, 0);
+}
+
 /* RFC 6298 5.3: an ACK of new data restarts the timer for what is left. */
 static void rto_restarted_on_new_ack(void **state)
 {
@@ -2308,6 +2338,7 @@ int main(void)
     T(timestamps_sample_retransmission),
     T(timestamps_bogus_echo_no_sample),
     T(partial_ack_of_sacked_segment),
+    T(partial_ack_leaves_fin_counted),
     T(rto_restarted_on_new_ack),
     T(fast_retransmit_on_third_dupack),
     T(dupack_definition),
