@@ -824,11 +824,14 @@ static u32_t isn_hash(u32_t a, u32_t b, u32_t c)
   return (u32_t)(h ^ (h >> 32));
 }
 
-u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t)
+u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t, u32_t peer_isn)
 {
   /* The same keyed hash as the ISNs, with the period mixed in; without
-   * the key an attacker cannot forge a cookie. */
-  return isn_hash(laddr ^ (t * 0x9e3779b9U), raddr, ports ^ 0x5bd1e995U);
+   * the key an attacker cannot forge a cookie.  The peer's ISN goes
+   * through the keyed hash a second time (not XORed into an address, which
+   * would let a cookie for one source be replayed from another). */
+  u32_t h = isn_hash(laddr ^ (t * 0x9e3779b9U), raddr, ports ^ 0x5bd1e995U);
+  return isn_hash(h, peer_isn, 0x27d4eb2fU);
 }
 
 u32_t tcp_isn(const struct tcp_pcb *pcb)

@@ -349,16 +349,18 @@ static void tcp_resend_syn(struct tcp_pcb *pcb)
  * from the peer's ACK, so a flood of SYNs costs no memory:
  *   bits 31..27  period counter (sys_now() / 64 s, mod 32)
  *   bits 26..24  index of the MSS in cookie_mss[]
- *   bits 23..0   keyed hash of the 4-tuple and the counter
+ *   bits 23..0   keyed hash of the 4-tuple, the counter and the peer's
+ *                ISN (so the ACK must come at ISN + 1: RCV.NXT is rebuilt
+ *                from it, never taken from a later segment)
  * With timestamps, the low 5 bits of our TSval carry the peer's window
  * shift (0-14, 15 = none) and SACK-permitted, and come back in TSecr.
  * Without them, a cookie connection does without scaling and SACK. */
 static const u16_t cookie_mss[8] = {216, 536, 1200, 1400, 1440, 1452, 1460, 8960};
 
-static u32_t cookie_make(const struct tcp_in_seg *s, u32_t t, u32_t mss_idx)
+static u32_t cookie_make(const struct tcp_in_seg *s, u32_t peer_isn, u32_t t, u32_t mss_idx)
 {
   u32_t h = tcp_cookie_hash(ip_2_ip4(&s->rx->dest)->addr, ip_2_ip4(&s->rx->src)->addr,
-                            ((u32_t)s->dport << 16) | s->sport, t & 31U);
+                            ((u32_t)s->dport << 16) | s->sport, t & 31U, peer_isn);
   return ((t & 31U) << 27) | (mss_idx << 24) | (h & 0xffffffU);
 }
 
@@ -393,7 +395,7 @@ static void tcp_listen_cookie(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
     idx--;
   }
   u32_t now = sys_now();
-  u32_t iss = cookie_make(s, now / TCP_COOKIE_PERIOD_MS, idx);
+  u32_t iss = cookie_make(s, s->seqno, now / TCP_COOKIE_PERIOD_MS, idx);
   if (tmp.flags & TF_TIMESTAMP) {
     u32_t code = (s->opt.has_ws ? LWIP_MIN(s->opt.ws, 14U) : 15U) | (s->opt.sack_perm ? 16U : 0U);
     tmp.ts_offset = ((now & ~31U) | code) - now;
@@ -421,7 +423,9 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   u32_t now_t = now / TCP_COOKIE_PERIOD_MS;
   u32_t age = (now_t - (cookie >> 27)) & 31U;
   u32_t idx = (cookie >> 24) & 7U;
-  if (age > 1U || cookie_make(s, now_t - age, idx) != cookie) {
+  /* The third segment comes at the SYN's sequence number + 1 (RFC 9293
+   * 3.5); any other one (data after a lost ACK) does not validate. */
+  if (age > 1U || cookie_make(s, s->seqno - 1U, now_t - age, idx) != cookie) {
     return false;
   }
   struct tcp_pcb *pcb = tcp_alloc(l->prio);

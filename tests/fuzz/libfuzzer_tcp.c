@@ -87,9 +87,6 @@
  * a minimized reproducer at the end of this file; LWIP_FUZZ_TCP_STRICT=1
  * (or a list of the categories) turns the checks strict again, and
  * fuzz_tcp --check-known shows which ones still reproduce:
- *   cookie    a SYN cookie does not cover the peer's ISN: the ACK that
- *             completes it sets RCV.NXT from whatever sequence number it
- *             carries (a reordered data segment skips the bytes before it).
  * Fixed, their tolerance removed (the reproducers stay as seeds and in
  * --check-known, so a regression fails):
  *   rtt       tcp_rtt_sample() overflowed s32_t on a sample near 2^31 ms (a
@@ -103,6 +100,9 @@
  *             partial ACK without lowering sacked_bytes.
  *   queuelen  the FIN left alone when a partial ACK frees its segment's
  *             data was no longer counted in snd_queuelen.
+ *   cookie    a SYN cookie did not cover the peer's ISN: the ACK that
+ *             completed it set RCV.NXT from whatever sequence number it
+ *             carried (a reordered data segment skipped the bytes before it).
  * (A closed connection facing a zero window used to probe forever; the
  * orphan timeout of 9055f24 ends it, and seed_zero_window_close checks it.)
  *
@@ -184,7 +184,7 @@ static bool orphans_fatal = true;
  * LWIP_FUZZ_TCP_STRICT names them ("1" or "all": none is tolerated). */
 enum { K_SACKED = 1, K_FIN = 2, K_COOKIE = 4, K_QUEUELEN = 8, K_RTT = 16 };
 static const char *const known_names[] = {"sacked", "fin", "cookie", "queuelen", "rtt"};
-static unsigned known = 0xffU & ~(unsigned)(K_RTT | K_FIN | K_SACKED | K_QUEUELEN); /* fixed ones are never tolerated */
+static unsigned known = 0xffU & ~(unsigned)(K_RTT | K_FIN | K_SACKED | K_QUEUELEN | K_COOKIE); /* fixed ones are never tolerated */
 static ip4_addr_t our_ip, peer_ip;
 static u8_t in_buf[2 * PERIOD];  /**< in_buf[i]: the peer's byte at any sequence number = i mod 64 KiB */
 static u8_t out_buf[2 * PERIOD]; /**< out_buf[i]: the application's byte at stream offset i mod 64 KiB */

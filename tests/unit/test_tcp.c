@@ -1298,6 +1298,14 @@ static void syn_cookie_handshake(void **state)
     tt_inject(&c, TCP_ACK, c.peer_nxt, c.our_nxt ^ 0x00001000U, NULL, NULL, 0);
     tt_expect(TCP_RST, c.our_nxt ^ 0x00001000U, 0, NULL);
     assert_int_equal(tt_pcb_count(), pcbs);
+    /* The cookie covers the peer's ISN (RFC 4987 3.6: it must rebuild the
+     * SYN's state, RCV.NXT included): a valid cookie on a segment whose
+     * sequence number is not ISN + 1 (the third ACK lost, later data
+     * first) gets a RST instead of a connection that skips the bytes
+     * before it (RFC 9293 3.10.7.2, an ACK for a listener). */
+    tt_inject(&c, TCP_ACK | TCP_PSH, c.peer_nxt + 100U, c.our_nxt, NULL, "later", 5);
+    tt_expect(TCP_RST, c.our_nxt, 0, NULL);
+    assert_int_equal(tt_pcb_count(), pcbs);
     int acc = tt_rec.naccept;
     test_clock_advance(50);
     /* Two data segments in one receive batch, so no ACK of ours goes out

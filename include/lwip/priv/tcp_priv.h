@@ -148,7 +148,7 @@ static inline u32_t tcp_due(u32_t now, u32_t ms)
 
 /* ---- tcp.c: PCBs, lookup, timers, state ---- */
 /** Keyed hash for SYN cookies: of the 4-tuple and the period counter @p t. */
-u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t);
+u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t, u32_t peer_isn);
 extern u32_t tcp_msl_ms;
 /** The stack starts working on @p pcb (a segment for it, its timers):
  *  until tcp_leave(), freeing it (tcp_abort, tcp_close with unread data,
