@@ -113,6 +113,14 @@ static struct tcp_pcb *est_active(struct tt_conn *c, unsigned opts, u32_t rtt)
     }                                                                                                               \
   } while (0)
 
+/* The RFC 6298 estimators of @p pcb: SRTT x 8, RTTVAR x 4 and the RTO. */
+#define assert_rtt(pcb, srtt8_, rttvar4_, rto_)                                                                     \
+  do {                                                                                                              \
+    assert_int_equal((pcb)->srtt8, (srtt8_));                                                                       \
+    assert_int_equal((pcb)->rttvar4, (rttvar4_));                                                                   \
+    assert_int_equal((pcb)->rto, (rto_));                                                                           \
+  } while (0)
+
 /* First sequence number of our data. */
 static u32_t base_of(const struct tt_conn *c)
 {
@@ -402,18 +410,14 @@ static void rto_from_samples(void **state)
   (void)state;
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 100);
-  assert_int_equal(pcb->srtt8, 100 * 8);
-  assert_int_equal(pcb->rttvar4, 50 * 4);
-  assert_int_equal(pcb->rto, 300);
+  assert_rtt(pcb, 100 * 8, 50 * 4, 300);
   u32_t b = base_of(&c);
   send_bytes(&c, 0, 100);
   test_clock_advance(60);
   peer_ack(&c, b + 100U);
   /* R' = 60: RTTVAR = 3/4 * 50 + 1/4 * 40 = 47.5, SRTT = 7/8 * 100 + 1/8 * 60
    * = 95, RTO = 95 + 4 * 47.5 = 285. */
-  assert_int_equal(pcb->srtt8, 760);
-  assert_int_equal(pcb->rttvar4, 190);
-  assert_int_equal(pcb->rto, 285);
+  assert_rtt(pcb, 760, 190, 285);
   assert_int_equal(pcb->rto_due, 0);
   tt_expect_nothing();
   /* The next segment times out after exactly the new RTO. */
@@ -480,16 +484,12 @@ static void karn_no_sample_from_retransmission(void **state)
   assert_int_equal(pcb->rto, 600);
   test_clock_advance(50);
   peer_ack(&c, b + 100U);
-  assert_int_equal(pcb->srtt8, 800);
-  assert_int_equal(pcb->rttvar4, 200);
-  assert_int_equal(pcb->rto, 600);
+  assert_rtt(pcb, 800, 200, 600);
   /* New data is timed again: R = 40 -> SRTT 92.5, RTTVAR 52.5, RTO 302. */
   send_bytes(&c, 100, 100);
   test_clock_advance(40);
   peer_ack(&c, b + 200U);
-  assert_int_equal(pcb->srtt8, 740);
-  assert_int_equal(pcb->rttvar4, 210);
-  assert_int_equal(pcb->rto, 302);
+  assert_rtt(pcb, 740, 210, 302);
 }
 
 /* With timestamps the echo names the transmission, so the ACK of a
@@ -506,9 +506,7 @@ static void timestamps_sample_retransmission(void **state)
   resend_atp(&c, 300, b, 100); /* c.our_ts is now the retransmission's TSval */
   test_clock_advance(40);
   peer_ack(&c, b + 100U);
-  assert_int_equal(pcb->srtt8, 740);
-  assert_int_equal(pcb->rttvar4, 210);
-  assert_int_equal(pcb->rto, 302);
+  assert_rtt(pcb, 740, 210, 302);
 }
 
 /* RFC 7323 4.1 and Appendix G: a TSecr that does not echo a timestamp we
@@ -521,9 +519,7 @@ static void timestamps_bogus_echo_no_sample(void **state)
   (void)state;
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_TS, 100);
-  assert_int_equal(pcb->srtt8, 800);
-  assert_int_equal(pcb->rttvar4, 200);
-  assert_int_equal(pcb->rto, 300);
+  assert_rtt(pcb, 800, 200, 300);
   u32_t b = base_of(&c);
   const u32_t bogus[] = {0x7fffffffU, 0x80000000U, 0x80000001U, 41U, 0xffffffffU - TCP_RTT_SAMPLE_MAX_MS};
   for (unsigned i = 0; i < sizeof(bogus) / sizeof(bogus[0]); i++) {
@@ -535,18 +531,14 @@ static void timestamps_bogus_echo_no_sample(void **state)
     tt_inject(&c, TCP_ACK, c.peer_nxt, b + i * 10U + 10U, &o, NULL, 0);
     c.peer_ts++;
     assert_int_equal(pcb->snd_una, b + i * 10U + 10U);
-    assert_int_equal(pcb->srtt8, 800);
-    assert_int_equal(pcb->rttvar4, 200);
-    assert_int_equal(pcb->rto, 300);
+    assert_rtt(pcb, 800, 200, 300);
   }
   /* A real echo still gives a sample: R = 40 as in
    * timestamps_sample_retransmission. */
   send_bytes(&c, 50, 10);
   test_clock_advance(40);
   peer_ack(&c, b + 60U);
-  assert_int_equal(pcb->srtt8, 740);
-  assert_int_equal(pcb->rttvar4, 210);
-  assert_int_equal(pcb->rto, 302);
+  assert_rtt(pcb, 740, 210, 302);
 }
 
 /* RFC 6675 2: sacked_bytes is the SACKed data still in the scoreboard
