@@ -49,7 +49,7 @@ def test_gratuitous_arp_on_address_change(lwipd):
 
 
 def _ping(size, count=3, extra=()):
-    r = subprocess.run(["ping", "-c", str(count), "-i", "0.05", "-W", "2", "-s", str(size), *extra, LWIPD_IP],
+    r = subprocess.run(["ping", "-c", str(count), "-i", "0.05", "-w", "30", "-s", str(size), *extra, LWIPD_IP],
                        capture_output=True, text=True, timeout=60)
     return r
 

@@ -126,7 +126,8 @@ def test_echo_replies_not_limited(lwipd):
     """With the error bucket empty, ping is still answered every time."""
     lwipd.call("icmp.ratelimit", rate=1, burst=1)
     _scan(lwipd, 20, FIRST_PORT + 3000)
-    r = subprocess.run(["ping", "-c", "50", "-i", "0.002", "-W", "2", LWIPD_IP],
+    # -w: wait for every reply (see test_impair_capture._ping_loss).
+    r = subprocess.run(["ping", "-c", "50", "-i", "0.002", "-w", "30", LWIPD_IP],
                        capture_output=True, text=True, timeout=60)
     assert " 0% packet loss" in r.stdout, r.stdout
     lwipd.call("icmp.ratelimit", rate=100, burst=50)
