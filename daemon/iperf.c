@@ -176,13 +176,39 @@ static double jreal(json_t *o, const char *key)
   return json_number_value(json_object_get(o, key));
 }
 
+/* Converting a double outside the target type's range is undefined
+ * behaviour in C, and a peer's JSON can hold any number: every count is
+ * range-checked before the cast.  2^63 and 2^64 are exact as doubles. */
+#define TWO_POW_63 9223372036854775808.0
+#define TWO_POW_64 18446744073709551616.0
+
 static uint64_t juint(json_t *o, const char *key)
 {
   json_t *v = json_object_get(o, key);
   if (json_is_integer(v)) {
-    return (uint64_t)json_integer_value(v);
+    json_int_t i = json_integer_value(v);
+    return i > 0 ? (uint64_t)i : 0;
   }
-  return json_is_real(v) ? (uint64_t)json_real_value(v) : 0;
+  double d = json_is_real(v) ? json_real_value(v) : 0.0;
+  if (!(d > 0.0)) { /* negative, zero or NaN */
+    return 0;
+  }
+  return d >= TWO_POW_64 ? UINT64_MAX : (uint64_t)d;
+}
+
+/* A signed count.  iperf3 prints its "unknown" -1 as the unsigned
+ * 18446744073709551615, which reads back as 2^64: anything from 2^63 up
+ * is such a wrapped negative and means -1. */
+static int64_t jsigned(json_t *o, const char *key)
+{
+  double d = json_number_value(json_object_get(o, key));
+  if (d >= TWO_POW_63) {
+    return -1;
+  }
+  if (!(d > -TWO_POW_63)) { /* below the range, or NaN */
+    return d < 0.0 ? INT64_MIN : 0;
+  }
+  return (int64_t)d;
 }
 
 static bool ops_decode_results(void *ctx, const char *text, size_t len, struct iperf3_results *r)
@@ -198,7 +224,8 @@ static bool ops_decode_results(void *ctx, const char *text, size_t len, struct i
   r->cpu_util_total = jreal(o, "cpu_util_total");
   r->cpu_util_user = jreal(o, "cpu_util_user");
   r->cpu_util_system = jreal(o, "cpu_util_system");
-  r->sender_has_retransmits = (int)jreal(o, "sender_has_retransmits");
+  int64_t has_retrans = jsigned(o, "sender_has_retransmits");
+  r->sender_has_retransmits = has_retrans < 0 ? -1 : has_retrans > 0 ? 1 : 0;
   size_t i;
   json_t *v;
   json_array_foreach(json_object_get(o, "streams"), i, v) {
@@ -211,7 +238,7 @@ static bool ops_decode_results(void *ctx, const char *text, size_t len, struct i
                 ? (int64_t)id
                 : -1;
     t->bytes = juint(v, "bytes");
-    t->retransmits = (int64_t)jreal(v, "retransmits");
+    t->retransmits = jsigned(v, "retransmits");
     t->jitter = jreal(v, "jitter");
     t->errors = juint(v, "errors");
     t->packets = juint(v, "packets");
@@ -444,6 +471,11 @@ static const struct iperf_ops daemon_ops = {
     .interval = ops_interval,
     .record = ops_record,
 };
+
+const struct iperf_ops *iperf_daemon_ops(void)
+{
+  return &daemon_ops;
+}
 
 /* ---------------------------------------------------------------------- */
 /* Sessions                                                                */

@@ -191,5 +191,9 @@ int netapps_dhcp_release_all(void);
 /* ---- iperf.c (iperf 2 and iperf3 servers and clients) ---- */
 /** Stop every iperf session, aborting its connections (shutdown). */
 void iperf_stop_all(void);
+struct iperf_ops;
+/** The daemon's iperf_ops (jansson encoding of iperf3's JSON blocks,
+ *  clocks, CPU use); exposed for the unit test of the JSON codec. */
+const struct iperf_ops *iperf_daemon_ops(void);
 
 #endif

@@ -123,7 +123,7 @@ struct iperf3_stream_result {
  *  decode as 0. */
 struct iperf3_results {
   double cpu_util_total, cpu_util_user, cpu_util_system; /**< percent */
-  int sender_has_retransmits;                            /**< 0, or -1 */
+  int sender_has_retransmits; /**< 1 counted, 0 not counted, -1 unknown */
   int nstreams;                                          /**< entries in streams */
   struct iperf3_stream_result streams[IPERF_MAX_STREAMS];
 };
