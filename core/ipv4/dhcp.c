@@ -236,6 +236,7 @@ static void out_params(struct dhcp_out *o, const struct netif *netif)
   static const u8_t prl[] = {
     DHCP_OPTION_SUBNET_MASK, DHCP_OPTION_ROUTER, DHCP_OPTION_DNS_SERVER, DHCP_OPTION_DOMAIN_NAME,
     DHCP_OPTION_BROADCAST, DHCP_OPTION_LEASE_TIME, DHCP_OPTION_T1, DHCP_OPTION_T2,
+    DHCP_OPTION_NTP_SERVER,
   };
   out_opt(o, DHCP_OPTION_PARAMETER_REQUEST_LIST, sizeof(prl), prl);
 }
@@ -539,9 +540,11 @@ struct dhcp_rx {
   u8_t type;
   u8_t overload;
   u8_t dns_count;
+  u8_t ntp_count;
   bool have_type, have_server_id, have_mask, have_router, have_lease, have_t1, have_t2, have_overload;
   ip4_addr_t server_id, mask, router;
   ip4_addr_t dns[DHCP_MAX_DNS_SERVERS];
+  ip4_addr_t ntp[DHCP_MAX_NTP_SERVERS];
   u32_t lease, t1, t2;
 };
 
@@ -612,6 +615,15 @@ static bool take_option(struct dhcp_rx *rx, u8_t code, const u8_t *v, u8_t len, 
       rx->dns[rx->dns_count++].addr = get_n32(v + i);
     }
     return true;
+  case DHCP_OPTION_NTP_SERVER:
+    /* A list of addresses in order of preference (RFC 2132 8.3). */
+    if (len == 0 || len % 4 != 0) {
+      return false;
+    }
+    for (u8_t i = 0; i < len && rx->ntp_count < DHCP_MAX_NTP_SERVERS; i = (u8_t)(i + 4)) {
+      rx->ntp[rx->ntp_count++].addr = get_n32(v + i);
+    }
+    return true;
   default:
     return true; /* unknown or unused options are skipped by length */
   }
@@ -669,6 +681,10 @@ static void dhcp_take_params(struct dhcp *dhcp, const struct dhcp_rx *rx)
   dhcp->dns_count = rx->dns_count;
   for (u8_t i = 0; i < DHCP_MAX_DNS_SERVERS; i++) {
     dhcp->dns[i].addr = i < rx->dns_count ? rx->dns[i].addr : 0;
+  }
+  dhcp->ntp_count = rx->ntp_count;
+  for (u8_t i = 0; i < DHCP_MAX_NTP_SERVERS; i++) {
+    dhcp->ntp[i].addr = i < rx->ntp_count ? rx->ntp[i].addr : 0;
   }
 }
 
@@ -1050,6 +1066,19 @@ static u32_t left_s(const struct dhcp *dhcp, u32_t deadline_s)
   u32_t el = lease_elapsed_ms(dhcp) / 1000U;
   u32_t d = timed_s(deadline_s);
   return d > el ? d - el : 0;
+}
+
+u8_t dhcp_get_ntp_servers(const struct netif *netif, ip4_addr_t *servers, u8_t max)
+{
+  if (netif == NULL || servers == NULL || netif->dhcp == NULL) {
+    return 0;
+  }
+  const struct dhcp *dhcp = netif->dhcp;
+  u8_t n = LWIP_MIN(dhcp->ntp_count, max);
+  for (u8_t i = 0; i < n; i++) {
+    servers[i] = dhcp->ntp[i];
+  }
+  return n;
 }
 
 err_t dhcp_get_info(const struct netif *netif, struct dhcp_info *info)

@@ -36,7 +36,8 @@ extern "C" {
   X(ACD, "acd")     \
   X(AUTOIP, "autoip") \
   X(DNS, "dns")     \
-  X(APP, "app")
+  X(APP, "app")     \
+  X(SNTP, "sntp")
 
 enum lwip_log_module {
 #define LWIP_LOG_ENUM_(id, name) LWIP_LOG_##id,

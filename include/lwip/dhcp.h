@@ -41,6 +41,8 @@ extern "C" {
 /** Shortest retransmission interval in RENEWING/REBINDING (RFC 2131 4.4.5). */
 #define DHCP_MIN_RENEW_RETRY_MS 60000U
 #define DHCP_MAX_DNS_SERVERS 2U
+/** NTP servers kept from option 42 (RFC 2132 8.3); the rest are ignored. */
+#define DHCP_MAX_NTP_SERVERS 2U
 
 enum dhcp_state_enum {
   DHCP_STATE_OFF = 0,
@@ -68,6 +70,7 @@ struct dhcp {
   bool configured;            /**< the netif's address is ours */
   bool rebooting;             /**< the CHECKING state came from INIT-REBOOT */
   u8_t dns_count;
+  u8_t ntp_count;
   u32_t xid;                  /**< transaction id we accept replies for */
   u32_t xid_start_ms;         /**< start of the exchange (the secs field) */
   u32_t request_ms;           /**< last DHCPREQUEST sent: lease start (RFC 2131 4.4.1) */
@@ -79,6 +82,7 @@ struct dhcp {
   ip4_addr_t offered_gw;
   ip4_addr_t server_id;
   ip4_addr_t dns[DHCP_MAX_DNS_SERVERS];
+  ip4_addr_t ntp[DHCP_MAX_NTP_SERVERS]; /**< option 42 of the lease or DHCPINFORM answer */
   bool mask_given;
   u32_t lease_s, t1_s, t2_s;  /**< as granted (0xffffffff: infinite) */
 };
@@ -121,6 +125,10 @@ void dhcp_inform(struct netif *netif);
 u8_t dhcp_supplied_address(const struct netif *netif);
 /** Fill @p info.  @return ERR_OK or ERR_ARG (no client on @p netif). */
 err_t dhcp_get_info(const struct netif *netif, struct dhcp_info *info);
+/** Copy up to @p max NTP servers (option 42) of @p netif's last lease or
+ *  DHCPINFORM answer into @p servers.  @return how many were copied: 0
+ *  when there is no client, no lease yet, or the server sent none. */
+u8_t dhcp_get_ntp_servers(const struct netif *netif, ip4_addr_t *servers, u8_t max);
 const char *dhcp_state_name(u8_t state);
 void dhcp_set_state_callback(dhcp_state_callback_fn fn);
 void dhcp_set_dns_callback(dhcp_dns_callback_fn fn);

@@ -32,7 +32,8 @@ extern "C" {
   X(RAW, "raw", RAW)       \
   X(DHCP, "dhcp", DHCP)    \
   X(ACD, "acd", ACD)       \
-  X(DNS, "dns", DNS)
+  X(DNS, "dns", DNS)       \
+  X(SNTP, "sntp", SNTP)
 
 enum lwip_stats_proto_id {
 #define LWIP_STATS_PROTO_ENUM_(id, name, mod) LWIP_PROTO_##id,
@@ -148,6 +149,16 @@ enum lwip_err_class {
   X(DNS_BAD_QUESTION, DNS, NONE, "DNS answer whose question (0x20 letter case included) differs from ours") \
   X(DNS_MALFORMED, DNS, PROTO, "malformed DNS message: bad name, compression pointer, count or record length") \
   X(DNS_NO_MEM, DNS, MEM, "no memory for a DNS query") \
+  X(SNTP_SHORT, SNTP, LEN, "SNTP reply shorter than the 48-byte NTP header") \
+  X(SNTP_BAD_SOURCE, SNTP, NONE, "SNTP reply from an address or port the request was not sent to") \
+  X(SNTP_UNEXPECTED, SNTP, NONE, "SNTP reply while no request is outstanding (late or duplicate)") \
+  X(SNTP_BAD_MODE, SNTP, PROTO, "SNTP reply not in server mode (4) or of an NTP version other than 3 or 4") \
+  X(SNTP_BAD_ORIGIN, SNTP, NONE, "SNTP reply whose origin timestamp is not our transmit timestamp (bogus or replayed)") \
+  X(SNTP_KISS, SNTP, NONE, "SNTP kiss-o'-death (stratum 0): no time taken (RFC 5905 7.4)") \
+  X(SNTP_BAD_STRATUM, SNTP, PROTO, "SNTP reply of stratum 16 or more (server unsynchronised)") \
+  X(SNTP_UNSYNC, SNTP, PROTO, "SNTP reply with leap indicator 3 (server clock not synchronised)") \
+  X(SNTP_ZERO_TX, SNTP, PROTO, "SNTP reply with a zero transmit timestamp") \
+  X(SNTP_NO_MEM, SNTP, MEM, "no memory for an SNTP request") \
   X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
 
 enum lwip_drop_reason {

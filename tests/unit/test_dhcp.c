@@ -335,10 +335,11 @@ static void test_dhcp_full_exchange(void **state_)
   assert_int_equal(get_be16(v), 1500);
   v = copt(&c, DHCP_OPTION_PARAMETER_REQUEST_LIST, &l);
   assert_non_null(v);
-  assert_int_equal(l, 8);
+  assert_int_equal(l, 9);
   assert_int_equal(v[0], 1);
   assert_int_equal(v[1], 3);
   assert_int_equal(v[2], 6);
+  assert_int_equal(v[8], DHCP_OPTION_NTP_SERVER); /* for the SNTP client */
   assert_no_opt(&c, DHCP_OPTION_REQUESTED_IP);
   assert_no_opt(&c, DHCP_OPTION_SERVER_ID);
   u32_t xid = c.xid;
@@ -905,6 +906,74 @@ static void test_dhcp_reboot_nak_and_chained_input(void **state_)
   assert_opt_ip(&c, DHCP_OPTION_REQUESTED_IP, OFFER_IP);
 }
 
+/* Option 42 (RFC 2132 8.3): the first DHCP_MAX_NTP_SERVERS addresses of
+ * the list are kept and read back with dhcp_get_ntp_servers(); a list of
+ * a wrong length spoils the message like any malformed option. */
+static void test_dhcp_ntp_servers(void **state_)
+{
+  (void)state_;
+  fixture();
+  ip4_addr_t got[4];
+  assert_int_equal(dhcp_get_ntp_servers(nif, got, 4), 0); /* no client */
+  struct cmsg c;
+  assert_int_equal(dhcp_start(nif), ERR_OK);
+  assert_int_equal(dhcp_get_ntp_servers(nif, got, 4), 0); /* no lease */
+  assert_true(pop_dhcp(&c));
+  srv_reply(DHCP_OFFER, c.xid, OFFER_IP, 3600, 0, 0);
+  assert_true(pop_dhcp(&c));
+  assert_int_equal(ctype(&c), DHCP_REQUEST);
+  u8_t o[160], m[600];
+  size_t n = std_opts(o, DHCP_ACK, 3600, 0, 0);
+  o[n++] = DHCP_OPTION_NTP_SERVER;
+  o[n++] = 12;
+  put_n32(o + n, test_ip("192.168.1.123"));
+  put_n32(o + n + 4, test_ip("192.168.1.124"));
+  put_n32(o + n + 8, test_ip("192.168.1.125"));
+  n += 12;
+  srv_send_raw(m, srv_msg(m, c.xid, OFFER_IP, test_mac, o, n));
+  assert_int_equal(state(), DHCP_STATE_CHECKING);
+  assert_int_equal(dhcp_get_ntp_servers(nif, got, 4), DHCP_MAX_NTP_SERVERS);
+  assert_int_equal(got[0].addr, test_ip("192.168.1.123"));
+  assert_int_equal(got[1].addr, test_ip("192.168.1.124"));
+  assert_int_equal(dhcp_get_ntp_servers(nif, got, 1), 1);
+  assert_int_equal(got[0].addr, test_ip("192.168.1.123"));
+  assert_int_equal(dhcp_get_ntp_servers(nif, NULL, 1), 0);
+  dhcp_stop(nif);
+
+  /* DHCPINFORM answered with a malformed option 42: dropped whole. */
+  ip4_addr_t a, mk;
+  a.addr = test_ip(OTHER_IP);
+  mk.addr = test_ip(MASK);
+  netif_set_addr(nif, &a, &mk, NULL);
+  test_frames_clear(&tn);
+  dhcp_inform(nif);
+  assert_true(pop_dhcp(&c));
+  assert_int_equal(ctype(&c), DHCP_INFORM);
+  n = 0;
+  o[n++] = DHCP_OPTION_MESSAGE_TYPE;
+  o[n++] = 1;
+  o[n++] = DHCP_ACK;
+  o[n++] = DHCP_OPTION_NTP_SERVER;
+  o[n++] = 6;
+  memset(o + n, 1, 6);
+  n += 6;
+#if LWIP_STATS
+  u32_t bad = DROPS(DHCP_BAD_OPTION);
+#endif
+  srv_send_raw(m, srv_msg(m, c.xid, NULL, test_mac, o, n));
+#if LWIP_STATS
+  assert_int_equal(DROPS(DHCP_BAD_OPTION), bad + 1);
+#endif
+  assert_int_equal(state(), DHCP_STATE_INFORMING);
+  /* A good answer replaces the lease's servers with its own one. */
+  n -= 8;
+  n += put_opt_ip(o + n, DHCP_OPTION_NTP_SERVER, "10.1.2.3");
+  srv_send_raw(m, srv_msg(m, c.xid, NULL, test_mac, o, n));
+  assert_int_equal(state(), DHCP_STATE_OFF);
+  assert_int_equal(dhcp_get_ntp_servers(nif, got, 4), 1);
+  assert_int_equal(got[0].addr, test_ip("10.1.2.3"));
+}
+
 #endif /* LWIP_DHCP */
 
 int main(void)
@@ -925,6 +994,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_dhcp_alloc_failures, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_dhcp_struct_and_remove, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_dhcp_reboot_nak_and_chained_input, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_dhcp_ntp_servers, test_setup, test_teardown),
   };
   return cmocka_run_group_tests_name("dhcp", tests, NULL, NULL);
 #else
