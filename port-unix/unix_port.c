@@ -125,6 +125,11 @@ void lwip_port_log(int module, int level, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
+  /* lwIP-style LWIP_DEBUGF messages end in a newline; the line has one. */
+  size_t len = strlen(msg);
+  if (len > 0 && msg[len - 1] == '\n') {
+    msg[len - 1] = '\0';
+  }
   fprintf(out, "%s\n", msg);
   /* The hook may itself log (a client it writes to went away): such lines
    * are written but not fed back into the hook. */

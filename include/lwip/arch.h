@@ -77,4 +77,6 @@ static inline u32_t lwip_htonl(u32_t x)
 #define ntohl(x) lwip_ntohl(x)
 #endif
 
+#include "lwip/compat/cc.h" /* lwIP's format, packing and cast macros */
+
 #endif /* LWIP_ARCH_H */

@@ -86,4 +86,6 @@ int lwip_log_set_level(int module, int level);
 }
 #endif
 
+#include "lwip/compat/debug.h" /* LWIP_DEBUGF and lwIP's *_DEBUG switches */
+
 #endif /* LWIP_DEBUG_H */

@@ -138,4 +138,8 @@ void dhcp_set_dns_callback(dhcp_dns_callback_fn fn);
 #endif
 
 #endif /* LWIP_DHCP */
+
+/* lwIP's dhcp.h brings these in, and applications rely on it. */
+#include "lwip/udp.h"
+
 #endif /* LWIP_DHCP_H */

@@ -169,4 +169,7 @@ const char *dns_status_name(int status);
 }
 #endif
 
+/* lwIP's dns.h brings these in, and applications rely on it. */
+#include "lwip/prot/dns.h"
+
 #endif /* LWIP_DNS_H */

@@ -109,4 +109,8 @@ void etharp_set_change_hook(etharp_change_fn fn, void *arg);
 }
 #endif
 
+/* lwIP's etharp.h brings these in, and applications rely on it. */
+#include "lwip/ip4.h"
+#include "lwip/prot/etharp.h"
+
 #endif /* LWIP_ETHARP_H */

@@ -63,4 +63,9 @@ err_t ip_input(struct pbuf *p, struct netif *inp);
 }
 #endif
 
+/* lwIP's ip.h brings these in, and applications rely on it. */
+#include "lwip/def.h"
+#include "lwip/netif.h"
+#include "lwip/ip4.h"
+
 #endif /* LWIP_IP_H */

@@ -230,4 +230,8 @@ extern struct netif *netif_loopback;
 }
 #endif
 
+/* lwIP's netif.h brings these in, and applications rely on it. */
+#include "lwip/def.h"
+#include "lwip/stats.h"
+
 #endif /* LWIP_NETIF_H */

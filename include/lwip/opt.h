@@ -54,4 +54,6 @@
     if (LWIP_UNLIKELY(!(cond))) { LWIP_ASSERT(msg, 0); return retval; } \
   } while (0)
 
+#include "lwip/compat/opt.h" /* lwIP's option names, and its debug macros */
+
 #endif /* LWIP_OPT_H */

@@ -229,4 +229,8 @@ void lwip_stats_reset(void);
 }
 #endif
 
+/* lwIP's stats.h brings these in, and applications rely on it. */
+#include "lwip/mem.h"
+#include "lwip/memp.h"
+
 #endif /* LWIP_STATS_H */

@@ -381,4 +381,9 @@ void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms);
 #endif
 
 #endif /* LWIP_TCP */
+
+/* lwIP's tcp.h brings these in, and applications rely on it. */
+#include "lwip/mem.h"
+#include "lwip/icmp.h"
+
 #endif /* LWIP_TCP_H */

@@ -30,15 +30,27 @@ u32_t lwip_port_rand(void)
   return x;
 }
 
+static test_log_fn log_capture;
+
+void test_log_capture(test_log_fn fn) { log_capture = fn; }
+
 void lwip_port_log(int module, int level, const char *fmt, ...)
 {
+  char line[1024];
   va_list ap;
-  fprintf(stderr, "[%8lu] %-5s %-5s ", (unsigned long)virtual_now,
-          lwip_log_module_name(module), lwip_log_level_name(level));
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  /* lwIP-style LWIP_DEBUGF messages end in a newline; a line has one. */
+  size_t n = strlen(line);
+  if (n > 0 && line[n - 1] == '\n') {
+    line[n - 1] = '\0';
+  }
+  fprintf(stderr, "[%8lu] %-5s %-5s %s\n", (unsigned long)virtual_now, lwip_log_module_name(module),
+          lwip_log_level_name(level), line);
+  if (log_capture != NULL) {
+    log_capture(module, level, line);
+  }
 }
 
 void lwip_port_assert_fail(const char *expr, const char *file, int line)
@@ -321,6 +333,7 @@ int test_setup(void **state)
 {
   (void)state;
   memset(tracked, 0, sizeof(tracked));
+  log_capture = NULL;
   test_clock_set(1000);
   test_rand_seed(12345);
   lwip_alloc_fail_after(0);

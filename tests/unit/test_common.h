@@ -28,6 +28,10 @@ void test_clock_set(u32_t now);
  *  way at its own deadline (as a live event loop would). */
 void test_clock_advance(u32_t ms);
 void test_rand_seed(u32_t seed);
+/** Also hand every log line the port writes (formatted, a trailing
+ *  newline dropped) to @p fn; NULL stops.  test_setup() resets it. */
+typedef void (*test_log_fn)(int module, int level, const char *line);
+void test_log_capture(test_log_fn fn);
 
 /* ---- the fake netif ---- */
 #define TEST_MAX_FRAMES 256
