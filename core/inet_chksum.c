@@ -154,6 +154,36 @@ u16_t inet_chksum_pseudo_partial(const struct pbuf *p, u8_t proto, u16_t proto_l
   return finish(pseudo_sum(proto, proto_len, src, dest) + chain_sum(p, chksum_len));
 }
 
+#if LWIP_IPV6
+/* The IPv6 pseudo header of RFC 8200 8.1: source, destination, the 32-bit
+ * upper-layer length and the next header value after three zero bytes. */
+static u32_t pseudo_sum_ip6(u8_t proto, u32_t proto_len, const ip6_addr_t *src, const ip6_addr_t *dest)
+{
+  u32_t sum = 0;
+  for (int i = 0; i < 4; i++) {
+    sum += (src->addr[i] & 0xffffU) + (src->addr[i] >> 16);
+    sum += (dest->addr[i] & 0xffffU) + (dest->addr[i] >> 16);
+    sum = (sum & 0xffffU) + (sum >> 16);
+  }
+  sum += lwip_htons((u16_t)(proto_len >> 16));
+  sum += lwip_htons((u16_t)proto_len);
+  sum += lwip_htons((u16_t)proto);
+  return sum;
+}
+
+u16_t ip6_chksum_pseudo(const struct pbuf *p, u8_t proto, u32_t proto_len, const ip6_addr_t *src,
+                        const ip6_addr_t *dest)
+{
+  return finish(pseudo_sum_ip6(proto, proto_len, src, dest) + chain_sum(p, p->tot_len));
+}
+
+u16_t ip6_chksum_pseudo_partial(const struct pbuf *p, u8_t proto, u32_t proto_len, u16_t chksum_len,
+                                const ip6_addr_t *src, const ip6_addr_t *dest)
+{
+  return finish(pseudo_sum_ip6(proto, proto_len, src, dest) + chain_sum(p, chksum_len));
+}
+#endif
+
 u16_t lwip_chksum_copy(void *to, const void *from, u16_t len)
 {
   memcpy(to, from, len);

@@ -32,6 +32,11 @@ void lwip_init(void)
   ip4_frag_init();
 #endif
   icmp_init();
+#if LWIP_IPV6
+  ip6_init();
+  icmp6_init();
+  nd6_init();
+#endif
 #if LWIP_UDP
   udp_init();
 #endif

@@ -14,6 +14,11 @@
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "lwip/debug.h"
+#if LWIP_IPV6
+#include "lwip/ip6_addr.h"
+#include "lwip/nd6.h"
+#include "lwip/priv/nd6_priv.h"
+#endif
 
 #include <string.h>
 
@@ -187,6 +192,9 @@ void netif_remove(struct netif *netif)
 #endif
 #if LWIP_ARP
   etharp_cleanup_netif(netif);
+#endif
+#if LWIP_IPV6
+  nd6_netif_down(netif);
 #endif
 #if LWIP_LOOPBACK
   loop_queue_free(netif);
@@ -384,6 +392,9 @@ void netif_set_up(struct netif *netif)
   netif_ext_callback_args_t args = {.status_changed = {1}};
   notify(netif, LWIP_NSC_STATUS_CHANGED, &args);
   netif_issue_reports(netif);
+#if LWIP_IPV6
+  nd6_netif_up(netif);
+#endif
 }
 
 void netif_set_down(struct netif *netif)
@@ -397,6 +408,9 @@ void netif_set_down(struct netif *netif)
   if (netif->flags & NETIF_FLAG_ETHARP) {
     etharp_cleanup_netif(netif);
   }
+#endif
+#if LWIP_IPV6
+  nd6_netif_down(netif);
 #endif
   LWIP_LOG(NETIF, INFO, "%c%c%u down", netif->name[0], netif->name[1], netif->num);
   if (netif->status_callback) {
@@ -414,6 +428,9 @@ void netif_set_link_up(struct netif *netif)
   netif->flags |= NETIF_FLAG_LINK_UP;
   LWIP_LOG(NETIF, INFO, "%c%c%u link up", netif->name[0], netif->name[1], netif->num);
   netif_issue_reports(netif);
+#if LWIP_IPV6
+  nd6_netif_up(netif);
+#endif
   if (netif->link_callback) {
     netif->link_callback(netif);
   }
@@ -481,6 +498,226 @@ err_t netif_input(struct pbuf *p, struct netif *inp)
 #endif
   return ip_input(p, inp);
 }
+
+/* ------------------------------------------------------------------ */
+/* IPv6 addresses                                                      */
+/* ------------------------------------------------------------------ */
+
+#if LWIP_IPV6
+const char *netif_ip6_addr_state_name(u8_t state)
+{
+  switch (state) {
+  case IP6_ADDR_INVALID: return "invalid";
+  case IP6_ADDR_TENTATIVE: return "tentative";
+  case IP6_ADDR_PREFERRED: return "preferred";
+  case IP6_ADDR_DEPRECATED: return "deprecated";
+  case IP6_ADDR_DUPLICATED: return "duplicate";
+  default: return "?";
+  }
+}
+
+s8_t netif_get_ip6_addr_match(const struct netif *netif, const ip6_addr_t *addr)
+{
+  if (netif == NULL || addr == NULL) {
+    return -1;
+  }
+  for (s8_t i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+    if (!ip6_addr_isinvalid(netif->ip6_addr_state[i]) && ip6_addr_eq_nozone(netif_ip6_addr(netif, i), addr)) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+void netif_ip6_addr_set(struct netif *netif, s8_t idx, const ip6_addr_t *addr)
+{
+  if (netif == NULL || idx < 0 || idx >= LWIP_IPV6_NUM_ADDRESSES) {
+    return;
+  }
+  ip_addr_t old = netif->ip6_addr[idx];
+  ip_addr_t *slot = &netif->ip6_addr[idx];
+  memset(slot, 0, sizeof(*slot));
+  slot->type = IPADDR_TYPE_V6;
+  if (addr != NULL) {
+    *ip_2_ip6(slot) = *addr;
+    /* RFC 4007 6: a link-local address means nothing without its link. */
+    ip_2_ip6(slot)->zone = ip6_addr_islinklocal(addr) ? netif_get_index(netif) : IP6_NO_ZONE;
+  }
+  if (ip_addr_eq(&old, slot)) {
+    return;
+  }
+  if (ip6_addr_isany(ip_2_ip6(slot))) {
+    netif_ip6_addr_set_state(netif, idx, IP6_ADDR_INVALID);
+  }
+  netif_ext_callback_args_t args;
+  args.ipv6_set.addr_index = idx;
+  args.ipv6_set.old_address = &old;
+  notify(netif, LWIP_NSC_IPV6_SET, &args);
+}
+
+void netif_ip6_addr_set_state(struct netif *netif, s8_t idx, u8_t state)
+{
+  if (netif == NULL || idx < 0 || idx >= LWIP_IPV6_NUM_ADDRESSES) {
+    return;
+  }
+  u8_t old = netif->ip6_addr_state[idx];
+  if (old == state) {
+    return;
+  }
+  netif->ip6_addr_state[idx] = state;
+  char buf[IP6ADDR_STRLEN_MAX];
+  LWIP_LOG(NETIF, INFO, "%c%c%u %s %s -> %s", netif->name[0], netif->name[1], netif->num,
+           ip6addr_ntoa_r(netif_ip6_addr(netif, idx), buf, sizeof(buf)), netif_ip6_addr_state_name(old),
+           netif_ip6_addr_state_name(state));
+  LWIP_UNUSED_ARG(buf);
+  if (state == IP6_ADDR_INVALID) {
+    nd6_dad_stop(netif, idx);
+    ip6_addr_t zero;
+    ip6_addr_set_zero(&zero);
+    *ip_2_ip6(&netif->ip6_addr[idx]) = zero;
+  } else if (state == IP6_ADDR_TENTATIVE) {
+    nd6_dad_start(netif, idx);
+  }
+  netif_ext_callback_args_t args;
+  args.ipv6_addr_state_changed.addr_index = idx;
+  args.ipv6_addr_state_changed.old_state = old;
+  args.ipv6_addr_state_changed.address = &netif->ip6_addr[idx];
+  notify(netif, LWIP_NSC_IPV6_ADDR_STATE_CHANGED, &args);
+  if (netif->status_callback != NULL) {
+    netif->status_callback(netif);
+  }
+}
+
+err_t netif_add_ip6_address_prefix(struct netif *netif, const ip6_addr_t *addr, u8_t prefix_len,
+                                   s8_t *chosen_idx)
+{
+  LWIP_ERROR_RET("netif_add_ip6_address: args", netif != NULL && addr != NULL, ERR_ARG);
+  if (ip6_addr_isany(addr) || ip6_addr_ismulticast(addr) || ip6_addr_isloopback(addr) || prefix_len > 128) {
+    return ERR_VAL;
+  }
+  s8_t i = netif_get_ip6_addr_match(netif, addr);
+  if (i >= 0) {
+    if (chosen_idx != NULL) {
+      *chosen_idx = i;
+    }
+    return ERR_OK;
+  }
+  /* Slot 0 is kept for the link-local address (lwIP's convention), so a
+   * global address configured first does not take its place. */
+  for (i = ip6_addr_islinklocal(addr) ? 0 : 1; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+    if (ip6_addr_isinvalid(netif->ip6_addr_state[i])) {
+      break;
+    }
+  }
+  if (i >= LWIP_IPV6_NUM_ADDRESSES) {
+    return ERR_BUF;
+  }
+  netif->ip6_addr_prefix_len[i] = prefix_len;
+  netif->ip6_addr_origin[i] = NETIF_IP6_ORIGIN_STATIC;
+  netif->ip6_addr_dad_counter[i] = 0;
+  netif->ip6_addr_valid_life[i] = IP6_ADDR_LIFE_INFINITE;
+  netif->ip6_addr_pref_life[i] = IP6_ADDR_LIFE_INFINITE;
+  netif_ip6_addr_set(netif, i, addr);
+  netif_ip6_addr_set_state(netif, i, IP6_ADDR_TENTATIVE);
+  if (chosen_idx != NULL) {
+    *chosen_idx = i;
+  }
+  return ERR_OK;
+}
+
+err_t netif_add_ip6_address(struct netif *netif, const ip6_addr_t *addr, s8_t *chosen_idx)
+{
+  return netif_add_ip6_address_prefix(netif, addr, 64, chosen_idx);
+}
+
+/* RFC 7217 secret_key: 128 bits, made on first use unless set. */
+static u8_t iid_secret[16];
+static bool iid_secret_set;
+
+void netif_ip6_set_iid_secret(const u8_t key[16])
+{
+  memcpy(iid_secret, key, sizeof(iid_secret));
+  iid_secret_set = true;
+}
+
+/* RFC 5453 reserved identifiers a generated one must avoid: all zeros (the
+ * subnet-router anycast) and fdff:ffff:ffff:ff80..ffff (subnet anycast). */
+static bool iid_reserved(const u8_t iid[8])
+{
+  static const u8_t anycast[7] = {0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  static const u8_t zero[8] = {0};
+  return memcmp(iid, zero, 8) == 0 || (memcmp(iid, anycast, 7) == 0 && iid[7] >= 0x80);
+}
+
+void netif_ip6_make_iid(const struct netif *netif, const ip6_addr_t *prefix, u8_t dad_counter, u8_t iid[8])
+{
+  const u8_t *mac = netif->hwaddr;
+  if (netif->ip6_iid_mode == NETIF_IP6_IID_EUI64) {
+    /* RFC 4291 appendix A: insert ff:fe in the middle and invert the
+     * universal/local bit. */
+    iid[0] = (u8_t)(mac[0] ^ 0x02U);
+    iid[1] = mac[1];
+    iid[2] = mac[2];
+    iid[3] = 0xff;
+    iid[4] = 0xfe;
+    iid[5] = mac[3];
+    iid[6] = mac[4];
+    iid[7] = mac[5];
+    return;
+  }
+  if (!iid_secret_set) {
+    for (int i = 0; i < 16; i += 4) {
+      u32_t r = lwip_port_rand();
+      memcpy(iid_secret + i, &r, 4);
+    }
+    iid_secret_set = true;
+  }
+  /* RFC 7217 5: RID = F(Prefix, Net_Iface, Network_ID, DAD_Counter,
+   * secret_key), F a keyed PRF (SipHash-2-4 here); Network_ID is not used.
+   * The same prefix on the same MAC always gives the same identifier, a
+   * different prefix an unrelated one, and nothing reveals the MAC. */
+  u8_t msg[8 + NETIF_MAX_HWADDR_LEN + 1];
+  u8_t c = dad_counter;
+  for (;;) {
+    memcpy(msg, prefix->addr, 8);
+    memcpy(msg + 8, mac, NETIF_MAX_HWADDR_LEN);
+    msg[8 + NETIF_MAX_HWADDR_LEN] = c;
+    u64_t h = lwip_siphash24(iid_secret, msg, sizeof(msg));
+    for (int i = 0; i < 8; i++) {
+      iid[i] = (u8_t)(h >> (56 - 8 * i));
+    }
+    if (!iid_reserved(iid)) {
+      return;
+    }
+    c++; /* RFC 7217 5: a reserved result is treated as a DAD collision */
+  }
+}
+
+err_t netif_create_ip6_linklocal_address(struct netif *netif, u8_t from_mac_48bit)
+{
+  LWIP_ERROR_RET("netif_create_ip6_linklocal_address: netif", netif != NULL, ERR_ARG);
+  if (netif->hwaddr_len != 6) {
+    return ERR_VAL;
+  }
+  netif->ip6_iid_mode = from_mac_48bit ? NETIF_IP6_IID_EUI64 : NETIF_IP6_IID_STABLE_OPAQUE;
+  ip6_addr_t ll;
+  IP6_ADDR(&ll, 0xfe800000UL, 0, 0, 0);
+  u8_t iid[8];
+  netif_ip6_make_iid(netif, &ll, 0, iid);
+  memcpy((u8_t *)ll.addr + 8, iid, 8);
+  if (!ip6_addr_isinvalid(netif->ip6_addr_state[0])) {
+    netif_ip6_addr_set_state(netif, 0, IP6_ADDR_INVALID);
+  }
+  netif->ip6_addr_prefix_len[0] = 64;
+  netif->ip6_addr_origin[0] = NETIF_IP6_ORIGIN_LINKLOCAL;
+  netif->ip6_addr_dad_counter[0] = 0;
+  netif->ip6_addr_valid_life[0] = IP6_ADDR_LIFE_INFINITE;
+  netif->ip6_addr_pref_life[0] = IP6_ADDR_LIFE_INFINITE;
+  netif_ip6_addr_set(netif, 0, &ll);
+  netif_ip6_addr_set_state(netif, 0, IP6_ADDR_TENTATIVE);
+  return ERR_OK;
+}
+#endif /* LWIP_IPV6 */
 
 /* ------------------------------------------------------------------ */
 /* Loopback                                                            */
@@ -580,6 +817,10 @@ void netif_init(void)
   netif_list = NULL;
   netif_default = NULL;
   ext_callbacks = NULL;
+#if LWIP_IPV6
+  memset(iid_secret, 0, sizeof(iid_secret));
+  iid_secret_set = false;
+#endif
 #if LWIP_LOOPBACK
   ip4_addr_t addr, mask;
   IP4_ADDR(&addr, 127, 0, 0, 1);

@@ -11,6 +11,9 @@
  */
 #include "lwip/ip4.h"
 #include "lwip/ip4_frag.h"
+#if LWIP_IPV6
+#include "lwip/ip6.h"
+#endif
 #include "lwip/icmp.h"
 #include "lwip/igmp.h"
 #include "lwip/udp.h"
@@ -567,6 +570,11 @@ err_t ip_input(struct pbuf *p, struct netif *inp)
   if (b >= 0 && (b >> 4) == 4) {
     return ip4_input(p, inp);
   }
+#if LWIP_IPV6
+  if (b >= 0 && (b >> 4) == 6) {
+    return ip6_input(p, inp);
+  }
+#endif
   STATS_RX(IP4);
   if (b < 0) {
     LWIP_DROP(IP4_SHORT);

@@ -6,6 +6,9 @@
 #include "lwip/ethernet.h"
 #include "lwip/etharp.h"
 #include "lwip/ip4.h"
+#if LWIP_IPV6
+#include "lwip/ip6.h"
+#endif
 #include "lwip/stats.h"
 #include "lwip/debug.h"
 #include "lwip/prot/wire.h"
@@ -57,6 +60,24 @@ err_t ethernet_input(struct pbuf *p, struct netif *netif)
     LWIP_DROP(ETH_VLAN);
     goto drop;
   }
+#if LWIP_IPV6
+  if (type == ETHTYPE_IPV6) {
+    /* IPv6 needs no per-netif switch here: a netif without IPv6 addresses
+     * takes nothing but all-nodes multicast, which ip6_input handles. */
+    p->if_idx = netif_get_index(netif);
+    u8_t flags6 = p->flags;
+    p = pbuf_free_header(p, SIZEOF_ETH_HDR);
+    if (p == NULL) {
+      STATS_RX(IP6);
+      LWIP_DROP(IP6_SHORT);
+      return ERR_OK;
+    }
+    p->flags = flags6;
+    p->if_idx = netif_get_index(netif);
+    ip6_input(p, netif);
+    return ERR_OK;
+  }
+#endif
   if (type != ETHTYPE_IP && type != ETHTYPE_ARP) {
     LWIP_LOG(ETH, DEBUG, "ethertype 0x%04x not handled", (unsigned)type);
     LWIP_DROP(ETH_UNKNOWN_TYPE);

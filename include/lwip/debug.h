@@ -16,6 +16,17 @@
 extern "C" {
 #endif
 
+/* The IPv6 modules exist only in builds with IPv6, so the name table of an
+ * IPv4-only build (the minimal profile) does not grow. */
+#if LWIP_IPV6
+#define LWIP_LOG_MODULES_IP6(X) \
+  X(IP6, "ip6")                 \
+  X(ICMP6, "icmp6")             \
+  X(ND6, "nd6")
+#else
+#define LWIP_LOG_MODULES_IP6(X)
+#endif
+
 /** Every module that logs.  Order is the index into lwip_log_levels[]. */
 #define LWIP_LOG_MODULES(X) \
   X(CORE, "core")   \
@@ -29,6 +40,7 @@ extern "C" {
   X(FRAG, "frag")   \
   X(ICMP, "icmp")   \
   X(IGMP, "igmp")   \
+  LWIP_LOG_MODULES_IP6(X) \
   X(UDP, "udp")     \
   X(RAW, "raw")     \
   X(TCP, "tcp")     \

@@ -34,6 +34,15 @@ u16_t inet_chksum_pseudo(const struct pbuf *p, u8_t proto, u16_t proto_len,
  *  of the chain (UDP-Lite, RFC 3828). */
 u16_t inet_chksum_pseudo_partial(const struct pbuf *p, u8_t proto, u16_t proto_len,
                                  u16_t chksum_len, const ip4_addr_t *src, const ip4_addr_t *dest);
+#if LWIP_IPV6
+/** Checksum over the chain plus the IPv6 pseudo header (RFC 8200 8.1):
+ *  ICMPv6, and UDP/TCP over IPv6.  @p proto_len is the upper-layer length. */
+u16_t ip6_chksum_pseudo(const struct pbuf *p, u8_t proto, u32_t proto_len, const ip6_addr_t *src,
+                        const ip6_addr_t *dest);
+/** As ip6_chksum_pseudo() covering only the first @p chksum_len bytes. */
+u16_t ip6_chksum_pseudo_partial(const struct pbuf *p, u8_t proto, u32_t proto_len, u16_t chksum_len,
+                                const ip6_addr_t *src, const ip6_addr_t *dest);
+#endif
 /** Copy @p len bytes from @p from to @p to and return the checksum of them
  *  (equal to inet_chksum of the destination). */
 u16_t lwip_chksum_copy(void *to, const void *from, u16_t len);

@@ -63,6 +63,9 @@ typedef err_t (*netif_init_fn)(struct netif *netif);
 typedef err_t (*netif_input_fn)(struct pbuf *p, struct netif *inp);
 /** Send an IPv4 packet to next hop @p ipaddr; does not take ownership. */
 typedef err_t (*netif_output_fn)(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr);
+/** Send an IPv6 packet to next hop @p ipaddr (on-link, or a multicast
+ *  group); does not take ownership. */
+typedef err_t (*netif_output_ip6_fn)(struct netif *netif, struct pbuf *p, const ip6_addr_t *ipaddr);
 /** Send a complete link-layer frame; does not take ownership.
  *  @return ERR_OK, or ERR_IF/ERR_MEM/ERR_BUF when the frame was not sent. */
 typedef err_t (*netif_linkoutput_fn)(struct netif *netif, struct pbuf *p);
@@ -82,11 +85,60 @@ struct dhcp;
 struct acd;
 struct autoip;
 
+#if LWIP_IPV6
+/** States of an IPv6 address (RFC 4862 2), lwIP's values: bit 0x10 means
+ *  usable (preferred or deprecated). */
+#define IP6_ADDR_INVALID 0x00U    /**< slot empty */
+#define IP6_ADDR_TENTATIVE 0x08U  /**< duplicate address detection running: not used */
+#define IP6_ADDR_VALID 0x10U      /**< the usable bit */
+#define IP6_ADDR_PREFERRED 0x30U  /**< usable for anything */
+#define IP6_ADDR_DEPRECATED 0x10U /**< valid but not chosen for new communication */
+#define IP6_ADDR_DUPLICATED 0x40U /**< DAD found it in use: never used */
+#define ip6_addr_isinvalid(state) ((state) == IP6_ADDR_INVALID)
+#define ip6_addr_istentative(state) ((state) == IP6_ADDR_TENTATIVE)
+#define ip6_addr_isvalid(state) (((state) & IP6_ADDR_VALID) != 0)
+#define ip6_addr_ispreferred(state) ((state) == IP6_ADDR_PREFERRED)
+#define ip6_addr_isdeprecated(state) ((state) == IP6_ADDR_DEPRECATED)
+#define ip6_addr_isduplicated(state) ((state) == IP6_ADDR_DUPLICATED)
+/** Name of a state ("preferred"); "?" for anything else. */
+const char *netif_ip6_addr_state_name(u8_t state);
+
+/** Where an IPv6 address came from (netif->ip6_addr_origin). */
+#define NETIF_IP6_ORIGIN_STATIC 0U    /**< configured (netif_add_ip6_address) */
+#define NETIF_IP6_ORIGIN_LINKLOCAL 1U /**< netif_create_ip6_linklocal_address */
+#define NETIF_IP6_ORIGIN_AUTOCONF 2U  /**< SLAAC (RFC 4862 5.5), later */
+
+/** Lifetime value meaning "forever" (RFC 4861 4.6.2). */
+#define IP6_ADDR_LIFE_INFINITE 0xffffffffUL
+
+/** How interface identifiers are made (netif_create_ip6_linklocal_address). */
+enum netif_ip6_iid_mode {
+  NETIF_IP6_IID_STABLE_OPAQUE = 0, /**< RFC 7217: keyed hash of prefix, MAC and DAD counter */
+  NETIF_IP6_IID_EUI64 = 1,         /**< RFC 4291 appendix A: modified EUI-64 from the MAC */
+};
+#endif
+
 struct netif {
   struct netif *next;
   ip_addr_t ip_addr;
   ip_addr_t netmask;
   ip_addr_t gw;
+#if LWIP_IPV6
+  ip_addr_t ip6_addr[LWIP_IPV6_NUM_ADDRESSES];  /**< zone = netif index for link-local */
+  u8_t ip6_addr_state[LWIP_IPV6_NUM_ADDRESSES]; /**< IP6_ADDR_* */
+  u8_t ip6_addr_prefix_len[LWIP_IPV6_NUM_ADDRESSES]; /**< on-link prefix it came with */
+  u8_t ip6_addr_origin[LWIP_IPV6_NUM_ADDRESSES];     /**< NETIF_IP6_ORIGIN_* */
+  u8_t ip6_addr_dad_counter[LWIP_IPV6_NUM_ADDRESSES]; /**< RFC 7217 DAD_Counter it was made with */
+  u8_t ip6_addr_dad_left[LWIP_IPV6_NUM_ADDRESSES];   /**< DAD solicitations still to send */
+  u32_t ip6_addr_dad_at[LWIP_IPV6_NUM_ADDRESSES];    /**< sys_now() of the next DAD step */
+  u32_t ip6_addr_valid_life[LWIP_IPV6_NUM_ADDRESSES]; /**< seconds, IP6_ADDR_LIFE_INFINITE */
+  u32_t ip6_addr_pref_life[LWIP_IPV6_NUM_ADDRESSES];
+  netif_output_ip6_fn output_ip6; /**< ethip6_output for Ethernet */
+  u32_t rs_at;      /**< sys_now() of the next router solicitation */
+  u8_t rs_left;     /**< router solicitations still to send (RFC 4861 6.3.7) */
+  u8_t ip6_iid_mode; /**< enum netif_ip6_iid_mode */
+  u8_t ip6_autoconfig_enabled; /**< accept RA prefixes for SLAAC (later) */
+#endif
   netif_input_fn input;
   netif_output_fn output;
   netif_linkoutput_fn linkoutput;
@@ -195,12 +247,16 @@ typedef u16_t netif_nsc_reason_t;
 #define LWIP_NSC_IPV4_GATEWAY_CHANGED 0x0020U
 #define LWIP_NSC_IPV4_NETMASK_CHANGED 0x0040U
 #define LWIP_NSC_IPV4_SETTINGS_CHANGED 0x0080U
+#define LWIP_NSC_IPV6_SET 0x0100U                /**< an IPv6 address slot was set or cleared */
+#define LWIP_NSC_IPV6_ADDR_STATE_CHANGED 0x0200U /**< an IPv6 address changed state */
 
 /** What changed; only the member matching the reason is valid. */
 typedef union {
   struct { u8_t state; } link_changed;   /**< 1 = up, 0 = down */
   struct { u8_t state; } status_changed; /**< 1 = up, 0 = down */
   struct { const ip_addr_t *old_address; const ip_addr_t *old_netmask; const ip_addr_t *old_gw; } ipv4_changed;
+  struct { s8_t addr_index; const ip_addr_t *old_address; } ipv6_set;
+  struct { s8_t addr_index; u8_t old_state; const ip_addr_t *address; } ipv6_addr_state_changed;
 } netif_ext_callback_args_t;
 
 typedef void (*netif_ext_callback_fn)(struct netif *netif, netif_nsc_reason_t reason,
@@ -213,6 +269,48 @@ typedef struct netif_ext_callback {
 /** Register @p callback (storage owned by the caller) to be told of changes. */
 void netif_add_ext_callback(netif_ext_callback_t *callback, netif_ext_callback_fn fn);
 void netif_remove_ext_callback(netif_ext_callback_t *callback);
+
+#if LWIP_IPV6
+#define netif_ip_addr6(netif, i) ((const ip_addr_t *)(&((netif)->ip6_addr[i])))
+#define netif_ip6_addr(netif, i) ((const ip6_addr_t *)ip_2_ip6(&((netif)->ip6_addr[i])))
+#define netif_ip6_addr_state(netif, i) ((netif)->ip6_addr_state[i])
+
+/** Put @p addr with on-link prefix @p prefix_len into a free slot of
+ *  @p netif as TENTATIVE: duplicate address detection runs (RFC 4862 5.4)
+ *  once the netif is up, and the address is used only when it passes.  A
+ *  link-local address gets the netif's zone.  When the address is there
+ *  already its slot is returned and nothing changes.
+ *  @return ERR_OK with the slot in *@p chosen_idx (may be NULL), ERR_VAL
+ *  for a multicast, unspecified or loopback address or a prefix above 128,
+ *  ERR_BUF when every slot is taken. */
+err_t netif_add_ip6_address_prefix(struct netif *netif, const ip6_addr_t *addr, u8_t prefix_len,
+                                   s8_t *chosen_idx);
+/** lwIP's form: as netif_add_ip6_address_prefix() with a /64 prefix
+ *  (link-local and most global prefixes are /64, RFC 4291 2.5.1). */
+err_t netif_add_ip6_address(struct netif *netif, const ip6_addr_t *addr, s8_t *chosen_idx);
+/** Set slot @p idx to @p addr (unspecified: the slot is cleared). */
+void netif_ip6_addr_set(struct netif *netif, s8_t idx, const ip6_addr_t *addr);
+/** Change the state of slot @p idx (IP6_ADDR_*); IP6_ADDR_INVALID clears
+ *  it.  Setting TENTATIVE (re)starts DAD.  Logged and reported to the
+ *  extended callbacks. */
+void netif_ip6_addr_set_state(struct netif *netif, s8_t idx, u8_t state);
+/** Slot holding @p addr on @p netif (any state), or -1. */
+s8_t netif_get_ip6_addr_match(const struct netif *netif, const ip6_addr_t *addr);
+/** Add the link-local address fe80::IID/64 (RFC 4862 5.3) in slot 0.  The
+ *  interface identifier is modified EUI-64 from the MAC when
+ *  @p from_mac_48bit is 1 (lwIP's meaning) and a stable, opaque one (RFC
+ *  7217) otherwise; the choice is kept for addresses made later.  Needs a
+ *  6-byte hwaddr.  @return ERR_OK, ERR_VAL without a MAC. */
+err_t netif_create_ip6_linklocal_address(struct netif *netif, u8_t from_mac_48bit);
+/** Write the 8-byte interface identifier @p netif uses in @p prefix (the
+ *  first 8 bytes matter) with DAD counter @p dad_counter into @p iid. */
+void netif_ip6_make_iid(const struct netif *netif, const ip6_addr_t *prefix, u8_t dad_counter, u8_t iid[8]);
+/** The secret key of RFC 7217 stable identifiers.  Without a call, the key
+ *  is taken from lwip_port_rand() when first needed, so a seeded port (lwipd
+ *  --seed) makes identifiers reproducible; a caller that keeps a key across
+ *  restarts sets it here. */
+void netif_ip6_set_iid_secret(const u8_t key[16]);
+#endif
 
 #if LWIP_LOOPBACK
 /** Queue a copy of @p p for delivery to @p netif's own input on the next

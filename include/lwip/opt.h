@@ -12,8 +12,9 @@
 #include "lwip/arch.h"
 #include "lwip/port.h"
 
-/* IPv6 lands in a later issue; the address types are already dual-stack. */
-#define LWIP_IPV6 0
+/* LWIP_IPV6 comes from the ipv6 option.  lwIP's name for the number of
+ * addresses per netif: */
+#define LWIP_IPV6_NUM_ADDRESSES IPV6_NUM_ADDRESSES
 #define LWIP_ARP LWIP_IPV4
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP LWIP_IPV4

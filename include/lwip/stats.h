@@ -27,6 +27,9 @@ extern "C" {
   X(FRAG, "ip4frag", FRAG) \
   X(ICMP, "icmp", ICMP)    \
   X(IGMP, "igmp", IGMP)    \
+  X(IP6, "ip6", IP6)       \
+  X(ICMP6, "icmp6", ICMP6) \
+  X(ND6, "nd6", ND6)       \
   X(UDP, "udp", UDP)       \
   X(TCP, "tcp", TCP)       \
   X(RAW, "raw", RAW)       \
@@ -105,6 +108,50 @@ enum lwip_err_class {
   X(IGMP_UNKNOWN_TYPE, IGMP, PROTO, "IGMP type not handled") \
   X(IGMP_NOT_MEMBER, IGMP, NONE, "IGMP message for a group we have not joined") \
   X(IGMP_NO_MEM, IGMP, MEM, "no memory for an IGMP report") \
+  X(IP6_SHORT, IP6, LEN, "IPv6 packet shorter than its 40-byte header") \
+  X(IP6_BAD_VERSION, IP6, PROTO, "IP version is not 6") \
+  X(IP6_BAD_PLEN, IP6, LEN, "IPv6 payload length beyond the frame, or 0 (jumbograms are not supported)") \
+  X(IP6_BAD_SRC, IP6, PROTO, "IPv6 source is multicast, or loopback from a wire (RFC 4291 2.5.3, 2.7)") \
+  X(IP6_BAD_DEST, IP6, PROTO, "IPv6 destination unspecified, loopback or interface-local multicast from a wire") \
+  X(IP6_NOT_FOR_US, IP6, NONE, "IPv6 destination is not ours (forwarding is not implemented)") \
+  X(IP6_TENTATIVE, IP6, NONE, "IPv6 packet to an address still tentative or duplicate (RFC 4862 5.4)") \
+  X(IP6_BAD_EXT_HDR, IP6, LEN, "IPv6 extension header truncated or its length beyond the packet") \
+  X(IP6_HBH_NOT_FIRST, IP6, PROTO, "Hop-by-Hop Options header not right after the IPv6 header (RFC 8200 4.1)") \
+  X(IP6_CHAIN_TOO_LONG, IP6, PROTO, "more IPv6 extension headers than the limit (RFC 8504 5.3)") \
+  X(IP6_TOO_MANY_OPTS, IP6, OPT, "IPv6 options header over 256 bytes, or more options or padding than the limit (RFC 8504 5.3)") \
+  X(IP6_BAD_OPTION, IP6, OPT, "IPv6 option truncated or of a wrong length") \
+  X(IP6_OPT_DISCARD, IP6, OPT, "unknown IPv6 option whose type says discard (RFC 8200 4.2)") \
+  X(IP6_ROUTING_HDR, IP6, PROTO, "Routing header with segments left (type 0 refused, RFC 5095)") \
+  X(IP6_FRAG_UNSUPPORTED, IP6, PROTO, "IPv6 fragment received: reassembly is not implemented yet") \
+  X(IP6_UNKNOWN_NEXTH, IP6, PROTO, "no handler for the IPv6 next header value") \
+  X(IP6_NO_NEXT_HEADER, IP6, NONE, "IPv6 next header 59 (no next header)") \
+  X(IP6_NO_ROUTE, IP6, RT, "no IPv6 route or next hop for the destination") \
+  X(IP6_NO_SOURCE, IP6, RT, "no usable IPv6 source address on the outgoing netif") \
+  X(IP6_NETIF_DOWN, IP6, RT, "IPv6 output netif is down or has no link") \
+  X(IP6_TOO_BIG, IP6, RT, "IPv6 packet larger than the path MTU (fragmentation is not implemented yet)") \
+  X(IP6_NO_MEM, IP6, MEM, "no memory for an IPv6 header") \
+  X(ICMP6_SHORT, ICMP6, LEN, "ICMPv6 message shorter than its header") \
+  X(ICMP6_BAD_CHKSUM, ICMP6, CHK, "ICMPv6 checksum error") \
+  X(ICMP6_MCAST_ECHO, ICMP6, NONE, "echo request to a multicast address other than all-nodes ignored") \
+  X(ICMP6_RATE_LIMIT, ICMP6, NONE, "ICMPv6 error suppressed by the rate limit (RFC 4443 2.4(f))") \
+  X(ICMP6_NO_ERROR, ICMP6, NONE, "ICMPv6 error not sent: about an error, a multicast or an unspecified source (RFC 4443 2.4(e))") \
+  X(ICMP6_BAD_PTB, ICMP6, PROTO, "Packet Too Big not about a packet of ours, or with an MTU below 1280 (counted, floor kept)") \
+  X(ICMP6_NO_MEM, ICMP6, MEM, "no memory for an ICMPv6 message") \
+  X(ICMP6_UNHANDLED, ICMP6, NONE, "ICMPv6 type not handled") \
+  X(ND6_BAD_HOPLIM, ND6, PROTO, "ND message with a hop limit other than 255 (RFC 4861 7.1)") \
+  X(ND6_BAD_CODE, ND6, PROTO, "ND message with a code other than 0") \
+  X(ND6_SHORT, ND6, LEN, "ND message shorter than its fixed part") \
+  X(ND6_BAD_OPTION, ND6, OPT, "ND option of length 0, beyond the message, or not allowed here") \
+  X(ND6_BAD_TARGET, ND6, PROTO, "NS/NA target multicast, or NA solicited to a multicast destination") \
+  X(ND6_BAD_SRC, ND6, PROTO, "NS from the unspecified address not to a solicited-node group, or with a link-layer option") \
+  X(ND6_NOT_FOR_US, ND6, NONE, "NS for a target that is not ours") \
+  X(ND6_DAD_CONFLICT, ND6, NONE, "DAD: another node uses or tries our tentative address: marked duplicate") \
+  X(ND6_NO_ENTRY, ND6, NONE, "NA for a neighbor not in the cache ignored") \
+  X(ND6_TABLE_FULL, ND6, MEM, "neighbor cache full of entries that cannot be recycled") \
+  X(ND6_QUEUE_FULL, ND6, MEM, "packet dropped: queue of the unresolved neighbor is full") \
+  X(ND6_UNRESOLVED, ND6, RT, "neighbor solicitation unanswered: queued packets discarded") \
+  X(ND6_NO_MEM, ND6, MEM, "no memory to queue a packet or build an ND message") \
+  X(ND6_UNHANDLED, ND6, NONE, "router advertisement or redirect ignored (processing comes later)") \
   X(UDP_SHORT, UDP, LEN, "UDP datagram shorter than 8 bytes") \
   X(UDP_BAD_LEN, UDP, LEN, "UDP length field disagrees with the IP payload") \
   X(UDP_BAD_CHKSUM, UDP, CHK, "UDP checksum error") \

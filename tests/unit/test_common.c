@@ -9,6 +9,9 @@
 #include "lwip/init.h"
 #include "lwip/ethernet.h"
 #include "lwip/etharp.h"
+#if LWIP_IPV6
+#include "lwip/nd6.h"
+#endif
 #include "lwip/debug.h"
 #include "lwip/prot/wire.h"
 
@@ -113,6 +116,9 @@ static err_t test_netif_init(struct netif *netif)
   netif->name[0] = 't';
   netif->name[1] = 'e';
   netif->output = etharp_output;
+#if LWIP_IPV6
+  netif->output_ip6 = ethip6_output;
+#endif
   netif->linkoutput = test_linkoutput;
   netif->mtu = 1500;
   netif->hwaddr_len = 6;

@@ -209,7 +209,12 @@ static void test_eth_unknown_type(void **state)
   fixture();
   u8_t frame[64];
   size_t n = arp_request_frame(frame, bcast_mac, peer_mac, OUR_IP);
-  const u16_t types[] = {0x86dd, 0x8035, 0x0000, 0x05dc, 0xffff, 0x0801, 0x0807};
+#if LWIP_IPV6
+  const u16_t types[] = {0x88cc, 0x8035, /* LLDP instead of IPv6, which is handled */
+#else
+  const u16_t types[] = {0x86dd, 0x8035,
+#endif
+                          0x0000, 0x05dc, 0xffff, 0x0801, 0x0807};
   for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
     put_be16(frame + 12, types[i]);
     test_rx(&tn, frame, n);

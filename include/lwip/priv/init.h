@@ -20,5 +20,8 @@ void igmp_init(void);
 void tcp_init(void);
 void dhcp_init(void);
 void dns_init(void);
+void ip6_init(void);
+void icmp6_init(void);
+void nd6_init(void);
 
 #endif
