@@ -77,7 +77,7 @@ struct ctl_cmd {
 };
 /** The command tables of the modules. */
 extern const struct ctl_cmd record_cmds[], ping_cmds[], tcp_cmds[], sock_cmds[], netapps_cmds[], apps_cmds[],
-    iperf_cmds[];
+    iperf_cmds[], sntp_cmds[];
 /** Stop recording and write case.json (shutdown). @p r may be NULL. */
 json_t *record_stop_now(struct ctl_reply *r);
 
@@ -187,6 +187,10 @@ void netapps_stop_all(void);
 /** Send DHCPRELEASE for every lease held (clean shutdown).
  *  @return the number of releases handed to the stack. */
 int netapps_dhcp_release_all(void);
+
+/* ---- sntpcmds.c (the SNTP client, sntp.*) ---- */
+/** Stop the SNTP client (stack restart, shutdown). */
+void sntpcmds_stop_all(void);
 
 /* ---- iperf.c (iperf 2 and iperf3 servers and clients) ---- */
 /** Stop every iperf session, aborting its connections (shutdown). */

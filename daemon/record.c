@@ -122,7 +122,8 @@ void record_command(const char *cmd, json_t *args)
   static const char *const replayed[] = {"netif.set", "arp.add", "arp.del", "arp.flush", "app.start",
                                          "app.stop", "ping", "ip.forward", "tcp.connect", "tcp.abort",
                                          "iperf.start", "iperf.stop", "dhcp.start", "dhcp.stop",
-                                         "dns.servers", "dns.resolve", "dns.cache.flush"};
+                                         "dns.servers", "dns.resolve", "dns.cache.flush", "sntp.start",
+                                         "sntp.stop"};
   if (rec == NULL) {
     return;
   }

@@ -9,6 +9,7 @@
  *   cmds.c    argument builders of most commands
  *   iperf.c   iperf: builder and the live client
  *   sock.c    sock: one call or a script of calls on one connection
+ *   sntp.c    sntp: builder and printer of the SNTP client's commands
  */
 #ifndef LWIPCTL_H
 #define LWIPCTL_H
@@ -214,6 +215,7 @@ void cmd_shutdown(int argc, char **argv, struct request *rq);
 void cmd_raw(int argc, char **argv, struct request *rq);
 void cmd_iperf(int argc, char **argv, struct request *rq);
 void cmd_sock(int argc, char **argv, struct request *rq);
+void cmd_sntp(int argc, char **argv, struct request *rq);
 
 /* iperf.c: iperf3's units, also used by the iperf status table. */
 void human_bytes(char *buf, size_t n, double bytes);

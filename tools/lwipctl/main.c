@@ -96,6 +96,12 @@ static const struct command commands[] = {
                                  {"iperf status [ID] | iperf stop [ID]", NULL},
                                  {NULL, NULL}},
      cmd_iperf},
+    {"sntp",
+     (const struct usage_line[]){{"sntp [status] | sntp stop", "the SNTP client: servers, offset, delay, counters"},
+                                 {"sntp start SERVER... | --dhcp [-p POLL_S] [-W TIMEOUT_MS] [-b MAX_BACKOFF_S]",
+                                  "ask NTP servers (or DHCP option 42's) for the time"},
+                                 {NULL, NULL}},
+     cmd_sntp},
     {"watch",
      (const struct usage_line[]){
          {"watch | subscribe [link|address|arp|log|dhcp|all...]", "print events until interrupted"}, {NULL, NULL}},
