@@ -4,4 +4,12 @@
  * guard: it is meant to be included once per structure.  GCC and clang
  * also pack with PACK_STRUCT_STRUCT (lwip/compat/cc.h); this pragma is
  * the form they share with other compilers. */
+/* clang warns (-Wpragma-pack, on by default) when an included file leaves
+ * the packing changed, which is exactly what this header is for; with
+ * -Werror that would break every application using it.  The warning is
+ * reported at the #include line, so it can only be silenced from here by
+ * leaving it off for the rest of the translation unit. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpragma-pack"
+#endif
 #pragma pack(push, 1)
