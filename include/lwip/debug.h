@@ -49,7 +49,8 @@ extern "C" {
   X(AUTOIP, "autoip") \
   X(DNS, "dns")     \
   X(APP, "app")     \
-  X(SNTP, "sntp")
+  X(SNTP, "sntp")   \
+  X(MQTT, "mqtt")
 
 enum lwip_log_module {
 #define LWIP_LOG_ENUM_(id, name) LWIP_LOG_##id,

@@ -36,7 +36,8 @@ extern "C" {
   X(DHCP, "dhcp", DHCP)    \
   X(ACD, "acd", ACD)       \
   X(DNS, "dns", DNS)       \
-  X(SNTP, "sntp", SNTP)
+  X(SNTP, "sntp", SNTP)    \
+  X(MQTT, "mqtt", MQTT)
 
 enum lwip_stats_proto_id {
 #define LWIP_STATS_PROTO_ENUM_(id, name, mod) LWIP_PROTO_##id,
@@ -206,6 +207,20 @@ enum lwip_err_class {
   X(SNTP_UNSYNC, SNTP, PROTO, "SNTP reply with leap indicator 3 (server clock not synchronised)") \
   X(SNTP_ZERO_TX, SNTP, PROTO, "SNTP reply with a zero transmit timestamp") \
   X(SNTP_NO_MEM, SNTP, MEM, "no memory for an SNTP request") \
+  X(MQTT_BAD_VARINT, MQTT, LEN, "MQTT remaining length longer than four bytes") \
+  X(MQTT_BAD_TYPE, MQTT, PROTO, "MQTT packet of a reserved type or one a broker never sends") \
+  X(MQTT_BAD_FLAGS, MQTT, PROTO, "MQTT fixed-header flags not allowed for the packet type (QoS 3, DUP at QoS 0, ...)") \
+  X(MQTT_BAD_LENGTH, MQTT, LEN, "MQTT remaining length wrong for the packet type or its fields") \
+  X(MQTT_BAD_CONNACK, MQTT, PROTO, "MQTT CONNACK with reserved flags, an unknown return code or session present on a refusal") \
+  X(MQTT_BAD_TOPIC, MQTT, PROTO, "MQTT PUBLISH topic empty, with a wildcard, a NUL or bad UTF-8") \
+  X(MQTT_BAD_ID, MQTT, PROTO, "MQTT packet identifier 0") \
+  X(MQTT_BAD_SUBACK, MQTT, PROTO, "MQTT SUBACK return code other than 0, 1, 2 or 0x80") \
+  X(MQTT_UNEXPECTED, MQTT, PROTO, "MQTT packet out of order (anything before CONNACK, a second CONNACK)") \
+  X(MQTT_UNKNOWN_ID, MQTT, NONE, "MQTT acknowledgement for no request in flight (ignored)") \
+  X(MQTT_TOO_BIG, MQTT, LEN, "MQTT packet larger than the client's max_incoming: skipped") \
+  X(MQTT_QOS2_FULL, MQTT, MEM, "MQTT QoS 2 PUBLISH while every incoming QoS 2 slot awaits its PUBREL: not acknowledged") \
+  X(MQTT_REFUSED, MQTT, NONE, "MQTT CONNACK refusing the connection (return code 1-5)") \
+  X(MQTT_NO_MEM, MQTT, MEM, "no memory or send buffer for an MQTT packet") \
   X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
 
 enum lwip_drop_reason {
