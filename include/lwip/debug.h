@@ -50,6 +50,7 @@ extern "C" {
   X(DNS, "dns")     \
   X(APP, "app")     \
   X(SNTP, "sntp")   \
+  X(HTTP, "http")   \
   X(MQTT, "mqtt")
 
 enum lwip_log_module {

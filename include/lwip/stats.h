@@ -37,6 +37,7 @@ extern "C" {
   X(ACD, "acd", ACD)       \
   X(DNS, "dns", DNS)       \
   X(SNTP, "sntp", SNTP)    \
+  X(HTTP, "http", HTTP)    \
   X(MQTT, "mqtt", MQTT)
 
 enum lwip_stats_proto_id {
@@ -207,6 +208,13 @@ enum lwip_err_class {
   X(SNTP_UNSYNC, SNTP, PROTO, "SNTP reply with leap indicator 3 (server clock not synchronised)") \
   X(SNTP_ZERO_TX, SNTP, PROTO, "SNTP reply with a zero transmit timestamp") \
   X(SNTP_NO_MEM, SNTP, MEM, "no memory for an SNTP request") \
+  X(HTTP_BAD_REQUEST, HTTP, PROTO, "HTTP request malformed: request line, header field, target or Host (400)") \
+  X(HTTP_BAD_VERSION, HTTP, PROTO, "HTTP request of a major version other than 1 (505)") \
+  X(HTTP_NOT_IMPLEMENTED, HTTP, PROTO, "HTTP request with an unknown method or a transfer coding (501)") \
+  X(HTTP_TOO_LARGE, HTTP, LEN, "HTTP request with content, a target or a head over the limits (413, 414, 431)") \
+  X(HTTP_TIMEOUT, HTTP, NONE, "HTTP request head not complete within the idle timeout (408)") \
+  X(HTTP_CONN_LIMIT, HTTP, NONE, "HTTP connection over the server's limit: 503 and closed") \
+  X(HTTP_NO_MEM, HTTP, MEM, "no memory for an HTTP connection: reset") \
   X(MQTT_BAD_VARINT, MQTT, LEN, "MQTT remaining length longer than four bytes") \
   X(MQTT_BAD_TYPE, MQTT, PROTO, "MQTT packet of a reserved type or one a broker never sends") \
   X(MQTT_BAD_FLAGS, MQTT, PROTO, "MQTT fixed-header flags not allowed for the packet type (QoS 3, DUP at QoS 0, ...)") \
