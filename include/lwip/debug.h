@@ -50,8 +50,8 @@ extern "C" {
   X(DNS, "dns")     \
   X(APP, "app")     \
   X(SNTP, "sntp")   \
-  X(HTTP, "http")   \
-  X(MQTT, "mqtt")
+  X(MQTT, "mqtt")   \
+  X(MDNS, "mdns")
 
 enum lwip_log_module {
 #define LWIP_LOG_ENUM_(id, name) LWIP_LOG_##id,

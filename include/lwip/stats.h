@@ -37,8 +37,8 @@ extern "C" {
   X(ACD, "acd", ACD)       \
   X(DNS, "dns", DNS)       \
   X(SNTP, "sntp", SNTP)    \
-  X(HTTP, "http", HTTP)    \
-  X(MQTT, "mqtt", MQTT)
+  X(MQTT, "mqtt", MQTT) \
+  X(MDNS, "mdns", MDNS)
 
 enum lwip_stats_proto_id {
 #define LWIP_STATS_PROTO_ENUM_(id, name, mod) LWIP_PROTO_##id,
@@ -208,13 +208,6 @@ enum lwip_err_class {
   X(SNTP_UNSYNC, SNTP, PROTO, "SNTP reply with leap indicator 3 (server clock not synchronised)") \
   X(SNTP_ZERO_TX, SNTP, PROTO, "SNTP reply with a zero transmit timestamp") \
   X(SNTP_NO_MEM, SNTP, MEM, "no memory for an SNTP request") \
-  X(HTTP_BAD_REQUEST, HTTP, PROTO, "HTTP request malformed: request line, header field, target or Host (400)") \
-  X(HTTP_BAD_VERSION, HTTP, PROTO, "HTTP request of a major version other than 1 (505)") \
-  X(HTTP_NOT_IMPLEMENTED, HTTP, PROTO, "HTTP request with an unknown method or a transfer coding (501)") \
-  X(HTTP_TOO_LARGE, HTTP, LEN, "HTTP request with content, a target or a head over the limits (413, 414, 431)") \
-  X(HTTP_TIMEOUT, HTTP, NONE, "HTTP request head not complete within the idle timeout (408)") \
-  X(HTTP_CONN_LIMIT, HTTP, NONE, "HTTP connection over the server's limit: 503 and closed") \
-  X(HTTP_NO_MEM, HTTP, MEM, "no memory for an HTTP connection: reset") \
   X(MQTT_BAD_VARINT, MQTT, LEN, "MQTT remaining length longer than four bytes") \
   X(MQTT_BAD_TYPE, MQTT, PROTO, "MQTT packet of a reserved type or one a broker never sends") \
   X(MQTT_BAD_FLAGS, MQTT, PROTO, "MQTT fixed-header flags not allowed for the packet type (QoS 3, DUP at QoS 0, ...)") \
@@ -229,6 +222,14 @@ enum lwip_err_class {
   X(MQTT_QOS2_FULL, MQTT, MEM, "MQTT QoS 2 PUBLISH while every incoming QoS 2 slot awaits its PUBREL: not acknowledged") \
   X(MQTT_REFUSED, MQTT, NONE, "MQTT CONNACK refusing the connection (return code 1-5)") \
   X(MQTT_NO_MEM, MQTT, MEM, "no memory or send buffer for an MQTT packet") \
+  X(MDNS_SHORT, MDNS, LEN, "mDNS message shorter than the 12-byte DNS header") \
+  X(MDNS_TOO_BIG, MDNS, LEN, "mDNS message larger than the responder's 1500-byte receive buffer") \
+  X(MDNS_OFF_LINK, MDNS, NONE, "mDNS message from a source address not on the link (RFC 6762 11)") \
+  X(MDNS_BAD_HDR, MDNS, PROTO, "mDNS message with a non-zero opcode or rcode (ignored, RFC 6762 18.3, 18.11)") \
+  X(MDNS_BAD_NAME, MDNS, PROTO, "mDNS name malformed: compression loop or forward pointer, pointer or label out of bounds, bad label type, over 255 bytes") \
+  X(MDNS_TRUNCATED, MDNS, LEN, "mDNS question or record cut short by the end of the message (counts or RDLENGTH too large)") \
+  X(MDNS_BAD_PORT, MDNS, PROTO, "mDNS response from a source port other than 5353 (ignored, RFC 6762 6)") \
+  X(MDNS_NO_MEM, MDNS, MEM, "no memory for an mDNS message") \
   X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
 
 enum lwip_drop_reason {

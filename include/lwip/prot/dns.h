@@ -49,7 +49,12 @@
 #define DNS_RRTYPE_A 1
 #define DNS_RRTYPE_CNAME 5
 #define DNS_RRTYPE_AAAA 28
+#define DNS_RRTYPE_PTR 12
+#define DNS_RRTYPE_TXT 16
+#define DNS_RRTYPE_SRV 33  /* RFC 2782 */
+#define DNS_RRTYPE_ANY 255 /* QTYPE "*" (RFC 1035 3.2.3) */
 #define DNS_RRCLASS_IN 1
+#define DNS_RRCLASS_ANY 255 /* QCLASS "*" */
 /** mDNS uses the top bit of the class: unicast-response in questions,
  *  cache-flush in records (RFC 6762 5.4, 10.2). */
 #define DNS_RRCLASS_MDNS_FLAG 0x8000U
