@@ -77,7 +77,7 @@ struct ctl_cmd {
 };
 /** The command tables of the modules. */
 extern const struct ctl_cmd record_cmds[], ping_cmds[], tcp_cmds[], sock_cmds[], netapps_cmds[], apps_cmds[],
-    iperf_cmds[], sntp_cmds[];
+    iperf_cmds[], sntp_cmds[], tftp_cmds[];
 /** Stop recording and write case.json (shutdown). @p r may be NULL. */
 json_t *record_stop_now(struct ctl_reply *r);
 
@@ -191,6 +191,10 @@ int netapps_dhcp_release_all(void);
 /* ---- sntpcmds.c (the SNTP client, sntp.*) ---- */
 /** Stop the SNTP client (stack restart, shutdown). */
 void sntpcmds_stop_all(void);
+
+/* ---- tftpcmds.c (the TFTP server, tftp.*) ---- */
+/** Stop the TFTP server, cutting its transfers (stack restart, shutdown). */
+void tftpcmds_stop_all(void);
 
 /* ---- iperf.c (iperf 2 and iperf3 servers and clients) ---- */
 /** Stop every iperf session, aborting its connections (shutdown). */

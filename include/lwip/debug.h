@@ -50,8 +50,8 @@ extern "C" {
   X(DNS, "dns")     \
   X(APP, "app")     \
   X(SNTP, "sntp")   \
-  X(MQTT, "mqtt")   \
-  X(MDNS, "mdns")
+  X(TFTP, "tftp")   \
+  X(MQTT, "mqtt")
 
 enum lwip_log_module {
 #define LWIP_LOG_ENUM_(id, name) LWIP_LOG_##id,

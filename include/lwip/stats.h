@@ -37,8 +37,8 @@ extern "C" {
   X(ACD, "acd", ACD)       \
   X(DNS, "dns", DNS)       \
   X(SNTP, "sntp", SNTP)    \
-  X(MQTT, "mqtt", MQTT) \
-  X(MDNS, "mdns", MDNS)
+  X(TFTP, "tftp", TFTP)    \
+  X(MQTT, "mqtt", MQTT)
 
 enum lwip_stats_proto_id {
 #define LWIP_STATS_PROTO_ENUM_(id, name, mod) LWIP_PROTO_##id,
@@ -208,6 +208,17 @@ enum lwip_err_class {
   X(SNTP_UNSYNC, SNTP, PROTO, "SNTP reply with leap indicator 3 (server clock not synchronised)") \
   X(SNTP_ZERO_TX, SNTP, PROTO, "SNTP reply with a zero transmit timestamp") \
   X(SNTP_NO_MEM, SNTP, MEM, "no memory for an SNTP request") \
+  X(TFTP_SHORT, TFTP, LEN, "TFTP packet shorter than its opcode and fixed fields") \
+  X(TFTP_BAD_OPCODE, TFTP, PROTO, "TFTP packet of an unknown opcode or one not taken on that port") \
+  X(TFTP_BAD_REQUEST, TFTP, PROTO, "TFTP RRQ/WRQ malformed: unterminated strings, empty name or mode, over 512 bytes") \
+  X(TFTP_DUP_REQUEST, TFTP, NONE, "TFTP request repeated by a client whose transfer is in progress") \
+  X(TFTP_BUSY, TFTP, NONE, "TFTP request refused: every transfer slot is in use") \
+  X(TFTP_UNKNOWN_TID, TFTP, NONE, "TFTP packet from another address or port than the transfer's (answered with ERROR 5)") \
+  X(TFTP_DUP_ACK, TFTP, NONE, "TFTP duplicate ACK ignored, no retransmission (Sorcerer's Apprentice, RFC 1123 4.2.3.1)") \
+  X(TFTP_BAD_BLOCK, TFTP, PROTO, "TFTP ACK or DATA for a block that is not in flight") \
+  X(TFTP_DUP_DATA, TFTP, NONE, "TFTP DATA block received again (its ACK is re-sent)") \
+  X(TFTP_OVERSIZE, TFTP, LEN, "TFTP DATA longer than the negotiated block size") \
+  X(TFTP_NO_MEM, TFTP, MEM, "no memory for a TFTP packet or transfer PCB") \
   X(MQTT_BAD_VARINT, MQTT, LEN, "MQTT remaining length longer than four bytes") \
   X(MQTT_BAD_TYPE, MQTT, PROTO, "MQTT packet of a reserved type or one a broker never sends") \
   X(MQTT_BAD_FLAGS, MQTT, PROTO, "MQTT fixed-header flags not allowed for the packet type (QoS 3, DUP at QoS 0, ...)") \
@@ -222,14 +233,6 @@ enum lwip_err_class {
   X(MQTT_QOS2_FULL, MQTT, MEM, "MQTT QoS 2 PUBLISH while every incoming QoS 2 slot awaits its PUBREL: not acknowledged") \
   X(MQTT_REFUSED, MQTT, NONE, "MQTT CONNACK refusing the connection (return code 1-5)") \
   X(MQTT_NO_MEM, MQTT, MEM, "no memory or send buffer for an MQTT packet") \
-  X(MDNS_SHORT, MDNS, LEN, "mDNS message shorter than the 12-byte DNS header") \
-  X(MDNS_TOO_BIG, MDNS, LEN, "mDNS message larger than the responder's 1500-byte receive buffer") \
-  X(MDNS_OFF_LINK, MDNS, NONE, "mDNS message from a source address not on the link (RFC 6762 11)") \
-  X(MDNS_BAD_HDR, MDNS, PROTO, "mDNS message with a non-zero opcode or rcode (ignored, RFC 6762 18.3, 18.11)") \
-  X(MDNS_BAD_NAME, MDNS, PROTO, "mDNS name malformed: compression loop or forward pointer, pointer or label out of bounds, bad label type, over 255 bytes") \
-  X(MDNS_TRUNCATED, MDNS, LEN, "mDNS question or record cut short by the end of the message (counts or RDLENGTH too large)") \
-  X(MDNS_BAD_PORT, MDNS, PROTO, "mDNS response from a source port other than 5353 (ignored, RFC 6762 6)") \
-  X(MDNS_NO_MEM, MDNS, MEM, "no memory for an mDNS message") \
   X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
 
 enum lwip_drop_reason {

@@ -102,6 +102,13 @@ static const struct command commands[] = {
                                   "ask NTP servers (or DHCP option 42's) for the time"},
                                  {NULL, NULL}},
      cmd_sntp},
+    {"tftp",
+     (const struct usage_line[]){{"tftp [status] | tftp stop", "the TFTP server: transfers in progress, totals"},
+                                 {"tftp start DIR [-p PORT] [-w] [-n MAX_TRANSFERS] [-B MAX_BLKSIZE]\n"
+                                  "           [-W TIMEOUT_MS] [-m MIN_RTO_MS] [-r RETRIES]",
+                                  "serve DIR over TFTP (-w: accept uploads)"},
+                                 {NULL, NULL}},
+     cmd_tftp},
     {"watch",
      (const struct usage_line[]){
          {"watch | subscribe [link|address|arp|log|dhcp|all...]", "print events until interrupted"}, {NULL, NULL}},
