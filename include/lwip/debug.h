@@ -51,7 +51,8 @@ extern "C" {
   X(APP, "app")     \
   X(SNTP, "sntp")   \
   X(TFTP, "tftp")   \
-  X(MQTT, "mqtt")
+  X(MQTT, "mqtt")   \
+  X(MDNS, "mdns")
 
 enum lwip_log_module {
 #define LWIP_LOG_ENUM_(id, name) LWIP_LOG_##id,

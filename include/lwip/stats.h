@@ -38,7 +38,8 @@ extern "C" {
   X(DNS, "dns", DNS)       \
   X(SNTP, "sntp", SNTP)    \
   X(TFTP, "tftp", TFTP)    \
-  X(MQTT, "mqtt", MQTT)
+  X(MQTT, "mqtt", MQTT) \
+  X(MDNS, "mdns", MDNS)
 
 enum lwip_stats_proto_id {
 #define LWIP_STATS_PROTO_ENUM_(id, name, mod) LWIP_PROTO_##id,
@@ -233,6 +234,14 @@ enum lwip_err_class {
   X(MQTT_QOS2_FULL, MQTT, MEM, "MQTT QoS 2 PUBLISH while every incoming QoS 2 slot awaits its PUBREL: not acknowledged") \
   X(MQTT_REFUSED, MQTT, NONE, "MQTT CONNACK refusing the connection (return code 1-5)") \
   X(MQTT_NO_MEM, MQTT, MEM, "no memory or send buffer for an MQTT packet") \
+  X(MDNS_SHORT, MDNS, LEN, "mDNS message shorter than the 12-byte DNS header") \
+  X(MDNS_TOO_BIG, MDNS, LEN, "mDNS message larger than the responder's 1500-byte receive buffer") \
+  X(MDNS_OFF_LINK, MDNS, NONE, "mDNS message from a source address not on the link (RFC 6762 11)") \
+  X(MDNS_BAD_HDR, MDNS, PROTO, "mDNS message with a non-zero opcode or rcode (ignored, RFC 6762 18.3, 18.11)") \
+  X(MDNS_BAD_NAME, MDNS, PROTO, "mDNS name malformed: compression loop or forward pointer, pointer or label out of bounds, bad label type, over 255 bytes") \
+  X(MDNS_TRUNCATED, MDNS, LEN, "mDNS question or record cut short by the end of the message (counts or RDLENGTH too large)") \
+  X(MDNS_BAD_PORT, MDNS, PROTO, "mDNS response from a source port other than 5353 (ignored, RFC 6762 6)") \
+  X(MDNS_NO_MEM, MDNS, MEM, "no memory for an mDNS message") \
   X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
 
 enum lwip_drop_reason {
