@@ -192,6 +192,11 @@ int netapps_dhcp_release_all(void);
 /** Stop the SNTP client (stack restart, shutdown). */
 void sntpcmds_stop_all(void);
 
+/* ---- httpcmds.c (the HTTP server, http.*) ---- */
+extern const struct ctl_cmd http_cmds[];
+/** Stop the HTTP server, resetting its connections (stack restart, shutdown). */
+void httpcmds_stop_all(void);
+
 /* ---- tftpcmds.c (the TFTP server, tftp.*) ---- */
 /** Stop the TFTP server, cutting its transfers (stack restart, shutdown). */
 void tftpcmds_stop_all(void);

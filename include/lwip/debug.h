@@ -50,6 +50,7 @@ extern "C" {
   X(DNS, "dns")     \
   X(APP, "app")     \
   X(SNTP, "sntp")   \
+  X(HTTP, "http")   \
   X(TFTP, "tftp")   \
   X(MQTT, "mqtt")   \
   X(MDNS, "mdns")

@@ -37,6 +37,7 @@ extern "C" {
   X(ACD, "acd", ACD)       \
   X(DNS, "dns", DNS)       \
   X(SNTP, "sntp", SNTP)    \
+  X(HTTP, "http", HTTP)    \
   X(TFTP, "tftp", TFTP)    \
   X(MQTT, "mqtt", MQTT) \
   X(MDNS, "mdns", MDNS)
@@ -209,6 +210,13 @@ enum lwip_err_class {
   X(SNTP_UNSYNC, SNTP, PROTO, "SNTP reply with leap indicator 3 (server clock not synchronised)") \
   X(SNTP_ZERO_TX, SNTP, PROTO, "SNTP reply with a zero transmit timestamp") \
   X(SNTP_NO_MEM, SNTP, MEM, "no memory for an SNTP request") \
+  X(HTTP_BAD_REQUEST, HTTP, PROTO, "HTTP request malformed: request line, header field, target or Host (400)") \
+  X(HTTP_BAD_VERSION, HTTP, PROTO, "HTTP request of a major version other than 1 (505)") \
+  X(HTTP_NOT_IMPLEMENTED, HTTP, PROTO, "HTTP request with an unknown method or a transfer coding (501)") \
+  X(HTTP_TOO_LARGE, HTTP, LEN, "HTTP request with content, a target or a head over the limits (413, 414, 431)") \
+  X(HTTP_TIMEOUT, HTTP, NONE, "HTTP request head not complete within the idle timeout (408)") \
+  X(HTTP_CONN_LIMIT, HTTP, NONE, "HTTP connection over the server's limit: 503 and closed") \
+  X(HTTP_NO_MEM, HTTP, MEM, "no memory for an HTTP connection: reset") \
   X(TFTP_SHORT, TFTP, LEN, "TFTP packet shorter than its opcode and fixed fields") \
   X(TFTP_BAD_OPCODE, TFTP, PROTO, "TFTP packet of an unknown opcode or one not taken on that port") \
   X(TFTP_BAD_REQUEST, TFTP, PROTO, "TFTP RRQ/WRQ malformed: unterminated strings, empty name or mode, over 512 bytes") \

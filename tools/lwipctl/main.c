@@ -102,6 +102,12 @@ static const struct command commands[] = {
                                   "ask NTP servers (or DHCP option 42's) for the time"},
                                  {NULL, NULL}},
      cmd_sntp},
+    {"http",
+     (const struct usage_line[]){{"http [status] | http stop", "the HTTP server: settings, counters, connections"},
+                                 {"http start [DIR] [-p PORT] [-c MAX_CONNS] [-i IDLE_MS] [-H MAX_HEADER]",
+                                  "serve DIR (else the built-in pages);\n--no-status-page hides /status"},
+                                 {NULL, NULL}},
+     cmd_http},
     {"tftp",
      (const struct usage_line[]){{"tftp [status] | tftp stop", "the TFTP server: transfers in progress, totals"},
                                  {"tftp start DIR [-p PORT] [-w] [-n MAX_TRANSFERS] [-B MAX_BLKSIZE]\n"
