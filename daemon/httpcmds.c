@@ -32,7 +32,7 @@
 #if LWIP_TCP
 #include "lwip/apps/httpd.h"
 
-static struct httpd server;
+static struct httpd http_server;
 static int root_fd = -1;
 static char root_path[PATH_MAX];
 static u8_t read_buf[65536];
@@ -103,7 +103,7 @@ static const struct fs_ops dir_ops = {dir_open, dir_read, dir_close};
 
 void httpcmds_stop_all(void)
 {
-  httpd_stop(&server);
+  httpd_stop(&http_server);
   if (root_fd >= 0) {
     close(root_fd);
     root_fd = -1;
@@ -122,12 +122,12 @@ static void conn_json(const struct httpd_conn_info *ci, void *arg)
 
 static json_t *status_json(void)
 {
-  bool running = httpd_running(&server);
+  bool running = httpd_running(&http_server);
   if (!running) {
     return json_pack("{s:b}", "running", 0);
   }
-  const struct httpd_config *cfg = httpd_get_config(&server);
-  const struct httpd_stats *st = httpd_get_stats(&server);
+  const struct httpd_config *cfg = httpd_get_config(&http_server);
+  const struct httpd_stats *st = httpd_get_stats(&http_server);
   json_t *counters = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                                "connections", (json_int_t)st->connections, "refused", (json_int_t)st->refused,
                                "conn_no_mem", (json_int_t)st->conn_no_mem, "requests", (json_int_t)st->requests,
@@ -138,18 +138,18 @@ static json_t *status_json(void)
                                (json_int_t)st->unsatisfiable, "timeouts", (json_int_t)st->timeouts, "io_errors",
                                (json_int_t)st->io_errors, "tx_body_bytes", (json_int_t)st->tx_body_bytes);
   json_t *conns = json_array();
-  httpd_foreach_conn(&server, conn_json, conns);
+  httpd_foreach_conn(&http_server, conn_json, conns);
   return json_pack("{s:b, s:i, s:o, s:i, s:I, s:i, s:b, s:i, s:I, s:o, s:o}", "running", 1, "port", cfg->port, "root",
                    root_fd >= 0 ? json_string(root_path) : json_null(), "max_conns", cfg->max_conns, "idle_timeout_ms",
                    (json_int_t)cfg->idle_timeout_ms, "max_header", cfg->max_header, "status_page", !cfg->no_status_page,
-                   "open", httpd_open_conns(&server), "files_open", (json_int_t)files_open, "counters", counters,
+                   "open", httpd_open_conns(&http_server), "files_open", (json_int_t)files_open, "counters", counters,
                    "connections", conns);
 }
 
 static json_t *cmd_http_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
-  if (httpd_running(&server)) {
+  if (httpd_running(&http_server)) {
     return ctl_error(r, CTL_E_BUSY, "the HTTP server is running (http.stop first)");
   }
   long long port = HTTPD_DEFAULT_PORT, max_conns = 256, idle = HTTPD_DEFAULT_IDLE_MS,
@@ -182,7 +182,7 @@ static json_t *cmd_http_start(struct ctl_req *req, json_t *args, struct ctl_repl
     strcpy(root_path, root);
     cfg.fs = &dir_ops;
   }
-  err_t err = httpd_start(&server, &cfg);
+  err_t err = httpd_start(&http_server, &cfg);
   if (err != ERR_OK) {
     httpcmds_stop_all();
     if (err == ERR_USE) {
@@ -199,7 +199,7 @@ static json_t *cmd_http_stop(struct ctl_req *req, json_t *args, struct ctl_reply
 {
   (void)req;
   (void)args;
-  if (!httpd_running(&server)) {
+  if (!httpd_running(&http_server)) {
     return ctl_error(r, CTL_E_NOT_FOUND, "the HTTP server is not running");
   }
   json_t *o = status_json(); /* the counters as they ended */

@@ -416,3 +416,44 @@ class Tcp(LwipCommand):
 
 for _cmd in (Netifs, Arp, Udp, Raw, Timers, Pools, Stats, Pbuf, Reass, Tcp):
     _cmd(_cmd.NAME)
+
+
+# ---------------------------------------------------------------------------
+# lwip-http: the HTTP server of lwipd (core/apps/httpd.c).  Its own section:
+# it reads the daemon's `http_server` (daemon/httpcmds.c), a struct httpd,
+# and walks its connection list; like the rest, memory reads only.
+# ---------------------------------------------------------------------------
+
+HTTP_PHASES = {0: "read", 1: "send", 2: "closing"}
+
+
+class Http(LwipCommand):
+    """lwip-http: lwipd's HTTP server: listener, counters and each
+    connection (peer, phase, response in progress, bytes pending)."""
+    NAME = "lwip-http"
+
+    def run(self, arg):
+        s = lookup("http_server")
+        if int(s["listener"]) == 0:
+            print("http: not running")
+            return
+        cfg, st = s["cfg"], s["stats"]
+        print("http: port %d, %d/%d connections, idle timeout %d ms, max header %d" % (
+            int(cfg["port"]), int(s["nconns"]), int(cfg["max_conns"]), int(cfg["idle_timeout_ms"]),
+            int(cfg["max_header"])))
+        print("  connections %d refused %d requests %d pipelined %d 2xx %d 4xx %d 5xx %d timeouts %d" % (
+            int(st["connections"]), int(st["refused"]), int(st["requests"]), int(st["pipelined"]),
+            int(st["responses"][2]), int(st["responses"][4]), int(st["responses"][5]), int(st["timeouts"])))
+        n = 0
+        for c in walk(s["conns"]):
+            p = c["pcb"]
+            rx = int(c["rx"]["tot_len"]) if int(c["rx"]) else 0
+            print("conn 0x%x %s:%d %s status %d off %d left %d requests %d pending %d%s" % (
+                int(c), ipaddr_str(p["remote_ip"]), int(p["remote_port"]),
+                HTTP_PHASES.get(int(c["phase"]), "?"), int(c["status"]), int(c["off"]), int(c["left"]),
+                int(c["requests"]), rx, " keep-alive" if int(c["keep"]) else ""))
+            n += 1
+        print("%d connections" % n)
+
+
+Http(Http.NAME)
