@@ -33,7 +33,7 @@
 #include "lwip/apps/tftp_server.h"
 #include "lwip/prot/tftp.h"
 
-static struct tftp_server server;
+static struct tftp_server tftp_srv; /* tools/gdb/lwipd.py lwip-tftp reads it by this name */
 static char root_path[PATH_MAX]; /* realpath of the root */
 static int root_fd = -1;
 
@@ -220,7 +220,7 @@ static const struct tftp_file_ops fs_ops = {fs_open, fs_read, fs_write, fs_close
 
 void tftpcmds_stop_all(void)
 {
-  tftp_server_stop(&server);
+  tftp_server_stop(&tftp_srv);
   if (root_fd >= 0) {
     close(root_fd);
     root_fd = -1;
@@ -253,11 +253,11 @@ static json_t *xfer_json(const struct tftp_xfer_info *x)
 static json_t *status_json(void)
 {
   struct tftp_server_info in;
-  tftp_server_get_info(&server, &in);
+  tftp_server_get_info(&tftp_srv, &in);
   json_t *xfers = json_array();
   for (u8_t i = 0; i < TFTP_MAX_XFERS; i++) {
     struct tftp_xfer_info x;
-    if (tftp_server_get_xfer(&server, i, &x)) {
+    if (tftp_server_get_xfer(&tftp_srv, i, &x)) {
       json_array_append_new(xfers, xfer_json(&x));
     }
   }
@@ -274,7 +274,7 @@ static json_t *status_json(void)
 static json_t *cmd_tftp_start(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
-  if (server.running) {
+  if (tftp_srv.running) {
     return ctl_error(r, CTL_E_BUSY, "the TFTP server is running (tftp.stop first)");
   }
   const char *root = NULL;
@@ -306,7 +306,7 @@ static json_t *cmd_tftp_start(struct ctl_req *req, json_t *args, struct ctl_repl
   cfg.min_rto_ms = (u32_t)min_rto;
   cfg.retries = (u8_t)retries;
   cfg.ops = &fs_ops;
-  err_t err = tftp_server_start(&server, &cfg);
+  err_t err = tftp_server_start(&tftp_srv, &cfg);
   if (err != ERR_OK) {
     close(fd);
     return ctl_error(r,
@@ -323,7 +323,7 @@ static json_t *cmd_tftp_stop(struct ctl_req *req, json_t *args, struct ctl_reply
 {
   (void)req;
   (void)args;
-  if (!server.running) {
+  if (!tftp_srv.running) {
     return ctl_error(r, CTL_E_NOT_FOUND, "the TFTP server is not running");
   }
   json_t *o = status_json(); /* as it ended: transfers in progress are cut */

@@ -457,3 +457,53 @@ class Http(LwipCommand):
 
 
 Http(Http.NAME)
+
+
+# ---------------------------------------------------------------------------
+# Apps: the TFTP server (core/apps/tftp_server.c).  Kept apart from the stack's
+# commands above: it reads a struct tftp_server, which lives wherever the
+# application put it (lwipd: tftp_srv in daemon/tftpcmds.c).
+# ---------------------------------------------------------------------------
+
+class Tftp(LwipCommand):
+    """lwip-tftp [EXPR]: the TFTP server's transfers in progress and totals.
+    EXPR is a struct tftp_server (default: lwipd's tftp_srv)."""
+    NAME = "lwip-tftp"
+
+    def run(self, arg):
+        expr = arg.strip() or "tftp_srv"
+        srv = lookup(expr) if re.match(r"^\w+$", expr) else gdb.parse_and_eval(expr)
+        if srv.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+            srv = srv.dereference()
+        if not bool(srv["running"]):
+            print("TFTP server not running")
+            return
+        cfg = srv["cfg"]
+        states = enum_names("enum tftp_xfer_state")
+        print("TFTP server on port %d%s, up to %d transfers, timeout %d ms (floor %d), %d retries" % (
+            int(cfg["port"]), " (writable)" if bool(cfg["writable"]) else "", int(cfg["max_transfers"]),
+            int(cfg["timeout_ms"]), int(cfg["min_rto_ms"]), int(cfg["retries"])))
+        xfers = srv["xfers"]
+        lo, hi = xfers.type.strip_typedefs().range()
+        n = 0
+        for i in range(lo, hi + 1):
+            x = xfers[i]
+            if int(x["state"]) == 0:
+                continue
+            n += 1
+            st = x["stats"]
+            name = mem_bytes(x["name"].address, int(x["name"].type.sizeof)).split(b"\0", 1)[0].decode(errors="replace")
+            tsize = int(x["tsize"])
+            print("xfer %d %s %s:%d port %d %s blksize %d block %d bytes %d%s retx %d dupacks %d rto %d ms %s" % (
+                i, "WRQ" if bool(x["write"]) else "RRQ", ipaddr_str(x["peer"]), int(x["peer_port"]),
+                int(x["local_port"]), states.get(int(x["state"]), "?").replace("TFTP_XFER_", "").lower(),
+                int(x["blksize"]), int(x["block"]), int(st["bytes"]),
+                "" if tsize == 0xffffffff else "/%d" % tsize, int(st["retransmits"]), int(st["dup_acks"]),
+                int(x["rto_ms"]), name))
+        s = srv["stats"]
+        print("%d transfers in progress; totals: rrq %d wrq %d refused %d completed %d failed %d retransmits %d" % (
+            n, int(s["rrq"]), int(s["wrq"]), int(s["refused"]), int(s["completed"]), int(s["failed"]),
+            int(s["retransmits"])))
+
+
+Tftp(Tftp.NAME)
