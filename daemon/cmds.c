@@ -672,6 +672,7 @@ void cmds_stop_jobs(void)
   iperf_stop_all();
   apps_stop_all();
   sntpcmds_stop_all();
+  mdnscmds_stop_all();
   httpcmds_stop_all();
   tftpcmds_stop_all();
 }
@@ -724,6 +725,7 @@ static const struct ctl_cmd core_cmds[] = {
  * proper and is looked up by ctl.c, so lwip-replay does not record). */
 static const struct ctl_cmd *const registry[] = {
     core_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds, apps_cmds, iperf_cmds, sntp_cmds, http_cmds, tftp_cmds,
+    mdns_cmds,
 };
 
 ctl_cmd_fn ctl_cmd_lookup(const struct ctl_cmd *table, const char *cmd)

@@ -77,7 +77,7 @@ struct ctl_cmd {
 };
 /** The command tables of the modules. */
 extern const struct ctl_cmd record_cmds[], ping_cmds[], tcp_cmds[], sock_cmds[], netapps_cmds[], apps_cmds[],
-    iperf_cmds[], sntp_cmds[], tftp_cmds[];
+    iperf_cmds[], sntp_cmds[], mdns_cmds[], tftp_cmds[];
 /** Stop recording and write case.json (shutdown). @p r may be NULL. */
 json_t *record_stop_now(struct ctl_reply *r);
 
@@ -191,6 +191,10 @@ int netapps_dhcp_release_all(void);
 /* ---- sntpcmds.c (the SNTP client, sntp.*) ---- */
 /** Stop the SNTP client (stack restart, shutdown). */
 void sntpcmds_stop_all(void);
+
+/* ---- mdnscmds.c (the mDNS responder, mdns.*) ---- */
+/** Stop the mDNS responder, with goodbyes (stack restart, shutdown). */
+void mdnscmds_stop_all(void);
 
 /* ---- httpcmds.c (the HTTP server, http.*) ---- */
 extern const struct ctl_cmd http_cmds[];
