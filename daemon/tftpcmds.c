@@ -34,7 +34,7 @@
 #include "lwip/prot/tftp.h"
 
 static struct tftp_server tftp_srv; /* tools/gdb/lwipd.py lwip-tftp reads it by this name */
-static char root_path[PATH_MAX]; /* realpath of the root */
+static char root_path[PATH_MAX];    /* realpath of the root */
 static int root_fd = -1;
 
 struct tftp_fh {
