@@ -507,3 +507,54 @@ class Tftp(LwipCommand):
 
 
 Tftp(Tftp.NAME)
+
+
+# ---------------------------------------------------------------------------
+# Apps: the mDNS responder (core/apps/mdns.c).  Its own section: it reads a
+# struct mdns, which lives wherever the application put it (lwipd:
+# `responder` in daemon/mdnscmds.c); memory reads only.
+# ---------------------------------------------------------------------------
+
+MDNS_STATES = {0: "off", 1: "probing", 2: "announcing", 3: "announced", 4: "link_down", 5: "gave_up"}
+
+
+def cstr(arr):
+    return mem_bytes(arr.address, int(arr.type.sizeof)).split(b"\0", 1)[0].decode(errors="replace")
+
+
+class Mdns(LwipCommand):
+    """lwip-mdns [EXPR]: the mDNS responder's host name, state, services,
+    pending answers and counters.  EXPR is a struct mdns (default: lwipd's
+    responder)."""
+    NAME = "lwip-mdns"
+
+    def run(self, arg):
+        expr = arg.strip() or "responder"
+        m = lookup(expr) if re.match(r"^\w+$", expr) else gdb.parse_and_eval(expr)
+        if m.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+            m = m.dereference()
+        state = int(m["state"])
+        if state == 0:
+            print("mDNS responder not running")
+            return
+        print("mDNS %s.local (asked %s.local, %d renames) on netif 0x%x: %s, step %d, pending answers 0x%x" % (
+            cstr(m["hostname"]), cstr(m["base"]), int(m["renames"]), int(m["netif"]),
+            MDNS_STATES.get(state, "?"), int(m["step"]), int(m["pending"])))
+        svcs = m["services"]
+        lo, hi = svcs.type.strip_typedefs().range()
+        for i in range(lo, hi + 1):
+            s = svcs[i]
+            if not bool(s["used"]):
+                continue
+            print("service %d \"%s\" %s.%s port %d txt %d bytes%s" % (
+                i, cstr(s["name"]), cstr(s["service"]), "_tcp" if int(s["proto"]) == 1 else "_udp",
+                int(s["port"]), int(s["txt_len"]), " (renamed from \"%s\")" % cstr(s["base"]) if int(s["renames"])
+                else ""))
+        st = m["stats"]
+        print("probes %d announcements %d responses %d unicast %d legacy %d ka-suppressed %d conflicts %d "
+              "tiebreaks-lost %d renames %d goodbyes %d send-errors %d" % tuple(
+                  int(st[f]) for f in ("probes", "announcements", "responses", "unicast", "legacy", "ka_suppressed",
+                                       "conflicts", "tiebreaks_lost", "renames", "goodbyes", "send_errors")))
+
+
+Mdns(Mdns.NAME)
