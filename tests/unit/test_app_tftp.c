@@ -157,15 +157,6 @@ static void fs_close(void *arg, void *fh, bool complete)
 static const struct tftp_file_ops fs_ops = {fs_open, fs_read, fs_write, fs_close};
 
 /* ---- fixture ---- */
-static void add_arp(const char *ip)
-{
-  ip4_addr_t peer;
-  peer.addr = test_ip(ip);
-  struct eth_addr mac;
-  memcpy(mac.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
-}
-
 static void cfg_init(struct tftp_server_config *c)
 {
   memset(c, 0, sizeof(*c));
@@ -178,8 +169,8 @@ static void fixture_cfg(const struct tftp_server_config *c)
   memset(&srv, 0, sizeof(srv));
   fs_reset();
   test_netif_add(&tn, OUR_IP, "255.255.255.0", "192.168.1.1", test_mac);
-  add_arp(CL_IP);
-  add_arp(CL2_IP);
+  test_add_peer_arp(CL_IP);
+  test_add_peer_arp(CL2_IP);
   assert_int_equal(tftp_server_start(&srv, c), ERR_OK);
 }
 

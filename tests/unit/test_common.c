@@ -401,3 +401,12 @@ size_t test_arp_frame(u8_t buf[60], const u8_t src_mac[6], u16_t op, u32_t sip, 
   memcpy(a + 24, &tip, 4);
   return 60;
 }
+
+void test_add_peer_arp(const char *ip)
+{
+  ip4_addr_t peer;
+  peer.addr = test_ip(ip);
+  struct eth_addr mac;
+  memcpy(mac.addr, peer_mac, 6);
+  assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
+}

@@ -77,6 +77,9 @@ void test_rx_chunked(struct test_netif *t, const void *frame, size_t len, size_t
 
 /* ---- packet builders (independent of the code under test) ---- */
 u32_t test_ip(const char *dotted); /* network order */
+/** A static ARP entry mapping @p ip (dotted) to peer_mac, so the stack
+ *  sends to that peer at once (asserts it was added). */
+void test_add_peer_arp(const char *ip);
 /** Byte-wise Internet checksum, stored big-endian by the builders. */
 u16_t test_cksum(const void *data, size_t len, u32_t initial);
 /** Write an Ethernet header into @p buf.  Returns 14. */
