@@ -593,7 +593,7 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
 {
   static const struct { const char *name; unsigned bit; } classes[] = {
     {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP}, {"log", CTL_EV_LOG},
-    {"dhcp", CTL_EV_DHCP}, {"all", CTL_EV_ALL},
+    {"dhcp", CTL_EV_DHCP}, {"mqtt", CTL_EV_MQTT}, {"all", CTL_EV_ALL},
   };
   json_t *ev = json_object_get(args, "events");
   unsigned mask = 0;
@@ -612,7 +612,7 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
       }
     }
     if (bit == 0) {
-      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log, dhcp or all", i);
+      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log, dhcp, mqtt or all", i);
     }
     mask |= bit;
   }
@@ -672,6 +672,7 @@ void cmds_stop_jobs(void)
   iperf_stop_all();
   apps_stop_all();
   sntpcmds_stop_all();
+  mqttcmds_stop_all();
   mdnscmds_stop_all();
   httpcmds_stop_all();
   tftpcmds_stop_all();
@@ -715,7 +716,7 @@ static const struct ctl_cmd core_cmds[] = {
     {"impair.clear", cmd_impair_clear, "remove all impairment"},
     {"ip.forward", cmd_ip_forward, "read or set IPv4 forwarding"},
     {"icmp.ratelimit", cmd_icmp_ratelimit, "read or set the ICMP error rate limit"},
-    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp)"},
+    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp, mqtt)"},
     {"shutdown", cmd_shutdown, "stop lwipd"},
     {"help", cmd_help, "the commands and one line on each"},
     {NULL, NULL, NULL},
@@ -724,7 +725,7 @@ static const struct ctl_cmd core_cmds[] = {
 /* The registry: every module's table (record.* belongs to the daemon
  * proper and is looked up by ctl.c, so lwip-replay does not record). */
 static const struct ctl_cmd *const registry[] = {
-    core_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds, apps_cmds, iperf_cmds, sntp_cmds, http_cmds, tftp_cmds,
+    core_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds, apps_cmds, iperf_cmds, sntp_cmds, mqtt_cmds, http_cmds, tftp_cmds,
     mdns_cmds,
 };
 

@@ -77,7 +77,7 @@ struct ctl_cmd {
 };
 /** The command tables of the modules. */
 extern const struct ctl_cmd record_cmds[], ping_cmds[], tcp_cmds[], sock_cmds[], netapps_cmds[], apps_cmds[],
-    iperf_cmds[], sntp_cmds[], mdns_cmds[], tftp_cmds[];
+    iperf_cmds[], sntp_cmds[], mqtt_cmds[], mdns_cmds[], tftp_cmds[];
 /** Stop recording and write case.json (shutdown). @p r may be NULL. */
 json_t *record_stop_now(struct ctl_reply *r);
 
@@ -131,7 +131,8 @@ bool ctl_req_alive(const struct ctl_req *req);
 #define CTL_EV_ARP 0x4U
 #define CTL_EV_LOG 0x8U
 #define CTL_EV_DHCP 0x10U
-#define CTL_EV_ALL 0x1fU
+#define CTL_EV_MQTT 0x20U
+#define CTL_EV_ALL 0x3fU
 /** Send @p ev (stolen; "event" and "time_ms" are added) to every client
  *  subscribed to @p cls. */
 void ctl_broadcast(unsigned cls, const char *name, json_t *ev);
@@ -191,6 +192,11 @@ int netapps_dhcp_release_all(void);
 /* ---- sntpcmds.c (the SNTP client, sntp.*) ---- */
 /** Stop the SNTP client (stack restart, shutdown). */
 void sntpcmds_stop_all(void);
+
+/* ---- mqttcmds.c (the MQTT client, mqtt.*) ---- */
+/** Disconnect the MQTT client, answering its deferred requests, and
+ *  forget the received messages (stack restart, shutdown). */
+void mqttcmds_stop_all(void);
 
 /* ---- mdnscmds.c (the mDNS responder, mdns.*) ---- */
 /** Stop the mDNS responder, with goodbyes (stack restart, shutdown). */

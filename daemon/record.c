@@ -123,7 +123,7 @@ void record_command(const char *cmd, json_t *args)
                                          "app.stop", "ping", "ip.forward", "tcp.connect", "tcp.abort",
                                          "iperf.start", "iperf.stop", "dhcp.start", "dhcp.stop",
                                          "dns.servers", "dns.resolve", "dns.cache.flush", "sntp.start",
-                                         "sntp.stop", "mdns.start", "mdns.stop", "mdns.add", "mdns.remove", "http.start", "http.stop", "tftp.start", "tftp.stop"};
+                                         "sntp.stop", "mqtt.connect", "mqtt.disconnect", "mqtt.publish", "mqtt.subscribe", "mqtt.unsubscribe", "mdns.start", "mdns.stop", "mdns.add", "mdns.remove", "http.start", "http.stop", "tftp.start", "tftp.stop"};
   if (rec == NULL) {
     return;
   }

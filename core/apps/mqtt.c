@@ -555,6 +555,8 @@ static bool take_connack(struct mqtt_client *c, const struct mqtt_pkt *k)
   c->stats.connacks++;
   c->backoff_ms = c->reconnect_min_ms;
   set_state(c, MQTT_STATE_CONNECTED);
+  c->ping_out = false;
+  rearm(c); /* from the connect timeout to the keep alive */
   LWIP_LOG(MQTT, INFO, "connected to %s:%u%s", ipaddr_ntoa(&c->broker), c->port,
            c->session_present ? " (session present)" : "");
   if (!c->session_present) {

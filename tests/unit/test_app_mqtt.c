@@ -188,6 +188,14 @@ static void start(struct tt_conn *b, const struct mqtt_config *cfg)
   assert_int_equal(ev_count[MQTT_EVENT_CONNECTED], 1);
 }
 
+/* Connected with the base configuration. */
+static void start_base(struct tt_conn *b)
+{
+  struct mqtt_config cfg;
+  base_cfg(&cfg);
+  start(b, &cfg);
+}
+
 /* ---- cases ---- */
 
 static void test_mqtt_varint(void **state)
@@ -314,10 +322,8 @@ static void test_mqtt_config_errors(void **state)
 static void test_mqtt_publish_qos0_qos1(void **state)
 {
   (void)state;
-  struct mqtt_config cfg;
-  base_cfg(&cfg);
   struct tt_conn b;
-  start(&b, &cfg);
+  start_base(&b);
   assert_int_equal(mqtt_publish(&cl, "a/b", "hi", 2, 0, true, on_done, NULL), ERR_OK);
   static const u8_t q0[] = {0x31, 7, 0, 3, 'a', '/', 'b', 'h', 'i'};
   expect_bytes(&b, q0, sizeof(q0));
@@ -351,10 +357,8 @@ static void test_mqtt_publish_qos0_qos1(void **state)
 static void test_mqtt_publish_qos2(void **state)
 {
   (void)state;
-  struct mqtt_config cfg;
-  base_cfg(&cfg);
   struct tt_conn b;
-  start(&b, &cfg);
+  start_base(&b);
   assert_int_equal(mqtt_publish(&cl, "t", "xyz", 3, 2, false, on_done, NULL), ERR_OK);
   static const u8_t pub[] = {0x34, 8, 0, 1, 't', 0, 1, 'x', 'y', 'z'};
   expect_bytes(&b, pub, sizeof(pub));
@@ -380,10 +384,8 @@ static void test_mqtt_publish_qos2(void **state)
 static void test_mqtt_receive_qos(void **state)
 {
   (void)state;
-  struct mqtt_config cfg;
-  base_cfg(&cfg);
   struct tt_conn b;
-  start(&b, &cfg);
+  start_base(&b);
   /* QoS 0, retained. */
   const u8_t p0[] = {0x31, 6, 0, 2, 'a', 'b', 'h', 'i'};
   broker_send(&b, p0, sizeof(p0));
@@ -436,10 +438,8 @@ static void test_mqtt_receive_qos(void **state)
 static void test_mqtt_subscribe(void **state)
 {
   (void)state;
-  struct mqtt_config cfg;
-  base_cfg(&cfg);
   struct tt_conn b;
-  start(&b, &cfg);
+  start_base(&b);
   assert_int_equal(mqtt_subscribe(&cl, "a/#/b", 1, on_done, NULL), ERR_ARG);
   assert_int_equal(mqtt_subscribe(&cl, "s/+/t", 1, on_done, NULL), ERR_OK);
   static const u8_t sub[] = {0x82, 10, 0, 1, 0, 5, 's', '/', '+', '/', 't', 1};
@@ -475,28 +475,29 @@ static void test_mqtt_keepalive(void **state)
   (void)state;
   struct mqtt_config cfg;
   base_cfg(&cfg);
+  cfg.keepalive_s = 4; /* shorter than the 10 s connect timeout */
   struct tt_conn b;
   start(&b, &cfg);
   static const u8_t ping[] = {0xc0, 0};
   const u8_t pong[] = {0xd0, 0};
-  test_clock_advance(9999);
+  test_clock_advance(3999);
   expect_bytes(&b, ping, 0);
   test_clock_advance(1);
   expect_bytes(&b, ping, sizeof(ping));
   test_clock_advance(100);
   broker_send(&b, pong, sizeof(pong));
-  /* Sending resets the keep-alive clock: a publish at 5 s moves the
-   * next ping to 15 s after it. */
-  test_clock_advance(4900);
+  /* Sending resets the keep-alive clock: a publish 2 s after the ping
+   * moves the next one to 4 s after it. */
+  test_clock_advance(1900);
   assert_int_equal(mqtt_publish(&cl, "t", NULL, 0, 0, false, NULL, NULL), ERR_OK);
   u8_t buf[64];
   assert_int_equal(broker_read(&b, buf, sizeof(buf)), 5);
-  test_clock_advance(9999);
+  test_clock_advance(3999);
   expect_bytes(&b, ping, 0);
   test_clock_advance(1);
   expect_bytes(&b, ping, sizeof(ping));
-  /* No answer: dead after half the keep alive (5 s). */
-  test_clock_advance(4999);
+  /* No answer: dead after half the keep alive (2 s). */
+  test_clock_advance(1999);
   assert_int_equal(cl.state, MQTT_STATE_CONNECTED);
   test_clock_advance(1);
   expect_rst(&b);
@@ -580,10 +581,8 @@ static void test_mqtt_session_resend(void **state)
 static void test_mqtt_window_and_clean_loss(void **state)
 {
   (void)state;
-  struct mqtt_config cfg;
-  base_cfg(&cfg);
   struct tt_conn b;
-  start(&b, &cfg);
+  start_base(&b);
   for (u32_t i = 0; i < MQTT_MAX_INFLIGHT; i++) {
     assert_int_equal(mqtt_publish(&cl, "t", "x", 1, 1, false, on_done, NULL), ERR_OK);
   }

@@ -10,6 +10,7 @@
  *   iperf.c   iperf: builder and the live client
  *   sock.c    sock: one call or a script of calls on one connection
  *   sntp.c    sntp: builder and printer of the SNTP client's commands
+ *   mqtt.c    mqtt: builder and printers of the MQTT client's commands
  *   mdns.c    mdns: builder and printer of the mDNS responder's commands
  *   http.c    http: builder and printer of the HTTP server's commands
  *   tftp.c    tftp: builder and printer of the TFTP server's commands
@@ -219,6 +220,7 @@ void cmd_raw(int argc, char **argv, struct request *rq);
 void cmd_iperf(int argc, char **argv, struct request *rq);
 void cmd_sock(int argc, char **argv, struct request *rq);
 void cmd_sntp(int argc, char **argv, struct request *rq);
+void cmd_mqtt(int argc, char **argv, struct request *rq);
 void cmd_mdns(int argc, char **argv, struct request *rq);
 void cmd_http(int argc, char **argv, struct request *rq);
 void cmd_tftp(int argc, char **argv, struct request *rq);

@@ -102,6 +102,17 @@ static const struct command commands[] = {
                                   "ask NTP servers (or DHCP option 42's) for the time"},
                                  {NULL, NULL}},
      cmd_sntp},
+    {"mqtt",
+     (const struct usage_line[]){
+         {"mqtt [status] | mqtt disconnect", "the MQTT client: state, in flight, counters"},
+         {"mqtt connect BROKER [-p PORT] [-i ID] [-k KEEPALIVE_S] [--keep-session]\n"
+          "             [-u USER] [-P PASS] [--will TOPIC PAYLOAD [--will-qos Q] [--will-retain]]",
+          "connect to a broker (reconnects by itself)"},
+         {"mqtt publish TOPIC [PAYLOAD] [-q QOS] [-r]", "publish; QoS 1/2 wait for the broker"},
+         {"mqtt subscribe FILTER [-q QOS] | mqtt unsubscribe FILTER", "wildcards + and #"},
+         {"mqtt messages [--since SEQ] [--clear]", "messages received (the last 64)"},
+         {NULL, NULL}},
+     cmd_mqtt},
     {"mdns",
      (const struct usage_line[]){
          {"mdns [status] | mdns stop", "the mDNS responder: host name, state, services, counters"},
@@ -126,7 +137,7 @@ static const struct command commands[] = {
      cmd_tftp},
     {"watch",
      (const struct usage_line[]){
-         {"watch | subscribe [link|address|arp|log|dhcp|all...]", "print events until interrupted"}, {NULL, NULL}},
+         {"watch | subscribe [link|address|arp|log|dhcp|mqtt|all...]", "print events until interrupted"}, {NULL, NULL}},
      cmd_subscribe},
     {"subscribe", NULL, cmd_subscribe},
     {"shutdown", (const struct usage_line[]){{"shutdown", "stop lwipd"}, {NULL, NULL}}, cmd_shutdown},
