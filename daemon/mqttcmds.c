@@ -37,7 +37,7 @@ struct kept_msg {
   uint32_t time_ms;
 };
 
-static struct mqtt_client client;
+static struct mqtt_client mqtt_cl;
 static struct kept_msg ring[MQTT_RING];
 static uint64_t next_seq = 1; /* of the next message received */
 static uint64_t ring_dropped;
@@ -142,7 +142,7 @@ static void on_event(void *arg, enum mqtt_event ev)
   static const char *const names[] = {"connected", "refused", "lost"};
   if (ctl_has_subscribers(CTL_EV_MQTT)) {
     struct mqtt_info in;
-    mqtt_get_info(&client, &in);
+    mqtt_get_info(&mqtt_cl, &in);
     ctl_broadcast(CTL_EV_MQTT, "mqtt",
                   json_pack("{s:s, s:s, s:i, s:b}", "what", names[ev], "state", in.state, "connack", in.connack,
                             "session_present", in.session_present));
@@ -152,8 +152,8 @@ static void on_event(void *arg, enum mqtt_event ev)
 static json_t *status_json(void)
 {
   struct mqtt_info in;
-  mqtt_get_info(&client, &in);
-  bool running = mqtt_running(&client);
+  mqtt_get_info(&mqtt_cl, &in);
+  bool running = mqtt_running(&mqtt_cl);
   const struct mqtt_stats *s = &in.stats;
   json_t *counters = json_pack(
       "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:[I,I,I], s:[I,I,I], s:I, s:I, s:I, s:I, s:I}", "connects",
@@ -235,7 +235,7 @@ static bool will_args(json_t *args, struct mqtt_config *cfg, struct ctl_reply *r
 static json_t *cmd_mqtt_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
-  if (mqtt_running(&client)) {
+  if (mqtt_running(&mqtt_cl)) {
     return ctl_error(r, CTL_E_BUSY, "the MQTT client is running (mqtt.disconnect first)");
   }
   struct mqtt_config cfg;
@@ -279,7 +279,7 @@ static json_t *cmd_mqtt_connect(struct ctl_req *req, json_t *args, struct ctl_re
   cfg.connect_timeout_ms = (u32_t)ctimeout;
   cfg.on_message = on_message;
   cfg.on_event = on_event;
-  err_t e = mqtt_connect(&client, &cfg);
+  err_t e = mqtt_connect(&mqtt_cl, &cfg);
   if (e != ERR_OK) {
     return ctl_error(r, err_code(e), "mqtt_connect: %s: %s", lwip_err_name(e),
                      e == ERR_ARG ? "invalid broker address, client id, credentials or will" : lwip_strerr(e));
@@ -291,11 +291,11 @@ static json_t *cmd_mqtt_disconnect(struct ctl_req *req, json_t *args, struct ctl
 {
   (void)req;
   (void)args;
-  if (!mqtt_running(&client)) {
+  if (!mqtt_running(&mqtt_cl)) {
     return ctl_error(r, CTL_E_NOT_FOUND, "the MQTT client is not running");
   }
   json_t *o = status_json(); /* the counters as they ended */
-  mqtt_disconnect(&client);
+  mqtt_disconnect(&mqtt_cl);
   json_object_set_new(o, "state", json_string("off"));
   json_object_set_new(o, "running", json_false());
   return o;
@@ -411,7 +411,7 @@ static json_t *cmd_mqtt_publish(struct ctl_req *req, json_t *args, struct ctl_re
     free(payload);
     return ctl_error(r, CTL_E_NO_MEMORY, "no memory for the request");
   }
-  err_t e = mqtt_publish(&client, topic, payload, (u16_t)len, (u8_t)qos, retain, op != NULL ? op_done : NULL, op);
+  err_t e = mqtt_publish(&mqtt_cl, topic, payload, (u16_t)len, (u8_t)qos, retain, op != NULL ? op_done : NULL, op);
   free(payload);
   if (e != ERR_OK) {
     if (op != NULL) {
@@ -438,7 +438,7 @@ static json_t *sub_cmd(struct ctl_req *req, json_t *args, struct ctl_reply *r, b
     return ctl_error(r, CTL_E_NO_MEMORY, "no memory for the request");
   }
   err_t e =
-      sub ? mqtt_subscribe(&client, filter, (u8_t)qos, op_done, op) : mqtt_unsubscribe(&client, filter, op_done, op);
+      sub ? mqtt_subscribe(&mqtt_cl, filter, (u8_t)qos, op_done, op) : mqtt_unsubscribe(&mqtt_cl, filter, op_done, op);
   if (e != ERR_OK) {
     op_free(op);
     return core_error(r, sub ? "mqtt_subscribe" : "mqtt_unsubscribe", e);
@@ -491,7 +491,7 @@ static json_t *cmd_mqtt_messages(struct ctl_req *req, json_t *args, struct ctl_r
 
 void mqttcmds_stop_all(void)
 {
-  mqtt_disconnect(&client);
+  mqtt_disconnect(&mqtt_cl);
   ring_clear();
 }
 

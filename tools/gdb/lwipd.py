@@ -558,3 +558,71 @@ class Mdns(LwipCommand):
 
 
 Mdns(Mdns.NAME)
+
+
+# ---------------------------------------------------------------------------
+# Apps: the MQTT client (core/apps/mqtt.c).  Its own section: it reads a
+# struct mqtt_client, which lives wherever the application put it (lwipd:
+# mqtt_cl in daemon/mqttcmds.c); memory reads only.
+# ---------------------------------------------------------------------------
+
+MQTT_OUT_STAGES = {1: "wait PUBACK", 2: "wait PUBREC", 3: "wait PUBCOMP"}
+
+
+class Mqtt(LwipCommand):
+    """lwip-mqtt [EXPR]: the MQTT client's broker, state, keep alive,
+    messages in flight, pending (un)subscribes and counters.  EXPR is a
+    struct mqtt_client (default: lwipd's mqtt_cl)."""
+    NAME = "lwip-mqtt"
+
+    def run(self, arg):
+        expr = arg.strip() or "mqtt_cl"
+        c = lookup(expr) if re.match(r"^\w+$", expr) else gdb.parse_and_eval(expr)
+        if c.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+            c = c.dereference()
+        states = enum_names("enum mqtt_state")
+        state = int(c["state"])
+        if state == 0:
+            print("MQTT client not running")
+            return
+        cid = mem_bytes(c["client_id"].address, int(c["client_id"].type.sizeof)).split(b"\0", 1)[0]
+        print("MQTT %s:%d as \"%s\": %s, keep alive %d s, %s session%s, CONNACK code %d, pcb 0x%x" % (
+            ipaddr_str(c["broker"]), int(c["port"]), cid.decode(errors="replace"),
+            states.get(state, "?").replace("MQTT_STATE_", "").lower(), int(c["keepalive_s"]),
+            "clean" if bool(c["clean_session"]) else "kept", " (present)" if bool(c["session_present"]) else "",
+            int(c["connack"]), int(c["pcb"])))
+        print("timer due at %d ms, last sent at %d ms, ping %s, reconnect wait %d ms, rx %d/%d bytes%s" % (
+            int(c["next_ms"]), int(c["last_tx_ms"]),
+            "outstanding since %d ms" % int(c["ping_sent_ms"]) if bool(c["ping_out"]) else "not outstanding",
+            int(c["backoff_ms"]), int(c["rx_len"]), int(c["max_incoming"]),
+            ", skipping %d" % int(c["skip"]) if int(c["skip"]) else ""))
+        out = c["out"]
+        lo, hi = out.type.strip_typedefs().range()
+        for i in range(lo, hi + 1):
+            o = out[i]
+            if int(o["id"]) == 0:
+                continue
+            print("out id %d QoS %d %s%s, %d bytes held, done %s" % (
+                int(o["id"]), int(o["qos"]), MQTT_OUT_STAGES.get(int(o["stage"]), "?"),
+                " (to send)" if bool(o["unsent"]) else "", int(o["len"]) if int(o["pkt"]) else 0,
+                func_name(o["done"])))
+        pend = c["pending"]
+        lo, hi = pend.type.strip_typedefs().range()
+        for i in range(lo, hi + 1):
+            q = pend[i]
+            if int(q["id"]) != 0:
+                print("pending id %d %s" % (int(q["id"]), "SUBSCRIBE" if int(q["type"]) == 8 else "UNSUBSCRIBE"))
+        ids = [int(c["qos2_in"][i]) for i in range(int(c["qos2_in"].type.sizeof // c["qos2_in"][0].type.sizeof))]
+        if any(ids):
+            print("incoming QoS 2 awaiting PUBREL: %s" % " ".join(str(x) for x in ids if x))
+        s = c["stats"]
+        print("connects %d connacks %d refused %d lost %d pings %d ping-timeouts %d malformed %d "
+              "pub-tx %d/%d/%d pub-rx %d/%d/%d done %d retransmits %d dup-rx %d too-big %d suback-fail %d" % (
+                  int(s["connects"]), int(s["connacks"]), int(s["refused"]), int(s["lost"]), int(s["ping_sent"]),
+                  int(s["ping_timeouts"]), int(s["malformed"]), int(s["pub_tx"][0]), int(s["pub_tx"][1]),
+                  int(s["pub_tx"][2]), int(s["pub_rx"][0]), int(s["pub_rx"][1]), int(s["pub_rx"][2]),
+                  int(s["pub_done"]), int(s["retransmits"]), int(s["dup_rx"]), int(s["too_big"]),
+                  int(s["suback_fail"])))
+
+
+Mqtt(Mqtt.NAME)
