@@ -173,8 +173,17 @@ static bool client_send(struct ctl_client *c, json_t *obj, bool is_reply)
 
 static json_t *error_obj(json_t *id, const char *code, const char *message)
 {
-  return json_pack("{s:O, s:b, s:{s:s, s:s}}", "id", id ? id : json_null(), "ok", 0, "error", "code", code,
-                   "message", message);
+  json_t *o = json_pack("{s:O, s:b, s:{s:s, s:s}}", "id", id ? id : json_null(), "ok", 0, "error", "code", code,
+                        "message", message);
+  if (o == NULL) {
+    /* The message is not UTF-8 (a handler's message cut inside a
+     * multi-byte character, say): send it escaped rather than no reply. */
+    char safe[sizeof(((struct ctl_reply *)0)->message) * 4];
+    ctl_printable(safe, sizeof(safe), message);
+    o = json_pack("{s:O, s:b, s:{s:s, s:s}}", "id", id ? id : json_null(), "ok", 0, "error", "code", code,
+                  "message", safe);
+  }
+  return o;
 }
 
 static bool send_error(struct ctl_client *c, json_t *id, const char *code, const char *message)

@@ -12,6 +12,25 @@
 
 static json_t *empty_args;
 
+void ctl_printable(char *msg, size_t msglen, const char *text)
+{
+  if (msglen == 0) {
+    return;
+  }
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)text; *p != '\0' && o + 1 < msglen; p++) {
+    if (*p >= 0x20 && *p < 0x7f) {
+      msg[o++] = (char)*p;
+    } else if (o + 4 < msglen) {
+      snprintf(msg + o, msglen - o, "\\x%02x", *p);
+      o += 4;
+    } else {
+      break;
+    }
+  }
+  msg[o] = '\0';
+}
+
 const char *ctl_request_parse(const char *line, size_t len, struct ctl_request *out, char *msg, size_t msglen)
 {
   memset(out, 0, sizeof(*out));
@@ -22,7 +41,10 @@ const char *ctl_request_parse(const char *line, size_t len, struct ctl_request *
   json_error_t jerr;
   json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL) {
-    snprintf(msg, msglen, "%s", jerr.text);
+    /* jansson quotes the token it stopped at, raw bytes and all, so the
+     * text of an error about invalid UTF-8 or a bad escape is itself not
+     * UTF-8, and the error reply could not carry it. */
+    ctl_printable(msg, msglen, jerr.text);
     return "parse_error";
   }
   out->root = root;

@@ -34,6 +34,14 @@ struct ctl_request {
  */
 const char *ctl_request_parse(const char *line, size_t len, struct ctl_request *out, char *msg, size_t msglen);
 
+/**
+ * Copy the NUL-terminated @p text into @p msg (@p msglen bytes, NUL
+ * included) as printable ASCII: every other byte becomes \xNN, and the copy
+ * stops short rather than cut an escape.  A reply's message is a JSON
+ * string, so it must be valid UTF-8; this makes any text one.
+ */
+void ctl_printable(char *msg, size_t msglen, const char *text);
+
 /** Release what ctl_request_parse() left in @p req; safe to call twice. */
 void ctl_request_clear(struct ctl_request *req);
 

@@ -89,6 +89,12 @@ static const char *const seeds[] = {
     "nan",
     "{\"id\":3,\"cmd\":\"sock.poll\",\"args\":{\"fds\":[{\"fd\":0,\"events\":[\"in\"]}],\"timeout_ms\":5}}",
     "{\"id\":4,\"cmd\":\"tcp.limits\",\"args\":{\"user_timeout_ms\":3000}}\n{\"cmd\":\"help\"}",
+    /* libFuzzer's find: jansson quotes the token it choked on, raw bytes
+     * included, so the parse error's message was not UTF-8 and the error
+     * reply could not be built (the daemon sent nothing at all). */
+    "{\"cmd\":\"i\",\"args\":{\"x\\\xc4\x95\"}}",
+    "{\"cmd\":\"i\",\"args\":{\"x\\\xc4\"}}",
+    "\xff\xfe{",
 };
 
 /* --write-seeds DIR: the seeds as files, the corpus run-libfuzzer starts

@@ -175,3 +175,25 @@ def test_tcp_list_2500_connections(lwipd):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             s.close()
         lwipd.call("app.stop", id=app["id"])
+
+
+def test_error_messages_are_always_utf8(lwipd):
+    """Every bad line gets an error reply, whatever bytes it holds: jansson's
+    parse error quotes the raw bytes it stopped at, and a long command name
+    is cut inside a multi-byte character; both messages used to be invalid
+    UTF-8, the reply could not be built and the client got nothing."""
+    c = lwipd.client()
+    c.sock.settimeout(5)  # a missing reply fails here instead of hanging
+    lines = [
+        b'{"id":1,"cmd":"x","args":{"k":"\\\xc4\x95"}}\n',  # bad escape before raw UTF-8
+        b'{"id":2,"cmd":"x","args":{"k":"\\\xc4"}}\n',  # ... before a lone lead byte
+        ('{"id":3,"cmd":"a%s"}\n' % ("\u00e9" * 80)).encode(),  # cut at byte 100
+    ]
+    c.send_raw(b"".join(lines))
+    replies = [c.read_line() for _ in lines]
+    assert [r["ok"] for r in replies] == [False] * 3, replies
+    assert [r["error"]["code"] for r in replies] == ["parse_error", "parse_error", "unknown_command"], replies
+    assert "\\xc4" in replies[0]["error"]["message"], replies[0]
+    assert replies[2]["id"] == 3 and replies[2]["error"]["message"].startswith("no such command: a"), replies[2]
+    c.call("status")  # the connection is still served
+    c.close()
