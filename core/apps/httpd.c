@@ -503,7 +503,8 @@ static void respond_error(struct httpd_conn *c, u16_t status, bool close)
 /* The status page                                                         */
 /* ---------------------------------------------------------------------- */
 
-/* " key value" */
+#if LWIP_STATS
+/* " key value"; only the stats section of the page uses it. */
 static void w_pair(struct wbuf *w, const char *k, u64_t v)
 {
   w_str(w, " ");
@@ -511,6 +512,7 @@ static void w_pair(struct wbuf *w, const char *k, u64_t v)
   w_str(w, " ");
   w_u64(w, v);
 }
+#endif
 
 /* "key value" on a line of its own */
 static void w_kv(struct wbuf *w, const char *k, u64_t v)
@@ -955,11 +957,11 @@ static void take_request(struct httpd_conn *c, u16_t hlen)
   }
 }
 
-/* Consume @p n bytes of c->rx (a request head) and open the window. */
+/* Consume @p n bytes of c->rx (a request head).  The window for them was
+ * opened when they arrived (conn_recv). */
 static void consume(struct httpd_conn *c, u16_t n)
 {
   c->rx = pbuf_free_header(c->rx, n);
-  tcp_recved(c->pcb, n);
   c->req_start = sys_now();
 }
 
@@ -1074,6 +1076,11 @@ static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
     }
     return ERR_MEM; /* full of pipelined requests: TCP offers it again */
   }
+  /* Open the window as soon as the bytes are held: what c->rx may hold is
+   * bounded by max_header above, and a window smaller than max_header (a
+   * 2 KiB TCP_WND on a small target) must not stall a head that is bigger
+   * than the window but within the limit until the idle timeout. */
+  tcp_recved(pcb, p->tot_len);
   if (c->rx == NULL) {
     c->rx = p;
     c->req_start = c->last_ms;

@@ -25,6 +25,14 @@
 #else
 #define DROPS(r) 0U
 #endif
+/* Drop counters exist only with LWIP_STATS (the minimal profile has none):
+ * their checks still compile there, so they stay correct, but do not run. */
+#define CHECK_DROPS(check)                                                                                             \
+  do {                                                                                                                 \
+    if (LWIP_STATS) {                                                                                                  \
+      check;                                                                                                           \
+    }                                                                                                                  \
+  } while (0)
 
 static struct httpd srv;
 
@@ -476,15 +484,15 @@ static void refusals(void **state)
   refused("G(T /a.txt HTTP/1.1\r\nHost: t\r\n\r\n", 400, true);
   refused("GET /a.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 1x\r\n\r\n", 400, true);
   refused("GET /a.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400, true);
-  assert_int_equal(DROPS(HTTP_BAD_REQUEST) - bad, 15);
+  CHECK_DROPS(assert_int_equal(DROPS(HTTP_BAD_REQUEST) - bad, 15));
 
   u32_t ver = DROPS(HTTP_BAD_VERSION);
   refused("GET /a.txt HTTP/2.0\r\nHost: t\r\n\r\n", 505, true);
-  assert_int_equal(DROPS(HTTP_BAD_VERSION) - ver, 1);
+  CHECK_DROPS(assert_int_equal(DROPS(HTTP_BAD_VERSION) - ver, 1));
   u32_t ni = DROPS(HTTP_NOT_IMPLEMENTED);
   refused("BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n", 501, true);
   refused("GET /a.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n", 501, true);
-  assert_int_equal(DROPS(HTTP_NOT_IMPLEMENTED) - ni, 2);
+  CHECK_DROPS(assert_int_equal(DROPS(HTTP_NOT_IMPLEMENTED) - ni, 2));
 
   /* 405 keeps the connection when there is no content to skip. */
   connect_client(&cl1);
@@ -515,7 +523,7 @@ static void refusals(void **state)
     strcat(req, "X-Filler: 0123456789012345678901234567890123456789012345678901234567\r\n");
   }
   refused(req, 431, true);
-  assert_int_equal(DROPS(HTTP_TOO_LARGE) - big, 4);
+  CHECK_DROPS(assert_int_equal(DROPS(HTTP_TOO_LARGE) - big, 4));
   assert_int_equal(httpd_get_stats(&srv)->bad_requests, 25);
   /* The longest target accepted is a 404, not a 414. */
   memset(req, 0, sizeof(req));
@@ -614,7 +622,7 @@ static void conn_limit(void **state)
   tt_send(&cl3.c, TCP_FIN | TCP_ACK, NULL, 0);
   drain(&cl3);
   assert_int_equal(httpd_get_stats(&srv)->refused, 1);
-  assert_int_equal(DROPS(HTTP_CONN_LIMIT) - lim, 1);
+  CHECK_DROPS(assert_int_equal(DROPS(HTTP_CONN_LIMIT) - lim, 1));
   /* The two admitted ones work. */
   assert_int_equal(request(&cl1, GET("/a.txt"), false).status, 200);
   assert_int_equal(request(&cl2, GET("/a.txt"), false).status, 200);
@@ -656,7 +664,7 @@ static void timeouts(void **state)
   wait_closed(&cl2);
   tt_send(&cl2.c, TCP_FIN | TCP_ACK, NULL, 0);
   drain(&cl2);
-  assert_int_equal(DROPS(HTTP_TIMEOUT) - to, 1);
+  CHECK_DROPS(assert_int_equal(DROPS(HTTP_TIMEOUT) - to, 1));
   assert_int_equal(httpd_get_stats(&srv)->timeouts, 2);
   test_clock_advance(3000);
   assert_int_equal(httpd_open_conns(&srv), 0);
@@ -774,7 +782,7 @@ static void alloc_failures(void **state)
     }
   }
   test_clock_advance(5000);
-  assert_true(DROPS(HTTP_NO_MEM) - nm >= 1);
+  CHECK_DROPS(assert_true(DROPS(HTTP_NO_MEM) - nm >= 1));
   assert_int_equal(httpd_open_conns(&srv), 0);
 }
 

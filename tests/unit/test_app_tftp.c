@@ -37,6 +37,14 @@
 #else
 #define DROPS(r) 0U
 #endif
+/* Drop counters exist only with LWIP_STATS (the minimal profile has none):
+ * their checks still compile there, so they stay correct, but do not run. */
+#define CHECK_DROPS(check)                                                                                             \
+  do {                                                                                                                 \
+    if (LWIP_STATS) {                                                                                                  \
+      check;                                                                                                           \
+    }                                                                                                                  \
+  } while (0)
 
 static struct test_netif tn;
 static struct tftp_server srv;
@@ -404,7 +412,7 @@ static void test_tftp_wrq(void **state)
   a = must_pop(TFTP_OP_ACK);
   assert_int_equal(a.block, 1);
   expect_nothing();
-  assert_int_equal(DROPS(TFTP_DUP_DATA), 1);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_DUP_DATA), 1));
   send_data(tid, 2, 512, 100);
   a = must_pop(TFTP_OP_ACK);
   assert_int_equal(a.block, 2);
@@ -509,7 +517,7 @@ static void test_tftp_options(void **state)
   o = must_pop(TFTP_OP_OACK);
   send_data(o.sport, 1, 0, 17);
   expect_error(TFTP_ERR_ILLEGAL, CPORT);
-  assert_int_equal(DROPS(TFTP_OVERSIZE), 1);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_OVERSIZE), 1));
   assert_int_equal(sinfo().active, 0);
 }
 
@@ -586,11 +594,11 @@ static void test_tftp_sorcerers_apprentice(void **state)
   check_data(&d2, 2, 512, 512);
   send_ack(CPORT, d.sport, 1);
   expect_nothing();
-  assert_int_equal(DROPS(TFTP_DUP_ACK), 1);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_DUP_ACK), 1));
   /* An ACK for a block never sent is dropped too. */
   send_ack(CPORT, d.sport, 9);
   expect_nothing();
-  assert_int_equal(DROPS(TFTP_BAD_BLOCK), 1);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_BAD_BLOCK), 1));
   send_ack(CPORT, d.sport, 2);
   check_data((d2 = must_pop(TFTP_OP_DATA), &d2), 3, 1024, 512);
   struct tftp_xfer_info xi;
@@ -670,7 +678,7 @@ static void test_tftp_errors(void **state)
   u8_t noname[] = {0, 1, 0, 'o', 'c', 't', 'e', 't', 0};
   send_from(CL_IP, CPORT, TFTP_PORT, noname, sizeof(noname));
   expect_error(TFTP_ERR_ILLEGAL, CPORT);
-  assert_int_equal(DROPS(TFTP_BAD_REQUEST), 2);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_BAD_REQUEST), 2));
   /* Silently dropped: a 1-byte packet, an ACK to the request port, an
    * oversized request. */
   u8_t one[] = {0};
@@ -684,22 +692,22 @@ static void test_tftp_errors(void **state)
   huge[sizeof(huge) - 1] = 0;
   send_from(CL_IP, CPORT, TFTP_PORT, huge, sizeof(huge));
   expect_nothing();
-  assert_int_equal(DROPS(TFTP_SHORT), 1);
-  assert_int_equal(DROPS(TFTP_BAD_OPCODE), 1);
-  assert_int_equal(DROPS(TFTP_BAD_REQUEST), 3);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_SHORT), 1));
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_BAD_OPCODE), 1));
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_BAD_REQUEST), 3));
 
   /* A transfer; a repeat of its request is not a second one. */
   send_req(TFTP_OP_RRQ, "small.bin", "octet", NULL);
   struct pkt d = must_pop(TFTP_OP_DATA);
   send_req(TFTP_OP_RRQ, "small.bin", "octet", NULL);
   expect_nothing();
-  assert_int_equal(DROPS(TFTP_DUP_REQUEST), 1);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_DUP_REQUEST), 1));
   /* Busy (max_transfers 1): another client is refused. */
   u8_t rrq2[] = {0, 1, 's', 0, 'o', 'c', 't', 'e', 't', 0};
   send_from(CL2_IP, CPORT2, TFTP_PORT, rrq2, sizeof(rrq2));
   e = must_pop(TFTP_OP_ERROR);
   assert_int_equal(e.dst, test_ip(CL2_IP));
-  assert_int_equal(DROPS(TFTP_BUSY), 1);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_BUSY), 1));
   /* 5: a packet from another TID (port, then address) gets ERROR 5 and the
    * transfer goes on. */
   send_ack(CPORT + 7, d.sport, 1);
@@ -709,7 +717,7 @@ static void test_tftp_errors(void **state)
   e = must_pop(TFTP_OP_ERROR);
   assert_int_equal(e.block, TFTP_ERR_UNKNOWN_TID);
   assert_int_equal(e.dst, test_ip(CL2_IP));
-  assert_int_equal(DROPS(TFTP_UNKNOWN_TID), 2);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_UNKNOWN_TID), 2));
   send_ack(CPORT, d.sport, 1);
   check_data((d = must_pop(TFTP_OP_DATA), &d), 2, 512, 488);
   /* A short packet on the transfer port is dropped; a wrong opcode ends
@@ -717,7 +725,7 @@ static void test_tftp_errors(void **state)
   u8_t three[] = {0, 4, 0};
   send_from(CL_IP, CPORT, d.sport, three, sizeof(three));
   expect_nothing();
-  assert_int_equal(DROPS(TFTP_SHORT), 2);
+  CHECK_DROPS(assert_int_equal(DROPS(TFTP_SHORT), 2));
   u8_t data[] = {0, 3, 0, 2, 'x'};
   send_from(CL_IP, CPORT, d.sport, data, sizeof(data));
   expect_error(TFTP_ERR_ILLEGAL, CPORT);
@@ -849,7 +857,7 @@ static void test_tftp_alloc_failures(void **state)
     test_frames_clear(&tn);
   }
   assert_true(clean);
-  assert_true(DROPS(TFTP_NO_MEM) >= 1);
+  CHECK_DROPS(assert_true(DROPS(TFTP_NO_MEM) >= 1));
   /* A DATA block without memory: the transfer fails with what it can. */
   lwip_alloc_fail_after(1);
   test_clock_advance(0);
