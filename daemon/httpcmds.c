@@ -103,6 +103,9 @@ static const struct fs_ops dir_ops = {dir_open, dir_read, dir_close};
 
 void httpcmds_stop_all(void)
 {
+  if (httpd_running(&http_server)) {
+    mdnscmds_http_changed(0); /* goodbye for HOSTNAME._http._tcp */
+  }
   httpd_stop(&http_server);
   if (root_fd >= 0) {
     close(root_fd);
@@ -192,6 +195,7 @@ static json_t *cmd_http_start(struct ctl_req *req, json_t *args, struct ctl_repl
                      lwip_strerr(err));
   }
   LWIP_LOG(HTTP, INFO, "serving %s on port %lld", root != NULL ? root : "the built-in pages", port);
+  mdnscmds_http_changed((u16_t)port);
   return status_json();
 }
 

@@ -201,6 +201,9 @@ void mqttcmds_stop_all(void);
 /* ---- mdnscmds.c (the mDNS responder, mdns.*) ---- */
 /** Stop the mDNS responder, with goodbyes (stack restart, shutdown). */
 void mdnscmds_stop_all(void);
+/** The HTTP server started on @p port, or stopped (0): announce or withdraw
+ *  it as HOSTNAME._http._tcp while the responder runs. */
+void mdnscmds_http_changed(u16_t port);
 
 /* ---- httpcmds.c (the HTTP server, http.*) ---- */
 extern const struct ctl_cmd http_cmds[];

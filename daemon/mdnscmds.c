@@ -4,8 +4,11 @@
  * socket: mdns.start, mdns.stop, mdns.add, mdns.remove and mdns.status.
  * A thin wrapper: arguments in, core calls, the responder's state out.
  *
- * The HTTP server is not announced by itself: `mdns.add` with service
- * "_http", proto "tcp" and the server's port does it.
+ * While both the responder and the HTTP server (httpcmds.c) run, the server
+ * is announced as "HOSTNAME._http._tcp" on its port with TXT "path=/"
+ * (RFC 6763 and the DNS-SD registry's _http entry), whichever of the two was
+ * started first; http.stop withdraws it with goodbye packets.  Other
+ * services come through `mdns.add`.
  */
 #include "lwipd.h"
 
@@ -18,9 +21,54 @@
 
 static struct mdns responder;
 
+/* The HTTP server's port while it runs, 0 while it does not, and the
+ * instance name it was announced under (the host name asked for at
+ * mdns.start; empty while not announced). */
+static u16_t http_port;
+static char http_instance[MDNS_LABEL_MAX + 1];
+
 void mdnscmds_stop_all(void)
 {
   mdns_stop(&responder);
+  http_instance[0] = '\0';
+}
+
+/* Announce the HTTP server when it and the responder both run. */
+static void http_announce(const char *host)
+{
+  if (http_port == 0 || !mdns_running(&responder) || http_instance[0] != '\0') {
+    return;
+  }
+  u8_t txt[16];
+  u16_t tl = 0;
+  (void)mdns_txt_append(txt, &tl, sizeof(txt), "path=/");
+  err_t err = mdns_add_service(&responder, host, "_http", MDNS_PROTO_TCP, http_port, txt, tl, NULL);
+  if (err != ERR_OK) {
+    /* Taken by an mdns.add of the same name, or no slot: the user's
+     * services come first. */
+    LWIP_LOG(MDNS, WARN, "HTTP server not announced: %s", lwip_strerr(err));
+    return;
+  }
+  strncpy(http_instance, host, sizeof(http_instance) - 1U);
+  http_instance[sizeof(http_instance) - 1U] = '\0';
+}
+
+void mdnscmds_http_changed(u16_t port)
+{
+  http_port = port;
+  if (port != 0) {
+    struct mdns_info in;
+    mdns_get_info(&responder, &in);
+    http_announce(in.base);
+    return;
+  }
+  if (http_instance[0] != '\0' && mdns_running(&responder)) {
+    int slot = mdns_find_service(&responder, http_instance, "_http");
+    if (slot >= 0) {
+      (void)mdns_remove_service(&responder, (u8_t)slot);
+    }
+  }
+  http_instance[0] = '\0';
 }
 
 static json_t *txt_json(const u8_t *txt, u16_t len)
@@ -91,6 +139,8 @@ static json_t *cmd_mdns_start(struct ctl_req *req, json_t *args, struct ctl_repl
   if (err != ERR_OK) {
     return failed(r, err);
   }
+  http_instance[0] = '\0';
+  http_announce(host);
   return status_json();
 }
 
@@ -102,7 +152,7 @@ static json_t *cmd_mdns_stop(struct ctl_req *req, json_t *args, struct ctl_reply
     return ctl_error(r, CTL_E_NOT_FOUND, "the mDNS responder is not running");
   }
   json_t *o = status_json(); /* the counters as they ended */
-  mdns_stop(&responder);
+  mdnscmds_stop_all();
   json_object_set_new(o, "state", json_string("off"));
   json_object_set_new(o, "running", json_false());
   return o;
@@ -203,6 +253,11 @@ static json_t *cmd_mdns_off(struct ctl_req *req, json_t *args, struct ctl_reply 
 
 void mdnscmds_stop_all(void)
 {
+}
+
+void mdnscmds_http_changed(u16_t port)
+{
+  (void)port;
 }
 #endif
 

@@ -202,6 +202,32 @@ def test_avahi_browses_service(lwipd, avahi):
     assert st["services"] == []
 
 
+def test_http_server_announced_by_itself(lwipd, avahi):
+    """http.start announces HOSTNAME._http._tcp while the responder runs
+    (in either order) and http.stop withdraws it."""
+    _restart(lwipd, "lwipd")
+    if lwipd.call("http.status")["running"]:
+        lwipd.call("http.stop")
+    lwipd.call("http.start", port=8080)
+    try:
+        st = _announced(lwipd)
+        svc = [x for x in st["services"] if x["service"] == "_http"]
+        assert len(svc) == 1 and svc[0]["instance"] == "lwipd" and svc[0]["port"] == 8080, st
+        r = avahi.run("avahi-browse", "-rptk", "_http._tcp")
+        resolved = [line.split(";") for line in r.stdout.splitlines() if line.startswith("=")]
+        assert resolved, r.stdout + avahi.log()
+        f = resolved[0]
+        assert f[3] == "lwipd" and f[6] == "lwipd.local" and f[8] == "8080" and '"path=/"' in f[9], f
+        # Started the other way round: the responder after the server.
+        _restart(lwipd, "lwipd")
+        st = _announced(lwipd)
+        assert [x["port"] for x in st["services"] if x["service"] == "_http"] == [8080], st
+    finally:
+        lwipd.call("http.stop")
+    st = lwipd.call("mdns.status")
+    assert st["services"] == [] and st["counters"]["goodbyes"] >= 1, st
+
+
 def test_legacy_unicast_query(lwipd):
     from scapy.layers.dns import DNS, DNSQR
     _restart(lwipd, "lwipd")
