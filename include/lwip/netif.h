@@ -73,6 +73,9 @@ typedef void (*netif_status_callback_fn)(struct netif *netif);
 /** Add or remove a multicast group from the driver's MAC filter. */
 typedef err_t (*netif_igmp_mac_filter_fn)(struct netif *netif, const ip4_addr_t *group,
                                           enum netif_mac_filter_action action);
+/** The same for an IPv6 group (its 33:33:... address, RFC 2464 7). */
+typedef err_t (*netif_mld_mac_filter_fn)(struct netif *netif, const ip6_addr_t *group,
+                                         enum netif_mac_filter_action action);
 
 /** Counters per netif. */
 struct netif_counters {
@@ -81,6 +84,7 @@ struct netif_counters {
 };
 
 struct igmp_group;
+struct mld6_group;
 struct dhcp;
 struct acd;
 struct autoip;
@@ -160,6 +164,15 @@ struct netif {
   netif_igmp_mac_filter_fn igmp_mac_filter;
 #if LWIP_IGMP
   struct igmp_group *igmp_groups;
+#endif
+#if LWIP_IPV6
+  netif_mld_mac_filter_fn mld_mac_filter; /**< told about each IPv6 group joined or left */
+  struct mld6_group *mld_groups; /**< IPv6 groups listened to (mld6.c), all-nodes first */
+  u32_t mld_gq_at;    /**< sys_now() of the pending answer to a General Query */
+  u32_t mld_v1_until; /**< sys_now() when MLDv1 compatibility mode ends */
+  u16_t mld_qi_s;     /**< Query Interval learned from queries, s (0: the default) */
+  u8_t mld_qrv;       /**< Robustness Variable learned from queries (0: the default) */
+  u8_t mld_flags;     /**< mld6.c's MLD6_NF_* */
 #endif
 #if LWIP_DHCP
   struct dhcp *dhcp;       /**< DHCP client state (dhcp_start), NULL when not running */
