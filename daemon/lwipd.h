@@ -11,6 +11,8 @@
  *   tcpcmds.c  tcp.list, tcp.abort and the deferred tcp.connect client
  *   netapps.c  the DHCP client and DNS resolver commands (dhcp.*, dns.*)
  *   sock.c  socket calls on the stack over the control socket (sock.*)
+ *   ip6cmds.c  IPv6 start-up (link-local, static addresses, SLAAC) and the
+ *           IPv6 commands (netif.addr6.*, nd.*, mld.list, pmtu.list)
  */
 #ifndef LWIPD_H
 #define LWIPD_H
@@ -28,6 +30,22 @@ struct tap_dev;
 struct impair_dev;
 struct pcap_dev;
 
+/** Most static IPv6 addresses --ip6 may give (the build's
+ *  ipv6_num_addresses, less the link-local slot, is the real limit). */
+#define LWIPD_IP6_MAX_STATIC 16
+
+/** How lwipd brings IPv6 up on its netif (--ip6, --iid, --no-slaac), kept
+ *  so record.start can rebuild it and a replay case can carry it. */
+struct lwipd_ip6_conf {
+  bool slaac; /**< accept RA prefixes (netif->ip6_autoconfig_enabled) */
+  bool eui64; /**< modified EUI-64 identifiers instead of RFC 7217 ones */
+  int naddr;  /**< static addresses in addr[] */
+  struct {
+    ip6_addr_t addr;
+    uint8_t prefix;
+  } addr[LWIPD_IP6_MAX_STATIC];
+};
+
 /** The daemon's state: one per process. */
 struct lwipd {
   struct event_base *base;
@@ -42,6 +60,7 @@ struct lwipd {
   uint64_t seed;
   uint32_t start_ms;
   const char *ctl_path;
+  struct lwipd_ip6_conf ip6; /**< IPv6 start-up configuration */
 };
 
 extern struct lwipd lwipd;
@@ -159,6 +178,20 @@ int cmds_capture_start(const char *file, char *err, size_t errlen);
 uint64_t cmds_capture_stop(void);
 /** The netif as netif.list shows it. */
 json_t *cmds_netif_json(struct netif *n);
+/* ---- ip6cmds.c (IPv6 start-up and commands) ---- */
+/** Bring IPv6 up on @p n as @p c says (call before netif_set_up): the RFC
+ *  7217 secret from lwipd's seed when seeded, the identifier mode, SLAAC on
+ *  or off, the link-local address (DAD and router solicitation follow when
+ *  the netif is up), then the static addresses.  Without IPv6 in the build
+ *  it fails when @p c asks for anything.
+ *  @return 0, or -1 with a message in @p err. */
+int ip6cmds_setup(struct netif *n, const struct lwipd_ip6_conf *c, char *err, size_t errlen);
+/** @p c as a JSON object (record.start's case.json "netif"."ip6"). */
+json_t *ip6cmds_conf_json(const struct lwipd_ip6_conf *c);
+/** Read ip6cmds_conf_json()'s object back into @p c.
+ *  @return 0, or -1 with a message in @p err. */
+int ip6cmds_conf_from_json(json_t *o, struct lwipd_ip6_conf *c, char *err, size_t errlen);
+
 /* ---- apps.c ---- */
 size_t apps_count(void);
 void apps_stop_all(void);

@@ -29,6 +29,9 @@
 #include "lwip/ethernet.h"
 #include "lwip/etharp.h"
 #include "lwip/icmp.h"
+#if LWIP_IPV6
+#include "lwip/ip6_addr.h"
+#endif
 #include "lwip/timeouts.h"
 #include "lwip/debug.h"
 
@@ -56,6 +59,10 @@ struct options {
   int nlog;
   bool icmp_rl;           /* --icmp-ratelimit given */
   uint32_t icmp_rate, icmp_burst;
+  const char *ip6[LWIPD_IP6_MAX_STATIC]; /* --ip6, repeatable */
+  int nip6;
+  const char *host_ip6, *iid;
+  bool no_slaac;
 };
 
 static struct event *timer_ev, *tap_ev, *nl_ev;
@@ -85,6 +92,13 @@ static void usage(FILE *f)
           "  --dhcp                get an address by DHCP at launch (dhcp.start)\n"
           "  --dhcp-release-on-exit yes|no\n"
           "                        send DHCPRELEASE on a clean shutdown (default yes)\n"
+          "  --ip6 ADDR/PREFIX     a static IPv6 address, e.g. fd00::2/64 (repeatable); a\n"
+          "                        link-local address is always made (IPv6 builds)\n"
+          "  --host-ip6 ADDR/PREFIX\n"
+          "                        give the Linux side of the TAP an IPv6 address, bring it up\n"
+          "  --iid stable|eui64    interface identifiers: RFC 7217 stable and opaque, keyed by\n"
+          "                        --seed (default), or modified EUI-64 from the MAC\n"
+          "  --no-slaac            ignore Router Advertisement prefixes (no SLAAC addresses)\n"
           "  --icmp-ratelimit RATE[/BURST]\n"
           "                        ICMP errors per second after a burst of BURST; 0: no\n"
           "                        limit (default %u/%u)\n"
@@ -120,6 +134,8 @@ static const struct option long_opts[] = {
   {"host-ip", required_argument, NULL, 'H'}, {"config", required_argument, NULL, 'C'},
   {"dhcp", no_argument, NULL, 'D'},          {"dhcp-release-on-exit", required_argument, NULL, 'R'},
   {"icmp-ratelimit", required_argument, NULL, 'r'},
+  {"ip6", required_argument, NULL, '6'},     {"host-ip6", required_argument, NULL, 'J'},
+  {"iid", required_argument, NULL, 'E'},     {"no-slaac", no_argument, NULL, 'S'},
   {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
   {NULL, 0, NULL, 0},
 };
@@ -191,6 +207,15 @@ static int apply_option(struct options *o, int c, const char *arg)
   case 'C': break; /* read before the other options */
   case 'D': o->dhcp = true; break;
   case 'r': return parse_icmp_ratelimit(o, arg);
+  case '6':
+    if (o->nip6 == LWIPD_IP6_MAX_STATIC) {
+      return bad_option("ip6", arg, "given too many times");
+    }
+    o->ip6[o->nip6++] = arg;
+    break;
+  case 'J': o->host_ip6 = arg; break;
+  case 'E': o->iid = arg; break;
+  case 'S': o->no_slaac = true; break;
   case 'R':
     if (parse_yes_no(arg) < 0) {
       return bad_option("dhcp-release-on-exit", arg, "expected yes or no");
@@ -327,6 +352,55 @@ static int parse_options(int argc, char **argv, struct options *o)
   return 0;
 }
 
+/* The IPv6 options into @p c.  @return 0 or 2. */
+static int check_ip6_values(const struct options *o, struct lwipd_ip6_conf *c)
+{
+  memset(c, 0, sizeof(*c));
+  c->slaac = !o->no_slaac;
+#if LWIP_IPV6
+  if (o->iid != NULL) {
+    if (strcmp(o->iid, "eui64") != 0 && strcmp(o->iid, "stable") != 0) {
+      return bad_option("iid", o->iid, "expected stable (RFC 7217) or eui64");
+    }
+    c->eui64 = strcmp(o->iid, "eui64") == 0;
+  }
+  /* Slot 0 holds the link-local address. */
+  if (o->nip6 > LWIP_IPV6_NUM_ADDRESSES - 1) {
+    char why[96];
+    snprintf(why, sizeof(why), "at most %d static addresses in this build (ipv6_num_addresses %d, one is link-local)",
+             LWIP_IPV6_NUM_ADDRESSES - 1, LWIP_IPV6_NUM_ADDRESSES);
+    return bad_option("ip6", o->ip6[LWIP_IPV6_NUM_ADDRESSES - 1], why);
+  }
+  for (int i = 0; i < o->nip6; i++) {
+    ip6_addr_t a;
+    u8_t prefix = 0;
+    if (!ip6addr_cidr_aton(o->ip6[i], &a, &prefix, true)) {
+      return bad_option("ip6", o->ip6[i], "expected ADDR/PREFIX, e.g. fd00::2/64");
+    }
+    if (ip6_addr_isany_val(a) || ip6_addr_ismulticast(&a) || ip6_addr_isloopback(&a)) {
+      return bad_option("ip6", o->ip6[i], "not a unicast address");
+    }
+    c->addr[c->naddr].addr = a;
+    c->addr[c->naddr].prefix = prefix;
+    c->naddr++;
+  }
+  if (o->host_ip6 != NULL) {
+    ip6_addr_t a;
+    u8_t prefix = 0;
+    if (!ip6addr_cidr_aton(o->host_ip6, &a, &prefix, true) || ip6_addr_isany_val(a) || ip6_addr_ismulticast(&a) ||
+        ip6_addr_isloopback(&a)) {
+      return bad_option("host-ip6", o->host_ip6, "expected a unicast ADDR/PREFIX, e.g. fd00::1/64");
+    }
+  }
+#else
+  const char *which = o->nip6 ? "ip6" : o->host_ip6 ? "host-ip6" : o->iid ? "iid" : o->no_slaac ? "no-slaac" : NULL;
+  if (which != NULL) {
+    return bad_option(which, NULL, "this build has no IPv6 (ipv6=disabled)");
+  }
+#endif
+  return 0;
+}
+
 /* Check the option values that need the stack's parsers. */
 static int check_values(const struct options *o, ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw, uint8_t mac[6])
 {
@@ -350,6 +424,10 @@ static int check_values(const struct options *o, ip4_addr_t *ip, ip4_addr_t *mas
     if (impair_parse(o->impair, p, err, sizeof(err)) != 0) {
       return bad_option("impair", o->impair, err);
     }
+  }
+  int rc = check_ip6_values(o, &lwipd.ip6);
+  if (rc != 0) {
+    return rc;
   }
   for (int i = 0; i < o->nlog; i++) {
     const char *eq = strchr(o->log[i], '=');
@@ -551,6 +629,12 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
     fprintf(stderr, "lwipd: --host-ip %s: %s\n", o->host_ip, err);
     return 1;
   }
+#if LWIP_IPV6
+  if (o->host_ip6 != NULL && tap_configure_host6(lwipd.tap->name, o->host_ip6, err, sizeof(err)) != 0) {
+    fprintf(stderr, "lwipd: --host-ip6 %s: %s\n", o->host_ip6, err);
+    return 1;
+  }
+#endif
   lwipd.impair = impair_open(lwipd.seeded ? lwipd.seed : ((uint64_t)lwip_port_rand() << 32 | lwip_port_rand()));
   if (lwipd.impair == NULL) {
     fprintf(stderr, "lwipd: out of memory\n");
@@ -569,6 +653,12 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
     return 1;
   }
   lwipd.netif_added = true;
+  /* The addresses go on before the netif comes up, so DAD and router
+   * solicitation start with it (RFC 4862 5.4, RFC 4861 6.3.7). */
+  if (ip6cmds_setup(&lwipd.netif, &lwipd.ip6, err, sizeof(err)) != 0) {
+    fprintf(stderr, "lwipd: --ip6: %s\n", err);
+    return 1;
+  }
   netif_set_default(&lwipd.netif);
   netif_set_up(&lwipd.netif);
   if (tap_link_up(lwipd.tap)) {

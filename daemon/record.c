@@ -145,6 +145,7 @@ struct netif_conf {
   uint8_t mac[6];
   uint16_t mtu;
   bool link_up;
+  struct lwipd_ip6_conf ip6;
 };
 
 static void netif_conf_save(struct netif_conf *c)
@@ -155,13 +156,21 @@ static void netif_conf_save(struct netif_conf *c)
   memcpy(c->mac, lwipd.netif.hwaddr, 6);
   c->mtu = lwipd.netif.mtu;
   c->link_up = lwipd.tap_gone ? false : tap_link_up(lwipd.tap);
+  c->ip6 = lwipd.ip6;
 }
 
 static json_t *netif_conf_json(const struct netif_conf *c)
 {
-  return json_pack("{s:o, s:o, s:i, s:o, s:i, s:b}", "mac", json_mac(c->mac), "ip", json_ip4(&c->ip), "prefix",
-                   ip4_addr_netmask_prefix(&c->mask), "gw", json_ip4(&c->gw), "mtu", c->mtu, "link_up",
-                   c->link_up);
+  json_t *o = json_pack("{s:o, s:o, s:i, s:o, s:i, s:b}", "mac", json_mac(c->mac), "ip", json_ip4(&c->ip), "prefix",
+                        ip4_addr_netmask_prefix(&c->mask), "gw", json_ip4(&c->gw), "mtu", c->mtu, "link_up",
+                        c->link_up);
+#if LWIP_IPV6
+  /* How IPv6 came up (link-local, static addresses, identifiers, SLAAC):
+   * lwip-replay brings it up the same way; cases without the key are
+   * IPv4-only, as they were recorded. */
+  json_object_set_new(o, "ip6", ip6cmds_conf_json(&c->ip6));
+#endif
+  return o;
 }
 
 /* Everything that holds pbufs, PCBs or timers goes before lwip_init(). */
@@ -198,6 +207,13 @@ static int stack_rebuild(const struct netif_conf *c, uint64_t seed)
     return -1;
   }
   lwipd.netif_added = true;
+#if LWIP_IPV6
+  char err[256];
+  if (ip6cmds_setup(&lwipd.netif, &c->ip6, err, sizeof(err)) != 0) {
+    LWIP_LOG(APP, ERROR, "record.start: %s", err);
+    return -1;
+  }
+#endif
   netif_set_default(&lwipd.netif);
   netif_set_up(&lwipd.netif);
   if (c->link_up) {

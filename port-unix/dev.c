@@ -6,6 +6,9 @@
 
 #include "lwip/etharp.h"
 #include "lwip/ethernet.h"
+#if LWIP_IPV6
+#include "lwip/nd6.h"
+#endif
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,6 +119,11 @@ err_t dev_netif_init(struct netif *netif)
   netif->name[0] = dev_netif_config.name[0];
   netif->name[1] = dev_netif_config.name[1];
   netif->output = etharp_output;
+#if LWIP_IPV6
+  /* IPv6 over Ethernet resolves next hops by Neighbor Discovery and maps
+   * multicast to 33:33:xx:xx:xx:xx (RFC 2464 7). */
+  netif->output_ip6 = ethip6_output;
+#endif
   netif->linkoutput = dev_linkoutput;
   netif->mtu = dev_netif_config.mtu;
   netif->hwaddr_len = 6;

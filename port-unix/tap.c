@@ -7,6 +7,9 @@
 
 #include "lwip/debug.h"
 #include "lwip/ip4_addr.h"
+#if LWIP_IPV6
+#include "lwip/ip6_addr.h"
+#endif
 #include "lwip/port.h"
 #include "lwip/timeouts.h"
 
@@ -14,6 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -398,3 +403,93 @@ int tap_configure_host(const char *name, const char *cidr, char *err, size_t err
   }
   return 0;
 }
+
+#if LWIP_IPV6
+/* Append attribute @p type with @p len bytes of @p data to message @p h
+ * (its buffer must have room). */
+static void nl_put_attr(struct nlmsghdr *h, unsigned short type, const void *data, size_t len)
+{
+  struct rtattr a = {.rta_len = (unsigned short)RTA_LENGTH(len), .rta_type = type};
+  char *at = (char *)h + NLMSG_ALIGN(h->nlmsg_len);
+  memcpy(at, &a, sizeof(a));
+  memcpy(at + RTA_LENGTH(0), data, len);
+  h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a.rta_len);
+}
+
+/* Send one request on a fresh NETLINK_ROUTE socket and read its ack.
+ * @return 0, or -1 with errno set to the kernel's error. */
+static int nl_request(struct nlmsghdr *h)
+{
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    return -1;
+  }
+  struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+  int rc = -1;
+  if (sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)h->nlmsg_len) {
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    struct nlmsghdr *r = (struct nlmsghdr *)buf;
+    if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && r->nlmsg_type == NLMSG_ERROR) {
+      const struct nlmsgerr *e = (const struct nlmsgerr *)NLMSG_DATA(r);
+      errno = -e->error;
+      rc = e->error == 0 ? 0 : -1;
+    } else {
+      errno = EPROTO;
+    }
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
+int tap_configure_host6(const char *name, const char *cidr, char *err, size_t errlen)
+{
+  ip6_addr_t a;
+  u8_t prefix = 64;
+  unsigned idx = name ? if_nametoindex(name) : 0;
+  if (idx == 0) {
+    dev_set_err(err, errlen, "tap: no interface %s", name ? name : "");
+    return -1;
+  }
+  if (cidr == NULL || !ip6addr_cidr_aton(cidr, &a, &prefix, false) || ip6_addr_ismulticast(&a) ||
+      ip6_addr_isany_val(a)) {
+    dev_set_err(err, errlen, "tap: host address '%s' is not a unicast IPv6 ADDR/PREFIX", cidr ? cidr : "");
+    errno = EINVAL;
+    return -1;
+  }
+  /* The interface must be up first: the kernel refuses nothing, but an
+   * address added while down waits for the link before it is usable. */
+  if (tap_configure_host(name, NULL, err, errlen) != 0) {
+    return -1;
+  }
+  union {
+    struct nlmsghdr h;
+    char buf[256];
+  } m;
+  memset(&m, 0, sizeof(m));
+  m.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+  m.h.nlmsg_type = RTM_NEWADDR;
+  m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+  struct ifaddrmsg *ifa = (struct ifaddrmsg *)NLMSG_DATA(&m.h);
+  ifa->ifa_family = AF_INET6;
+  ifa->ifa_prefixlen = prefix;
+  /* No duplicate address detection on the Linux side: the only other node
+   * on a TAP is lwipd, the address is usable at once, and a test that
+   * starts right away does not race the kernel's one-second DAD.  lwipd's
+   * own addresses still go through DAD (RFC 4862 5.4). */
+  ifa->ifa_flags = IFA_F_NODAD;
+  ifa->ifa_scope = ip6_addr_islinklocal(&a) ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = idx;
+  nl_put_attr(&m.h, IFA_LOCAL, a.addr, 16);
+  nl_put_attr(&m.h, IFA_ADDRESS, a.addr, 16);
+  uint32_t flags = IFA_F_NODAD;
+  nl_put_attr(&m.h, IFA_FLAGS, &flags, sizeof(flags));
+  if (nl_request(&m.h) != 0) {
+    dev_set_err(err, errlen, "tap: RTM_NEWADDR %s on %s: %s", cidr, name, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+#endif

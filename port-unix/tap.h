@@ -120,4 +120,14 @@ void tap_mac_from_name(const char *name, uint8_t mac[6]);
  */
 int tap_configure_host(const char *name, const char *cidr, char *err, size_t errlen);
 
+/**
+ * Give the Linux side of interface @p name the IPv6 address @p cidr
+ * ("fd00::1/64"; without a prefix /64) by netlink (RTM_NEWADDR), without
+ * duplicate address detection (IFA_F_NODAD: lwipd is the only other node
+ * on the TAP), and bring the interface up.  Built with IPv6 only.  Needs
+ * CAP_NET_ADMIN in the interface's network namespace.
+ * @return 0, or -1 with a message in @p err (may be NULL) and errno set.
+ */
+int tap_configure_host6(const char *name, const char *cidr, char *err, size_t errlen);
+
 #endif

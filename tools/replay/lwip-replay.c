@@ -136,6 +136,8 @@ struct case_cfg {
   ip4_addr_t ip, mask, gw;
   uint16_t mtu;
   bool link_up;
+  bool has_ip6; /* netif.ip6 given: IPv6 comes up as lwipd brought it up */
+  struct lwipd_ip6_conf ip6;
   struct event *cmds;
   size_t ncmds;
   bool has_events;
@@ -408,7 +410,7 @@ static bool get_args(json_t *obj, const char *path, json_t **out)
 
 static bool load_netif(struct case_cfg *c, json_t *n)
 {
-  static const char *const keys[] = {"mac", "ip", "prefix", "gw", "mtu", "link_up", NULL};
+  static const char *const keys[] = {"mac", "ip", "prefix", "gw", "mtu", "link_up", "ip6", NULL};
   const char *mac = NULL;
   long long prefix = 0, mtu = 1500;
   if (!json_is_object(n)) {
@@ -425,6 +427,12 @@ static bool load_netif(struct case_cfg *c, json_t *n)
   }
   ip4_addr_netmask_from_prefix(&c->mask, (u8_t)prefix);
   c->mtu = (uint16_t)mtu;
+  json_t *ip6 = json_object_get(n, "ip6");
+  char err[256];
+  if (ip6 != NULL && ip6cmds_conf_from_json(ip6, &c->ip6, err, sizeof(err)) != 0) {
+    return case_error("case.json: netif.%s", err);
+  }
+  c->has_ip6 = ip6 != NULL;
   return true;
 }
 
@@ -1075,6 +1083,11 @@ static void setup_stack(void)
     return;
   }
   lwipd.netif_added = true;
+  char err[256];
+  if (c->has_ip6 && ip6cmds_setup(&lwipd.netif, &c->ip6, err, sizeof(err)) != 0) {
+    case_error("netif.ip6: %s", err);
+    return;
+  }
   netif_set_default(&lwipd.netif);
   netif_set_up(&lwipd.netif);
   if (c->link_up) {
