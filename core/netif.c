@@ -130,6 +130,11 @@ struct netif *netif_add(struct netif *netif, const ip4_addr_t *ipaddr, const ip4
   netif->state = state;
   netif->input = input;
   netif->chksum_flags = NETIF_CHECKSUM_ENABLE_ALL;
+#if LWIP_IPV6
+  /* lwIP enables stateless autoconfiguration by default; a driver or the
+   * application turns it off with netif_set_ip6_autoconfig_enabled(). */
+  netif->ip6_autoconfig_enabled = 1;
+#endif
 
   u8_t num = 0;
   while (num < NETIF_NUM_MAX && num_in_use(num)) {
@@ -617,6 +622,7 @@ err_t netif_add_ip6_address_prefix(struct netif *netif, const ip6_addr_t *addr, 
   netif->ip6_addr_dad_counter[i] = 0;
   netif->ip6_addr_valid_life[i] = IP6_ADDR_LIFE_INFINITE;
   netif->ip6_addr_pref_life[i] = IP6_ADDR_LIFE_INFINITE;
+  netif->ip6_addr_life_stamp[i] = sys_now();
   netif_ip6_addr_set(netif, i, addr);
   netif_ip6_addr_set_state(netif, i, IP6_ADDR_TENTATIVE);
   if (chosen_idx != NULL) {
@@ -628,6 +634,51 @@ err_t netif_add_ip6_address_prefix(struct netif *netif, const ip6_addr_t *addr, 
 err_t netif_add_ip6_address(struct netif *netif, const ip6_addr_t *addr, s8_t *chosen_idx)
 {
   return netif_add_ip6_address_prefix(netif, addr, 64, chosen_idx);
+}
+
+/* Seconds of @p life left at now, the lifetime having been @p life at
+ * @p stamp. */
+static u32_t life_left(u32_t life, u32_t stamp)
+{
+  if (life == IP6_ADDR_LIFE_INFINITE) {
+    return life;
+  }
+  u32_t gone_s = (sys_now() - stamp) / 1000U;
+  return gone_s >= life ? 0 : life - gone_s;
+}
+
+u32_t netif_ip6_addr_valid_left(const struct netif *netif, s8_t idx)
+{
+  if (netif == NULL || idx < 0 || idx >= LWIP_IPV6_NUM_ADDRESSES || ip6_addr_isinvalid(netif->ip6_addr_state[idx])) {
+    return 0;
+  }
+  return life_left(netif->ip6_addr_valid_life[idx], netif->ip6_addr_life_stamp[idx]);
+}
+
+u32_t netif_ip6_addr_pref_left(const struct netif *netif, s8_t idx)
+{
+  if (netif == NULL || idx < 0 || idx >= LWIP_IPV6_NUM_ADDRESSES || ip6_addr_isinvalid(netif->ip6_addr_state[idx])) {
+    return 0;
+  }
+  return life_left(netif->ip6_addr_pref_life[idx], netif->ip6_addr_life_stamp[idx]);
+}
+
+void netif_ip6_addr_set_lifetimes(struct netif *netif, s8_t idx, u32_t valid, u32_t pref)
+{
+  if (netif == NULL || idx < 0 || idx >= LWIP_IPV6_NUM_ADDRESSES || ip6_addr_isinvalid(netif->ip6_addr_state[idx])) {
+    return;
+  }
+  netif->ip6_addr_valid_life[idx] = valid;
+  netif->ip6_addr_pref_life[idx] = LWIP_MIN(pref, valid);
+  netif->ip6_addr_life_stamp[idx] = sys_now();
+  /* RFC 4862 5.5.4: a valid address is preferred while its preferred
+   * lifetime runs and deprecated after; a tentative one gets its state
+   * when DAD ends. */
+  u8_t st = netif->ip6_addr_state[idx];
+  if (ip6_addr_isvalid(st)) {
+    netif_ip6_addr_set_state(netif, idx, pref != 0 ? IP6_ADDR_PREFERRED : IP6_ADDR_DEPRECATED);
+  }
+  nd6_addr_lifetimes_changed(netif);
 }
 
 /* RFC 7217 secret_key: 128 bits, made on first use unless set. */
@@ -713,6 +764,7 @@ err_t netif_create_ip6_linklocal_address(struct netif *netif, u8_t from_mac_48bi
   netif->ip6_addr_dad_counter[0] = 0;
   netif->ip6_addr_valid_life[0] = IP6_ADDR_LIFE_INFINITE;
   netif->ip6_addr_pref_life[0] = IP6_ADDR_LIFE_INFINITE;
+  netif->ip6_addr_life_stamp[0] = sys_now();
   netif_ip6_addr_set(netif, 0, &ll);
   netif_ip6_addr_set_state(netif, 0, IP6_ADDR_TENTATIVE);
   return ERR_OK;

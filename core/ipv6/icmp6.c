@@ -76,7 +76,8 @@ static struct pmtu_entry *pmtu_find(const ip6_addr_t *dest)
 
 u16_t icmp6_path_mtu(const struct netif *netif, const ip6_addr_t *dest)
 {
-  u16_t mtu = (netif != NULL && netif->mtu != 0) ? netif->mtu : 0xffffU;
+  /* The link's IPv6 MTU: an RA's MTU option lowers it (RFC 4861 6.3.4). */
+  u16_t mtu = (netif != NULL && netif_mtu6(netif) != 0) ? netif_mtu6(netif) : 0xffffU;
   const struct pmtu_entry *e = dest != NULL ? pmtu_find(dest) : NULL;
   if (e != NULL && e->mtu < mtu) {
     mtu = e->mtu;
@@ -196,7 +197,7 @@ static void icmp6_echo_reply(const struct pbuf *p, const struct ip6_rx *rx)
   }
   icmp6_set_chksum(q, src, dst);
   STATS_TX(ICMP6);
-  ip6_output_if(q, src, dst, IP6_DEFAULT_HOPLIM, rx->ip.tos, IP6_NEXTH_ICMP6, out);
+  ip6_output_if(q, src, dst, nd6_hop_limit(out), rx->ip.tos, IP6_NEXTH_ICMP6, out);
   pbuf_free(q);
 }
 
@@ -269,7 +270,7 @@ static void icmp6_send_error(struct pbuf *p, const struct ip6_rx *rx, u8_t type,
   icmp6_set_chksum(q, src, osrc);
   STATS_TX(ICMP6);
   LWIP_LOG(ICMP6, DEBUG, "error type %u code %u sent", type, code);
-  ip6_output_if(q, src, osrc, IP6_DEFAULT_HOPLIM, 0, IP6_NEXTH_ICMP6, out);
+  ip6_output_if(q, src, osrc, nd6_hop_limit(out), 0, IP6_NEXTH_ICMP6, out);
   pbuf_free(q);
 }
 

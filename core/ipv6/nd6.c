@@ -4,11 +4,12 @@
  * Solicitation and Advertisement with the validation of 7.1.1 and 7.1.2,
  * the neighbor cache and Neighbor Unreachability Detection (7.3), packets
  * queued while resolving, duplicate address detection (RFC 4862 5.4) and
- * router solicitation at start-up (6.3.7).  Router Advertisement and
- * Redirect processing come later: they are validated, counted and dropped.
+ * router solicitation at start-up (6.3.7).  Router Advertisements, the
+ * router/prefix/route lists, SLAAC and Redirects are in nd6_router.c.
  *
  * Timers: one, armed at the earliest deadline of an entry that is
- * resolving or probing, a DAD step or a router solicitation; REACHABLE
+ * resolving or probing, a DAD step, a router solicitation or a lifetime
+ * kept by nd6_router.c (nd6_router_next_deadline); REACHABLE
  * entries age into STALE when next looked at, so a quiet cache arms
  * nothing.
  */
@@ -54,6 +55,19 @@ void nd6_init(void)
   memset(&nd6_timeo, 0, sizeof(nd6_timeo));
   timer_armed = false;
   change_hook = NULL;
+  nd6_router_init();
+}
+
+/* RFC 4861 6.3.2: RetransTimer and BaseReachableTime are per link and an
+ * RA may set them; until one does, the protocol defaults. */
+static u32_t retrans_ms(const struct netif *netif)
+{
+  return (netif != NULL && netif->nd6_retrans_ms != 0) ? netif->nd6_retrans_ms : ND6_RETRANS_TIMER_MS;
+}
+
+static u32_t base_reachable_ms(const struct netif *netif)
+{
+  return (netif != NULL && netif->nd6_reachable_ms != 0) ? netif->nd6_reachable_ms : ND6_REACHABLE_TIME_MS;
 }
 
 const char *nd6_state_name(int state)
@@ -102,7 +116,8 @@ static void set_state(struct nd6_entry *e, u8_t state)
   if (state == ND6_REACHABLE) {
     /* RFC 4861 6.3.2: ReachableTime is drawn uniformly from 0.5 to 1.5
      * times BaseReachableTime, so neighbors do not probe in step. */
-    e->reachable_ms = ND6_REACHABLE_TIME_MS / 2U + lwip_port_rand() % ND6_REACHABLE_TIME_MS;
+    u32_t base = base_reachable_ms(e->netif);
+    e->reachable_ms = base / 2U + lwip_port_rand() % base;
   }
   if (old != state) {
     char b[IP6ADDR_STRLEN_MAX];
@@ -246,6 +261,10 @@ static void schedule(void)
     if (n->rs_left > 0 && netif_is_up(n) && netif_is_link_up(n)) {
       ND6_CONSIDER(n->rs_at);
     }
+  }
+  u32_t router_at;
+  if (nd6_router_next_deadline(now, &router_at)) {
+    ND6_CONSIDER(router_at);
   }
 #undef ND6_CONSIDER
   if (timer_armed) {
@@ -399,7 +418,7 @@ void nd6_dad_start(struct netif *netif, s8_t idx)
   if (idx == 0 && netif_is_up(netif) && netif_is_link_up(netif) && netif->rs_left == 0) {
     /* A new link-local address (re)starts router discovery. */
     netif->rs_left = ND6_MAX_RTR_SOLICITATIONS;
-    netif->rs_at = netif->ip6_addr_dad_at[idx] + ND6_RETRANS_TIMER_MS;
+    netif->rs_at = netif->ip6_addr_dad_at[idx] + retrans_ms(netif);
   }
   schedule();
 }
@@ -435,6 +454,18 @@ void nd6_netif_down(struct netif *netif)
     netif->ip6_addr_dad_left[i] = 0;
   }
   nd6_flush(netif);
+  nd6_router_netif_down(netif);
+  schedule();
+}
+
+void nd6_addr_lifetimes_changed(struct netif *netif)
+{
+  LWIP_UNUSED_ARG(netif);
+  schedule();
+}
+
+void nd6_reschedule(void)
+{
   schedule();
 }
 
@@ -449,6 +480,7 @@ static void dad_conflict(struct netif *netif, s8_t idx)
   LWIP_DROP(ND6_DAD_CONFLICT);
   netif->ip6_addr_dad_left[idx] = 0;
   netif_ip6_addr_set_state(netif, idx, IP6_ADDR_DUPLICATED);
+  nd6_slaac_dad_failed(netif, idx);
 }
 
 static void netif_timer(struct netif *n, u32_t now)
@@ -462,12 +494,13 @@ static void netif_timer(struct netif *n, u32_t now)
     }
     if (n->ip6_addr_dad_left[i] > 0) {
       n->ip6_addr_dad_left[i]--;
-      n->ip6_addr_dad_at[i] = now + ND6_RETRANS_TIMER_MS;
+      n->ip6_addr_dad_at[i] = now + retrans_ms(n);
       nd6_send_ns_multicast(n, netif_ip6_addr(n, i), true);
     } else {
       /* RetransTimer after the last solicitation without an answer: the
-       * address is ours (RFC 4862 5.4). */
-      netif_ip6_addr_set_state(n, i, n->ip6_addr_pref_life[i] != 0 ? IP6_ADDR_PREFERRED : IP6_ADDR_DEPRECATED);
+       * address is ours (RFC 4862 5.4), deprecated at once when its
+       * preferred lifetime ran out meanwhile (5.5.4). */
+      netif_ip6_addr_set_state(n, i, netif_ip6_addr_pref_left(n, i) != 0 ? IP6_ADDR_PREFERRED : IP6_ADDR_DEPRECATED);
     }
   }
   if (n->rs_left > 0 && !lwip_time_before(now, n->rs_at)) {
@@ -490,7 +523,7 @@ static void entry_timer(struct nd6_entry *e, u32_t now)
       return;
     }
     e->probes++;
-    e->next_ms = now + ND6_RETRANS_TIMER_MS;
+    e->next_ms = now + retrans_ms(e->netif);
     nd6_send_ns_multicast(e->netif, &e->addr, false);
     break;
   case ND6_DELAY:
@@ -506,7 +539,7 @@ static void entry_timer(struct nd6_entry *e, u32_t now)
       return;
     }
     e->probes++;
-    e->next_ms = now + ND6_RETRANS_TIMER_MS;
+    e->next_ms = now + retrans_ms(e->netif);
     ip6_addr_t dst = e->addr;
     if (ip6_addr_has_scope(&dst)) {
       dst.zone = netif_get_index(e->netif);
@@ -534,41 +567,13 @@ static void nd6_tmr(void *arg)
   {
     netif_timer(n, now);
   }
+  nd6_router_tmr(now);
   schedule();
 }
 
 /* ---------------------------------------------------------------------- */
 /* Output                                                                  */
 /* ---------------------------------------------------------------------- */
-
-static bool netif_prefix_holds(const struct netif *n, const ip6_addr_t *dest)
-{
-  for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
-    u8_t st = n->ip6_addr_state[i];
-    if (!ip6_addr_isinvalid(st) && !ip6_addr_isduplicated(st) && n->ip6_addr_prefix_len[i] > 0 &&
-        ip6_addr_prefix_eq(netif_ip6_addr(n, i), dest, n->ip6_addr_prefix_len[i])) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool nd6_has_default_router(const struct netif *netif)
-{
-  /* The default router list is filled from Router Advertisements, which
-   * are processed in a later step. */
-  LWIP_UNUSED_ARG(netif);
-  return false;
-}
-
-bool nd6_next_hop(const struct netif *netif, const ip6_addr_t *dest, ip6_addr_t *next_hop)
-{
-  if (ip6_addr_ismulticast(dest) || ip6_addr_islinklocal(dest) || netif_prefix_holds(netif, dest)) {
-    *next_hop = *dest;
-    return true;
-  }
-  return false;
-}
 
 static err_t send_to(struct netif *netif, struct pbuf *p, const u8_t *lladdr)
 {
@@ -622,7 +627,7 @@ err_t ethip6_output(struct netif *netif, struct pbuf *p, const ip6_addr_t *ip6ad
     }
     set_state(e, ND6_INCOMPLETE);
     e->probes = 1;
-    e->next_ms = sys_now() + ND6_RETRANS_TIMER_MS;
+    e->next_ms = sys_now() + retrans_ms(netif);
     err_t err = entry_enqueue(e, p);
     nd6_send_ns_multicast(netif, ip6addr, false);
     schedule();
@@ -688,22 +693,48 @@ static int nd6_parse_opts(const struct pbuf *p, u16_t off, u8_t lla_type, u8_t l
   return found;
 }
 
-static bool lla_bad(const u8_t *lla, const struct netif *netif)
+bool nd6_opts_valid(const struct pbuf *p, u16_t off)
+{
+  while (off < p->tot_len) {
+    int len = pbuf_try_get_at(p, (u16_t)(off + ND6_OPT_OFF_LEN));
+    if (len <= 0 || (u32_t)off + (u32_t)len * 8U > p->tot_len) {
+      return false;
+    }
+    off = (u16_t)(off + (u32_t)len * 8U);
+  }
+  return true;
+}
+
+bool nd6_lla_bad(const u8_t *lla, const struct netif *netif)
 {
   return ETH_IS_MULTICAST(lla) || memcmp(lla, netif->hwaddr, ETH_HWADDR_LEN) == 0;
 }
 
-/* RFC 4861 7.2.3: a solicitation with a source link-layer address creates
- * or refreshes the sender's entry (STALE when new or changed). */
-static void learn_from_ns(struct netif *netif, const ip6_addr_t *src, const u8_t *lla)
+enum nd6_state nd6_neighbor_state(const struct netif *netif, const ip6_addr_t *addr)
 {
-  struct nd6_entry *e = entry_find(src, netif);
+  const struct nd6_entry *e = entry_find(addr, netif);
+  return e != NULL ? (enum nd6_state)e->state : ND6_NO_ENTRY;
+}
+
+/* RFC 4861 7.2.3 (NS), 6.3.4 (RA), 8.3 (Redirect): a link-layer address
+ * option creates or refreshes the sender's entry (STALE when new or
+ * changed); IsRouter is set as the message says. */
+void nd6_neighbor_learn(struct netif *netif, const ip6_addr_t *addr, const u8_t *lla, int is_router)
+{
+  struct nd6_entry *e = entry_find(addr, netif);
+  if (e != NULL && is_router >= 0) {
+    e->is_router = is_router != 0;
+  }
+  if (lla == NULL) {
+    return;
+  }
   if (e == NULL) {
-    e = entry_new(src, netif);
+    e = entry_new(addr, netif);
     if (e == NULL) {
       return;
     }
     memcpy(e->lladdr, lla, ETH_HWADDR_LEN);
+    e->is_router = is_router > 0;
     set_state(e, ND6_STALE);
     return;
   }
@@ -740,7 +771,7 @@ static void nd6_ns_input(struct pbuf *p, const struct ip6_rx *rx)
   }
   u8_t lla[ETH_HWADDR_LEN];
   int has_lla = nd6_parse_opts(p, ND6_NS_HLEN, ND6_OPT_SLLA, lla);
-  if (has_lla < 0 || (has_lla && lla_bad(lla, netif))) {
+  if (has_lla < 0 || (has_lla && nd6_lla_bad(lla, netif))) {
     LWIP_DROP(ND6_BAD_OPTION);
     return;
   }
@@ -776,7 +807,7 @@ static void nd6_ns_input(struct pbuf *p, const struct ip6_rx *rx)
     return;
   }
   if (has_lla) {
-    learn_from_ns(netif, src, lla);
+    nd6_neighbor_learn(netif, src, lla, -1);
   }
   nd6_send_na(netif, netif_ip6_addr(netif, idx), src, true);
 }
@@ -801,7 +832,7 @@ static void nd6_na_input(struct pbuf *p, const struct ip6_rx *rx)
   }
   u8_t lla[ETH_HWADDR_LEN];
   int has_lla = nd6_parse_opts(p, ND6_NA_HLEN, ND6_OPT_TLLA, lla);
-  if (has_lla < 0 || (has_lla && lla_bad(lla, netif))) {
+  if (has_lla < 0 || (has_lla && nd6_lla_bad(lla, netif))) {
     LWIP_DROP(ND6_BAD_OPTION);
     return;
   }
@@ -826,7 +857,13 @@ static void nd6_na_input(struct pbuf *p, const struct ip6_rx *rx)
   }
   bool solicited = (flags & ND6_NA_FLAG_SOLICITED) != 0;
   bool override = (flags & ND6_NA_FLAG_OVERRIDE) != 0;
+  bool was_router = e->is_router;
   e->is_router = (flags & ND6_NA_FLAG_ROUTER) != 0;
+  if (was_router && !e->is_router) {
+    /* 7.2.5: a router that stops being one leaves the default router
+     * list. */
+    nd6_router_not_router(netif, &target);
+  }
   if (e->state == ND6_INCOMPLETE) {
     if (!has_lla) {
       LWIP_DROP(ND6_BAD_OPTION);
@@ -879,8 +916,14 @@ void nd6_input(struct pbuf *p, const struct ip6_rx *rx)
   case ICMP6_TYPE_NA:
     nd6_na_input(p, rx);
     break;
+  case ICMP6_TYPE_RA:
+    nd6_ra_input(p, rx);
+    break;
+  case ICMP6_TYPE_RD:
+    nd6_redirect_input(p, rx);
+    break;
   default:
-    /* RS (hosts ignore them, RFC 4861 6.2.6), RA and Redirect (later). */
+    /* RS: hosts ignore them (RFC 4861 6.2.6). */
     LWIP_DROP(ND6_UNHANDLED);
     break;
   }

@@ -110,7 +110,8 @@ const char *netif_ip6_addr_state_name(u8_t state);
 /** Where an IPv6 address came from (netif->ip6_addr_origin). */
 #define NETIF_IP6_ORIGIN_STATIC 0U    /**< configured (netif_add_ip6_address) */
 #define NETIF_IP6_ORIGIN_LINKLOCAL 1U /**< netif_create_ip6_linklocal_address */
-#define NETIF_IP6_ORIGIN_AUTOCONF 2U  /**< SLAAC (RFC 4862 5.5), later */
+#define NETIF_IP6_ORIGIN_SLAAC 2U     /**< stateless autoconfiguration from an RA prefix (RFC 4862 5.5.3) */
+#define NETIF_IP6_ORIGIN_AUTOCONF NETIF_IP6_ORIGIN_SLAAC /**< the older name */
 
 /** Lifetime value meaning "forever" (RFC 4861 4.6.2). */
 #define IP6_ADDR_LIFE_INFINITE 0xffffffffUL
@@ -135,13 +136,26 @@ struct netif {
   u8_t ip6_addr_dad_counter[LWIP_IPV6_NUM_ADDRESSES]; /**< RFC 7217 DAD_Counter it was made with */
   u8_t ip6_addr_dad_left[LWIP_IPV6_NUM_ADDRESSES];   /**< DAD solicitations still to send */
   u32_t ip6_addr_dad_at[LWIP_IPV6_NUM_ADDRESSES];    /**< sys_now() of the next DAD step */
-  u32_t ip6_addr_valid_life[LWIP_IPV6_NUM_ADDRESSES]; /**< seconds, IP6_ADDR_LIFE_INFINITE */
+  /** Valid and preferred lifetimes in seconds (or IP6_ADDR_LIFE_INFINITE)
+   *  as of sys_now() == ip6_addr_life_stamp: the ND timer counts them down
+   *  by moving the stamp; read what is left with netif_ip6_addr_valid_left()
+   *  and netif_ip6_addr_pref_left(). */
+  u32_t ip6_addr_valid_life[LWIP_IPV6_NUM_ADDRESSES];
   u32_t ip6_addr_pref_life[LWIP_IPV6_NUM_ADDRESSES];
+  u32_t ip6_addr_life_stamp[LWIP_IPV6_NUM_ADDRESSES];
   netif_output_ip6_fn output_ip6; /**< ethip6_output for Ethernet */
   u32_t rs_at;      /**< sys_now() of the next router solicitation */
   u8_t rs_left;     /**< router solicitations still to send (RFC 4861 6.3.7) */
   u8_t ip6_iid_mode; /**< enum netif_ip6_iid_mode */
-  u8_t ip6_autoconfig_enabled; /**< accept RA prefixes for SLAAC (later) */
+  u8_t ip6_autoconfig_enabled; /**< form SLAAC addresses from RA prefixes (on by default, as in lwIP) */
+  /* What Router Advertisements set (RFC 4861 6.3.4); 0 = the default. */
+  u16_t mtu6;             /**< link MTU from the RA MTU option (1280..mtu), 0 = none */
+  u8_t cur_hop_limit;     /**< RA CurHopLimit */
+  u8_t ra_flags;          /**< M and O flags of the latest RA */
+  bool ra_seen;           /**< an RA was accepted here */
+  u32_t ra_last_ms;       /**< sys_now() of the latest accepted RA */
+  u32_t nd6_reachable_ms; /**< BaseReachableTime from an RA */
+  u32_t nd6_retrans_ms;   /**< RetransTimer from an RA */
 #endif
   netif_input_fn input;
   netif_output_fn output;
@@ -287,6 +301,21 @@ void netif_remove_ext_callback(netif_ext_callback_t *callback);
 #define netif_ip_addr6(netif, i) ((const ip_addr_t *)(&((netif)->ip6_addr[i])))
 #define netif_ip6_addr(netif, i) ((const ip6_addr_t *)ip_2_ip6(&((netif)->ip6_addr[i])))
 #define netif_ip6_addr_state(netif, i) ((netif)->ip6_addr_state[i])
+/** The MTU for IPv6 on @p netif: the RA's MTU option when one was accepted
+ *  (RFC 4861 6.3.4), else the link MTU. */
+#define netif_mtu6(netif) ((netif)->mtu6 != 0 ? (netif)->mtu6 : (netif)->mtu)
+#define netif_set_ip6_autoconfig_enabled(netif, on) ((netif)->ip6_autoconfig_enabled = (u8_t)((on) ? 1 : 0))
+/** Seconds of valid lifetime slot @p idx has left (IP6_ADDR_LIFE_INFINITE
+ *  when it has no end, 0 for an empty slot). */
+u32_t netif_ip6_addr_valid_left(const struct netif *netif, s8_t idx);
+/** Seconds of preferred lifetime slot @p idx has left (0: deprecated). */
+u32_t netif_ip6_addr_pref_left(const struct netif *netif, s8_t idx);
+/** Set the lifetimes of slot @p idx from now (seconds or
+ *  IP6_ADDR_LIFE_INFINITE; @p pref is cut to @p valid).  A preferred
+ *  lifetime of 0 deprecates a preferred address, a non-zero one makes a
+ *  deprecated address preferred again; a valid lifetime of 0 removes it
+ *  at the next ND timer run. */
+void netif_ip6_addr_set_lifetimes(struct netif *netif, s8_t idx, u32_t valid, u32_t pref);
 
 /** Put @p addr with on-link prefix @p prefix_len into a free slot of
  *  @p netif as TENTATIVE: duplicate address detection runs (RFC 4862 5.4)

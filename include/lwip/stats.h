@@ -155,7 +155,22 @@ enum lwip_err_class {
   X(ND6_QUEUE_FULL, ND6, MEM, "packet dropped: queue of the unresolved neighbor is full") \
   X(ND6_UNRESOLVED, ND6, RT, "neighbor solicitation unanswered: queued packets discarded") \
   X(ND6_NO_MEM, ND6, MEM, "no memory to queue a packet or build an ND message") \
-  X(ND6_UNHANDLED, ND6, NONE, "router advertisement or redirect ignored (processing comes later)") \
+  X(ND6_UNHANDLED, ND6, NONE, "router solicitation ignored (hosts do not answer them, RFC 4861 6.2.6)") \
+  X(ND6_NOT_LINKLOCAL, ND6, PROTO, "RA or Redirect from a source that is not link-local (RFC 4861 6.1.2, 8.1)") \
+  X(ND6_ROUTERS_FULL, ND6, MEM, "default router list full: advertising router not added") \
+  X(ND6_PREFIXES_FULL, ND6, MEM, "prefix list full: prefix from an RA not added") \
+  X(ND6_ROUTES_FULL, ND6, MEM, "route list full: Route Information option not added (RFC 4191)") \
+  X(ND6_RDNSS_FULL, ND6, MEM, "RDNSS list full: DNS server from an RA not added (RFC 8106)") \
+  X(ND6_DNSSL_FULL, ND6, MEM, "DNSSL list full: search domain from an RA not added (RFC 8106)") \
+  X(ND6_ADDRS_FULL, ND6, MEM, "no free address slot on the netif for a SLAAC address") \
+  X(ND6_BAD_PREFIX, ND6, OPT, "Prefix Information option with a wrong length, a prefix over 128 bits or the link-local prefix") \
+  X(ND6_SLAAC_IGNORED, ND6, NONE, "autonomous prefix not used: preferred above valid lifetime, or not /64 (RFC 4862 5.5.3)") \
+  X(ND6_SLAAC_GAVE_UP, ND6, NONE, "SLAAC address duplicate and no identifier left to try (RFC 7217 6)") \
+  X(ND6_BAD_MTU, ND6, OPT, "RA MTU option of a wrong length or outside 1280..link MTU") \
+  X(ND6_BAD_ROUTE, ND6, OPT, "Route Information option of a wrong length or reserved preference (RFC 4191 2.3)") \
+  X(ND6_BAD_DNSOPT, ND6, OPT, "RDNSS or DNSSL option malformed, a bad address, or a name too long to keep (RFC 8106)") \
+  X(ND6_BAD_REDIRECT, ND6, PROTO, "Redirect to a multicast destination, or target neither link-local nor the destination (RFC 4861 8.1)") \
+  X(ND6_REDIRECT_NOT_ROUTER, ND6, PROTO, "Redirect not from our first-hop router for its destination (RFC 4861 8.1)") \
   X(UDP_SHORT, UDP, LEN, "UDP datagram shorter than 8 bytes") \
   X(UDP_BAD_LEN, UDP, LEN, "UDP length field disagrees with the IP payload") \
   X(UDP_BAD_CHKSUM, UDP, CHK, "UDP checksum error") \

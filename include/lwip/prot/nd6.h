@@ -15,6 +15,14 @@
 #define ND6_RA_OFF_LIFETIME 6
 #define ND6_RA_OFF_REACHABLE 8
 #define ND6_RA_OFF_RETRANS 12
+#define ND6_RA_FLAG_MANAGED 0x80U /* M: addresses from DHCPv6 */
+#define ND6_RA_FLAG_OTHER 0x40U   /* O: other configuration from DHCPv6 */
+#define ND6_RA_PRF_SHIFT 3        /* RFC 4191 2.2: Prf in bits 4..3 of the flags */
+#define ND6_PRF_MASK 0x03U
+#define ND6_PRF_HIGH 0x01U
+#define ND6_PRF_MEDIUM 0x00U
+#define ND6_PRF_RESERVED 0x02U
+#define ND6_PRF_LOW 0x03U
 /* Neighbor Solicitation (4.3) and Advertisement (4.4): target at 8 */
 #define ND6_NS_HLEN 24
 #define ND6_NA_HLEN 24
@@ -39,5 +47,29 @@
 #define ND6_OPT_RDNSS 25  /* RFC 8106 */
 #define ND6_OPT_DNSSL 31  /* RFC 8106 */
 #define ND6_OPT_LLA_LEN 8 /* an Ethernet link-layer address option */
+
+/* Prefix Information (4.6.2): length 4 (32 bytes). */
+#define ND6_PIO_LEN 4
+#define ND6_PIO_OFF_PLEN 2
+#define ND6_PIO_OFF_FLAGS 3
+#define ND6_PIO_FLAG_ONLINK 0x80U /* L */
+#define ND6_PIO_FLAG_AUTO 0x40U   /* A */
+#define ND6_PIO_OFF_VALID 4
+#define ND6_PIO_OFF_PREF 8
+#define ND6_PIO_OFF_PREFIX 16
+/* MTU (4.6.4): length 1, the MTU at 4. */
+#define ND6_MTU_OFF_MTU 4
+/* Route Information (RFC 4191 2.3): length 1..3, prefix of that many
+ * 8-byte units minus one from 8. */
+#define ND6_RIO_OFF_PLEN 2
+#define ND6_RIO_OFF_FLAGS 3
+#define ND6_RIO_OFF_LIFETIME 4
+#define ND6_RIO_OFF_PREFIX 8
+/* RDNSS (RFC 8106 5.1): length 3 + 2n, lifetime at 4, addresses from 8.
+ * DNSSL (5.2): length >= 2, lifetime at 4, names in DNS wire form from 8. */
+#define ND6_DNSOPT_OFF_LIFETIME 4
+#define ND6_DNSOPT_OFF_DATA 8
+/* Redirect: the redirected-header option is only skipped. */
+#define ND6_LIFETIME_INFINITE 0xffffffffUL
 
 #endif
