@@ -61,7 +61,7 @@ json_t *cmds_netif_json(struct netif *n)
 {
   char name[NETIF_NAMESIZE];
   const struct netif_counters *c = &n->counters;
-  return json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:b, s:o, s:i, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+  json_t *o = json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:b, s:o, s:i, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
                    "name", netif_index_to_name(netif_get_index(n), name), "index", netif_get_index(n),
                    "mac", json_mac(n->hwaddr), "mtu", n->mtu, "up", netif_is_up(n), "link_up",
                    netif_is_link_up(n), "default", n == netif_default, "ip", json_ip4(netif_ip4_addr(n)),
@@ -70,6 +70,9 @@ json_t *cmds_netif_json(struct netif *n)
                    "rx_packets", (json_int_t)c->rx_packets, "rx_bytes", (json_int_t)c->rx_bytes, "rx_drops",
                    (json_int_t)c->rx_drops, "tx_packets", (json_int_t)c->tx_packets, "tx_bytes",
                    (json_int_t)c->tx_bytes, "tx_errors", (json_int_t)c->tx_errors);
+  /* IPv6 addresses with state, origin and lifetimes (empty without IPv6). */
+  json_object_set_new(o, "ip6", ip6cmds_addrs_json(n));
+  return o;
 }
 
 static json_t *netif_list_json(void)
@@ -173,7 +176,7 @@ static json_t *cmd_route_list(struct ctl_req *req, json_t *args, struct ctl_repl
     }
     ip4_addr_t net;
     ip4_addr_get_network(&net, netif_ip4_addr(n), netif_ip4_netmask(n));
-    json_array_append_new(a, json_pack("{s:o, s:i, s:s, s:s, s:b}", "dest", json_ip4(&net), "prefix",
+    json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:s, s:s, s:b}", "family", "ipv4", "dest", json_ip4(&net), "prefix",
                                        ip4_addr_netmask_prefix(netif_ip4_netmask(n)), "gw", "",
                                        "netif", netif_index_to_name(netif_get_index(n), name), "usable",
                                        netif_is_up(n) && netif_is_link_up(n)));
@@ -181,11 +184,12 @@ static json_t *cmd_route_list(struct ctl_req *req, json_t *args, struct ctl_repl
   if (netif_default != NULL) {
     n = netif_default;
     ip4_addr_t any = {IPADDR_ANY};
-    json_array_append_new(a, json_pack("{s:o, s:i, s:o, s:s, s:b}", "dest", json_ip4(&any), "prefix", 0, "gw",
+    json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:o, s:s, s:b}", "family", "ipv4", "dest", json_ip4(&any), "prefix", 0, "gw",
                                        json_ip4(netif_ip4_gw(n)), "netif",
                                        netif_index_to_name(netif_get_index(n), name), "usable",
                                        netif_is_up(n) && netif_is_link_up(n)));
   }
+  ip6cmds_routes_json(a);
   return json_pack("{s:o}", "routes", a);
 }
 
@@ -593,7 +597,7 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
 {
   static const struct { const char *name; unsigned bit; } classes[] = {
     {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP}, {"log", CTL_EV_LOG},
-    {"dhcp", CTL_EV_DHCP}, {"mqtt", CTL_EV_MQTT}, {"all", CTL_EV_ALL},
+    {"dhcp", CTL_EV_DHCP}, {"mqtt", CTL_EV_MQTT}, {"nd", CTL_EV_ND}, {"all", CTL_EV_ALL},
   };
   json_t *ev = json_object_get(args, "events");
   unsigned mask = 0;
@@ -612,7 +616,7 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
       }
     }
     if (bit == 0) {
-      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log, dhcp, mqtt or all", i);
+      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log, dhcp, mqtt, nd or all", i);
     }
     mask |= bit;
   }
@@ -683,6 +687,7 @@ void cmds_events_init(void)
   netif_add_ext_callback(&netif_cb, netif_event);
   etharp_set_change_hook(arp_event, NULL);
   unix_port_set_log_hook(log_event);
+  ip6cmds_events_init();
   netapps_init();
 }
 
@@ -716,7 +721,7 @@ static const struct ctl_cmd core_cmds[] = {
     {"impair.clear", cmd_impair_clear, "remove all impairment"},
     {"ip.forward", cmd_ip_forward, "read or set IPv4 forwarding"},
     {"icmp.ratelimit", cmd_icmp_ratelimit, "read or set the ICMP error rate limit"},
-    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp, mqtt)"},
+    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp, mqtt, nd)"},
     {"shutdown", cmd_shutdown, "stop lwipd"},
     {"help", cmd_help, "the commands and one line on each"},
     {NULL, NULL, NULL},
@@ -725,7 +730,7 @@ static const struct ctl_cmd core_cmds[] = {
 /* The registry: every module's table (record.* belongs to the daemon
  * proper and is looked up by ctl.c, so lwip-replay does not record). */
 static const struct ctl_cmd *const registry[] = {
-    core_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds, apps_cmds, iperf_cmds, sntp_cmds, mqtt_cmds, http_cmds, tftp_cmds,
+    core_cmds, ip6_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds, apps_cmds, iperf_cmds, sntp_cmds, mqtt_cmds, http_cmds, tftp_cmds,
     mdns_cmds,
 };
 

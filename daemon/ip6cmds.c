@@ -26,6 +26,8 @@
 #include "lwip/nd6.h"
 #endif
 
+#include "tap.h"
+
 /* ---------------------------------------------------------------------- */
 /* Start-up                                                                */
 /* ---------------------------------------------------------------------- */
@@ -147,3 +149,364 @@ int ip6cmds_conf_from_json(json_t *o, struct lwipd_ip6_conf *c, char *err, size_
   }
   return 0;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Addresses, routes and the IPv6 commands                                 */
+/* ---------------------------------------------------------------------- */
+
+#if LWIP_IPV6
+static const char *origin_name(u8_t origin)
+{
+  switch (origin) {
+  case NETIF_IP6_ORIGIN_STATIC:
+    return "static";
+  case NETIF_IP6_ORIGIN_LINKLOCAL:
+    return "link-local";
+  case NETIF_IP6_ORIGIN_AUTOCONF:
+    return "slaac";
+  default:
+    return "?";
+  }
+}
+
+json_t *json_ip6(const ip6_addr_t *a)
+{
+  char buf[IP6ADDR_STRLEN_MAX];
+  ip6_addr_t plain = *a;
+  plain.zone = IP6_NO_ZONE; /* the netif is shown beside it */
+  return json_string(ip6addr_ntoa_r(&plain, buf, sizeof(buf)));
+}
+
+/* A lifetime in seconds, or null for infinite (RFC 4861 4.6.2). */
+static json_t *json_lifetime(u32_t s)
+{
+  return s == IP6_ADDR_LIFE_INFINITE ? json_null() : json_integer((json_int_t)s);
+}
+
+static const char *netif_name(const struct netif *n, char name[NETIF_NAMESIZE])
+{
+  name[0] = '\0';
+  return n != NULL ? netif_index_to_name(netif_get_index(n), name) : name;
+}
+
+static json_t *addr_json(struct netif *n, int i)
+{
+  const ip6_addr_t *a = netif_ip6_addr(n, i);
+  return json_pack("{s:o, s:i, s:s, s:s, s:s, s:o, s:o}", "addr", json_ip6(a), "prefix", n->ip6_addr_prefix_len[i],
+                   "state", netif_ip6_addr_state_name(netif_ip6_addr_state(n, i)), "origin",
+                   origin_name(n->ip6_addr_origin[i]), "scope", ip6_addr_islinklocal(a) ? "link" : "global",
+                   "valid_lifetime_s", json_lifetime(n->ip6_addr_valid_life[i]), "preferred_lifetime_s",
+                   json_lifetime(n->ip6_addr_pref_life[i]));
+}
+
+json_t *ip6cmds_addrs_json(struct netif *n)
+{
+  json_t *a = json_array();
+  for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+    if (!ip6_addr_isinvalid(netif_ip6_addr_state(n, i))) {
+      json_array_append_new(a, addr_json(n, i));
+    }
+  }
+  return a;
+}
+
+/* One on-link route per distinct prefix of the netif's usable addresses,
+ * as nd6_next_hop() treats them (RFC 4861 5.2). */
+static void onlink_routes(struct netif *n, json_t *a)
+{
+  char name[NETIF_NAMESIZE];
+  for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+    if (!ip6_addr_isvalid(netif_ip6_addr_state(n, i))) {
+      continue;
+    }
+    u8_t plen = n->ip6_addr_prefix_len[i];
+    bool seen = false;
+    for (int k = 0; k < i; k++) {
+      seen = seen || (ip6_addr_isvalid(netif_ip6_addr_state(n, k)) && n->ip6_addr_prefix_len[k] == plen &&
+                      ip6_addr_prefix_eq(netif_ip6_addr(n, k), netif_ip6_addr(n, i), plen));
+    }
+    if (seen) {
+      continue;
+    }
+    ip6_addr_t net = *netif_ip6_addr(n, i);
+    for (int b = plen; b < 128; b++) {
+      ((u8_t *)net.addr)[b / 8] &= (u8_t) ~(0x80U >> (b % 8));
+    }
+    json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:s, s:s, s:s, s:b}", "family", "ipv6", "dest", json_ip6(&net),
+                                       "prefix", plen, "gw", "", "netif", netif_name(n, name), "source", "address",
+                                       "usable", netif_is_up(n) && netif_is_link_up(n)));
+  }
+}
+
+void ip6cmds_routes_json(json_t *a)
+{
+  struct netif *n;
+  NETIF_FOREACH(n)
+  {
+    onlink_routes(n, a);
+  }
+}
+
+/* Parse args.@p key as an IPv6 address with an optional zone:
+ * "fe80::1%tap0" names lwipd's TAP by its Linux name, "%tp1" by the netif
+ * name; a link-local address without a zone gets the default netif's (the
+ * TAP's: lwipd has one link).  @return false with an error set. */
+bool arg_ip6_zoned(json_t *args, const char *key, bool required, ip6_addr_t *out, struct ctl_reply *r)
+{
+  const char *s = NULL;
+  if (!arg_str(args, key, required, &s, r)) {
+    return false;
+  }
+  if (s == NULL) {
+    return true;
+  }
+  char text[IP6ADDR_STRLEN_MAX + 1 + 32];
+  if (strlen(s) >= sizeof(text)) {
+    ctl_error(r, CTL_E_BAD_ARGS, "args.%s: too long for an IPv6 address", key);
+    return false;
+  }
+  strcpy(text, s);
+  char *pct = strchr(text, '%');
+  struct netif *zone = netif_default;
+  if (pct != NULL) {
+    *pct++ = '\0';
+    zone = netif_find(pct);
+    if (zone == NULL && lwipd.tap != NULL && lwipd.netif_added && strcmp(pct, lwipd.tap->name) == 0) {
+      zone = &lwipd.netif;
+    }
+    if (zone == NULL) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.%s: no netif or TAP named %s", key, pct);
+      return false;
+    }
+  }
+  if (!ip6addr_aton(text, out)) {
+    ctl_error(r, CTL_E_BAD_ARGS, "args.%s: not an IPv6 address", key);
+    return false;
+  }
+  out->zone = IP6_NO_ZONE;
+  if (ip6_addr_has_scope(out) && zone != NULL) {
+    out->zone = netif_get_index(zone);
+  } else if (pct != NULL && !ip6_addr_has_scope(out)) {
+    ctl_error(r, CTL_E_BAD_ARGS, "args.%s: a zone is only for link-local addresses", key);
+    return false;
+  }
+  return true;
+}
+
+static struct netif *netif_arg6(json_t *args, struct ctl_reply *r)
+{
+  const char *name = NULL;
+  if (!arg_str(args, "name", false, &name, r)) {
+    return NULL;
+  }
+  struct netif *n = name != NULL ? netif_find(name) : netif_default;
+  if (n == NULL) {
+    ctl_error(r, CTL_E_NOT_FOUND, "no netif named %s", name ? name : "(default)");
+  }
+  return n;
+}
+
+/* netif.addr6.add {name?, addr: "ADDR/PREFIX"}: a static address, through
+ * DAD like --ip6 (its state is tentative in the reply). */
+static json_t *cmd_addr6_add(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  const char *s = NULL;
+  struct netif *n = netif_arg6(args, r);
+  if (n == NULL || !arg_str(args, "addr", true, &s, r)) {
+    return NULL;
+  }
+  ip6_addr_t a;
+  u8_t prefix = 0;
+  if (!ip6addr_cidr_aton(s, &a, &prefix, true)) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.addr: expected ADDR/PREFIX, e.g. fd00::2/64");
+  }
+  if (netif_get_ip6_addr_match(n, &a) >= 0) {
+    return ctl_error(r, CTL_E_BUSY, "args.addr: %s is on the netif already", s);
+  }
+  s8_t idx = -1;
+  err_t e = netif_add_ip6_address_prefix(n, &a, prefix, &idx);
+  if (e == ERR_VAL) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.addr: not a unicast address");
+  }
+  if (e == ERR_BUF) {
+    return ctl_error(r, CTL_E_NO_MEMORY, "no free IPv6 address slot (this build keeps %d per netif)",
+                     LWIP_IPV6_NUM_ADDRESSES);
+  }
+  if (e != ERR_OK) {
+    return ctl_error(r, CTL_E_FAILED, "%s", lwip_strerr(e));
+  }
+  return addr_json(n, idx);
+}
+
+/* netif.addr6.del {name?, addr}: remove any address but the link-local
+ * one lwipd made (without it ND cannot work, RFC 4861 6.3.7). */
+static json_t *cmd_addr6_del(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  const char *s = NULL;
+  struct netif *n = netif_arg6(args, r);
+  if (n == NULL || !arg_str(args, "addr", true, &s, r)) {
+    return NULL;
+  }
+  ip6_addr_t a;
+  u8_t prefix = 0;
+  if (!ip6addr_cidr_aton(s, &a, &prefix, false)) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.addr: not an IPv6 address");
+  }
+  s8_t idx = netif_get_ip6_addr_match(n, &a);
+  if (idx < 0) {
+    return ctl_error(r, CTL_E_NOT_FOUND, "no address %s on the netif", s);
+  }
+  if (n->ip6_addr_origin[idx] == NETIF_IP6_ORIGIN_LINKLOCAL) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.addr: the link-local address stays (Neighbor Discovery needs it)");
+  }
+  netif_ip6_addr_set_state(n, idx, IP6_ADDR_INVALID);
+  return json_object();
+}
+
+static json_t *neighbor_json(const struct nd6_neighbor_info *e)
+{
+  char name[NETIF_NAMESIZE];
+  return json_pack("{s:o, s:o, s:s, s:s, s:b, s:i, s:i, s:I}", "ip", json_ip6(&e->addr), "mac",
+                   json_mac(e->lladdr.addr), "netif", netif_name(e->netif, name), "state", nd6_state_name(e->state),
+                   "router", e->is_router, "queued", e->queued, "probes", e->probes, "age_ms", (json_int_t)e->age_ms);
+}
+
+static json_t *cmd_nd_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *a = json_array();
+  struct nd6_neighbor_info e;
+  for (int i = 0; i < ND6_NUM_NEIGHBORS; i++) {
+    if (nd6_get_neighbor_info(i, &e)) {
+      json_array_append_new(a, neighbor_json(&e));
+    }
+  }
+  return json_pack("{s:o}", "neighbors", a);
+}
+
+static json_t *cmd_nd_flush(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  struct netif *n = NULL;
+  if (arg_given(args, "name") && (n = netif_arg6(args, r)) == NULL) {
+    return NULL;
+  }
+  return json_pack("{s:i}", "removed", nd6_flush(n));
+}
+
+static json_t *cmd_pmtu_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *a = json_array();
+  struct icmp6_pmtu_info e;
+  for (int i = 0; i < IP6_PMTU_CACHE_SIZE; i++) {
+    if (icmp6_pmtu_get_info(i, &e)) {
+      json_array_append_new(
+          a, json_pack("{s:o, s:i, s:I}", "dest", json_ip6(&e.dest), "mtu", e.mtu, "age_ms", (json_int_t)e.age_ms));
+    }
+  }
+  return json_pack("{s:o}", "entries", a);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Events: address states (netif ext callback), neighbors (nd6 hook)       */
+/* ---------------------------------------------------------------------- */
+
+/* The address each slot held when last seen, per netif index: the core
+ * clears a slot before it reports the change to invalid, and the event
+ * must still name the address that went. */
+#define SHADOW_NETIFS 8
+static ip6_addr_t shadow[SHADOW_NETIFS][LWIP_IPV6_NUM_ADDRESSES];
+
+static void addr6_event(struct netif *n, netif_nsc_reason_t reason, const netif_ext_callback_args_t *args)
+{
+  if (!(reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED)) {
+    return;
+  }
+  s8_t i = args->ipv6_addr_state_changed.addr_index;
+  u8_t idx = netif_get_index(n);
+  ip6_addr_t a = *ip_2_ip6(args->ipv6_addr_state_changed.address);
+  if (idx < SHADOW_NETIFS && i >= 0 && i < LWIP_IPV6_NUM_ADDRESSES) {
+    if (ip6_addr_isany_val(a)) {
+      a = shadow[idx][i];
+    } else {
+      shadow[idx][i] = a;
+    }
+  }
+  if (!ctl_has_subscribers(CTL_EV_ADDRESS)) {
+    return;
+  }
+  char name[NETIF_NAMESIZE];
+  ctl_broadcast(CTL_EV_ADDRESS, "address6",
+                json_pack("{s:s, s:o, s:i, s:s, s:s, s:s}", "netif", netif_name(n, name), "addr", json_ip6(&a),
+                          "prefix", n->ip6_addr_prefix_len[i], "state",
+                          netif_ip6_addr_state_name(netif_ip6_addr_state(n, i)), "old_state",
+                          netif_ip6_addr_state_name(args->ipv6_addr_state_changed.old_state), "origin",
+                          origin_name(n->ip6_addr_origin[i])));
+}
+
+NETIF_DECLARE_EXT_CALLBACK(addr6_cb)
+
+static void nd_event(const struct nd6_neighbor_info *e, bool gone)
+{
+  if (!ctl_has_subscribers(CTL_EV_ND)) {
+    return;
+  }
+  json_t *o = neighbor_json(e);
+  if (gone) {
+    json_object_set_new(o, "state", json_string("removed"));
+  }
+  ctl_broadcast(CTL_EV_ND, "nd", o);
+}
+
+void ip6cmds_events_init(void)
+{
+  netif_add_ext_callback(&addr6_cb, addr6_event);
+  nd6_set_change_hook(nd_event);
+}
+
+#else /* LWIP_IPV6 */
+
+json_t *ip6cmds_addrs_json(struct netif *n)
+{
+  (void)n;
+  return json_array();
+}
+
+void ip6cmds_routes_json(json_t *a)
+{
+  (void)a;
+}
+
+void ip6cmds_events_init(void)
+{
+}
+
+static json_t *no_ipv6(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  return ctl_error(r, CTL_E_FAILED, "this build has no IPv6 (ipv6=disabled)");
+}
+#define cmd_addr6_add no_ipv6
+#define cmd_addr6_del no_ipv6
+#define cmd_nd_list no_ipv6
+#define cmd_nd_flush no_ipv6
+#define cmd_pmtu_list no_ipv6
+#endif /* LWIP_IPV6 */
+
+/* This file's commands (docs/control-protocol.md). */
+const struct ctl_cmd ip6_cmds[] = {
+    {"netif.addr6.add", cmd_addr6_add, "add a static IPv6 address (ADDR/PREFIX) to a netif, through DAD"},
+    {"netif.addr6.del", cmd_addr6_del, "remove an IPv6 address from a netif"},
+    {"nd.list", cmd_nd_list, "the IPv6 neighbor cache with states"},
+    {"nd.flush", cmd_nd_flush, "empty the IPv6 neighbor cache"},
+    {"pmtu.list", cmd_pmtu_list, "the IPv6 path-MTU cache (Packet Too Big)"},
+    {NULL, NULL, NULL},
+};

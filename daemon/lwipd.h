@@ -151,7 +151,8 @@ bool ctl_req_alive(const struct ctl_req *req);
 #define CTL_EV_LOG 0x8U
 #define CTL_EV_DHCP 0x10U
 #define CTL_EV_MQTT 0x20U
-#define CTL_EV_ALL 0x3fU
+#define CTL_EV_ND 0x40U
+#define CTL_EV_ALL 0x7fU
 /** Send @p ev (stolen; "event" and "time_ms" are added) to every client
  *  subscribed to @p cls. */
 void ctl_broadcast(unsigned cls, const char *name, json_t *ev);
@@ -191,6 +192,20 @@ json_t *ip6cmds_conf_json(const struct lwipd_ip6_conf *c);
 /** Read ip6cmds_conf_json()'s object back into @p c.
  *  @return 0, or -1 with a message in @p err. */
 int ip6cmds_conf_from_json(json_t *o, struct lwipd_ip6_conf *c, char *err, size_t errlen);
+/** Watch IPv6 address states and the neighbor cache for `address6` and
+ *  `nd` events (again after each lwip_init()). */
+void ip6cmds_events_init(void);
+/** The IPv6 addresses of @p n for netif.list (an empty list without IPv6). */
+json_t *ip6cmds_addrs_json(struct netif *n);
+/** Append the IPv6 routes (on-link prefixes, default routers) to @p a. */
+void ip6cmds_routes_json(json_t *a);
+/** An IPv6 address as a JSON string, without its zone. */
+json_t *json_ip6(const ip6_addr_t *a);
+/** Parse args.@p key as an IPv6 address with an optional zone ("%tap0",
+ *  "%tp1"); a link-local one without a zone gets the default netif's.
+ *  @return false with a bad_args error set. */
+bool arg_ip6_zoned(json_t *args, const char *key, bool required, ip6_addr_t *out, struct ctl_reply *r);
+extern const struct ctl_cmd ip6_cmds[];
 
 /* ---- apps.c ---- */
 size_t apps_count(void);
@@ -198,6 +213,9 @@ void apps_stop_all(void);
 
 /* ---- ping.c ---- */
 void ping_stop_all(void);
+/** lwipd's netif input: ethernet_input(), after noting ICMPv6 echo replies
+ *  for running pings (ping.c says why).  Takes ownership of @p p. */
+err_t ping_netif_input(struct pbuf *p, struct netif *inp);
 
 /* ---- tcpcmds.c ---- */
 /** Answer running tcp.connect requests with an error and abort their

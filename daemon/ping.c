@@ -4,6 +4,16 @@
  * raw PCB at a fixed interval, replies matched by identifier and sequence
  * number, and one reply to the control client when the last request has
  * been answered or has timed out.  Other requests are served meanwhile.
+ *
+ * IPv6 destinations get ICMPv6 echo requests (RFC 4443 4.1) sent with
+ * ip6_output_if().  The core has no IPv6 raw PCBs and gives echo replies to
+ * nobody (it counts them as ICMP6_UNHANDLED), so the replies are observed
+ * on their way in: lwipd's netif input, ping_netif_input(), looks at each
+ * frame before ethernet_input() and notes an unfragmented echo reply with
+ * a valid checksum that answers a running job.  The frame still goes to
+ * the stack unchanged.  A reply in fragments (requests above the link MTU)
+ * is reassembled by the core and not seen here: such pings report their
+ * replies as lost until the core hands echo replies to applications.
  */
 #define _GNU_SOURCE
 #include "lwipd.h"
@@ -19,17 +29,26 @@
 #include "lwip/debug.h"
 #include "lwip/prot/wire.h"
 #include "lwip/prot/ip4.h"
+#include "lwip/etharp.h"
+#include "lwip/ethernet.h"
+#if LWIP_IPV6
+#include "lwip/ip6.h"
+#include "lwip/ip6_addr.h"
+#include "lwip/prot/icmp6.h"
+#include "lwip/prot/ip6.h"
+#endif
 
 #if LWIP_RAW
 
 struct ping_job {
   struct ping_job *next;
   struct ctl_req req;
-  struct raw_pcb *pcb;
-  ip4_addr_t dst;
+  struct raw_pcb *pcb; /* IPv4 only */
+  ip_addr_t dst;
   u16_t ident;
   u32_t count, size, interval_ms, timeout_ms;
-  u32_t sent, received;
+  u32_t sent, received, send_errors;
+  err_t last_err;
   uint64_t *sent_us;   /* per sequence number; 0 = not sent */
   double *rtt_ms;      /* per sequence number; < 0 = no reply */
   /* Its one timer (the next send or the finish), in its own storage so
@@ -54,10 +73,32 @@ static void job_free(struct ping_job *j)
       break;
     }
   }
-  raw_remove(j->pcb);
+  if (j->pcb != NULL) {
+    raw_remove(j->pcb);
+  }
   free(j->sent_us);
   free(j->rtt_ms);
   free(j);
+}
+
+/* The destination as text: an IPv6 link-local one with its netif's name. */
+static const char *dst_text(const struct ping_job *j, char *buf, size_t len)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6(&j->dst)) {
+    ip6_addr_t a = *ip_2_ip6(&j->dst);
+    u8_t zone = (u8_t)a.zone;
+    a.zone = IP6_NO_ZONE;
+    ip6addr_ntoa_r(&a, buf, (int)len);
+    char name[NETIF_NAMESIZE];
+    if (zone != IP6_NO_ZONE && netif_index_to_name(zone, name) != NULL) {
+      size_t used = strlen(buf);
+      snprintf(buf + used, len - used, "%%%s", name);
+    }
+    return buf;
+  }
+#endif
+  return ip4addr_ntoa_r(ip_2_ip4(&j->dst), buf, (int)len);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -90,18 +131,19 @@ static json_t *job_result(const struct ping_job *j)
     median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
   free(sorted);
-  char dst[IP4ADDR_STRLEN_MAX];
+  char dst[IPADDR_STRLEN_MAX];
   double loss = j->sent ? 100.0 * (double)(j->sent - n) / (double)j->sent : 100.0;
-  return json_pack("{s:s, s:i, s:i, s:f, s:{s:f, s:f, s:f, s:f}, s:o}", "dst",
-                   ip4addr_ntoa_r(&j->dst, dst, sizeof(dst)), "transmitted", (int)j->sent, "received", (int)n,
-                   "loss_pct", loss, "rtt_ms", "min", min, "avg", n ? sum / n : 0.0, "median", median, "max", max,
-                   "replies", replies);
+  return json_pack("{s:s, s:i, s:i, s:i, s:f, s:{s:f, s:f, s:f, s:f}, s:o}", "dst", dst_text(j, dst, sizeof(dst)),
+                   "transmitted", (int)j->sent, "received", (int)n, "send_errors", (int)j->send_errors, "loss_pct",
+                   loss, "rtt_ms", "min", min, "avg", n ? sum / n : 0.0, "median", median, "max", max, "replies",
+                   replies);
 }
 
 static void job_finish(void *arg)
 {
   struct ping_job *j = (struct ping_job *)arg;
-  LWIP_LOG(APP, INFO, "ping %s: %u sent, %u received", ip4addr_ntoa(&j->dst), j->sent, j->received);
+  char dst[IPADDR_STRLEN_MAX];
+  LWIP_LOG(APP, INFO, "ping %s: %u sent, %u received", dst_text(j, dst, sizeof(dst)), j->sent, j->received);
   ctl_reply_later(&j->req, job_result(j), NULL, NULL);
   job_free(j);
 }
@@ -116,6 +158,19 @@ static void job_arm(struct ping_job *j, u32_t ms, sys_timeout_handler fn)
   sys_timeout_static(&j->timeo, ms, fn, j);
 }
 
+/* Reply @p seq arrived for @p j. */
+static void job_reply(struct ping_job *j, u16_t seq)
+{
+  if (seq < j->count && j->sent_us[seq] != 0 && j->rtt_ms[seq] < 0) {
+    j->rtt_ms[seq] = (double)(now_us() - j->sent_us[seq]) / 1000.0;
+    j->received++;
+    if (j->received == j->count) {
+      /* Everything answered: reply now rather than at the timeout. */
+      job_arm(j, 0, job_finish);
+    }
+  }
+}
+
 static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
   (void)pcb;
@@ -126,25 +181,110 @@ static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_a
   /* Raw PCBs see the IP header; ours are echo replies with our id from
    * the address we pinged.  Anything else is left for others. */
   if (pbuf_copy_partial(p, icmp, ICMP_HLEN, hlen) != ICMP_HLEN || icmp[ICMP_OFF_TYPE] != ICMP_ER ||
-      get_be16(icmp + ICMP_OFF_ID) != j->ident || !ip4_addr_eq(ip_2_ip4(addr), &j->dst)) {
+      get_be16(icmp + ICMP_OFF_ID) != j->ident || !ip4_addr_eq(ip_2_ip4(addr), ip_2_ip4(&j->dst))) {
     return 0;
   }
-  u16_t seq = get_be16(icmp + ICMP_OFF_SEQNO);
-  if (seq < j->count && j->sent_us[seq] != 0 && j->rtt_ms[seq] < 0) {
-    j->rtt_ms[seq] = (double)(now_us() - j->sent_us[seq]) / 1000.0;
-    j->received++;
-    if (j->received == j->count) {
-      /* Everything answered: reply now rather than at the timeout. */
-      job_arm(j, 0, job_finish);
-    }
-  }
+  job_reply(j, get_be16(icmp + ICMP_OFF_SEQNO));
   pbuf_free(p);
   return 1;
+}
+
+#if LWIP_IPV6
+/* One ICMPv6 echo request (RFC 4443 4.1).  @return what ip6_output_if()
+ * said, or ERR_RTE / ERR_MEM before it. */
+static err_t send_echo6(struct ping_job *j, u16_t seq)
+{
+  const ip6_addr_t *dst = ip_2_ip6(&j->dst);
+  struct netif *out = ip6_route(NULL, dst);
+  const ip_addr_t *src = out != NULL ? ip6_select_source_address(out, dst) : NULL;
+  if (src == NULL) {
+    return ERR_RTE;
+  }
+  struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)(ICMP6_HLEN + j->size), PBUF_RAM);
+  if (p == NULL) {
+    return ERR_MEM;
+  }
+  u8_t hdr[ICMP6_HLEN] = {ICMP6_TYPE_EREQ, 0};
+  put_be16(hdr + ICMP6_OFF_ID, j->ident);
+  put_be16(hdr + ICMP6_OFF_SEQNO, seq);
+  pbuf_take_at(p, hdr, ICMP6_HLEN, 0);
+  for (u32_t i = 0; i < j->size; i++) {
+    pbuf_put_at(p, (u16_t)(ICMP6_HLEN + i), (u8_t)(0x20 + i % 64));
+  }
+  /* RFC 4443 2.3: the checksum covers the pseudo header with the source
+   * the packet will carry, chosen above as ip6_output_if() would. */
+  u16_t sum = ip6_chksum_pseudo(p, IP6_NEXTH_ICMP6, p->tot_len, ip_2_ip6(src), dst);
+  pbuf_take_at(p, &sum, 2, ICMP6_OFF_CHKSUM);
+  j->sent_us[seq] = now_us();
+  err_t err = ip6_output_if(p, ip_2_ip6(src), dst, IP6_DEFAULT_HOPLIM, 0, IP6_NEXTH_ICMP6, out);
+  pbuf_free(p);
+  return err;
+}
+
+/* Is the frame @p p (at its Ethernet header) an unfragmented ICMPv6 echo
+ * reply with a good checksum that a job waits for?  Every byte is read
+ * through checked copies; nothing is changed. */
+static void observe_echo6(const struct pbuf *p)
+{
+  u8_t h[SIZEOF_ETH_HDR + IP6_HLEN + ICMP6_HLEN];
+  if (jobs == NULL || pbuf_copy_partial(p, h, sizeof(h), 0) != sizeof(h) ||
+      get_be16(h + 12) != ETHTYPE_IPV6) {
+    return;
+  }
+  const u8_t *ip = h + SIZEOF_ETH_HDR, *icmp = ip + IP6_HLEN;
+  u16_t plen = get_be16(ip + 4);
+  if ((ip[0] >> 4) != 6 || ip[6] != IP6_NEXTH_ICMP6 || plen < ICMP6_HLEN ||
+      (u32_t)SIZEOF_ETH_HDR + IP6_HLEN + plen > p->tot_len || icmp[ICMP6_OFF_TYPE] != ICMP6_TYPE_EREP ||
+      icmp[ICMP6_OFF_CODE] != 0) {
+    return;
+  }
+  ip6_addr_t src, dst;
+  memcpy(src.addr, ip + 8, 16);
+  memcpy(dst.addr, ip + 24, 16);
+  src.zone = dst.zone = IP6_NO_ZONE;
+  for (struct ping_job *j = jobs; j != NULL; j = j->next) {
+    if (!IP_IS_V6(&j->dst) || get_be16(icmp + ICMP6_OFF_ID) != j->ident ||
+        !ip6_addr_eq_nozone(&src, ip_2_ip6(&j->dst))) {
+      continue;
+    }
+    struct pbuf *q = pbuf_alloc(PBUF_RAW, plen, PBUF_RAM);
+    if (q == NULL) {
+      return;
+    }
+    bool ok = pbuf_copy_partial(p, q->payload, plen, SIZEOF_ETH_HDR + IP6_HLEN) == plen &&
+              ip6_chksum_pseudo(q, IP6_NEXTH_ICMP6, plen, &src, &dst) == 0;
+    pbuf_free(q);
+    if (ok) {
+      job_reply(j, get_be16(icmp + ICMP6_OFF_SEQNO));
+    }
+    return;
+  }
+}
+#endif
+
+err_t ping_netif_input(struct pbuf *p, struct netif *inp)
+{
+#if LWIP_IPV6
+  observe_echo6(p);
+#endif
+  return ethernet_input(p, inp);
 }
 
 static void send_echo(struct ping_job *j)
 {
   u16_t seq = (u16_t)j->sent;
+#if LWIP_IPV6
+  if (IP_IS_V6(&j->dst)) {
+    err_t err = send_echo6(j, seq);
+    if (err != ERR_OK) {
+      j->send_errors++;
+      j->last_err = err;
+      LWIP_LOG(APP, DEBUG, "ping: request %u not sent: %s", seq, lwip_strerr(err));
+    }
+    j->sent++;
+    return;
+  }
+#endif
   struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)(ICMP_HLEN + j->size), PBUF_RAM);
   if (p == NULL) {
     LWIP_LOG(APP, WARN, "ping: no memory for request %u", seq);
@@ -159,11 +299,10 @@ static void send_echo(struct ping_job *j)
     }
     u16_t sum = inet_chksum(m, (u16_t)(ICMP_HLEN + j->size));
     memcpy(m + ICMP_OFF_CHKSUM, &sum, 2);
-    ip_addr_t dst;
-    ip_addr_set_ip4(&dst, &j->dst);
     j->sent_us[seq] = now_us();
-    err_t err = raw_sendto(j->pcb, p, &dst);
+    err_t err = raw_sendto(j->pcb, p, &j->dst);
     if (err != ERR_OK) {
+      j->send_errors++;
       LWIP_LOG(APP, DEBUG, "ping: request %u not sent: %s", seq, lwip_strerr(err));
     }
     pbuf_free(p);
@@ -182,6 +321,19 @@ static void job_send(void *arg)
     return;
   }
   send_echo(j);
+  if (IP_IS_V6(&j->dst) && j->sent == 1 && j->send_errors == 1) {
+    /* The first request could not leave (no route or source, too big
+     * for the path MTU without fragmentation, no memory): say why now
+     * rather than report it as lost. */
+    char dst[IPADDR_STRLEN_MAX];
+    char msg[200];
+    snprintf(msg, sizeof(msg), "ping %s: request not sent: %s (%s)%s", dst_text(j, dst, sizeof(dst)),
+             lwip_err_name(j->last_err), lwip_strerr(j->last_err),
+             j->last_err == ERR_VAL ? ": larger than the path MTU and this build cannot fragment it" : "");
+    ctl_reply_later(&j->req, NULL, j->last_err == ERR_MEM ? CTL_E_NO_MEMORY : CTL_E_FAILED, msg);
+    job_free(j);
+    return;
+  }
   if (j->sent < j->count) {
     job_arm(j, j->interval_ms, job_send);
   } else {
@@ -189,23 +341,55 @@ static void job_send(void *arg)
   }
 }
 
+/* args.dst: an IPv4 or (built with IPv6) an IPv6 address with an optional
+ * zone.  @return false with an error set. */
+static bool arg_dst(json_t *args, ip_addr_t *dst, struct ctl_reply *r)
+{
+  const char *s = NULL;
+  if (!arg_str(args, "dst", true, &s, r)) {
+    return false;
+  }
+#if LWIP_IPV6
+  if (strchr(s, ':') != NULL) {
+    ip6_addr_t a;
+    if (!arg_ip6_zoned(args, "dst", true, &a, r)) {
+      return false;
+    }
+    if (ip6_addr_isany_val(a)) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.dst: the unspecified address");
+      return false;
+    }
+    memset(dst, 0, sizeof(*dst));
+    *ip_2_ip6(dst) = a;
+    IP_SET_TYPE_VAL(*dst, IPADDR_TYPE_V6);
+    return true;
+  }
+#endif
+  ip4_addr_t a;
+  if (!arg_ip4(args, "dst", true, &a, r)) {
+    return false;
+  }
+  ip_addr_set_ip4(dst, &a);
+  return true;
+}
+
 static json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
-  ip4_addr_t dst;
+  ip_addr_t dst;
   long long count = 4, size = 56, interval = 1000, timeout = 1000;
-  if (!arg_ip4(args, "dst", true, &dst, r) || !arg_int(args, "count", false, 1, 10000, &count, r) ||
+  if (!arg_dst(args, &dst, r) || !arg_int(args, "count", false, 1, 10000, &count, r) ||
       !arg_int(args, "size", false, 0, 65000, &size, r) ||
       !arg_int(args, "interval_ms", false, 1, 3600000, &interval, r) ||
       !arg_int(args, "timeout_ms", false, 1, 600000, &timeout, r)) {
     return NULL;
   }
   struct ping_job *j = calloc(1, sizeof(*j));
-  struct raw_pcb *pcb = j ? raw_new(IP_PROTO_ICMP) : NULL;
+  struct raw_pcb *pcb = j && IP_IS_V4(&dst) ? raw_new(IP_PROTO_ICMP) : NULL;
   if (j != NULL) {
     j->sent_us = calloc((size_t)count, sizeof(uint64_t));
     j->rtt_ms = malloc((size_t)count * sizeof(double));
   }
-  if (pcb == NULL || j->sent_us == NULL || j->rtt_ms == NULL) {
+  if ((pcb == NULL && IP_IS_V4(&dst)) || j == NULL || j->sent_us == NULL || j->rtt_ms == NULL) {
     if (pcb != NULL) {
       raw_remove(pcb);
     }
@@ -227,7 +411,9 @@ static json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   j->interval_ms = (u32_t)interval;
   j->timeout_ms = (u32_t)timeout;
   j->req = *req;
-  raw_recv(pcb, ping_recv, j);
+  if (pcb != NULL) {
+    raw_recv(pcb, ping_recv, j);
+  }
   j->next = jobs;
   jobs = j;
   r->deferred = true;
@@ -257,6 +443,11 @@ static json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 
 void ping_stop_all(void)
 {
+}
+
+err_t ping_netif_input(struct pbuf *p, struct netif *inp)
+{
+  return ethernet_input(p, inp);
 }
 
 #endif

@@ -62,6 +62,10 @@ void cmd_netif(int argc, char **argv, struct request *rq)
     set_cmd(rq, "netif.list", print_netif_list);
     return;
   }
+  if (!strcmp(argv[0], "addr6")) {
+    cmd_netif_addr6(argc, argv, rq);
+    return;
+  }
   if (strcmp(argv[0], "set")) {
     die_usage("unknown netif subcommand '%s'", argv[0]);
   }
@@ -316,7 +320,7 @@ void cmd_ping(int argc, char **argv, struct request *rq)
   if (!dst) {
     die_usage("missing ping destination");
   }
-  check_ip(dst, "destination");
+  check_ip_any(dst, "destination");
   json_object_set_new(rq->args, "dst", json_string(dst));
   /* The reply only comes once every echo was answered or timed out, so the
    * wait must cover the whole run, not just one round trip. */
@@ -503,11 +507,11 @@ void cmd_dns(int argc, char **argv, struct request *rq)
 
 void cmd_subscribe(int argc, char **argv, struct request *rq)
 {
-  static const char *const kinds[] = {"link", "address", "arp", "log", "dhcp", "mqtt", "all"};
+  static const char *const kinds[] = {"link", "address", "arp", "log", "dhcp", "mqtt", "nd", "all"};
   json_t *events = json_array();
   for (int i = 0; i < argc; i++) {
     if (find_word(argv[i], kinds, ARRAY_SIZE(kinds)) == ARRAY_SIZE(kinds)) {
-      die_usage("unknown event '%s': use link, address, arp, log, dhcp, mqtt or all", argv[i]);
+      die_usage("unknown event '%s': use link, address, arp, log, dhcp, mqtt, nd or all", argv[i]);
     }
     json_array_append_new(events, json_string(argv[i]));
   }

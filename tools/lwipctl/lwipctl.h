@@ -14,6 +14,7 @@
  *   mdns.c    mdns: builder and printer of the mDNS responder's commands
  *   http.c    http: builder and printer of the HTTP server's commands
  *   tftp.c    tftp: builder and printer of the TFTP server's commands
+ *   ip6.c     nd, pmtu, netif addr6: IPv6 builders and printers
  */
 #ifndef LWIPCTL_H
 #define LWIPCTL_H
@@ -224,6 +225,20 @@ void cmd_mqtt(int argc, char **argv, struct request *rq);
 void cmd_mdns(int argc, char **argv, struct request *rq);
 void cmd_http(int argc, char **argv, struct request *rq);
 void cmd_tftp(int argc, char **argv, struct request *rq);
+
+/* ---- ip6.c ------------------------------------------------------------ */
+
+void check_cidr6(const char *s, int prefix_required);
+void check_ip_any(const char *s, const char *what);
+void cmd_netif_addr6(int argc, char **argv, struct request *rq);
+void cmd_nd(int argc, char **argv, struct request *rq);
+void cmd_pmtu(int argc, char **argv, struct request *rq);
+void print_addr6_table(json_t *netifs);
+void print_addr6_one(const struct request *rq, json_t *res);
+void print_status_ip6(json_t *netifs);
+void print_nd(const struct request *rq, json_t *res);
+void print_nd_flush(const struct request *rq, json_t *res);
+void print_pmtu(const struct request *rq, json_t *res);
 
 /* iperf.c: iperf3's units, also used by the iperf status table. */
 void human_bytes(char *buf, size_t n, double bytes);

@@ -53,6 +53,7 @@ void print_netif_list(const struct request *rq, json_t *res)
 {
   (void)rq;
   PRINT_TABLE(netif_cols, json_object_get(res, "netifs"), NULL);
+  print_addr6_table(json_object_get(res, "netifs"));
 }
 
 /* netif.set answers with the netif itself; show it as a one-row table. */
@@ -379,6 +380,7 @@ void print_status(const struct request *rq, json_t *res)
     kv("seed:", "not seeded");
   }
   print_status_netifs(json_object_get(res, "netifs"));
+  print_status_ip6(json_object_get(res, "netifs"));
   kv("apps:", "%lld", jint(res, "apps"));
   if (jtrue(cap, "active")) {
     kv("capture:", "%s on %s, %lld frames", jstr(cap, "file"), jstr(cap, "netif"), jint(cap, "frames"));
