@@ -3,7 +3,9 @@
  *
  * A corpus of valid frames (ARP, ICMP echo, UDP to an open and a closed
  * port, UDP-Lite, IGMP query and report, IPv4 fragments, IPv4 with options,
- * TCP segments with options to a listener and to no one)
+ * TCP segments with options to a listener and to no one; with IPv6 also an
+ * ICMPv6 echo, a Neighbor Solicitation, a Router Advertisement with options,
+ * an extension-header chain, a fragment and an MLDv2 query)
  * is mutated at random -- bit flips, byte overwrites with boundary values,
  * truncation, extension, splicing two frames -- and fed to ethernet_input,
  * whole and as chains of small pbufs, while the virtual clock moves on and
@@ -27,11 +29,14 @@
 #include "lwip/etharp.h"
 #include "lwip/tcp.h"
 #include "lwip/prot/wire.h"
+#if LWIP_IPV6
+#include "test_ip6_util.h"
+#endif
 
 #define OUR_IP "10.1.0.1"
 #define PEER_IP "10.1.0.2"
 #define MAX_FRAME 1600
-#define CORPUS_MAX 24
+#define CORPUS_MAX 32
 
 struct frame {
   u8_t b[MAX_FRAME];
@@ -171,6 +176,71 @@ static void add_tcp_frames(void)
   add_tcp(81, 0x04, 5000, 0, NULL, 0, "", 0);
 }
 
+#if LWIP_IPV6
+/* An IPv6 frame from the peer: @p ext (extension headers, @p elen bytes,
+ * the first one's type in @p nexth) in front of an ICMPv6 message. */
+static void add_ip6(const u8_t dmac[6], const char *src, const char *dst, u8_t nexth, u8_t hl, const u8_t *ext,
+                    size_t elen, u8_t type, u8_t code, u32_t field, const u8_t *body, size_t blen)
+{
+  u8_t payload[256];
+  assert_true(elen + 8 + blen <= sizeof(payload));
+  if (elen > 0) {
+    memcpy(payload, ext, elen);
+  }
+  size_t ml = mk_icmp6(payload + elen, src, dst, type, code, field, body, blen);
+  struct frame *f = corpus_add();
+  f->len = mk6(f->b, dmac, src, dst, elen ? nexth : 58, hl, payload, elen + ml);
+}
+
+static void add_ip6_frames(void)
+{
+  u8_t body[64];
+  u8_t mac[6];
+  /* Echo request (RFC 4443 4.1). */
+  add_ip6(test_mac, PEER_GUA, OUR_GUA, 58, 64, NULL, 0, 128, 0, 0x00010001, (const u8_t *)"ping6", 5);
+  /* Neighbor Solicitation with the source link-layer option (RFC 4861 4.3). */
+  a6(OUR_LL, body);
+  body[16] = 1;
+  body[17] = 1;
+  memcpy(body + 18, peer_mac, 6);
+  add_ip6(test_mac, PEER_LL, OUR_LL, 58, 255, NULL, 0, 135, 0, 0, body, 24);
+  /* Router Advertisement: reachable/retrans times, source link-layer,
+   * MTU 1400 and a prefix 2001:db8:1::/64 with L and A (RFC 4861 4.2, 4.6). */
+  memset(body, 0, sizeof(body));
+  put_be32(body, 30000);
+  put_be32(body + 4, 1000);
+  body[8] = 1;
+  body[9] = 1;
+  memcpy(body + 10, peer_mac, 6);
+  body[16] = 5;
+  body[17] = 1;
+  put_be32(body + 20, 1400);
+  body[24] = 3;
+  body[25] = 4;
+  body[26] = 64;
+  body[27] = 0xc0;
+  put_be32(body + 28, 86400);
+  put_be32(body + 32, 14400);
+  a6("2001:db8:1::", body + 40);
+  mcast_mac("ff02::1", mac);
+  add_ip6(mac, PEER_LL, "ff02::1", 58, 255, NULL, 0, 134, 0, 0x40000708, body, 56);
+  /* Hop-by-Hop (Router Alert, RFC 2711) then Destination Options (PadN)
+   * in front of an echo request (RFC 8200 4.3, 4.6). */
+  static const u8_t chain[16] = {60, 0, 5, 2, 0, 0, 1, 0, 58, 0, 1, 4, 0, 0, 0, 0};
+  add_ip6(test_mac, PEER_GUA, OUR_GUA, 0, 64, chain, sizeof(chain), 128, 0, 0x00020001, (const u8_t *)"chain", 5);
+  /* The first of two fragments of an echo request (RFC 8200 4.5). */
+  static const u8_t frag[8] = {58, 0, 0, 1, 0, 0, 0x12, 0x34};
+  memset(body, 0x5a, 48);
+  add_ip6(test_mac, PEER_GUA, OUR_GUA, 44, 64, frag, sizeof(frag), 128, 0, 0x00030001, body, 48);
+  /* MLDv2 general query (RFC 3810 5.1) behind a Router Alert, hop limit 1. */
+  static const u8_t hbh[8] = {58, 0, 5, 2, 0, 0, 1, 0};
+  memset(body, 0, 20);
+  body[16] = 2;   /* QRV */
+  body[17] = 125; /* QQIC */
+  add_ip6(mac, PEER_LL, "ff02::1", 0, 1, hbh, sizeof(hbh), 130, 0, 1000UL << 16, body, 20);
+}
+#endif
+
 static void build_corpus(void)
 {
   u8_t buf[256];
@@ -200,6 +270,9 @@ static void build_corpus(void)
   add_options();
 #if LWIP_TCP
   add_tcp_frames();
+#endif
+#if LWIP_IPV6
+  add_ip6_frames();
 #endif
 }
 
@@ -315,7 +388,18 @@ static void test_fuzz_receive_path(void **state)
   rng = seed;
   printf("fuzz: seed %lu, %lu frames\n", (unsigned long)seed, (unsigned long)iters);
 
-  test_netif_add(&tn, OUR_IP, "255.255.255.0", "10.1.0.254", test_mac);
+  struct netif *n = test_netif_add(&tn, OUR_IP, "255.255.255.0", "10.1.0.254", test_mac);
+#if LWIP_IPV6
+  /* The addresses of test_ip6_util.h, past DAD and router solicitation. */
+  assert_int_equal(netif_create_ip6_linklocal_address(n, 1), ERR_OK);
+  ip6_addr_t gua = ip6(OUR_GUA);
+  assert_int_equal(netif_add_ip6_address_prefix(n, &gua, 64, NULL), ERR_OK);
+  test_clock_advance(20000);
+  assert_int_equal(netif_ip6_addr_state(n, 1), IP6_ADDR_PREFERRED);
+  test_frames_clear(&tn);
+#else
+  (void)n;
+#endif
   struct udp_pcb *echo = udp_new();
   assert_non_null(echo);
   assert_int_equal(udp_bind(echo, IP_ADDR_ANY, 7), ERR_OK);
@@ -373,6 +457,15 @@ static void test_fuzz_receive_path(void **state)
   assert_true(lwip_stats.proto[LWIP_PROTO_TCP].xmit > 0);
 #else
   printf("fuzz: done\n");
+#endif
+#if LWIP_STATS && LWIP_IPV6
+  /* The IPv6 frames must pass the checks to reach ICMPv6 (echo replies
+   * and errors go out) and Neighbor Discovery. */
+  printf("fuzz: %lu IPv6 packets in, %lu ICMPv6 messages out, %lu ND messages in\n",
+         (unsigned long)lwip_stats.proto[LWIP_PROTO_IP6].recv, (unsigned long)lwip_stats.proto[LWIP_PROTO_ICMP6].xmit,
+         (unsigned long)lwip_stats.proto[LWIP_PROTO_ND6].recv);
+  assert_true(lwip_stats.proto[LWIP_PROTO_ICMP6].xmit > 0);
+  assert_true(lwip_stats.proto[LWIP_PROTO_ND6].recv > 0);
 #endif
 
   /* Tear down what the test made; everything the stack still holds (ARP

@@ -2,8 +2,11 @@
  * @file gdb_target.c
  * A fixed stack state for the gdb helper test (test_gdb.py): one Ethernet
  * netif, a static and a pending ARP entry with two queued packets, a UDP PCB on port 7, a raw PCB,
- * a chain of three pbufs and, with TCP, a listener, a bound PCB and a
- * connection in SYN_SENT, then a stop at gdb_checkpoint().
+ * a chain of three pbufs, with TCP a listener, a bound PCB and a
+ * connection in SYN_SENT, and with IPv6 three addresses in different
+ * states, three neighbor entries (DELAY, INCOMPLETE with two packets
+ * queued, REACHABLE router) and a path MTU entry, then a stop at
+ * gdb_checkpoint().
  *
  * Everything is built here in C: the test must not call functions in the
  * stopped inferior (gdb cannot on some CPUs, and the test runs gdb with
@@ -19,6 +22,11 @@
 #include "lwip/pbuf.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/inet_chksum.h"
+#if LWIP_IPV6
+#include "lwip/ip6_addr.h"
+#include "lwip/nd6.h"
+#include "lwip/prot/wire.h"
+#endif
 
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +34,11 @@
 /* Globals, so gdb can name them in `lwip-pbuf`. */
 struct pbuf *gdb_chain;
 static struct netif gdb_netif;
+
+/* IPv6 frames handed to the driver, apart from the ARP ones, so the test
+ * can check the netif's transmit counters exactly. */
+unsigned gdb_ip6_tx_frames;
+unsigned gdb_ip6_tx_bytes;
 
 void gdb_checkpoint(void);
 
@@ -42,6 +55,11 @@ static err_t fake_linkoutput(struct netif *netif, struct pbuf *p)
 {
   netif->counters.tx_packets++;
   netif->counters.tx_bytes += p->tot_len;
+  u8_t type[2];
+  if (pbuf_copy_partial(p, type, 2, 12) == 2 && type[0] == 0x86 && type[1] == 0xdd) {
+    gdb_ip6_tx_frames++;
+    gdb_ip6_tx_bytes += p->tot_len;
+  }
   return ERR_OK;
 }
 
@@ -51,6 +69,9 @@ static err_t fake_init(struct netif *netif)
   netif->name[0] = 'g';
   netif->name[1] = 'd';
   netif->output = etharp_output;
+#if LWIP_IPV6
+  netif->output_ip6 = ethip6_output;
+#endif
   netif->linkoutput = fake_linkoutput;
   netif->mtu = 1500;
   netif->hwaddr_len = 6;
@@ -58,6 +79,150 @@ static err_t fake_init(struct netif *netif)
   netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
   return ERR_OK;
 }
+
+#if LWIP_IPV6
+static ip6_addr_t addr6(const char *text)
+{
+  ip6_addr_t a;
+  u8_t prefix;
+  memset(&a, 0, sizeof(a));
+  (void)ip6addr_cidr_aton(text, &a, &prefix, false);
+  return a;
+}
+
+/* Hand the netif an ICMPv6 message (type, code, 4-byte field, body) from
+ * @p src (MAC @p smac) to @p dst with hop limit 255, checksum computed. */
+static int rx_icmp6(const u8_t smac[6], const char *src, const char *dst, u8_t type, u32_t field, const u8_t *body,
+                    u16_t blen)
+{
+  u8_t f[14 + 40 + 8 + 64];
+  u16_t mlen = (u16_t)(8 + blen);
+  if (blen > 64) {
+    return -1;
+  }
+  ip6_addr_t s = addr6(src), d = addr6(dst);
+  memcpy(f, gdb_netif.hwaddr, 6);
+  memcpy(f + 6, smac, 6);
+  put_be16(f + 12, 0x86dd);
+  u8_t *h = f + 14;
+  put_be32(h, 0x60000000UL);
+  put_be16(h + 4, mlen);
+  h[6] = 58;
+  h[7] = 255;
+  memcpy(h + 8, s.addr, 16);
+  memcpy(h + 24, d.addr, 16);
+  u8_t *m = h + 40;
+  m[0] = type;
+  m[1] = 0;
+  put_be16(m + 2, 0);
+  put_be32(m + 4, field);
+  memcpy(m + 8, body, blen);
+  struct pbuf *msg = pbuf_alloc(PBUF_RAW, mlen, PBUF_RAM);
+  if (msg == NULL) {
+    return -1;
+  }
+  pbuf_take(msg, m, mlen);
+  u16_t sum = ip6_chksum_pseudo(msg, 58, mlen, &s, &d);
+  pbuf_free(msg);
+  memcpy(m + 2, &sum, 2);
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(54 + mlen), PBUF_POOL);
+  if (p == NULL || pbuf_take(p, f, (u16_t)(54 + mlen)) != ERR_OK) {
+    return -1;
+  }
+  gdb_netif.input(p, &gdb_netif);
+  return 0;
+}
+
+/* A packet of @p len bytes (IPv6 header room included, contents a fill
+ * byte) given to ethip6_output for @p next_hop; the entry keeps a copy. */
+static int send6(const char *next_hop, u16_t len)
+{
+  ip6_addr_t nh = addr6(next_hop);
+  if (ip6_addr_islinklocal(&nh)) {
+    nh.zone = netif_get_index(&gdb_netif);
+  }
+  struct pbuf *q = pbuf_alloc(PBUF_IP, len, PBUF_RAM);
+  if (q == NULL) {
+    return -1;
+  }
+  memset(q->payload, (int)(0x60 + len % 16), len);
+  err_t err = ethip6_output(&gdb_netif, q, &nh);
+  pbuf_free(q);
+  return err == ERR_OK ? 0 : -1;
+}
+
+/* The IPv6 state lwip-ip6 and lwip-nd show. */
+static int setup_ip6(void)
+{
+  /* fe80::ff:fe00:1 (modified EUI-64), declared past DAD by hand: no
+   * timer runs in this program. */
+  if (netif_create_ip6_linklocal_address(&gdb_netif, 1) != ERR_OK) {
+    return 20;
+  }
+  netif_ip6_addr_set_state(&gdb_netif, 0, IP6_ADDR_PREFERRED);
+  /* A static address still in DAD, and one as SLAAC will leave an address
+   * whose preferred lifetime ran out (set by hand: RA processing is what
+   * writes these fields). */
+  s8_t idx = -1;
+  ip6_addr_t a = addr6("2001:db8:7::2");
+  if (netif_add_ip6_address_prefix(&gdb_netif, &a, 64, &idx) != ERR_OK || idx != 1) {
+    return 21;
+  }
+  a = addr6("2001:db8:8::2");
+  if (netif_add_ip6_address_prefix(&gdb_netif, &a, 48, &idx) != ERR_OK || idx != 2) {
+    return 22;
+  }
+  gdb_netif.ip6_addr_origin[2] = NETIF_IP6_ORIGIN_AUTOCONF;
+  gdb_netif.ip6_addr_valid_life[2] = 7200;
+  gdb_netif.ip6_addr_pref_life[2] = 0;
+  netif_ip6_addr_set_state(&gdb_netif, 2, IP6_ADDR_DEPRECATED);
+
+  /* fe80::11 solicits us with its MAC: its entry is STALE, and our
+   * advertisement back moves it to DELAY (RFC 4861 7.3.3). */
+  static const u8_t mac11[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x66};
+  static const u8_t mac10[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x77};
+  u8_t body[40 + 8];
+  ip6_addr_t ll = addr6("fe80::ff:fe00:1");
+  memcpy(body, ll.addr, 16);
+  body[16] = 1; /* source link-layer address option */
+  body[17] = 1;
+  memcpy(body + 18, mac11, 6);
+  if (rx_icmp6(mac11, "fe80::11", "fe80::ff:fe00:1", 135, 0, body, 24) != 0) {
+    return 23;
+  }
+  /* Two packets of 44 and 46 bytes wait for 2001:db8:7::99 (INCOMPLETE). */
+  if (send6("2001:db8:7::99", 44) != 0 || send6("2001:db8:7::99", 46) != 0) {
+    return 24;
+  }
+  /* fe80::10 is resolved by a solicited advertisement with the router
+   * flag: REACHABLE, and the packet that waited leaves. */
+  if (send6("fe80::10", 48) != 0) {
+    return 25;
+  }
+  ip6_addr_t t = addr6("fe80::10");
+  memcpy(body, t.addr, 16);
+  body[16] = 2; /* target link-layer address option */
+  body[17] = 1;
+  memcpy(body + 18, mac10, 6);
+  if (rx_icmp6(mac10, "fe80::10", "fe80::ff:fe00:1", 136, 0xe0000000UL, body, 24) != 0) {
+    return 26;
+  }
+  /* The router says the path to 2001:db8:9::1 takes 1400 bytes; the quoted
+   * header is one we could have sent (from our valid 2001:db8:8::2). */
+  memset(body, 0, sizeof(body));
+  put_be32(body, 0x60000000UL);
+  body[6] = 17;
+  body[7] = 64;
+  a = addr6("2001:db8:8::2");
+  memcpy(body + 8, a.addr, 16);
+  a = addr6("2001:db8:9::1");
+  memcpy(body + 24, a.addr, 16);
+  if (rx_icmp6(mac10, "fe80::10", "fe80::ff:fe00:1", 2, 1400, body, 40) != 0) {
+    return 27;
+  }
+  return 0;
+}
+#endif
 
 int main(void)
 {
@@ -148,6 +313,13 @@ int main(void)
   u16_t sum = inet_chksum((u8_t *)f->payload + 14, 20);
   memcpy((u8_t *)f->payload + 14 + 10, &sum, 2);
   gdb_netif.input(f, &gdb_netif);
+#endif
+
+#if LWIP_IPV6
+  int rc = setup_ip6();
+  if (rc != 0) {
+    return rc;
+  }
 #endif
 
 #if LWIP_TCP

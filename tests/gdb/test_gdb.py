@@ -14,7 +14,8 @@ import sys
 COMMANDS = ["lwip-netifs", "lwip-arp", "lwip-udp", "lwip-raw", "lwip-timers",
             "lwip-pools", "lwip-stats", "lwip-pbuf gdb_chain", "lwip-pbuf gdb_chain->next->next",
             "lwip-pbuf arp_table[1].q",
-            "lwip-pbuf 0", "lwip-pbuf", "lwip-reass", "lwip-tcp"]
+            "lwip-pbuf 0", "lwip-pbuf", "lwip-reass", "lwip-tcp", "lwip-ip6", "lwip-nd",
+            "print gdb_ip6_tx_frames", "print gdb_ip6_tx_bytes"]
 
 # gdb runs with inferior function calls forbidden, from its very first
 # command on.  On some CPUs (Intel Xeon with AMX, gdb 13) gdb cannot call
@@ -58,6 +59,39 @@ def sections(out):
     return parts
 
 
+def check_ip6(s, has_ip6):
+    """lwip-ip6 and lwip-nd against the IPv6 state gdb_target.c made."""
+    a, nd = s["lwip-ip6"], s["lwip-nd"]
+    if not has_ip6:
+        check(a.strip() == "lwip-ip6: not in this build (netif.ip6_addr missing)", "ip6: not in this build")
+        check(nd.strip() == "lwip-nd: not in this build (cache in nd6.c missing)", "nd: not in this build")
+        return
+    # Addresses: link-local by modified EUI-64 past DAD (zone = index 2),
+    # a static one in DAD, a deprecated SLAAC one with finite lifetimes.
+    check(re.search(r"^gd1 index 2 iid eui64, 3 router solicitations left, next at \d+ ms$", a, re.M) is not None,
+          "ip6: netif line with IID mode and router solicitations")
+    check(re.search(r"^  \[0\] fe80::ff:fe00:1%2/64 preferred link-local valid infinite preferred infinite$",
+                    a, re.M) is not None, "ip6: link-local preferred, zone, origin, infinite lifetimes")
+    check(re.search(r"^  \[1\] 2001:db8:7::2/64 tentative static valid infinite preferred infinite, "
+                    r"DAD 1 solicitations left, next step at \d+ ms$", a, re.M) is not None,
+          "ip6: static address tentative with its DAD step")
+    check(re.search(r"^  \[2\] 2001:db8:8::2/48 deprecated slaac valid 7200 s preferred 0 s( as of \d+ ms)?$",
+                    a, re.M) is not None, "ip6: deprecated SLAAC address with lifetimes and /48")
+    check(re.search(r"^3 IPv6 addresses on 2 netifs$", a, re.M) is not None, "ip6: totals")
+    check(re.search(r"^path MTU cache: 1 of \d+ entries in use:\n  2001:db8:9::1 mtu 1400 since \d+ ms$", a, re.M)
+          is not None, "ip6: the Packet Too Big's path MTU entry")
+    # Neighbors: DELAY after our NA to a STALE entry, INCOMPLETE with the
+    # two queued packets, REACHABLE router from a solicited NA.
+    check(re.search(r"^\d+\s+fe80::11\s+02:11:22:33:44:66\s+delay\s+gd1\s+no\s+0\s+\d+\s+\d+\s+0$", nd, re.M)
+          is not None, "nd: fe80::11 delay with its MAC and a timer step")
+    check(re.search(r"^\d+\s+2001:db8:7::99\s+00:00:00:00:00:00\s+incomplete\s+gd1\s+no\s+1\s+\d+\s+\d+\s+"
+                    r"2 \(44, 46 bytes\)$", nd, re.M) is not None,
+          "nd: 2001:db8:7::99 incomplete, one solicitation, two packets queued")
+    check(re.search(r"^\d+\s+fe80::10\s+02:11:22:33:44:77\s+reachable\s+gd1\s+yes\s+\d+\s+\d+\s+-\s+0$", nd, re.M)
+          is not None, "nd: fe80::10 reachable router, queue flushed")
+    check(re.search(r"^3 of \d+ entries in use$", nd, re.M) is not None, "nd: entries in use")
+
+
 def main():
     gdb, target, script = sys.argv[1:4]
     out = run_gdb(gdb, target, script)
@@ -84,6 +118,14 @@ def main():
     has_raw = "RAW_PCB" in pools
     has_reass = "REASSDATA" in pools
     has_tcp = "TCP_PCB" in pools
+    # IPv6 builds have the netif's address arrays; gdb_target then adds
+    # addresses, neighbors and a path MTU entry, and counts its IPv6 frames.
+    has_ip6 = "not in this build" not in s["lwip-ip6"]
+    m6f = re.search(r"^\$\d+ = (\d+)$", s["print gdb_ip6_tx_frames"], re.M)
+    m6b = re.search(r"^\$\d+ = (\d+)$", s["print gdb_ip6_tx_bytes"], re.M)
+    ip6_frames = int(m6f.group(1)) if m6f else 0
+    ip6_bytes = int(m6b.group(1)) if m6b else 0
+    check(ip6_frames > 0 if has_ip6 else ip6_frames == 0, "target: IPv6 frames sent iff IPv6 is built")
 
     # lwip-netifs: the netif gdb_target added, with decoded addresses and flags.
     n = s["lwip-netifs"]
@@ -96,11 +138,13 @@ def main():
     check("ip 192.168.7.2 mask 255.255.255.0 gw 192.168.7.1" in n, "netifs: ip/mask/gw dotted")
     check("mac 02:00:00:00:00:01 mtu 1500" in n, "netifs: mac and mtu")
     # The runt frame is counted as an rx drop by ethernet_input; the fake
-    # driver counts the ARP frames (42 bytes each) it was handed.
+    # driver counts the ARP frames (42 bytes each) it was handed and, apart,
+    # the IPv6 ones.
     check("rx 0 pkts 0 bytes 1 drops" in n, "netifs: rx counters (one drop)")
     m = re.search(r"tx (\d+) pkts (\d+) bytes 0 errors", n)
-    check(m is not None and int(m.group(1)) >= 1 and int(m.group(2)) == 42 * int(m.group(1)),
-          "netifs: ARP frames counted as tx")
+    arp_frames = int(m.group(1)) - ip6_frames if m else 0
+    check(m is not None and arp_frames >= 1 and int(m.group(2)) - ip6_bytes == 42 * arp_frames,
+          "netifs: ARP (and IPv6) frames counted as tx")
 
     # lwip-arp: the static entry and the pending one, and with TCP the
     # gateway's, which holds the SYN of the connection to port 80.
@@ -138,7 +182,10 @@ def main():
           "timers: reass_tmr pending iff reassembly is built")
     check((re.search(r"^deadline\s+\d+ ms\s+tcp_wheel_timeout\s", t, re.M) is not None) == has_tcp,
           "timers: tcp_wheel_timeout pending iff TCP is built")
-    check(re.search(r"^%d pending timeouts" % (1 + has_reass + has_tcp), t, re.M) is not None, "timers: count")
+    check((re.search(r"^deadline\s+\d+ ms\s+nd6_tmr\s", t, re.M) is not None) == has_ip6,
+          "timers: nd6_tmr pending (DAD, router solicitation, neighbors) iff IPv6 is built")
+    check(re.search(r"^%d pending timeouts" % (1 + has_reass + has_tcp + has_ip6), t, re.M) is not None,
+          "timers: count")
 
     # lwip-pools: non-empty pools with the used counts the target implies.
     check("UDP_PCB" in pools and pools["UDP_PCB"][1] == 1, "pools: UDP_PCB used 1")
@@ -162,8 +209,8 @@ def main():
         check(True, "stats: compiled out")
     else:
         check(re.search(r"^arp\s+[1-9]", st, re.M) is not None, "stats: arp xmit >= 1")
-        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (2 if has_reass else 1), st, re.M) is not None,
-              "stats: eth recv (runt + fragment) drop 1 lenerr 1")
+        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (1 + has_reass + 3 * has_ip6), st, re.M)
+              is not None, "stats: eth recv (runt + fragment + NS, NA, PTB) drop 1 lenerr 1")
         check(re.search(r"^udp(\s+0){10}$", st, re.M) is not None, "stats: udp all zero")
         check(re.search(r"^\s+1\s+ETH_SHORT\s+frame shorter", st, re.M) is not None, "stats: ETH_SHORT drop named")
 
@@ -218,6 +265,8 @@ def main():
         check(re.search(r"^listen 0x[0-9a-f]+ 0\.0\.0\.0:8080 backlog 5 pending 0 accept ", t, re.M) is not None,
               "tcp: the listener with its backlog")
         check(re.search(r"^1 connections, 1 bound, 1 listeners$", t, re.M) is not None, "tcp: totals")
+
+    check_ip6(s, has_ip6)
 
     print("%d failures" % len(failures))
     return 1 if failures else 0

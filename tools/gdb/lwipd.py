@@ -8,6 +8,7 @@
 # plain names (lookup) or the user's own expression (lwip-pbuf).  See
 # tools/gdb/README.md for the commands and sample output.
 
+import ipaddress
 import re
 
 import gdb
@@ -87,11 +88,20 @@ def ip4_str(v):
     return ".".join(str(x) for x in b)
 
 
+def ip6_str(v):
+    """An ip6_addr_t in RFC 5952 form, with %zone when it has one.  The four
+    u32 words hold the address in network byte order, so the 16 bytes in
+    memory order are the address whatever the target's endianness."""
+    text = str(ipaddress.IPv6Address(mem_bytes(v["addr"].address, 16)))
+    zone = int(v["zone"])
+    return "%s%%%d" % (text, zone) if zone else text
+
+
 def ipaddr_str(v):
-    """An ip_addr_t: its IPv4 part, or a marker for IPv6 (not implemented)."""
+    """An ip_addr_t: IPv4 dotted, IPv6 as ip6_str, any-type marked."""
     t = int(v["type"])
     if t == 6:
-        return "ipv6"
+        return ip6_str(v["u_addr"]["ip6"])
     s = ip4_str(v["u_addr"]["ip4"])
     return s if t == 0 else s + "(any-type)"
 
@@ -415,6 +425,162 @@ class Tcp(LwipCommand):
 
 
 for _cmd in (Netifs, Arp, Udp, Raw, Timers, Pools, Stats, Pbuf, Reass, Tcp):
+    _cmd(_cmd.NAME)
+
+
+# ---------------------------------------------------------------------------
+# IPv6 (core/ipv6/): addresses per netif, the neighbor cache and the path
+# MTU cache.  Memory reads only, like the rest; in a build without IPv6 each
+# command says "not in this build".
+# ---------------------------------------------------------------------------
+
+# netif->ip6_addr_state values (include/lwip/netif.h), as
+# netif_ip6_addr_state_name() names them.
+IP6_ADDR_STATES = {0x00: "invalid", 0x08: "tentative", 0x30: "preferred", 0x10: "deprecated",
+                   0x40: "duplicate"}
+# netif->ip6_addr_origin values (NETIF_IP6_ORIGIN_*).
+IP6_ORIGINS = {0: "static", 1: "link-local", 2: "slaac"}
+# netif->ip6_iid_mode values (enum netif_ip6_iid_mode).
+IP6_IID_MODES = {0: "stable-opaque", 1: "eui64"}
+IP6_LIFE_INFINITE = 0xffffffff
+
+
+def lookup_in(filename, name):
+    """A file-static variable of one source file (`cache` in nd6.c): the
+    name alone may be ambiguous across the core."""
+    try:
+        for sym in gdb.lookup_static_symbols(name):
+            if sym.symtab is not None and sym.symtab.filename.endswith("/" + filename) and not sym.is_function:
+                return sym.value()
+    except (gdb.error, AttributeError):
+        pass
+    try:
+        return gdb.parse_and_eval("'%s'::%s" % (filename, name))
+    except gdb.error:
+        raise NotInBuild("%s in %s" % (name, filename))
+
+
+def netif_name(n):
+    return "%c%c%d" % (int(n["name"][0]) or ord("?"), int(n["name"][1]) or ord("?"), int(n["num"]))
+
+
+def field_or_missing(v, field, what):
+    try:
+        return v[field]
+    except gdb.error:
+        raise NotInBuild(what)
+
+
+def has_field(v, field):
+    return any(f.name == field for f in v.type.strip_typedefs().target().fields()) \
+        if v.type.strip_typedefs().code == gdb.TYPE_CODE_PTR else \
+        any(f.name == field for f in v.type.strip_typedefs().fields())
+
+
+def life_str(seconds):
+    s = u32(seconds)
+    return "infinite" if s == IP6_LIFE_INFINITE else "%d s" % s
+
+
+def array_len(v):
+    lo, hi = v.type.strip_typedefs().range()
+    return hi - lo + 1
+
+
+def packet_sizes(q):
+    """tot_len of each packet in a queue of pbuf chains linked by next (a
+    packet's last pbuf ends its tot_len, the next one starts a packet)."""
+    sizes, left = [], None
+    for p in walk(q):
+        if left is None:
+            left = int(p["tot_len"])
+            sizes.append(left)
+        left -= int(p["len"])
+        if left <= 0:
+            left = None
+    return sizes
+
+
+class Ip6(LwipCommand):
+    """lwip-ip6: every netif's IPv6 addresses with state, origin, prefix
+    length, lifetimes and DAD progress, router solicitations left, and the
+    path MTU cache (pmtu_cache in core/ipv6/icmp6.c)."""
+    NAME = "lwip-ip6"
+
+    def run(self, arg):
+        addrs = 0
+        netifs = list(walk(lookup("netif_list")))
+        if netifs:
+            field_or_missing(netifs[0], "ip6_addr", "netif.ip6_addr")
+        for n in netifs:
+            mode = IP6_IID_MODES.get(int(n["ip6_iid_mode"]), str(int(n["ip6_iid_mode"])))
+            rs_left = int(n["rs_left"])
+            rs = "%d router solicitations left, next at %d ms" % (rs_left, u32(n["rs_at"])) if rs_left \
+                else "no router solicitation pending"
+            print("%s index %d iid %s, %s" % (netif_name(n), int(n["num"]) + 1, mode, rs))
+            for i in range(array_len(n["ip6_addr_state"])):
+                st = int(n["ip6_addr_state"][i])
+                if st == 0:
+                    continue
+                addrs += 1
+                line = "  [%d] %s/%d %s %s valid %s preferred %s" % (
+                    i, ip6_str(n["ip6_addr"][i]["u_addr"]["ip6"]), int(n["ip6_addr_prefix_len"][i]),
+                    IP6_ADDR_STATES.get(st, "0x%02x" % st),
+                    IP6_ORIGINS.get(int(n["ip6_addr_origin"][i]), str(int(n["ip6_addr_origin"][i]))),
+                    life_str(n["ip6_addr_valid_life"][i]), life_str(n["ip6_addr_pref_life"][i]))
+                # The lifetimes count down from a stamp (sys_now() when
+                # they were set) where the build keeps one.
+                finite = u32(n["ip6_addr_valid_life"][i]) != IP6_LIFE_INFINITE
+                if finite and has_field(n, "ip6_addr_life_stamp"):
+                    line += " as of %d ms" % u32(n["ip6_addr_life_stamp"][i])
+                if st == 0x08:
+                    line += ", DAD %d solicitations left, next step at %d ms" % (
+                        int(n["ip6_addr_dad_left"][i]), u32(n["ip6_addr_dad_at"][i]))
+                if int(n["ip6_addr_dad_counter"][i]):
+                    line += ", DAD counter %d" % int(n["ip6_addr_dad_counter"][i])
+                print(line)
+        print("%d IPv6 addresses on %d netifs" % (addrs, len(netifs)))
+        try:
+            cache = lookup_in("icmp6.c", "pmtu_cache")
+        except NotInBuild:
+            return
+        rows = [cache[i] for i in range(array_len(cache)) if int(cache[i]["mtu"]) != 0]
+        print("path MTU cache: %d of %d entries in use%s" % (len(rows), array_len(cache), ":" if rows else ""))
+        for e in rows:
+            print("  %s mtu %d since %d ms" % (ip6_str(e["dest"]), int(e["mtu"]), u32(e["stamp_ms"])))
+
+
+class Nd(LwipCommand):
+    """lwip-nd: the IPv6 neighbor cache (cache in core/ipv6/nd6.c) with
+    states, link-layer addresses, router flags and queued packets."""
+    NAME = "lwip-nd"
+
+    def run(self, arg):
+        cache = lookup_in("nd6.c", "cache")
+        states = {v: enum_label({v: k}, v, "ND6_") for v, k in enum_names("enum nd6_state").items()}
+        print("%-3s %-28s %-17s %-10s %-6s %-6s %6s %10s %10s  %s" % (
+            "#", "ip6", "mac", "state", "netif", "router", "probes", "stamp_ms", "next_ms", "queued"))
+        shown = 0
+        for i in range(array_len(cache)):
+            e = cache[i]
+            st = int(e["state"])
+            if st == 0:
+                continue
+            shown += 1
+            n = e["netif"]
+            sizes = packet_sizes(e["q"])
+            queued = "%d (%s bytes)" % (int(e["qlen"]), ", ".join(str(x) for x in sizes)) if sizes \
+                else str(int(e["qlen"]))
+            # next_ms means something only while a timer step is due.
+            timed = states.get(st, "") in ("incomplete", "delay", "probe")
+            print("%-3d %-28s %-17s %-10s %-6s %-6s %6d %10d %10s  %s" % (
+                i, ip6_str(e["addr"]), mac_str(mem_bytes(e["lladdr"].address, 6)), states.get(st, str(st)),
+                netif_name(n) if int(n) else "-", "yes" if bool(e["is_router"]) else "no", int(e["probes"]),
+                u32(e["stamp_ms"]), str(u32(e["next_ms"])) if timed else "-", queued))
+        print("%d of %d entries in use" % (shown, array_len(cache)))
+
+
+for _cmd in (Ip6, Nd):
     _cmd(_cmd.NAME)
 
 
