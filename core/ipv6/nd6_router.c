@@ -83,23 +83,23 @@ struct nd6_redirect {
   struct life life;
 };
 
-static struct nd6_router routers[ND6_NUM_ROUTERS];
-static struct nd6_prefix prefixes[ND6_NUM_PREFIXES];
-static struct nd6_rdnss rdnss[ND6_NUM_RDNSS];
-static struct nd6_dnssl dnssl[ND6_NUM_DNSSL];
-static struct nd6_route routes[ND6_NUM_ROUTES];
-static struct nd6_redirect redirects[ND6_NUM_REDIRECTS];
+static struct nd6_router nd6_routers[ND6_NUM_ROUTERS];
+static struct nd6_prefix nd6_prefixes[ND6_NUM_PREFIXES];
+static struct nd6_rdnss nd6_rdnss[ND6_NUM_RDNSS];
+static struct nd6_dnssl nd6_dnssl[ND6_NUM_DNSSL];
+static struct nd6_route nd6_routes[ND6_NUM_ROUTES];
+static struct nd6_redirect nd6_redirects[ND6_NUM_REDIRECTS];
 static unsigned rr_next; /* round robin among routers of unknown reachability */
 static nd6_list_hook_fn list_hook;
 
 void nd6_router_init(void)
 {
-  memset(routers, 0, sizeof(routers));
-  memset(prefixes, 0, sizeof(prefixes));
-  memset(rdnss, 0, sizeof(rdnss));
-  memset(dnssl, 0, sizeof(dnssl));
-  memset(routes, 0, sizeof(routes));
-  memset(redirects, 0, sizeof(redirects));
+  memset(nd6_routers, 0, sizeof(nd6_routers));
+  memset(nd6_prefixes, 0, sizeof(nd6_prefixes));
+  memset(nd6_rdnss, 0, sizeof(nd6_rdnss));
+  memset(nd6_dnssl, 0, sizeof(nd6_dnssl));
+  memset(nd6_routes, 0, sizeof(nd6_routes));
+  memset(nd6_redirects, 0, sizeof(nd6_redirects));
   rr_next = 0;
   list_hook = NULL;
 }
@@ -282,22 +282,22 @@ static void report(enum nd6_list list, int slot, bool gone)
   u32_t now = sys_now();
   switch (list) {
   case ND6_LIST_ROUTER:
-    router_info(&routers[slot], &ev.u.router, now);
+    router_info(&nd6_routers[slot], &ev.u.router, now);
     break;
   case ND6_LIST_PREFIX:
-    prefix_info(&prefixes[slot], &ev.u.prefix, now);
+    prefix_info(&nd6_prefixes[slot], &ev.u.prefix, now);
     break;
   case ND6_LIST_RDNSS:
-    rdnss_info(&rdnss[slot], &ev.u.rdnss, now);
+    rdnss_info(&nd6_rdnss[slot], &ev.u.rdnss, now);
     break;
   case ND6_LIST_DNSSL:
-    dnssl_info(&dnssl[slot], &ev.u.dnssl, now);
+    dnssl_info(&nd6_dnssl[slot], &ev.u.dnssl, now);
     break;
   case ND6_LIST_ROUTE:
-    route_info(&routes[slot], &ev.u.route, now);
+    route_info(&nd6_routes[slot], &ev.u.route, now);
     break;
   case ND6_LIST_REDIRECT:
-    redirect_info(&redirects[slot], &ev.u.redirect, now);
+    redirect_info(&nd6_redirects[slot], &ev.u.redirect, now);
     break;
   }
   list_hook(&ev);
@@ -305,55 +305,55 @@ static void report(enum nd6_list list, int slot, bool gone)
 
 bool nd6_get_router_info(int i, struct nd6_router_info *out)
 {
-  if (i < 0 || i >= ND6_NUM_ROUTERS || out == NULL || routers[i].netif == NULL) {
+  if (i < 0 || i >= ND6_NUM_ROUTERS || out == NULL || nd6_routers[i].netif == NULL) {
     return false;
   }
-  router_info(&routers[i], out, sys_now());
+  router_info(&nd6_routers[i], out, sys_now());
   return true;
 }
 
 bool nd6_get_prefix_info(int i, struct nd6_prefix_info *out)
 {
-  if (i < 0 || i >= ND6_NUM_PREFIXES || out == NULL || prefixes[i].netif == NULL) {
+  if (i < 0 || i >= ND6_NUM_PREFIXES || out == NULL || nd6_prefixes[i].netif == NULL) {
     return false;
   }
-  prefix_info(&prefixes[i], out, sys_now());
+  prefix_info(&nd6_prefixes[i], out, sys_now());
   return true;
 }
 
 bool nd6_get_rdnss_info(int i, struct nd6_rdnss_info *out)
 {
-  if (i < 0 || i >= ND6_NUM_RDNSS || out == NULL || rdnss[i].netif == NULL) {
+  if (i < 0 || i >= ND6_NUM_RDNSS || out == NULL || nd6_rdnss[i].netif == NULL) {
     return false;
   }
-  rdnss_info(&rdnss[i], out, sys_now());
+  rdnss_info(&nd6_rdnss[i], out, sys_now());
   return true;
 }
 
 bool nd6_get_dnssl_info(int i, struct nd6_dnssl_info *out)
 {
-  if (i < 0 || i >= ND6_NUM_DNSSL || out == NULL || dnssl[i].netif == NULL) {
+  if (i < 0 || i >= ND6_NUM_DNSSL || out == NULL || nd6_dnssl[i].netif == NULL) {
     return false;
   }
-  dnssl_info(&dnssl[i], out, sys_now());
+  dnssl_info(&nd6_dnssl[i], out, sys_now());
   return true;
 }
 
 bool nd6_get_route_info(int i, struct nd6_route_info *out)
 {
-  if (i < 0 || i >= ND6_NUM_ROUTES || out == NULL || routes[i].netif == NULL) {
+  if (i < 0 || i >= ND6_NUM_ROUTES || out == NULL || nd6_routes[i].netif == NULL) {
     return false;
   }
-  route_info(&routes[i], out, sys_now());
+  route_info(&nd6_routes[i], out, sys_now());
   return true;
 }
 
 bool nd6_get_redirect_info(int i, struct nd6_redirect_info *out)
 {
-  if (i < 0 || i >= ND6_NUM_REDIRECTS || out == NULL || redirects[i].netif == NULL) {
+  if (i < 0 || i >= ND6_NUM_REDIRECTS || out == NULL || nd6_redirects[i].netif == NULL) {
     return false;
   }
-  redirect_info(&redirects[i], out, sys_now());
+  redirect_info(&nd6_redirects[i], out, sys_now());
   return true;
 }
 
@@ -396,41 +396,41 @@ static void log_entry(const char *what, const ip6_addr_t *a, const struct netif 
 
 static void router_remove(int i, const char *why)
 {
-  log_entry("router", &routers[i].addr, routers[i].netif, why);
+  log_entry("router", &nd6_routers[i].addr, nd6_routers[i].netif, why);
   report(ND6_LIST_ROUTER, i, true);
-  memset(&routers[i], 0, sizeof(routers[i]));
+  memset(&nd6_routers[i], 0, sizeof(nd6_routers[i]));
 }
 
 static void prefix_remove(int i, const char *why)
 {
-  log_entry("prefix", &prefixes[i].prefix, prefixes[i].netif, why);
+  log_entry("prefix", &nd6_prefixes[i].prefix, nd6_prefixes[i].netif, why);
   report(ND6_LIST_PREFIX, i, true);
-  memset(&prefixes[i], 0, sizeof(prefixes[i]));
+  memset(&nd6_prefixes[i], 0, sizeof(nd6_prefixes[i]));
 }
 
 static void rdnss_remove(int i)
 {
   report(ND6_LIST_RDNSS, i, true);
-  memset(&rdnss[i], 0, sizeof(rdnss[i]));
+  memset(&nd6_rdnss[i], 0, sizeof(nd6_rdnss[i]));
 }
 
 static void dnssl_remove(int i)
 {
   report(ND6_LIST_DNSSL, i, true);
-  memset(&dnssl[i], 0, sizeof(dnssl[i]));
+  memset(&nd6_dnssl[i], 0, sizeof(nd6_dnssl[i]));
 }
 
 static void route_remove(int i)
 {
-  log_entry("route", &routes[i].prefix, routes[i].netif, "removed");
+  log_entry("route", &nd6_routes[i].prefix, nd6_routes[i].netif, "removed");
   report(ND6_LIST_ROUTE, i, true);
-  memset(&routes[i], 0, sizeof(routes[i]));
+  memset(&nd6_routes[i], 0, sizeof(nd6_routes[i]));
 }
 
 static void redirect_remove(int i)
 {
   report(ND6_LIST_REDIRECT, i, true);
-  memset(&redirects[i], 0, sizeof(redirects[i]));
+  memset(&nd6_redirects[i], 0, sizeof(nd6_redirects[i]));
 }
 
 int nd6_flush_routers(struct netif *netif)
@@ -443,12 +443,12 @@ int nd6_flush_routers(struct netif *netif)
       n++;                                                                                                             \
     }                                                                                                                  \
   }
-  ND6_FLUSH(routers, ND6_NUM_ROUTERS, router_remove(i, "flushed"))
-  ND6_FLUSH(prefixes, ND6_NUM_PREFIXES, prefix_remove(i, "flushed"))
-  ND6_FLUSH(rdnss, ND6_NUM_RDNSS, rdnss_remove(i))
-  ND6_FLUSH(dnssl, ND6_NUM_DNSSL, dnssl_remove(i))
-  ND6_FLUSH(routes, ND6_NUM_ROUTES, route_remove(i))
-  ND6_FLUSH(redirects, ND6_NUM_REDIRECTS, redirect_remove(i))
+  ND6_FLUSH(nd6_routers, ND6_NUM_ROUTERS, router_remove(i, "flushed"))
+  ND6_FLUSH(nd6_prefixes, ND6_NUM_PREFIXES, prefix_remove(i, "flushed"))
+  ND6_FLUSH(nd6_rdnss, ND6_NUM_RDNSS, rdnss_remove(i))
+  ND6_FLUSH(nd6_dnssl, ND6_NUM_DNSSL, dnssl_remove(i))
+  ND6_FLUSH(nd6_routes, ND6_NUM_ROUTES, route_remove(i))
+  ND6_FLUSH(nd6_redirects, ND6_NUM_REDIRECTS, redirect_remove(i))
 #undef ND6_FLUSH
   return n;
 }
@@ -467,7 +467,7 @@ void nd6_router_netif_down(struct netif *netif)
 void nd6_router_not_router(struct netif *netif, const ip6_addr_t *addr)
 {
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
-    if (routers[i].netif == netif && ip6_addr_eq_nozone(&routers[i].addr, addr)) {
+    if (nd6_routers[i].netif == netif && ip6_addr_eq_nozone(&nd6_routers[i].addr, addr)) {
       router_remove(i, "is no router any more (NA without R)");
     }
   }
@@ -509,50 +509,50 @@ static void addr_timer(struct netif *n, s8_t i, u32_t now)
 void nd6_router_tmr(u32_t now)
 {
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
-    if (routers[i].netif != NULL) {
-      life_rebase(&routers[i].life, now);
-      if (life_over(&routers[i].life, now)) {
+    if (nd6_routers[i].netif != NULL) {
+      life_rebase(&nd6_routers[i].life, now);
+      if (life_over(&nd6_routers[i].life, now)) {
         router_remove(i, "lifetime over");
       }
     }
   }
   for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
-    if (prefixes[i].netif != NULL) {
-      life_rebase(&prefixes[i].valid, now);
-      life_rebase(&prefixes[i].pref, now);
-      if (life_over(&prefixes[i].valid, now)) {
+    if (nd6_prefixes[i].netif != NULL) {
+      life_rebase(&nd6_prefixes[i].valid, now);
+      life_rebase(&nd6_prefixes[i].pref, now);
+      if (life_over(&nd6_prefixes[i].valid, now)) {
         prefix_remove(i, "valid lifetime over");
       }
     }
   }
   for (int i = 0; i < ND6_NUM_RDNSS; i++) {
-    if (rdnss[i].netif != NULL) {
-      life_rebase(&rdnss[i].life, now);
-      if (life_over(&rdnss[i].life, now)) {
+    if (nd6_rdnss[i].netif != NULL) {
+      life_rebase(&nd6_rdnss[i].life, now);
+      if (life_over(&nd6_rdnss[i].life, now)) {
         rdnss_remove(i);
       }
     }
   }
   for (int i = 0; i < ND6_NUM_DNSSL; i++) {
-    if (dnssl[i].netif != NULL) {
-      life_rebase(&dnssl[i].life, now);
-      if (life_over(&dnssl[i].life, now)) {
+    if (nd6_dnssl[i].netif != NULL) {
+      life_rebase(&nd6_dnssl[i].life, now);
+      if (life_over(&nd6_dnssl[i].life, now)) {
         dnssl_remove(i);
       }
     }
   }
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
-    if (routes[i].netif != NULL) {
-      life_rebase(&routes[i].life, now);
-      if (life_over(&routes[i].life, now)) {
+    if (nd6_routes[i].netif != NULL) {
+      life_rebase(&nd6_routes[i].life, now);
+      if (life_over(&nd6_routes[i].life, now)) {
         route_remove(i);
       }
     }
   }
   for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
-    if (redirects[i].netif != NULL) {
-      life_rebase(&redirects[i].life, now);
-      if (life_over(&redirects[i].life, now)) {
+    if (nd6_redirects[i].netif != NULL) {
+      life_rebase(&nd6_redirects[i].life, now);
+      if (life_over(&nd6_redirects[i].life, now)) {
         redirect_remove(i);
       }
     }
@@ -570,33 +570,33 @@ bool nd6_router_next_deadline(u32_t now, u32_t *at)
 {
   bool any = false;
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
-    if (routers[i].netif != NULL) {
-      life_deadline(&routers[i].life, now, at, &any);
+    if (nd6_routers[i].netif != NULL) {
+      life_deadline(&nd6_routers[i].life, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
-    if (prefixes[i].netif != NULL) {
-      life_deadline(&prefixes[i].valid, now, at, &any);
+    if (nd6_prefixes[i].netif != NULL) {
+      life_deadline(&nd6_prefixes[i].valid, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_RDNSS; i++) {
-    if (rdnss[i].netif != NULL) {
-      life_deadline(&rdnss[i].life, now, at, &any);
+    if (nd6_rdnss[i].netif != NULL) {
+      life_deadline(&nd6_rdnss[i].life, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_DNSSL; i++) {
-    if (dnssl[i].netif != NULL) {
-      life_deadline(&dnssl[i].life, now, at, &any);
+    if (nd6_dnssl[i].netif != NULL) {
+      life_deadline(&nd6_dnssl[i].life, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
-    if (routes[i].netif != NULL) {
-      life_deadline(&routes[i].life, now, at, &any);
+    if (nd6_routes[i].netif != NULL) {
+      life_deadline(&nd6_routes[i].life, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
-    if (redirects[i].netif != NULL) {
-      life_deadline(&redirects[i].life, now, at, &any);
+    if (nd6_redirects[i].netif != NULL) {
+      life_deadline(&nd6_redirects[i].life, now, at, &any);
     }
   }
   struct netif *n;
@@ -629,7 +629,7 @@ static bool is_onlink(const struct netif *n, const ip6_addr_t *dest)
 {
   u32_t now = sys_now();
   for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
-    const struct nd6_prefix *x = &prefixes[i];
+    const struct nd6_prefix *x = &nd6_prefixes[i];
     if (x->netif == n && x->onlink && !life_over(&x->valid, now) && ip6_addr_prefix_eq(&x->prefix, dest, x->len)) {
       return true;
     }
@@ -648,7 +648,7 @@ static const struct nd6_redirect *redirect_find(const struct netif *n, const ip6
 {
   u32_t now = sys_now();
   for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
-    const struct nd6_redirect *x = &redirects[i];
+    const struct nd6_redirect *x = &nd6_redirects[i];
     if (x->netif == n && ip6_addr_eq_nozone(&x->dest, dest) && !life_over(&x->life, now)) {
       return x;
     }
@@ -667,17 +667,17 @@ static int select_router(const struct netif *n)
   int best = -1, best_any = -1;
   int count_top = 0;
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
-    const struct nd6_router *r = &routers[i];
+    const struct nd6_router *r = &nd6_routers[i];
     if (r->netif != n || life_over(&r->life, now)) {
       continue;
     }
-    if (router_reachable(n, &r->addr) && (best < 0 || r->pref > routers[best].pref)) {
+    if (router_reachable(n, &r->addr) && (best < 0 || r->pref > nd6_routers[best].pref)) {
       best = i;
     }
-    if (best_any < 0 || r->pref > routers[best_any].pref) {
+    if (best_any < 0 || r->pref > nd6_routers[best_any].pref) {
       best_any = i;
       count_top = 1;
-    } else if (r->pref == routers[best_any].pref) {
+    } else if (r->pref == nd6_routers[best_any].pref) {
       count_top++;
     }
   }
@@ -686,8 +686,8 @@ static int select_router(const struct netif *n)
   }
   unsigned pick = rr_next++ % (unsigned)count_top;
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
-    const struct nd6_router *r = &routers[i];
-    if (r->netif == n && !life_over(&r->life, now) && r->pref == routers[best_any].pref) {
+    const struct nd6_router *r = &nd6_routers[i];
+    if (r->netif == n && !life_over(&r->life, now) && r->pref == nd6_routers[best_any].pref) {
       if (pick == 0) {
         return i;
       }
@@ -706,14 +706,15 @@ static int select_route(const struct netif *n, const ip6_addr_t *dest, bool zero
   int best = -1;
   bool best_reach = false;
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
-    const struct nd6_route *x = &routes[i];
+    const struct nd6_route *x = &nd6_routes[i];
     if (x->netif != n || life_over(&x->life, now) || (x->len == 0 && !zero_len) ||
         !ip6_addr_prefix_eq(&x->prefix, dest, x->len)) {
       continue;
     }
     bool reach = router_reachable(n, &x->router);
-    if (best < 0 || x->len > routes[best].len || (x->len == routes[best].len && x->pref > routes[best].pref) ||
-        (x->len == routes[best].len && x->pref == routes[best].pref && reach && !best_reach)) {
+    if (best < 0 || x->len > nd6_routes[best].len ||
+        (x->len == nd6_routes[best].len && x->pref > nd6_routes[best].pref) ||
+        (x->len == nd6_routes[best].len && x->pref == nd6_routes[best].pref && reach && !best_reach)) {
       best = i;
       best_reach = reach;
     }
@@ -725,12 +726,12 @@ bool nd6_has_default_router(const struct netif *netif)
 {
   u32_t now = sys_now();
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
-    if (routers[i].netif == netif && !life_over(&routers[i].life, now)) {
+    if (nd6_routers[i].netif == netif && !life_over(&nd6_routers[i].life, now)) {
       return true;
     }
   }
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
-    if (routes[i].netif == netif && !life_over(&routes[i].life, now)) {
+    if (nd6_routes[i].netif == netif && !life_over(&nd6_routes[i].life, now)) {
       return true;
     }
   }
@@ -754,17 +755,17 @@ bool nd6_next_hop(const struct netif *netif, const ip6_addr_t *dest, ip6_addr_t 
   }
   int i = select_route(netif, dest, false);
   if (i >= 0) {
-    *next_hop = routes[i].router;
+    *next_hop = nd6_routes[i].router;
     return true;
   }
   i = select_router(netif);
   if (i >= 0) {
-    *next_hop = routers[i].addr;
+    *next_hop = nd6_routers[i].addr;
     return true;
   }
   i = select_route(netif, dest, true);
   if (i >= 0) {
-    *next_hop = routes[i].router;
+    *next_hop = nd6_routes[i].router;
     return true;
   }
   return false;
@@ -779,9 +780,9 @@ static void ra_router(struct netif *netif, const ip6_addr_t *src, u16_t lifetime
 {
   int slot = -1, free_slot = -1;
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
-    if (routers[i].netif == netif && ip6_addr_eq_nozone(&routers[i].addr, src)) {
+    if (nd6_routers[i].netif == netif && ip6_addr_eq_nozone(&nd6_routers[i].addr, src)) {
       slot = i;
-    } else if (routers[i].netif == NULL && free_slot < 0) {
+    } else if (nd6_routers[i].netif == NULL && free_slot < 0) {
       free_slot = i;
     }
   }
@@ -793,9 +794,9 @@ static void ra_router(struct netif *netif, const ip6_addr_t *src, u16_t lifetime
     return;
   }
   if (slot >= 0) {
-    bool changed = routers[slot].pref != pref;
-    routers[slot].pref = pref;
-    life_set(&routers[slot].life, lifetime, now);
+    bool changed = nd6_routers[slot].pref != pref;
+    nd6_routers[slot].pref = pref;
+    life_set(&nd6_routers[slot].life, lifetime, now);
     if (changed) {
       report(ND6_LIST_ROUTER, slot, false);
     }
@@ -805,7 +806,7 @@ static void ra_router(struct netif *netif, const ip6_addr_t *src, u16_t lifetime
     LWIP_DROP(ND6_ROUTERS_FULL);
     return;
   }
-  struct nd6_router *r = &routers[free_slot];
+  struct nd6_router *r = &nd6_routers[free_slot];
   r->addr = *src;
   r->addr.zone = IP6_NO_ZONE;
   r->netif = netif;
@@ -825,14 +826,15 @@ static void prefix_update(struct netif *netif, const ip6_addr_t *prefix, u8_t le
 {
   int slot = -1, free_slot = -1;
   for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
-    if (prefixes[i].netif == netif && prefixes[i].len == len && ip6_addr_prefix_eq(&prefixes[i].prefix, prefix, len)) {
+    if (nd6_prefixes[i].netif == netif && nd6_prefixes[i].len == len &&
+        ip6_addr_prefix_eq(&nd6_prefixes[i].prefix, prefix, len)) {
       slot = i;
-    } else if (prefixes[i].netif == NULL && free_slot < 0) {
+    } else if (nd6_prefixes[i].netif == NULL && free_slot < 0) {
       free_slot = i;
     }
   }
   if (slot >= 0) {
-    struct nd6_prefix *x = &prefixes[slot];
+    struct nd6_prefix *x = &nd6_prefixes[slot];
     if (valid == 0 && (onlink || !x->onlink)) {
       /* 6.3.4: an on-link prefix with valid lifetime 0 times out now. */
       prefix_remove(slot, "valid lifetime 0");
@@ -855,7 +857,7 @@ static void prefix_update(struct netif *netif, const ip6_addr_t *prefix, u8_t le
     LWIP_DROP(ND6_PREFIXES_FULL);
     return;
   }
-  struct nd6_prefix *x = &prefixes[free_slot];
+  struct nd6_prefix *x = &nd6_prefixes[free_slot];
   x->prefix = *prefix;
   x->len = len;
   x->netif = netif;
@@ -1047,7 +1049,7 @@ static void ra_route_opt(struct netif *netif, const ip6_addr_t *router, const u8
   mask_prefix(&prefix, len);
   int slot = -1, free_slot = -1;
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
-    struct nd6_route *x = &routes[i];
+    struct nd6_route *x = &nd6_routes[i];
     if (x->netif == netif && x->len == len && ip6_addr_prefix_eq(&x->prefix, &prefix, len) &&
         ip6_addr_eq_nozone(&x->router, router)) {
       slot = i;
@@ -1067,17 +1069,17 @@ static void ra_route_opt(struct netif *netif, const ip6_addr_t *router, const u8
       return;
     }
     slot = free_slot;
-    routes[slot].prefix = prefix;
-    routes[slot].len = len;
-    routes[slot].router = *router;
-    routes[slot].router.zone = IP6_NO_ZONE;
-    routes[slot].netif = netif;
-    routes[slot].pref = prf_value(prf);
+    nd6_routes[slot].prefix = prefix;
+    nd6_routes[slot].len = len;
+    nd6_routes[slot].router = *router;
+    nd6_routes[slot].router.zone = IP6_NO_ZONE;
+    nd6_routes[slot].netif = netif;
+    nd6_routes[slot].pref = prf_value(prf);
     log_entry("route", &prefix, netif, "added");
   }
-  bool changed = slot == free_slot || routes[slot].pref != prf_value(prf);
-  routes[slot].pref = prf_value(prf);
-  life_set(&routes[slot].life, lifetime, now);
+  bool changed = slot == free_slot || nd6_routes[slot].pref != prf_value(prf);
+  nd6_routes[slot].pref = prf_value(prf);
+  life_set(&nd6_routes[slot].life, lifetime, now);
   if (changed) {
     report(ND6_LIST_ROUTE, slot, false);
   }
@@ -1089,9 +1091,9 @@ static void rdnss_update(struct netif *netif, const ip6_addr_t *a, u32_t lifetim
 {
   int slot = -1, free_slot = -1;
   for (int i = 0; i < ND6_NUM_RDNSS; i++) {
-    if (rdnss[i].netif == netif && ip6_addr_eq_nozone(&rdnss[i].addr, a)) {
+    if (nd6_rdnss[i].netif == netif && ip6_addr_eq_nozone(&nd6_rdnss[i].addr, a)) {
       slot = i;
-    } else if (rdnss[i].netif == NULL && free_slot < 0) {
+    } else if (nd6_rdnss[i].netif == NULL && free_slot < 0) {
       free_slot = i;
     }
   }
@@ -1102,17 +1104,17 @@ static void rdnss_update(struct netif *netif, const ip6_addr_t *a, u32_t lifetim
     return;
   }
   if (slot >= 0) {
-    life_set(&rdnss[slot].life, lifetime, now);
+    life_set(&nd6_rdnss[slot].life, lifetime, now);
     return;
   }
   if (free_slot < 0) {
     LWIP_DROP(ND6_RDNSS_FULL);
     return;
   }
-  rdnss[free_slot].addr = *a;
-  rdnss[free_slot].addr.zone = ip6_addr_has_scope(a) ? netif_get_index(netif) : IP6_NO_ZONE;
-  rdnss[free_slot].netif = netif;
-  life_set(&rdnss[free_slot].life, lifetime, now);
+  nd6_rdnss[free_slot].addr = *a;
+  nd6_rdnss[free_slot].addr.zone = ip6_addr_has_scope(a) ? netif_get_index(netif) : IP6_NO_ZONE;
+  nd6_rdnss[free_slot].netif = netif;
+  life_set(&nd6_rdnss[free_slot].life, lifetime, now);
   log_entry("DNS server", a, netif, "added");
   report(ND6_LIST_RDNSS, free_slot, false);
 }
@@ -1126,10 +1128,11 @@ static void ra_rdnss_opt(struct netif *netif, const struct pbuf *p, u16_t off, u
     return;
   }
   u32_t lifetime = get_be32(h + ND6_DNSOPT_OFF_LIFETIME);
-  for (u16_t a_off = (u16_t)(off + ND6_DNSOPT_OFF_DATA); a_off < off + olen * 8U; a_off = (u16_t)(a_off + 16U)) {
+  /* (olen - 1) * 8 is a multiple of 16: the last address ends the option. */
+  for (u32_t a_off = off + ND6_DNSOPT_OFF_DATA; a_off < off + olen * 8U; a_off += IP6_ADDR_LEN) {
     ip6_addr_t a;
     memset(&a, 0, sizeof(a));
-    if (pbuf_copy_partial(p, a.addr, IP6_ADDR_LEN, a_off) != IP6_ADDR_LEN || ip6_addr_ismulticast(&a) ||
+    if (pbuf_copy_partial(p, a.addr, IP6_ADDR_LEN, (u16_t)a_off) != IP6_ADDR_LEN || ip6_addr_ismulticast(&a) ||
         ip6_addr_isany(&a) || ip6_addr_isloopback(&a)) {
       LWIP_DROP(ND6_BAD_DNSOPT);
       continue;
@@ -1143,9 +1146,9 @@ static void dnssl_update(struct netif *netif, const char *name, u32_t lifetime, 
 {
   int slot = -1, free_slot = -1;
   for (int i = 0; i < ND6_NUM_DNSSL; i++) {
-    if (dnssl[i].netif == netif && lwip_stricmp(dnssl[i].name, name) == 0) {
+    if (nd6_dnssl[i].netif == netif && lwip_stricmp(nd6_dnssl[i].name, name) == 0) {
       slot = i;
-    } else if (dnssl[i].netif == NULL && free_slot < 0) {
+    } else if (nd6_dnssl[i].netif == NULL && free_slot < 0) {
       free_slot = i;
     }
   }
@@ -1156,16 +1159,16 @@ static void dnssl_update(struct netif *netif, const char *name, u32_t lifetime, 
     return;
   }
   if (slot >= 0) {
-    life_set(&dnssl[slot].life, lifetime, now);
+    life_set(&nd6_dnssl[slot].life, lifetime, now);
     return;
   }
   if (free_slot < 0) {
     LWIP_DROP(ND6_DNSSL_FULL);
     return;
   }
-  memcpy(dnssl[free_slot].name, name, sizeof(dnssl[free_slot].name));
-  dnssl[free_slot].netif = netif;
-  life_set(&dnssl[free_slot].life, lifetime, now);
+  memcpy(nd6_dnssl[free_slot].name, name, sizeof(nd6_dnssl[free_slot].name));
+  nd6_dnssl[free_slot].netif = netif;
+  life_set(&nd6_dnssl[free_slot].life, lifetime, now);
   LWIP_LOG(ND6, INFO, "search domain %s on %c%c%u", name, netif->name[0], netif->name[1], netif->num);
   report(ND6_LIST_DNSSL, free_slot, false);
 }
@@ -1319,8 +1322,9 @@ void nd6_ra_input(struct pbuf *p, const struct ip6_rx *rx)
     return;
   }
   if (netif_get_ip6_addr_match(netif, src) >= 0) {
-    /* Our own advertisement looped back: we are not a router. */
-    LWIP_DROP(ND6_NOT_FOR_US);
+    /* Our own address as the source: a looped-back copy, or a node
+     * using our address; either way not a router to learn. */
+    LWIP_DROP(ND6_FROM_US);
     return;
   }
   u32_t now = sys_now();
@@ -1367,7 +1371,7 @@ static void redirect_store(struct netif *netif, const ip6_addr_t *dest, const ip
 {
   int slot = -1, oldest = 0;
   for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
-    struct nd6_redirect *x = &redirects[i];
+    struct nd6_redirect *x = &nd6_redirects[i];
     if (x->netif == netif && ip6_addr_eq_nozone(&x->dest, dest)) {
       slot = i;
       break;
@@ -1378,7 +1382,8 @@ static void redirect_store(struct netif *netif, const ip6_addr_t *dest, const ip
       }
       continue;
     }
-    if (redirects[oldest].netif != NULL && lwip_time_before(x->life.stamp_ms, redirects[oldest].life.stamp_ms)) {
+    if (nd6_redirects[oldest].netif != NULL &&
+        lwip_time_before(x->life.stamp_ms, nd6_redirects[oldest].life.stamp_ms)) {
       oldest = i;
     }
   }
@@ -1388,7 +1393,7 @@ static void redirect_store(struct netif *netif, const ip6_addr_t *dest, const ip
     slot = oldest;
     redirect_remove(slot);
   }
-  struct nd6_redirect *x = &redirects[slot];
+  struct nd6_redirect *x = &nd6_redirects[slot];
   x->dest = *dest;
   x->dest.zone = IP6_NO_ZONE;
   x->target = *target;

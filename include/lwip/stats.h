@@ -156,6 +156,7 @@ enum lwip_err_class {
   X(ND6_UNRESOLVED, ND6, RT, "neighbor solicitation unanswered: queued packets discarded") \
   X(ND6_NO_MEM, ND6, MEM, "no memory to queue a packet or build an ND message") \
   X(ND6_UNHANDLED, ND6, NONE, "router solicitation ignored (hosts do not answer them, RFC 4861 6.2.6)") \
+  X(ND6_FROM_US, ND6, NONE, "RA from one of our own addresses ignored") \
   X(ND6_NOT_LINKLOCAL, ND6, PROTO, "RA or Redirect from a source that is not link-local (RFC 4861 6.1.2, 8.1)") \
   X(ND6_ROUTERS_FULL, ND6, MEM, "default router list full: advertising router not added") \
   X(ND6_PREFIXES_FULL, ND6, MEM, "prefix list full: prefix from an RA not added") \

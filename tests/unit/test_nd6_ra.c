@@ -289,6 +289,21 @@ static void test_ra_router_prefix_slaac(void **state)
   expect_next_hop("2001:db8:1::77", "2001:db8:1::77");
   expect_next_hop("2001:db8:99::1", RTR_LL);
   assert_true(nd6_has_default_router(nif));
+  /* L clear later does not make a prefix off-link (RFC 4861 6.3.4); a
+   * prefix only autonomous gives an address but is not on-link (RFC 5942) */
+  n = opt_pio(o, "2001:db8:1::", 64, ND6_PIO_FLAG_AUTO, 3600, 1800);
+  n += opt_pio(o + n, "2001:db8:2::", 64, ND6_PIO_FLAG_AUTO, 3600, 1800);
+  rx_ra(RTR_LL, 1800, o, n);
+  assert_true(find_prefix("2001:db8:1::", &p) >= 0);
+  assert_true(p.onlink);
+  assert_true(find_prefix("2001:db8:2::", &p) >= 0);
+  assert_false(p.onlink);
+  assert_true(p.autonomous);
+  assert_true(addr_slot("2001:db8:2::ff:fe00:1") > 0);
+  expect_next_hop("2001:db8:1::77", "2001:db8:1::77");
+  expect_next_hop("2001:db8:2::77", RTR_LL);
+  test_clock_advance(2000);
+  test_frames_clear(&tn);
   /* and an echo reply leaves with the RA's hop limit */
   u8_t body[8] = {0, 1, 0, 1, 'a', 'b', 'c', 'd'};
   rx_icmp6(&tn, test_mac, "2001:db8:99::1", "2001:db8:1::ff:fe00:1", 60, 128, 0, 0x12340001UL, body, 8);
@@ -547,6 +562,28 @@ static void test_ra_slaac_dad_retry(void **state)
   assert_true(ip6_addr_islinklocal(ip_2_ip6(src)));
 }
 
+/* Modified EUI-64 has no second identifier: one conflict ends SLAAC for
+ * the prefix. */
+static void test_ra_slaac_eui64_conflict(void **state)
+{
+  (void)state;
+  nif = ip6_fixture(&tn);
+  rx_ra_std(3600, 1800);
+  s8_t idx = addr_slot("2001:db8:1::ff:fe00:1");
+  assert_true(idx > 0);
+  u8_t body[16];
+  a6("2001:db8:1::ff:fe00:1", body);
+  rx_icmp6(&tn, allnodes_mac, "fe80::bb", "ff02::1", 255, 136, 0, 0, body, 16);
+  assert_int_equal(netif_ip6_addr_state(nif, idx), IP6_ADDR_DUPLICATED);
+  assert_int_equal(slaac_slot(), idx);
+#if LWIP_STATS
+  assert_int_equal(DROPS(ND6_SLAAC_GAVE_UP), 1);
+#endif
+  /* removed, like any SLAAC address, when its valid lifetime ends */
+  test_clock_advance(3600U * 1000U);
+  assert_int_equal(slaac_slot(), -1);
+}
+
 /* An RA with hop limit 254, from a global source or with a bad option is
  * dropped and counted; nothing is learned. */
 static void test_ra_invalid_dropped(void **state)
@@ -565,7 +602,10 @@ static void test_ra_invalid_dropped(void **state)
   rx_ra(RTR2_LL, 0, o, n);
   o[1] = 3;
   rx_ra(RTR2_LL, 0, o, 24);
+  /* from one of our own addresses */
+  rx_ra(OUR_LL, 1800, NULL, 0);
 #if LWIP_STATS
+  assert_int_equal(DROPS(ND6_FROM_US), 1);
   assert_int_equal(DROPS(ND6_BAD_HOPLIM), 1);
   assert_int_equal(DROPS(ND6_NOT_LINKLOCAL), 1);
   assert_int_equal(DROPS(ND6_BAD_OPTION), 1);
@@ -786,6 +826,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_ra_mtu, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_rdnss_dnssl_rio, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_slaac_dad_retry, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_ra_slaac_eui64_conflict, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_invalid_dropped, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_flood_bounded, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_router_selection, test_setup, test_teardown),
