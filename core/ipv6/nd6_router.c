@@ -835,14 +835,23 @@ static void prefix_update(struct netif *netif, const ip6_addr_t *prefix, u8_t le
   }
   if (slot >= 0) {
     struct nd6_prefix *x = &nd6_prefixes[slot];
-    if (valid == 0 && (onlink || !x->onlink)) {
+    bool changed = x->autonomous != autonomous;
+    x->autonomous = autonomous;
+    if (!onlink && x->onlink) {
+      /* 6.3.4 takes on-link lifetimes only from options with L set; one
+       * without it says nothing about the link (4.6.2). */
+      if (changed) {
+        report(ND6_LIST_PREFIX, slot, false);
+      }
+      return;
+    }
+    if (valid == 0) {
       /* 6.3.4: an on-link prefix with valid lifetime 0 times out now. */
       prefix_remove(slot, "valid lifetime 0");
       return;
     }
-    bool changed = (onlink && !x->onlink) || x->autonomous != autonomous;
+    changed = changed || (onlink && !x->onlink);
     x->onlink = x->onlink || onlink;
-    x->autonomous = autonomous;
     life_set(&x->valid, valid, now);
     life_set(&x->pref, pref, now);
     if (changed) {

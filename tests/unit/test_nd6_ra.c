@@ -302,7 +302,13 @@ static void test_ra_router_prefix_slaac(void **state)
   assert_true(addr_slot("2001:db8:2::ff:fe00:1") > 0);
   expect_next_hop("2001:db8:1::77", "2001:db8:1::77");
   expect_next_hop("2001:db8:2::77", RTR_LL);
+  /* nor does an option without L end it, even with valid lifetime 0 */
+  rx_ra(RTR_LL, 1800, o, opt_pio(o, "2001:db8:1::", 64, ND6_PIO_FLAG_AUTO, 0, 0));
   test_clock_advance(2000);
+  assert_true(find_prefix("2001:db8:1::", &p) >= 0);
+  assert_true(p.onlink);
+  assert_int_equal(p.valid_left_s, 3600 - 3);
+  expect_next_hop("2001:db8:1::77", "2001:db8:1::77");
   test_frames_clear(&tn);
   /* and an echo reply leaves with the RA's hop limit */
   u8_t body[8] = {0, 1, 0, 1, 'a', 'b', 'c', 'd'};
