@@ -34,6 +34,7 @@ void lwip_init(void)
   icmp_init();
 #if LWIP_IPV6
   ip6_init();
+  ip6_frag_init();
   icmp6_init();
   nd6_init();
 #endif

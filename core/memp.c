@@ -21,6 +21,7 @@
 #include "lwip/raw.h"
 #include "lwip/ip4_frag.h"
 #include "lwip/priv/ip4_frag_priv.h"
+#include "lwip/priv/ip6_frag_priv.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/igmp.h"
 

@@ -5,17 +5,24 @@
  * source addresses (RFC 6724) and build headers for what we send.
  *
  * Input path: ethernet_input / ip_input -> ip6_input -> ip6_check_header ->
- * ip6_dest_is_ours -> ip6_walk_chain -> ip6_deliver -> icmp6_input ...
+ * ip6_dest_check -> ip6_walk_chain -> ip6_deliver -> icmp6_input ...; a
+ * fragment goes to ip6_reass (ip6_frag.c) and the packet it completes walks
+ * the chain again; a packet not for us goes to ip6_forward when forwarding
+ * is on.
  * Output path: ip6_output -> ip6_route -> ip6_output_if ->
- * ip6_select_source_address -> netif->output_ip6 (ethip6_output).
+ * ip6_select_source_address -> ip6_send (ip6_frag when over the path MTU)
+ * -> ip6_emit -> netif->output_ip6 (ethip6_output).
  */
 #include "lwip/ip6.h"
+#include "lwip/ip6_frag.h"
+#include "lwip/ip4.h"
 #include "lwip/icmp6.h"
 #include "lwip/nd6.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
 #include "lwip/prot/wire.h"
 #include "lwip/priv/init.h"
+#include "lwip/priv/ip6_frag_priv.h"
 #include <string.h>
 
 void ip6_init(void)
@@ -243,19 +250,10 @@ static void ip6_write_header(u8_t *h, u16_t plen, const ip6_addr_t *src, const i
   memcpy(h + IP6_OFF_DEST, dest->addr, IP6_ADDR_LEN);
 }
 
-/* Hand a finished packet (payload at its IPv6 header) to the netif. */
-static err_t ip6_send(struct pbuf *q, const ip6_addr_t *dest, struct netif *netif)
+/* Hand a finished packet or fragment (payload at its IPv6 header, no larger
+ * than the link takes) to the netif.  Does not take ownership. */
+static err_t ip6_emit(struct pbuf *q, const ip6_addr_t *dest, struct netif *netif)
 {
-#if LWIP_LOOPBACK
-  if (!ip6_addr_ismulticast(dest) && usable_addr_idx(netif, dest) >= 0) {
-    STATS_TX(IP6);
-    return netif_loop_output(netif, q);
-  }
-#endif
-  if (netif->mtu != 0 && q->tot_len > icmp6_path_mtu(netif, dest)) {
-    LWIP_DROP(IP6_TOO_BIG);
-    return ERR_VAL;
-  }
   ip6_addr_t next_hop;
   if (!nd6_next_hop(netif, dest, &next_hop)) {
     LWIP_DROP(IP6_NO_ROUTE);
@@ -266,6 +264,26 @@ static err_t ip6_send(struct pbuf *q, const ip6_addr_t *dest, struct netif *neti
   }
   STATS_TX(IP6);
   return netif->output_ip6(netif, q, &next_hop);
+}
+
+/* Send a packet we originate (payload at its IPv6 header): looped back when
+ * it is for one of our addresses, fragmented when over the path MTU (RFC
+ * 8200 5: a source fragments; icmp6_path_mtu is never below 1280). */
+static err_t ip6_send(struct pbuf *q, const ip6_addr_t *dest, struct netif *netif)
+{
+#if LWIP_LOOPBACK
+  if (!ip6_addr_ismulticast(dest) && usable_addr_idx(netif, dest) >= 0) {
+    STATS_TX(IP6);
+    return netif_loop_output(netif, q);
+  }
+#endif
+  if (netif->mtu != 0) {
+    u16_t mtu = icmp6_path_mtu(netif, dest);
+    if (q->tot_len > mtu) {
+      return ip6_frag(q, dest, netif, mtu, ip6_emit);
+    }
+  }
+  return ip6_emit(q, dest, netif);
 }
 
 err_t ip6_output_if_src(struct pbuf *p, const ip6_addr_t *src, const ip6_addr_t *dest, u8_t hl, u8_t tc, u8_t nexth,
@@ -582,8 +600,18 @@ static bool ip6_walk_chain(const struct pbuf *p, struct ip6_rx *rx, struct chain
     default: { /* IP6_NEXTH_FRAGMENT */
       u16_t offm = get_be16(h + IP6_FRAG_OFF_OFFSET);
       if ((offm & (IP6_FRAG_OFFSET_MASK | IP6_FRAG_MORE)) != 0) {
-        chain_fail(e, LWIP_DROP_IP6_FRAG_UNSUPPORTED, -1, 0);
-        return false;
+        /* A real fragment: what follows is not all here, so the walk
+         * stops and reassembly (ip6_frag.c) takes it, the Fragment header
+         * standing for the upper layer.  A packet that is itself the
+         * product of reassembly may not hold another one. */
+        if (rx->reassembled) {
+          chain_fail(e, LWIP_DROP_IP6_FRAG_NESTED, -1, 0);
+          return false;
+        }
+        rx->ip.proto = IP6_NEXTH_FRAGMENT;
+        rx->ip.hdr_len = off;
+        rx->nexth_off = nexth_off;
+        return true;
       }
       /* RFC 6946: an atomic fragment (offset 0, no more fragments) is the
        * whole datagram; it is processed on its own, never merged. */
@@ -632,6 +660,144 @@ static void ip6_deliver(struct pbuf *p, struct ip6_rx *rx)
   pbuf_free(p);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Forwarding (RFC 8200 3, RFC 4443 3, RFC 4291 2.5.6)                      */
+/* ---------------------------------------------------------------------- */
+
+#if LWIP_IP_FORWARD
+/* IPv6 forwarding follows IPv4's switch (ip4_set_forwarding, the daemon's
+ * ip.forward): a node routes both families or neither. */
+static bool ip6_forwarding_on(void)
+{
+  return ip4_forwarding();
+}
+
+/* An error about a packet being forwarded must know its upper layer, so
+ * that no error is sent about an ICMPv6 error (RFC 4443 2.4(e.1)): the
+ * extension headers are skipped, not processed (they are not for us). */
+static void forward_error_ctx(const struct pbuf *p, const struct ip6_rx *rx, struct ip6_rx *ectx)
+{
+  *ectx = *rx;
+  u8_t proto;
+  u16_t off;
+  if (ip6_skip_ext_headers(p, ((const u8_t *)p->payload)[IP6_OFF_NEXTH], IP6_HLEN, &proto, &off)) {
+    ectx->ip.proto = proto;
+    ectx->ip.hdr_len = off;
+  }
+}
+
+/* Forward @p p (payload at its checked IPv6 header, not for us, not to a
+ * multicast group) towards its destination.  Takes ownership of @p p. */
+static void ip6_forward(struct pbuf *p, const struct ip6_rx *rx)
+{
+  const ip6_addr_t *src = ip_2_ip6(&rx->ip.src);
+  const ip6_addr_t *dest = ip_2_ip6(&rx->ip.dest);
+  struct ip6_rx ectx;
+  forward_error_ctx(p, rx, &ectx);
+
+  /* RFC 4291 2.5.2: the unspecified source is never forwarded; 2.5.6:
+   * link-local addresses never leave their link (a link-local source to a
+   * wider destination is told so, RFC 4443 3.1 code 2).  Multicast is not
+   * routed by this stack. */
+  if (ip6_addr_isany(src) || ip6_addr_islinklocal(dest) || ip6_addr_ismulticast(dest) || rx->ip.is_multicast) {
+    LWIP_DROP(IP6_NO_FORWARD);
+    goto out;
+  }
+  if (ip6_addr_islinklocal(src)) {
+    LWIP_DROP(IP6_NO_FORWARD);
+    icmp6_dest_unreach(p, &ectx, ICMP6_DUR_SCOPE);
+    goto out;
+  }
+  /* RFC 8200 3, RFC 4443 3.3: a packet whose hop limit would reach zero is
+   * discarded with Time Exceeded code 0. */
+  if (rx->ip.ttl <= 1) {
+    LWIP_DROP(IP6_HOPLIM_EXCEEDED);
+    icmp6_time_exceeded(p, &ectx, ICMP6_TE_HL);
+    goto out;
+  }
+  struct netif *out = ip6_route(NULL, dest);
+  ip6_addr_t next_hop;
+  if (out == NULL || !nd6_next_hop(out, dest, &next_hop)) {
+    LWIP_DROP(IP6_NO_ROUTE);
+    icmp6_dest_unreach(p, &ectx, ICMP6_DUR_NO_ROUTE);
+    goto out;
+  }
+  /* Back out the link it came from would call for a Redirect (RFC 4861
+   * 8.2), which this stack does not send. */
+  if (out == rx->ip.inp) {
+    LWIP_DROP(IP6_NO_FORWARD);
+    goto out;
+  }
+  /* RFC 8200 5: routers never fragment; the source is told the MTU. */
+  if (out->mtu != 0 && p->tot_len > out->mtu) {
+    LWIP_DROP(IP6_FWD_TOO_BIG);
+    icmp6_packet_too_big(p, &ectx, out->mtu);
+    goto out;
+  }
+  /* ip6_check_header made the fixed header contiguous, and the packet is
+   * ours to change now that it is being sent on. */
+  ((u8_t *)p->payload)[IP6_OFF_HOPLIM] = (u8_t)(rx->ip.ttl - 1U);
+  STATS_INC(IP6, fw);
+  LWIP_LOG(IP6, TRACE, "forward len %u via %c%c%u", p->tot_len, out->name[0], out->name[1], out->num);
+  ip6_emit(p, dest, out);
+out:
+  pbuf_free(p);
+}
+#endif /* LWIP_IP_FORWARD */
+
+/* The fields of @p rx that come from the fixed header at @p h. */
+static void ip6_rx_header_fields(struct ip6_rx *rx, const u8_t *h)
+{
+  u32_t vtcfl = get_be32(h + IP6_OFF_VTCFL);
+  rx->ip.tos = (u8_t)(vtcfl >> 20);
+  rx->flow_label = vtcfl & 0xfffffUL;
+  rx->ip.ttl = h[IP6_OFF_HOPLIM];
+}
+
+/* The receive context of the packet @p p reassembly completed: netif,
+ * addresses and multicast flag as for its fragments (which share them),
+ * the rest from its own header and chain, walked afresh. */
+static void ip6_rx_reassembled(struct ip6_rx *rx, const struct pbuf *p)
+{
+  struct ip_rx ip = rx->ip;
+  memset(rx, 0, sizeof(*rx));
+  rx->ip.inp = ip.inp;
+  rx->ip.src = ip.src;
+  rx->ip.dest = ip.dest;
+  rx->ip.is_multicast = ip.is_multicast;
+  rx->reassembled = true;
+  ip6_rx_header_fields(rx, (const u8_t *)p->payload);
+}
+
+/* Walk the chain of @p p and deliver it; a fragment goes to reassembly
+ * and the packet it completes (if any) comes back here.  Takes ownership
+ * of @p p. */
+static void ip6_process(struct pbuf *p, struct ip6_rx *rx)
+{
+  struct chain_err e = {.drop = LWIP_DROP_COUNT, .pp_code = -1};
+  if (!ip6_walk_chain(p, rx, &e)) {
+#if LWIP_STATS || LWIP_DEBUG
+    lwip_drop((enum lwip_drop_reason)e.drop);
+#endif
+    if (e.pp_code >= 0 && (!rx->ip.is_multicast || e.pp_mcast)) {
+      icmp6_param_problem(p, rx, (u8_t)e.pp_code, e.pp_ptr);
+    }
+    pbuf_free(p);
+    return;
+  }
+  if (rx->ip.proto == IP6_NEXTH_FRAGMENT) {
+    struct pbuf *whole = ip6_reass(p, rx);
+    if (whole != NULL) {
+      /* A second pass at most: rx->reassembled refuses another fragment. */
+      ip6_rx_reassembled(rx, whole);
+      ip6_process(whole, rx);
+    }
+    return;
+  }
+  LWIP_LOG(IP6, TRACE, "in nexth %u len %u", rx->ip.proto, p->tot_len);
+  ip6_deliver(p, rx);
+}
+
 err_t ip6_input(struct pbuf *p, struct netif *inp)
 {
   LWIP_ERROR_RET("ip6_input: args", p != NULL && inp != NULL, ERR_ARG);
@@ -661,10 +827,7 @@ err_t ip6_input(struct pbuf *p, struct netif *inp)
   *ip_2_ip6(&rx.ip.dest) = dest;
   rx.ip.src.type = IPADDR_TYPE_V6;
   rx.ip.dest.type = IPADDR_TYPE_V6;
-  u32_t vtcfl = get_be32(h + IP6_OFF_VTCFL);
-  rx.ip.tos = (u8_t)(vtcfl >> 20);
-  rx.flow_label = vtcfl & 0xfffffUL;
-  rx.ip.ttl = h[IP6_OFF_HOPLIM];
+  ip6_rx_header_fields(&rx, h);
 
   /* RFC 4291 2.7: a multicast address is never a source; ::1 never
    * arrives from a wire (2.5.3). */
@@ -682,22 +845,16 @@ err_t ip6_input(struct pbuf *p, struct netif *inp)
     }
   }
   bad = ip6_dest_check(&rx);
+#if LWIP_IP_FORWARD
+  if (bad == LWIP_DROP_IP6_NOT_FOR_US && ip6_forwarding_on() && !rx.ip.is_multicast) {
+    ip6_forward(p, &rx);
+    return ERR_OK;
+  }
+#endif
   if (bad != LWIP_DROP_COUNT) {
     goto drop;
   }
-  struct chain_err e = {.drop = LWIP_DROP_COUNT, .pp_code = -1};
-  if (!ip6_walk_chain(p, &rx, &e)) {
-#if LWIP_STATS || LWIP_DEBUG
-    lwip_drop((enum lwip_drop_reason)e.drop);
-#endif
-    if (e.pp_code >= 0 && (!rx.ip.is_multicast || e.pp_mcast)) {
-      icmp6_param_problem(p, &rx, (u8_t)e.pp_code, e.pp_ptr);
-    }
-    pbuf_free(p);
-    return ERR_OK;
-  }
-  LWIP_LOG(IP6, TRACE, "in nexth %u len %u", rx.ip.proto, p->tot_len);
-  ip6_deliver(p, &rx);
+  ip6_process(p, &rx);
   return ERR_OK;
 
 drop:

@@ -1,8 +1,16 @@
 /**
  * @file ip6.h
  * IPv6 (RFC 8200): input validation with the extension-header chain walked
- * once, delivery to upper protocols, source address selection (RFC 6724)
- * and output.
+ * once, reassembly of fragments (lwip/ip6_frag.h), delivery to upper
+ * protocols, forwarding between netifs, source address selection (RFC 6724)
+ * and output, fragmented when over the path MTU.
+ *
+ * Forwarding (build option ip_forward) follows the IPv4 switch,
+ * ip4_set_forwarding(): one switch for both families.  A packet not for us
+ * is then forwarded with its hop limit decremented (Time Exceeded code 0
+ * when it would reach zero), never fragmented (Packet Too Big when over the
+ * outgoing MTU), and never when its source is unspecified or link-local or
+ * its destination link-local or multicast (RFC 4291 2.5.2, 2.5.6).
  *
  * Ownership: ip6_input takes ownership of the packet; the output functions
  * never do (the caller frees its pbuf afterwards, unchanged).
@@ -51,6 +59,7 @@ struct ip6_rx {
   bool router_alert; /**< Hop-by-Hop Router Alert (RFC 2711) was present */
   u16_t router_alert_value;
   bool atomic_frag; /**< carried an atomic fragment header (RFC 6946) */
+  bool reassembled; /**< the packet was reassembled from fragments */
 };
 
 /** Upper-layer input: takes ownership of @p p. */
@@ -59,10 +68,10 @@ typedef void (*ip6_proto_input_fn)(struct pbuf *p, const struct ip6_rx *rx);
 /** Process a received IPv6 packet (payload at the IPv6 header).  Takes
  *  ownership of @p p.  Validates the fixed header (version, payload length
  *  against the frame, addresses), decides whether it is ours (our unicast
- *  addresses that are not tentative, all-nodes, our solicited-node groups),
- *  walks the extension headers once (Parameter Problem where RFC 8200 asks
- *  for it), and delivers to the upper protocol.  Every drop is counted.
- *  @return ERR_OK. */
+ *  addresses that are not tentative, all-nodes, our solicited-node groups)
+ *  or to be forwarded, walks the extension headers once (Parameter Problem
+ *  where RFC 8200 asks for it), hands fragments to reassembly, and delivers
+ *  to the upper protocol.  Every drop is counted.  @return ERR_OK. */
 err_t ip6_input(struct pbuf *p, struct netif *inp);
 
 /** Choose the outgoing netif for @p dest: the zone of a scoped address, a
@@ -84,8 +93,11 @@ const ip_addr_t *ip6_select_source_address(const struct netif *netif, const ip6_
  *  class, @p nexth the upper-layer protocol.  Packets for an address of our
  *  own are looped back.  Does not take ownership of @p p.
  *  @return ERR_OK, ERR_RTE (netif down, no source or no next hop), ERR_MEM,
- *  ERR_VAL (larger than the path MTU: fragmentation comes later) or the
- *  driver's error. */
+ *  ERR_VAL (payload over 65495 bytes, or over the path MTU with an
+ *  unfragmentable part too long to fragment) or the driver's error.  A
+ *  packet over the path MTU (icmp6_path_mtu(), never below 1280) is sent in
+ *  fragments (ip6_frag()); the first fragment that fails stops the rest
+ *  and its error is returned. */
 err_t ip6_output_if(struct pbuf *p, const ip6_addr_t *src, const ip6_addr_t *dest, u8_t hl, u8_t tc, u8_t nexth,
                     struct netif *netif);
 /** As ip6_output_if(), with @p src used as given even when unspecified (DAD

@@ -34,6 +34,17 @@
  *  suggests 15 s as a lower bound of the reassembly timer. */
 #define IP_REASS_MAXAGE_S 15
 
+/** IPv6 reassembly (core/ipv6/ip6_frag.c) mirrors IPv4's budget in one of
+ *  its own, so neither family's fragments can starve the other's: as many
+ *  datagrams as IPv4 (MEMP_NUM_REASSDATA) and as many bytes as IPv4's pbuf
+ *  limit in full pool buffers (IP_REASS_MAX_PBUFS * PBUF_POOL_BUFSIZE),
+ *  each fragment charged at least a pool buffer per pbuf, hence at most
+ *  IP_REASS_MAX_PBUFS fragments.  RFC 8200 4.5 sets the 60 s timer. */
+#define IP6_REASS_MAX_DATAGRAMS MEMP_NUM_REASSDATA
+#define IP6_REASS_MAX_BYTES ((u32_t)IP_REASS_MAX_PBUFS * (u32_t)PBUF_POOL_BUFSIZE)
+#define IP6_REASS_MAX_FRAGS IP_REASS_MAX_PBUFS
+#define IP6_REASS_MAXAGE_S 60
+
 /** Ethernet MTU used when a driver does not say. */
 #define LWIP_DEFAULT_MTU 1500
 

@@ -28,6 +28,7 @@ extern "C" {
   X(ICMP, "icmp", ICMP)    \
   X(IGMP, "igmp", IGMP)    \
   X(IP6, "ip6", IP6)       \
+  X(IP6FRAG, "ip6frag", IP6) \
   X(ICMP6, "icmp6", ICMP6) \
   X(ND6, "nd6", ND6)       \
   X(UDP, "udp", UDP)       \
@@ -117,7 +118,7 @@ enum lwip_err_class {
   X(IP6_BAD_PLEN, IP6, LEN, "IPv6 payload length beyond the frame, or 0 (jumbograms are not supported)") \
   X(IP6_BAD_SRC, IP6, PROTO, "IPv6 source is multicast, or loopback from a wire (RFC 4291 2.5.3, 2.7)") \
   X(IP6_BAD_DEST, IP6, PROTO, "IPv6 destination unspecified, loopback or interface-local multicast from a wire") \
-  X(IP6_NOT_FOR_US, IP6, NONE, "IPv6 destination is not ours (forwarding is not implemented)") \
+  X(IP6_NOT_FOR_US, IP6, NONE, "IPv6 destination is not ours and forwarding is off") \
   X(IP6_TENTATIVE, IP6, NONE, "IPv6 packet to an address still tentative or duplicate (RFC 4862 5.4)") \
   X(IP6_BAD_EXT_HDR, IP6, LEN, "IPv6 extension header truncated or its length beyond the packet") \
   X(IP6_HBH_NOT_FIRST, IP6, PROTO, "Hop-by-Hop Options header not right after the IPv6 header (RFC 8200 4.1)") \
@@ -126,14 +127,27 @@ enum lwip_err_class {
   X(IP6_BAD_OPTION, IP6, OPT, "IPv6 option truncated or of a wrong length") \
   X(IP6_OPT_DISCARD, IP6, OPT, "unknown IPv6 option whose type says discard (RFC 8200 4.2)") \
   X(IP6_ROUTING_HDR, IP6, PROTO, "Routing header with segments left (type 0 refused, RFC 5095)") \
-  X(IP6_FRAG_UNSUPPORTED, IP6, PROTO, "IPv6 fragment received: reassembly is not implemented yet") \
   X(IP6_UNKNOWN_NEXTH, IP6, PROTO, "no handler for the IPv6 next header value") \
   X(IP6_NO_NEXT_HEADER, IP6, NONE, "IPv6 next header 59 (no next header)") \
   X(IP6_NO_ROUTE, IP6, RT, "no IPv6 route or next hop for the destination") \
   X(IP6_NO_SOURCE, IP6, RT, "no usable IPv6 source address on the outgoing netif") \
   X(IP6_NETIF_DOWN, IP6, RT, "IPv6 output netif is down or has no link") \
-  X(IP6_TOO_BIG, IP6, RT, "IPv6 packet larger than the path MTU (fragmentation is not implemented yet)") \
+  X(IP6_TOO_BIG, IP6, RT, "IPv6 packet over the path MTU that cannot be fragmented (unfragmentable part too long)") \
+  X(IP6_HOPLIM_EXCEEDED, IP6, NONE, "hop limit reached zero while forwarding (Time Exceeded sent)") \
+  X(IP6_NO_FORWARD, IP6, NONE, "not forwarded: link-local or unspecified source, link-local or multicast destination, or back out the same netif") \
+  X(IP6_FWD_TOO_BIG, IP6, RT, "forwarded packet larger than the outgoing MTU (Packet Too Big sent, RFC 8200 5)") \
   X(IP6_NO_MEM, IP6, MEM, "no memory for an IPv6 header") \
+  X(IP6_FRAG_BAD_LEN, IP6FRAG, LEN, "IPv6 fragment other than the last empty or not a multiple of 8 bytes (RFC 8200 4.5)") \
+  X(IP6_FRAG_TOO_BIG, IP6FRAG, LEN, "IPv6 fragment reaching beyond a 65535-byte payload (RFC 8200 4.5) or packet") \
+  X(IP6_FRAG_INCOMPLETE_CHAIN, IP6FRAG, PROTO, "first IPv6 fragment without the whole header chain (RFC 7112)") \
+  X(IP6_FRAG_OVERLAP, IP6FRAG, PROTO, "overlapping IPv6 fragments: whole datagram dropped (RFC 5722)") \
+  X(IP6_FRAG_INCONSISTENT, IP6FRAG, PROTO, "IPv6 fragments disagree on the datagram's end: whole datagram dropped") \
+  X(IP6_FRAG_ABANDONED, IP6FRAG, NONE, "IPv6 fragment of a datagram abandoned after an overlap (RFC 5722)") \
+  X(IP6_FRAG_DUPLICATE, IP6FRAG, NONE, "exact duplicate IPv6 fragment dropped, datagram kept") \
+  X(IP6_FRAG_TIMEOUT, IP6FRAG, NONE, "IPv6 reassembly timed out after 60 s (RFC 8200 4.5)") \
+  X(IP6_FRAG_LIMIT, IP6FRAG, MEM, "IPv6 reassembly datagram or byte limit reached") \
+  X(IP6_FRAG_NO_MEM, IP6FRAG, MEM, "no memory to hold an IPv6 fragment or the reassembled packet") \
+  X(IP6_FRAG_NESTED, IP6FRAG, PROTO, "a reassembled IPv6 packet holds another non-atomic Fragment header") \
   X(ICMP6_SHORT, ICMP6, LEN, "ICMPv6 message shorter than its header") \
   X(ICMP6_BAD_CHKSUM, ICMP6, CHK, "ICMPv6 checksum error") \
   X(ICMP6_MCAST_ECHO, ICMP6, NONE, "echo request to a multicast address other than all-nodes ignored") \

@@ -21,6 +21,7 @@ void tcp_init(void);
 void dhcp_init(void);
 void dns_init(void);
 void ip6_init(void);
+void ip6_frag_init(void);
 void icmp6_init(void);
 void nd6_init(void);
 

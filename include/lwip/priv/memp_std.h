@@ -21,6 +21,9 @@ LWIP_MEMPOOL(TCP_SEG, sizeof(struct tcp_seg), MEMP_NUM_TCP_SEG, "TCP_SEG")
 #if IP_REASSEMBLY
 LWIP_MEMPOOL(REASSDATA, sizeof(struct ip_reassdata), MEMP_NUM_REASSDATA, "REASSDATA")
 #endif
+#if LWIP_IPV6
+LWIP_MEMPOOL(IP6_FRAG, sizeof(struct ip6_frag_node), IP6_REASS_MAX_FRAGS, "IP6_FRAG")
+#endif
 #if LWIP_IGMP
 LWIP_MEMPOOL(IGMP_GROUP, sizeof(struct igmp_group), IGMP_GROUPS, "IGMP_GROUP")
 #endif
