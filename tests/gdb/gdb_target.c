@@ -5,8 +5,9 @@
  * a chain of three pbufs, with TCP a listener, a bound PCB and a
  * connection in SYN_SENT, and with IPv6 three addresses in different
  * states, three neighbor entries (DELAY, INCOMPLETE with two packets
- * queued, REACHABLE router) and a path MTU entry, then a stop at
- * gdb_checkpoint().
+ * queued, REACHABLE router), a Router Advertisement's router, prefix (and
+ * the SLAAC address it makes), RDNSS server and route, and a path MTU
+ * entry, then a stop at gdb_checkpoint().
  *
  * Everything is built here in C: the test must not call functions in the
  * stopped inferior (gdb cannot on some CPUs, and the test runs gdb with
@@ -95,9 +96,9 @@ static ip6_addr_t addr6(const char *text)
 static int rx_icmp6(const u8_t smac[6], const char *src, const char *dst, u8_t type, u32_t field, const u8_t *body,
                     u16_t blen)
 {
-  u8_t f[14 + 40 + 8 + 64];
+  u8_t f[14 + 40 + 8 + 128];
   u16_t mlen = (u16_t)(8 + blen);
-  if (blen > 64) {
+  if (blen > 128) {
     return -1;
   }
   ip6_addr_t s = addr6(src), d = addr6(dst);
@@ -172,10 +173,9 @@ static int setup_ip6(void)
   if (netif_add_ip6_address_prefix(&gdb_netif, &a, 48, &idx) != ERR_OK || idx != 2) {
     return 22;
   }
-  gdb_netif.ip6_addr_origin[2] = NETIF_IP6_ORIGIN_AUTOCONF;
-  gdb_netif.ip6_addr_valid_life[2] = 7200;
-  gdb_netif.ip6_addr_pref_life[2] = 0;
-  netif_ip6_addr_set_state(&gdb_netif, 2, IP6_ADDR_DEPRECATED);
+  netif_ip6_addr_set_state(&gdb_netif, 2, IP6_ADDR_PREFERRED);
+  gdb_netif.ip6_addr_origin[2] = NETIF_IP6_ORIGIN_SLAAC;
+  netif_ip6_addr_set_lifetimes(&gdb_netif, 2, 7200, 0);
 
   /* fe80::11 solicits us with its MAC: its entry is STALE, and our
    * advertisement back moves it to DELAY (RFC 4861 7.3.3). */
@@ -206,6 +206,39 @@ static int setup_ip6(void)
   memcpy(body + 18, mac10, 6);
   if (rx_icmp6(mac10, "fe80::10", "fe80::ff:fe00:1", 136, 0xe0000000UL, body, 24) != 0) {
     return 26;
+  }
+  /* fe80::10 advertises itself as a default router (lifetime 1800 s) with
+   * a prefix 2001:db8:a::/64 (on-link, autonomous: SLAAC makes
+   * 2001:db8:a::ff:fe00:1, tentative), a DNS server and a route to
+   * 2001:db8:100::/48 at high preference (RFC 4861 4.2, 4.6.2; RFC 8106
+   * 5.1; RFC 4191 2.3). */
+  u8_t ra[88];
+  memset(ra, 0, sizeof(ra));
+  ra[8] = 1; /* source link-layer address */
+  ra[9] = 1;
+  memcpy(ra + 10, mac10, 6);
+  ra[16] = 3; /* prefix information */
+  ra[17] = 4;
+  ra[18] = 64;
+  ra[19] = 0xc0;
+  put_be32(ra + 20, 86400);
+  put_be32(ra + 24, 14400);
+  a = addr6("2001:db8:a::");
+  memcpy(ra + 32, a.addr, 16);
+  ra[48] = 25; /* RDNSS */
+  ra[49] = 3;
+  put_be32(ra + 52, 600);
+  a = addr6("2001:db8::53");
+  memcpy(ra + 56, a.addr, 16);
+  ra[72] = 24; /* route information, prefix in 8 bytes */
+  ra[73] = 2;
+  ra[74] = 48;
+  ra[75] = 0x08;
+  put_be32(ra + 76, 900);
+  a = addr6("2001:db8:100::");
+  memcpy(ra + 80, a.addr, 8);
+  if (rx_icmp6(mac10, "fe80::10", "ff02::1", 134, (64UL << 24) | 1800U, ra, sizeof(ra)) != 0) {
+    return 28;
   }
   /* The router says the path to 2001:db8:9::1 takes 1400 bytes; the quoted
    * header is one we could have sent (from our valid 2001:db8:8::2). */

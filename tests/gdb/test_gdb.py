@@ -67,9 +67,11 @@ def check_ip6(s, has_ip6):
         check(nd.strip() == "lwip-nd: not in this build (cache in nd6.c missing)", "nd: not in this build")
         return
     # Addresses: link-local by modified EUI-64 past DAD (zone = index 2),
-    # a static one in DAD, a deprecated SLAAC one with finite lifetimes.
-    check(re.search(r"^gd1 index 2 iid eui64, 3 router solicitations left, next at \d+ ms$", a, re.M) is not None,
-          "ip6: netif line with IID mode and router solicitations")
+    # a static one in DAD, a deprecated SLAAC one with finite lifetimes and
+    # the one SLAAC made from the RA's prefix, in DAD.  The RA also ended
+    # router solicitation (RFC 4861 6.3.7).
+    check(re.search(r"^gd1 index 2 iid eui64, no router solicitation pending$", a, re.M) is not None,
+          "ip6: netif line with IID mode, solicitations over after the RA")
     check(re.search(r"^  \[0\] fe80::ff:fe00:1%2/64 preferred link-local valid infinite preferred infinite$",
                     a, re.M) is not None, "ip6: link-local preferred, zone, origin, infinite lifetimes")
     check(re.search(r"^  \[1\] 2001:db8:7::2/64 tentative static valid infinite preferred infinite, "
@@ -77,7 +79,10 @@ def check_ip6(s, has_ip6):
           "ip6: static address tentative with its DAD step")
     check(re.search(r"^  \[2\] 2001:db8:8::2/48 deprecated slaac valid 7200 s preferred 0 s( as of \d+ ms)?$",
                     a, re.M) is not None, "ip6: deprecated SLAAC address with lifetimes and /48")
-    check(re.search(r"^3 IPv6 addresses on 2 netifs$", a, re.M) is not None, "ip6: totals")
+    check(re.search(r"^  \[3\] 2001:db8:a::ff:fe00:1/64 tentative slaac valid 86400 s preferred 14400 s as of \d+ ms, "
+                    r"DAD 1 solicitations left, next step at \d+ ms$", a, re.M) is not None,
+          "ip6: SLAAC address from the RA prefix, EUI-64 IID, in DAD")
+    check(re.search(r"^4 IPv6 addresses on 2 netifs$", a, re.M) is not None, "ip6: totals")
     check(re.search(r"^path MTU cache: 1 of \d+ entries in use:\n  2001:db8:9::1 mtu 1400 since \d+ ms$", a, re.M)
           is not None, "ip6: the Packet Too Big's path MTU entry")
     # Neighbors: DELAY after our NA to a STALE entry, INCOMPLETE with the
@@ -90,6 +95,17 @@ def check_ip6(s, has_ip6):
     check(re.search(r"^\d+\s+fe80::10\s+02:11:22:33:44:77\s+reachable\s+gd1\s+yes\s+\d+\s+\d+\s+-\s+0$", nd, re.M)
           is not None, "nd: fe80::10 reachable router, queue flushed")
     check(re.search(r"^3 of \d+ entries in use$", nd, re.M) is not None, "nd: entries in use")
+    # What the RA filled in nd6_router.c's lists.
+    check(re.search(r"^default routers: 1 of \d+ in use\n  fe80::10 on gd1 preference medium lifetime 1800 s as of "
+                    r"\d+ ms$", nd, re.M) is not None, "nd: the default router with its lifetime")
+    check(re.search(r"^prefixes: 1 of \d+ in use\n  2001:db8:a::/64 on gd1 on-link autonomous valid 86400 s as of \d+ "
+                    r"ms preferred 14400 s as of \d+ ms$", nd, re.M) is not None, "nd: the prefix with flags and lifetimes")
+    check(re.search(r"^RDNSS: 1 of \d+ in use\n  2001:db8::53 on gd1 lifetime 600 s as of \d+ ms$", nd, re.M)
+          is not None, "nd: the RDNSS server")
+    check(re.search(r"^DNSSL: 0 of \d+ in use$", nd, re.M) is not None, "nd: no DNSSL")
+    check(re.search(r"^routes: 1 of \d+ in use\n  2001:db8:100::/48 via fe80::10 on gd1 preference high lifetime 900 s "
+                    r"as of \d+ ms$", nd, re.M) is not None, "nd: the route information route, high preference")
+    check(re.search(r"^redirects: 0 of \d+ in use$", nd, re.M) is not None, "nd: no redirects")
 
 
 def main():
@@ -209,8 +225,8 @@ def main():
         check(True, "stats: compiled out")
     else:
         check(re.search(r"^arp\s+[1-9]", st, re.M) is not None, "stats: arp xmit >= 1")
-        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (1 + has_reass + 3 * has_ip6), st, re.M)
-              is not None, "stats: eth recv (runt + fragment + NS, NA, PTB) drop 1 lenerr 1")
+        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (1 + has_reass + 4 * has_ip6), st, re.M)
+              is not None, "stats: eth recv (runt + fragment + NS, NA, RA, PTB) drop 1 lenerr 1")
         check(re.search(r"^udp(\s+0){10}$", st, re.M) is not None, "stats: udp all zero")
         check(re.search(r"^\s+1\s+ETH_SHORT\s+frame shorter", st, re.M) is not None, "stats: ETH_SHORT drop named")
 

@@ -552,7 +552,9 @@ class Ip6(LwipCommand):
 
 class Nd(LwipCommand):
     """lwip-nd: the IPv6 neighbor cache (cache in core/ipv6/nd6.c) with
-    states, link-layer addresses, router flags and queued packets."""
+    states, link-layer addresses, router flags and queued packets, then the
+    default routers, prefixes, RDNSS, DNSSL, routes and redirects learned
+    from Router Advertisements and Redirects (core/ipv6/nd6_router.c)."""
     NAME = "lwip-nd"
 
     def run(self, arg):
@@ -578,9 +580,85 @@ class Nd(LwipCommand):
                 netif_name(n) if int(n) else "-", "yes" if bool(e["is_router"]) else "no", int(e["probes"]),
                 u32(e["stamp_ms"]), str(u32(e["next_ms"])) if timed else "-", queued))
         print("%d of %d entries in use" % (shown, array_len(cache)))
+        # What Router Advertisements and Redirects filled (core/ipv6/
+        # nd6_router.c): each list is an array whose free slots have no
+        # netif; lifetimes are seconds left as of a sys_now() stamp.
+        for title, name, fmt in self.LISTS:
+            try:
+                arr = lookup_in("nd6_router.c", name)
+            except NotInBuild:
+                continue
+            rows = [arr[i] for i in range(array_len(arr)) if int(arr[i]["netif"]) != 0]
+            print("%s: %d of %d in use" % (title, len(rows), array_len(arr)))
+            for r in rows:
+                print("  " + fmt(r))
+
+    @staticmethod
+    def life(lf):
+        left = u32(lf["left_s"])
+        return "infinite" if left == IP6_LIFE_INFINITE else "%d s as of %d ms" % (left, u32(lf["stamp_ms"]))
+
+    PREFS = {-1: "low", 0: "medium", 1: "high"}
+
+    LISTS = [
+        ("default routers", "nd6_routers", lambda r: "%s on %s preference %s lifetime %s" % (
+            ip6_str(r["addr"]), netif_name(r["netif"]), Nd.PREFS.get(int(r["pref"]), str(int(r["pref"]))),
+            Nd.life(r["life"]))),
+        ("prefixes", "nd6_prefixes", lambda r: "%s/%d on %s%s%s valid %s preferred %s" % (
+            ip6_str(r["prefix"]), int(r["len"]), netif_name(r["netif"]), " on-link" if bool(r["onlink"]) else "",
+            " autonomous" if bool(r["autonomous"]) else "", Nd.life(r["valid"]), Nd.life(r["pref"]))),
+        ("RDNSS", "nd6_rdnss", lambda r: "%s on %s lifetime %s" % (
+            ip6_str(r["addr"]), netif_name(r["netif"]), Nd.life(r["life"]))),
+        ("DNSSL", "nd6_dnssl", lambda r: "%s on %s lifetime %s" % (
+            cstr(r["name"]), netif_name(r["netif"]), Nd.life(r["life"]))),
+        ("routes", "nd6_routes", lambda r: "%s/%d via %s on %s preference %s lifetime %s" % (
+            ip6_str(r["prefix"]), int(r["len"]), ip6_str(r["router"]), netif_name(r["netif"]),
+            Nd.PREFS.get(int(r["pref"]), str(int(r["pref"]))), Nd.life(r["life"]))),
+        ("redirects", "nd6_redirects", lambda r: "%s -> %s on %s lifetime %s" % (
+            ip6_str(r["dest"]), ip6_str(r["target"]), netif_name(r["netif"]), Nd.life(r["life"]))),
+    ]
 
 
-for _cmd in (Ip6, Nd):
+# mld6.c's netif->mld_flags bits (MLD6_NF_*).
+MLD_NF_GQ_PENDING = 0x01
+MLD_NF_V1 = 0x02
+
+
+class Mld(LwipCommand):
+    """lwip-mld: per netif, the IPv6 multicast groups listened to
+    (netif->mld_groups, core/ipv6/mld6.c) with their state-change reports
+    and pending query answers, and the querier's mode and timers."""
+    NAME = "lwip-mld"
+
+    def run(self, arg):
+        netifs = list(walk(lookup("netif_list")))
+        if netifs:
+            field_or_missing(netifs[0], "mld_groups", "netif.mld_groups")
+        total = 0
+        for n in netifs:
+            flags = int(n["mld_flags"])
+            mode = "MLDv1 compatibility until %d ms" % u32(n["mld_v1_until"]) if flags & MLD_NF_V1 else "MLDv2"
+            gq = ", general query answer due at %d ms" % u32(n["mld_gq_at"]) if flags & MLD_NF_GQ_PENDING else ""
+            qi, qrv = int(n["mld_qi_s"]), int(n["mld_qrv"])
+            print("%s: %s, query interval %s, robustness %s%s" % (
+                netif_name(n), mode, "%d s" % qi if qi else "default", str(qrv) if qrv else "default", gq))
+            for g in walk(n["mld_groups"]):
+                total += 1
+                line = "  %s users %d" % (ip6_str(g["group"]), int(g["use"]))
+                if int(g["change_left"]):
+                    line += ", %d %s reports left, next at %d ms" % (
+                        int(g["change_left"]), "TO_EX" if int(g["change_type"]) == 4 else "TO_IN",
+                        u32(g["change_at"]))
+                if bool(g["query_pending"]):
+                    nsrc = int(g["query_nsrc"])
+                    srcs = " ".join(ip6_str(g["query_src"][i]) for i in range(nsrc))
+                    line += ", query answer due at %d ms%s" % (
+                        u32(g["query_at"]), " for sources " + srcs if nsrc else "")
+                print(line)
+        print("%d groups on %d netifs" % (total, len(netifs)))
+
+
+for _cmd in (Ip6, Nd, Mld):
     _cmd(_cmd.NAME)
 
 

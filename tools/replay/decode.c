@@ -4,12 +4,14 @@
  *
  * Offsets are those of the wire formats: Ethernet II (IEEE 802.3), ARP
  * (RFC 826), IPv4 (RFC 791), ICMP (RFC 792), UDP (RFC 768), IGMP (RFC 2236 /
- * RFC 3376).  Nothing here trusts a length field: every read is checked
+ * RFC 3376), IPv6 and its extension headers (RFC 8200), ICMPv6 (RFC 4443),
+ * Neighbor Discovery (RFC 4861) and MLD (RFC 2710, RFC 3810).  Nothing here trusts a length field: every read is checked
  * against the captured length, because the frames being described are the
  * ones the stack may have got wrong.
  */
 #include "decode.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,17 @@
 #define ETH_HLEN 14U
 #define ETHTYPE_ARP 0x0806U
 #define ETHTYPE_IPV4 0x0800U
+#define ETHTYPE_IPV6 0x86ddU
+#define IPV6_HLEN 40U
+#define NH_HOPOPTS 0U
+#define NH_ROUTING 43U
+#define NH_FRAGMENT 44U
+#define NH_ICMP6 58U
+#define NH_NONE 59U
+#define NH_DSTOPTS 60U
+/* Extension headers walked before giving up on a chain: as many as a
+ * sane packet has, and a bound on a hostile one. */
+#define IPV6_MAX_EXT 16
 #define ARP_LEN 28U
 #define IPV4_MIN_HLEN 20U
 #define PROTO_ICMP 1U
@@ -29,6 +42,7 @@ enum fmt {
   FMT_HEX4, /**< 0x1234 */
   FMT_MAC,  /**< 6 bytes as 02:00:00:00:00:01 */
   FMT_IP4,  /**< 4 bytes as 10.0.0.1 */
+  FMT_IP6,  /**< 16 bytes as 2001:db8::1 */
 };
 
 /* The two frames being compared and where the report goes. */
@@ -58,6 +72,11 @@ static void fmt_value(char *buf, size_t len, enum fmt f, const uint8_t *p, uint3
     break;
   case FMT_IP4:
     snprintf(buf, len, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+    break;
+  case FMT_IP6:
+    if (inet_ntop(AF_INET6, p, buf, (socklen_t)len) == NULL) {
+      snprintf(buf, len, "?");
+    }
     break;
   case FMT_HEX2:
     snprintf(buf, len, "0x%02x", (unsigned)v);
@@ -93,13 +112,14 @@ static bool field(struct cmp *c, const char *name, size_t off, size_t size, uint
                   enum fmt f)
 {
   bool eh = off + size <= c->el, ah = off + size <= c->al;
-  char ev[32], av[32];
+  bool bytes = f == FMT_MAC || f == FMT_IP6; /* compared as bytes, not as a number */
+  char ev[48], av[48];
   if (!eh && !ah) {
     return false;
   }
   if (eh != ah) {
     const uint8_t *p = eh ? c->e : c->a;
-    uint32_t v = (f == FMT_MAC) ? 0 : be_n(p + off, size);
+    uint32_t v = bytes ? 0 : be_n(p + off, size);
     if (mask != 0) {
       v = (v & mask) >> shift;
     }
@@ -111,7 +131,7 @@ static bool field(struct cmp *c, const char *name, size_t off, size_t size, uint
   }
   bool differ;
   uint32_t vx = 0, vy = 0;
-  if (f == FMT_MAC) {
+  if (bytes) {
     differ = memcmp(c->e + off, c->a + off, size) != 0;
   } else {
     vx = be_n(c->e + off, size);
@@ -224,6 +244,126 @@ static bool ipv4_diff(struct cmp *c, size_t *end)
   return transport_diff(c, c->e[o + 9], o + hlen, *end);
 }
 
+static bool icmp6_has_id_seq(unsigned type)
+{
+  return type == 128 || type == 129; /* echo request and reply (RFC 4443 4) */
+}
+
+/* The ICMPv6 message at @p l4 up to @p end: the fixed fields of each type
+ * lwipd sends or answers, then the rest (options, quoted packet) as bytes. */
+static bool icmp6_diff(struct cmp *c, size_t l4, size_t end)
+{
+  unsigned type = l4 < c->el ? c->e[l4] : 0;
+  if (field(c, "icmp6.type", l4, 1, 0, 0, FMT_DEC) || field(c, "icmp6.code", l4 + 1, 1, 0, 0, FMT_DEC) ||
+      field(c, "icmp6.checksum", l4 + 2, 2, 0, 0, FMT_HEX4)) {
+    return true;
+  }
+  size_t body = l4 + 8;
+  if (icmp6_has_id_seq(type)) {
+    if (field(c, "icmp6.id", l4 + 4, 2, 0, 0, FMT_HEX4) || field(c, "icmp6.seq", l4 + 6, 2, 0, 0, FMT_DEC)) {
+      return true;
+    }
+    return region(c, "icmp6.data", body, end);
+  }
+  switch (type) {
+  case 2: /* Packet Too Big (RFC 4443 3.2) */
+    if (field(c, "icmp6.mtu", l4 + 4, 4, 0, 0, FMT_DEC)) {
+      return true;
+    }
+    return region(c, "icmp6.invoking_packet", body, end);
+  case 133: /* Router Solicitation (RFC 4861 4.1) */
+    return field(c, "nd.reserved", l4 + 4, 4, 0, 0, FMT_HEX4) || region(c, "nd.options", body, end);
+  case 134: /* Router Advertisement (4.2) */
+    return field(c, "ra.cur_hop_limit", l4 + 4, 1, 0, 0, FMT_DEC) || field(c, "ra.flags", l4 + 5, 1, 0, 0, FMT_HEX2) ||
+           field(c, "ra.router_lifetime", l4 + 6, 2, 0, 0, FMT_DEC) ||
+           field(c, "ra.reachable_time", l4 + 8, 4, 0, 0, FMT_DEC) ||
+           field(c, "ra.retrans_timer", l4 + 12, 4, 0, 0, FMT_DEC) || region(c, "nd.options", l4 + 16, end);
+  case 135: /* Neighbor Solicitation (4.3) */
+  case 136: /* Neighbor Advertisement (4.4): R, S, O in the top bits */
+    return field(c, type == 136 ? "na.flags" : "ns.reserved", l4 + 4, 4, 0, 0, FMT_HEX4) ||
+           field(c, "nd.target", l4 + 8, 16, 0, 0, FMT_IP6) || region(c, "nd.options", l4 + 24, end);
+  case 137: /* Redirect (4.5) */
+    return field(c, "redirect.target", l4 + 8, 16, 0, 0, FMT_IP6) ||
+           field(c, "redirect.dest", l4 + 24, 16, 0, 0, FMT_IP6) || region(c, "nd.options", l4 + 40, end);
+  case 130: /* MLD query (RFC 2710 3, RFC 3810 5.1) */
+  case 131: /* MLDv1 report */
+  case 132: /* MLDv1 done */
+    return field(c, "mld.max_resp_delay", l4 + 4, 2, 0, 0, FMT_DEC) ||
+           field(c, "mld.group", l4 + 8, 16, 0, 0, FMT_IP6) || region(c, "mld.rest", l4 + 24, end);
+  case 143: /* MLDv2 report (RFC 3810 5.2): records compared as bytes */
+    return field(c, "mld2.records", l4 + 6, 2, 0, 0, FMT_DEC) || region(c, "mld2.record_data", body, end);
+  default:
+    return field(c, "icmp6.rest", l4 + 4, 4, 0, 0, FMT_HEX4) || region(c, "icmp6.data", body, end);
+  }
+}
+
+/* IPv6 header, extension headers (as the expected frame chains them) and
+ * payload; @return true when a difference was reported.  *end receives
+ * where the packet ends in the expected frame. */
+static bool ipv6_diff(struct cmp *c, size_t *end)
+{
+  const size_t o = ETH_HLEN;
+  *end = c->el;
+  if (field(c, "ipv6.version", o, 1, 0xf0, 4, FMT_DEC) || field(c, "ipv6.traffic_class", o, 2, 0x0ff0, 4, FMT_HEX2) ||
+      field(c, "ipv6.flow_label", o + 1, 3, 0x0fffff, 0, FMT_HEX4) ||
+      field(c, "ipv6.payload_length", o + 4, 2, 0, 0, FMT_DEC) ||
+      field(c, "ipv6.next_header", o + 6, 1, 0, 0, FMT_DEC) || field(c, "ipv6.hop_limit", o + 7, 1, 0, 0, FMT_DEC) ||
+      field(c, "ipv6.src", o + 8, 16, 0, 0, FMT_IP6) || field(c, "ipv6.dst", o + 24, 16, 0, 0, FMT_IP6)) {
+    return true;
+  }
+  if (c->el < o + IPV6_HLEN) {
+    return false;
+  }
+  *end = o + IPV6_HLEN + be16(c->e + o + 4);
+  unsigned nh = c->e[o + 6];
+  size_t at = o + IPV6_HLEN;
+  for (int n = 0; n < IPV6_MAX_EXT; n++) {
+    if (nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_DSTOPTS) {
+      const char *name = nh == NH_HOPOPTS ? "ipv6.hop_by_hop" : nh == NH_ROUTING ? "ipv6.routing" : "ipv6.dest_opts";
+      char f1[48], f2[48];
+      snprintf(f1, sizeof(f1), "%s.next_header", name);
+      snprintf(f2, sizeof(f2), "%s.length", name);
+      if (field(c, f1, at, 1, 0, 0, FMT_DEC) || field(c, f2, at + 1, 1, 0, 0, FMT_DEC)) {
+        return true;
+      }
+      if (at + 2 > c->el) {
+        return false;
+      }
+      size_t len = ((size_t)c->e[at + 1] + 1U) * 8U;
+      if (region(c, name, at + 2, at + len)) {
+        return true;
+      }
+      nh = c->e[at];
+      at += len;
+    } else if (nh == NH_FRAGMENT) {
+      if (field(c, "ipv6.fragment.next_header", at, 1, 0, 0, FMT_DEC) ||
+          field(c, "ipv6.fragment.offset", at + 2, 2, 0xfff8, 3, FMT_DEC) ||
+          field(c, "ipv6.fragment.more", at + 2, 2, 0x0001, 0, FMT_DEC) ||
+          field(c, "ipv6.fragment.id", at + 4, 4, 0, 0, FMT_HEX4)) {
+        return true;
+      }
+      if (at + 8 > c->el) {
+        return false;
+      }
+      nh = c->e[at];
+      bool later = (be16(c->e + at + 2) & 0xfff8U) != 0;
+      at += 8;
+      if (later) {
+        return region(c, "ipv6.fragment_data", at, *end);
+      }
+    } else {
+      break;
+    }
+  }
+  if (nh == NH_ICMP6) {
+    return icmp6_diff(c, at, *end);
+  }
+  if (nh == PROTO_UDP) {
+    return transport_diff(c, PROTO_UDP, at, *end);
+  }
+  return region(c, "ipv6.payload", at, *end);
+}
+
 bool decode_first_diff(const uint8_t *exp, size_t exp_len, const uint8_t *act, size_t act_len, char *out,
                        size_t outlen)
 {
@@ -253,6 +393,10 @@ bool decode_first_diff(const uint8_t *exp, size_t exp_len, const uint8_t *act, s
     end = o + ARP_LEN;
   } else if (type == ETHTYPE_IPV4) {
     if (ipv4_diff(&c, &end)) {
+      return true;
+    }
+  } else if (type == ETHTYPE_IPV6) {
+    if (ipv6_diff(&c, &end)) {
       return true;
     }
   } else if (region(&c, "eth.payload", ETH_HLEN, exp_len > act_len ? exp_len : act_len)) {
@@ -361,6 +505,112 @@ static void ipv4_summary(const uint8_t *f, size_t len, char *out, size_t outlen)
   }
 }
 
+static const char *icmp6_type_name(unsigned type)
+{
+  switch (type) {
+  case 1: return "dest-unreachable";
+  case 2: return "packet-too-big";
+  case 3: return "time-exceeded";
+  case 4: return "parameter-problem";
+  case 128: return "echo-request";
+  case 129: return "echo-reply";
+  case 130: return "mld-query";
+  case 131: return "mld-report";
+  case 132: return "mld-done";
+  case 133: return "router-solicitation";
+  case 134: return "router-advertisement";
+  case 135: return "neighbor-solicitation";
+  case 136: return "neighbor-advertisement";
+  case 137: return "redirect";
+  case 143: return "mld2-report";
+  default: return NULL;
+  }
+}
+
+/* ICMPv6 message @p m of @p mlen bytes from @p s to @p d; @p plen is the
+ * IPv6 payload length. */
+static void icmp6_summary(const uint8_t *m, size_t mlen, const char *s, const char *d, unsigned plen, char *out,
+                          size_t outlen)
+{
+  const char *name = icmp6_type_name(m[0]);
+  char tn[32], t[48];
+  if (name == NULL) {
+    snprintf(tn, sizeof(tn), "type %u", m[0]);
+    name = tn;
+  }
+  if (icmp6_has_id_seq(m[0])) {
+    snprintf(out, outlen, "ICMPv6 %s %s > %s id 0x%04x seq %u len %u", name, s, d, be16(m + 4), be16(m + 6), plen);
+  } else if ((m[0] == 135 || m[0] == 136) && mlen >= 24) {
+    fmt_value(t, sizeof(t), FMT_IP6, m + 8, 0);
+    snprintf(out, outlen, "ICMPv6 %s %s%s%s%s %s > %s", name, t, (m[0] == 136 && (m[4] & 0x80)) ? " R" : "",
+             (m[0] == 136 && (m[4] & 0x40)) ? " S" : "", (m[0] == 136 && (m[4] & 0x20)) ? " O" : "", s, d);
+  } else if (m[0] >= 130 && m[0] <= 132 && mlen >= 24) {
+    fmt_value(t, sizeof(t), FMT_IP6, m + 8, 0);
+    snprintf(out, outlen, "ICMPv6 %s %s %s > %s", name, t, s, d);
+  } else if (m[0] == 143) {
+    snprintf(out, outlen, "ICMPv6 %s %u records %s > %s len %u", name, be16(m + 6), s, d, plen);
+  } else if (m[0] == 2) {
+    snprintf(out, outlen, "ICMPv6 %s mtu %u %s > %s len %u", name, (unsigned)be_n(m + 4, 4), s, d, plen);
+  } else {
+    snprintf(out, outlen, "ICMPv6 %s code %u %s > %s len %u", name, m[1], s, d, plen);
+  }
+}
+
+static void ipv6_summary(const uint8_t *f, size_t len, char *out, size_t outlen)
+{
+  const uint8_t *ip = f + ETH_HLEN;
+  size_t iplen = len - ETH_HLEN;
+  char s[48], d[48];
+  if (iplen < IPV6_HLEN) {
+    snprintf(out, outlen, "IPv6 truncated (%zu bytes)", len);
+    return;
+  }
+  fmt_value(s, sizeof(s), FMT_IP6, ip + 8, 0);
+  fmt_value(d, sizeof(d), FMT_IP6, ip + 24, 0);
+  unsigned plen = be16(ip + 4), nh = ip[6];
+  size_t at = IPV6_HLEN;
+  char pre[64] = "";
+  /* Skip the extension headers, naming a fragment on the way. */
+  for (int n = 0; n < IPV6_MAX_EXT && at + 8 <= iplen; n++) {
+    if (nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_DSTOPTS) {
+      nh = ip[at];
+      at += ((size_t)ip[at + 1] + 1U) * 8U;
+    } else if (nh == NH_FRAGMENT) {
+      unsigned word = be16(ip + at + 2), off = word & 0xfff8U;
+      uint32_t id = be_n(ip + at + 4, 4);
+      nh = ip[at];
+      at += 8;
+      if (off != 0) {
+        snprintf(out, outlen, "IPv6 fragment %s > %s nh %u id 0x%08x off %u%s len %u", s, d, nh, (unsigned)id, off,
+                 (word & 1U) ? " M" : "", plen);
+        return;
+      }
+      if (word & 1U) {
+        snprintf(pre, sizeof(pre), "IPv6 first fragment id 0x%08x: ", (unsigned)id);
+      }
+    } else {
+      break;
+    }
+  }
+  size_t used = strlen(pre);
+  snprintf(out, outlen, "%s", pre);
+  if (used >= outlen) {
+    return;
+  }
+  out += used;
+  outlen -= used;
+  if (nh == NH_ICMP6 && at + 8 <= iplen) {
+    icmp6_summary(ip + at, iplen - at, s, d, plen, out, outlen);
+  } else if (nh == PROTO_UDP && at + 8 <= iplen) {
+    unsigned ulen = be16(ip + at + 4);
+    snprintf(out, outlen, "UDP %s.%u > %s.%u len %u", s, be16(ip + at), d, be16(ip + at + 2), ulen >= 8 ? ulen - 8 : 0);
+  } else if (nh == NH_NONE) {
+    snprintf(out, outlen, "IPv6 no-next-header %s > %s len %u", s, d, plen);
+  } else {
+    snprintf(out, outlen, "IPv6 nh %u %s > %s len %u", nh, s, d, plen);
+  }
+}
+
 void decode_summary(const uint8_t *f, size_t len, char *out, size_t outlen)
 {
   if (len < ETH_HLEN) {
@@ -390,6 +640,8 @@ void decode_summary(const uint8_t *f, size_t len, char *out, size_t outlen)
     }
   } else if (type == ETHTYPE_IPV4) {
     ipv4_summary(f, len, out, outlen);
+  } else if (type == ETHTYPE_IPV6) {
+    ipv6_summary(f, len, out, outlen);
   } else {
     snprintf(out, outlen, "ethertype 0x%04x len %zu", type, len);
   }
