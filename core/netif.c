@@ -751,23 +751,28 @@ err_t netif_create_ip6_linklocal_address(struct netif *netif, u8_t from_mac_48bi
     return ERR_VAL;
   }
   netif->ip6_iid_mode = from_mac_48bit ? NETIF_IP6_IID_EUI64 : NETIF_IP6_IID_STABLE_OPAQUE;
+  netif_ip6_linklocal_set(netif, 0);
+  return ERR_OK;
+}
+
+void netif_ip6_linklocal_set(struct netif *netif, u8_t dad_counter)
+{
   ip6_addr_t ll;
   IP6_ADDR(&ll, 0xfe800000UL, 0, 0, 0);
   u8_t iid[8];
-  netif_ip6_make_iid(netif, &ll, 0, iid);
+  netif_ip6_make_iid(netif, &ll, dad_counter, iid);
   memcpy((u8_t *)ll.addr + 8, iid, 8);
   if (!ip6_addr_isinvalid(netif->ip6_addr_state[0])) {
     netif_ip6_addr_set_state(netif, 0, IP6_ADDR_INVALID);
   }
   netif->ip6_addr_prefix_len[0] = 64;
   netif->ip6_addr_origin[0] = NETIF_IP6_ORIGIN_LINKLOCAL;
-  netif->ip6_addr_dad_counter[0] = 0;
+  netif->ip6_addr_dad_counter[0] = dad_counter;
   netif->ip6_addr_valid_life[0] = IP6_ADDR_LIFE_INFINITE;
   netif->ip6_addr_pref_life[0] = IP6_ADDR_LIFE_INFINITE;
   netif->ip6_addr_life_stamp[0] = sys_now();
   netif_ip6_addr_set(netif, 0, &ll);
   netif_ip6_addr_set_state(netif, 0, IP6_ADDR_TENTATIVE);
-  return ERR_OK;
 }
 #endif /* LWIP_IPV6 */
 

@@ -975,10 +975,18 @@ static void slaac_prefix(struct netif *netif, const ip6_addr_t *prefix, u8_t len
 
 void nd6_slaac_dad_failed(struct netif *netif, s8_t idx)
 {
+  u8_t counter = netif->ip6_addr_dad_counter[idx];
+  if (idx == 0 && netif->ip6_addr_origin[idx] == NETIF_IP6_ORIGIN_LINKLOCAL &&
+      netif->ip6_iid_mode == NETIF_IP6_IID_STABLE_OPAQUE && counter < ND6_IDGEN_RETRIES) {
+    /* RFC 7217 6 holds for the link-local identifier too: without a
+     * link-local address the netif could do no ND at all. */
+    LWIP_LOG(ND6, WARN, "link-local address duplicate: trying DAD_Counter %u", counter + 1U);
+    netif_ip6_linklocal_set(netif, (u8_t)(counter + 1U));
+    return;
+  }
   if (netif->ip6_addr_origin[idx] != NETIF_IP6_ORIGIN_SLAAC) {
     return;
   }
-  u8_t counter = netif->ip6_addr_dad_counter[idx];
   if (netif->ip6_iid_mode != NETIF_IP6_IID_STABLE_OPAQUE || counter >= ND6_IDGEN_RETRIES) {
     /* Modified EUI-64 has no second choice; RFC 7217 6 stops after
      * IDGEN_RETRIES.  The duplicate stays (never used) until its valid
@@ -1346,8 +1354,11 @@ void nd6_ra_input(struct pbuf *p, const struct ip6_rx *rx)
            m[ND6_RA_OFF_CUR_HOPLIM], flags);
   LWIP_UNUSED_ARG(b);
 
-  /* 6.3.7: an answer came; stop soliciting. */
-  netif->rs_left = 0;
+  /* 6.3.7: a valid RA with a non-zero Router Lifetime ends solicitation;
+   * one from a router that is no default router does not. */
+  if (lifetime != 0) {
+    netif->rs_left = 0;
+  }
   netif->ra_seen = true;
   netif->ra_last_ms = now;
   netif->ra_flags = (u8_t)(flags & (ND6_RA_FLAG_MANAGED | ND6_RA_FLAG_OTHER));

@@ -232,6 +232,9 @@ static void test_ra_router_prefix_slaac(void **state)
   test_clock_advance(2100); /* link-local DAD done; RS pending */
   assert_true(nif->rs_left > 0);
   test_frames_clear(&tn);
+  /* 6.3.7: an RA with Router Lifetime 0 does not end solicitation */
+  rx_ra(RTR2_LL, 0, NULL, 0);
+  assert_true(nif->rs_left > 0);
 
   u8_t o[64];
   size_t n = opt_lla(o, ND6_OPT_SLLA, peer_mac);
@@ -568,6 +571,33 @@ static void test_ra_slaac_dad_retry(void **state)
   assert_true(ip6_addr_islinklocal(ip_2_ip6(src)));
 }
 
+/* RFC 7217 6 for the link-local address: a conflict makes a new one from
+ * the next DAD_Counter, which then passes DAD. */
+static void test_linklocal_dad_retry(void **state)
+{
+  (void)state;
+  nif = test_netif_add(&tn, "192.168.1.10", "255.255.255.0", NULL, test_mac);
+  assert_int_equal(netif_create_ip6_linklocal_address(nif, 0), ERR_OK);
+  ip6_addr_t first = *netif_ip6_addr(nif, 0);
+  char text[IP6ADDR_STRLEN_MAX];
+  ip6addr_ntoa_r(&first, text, sizeof(text));
+  u8_t body[16];
+  a6(text, body);
+  rx_icmp6(&tn, allnodes_mac, "fe80::bb", "ff02::1", 255, 136, 0, 0, body, 16);
+  assert_int_equal(netif_ip6_addr_state(nif, 0), IP6_ADDR_TENTATIVE);
+  assert_int_equal(nif->ip6_addr_dad_counter[0], 1);
+  assert_false(ip6_addr_eq_nozone(netif_ip6_addr(nif, 0), &first));
+  ip6_addr_t ll = ip6("fe80::");
+  u8_t iid[8];
+  netif_ip6_make_iid(nif, &ll, 1, iid);
+  assert_memory_equal((const u8_t *)netif_ip6_addr(nif, 0)->addr + 8, iid, 8);
+  test_clock_advance(2100);
+  assert_int_equal(netif_ip6_addr_state(nif, 0), IP6_ADDR_PREFERRED);
+#if LWIP_STATS
+  assert_int_equal(DROPS(ND6_DAD_CONFLICT), 1);
+#endif
+}
+
 /* Modified EUI-64 has no second identifier: one conflict ends SLAAC for
  * the prefix. */
 static void test_ra_slaac_eui64_conflict(void **state)
@@ -833,6 +863,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_ra_rdnss_dnssl_rio, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_slaac_dad_retry, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_slaac_eui64_conflict, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_linklocal_dad_retry, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_invalid_dropped, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_flood_bounded, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ra_router_selection, test_setup, test_teardown),

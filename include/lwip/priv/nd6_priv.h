@@ -44,9 +44,13 @@ void nd6_router_netif_down(struct netif *netif);
 /** The neighbor @p addr on @p netif says it is no router any more (RFC 4861
  *  7.2.5): it leaves the default router list. */
 void nd6_router_not_router(struct netif *netif, const ip6_addr_t *addr);
-/** DAD found slot @p idx duplicate; a SLAAC address may be retried with
- *  the next RFC 7217 DAD_Counter.  Called after the state is DUPLICATED. */
+/** DAD found slot @p idx duplicate; a SLAAC or stable link-local address
+ *  is retried with the next RFC 7217 DAD_Counter.  Called after the state
+ *  is DUPLICATED. */
 void nd6_slaac_dad_failed(struct netif *netif, s8_t idx);
+/** (Re)make the link-local address in slot 0 from the netif's identifier
+ *  with RFC 7217 DAD_Counter @p dad_counter, tentative (netif.c). */
+void netif_ip6_linklocal_set(struct netif *netif, u8_t dad_counter);
 /** Re-arm the ND timer (nd6.c). */
 void nd6_reschedule(void);
 
