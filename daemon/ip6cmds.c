@@ -238,6 +238,61 @@ static void onlink_routes(struct netif *n, json_t *a)
   }
 }
 
+static json_t *route6_json(const ip6_addr_t *dest, u8_t plen, const ip6_addr_t *gw, const struct netif *n,
+                           const char *source)
+{
+  char name[NETIF_NAMESIZE];
+  return json_pack("{s:s, s:o, s:i, s:o, s:s, s:s, s:b}", "family", "ipv6", "dest", json_ip6(dest), "prefix", plen,
+                   "gw", gw != NULL ? json_ip6(gw) : json_string(""), "netif", netif_name(n, name), "source", source,
+                   "usable", n != NULL && netif_is_up(n) && netif_is_link_up(n));
+}
+
+/* Does a usable address of @p n carry the prefix @p prefix/@p plen (so
+ * onlink_routes() showed it already)? */
+static bool address_prefix(const struct netif *n, const ip6_addr_t *prefix, u8_t plen)
+{
+  for (int i = 0; n != NULL && i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+    if (ip6_addr_isvalid(netif_ip6_addr_state(n, i)) && n->ip6_addr_prefix_len[i] == plen &&
+        ip6_addr_prefix_eq(netif_ip6_addr(n, i), prefix, plen)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* What Router Advertisements taught (RFC 4861 6.3.4, RFC 4191): on-link
+ * prefixes, Route Information routes, redirects and default routers, in
+ * the order nd6_next_hop() consults them after the addresses' prefixes. */
+static void learned_routes(json_t *a)
+{
+  struct nd6_prefix_info p;
+  for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
+    if (nd6_get_prefix_info(i, &p) && p.onlink && !address_prefix(p.netif, &p.prefix, p.prefix_len)) {
+      json_array_append_new(a, route6_json(&p.prefix, p.prefix_len, NULL, p.netif, "ra"));
+    }
+  }
+  struct nd6_route_info r;
+  for (int i = 0; i < ND6_NUM_ROUTES; i++) {
+    if (nd6_get_route_info(i, &r)) {
+      json_array_append_new(a, route6_json(&r.prefix, r.prefix_len, &r.router, r.netif, "route-info"));
+    }
+  }
+  struct nd6_redirect_info d;
+  for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
+    if (nd6_get_redirect_info(i, &d)) {
+      json_array_append_new(a, route6_json(&d.dest, 128, &d.target, d.netif, "redirect"));
+    }
+  }
+  struct nd6_router_info t;
+  ip6_addr_t any;
+  ip6_addr_set_zero(&any);
+  for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
+    if (nd6_get_router_info(i, &t)) {
+      json_array_append_new(a, route6_json(&any, 0, &t.addr, t.netif, "ra"));
+    }
+  }
+}
+
 void ip6cmds_routes_json(json_t *a)
 {
   struct netif *n;
@@ -245,6 +300,7 @@ void ip6cmds_routes_json(json_t *a)
   {
     onlink_routes(n, a);
   }
+  learned_routes(a);
 }
 
 /* Parse args.@p key as an IPv6 address with an optional zone:
@@ -392,10 +448,124 @@ static json_t *cmd_nd_flush(struct ctl_req *req, json_t *args, struct ctl_reply 
 {
   (void)req;
   struct netif *n = NULL;
-  if (arg_given(args, "name") && (n = netif_arg6(args, r)) == NULL) {
+  bool routers = false;
+  if ((arg_given(args, "name") && (n = netif_arg6(args, r)) == NULL) ||
+      !arg_bool(args, "routers", false, &routers, r)) {
     return NULL;
   }
-  return json_pack("{s:i}", "removed", nd6_flush(n));
+  json_t *o = json_pack("{s:i}", "removed", nd6_flush(n));
+  if (routers) {
+    json_object_set_new(o, "routers_removed", json_integer(nd6_flush_routers(n)));
+  }
+  return o;
+}
+
+static const char *preference_name(s8_t pref)
+{
+  return pref > 0 ? "high" : pref < 0 ? "low" : "medium";
+}
+
+static json_t *router_json(const struct nd6_router_info *t)
+{
+  char name[NETIF_NAMESIZE];
+  return json_pack("{s:o, s:s, s:I, s:s, s:b}", "addr", json_ip6(&t->addr), "netif", netif_name(t->netif, name),
+                   "lifetime_s", (json_int_t)t->lifetime_left_s, "preference", preference_name(t->preference),
+                   "reachable", t->reachable);
+}
+
+static json_t *prefix_json(const struct nd6_prefix_info *p)
+{
+  char name[NETIF_NAMESIZE];
+  return json_pack("{s:o, s:i, s:s, s:b, s:b, s:o, s:o}", "prefix", json_ip6(&p->prefix), "prefix_len", p->prefix_len,
+                   "netif", netif_name(p->netif, name), "onlink", p->onlink, "autonomous", p->autonomous,
+                   "valid_lifetime_s", json_lifetime(p->valid_left_s), "preferred_lifetime_s",
+                   json_lifetime(p->pref_left_s));
+}
+
+static json_t *rdnss_json(const struct nd6_rdnss_info *d)
+{
+  char name[NETIF_NAMESIZE];
+  return json_pack("{s:o, s:s, s:o}", "addr", json_ip6(&d->addr), "netif", netif_name(d->netif, name), "lifetime_s",
+                   json_lifetime(d->lifetime_left_s));
+}
+
+static json_t *dnssl_json(const struct nd6_dnssl_info *d)
+{
+  char name[NETIF_NAMESIZE];
+  return json_pack("{s:s, s:s, s:o}", "domain", d->domain, "netif", netif_name(d->netif, name), "lifetime_s",
+                   json_lifetime(d->lifetime_left_s));
+}
+
+/* What the latest Router Advertisements set on each netif. */
+static json_t *ra_params_json(void)
+{
+  json_t *a = json_array();
+  struct netif *n;
+  NETIF_FOREACH(n)
+  {
+    struct nd6_ra_params p;
+    char name[NETIF_NAMESIZE];
+    if (n == netif_loopback || !nd6_get_ra_params(n, &p)) {
+      continue;
+    }
+    json_array_append_new(a, json_pack("{s:s, s:b, s:I, s:i, s:I, s:I, s:i, s:b, s:b}", "netif", netif_name(n, name),
+                                       "ra_seen", p.ra_seen, "last_ra_age_ms", (json_int_t)p.last_ra_age_ms,
+                                       "cur_hop_limit", p.cur_hop_limit, "base_reachable_ms",
+                                       (json_int_t)p.base_reachable_ms, "retrans_ms", (json_int_t)p.retrans_ms, "mtu",
+                                       p.mtu, "managed", p.managed, "other", p.other));
+  }
+  return a;
+}
+
+static json_t *cmd_nd_routers(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *a = json_array();
+  struct nd6_router_info t;
+  for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
+    if (nd6_get_router_info(i, &t)) {
+      json_array_append_new(a, router_json(&t));
+    }
+  }
+  return json_pack("{s:o, s:o}", "routers", a, "params", ra_params_json());
+}
+
+static json_t *cmd_nd_prefixes(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *a = json_array();
+  struct nd6_prefix_info p;
+  for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
+    if (nd6_get_prefix_info(i, &p)) {
+      json_array_append_new(a, prefix_json(&p));
+    }
+  }
+  return json_pack("{s:o}", "prefixes", a);
+}
+
+static json_t *cmd_nd_dns(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *servers = json_array(), *domains = json_array();
+  struct nd6_rdnss_info d;
+  for (int i = 0; i < ND6_NUM_RDNSS; i++) {
+    if (nd6_get_rdnss_info(i, &d)) {
+      json_array_append_new(servers, rdnss_json(&d));
+    }
+  }
+  struct nd6_dnssl_info l;
+  for (int i = 0; i < ND6_NUM_DNSSL; i++) {
+    if (nd6_get_dnssl_info(i, &l)) {
+      json_array_append_new(domains, dnssl_json(&l));
+    }
+  }
+  return json_pack("{s:o, s:o}", "servers", servers, "domains", domains);
 }
 
 static json_t *cmd_pmtu_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
@@ -465,10 +635,50 @@ static void nd_event(const struct nd6_neighbor_info *e, bool gone)
   ctl_broadcast(CTL_EV_ND, "nd", o);
 }
 
+/* Routers, prefixes, RDNSS, DNSSL, routes and redirects as RAs and
+ * Redirects change them: an `nd_list` event (class nd). */
+static void nd_list_event(const struct nd6_list_event *ev)
+{
+  static const char *const names[] = {"router", "prefix", "rdnss", "dnssl", "route", "redirect"};
+  if (!ctl_has_subscribers(CTL_EV_ND) || (unsigned)ev->list >= LWIP_ARRAYSIZE(names)) {
+    return;
+  }
+  json_t *o = NULL;
+  char name[NETIF_NAMESIZE];
+  switch (ev->list) {
+  case ND6_LIST_ROUTER:
+    o = router_json(&ev->u.router);
+    break;
+  case ND6_LIST_PREFIX:
+    o = prefix_json(&ev->u.prefix);
+    break;
+  case ND6_LIST_RDNSS:
+    o = rdnss_json(&ev->u.rdnss);
+    break;
+  case ND6_LIST_DNSSL:
+    o = dnssl_json(&ev->u.dnssl);
+    break;
+  case ND6_LIST_ROUTE:
+    o = route6_json(&ev->u.route.prefix, ev->u.route.prefix_len, &ev->u.route.router, ev->u.route.netif, "route-info");
+    break;
+  case ND6_LIST_REDIRECT:
+    o = json_pack("{s:o, s:o, s:s}", "dest", json_ip6(&ev->u.redirect.dest), "target", json_ip6(&ev->u.redirect.target),
+                  "netif", netif_name(ev->u.redirect.netif, name));
+    break;
+  }
+  if (o == NULL) {
+    return;
+  }
+  json_object_set_new(o, "list", json_string(names[ev->list]));
+  json_object_set_new(o, "gone", json_boolean(ev->gone));
+  ctl_broadcast(CTL_EV_ND, "nd_list", o);
+}
+
 void ip6cmds_events_init(void)
 {
   netif_add_ext_callback(&addr6_cb, addr6_event);
   nd6_set_change_hook(nd_event);
+  nd6_set_list_hook(nd_list_event);
 }
 
 #else /* LWIP_IPV6 */
@@ -499,6 +709,9 @@ static json_t *no_ipv6(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 #define cmd_nd_list no_ipv6
 #define cmd_nd_flush no_ipv6
 #define cmd_pmtu_list no_ipv6
+#define cmd_nd_routers no_ipv6
+#define cmd_nd_prefixes no_ipv6
+#define cmd_nd_dns no_ipv6
 #endif /* LWIP_IPV6 */
 
 /* This file's commands (docs/control-protocol.md). */
@@ -506,7 +719,10 @@ const struct ctl_cmd ip6_cmds[] = {
     {"netif.addr6.add", cmd_addr6_add, "add a static IPv6 address (ADDR/PREFIX) to a netif, through DAD"},
     {"netif.addr6.del", cmd_addr6_del, "remove an IPv6 address from a netif"},
     {"nd.list", cmd_nd_list, "the IPv6 neighbor cache with states"},
-    {"nd.flush", cmd_nd_flush, "empty the IPv6 neighbor cache"},
+    {"nd.flush", cmd_nd_flush, "empty the IPv6 neighbor cache (and with routers: what RAs taught)"},
+    {"nd.routers", cmd_nd_routers, "default routers and the RA parameters per netif"},
+    {"nd.prefixes", cmd_nd_prefixes, "prefixes from Router Advertisements (on-link, SLAAC, lifetimes)"},
+    {"nd.dns", cmd_nd_dns, "DNS servers (RDNSS) and search domains (DNSSL) from Router Advertisements"},
     {"pmtu.list", cmd_pmtu_list, "the IPv6 path-MTU cache (Packet Too Big)"},
     {NULL, NULL, NULL},
 };

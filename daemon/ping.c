@@ -34,6 +34,7 @@
 #if LWIP_IPV6
 #include "lwip/ip6.h"
 #include "lwip/ip6_addr.h"
+#include "lwip/nd6.h"
 #include "lwip/prot/icmp6.h"
 #include "lwip/prot/ip6.h"
 #endif
@@ -49,8 +50,8 @@ struct ping_job {
   u32_t count, size, interval_ms, timeout_ms;
   u32_t sent, received, send_errors;
   err_t last_err;
-  uint64_t *sent_us;   /* per sequence number; 0 = not sent */
-  double *rtt_ms;      /* per sequence number; < 0 = no reply */
+  uint64_t *sent_us; /* per sequence number; 0 = not sent */
+  double *rtt_ms;    /* per sequence number; < 0 = no reply */
   /* Its one timer (the next send or the finish), in its own storage so
    * that control clients never draw on the core's SYS_TIMEOUT pool. */
   struct sys_timeo timeo;
@@ -216,7 +217,7 @@ static err_t send_echo6(struct ping_job *j, u16_t seq)
   u16_t sum = ip6_chksum_pseudo(p, IP6_NEXTH_ICMP6, p->tot_len, ip_2_ip6(src), dst);
   pbuf_take_at(p, &sum, 2, ICMP6_OFF_CHKSUM);
   j->sent_us[seq] = now_us();
-  err_t err = ip6_output_if(p, ip_2_ip6(src), dst, IP6_DEFAULT_HOPLIM, 0, IP6_NEXTH_ICMP6, out);
+  err_t err = ip6_output_if(p, ip_2_ip6(src), dst, nd6_hop_limit(out), 0, IP6_NEXTH_ICMP6, out);
   pbuf_free(p);
   return err;
 }
@@ -227,8 +228,7 @@ static err_t send_echo6(struct ping_job *j, u16_t seq)
 static void observe_echo6(const struct pbuf *p)
 {
   u8_t h[SIZEOF_ETH_HDR + IP6_HLEN + ICMP6_HLEN];
-  if (jobs == NULL || pbuf_copy_partial(p, h, sizeof(h), 0) != sizeof(h) ||
-      get_be16(h + 12) != ETHTYPE_IPV6) {
+  if (jobs == NULL || pbuf_copy_partial(p, h, sizeof(h), 0) != sizeof(h) || get_be16(h + 12) != ETHTYPE_IPV6) {
     return;
   }
   const u8_t *ip = h + SIZEOF_ETH_HDR, *icmp = ip + IP6_HLEN;

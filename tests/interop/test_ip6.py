@@ -541,3 +541,71 @@ def test_hostile_burst_alive_and_pools_back_to_baseline(lwipd):
     assert not diff and now_heap == base_heap, (diff, base_heap, now_heap)
     r = ping6("-s", "56", LWIPD6)
     assert r.returncode == 0, r.stdout
+
+
+# ---------------------------------------------------------------------------
+# SLAAC from radvd
+# ---------------------------------------------------------------------------
+
+RADVD_CONF = """interface {tap} {{
+  AdvSendAdvert on;
+  MinRtrAdvInterval 3;
+  MaxRtrAdvInterval 4;
+  AdvLinkMTU 1400;
+  prefix fd00:66::/64 {{ AdvOnLink on; AdvAutonomous on; AdvValidLifetime 3600; AdvPreferredLifetime 1800; }};
+  RDNSS fd00:66::53 {{ AdvRDNSSLifetime 600; }};
+  DNSSL lwipd.test {{ AdvDNSSLLifetime 600; }};
+}};
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/sbin/radvd"), reason="radvd is not installed (tools/install-deps)")
+def test_slaac_from_radvd():
+    """radvd in the namespace advertises a prefix, an RDNSS, a DNSSL and an
+    MTU: lwipd configures an address from the prefix (RFC 4862 5.5.3), learns
+    the router, the DNS data and the MTU, and Linux reaches the address."""
+    d = Lwipd(extra_args=["--host-ip6", "fd00:66::1/64"], seed=5)
+    d.start()
+    radvd = None
+    try:
+        conf_path = os.path.join(d.dir, "radvd.conf")
+        with open(conf_path, "w") as f:
+            f.write(RADVD_CONF.format(tap=TAP))
+        # radvd wants the node to be a router; the sysctl is the namespace's own.
+        subprocess.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"], check=True)
+        log = open(os.path.join(d.dir, "radvd.log"), "w")
+        radvd = subprocess.Popen(["/usr/sbin/radvd", "-n", "-m", "stderr", "-C", conf_path,
+                                  "-p", os.path.join(d.dir, "radvd.pid")], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 12
+        slaac = []
+        while time.time() < deadline and not slaac:
+            slaac = [a for a in tap_ip6(d) if a["origin"] == "slaac" and a["state"] == "preferred"]
+            time.sleep(0.2)
+        assert radvd.poll() is None, open(os.path.join(d.dir, "radvd.log")).read()
+        assert slaac, tap_ip6(d)
+        a = slaac[0]
+        assert a["addr"].startswith("fd00:66::") and a["prefix"] == 64
+        assert 0 < a["valid_lifetime_s"] <= 3600 and 0 < a["preferred_lifetime_s"] <= 1800
+        hll = host_link_local()
+        routers = d.call("nd.routers")
+        assert [r["addr"] for r in routers["routers"]] == [hll], routers
+        params = next(p for p in routers["params"] if p["netif"].startswith("tp"))
+        assert params["ra_seen"] and params["mtu"] == 1400, params
+        prefixes = d.call("nd.prefixes")["prefixes"]
+        assert any(p["prefix"] == "fd00:66::" and p["prefix_len"] == 64 and p["autonomous"] for p in prefixes)
+        dns = d.call("nd.dns")
+        assert [s["addr"] for s in dns["servers"]] == ["fd00:66::53"], dns
+        assert [x["domain"] for x in dns["domains"]] == ["lwipd.test"], dns
+        routes = d.call("route.list")["routes"]
+        assert any(r["dest"] == "::" and r["prefix"] == 0 and r["gw"] == hll for r in routes), routes
+        out = d.lwipctl("nd", "routers").stdout
+        assert hll in out and "1400" in out, out
+        r = ping6(a["addr"])
+        assert r.returncode == 0, r.stdout + r.stderr
+        r = d.call("ping", dst="fd00:66::1", count=2, interval_ms=100)
+        assert r["received"] == 2, r
+    finally:
+        if radvd is not None:
+            radvd.terminate()
+            radvd.wait(timeout=5)
+        d.stop()

@@ -86,14 +86,30 @@ void cmd_nd(int argc, char **argv, struct request *rq)
     rq->cmd = "nd.list";
     rq->print = print_nd;
   } else if (!strcmp(sub, "flush")) {
-    need_args(argc, 1, 2, "nd flush [NETIF]");
-    if (argc == 2) {
-      json_object_set_new(rq->args, "name", json_string(argv[1]));
+    need_args(argc, 1, 3, "nd flush [--routers] [NETIF]");
+    for (int i = 1; i < argc; i++) {
+      if (!strcmp(argv[i], "--routers")) {
+        json_object_set_new(rq->args, "routers", json_true());
+      } else {
+        json_object_set_new(rq->args, "name", json_string(argv[i]));
+      }
     }
     rq->cmd = "nd.flush";
     rq->print = print_nd_flush;
+  } else if (!strcmp(sub, "routers")) {
+    need_args(argc, 1, 1, "nd routers");
+    rq->cmd = "nd.routers";
+    rq->print = print_nd_routers;
+  } else if (!strcmp(sub, "prefixes")) {
+    need_args(argc, 1, 1, "nd prefixes");
+    rq->cmd = "nd.prefixes";
+    rq->print = print_nd_prefixes;
+  } else if (!strcmp(sub, "dns")) {
+    need_args(argc, 1, 1, "nd dns");
+    rq->cmd = "nd.dns";
+    rq->print = print_nd_dns;
   } else {
-    die_usage("unknown nd subcommand '%s': use list or flush", sub);
+    die_usage("unknown nd subcommand '%s': use list, flush, routers, prefixes or dns", sub);
   }
 }
 
@@ -215,6 +231,88 @@ void print_nd_flush(const struct request *rq, json_t *res)
 {
   (void)rq;
   printf("%lld neighbor entries removed\n", jint(res, "removed"));
+  if (json_object_get(res, "routers_removed")) {
+    printf("%lld router, prefix, DNS and route entries removed\n", jint(res, "routers_removed"));
+  }
+}
+
+static char *lifetime_key_cell(json_t *row, const char *key)
+{
+  return lifetime_cell(json_object_get(row, key));
+}
+
+static char *lifetime_s_cell(json_t *row, json_t *ctx)
+{
+  (void)ctx;
+  return lifetime_key_cell(row, "lifetime_s");
+}
+
+static const struct column router_cols[] = {
+    {.header = "ROUTER", .kind = COL_STR, .key = "addr", .align = 'l'},
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "LIFETIME", .kind = COL_FN, .align = 'r', .cell = lifetime_s_cell},
+    {.header = "PREFERENCE", .kind = COL_STR, .key = "preference", .align = 'l'},
+    {.header = "REACHABLE", .kind = COL_YESNO, .key = "reachable", .align = 'l'},
+};
+
+static const struct column ra_cols[] = {
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "RA-SEEN", .kind = COL_YESNO, .key = "ra_seen", .align = 'l'},
+    {.header = "HOP-LIMIT", .kind = COL_INT, .key = "cur_hop_limit", .align = 'r'},
+    {.header = "REACHABLE", .kind = COL_INT, .key = "base_reachable_ms", .fmt = "%lldms", .align = 'r'},
+    {.header = "RETRANS", .kind = COL_INT, .key = "retrans_ms", .fmt = "%lldms", .align = 'r'},
+    {.header = "MTU", .kind = COL_INT, .key = "mtu", .align = 'r'},
+    {.header = "MANAGED", .kind = COL_YESNO, .key = "managed", .align = 'l'},
+    {.header = "OTHER", .kind = COL_YESNO, .key = "other", .align = 'l'},
+};
+
+void print_nd_routers(const struct request *rq, json_t *res)
+{
+  (void)rq;
+  PRINT_TABLE(router_cols, json_object_get(res, "routers"), NULL);
+  putchar('\n');
+  PRINT_TABLE(ra_cols, json_object_get(res, "params"), NULL);
+}
+
+static char *prefix_cell(json_t *p, json_t *ctx)
+{
+  (void)ctx;
+  return xasprintf("%s/%lld", jstr(p, "prefix"), jint(p, "prefix_len"));
+}
+
+static const struct column prefix_cols[] = {
+    {.header = "PREFIX", .kind = COL_FN, .align = 'l', .cell = prefix_cell},
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "ON-LINK", .kind = COL_YESNO, .key = "onlink", .align = 'l'},
+    {.header = "SLAAC", .kind = COL_YESNO, .key = "autonomous", .align = 'l'},
+    {.header = "VALID", .kind = COL_FN, .align = 'r', .cell = valid_cell},
+    {.header = "PREFERRED", .kind = COL_FN, .align = 'r', .cell = preferred_cell},
+};
+
+void print_nd_prefixes(const struct request *rq, json_t *res)
+{
+  (void)rq;
+  PRINT_TABLE(prefix_cols, json_object_get(res, "prefixes"), NULL);
+}
+
+static const struct column rdnss_cols[] = {
+    {.header = "DNS-SERVER", .kind = COL_STR, .key = "addr", .align = 'l'},
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "LIFETIME", .kind = COL_FN, .align = 'r', .cell = lifetime_s_cell},
+};
+
+static const struct column dnssl_cols[] = {
+    {.header = "SEARCH-DOMAIN", .kind = COL_STR, .key = "domain", .align = 'l'},
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "LIFETIME", .kind = COL_FN, .align = 'r', .cell = lifetime_s_cell},
+};
+
+void print_nd_dns(const struct request *rq, json_t *res)
+{
+  (void)rq;
+  PRINT_TABLE(rdnss_cols, json_object_get(res, "servers"), NULL);
+  putchar('\n');
+  PRINT_TABLE(dnssl_cols, json_object_get(res, "domains"), NULL);
 }
 
 static const struct column pmtu_cols[] = {

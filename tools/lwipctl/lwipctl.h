@@ -238,6 +238,9 @@ void print_addr6_one(const struct request *rq, json_t *res);
 void print_status_ip6(json_t *netifs);
 void print_nd(const struct request *rq, json_t *res);
 void print_nd_flush(const struct request *rq, json_t *res);
+void print_nd_routers(const struct request *rq, json_t *res);
+void print_nd_prefixes(const struct request *rq, json_t *res);
+void print_nd_dns(const struct request *rq, json_t *res);
 void print_pmtu(const struct request *rq, json_t *res);
 
 /* iperf.c: iperf3's units, also used by the iperf status table. */

@@ -37,7 +37,10 @@ static const struct command commands[] = {
                                  {NULL, NULL}},
      cmd_netif},
     {"nd",
-     (const struct usage_line[]){{"nd [list] | nd flush [NETIF]", "the IPv6 neighbor cache (RFC 4861)"}, {NULL, NULL}},
+     (const struct usage_line[]){
+         {"nd [list] | nd flush [--routers] [NETIF]", "the IPv6 neighbor cache (RFC 4861)"},
+         {"nd routers | nd prefixes | nd dns", "what Router Advertisements taught:\nrouters, prefixes, RDNSS/DNSSL"},
+         {NULL, NULL}},
      cmd_nd},
     {"pmtu", (const struct usage_line[]){{"pmtu [list]", "the IPv6 path-MTU cache"}, {NULL, NULL}}, cmd_pmtu},
     {"arp", (const struct usage_line[]){{"arp [list] | arp add IP MAC | arp del IP | arp flush", NULL}, {NULL, NULL}},
