@@ -24,6 +24,7 @@
 #include "lwip/priv/ip6_frag_priv.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/igmp.h"
+#include "lwip/mld6.h"
 
 #include <string.h>
 #if LWIP_MALLOC_POOLS

@@ -18,6 +18,8 @@
 #include "lwip/ip6_addr.h"
 #include "lwip/nd6.h"
 #include "lwip/priv/nd6_priv.h"
+#include "lwip/mld6.h"
+#include "lwip/priv/mld6_priv.h"
 #endif
 
 #include <string.h>
@@ -93,6 +95,9 @@ static void netif_issue_reports(struct netif *netif)
   if (netif->flags & NETIF_FLAG_IGMP) {
     igmp_report_groups(netif);
   }
+#endif
+#if LWIP_IPV6
+  mld6_report_groups(netif); /* a no-op without NETIF_FLAG_MLD6 */
 #endif
 }
 
@@ -194,6 +199,9 @@ void netif_remove(struct netif *netif)
   }
 #if LWIP_IGMP
   igmp_stop(netif);
+#endif
+#if LWIP_IPV6
+  mld6_stop(netif);
 #endif
 #if LWIP_ARP
   etharp_cleanup_netif(netif);
@@ -551,6 +559,9 @@ void netif_ip6_addr_set(struct netif *netif, s8_t idx, const ip6_addr_t *addr)
   if (ip_addr_eq(&old, slot)) {
     return;
   }
+  /* The solicited-node group follows the address (before the state below
+   * may clear it). */
+  mld6_addr_update(netif, ip_2_ip6(&old), netif->ip6_addr_state[idx], ip_2_ip6(slot), netif->ip6_addr_state[idx]);
   if (ip6_addr_isany(ip_2_ip6(slot))) {
     netif_ip6_addr_set_state(netif, idx, IP6_ADDR_INVALID);
   }
@@ -570,6 +581,7 @@ void netif_ip6_addr_set_state(struct netif *netif, s8_t idx, u8_t state)
     return;
   }
   netif->ip6_addr_state[idx] = state;
+  mld6_addr_update(netif, netif_ip6_addr(netif, idx), old, netif_ip6_addr(netif, idx), state);
   char buf[IP6ADDR_STRLEN_MAX];
   LWIP_LOG(NETIF, INFO, "%c%c%u %s %s -> %s", netif->name[0], netif->name[1], netif->num,
            ip6addr_ntoa_r(netif_ip6_addr(netif, idx), buf, sizeof(buf)), netif_ip6_addr_state_name(old),

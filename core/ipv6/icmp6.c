@@ -7,6 +7,7 @@
  */
 #include "lwip/icmp6.h"
 #include "lwip/nd6.h"
+#include "lwip/mld6.h"
 #include "lwip/tokbucket.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/timeouts.h"
@@ -355,6 +356,12 @@ void icmp6_input(struct pbuf *p, const struct ip6_rx *rx)
   case ICMP6_TYPE_PTB:
     icmp6_ptb_input(p);
     break;
+  case ICMP6_TYPE_MLQ:
+  case ICMP6_TYPE_MLR:
+  case ICMP6_TYPE_MLD:
+  case ICMP6_TYPE_MLR2:
+    mld6_input(p, rx);
+    return;
   default:
     /* RFC 4443 2.4(a)/(b): unknown errors go to the upper layer (none
      * listens yet), unknown informational messages are dropped. */

@@ -18,6 +18,7 @@
 #include "lwip/ip4.h"
 #include "lwip/icmp6.h"
 #include "lwip/nd6.h"
+#include "lwip/mld6.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
 #include "lwip/prot/wire.h"
@@ -406,17 +407,11 @@ static int ip6_dest_check(struct ip6_rx *rx)
     if (ip6_addr_isallnodes_linklocal(dest)) {
       return LWIP_DROP_COUNT;
     }
-    /* Our solicited-node groups, tentative addresses included: DAD must
-     * hear the solicitations of others for them (RFC 4862 5.4.3). */
-    for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
-      u8_t st = netif_ip6_addr_state(inp, i);
-      if ((ip6_addr_isvalid(st) || ip6_addr_istentative(st)) &&
-          ip6_addr_issolicitednode_of(dest, netif_ip6_addr(inp, i))) {
-        return LWIP_DROP_COUNT;
-      }
-    }
-    /* Groups applications join come with MLD, later. */
-    return LWIP_DROP_IP6_NOT_FOR_US;
+    /* The groups the netif listens to (mld6.c): the solicited-node group
+     * of each address, tentative ones included so DAD hears the
+     * solicitations of others (RFC 4862 5.4.3), and those applications
+     * joined. */
+    return mld6_netif_has_group(inp, dest) ? LWIP_DROP_COUNT : LWIP_DROP_IP6_NOT_JOINED;
   }
   if (ip6_addr_isany(dest) || ip6_addr_isloopback(dest)) {
     /* ::1 from a wire is a martian (RFC 4291 2.5.3). */

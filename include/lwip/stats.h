@@ -31,6 +31,7 @@ extern "C" {
   X(IP6FRAG, "ip6frag", IP6) \
   X(ICMP6, "icmp6", ICMP6) \
   X(ND6, "nd6", ND6)       \
+  X(MLD6, "mld6", MLD6)    \
   X(UDP, "udp", UDP)       \
   X(TCP, "tcp", TCP)       \
   X(RAW, "raw", RAW)       \
@@ -169,6 +170,17 @@ enum lwip_err_class {
   X(ND6_QUEUE_FULL, ND6, MEM, "packet dropped: queue of the unresolved neighbor is full") \
   X(ND6_UNRESOLVED, ND6, RT, "neighbor solicitation unanswered: queued packets discarded") \
   X(ND6_NO_MEM, ND6, MEM, "no memory to queue a packet or build an ND message") \
+  X(IP6_NOT_JOINED, IP6, NONE, "IPv6 packet to a multicast group the netif does not listen to (mld6.h)") \
+  X(MLD6_BAD_LEN, MLD6, LEN, "MLD query neither 24 bytes (MLDv1) nor 28 or more (MLDv2), or shorter than its sources (RFC 3810 8.1)") \
+  X(MLD6_BAD_HOPLIM, MLD6, PROTO, "MLD query with a hop limit other than 1 (RFC 3810 6.2)") \
+  X(MLD6_BAD_SRC, MLD6, PROTO, "MLD query from a source that is not link-local (RFC 3810 6.2)") \
+  X(MLD6_NO_ROUTER_ALERT, MLD6, PROTO, "MLD query without a Router Alert option of value 0 (RFC 3810 6.2, RFC 2711)") \
+  X(MLD6_BAD_QUERY, MLD6, PROTO, "MLD query about a unicast address, or a General Query with sources (RFC 3810 5.1.5, 5.1.10)") \
+  X(MLD6_NOT_MEMBER, MLD6, NONE, "MLD query about a group we do not listen to or never report") \
+  X(MLD6_DISABLED, MLD6, NONE, "MLD query on a netif without NETIF_FLAG_MLD6") \
+  X(MLD6_OTHER_REPORT, MLD6, NONE, "MLD report or done of another listener ignored (an MLDv2 listener does not suppress)") \
+  X(MLD6_POOL_FULL, MLD6, MEM, "no MLD group entry free: a join (perhaps of a solicited-node group) failed") \
+  X(MLD6_NO_MEM, MLD6, MEM, "no memory for an MLD report") \
   X(ND6_UNHANDLED, ND6, NONE, "router solicitation ignored (hosts do not answer them, RFC 4861 6.2.6)") \
   X(ND6_FROM_US, ND6, NONE, "RA from one of our own addresses ignored") \
   X(ND6_NOT_LINKLOCAL, ND6, PROTO, "RA or Redirect from a source that is not link-local (RFC 4861 6.1.2, 8.1)") \

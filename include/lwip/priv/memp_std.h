@@ -27,4 +27,7 @@ LWIP_MEMPOOL(IP6_FRAG, sizeof(struct ip6_frag_node), IP6_REASS_MAX_FRAGS, "IP6_F
 #if LWIP_IGMP
 LWIP_MEMPOOL(IGMP_GROUP, sizeof(struct igmp_group), IGMP_GROUPS, "IGMP_GROUP")
 #endif
+#if LWIP_IPV6
+LWIP_MEMPOOL(MLD6_GROUP, sizeof(struct mld6_group), MLD6_GROUPS, "MLD6_GROUP")
+#endif
 #undef LWIP_MEMPOOL
