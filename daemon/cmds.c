@@ -538,7 +538,7 @@ static json_t *cmd_ip_forward(struct ctl_req *req, json_t *args, struct ctl_repl
     return NULL;
   }
   if (has && ip4_set_forwarding(on) != ERR_OK) {
-    return ctl_error(r, CTL_E_FAILED, "this build has no IPv4 forwarding (ip_forward=disabled)");
+    return ctl_error(r, CTL_E_FAILED, "this build has no forwarding (ip_forward=disabled)");
   }
   return json_pack("{s:b}", "enabled", ip4_forwarding());
 }
@@ -719,7 +719,7 @@ static const struct ctl_cmd core_cmds[] = {
     {"impair.show", cmd_impair_get, "same as impair.get"},
     {"impair.set", cmd_impair_set, "set loss, delay, duplication, reordering, corruption"},
     {"impair.clear", cmd_impair_clear, "remove all impairment"},
-    {"ip.forward", cmd_ip_forward, "read or set IPv4 forwarding"},
+    {"ip.forward", cmd_ip_forward, "read or set forwarding (IPv4 and IPv6, one switch)"},
     {"icmp.ratelimit", cmd_icmp_ratelimit, "read or set the ICMP error rate limit"},
     {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp, mqtt, nd)"},
     {"shutdown", cmd_shutdown, "stop lwipd"},
