@@ -539,8 +539,7 @@ void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err)
   bool told = !(pcb->listener != NULL && pcb->state == SYN_RCVD);
   if (send_rst && pcb->state != CLOSED && pcb->state != LISTEN && pcb->state != SYN_SENT &&
       pcb->state != TIME_WAIT) {
-    tcp_rst(pcb->snd_nxt, pcb->rcv_nxt, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port,
-            pcb->remote_port, true);
+    tcp_rst_pcb(pcb, pcb->snd_nxt, pcb->rcv_nxt, true);
   }
   if (err == ERR_CLSD) {
     LWIP_LOG(TCP, DEBUG, "%u -> %s:%u closed in %s", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
@@ -1086,6 +1085,10 @@ u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb)
   if (wnd < pcb->rcv_wnd) {
     mem_rx_limited++;
   }
+  /* Never more than the 16-bit window field carries: 65535 without window
+   * scaling (RFC 7323 2.2), so what we offer is what the peer is told. */
+  u8_t scale = (pcb->flags & TF_WND_SCALE) ? pcb->rcv_scale : 0U;
+  wnd = LWIP_MIN(wnd, 0xffffUL << scale);
   u32_t new_right = pcb->rcv_nxt + wnd;
   u32_t threshold = LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss);
   if (TCP_SEQ_GEQ(new_right, pcb->rcv_ann_right_edge + threshold)) {

@@ -921,24 +921,33 @@ static void tcp_ack_rtt(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 
 static bool tcp_handshake_done(struct tcp_pcb *pcb);
 
+/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+ * Checked before anything is learnt from the segment (TS.Recent above all,
+ * RFC 7323 5.3), so a forged in-window segment acknowledging data never
+ * sent changes nothing.  @return false when it is dropped (with an ACK, or
+ * a RST in SYN_RCVD as 3.10.7.4 says). */
+static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  u32_t ack = s->ackno;
+  if (!TCP_SEQ_GT(ack, pcb->snd_max) &&
+      !TCP_SEQ_LT(ack, pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss))) {
+    return true;
+  }
+  LWIP_DROP(TCP_BAD_ACK);
+  if (pcb->state == SYN_RCVD) {
+    tcp_rst_pcb(pcb, ack, 0, false);
+  } else {
+    tcp_ack_now(pcb);
+  }
+  return false;
+}
+
 /* RFC 9293 3.10.7.4 "fifth, check the ACK field" for the synchronized
- * states.  @return false when the segment is done with (dropped or the
+ * states, once tcp_ack_acceptable() passed it.  @return false when the segment is done with (dropped or the
  * PCB is gone). */
 static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   u32_t ack = s->ackno;
-  /* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT]. */
-  if (TCP_SEQ_GT(ack, pcb->snd_max) ||
-      TCP_SEQ_LT(ack, pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss))) {
-    LWIP_DROP(TCP_BAD_ACK);
-    if (pcb->state == SYN_RCVD) {
-      tcp_rst(ack, 0, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port, pcb->remote_port,
-              false);
-    } else {
-      tcp_ack_now(pcb);
-    }
-    return false;
-  }
   bool new_sack = tcp_sack_update(pcb, s);
   if (pcb->persist_due != 0 && pcb->user_timeout == 0 && !(pcb->flags & TF_RXCLOSED)) {
     /* An answered zero-window probe: the peer is there, and may keep its
@@ -988,7 +997,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   } else if (pcb->state == SYN_RCVD) {
     /* An ACK that does not acknowledge our SYN (RFC 9293 3.10.7.4). */
     LWIP_DROP(TCP_BAD_ACK);
-    tcp_rst(ack, 0, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port, pcb->remote_port, false);
+    tcp_rst_pcb(pcb, ack, 0, false);
     return false;
   }
   return true;
@@ -1024,6 +1033,8 @@ static bool tcp_handshake_done(struct tcp_pcb *pcb)
   return true;
 }
 
+static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s);
+
 /* RFC 9293 3.10.7.3: a segment for a PCB in SYN_SENT. */
 static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
@@ -1051,7 +1062,9 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return;
   }
   pcb->rcv_nxt = s->seqno + 1U;
-  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+  /* Our SYN offered this much (its window is never scaled): text on the
+   * SYN-ACK is judged against it. */
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt + LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
   tcp_syn_options(pcb, &s->opt);
   pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
   pcb->snd_wl1 = s->seqno;
@@ -1080,6 +1093,15 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   pcb->flags |= TF_ACK_NOW;
   if (pcb->connected != NULL && TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK))) {
     return;
+  }
+  if (s->len > 0 || (s->flags & TCP_FIN)) {
+    /* Text or a FIN on the SYN-ACK: "continue processing at the sixth
+     * step" (RFC 9293 3.10.7.3), past the SYN's sequence number. */
+    s->flags &= (u8_t)~TCP_SYN;
+    s->seqno++;
+    if (!tcp_data_input(pcb, s)) {
+      return;
+    }
   }
   tcp_output(pcb);
 }
@@ -1454,10 +1476,16 @@ static void tcp_ack_policy(struct tcp_pcb *pcb)
 static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool fin = (s->flags & TCP_FIN) != 0;
+  bool after_fin = pcb->state != ESTABLISHED && pcb->state != FIN_WAIT_1 && pcb->state != FIN_WAIT_2;
   if (s->len == 0 && !fin) {
+    if (after_fin && TCP_SEQ_GT(s->seqno, pcb->rcv_nxt)) {
+      /* Past the peer's FIN nothing can come: say where we are (RFC 9293
+       * 3.10.7.4, first check, as for a segment we cannot take). */
+      tcp_ack_now(pcb);
+    }
     return true;
   }
-  if (pcb->state != ESTABLISHED && pcb->state != FIN_WAIT_1 && pcb->state != FIN_WAIT_2) {
+  if (after_fin) {
     /* After the peer's FIN there is nothing more to receive. */
     tcp_ack_now(pcb);
     return true;
@@ -1604,6 +1632,9 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
   if (!(s->flags & TCP_ACK)) {
     LWIP_DROP(TCP_BAD_FLAGS);
+    return;
+  }
+  if (!tcp_ack_acceptable(pcb, s)) {
     return;
   }
   tcp_update_ts_recent(pcb, s);

@@ -390,7 +390,17 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     pcb->delack_due = 0;
     pcb->delack_segs = 0;
     pcb->last_ack_sent = pcb->rcv_nxt;
-    pcb->rcv_ann_right_edge = pcb->rcv_nxt + pcb->rcv_ann_wnd;
+    /* The right edge the peer now knows: the window field as sent, scaled
+     * back (never in a SYN, RFC 7323 2.2), not the window we meant to
+     * offer, which a 16-bit field without scaling cannot carry.  Segments
+     * are judged against it (RFC 9293 3.10.7.4, RFC 5961 3.2, 4.2).  The
+     * scaled field is rounded down (RFC 7323 2.3); the edge never moves
+     * left for it, since the peer may have sent up to the old one. */
+    u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
+    u32_t edge = pcb->rcv_nxt + ((u32_t)tcp_wnd_field(pcb, flags) << scale);
+    if (TCP_SEQ_GT(edge, pcb->rcv_ann_right_edge)) {
+      pcb->rcv_ann_right_edge = edge;
+    }
   }
   STATS_TX(TCP);
   err_t err = ip4_output_if(h, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->ttl, pcb->tos,
@@ -418,28 +428,54 @@ err_t tcp_send_empty_ack(struct tcp_pcb *pcb)
   return tcp_send_raw(pcb, pcb->snd_nxt, TCP_ACK, NULL);
 }
 
-void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t *remote, u16_t lport, u16_t rport,
-             bool with_ack)
+/* A RST; with @p pcb (timestamps negotiated on it) it carries TSopt, as
+ * RFC 7323 3.2 says a RST SHOULD once they are in use, so a peer that
+ * checks PAWS on RSTs takes it. */
+static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const ip4_addr_t *local,
+                     const ip4_addr_t *remote, u16_t lport, u16_t rport, bool with_ack)
 {
-  struct pbuf *h = pbuf_alloc(PBUF_IP, TCP_HLEN, PBUF_RAM);
+  bool ts = pcb != NULL && (pcb->flags & TF_TIMESTAMP) != 0;
+  u16_t hlen = (u16_t)(TCP_HLEN + (ts ? 2U + TCP_OPTLEN_TS : 0U));
+  struct pbuf *h = pbuf_alloc(PBUF_IP, hlen, PBUF_RAM);
   if (h == NULL) {
     LWIP_DROP(TCP_NO_MEM);
     return;
   }
   u8_t *t = (u8_t *)h->payload;
-  memset(t, 0, TCP_HLEN);
+  memset(t, 0, hlen);
   put_be16(t + TCP_OFF_SRC, lport);
   put_be16(t + TCP_OFF_DEST, rport);
   put_be32(t + TCP_OFF_SEQ, seqno);
   put_be32(t + TCP_OFF_ACK, with_ack ? ackno : 0);
-  t[TCP_OFF_HDRLEN] = (TCP_HLEN / 4U) << 4;
+  t[TCP_OFF_HDRLEN] = (u8_t)((hlen / 4U) << 4);
   t[TCP_OFF_FLAGS] = (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0));
+  if (ts) {
+    u8_t *o = t + TCP_HLEN;
+    o[0] = TCP_OPT_NOP;
+    o[1] = TCP_OPT_NOP;
+    o[2] = TCP_OPT_TS;
+    o[3] = TCP_OPTLEN_TS;
+    put_be32(o + 4, tcp_ts_now(pcb));
+    put_be32(o + 8, pcb->ts_recent);
+  }
   u16_t sum = inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, local, remote);
   memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
   STATS_TX(TCP);
   LWIP_LOG(TCP, DEBUG, "RST %u -> %s:%u seq %lu", lport, ip4addr_ntoa(remote), rport, (unsigned long)seqno);
   ip4_output(h, local, remote, IP_DEFAULT_TTL, 0, IP_PROTO_TCP);
   pbuf_free(h);
+}
+
+void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t *remote, u16_t lport, u16_t rport,
+             bool with_ack)
+{
+  rst_send(NULL, seqno, ackno, local, remote, lport, rport, with_ack);
+}
+
+void tcp_rst_pcb(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, bool with_ack)
+{
+  rst_send(pcb, seqno, ackno, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port,
+           pcb->remote_port, with_ack);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -591,6 +591,30 @@ static void time_wait_fin_retransmitted(void **state)
   assert_int_equal(tt_pcb_count(), 0);
 }
 
+/* After the peer's FIN (TIME_WAIT here, and CLOSE_WAIT/LAST_ACK), an
+ * acceptable segment beyond RCV.NXT cannot be right: it is acknowledged at
+ * once (RFC 9293 3.10.7.4, first check) so the peer learns where we are,
+ * and it does not restart 2 MSL (only a FIN does). */
+static void time_wait_acks_segment_beyond_rcv_nxt(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  setup_time_wait(&c, TT_OPT_NONE);
+  tt_inject(&c, TCP_ACK, c.peer_nxt + 10U, c.our_nxt, NULL, NULL, 0);
+  tt_expect(TCP_ACK, c.our_nxt, c.peer_nxt, NULL);
+  tt_inject(&c, TCP_ACK | TCP_PSH, c.peer_nxt + 10U, c.our_nxt, NULL, "late", 4);
+  tt_expect(TCP_ACK, c.our_nxt, c.peer_nxt, NULL);
+  tt_expect_nothing();
+  assert_int_equal(tt_rec.len, 0);
+  struct tt_conn w;
+  setup_close_wait(&w, TT_OPT_NONE);
+  tt_inject(&w, TCP_ACK, w.peer_nxt + 10U, w.our_nxt, NULL, NULL, 0);
+  tt_expect(TCP_ACK, w.our_nxt, w.peer_nxt, NULL);
+  /* At RCV.NXT a pure ACK is just an ACK: nothing is sent. */
+  tt_inject(&w, TCP_ACK, w.peer_nxt, w.our_nxt, NULL, NULL, 0);
+  tt_expect_nothing();
+}
+
 /* FIN_WAIT_1 gets FIN+ACK of our FIN: straight to TIME_WAIT. */
 static void fin_wait_1_to_time_wait(void **state)
 {
@@ -726,6 +750,77 @@ static void close_with_unread_data_rst(void **state)
   assert_int_equal(tt_pcb_count(), 0);
 }
 
+/* Text on a SYN-ACK is queued and acknowledged (RFC 9293 3.10.7.3: in
+ * SYN-SENT, after the SYN is taken, "continue processing at the sixth
+ * step"): the ACK covers SYN and data, and the application reads it. */
+static void synack_with_data(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  tt_conn_init(&c, TT_OPT_NONE, TT_PEER_ISN);
+  struct tcp_pcb *pcb = tcp_new();
+  assert_non_null(pcb);
+  tt_attach(pcb);
+  assert_int_equal(tcp_connect(pcb, tt_peer_addr(), TT_PEER_LISTEN_PORT, tt_connected_cb), ERR_OK);
+  c.pcb = pcb;
+  c.our_port = pcb->local_port;
+  c.peer_port = TT_PEER_LISTEN_PORT;
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.flags, TCP_SYN);
+  c.our_iss = s.seq;
+  c.our_nxt = s.seq + 1U;
+  tt_send(&c, TCP_SYN | TCP_ACK, "abc", 3);
+  assert_int_equal(pcb->state, ESTABLISHED);
+  assert_int_equal(tt_rec.nconnected, 1);
+  tt_expect(TCP_ACK, c.our_nxt, TT_PEER_ISN + 4U, NULL);
+  tt_expect_nothing();
+  assert_int_equal(tt_rec.len, 3);
+  assert_memory_equal(tt_rec.data, "abc", 3);
+  /* A FIN on the SYN-ACK as well: CLOSE_WAIT at once. */
+  struct tt_conn d;
+  tt_conn_init(&d, TT_OPT_NONE, TT_PEER_ISN + 1000U);
+  struct tcp_pcb *p2 = tcp_new();
+  assert_non_null(p2);
+  tt_attach(p2);
+  assert_int_equal(tcp_connect(p2, tt_peer_addr(), TT_PEER_LISTEN_PORT, tt_connected_cb), ERR_OK);
+  d.pcb = p2;
+  d.our_port = p2->local_port;
+  d.peer_port = TT_PEER_LISTEN_PORT;
+  assert_true(tt_pop(&s));
+  d.our_iss = s.seq;
+  d.our_nxt = s.seq + 1U;
+  tt_send(&d, TCP_SYN | TCP_ACK | TCP_FIN, "xy", 2);
+  assert_int_equal(p2->state, CLOSE_WAIT);
+  tt_expect(TCP_ACK, d.our_nxt, TT_PEER_ISN + 1000U + 4U, NULL);
+  assert_int_equal(tt_rec.len, 5);
+  assert_int_equal(tt_rec.nfin, 1);
+}
+
+/* Once timestamps are in use, the RST sent on a close with unread data
+ * carries TSopt (RFC 7323 3.2: TSval from our clock, TSecr = TS.Recent). */
+static void rst_carries_timestamp(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  setup_established_active(&c, TT_OPT_TS);
+  tcp_recv(c.pcb, recv_keep);
+  c.peer_ts = 90000;
+  tt_send(&c, TCP_ACK | TCP_PSH, "unread", 6);
+  test_clock_advance(TCP_DELACK_MS + TCP_TICK_SLACK);
+  struct tt_seg s;
+  tt_expect_seg(&c, TCP_ACK, 0, &s);
+  u32_t tsval = s.opt.tsval;
+  test_clock_advance(40);
+  assert_int_equal(tcp_close(c.pcb), ERR_OK);
+  tt_expect(TCP_RST | TCP_ACK, c.our_nxt, c.peer_nxt, &s);
+  assert_true(s.opt.has_ts);
+  assert_int_equal(s.opt.tsecr, 90000);
+  assert_true(s.opt.tsval - tsval >= 40 && s.opt.tsval - tsval <= 40U + TCP_TICK_SLACK);
+  tt_expect_nothing();
+  assert_int_equal(tt_pcb_count(), 0);
+}
+
 /* Data arriving after tcp_close (receive side closed): RST. */
 static void data_after_close_rst(void **state)
 {
@@ -850,9 +945,17 @@ static void rst_in_window_challenge_ack(void **state)
 #endif
   tt_inject(&c, TCP_RST, c.peer_nxt + 1U, 0, NULL, NULL, 0);
   tt_expect(TCP_ACK, c.our_nxt, c.peer_nxt, NULL);
-  tt_inject(&c, TCP_RST | TCP_ACK, c.peer_nxt + (u32_t)c.pcb->rcv_wnd - 1U, c.our_nxt, NULL, NULL, 0);
+  /* The window is the one announced (65535: no window scaling here), not
+   * the larger one we could take (RFC 5961 3.2 with RFC 9293 3.10.7.4). */
+  u32_t wnd = LWIP_MIN((u32_t)c.pcb->rcv_wnd, 0xffffU);
+  tt_inject(&c, TCP_RST | TCP_ACK, c.peer_nxt + wnd - 1U, c.our_nxt, NULL, NULL, 0);
   tt_expect(TCP_ACK, c.our_nxt, c.peer_nxt, NULL);
   tt_expect_nothing();
+  if (c.pcb->rcv_wnd > 0xffffU) {
+    /* Just past the announced edge: silently dropped, no challenge. */
+    tt_inject(&c, TCP_RST | TCP_ACK, c.peer_nxt + wnd, c.our_nxt, NULL, NULL, 0);
+    tt_expect_nothing();
+  }
   assert_int_equal(c.pcb->state, ESTABLISHED);
   assert_int_equal(tt_rec.nerr, 0);
 #if LWIP_STATS
@@ -862,6 +965,33 @@ static void rst_in_window_challenge_ack(void **state)
   tt_inject(&c, TCP_RST, c.peer_nxt, 0, NULL, NULL, 0);
   assert_int_equal(tt_rec.err, ERR_RST);
   assert_int_equal(tt_pcb_count(), 0);
+}
+
+/* Without window scaling 65535 is announced though more could be taken:
+ * a segment beyond that edge is not acceptable (RFC 9293 3.10.7.4): it is
+ * dropped with an ACK, not queued and SACKed. */
+static void window_is_the_announced_one(void **state)
+{
+  (void)state;
+  if (TCP_WND <= 0xffffU) {
+    skip();
+  }
+  fill_pattern();
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_SACK);
+  assert_false(c.pcb->flags & TF_WND_SCALE);
+  u32_t base = c.peer_nxt;
+  tt_inject(&c, TCP_ACK | TCP_PSH, base + 70000U, c.our_nxt, NULL, pattern, 100);
+  struct tt_seg s;
+  tt_expect(TCP_ACK, c.our_nxt, base, &s);
+  assert_int_equal(s.opt.nsack, 0);
+  assert_int_equal(s.wnd, 0xffff);
+  assert_int_equal(c.pcb->ooseq_segs, 0);
+  /* Just inside the edge it is queued and SACKed. */
+  tt_inject(&c, TCP_ACK | TCP_PSH, base + 0xffffU - 100U, c.our_nxt, NULL, pattern, 100);
+  tt_expect(TCP_ACK, c.our_nxt, base, &s);
+  assert_int_equal(s.opt.nsack, 1);
+  assert_int_equal(s.opt.sack[0][0], base + 0xffffU - 100U);
 }
 
 static void rst_out_of_window_ignored(void **state)
@@ -1647,6 +1777,39 @@ static void paws_drops_old_timestamp(void **state)
   o.tsval = 50000U + 0x80000000U - 1U;
   tt_inject(&c, TCP_ACK | TCP_PSH, c.peer_nxt + 2U, c.our_nxt, &o, "w", 1);
   assert_int_equal(tt_rec.len, 6);
+}
+
+/* TS.Recent is taken only from a segment whose ACK is acceptable (RFC 7323
+ * 5.3 with RFC 9293 3.10.7.4): an in-window segment acknowledging data never
+ * sent, with a huge TSval, is dropped with an ACK and must not poison
+ * TS.Recent, else PAWS would drop every later valid segment (a blind
+ * attacker with one in-window guess could stall the connection). */
+static void ts_recent_not_poisoned_by_bad_ack(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  setup_established_active(&c, TT_OPT_TS);
+  c.peer_ts = 70000;
+  tt_send(&c, TCP_ACK | TCP_PSH, "ok", 2);
+  assert_int_equal(c.pcb->ts_recent, 70000);
+  /* Let the delayed ACK go, so Last.ACK.sent is where the next segment
+   * starts (RFC 7323 4.3's condition for recording its TSval). */
+  test_clock_advance(500);
+  struct tt_seg s;
+  tt_expect(TCP_ACK, c.our_nxt, c.peer_nxt, &s);
+  struct tt_opts o;
+  tt_conn_opts(&c, &o);
+  o.tsval = 70000U + 0x40000000U;
+  tt_inject(&c, TCP_ACK | TCP_PSH, c.peer_nxt, c.our_nxt + 5000U, &o, "evil", 4);
+  tt_expect(TCP_ACK, c.our_nxt, c.peer_nxt, &s);
+  assert_int_equal(s.opt.tsecr, 70000);
+  assert_int_equal(c.pcb->ts_recent, 70000);
+  assert_int_equal(tt_rec.len, 2);
+  /* The real peer's next segment is accepted. */
+  c.peer_ts = 70001;
+  tt_send(&c, TCP_ACK | TCP_PSH, "more", 4);
+  assert_int_equal(tt_rec.len, 6);
+  assert_int_equal(c.pcb->ts_recent, 70001);
 }
 
 /* SACK-permitted: an out-of-order segment gets a duplicate ACK with the
@@ -2790,6 +2953,7 @@ int main(void)
     T(syn_sent_retransmit),
     T(active_close_time_wait_2msl),
     T(time_wait_fin_retransmitted),
+    T(time_wait_acks_segment_beyond_rcv_nxt),
     T(fin_wait_1_to_time_wait),
     T(simultaneous_close),
     T(passive_close),
@@ -2798,6 +2962,8 @@ int main(void)
     T(fin_wait_2_timeout),
     T(fin_after_data_recv_null),
     T(close_with_unread_data_rst),
+    T(rst_carries_timestamp),
+    T(synack_with_data),
     T(data_after_close_rst),
     T(abort_sends_rst),
     T(last_ack_ignores_data),
@@ -2805,6 +2971,7 @@ int main(void)
     T(time_wait_old_syn_acked),
     T(rst_exact_resets),
     T(rst_in_window_challenge_ack),
+    T(window_is_the_announced_one),
     T(rst_out_of_window_ignored),
     T(challenge_ack_rate_limit),
     T(syn_in_established_challenge),
@@ -2834,6 +3001,7 @@ int main(void)
     T(window_field_scaled),
     T(timestamps_echoed),
     T(paws_drops_old_timestamp),
+    T(ts_recent_not_poisoned_by_bad_ack),
     T(sack_blocks_for_ooseq),
     T(no_sack_without_permission),
     T(peer_isn_wraps),

@@ -208,6 +208,9 @@ err_t tcp_send_ctrl(struct tcp_pcb *pcb, u32_t seqno, u8_t flags);
 /** Send a RST (seq, ack as given) between the addresses. */
 void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t *remote, u16_t lport,
              u16_t rport, bool with_ack);
+/** Send a RST on @p pcb's connection (seq, ack as given), with TSopt when
+ *  timestamps were negotiated (RFC 7323 3.2). */
+void tcp_rst_pcb(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, bool with_ack);
 /** Retransmission timeout: go back to snd_una (RFC 6298 5.4-5.6). */
 void tcp_rexmit_rto(struct tcp_pcb *pcb);
 /** Send one segment of the unacked queue again (fast retransmit). */
