@@ -124,7 +124,7 @@ static u16_t upper_min_len(u8_t proto)
   }
 }
 
-#if LWIP_STATS || LWIP_DEBUG
+#if LWIP_DEBUG
 static const char *addr_str(const ip6_addr_t *a, char *buf, size_t len)
 {
   return ip6addr_ntoa_r(a, buf, (int)len);
@@ -543,6 +543,22 @@ static struct pbuf *drop_frag(struct pbuf *p, struct ip6_reass *r, enum lwip_dro
   return NULL;
 }
 
+/* Parameter Problem about fragment @p v of @p p.  An offset-0 fragment
+ * shows its upper layer, so icmp6 can refuse to answer an ICMPv6 error
+ * (RFC 4443 2.4(e.1)); when that header is absent (the RFC 7112 case) the
+ * Fragment header stands for it as before. */
+static void frag_param_problem(struct pbuf *p, const struct ip6_rx *rx, const struct frag_view *v, u8_t code, u32_t ptr)
+{
+  struct ip6_rx e = *rx;
+  u8_t proto;
+  u16_t off;
+  if (v->start == 0 && ip6_skip_ext_headers(p, v->nexth, v->data_off, &proto, &off) && off < p->tot_len) {
+    e.ip.proto = proto;
+    e.ip.hdr_len = off;
+  }
+  icmp6_param_problem(p, &e, code, ptr);
+}
+
 struct pbuf *ip6_reass(struct pbuf *p, const struct ip6_rx *rx)
 {
   struct frag_view v;
@@ -553,7 +569,7 @@ struct pbuf *ip6_reass(struct pbuf *p, const struct ip6_rx *rx)
   if (why != LWIP_DROP_COUNT) {
     LWIP_LOG(IP6, DEBUG, "fragment of id %lu refused: %s", (unsigned long)v.id, lwip_drop_reason_name(why));
     if (pp_code >= 0) {
-      icmp6_param_problem(p, rx, (u8_t)pp_code, pp_ptr);
+      frag_param_problem(p, rx, &v, (u8_t)pp_code, pp_ptr);
     }
     return drop_frag(p, NULL, why);
   }

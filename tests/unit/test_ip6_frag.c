@@ -340,6 +340,13 @@ static void test_reass_bad_fragments(void **state)
   fl = mk_frag(f, PEER_GUA, OUR_GUA, 64, 303, 58, e, 0, 13, true);
   test_rx(&tn, f, fl);
   expect_pp_sent(0, 4);
+  /* RFC 4443 2.4(e.1): not when the first fragment shows an ICMPv6 error */
+  u8_t err[64];
+  memset(err, 0, sizeof(err));
+  err[0] = 1; /* Destination Unreachable */
+  fl = mk_frag(f, PEER_GUA, OUR_GUA, 64, 306, 58, err, 0, 13, true);
+  test_rx(&tn, f, fl);
+  assert_int_equal(drop_nd(&tn), 0);
   /* an empty non-final fragment is dropped silently */
   fl = mk_frag(f, PEER_GUA, OUR_GUA, 64, 303, 58, e, 16, 0, true);
   test_rx(&tn, f, fl);
@@ -369,9 +376,9 @@ static void test_reass_bad_fragments(void **state)
   (void)el;
 #if LWIP_STATS
   assert_int_equal(DROPS(IP6_FRAG_INCOMPLETE_CHAIN), 3);
-  assert_int_equal(DROPS(IP6_FRAG_BAD_LEN), 3);
+  assert_int_equal(DROPS(IP6_FRAG_BAD_LEN), 4);
   assert_int_equal(DROPS(IP6_FRAG_TOO_BIG), 2);
-  assert_int_equal(DROPS(ICMP6_NO_ERROR), 1);
+  assert_int_equal(DROPS(ICMP6_NO_ERROR), 2);
 #endif
 }
 
@@ -676,6 +683,16 @@ static void test_forwarding(void **state)
   /* off: not for us, dropped */
   rx_transit(PEER_GUA, FAR_HOST, 64, 100);
   assert_int_equal(drop_nd(&tn) + drop_nd(&tn2), 0);
+#if !LWIP_IP_FORWARD
+  /* a build without forwarding refuses the switch and keeps dropping */
+  assert_int_equal(ip4_set_forwarding(true), ERR_VAL);
+  rx_transit(PEER_GUA, FAR_HOST, 64, 100);
+  assert_int_equal(drop_nd(&tn) + drop_nd(&tn2), 0);
+#if LWIP_STATS
+  assert_int_equal(DROPS(IP6_NOT_FOR_US), 2);
+#endif
+  return;
+#endif
   assert_int_equal(ip4_set_forwarding(true), ERR_OK);
   /* on: out the second link with the hop limit decremented */
   rx_transit(PEER_GUA, FAR_HOST, 64, 100);
