@@ -128,7 +128,10 @@ err_t dev_netif_init(struct netif *netif)
   netif->mtu = dev_netif_config.mtu;
   netif->hwaddr_len = 6;
   memcpy(netif->hwaddr, dev_netif_config.mac, 6);
-  netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP;
+  /* MLD (RFC 3810) too: MLD-snooping switches forward multicast, even the
+   * solicited-node groups of Neighbor Discovery, only to listeners that
+   * reported. */
+  netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
   return ERR_OK;
 }
 
