@@ -3,9 +3,8 @@
  * The router side of Neighbor Discovery for a host: Router Advertisement
  * processing (RFC 4861 6.3.4) into a default router list, a prefix list,
  * Route Information routes (RFC 4191), RDNSS and DNSSL (RFC 8106) and the
- * per-netif parameters; stateless address autoconfiguration (RFC 4862
- * 5.5.3) with RFC 7217 identifiers and lifetimes counting down; Redirect
- * (RFC 4861 8); next-hop selection (5.2, 6.3.6) over all of it.
+ * per-netif parameters; Redirect (RFC 4861 8); next-hop selection (5.2,
+ * 6.3.6) over all of it.  Autonomous prefixes go on to nd6_slaac.c.
  *
  * Every list is a fixed array.  What does not fit is dropped and counted
  * (ND6_*_FULL), so a flood of advertisements with many prefixes or from
@@ -26,31 +25,21 @@
 #include "lwip/priv/nd6_priv.h"
 #include <string.h>
 
-/* The longest the timer sleeps while some finite lifetime runs: stamps are
- * moved forward at least this often. */
-#define LIFE_MAX_SLEEP_MS 3600000UL
 /* RFC 4861 6.3.4 and 10: advertised times above these are not plausible
  * (MAX_REACHABLE_TIME); larger values are ignored. */
 #define ND6_MAX_REACHABLE_TIME_MS 3600000UL
 
-/* A lifetime: @c left_s seconds (ND6_LIFETIME_INFINITE: no end) as of
- * sys_now() == @c stamp_ms. */
-struct life {
-  u32_t left_s;
-  u32_t stamp_ms;
-};
-
 struct nd6_router {
   ip6_addr_t addr;
   struct netif *netif; /* NULL: slot free */
-  struct life life;
+  struct nd6_life life;
   s8_t pref;
 };
 
 struct nd6_prefix {
   ip6_addr_t prefix;
   struct netif *netif;
-  struct life valid, pref;
+  struct nd6_life valid, pref;
   u8_t len;
   bool onlink, autonomous;
 };
@@ -58,20 +47,20 @@ struct nd6_prefix {
 struct nd6_rdnss {
   ip6_addr_t addr;
   struct netif *netif;
-  struct life life;
+  struct nd6_life life;
 };
 
 struct nd6_dnssl {
   char name[ND6_DNSSL_NAME_MAX + 1];
   struct netif *netif;
-  struct life life;
+  struct nd6_life life;
 };
 
 struct nd6_route {
   ip6_addr_t prefix;
   ip6_addr_t router;
   struct netif *netif;
-  struct life life;
+  struct nd6_life life;
   u8_t len;
   s8_t pref;
 };
@@ -80,7 +69,7 @@ struct nd6_redirect {
   ip6_addr_t dest;
   ip6_addr_t target;
   struct netif *netif;
-  struct life life;
+  struct nd6_life life;
 };
 
 static struct nd6_router nd6_routers[ND6_NUM_ROUTERS];
@@ -107,67 +96,6 @@ void nd6_router_init(void)
 void nd6_set_list_hook(nd6_list_hook_fn hook)
 {
   list_hook = hook;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Lifetimes                                                               */
-/* ---------------------------------------------------------------------- */
-
-static void life_set(struct life *l, u32_t s, u32_t now)
-{
-  l->left_s = s;
-  l->stamp_ms = now;
-}
-
-static u32_t life_left(const struct life *l, u32_t now)
-{
-  if (l->left_s == ND6_LIFETIME_INFINITE) {
-    return l->left_s;
-  }
-  u32_t gone_s = (now - l->stamp_ms) / 1000U;
-  return gone_s >= l->left_s ? 0 : l->left_s - gone_s;
-}
-
-/* Count the whole seconds gone since the stamp off the lifetime, keeping
- * the part of a second in the stamp. */
-static void life_rebase(struct life *l, u32_t now)
-{
-  if (l->left_s == ND6_LIFETIME_INFINITE) {
-    l->stamp_ms = now;
-    return;
-  }
-  u32_t gone_s = (now - l->stamp_ms) / 1000U;
-  gone_s = LWIP_MIN(gone_s, l->left_s);
-  l->left_s -= gone_s;
-  l->stamp_ms += gone_s * 1000U;
-}
-
-static bool life_over(const struct life *l, u32_t now)
-{
-  if (l->left_s == ND6_LIFETIME_INFINITE) {
-    return false;
-  }
-  return (u64_t)(now - l->stamp_ms) >= (u64_t)l->left_s * 1000U;
-}
-
-/* Fold the moment @p l ends (capped at LIFE_MAX_SLEEP_MS ahead) into the
- * earliest deadline *@p at / *@p any. */
-static void life_deadline(const struct life *l, u32_t now, u32_t *at, bool *any)
-{
-  if (l->left_s == ND6_LIFETIME_INFINITE) {
-    return;
-  }
-  u64_t end = (u64_t)l->left_s * 1000U;
-  u64_t gone = now - l->stamp_ms;
-  u64_t wait = end > gone ? end - gone : 0;
-  if (wait > LIFE_MAX_SLEEP_MS) {
-    wait = LIFE_MAX_SLEEP_MS;
-  }
-  u32_t t = now + (u32_t)wait;
-  if (!*any || lwip_time_before(t, *at)) {
-    *at = t;
-    *any = true;
-  }
 }
 
 /* Clear the bits of @p a after the first @p len (the RFC 4861 4.6.2 and
@@ -215,7 +143,7 @@ static void router_info(const struct nd6_router *r, struct nd6_router_info *out,
   memset(out, 0, sizeof(*out));
   out->addr = r->addr;
   out->netif = r->netif;
-  out->lifetime_left_s = life_left(&r->life, now);
+  out->lifetime_left_s = nd6_life_left(&r->life, now);
   out->preference = r->pref;
   out->reachable = router_reachable(r->netif, &r->addr);
 }
@@ -228,8 +156,8 @@ static void prefix_info(const struct nd6_prefix *x, struct nd6_prefix_info *out,
   out->netif = x->netif;
   out->onlink = x->onlink;
   out->autonomous = x->autonomous;
-  out->valid_left_s = life_left(&x->valid, now);
-  out->pref_left_s = life_left(&x->pref, now);
+  out->valid_left_s = nd6_life_left(&x->valid, now);
+  out->pref_left_s = nd6_life_left(&x->pref, now);
 }
 
 static void rdnss_info(const struct nd6_rdnss *x, struct nd6_rdnss_info *out, u32_t now)
@@ -237,7 +165,7 @@ static void rdnss_info(const struct nd6_rdnss *x, struct nd6_rdnss_info *out, u3
   memset(out, 0, sizeof(*out));
   out->addr = x->addr;
   out->netif = x->netif;
-  out->lifetime_left_s = life_left(&x->life, now);
+  out->lifetime_left_s = nd6_life_left(&x->life, now);
 }
 
 static void dnssl_info(const struct nd6_dnssl *x, struct nd6_dnssl_info *out, u32_t now)
@@ -245,7 +173,7 @@ static void dnssl_info(const struct nd6_dnssl *x, struct nd6_dnssl_info *out, u3
   memset(out, 0, sizeof(*out));
   memcpy(out->domain, x->name, sizeof(out->domain));
   out->netif = x->netif;
-  out->lifetime_left_s = life_left(&x->life, now);
+  out->lifetime_left_s = nd6_life_left(&x->life, now);
 }
 
 static void route_info(const struct nd6_route *x, struct nd6_route_info *out, u32_t now)
@@ -256,7 +184,7 @@ static void route_info(const struct nd6_route *x, struct nd6_route_info *out, u3
   out->router = x->router;
   out->netif = x->netif;
   out->preference = x->pref;
-  out->lifetime_left_s = life_left(&x->life, now);
+  out->lifetime_left_s = nd6_life_left(&x->life, now);
 }
 
 static void redirect_info(const struct nd6_redirect *x, struct nd6_redirect_info *out, u32_t now)
@@ -265,7 +193,7 @@ static void redirect_info(const struct nd6_redirect *x, struct nd6_redirect_info
   out->dest = x->dest;
   out->target = x->target;
   out->netif = x->netif;
-  out->lifetime_left_s = life_left(&x->life, now);
+  out->lifetime_left_s = nd6_life_left(&x->life, now);
 }
 
 /* Report slot @p slot of @p list to the hook (before a removal clears it). */
@@ -477,93 +405,58 @@ void nd6_router_not_router(struct netif *netif, const ip6_addr_t *addr)
 /* Timer                                                                   */
 /* ---------------------------------------------------------------------- */
 
-/* An address of @p n: deprecated when its preferred lifetime ends, removed
- * when its valid lifetime does (RFC 4862 5.5.4). */
-static void addr_timer(struct netif *n, s8_t i, u32_t now)
-{
-  u8_t st = n->ip6_addr_state[i];
-  if (ip6_addr_isinvalid(st) || n->ip6_addr_valid_life[i] == IP6_ADDR_LIFE_INFINITE) {
-    return;
-  }
-  struct life v = {n->ip6_addr_valid_life[i], n->ip6_addr_life_stamp[i]};
-  struct life p = {n->ip6_addr_pref_life[i], n->ip6_addr_life_stamp[i]};
-  life_rebase(&v, now);
-  life_rebase(&p, now);
-  n->ip6_addr_valid_life[i] = v.left_s;
-  n->ip6_addr_pref_life[i] = p.left_s;
-  n->ip6_addr_life_stamp[i] = v.stamp_ms;
-  /* Both were rebased from the same stamp by the same whole seconds
-   * (or the preferred one stopped at 0), so sharing v's stamp is exact. */
-  if (life_over(&v, now)) {
-    char b[IP6ADDR_STRLEN_MAX];
-    LWIP_LOG(ND6, INFO, "%s: valid lifetime over, removed", ip6addr_ntoa_r(netif_ip6_addr(n, i), b, sizeof(b)));
-    LWIP_UNUSED_ARG(b);
-    netif_ip6_addr_set_state(n, i, IP6_ADDR_INVALID);
-    return;
-  }
-  if (ip6_addr_ispreferred(st) && life_over(&p, now)) {
-    netif_ip6_addr_set_state(n, i, IP6_ADDR_DEPRECATED);
-  }
-}
-
 void nd6_router_tmr(u32_t now)
 {
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
     if (nd6_routers[i].netif != NULL) {
-      life_rebase(&nd6_routers[i].life, now);
-      if (life_over(&nd6_routers[i].life, now)) {
+      nd6_life_rebase(&nd6_routers[i].life, now);
+      if (nd6_life_over(&nd6_routers[i].life, now)) {
         router_remove(i, "lifetime over");
       }
     }
   }
   for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
     if (nd6_prefixes[i].netif != NULL) {
-      life_rebase(&nd6_prefixes[i].valid, now);
-      life_rebase(&nd6_prefixes[i].pref, now);
-      if (life_over(&nd6_prefixes[i].valid, now)) {
+      nd6_life_rebase(&nd6_prefixes[i].valid, now);
+      nd6_life_rebase(&nd6_prefixes[i].pref, now);
+      if (nd6_life_over(&nd6_prefixes[i].valid, now)) {
         prefix_remove(i, "valid lifetime over");
       }
     }
   }
   for (int i = 0; i < ND6_NUM_RDNSS; i++) {
     if (nd6_rdnss[i].netif != NULL) {
-      life_rebase(&nd6_rdnss[i].life, now);
-      if (life_over(&nd6_rdnss[i].life, now)) {
+      nd6_life_rebase(&nd6_rdnss[i].life, now);
+      if (nd6_life_over(&nd6_rdnss[i].life, now)) {
         rdnss_remove(i);
       }
     }
   }
   for (int i = 0; i < ND6_NUM_DNSSL; i++) {
     if (nd6_dnssl[i].netif != NULL) {
-      life_rebase(&nd6_dnssl[i].life, now);
-      if (life_over(&nd6_dnssl[i].life, now)) {
+      nd6_life_rebase(&nd6_dnssl[i].life, now);
+      if (nd6_life_over(&nd6_dnssl[i].life, now)) {
         dnssl_remove(i);
       }
     }
   }
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
     if (nd6_routes[i].netif != NULL) {
-      life_rebase(&nd6_routes[i].life, now);
-      if (life_over(&nd6_routes[i].life, now)) {
+      nd6_life_rebase(&nd6_routes[i].life, now);
+      if (nd6_life_over(&nd6_routes[i].life, now)) {
         route_remove(i);
       }
     }
   }
   for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
     if (nd6_redirects[i].netif != NULL) {
-      life_rebase(&nd6_redirects[i].life, now);
-      if (life_over(&nd6_redirects[i].life, now)) {
+      nd6_life_rebase(&nd6_redirects[i].life, now);
+      if (nd6_life_over(&nd6_redirects[i].life, now)) {
         redirect_remove(i);
       }
     }
   }
-  struct netif *n;
-  NETIF_FOREACH(n)
-  {
-    for (s8_t i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
-      addr_timer(n, i, now);
-    }
-  }
+  nd6_slaac_tmr(now);
 }
 
 bool nd6_router_next_deadline(u32_t now, u32_t *at)
@@ -571,50 +464,35 @@ bool nd6_router_next_deadline(u32_t now, u32_t *at)
   bool any = false;
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
     if (nd6_routers[i].netif != NULL) {
-      life_deadline(&nd6_routers[i].life, now, at, &any);
+      nd6_life_deadline(&nd6_routers[i].life, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
     if (nd6_prefixes[i].netif != NULL) {
-      life_deadline(&nd6_prefixes[i].valid, now, at, &any);
+      nd6_life_deadline(&nd6_prefixes[i].valid, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_RDNSS; i++) {
     if (nd6_rdnss[i].netif != NULL) {
-      life_deadline(&nd6_rdnss[i].life, now, at, &any);
+      nd6_life_deadline(&nd6_rdnss[i].life, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_DNSSL; i++) {
     if (nd6_dnssl[i].netif != NULL) {
-      life_deadline(&nd6_dnssl[i].life, now, at, &any);
+      nd6_life_deadline(&nd6_dnssl[i].life, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
     if (nd6_routes[i].netif != NULL) {
-      life_deadline(&nd6_routes[i].life, now, at, &any);
+      nd6_life_deadline(&nd6_routes[i].life, now, at, &any);
     }
   }
   for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
     if (nd6_redirects[i].netif != NULL) {
-      life_deadline(&nd6_redirects[i].life, now, at, &any);
+      nd6_life_deadline(&nd6_redirects[i].life, now, at, &any);
     }
   }
-  struct netif *n;
-  NETIF_FOREACH(n)
-  {
-    for (s8_t i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
-      u8_t st = n->ip6_addr_state[i];
-      if (ip6_addr_isinvalid(st)) {
-        continue;
-      }
-      struct life v = {n->ip6_addr_valid_life[i], n->ip6_addr_life_stamp[i]};
-      life_deadline(&v, now, at, &any);
-      if (ip6_addr_ispreferred(st)) {
-        struct life p = {n->ip6_addr_pref_life[i], n->ip6_addr_life_stamp[i]};
-        life_deadline(&p, now, at, &any);
-      }
-    }
-  }
+  nd6_slaac_deadline(now, at, &any);
   return any;
 }
 
@@ -630,7 +508,7 @@ static bool is_onlink(const struct netif *n, const ip6_addr_t *dest)
   u32_t now = sys_now();
   for (int i = 0; i < ND6_NUM_PREFIXES; i++) {
     const struct nd6_prefix *x = &nd6_prefixes[i];
-    if (x->netif == n && x->onlink && !life_over(&x->valid, now) && ip6_addr_prefix_eq(&x->prefix, dest, x->len)) {
+    if (x->netif == n && x->onlink && !nd6_life_over(&x->valid, now) && ip6_addr_prefix_eq(&x->prefix, dest, x->len)) {
       return true;
     }
   }
@@ -649,7 +527,7 @@ static const struct nd6_redirect *redirect_find(const struct netif *n, const ip6
   u32_t now = sys_now();
   for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
     const struct nd6_redirect *x = &nd6_redirects[i];
-    if (x->netif == n && ip6_addr_eq_nozone(&x->dest, dest) && !life_over(&x->life, now)) {
+    if (x->netif == n && ip6_addr_eq_nozone(&x->dest, dest) && !nd6_life_over(&x->life, now)) {
       return x;
     }
   }
@@ -668,7 +546,7 @@ static int select_router(const struct netif *n)
   int count_top = 0;
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
     const struct nd6_router *r = &nd6_routers[i];
-    if (r->netif != n || life_over(&r->life, now)) {
+    if (r->netif != n || nd6_life_over(&r->life, now)) {
       continue;
     }
     if (router_reachable(n, &r->addr) && (best < 0 || r->pref > nd6_routers[best].pref)) {
@@ -687,7 +565,7 @@ static int select_router(const struct netif *n)
   unsigned pick = rr_next++ % (unsigned)count_top;
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
     const struct nd6_router *r = &nd6_routers[i];
-    if (r->netif == n && !life_over(&r->life, now) && r->pref == nd6_routers[best_any].pref) {
+    if (r->netif == n && !nd6_life_over(&r->life, now) && r->pref == nd6_routers[best_any].pref) {
       if (pick == 0) {
         return i;
       }
@@ -707,7 +585,7 @@ static int select_route(const struct netif *n, const ip6_addr_t *dest, bool zero
   bool best_reach = false;
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
     const struct nd6_route *x = &nd6_routes[i];
-    if (x->netif != n || life_over(&x->life, now) || (x->len == 0 && !zero_len) ||
+    if (x->netif != n || nd6_life_over(&x->life, now) || (x->len == 0 && !zero_len) ||
         !ip6_addr_prefix_eq(&x->prefix, dest, x->len)) {
       continue;
     }
@@ -726,12 +604,12 @@ bool nd6_has_default_router(const struct netif *netif)
 {
   u32_t now = sys_now();
   for (int i = 0; i < ND6_NUM_ROUTERS; i++) {
-    if (nd6_routers[i].netif == netif && !life_over(&nd6_routers[i].life, now)) {
+    if (nd6_routers[i].netif == netif && !nd6_life_over(&nd6_routers[i].life, now)) {
       return true;
     }
   }
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
-    if (nd6_routes[i].netif == netif && !life_over(&nd6_routes[i].life, now)) {
+    if (nd6_routes[i].netif == netif && !nd6_life_over(&nd6_routes[i].life, now)) {
       return true;
     }
   }
@@ -796,7 +674,7 @@ static void ra_router(struct netif *netif, const ip6_addr_t *src, u16_t lifetime
   if (slot >= 0) {
     bool changed = nd6_routers[slot].pref != pref;
     nd6_routers[slot].pref = pref;
-    life_set(&nd6_routers[slot].life, lifetime, now);
+    nd6_life_set(&nd6_routers[slot].life, lifetime, now);
     if (changed) {
       report(ND6_LIST_ROUTER, slot, false);
     }
@@ -811,7 +689,7 @@ static void ra_router(struct netif *netif, const ip6_addr_t *src, u16_t lifetime
   r->addr.zone = IP6_NO_ZONE;
   r->netif = netif;
   r->pref = pref;
-  life_set(&r->life, lifetime, now);
+  nd6_life_set(&r->life, lifetime, now);
   char b[IP6ADDR_STRLEN_MAX];
   LWIP_LOG(ND6, INFO, "default router %s on %c%c%u lifetime %u s preference %d", ip6addr_ntoa_r(src, b, sizeof(b)),
            netif->name[0], netif->name[1], netif->num, lifetime, pref);
@@ -852,8 +730,8 @@ static void prefix_update(struct netif *netif, const ip6_addr_t *prefix, u8_t le
     }
     changed = changed || (onlink && !x->onlink);
     x->onlink = x->onlink || onlink;
-    life_set(&x->valid, valid, now);
-    life_set(&x->pref, pref, now);
+    nd6_life_set(&x->valid, valid, now);
+    nd6_life_set(&x->pref, pref, now);
     if (changed) {
       report(ND6_LIST_PREFIX, slot, false);
     }
@@ -872,135 +750,14 @@ static void prefix_update(struct netif *netif, const ip6_addr_t *prefix, u8_t le
   x->netif = netif;
   x->onlink = onlink;
   x->autonomous = autonomous;
-  life_set(&x->valid, valid, now);
-  life_set(&x->pref, pref, now);
+  nd6_life_set(&x->valid, valid, now);
+  nd6_life_set(&x->pref, pref, now);
   char b[IP6ADDR_STRLEN_MAX];
   LWIP_LOG(ND6, INFO, "prefix %s/%u on %c%c%u%s%s valid %lu s preferred %lu s", ip6addr_ntoa_r(prefix, b, sizeof(b)),
            len, netif->name[0], netif->name[1], netif->num, onlink ? " on-link" : "", autonomous ? " autonomous" : "",
            (unsigned long)valid, (unsigned long)pref);
   LWIP_UNUSED_ARG(b);
   report(ND6_LIST_PREFIX, free_slot, false);
-}
-
-/* ---------------------------------------------------------------------- */
-/* SLAAC (RFC 4862 5.5.3)                                                  */
-/* ---------------------------------------------------------------------- */
-
-/* The SLAAC address of @p netif made from the /64 @p prefix (any state but
- * invalid), or -1. */
-static s8_t slaac_find(const struct netif *netif, const ip6_addr_t *prefix)
-{
-  for (s8_t i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
-    if (!ip6_addr_isinvalid(netif->ip6_addr_state[i]) && netif->ip6_addr_origin[i] == NETIF_IP6_ORIGIN_SLAAC &&
-        ip6_addr_prefix_eq(netif_ip6_addr(netif, i), prefix, 64)) {
-      return i;
-    }
-  }
-  return -1;
-}
-
-/* Put prefix + identifier (DAD_Counter @p counter) into a free slot as a
- * tentative SLAAC address with the given lifetimes.  @return the slot or -1. */
-static s8_t slaac_form(struct netif *netif, const ip6_addr_t *prefix, u8_t counter, u32_t valid, u32_t pref)
-{
-  ip6_addr_t a;
-  memset(&a, 0, sizeof(a));
-  memcpy(a.addr, prefix->addr, 8);
-  u8_t iid[8];
-  netif_ip6_make_iid(netif, prefix, counter, iid);
-  memcpy((u8_t *)a.addr + 8, iid, 8);
-  if (netif_get_ip6_addr_match(netif, &a) >= 0) {
-    /* Configured by hand already: that one stays as it is. */
-    return -1;
-  }
-  s8_t idx = -1;
-  if (netif_add_ip6_address_prefix(netif, &a, 64, &idx) != ERR_OK) {
-    LWIP_DROP(ND6_ADDRS_FULL);
-    return -1;
-  }
-  netif->ip6_addr_origin[idx] = NETIF_IP6_ORIGIN_SLAAC;
-  netif->ip6_addr_dad_counter[idx] = counter;
-  netif_ip6_addr_set_lifetimes(netif, idx, valid, pref);
-  char b[IP6ADDR_STRLEN_MAX];
-  LWIP_LOG(ND6, INFO, "SLAAC: %s on %c%c%u (DAD_Counter %u), valid %lu s preferred %lu s",
-           ip6addr_ntoa_r(&a, b, sizeof(b)), netif->name[0], netif->name[1], netif->num, counter, (unsigned long)valid,
-           (unsigned long)pref);
-  LWIP_UNUSED_ARG(b);
-  return idx;
-}
-
-/* RFC 4862 5.5.3 e): new lifetimes for an address formed earlier.  The
- * preferred lifetime is taken as it comes; the valid one only when it is
- * above two hours or above what is left, otherwise cut to two hours unless
- * less than that is left already, so a forged RA cannot end an address. */
-static void slaac_refresh(struct netif *netif, s8_t idx, u32_t valid, u32_t pref)
-{
-  u32_t left = netif_ip6_addr_valid_left(netif, idx);
-  u32_t nv;
-  if (valid > ND6_TWO_HOURS_S || valid > left) {
-    nv = valid;
-  } else if (left <= ND6_TWO_HOURS_S) {
-    nv = left;
-  } else {
-    nv = ND6_TWO_HOURS_S;
-  }
-  netif_ip6_addr_set_lifetimes(netif, idx, nv, pref);
-}
-
-static void slaac_prefix(struct netif *netif, const ip6_addr_t *prefix, u8_t len, u32_t valid, u32_t pref)
-{
-  if (!netif->ip6_autoconfig_enabled) {
-    return;
-  }
-  if (pref > valid) {
-    /* 5.5.3 c). */
-    LWIP_DROP(ND6_SLAAC_IGNORED);
-    return;
-  }
-  s8_t idx = slaac_find(netif, prefix);
-  if (idx >= 0) {
-    slaac_refresh(netif, idx, valid, pref);
-    return;
-  }
-  if (valid == 0) {
-    return;
-  }
-  if (len != 64) {
-    /* 5.5.3 d): prefix length plus the 64-bit identifier must make 128. */
-    LWIP_DROP(ND6_SLAAC_IGNORED);
-    return;
-  }
-  slaac_form(netif, prefix, 0, valid, pref);
-}
-
-void nd6_slaac_dad_failed(struct netif *netif, s8_t idx)
-{
-  u8_t counter = netif->ip6_addr_dad_counter[idx];
-  if (idx == 0 && netif->ip6_addr_origin[idx] == NETIF_IP6_ORIGIN_LINKLOCAL &&
-      netif->ip6_iid_mode == NETIF_IP6_IID_STABLE_OPAQUE && counter < ND6_IDGEN_RETRIES) {
-    /* RFC 7217 6 holds for the link-local identifier too: without a
-     * link-local address the netif could do no ND at all. */
-    LWIP_LOG(ND6, WARN, "link-local address duplicate: trying DAD_Counter %u", counter + 1U);
-    netif_ip6_linklocal_set(netif, (u8_t)(counter + 1U));
-    return;
-  }
-  if (netif->ip6_addr_origin[idx] != NETIF_IP6_ORIGIN_SLAAC) {
-    return;
-  }
-  if (netif->ip6_iid_mode != NETIF_IP6_IID_STABLE_OPAQUE || counter >= ND6_IDGEN_RETRIES) {
-    /* Modified EUI-64 has no second choice; RFC 7217 6 stops after
-     * IDGEN_RETRIES.  The duplicate stays (never used) until its valid
-     * lifetime ends, so the next RA does not try the same again. */
-    LWIP_LOG(ND6, WARN, "SLAAC: no address for this prefix after %u identifiers", counter + 1U);
-    LWIP_DROP(ND6_SLAAC_GAVE_UP);
-    return;
-  }
-  ip6_addr_t prefix = *netif_ip6_addr(netif, idx);
-  u32_t valid = netif_ip6_addr_valid_left(netif, idx);
-  u32_t pref = netif_ip6_addr_pref_left(netif, idx);
-  netif_ip6_addr_set_state(netif, idx, IP6_ADDR_INVALID);
-  /* RFC 7217 6: a new identifier from the next DAD_Counter. */
-  slaac_form(netif, &prefix, (u8_t)(counter + 1U), valid, pref);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1030,7 +787,7 @@ static void ra_prefix_opt(struct netif *netif, const u8_t *o, u32_t now)
     prefix_update(netif, &prefix, len, onlink, autonomous, valid, LWIP_MIN(pref, valid), now);
   }
   if (autonomous) {
-    slaac_prefix(netif, &prefix, len, valid, pref);
+    nd6_slaac_prefix(netif, &prefix, len, valid, pref);
   }
 }
 
@@ -1096,7 +853,7 @@ static void ra_route_opt(struct netif *netif, const ip6_addr_t *router, const u8
   }
   bool changed = slot == free_slot || nd6_routes[slot].pref != prf_value(prf);
   nd6_routes[slot].pref = prf_value(prf);
-  life_set(&nd6_routes[slot].life, lifetime, now);
+  nd6_life_set(&nd6_routes[slot].life, lifetime, now);
   if (changed) {
     report(ND6_LIST_ROUTE, slot, false);
   }
@@ -1121,7 +878,7 @@ static void rdnss_update(struct netif *netif, const ip6_addr_t *a, u32_t lifetim
     return;
   }
   if (slot >= 0) {
-    life_set(&nd6_rdnss[slot].life, lifetime, now);
+    nd6_life_set(&nd6_rdnss[slot].life, lifetime, now);
     return;
   }
   if (free_slot < 0) {
@@ -1131,7 +888,7 @@ static void rdnss_update(struct netif *netif, const ip6_addr_t *a, u32_t lifetim
   nd6_rdnss[free_slot].addr = *a;
   nd6_rdnss[free_slot].addr.zone = ip6_addr_has_scope(a) ? netif_get_index(netif) : IP6_NO_ZONE;
   nd6_rdnss[free_slot].netif = netif;
-  life_set(&nd6_rdnss[free_slot].life, lifetime, now);
+  nd6_life_set(&nd6_rdnss[free_slot].life, lifetime, now);
   log_entry("DNS server", a, netif, "added");
   report(ND6_LIST_RDNSS, free_slot, false);
 }
@@ -1176,7 +933,7 @@ static void dnssl_update(struct netif *netif, const char *name, u32_t lifetime, 
     return;
   }
   if (slot >= 0) {
-    life_set(&nd6_dnssl[slot].life, lifetime, now);
+    nd6_life_set(&nd6_dnssl[slot].life, lifetime, now);
     return;
   }
   if (free_slot < 0) {
@@ -1185,7 +942,7 @@ static void dnssl_update(struct netif *netif, const char *name, u32_t lifetime, 
   }
   memcpy(nd6_dnssl[free_slot].name, name, sizeof(nd6_dnssl[free_slot].name));
   nd6_dnssl[free_slot].netif = netif;
-  life_set(&nd6_dnssl[free_slot].life, lifetime, now);
+  nd6_life_set(&nd6_dnssl[free_slot].life, lifetime, now);
   LWIP_LOG(ND6, INFO, "search domain %s on %c%c%u", name, netif->name[0], netif->name[1], netif->num);
   report(ND6_LIST_DNSSL, free_slot, false);
 }
@@ -1419,7 +1176,7 @@ static void redirect_store(struct netif *netif, const ip6_addr_t *dest, const ip
   x->target = *target;
   x->target.zone = ip6_addr_has_scope(target) ? netif_get_index(netif) : IP6_NO_ZONE;
   x->netif = netif;
-  life_set(&x->life, ND6_REDIRECT_LIFETIME_S, now);
+  nd6_life_set(&x->life, ND6_REDIRECT_LIFETIME_S, now);
   report(ND6_LIST_REDIRECT, slot, false);
 }
 

@@ -10,6 +10,7 @@
 #include "lwip/opt.h"
 #include "lwip/netif.h"
 #include "lwip/nd6.h"
+#include "lwip/timeouts.h"
 
 /** The netif came up (or its link did): start DAD for tentative addresses
  *  and router solicitation. */
@@ -65,6 +66,92 @@ void nd6_neighbor_learn(struct netif *netif, const ip6_addr_t *addr, const u8_t 
 enum nd6_state nd6_neighbor_state(const struct netif *netif, const ip6_addr_t *addr);
 /** Is @p lla unusable for a neighbor (multicast, or our own)? */
 bool nd6_lla_bad(const u8_t *lla, const struct netif *netif);
+
+/* ---------------------------------------------------------------------- */
+/* Lifetimes of router-side entries and SLAAC addresses (nd6_router.c,     */
+/* nd6_slaac.c)                                                            */
+/* ---------------------------------------------------------------------- */
+
+/** The longest the ND timer sleeps while some finite lifetime runs: stamps
+ *  are moved forward at least this often, so they never age past the wrap
+ *  of the 32-bit millisecond clock. */
+#define ND6_LIFE_MAX_SLEEP_MS 3600000UL
+
+/** A lifetime: @c left_s seconds (ND6_LIFETIME_INFINITE: no end) as of
+ * sys_now() == @c stamp_ms. */
+struct nd6_life {
+  u32_t left_s;
+  u32_t stamp_ms;
+};
+
+
+static inline void nd6_life_set(struct nd6_life *l, u32_t s, u32_t now)
+{
+  l->left_s = s;
+  l->stamp_ms = now;
+}
+
+static inline u32_t nd6_life_left(const struct nd6_life *l, u32_t now)
+{
+  if (l->left_s == ND6_LIFETIME_INFINITE) {
+    return l->left_s;
+  }
+  u32_t gone_s = (now - l->stamp_ms) / 1000U;
+  return gone_s >= l->left_s ? 0 : l->left_s - gone_s;
+}
+
+/* Count the whole seconds gone since the stamp off the lifetime, keeping
+ * the part of a second in the stamp. */
+static inline void nd6_life_rebase(struct nd6_life *l, u32_t now)
+{
+  if (l->left_s == ND6_LIFETIME_INFINITE) {
+    l->stamp_ms = now;
+    return;
+  }
+  u32_t gone_s = (now - l->stamp_ms) / 1000U;
+  gone_s = LWIP_MIN(gone_s, l->left_s);
+  l->left_s -= gone_s;
+  l->stamp_ms += gone_s * 1000U;
+}
+
+static inline bool nd6_life_over(const struct nd6_life *l, u32_t now)
+{
+  if (l->left_s == ND6_LIFETIME_INFINITE) {
+    return false;
+  }
+  return (u64_t)(now - l->stamp_ms) >= (u64_t)l->left_s * 1000U;
+}
+
+/* Fold the moment @p l ends (capped at ND6_LIFE_MAX_SLEEP_MS ahead) into the
+ * earliest deadline *@p at / *@p any. */
+static inline void nd6_life_deadline(const struct nd6_life *l, u32_t now, u32_t *at, bool *any)
+{
+  if (l->left_s == ND6_LIFETIME_INFINITE) {
+    return;
+  }
+  u64_t end = (u64_t)l->left_s * 1000U;
+  u64_t gone = now - l->stamp_ms;
+  u64_t wait = end > gone ? end - gone : 0;
+  if (wait > ND6_LIFE_MAX_SLEEP_MS) {
+    wait = ND6_LIFE_MAX_SLEEP_MS;
+  }
+  u32_t t = now + (u32_t)wait;
+  if (!*any || lwip_time_before(t, *at)) {
+    *at = t;
+    *any = true;
+  }
+}
+
+/* SLAAC (nd6_slaac.c) */
+/** An autonomous prefix from a Prefix Information option (RFC 4862 5.5.3,
+ *  link-local prefixes already refused): form, refresh or leave alone the
+ *  SLAAC address of @p netif for it. */
+void nd6_slaac_prefix(struct netif *netif, const ip6_addr_t *prefix, u8_t len, u32_t valid, u32_t pref);
+/** Count down the lifetimes of every netif's addresses at @p now:
+ *  deprecate, remove. */
+void nd6_slaac_tmr(u32_t now);
+/** Fold the next address lifetime event into *@p at / *@p any. */
+void nd6_slaac_deadline(u32_t now, u32_t *at, bool *any);
 
 /** SipHash-2-4 of @p len bytes under the 128-bit @p key (the PRF of RFC
  *  7217 identifiers). */
