@@ -157,17 +157,17 @@ struct ip6_reass {
   u8_t if_idx;      /* where it arrived, to send Time Exceeded back */
 };
 
-static struct ip6_reass reass[IP6_REASS_MAX_DATAGRAMS];
+static struct ip6_reass ip6_reass_slots[IP6_REASS_MAX_DATAGRAMS];
 /* The timer in storage of our own: a datagram must never be held without
  * one because the SYS_TIMEOUT pool happened to be empty. */
-static struct sys_timeo reass_timer;
-static u32_t reass_bytes;
-static u16_t reass_frags;
+static struct sys_timeo ip6_reass_timer;
+static u32_t ip6_reass_bytes;
+static u16_t ip6_reass_frags;
 
 /* RFC 7739 5.3 state: the key of the hash and the counters. */
-static u8_t id_key[16];
-static u32_t id_counters[FRAG_ID_BUCKETS];
-static bool id_key_set;
+static u8_t ip6_frag_key[16];
+static u32_t ip6_frag_id_counters[FRAG_ID_BUCKETS];
+static bool ip6_frag_key_set;
 
 static void reass_tmr(void *arg);
 
@@ -175,12 +175,12 @@ void ip6_frag_init(void)
 {
   /* lwip_init() re-initialises the pools and pbufs, so what was held is
    * forgotten, not freed. */
-  memset(reass, 0, sizeof(reass));
-  reass_bytes = 0;
-  reass_frags = 0;
-  memset(id_key, 0, sizeof(id_key));
-  memset(id_counters, 0, sizeof(id_counters));
-  id_key_set = false;
+  memset(ip6_reass_slots, 0, sizeof(ip6_reass_slots));
+  ip6_reass_bytes = 0;
+  ip6_reass_frags = 0;
+  memset(ip6_frag_key, 0, sizeof(ip6_frag_key));
+  memset(ip6_frag_id_counters, 0, sizeof(ip6_frag_id_counters));
+  ip6_frag_key_set = false;
 }
 
 /* What fragment @p p costs: every pbuf at least one full pool buffer. */
@@ -203,8 +203,8 @@ static void free_frags(struct ip6_reass *r)
     n = next;
   }
   r->frags = NULL;
-  reass_bytes -= r->charge;
-  reass_frags = (u16_t)(reass_frags - r->nfrags);
+  ip6_reass_bytes -= r->charge;
+  ip6_reass_frags = (u16_t)(ip6_reass_frags - r->nfrags);
   r->charge = 0;
   r->data_bytes = 0;
   r->nfrags = 0;
@@ -243,7 +243,7 @@ static bool reass_evict_oldest(const struct ip6_reass *keep, bool for_bytes)
   struct ip6_reass *oldest = NULL;
   u32_t now = sys_now();
   for (int i = 0; i < IP6_REASS_MAX_DATAGRAMS; i++) {
-    struct ip6_reass *r = &reass[i];
+    struct ip6_reass *r = &ip6_reass_slots[i];
     if (!r->used || r == keep || (for_bytes && r->charge == 0)) {
       continue;
     }
@@ -266,7 +266,7 @@ static bool reass_evict_oldest(const struct ip6_reass *keep, bool for_bytes)
 static struct ip6_reass *reass_find(const struct ip6_rx *rx, u32_t id)
 {
   for (int i = 0; i < IP6_REASS_MAX_DATAGRAMS; i++) {
-    struct ip6_reass *r = &reass[i];
+    struct ip6_reass *r = &ip6_reass_slots[i];
     if (r->used && r->id == id && ip6_addr_eq(&r->src, ip_2_ip6(&rx->ip.src)) &&
         ip6_addr_eq(&r->dest, ip_2_ip6(&rx->ip.dest))) {
       return r;
@@ -279,8 +279,8 @@ static struct ip6_reass *reass_new(const struct ip6_rx *rx, u32_t id)
 {
   struct ip6_reass *r = NULL;
   for (int i = 0; i < IP6_REASS_MAX_DATAGRAMS && r == NULL; i++) {
-    if (!reass[i].used) {
-      r = &reass[i];
+    if (!ip6_reass_slots[i].used) {
+      r = &ip6_reass_slots[i];
     }
   }
   if (r == NULL) {
@@ -296,7 +296,7 @@ static struct ip6_reass *reass_new(const struct ip6_rx *rx, u32_t id)
   r->id = id;
   r->started_ms = sys_now();
   if (!sys_timeout_pending(reass_tmr, NULL)) {
-    sys_timeout_static(&reass_timer, REASS_TMR_INTERVAL_MS, reass_tmr, NULL);
+    sys_timeout_static(&ip6_reass_timer, REASS_TMR_INTERVAL_MS, reass_tmr, NULL);
   }
   return r;
 }
@@ -514,8 +514,8 @@ static bool reass_keep(struct ip6_reass *r, struct pbuf *p, const struct frag_vi
   r->charge += charge;
   r->data_bytes += v->len;
   r->nfrags++;
-  reass_bytes += charge;
-  reass_frags++;
+  ip6_reass_bytes += charge;
+  ip6_reass_frags++;
   return true;
 }
 
@@ -597,9 +597,9 @@ struct pbuf *ip6_reass(struct pbuf *p, const struct ip6_rx *rx)
     return NULL;
   }
   u32_t charge = frag_charge(p);
-  while (reass_bytes + charge > IP6_REASS_MAX_BYTES && reass_evict_oldest(r, true)) {
+  while (ip6_reass_bytes + charge > IP6_REASS_MAX_BYTES && reass_evict_oldest(r, true)) {
   }
-  if (reass_bytes + charge > IP6_REASS_MAX_BYTES) {
+  if (ip6_reass_bytes + charge > IP6_REASS_MAX_BYTES) {
     return drop_frag(p, r, LWIP_DROP_IP6_FRAG_LIMIT);
   }
   if (!reass_keep(r, p, &v, charge, at)) {
@@ -650,23 +650,23 @@ static void reass_tmr(void *arg)
   u32_t now = sys_now();
   bool any = false;
   for (int i = 0; i < IP6_REASS_MAX_DATAGRAMS; i++) {
-    struct ip6_reass *r = &reass[i];
+    struct ip6_reass *r = &ip6_reass_slots[i];
     if (r->used && reass_age(r, now) >= REASS_MAXAGE_MS) {
       reass_timed_out(r);
     }
     any = any || r->used;
   }
   if (any) {
-    sys_timeout_static(&reass_timer, REASS_TMR_INTERVAL_MS, reass_tmr, NULL);
+    sys_timeout_static(&ip6_reass_timer, REASS_TMR_INTERVAL_MS, reass_tmr, NULL);
   }
 }
 
 bool ip6_reass_get_info(int i, struct ip6_reass_info *out)
 {
-  if (i < 0 || i >= IP6_REASS_MAX_DATAGRAMS || out == NULL || !reass[i].used) {
+  if (i < 0 || i >= IP6_REASS_MAX_DATAGRAMS || out == NULL || !ip6_reass_slots[i].used) {
     return false;
   }
-  const struct ip6_reass *r = &reass[i];
+  const struct ip6_reass *r = &ip6_reass_slots[i];
   memset(out, 0, sizeof(*out));
   out->src = r->src;
   out->dest = r->dest;
@@ -689,10 +689,10 @@ void ip6_reass_get_totals(struct ip6_reass_totals *out)
   }
   memset(out, 0, sizeof(*out));
   for (int i = 0; i < IP6_REASS_MAX_DATAGRAMS; i++) {
-    out->datagrams = (u16_t)(out->datagrams + (reass[i].used ? 1 : 0));
+    out->datagrams = (u16_t)(out->datagrams + (ip6_reass_slots[i].used ? 1 : 0));
   }
-  out->bytes = reass_bytes;
-  out->fragments = reass_frags;
+  out->bytes = ip6_reass_bytes;
+  out->fragments = ip6_reass_frags;
   out->max_datagrams = IP6_REASS_MAX_DATAGRAMS;
   out->max_bytes = IP6_REASS_MAX_BYTES;
   out->maxage_ms = REASS_MAXAGE_MS;
@@ -708,21 +708,21 @@ void ip6_reass_get_totals(struct ip6_reass_totals *out)
  * keyed PRF. */
 static u32_t frag_next_id(const ip6_addr_t *src, const ip6_addr_t *dest)
 {
-  if (!id_key_set) {
-    for (size_t i = 0; i < sizeof(id_key); i += 4) {
+  if (!ip6_frag_key_set) {
+    for (size_t i = 0; i < sizeof(ip6_frag_key); i += 4) {
       u32_t rnd = lwip_port_rand();
-      memcpy(id_key + i, &rnd, 4);
+      memcpy(ip6_frag_key + i, &rnd, 4);
     }
     for (size_t i = 0; i < FRAG_ID_BUCKETS; i++) {
-      id_counters[i] = lwip_port_rand();
+      ip6_frag_id_counters[i] = lwip_port_rand();
     }
-    id_key_set = true;
+    ip6_frag_key_set = true;
   }
   u8_t msg[2 * IP6_ADDR_LEN];
   memcpy(msg, src->addr, IP6_ADDR_LEN);
   memcpy(msg + IP6_ADDR_LEN, dest->addr, IP6_ADDR_LEN);
-  u64_t h = lwip_siphash24(id_key, msg, sizeof(msg));
-  u32_t *counter = &id_counters[(u32_t)h % FRAG_ID_BUCKETS];
+  u64_t h = lwip_siphash24(ip6_frag_key, msg, sizeof(msg));
+  u32_t *counter = &ip6_frag_id_counters[(u32_t)h % FRAG_ID_BUCKETS];
   return (u32_t)(h >> 32) + (*counter)++;
 }
 
