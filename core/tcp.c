@@ -50,6 +50,7 @@ static struct tcp_limits limits = TCP_LIMITS_DEFAULT;
 #define TCP_TICK_MS 10U
 
 u32_t tcp_msl_ms = 30000U;
+u32_t tcp_delack_ms = TCP_DELACK_MS;
 
 static struct tcp_pcb *conn_hash[TCP_HASH_SIZE];
 static struct tcp_pcb_listen *listen_hash[TCP_LISTEN_HASH_SIZE];
@@ -87,6 +88,7 @@ void tcp_init(void)
   wheel_tick = sys_now() / TCP_TICK_MS;
   mem_tx_total = mem_rx_total = mem_tx_limited = mem_rx_limited = 0;
   limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
+  tcp_delack_ms = TCP_DELACK_MS;
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
    * boot); with a seeded port they are reproducible. */
   for (int i = 0; i < 4; i++) {
@@ -105,6 +107,21 @@ void tcp_set_msl(u32_t ms)
 u32_t tcp_get_msl(void)
 {
   return tcp_msl_ms;
+}
+
+err_t tcp_set_delack(u32_t ms)
+{
+  /* RFC 1122 4.2.3.2: "MUST be less than 0.5 seconds". */
+  if (ms < 1U || ms >= 500U) {
+    return ERR_VAL;
+  }
+  tcp_delack_ms = ms;
+  return ERR_OK;
+}
+
+u32_t tcp_get_delack(void)
+{
+  return tcp_delack_ms;
 }
 
 

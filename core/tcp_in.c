@@ -200,6 +200,20 @@ static void seg_trim_tail(struct tcp_in_seg *s, u16_t keep)
   s->len = keep;
 }
 
+/* Data we had already, [@p l, @p r): acknowledge at once (RFC 5681 4.2:
+ * the peer may be repairing a loss of our ACKs) and, with SACK, report the
+ * range as a D-SACK block (RFC 2883), which lets the peer tell a spurious
+ * retransmission from a loss. */
+static void tcp_dup_data(struct tcp_pcb *pcb, u32_t l, u32_t r)
+{
+  if (pcb->flags & TF_SACK) {
+    pcb->dsack[0] = l;
+    pcb->dsack[1] = r;
+  }
+  pcb->flags |= TF_ACK_NOW;
+  LWIP_LOG(TCP, DEBUG, "%u: duplicate data %lu..%lu", pcb->local_port, (unsigned long)l, (unsigned long)r);
+}
+
 /* Send an ACK now, e.g. for an unacceptable segment (RFC 9293 3.10.7.4). */
 static void tcp_ack_now(struct tcp_pcb *pcb)
 {
@@ -599,6 +613,9 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   }
   LWIP_DROP(TCP_OUT_OF_WINDOW);
   if (!rst) {
+    if (s->len > 0 && TCP_SEQ_LEQ(s->seqno + s->len, pcb->rcv_nxt)) {
+      tcp_dup_data(pcb, s->seqno, s->seqno + s->len); /* wholly old */
+    }
     if (pcb->state == TIME_WAIT && (s->flags & TCP_FIN)) {
       pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* the peer lost our ACK of its FIN */
     }
@@ -1454,7 +1471,7 @@ static void tcp_rcv_fin_bound(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 }
 
 /* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every second segment at
- * once (or at the end of the receive batch), otherwise within TCP_DELACK_MS. */
+ * once (or at the end of the receive batch), otherwise within tcp_delack_ms. */
 static void tcp_ack_policy(struct tcp_pcb *pcb)
 {
   if (++pcb->delack_segs >= 2U && !tcp_batch_active()) {
@@ -1466,7 +1483,7 @@ static void tcp_ack_policy(struct tcp_pcb *pcb)
     }
     pcb->flags |= TF_ACK_DELAY;
     if (pcb->delack_due == 0) {
-      pcb->delack_due = tcp_due(sys_now(), TCP_DELACK_MS);
+      pcb->delack_due = tcp_due(sys_now(), tcp_delack_ms);
     }
   }
 }
@@ -1500,6 +1517,9 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   /* Trim what we have already (RFC 9293 3.10.7.4 "trim to the window"). */
   if (TCP_SEQ_LT(s->seqno, pcb->rcv_nxt)) {
     u32_t old = pcb->rcv_nxt - s->seqno;
+    if (s->len > 0) {
+      tcp_dup_data(pcb, s->seqno, s->seqno + LWIP_MIN(old, (u32_t)s->len));
+    }
     seg_trim_front(s, (u16_t)LWIP_MIN(old, (u32_t)s->len));
     s->seqno = pcb->rcv_nxt;
   }

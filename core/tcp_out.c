@@ -289,9 +289,21 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
   /* SACK blocks on a data segment only as far as the packet stays within
    * the MSS the peer takes (pcb->mss already leaves room for timestamps). */
   int sack_room = datalen == 0 ? 4 : pcb->mss > datalen + 4U ? (int)((pcb->mss - datalen - 4U) / 8U) : 0;
-  if (!syn && (pcb->flags & TF_SACK) && pcb->ooseq != NULL && sack_room > 0) {
+  bool dsack = pcb->dsack[0] != pcb->dsack[1];
+  if (!syn && (pcb->flags & TF_SACK) && (pcb->ooseq != NULL || dsack) && sack_room > 0) {
     u32_t blocks[4][2];
-    int nb = sack_blocks(pcb, blocks, LWIP_MIN(ts ? 3 : 4, sack_room));
+    int max = LWIP_MIN(ts ? 3 : 4, sack_room);
+    int nb = 0;
+    if (dsack) {
+      /* RFC 2883 4: the duplicate range goes first, once. */
+      blocks[0][0] = pcb->dsack[0];
+      blocks[0][1] = pcb->dsack[1];
+      pcb->dsack[0] = pcb->dsack[1];
+      nb = 1;
+    }
+    if (pcb->ooseq != NULL && nb < max) {
+      nb += sack_blocks(pcb, blocks + nb, max - nb);
+    }
     o[n++] = TCP_OPT_NOP;
     o[n++] = TCP_OPT_NOP;
     o[n++] = TCP_OPT_SACK;

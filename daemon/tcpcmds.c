@@ -121,11 +121,13 @@ static json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_repl
   (void)req;
   struct tcp_limits lim;
   tcp_get_limits(&lim);
-  long long user = lim.user_timeout_ms, orphan = lim.orphan_timeout_ms, fw2 = lim.fin_wait_2_ms, msl = tcp_get_msl();
+  long long user = lim.user_timeout_ms, orphan = lim.orphan_timeout_ms, fw2 = lim.fin_wait_2_ms, msl = tcp_get_msl(),
+            delack = tcp_get_delack();
   const long long max = 24LL * 3600 * 1000; /* a day: far past any sane limit, inside the 32-bit clock */
   if (!arg_int(args, "user_timeout_ms", false, 0, max, &user, r) ||
       !arg_int(args, "orphan_timeout_ms", false, 0, max, &orphan, r) ||
-      !arg_int(args, "fin_wait_2_ms", false, 0, max, &fw2, r) || !arg_int(args, "msl_ms", false, 1, max, &msl, r)) {
+      !arg_int(args, "fin_wait_2_ms", false, 0, max, &fw2, r) || !arg_int(args, "msl_ms", false, 1, max, &msl, r) ||
+      !arg_int(args, "delack_ms", false, 1, 499, &delack, r)) {
     return NULL;
   }
   lim.user_timeout_ms = (u32_t)user;
@@ -133,9 +135,11 @@ static json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_repl
   lim.fin_wait_2_ms = (u32_t)fw2;
   tcp_set_limits(&lim);
   tcp_set_msl((u32_t)msl);
-  return json_pack("{s:I, s:I, s:I, s:I}", "user_timeout_ms", (json_int_t)lim.user_timeout_ms, "orphan_timeout_ms",
-                   (json_int_t)lim.orphan_timeout_ms, "fin_wait_2_ms", (json_int_t)lim.fin_wait_2_ms, "msl_ms",
-                   (json_int_t)tcp_get_msl());
+  (void)tcp_set_delack((u32_t)delack); /* in range: arg_int checked it */
+  return json_pack("{s:I, s:I, s:I, s:I, s:I}", "user_timeout_ms", (json_int_t)lim.user_timeout_ms,
+                   "orphan_timeout_ms", (json_int_t)lim.orphan_timeout_ms, "fin_wait_2_ms",
+                   (json_int_t)lim.fin_wait_2_ms, "msl_ms", (json_int_t)tcp_get_msl(), "delack_ms",
+                   (json_int_t)tcp_get_delack());
 }
 
 /* ---------------------------------------------------------------------- */

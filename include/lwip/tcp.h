@@ -133,6 +133,8 @@ struct tcp_pcb {
   u32_t sack_recent;            /**< start of the latest out-of-order segment (first SACK block, RFC 2018 4) */
   u32_t sack_sent[3][2];        /**< SACK blocks of our last ACK, most recent first (repeated, RFC 2018 4) */
   u8_t sack_nsent;
+  u32_t dsack[2];               /**< duplicate range [l, r) to report first in the next ACK (D-SACK,
+                                     RFC 2883); none while l == r */
   u8_t delack_segs;             /**< full segments received since our last ACK */
 
   /* sender */
@@ -349,6 +351,14 @@ void tcp_batch_end(void);
 void tcp_set_msl(u32_t ms);
 /** The maximum segment lifetime in force, ms. */
 u32_t tcp_get_msl(void);
+/** Set the delayed-ACK time, 1..499 ms (default TCP_DELACK_MS, 100 ms;
+ *  RFC 1122 4.2.3.2 asks for less than 500).  Data arriving out of order,
+ *  duplicate data, a FIN and every second full-sized segment are
+ *  acknowledged at once whatever this is.  @return ERR_OK, or ERR_VAL out
+ *  of range (nothing changed). */
+err_t tcp_set_delack(u32_t ms);
+/** The delayed-ACK time in force, ms. */
+u32_t tcp_get_delack(void);
 
 /** When the stack gives a connection up (docs/tcp.md, "Giving up").  Times
  *  in milliseconds; 0 leaves that limit off. */

@@ -41,6 +41,14 @@ def test_tcp_limits_command(lwipd):
     assert "1234 ms" in out and "4321 ms" in out, out
     bad = lwipd.lwipctl("tcp", "limits", "orphan_timeout_ms=x", check=False)
     assert bad.returncode != 0 and bad.stderr
+    # The delayed-ACK time: 100 ms by default, under 500 ms (RFC 1122 4.2.3.2).
+    assert base["delack_ms"] == 100, base
+    for v in (0, 500):
+        r = c.request("tcp.limits", delack_ms=v)
+        assert r["ok"] is False and r["error"]["code"] == "bad_args", r
+    assert c.call("tcp.limits", delack_ms=40)["delack_ms"] == 40
+    out = lwipd.lwipctl("tcp", "limits").stdout
+    assert "delayed ACK" in out and "40 ms" in out, out
     c.call("tcp.limits", **base)
     c.close()
 

@@ -1779,6 +1779,72 @@ static void paws_drops_old_timestamp(void **state)
   assert_int_equal(tt_rec.len, 6);
 }
 
+/* Duplicate data, wholly or in part, is acknowledged at once (RFC 5681
+ * 4.2), not at the delayed-ACK timer, and with SACK the duplicate range is
+ * the first SACK block (D-SACK, RFC 2883 4): below the ACK it names what
+ * arrived twice. */
+static void duplicate_data_acked_at_once_with_dsack(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_SACK);
+  u32_t base = c.peer_nxt;
+  tt_send(&c, TCP_ACK | TCP_PSH, pattern, 100);
+  test_clock_advance(TCP_DELACK_MS + TCP_TICK_SLACK);
+  struct tt_seg s;
+  tt_expect(TCP_ACK, c.our_nxt, base + 100U, &s);
+  /* Wholly old: an ACK now, the copy as a D-SACK block. */
+  tt_inject(&c, TCP_ACK | TCP_PSH, base, c.our_nxt, NULL, pattern, 100);
+  tt_expect(TCP_ACK, c.our_nxt, base + 100U, &s);
+  assert_int_equal(s.opt.nsack, 1);
+  assert_int_equal(s.opt.sack[0][0], base);
+  assert_int_equal(s.opt.sack[0][1], base + 100U);
+  /* Half old, half new: the new half taken, an ACK now, D-SACK for the rest. */
+  tt_inject(&c, TCP_ACK | TCP_PSH, base + 50U, c.our_nxt, NULL, pattern + 50, 100);
+  tt_expect(TCP_ACK, c.our_nxt, base + 150U, &s);
+  assert_int_equal(s.opt.nsack, 1);
+  assert_int_equal(s.opt.sack[0][0], base + 50U);
+  assert_int_equal(s.opt.sack[0][1], base + 100U);
+  assert_int_equal(tt_rec.len, 150);
+  assert_memory_equal(tt_rec.data, pattern, 150);
+  /* The D-SACK block is sent once: the next ACK has none. */
+  c.peer_nxt = base + 150U;
+  tt_send(&c, TCP_ACK | TCP_PSH, pattern + 150, 10);
+  test_clock_advance(TCP_DELACK_MS + TCP_TICK_SLACK);
+  tt_expect(TCP_ACK, c.our_nxt, base + 160U, &s);
+  assert_int_equal(s.opt.nsack, 0);
+  tt_expect_nothing();
+  /* Without SACK: still at once, no option. */
+  struct tt_conn d;
+  setup_established_passive(&d, TT_OPT_NONE);
+  u32_t b2 = d.peer_nxt;
+  tt_send(&d, TCP_ACK | TCP_PSH, pattern, 10);
+  test_clock_advance(TCP_DELACK_MS + TCP_TICK_SLACK);
+  tt_expect(TCP_ACK, d.our_nxt, b2 + 10U, &s);
+  tt_inject(&d, TCP_ACK | TCP_PSH, b2 + 5U, d.our_nxt, NULL, pattern + 5, 10);
+  tt_expect(TCP_ACK, d.our_nxt, b2 + 15U, &s);
+  assert_int_equal(s.opt.nsack, 0);
+}
+
+/* The delayed-ACK time is a setting (RFC 1122 4.2.3.2: under 500 ms). */
+static void delack_time_configurable(void **state)
+{
+  (void)state;
+  assert_int_equal(tcp_get_delack(), TCP_DELACK_MS);
+  assert_int_equal(tcp_set_delack(0), ERR_VAL);
+  assert_int_equal(tcp_set_delack(500), ERR_VAL);
+  assert_int_equal(tcp_get_delack(), TCP_DELACK_MS);
+  assert_int_equal(tcp_set_delack(40), ERR_OK);
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_NONE);
+  tt_send(&c, TCP_ACK | TCP_PSH, "a", 1);
+  test_clock_advance(30);
+  tt_expect_nothing();
+  test_clock_advance(10 + TCP_TICK_SLACK);
+  tt_expect(TCP_ACK, c.our_nxt, c.peer_nxt, NULL);
+}
+
 /* TS.Recent is taken only from a segment whose ACK is acceptable (RFC 7323
  * 5.3 with RFC 9293 3.10.7.4): an in-window segment acknowledging data never
  * sent, with a huge TSval, is dropped with an ACK and must not poison
@@ -3002,6 +3068,8 @@ int main(void)
     T(timestamps_echoed),
     T(paws_drops_old_timestamp),
     T(ts_recent_not_poisoned_by_bad_ack),
+    T(duplicate_data_acked_at_once_with_dsack),
+    T(delack_time_configurable),
     T(sack_blocks_for_ooseq),
     T(no_sack_without_permission),
     T(peer_isn_wraps),

@@ -2314,10 +2314,14 @@ static void recv_refused_with_ooseq(void **state)
   assert_int_equal(tt_rec.len, 300);
   assert_memory_equal(tt_rec.data, pattern, 300);
   assert_null(pcb->rcv_held);
-  /* A copy from the peer is old now: acknowledged, not delivered again. */
+  /* A copy from the peer is old now: acknowledged at once, with the copy
+   * as a D-SACK block (RFC 2883), and not delivered again. */
   test_frames_clear(&tt_tn);
   peer_data(&c, 100, 100);
-  expect_sack(&c, p + 300U, 0, NULL);
+  {
+    const u32_t d[][2] = {{p + 100U, p + 200U}};
+    expect_sack(&c, p + 300U, 1, d);
+  }
   assert_int_equal(tt_rec.len, 300);
   tt_expect_nothing();
 }

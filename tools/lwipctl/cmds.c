@@ -378,7 +378,7 @@ static void tcp_connect_args(int argc, char **argv, struct request *rq)
   set_cmd(rq, "tcp.connect", print_tcp_connect);
 }
 
-/* tcp limits [user_timeout_ms=N] [orphan_timeout_ms=N] [fin_wait_2_ms=N] [msl_ms=N] */
+/* tcp limits [user_timeout_ms=N] [orphan_timeout_ms=N] [fin_wait_2_ms=N] [msl_ms=N] [delack_ms=N] */
 static void tcp_limits_args(int argc, char **argv, struct request *rq)
 {
   for (int i = 0; i < argc; i++) {

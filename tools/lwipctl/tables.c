@@ -504,6 +504,7 @@ void print_tcp_limits(const struct request *rq, json_t *res)
   kv("orphan", "%lld ms", jint(res, "orphan_timeout_ms"));
   kv("fin_wait_2", "%lld ms", jint(res, "fin_wait_2_ms"));
   kv("msl", "%lld ms (TIME_WAIT lasts twice this)", jint(res, "msl_ms"));
+  kv("delayed ACK", "%lld ms", jint(res, "delack_ms"));
 }
 
 void print_tcp_connect(const struct request *rq, json_t *res)

@@ -104,8 +104,9 @@ struct tcp_seg {
 #define TCP_RTT_SAMPLE_MAX_MS (2U * TCP_RTO_MAX_MS)
 #define TCP_MAXRTX 12U        /* retransmissions of data before giving up */
 #define TCP_SYNMAXRTX 6U      /* of a SYN (about 127 s with backoff) */
-/** Delayed ACK: RFC 1122 4.2.3.2 / RFC 5681 4.2 allow up to 500 ms and
- *  ask for an ACK at least every second full-sized segment. */
+/** Delayed ACK, the default of tcp_set_delack(): RFC 1122 4.2.3.2 / RFC
+ *  5681 4.2 allow up to 500 ms and ask for an ACK at least every second
+ *  full-sized segment. */
 #define TCP_DELACK_MS 100U
 /** FIN_WAIT_2 without a FIN from the peer, after we cannot receive any more. */
 #define TCP_FIN_WAIT_TIMEOUT_MS 60000U
@@ -150,6 +151,7 @@ static inline u32_t tcp_due(u32_t now, u32_t ms)
 /** Keyed hash for SYN cookies: of the 4-tuple and the period counter @p t. */
 u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t, u32_t peer_isn);
 extern u32_t tcp_msl_ms;
+extern u32_t tcp_delack_ms;
 /** The stack starts working on @p pcb (a segment for it, its timers):
  *  until tcp_leave(), freeing it (tcp_abort, tcp_close with unread data,
  *  a RST...) only marks it TF_ZOMBIE, so code after a callback can still
