@@ -23,6 +23,7 @@
 #include "lwip/icmp6.h"
 #include "lwip/ip6.h"
 #include "lwip/ip6_addr.h"
+#include "lwip/mld6.h"
 #include "lwip/nd6.h"
 #endif
 
@@ -568,6 +569,33 @@ static json_t *cmd_nd_dns(struct ctl_req *req, json_t *args, struct ctl_reply *r
   return json_pack("{s:o, s:o}", "servers", servers, "domains", domains);
 }
 
+/* mld.list: the multicast groups each netif listens to (RFC 3810) and
+ * the MLD version it speaks. */
+static json_t *cmd_mld_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *groups = json_array(), *netifs = json_array();
+  struct mld6_group_info g;
+  char name[NETIF_NAMESIZE];
+  for (int i = 0; mld6_get_group_info(i, &g); i++) {
+    json_array_append_new(groups, json_pack("{s:s, s:o, s:i, s:b, s:I}", "netif", netif_name(g.netif, name), "group",
+                                            json_ip6(&g.group), "users", g.users, "reporting", g.reporting,
+                                            "timer_left_ms", (json_int_t)g.timer_left_ms));
+  }
+  struct netif *n;
+  NETIF_FOREACH(n)
+  {
+    if (n->flags & NETIF_FLAG_MLD6) {
+      json_array_append_new(netifs,
+                            json_pack("{s:s, s:i, s:I}", "netif", netif_name(n, name), "version", mld6_netif_version(n),
+                                      "v1_querier_left_ms", (json_int_t)mld6_v1_querier_left_ms(n)));
+    }
+  }
+  return json_pack("{s:o, s:o}", "groups", groups, "netifs", netifs);
+}
+
 static json_t *cmd_pmtu_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
@@ -712,6 +740,7 @@ static json_t *no_ipv6(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 #define cmd_nd_routers no_ipv6
 #define cmd_nd_prefixes no_ipv6
 #define cmd_nd_dns no_ipv6
+#define cmd_mld_list no_ipv6
 #endif /* LWIP_IPV6 */
 
 /* This file's commands (docs/control-protocol.md). */
@@ -723,6 +752,7 @@ const struct ctl_cmd ip6_cmds[] = {
     {"nd.routers", cmd_nd_routers, "default routers and the RA parameters per netif"},
     {"nd.prefixes", cmd_nd_prefixes, "prefixes from Router Advertisements (on-link, SLAAC, lifetimes)"},
     {"nd.dns", cmd_nd_dns, "DNS servers (RDNSS) and search domains (DNSSL) from Router Advertisements"},
+    {"mld.list", cmd_mld_list, "multicast groups joined per netif (MLD) and the MLD version spoken"},
     {"pmtu.list", cmd_pmtu_list, "the IPv6 path-MTU cache (Packet Too Big)"},
     {NULL, NULL, NULL},
 };

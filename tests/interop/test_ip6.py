@@ -266,6 +266,22 @@ def test_nd_list_and_flush(lwipd):
     assert HOST6 not in {e["ip"] for e in lwipd.call("nd.list")["neighbors"]}
 
 
+def test_mld_list_shows_joined_groups(lwipd):
+    """All-nodes and the solicited-node group of each address are joined
+    (RFC 4291 2.8); the netif speaks MLDv2 with no v1 querier around."""
+    import ipaddress
+    res = lwipd.call("mld.list")
+    groups = {g["group"] for g in res["groups"] if g["netif"].startswith("tp")}
+    for a in (LWIPD6, link_local(lwipd)):
+        low = ipaddress.IPv6Address(a).packed[13:]
+        sn = str(ipaddress.IPv6Address(bytes.fromhex("ff0200000000000000000001ff") + low))
+        assert sn in groups, (sn, groups)
+    tp = next(n for n in res["netifs"] if n["netif"].startswith("tp"))
+    assert tp["version"] == 2 and tp["v1_querier_left_ms"] == 0, res
+    out = lwipd.lwipctl("mld").stdout
+    assert "ff02::1:ff00:2" in out and "MLD-VERSION" in out, out
+
+
 def test_route_list_has_ipv6_prefixes(lwipd):
     routes = lwipd.call("route.list")["routes"]
     v6 = {(r["dest"], r["prefix"]) for r in routes if r.get("family") == "ipv6"}

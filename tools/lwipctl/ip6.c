@@ -113,6 +113,16 @@ void cmd_nd(int argc, char **argv, struct request *rq)
   }
 }
 
+void cmd_mld(int argc, char **argv, struct request *rq)
+{
+  if (argc == 1 && strcmp(argv[0], "list")) {
+    die_usage("unknown mld subcommand '%s'", argv[0]);
+  }
+  need_args(argc, 0, 1, "mld [list]");
+  rq->cmd = "mld.list";
+  rq->print = print_mld;
+}
+
 void cmd_pmtu(int argc, char **argv, struct request *rq)
 {
   if (argc == 1 && strcmp(argv[0], "list")) {
@@ -313,6 +323,28 @@ void print_nd_dns(const struct request *rq, json_t *res)
   PRINT_TABLE(rdnss_cols, json_object_get(res, "servers"), NULL);
   putchar('\n');
   PRINT_TABLE(dnssl_cols, json_object_get(res, "domains"), NULL);
+}
+
+static const struct column mld_cols[] = {
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "GROUP", .kind = COL_STR, .key = "group", .align = 'l'},
+    {.header = "USERS", .kind = COL_INT, .key = "users", .align = 'r'},
+    {.header = "REPORTING", .kind = COL_YESNO, .key = "reporting", .align = 'l'},
+    {.header = "TIMER", .kind = COL_INT, .key = "timer_left_ms", .fmt = "%lldms", .align = 'r'},
+};
+
+static const struct column mld_netif_cols[] = {
+    {.header = "NETIF", .kind = COL_STR, .key = "netif", .align = 'l'},
+    {.header = "MLD-VERSION", .kind = COL_INT, .key = "version", .align = 'r'},
+    {.header = "V1-QUERIER-LEFT", .kind = COL_INT, .key = "v1_querier_left_ms", .fmt = "%lldms", .align = 'r'},
+};
+
+void print_mld(const struct request *rq, json_t *res)
+{
+  (void)rq;
+  PRINT_TABLE(mld_cols, json_object_get(res, "groups"), NULL);
+  putchar('\n');
+  PRINT_TABLE(mld_netif_cols, json_object_get(res, "netifs"), NULL);
 }
 
 static const struct column pmtu_cols[] = {

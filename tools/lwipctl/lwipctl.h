@@ -14,7 +14,7 @@
  *   mdns.c    mdns: builder and printer of the mDNS responder's commands
  *   http.c    http: builder and printer of the HTTP server's commands
  *   tftp.c    tftp: builder and printer of the TFTP server's commands
- *   ip6.c     nd, pmtu, netif addr6: IPv6 builders and printers
+ *   ip6.c     nd, mld, pmtu, netif addr6: IPv6 builders and printers
  */
 #ifndef LWIPCTL_H
 #define LWIPCTL_H
@@ -233,6 +233,8 @@ void check_ip_any(const char *s, const char *what);
 void cmd_netif_addr6(int argc, char **argv, struct request *rq);
 void cmd_nd(int argc, char **argv, struct request *rq);
 void cmd_pmtu(int argc, char **argv, struct request *rq);
+void cmd_mld(int argc, char **argv, struct request *rq);
+void print_mld(const struct request *rq, json_t *res);
 void print_addr6_table(json_t *netifs);
 void print_addr6_one(const struct request *rq, json_t *res);
 void print_status_ip6(json_t *netifs);
