@@ -390,7 +390,9 @@ static void test_fuzz_receive_path(void **state)
 
   struct netif *n = test_netif_add(&tn, OUR_IP, "255.255.255.0", "10.1.0.254", test_mac);
 #if LWIP_IPV6
-  /* The addresses of test_ip6_util.h, past DAD and router solicitation. */
+  /* The addresses of test_ip6_util.h, past DAD and router solicitation;
+   * MLD on, so the query in the corpus is answered. */
+  n->flags |= NETIF_FLAG_MLD6;
   assert_int_equal(netif_create_ip6_linklocal_address(n, 1), ERR_OK);
   ip6_addr_t gua = ip6(OUR_GUA);
   assert_int_equal(netif_add_ip6_address_prefix(n, &gua, 64, NULL), ERR_OK);

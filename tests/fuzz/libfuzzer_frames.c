@@ -41,7 +41,9 @@ static void fuzz_init(void)
   struct netif *n = test_netif_add(&tn, "10.77.0.2", "255.255.255.0", "10.77.0.1", test_mac);
 #if LWIP_IPV6
   /* The addresses the IPv6 seeds are sent to; the clock runs DAD and the
-   * router solicitations out before the first input. */
+   * router solicitations out before the first input.  The netif speaks MLD
+   * (NETIF_FLAG_MLD6), so queries are answered, not only parsed. */
+  n->flags |= NETIF_FLAG_MLD6;
   ip6_addr_t gua = ip6(OUR_GUA);
   if (netif_create_ip6_linklocal_address(n, 1) != ERR_OK || netif_add_ip6_address_prefix(n, &gua, 64, NULL) != ERR_OK) {
     abort();

@@ -6,8 +6,9 @@
  * connection in SYN_SENT, and with IPv6 three addresses in different
  * states, three neighbor entries (DELAY, INCOMPLETE with two packets
  * queued, REACHABLE router), a Router Advertisement's router, prefix (and
- * the SLAAC address it makes), RDNSS server and route, and a path MTU
- * entry, then a stop at gdb_checkpoint().
+ * the SLAAC address it makes), RDNSS server and route, a path MTU entry and
+ * MLD groups (one joined by the application, with a query about it
+ * pending), then a stop at gdb_checkpoint().
  *
  * Everything is built here in C: the test must not call functions in the
  * stopped inferior (gdb cannot on some CPUs, and the test runs gdb with
@@ -26,6 +27,7 @@
 #if LWIP_IPV6
 #include "lwip/ip6_addr.h"
 #include "lwip/nd6.h"
+#include "lwip/mld6.h"
 #include "lwip/prot/wire.h"
 #endif
 
@@ -78,6 +80,9 @@ static err_t fake_init(struct netif *netif)
   netif->hwaddr_len = 6;
   memcpy(netif->hwaddr, mac, 6);
   netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+#if LWIP_IPV6
+  netif->flags |= NETIF_FLAG_MLD6; /* sends reports and answers queries */
+#endif
   return ERR_OK;
 }
 
@@ -92,12 +97,15 @@ static ip6_addr_t addr6(const char *text)
 }
 
 /* Hand the netif an ICMPv6 message (type, code, 4-byte field, body) from
- * @p src (MAC @p smac) to @p dst with hop limit 255, checksum computed. */
-static int rx_icmp6(const u8_t smac[6], const char *src, const char *dst, u8_t type, u32_t field, const u8_t *body,
-                    u16_t blen)
+ * @p src (MAC @p smac) to @p dst, checksum computed: with hop limit 255 (ND),
+ * or for @p mld with hop limit 1 behind a Hop-by-Hop Router Alert (RFC 3810
+ * 5). */
+static int rx_icmp6_hdr(const u8_t smac[6], const char *src, const char *dst, bool mld, u8_t type, u32_t field,
+                        const u8_t *body, u16_t blen)
 {
-  u8_t f[14 + 40 + 8 + 128];
-  u16_t mlen = (u16_t)(8 + blen);
+  static const u8_t hbh[8] = {58, 0, 5, 2, 0, 0, 1, 0};
+  u8_t f[14 + 40 + 8 + 8 + 128];
+  u16_t mlen = (u16_t)(8 + blen), elen = mld ? 8 : 0;
   if (blen > 128) {
     return -1;
   }
@@ -107,12 +115,13 @@ static int rx_icmp6(const u8_t smac[6], const char *src, const char *dst, u8_t t
   put_be16(f + 12, 0x86dd);
   u8_t *h = f + 14;
   put_be32(h, 0x60000000UL);
-  put_be16(h + 4, mlen);
-  h[6] = 58;
-  h[7] = 255;
+  put_be16(h + 4, (u16_t)(elen + mlen));
+  h[6] = mld ? 0 : 58;
+  h[7] = mld ? 1 : 255;
   memcpy(h + 8, s.addr, 16);
   memcpy(h + 24, d.addr, 16);
-  u8_t *m = h + 40;
+  memcpy(h + 40, hbh, elen);
+  u8_t *m = h + 40 + elen;
   m[0] = type;
   m[1] = 0;
   put_be16(m + 2, 0);
@@ -126,12 +135,19 @@ static int rx_icmp6(const u8_t smac[6], const char *src, const char *dst, u8_t t
   u16_t sum = ip6_chksum_pseudo(msg, 58, mlen, &s, &d);
   pbuf_free(msg);
   memcpy(m + 2, &sum, 2);
-  struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(54 + mlen), PBUF_POOL);
-  if (p == NULL || pbuf_take(p, f, (u16_t)(54 + mlen)) != ERR_OK) {
+  u16_t flen = (u16_t)(54 + elen + mlen);
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, flen, PBUF_POOL);
+  if (p == NULL || pbuf_take(p, f, flen) != ERR_OK) {
     return -1;
   }
   gdb_netif.input(p, &gdb_netif);
   return 0;
+}
+
+static int rx_icmp6(const u8_t smac[6], const char *src, const char *dst, u8_t type, u32_t field, const u8_t *body,
+                    u16_t blen)
+{
+  return rx_icmp6_hdr(smac, src, dst, false, type, field, body, blen);
 }
 
 /* A packet of @p len bytes (IPv6 header room included, contents a fill
@@ -252,6 +268,20 @@ static int setup_ip6(void)
   memcpy(body + 24, a.addr, 16);
   if (rx_icmp6(mac10, "fe80::10", "fe80::ff:fe00:1", 2, 1400, body, 40) != 0) {
     return 27;
+  }
+  /* An application joins ff05::1:3 (its state-change reports are queued),
+   * and the router asks about that group alone (RFC 3810 5.1.10) with a
+   * Maximum Response Code of 5000 ms: an answer is due within it. */
+  a = addr6("ff05::1:3");
+  if (mld6_joingroup_netif(&gdb_netif, &a) != ERR_OK) {
+    return 29;
+  }
+  memset(body, 0, sizeof(body));
+  memcpy(body, a.addr, 16);
+  body[16] = 2;   /* QRV */
+  body[17] = 125; /* QQIC */
+  if (rx_icmp6_hdr(mac10, "fe80::10", "ff05::1:3", true, 130, 5000UL << 16, body, 20) != 0) {
+    return 30;
   }
   return 0;
 }

@@ -14,7 +14,7 @@ import sys
 COMMANDS = ["lwip-netifs", "lwip-arp", "lwip-udp", "lwip-raw", "lwip-timers",
             "lwip-pools", "lwip-stats", "lwip-pbuf gdb_chain", "lwip-pbuf gdb_chain->next->next",
             "lwip-pbuf arp_table[1].q",
-            "lwip-pbuf 0", "lwip-pbuf", "lwip-reass", "lwip-tcp", "lwip-ip6", "lwip-nd",
+            "lwip-pbuf 0", "lwip-pbuf", "lwip-reass", "lwip-tcp", "lwip-ip6", "lwip-nd", "lwip-mld",
             "print gdb_ip6_tx_frames", "print gdb_ip6_tx_bytes"]
 
 # gdb runs with inferior function calls forbidden, from its very first
@@ -61,11 +61,26 @@ def sections(out):
 
 def check_ip6(s, has_ip6):
     """lwip-ip6 and lwip-nd against the IPv6 state gdb_target.c made."""
-    a, nd = s["lwip-ip6"], s["lwip-nd"]
+    a, nd, mld = s["lwip-ip6"], s["lwip-nd"], s["lwip-mld"]
     if not has_ip6:
         check(a.strip() == "lwip-ip6: not in this build (netif.ip6_addr missing)", "ip6: not in this build")
         check(nd.strip() == "lwip-nd: not in this build (cache in nd6.c missing)", "nd: not in this build")
+        check(mld.strip() == "lwip-mld: not in this build (netif.mld_groups missing)", "mld: not in this build")
         return
+    # MLD: the query taught QRV/QQIC; all-nodes (never reported), the
+    # solicited-node groups each shared by two addresses, every join with
+    # its state-change report still to repeat (RFC 3810 6.1), and the
+    # application's group with the answer to the query pending.
+    check(re.search(r"^gd1: MLDv2, query interval 125 s, robustness 2$", mld, re.M) is not None,
+          "mld: v2 mode, QQIC and QRV learned from the query")
+    check(re.search(r"^  ff02::1 users 1$", mld, re.M) is not None, "mld: all-nodes, nothing pending")
+    check(re.search(r"^  ff02::1:ff00:1 users 2, 1 TO_EX reports left, next at \d+ ms$", mld, re.M) is not None,
+          "mld: solicited-node of the link-local and SLAAC addresses, one report to repeat")
+    check(re.search(r"^  ff02::1:ff00:2 users 2, 1 TO_EX reports left, next at \d+ ms$", mld, re.M) is not None,
+          "mld: solicited-node of the two ::2 addresses")
+    check(re.search(r"^  ff05::1:3 users 1, 1 TO_EX reports left, next at \d+ ms, query answer due at \d+ ms$",
+                    mld, re.M) is not None, "mld: the application's group with the query answer pending")
+    check(re.search(r"^4 groups on 2 netifs$", mld, re.M) is not None, "mld: totals")
     # Addresses: link-local by modified EUI-64 past DAD (zone = index 2),
     # a static one in DAD, a deprecated SLAAC one with finite lifetimes and
     # the one SLAAC made from the RA's prefix, in DAD.  The RA also ended
@@ -149,8 +164,8 @@ def main():
     check(m is not None, "netifs: gd<num> (default) with index and flags")
     if m:
         check(int(m.group(2)) == int(m.group(1)) + 1, "netifs: index is num + 1")
-        check(m.group(3).split("|") == ["UP", "BROADCAST", "LINK", "ETHARP", "ETHERNET"],
-              "netifs: flags UP|BROADCAST|LINK|ETHARP|ETHERNET")
+        check(m.group(3).split("|") == ["UP", "BROADCAST", "LINK", "ETHARP", "ETHERNET"] + ["MLD6"] * has_ip6,
+              "netifs: flags UP|BROADCAST|LINK|ETHARP|ETHERNET (|MLD6 with IPv6)")
     check("ip 192.168.7.2 mask 255.255.255.0 gw 192.168.7.1" in n, "netifs: ip/mask/gw dotted")
     check("mac 02:00:00:00:00:01 mtu 1500" in n, "netifs: mac and mtu")
     # The runt frame is counted as an rx drop by ethernet_input; the fake
@@ -200,7 +215,9 @@ def main():
           "timers: tcp_wheel_timeout pending iff TCP is built")
     check((re.search(r"^deadline\s+\d+ ms\s+nd6_tmr\s", t, re.M) is not None) == has_ip6,
           "timers: nd6_tmr pending (DAD, router solicitation, neighbors) iff IPv6 is built")
-    check(re.search(r"^%d pending timeouts" % (1 + has_reass + has_tcp + has_ip6), t, re.M) is not None,
+    check((re.search(r"^deadline\s+\d+ ms\s+mld6_tmr\s", t, re.M) is not None) == has_ip6,
+          "timers: mld6_tmr pending (reports, the query answer) iff IPv6 is built")
+    check(re.search(r"^%d pending timeouts" % (1 + has_reass + has_tcp + 2 * has_ip6), t, re.M) is not None,
           "timers: count")
 
     # lwip-pools: non-empty pools with the used counts the target implies.
@@ -225,8 +242,8 @@ def main():
         check(True, "stats: compiled out")
     else:
         check(re.search(r"^arp\s+[1-9]", st, re.M) is not None, "stats: arp xmit >= 1")
-        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (1 + has_reass + 4 * has_ip6), st, re.M)
-              is not None, "stats: eth recv (runt + fragment + NS, NA, RA, PTB) drop 1 lenerr 1")
+        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (1 + has_reass + 5 * has_ip6), st, re.M)
+              is not None, "stats: eth recv (runt + fragment + NS, NA, RA, PTB, MLD query) drop 1 lenerr 1")
         check(re.search(r"^udp(\s+0){10}$", st, re.M) is not None, "stats: udp all zero")
         check(re.search(r"^\s+1\s+ETH_SHORT\s+frame shorter", st, re.M) is not None, "stats: ETH_SHORT drop named")
 
