@@ -526,6 +526,10 @@ static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r
     json_object_set_new(o, "seed", json_integer((json_int_t)lwipd.seed));
   }
   json_object_set_new(o, "control", ctl_status_json());
+#if LWIP_IPV6
+  /* How IPv6 was brought up: SLAAC on or off, identifier mode, --ip6. */
+  json_object_set_new(o, "ip6", ip6cmds_conf_json(&lwipd.ip6));
+#endif
   return o;
 }
 

@@ -562,6 +562,7 @@ static void frag_param_problem(struct pbuf *p, const struct ip6_rx *rx, const st
 struct pbuf *ip6_reass(struct pbuf *p, const struct ip6_rx *rx)
 {
   struct frag_view v;
+  memset(&v, 0, sizeof(v));
   s8_t pp_code;
   u32_t pp_ptr = 0;
   STATS_RX(IP6FRAG);

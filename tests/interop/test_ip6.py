@@ -188,6 +188,7 @@ def test_addresses_listed_with_states(lwipd):
     assert addrs[LWIPD6]["origin"] == "static" and addrs[LWIPD6]["prefix"] == PREFIX6
     assert addrs[LWIPD6]["state"] == "preferred" and addrs[LWIPD6]["valid_lifetime_s"] is None
     st = lwipd.call("status")
+    assert st["ip6"] == {"slaac": True, "iid": "stable", "addresses": [f"{LWIPD6}/{PREFIX6}"]}, st["ip6"]
     tp = next(n for n in st["netifs"] if n["name"].startswith("tp"))
     assert {a["addr"] for a in tp["ip6"]} >= {ll, LWIPD6}
     out = lwipd.lwipctl("netif").stdout
@@ -255,6 +256,8 @@ def test_ping_bad_destinations(lwipd):
 
 
 def test_nd_list_and_flush(lwipd):
+    c = lwipd.client()
+    c.call("subscribe", events=["nd"])
     lwipd.call("ping", dst=HOST6, count=1)
     ns = {e["ip"]: e for e in lwipd.call("nd.list")["neighbors"]}
     assert HOST6 in ns, ns
@@ -264,6 +267,17 @@ def test_nd_list_and_flush(lwipd):
     r = lwipd.call("nd.flush")
     assert r["removed"] >= 1
     assert HOST6 not in {e["ip"] for e in lwipd.call("nd.list")["neighbors"]}
+    # The watch events: the entry for Linux (there since earlier tests, or
+    # made by the ping) was removed.
+    seen = []
+    c.sock.settimeout(2)
+    try:
+        while not any(e.get("ip") == HOST6 and e.get("state") == "removed" for e in seen):
+            seen.append(c.read_line())
+    finally:
+        c.close()
+    states = [e["state"] for e in seen if e.get("event") == "nd" and e.get("ip") == HOST6]
+    assert states and states[-1] == "removed", seen
 
 
 def test_mld_list_shows_joined_groups(lwipd):
