@@ -105,7 +105,7 @@ struct pend {
   struct sys_timeo timeo;
   /* read */
   u32_t max;
-  bool discard, want_from;
+  bool discard, want_from, peek;
   /* write */
   u8_t *data;
   u32_t len, off;
@@ -496,7 +496,7 @@ static bool out_ok(struct outcome *o, json_t *result)
 
 static bool try_accept(struct sock *s, uint64_t client, struct outcome *o);
 static bool try_connect(struct sock *s, struct outcome *o);
-static bool try_read(struct sock *s, u32_t max, bool discard, bool want_from, struct outcome *o);
+static bool try_read(struct sock *s, u32_t max, bool discard, bool want_from, bool peek, struct outcome *o);
 static bool try_write(struct sock *s, struct pend *p, struct outcome *o);
 static bool try_poll(uint64_t client, const struct poll_ent *ents, size_t n, bool final, struct outcome *o);
 
@@ -508,7 +508,7 @@ static bool pend_try(struct pend *p, struct outcome *o)
   case P_CONNECT:
     return try_connect(p->s, o);
   case P_READ:
-    return try_read(p->s, p->max, p->discard, p->want_from, o);
+    return try_read(p->s, p->max, p->discard, p->want_from, p->peek, o);
   case P_WRITE:
     return try_write(p->s, p, o);
   case P_POLL:
@@ -653,12 +653,11 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     return ERR_OK;
   }
   if (p == NULL) {
+    /* The PCB stays ours even when both FINs are out: the stack still
+     * tells us how it ends (on_err: ERR_CLSD after LAST_ACK or TIME_WAIT,
+     * ERR_RST for a reset in LAST_ACK or CLOSING), which the socket must
+     * report until sock.close. */
     s->eof = true;
-    if (s->wr_shut) {
-      /* Both directions are done: the rest (TIME_WAIT) is the stack's. */
-      tcp_forget(s);
-      tcp_close(pcb);
-    }
   } else if (s->rd_shut) {
     /* Read side shut down: drop it, as Linux does with SHUT_RD. */
     u16_t n = p->tot_len;
@@ -876,7 +875,7 @@ static json_t *read_result(const u8_t *buf, u32_t n, bool discard, bool eof)
   return res;
 }
 
-static bool try_read_udp(struct sock *s, u32_t max, bool discard, bool want_from, struct outcome *o)
+static bool try_read_udp(struct sock *s, u32_t max, bool discard, bool want_from, bool peek, struct outcome *o)
 {
   struct rxbuf *b = s->rx;
   if (b == NULL) {
@@ -895,6 +894,9 @@ static bool try_read_udp(struct sock *s, u32_t max, bool discard, bool want_from
     json_object_set_new(res, "ip", json_ip4(&b->addr));
     json_object_set_new(res, "port", json_integer(b->port));
   }
+  if (peek) {
+    return out_ok(o, res); /* MSG_PEEK: the datagram stays queued */
+  }
   s->rx = b->next;
   if (s->rx == NULL) {
     s->rx_tail = NULL;
@@ -906,10 +908,12 @@ static bool try_read_udp(struct sock *s, u32_t max, bool discard, bool want_from
   return out_ok(o, res);
 }
 
-static bool try_read(struct sock *s, u32_t max, bool discard, bool want_from, struct outcome *o)
+/* @p peek: MSG_PEEK, the data is returned and stays queued (the window
+ * does not open for it). */
+static bool try_read(struct sock *s, u32_t max, bool discard, bool want_from, bool peek, struct outcome *o)
 {
   if (s->type == S_UDP) {
-    return try_read_udp(s, max, discard, want_from, o);
+    return try_read_udp(s, max, discard, want_from, peek, o);
   }
   if (s->listening) {
     return out_err(o, "ENOTCONN", "a listening socket has no data");
@@ -926,7 +930,9 @@ static bool try_read(struct sock *s, u32_t max, bool discard, bool want_from, st
       pbuf_copy_partial(b->p, buf + got, (u16_t)k, b->off);
       got += k;
     }
-    rx_consume(s, n);
+    if (!peek) {
+      rx_consume(s, n);
+    }
     json_t *res = read_result(buf, n, discard, false);
     free(buf);
     if (want_from) {
@@ -937,7 +943,9 @@ static bool try_read(struct sock *s, u32_t max, bool discard, bool want_from, st
   }
   if (s->so_error != NULL) {
     const char *e = s->so_error;
-    s->so_error = NULL;
+    if (!peek) {
+      s->so_error = NULL;
+    }
     return out_err(o, e, "the connection was reset");
   }
   if (s->eof || s->rd_shut || s->reset_seen || (s->connected && s->tcp == NULL)) {
@@ -1418,13 +1426,14 @@ static json_t *read_common(struct ctl_req *req, json_t *args, struct ctl_reply *
 {
   struct sock *s = arg_sock(req, args, r);
   long long max = SOCK_MAX_READ, timeout;
-  bool discard = false;
+  bool discard = false, peek = false;
   if (s == NULL || !arg_int(args, "max", false, 1, SOCK_MAX_READ, &max, r) ||
-      !arg_bool(args, "discard", false, &discard, r) || !arg_timeout(args, &timeout, r)) {
+      !arg_bool(args, "discard", false, &discard, r) || !arg_bool(args, "peek", false, &peek, r) ||
+      !arg_timeout(args, &timeout, r)) {
     return NULL;
   }
   struct outcome o = {0};
-  if (try_read(s, (u32_t)max, discard, want_from, &o)) {
+  if (try_read(s, (u32_t)max, discard, want_from, peek, &o)) {
     return answer_now(r, &o, NULL);
   }
   if (s->nonblock || timeout == 0) {
@@ -1435,6 +1444,7 @@ static json_t *read_common(struct ctl_req *req, json_t *args, struct ctl_reply *
     p->max = (u32_t)max;
     p->discard = discard;
     p->want_from = want_from;
+    p->peek = peek;
   }
   return NULL;
 }
@@ -1520,12 +1530,8 @@ static json_t *cmd_sock_shutdown(struct ctl_req *req, json_t *args, struct ctl_r
       if (e != ERR_OK) {
         return ctl_error(r, err_to_errno(e), "shutdown: %s", lwip_strerr(e));
       }
-      if (s->eof) {
-        /* Both FINs sent: what is left (LAST_ACK) is the stack's. */
-        struct tcp_pcb *pcb = s->tcp;
-        tcp_forget(s);
-        tcp_close(pcb);
-      }
+      /* Both FINs may be out now (LAST_ACK): the PCB stays ours until the
+       * stack says how it ended (on_recv explains why). */
     }
   }
   s->wr_shut = s->wr_shut || wr;
@@ -1661,6 +1667,7 @@ static const struct sockopt {
   {"TCP_KEEPCNT", O_INT, true},
   {"TCP_KEEPIDLE_MS", O_INT, true},
   {"TCP_KEEPINTVL_MS", O_INT, true},
+  {"TCP_INFO", O_RO, true},
 };
 
 static const struct sockopt *opt_find(const char *name)
@@ -1680,6 +1687,20 @@ static u8_t *so_options(struct sock *s)
     return &s->tcp->so_options;
   }
   return s->udp != NULL ? &s->udp->so_options : NULL;
+}
+
+static json_t *tcp_info(const struct tcp_pcb *pcb);
+
+/* The socket's state as sock.info and TCP_INFO name it. */
+static const char *sock_state(const struct sock *s)
+{
+  if (s->type == S_UDP) {
+    return s->connected ? "CONNECTED" : s->local_port ? "BOUND" : "UNBOUND";
+  }
+  if (s->tcp != NULL) {
+    return tcp_state_name(s->tcp->state);
+  }
+  return s->last_state ? s->last_state : "CLOSED";
 }
 
 static json_t *opt_value(struct sock *s, const char *name)
@@ -1720,6 +1741,14 @@ static json_t *opt_value(struct sock *s, const char *name)
   if (strcmp(name, "TCP_KEEPINTVL") == 0 || strcmp(name, "TCP_KEEPINTVL_MS") == 0) {
     u32_t ms = s->keep_intvl_ms ? s->keep_intvl_ms : 75000U;
     return json_integer(strcmp(name, "TCP_KEEPINTVL") == 0 ? ms / 1000U : ms);
+  }
+  if (strcmp(name, "TCP_INFO") == 0) {
+    /* Like Linux's TCP_INFO: read-only, the state and the connection's
+     * TCP fields as sock.info shows them (null once the stack has let
+     * the connection go, or for a listener). */
+    json_t *info = json_pack("{s:s}", "state", sock_state(s));
+    json_object_set_new(info, "tcp", s->tcp != NULL && !s->listening ? tcp_info(s->tcp) : json_null());
+    return info;
   }
   return json_integer(s->keep_cnt ? s->keep_cnt : 9); /* TCP_KEEPCNT */
 }
@@ -1865,14 +1894,7 @@ static json_t *tcp_info(const struct tcp_pcb *pcb)
 
 static json_t *sock_json(struct sock *s)
 {
-  const char *state;
-  if (s->type == S_UDP) {
-    state = s->connected ? "CONNECTED" : s->local_port ? "BOUND" : "UNBOUND";
-  } else if (s->tcp != NULL) {
-    state = tcp_state_name(s->tcp->state);
-  } else {
-    state = s->last_state ? s->last_state : "CLOSED";
-  }
+  const char *state = sock_state(s);
   json_t *o = json_pack("{s:i, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:o}", "fd", s->fd, "type",
                         s->type == S_TCP ? "tcp" : "udp", "state", state, "nonblock", s->nonblock, "listening",
                         s->listening, "eof", s->eof, "rd_shut", s->rd_shut, "wr_shut", s->wr_shut, "rx_queued",

@@ -136,6 +136,11 @@ class SockClient:
 
     recv = read
 
+    def peek(self, fd, max=65536, timeout=None):
+        """As read with MSG_PEEK: the data stays queued."""
+        r = self.call("sock.read", timeout=timeout, fd=fd, max=max, peek=True)
+        return base64.b64decode(r["data"])
+
     def read_discard(self, fd, max=65536, timeout=None):
         """Consume up to ``max`` bytes without transferring them; returns
         (count, eof)."""

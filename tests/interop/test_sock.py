@@ -359,6 +359,90 @@ def test_half_close_lwipd_first(sc, peer):
     p.rcv_nxt = None
 
 
+def test_rst_in_last_ack_reported(sc, peer):
+    """Both FINs out (the peer's first, then ours: LAST-ACK), and the peer
+    resets instead of acknowledging ours: the socket the application still
+    holds reports ECONNRESET through SO_ERROR and then on read, as a POSIX
+    stack does, and sock.info shows it until sock.close."""
+    _, fd, p = established_passive(sc, peer)
+    p.send_data(b"bye", flags=PSH | ACK | FIN)
+    assert sc.read(fd, 100, timeout=1) == b"bye"
+    assert sc.read(fd, 100, timeout=1) == b""
+    sc.shutdown(fd, "wr")
+    fin = p.expect(what="FIN")
+    while not fin.flags & FIN:
+        fin = p.expect(what="FIN")
+    assert sc.info(fd)["state"] == "LAST_ACK"
+    p.send(RST | ACK, seq=p.snd_nxt, ack=seq_add(fin.seq, 1))
+    p.rcv_nxt = None
+    time.sleep(0.2)
+    assert sc.info(fd)["state"] == "CLOSED"
+    assert sc.getsockopt(fd, "SO_ERROR") == "ECONNRESET"
+    assert sc.getsockopt(fd, "SO_ERROR") is None  # reading it cleared it
+    assert sc.read(fd, 100, timeout=1) == b""
+    sc.close_fd(fd)
+    assert err_of(sc.info, fd) == "EBADF"
+
+
+def test_rst_in_closing_reported_on_read(sc, peer):
+    """Simultaneous close (CLOSING, RFC 9293 3.6) ended by a RST: the next
+    read reports ECONNRESET."""
+    _, fd, p = established_passive(sc, peer)
+    sc.shutdown(fd, "wr")
+    fin = p.expect(what="FIN")
+    while not fin.flags & FIN:
+        fin = p.expect(what="FIN")
+    # Our FIN crossed the peer's: the peer's FIN does not ack ours.
+    p.send(FIN | ACK, ack=fin.seq)
+    p.snd_nxt = seq_add(p.snd_nxt, 1)
+    time.sleep(0.1)
+    assert sc.info(fd)["state"] == "CLOSING"
+    p.send(RST | ACK, seq=p.snd_nxt, ack=seq_add(fin.seq, 1))
+    p.rcv_nxt = None
+    time.sleep(0.2)
+    assert err_of(sc.read, fd, 100) == "ECONNRESET"
+    assert sc.read(fd, 100, timeout=1) == b""
+    assert sc.info(fd)["state"] == "CLOSED"
+    sc.close_fd(fd)
+
+
+def test_read_peek(sc, peer):
+    """sock.read with peek (MSG_PEEK): the data comes back and stays
+    queued, the window does not open for it; a plain read then takes it."""
+    _, fd, p = established_passive(sc, peer)
+    p.send_data(b"0123456789")
+    p.expect(what="ACK of the data")
+    assert sc.peek(fd, 4, timeout=1) == b"0123"
+    assert sc.peek(fd, 100, timeout=1) == b"0123456789"
+    assert sc.info(fd)["rx_queued"] == 10
+    assert sc.read(fd, 4, timeout=1) == b"0123"
+    assert sc.peek(fd, 100, timeout=1) == b"456789"
+    assert sc.read(fd, 100, timeout=1) == b"456789"
+    assert sc.info(fd)["rx_queued"] == 0
+    # A blocking peek waits for data like a read.
+    rid = sc.start("sock.read", fd=fd, peek=True, timeout_ms=2000)
+    time.sleep(0.1)
+    p.send_data(b"later")
+    r = sc.wait(rid, "sock.read")
+    assert base64.b64decode(r["data"]) == b"later"
+    assert sc.read(fd, 100, timeout=1) == b"later"
+
+
+def test_tcp_info_option(sc, peer):
+    """getsockopt TCP_INFO: read-only, the state and sock.info's TCP
+    fields; refused on UDP and for setsockopt."""
+    _, fd, p = established_passive(sc, peer)
+    v = sc.getsockopt(fd, "TCP_INFO")
+    info = sc.info(fd)
+    assert v["state"] == "ESTABLISHED" == info["state"]
+    assert set(v["tcp"]) == set(info["tcp"]), (v, info)
+    assert v["tcp"]["mss"] == info["tcp"]["mss"]
+    assert err_of(sc.setsockopt, fd, "TCP_INFO", 1) in ("ENOPROTOOPT", "EINVAL")
+    u = sc.socket("udp")
+    assert err_of(sc.getsockopt, u, "TCP_INFO") == "ENOPROTOOPT"
+    sc.close_fd(u)
+
+
 def test_rst_on_close_with_unread_data(sc, peer):
     """RFC 1122 4.2.2.13 / RFC 9293 3.10.4: closing with data the
     application never read sends RST, not FIN."""
