@@ -848,6 +848,59 @@ static void schedule_group_answer(struct mld6_group *e, const struct pbuf *p, co
   }
 }
 
+/* RFC 3810 9.1, 9.2: the querier's Robustness Variable and Query Interval
+ * become ours (0 in a field means "not told"). */
+static void learn_querier_vars(struct netif *n, const struct mld6_query *q)
+{
+  if (q->qrv != 0) {
+    n->mld_qrv = q->qrv;
+  }
+  if (q->qqic != 0) {
+    n->mld_qi_s = (u16_t)LWIP_MIN(qqic_s(q->qqic), 0xffffUL);
+  }
+}
+
+/* A General Query, answered by @p at (random within its delay). */
+static void general_query(struct netif *n, const struct mld6_query *q, u32_t now, u32_t at)
+{
+  if (!in_v1(n)) {
+    /* RFC 3810 6.2 rules 1 and 2: the interface timer, kept when it ends
+     * sooner. */
+    if (!(n->mld_flags & MLD6_NF_GQ_PENDING) || lwip_time_before(at, n->mld_gq_at)) {
+      n->mld_flags |= MLD6_NF_GQ_PENDING;
+      n->mld_gq_at = at;
+    }
+    return;
+  }
+  /* RFC 2710 4: a timer per group, each kept when it ends sooner. */
+  for (struct mld6_group *e = n->mld_groups; e != NULL; e = e->next) {
+    u32_t t = now + rand_upto(q->max_ms);
+    if (e->use > 0 && reportable(&e->group) && (!e->query_pending || lwip_time_before(t, e->query_at))) {
+      e->query_pending = true;
+      e->query_nsrc = 0;
+      e->query_at = t;
+    }
+  }
+}
+
+/* A query about one group (with or without sources), answered by @p at. */
+static void group_query(struct netif *n, const struct pbuf *p, struct mld6_query *q, u32_t at)
+{
+  struct mld6_group *e = mld6_lookfor_group(n, &q->group);
+  if (e == NULL || !reportable(&e->group)) {
+    LWIP_DROP(MLD6_NOT_MEMBER);
+    return;
+  }
+  if (in_v1(n)) {
+    q->nsrc = 0; /* an MLDv1 report has no sources */
+  } else if ((n->mld_flags & MLD6_NF_GQ_PENDING) && !lwip_time_before(at, n->mld_gq_at)) {
+    /* RFC 3810 6.2 rule 1: the answer to the General Query comes sooner
+     * and covers this group. */
+    return;
+  }
+  schedule_group_answer(e, p, q, at);
+}
+
 static void query_input(struct pbuf *p, const struct ip6_rx *rx)
 {
   struct netif *n = rx->ip.inp;
@@ -866,49 +919,15 @@ static void query_input(struct pbuf *p, const struct ip6_rx *rx)
   if (q.v1) {
     enter_v1(n);
   } else if (!in_v1(n)) {
-    /* RFC 3810 9.1, 9.2: the querier's Robustness Variable and Query
-     * Interval become ours. */
-    if (q.qrv != 0) {
-      n->mld_qrv = q.qrv;
-    }
-    if (q.qqic != 0) {
-      n->mld_qi_s = (u16_t)LWIP_MIN(qqic_s(q.qqic), 0xffffUL);
-    }
+    learn_querier_vars(n, &q);
   }
   u32_t now = sys_now();
   u32_t at = now + rand_upto(q.max_ms);
   if (ip6_addr_isany(&q.group)) {
-    if (in_v1(n)) {
-      /* RFC 2710 4: a timer per group, kept when it ends sooner. */
-      for (struct mld6_group *e = n->mld_groups; e != NULL; e = e->next) {
-        u32_t t = now + rand_upto(q.max_ms);
-        if (e->use > 0 && reportable(&e->group) && (!e->query_pending || lwip_time_before(t, e->query_at))) {
-          e->query_pending = true;
-          e->query_nsrc = 0;
-          e->query_at = t;
-        }
-      }
-    } else if (!(n->mld_flags & MLD6_NF_GQ_PENDING) || lwip_time_before(at, n->mld_gq_at)) {
-      /* RFC 3810 6.2 rules 1 and 2: the interface timer. */
-      n->mld_flags |= MLD6_NF_GQ_PENDING;
-      n->mld_gq_at = at;
-    }
-    schedule();
-    return;
+    general_query(n, &q, now, at);
+  } else {
+    group_query(n, p, &q, at);
   }
-  struct mld6_group *e = mld6_lookfor_group(n, &q.group);
-  if (e == NULL || !reportable(&e->group)) {
-    LWIP_DROP(MLD6_NOT_MEMBER);
-    return;
-  }
-  if (!in_v1(n) && (n->mld_flags & MLD6_NF_GQ_PENDING) && !lwip_time_before(at, n->mld_gq_at)) {
-    /* Rule 1: the answer to the General Query comes sooner and covers it. */
-    return;
-  }
-  if (in_v1(n)) {
-    q.nsrc = 0; /* an MLDv1 report has no sources */
-  }
-  schedule_group_answer(e, p, &q, at);
   schedule();
 }
 

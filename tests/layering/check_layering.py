@@ -48,7 +48,7 @@ for name in ("cmds.c", "ctl.c"):
     text = read(os.path.join(daemon, name))
     for m in re.finditer(r"^(?!static)[A-Za-z_][\w \*]*?\b(\w+)\(", text, re.M):
         defined[m.group(1)] = name
-modules = ["apps.c", "ping.c", "netapps.c", "tcpcmds.c", "sock.c", "iperf.c", "sntpcmds.c", "mdnscmds.c", "httpcmds.c", "tftpcmds.c", "args.c", "ctlops.c"]
+modules = ["apps.c", "ping.c", "netapps.c", "tcpcmds.c", "sock.c", "iperf.c", "sntpcmds.c", "mdnscmds.c", "httpcmds.c", "tftpcmds.c", "ip6cmds.c", "args.c", "ctlops.c"]
 for mod in modules:
     path = os.path.join(daemon, mod)
     if not os.path.exists(path):
