@@ -235,6 +235,8 @@ def main():
     check(not has_reass or pools["REASSDATA"][1] == 1, "pools: REASSDATA used 1")
     check("HEAP" in pools and pools["HEAP"][1] > 0, "pools: heap in use (3 PBUF_RAM)")
     check(all(v[0] > 0 for v in pools.values()), "pools: only non-empty pools listed")
+    # IPv6's pools come from memp_std.h like the rest: gd1's four MLD groups.
+    check(not has_ip6 or pools.get("MLD6_GROUP", [0, 0])[1] == 4, "pools: MLD6_GROUP used 4 with IPv6")
 
     # lwip-stats: protocol rows and the ETH_SHORT drop (stats builds only).
     st = s["lwip-stats"]
