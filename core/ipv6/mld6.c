@@ -176,16 +176,22 @@ struct report {
   struct netif *n;
   struct pbuf *p;
   u16_t len;  /* bytes of the message so far */
+  u16_t cap;  /* bytes the message's buffer holds */
   u16_t nrec; /* records in it */
   u16_t max;  /* largest message that fits the link */
+  u32_t left; /* bytes of the records still to come (a hint for the size) */
 };
 
-static void report_init(struct report *r, struct netif *n)
+/* A report on @p n about to receive @p rec_bytes bytes of records: each
+ * buffer is as large as what is left to send, up to what the link takes, so
+ * a single record does not hold an MTU of heap. */
+static void report_init(struct report *r, struct netif *n, u32_t rec_bytes)
 {
   memset(r, 0, sizeof(*r));
   r->n = n;
   u16_t mtu = n->mtu != 0 ? n->mtu : IP6_MIN_MTU;
   r->max = (u16_t)(LWIP_MAX(mtu, (u16_t)IP6_MIN_MTU) - IP6_HLEN - MLD6_HBH_LEN);
+  r->left = rec_bytes;
 }
 
 static void report_flush(struct report *r)
@@ -208,11 +214,14 @@ static void report_flush(struct report *r)
 static void report_add(struct report *r, u8_t type, const ip6_addr_t *group, u8_t nsrc, const ip6_addr_t *src)
 {
   u16_t need = (u16_t)(MLD6_REC_HLEN + nsrc * IP6_ADDR_LEN);
-  if (r->p != NULL && r->len + need > r->max) {
+  if (r->p != NULL && r->len + need > r->cap) {
     report_flush(r);
   }
+  u32_t left = LWIP_MAX(r->left, (u32_t)need);
+  r->left = left - need;
   if (r->p == NULL) {
-    r->p = mld6_alloc(r->max);
+    r->cap = (u16_t)(MLD6_R2_HLEN + LWIP_MIN(left, (u32_t)(r->max - MLD6_R2_HLEN)));
+    r->p = mld6_alloc(r->cap);
     if (r->p == NULL) {
       return;
     }
@@ -245,7 +254,7 @@ static void send_change(struct netif *n, struct mld6_group *e)
     return;
   }
   struct report r;
-  report_init(&r, n);
+  report_init(&r, n, MLD6_REC_HLEN);
   report_add(&r, e->change_type, &e->group, 0, NULL);
   report_flush(&r);
 }
@@ -592,8 +601,14 @@ err_t mld6_stop(struct netif *netif)
  * compatibility mode one MLDv1 Report each. */
 static void answer_general(struct netif *n)
 {
+  u32_t bytes = 0;
+  for (const struct mld6_group *e = n->mld_groups; e != NULL; e = e->next) {
+    if (e->use > 0 && reportable(&e->group)) {
+      bytes += MLD6_REC_HLEN;
+    }
+  }
   struct report r;
-  report_init(&r, n);
+  report_init(&r, n, bytes);
   for (struct mld6_group *e = n->mld_groups; e != NULL; e = e->next) {
     if (e->use == 0 || !reportable(&e->group)) {
       continue;
@@ -671,8 +686,14 @@ static void netif_timer(struct netif *n, u32_t now)
     answer_general(n);
   }
   /* Answers to group queries due together share one report. */
+  u32_t bytes = 0;
+  for (const struct mld6_group *e = n->mld_groups; e != NULL; e = e->next) {
+    if (e->query_pending && due(e->query_at, now)) {
+      bytes += MLD6_REC_HLEN + (u32_t)e->query_nsrc * IP6_ADDR_LEN;
+    }
+  }
   struct report r;
-  report_init(&r, n);
+  report_init(&r, n, bytes);
   struct mld6_group *next;
   for (struct mld6_group *e = n->mld_groups; e != NULL; e = next) {
     next = e->next;
