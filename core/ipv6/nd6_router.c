@@ -1146,25 +1146,25 @@ void nd6_ra_input(struct pbuf *p, const struct ip6_rx *rx)
 
 static void redirect_store(struct netif *netif, const ip6_addr_t *dest, const ip6_addr_t *target, u32_t now)
 {
-  int slot = -1, oldest = 0;
+  int slot = -1, free_slot = -1, oldest = -1;
   for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
-    struct nd6_redirect *x = &nd6_redirects[i];
-    if (x->netif == netif && ip6_addr_eq_nozone(&x->dest, dest)) {
-      slot = i;
-      break;
-    }
+    const struct nd6_redirect *x = &nd6_redirects[i];
     if (x->netif == NULL) {
-      if (slot < 0) {
-        slot = i;
-      }
-      continue;
-    }
-    if (nd6_redirects[oldest].netif != NULL &&
-        lwip_time_before(x->life.stamp_ms, nd6_redirects[oldest].life.stamp_ms)) {
+      free_slot = free_slot < 0 ? i : free_slot;
+    } else if (x->netif == netif && ip6_addr_eq_nozone(&x->dest, dest)) {
+      slot = i;
+    } else if (oldest < 0 || nd6_life_left(&x->life, now) < nd6_life_left(&nd6_redirects[oldest].life, now)) {
+      /* Every redirect starts with the same lifetime, so the one with
+       * the least left was confirmed longest ago. */
       oldest = i;
     }
   }
-  if (slot < 0) {
+  bool changed = true;
+  if (slot >= 0) {
+    changed = !ip6_addr_eq_nozone(&nd6_redirects[slot].target, target);
+  } else if (free_slot >= 0) {
+    slot = free_slot;
+  } else {
     /* Full: the least recently confirmed redirect goes; the router can
      * send it again, and the default path still works meanwhile. */
     slot = oldest;
@@ -1177,7 +1177,9 @@ static void redirect_store(struct netif *netif, const ip6_addr_t *dest, const ip
   x->target.zone = ip6_addr_has_scope(target) ? netif_get_index(netif) : IP6_NO_ZONE;
   x->netif = netif;
   nd6_life_set(&x->life, ND6_REDIRECT_LIFETIME_S, now);
-  report(ND6_LIST_REDIRECT, slot, false);
+  if (changed) {
+    report(ND6_LIST_REDIRECT, slot, false);
+  }
 }
 
 void nd6_redirect_input(struct pbuf *p, const struct ip6_rx *rx)

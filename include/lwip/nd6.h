@@ -229,8 +229,12 @@ struct nd6_list_event {
   } u;
 };
 /** Called when a router, prefix, RDNSS, DNSSL, route or redirect entry is
- *  added, changes (new lifetimes or preference) or goes.  For lwipd's watch
- *  events.  NULL removes the hook. */
+ *  added, changes (a router's or route's preference, a prefix's L or A
+ *  flag, a redirect's target) or goes (lifetime over, lifetime 0 in an RA,
+ *  flushed, netif down).  A later RA that only refreshes a lifetime is no
+ *  event: the getters give the time left.  Called from input or timer
+ *  processing; it must not change the lists.  For lwipd's watch events.
+ *  NULL removes the hook. */
 typedef void (*nd6_list_hook_fn)(const struct nd6_list_event *ev);
 void nd6_set_list_hook(nd6_list_hook_fn hook);
 

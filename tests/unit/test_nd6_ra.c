@@ -808,11 +808,29 @@ static void test_redirect(void **state)
   assert_true(pop6(&tn, &s));
   assert_memory_equal(s.frame, peer_mac, 6);
   assert_addr6(s.ip + 24, "2001:db8:99::5");
+  /* the redirect list is bounded: when full, the one confirmed longest
+   * ago goes */
+  char dest[64];
+  for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
+    test_clock_advance(1000);
+    snprintf(dest, sizeof(dest), "2001:db8:77::%x", i + 1);
+    rx_redirect(RTR_LL, RTR2_LL, dest, NULL);
+  }
+  int nrd = 0;
+  for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
+    nrd += nd6_get_redirect_info(i, &rd) ? 1 : 0;
+  }
+  assert_int_equal(nrd, ND6_NUM_REDIRECTS);
+  expect_next_hop("2001:db8:99::5", RTR_LL); /* the first one went */
+  expect_next_hop("2001:db8:77::1", RTR2_LL);
+  expect_next_hop("2001:db8:77::2", RTR2_LL);
   /* forgotten after ND6_REDIRECT_LIFETIME_S */
   test_clock_advance(ND6_REDIRECT_LIFETIME_S * 1000U);
-  assert_false(nd6_get_redirect_info(0, &rd));
-  expect_next_hop("2001:db8:99::5", RTR_LL);
-  assert_true(list_gone >= 1);
+  for (int i = 0; i < ND6_NUM_REDIRECTS; i++) {
+    assert_false(nd6_get_redirect_info(i, &rd));
+  }
+  expect_next_hop("2001:db8:77::2", RTR_LL);
+  assert_true(list_gone >= ND6_NUM_REDIRECTS + 1);
   nd6_set_list_hook(NULL);
 }
 
