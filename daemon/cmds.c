@@ -17,6 +17,9 @@
 #include "lwip/etharp.h"
 #include "lwip/ip4.h"
 #include "lwip/icmp.h"
+#if LWIP_IPV6
+#include "lwip/icmp6.h"
+#endif
 #include "lwip/mem.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
@@ -563,6 +566,13 @@ static json_t *cmd_icmp_ratelimit(struct ctl_req *req, json_t *args, struct ctl_
       icmp_set_ratelimit((u32_t)nrate, (u32_t)nburst) != ERR_OK) {
     return ctl_error(r, CTL_E_BAD_ARGS, "args.burst: must be at least 1 while rate is not 0");
   }
+#if LWIP_IPV6
+  if (arg_given(args, "rate") || arg_given(args, "burst")) {
+    /* ICMPv6 errors: their own bucket (RFC 4443 2.4(f)), the same settings
+     * (accepted above, so this cannot fail). */
+    icmp6_set_ratelimit((u32_t)nrate, (u32_t)nburst);
+  }
+#endif
   icmp_get_ratelimit(&rate, &burst);
   /* The drop counter of the stats command (null in a build without stats). */
 #if LWIP_STATS

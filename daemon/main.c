@@ -30,6 +30,7 @@
 #include "lwip/etharp.h"
 #include "lwip/icmp.h"
 #if LWIP_IPV6
+#include "lwip/icmp6.h"
 #include "lwip/ip6_addr.h"
 #endif
 #include "lwip/timeouts.h"
@@ -777,6 +778,11 @@ int main(int argc, char **argv)
   apply_log_levels(&o);
   if (o.icmp_rl) {
     icmp_set_ratelimit(o.icmp_rate, o.icmp_burst); /* checked by parse_icmp_ratelimit */
+#if LWIP_IPV6
+    /* ICMPv6 errors have a bucket of their own (RFC 4443 2.4(f)) with the
+     * same settings. */
+    icmp6_set_ratelimit(o.icmp_rate, o.icmp_burst);
+#endif
   }
   lwipd.start_ms = sys_now();
   lwipd.base = event_base_new();

@@ -468,6 +468,29 @@ def test_unknown_option_action_11_unicast_and_multicast(lwipd):
     wait_drop(lwipd, "IP6_OPT_DISCARD", before)
 
 
+def test_icmp6_errors_rate_limited(lwipd):
+    """icmp.ratelimit sets ICMPv6's bucket too (RFC 4443 2.4(f)): with one
+    error per second and a burst of one, five offending packets at once get
+    one Parameter Problem and four ICMP6_RATE_LIMIT drops."""
+    opt = IPv6ExtHdrDestOpt(options=[HBHOptUnknown(otype=0x9e, optdata=b"ab")])
+    c = lwipd.client()
+    old = c.call("icmp.ratelimit")
+    try:
+        c.call("icmp.ratelimit", rate=1, burst=1)
+        before = drop(lwipd, "ICMP6_RATE_LIMIT")
+        sniffer = AsyncSniffer(iface=TAP, filter=f"icmp6 and ether src {lwipd_mac(lwipd)}", store=True)
+        sniffer.start()
+        time.sleep(0.2)
+        sendp([to_lwipd(lwipd, opt / echo(20 + i)) for i in range(5)], iface=TAP)
+        time.sleep(0.5)
+        pkts = sniffer.stop() or []
+        assert len(replies(pkts, ICMPv6ParamProblem)) == 1, [p.summary() for p in pkts]
+        assert drop(lwipd, "ICMP6_RATE_LIMIT") == before + 4
+    finally:
+        c.call("icmp.ratelimit", rate=old["rate"], burst=old["burst"])
+        c.close()
+
+
 def test_routing_header_type0_refused(lwipd):
     """RFC 5095 3: type 0 with segments left is answered with Parameter
     Problem code 0 pointing at the Routing Type field."""
@@ -597,7 +620,9 @@ def test_slaac_from_radvd():
     d = Lwipd(extra_args=["--host-ip6", "fd00:66::1/64"], seed=5)
     d.start()
     radvd = None
+    watcher = d.client()
     try:
+        watcher.call("subscribe", events=["nd"])
         conf_path = os.path.join(d.dir, "radvd.conf")
         with open(conf_path, "w") as f:
             f.write(RADVD_CONF.format(tap=TAP))
@@ -634,7 +659,15 @@ def test_slaac_from_radvd():
         assert r.returncode == 0, r.stdout + r.stderr
         r = d.call("ping", dst="fd00:66::1", count=2, interval_ms=100)
         assert r["received"] == 2, r
+        # The watch events told of the router and the prefix as they came.
+        lists = set()
+        watcher.sock.settimeout(2)
+        while not {"router", "prefix", "rdnss"} <= lists:
+            ev = watcher.read_line()
+            if ev.get("event") == "nd_list" and not ev["gone"]:
+                lists.add(ev["list"])
     finally:
+        watcher.close()
         if radvd is not None:
             radvd.terminate()
             radvd.wait(timeout=5)
