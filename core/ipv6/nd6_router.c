@@ -25,8 +25,8 @@
 #include "lwip/priv/nd6_priv.h"
 #include <string.h>
 
-/* RFC 4861 6.3.4 and 10: advertised times above these are not plausible
- * (MAX_REACHABLE_TIME); larger values are ignored. */
+/* RFC 4861 6.2.1 and 10: MAX_REACHABLE_TIME.  Advertised ReachableTime and
+ * RetransTimer values above it are ignored. */
 #define ND6_MAX_REACHABLE_TIME_MS 3600000UL
 
 struct nd6_router {
@@ -1127,7 +1127,9 @@ void nd6_ra_input(struct pbuf *p, const struct ip6_rx *rx)
     /* Each neighbor entry draws its ReachableTime anew from this base. */
     netif->nd6_reachable_ms = reachable;
   }
-  if (retrans != 0) {
+  if (retrans != 0 && retrans <= ND6_MAX_REACHABLE_TIME_MS) {
+    /* RetransTimer has no limit in 6.3.4; one above an hour is not
+     * plausible, and past 2^31 ms it would break the timer arithmetic. */
     netif->nd6_retrans_ms = retrans;
   }
   /* RFC 4191 2.2: the preference means nothing with lifetime 0. */

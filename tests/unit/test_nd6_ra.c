@@ -9,7 +9,6 @@
 #include "test_ip6_util.h"
 
 #include "lwip/prot/nd6.h"
-#include "lwip/priv/nd6_priv.h"
 
 #include <stdio.h>
 
@@ -270,6 +269,11 @@ static void test_ra_router_prefix_slaac(void **state)
   assert_false(ra.managed);
   assert_true(ra.other);
   assert_int_equal(ra.mtu, 0);
+  /* implausible times (above MAX_REACHABLE_TIME) are not taken */
+  rx_ra_hl(RTR_LL, 255, 0, 0, 1800, 0xffffffffUL, 0x80000000UL, NULL, 0);
+  assert_true(nd6_get_ra_params(nif, &ra));
+  assert_int_equal(ra.base_reachable_ms, 20000);
+  assert_int_equal(ra.retrans_ms, 500);
 
   /* SLAAC: modified EUI-64 (the link-local was made from the MAC) */
   s8_t idx = addr_slot("2001:db8:1::ff:fe00:1");
