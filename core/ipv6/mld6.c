@@ -597,8 +597,9 @@ err_t mld6_stop(struct netif *netif)
 /* ---------------------------------------------------------------------- */
 
 /* The Current State Report answering a General Query (RFC 3810 6.3): one
- * MODE_IS_EXCLUDE {} record for every group we listen to; in
- * compatibility mode one MLDv1 Report each. */
+ * MODE_IS_EXCLUDE {} record for every group we listen to.  Only in MLDv2
+ * mode: entering MLDv1 mode cancels the interface timer, and an MLDv1
+ * General Query sets a timer per group instead (general_query). */
 static void answer_general(struct netif *n)
 {
   u32_t bytes = 0;
@@ -613,11 +614,7 @@ static void answer_general(struct netif *n)
     if (e->use == 0 || !reportable(&e->group)) {
       continue;
     }
-    if (in_v1(n)) {
-      send_v1(n, ICMP6_TYPE_MLR, &e->group);
-    } else {
-      report_add(&r, MLD6_MODE_IS_EXCLUDE, &e->group, 0, NULL);
-    }
+    report_add(&r, MLD6_MODE_IS_EXCLUDE, &e->group, 0, NULL);
   }
   report_flush(&r);
 }

@@ -12,6 +12,8 @@
 #include "lwip/memp.h"
 #include "lwip/prot/mld6.h"
 
+#include <stdio.h>
+
 #if LWIP_IPV6
 
 static struct test_netif tn;
@@ -525,6 +527,41 @@ static void test_mld6_group_queries(void **state)
   rx_mld(ROUTER_LL, G1, 1, true, big, l);
   test_clock_advance(1000);
   expect_v2_one(MLD6_MODE_IS_EXCLUDE, G1);
+  /* answers due together that do not fit one report go in several, each
+   * within the link MTU (RFC 3810 5.2.15): 84-byte records (four sources
+   * each), 17 to a 1500-byte link */
+  int ng = MLD6_GROUPS - 5; /* all-nodes, two solicited-node groups, G1, G2 */
+  assert_true(ng > 17);
+  const char *four[4] = {"2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4"};
+  for (int i = 0; i < ng; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "ff05::2:%x", i);
+    ip6_addr_t gi = g6(name);
+    assert_int_equal(mld6_joingroup_netif(nif, &gi), ERR_OK);
+  }
+  test_clock_advance(MLD6_UNSOLICITED_REPORT_INTERVAL_MS);
+  test_frames_clear(&tn);
+  for (int i = 0; i < ng; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "ff05::2:%x", i);
+    l = mk_q2(big, 0, name, 2, 125, 4, four);
+    rx_mld(ROUTER_LL, name, 1, true, big, l);
+  }
+  test_clock_advance(0);
+  int total = 0, msgs = 0;
+  while (pop_mld(&o)) {
+    int n = get_be16(o.m + 6);
+    assert_int_equal(o.len, 8 + n * 84);
+    assert_true(40 + 8 + o.len <= 1500);
+    for (int r = 0; r < n; r++) {
+      assert_int_equal(o.m[8 + 84 * r], MLD6_MODE_IS_INCLUDE);
+      assert_int_equal(get_be16(o.m + 8 + 84 * r + 2), 4);
+    }
+    total += n;
+    msgs++;
+  }
+  assert_int_equal(total, ng);
+  assert_int_equal(msgs, (ng + 16) / 17);
   /* two groups due together share one report */
   rx_q2(0, G1, G1);
   rx_q2(0, G2, G2);

@@ -15,8 +15,9 @@
 #define MLD6_OFF_GROUP 8
 #define MLD6_V1_LEN 24 /**< every MLDv1 message, and an MLDv1 Query exactly (RFC 3810 8.1) */
 
-/* MLDv2 Query (RFC 3810 5.1): after the multicast address, S flag and QRV
- * (5.1.8, 5.1.9), QQIC (5.1.10), number of sources, then the sources. */
+/* MLDv2 Query (RFC 3810 5.1): after the multicast address, S flag (5.1.7)
+ * and QRV (5.1.8), QQIC (5.1.9), number of sources (5.1.10), then the
+ * sources. */
 #define MLD6_Q2_OFF_SQRV 24
 #define MLD6_Q2_OFF_QQIC 25
 #define MLD6_Q2_OFF_NSRC 26
