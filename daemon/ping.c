@@ -12,8 +12,10 @@
  * frame before ethernet_input() and notes an unfragmented echo reply with
  * a valid checksum that answers a running job.  The frame still goes to
  * the stack unchanged.  A reply in fragments (requests above the link MTU)
- * is reassembled by the core and not seen here: such pings report their
- * replies as lost until the core hands echo replies to applications.
+ * is reassembled by the core and not seen here, nor is the reply to a
+ * ping of one of our own addresses (looped back inside the stack): such
+ * pings report their replies as lost until the core hands echo replies to
+ * applications.
  */
 #define _GNU_SOURCE
 #include "lwipd.h"
