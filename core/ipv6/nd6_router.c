@@ -975,8 +975,12 @@ static int dnssl_read_name(const struct pbuf *p, u16_t *off, u16_t end, char out
       return -1;
     }
     for (int i = 0; i < l; i++) {
-      if (out[n + (size_t)i] == '\0' || out[n + (size_t)i] == '.') {
-        return -1; /* would not survive as dotted text */
+      /* Printable ASCII without the dot: a label that would not survive as
+       * dotted text, or would reach a resolver or a JSON reply as
+       * non-text, is refused rather than mangled. */
+      u8_t c = (u8_t)out[n + (size_t)i];
+      if (c <= 0x20U || c >= 0x7fU || c == '.') {
+        return -1;
       }
     }
     n += (size_t)l;

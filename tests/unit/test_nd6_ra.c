@@ -521,16 +521,19 @@ static void test_ra_rdnss_dnssl_rio(void **state)
 
   /* malformed ones: counted, the rest of the RA still taken */
   static const u8_t bad_name[] = {70, 'x', 0};
+  static const u8_t binary_name[] = {3, 'a', 0xc3, 'b', 0};
   n = opt_dnssl(o, 10, bad_name, sizeof(bad_name));
+  n += opt_dnssl(o + n, 10, binary_name, sizeof(binary_name));
   n += opt_rio(o + n, "2001:db8:cc::", 48, ND6_PRF_RESERVED, 10);
   n += opt_rdnss(o + n, 10, "ff02::1", NULL);
   n += opt_mtu(o + n, 1400);
   rx_ra(RTR_LL, 1800, o, n);
 #if LWIP_STATS
-  assert_int_equal(DROPS(ND6_BAD_DNSOPT), 2);
+  assert_int_equal(DROPS(ND6_BAD_DNSOPT), 3);
   assert_int_equal(DROPS(ND6_BAD_ROUTE), 1);
 #endif
   assert_int_equal(netif_mtu6(nif), 1400);
+  assert_false(nd6_get_dnssl_info(0, &dn) || nd6_get_dnssl_info(1, &dn));
 }
 
 /* RFC 7217 6: a SLAAC address that fails DAD is replaced by one with the
