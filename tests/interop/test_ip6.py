@@ -296,6 +296,28 @@ def test_mld_list_shows_joined_groups(lwipd):
     assert "ff02::1:ff00:2" in out and "MLD-VERSION" in out, out
 
 
+def test_packet_too_big_in_pmtu_list(lwipd):
+    """A Packet Too Big about a packet lwipd sent lowers the path MTU to
+    its destination (RFC 8201): pmtu.list and lwipctl pmtu show it; one
+    with an MTU below 1280 keeps the floor (RFC 8200 5)."""
+    from scapy.all import ICMPv6PacketTooBig
+    dest = "fd00:77::77"
+    quoted = IPv6(src=LWIPD6, dst=dest) / ICMPv6EchoRequest(data=b"q" * 64)
+    sendp(to_lwipd(lwipd, ICMPv6PacketTooBig(mtu=1300) / quoted), iface=TAP)
+    deadline = time.time() + 2
+    entries = []
+    while time.time() < deadline and not entries:
+        entries = [e for e in lwipd.call("pmtu.list")["entries"] if e["dest"] == dest]
+        time.sleep(0.05)
+    assert entries and entries[0]["mtu"] == 1300, lwipd.call("pmtu.list")
+    sendp(to_lwipd(lwipd, ICMPv6PacketTooBig(mtu=600) / quoted), iface=TAP)
+    time.sleep(0.3)
+    e = next(e for e in lwipd.call("pmtu.list")["entries"] if e["dest"] == dest)
+    assert e["mtu"] == 1280, e
+    out = lwipd.lwipctl("pmtu").stdout
+    assert dest in out and "1280" in out, out
+
+
 def test_route_list_has_ipv6_prefixes(lwipd):
     routes = lwipd.call("route.list")["routes"]
     v6 = {(r["dest"], r["prefix"]) for r in routes if r.get("family") == "ipv6"}
