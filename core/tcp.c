@@ -89,6 +89,8 @@ void tcp_init(void)
   mem_tx_total = mem_rx_total = mem_tx_limited = mem_rx_limited = 0;
   limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
   tcp_delack_ms = TCP_DELACK_MS;
+  tcp_cc_default = &tcp_cc_newreno;
+  tcp_set_initial_window(TCP_IW_RFC5681);
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
    * boot); with a seeded port they are reproducible. */
   for (int i = 0; i < 4; i++) {
@@ -461,6 +463,7 @@ struct tcp_pcb *tcp_alloc(u8_t prio)
   pcb->snd_buf = TCP_SND_BUF;
   pcb->rto = TCP_RTO_INITIAL_MS;
   pcb->ssthresh = 0x7fffffffU;
+  pcb->cc = tcp_cc_default;
   pcb->keep_idle = TCP_KEEPIDLE_DEFAULT_MS;
   pcb->keep_intvl = TCP_KEEPINTVL_DEFAULT_MS;
   pcb->keep_cnt = TCP_KEEPCNT_DEFAULT;
@@ -1416,8 +1419,11 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->snd_room = tcp_snd_room(pcb);
   out->mss = pcb->mss;
   out->rcv_mss = pcb->rcv_mss;
+  out->congestion = tcp_get_congestion(pcb);
   out->cwnd = pcb->cwnd;
   out->ssthresh = pcb->ssthresh;
+  out->cubic_wmax = pcb->cc_wmax;
+  out->cubic_k_ms = pcb->cc_k_ms;
   out->srtt8 = pcb->srtt8;
   out->rttvar4 = pcb->rttvar4;
   out->rto_ms = pcb->rto;

@@ -1,8 +1,9 @@
 /**
  * @file tcp_cc.c
  * TCP congestion control behind the small interface of struct tcp_cc_ops
- * (tcp_priv.h), so another controller (CUBIC, RFC 9438) can be added
- * beside NewReno without touching the input or output paths.
+ * (tcp_priv.h): NewReno and, built with tcp_cubic, CUBIC (RFC 9438), one
+ * per connection (tcp_set_congestion), without touching the input or
+ * output paths.
  *
  * NewReno here is RFC 5681 slow start and congestion avoidance with
  * appropriate byte counting (RFC 3465, L = 2 segments), the RFC 6582
@@ -16,6 +17,9 @@
 
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/debug.h"
+#include "lwip/sys.h"
+
+#include <string.h>
 
 /* RFC 5681 3.1 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS),
  * where FlightSize leaves out what limited transmit sent (3.2 step 2). */
@@ -27,21 +31,48 @@ static u32_t half_flight(const struct tcp_pcb *pcb)
   return LWIP_MAX(flight / 2U, 2U * (u32_t)pcb->mss);
 }
 
+static enum tcp_iw iw_rule = TCP_IW_RFC5681;
+
+void tcp_set_initial_window(enum tcp_iw rule)
+{
+  iw_rule = rule == TCP_IW_RFC6928 ? TCP_IW_RFC6928 : TCP_IW_RFC5681;
+}
+
+enum tcp_iw tcp_get_initial_window(void)
+{
+  return iw_rule;
+}
+
+u32_t tcp_cc_initial_window(u32_t mss)
+{
+  if (iw_rule == TCP_IW_RFC6928) {
+    /* RFC 6928 2: min(10*MSS, max(2*MSS, 14600)). */
+    return LWIP_MIN(10U * mss, LWIP_MAX(2U * mss, 14600U));
+  }
+  /* RFC 5681 3.1: the initial window depends on SMSS. */
+  return mss > 2190U ? 2U * mss : mss > 1095U ? 3U * mss : 4U * mss;
+}
+
 static void newreno_init(struct tcp_pcb *pcb)
 {
-  /* RFC 5681 3.1: the initial window depends on SMSS. */
-  u32_t mss = pcb->mss;
-  pcb->cwnd = mss > 2190U ? 2U * mss : mss > 1095U ? 3U * mss : 4U * mss;
+  pcb->cwnd = tcp_cc_initial_window(pcb->mss);
   pcb->ssthresh = 0x7fffffffU;
   pcb->bytes_acked = 0;
+}
+
+/* Slow start with ABC: at most 2 * SMSS per ACK (RFC 3465 2.2). */
+static void slow_start(struct tcp_pcb *pcb, u32_t acked)
+{
+  pcb->cwnd += LWIP_MIN(acked, 2U * (u32_t)pcb->mss);
+  pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
 }
 
 static void newreno_on_ack(struct tcp_pcb *pcb, u32_t acked)
 {
   u32_t mss = pcb->mss;
   if (pcb->cwnd < pcb->ssthresh) {
-    /* Slow start with ABC: at most 2 * SMSS per ACK (RFC 3465 2.2). */
-    pcb->cwnd += LWIP_MIN(acked, 2U * mss);
+    slow_start(pcb, acked);
+    return;
   } else {
     /* Congestion avoidance: one SMSS per window of bytes acknowledged
      * (RFC 5681 3.1, the byte-counting variant). */
@@ -91,14 +122,212 @@ static void newreno_on_rto(struct tcp_pcb *pcb)
 }
 
 const struct tcp_cc_ops tcp_cc_newreno = {
-  .name = "newreno",
-  .init = newreno_init,
-  .on_ack = newreno_on_ack,
-  .on_recovery = newreno_on_recovery,
-  .on_recovery_end = newreno_on_recovery_end,
-  .on_rto = newreno_on_rto,
+    .name = "newreno",
+    .init = newreno_init,
+    .on_ack = newreno_on_ack,
+    .on_recovery = newreno_on_recovery,
+    .on_recovery_end = newreno_on_recovery_end,
+    .on_rto = newreno_on_rto,
 };
 
-const struct tcp_cc_ops *tcp_cc = &tcp_cc_newreno;
+#if LWIP_TCP_CUBIC
+/* ---------------------------------------------------------------------- */
+/* CUBIC (RFC 9438)                                                        */
+/* ---------------------------------------------------------------------- */
+
+/* C = 0.4 and beta_cubic = 0.7 (RFC 9438 5), as fractions of 10; all the
+ * arithmetic is integer: windows in bytes, times in milliseconds. */
+#define CUBIC_BETA_X10 7U
+/* Ten times alpha_cubic = 3 (1 - beta) / (1 + beta) = 0.529 (4.3). */
+#define CUBIC_ALPHA_X1000 529U
+/* |t - K| beyond this changes nothing that a 32-bit cwnd could hold, and
+ * keeps (t - K)^3 * MSS * 4 inside 63 bits. */
+#define CUBIC_DT_MAX_MS 100000
+
+/* Integer cube root, floor(cbrt(x)), by bisection on 21 bits. */
+static u32_t icbrt(u64_t x)
+{
+  u32_t lo = 0, hi = 2097152U; /* 2^21: its cube is 2^63 */
+  while (lo + 1U < hi) {
+    u32_t mid = lo + (hi - lo) / 2U;
+    if ((u64_t)mid * mid * mid <= x) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+/* W_cubic(t) = C (t - K)^3 + W_max (RFC 9438 4.2), bytes, for @p t_ms
+ * since the epoch began. */
+static u32_t cubic_w(const struct tcp_pcb *pcb, u32_t t_ms)
+{
+  int64_t d = (int64_t)t_ms - (int64_t)pcb->cc_k_ms;
+  d = LWIP_MAX(LWIP_MIN(d, (int64_t)CUBIC_DT_MAX_MS), -(int64_t)CUBIC_DT_MAX_MS);
+  /* 0.4 d^3 / 1e9 segments of MSS bytes. */
+  int64_t delta = d * d * d * (int64_t)pcb->mss * 4 / 10000000000LL;
+  int64_t w = (int64_t)pcb->cc_wmax + delta;
+  return (u32_t)LWIP_MAX(LWIP_MIN(w, (int64_t)0x3fffffff), (int64_t)2 * pcb->mss);
+}
+
+static void cubic_init(struct tcp_pcb *pcb)
+{
+  newreno_init(pcb);
+  pcb->cc_wmax = 0;
+  pcb->cc_k_ms = 0;
+  pcb->cc_epoch = 0;
+  pcb->cc_west = 0;
+}
+
+static void cubic_on_ack(struct tcp_pcb *pcb, u32_t acked)
+{
+  if (pcb->cwnd < pcb->ssthresh) {
+    slow_start(pcb, acked);
+    return;
+  }
+  u32_t now = sys_now();
+  if (pcb->cc_epoch == 0) {
+    /* A new congestion-avoidance epoch (4.2): after slow start, or the
+     * first ACK after a reduction.  Without a congestion event yet, the
+     * curve starts at the current window (K = 0). */
+    pcb->cc_epoch = now | 1U;
+    pcb->cc_west = pcb->cwnd;
+    if (pcb->cc_wmax <= pcb->cwnd) {
+      pcb->cc_wmax = pcb->cwnd;
+      pcb->cc_k_ms = 0;
+    } else {
+      /* K = cbrt((W_max - cwnd_epoch) / C) seconds, windows in segments;
+       * in ms that is cbrt((W_max - cwnd) / MSS * 2.5e9). */
+      pcb->cc_k_ms = icbrt((u64_t)(pcb->cc_wmax - pcb->cwnd) * 2500000000ULL / pcb->mss);
+    }
+  }
+  u32_t mss = pcb->mss;
+  /* The Reno-friendly window: alpha_cubic segments per window acked (4.3). */
+  pcb->bytes_acked += acked;
+  u32_t step = (u32_t)(((u64_t)mss * CUBIC_ALPHA_X1000) / 1000U);
+  while (pcb->bytes_acked >= pcb->cc_west && pcb->cc_west > 0) {
+    pcb->bytes_acked -= pcb->cc_west;
+    pcb->cc_west += step;
+  }
+  /* The target one RTT ahead, kept within [cwnd, 1.5 cwnd] (4.2). */
+  u32_t rtt = pcb->srtt8 != 0 ? pcb->srtt8 / 8U : 100U;
+  u32_t target = cubic_w(pcb, now - pcb->cc_epoch + rtt);
+  target = LWIP_MAX(target, pcb->cwnd);
+  target = (u32_t)LWIP_MIN((u64_t)target, (u64_t)pcb->cwnd * 3U / 2U);
+  if (cubic_w(pcb, now - pcb->cc_epoch) < pcb->cc_west) {
+    /* The Reno-friendly region (4.3): at least what Reno would have. */
+    pcb->cwnd = LWIP_MAX(pcb->cwnd, pcb->cc_west);
+  } else {
+    /* Concave or convex region (4.4, 4.5): (target - cwnd) / cwnd per
+     * segment acknowledged. */
+    u64_t inc = (u64_t)(target - pcb->cwnd) * acked / pcb->cwnd;
+    pcb->cwnd += (u32_t)inc;
+  }
+  pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
+}
+
+/* A congestion event (4.6, 4.7): remember W_max (with fast convergence)
+ * and decrease multiplicatively by beta_cubic. */
+static void cubic_reduce(struct tcp_pcb *pcb)
+{
+  u32_t w = pcb->cwnd;
+  if (pcb->cc_wmax != 0 && w < pcb->cc_wmax) {
+    /* Fast convergence (4.7): the flow lost ground, release more. */
+    pcb->cc_wmax = (u32_t)((u64_t)w * (10U + CUBIC_BETA_X10) / 20U);
+  } else {
+    pcb->cc_wmax = w;
+  }
+  pcb->ssthresh = LWIP_MAX((u32_t)((u64_t)w * CUBIC_BETA_X10 / 10U), 2U * (u32_t)pcb->mss);
+  pcb->cc_epoch = 0; /* K is set when the next epoch starts, from its cwnd */
+  pcb->bytes_acked = 0;
+}
+
+static void cubic_on_recovery(struct tcp_pcb *pcb)
+{
+  cubic_reduce(pcb);
+  /* As NewReno: cwnd = ssthresh with SACK (pipe does the rest, RFC 6675),
+   * else inflated by the three segments that left (RFC 6582 3.2). */
+  pcb->cwnd = (pcb->flags & TF_SACK) ? pcb->ssthresh : pcb->ssthresh + 3U * (u32_t)pcb->mss;
+  LWIP_LOG(TCP, DEBUG, "%u -> port %u: cubic recovery, cwnd %lu W_max %lu K %lu ms", pcb->local_port, pcb->remote_port,
+           (unsigned long)pcb->cwnd, (unsigned long)pcb->cc_wmax, (unsigned long)pcb->cc_k_ms);
+}
+
+static void cubic_on_rto(struct tcp_pcb *pcb)
+{
+  /* 4.8: as Reno, one segment; ssthresh by beta_cubic once per loss. */
+  if (pcb->nrtx <= 1U) {
+    cubic_reduce(pcb);
+  }
+  pcb->cwnd = pcb->mss;
+  pcb->cc_epoch = 0;
+}
+
+const struct tcp_cc_ops tcp_cc_cubic = {
+    .name = "cubic",
+    .init = cubic_init,
+    .on_ack = cubic_on_ack,
+    .on_recovery = cubic_on_recovery,
+    .on_recovery_end = newreno_on_recovery_end,
+    .on_rto = cubic_on_rto,
+};
+#endif /* LWIP_TCP_CUBIC */
+
+const struct tcp_cc_ops *tcp_cc_default = &tcp_cc_newreno;
+
+const struct tcp_cc_ops *tcp_cc_find(const char *name)
+{
+  if (name == NULL) {
+    return NULL;
+  }
+  if (strcmp(name, tcp_cc_newreno.name) == 0) {
+    return &tcp_cc_newreno;
+  }
+#if LWIP_TCP_CUBIC
+  if (strcmp(name, tcp_cc_cubic.name) == 0) {
+    return &tcp_cc_cubic;
+  }
+#endif
+  return NULL;
+}
+
+err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
+{
+  const struct tcp_cc_ops *cc = tcp_cc_find(name);
+  if (pcb == NULL || cc == NULL) {
+    return ERR_VAL;
+  }
+  if (cc != pcb->cc) {
+    pcb->cc = cc;
+    pcb->cc_wmax = pcb->cc_k_ms = pcb->cc_epoch = pcb->cc_west = 0;
+    pcb->bytes_acked = 0;
+  }
+  return ERR_OK;
+}
+
+const char *tcp_get_congestion(const struct tcp_pcb *pcb)
+{
+  return pcb != NULL && pcb->cc != NULL ? pcb->cc->name : tcp_cc_default->name;
+}
+
+err_t tcp_set_default_congestion(const char *name)
+{
+  const struct tcp_cc_ops *cc = tcp_cc_find(name);
+  if (cc == NULL) {
+    return ERR_VAL;
+  }
+  tcp_cc_default = cc;
+  return ERR_OK;
+}
+
+bool tcp_congestion_available(const char *name)
+{
+  return tcp_cc_find(name) != NULL;
+}
+
+const char *tcp_get_default_congestion(void)
+{
+  return tcp_cc_default->name;
+}
 
 #endif /* LWIP_TCP */

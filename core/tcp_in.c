@@ -786,7 +786,7 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb)
   for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
     seg->state &= (u8_t)~SEG_RECOVERY_RXT;
   }
-  tcp_cc->on_recovery(pcb); /* reads lt_segs: limited transmit is not FlightSize */
+  pcb->cc->on_recovery(pcb); /* reads lt_segs: limited transmit is not FlightSize */
   pcb->lt_segs = 0;
   /* RFC 5681 3.2 step 2 / RFC 6675 5 step 4.2: the first unacknowledged
    * segment goes out at once. */
@@ -841,7 +841,7 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
   }
   if (!(pcb->flags & TF_INFR)) {
     pcb->dupacks = 0;
-    tcp_cc->on_ack(pcb, acked);
+    pcb->cc->on_ack(pcb, acked);
     /* RFC 6675 5: a cumulative ACK can leave a hole the scoreboard already
      * counts as lost (IsLost(HighACK + 1)): recover now. */
     if ((pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST) &&
@@ -854,7 +854,7 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
     /* Full acknowledgment: recovery is over (RFC 6582 3.2 step 3). */
     pcb->flags &= ~TF_INFR;
     pcb->dupacks = 0;
-    tcp_cc->on_recovery_end(pcb);
+    pcb->cc->on_recovery_end(pcb);
     return;
   }
   /* Partial acknowledgment. */
@@ -993,7 +993,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     bool was_syn_rcvd = pcb->state == SYN_RCVD;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
-      tcp_cc->init(pcb);
+      pcb->cc->init(pcb);
     } else {
       tcp_new_ack(pcb, seq_acked);
     }
@@ -1106,7 +1106,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   pcb->rto_due = 0;
   pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
   tcp_set_state(pcb, ESTABLISHED);
-  tcp_cc->init(pcb);
+  pcb->cc->init(pcb);
   pcb->flags |= TF_ACK_NOW;
   if (pcb->connected != NULL && TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK))) {
     return;

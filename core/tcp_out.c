@@ -641,7 +641,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
   pcb->rtt_start = 0; /* Karn */
   if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
       pcb->state == LAST_ACK) {
-    tcp_cc->on_rto(pcb);
+    pcb->cc->on_rto(pcb);
   }
   /* Move unacked in front of unsent; SACK state is forgotten (RFC 6675 5.1
    * lets a sender clear the scoreboard on a timeout). */

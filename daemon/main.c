@@ -59,6 +59,8 @@ struct options {
   const char *log[MAX_LOG_OPTS];
   int nlog;
   bool icmp_rl;           /* --icmp-ratelimit given */
+  const char *congestion; /* --congestion NAME */
+  bool iw10;              /* --initial-window rfc6928 */
   uint32_t icmp_rate, icmp_burst;
   const char *ip6[LWIPD_IP6_MAX_STATIC]; /* --ip6, repeatable */
   int nip6;
@@ -103,6 +105,10 @@ static void usage(FILE *f)
           "  --icmp-ratelimit RATE[/BURST]\n"
           "                        ICMP errors per second after a burst of BURST; 0: no\n"
           "                        limit (default %u/%u)\n"
+          "  --congestion NAME     TCP congestion control of new connections: newreno\n"
+          "                        (default) or cubic (RFC 9438; builds with tcp_cubic)\n"
+          "  --initial-window rfc5681|rfc6928\n"
+          "                        TCP initial window: 2-4 segments (default) or 10 (RFC 6928)\n"
           "  --config FILE         read options from FILE ('key = value' lines, # comments)\n"
           "  --help, --version\n",
           (unsigned)ICMP_RATELIMIT, (unsigned)ICMP_RATELIMIT_BURST);
@@ -135,6 +141,8 @@ static const struct option long_opts[] = {
   {"host-ip", required_argument, NULL, 'H'}, {"config", required_argument, NULL, 'C'},
   {"dhcp", no_argument, NULL, 'D'},          {"dhcp-release-on-exit", required_argument, NULL, 'R'},
   {"icmp-ratelimit", required_argument, NULL, 'r'},
+  {"congestion", required_argument, NULL, 'K'},
+  {"initial-window", required_argument, NULL, 'W'},
   {"ip6", required_argument, NULL, '6'},     {"host-ip6", required_argument, NULL, 'J'},
   {"iid", required_argument, NULL, 'E'},     {"no-slaac", no_argument, NULL, 'S'},
   {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
@@ -208,6 +216,20 @@ static int apply_option(struct options *o, int c, const char *arg)
   case 'C': break; /* read before the other options */
   case 'D': o->dhcp = true; break;
   case 'r': return parse_icmp_ratelimit(o, arg);
+  case 'K':
+#if LWIP_TCP
+    if (!tcp_congestion_available(arg)) {
+      return bad_option("congestion", arg, "expected newreno or cubic (a build with tcp_cubic)");
+    }
+#endif
+    o->congestion = arg;
+    break;
+  case 'W':
+    if (strcmp(arg, "rfc5681") != 0 && strcmp(arg, "rfc6928") != 0) {
+      return bad_option("initial-window", arg, "expected rfc5681 or rfc6928");
+    }
+    o->iw10 = strcmp(arg, "rfc6928") == 0;
+    break;
   case '6':
     if (o->nip6 == LWIPD_IP6_MAX_STATIC) {
       return bad_option("ip6", arg, "given too many times");
@@ -776,6 +798,12 @@ int main(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
   lwip_init();
   apply_log_levels(&o);
+#if LWIP_TCP
+  if (o.congestion != NULL) {
+    (void)tcp_set_default_congestion(o.congestion); /* checked by apply_option */
+  }
+  tcp_set_initial_window(o.iw10 ? TCP_IW_RFC6928 : TCP_IW_RFC5681);
+#endif
   if (o.icmp_rl) {
     icmp_set_ratelimit(o.icmp_rate, o.icmp_burst); /* checked by parse_icmp_ratelimit */
 #if LWIP_IPV6

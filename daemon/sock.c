@@ -67,6 +67,7 @@ struct sock {
   bool reset_seen;            /* the connection died with an error (EPIPE after) */
   const char *so_error;       /* pending error (SO_ERROR), an errno name */
   const char *last_state;     /* state when the PCB left us */
+  const char *congestion;     /* TCP_CONGESTION set on it (NULL: the stack's default) */
   struct rxbuf *rx, *rx_tail;
   u32_t rx_bytes, rx_count, udp_drops;
   ip4_addr_t local_ip, peer_ip;
@@ -748,6 +749,10 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   c->keep_cnt = l->keep_cnt;
   c->linger_on = l->linger_on;
   c->linger_s = l->linger_s;
+  c->congestion = l->congestion; /* inherited from the listener, as Linux does */
+  if (c->congestion != NULL) {
+    (void)tcp_set_congestion(newpcb, c->congestion); /* checked at setsockopt */
+  }
   c->local_ip = *ip_2_ip4(&newpcb->local_ip);
   c->local_port = newpcb->local_port;
   c->peer_ip = *ip_2_ip4(&newpcb->remote_ip);
@@ -1324,6 +1329,9 @@ static json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_re
     s->reset_seen = false;
     s->so_error = NULL;
     s->local_port = 0;
+    if (s->congestion != NULL) {
+      (void)tcp_set_congestion(pcb, s->congestion);
+    }
   }
   ip_addr_t a;
   ip_addr_set_ip4(&a, &ip);
@@ -1647,7 +1655,7 @@ static json_t *cmd_sock_getpeername(struct ctl_req *req, json_t *args, struct ct
 
 /* ---- socket options ---- */
 
-enum opt_kind { O_BOOL, O_INT, O_LINGER, O_RO };
+enum opt_kind { O_BOOL, O_INT, O_LINGER, O_RO, O_STR };
 
 static const struct sockopt {
   const char *name;
@@ -1668,6 +1676,7 @@ static const struct sockopt {
   {"TCP_KEEPIDLE_MS", O_INT, true},
   {"TCP_KEEPINTVL_MS", O_INT, true},
   {"TCP_INFO", O_RO, true},
+  {"TCP_CONGESTION", O_STR, true},
 };
 
 static const struct sockopt *opt_find(const char *name)
@@ -1742,6 +1751,12 @@ static json_t *opt_value(struct sock *s, const char *name)
     u32_t ms = s->keep_intvl_ms ? s->keep_intvl_ms : 75000U;
     return json_integer(strcmp(name, "TCP_KEEPINTVL") == 0 ? ms / 1000U : ms);
   }
+  if (strcmp(name, "TCP_CONGESTION") == 0) {
+    if (s->tcp != NULL && !s->listening) {
+      return json_string(tcp_get_congestion(s->tcp));
+    }
+    return json_string(s->congestion != NULL ? s->congestion : tcp_get_default_congestion());
+  }
   if (strcmp(name, "TCP_INFO") == 0) {
     /* Like Linux's TCP_INFO: read-only, the state and the connection's
      * TCP fields as sock.info shows them (null once the stack has let
@@ -1775,6 +1790,21 @@ static void keep_apply(struct sock *s)
   }
 }
 
+/* TCP_CONGESTION: the controller by name, as Linux takes it; a listener
+ * passes it to the connections it accepts. */
+static json_t *set_congestion(struct sock *s, json_t *v, struct ctl_reply *r)
+{
+  const char *name = json_is_string(v) ? json_string_value(v) : NULL;
+  if (name == NULL || !tcp_congestion_available(name)) {
+    return ctl_error(r, "ENOENT", "TCP_CONGESTION: expected newreno or cubic (a build with tcp_cubic)");
+  }
+  if (s->tcp != NULL && !s->listening) {
+    (void)tcp_set_congestion(s->tcp, name);
+  }
+  s->congestion = strcmp(name, "cubic") == 0 ? "cubic" : "newreno"; /* a static copy of the name */
+  return json_pack("{s:s, s:o}", "name", "TCP_CONGESTION", "value", opt_value(s, "TCP_CONGESTION"));
+}
+
 static json_t *set_linger(struct sock *s, json_t *v, struct ctl_reply *r)
 {
   json_t *on = json_object_get(v, "onoff"), *secs = json_object_get(v, "linger");
@@ -1804,6 +1834,9 @@ static json_t *cmd_sock_setsockopt(struct ctl_req *req, json_t *args, struct ctl
   }
   if (o->kind == O_LINGER) {
     return set_linger(s, v, r);
+  }
+  if (o->kind == O_STR) {
+    return set_congestion(s, v, r); /* TCP_CONGESTION, the one string option */
   }
   long long x = 0;
   if (o->kind == O_BOOL) {

@@ -54,7 +54,12 @@ json_t *tcp_conn_info_json(const struct tcp_conn_info *ci)
   json_object_set_new(o, "snd_buf", json_integer((json_int_t)ci->snd_buf));
   json_object_set_new(o, "mss", json_integer(ci->mss));
   json_object_set_new(o, "rcv_mss", json_integer(ci->rcv_mss));
+  json_object_set_new(o, "congestion", json_string(ci->congestion));
   json_object_set_new(o, "cwnd", json_integer((json_int_t)ci->cwnd));
+  if (ci->cubic_wmax != 0) {
+    json_object_set_new(o, "cubic_wmax", json_integer((json_int_t)ci->cubic_wmax));
+    json_object_set_new(o, "cubic_k_ms", json_integer((json_int_t)ci->cubic_k_ms));
+  }
   json_object_set_new(o, "ssthresh", json_integer((json_int_t)ci->ssthresh));
   json_object_set_new(o, "srtt_ms", json_real(ci->srtt8 / 8.0));
   json_object_set_new(o, "rttvar_ms", json_real(ci->rttvar4 / 4.0));
@@ -140,6 +145,41 @@ static json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_repl
                    "orphan_timeout_ms", (json_int_t)lim.orphan_timeout_ms, "fin_wait_2_ms",
                    (json_int_t)lim.fin_wait_2_ms, "msl_ms", (json_int_t)tcp_get_msl(), "delack_ms",
                    (json_int_t)tcp_get_delack());
+}
+
+/* ---------------------------------------------------------------------- */
+/* tcp.cc                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* The congestion control new connections start with and the initial
+ * window rule (docs/tcp.md); sock.setsockopt TCP_CONGESTION picks one per
+ * connection. */
+static json_t *cmd_tcp_cc(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  const char *dflt = NULL, *iw = NULL;
+  if (!arg_str(args, "default", false, &dflt, r) || !arg_str(args, "initial_window", false, &iw, r)) {
+    return NULL;
+  }
+  if (dflt != NULL && !tcp_congestion_available(dflt)) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.default: newreno or cubic (a build with tcp_cubic)");
+  }
+  if (iw != NULL && strcmp(iw, "rfc5681") != 0 && strcmp(iw, "rfc6928") != 0) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.initial_window: rfc5681 or rfc6928");
+  }
+  if (dflt != NULL) {
+    (void)tcp_set_default_congestion(dflt);
+  }
+  if (iw != NULL) {
+    tcp_set_initial_window(strcmp(iw, "rfc6928") == 0 ? TCP_IW_RFC6928 : TCP_IW_RFC5681);
+  }
+  json_t *avail = json_array();
+  json_array_append_new(avail, json_string("newreno"));
+  if (tcp_congestion_available("cubic")) {
+    json_array_append_new(avail, json_string("cubic"));
+  }
+  return json_pack("{s:s, s:s, s:o}", "default", tcp_get_default_congestion(), "initial_window",
+                   tcp_get_initial_window() == TCP_IW_RFC6928 ? "rfc6928" : "rfc5681", "available", avail);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -664,6 +704,13 @@ static json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_repl
   return no_tcp(r);
 }
 
+static json_t *cmd_tcp_cc(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  return no_tcp(r);
+}
+
 void tcpcmds_stop_all(void)
 {
 }
@@ -676,5 +723,6 @@ const struct ctl_cmd tcp_cmds[] = {
     {"tcp.connect", cmd_tcp_connect, "open a TCP connection and send or receive (deferred)"},
     {"tcp.abort", cmd_tcp_abort, "reset one connection"},
     {"tcp.limits", cmd_tcp_limits, "when TCP gives connections up"},
+    {"tcp.cc", cmd_tcp_cc, "congestion control of new connections (newreno, cubic) and the initial window"},
     {NULL, NULL, NULL},
 };

@@ -56,6 +56,7 @@ enum tcp_state {
 };
 
 struct tcp_pcb;
+struct tcp_cc_ops;
 struct tcp_pcb_listen;
 
 /** A new connection on a listener: @p newpcb is established (or NULL with
@@ -168,9 +169,14 @@ struct tcp_pcb {
   u32_t rto_due, persist_due, delack_due, keep_due, tw_due, poll_due, refused_due; /**< 0 = not armed */
   u8_t persist_backoff;
 
-  /* congestion control (RFC 5681, RFC 6582, RFC 6675) */
+  /* congestion control (RFC 5681, RFC 6582, RFC 6675; CUBIC, RFC 9438) */
+  const struct tcp_cc_ops *cc;  /**< the controller (tcp_set_congestion) */
   u32_t cwnd, ssthresh;
   u32_t bytes_acked;            /**< appropriate byte counting (RFC 3465) */
+  u32_t cc_wmax;                /**< CUBIC W_max, bytes (0: no congestion event yet) */
+  u32_t cc_k_ms;                /**< CUBIC K: time to grow back to W_max */
+  u32_t cc_epoch;               /**< CUBIC: start of this congestion-avoidance epoch (sys_now | 1; 0 = none) */
+  u32_t cc_west;                /**< CUBIC W_est, the Reno-friendly window, bytes */
   u8_t dupacks;
   u8_t lt_segs;                 /**< cwnd lent to limited transmit (RFC 3042), segments */
   u32_t recover;                /**< NewReno/SACK recovery point */
@@ -305,7 +311,10 @@ struct tcp_conn_info {
   u16_t mss;             /**< send MSS */
   u16_t rcv_mss;         /**< the MSS we announced */
   /* congestion control and loss recovery */
+  const char *congestion; /**< the controller, "newreno" or "cubic" (static string) */
   u32_t cwnd, ssthresh;
+  u32_t cubic_wmax;      /**< CUBIC W_max, bytes (0: newreno, or no congestion event yet) */
+  u32_t cubic_k_ms;      /**< CUBIC K */
   u32_t srtt8;           /**< smoothed RTT times 8 (0: no sample yet) */
   u32_t rttvar4;         /**< RTT variance times 4 */
   u32_t rto_ms;
@@ -351,6 +360,27 @@ void tcp_batch_end(void);
 void tcp_set_msl(u32_t ms);
 /** The maximum segment lifetime in force, ms. */
 u32_t tcp_get_msl(void);
+
+/** Congestion control of @p pcb: "newreno" (RFC 5681/6582/6675) or, when
+ *  built with tcp_cubic, "cubic" (RFC 9438); like Linux's TCP_CONGESTION,
+ *  at any time (the controller's own state starts afresh; cwnd and
+ *  ssthresh are kept).  @return ERR_OK, ERR_VAL for an unknown name. */
+err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name);
+/** The controller of @p pcb, by name. */
+const char *tcp_get_congestion(const struct tcp_pcb *pcb);
+/** The controller new connections start with (default "newreno").
+ *  @return ERR_OK, ERR_VAL for an unknown name. */
+err_t tcp_set_default_congestion(const char *name);
+/** Is there a controller of that name in this build? */
+bool tcp_congestion_available(const char *name);
+const char *tcp_get_default_congestion(void);
+/** Initial window rule (set before connections are made). */
+enum tcp_iw {
+  TCP_IW_RFC5681 = 0, /**< 2 to 4 segments by SMSS (RFC 5681 3.1), the default */
+  TCP_IW_RFC6928 = 1, /**< min(10 * SMSS, max(2 * SMSS, 14600)) (RFC 6928), as Linux and FreeBSD */
+};
+void tcp_set_initial_window(enum tcp_iw rule);
+enum tcp_iw tcp_get_initial_window(void);
 /** Set the delayed-ACK time, 1..499 ms (default TCP_DELACK_MS, 100 ms;
  *  RFC 1122 4.2.3.2 asks for less than 500).  Data arriving out of order,
  *  duplicate data, a FIN and every second full-sized segment are

@@ -409,8 +409,16 @@ void cmd_tcp(int argc, char **argv, struct request *rq)
     set_cmd(rq, "tcp.abort", print_done);
   } else if (!strcmp(argv[0], "limits")) {
     tcp_limits_args(argc - 1, argv + 1, rq);
+  } else if (!strcmp(argv[0], "cc")) {
+    /* tcp cc [newreno|cubic] [rfc5681|rfc6928] */
+    need_args(argc, 1, 3, "tcp cc [newreno|cubic] [rfc5681|rfc6928]");
+    for (int i = 1; i < argc; i++) {
+      const char *key = !strncmp(argv[i], "rfc", 3) ? "initial_window" : "default";
+      json_object_set_new(rq->args, key, json_string(argv[i]));
+    }
+    set_cmd(rq, "tcp.cc", print_tcp_cc);
   } else {
-    die_usage("unknown tcp subcommand '%s': use list, connect, abort or limits", argv[0]);
+    die_usage("unknown tcp subcommand '%s': use list, connect, abort, limits or cc", argv[0]);
   }
 }
 

@@ -83,6 +83,7 @@ static const struct command commands[] = {
          {"tcp abort LOCAL_PORT REMOTE_IP REMOTE_PORT", "reset one connection"},
          {"tcp limits [NAME=MS ...]",
           "give-up limits: user_timeout_ms, orphan_timeout_ms,\nfin_wait_2_ms, msl_ms, delack_ms (docs/tcp.md)"},
+         {"tcp cc [newreno|cubic] [rfc5681|rfc6928]", "congestion control of new connections, initial window"},
          {NULL, NULL}},
      cmd_tcp},
     {"dhcp", (const struct usage_line[]){{"dhcp [status] | dhcp start|stop|release|renew [NETIF]", NULL}, {NULL, NULL}},

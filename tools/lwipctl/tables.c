@@ -507,6 +507,13 @@ void print_tcp_limits(const struct request *rq, json_t *res)
   kv("delayed ACK", "%lld ms", jint(res, "delack_ms"));
 }
 
+void print_tcp_cc(const struct request *rq, json_t *res)
+{
+  (void)rq;
+  kv("congestion control", "%s (new connections)", jstr(res, "default"));
+  kv("initial window", "%s", jstr(res, "initial_window"));
+}
+
 void print_tcp_connect(const struct request *rq, json_t *res)
 {
   (void)rq;

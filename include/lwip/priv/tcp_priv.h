@@ -226,7 +226,7 @@ void tcp_keepalive_probe(struct tcp_pcb *pcb);
 /* ---- tcp_cc.c: congestion control behind a small interface ---- */
 struct tcp_cc_ops {
   const char *name;
-  /** Connection established: initial window (RFC 5681 3.1, RFC 6928 not used). */
+  /** Connection established: initial window (tcp_cc_initial_window). */
   void (*init)(struct tcp_pcb *pcb);
   /** New data acknowledged outside recovery (@p acked bytes). */
   void (*on_ack)(struct tcp_pcb *pcb, u32_t acked);
@@ -238,7 +238,15 @@ struct tcp_cc_ops {
   void (*on_rto)(struct tcp_pcb *pcb);
 };
 extern const struct tcp_cc_ops tcp_cc_newreno;
-extern const struct tcp_cc_ops *tcp_cc;
+#if LWIP_TCP_CUBIC
+extern const struct tcp_cc_ops tcp_cc_cubic;
+#endif
+/** The controller new PCBs take (tcp_set_default_congestion). */
+extern const struct tcp_cc_ops *tcp_cc_default;
+/** The initial window for @p mss under the rule in force (tcp_set_initial_window). */
+u32_t tcp_cc_initial_window(u32_t mss);
+/** A controller by name, NULL when unknown or not built. */
+const struct tcp_cc_ops *tcp_cc_find(const char *name);
 /** Bytes in flight (RFC 6675 "pipe" when SACK is in use). */
 u32_t tcp_pipe(const struct tcp_pcb *pcb);
 
