@@ -8,7 +8,8 @@
  * queued, REACHABLE router), a Router Advertisement's router, prefix (and
  * the SLAAC address it makes), RDNSS server and route, a path MTU entry and
  * MLD groups (one joined by the application, with a query about it
- * pending), then a stop at gdb_checkpoint().
+ * pending) and an IPv6 first fragment in reassembly, then a stop at
+ * gdb_checkpoint().
  *
  * Everything is built here in C: the test must not call functions in the
  * stopped inferior (gdb cannot on some CPUs, and the test runs gdb with
@@ -269,6 +270,31 @@ static int setup_ip6(void)
   if (rx_icmp6(mac10, "fe80::10", "fe80::ff:fe00:1", 2, 1400, body, 40) != 0) {
     return 27;
   }
+  /* The first fragment (offset 0, M set, id 0xabcd0001) of an echo request
+   * from fe80::10: 8 bytes of ICMPv6 header and 8 of data wait in
+   * reassembly (RFC 8200 4.5). */
+  u8_t fr[14 + 40 + 8 + 16];
+  memset(fr, 0, sizeof(fr));
+  memcpy(fr, gdb_netif.hwaddr, 6);
+  memcpy(fr + 6, mac10, 6);
+  put_be16(fr + 12, 0x86dd);
+  put_be32(fr + 14, 0x60000000UL);
+  put_be16(fr + 18, 8 + 16);
+  fr[20] = 44; /* Fragment header */
+  fr[21] = 64;
+  a = addr6("fe80::10");
+  memcpy(fr + 22, a.addr, 16);
+  memcpy(fr + 38, ll.addr, 16);
+  fr[54] = 58;
+  put_be16(fr + 56, 0x0001); /* offset 0, M */
+  put_be32(fr + 58, 0xabcd0001UL);
+  fr[62] = 128; /* echo request; its checksum is checked once whole */
+  memset(fr + 70, 0xee, 8);
+  struct pbuf *fp = pbuf_alloc(PBUF_RAW, sizeof(fr), PBUF_POOL);
+  if (fp == NULL || pbuf_take(fp, fr, sizeof(fr)) != ERR_OK) {
+    return 31;
+  }
+  gdb_netif.input(fp, &gdb_netif);
   /* An application joins ff05::1:3 (its state-change reports are queued),
    * and the router asks about that group alone (RFC 3810 5.1.10) with a
    * Maximum Response Code of 5000 ms: an answer is due within it. */

@@ -209,15 +209,19 @@ def main():
     # wheel armed by the SYN_SENT connection.
     t = s["lwip-timers"]
     check(re.search(r"^deadline\s+\d+ ms\s+etharp_tmr\s+arg 0x0$", t, re.M) is not None, "timers: etharp_tmr pending")
-    check((re.search(r"^deadline\s+\d+ ms\s+reass_tmr\s", t, re.M) is not None) == has_reass,
+    # IPv4's and IPv6's reassembly timers are both static reass_tmr: with
+    # both built, each name carries its file.
+    check((re.search(r"^deadline\s+\d+ ms\s+reass_tmr(@ip4_frag\.c)?\s", t, re.M) is not None) == has_reass,
           "timers: reass_tmr pending iff reassembly is built")
+    check((re.search(r"^deadline\s+\d+ ms\s+reass_tmr@ip6_frag\.c\s", t, re.M) is not None) == has_ip6,
+          "timers: IPv6 reassembly's reass_tmr@ip6_frag.c pending iff IPv6 is built")
     check((re.search(r"^deadline\s+\d+ ms\s+tcp_wheel_timeout\s", t, re.M) is not None) == has_tcp,
           "timers: tcp_wheel_timeout pending iff TCP is built")
     check((re.search(r"^deadline\s+\d+ ms\s+nd6_tmr\s", t, re.M) is not None) == has_ip6,
           "timers: nd6_tmr pending (DAD, router solicitation, neighbors) iff IPv6 is built")
     check((re.search(r"^deadline\s+\d+ ms\s+mld6_tmr\s", t, re.M) is not None) == has_ip6,
           "timers: mld6_tmr pending (reports, the query answer) iff IPv6 is built")
-    check(re.search(r"^%d pending timeouts" % (1 + has_reass + has_tcp + 2 * has_ip6), t, re.M) is not None,
+    check(re.search(r"^%d pending timeouts" % (1 + has_reass + has_tcp + 3 * has_ip6), t, re.M) is not None,
           "timers: count")
 
     # lwip-pools: non-empty pools with the used counts the target implies.
@@ -230,13 +234,14 @@ def main():
         check(pools.get("TCP_PCB_LISTEN", [0, 0])[1] == 1, "pools: TCP_PCB_LISTEN used 1")
         check(pools.get("TCP_SEG", [0, 0])[1] == 1, "pools: TCP_SEG used 1 (the SYN)")
     # The runt was freed; the fragment, when reassembly is built, is held.
-    check("PBUF_POOL" in pools and pools["PBUF_POOL"][1] == (1 if has_reass else 0) and pools["PBUF_POOL"][2] >= 1,
-          "pools: PBUF_POOL used by the held fragment only")
+    check("PBUF_POOL" in pools and pools["PBUF_POOL"][1] == has_reass + has_ip6 and pools["PBUF_POOL"][2] >= 1,
+          "pools: PBUF_POOL used by the held fragments only")
     check(not has_reass or pools["REASSDATA"][1] == 1, "pools: REASSDATA used 1")
     check("HEAP" in pools and pools["HEAP"][1] > 0, "pools: heap in use (3 PBUF_RAM)")
     check(all(v[0] > 0 for v in pools.values()), "pools: only non-empty pools listed")
     # IPv6's pools come from memp_std.h like the rest: gd1's four MLD groups.
     check(not has_ip6 or pools.get("MLD6_GROUP", [0, 0])[1] == 4, "pools: MLD6_GROUP used 4 with IPv6")
+    check(not has_ip6 or pools.get("IP6_FRAG", [0, 0])[1] == 1, "pools: IP6_FRAG used 1 (the held fragment)")
 
     # lwip-stats: protocol rows and the ETH_SHORT drop (stats builds only).
     st = s["lwip-stats"]
@@ -244,8 +249,8 @@ def main():
         check(True, "stats: compiled out")
     else:
         check(re.search(r"^arp\s+[1-9]", st, re.M) is not None, "stats: arp xmit >= 1")
-        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (1 + has_reass + 5 * has_ip6), st, re.M)
-              is not None, "stats: eth recv (runt + fragment + NS, NA, RA, PTB, MLD query) drop 1 lenerr 1")
+        check(re.search(r"^eth\s+\d+\s+%d\s+0\s+1\s+0\s+1\s" % (1 + has_reass + 6 * has_ip6), st, re.M)
+              is not None, "stats: eth recv (runt + fragment + NS, NA, RA, PTB, MLD query, fragment) drop 1 lenerr 1")
         check(re.search(r"^udp(\s+0){10}$", st, re.M) is not None, "stats: udp all zero")
         check(re.search(r"^\s+1\s+ETH_SHORT\s+frame shorter", st, re.M) is not None, "stats: ETH_SHORT drop named")
 
@@ -281,6 +286,12 @@ def main():
         check("1 datagrams in reassembly, 1 pbufs held" in re_, "reass: totals")
     else:
         check(re_.strip() == "lwip-reass: not in this build (reassdatagrams missing)", "reass: not in this build")
+    if has_ip6:
+        check(re.search(r"^reass6 \d+ fe80::10%2 -> fe80::ff:fe00:1%2 id 0xabcd0001 first yes last no frags 1 data 16 "
+                        r"bytes charge \d+ started_ms \d+\n  fragments \[0,16\)\+$", re_, re.M) is not None,
+              "reass: the IPv6 first fragment, its range and M flag")
+        check(re.search(r"^1 IPv6 datagrams in reassembly, 1 fragments, \d+ bytes charged$", re_, re.M) is not None,
+              "reass: IPv6 totals")
 
     # lwip-tcp: what gdb_target.c made, as tcp.list would show it.
     t = s["lwip-tcp"]

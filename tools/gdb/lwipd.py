@@ -119,16 +119,28 @@ def walk(head, link="next"):
 
 
 def func_name(ptr):
-    """The symbol a function pointer points to, or its address."""
+    """The symbol a function pointer points to, or its address.  A static
+    function whose name another file uses too (reass_tmr in ip4_frag.c and
+    ip6_frag.c) gets its file: reass_tmr@ip6_frag.c."""
     if int(ptr) == 0:
         return "NULL"
     m = re.search(r"<([^>+]+)", str(ptr))
     if m:
-        return m.group(1)
+        name = m.group(1)
+    else:
+        try:
+            name = gdb.execute("info symbol 0x%x" % int(ptr), to_string=True).split()[0]
+        except gdb.error:
+            return "0x%x" % int(ptr)
     try:
-        return gdb.execute("info symbol 0x%x" % int(ptr), to_string=True).split()[0]
-    except gdb.error:
-        return "0x%x" % int(ptr)
+        same = [s for s in gdb.lookup_static_symbols(name) if s.is_function]
+        if len(same) > 1:
+            fn = gdb.block_for_pc(int(ptr)).function
+            if fn is not None and fn.symtab is not None:
+                return "%s@%s" % (name, fn.symtab.filename.rsplit("/", 1)[-1])
+    except (gdb.error, AttributeError, RuntimeError):
+        pass
+    return name
 
 
 class LwipCommand(gdb.Command):
@@ -336,10 +348,20 @@ class Pbuf(LwipCommand):
 
 
 class Reass(LwipCommand):
-    """lwip-reass: IPv4 datagrams waiting for reassembly (reassdatagrams in core/ipv4/ip4_frag.c)."""
+    """lwip-reass: IPv4 datagrams waiting for reassembly (reassdatagrams in core/ipv4/ip4_frag.c),
+    then IPv6 ones (ip6_reass_slots in core/ipv6/ip6_frag.c) with their fragments."""
     NAME = "lwip-reass"
 
     def run(self, arg):
+        try:
+            self.ip4()
+        except NotInBuild as e:
+            # IPv4 reassembly compiled out; IPv6's may still be there.
+            print("%s: %s (%s missing)" % (self.NAME, NOT_IN_BUILD, e))
+        self.ip6()
+
+    @staticmethod
+    def ip4():
         count = 0
         for r in walk(lookup("reassdatagrams")):
             print("reass 0x%x %s -> %s id 0x%04x proto %d first %s len %d pbufs %d started_ms %d" % (
@@ -348,6 +370,33 @@ class Reass(LwipCommand):
                 int(r["npbufs"]), int(r["started_ms"])))
             count += 1
         print("%d datagrams in reassembly, %d pbufs held" % (count, int(lookup("reass_pbufs"))))
+
+    @staticmethod
+    def ip6():
+        """IPv6 datagrams being reassembled (ip6_reass_slots in
+        core/ipv6/ip6_frag.c), each with its fragments' ranges."""
+        try:
+            slots = lookup_in("ip6_frag.c", "ip6_reass_slots")
+        except NotInBuild:
+            return
+        n = 0
+        for i in range(array_len(slots)):
+            r = slots[i]
+            if not bool(r["used"]):
+                continue
+            n += 1
+            ranges = " ".join("[%d,%d)%s" % (int(f["start"]), int(f["end"]), "+" if bool(f["more"]) else "")
+                              for f in walk(r["frags"]))
+            print("reass6 %d %s -> %s id 0x%08x first %s last %s%s frags %d data %d bytes charge %d started_ms %d%s" % (
+                i, ip6_str(r["src"]), ip6_str(r["dest"]), u32(r["id"]), "yes" if bool(r["have_first"]) else "no",
+                "yes" if bool(r["have_last"]) else "no",
+                " total %d" % int(r["total"]) if bool(r["have_last"]) else "", int(r["nfrags"]),
+                u32(r["data_bytes"]), u32(r["charge"]), u32(r["started_ms"]),
+                " (abandoned: later fragments dropped until it times out)" if bool(r["abandoned"]) else ""))
+            if ranges:
+                print("  fragments %s" % ranges)
+        print("%d IPv6 datagrams in reassembly, %d fragments, %d bytes charged" % (
+            n, int(lookup_in("ip6_frag.c", "ip6_reass_frags")), u32(lookup_in("ip6_frag.c", "ip6_reass_bytes"))))
 
 
 # Bits of tcp_pcb->flags (include/lwip/priv/tcp_priv.h, TF_NODELAY in tcp.h).
