@@ -608,8 +608,11 @@ bool nd6_has_default_router(const struct netif *netif)
       return true;
     }
   }
+  /* A Route Information route for ::/0 is a default route too (RFC 4191
+   * 2.3); more specific ones are not: ip6_route asks this to pick a netif
+   * for any off-link destination. */
   for (int i = 0; i < ND6_NUM_ROUTES; i++) {
-    if (nd6_routes[i].netif == netif && !nd6_life_over(&nd6_routes[i].life, now)) {
+    if (nd6_routes[i].netif == netif && nd6_routes[i].len == 0 && !nd6_life_over(&nd6_routes[i].life, now)) {
       return true;
     }
   }

@@ -95,7 +95,8 @@ err_t ethip6_output(struct netif *netif, struct pbuf *p, const ip6_addr_t *ip6ad
  *  with RFC 4191 preferences.
  *  @return true and fills @p next_hop, false when there is none. */
 bool nd6_next_hop(const struct netif *netif, const ip6_addr_t *dest, ip6_addr_t *next_hop);
-/** Does @p netif have a default router (or a Route Information route)? */
+/** Does @p netif have a default router, or a Route Information route for
+ *  ::/0 (RFC 4191)? */
 bool nd6_has_default_router(const struct netif *netif);
 
 /* ---------------------------------------------------------------------- */

@@ -494,6 +494,7 @@ static void test_ra_rdnss_dnssl_rio(void **state)
   assert_int_equal(rt.prefix_len, 128);
   assert_int_equal(rt.preference, -1);
   assert_int_equal(count_routers(), 1); /* RTR2 is no default router */
+  assert_true(nd6_has_default_router(nif));
 
   /* the more specific route wins over the default router */
   expect_next_hop("2001:db8:aa::5", RTR2_LL);
@@ -518,6 +519,17 @@ static void test_ra_rdnss_dnssl_rio(void **state)
   test_clock_advance(10000);
   assert_false(nd6_get_route_info(0, &rt) || nd6_get_route_info(1, &rt));
   expect_next_hop("2001:db8:aa::5", RTR_LL);
+  /* a specific route alone is no default route; one for ::/0 is */
+  rx_ra(RTR_LL, 0, o, 0);
+  assert_int_equal(count_routers(), 0);
+  rx_ra(RTR2_LL, 0, o, opt_rio(o, "2001:db8:aa::", 48, ND6_PRF_MEDIUM, 50));
+  assert_false(nd6_has_default_router(nif));
+  ip6_addr_t far = ip6("2001:db8:bb::1"), hop;
+  assert_false(nd6_next_hop(nif, &far, &hop));
+  rx_ra(RTR2_LL, 0, o, opt_rio(o, "::", 0, ND6_PRF_MEDIUM, 50));
+  assert_true(nd6_has_default_router(nif));
+  expect_next_hop("2001:db8:bb::1", RTR2_LL);
+  rx_ra(RTR_LL, 1800, NULL, 0);
 
   /* malformed ones: counted, the rest of the RA still taken */
   static const u8_t bad_name[] = {70, 'x', 0};
