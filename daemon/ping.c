@@ -6,16 +6,9 @@
  * been answered or has timed out.  Other requests are served meanwhile.
  *
  * IPv6 destinations get ICMPv6 echo requests (RFC 4443 4.1) sent with
- * ip6_output_if().  The core has no IPv6 raw PCBs and gives echo replies to
- * nobody (it counts them as ICMP6_UNHANDLED), so the replies are observed
- * on their way in: lwipd's netif input, ping_netif_input(), looks at each
- * frame before ethernet_input() and notes an unfragmented echo reply with
- * a valid checksum that answers a running job.  The frame still goes to
- * the stack unchanged.  A reply in fragments (requests above the link MTU)
- * is reassembled by the core and not seen here, nor is the reply to a
- * ping of one of our own addresses (looped back inside the stack): such
- * pings report their replies as lost until the core hands echo replies to
- * applications.
+ * ip6_output_if().  The core has no IPv6 raw PCBs yet: its echo replies
+ * come through icmp6_set_echo_reply_hook(), after reassembly (so replies
+ * in fragments count) and for looped-back pings of our own addresses too.
  */
 #define _GNU_SOURCE
 #include "lwipd.h"
@@ -37,6 +30,7 @@
 #include "lwip/ip6.h"
 #include "lwip/ip6_addr.h"
 #include "lwip/nd6.h"
+#include "lwip/icmp6.h"
 #include "lwip/prot/icmp6.h"
 #include "lwip/prot/ip6.h"
 #endif
@@ -193,6 +187,25 @@ static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_a
 }
 
 #if LWIP_IPV6
+/* The core's echo-reply hook (icmp6_set_echo_reply_hook): every ICMPv6
+ * echo reply, reassembled and with its checksum checked, at the ICMPv6
+ * header.  It answers a job when the identifier and the source match. */
+static void echo6_reply(const struct pbuf *p, const struct ip6_rx *rx, void *arg)
+{
+  (void)arg;
+  u8_t icmp[ICMP6_HLEN];
+  if (pbuf_copy_partial(p, icmp, sizeof(icmp), 0) != sizeof(icmp) || icmp[ICMP6_OFF_CODE] != 0) {
+    return;
+  }
+  for (struct ping_job *j = jobs; j != NULL; j = j->next) {
+    if (IP_IS_V6(&j->dst) && get_be16(icmp + ICMP6_OFF_ID) == j->ident &&
+        ip6_addr_eq_nozone(ip_2_ip6(&rx->ip.src), ip_2_ip6(&j->dst))) {
+      job_reply(j, get_be16(icmp + ICMP6_OFF_SEQNO));
+      return;
+    }
+  }
+}
+
 /* One ICMPv6 echo request (RFC 4443 4.1).  @return what ip6_output_if()
  * said, or ERR_RTE / ERR_MEM before it. */
 static err_t send_echo6(struct ping_job *j, u16_t seq)
@@ -219,56 +232,18 @@ static err_t send_echo6(struct ping_job *j, u16_t seq)
   u16_t sum = ip6_chksum_pseudo(p, IP6_NEXTH_ICMP6, p->tot_len, ip_2_ip6(src), dst);
   pbuf_take_at(p, &sum, 2, ICMP6_OFF_CHKSUM);
   j->sent_us[seq] = now_us();
+  /* (Again) before each request: lwip_init(), as record.start runs it,
+   * forgets the hook. */
+  icmp6_set_echo_reply_hook(echo6_reply, NULL);
   err_t err = ip6_output_if(p, ip_2_ip6(src), dst, nd6_hop_limit(out), 0, IP6_NEXTH_ICMP6, out);
   pbuf_free(p);
   return err;
 }
 
-/* Is the frame @p p (at its Ethernet header) an unfragmented ICMPv6 echo
- * reply with a good checksum that a job waits for?  Every byte is read
- * through checked copies; nothing is changed. */
-static void observe_echo6(const struct pbuf *p)
-{
-  u8_t h[SIZEOF_ETH_HDR + IP6_HLEN + ICMP6_HLEN];
-  if (jobs == NULL || pbuf_copy_partial(p, h, sizeof(h), 0) != sizeof(h) || get_be16(h + 12) != ETHTYPE_IPV6) {
-    return;
-  }
-  const u8_t *ip = h + SIZEOF_ETH_HDR, *icmp = ip + IP6_HLEN;
-  u16_t plen = get_be16(ip + 4);
-  if ((ip[0] >> 4) != 6 || ip[6] != IP6_NEXTH_ICMP6 || plen < ICMP6_HLEN ||
-      (u32_t)SIZEOF_ETH_HDR + IP6_HLEN + plen > p->tot_len || icmp[ICMP6_OFF_TYPE] != ICMP6_TYPE_EREP ||
-      icmp[ICMP6_OFF_CODE] != 0) {
-    return;
-  }
-  ip6_addr_t src, dst;
-  memcpy(src.addr, ip + 8, 16);
-  memcpy(dst.addr, ip + 24, 16);
-  src.zone = dst.zone = IP6_NO_ZONE;
-  for (struct ping_job *j = jobs; j != NULL; j = j->next) {
-    if (!IP_IS_V6(&j->dst) || get_be16(icmp + ICMP6_OFF_ID) != j->ident ||
-        !ip6_addr_eq_nozone(&src, ip_2_ip6(&j->dst))) {
-      continue;
-    }
-    struct pbuf *q = pbuf_alloc(PBUF_RAW, plen, PBUF_RAM);
-    if (q == NULL) {
-      return;
-    }
-    bool ok = pbuf_copy_partial(p, q->payload, plen, SIZEOF_ETH_HDR + IP6_HLEN) == plen &&
-              ip6_chksum_pseudo(q, IP6_NEXTH_ICMP6, plen, &src, &dst) == 0;
-    pbuf_free(q);
-    if (ok) {
-      job_reply(j, get_be16(icmp + ICMP6_OFF_SEQNO));
-    }
-    return;
-  }
-}
 #endif
 
 err_t ping_netif_input(struct pbuf *p, struct netif *inp)
 {
-#if LWIP_IPV6
-  observe_echo6(p);
-#endif
   return ethernet_input(p, inp);
 }
 

@@ -28,10 +28,21 @@ struct pmtu_entry {
 };
 static struct pmtu_entry pmtu_cache[IP6_PMTU_CACHE_SIZE];
 
+static icmp6_echo_reply_fn echo_reply_hook;
+static void *echo_reply_arg;
+
 void icmp6_init(void)
 {
   tokbucket_init(&err_bucket, ICMP_RATELIMIT, ICMP_RATELIMIT_BURST, sys_now());
   memset(pmtu_cache, 0, sizeof(pmtu_cache));
+  echo_reply_hook = NULL;
+  echo_reply_arg = NULL;
+}
+
+void icmp6_set_echo_reply_hook(icmp6_echo_reply_fn fn, void *arg)
+{
+  echo_reply_hook = fn;
+  echo_reply_arg = arg;
 }
 
 err_t icmp6_set_ratelimit(u32_t rate_per_s, u32_t burst)
@@ -345,6 +356,14 @@ void icmp6_input(struct pbuf *p, const struct ip6_rx *rx)
       break;
     }
     icmp6_echo_reply(p, rx);
+    break;
+  case ICMP6_TYPE_EREP:
+    /* RFC 4443 4.2: for the application that sent the request. */
+    if (echo_reply_hook == NULL || p->tot_len < ICMP6_HLEN) {
+      LWIP_DROP(ICMP6_UNHANDLED);
+      break;
+    }
+    echo_reply_hook(p, rx, echo_reply_arg);
     break;
   case ICMP6_TYPE_RS:
   case ICMP6_TYPE_RA:

@@ -34,6 +34,15 @@ extern "C" {
  *  ownership of @p p. */
 void icmp6_input(struct pbuf *p, const struct ip6_rx *rx);
 
+/** Called for every echo reply received (RFC 4443 4.2), after reassembly
+ *  and with its checksum verified; @p p is at the ICMPv6 header and still
+ *  owned by the stack (read it, do not keep or free it).  lwipd's ping
+ *  takes them here, as the core has no IPv6 raw PCBs yet. */
+typedef void (*icmp6_echo_reply_fn)(const struct pbuf *p, const struct ip6_rx *rx, void *arg);
+/** Install the echo-reply hook (NULL removes it; icmp6_init() does too).
+ *  Without one, echo replies are counted as ICMP6_UNHANDLED and dropped. */
+void icmp6_set_echo_reply_hook(icmp6_echo_reply_fn fn, void *arg);
+
 /** Destination Unreachable (code ICMP6_DUR_*) about @p p. */
 void icmp6_dest_unreach(struct pbuf *p, const struct ip6_rx *rx, u8_t code);
 /** Packet Too Big about @p p with the next-hop @p mtu. */

@@ -238,6 +238,17 @@ def test_lwipd_pings_linux(lwipd):
     assert "2 transmitted, 2 received" in out, out
 
 
+def test_lwipd_ping_replies_in_fragments_and_to_itself(lwipd):
+    """lwipd's ping takes its replies from the stack after reassembly
+    (icmp6_set_echo_reply_hook): 4000-byte requests leave in fragments and
+    Linux's fragmented replies count; a ping of lwipd's own address is
+    answered through the stack's loopback."""
+    r = lwipd.call("ping", dst=HOST6, count=3, size=4000, interval_ms=100)
+    assert r["received"] == 3 and r["send_errors"] == 0, r
+    r = lwipd.call("ping", dst=LWIPD6, count=2, interval_ms=50)
+    assert r["received"] == 2, r
+
+
 def test_lwipd_ping_large_or_refused(lwipd):
     reply = lwipd.client().request("ping", dst=HOST6, count=1, size=4000)
     if fragments_supported(lwipd):

@@ -20,19 +20,6 @@
 
 #define PORT 80U
 
-#if LWIP_STATS
-#define DROPS(r) (lwip_stats.drops[LWIP_DROP_##r])
-#else
-#define DROPS(r) 0U
-#endif
-/* Drop counters exist only with LWIP_STATS (the minimal profile has none):
- * their checks still compile there, so they stay correct, but do not run. */
-#define CHECK_DROPS(check)                                                                                             \
-  do {                                                                                                                 \
-    if (LWIP_STATS) {                                                                                                  \
-      check;                                                                                                           \
-    }                                                                                                                  \
-  } while (0)
 
 static struct httpd srv;
 

@@ -22,6 +22,23 @@
 #include "lwip/stats.h"
 #include "lwip/timeouts.h"
 
+/* ---- drop counters ---- */
+/** The count of drop reason @p r (LWIP_DROP_r); 0 without LWIP_STATS. */
+#if LWIP_STATS
+#define DROPS(r) (lwip_stats.drops[LWIP_DROP_##r])
+#else
+#define DROPS(r) 0U
+#endif
+/** Drop counters exist only with LWIP_STATS (the minimal profile has
+ *  none): checks on them still compile there, so they stay correct, but
+ *  do not run. */
+#define CHECK_DROPS(check) \
+  do {                     \
+    if (LWIP_STATS) {      \
+      check;               \
+    }                      \
+  } while (0)
+
 /* ---- virtual clock and random source ---- */
 void test_clock_set(u32_t now);
 /** Advance the clock by @p ms, running every timeout that falls due on the

@@ -107,6 +107,43 @@ static void test_ip6_echo_reply_exact(void **state)
 #endif
 }
 
+/* Echo replies go to the hook (icmp6_set_echo_reply_hook) with the
+ * sender in rx and the message at the ICMPv6 header; without a hook they
+ * are counted as ICMP6_UNHANDLED. */
+static int replies_seen;
+static u16_t reply_seq;
+static bool reply_from_peer;
+static void on_reply(const struct pbuf *p, const struct ip6_rx *rx, void *arg)
+{
+  assert_ptr_equal(arg, &replies_seen);
+  replies_seen++;
+  reply_seq = (u16_t)((pbuf_get_at(p, 6) << 8) | pbuf_get_at(p, 7));
+  ip6_addr_t peer = ip6(PEER_GUA);
+  reply_from_peer = ip6_addr_eq_nozone(ip_2_ip6(&rx->ip.src), &peer) && p->tot_len == 8U + 20U;
+}
+
+static void test_ip6_echo_reply_hook(void **state)
+{
+  (void)state;
+  fixture();
+  u8_t body[20];
+  size_t bl = echo_body(body, sizeof(body));
+  u32_t unhandled = DROPS(ICMP6_UNHANDLED);
+  rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 129, 0, 0x00070009UL, body, bl);
+  CHECK_DROPS(assert_int_equal(DROPS(ICMP6_UNHANDLED), unhandled + 1));
+  icmp6_set_echo_reply_hook(on_reply, &replies_seen);
+  rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 129, 0, 0x0007000aUL, body, bl);
+  assert_int_equal(replies_seen, 1);
+  assert_int_equal(reply_seq, 10);
+  assert_true(reply_from_peer);
+  CHECK_DROPS(assert_int_equal(DROPS(ICMP6_UNHANDLED), unhandled + 1));
+  struct sent6 s;
+  assert_false(pop6(&tn, &s)); /* a reply is never answered */
+  icmp6_set_echo_reply_hook(NULL, NULL);
+  rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 129, 0, 0x0007000bUL, body, bl);
+  assert_int_equal(replies_seen, 1);
+}
+
 static void test_ip6_echo_chained_input(void **state)
 {
   (void)state;
@@ -631,6 +668,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_ip6_echo_reply_exact, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_ip6_echo_reply_hook, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ip6_echo_chained_input, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ip6_bad_headers, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ip6_unknown_option_actions, test_setup, test_teardown),
