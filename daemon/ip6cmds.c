@@ -196,8 +196,8 @@ static json_t *addr_json(struct netif *n, int i)
   return json_pack("{s:o, s:i, s:s, s:s, s:s, s:o, s:o}", "addr", json_ip6(a), "prefix", n->ip6_addr_prefix_len[i],
                    "state", netif_ip6_addr_state_name(netif_ip6_addr_state(n, i)), "origin",
                    origin_name(n->ip6_addr_origin[i]), "scope", ip6_addr_islinklocal(a) ? "link" : "global",
-                   "valid_lifetime_s", json_lifetime(n->ip6_addr_valid_life[i]), "preferred_lifetime_s",
-                   json_lifetime(n->ip6_addr_pref_life[i]));
+                   "valid_lifetime_s", json_lifetime(netif_ip6_addr_valid_left(n, (s8_t)i)), "preferred_lifetime_s",
+                   json_lifetime(netif_ip6_addr_pref_left(n, (s8_t)i)));
 }
 
 json_t *ip6cmds_addrs_json(struct netif *n)

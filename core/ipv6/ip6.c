@@ -723,10 +723,11 @@ static void ip6_forward(struct pbuf *p, const struct ip6_rx *rx)
     LWIP_DROP(IP6_NO_FORWARD);
     goto out;
   }
-  /* RFC 8200 5: routers never fragment; the source is told the MTU. */
-  if (out->mtu != 0 && p->tot_len > out->mtu) {
+  /* RFC 8200 5: routers never fragment; the source is told the MTU (the
+   * link's IPv6 MTU, which an RA may have lowered, RFC 4861 6.3.4). */
+  if (netif_mtu6(out) != 0 && p->tot_len > netif_mtu6(out)) {
     LWIP_DROP(IP6_FWD_TOO_BIG);
-    icmp6_packet_too_big(p, &ectx, out->mtu);
+    icmp6_packet_too_big(p, &ectx, netif_mtu6(out));
     goto out;
   }
   /* ip6_check_header made the fixed header contiguous, and the packet is

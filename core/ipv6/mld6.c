@@ -189,7 +189,7 @@ static void report_init(struct report *r, struct netif *n, u32_t rec_bytes)
 {
   memset(r, 0, sizeof(*r));
   r->n = n;
-  u16_t mtu = n->mtu != 0 ? n->mtu : IP6_MIN_MTU;
+  u16_t mtu = netif_mtu6(n) != 0 ? netif_mtu6(n) : IP6_MIN_MTU; /* an RA may have lowered it */
   r->max = (u16_t)(LWIP_MAX(mtu, (u16_t)IP6_MIN_MTU) - IP6_HLEN - MLD6_HBH_LEN);
   r->left = rec_bytes;
 }
