@@ -22,6 +22,7 @@
 #if LWIP_IPV6
 #include "lwip/icmp6.h"
 #include "lwip/ip6.h"
+#include "lwip/ip6_frag.h"
 #include "lwip/ip6_addr.h"
 #include "lwip/mld6.h"
 #include "lwip/nd6.h"
@@ -612,6 +613,31 @@ static json_t *cmd_pmtu_list(struct ctl_req *req, json_t *args, struct ctl_reply
   return json_pack("{s:o}", "entries", a);
 }
 
+/* IPv6 reassembly (core/ipv6/ip6_frag.c): the datagrams held and the
+ * budget they use. */
+static json_t *cmd_reass6_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  (void)args;
+  (void)r;
+  json_t *a = json_array();
+  struct ip6_reass_info e;
+  for (int i = 0; i < IP6_REASS_MAX_DATAGRAMS; i++) {
+    if (ip6_reass_get_info(i, &e)) {
+      json_array_append_new(a, json_pack("{s:o, s:o, s:I, s:I, s:I, s:i, s:I, s:b, s:b, s:I}", "src", json_ip6(&e.src),
+                                         "dest", json_ip6(&e.dest), "id", (json_int_t)e.id, "bytes",
+                                         (json_int_t)e.bytes, "data_bytes", (json_int_t)e.data_bytes, "fragments",
+                                         e.fragments, "age_ms", (json_int_t)e.age_ms, "have_first", e.have_first,
+                                         "have_last", e.have_last, "total", (json_int_t)e.total));
+    }
+  }
+  struct ip6_reass_totals t;
+  ip6_reass_get_totals(&t);
+  return json_pack("{s:o, s:{s:i, s:I, s:i, s:i, s:I, s:I}}", "datagrams", a, "totals", "datagrams", t.datagrams,
+                   "bytes", (json_int_t)t.bytes, "fragments", t.fragments, "max_datagrams", t.max_datagrams,
+                   "max_bytes", (json_int_t)t.max_bytes, "maxage_ms", (json_int_t)t.maxage_ms);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Events: address states (netif ext callback), neighbors (nd6 hook)       */
 /* ---------------------------------------------------------------------- */
@@ -741,6 +767,7 @@ static json_t *no_ipv6(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 #define cmd_nd_prefixes no_ipv6
 #define cmd_nd_dns no_ipv6
 #define cmd_mld_list no_ipv6
+#define cmd_reass6_list no_ipv6
 #endif /* LWIP_IPV6 */
 
 /* This file's commands (docs/control-protocol.md). */
@@ -754,5 +781,6 @@ const struct ctl_cmd ip6_cmds[] = {
     {"nd.dns", cmd_nd_dns, "DNS servers (RDNSS) and search domains (DNSSL) from Router Advertisements"},
     {"mld.list", cmd_mld_list, "multicast groups joined per netif (MLD) and the MLD version spoken"},
     {"pmtu.list", cmd_pmtu_list, "the IPv6 path-MTU cache (Packet Too Big)"},
+    {"reass6.list", cmd_reass6_list, "IPv6 datagrams in reassembly and the reassembly budget"},
     {NULL, NULL, NULL},
 };

@@ -221,3 +221,27 @@ def test_hostile_fragment_burst_pools_back_to_baseline(lwipd):
     assert base_pools.get("IP6_FRAG") == 0  # earlier tests left nothing waiting
     r = ping6(4000)
     assert r.returncode == 0, r.stdout
+
+
+def test_reassembly_state_shown(lwipd):
+    """reass6.list (and lwipctl reass6) show a datagram waiting for its
+    last fragment: source, id, fragments, bytes; it goes when completed."""
+    msg = echo_bytes(2000, 9)
+    first, last = split(lwipd, 0x2468, msg, [0, 1200])
+    sendp(first, iface=TAP)
+    deadline = time.time() + 2
+    held = []
+    while time.time() < deadline and not held:
+        held = [x for x in lwipd.call("reass6.list")["datagrams"] if x["id"] == 0x2468]
+        time.sleep(0.05)
+    assert held, lwipd.call("reass6.list")
+    x = held[0]
+    assert x["src"] == HOST6 and x["fragments"] == 1 and x["data_bytes"] == 1200, x
+    assert x["have_first"] and not x["have_last"], x
+    totals = lwipd.call("reass6.list")["totals"]
+    assert totals["datagrams"] >= 1 and 0 < totals["bytes"] <= totals["max_bytes"], totals
+    out = lwipd.lwipctl("reass6").stdout
+    assert HOST6 in out and str(0x2468) in out, out
+    pkts = exchange(lwipd, [last])
+    assert any(ICMPv6EchoReply in p or IPv6ExtHdrFragment in p for p in pkts), [p.summary() for p in pkts]
+    assert not [x for x in lwipd.call("reass6.list")["datagrams"] if x["id"] == 0x2468]

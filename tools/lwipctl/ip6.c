@@ -123,6 +123,16 @@ void cmd_mld(int argc, char **argv, struct request *rq)
   rq->print = print_mld;
 }
 
+void cmd_reass6(int argc, char **argv, struct request *rq)
+{
+  if (argc == 1 && strcmp(argv[0], "list")) {
+    die_usage("unknown reass6 subcommand '%s'", argv[0]);
+  }
+  need_args(argc, 0, 1, "reass6 [list]");
+  rq->cmd = "reass6.list";
+  rq->print = print_reass6;
+}
+
 void cmd_pmtu(int argc, char **argv, struct request *rq)
 {
   if (argc == 1 && strcmp(argv[0], "list")) {
@@ -357,4 +367,24 @@ void print_pmtu(const struct request *rq, json_t *res)
 {
   (void)rq;
   PRINT_TABLE(pmtu_cols, json_object_get(res, "entries"), NULL);
+}
+
+static const struct column reass6_cols[] = {
+    {.header = "SOURCE", .kind = COL_STR, .key = "src", .align = 'l'},
+    {.header = "DEST", .kind = COL_STR, .key = "dest", .align = 'l'},
+    {.header = "ID", .kind = COL_INT, .key = "id", .align = 'r'},
+    {.header = "FRAGS", .kind = COL_INT, .key = "fragments", .align = 'r'},
+    {.header = "DATA", .kind = COL_INT, .key = "data_bytes", .align = 'r'},
+    {.header = "CHARGED", .kind = COL_INT, .key = "bytes", .align = 'r'},
+    {.header = "AGE", .kind = COL_INT, .key = "age_ms", .fmt = "%lldms", .align = 'r'},
+};
+
+void print_reass6(const struct request *rq, json_t *res)
+{
+  (void)rq;
+  PRINT_TABLE(reass6_cols, json_object_get(res, "datagrams"), NULL);
+  json_t *t = json_object_get(res, "totals");
+  printf("%lld of %lld datagrams, %lld of %lld bytes, %lld fragments (held at most %lld ms)\n",
+         (long long)jint(t, "datagrams"), (long long)jint(t, "max_datagrams"), (long long)jint(t, "bytes"),
+         (long long)jint(t, "max_bytes"), (long long)jint(t, "fragments"), (long long)jint(t, "maxage_ms"));
 }

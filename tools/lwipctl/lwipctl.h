@@ -234,6 +234,7 @@ void check_ip_any(const char *s, const char *what);
 void cmd_netif_addr6(int argc, char **argv, struct request *rq);
 void cmd_nd(int argc, char **argv, struct request *rq);
 void cmd_pmtu(int argc, char **argv, struct request *rq);
+void cmd_reass6(int argc, char **argv, struct request *rq);
 void cmd_mld(int argc, char **argv, struct request *rq);
 void print_mld(const struct request *rq, json_t *res);
 void print_addr6_table(json_t *netifs);
@@ -245,6 +246,7 @@ void print_nd_routers(const struct request *rq, json_t *res);
 void print_nd_prefixes(const struct request *rq, json_t *res);
 void print_nd_dns(const struct request *rq, json_t *res);
 void print_pmtu(const struct request *rq, json_t *res);
+void print_reass6(const struct request *rq, json_t *res);
 
 /* iperf.c: iperf3's units, also used by the iperf status table. */
 void human_bytes(char *buf, size_t n, double bytes);

@@ -44,6 +44,8 @@ static const struct command commands[] = {
      cmd_nd},
     {"pmtu", (const struct usage_line[]){{"pmtu [list]", "the IPv6 path-MTU cache"}, {NULL, NULL}}, cmd_pmtu},
     {"mld", (const struct usage_line[]){{"mld [list]", "IPv6 multicast groups joined (MLD)"}, {NULL, NULL}}, cmd_mld},
+    {"reass6", (const struct usage_line[]){{"reass6 [list]", "IPv6 datagrams in reassembly, the budget"}, {NULL, NULL}},
+     cmd_reass6},
     {"arp", (const struct usage_line[]){{"arp [list] | arp add IP MAC | arp del IP | arp flush", NULL}, {NULL, NULL}},
      cmd_arp},
     {"stats", (const struct usage_line[]){{"stats [--all] | stats reset", NULL}, {NULL, NULL}}, cmd_stats},
