@@ -13,7 +13,9 @@ nd.list / nd.flush; route.list; watch events; a Scapy node that answers
 DAD makes a tentative address duplicate and it is never used; the seed
 reproduces the addresses and --iid eui64 / config keys work; hostile
 extension-header chains, unknown options with each action value, Routing
-Header type 0, NS with hop limit 254 or a zero-length option: each
+Header type 0, NS with hop limit 254 or a zero-length option, an RA
+flood from 300 forged routers (bounded lists), a forged Redirect from a
+non-router: each
 answered as RFC 8200 / 4861 say or dropped under its reason, the daemon
 alive and the pools back to their baseline.
 """
@@ -598,6 +600,63 @@ def test_ns_valid_is_answered(lwipd):
     pkts = sniffer.stop() or []
     na = [p for p in pkts if ICMPv6ND_NA in p and p[ICMPv6ND_NA].tgt == LWIPD6]
     assert na and na[0][ICMPv6ND_NA].S == 1, [p.summary() for p in pkts]
+
+
+def test_ra_flood_state_bounded(lwipd):
+    """300 Router Advertisements from 300 forged routers, four on-link
+    (not autonomous) prefixes each: the router and prefix lists stay at
+    their sizes (8 and 16 in the daemon profile), the rest is counted, and
+    forgetting them (nd.flush routers) brings the pools back."""
+    import random
+    from scapy.all import ICMPv6ND_RA, ICMPv6NDOptPrefixInfo
+    pools0 = {p["name"]: p["used"] for p in lwipd.call("stats")["pools"]}
+    r_full = drop(lwipd, "ND6_ROUTERS_FULL")
+    p_full = drop(lwipd, "ND6_PREFIXES_FULL")
+    rng = random.Random(15)
+    frames = []
+    for i in range(300):
+        rmac = "02:aa:%02x:%02x:%02x:%02x" % tuple(rng.randrange(256) for _ in range(4))
+        ra = ICMPv6ND_RA(routerlifetime=600)
+        for k in range(4):
+            ra = ra / ICMPv6NDOptPrefixInfo(prefix=f"fd{i % 256:02x}:{k}::", prefixlen=64, L=1, A=0,
+                                            validlifetime=600, preferredlifetime=300)
+        frames.append(Ether(src=rmac, dst="33:33:00:00:00:01")
+                      / IPv6(src=f"fe80::aa:{i:x}", dst="ff02::1", hlim=255) / ra)
+    sendp(frames, iface=TAP)
+    time.sleep(1.0)
+    routers = lwipd.call("nd.routers")["routers"]
+    prefixes = lwipd.call("nd.prefixes")["prefixes"]
+    assert 0 < len(routers) <= 8 and 0 < len(prefixes) <= 16, (len(routers), len(prefixes))
+    assert drop(lwipd, "ND6_ROUTERS_FULL") > r_full and drop(lwipd, "ND6_PREFIXES_FULL") > p_full
+    lwipd.call("nd.flush", routers=True)
+    assert lwipd.call("nd.routers")["routers"] == [] and lwipd.call("nd.prefixes")["prefixes"] == []
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        pools = {p["name"]: p["used"] for p in lwipd.call("stats")["pools"]}
+        if all(pools[k] <= v for k, v in pools0.items() if k in pools):
+            break
+        time.sleep(0.1)
+    assert all(pools[k] <= v for k, v in pools0.items() if k in pools), (pools0, pools)
+    r = subprocess.run(["ping", "-6", "-c", "1", "-W", "2", LWIPD6], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+
+
+def test_forged_redirect_from_non_router_ignored(lwipd):
+    """A Redirect must come from the first-hop router for the destination
+    (RFC 4861 8.1): lwipd has no router here, so one from the Linux host's
+    link-local address is dropped and counted, and traffic to the named
+    destination does not go to the forged target."""
+    from scapy.all import ICMPv6ND_Redirect
+    before = drop(lwipd, "ND6_REDIRECT_NOT_ROUTER")
+    hll = host_link_local()
+    red = (Ether(src=lwipd.host_mac(), dst=lwipd_mac(lwipd)) / IPv6(src=hll, dst=LWIPD6, hlim=255)
+           / ICMPv6ND_Redirect(tgt="fe80::bad", dst=HOST6))
+    sendp(red, iface=TAP)
+    wait_drop(lwipd, "ND6_REDIRECT_NOT_ROUTER", before)
+    r = lwipd.call("ping", dst=HOST6, count=1)
+    assert r["received"] == 1, r
+    routes = lwipd.call("route.list")["routes"]
+    assert not [x for x in routes if x.get("gw") == "fe80::bad"], routes
 
 
 def test_hostile_burst_alive_and_pools_back_to_baseline(lwipd):
