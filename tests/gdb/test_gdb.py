@@ -306,6 +306,7 @@ def main():
                         t, re.M) is not None, "tcp: queues and MSS of the SYN_SENT PCB")
         check(re.search(r"^  cwnd \d+ ssthresh \d+ srtt 0\.000 rttvar [\d.]+ rto 1000 nrtx 0 dupacks 0 options -$",
                         t, re.M) is not None, "tcp: no RTT sample yet, initial RTO 1 s, no options")
+        check(re.search(r"^  congestion newreno$", t, re.M) is not None, "tcp: the controller by name")
         check(re.search(r"^tcp_pcb 0x[0-9a-f]+ 0\.0\.0\.0:9090 CLOSED \(bound, not connected\)$", t, re.M)
               is not None, "tcp: the bound PCB")
         check(re.search(r"^listen 0x[0-9a-f]+ 0\.0\.0\.0:8080 backlog 5 pending 0 accept ", t, re.M) is not None,

@@ -457,6 +457,22 @@ class Tcp(LwipCommand):
         print("%d connections, %d bound, %d listeners" % (count, bound, nl))
 
     @staticmethod
+    def congestion(p):
+        """The controller (pcb->cc, a struct tcp_cc_ops: its name string is
+        read from memory) and, for CUBIC, W_max and K."""
+        name = "?"
+        try:
+            if int(p["cc"]):
+                name = p["cc"]["name"].string()
+        except gdb.error:
+            pass
+        line = "  congestion %s" % name
+        if name == "cubic" and int(p["cc_wmax"]):
+            line += " W_max %d K %d ms epoch %s" % (int(p["cc_wmax"]), int(p["cc_k_ms"]),
+                                                    "on" if int(p["cc_epoch"]) else "off")
+        print(line)
+
+    @staticmethod
     def conn(p, states):
         refused = int(p["refused_data"]["tot_len"]) if int(p["refused_data"]) else 0
         print("tcp_pcb 0x%x %s:%d -> %s:%d %s" % (
@@ -468,6 +484,7 @@ class Tcp(LwipCommand):
         print("  cwnd %d ssthresh %d srtt %.3f rttvar %.3f rto %d nrtx %d dupacks %d options %s" % (
             int(p["cwnd"]), int(p["ssthresh"]), int(p["srtt8"]) / 8.0, int(p["rttvar4"]) / 4.0, int(p["rto"]),
             int(p["nrtx"]), int(p["dupacks"]), tcp_options(p)))
+        Tcp.congestion(p)
         print("  snd_una %u snd_nxt %u snd_lbb %u rcv_nxt %u flags %s recv %s" % (
             u32(p["snd_una"]), u32(p["snd_nxt"]), u32(p["snd_lbb"]), u32(p["rcv_nxt"]),
             flags_str(p["flags"], TCP_FLAGS), func_name(p["recv"])))
