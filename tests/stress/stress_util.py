@@ -251,6 +251,44 @@ class L2:
         return done()
 
 
+def flood_while_pinging(d, frames, n_frames, rate, linux_dst, lwipd_dst, table, six=False):
+    """Send @p n_frames of @p frames (round and round, 10,000 at a time, at
+    most @p rate a second) while Linux pings lwipd at @p linux_dst and lwipd
+    pings Linux at @p lwipd_dst (15 each, 200 ms apart, so 3 s of them).
+    After each batch, the length of the list @p table() returns and the
+    pools' peaks are taken.  @return dict: sent, seconds, sizes, peak,
+    linux_rx, lwipd_rx."""
+    lping = d.client()
+    cmd = ["ping"] + (["-6"] if six else []) + ["-n", "-q", "-c", "15", "-i", "0.2", "-W", "1", linux_dst]
+    linux = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    rid = lping.next_id
+    lping.send_raw((f'{{"id": {rid}, "cmd": "ping", "args": {{"dst": "{lwipd_dst}", "count": 15, '
+                    f'"interval_ms": 200, "timeout_ms": 1000}}}}\n').encode())
+    l2 = L2()
+    sizes, peak = [], {}
+    try:
+        sent, t0 = 0, time.monotonic()
+        while sent < n_frames and time.monotonic() - t0 < 10 * SLOW:
+            at = sent % len(frames)
+            n, _ = l2.flood(frames[at:at + 10000], 10000, 2.0 * SLOW, rate=rate)
+            sent += n
+            sizes.append(len(table()))
+            for k, v in usage(d).items():
+                peak[k] = max(peak.get(k, 0), v)
+        seconds = time.monotonic() - t0
+    finally:
+        l2.close()
+    out, _ = linux.communicate(timeout=30)
+    during = [ln for ln in out.splitlines() if "transmitted" in ln]
+    linux_rx = int(during[0].split(",")[1].split()[0]) if during else 0
+    rep = lping.read_line()
+    while rep.get("id") != rid:
+        rep = lping.read_line()
+    lping.close()
+    return {"sent": sent, "seconds": seconds, "sizes": sizes, "peak": peak, "linux_rx": linux_rx,
+            "lwipd_rx": rep.get("result", {}).get("received", 0)}
+
+
 def parse_tcp(frame):
     """(src, dst, sport, dport, seq, ack, flags, payload) of an IPv4/TCP
     frame, else None."""

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from stress_util import SLOW, L2, StressEnv, csum, mac_bytes, random_mac, running_lwipd, usage
+from stress_util import SLOW, StressEnv, csum, flood_while_pinging, mac_bytes, random_mac, running_lwipd
 
 N_FRAMES = 150000  # 3 s at RATE, as long as the pings below
 RATE = 50000
@@ -111,33 +111,9 @@ def test_nd_cache_flood(env):
     d = env.d
     frames = _frames(20000, seed=10)
     st0 = d.call("stats", all=True)
-    lping = d.client()
-    linux = subprocess.Popen(["ping", "-6", "-n", "-q", "-c", "15", "-i", "0.2", "-W", "1", LWIPD6],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    rid = lping.next_id
-    lping.send_raw((f'{{"id": {rid}, "cmd": "ping", "args": {{"dst": "{HOST6}", "count": 15, '
-                    f'"interval_ms": 200, "timeout_ms": 1000}}}}\n').encode())
-    l2 = L2()
-    sizes, peak = [], {}
-    try:
-        sent, t0 = 0, time.monotonic()
-        while sent < N_FRAMES and time.monotonic() - t0 < 10 * SLOW:
-            n, _ = l2.flood(frames, 10000, 2.0 * SLOW, rate=RATE)
-            sent += n
-            sizes.append(len(d.call("nd.list")["neighbors"]))
-            for k, v in usage(d).items():
-                peak[k] = max(peak.get(k, 0), v)
-        flood_s = time.monotonic() - t0
-    finally:
-        l2.close()
-    out, _ = linux.communicate(timeout=30)
-    summary = [ln for ln in out.splitlines() if "transmitted" in ln]
-    linux_rx = int(summary[0].split(",")[1].split()[0]) if summary else 0
-    rep = lping.read_line()
-    while rep.get("id") != rid:
-        rep = lping.read_line()
-    lping.close()
-    lwipd_rx = rep.get("result", {}).get("received", 0)
+    f = flood_while_pinging(d, frames, N_FRAMES, RATE, LWIPD6, HOST6, lambda: d.call("nd.list")["neighbors"], six=True)
+    sent, flood_s, sizes, peak = f["sent"], f["seconds"], f["sizes"], f["peak"]
+    linux_rx, lwipd_rx = f["linux_rx"], f["lwipd_rx"]
     st1 = d.call("stats", all=True)
     nd_rx = st1["protocols"]["nd6"]["recv"] - st0["protocols"]["nd6"]["recv"]
     full = st1["drops"].get("ND6_TABLE_FULL", 0) - st0["drops"].get("ND6_TABLE_FULL", 0)

@@ -7,10 +7,8 @@ hosts.  The table stays bounded (ARP_TABLE_SIZE entries), the pools do not
 grow, and the real neighbour (the Linux side) still resolves both ways:
 pings from Linux and from lwipd are answered during the flood and after."""
 import random
-import subprocess
-import time
 
-from stress_util import HOST_IP, LWIPD_IP, SLOW, L2, arp_frame, ping, random_mac, usage
+from stress_util import HOST_IP, LWIPD_IP, arp_frame, flood_while_pinging, ping, random_mac
 
 N_FRAMES = 150000  # 3 s at RATE: as long as the pings below
 RATE = 50000  # frames/s: lwipd keeps up, so a lost ping is lwipd's doing
@@ -42,34 +40,10 @@ def test_arp_cache_flood(env):
     mac = d.tap_netif()["mac"]
     frames = _frames(mac, N_FRAMES, seed=7)
     st0 = d.call("stats", all=True)
-    lping = d.client()
     # Pings in both directions while the flood runs (3 s of them).
-    linux = subprocess.Popen(["ping", "-n", "-q", "-c", "15", "-i", "0.2", "-W", "1", LWIPD_IP],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    rid = lping.next_id
-    lping.send_raw((f'{{"id": {rid}, "cmd": "ping", "args": {{"dst": "{HOST_IP}", "count": 15, '
-                    f'"interval_ms": 200, "timeout_ms": 1000}}}}\n').encode())
-    l2 = L2()
-    sizes, peak = [], {}
-    try:
-        sent, t0 = 0, time.monotonic()
-        while sent < N_FRAMES and time.monotonic() - t0 < 10 * SLOW:
-            n, _ = l2.flood(frames[sent:sent + 10000], 10000, 2.0 * SLOW, rate=RATE)
-            sent += n
-            sizes.append(len(d.call("arp.list")["entries"]))
-            for k, v in usage(d).items():
-                peak[k] = max(peak.get(k, 0), v)
-        flood_s = time.monotonic() - t0
-    finally:
-        l2.close()
-    out, _ = linux.communicate(timeout=30)
-    during_linux = [ln for ln in out.splitlines() if "transmitted" in ln]
-    linux_rx = int(during_linux[0].split(",")[1].split()[0]) if during_linux else 0
-    rep = lping.read_line()
-    while rep.get("id") != rid:
-        rep = lping.read_line()
-    lping.close()
-    lwipd_rx = rep.get("result", {}).get("received", 0)
+    f = flood_while_pinging(d, frames, N_FRAMES, RATE, LWIPD_IP, HOST_IP, lambda: d.call("arp.list")["entries"])
+    sent, flood_s, sizes, peak = f["sent"], f["seconds"], f["sizes"], f["peak"]
+    linux_rx, lwipd_rx = f["linux_rx"], f["lwipd_rx"]
     st1 = d.call("stats", all=True)
     arp_rx = st1["protocols"]["arp"]["recv"] - st0["protocols"]["arp"]["recv"]
     table_full = st1["drops"]["ARP_TABLE_FULL"] - st0["drops"]["ARP_TABLE_FULL"]
