@@ -142,7 +142,19 @@ def _wait(lwipd, pred, timeout, what):
     raise AssertionError(f"{what} within {timeout} s; last mdns.status: {st}")
 
 
+def _settled(lwipd, timeout=5.0):
+    """Wait until no IPv6 address of lwipd's is tentative: one leaving DAD
+    is an address change, which the responder answers with another
+    announcement (RFC 6762 8.4), and the counts below would race it."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not [a for a in lwipd.tap_netif().get("ip6", []) if a["state"] == "tentative"]:
+            return
+        time.sleep(0.1)
+
+
 def _restart(lwipd, host):
+    _settled(lwipd)
     if lwipd.call("mdns.status")["running"]:
         lwipd.call("mdns.stop")
     return lwipd.call("mdns.start", hostname=host)
