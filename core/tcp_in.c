@@ -1374,10 +1374,18 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (*pp != NULL && TCP_SEQ_LEQ((*pp)->seqno, s->seqno)) {
     u32_t prev_end = (*pp)->seqno + (*pp)->len;
     if (TCP_SEQ_GEQ(prev_end, s->seqno + s->len) && !(fin && !((*pp)->flags & TCP_FIN))) {
+      /* A copy of data held out of order: D-SACK it, with the block that
+       * holds it as the next SACK block (RFC 2883 4, sack_recent). */
+      if (s->len > 0) {
+        tcp_dup_data(pcb, s->seqno, s->seqno + s->len);
+      }
       pcb->sack_recent = (*pp)->seqno;
       return; /* nothing new */
     }
     if (TCP_SEQ_GT(prev_end, s->seqno)) {
+      if (s->len > 0) {
+        tcp_dup_data(pcb, s->seqno, s->seqno + LWIP_MIN(prev_end - s->seqno, (u32_t)s->len));
+      }
       seg_trim_front(s, (u16_t)LWIP_MIN(prev_end - s->seqno, (u32_t)s->len));
     }
     pp = &(*pp)->next;

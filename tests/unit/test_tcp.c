@@ -1827,6 +1827,44 @@ static void duplicate_data_acked_at_once_with_dsack(void **state)
   assert_int_equal(s.opt.nsack, 0);
 }
 
+/* A copy of data held out of order, wholly or in part, is D-SACKed too:
+ * the duplicate range first, then the block that holds it (RFC 2883 4). */
+static void duplicate_of_ooseq_data_dsacked(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_SACK);
+  u32_t base = c.peer_nxt;
+  tt_inject(&c, TCP_ACK | TCP_PSH, base + 100U, c.our_nxt, NULL, pattern + 100, 100);
+  struct tt_seg s;
+  tt_expect(TCP_ACK, c.our_nxt, base, &s);
+  assert_int_equal(s.opt.nsack, 1);
+  /* The same segment again. */
+  tt_inject(&c, TCP_ACK | TCP_PSH, base + 100U, c.our_nxt, NULL, pattern + 100, 100);
+  tt_expect(TCP_ACK, c.our_nxt, base, &s);
+  assert_int_equal(s.opt.nsack, 2);
+  assert_int_equal(s.opt.sack[0][0], base + 100U);
+  assert_int_equal(s.opt.sack[0][1], base + 200U);
+  assert_int_equal(s.opt.sack[1][0], base + 100U);
+  assert_int_equal(s.opt.sack[1][1], base + 200U);
+  /* Half of it again with 50 new bytes: D-SACK for the half, the block grown. */
+  tt_inject(&c, TCP_ACK | TCP_PSH, base + 150U, c.our_nxt, NULL, pattern + 150, 100);
+  tt_expect(TCP_ACK, c.our_nxt, base, &s);
+  assert_int_equal(s.opt.nsack, 2);
+  assert_int_equal(s.opt.sack[0][0], base + 150U);
+  assert_int_equal(s.opt.sack[0][1], base + 200U);
+  assert_int_equal(s.opt.sack[1][0], base + 100U);
+  assert_int_equal(s.opt.sack[1][1], base + 250U);
+  assert_int_equal(c.pcb->ooseq_bytes, 150U);
+  /* Filling the hole delivers each byte once. */
+  tt_inject(&c, TCP_ACK | TCP_PSH, base, c.our_nxt, NULL, pattern, 100);
+  tt_expect(TCP_ACK, c.our_nxt, base + 250U, &s);
+  assert_int_equal(tt_rec.len, 250);
+  assert_memory_equal(tt_rec.data, pattern, 250);
+  tt_expect_nothing();
+}
+
 /* The delayed-ACK time is a setting (RFC 1122 4.2.3.2: under 500 ms). */
 static void delack_time_configurable(void **state)
 {
@@ -3069,6 +3107,7 @@ int main(void)
     T(paws_drops_old_timestamp),
     T(ts_recent_not_poisoned_by_bad_ack),
     T(duplicate_data_acked_at_once_with_dsack),
+    T(duplicate_of_ooseq_data_dsacked),
     T(delack_time_configurable),
     T(sack_blocks_for_ooseq),
     T(no_sack_without_permission),

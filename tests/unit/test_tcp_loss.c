@@ -1030,10 +1030,11 @@ static void sack_sent_for_out_of_order_data(void **state)
     const u32_t e[][2] = {{p + 900, p + 1000}, {p + 700, p + 800}, {p + 500, p + 600}, {p + 100, p + 400}};
     expect_sack(&c, p, 4, e);
   }
-  /* A duplicate of queued data: its block comes first. */
+  /* A duplicate of queued data: a D-SACK block for it, then the block
+   * that holds it, then the most recent others (RFC 2883 4). */
   peer_data(&c, 500, 100);
   {
-    const u32_t e[][2] = {{p + 500, p + 600}, {p + 900, p + 1000}, {p + 700, p + 800}, {p + 100, p + 400}};
+    const u32_t e[][2] = {{p + 500, p + 600}, {p + 500, p + 600}, {p + 900, p + 1000}, {p + 700, p + 800}};
     expect_sack(&c, p, 4, e);
   }
   tt_expect_nothing();
