@@ -377,7 +377,8 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   put_be32(t + TCP_OFF_ACK, (flags & TCP_ACK) ? pcb->rcv_nxt : 0);
   t[TCP_OFF_HDRLEN] = (u8_t)(((TCP_HLEN + optlen) / 4U) << 4);
   t[TCP_OFF_FLAGS] = flags;
-  put_be16(t + TCP_OFF_WND, tcp_wnd_field(pcb, flags));
+  u16_t wnd_field = tcp_wnd_field(pcb, flags);
+  put_be16(t + TCP_OFF_WND, wnd_field);
   put_be16(t + TCP_OFF_CHKSUM, 0);
   put_be16(t + TCP_OFF_URP, 0);
   memcpy(t + TCP_HLEN, opts, optlen);
@@ -409,7 +410,7 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
      * scaled field is rounded down (RFC 7323 2.3); the edge never moves
      * left for it, since the peer may have sent up to the old one. */
     u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
-    u32_t edge = pcb->rcv_nxt + ((u32_t)tcp_wnd_field(pcb, flags) << scale);
+    u32_t edge = pcb->rcv_nxt + ((u32_t)wnd_field << scale);
     if (TCP_SEQ_GT(edge, pcb->rcv_ann_right_edge)) {
       pcb->rcv_ann_right_edge = edge;
     }
