@@ -213,9 +213,6 @@ void apps_stop_all(void);
 
 /* ---- ping.c ---- */
 void ping_stop_all(void);
-/** lwipd's netif input: ethernet_input(), after noting ICMPv6 echo replies
- *  for running pings (ping.c says why).  Takes ownership of @p p. */
-err_t ping_netif_input(struct pbuf *p, struct netif *inp);
 
 /* ---- tcpcmds.c ---- */
 /** Answer running tcp.connect requests with an error and abort their

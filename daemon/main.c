@@ -671,7 +671,7 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
   dev_netif_config.mtu = (uint16_t)(o->mtu ? o->mtu : (lwipd.tap->mtu ? lwipd.tap->mtu : 1500));
   dev_netif_config.name[0] = 't';
   dev_netif_config.name[1] = 'p';
-  if (netif_add(&lwipd.netif, ip, mask, gw, &lwipd.tap->dev, dev_netif_init, ping_netif_input) == NULL) {
+  if (netif_add(&lwipd.netif, ip, mask, gw, &lwipd.tap->dev, dev_netif_init, ethernet_input) == NULL) {
     fprintf(stderr, "lwipd: cannot add the netif\n");
     return 1;
   }

@@ -242,11 +242,6 @@ static err_t send_echo6(struct ping_job *j, u16_t seq)
 
 #endif
 
-err_t ping_netif_input(struct pbuf *p, struct netif *inp)
-{
-  return ethernet_input(p, inp);
-}
-
 static void send_echo(struct ping_job *j)
 {
   u16_t seq = (u16_t)j->sent;
@@ -420,11 +415,6 @@ static json_t *cmd_ping(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 
 void ping_stop_all(void)
 {
-}
-
-err_t ping_netif_input(struct pbuf *p, struct netif *inp)
-{
-  return ethernet_input(p, inp);
 }
 
 #endif

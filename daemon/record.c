@@ -203,7 +203,7 @@ static int stack_rebuild(const struct netif_conf *c, uint64_t seed)
   lwipd.seed = seed;
   memcpy(dev_netif_config.mac, c->mac, 6);
   dev_netif_config.mtu = c->mtu;
-  if (netif_add(&lwipd.netif, &c->ip, &c->mask, &c->gw, &lwipd.tap->dev, dev_netif_init, ping_netif_input) == NULL) {
+  if (netif_add(&lwipd.netif, &c->ip, &c->mask, &c->gw, &lwipd.tap->dev, dev_netif_init, ethernet_input) == NULL) {
     return -1;
   }
   lwipd.netif_added = true;
