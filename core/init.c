@@ -53,6 +53,9 @@ void lwip_init(void)
 #if LWIP_DHCP
   dhcp_init();
 #endif
+#if LWIP_DHCP6
+  dhcp6_init();
+#endif
 #if LWIP_DNS
   dns_init();
 #endif

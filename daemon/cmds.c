@@ -703,6 +703,7 @@ void cmds_events_init(void)
   unix_port_set_log_hook(log_event);
   ip6cmds_events_init();
   netapps_init();
+  dhcp6cmds_init();
 }
 
 
@@ -745,7 +746,7 @@ static const struct ctl_cmd core_cmds[] = {
  * proper and is looked up by ctl.c, so lwip-replay does not record). */
 static const struct ctl_cmd *const registry[] = {
     core_cmds, ip6_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds, apps_cmds, iperf_cmds, sntp_cmds, mqtt_cmds, http_cmds, tftp_cmds,
-    mdns_cmds,
+    mdns_cmds, dhcp6_cmds,
 };
 
 ctl_cmd_fn ctl_cmd_lookup(const struct ctl_cmd *table, const char *cmd)

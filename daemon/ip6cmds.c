@@ -166,6 +166,8 @@ static const char *origin_name(u8_t origin)
     return "link-local";
   case NETIF_IP6_ORIGIN_AUTOCONF:
     return "slaac";
+  case NETIF_IP6_ORIGIN_DHCP6:
+    return "dhcp6";
   default:
     return "?";
   }

@@ -237,6 +237,12 @@ void netapps_stop_all(void);
  *  @return the number of releases handed to the stack. */
 int netapps_dhcp_release_all(void);
 
+/* ---- dhcp6cmds.c (the DHCPv6 client, dhcp6.*) ---- */
+/** Hook the DHCPv6 client's state and DNS callbacks (again after each
+ *  lwip_init()). */
+void dhcp6cmds_init(void);
+extern const struct ctl_cmd dhcp6_cmds[];
+
 /* ---- sntpcmds.c (the SNTP client, sntp.*) ---- */
 /** Stop the SNTP client (stack restart, shutdown). */
 void sntpcmds_stop_all(void);

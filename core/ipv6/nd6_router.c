@@ -16,6 +16,7 @@
  */
 #include "lwip/nd6.h"
 #include "lwip/icmp6.h"
+#include "lwip/dhcp6.h"
 #include "lwip/timeouts.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
@@ -1147,6 +1148,10 @@ void nd6_ra_input(struct pbuf *p, const struct ip6_rx *rx)
   nd6_neighbor_learn(netif, src, has_lla ? lla : NULL, 1);
   ra_options(netif, src, p, ND6_RA_HLEN, now);
   nd6_reschedule();
+#if LWIP_DHCP6
+  /* RFC 4861 4.2: M and O tell hosts what DHCPv6 offers on this link. */
+  dhcp6_nd6_ra_trigger(netif, (flags & ND6_RA_FLAG_MANAGED) != 0, (flags & ND6_RA_FLAG_OTHER) != 0);
+#endif
 }
 
 /* ---------------------------------------------------------------------- */

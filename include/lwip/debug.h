@@ -23,7 +23,8 @@ extern "C" {
   X(IP6, "ip6")                 \
   X(ICMP6, "icmp6")             \
   X(ND6, "nd6")                 \
-  X(MLD6, "mld6")
+  X(MLD6, "mld6")               \
+  X(DHCP6, "dhcp6")
 #else
 #define LWIP_LOG_MODULES_IP6(X)
 #endif

@@ -111,6 +111,7 @@ const char *netif_ip6_addr_state_name(u8_t state);
 #define NETIF_IP6_ORIGIN_STATIC 0U    /**< configured (netif_add_ip6_address) */
 #define NETIF_IP6_ORIGIN_LINKLOCAL 1U /**< netif_create_ip6_linklocal_address */
 #define NETIF_IP6_ORIGIN_SLAAC 2U     /**< stateless autoconfiguration from an RA prefix (RFC 4862 5.5.3) */
+#define NETIF_IP6_ORIGIN_DHCP6 3U     /**< leased by the DHCPv6 client (RFC 8415 18.2.10.1) */
 #define NETIF_IP6_ORIGIN_AUTOCONF NETIF_IP6_ORIGIN_SLAAC /**< the older name */
 
 /** Lifetime value meaning "forever" (RFC 4861 4.6.2). */

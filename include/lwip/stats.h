@@ -32,6 +32,7 @@ extern "C" {
   X(ICMP6, "icmp6", ICMP6) \
   X(ND6, "nd6", ND6)       \
   X(MLD6, "mld6", MLD6)    \
+  X(DHCP6, "dhcp6", DHCP6) \
   X(UDP, "udp", UDP)       \
   X(TCP, "tcp", TCP)       \
   X(RAW, "raw", RAW)       \
@@ -234,6 +235,19 @@ enum lwip_err_class {
   X(DHCP_BAD_ADDR, DHCP, PROTO, "DHCP offer or ack of an unusable address") \
   X(DHCP_UNEXPECTED, DHCP, NONE, "DHCP message type not expected in the client's state") \
   X(DHCP_NO_MEM, DHCP, MEM, "no memory for an outgoing DHCP message") \
+  X(DHCP6_SHORT, DHCP6, LEN, "DHCPv6 message shorter than its 4-byte header") \
+  X(DHCP6_BAD_OPTION, DHCP6, OPT, "DHCPv6 option past its container, of a wrong length or repeated (RFC 8415 21)") \
+  X(DHCP6_BAD_TYPE, DHCP6, PROTO, "DHCPv6 message of a type a client does not take (not Advertise or Reply)") \
+  X(DHCP6_RECONFIGURE, DHCP6, NONE, "DHCPv6 Reconfigure: refused, the client does no reconfigure authentication (RFC 8415 18.2.11)") \
+  X(DHCP6_BAD_XID, DHCP6, NONE, "DHCPv6 reply with a transaction id we are not waiting for") \
+  X(DHCP6_BAD_CLIENTID, DHCP6, PROTO, "DHCPv6 reply without our Client Identifier (RFC 8415 16.3, 16.10)") \
+  X(DHCP6_NO_SERVERID, DHCP6, PROTO, "DHCPv6 reply without a valid Server Identifier (RFC 8415 16.3, 16.10)") \
+  X(DHCP6_UNEXPECTED, DHCP6, NONE, "DHCPv6 Advertise or Reply the client's state is not waiting for") \
+  X(DHCP6_NO_ADDRS, DHCP6, NONE, "DHCPv6 Advertise or Reply without a usable IA_NA address (NoAddrsAvail, RFC 8415 18.2.9)") \
+  X(DHCP6_BAD_ADDR, DHCP6, PROTO, "DHCPv6 address offered that is multicast, link-local, loopback or unspecified") \
+  X(DHCP6_BAD_LIFETIMES, DHCP6, PROTO, "DHCPv6 IA_NA with T1 > T2 or address with preferred > valid lifetime: ignored (RFC 8415 21.4, 21.6)") \
+  X(DHCP6_STATUS, DHCP6, NONE, "DHCPv6 Reply with an error Status Code (RFC 8415 21.13)") \
+  X(DHCP6_NO_MEM, DHCP6, MEM, "no memory for an outgoing DHCPv6 message") \
   X(DNS_SHORT, DNS, LEN, "DNS message shorter than its 12-byte header") \
   X(DNS_TOO_BIG, DNS, LEN, "DNS message larger than the resolver's receive buffer") \
   X(DNS_BAD_SOURCE, DNS, NONE, "DNS answer from an address or port the lookup was not sent to") \

@@ -215,6 +215,7 @@ void cmd_icmp(int argc, char **argv, struct request *rq);
 void cmd_ping(int argc, char **argv, struct request *rq);
 void cmd_tcp(int argc, char **argv, struct request *rq);
 void cmd_dhcp(int argc, char **argv, struct request *rq);
+void cmd_dhcp6(int argc, char **argv, struct request *rq);
 void cmd_dns(int argc, char **argv, struct request *rq);
 void cmd_subscribe(int argc, char **argv, struct request *rq);
 void cmd_shutdown(int argc, char **argv, struct request *rq);

@@ -19,6 +19,7 @@ void raw_init(void);
 void igmp_init(void);
 void tcp_init(void);
 void dhcp_init(void);
+void dhcp6_init(void);
 void dns_init(void);
 void ip6_init(void);
 void ip6_frag_init(void);
