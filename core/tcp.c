@@ -169,6 +169,7 @@ void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
   if (state_hook != NULL) {
     state_hook(pcb, old, s);
   }
+  tcp_trace_state(pcb, old);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -268,6 +268,7 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
   }
   u32_t rto = pcb->srtt8 / 8U + LWIP_MAX(pcb->rttvar4, 1U);
   pcb->rto = LWIP_MIN(LWIP_MAX(rto, TCP_RTO_MIN_MS), TCP_RTO_MAX_MS);
+  tcp_trace_rtt(pcb, r);
   LWIP_LOG(TCP, TRACE, "%u -> port %u: rtt %lu ms, srtt %lu, rto %lu", pcb->local_port, pcb->remote_port,
            (unsigned long)r, (unsigned long)(pcb->srtt8 / 8U), (unsigned long)pcb->rto);
 }
@@ -787,6 +788,7 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb)
     seg->state &= (u8_t)~SEG_RECOVERY_RXT;
   }
   pcb->cc->on_recovery(pcb); /* reads lt_segs: limited transmit is not FlightSize */
+  tcp_trace_recovery(pcb, true, (pcb->flags & TF_SACK) ? TCP_TRACE_REASON_SACK : TCP_TRACE_REASON_DUPACK);
   pcb->lt_segs = 0;
   /* RFC 5681 3.2 step 2 / RFC 6675 5 step 4.2: the first unacknowledged
    * segment goes out at once. */
@@ -855,6 +857,7 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
     pcb->flags &= ~TF_INFR;
     pcb->dupacks = 0;
     pcb->cc->on_recovery_end(pcb);
+    tcp_trace_recovery(pcb, false, TCP_TRACE_REASON_NONE);
     return;
   }
   /* Partial acknowledgment. */
@@ -997,6 +1000,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     } else {
       tcp_new_ack(pcb, seq_acked);
     }
+    tcp_trace_ack(pcb);
     if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb) && !tcp_fin_acked(pcb)) {
       return false;
     }
@@ -1011,6 +1015,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     /* RFC 5681 2 (same window) or, with SACK, RFC 6675 2 (new SACK
      * information): a duplicate acknowledgment. */
     tcp_dupack(pcb);
+    tcp_trace_ack(pcb);
   } else if (pcb->state == SYN_RCVD) {
     /* An ACK that does not acknowledge our SYN (RFC 9293 3.10.7.4). */
     LWIP_DROP(TCP_BAD_ACK);
@@ -1107,6 +1112,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
   tcp_set_state(pcb, ESTABLISHED);
   pcb->cc->init(pcb);
+  tcp_trace_ack(pcb);
   pcb->flags |= TF_ACK_NOW;
   if (pcb->connected != NULL && TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK))) {
     return;

@@ -428,6 +428,8 @@ static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
     pcb->rtx_total++; /* sent before: after a timeout or a fast retransmit */
   }
   seg->xmit_ms = sys_now() | 1U;
+  tcp_trace_seg(pcb, TCP_SEQ_LT(seg->seqno, pcb->snd_max) ? TCP_TRACE_RETRANSMIT : TCP_TRACE_SEND, seg->seqno,
+                seg->len);
   return tcp_send_raw(pcb, seg->seqno, (u8_t)(seg->flags & (TCP_SYN | TCP_FIN | TCP_PSH)), seg->p);
 }
 
@@ -644,6 +646,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
       pcb->state == LAST_ACK) {
     pcb->cc->on_rto(pcb);
   }
+  tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_RTO);
   /* Move unacked in front of unsent; SACK state is forgotten (RFC 6675 5.1
    * lets a sender clear the scoreboard on a timeout). */
   struct tcp_seg *last = pcb->unacked;

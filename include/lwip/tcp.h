@@ -181,6 +181,11 @@ struct tcp_pcb {
   u8_t lt_segs;                 /**< cwnd lent to limited transmit (RFC 3042), segments */
   u32_t recover;                /**< NewReno/SACK recovery point */
   u32_t sacked_bytes;           /**< bytes SACKed above snd_una */
+  /* trace events (tcp_trace.h): what this connection's last events
+   * reported, so a CWND event is sent only on a change.  Kept in every
+   * build, so the PCB's layout does not depend on the tcp_trace option. */
+  u32_t trace_cwnd, trace_ssthresh;
+  u8_t trace_recovery;          /**< enum tcp_trace_reason of the recovery in progress (0: none) */
 
   /* timestamps (RFC 7323) */
   u32_t ts_offset;              /**< random offset of our TSval */

@@ -13,6 +13,7 @@
 #if LWIP_TCP
 
 #include "lwip/tcp.h"
+#include "lwip/tcp_trace.h"
 #include "lwip/prot/tcp.h"
 
 /* ---- pcb->flags ---- */
