@@ -428,6 +428,11 @@ static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
     pcb->rtx_total++; /* sent before: after a timeout or a fast retransmit */
   }
   seg->xmit_ms = sys_now() | 1U;
+#if LWIP_TCP_RACK
+  if (pcb->flags & TF_INFR) {
+    pcb->prr_out += TCP_SEG_SEQLEN(seg); /* RFC 6937 3: everything sent in recovery */
+  }
+#endif
   tcp_trace_seg(pcb, TCP_SEQ_LT(seg->seqno, pcb->snd_max) ? TCP_TRACE_RETRANSMIT : TCP_TRACE_SEND, seg->seqno,
                 seg->len);
   return tcp_send_raw(pcb, seg->seqno, (u8_t)(seg->flags & (TCP_SYN | TCP_FIN | TCP_PSH)), seg->p);
@@ -611,6 +616,9 @@ err_t tcp_output(struct tcp_pcb *pcb)
         pcb->rtt_seq = seg->seqno;
       }
       pcb->snd_max = end;
+#if LWIP_TCP_RACK
+      pcb->tlp_due = 0; /* RFC 8985 7.2: new data restarts the probe timer */
+#endif
     }
     unacked_append(pcb, seg);
     pipe += TCP_SEG_SEQLEN(seg);
@@ -642,6 +650,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
    * not start a fast retransmit. */
   pcb->recover = pcb->snd_max;
   pcb->rtt_start = 0; /* Karn */
+  tcp_rack_on_rto(pcb);
   if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
       pcb->state == LAST_ACK) {
     pcb->cc->on_rto(pcb);

@@ -5,6 +5,14 @@
  * Bound PCBs live in a hash table keyed by local port, so demultiplexing a
  * datagram walks one short chain instead of every PCB; PCBs without a port
  * wait on a separate chain.  Both chains link through pcb->next.
+ *
+ * Dual stack: a PCB's family is the type of its local address.  An
+ * IPADDR_TYPE_V4 PCB sees and sends only IPv4, an IPADDR_TYPE_V6 PCB only
+ * IPv6 (as a socket with IPV6_V6ONLY), and an IPADDR_TYPE_ANY PCB (bound to
+ * IP_ANY_TYPE) both.  Among the PCBs that could take a datagram the most
+ * specific wins: connected to the sender, then bound to the destination
+ * address, then a wildcard of exactly the datagram's family, then a
+ * dual-stack wildcard.
  */
 #include "lwip/opt.h"
 
@@ -14,6 +22,10 @@
 #include "lwip/ip4.h"
 #include "lwip/icmp.h"
 #include "lwip/igmp.h"
+#include "lwip/ip6.h"
+#include "lwip/icmp6.h"
+#include "lwip/mld6.h"
+#include "lwip/nd6.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
@@ -85,11 +97,40 @@ static u32_t addr4(const ip_addr_t *a)
   return a == NULL ? IPADDR_ANY : ip_2_ip4(a)->addr;
 }
 
-static void set_addr4(ip_addr_t *a, u32_t v)
+/** Can a PCB whose address has type @p pcb_type carry a datagram of
+ *  family @p type (IPADDR_TYPE_V4 or IPADDR_TYPE_V6)? */
+static bool udp_family_ok(u8_t pcb_type, u8_t type)
 {
-  ip4_addr_t tmp;
-  tmp.addr = v;
-  ip_addr_set_ip4(a, &tmp);
+  return pcb_type == IPADDR_TYPE_ANY || pcb_type == type;
+}
+
+/** Does the PCB address @p mine (a specific address) name the packet
+ *  address @p pkt?  A link-local IPv6 address bound without a zone matches
+ *  that address on any link. */
+static bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pkt)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*mine)) {
+    const ip6_addr_t *m = ip_2_ip6(mine);
+    return IP_IS_V6_VAL(*pkt) && ip6_addr_eq_nozone(m, ip_2_ip6(pkt)) &&
+           (m->zone == IP6_NO_ZONE || m->zone == ip_2_ip6(pkt)->zone);
+  }
+#endif
+  return IP_IS_V4_VAL(*pkt) && addr4(mine) == ip_2_ip4(pkt)->addr;
+}
+
+/** Could the PCB addresses @p a and @p b both take the same datagram?
+ *  Their families must overlap, and then their addresses: equal, or one
+ *  of them the wildcard. */
+static bool udp_addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
+{
+  if (a->type != b->type && a->type != IPADDR_TYPE_ANY && b->type != IPADDR_TYPE_ANY) {
+    return false;
+  }
+  if (ip_addr_isany(a) || ip_addr_isany(b) || a->type == IPADDR_TYPE_ANY || b->type == IPADDR_TYPE_ANY) {
+    return true;
+  }
+  return ip_addr_eq(a, b);
 }
 
 void udp_init(void)
@@ -121,8 +162,8 @@ struct udp_pcb *udp_new(void)
 
 struct udp_pcb *udp_new_ip_type(u8_t type)
 {
-  if (type != IPADDR_TYPE_V4 && type != IPADDR_TYPE_ANY) {
-    return NULL; /* IPv6 is not built yet */
+  if (type != IPADDR_TYPE_V4 && type != IPADDR_TYPE_ANY && (type != IPADDR_TYPE_V6 || !LWIP_IPV6)) {
+    return NULL;
   }
   struct udp_pcb *pcb = udp_new();
   if (pcb != NULL) {
@@ -141,10 +182,11 @@ void udp_remove(struct udp_pcb *pcb)
   memp_free(MEMP_UDP_PCB, pcb);
 }
 
-/** Would binding @p pcb to @p ip4:@p port collide with another PCB?  The
- *  addresses overlap when equal or when either is any; SO_REUSEADDR on both
- *  sides allows the overlap (several listeners of one multicast port). */
-static bool udp_port_conflict(const struct udp_pcb *pcb, u32_t ip4, u16_t port, bool exclusive)
+/** Would binding @p pcb to @p addr:@p port collide with another PCB?  The
+ *  bindings collide when one datagram could be for both (udp_addrs_overlap);
+ *  SO_REUSEADDR on both sides allows it (several listeners of one
+ *  multicast port).  @p exclusive: any other PCB on the port collides. */
+static bool udp_port_conflict(const struct udp_pcb *pcb, const ip_addr_t *addr, u16_t port, bool exclusive)
 {
   for (const struct udp_pcb *q = *udp_chain(port); q != NULL; q = q->next) {
     if (q == pcb || q->local_port != port) {
@@ -153,8 +195,7 @@ static bool udp_port_conflict(const struct udp_pcb *pcb, u32_t ip4, u16_t port, 
     if (exclusive) {
       return true;
     }
-    u32_t qa = addr4(&q->local_ip);
-    if (qa != IPADDR_ANY && ip4 != IPADDR_ANY && qa != ip4) {
+    if (!udp_addrs_overlap(&q->local_ip, addr)) {
       continue;
     }
     if (ip_get_option(pcb, SOF_REUSEADDR) && ip_get_option(q, SOF_REUSEADDR)) {
@@ -173,37 +214,48 @@ static u16_t udp_ephemeral_port(const struct udp_pcb *pcb)
   u32_t off = lwip_port_rand() % span;
   for (u32_t i = 0; i < span; i++) {
     u16_t port = (u16_t)(UDP_LOCAL_PORT_RANGE_START + (off + i) % span);
-    if (!udp_port_conflict(pcb, IPADDR_ANY, port, true)) {
+    if (!udp_port_conflict(pcb, &pcb->local_ip, port, true)) {
       return port;
     }
   }
   return 0;
 }
 
+/** The local address binding @p pcb to @p ipaddr gives it: the address
+ *  as given (its type becomes the PCB's family, as in lwIP), or for NULL
+ *  the wildcard of the PCB's present family. */
+static void udp_bind_addr(const struct udp_pcb *pcb, const ip_addr_t *ipaddr, ip_addr_t *out)
+{
+  if (ipaddr == NULL) {
+    ip_addr_set_zero(out);
+    out->type = pcb->local_ip.type;
+    return;
+  }
+  *out = *ipaddr;
+  if (IP_IS_ANY_TYPE_VAL(*out)) {
+    ip_addr_set_zero(out); /* IP_ANY_TYPE is a wildcard by definition */
+    out->type = IPADDR_TYPE_ANY;
+  }
+}
+
 err_t udp_bind(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
 {
   LWIP_ERROR_RET("udp_bind: pcb", pcb != NULL, ERR_VAL);
-  LWIP_ERROR_RET("udp_bind: IPv4 only", ipaddr == NULL || !IP_IS_V6_VAL(*ipaddr), ERR_VAL);
-  u32_t ip4 = addr4(ipaddr);
+  LWIP_ERROR_RET("udp_bind: IPv6 not built", ipaddr == NULL || !IP_IS_V6_VAL(*ipaddr) || LWIP_IPV6, ERR_VAL);
+  ip_addr_t addr;
+  udp_bind_addr(pcb, ipaddr, &addr);
   if (port == 0) {
     port = udp_ephemeral_port(pcb);
     if (port == 0) {
       LWIP_LOG(UDP, WARN, "udp_bind: no free ephemeral port");
       return ERR_BUF;
     }
-  } else if (udp_port_conflict(pcb, ip4, port, false)) {
+  } else if (udp_port_conflict(pcb, &addr, port, false)) {
     LWIP_LOG(UDP, DEBUG, "udp_bind: port %u in use", port);
     return ERR_USE;
   }
   udp_unlink(pcb);
-  if (ipaddr != NULL) {
-    /* An any-type address (IP_ANY_TYPE) keeps the PCB dual-stack ready. */
-    u8_t type = IP_IS_ANY_TYPE_VAL(*ipaddr) ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4;
-    set_addr4(&pcb->local_ip, ip4);
-    IP_SET_TYPE_VAL(pcb->local_ip, type);
-  } else {
-    ip_2_ip4(&pcb->local_ip)->addr = IPADDR_ANY;
-  }
+  pcb->local_ip = addr;
   pcb->local_port = port;
   udp_link(pcb);
   LWIP_LOG(UDP, DEBUG, "bound to %s:%u", ipaddr_ntoa(&pcb->local_ip), port);
@@ -220,7 +272,8 @@ void udp_bind_netif(struct udp_pcb *pcb, const struct netif *netif)
 err_t udp_connect(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
 {
   LWIP_ERROR_RET("udp_connect: pcb", pcb != NULL, ERR_VAL);
-  if (ipaddr == NULL || IP_IS_V6_VAL(*ipaddr)) {
+  if (ipaddr == NULL || IP_IS_ANY_TYPE_VAL(*ipaddr) || !udp_family_ok(pcb->local_ip.type, ipaddr->type) ||
+      (IP_IS_V6_VAL(*ipaddr) && !LWIP_IPV6)) {
     return ERR_VAL;
   }
   if (pcb->local_port == 0) {
@@ -229,7 +282,7 @@ err_t udp_connect(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
       return err;
     }
   }
-  set_addr4(&pcb->remote_ip, ip_2_ip4(ipaddr)->addr);
+  pcb->remote_ip = *ipaddr;
   pcb->remote_port = port;
   udp_set_flags(pcb, UDP_FLAGS_CONNECTED);
   return ERR_OK;
@@ -240,9 +293,18 @@ void udp_disconnect(struct udp_pcb *pcb)
   if (pcb == NULL) {
     return;
   }
-  ip_2_ip4(&pcb->remote_ip)->addr = IPADDR_ANY;
+  u8_t type = pcb->local_ip.type;
+  ip_addr_set_zero(&pcb->remote_ip);
+  pcb->remote_ip.type = type;
   pcb->remote_port = 0;
   udp_clear_flags(pcb, UDP_FLAGS_CONNECTED);
+}
+
+void udp_err(struct udp_pcb *pcb, udp_err_fn errf)
+{
+  if (pcb != NULL) {
+    pcb->errf = errf;
+  }
 }
 
 void udp_recv(struct udp_pcb *pcb, udp_recv_fn recv, void *recv_arg)
@@ -274,26 +336,25 @@ void udp_foreach(void (*fn)(struct udp_pcb *pcb, void *arg), void *arg)
   udp_foreach_chain(udp_unbound, fn, arg);
 }
 
-static void udp_rebind_chain(struct udp_pcb *pcb, u32_t old4, u32_t new4)
+static void udp_rebind_chain(struct udp_pcb *pcb, const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {
   for (; pcb != NULL; pcb = pcb->next) {
-    if (addr4(&pcb->local_ip) == old4) {
-      ip_2_ip4(&pcb->local_ip)->addr = new4;
+    if (ip_addr_eq(&pcb->local_ip, old_addr)) {
+      ip_addr_set(&pcb->local_ip, new_addr);
+      pcb->local_ip.type = old_addr->type;
     }
   }
 }
 
 void udp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {
-  u32_t old4 = addr4(old_addr);
-  if (old4 == IPADDR_ANY) {
+  if (old_addr == NULL || ip_addr_isany(old_addr)) {
     return; /* PCBs bound to any follow every address already */
   }
-  u32_t new4 = addr4(new_addr);
   for (size_t i = 0; i < UDP_HASH_SIZE; i++) {
-    udp_rebind_chain(udp_hash[i], old4, new4);
+    udp_rebind_chain(udp_hash[i], old_addr, new_addr);
   }
-  udp_rebind_chain(udp_unbound, old4, new4);
+  udp_rebind_chain(udp_unbound, old_addr, new_addr);
 }
 
 /* ------------------------------------------------------------------ */
@@ -345,14 +406,37 @@ static bool udp_validate(struct pbuf *p, const struct ip_rx *rx, struct udp_hdr_
   return true;
 }
 
-static bool udp_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const struct udp_hdr_view *h)
+#if LWIP_IPV6
+/** The IPv6 checksum (RFC 8200 8.1: the pseudo header holds both addresses,
+ *  the upper-layer length and the next header value).  Unlike IPv4 it is
+ *  mandatory for UDP too: a zero checksum is refused by the caller. */
+static bool udp6_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const struct udp_hdr_view *h)
 {
+  if (!NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP) || (p->flags & PBUF_FLAG_CSUM_OK)) {
+    return true;
+  }
+  const ip6_addr_t *src = ip_2_ip6(&rx->src);
+  const ip6_addr_t *dst = ip_2_ip6(&rx->dest);
 #if LWIP_UDPLITE
   if (rx->proto == IP_PROTO_UDPLITE) {
-    /* RFC 3828 3.1: UDP-Lite's checksum is mandatory; 0 is illegal. */
-    if (h->chksum == 0) {
-      return false;
-    }
+    return ip6_chksum_pseudo_partial(p, IP_PROTO_UDPLITE, p->tot_len, h->coverage, src, dst) == 0;
+  }
+#else
+  LWIP_UNUSED_ARG(h);
+#endif
+  return ip6_chksum_pseudo(p, IP_PROTO_UDP, p->tot_len, src, dst) == 0;
+}
+#endif
+
+static bool udp_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const struct udp_hdr_view *h)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(rx->dest)) {
+    return udp6_checksum_ok(p, rx, h);
+  }
+#endif
+#if LWIP_UDPLITE
+  if (rx->proto == IP_PROTO_UDPLITE) {
     if (!NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP)) {
       return true;
     }
@@ -368,8 +452,28 @@ static bool udp_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const 
   return inet_chksum_pseudo(p, IP_PROTO_UDP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) == 0;
 }
 
+/** A zero checksum the datagram may not carry: UDP-Lite never (RFC 3828
+ *  3.1), UDP over IPv6 never (RFC 8200 8.1; the RFC 6935 tunnel exception
+ *  is not ours to make).  Counted by the caller under the right name. */
+static int udp_zero_chksum_drop(const struct ip_rx *rx, const struct udp_hdr_view *h)
+{
+  if (h->chksum != 0) {
+    return LWIP_DROP_COUNT;
+  }
+#if LWIP_UDPLITE
+  if (rx->proto == IP_PROTO_UDPLITE) {
+    return LWIP_DROP_UDP_BAD_CHKSUM;
+  }
+#endif
+  if (IP_IS_V6_VAL(rx->dest)) {
+    return LWIP_DROP_UDP6_ZERO_CHKSUM;
+  }
+  return LWIP_DROP_COUNT;
+}
+
 /** How well @p pcb matches the datagram: 0 no match, higher is better
- *  (connected to the sender > bound to the destination > bound to any). */
+ *  (connected to the sender > bound to the destination > a wildcard of the
+ *  datagram's family > a dual-stack wildcard). */
 static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
 {
   if (pcb->local_port != h->dport) {
@@ -379,25 +483,29 @@ static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const st
   if (lite != (rx->proto == IP_PROTO_UDPLITE)) {
     return 0;
   }
+  if (!udp_family_ok(pcb->local_ip.type, rx->dest.type)) {
+    return 0; /* an IPv4 PCB never sees IPv6, an IPv6 PCB never IPv4 */
+  }
   if (pcb->netif_idx != NETIF_NO_INDEX && pcb->netif_idx != netif_get_index(rx->inp)) {
     return 0;
   }
   int score;
-  u32_t local = addr4(&pcb->local_ip);
-  if (local == IPADDR_ANY) {
+  if (IP_IS_ANY_TYPE_VAL(pcb->local_ip)) {
     score = 1;
-  } else if (local == ip_2_ip4(&rx->dest)->addr) {
+  } else if (ip_addr_isany(&pcb->local_ip)) {
     score = 2;
-  } else if (rx->is_broadcast && local == netif_ip4_addr(rx->inp)->addr) {
+  } else if (udp_addr_match(&pcb->local_ip, &rx->dest)) {
+    score = 3;
+  } else if (rx->is_broadcast && IP_IS_V4_VAL(rx->dest) &&
+             addr4(&pcb->local_ip) == netif_ip4_addr(rx->inp)->addr) {
     /* A PCB bound to the netif's address hears the netif's broadcasts. */
-    score = 2;
+    score = 3;
   } else {
     return 0;
   }
   if (pcb->flags & UDP_FLAGS_CONNECTED) {
-    u32_t remote = addr4(&pcb->remote_ip);
     if (pcb->remote_port != h->sport ||
-        (remote != IPADDR_ANY && remote != ip_2_ip4(&rx->src)->addr)) {
+        (!ip_addr_isany(&pcb->remote_ip) && !udp_addr_match(&pcb->remote_ip, &rx->src))) {
       return 0; /* connected elsewhere: not for this PCB */
     }
     score += 4;
@@ -515,11 +623,22 @@ static struct udp_pcb *udp_best_match(const struct ip_rx *rx, const struct udp_h
 }
 
 /** No receiver: RFC 1122 4.1.3.1 asks for port unreachable, never for a
- *  broadcast or multicast datagram (RFC 1122 3.2.2). */
-static void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx)
+ *  broadcast or multicast datagram (RFC 1122 3.2.2); over IPv6, RFC 4443
+ *  3.1 asks for Destination Unreachable code 4, not for multicast either
+ *  (2.4(e.3)).  Both go through their protocol's error rate limit. */
+static void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx, const struct ip6_rx *rx6)
 {
   LWIP_DROP(UDP_NO_PCB);
   if (!rx->is_broadcast && !rx->is_multicast && pbuf_add_header_force(p, rx->hdr_len) == 0) {
+#if LWIP_IPV6
+    if (rx6 != NULL) {
+      icmp6_dest_unreach(p, rx6, ICMP6_DUR_PORT);
+      pbuf_free(p);
+      return;
+    }
+#else
+    LWIP_UNUSED_ARG(rx6);
+#endif
 #if LWIP_ICMP
     icmp_dest_unreach(p, ICMP_DUR_PORT);
 #endif
@@ -527,12 +646,22 @@ static void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx)
   pbuf_free(p);
 }
 
-void udp_input(struct pbuf *p, const struct ip_rx *rx)
+/** Input of either family: @p rx6 is the IPv6 context (NULL for IPv4),
+ *  needed only to quote the datagram in an ICMPv6 error. */
+static void udp_input_rx(struct pbuf *p, const struct ip_rx *rx, const struct ip6_rx *rx6)
 {
   struct udp_hdr_view h;
   LWIP_ASSERT("udp_input: args", p != NULL && rx != NULL && rx->inp != NULL);
   STATS_RX(UDP);
   if (!udp_validate(p, rx, &h)) {
+    pbuf_free(p);
+    return;
+  }
+  int zero = udp_zero_chksum_drop(rx, &h);
+  if (zero != LWIP_DROP_COUNT) {
+#if LWIP_STATS || LWIP_DEBUG
+    lwip_drop((enum lwip_drop_reason)zero);
+#endif
     pbuf_free(p);
     return;
   }
@@ -544,13 +673,13 @@ void udp_input(struct pbuf *p, const struct ip_rx *rx)
   LWIP_LOG(UDP, TRACE, "in %s:%u -> port %u len %u", ipaddr_ntoa(&rx->src), h.sport, h.dport, p->tot_len);
   if (rx->is_broadcast || rx->is_multicast) {
     if (!udp_input_multi(p, rx, &h)) {
-      udp_no_pcb(p, rx);
+      udp_no_pcb(p, rx, rx6);
     }
     return;
   }
   struct udp_pcb *pcb = udp_best_match(rx, &h);
   if (pcb == NULL) {
-    udp_no_pcb(p, rx);
+    udp_no_pcb(p, rx, rx6);
     return;
   }
   if (!udp_coverage_ok(pcb, &h)) {
@@ -559,6 +688,69 @@ void udp_input(struct pbuf *p, const struct ip_rx *rx)
     return;
   }
   udp_deliver(pcb, p, rx, h.sport);
+}
+
+void udp_input(struct pbuf *p, const struct ip_rx *rx)
+{
+  udp_input_rx(p, rx, NULL);
+}
+
+#if LWIP_IPV6
+void udp6_input(struct pbuf *p, const struct ip6_rx *rx)
+{
+  udp_input_rx(p, &rx->ip, rx);
+}
+#endif
+
+/* ------------------------------------------------------------------ */
+/* ICMP errors                                                          */
+/* ------------------------------------------------------------------ */
+
+/** Is @p pcb the sender of the datagram @p e quotes?  Its local port is
+ *  the quoted source port, its family and any bound address fit the
+ *  quoted source, and a connected PCB's peer is the quoted destination. */
+static bool udp_err_match(const struct udp_pcb *pcb, const struct ip_icmp_err *e)
+{
+  if (pcb->local_port != e->sport || !udp_family_ok(pcb->local_ip.type, e->dest.type)) {
+    return false;
+  }
+  bool lite = (pcb->flags & UDP_FLAGS_UDPLITE) != 0;
+  if (lite != (e->proto == IP_PROTO_UDPLITE)) {
+    return false;
+  }
+  if (!ip_addr_isany(&pcb->local_ip) && !IP_IS_ANY_TYPE_VAL(pcb->local_ip) &&
+      !udp_addr_match(&pcb->local_ip, &e->src)) {
+    return false;
+  }
+  if (pcb->flags & UDP_FLAGS_CONNECTED) {
+    return pcb->remote_port == e->dport && udp_addr_match(&pcb->remote_ip, &e->dest);
+  }
+  return true;
+}
+
+bool udp_icmp_error(const struct ip_icmp_err *e)
+{
+  LWIP_ASSERT("udp_icmp_error: args", e != NULL);
+  bool found = false;
+  struct udp_pcb *pcb = *udp_chain(e->sport);
+  while (pcb != NULL) {
+    struct udp_pcb *next = pcb->next; /* the callback may remove pcb */
+    if (udp_err_match(pcb, e)) {
+      found = true;
+      LWIP_LOG(UDP, DEBUG, "ICMP error type %u code %u for port %u (to %s:%u)", e->type, e->code, e->sport,
+               ipaddr_ntoa(&e->dest), e->dport);
+      if (pcb->errf != NULL) {
+        pcb->errf(pcb->recv_arg, pcb, e);
+      }
+      /* RFC 1122 4.1.3.3: every error goes up; stop if the callback
+       * removed PCBs we would walk next. */
+      if (next != NULL && !udp_linked(next, e->sport)) {
+        break;
+      }
+    }
+    pcb = next;
+  }
+  return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -576,12 +768,32 @@ static struct netif *udp_find_netif_by_addr(const ip4_addr_t *addr)
   return NULL;
 }
 
+#if LWIP_IPV6
+/** The netif an IPv6 datagram from @p pcb to @p dst leaves by: the bound
+ *  netif, for multicast the chosen interface (RFC 3493 5.2
+ *  IPV6_MULTICAST_IF) or the group's zone, else the IPv6 route. */
+static struct netif *udp6_route(const struct udp_pcb *pcb, const ip6_addr_t *dst)
+{
+  if (ip6_addr_ismulticast(dst) && pcb->mcast_ifindex != NETIF_NO_INDEX && dst->zone == IP6_NO_ZONE) {
+    return netif_get_by_index(pcb->mcast_ifindex);
+  }
+  const ip6_addr_t *src = IP_IS_V6_VAL(pcb->local_ip) ? ip_2_ip6(&pcb->local_ip) : NULL;
+  return ip6_route(src, dst);
+}
+#endif
+
 /** The netif a datagram from @p pcb to @p dst leaves by. */
-static struct netif *udp_route(const struct udp_pcb *pcb, const ip4_addr_t *dst)
+static struct netif *udp_route(const struct udp_pcb *pcb, const ip_addr_t *dst_ip)
 {
   if (pcb->netif_idx != NETIF_NO_INDEX) {
     return netif_get_by_index(pcb->netif_idx);
   }
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*dst_ip)) {
+    return udp6_route(pcb, ip_2_ip6(dst_ip));
+  }
+#endif
+  const ip4_addr_t *dst = ip_2_ip4(dst_ip);
   if (ip4_addr_ismulticast(dst)) {
     /* The multicast interface options pick the netif (RFC 1112 6.1:
      * the default interface otherwise). */
@@ -595,7 +807,8 @@ static struct netif *udp_route(const struct udp_pcb *pcb, const ip4_addr_t *dst)
       }
     }
   }
-  return ip4_route_src(ip_2_ip4(&pcb->local_ip), dst);
+  const ip4_addr_t *local = IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip) : IP4_ADDR_ANY4;
+  return ip4_route_src(local, dst);
 }
 
 err_t udp_send(struct udp_pcb *pcb, struct pbuf *p)
@@ -607,11 +820,23 @@ err_t udp_send(struct udp_pcb *pcb, struct pbuf *p)
   return udp_sendto(pcb, p, &pcb->remote_ip, pcb->remote_port);
 }
 
+/** Can @p pcb send to @p dst_ip?  A concrete address of the PCB's family
+ *  (either family for a dual-stack PCB), of a family that is built. */
+static bool udp_dst_ok(const struct udp_pcb *pcb, const ip_addr_t *dst_ip)
+{
+  if (IP_IS_ANY_TYPE_VAL(*dst_ip) || !udp_family_ok(pcb->local_ip.type, dst_ip->type)) {
+    return false;
+  }
+  return LWIP_IPV6 || !IP_IS_V6_VAL(*dst_ip);
+}
+
 err_t udp_sendto(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, u16_t dst_port)
 {
   LWIP_ERROR_RET("udp_sendto: args", pcb != NULL && p != NULL && dst_ip != NULL, ERR_VAL);
-  LWIP_ERROR_RET("udp_sendto: IPv4 only", !IP_IS_V6_VAL(*dst_ip), ERR_VAL);
-  struct netif *netif = udp_route(pcb, ip_2_ip4(dst_ip));
+  if (!udp_dst_ok(pcb, dst_ip)) {
+    return ERR_VAL;
+  }
+  struct netif *netif = udp_route(pcb, dst_ip);
   if (netif == NULL) {
     LWIP_LOG(UDP, DEBUG, "no route to %s", ipaddr_ntoa(dst_ip));
     STATS_INC(UDP, rterr);
@@ -620,12 +845,49 @@ err_t udp_sendto(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, u
   return udp_sendto_if(pcb, p, dst_ip, dst_port, netif);
 }
 
+#if LWIP_IPV6
+/** The IPv6 source for a datagram from @p pcb to @p dst through @p netif:
+ *  the bound address when it is a usable address of that netif, else (a
+ *  wildcard or group binding) the one RFC 6724 selection picks.
+ *  @return ERR_OK or ERR_RTE. */
+static err_t udp6_source(const struct udp_pcb *pcb, const ip6_addr_t *dst, struct netif *netif, ip_addr_t *src)
+{
+  if (IP_IS_V6_VAL(pcb->local_ip) && !ip6_addr_isany(ip_2_ip6(&pcb->local_ip)) &&
+      !ip6_addr_ismulticast(ip_2_ip6(&pcb->local_ip))) {
+    s8_t i = netif_get_ip6_addr_match(netif, ip_2_ip6(&pcb->local_ip));
+    if (i < 0 || !ip6_addr_isvalid(netif_ip6_addr_state(netif, i))) {
+      return ERR_RTE; /* bound to an address this netif cannot use */
+    }
+    *src = netif->ip6_addr[i];
+    return ERR_OK;
+  }
+  const ip_addr_t *sel = ip6_select_source_address(netif, dst);
+  if (sel == NULL) {
+    return ERR_RTE;
+  }
+  *src = *sel;
+  return ERR_OK;
+}
+#endif
+
 err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
                     u16_t dst_port, struct netif *netif)
 {
   LWIP_ERROR_RET("udp_sendto_if: args", pcb != NULL && p != NULL && dst_ip != NULL && netif != NULL, ERR_VAL);
-  const ip4_addr_t *local = ip_2_ip4(&pcb->local_ip);
+  if (!udp_dst_ok(pcb, dst_ip)) {
+    return ERR_VAL;
+  }
   ip_addr_t src;
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*dst_ip)) {
+    if (udp6_source(pcb, ip_2_ip6(dst_ip), netif, &src) != ERR_OK) {
+      LWIP_LOG(UDP, DEBUG, "no IPv6 source on netif %u for %s", netif_get_index(netif), ipaddr_ntoa(dst_ip));
+      return ERR_RTE;
+    }
+    return udp_sendto_if_src(pcb, p, dst_ip, dst_port, netif, &src);
+  }
+#endif
+  const ip4_addr_t *local = IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip) : IP4_ADDR_ANY4;
   if (ip4_addr_isany(local) || ip4_addr_ismulticast(local)) {
     /* Unbound (or bound to a group): the outgoing netif's address. */
     ip_addr_set_ip4(&src, netif_ip4_addr(netif));
@@ -664,9 +926,22 @@ static void udp_drop_header(struct pbuf *q, struct pbuf *p)
   }
 }
 
+/** The pseudo-header checksum of @p q (RFC 768 for IPv4, RFC 8200 8.1 for
+ *  IPv6) over its first @p cov bytes. */
+static u16_t udp_pseudo_sum(const struct pbuf *q, u8_t proto, u16_t cov, const ip_addr_t *src,
+                            const ip_addr_t *dst)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*dst)) {
+    return ip6_chksum_pseudo_partial(q, proto, q->tot_len, cov, ip_2_ip6(src), ip_2_ip6(dst));
+  }
+#endif
+  return inet_chksum_pseudo_partial(q, proto, q->tot_len, cov, ip_2_ip4(src), ip_2_ip4(dst));
+}
+
 /** Fill in length (or coverage) and checksum of the header at q->payload. */
 static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t proto,
-                              const ip4_addr_t *src, const ip4_addr_t *dst, const struct netif *netif)
+                              const ip_addr_t *src, const ip_addr_t *dst, const struct netif *netif)
 {
   u8_t *hdr = (u8_t *)q->payload;
   u16_t sum = 0;
@@ -681,7 +956,7 @@ static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t pr
     }
     put_be16(hdr + UDP_OFF_LEN, cov);
     if (NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_UDP)) {
-      sum = inet_chksum_pseudo_partial(q, IP_PROTO_UDPLITE, q->tot_len, cov == 0 ? q->tot_len : cov, src, dst);
+      sum = udp_pseudo_sum(q, IP_PROTO_UDPLITE, cov == 0 ? q->tot_len : cov, src, dst);
       if (sum == 0) {
         sum = 0xffff; /* 0 is illegal for UDP-Lite; 0xffff is its equal in ones' complement */
       }
@@ -692,10 +967,13 @@ static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t pr
 #endif
   LWIP_UNUSED_ARG(proto);
   put_be16(hdr + UDP_OFF_LEN, q->tot_len);
-  if ((pcb->flags & UDP_FLAGS_NOCHKSUM) == 0 && NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_UDP)) {
-    sum = inet_chksum_pseudo(q, IP_PROTO_UDP, q->tot_len, src, dst);
+  /* UDP_FLAGS_NOCHKSUM is IPv4's option only: RFC 8200 8.1 makes the
+   * checksum mandatory over IPv6. */
+  bool want = (pcb->flags & UDP_FLAGS_NOCHKSUM) == 0 || IP_IS_V6_VAL(*dst);
+  if (want && NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_UDP)) {
+    sum = udp_pseudo_sum(q, IP_PROTO_UDP, q->tot_len, src, dst);
     if (sum == 0) {
-      sum = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+      sum = 0xffff; /* RFC 768 and RFC 8200 8.1: a computed 0 is sent as all ones */
     }
   }
   memcpy(hdr + UDP_OFF_CHKSUM, &sum, 2);
@@ -732,14 +1010,46 @@ static void udp_mcast_loop(struct pbuf *q, const ip4_addr_t *src, const ip4_addr
 }
 #endif
 
+/** Hand the finished datagram @p q to IP of the family of @p dst_ip. */
+static err_t udp_ip_output(const struct udp_pcb *pcb, struct pbuf *q, const ip_addr_t *src_ip,
+                           const ip_addr_t *dst_ip, u8_t proto, struct netif *netif)
+{
+  bool mcast = ip_addr_ismulticast(dst_ip);
+  u8_t ttl = mcast ? pcb->mcast_ttl : pcb->ttl;
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*dst_ip)) {
+    /* RFC 4861 6.3.4: unicast leaves with the router's Cur Hop Limit unless
+     * the application chose its own. */
+    if (!mcast && ttl == IP_DEFAULT_TTL) {
+      ttl = nd6_hop_limit(netif);
+    }
+    return ip6_output_if(q, ip_2_ip6(src_ip), ip_2_ip6(dst_ip), ttl, pcb->tos, proto, netif);
+  }
+#endif
+  const ip4_addr_t *src = ip_2_ip4(src_ip);
+  const ip4_addr_t *dst = ip_2_ip4(dst_ip);
+  err_t err = ip4_output_if_src(q, src, dst, ttl, pcb->tos, proto, netif);
+#if LWIP_LOOPBACK && LWIP_IGMP
+  if (mcast && (pcb->flags & UDP_FLAGS_MULTICAST_LOOP) && igmp_lookfor_group(netif, dst) != NULL) {
+    udp_mcast_loop(q, src, dst, ttl, pcb->tos, proto, netif);
+  }
+#endif
+  return err;
+}
+
 err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
                         u16_t dst_port, struct netif *netif, const ip_addr_t *src_ip)
 {
   LWIP_ERROR_RET("udp_sendto_if_src: args",
                  pcb != NULL && p != NULL && dst_ip != NULL && netif != NULL && src_ip != NULL, ERR_VAL);
-  LWIP_ERROR_RET("udp_sendto_if_src: IPv4 only", !IP_IS_V6_VAL(*dst_ip) && !IP_IS_V6_VAL(*src_ip), ERR_VAL);
-  if (p->tot_len > 0xffffU - UDP_HLEN - IP_HLEN) {
-    return ERR_MEM; /* would not fit the IP total length field */
+  if (!udp_dst_ok(pcb, dst_ip) || src_ip->type != dst_ip->type) {
+    return ERR_VAL;
+  }
+  /* IPv4's total length and IPv6's payload length are 16 bits (no
+   * jumbograms): the IPv4 limit is the tighter one. */
+  u32_t room = IP_IS_V6_VAL(*dst_ip) ? 0xffffU - UDP_HLEN : 0xffffU - UDP_HLEN - IP_HLEN;
+  if (p->tot_len > room) {
+    return ERR_MEM;
   }
   if (pcb->local_port == 0) {
     err_t err = udp_bind(pcb, &pcb->local_ip, 0);
@@ -758,22 +1068,13 @@ err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *ds
     proto = IP_PROTO_UDPLITE;
   }
 #endif
-  const ip4_addr_t *src = ip_2_ip4(src_ip);
-  const ip4_addr_t *dst = ip_2_ip4(dst_ip);
   u8_t *hdr = (u8_t *)q->payload;
   put_be16(hdr + UDP_OFF_SRC, pcb->local_port);
   put_be16(hdr + UDP_OFF_DEST, dst_port);
-  udp_finish_header(pcb, q, proto, src, dst, netif);
-  bool mcast = ip4_addr_ismulticast(dst);
-  u8_t ttl = mcast ? pcb->mcast_ttl : pcb->ttl;
+  udp_finish_header(pcb, q, proto, src_ip, dst_ip, netif);
   LWIP_LOG(UDP, TRACE, "out port %u -> %s:%u len %u", pcb->local_port, ipaddr_ntoa(dst_ip), dst_port, q->tot_len);
   STATS_TX(UDP);
-  err_t err = ip4_output_if_src(q, src, dst, ttl, pcb->tos, proto, netif);
-#if LWIP_LOOPBACK && LWIP_IGMP
-  if (mcast && (pcb->flags & UDP_FLAGS_MULTICAST_LOOP) && igmp_lookfor_group(netif, dst) != NULL) {
-    udp_mcast_loop(q, src, dst, ttl, pcb->tos, proto, netif);
-  }
-#endif
+  err_t err = udp_ip_output(pcb, q, src_ip, dst_ip, proto, netif);
   udp_drop_header(q, p);
   return err;
 }

@@ -8,6 +8,8 @@
 #include "lwip/icmp6.h"
 #include "lwip/nd6.h"
 #include "lwip/mld6.h"
+#include "lwip/udp.h"
+#include "lwip/raw.h"
 #include "lwip/tokbucket.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/timeouts.h"
@@ -15,6 +17,7 @@
 #include "lwip/debug.h"
 #include "lwip/prot/wire.h"
 #include "lwip/priv/init.h"
+#include "lwip/priv/ip6_frag_priv.h"
 #include <string.h>
 
 /* RFC 4443 2.4(f) names the token bucket; one for all destinations, as
@@ -335,6 +338,103 @@ static void icmp6_ptb_input(const struct pbuf *p)
   pmtu_update(&qdst, get_be32(b + ICMP6_OFF_DATA));
 }
 
+/* lwIP's reading of an error, for callbacks that want one code. */
+static err_t icmp6_err_code(u8_t type, u8_t code)
+{
+  switch (type) {
+  case ICMP6_TYPE_DUR:
+    return code == ICMP6_DUR_PORT ? ERR_RST : ERR_RTE;
+  case ICMP6_TYPE_PTB:
+    return ERR_BUF;
+  case ICMP6_TYPE_PP:
+    return ERR_VAL;
+  default:
+    return ERR_RTE;
+  }
+}
+
+/* Read the packet an error quotes (RFC 4443 2.4(c): as much of it as fit,
+ * from its IPv6 header on) into @p e: addresses, the upper-layer protocol
+ * behind any extension headers and, for UDP, UDP-Lite and TCP, the ports.
+ * @return false when too little is quoted to name the sender or the
+ * quoted source is not one of our addresses (RFC 5927 4.1: a cheap check
+ * that the error is about a packet we sent). */
+static bool icmp6_read_quote(const struct pbuf *p, const struct ip6_rx *rx, struct ip_icmp_err *e)
+{
+  u8_t h[IP6_HLEN];
+  if (pbuf_copy_partial(p, h, sizeof(h), ICMP6_HLEN) != sizeof(h) || (h[IP6_OFF_VTCFL] >> 4) != 6) {
+    return false;
+  }
+  memset(&e->src, 0, sizeof(e->src));
+  memset(&e->dest, 0, sizeof(e->dest));
+  memcpy(ip_2_ip6(&e->src)->addr, h + IP6_OFF_SRC, IP6_ADDR_LEN);
+  memcpy(ip_2_ip6(&e->dest)->addr, h + IP6_OFF_DEST, IP6_ADDR_LEN);
+  e->src.type = IPADDR_TYPE_V6;
+  e->dest.type = IPADDR_TYPE_V6;
+  u8_t zone = netif_get_index(rx->ip.inp);
+  if (ip6_addr_has_scope(ip_2_ip6(&e->src))) {
+    ip_2_ip6(&e->src)->zone = zone;
+  }
+  if (ip6_addr_has_scope(ip_2_ip6(&e->dest))) {
+    ip_2_ip6(&e->dest)->zone = zone;
+  }
+  if (!ip6_addr_is_ours(ip_2_ip6(&e->src))) {
+    return false;
+  }
+  u16_t upper = 0;
+  if (!ip6_skip_ext_headers(p, h[IP6_OFF_NEXTH], ICMP6_HLEN + IP6_HLEN, &e->proto, &upper)) {
+    return false;
+  }
+  e->sport = 0;
+  e->dport = 0;
+  if (e->proto == IP6_NEXTH_UDP || e->proto == IP6_NEXTH_UDPLITE || e->proto == IP6_NEXTH_TCP) {
+    u8_t ports[4];
+    if (pbuf_copy_partial(p, ports, sizeof(ports), upper) != sizeof(ports)) {
+      return false;
+    }
+    e->sport = get_be16(ports);
+    e->dport = get_be16(ports + 2);
+  }
+  return true;
+}
+
+/* An error about a packet we sent (RFC 4443 3, RFC 1122 4.1.3.3): hand it
+ * to the UDP and raw PCBs that sent it.  TCP takes its errors elsewhere. */
+static void icmp6_error_input(const struct pbuf *p, const struct ip6_rx *rx, u8_t type)
+{
+  struct ip_icmp_err e;
+  memset(&e, 0, sizeof(e));
+  u8_t b[ICMP6_HLEN];
+  if (pbuf_copy_partial(p, b, sizeof(b), 0) != sizeof(b)) {
+    LWIP_DROP(ICMP6_SHORT);
+    return;
+  }
+  if (!icmp6_read_quote(p, rx, &e)) {
+    LWIP_DROP(ICMP6_BAD_QUOTE);
+    return;
+  }
+  e.inp = rx->ip.inp;
+  e.reporter = rx->ip.src;
+  e.type = type;
+  e.code = b[ICMP6_OFF_CODE];
+  e.info = get_be32(b + ICMP6_OFF_DATA);
+  e.err = icmp6_err_code(type, e.code);
+  LWIP_LOG(ICMP6, DEBUG, "error type %u code %u about proto %u port %u", type, e.code, e.proto, e.sport);
+  bool taken = false;
+#if LWIP_UDP
+  if (e.proto == IP6_NEXTH_UDP || e.proto == IP6_NEXTH_UDPLITE) {
+    taken = udp_icmp_error(&e);
+  }
+#endif
+#if LWIP_RAW
+  taken = raw_icmp_error(&e) || taken;
+#endif
+  if (!taken && type != ICMP6_TYPE_PTB) {
+    /* Packet Too Big was acted on already (the path MTU). */
+    LWIP_DROP(ICMP6_ERR_UNMATCHED);
+  }
+}
+
 void icmp6_input(struct pbuf *p, const struct ip6_rx *rx)
 {
   STATS_RX(ICMP6);
@@ -374,6 +474,12 @@ void icmp6_input(struct pbuf *p, const struct ip6_rx *rx)
     return;
   case ICMP6_TYPE_PTB:
     icmp6_ptb_input(p);
+    icmp6_error_input(p, rx, (u8_t)type);
+    break;
+  case ICMP6_TYPE_DUR:
+  case ICMP6_TYPE_TE:
+  case ICMP6_TYPE_PP:
+    icmp6_error_input(p, rx, (u8_t)type);
     break;
   case ICMP6_TYPE_MLQ:
   case ICMP6_TYPE_MLR:

@@ -19,6 +19,8 @@
 #include "lwip/icmp6.h"
 #include "lwip/nd6.h"
 #include "lwip/mld6.h"
+#include "lwip/udp.h"
+#include "lwip/raw.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
 #include "lwip/prot/wire.h"
@@ -626,10 +628,27 @@ static const struct ip6_protocol {
   ip6_proto_input_fn input;
 } ip6_protocols[] = {
     {.nexth = IP6_NEXTH_ICMP6, .input = icmp6_input},
+#if LWIP_UDP
+    {.nexth = IP_PROTO_UDP, .input = udp6_input},
+#if LWIP_UDPLITE
+    {.nexth = IP_PROTO_UDPLITE, .input = udp6_input},
+#endif
+#endif
 };
 
+/* Deliver a packet for us (payload at its IPv6 header): raw PCBs first
+ * (they see the header, as on IPv4), then the protocol table, else
+ * Parameter Problem.  Takes ownership of @p p. */
 static void ip6_deliver(struct pbuf *p, struct ip6_rx *rx)
 {
+#if LWIP_RAW
+  raw_input_state_t raw = raw_input(p, &rx->ip);
+  if (raw == RAW_INPUT_EATEN) {
+    return;
+  }
+#else
+  bool raw = false;
+#endif
   const struct ip6_protocol *proto = NULL;
   for (size_t i = 0; i < LWIP_ARRAYSIZE(ip6_protocols); i++) {
     if (ip6_protocols[i].nexth == rx->ip.proto) {
@@ -639,6 +658,11 @@ static void ip6_deliver(struct pbuf *p, struct ip6_rx *rx)
   if (proto != NULL) {
     pbuf_remove_header(p, rx->ip.hdr_len);
     proto->input(p, rx);
+    return;
+  }
+  if (raw) {
+    /* A raw PCB saw it: the application handles the protocol. */
+    pbuf_free(p);
     return;
   }
   if (rx->ip.proto == IP6_NEXTH_NONE) {

@@ -34,6 +34,25 @@ struct ip_rx {
   bool is_multicast;   /**< sent to a multicast group */
 };
 
+/** An ICMP or ICMPv6 error about a datagram we sent, as handed to the
+ *  transport PCBs it concerns (udp_err(), raw_err()).  RFC 1122 4.1.3.3 and
+ *  RFC 4443 3 want them passed up to the application. */
+struct ip_icmp_err {
+  struct netif *inp; /**< netif the error arrived on */
+  ip_addr_t reporter; /**< who sent the error */
+  ip_addr_t src;      /**< source of the quoted datagram (ours) */
+  ip_addr_t dest;     /**< destination of the quoted datagram */
+  u8_t proto;         /**< upper-layer protocol of the quoted datagram */
+  u8_t type;          /**< ICMP or ICMPv6 type (the family is dest.type) */
+  u8_t code;
+  u32_t info;    /**< Packet Too Big: the MTU; Parameter Problem: the pointer */
+  u16_t sport;   /**< quoted UDP or TCP ports (0 for other protocols) */
+  u16_t dport;
+  err_t err;     /**< lwIP's reading: ERR_RST (port unreachable: refused),
+                      ERR_RTE (unreachable otherwise, time exceeded),
+                      ERR_BUF (packet too big), ERR_VAL (parameter problem) */
+};
+
 /** Protocol input: takes ownership of @p p. */
 typedef void (*ip_proto_input_fn)(struct pbuf *p, const struct ip_rx *rx);
 

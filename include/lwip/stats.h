@@ -158,6 +158,8 @@ enum lwip_err_class {
   X(ICMP6_BAD_PTB, ICMP6, PROTO, "Packet Too Big not about a packet of ours, or with an MTU below 1280 (counted, floor kept)") \
   X(ICMP6_NO_MEM, ICMP6, MEM, "no memory for an ICMPv6 message") \
   X(ICMP6_UNHANDLED, ICMP6, NONE, "ICMPv6 type not handled") \
+  X(ICMP6_BAD_QUOTE, ICMP6, PROTO, "ICMPv6 error quoting too little, or a packet whose source is not ours") \
+  X(ICMP6_ERR_UNMATCHED, ICMP6, NONE, "ICMPv6 error about a datagram no UDP or raw PCB of ours sent") \
   X(ND6_BAD_HOPLIM, ND6, PROTO, "ND message with a hop limit other than 255 (RFC 4861 7.1)") \
   X(ND6_BAD_CODE, ND6, PROTO, "ND message with a code other than 0") \
   X(ND6_SHORT, ND6, LEN, "ND message shorter than its fixed part") \
@@ -202,6 +204,7 @@ enum lwip_err_class {
   X(UDP_SHORT, UDP, LEN, "UDP datagram shorter than 8 bytes") \
   X(UDP_BAD_LEN, UDP, LEN, "UDP length field disagrees with the IP payload") \
   X(UDP_BAD_CHKSUM, UDP, CHK, "UDP checksum error") \
+  X(UDP6_ZERO_CHKSUM, UDP, CHK, "UDP over IPv6 without a checksum (zero; RFC 8200 8.1)") \
   X(UDP_BAD_COVERAGE, UDP, LEN, "UDP-Lite checksum coverage invalid") \
   X(UDP_NO_PCB, UDP, NONE, "no UDP PCB for the destination port") \
   X(UDP_NO_MEM, UDP, MEM, "no memory for a UDP header") \

@@ -181,6 +181,26 @@ struct tcp_pcb {
   u8_t lt_segs;                 /**< cwnd lent to limited transmit (RFC 3042), segments */
   u32_t recover;                /**< NewReno/SACK recovery point */
   u32_t sacked_bytes;           /**< bytes SACKed above snd_una */
+#if LWIP_TCP_RACK
+  /* RACK-TLP (RFC 8985) and PRR (RFC 6937), core/tcp_rack.c */
+  u32_t rack_xmit_ms;           /**< RACK.xmit_ts: send time of the most recently sent segment delivered */
+  u32_t rack_end_seq;           /**< RACK.end_seq: its end */
+  u32_t rack_rtt;               /**< RACK.rtt: its round-trip time, ms */
+  u32_t rack_min_rtt;           /**< RACK.min_RTT, ms (0xffffffff: no sample yet) */
+  u32_t rack_fack;              /**< RACK.fack: highest end delivered before this ACK */
+  u32_t rack_fack_next;         /**< the same, grown by this ACK (made current when it is done) */
+  u32_t rack_dsack_round;       /**< RACK.dsack_round: snd_nxt when the window last grew for a D-SACK */
+  u8_t rack_flags;              /**< RACK_* (tcp_priv.h) */
+  u8_t rack_reo_mult;           /**< RACK.reo_wnd_mult */
+  u8_t rack_reo_persist;        /**< RACK.reo_wnd_persist: recoveries left before the window shrinks back */
+  u32_t rack_due, tlp_due;      /**< reordering timer, probe timeout (PTO); 0 = not armed */
+  u32_t tlp_seq, tlp_end_seq;   /**< what the outstanding loss probe covers (TLP.end_seq) */
+  u32_t prr_delivered, prr_out, prr_recover_fs; /**< PRR's counters for this recovery */
+  u32_t rack_lost_total;        /**< segments RACK marked lost */
+  u32_t tlp_total;              /**< loss probes sent */
+  u32_t tlp_repaired;           /**< probes that repaired a loss (congestion response taken) */
+  u32_t dsack_total;            /**< D-SACKs received: spurious retransmissions (RFC 3708) */
+#endif
   /* trace events (tcp_trace.h): what this connection's last events
    * reported, so a CWND event is sent only on a change.  Kept in every
    * build, so the PCB's layout does not depend on the tcp_trace option. */
@@ -328,6 +348,15 @@ struct tcp_conn_info {
   u8_t dupacks;
   bool in_recovery;      /**< in fast recovery (RFC 6582 / RFC 6675) */
   u32_t sacked_bytes;    /**< bytes SACKed above snd_una */
+  const char *recovery;  /**< loss detection in use: "rack", "dupthresh" (SACK, RFC 6675) or "newreno" (no SACK) */
+  u32_t rack_rtt_ms;     /**< RACK.rtt (RFC 8985), 0 without RACK */
+  u32_t rack_min_rtt_ms; /**< RACK.min_RTT, 0 before the first sample */
+  u32_t rack_reo_wnd_ms; /**< the reordering window in force */
+  bool reordering_seen;  /**< RACK saw the peer deliver out of order */
+  u32_t rack_lost;       /**< segments RACK marked lost */
+  u32_t tlp_probes;      /**< tail loss probes sent */
+  u32_t tlp_repaired;    /**< probes that repaired a loss */
+  u32_t dsacks;          /**< D-SACKs received (spurious retransmissions) */
   u8_t keep_cnt_sent;    /**< keepalive probes sent without an answer */
   /* options */
   bool nodelay;          /**< Nagle off */
@@ -394,6 +423,17 @@ enum tcp_iw tcp_get_initial_window(void);
 err_t tcp_set_delack(u32_t ms);
 /** The delayed-ACK time in force, ms. */
 u32_t tcp_get_delack(void);
+/** How a SACK connection detects losses (docs/tcp.md, "Loss recovery"). */
+enum tcp_loss_detection {
+  TCP_LOSS_RACK = 0,     /**< RACK-TLP (RFC 8985) with PRR (RFC 6937), the default when built (tcp_rack) */
+  TCP_LOSS_DUPTHRESH = 1 /**< RFC 6675: three segments SACKed above a hole; the RTO for a lost tail */
+};
+/** Choose the loss detection for SACK connections (connections without
+ *  SACK always use NewReno, RFC 6582).  It applies from each connection's
+ *  next ACK.  @return ERR_OK, or ERR_VAL for RACK in a build without
+ *  tcp_rack (nothing changed). */
+err_t tcp_set_loss_detection(enum tcp_loss_detection ld);
+enum tcp_loss_detection tcp_get_loss_detection(void);
 
 /** When the stack gives a connection up (docs/tcp.md, "Giving up").  Times
  *  in milliseconds; 0 leaves that limit off. */
