@@ -93,6 +93,7 @@ void tcp_init(void)
   tcp_delack_ms = TCP_DELACK_MS;
   loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
   tcp_cc_default = &tcp_cc_newreno;
+  tcp_ecn_default_mode = TCP_ECN_MODE_PASSIVE;
   tcp_set_initial_window(TCP_IW_RFC5681);
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
    * boot); with a seeded port they are reproducible. */
@@ -490,6 +491,7 @@ struct tcp_pcb *tcp_alloc(u8_t prio)
   pcb->rto = TCP_RTO_INITIAL_MS;
   pcb->ssthresh = 0x7fffffffU;
   pcb->cc = tcp_cc_default;
+  pcb->ecn_mode = TCP_ECN_MODE_UNSET;
   pcb->keep_idle = TCP_KEEPIDLE_DEFAULT_MS;
   pcb->keep_intvl = TCP_KEEPINTVL_DEFAULT_MS;
   pcb->keep_cnt = TCP_KEEPCNT_DEFAULT;
@@ -775,6 +777,7 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
   l->so_options = (u8_t)(pcb->so_options | SOF_REUSEADDR);
   l->ttl = pcb->ttl;
   l->tos = pcb->tos;
+  l->ecn_mode = pcb->ecn_mode;
   l->state = LISTEN;
   l->backlog = backlog ? backlog : 1U;
   bound_remove(pcb);
@@ -1487,6 +1490,12 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->wscale = ws;
   out->snd_wscale = ws ? pcb->snd_scale : 0U;
   out->rcv_wscale = ws ? pcb->rcv_scale : 0U;
+  out->ecn_mode = tcp_ecn_mode_name(tcp_get_ecn(pcb));
+  out->ecn = (pcb->ecn & TCP_ECN_OK) != 0 && pcb->state != SYN_SENT;
+  out->ecn_ece_latched = (pcb->ecn & TCP_ECN_ECE) != 0;
+  out->ecn_cwr_pending = (pcb->ecn & TCP_ECN_CWR) != 0;
+  out->ecn_ce_rcvd = pcb->ecn_ce_rcvd;
+  out->ecn_reductions = pcb->ecn_reductions;
   out->user_timeout_ms = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
   out->stalled_ms = pcb->stall_since != 0 ? now - pcb->stall_since : 0U;
   out->gives_up = pcb->giveup_due != 0;

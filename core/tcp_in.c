@@ -514,6 +514,7 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   u32_t iss = tcp_isn(pcb);
   pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = pcb->recover = iss;
   pcb->snd_wl2 = iss;
+  tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
   tcp_set_state(pcb, SYN_RCVD);
   tcp_hash_insert(pcb);
   l->accepts_pending++;
@@ -1247,6 +1248,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
    * SYN-ACK is judged against it. */
   pcb->rcv_ann_right_edge = pcb->rcv_nxt + LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
   tcp_syn_options(pcb, &s->opt);
+  tcp_ecn_synack_input(pcb, s->flags);
   pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
   pcb->snd_wl1 = s->seqno;
   if (!ack) {
@@ -1831,9 +1833,12 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return;
   }
   tcp_update_ts_recent(pcb, s);
+  /* CE and CWR before the ACK is processed: what it sends echoes them. */
+  tcp_ecn_rcv(pcb, s->flags, s->rx->tos, s->len);
   if (!tcp_ack_input(pcb, s)) {
     return;
   }
+  tcp_ecn_ack(pcb, s->flags, s->ackno);
   if (!tcp_data_input(pcb, s)) {
     return;
   }

@@ -81,6 +81,12 @@ json_t *tcp_conn_info_json(const struct tcp_conn_info *ci)
   }
   json_object_set_new(o, "nodelay", json_boolean(ci->nodelay));
   json_object_set_new(o, "options", opts);
+  /* ECN (RFC 3168): negotiated or not, the echo and CWR state, and what
+   * the marks did. */
+  json_object_set_new(o, "ecn",
+                      json_pack("{s:s, s:b, s:b, s:b, s:I, s:I}", "mode", ci->ecn_mode, "negotiated", ci->ecn,
+                                "ece_latched", ci->ecn_ece_latched, "cwr_pending", ci->ecn_cwr_pending, "ce_rcvd",
+                                (json_int_t)ci->ecn_ce_rcvd, "reductions", (json_int_t)ci->ecn_reductions));
   /* The give-up limits (tcp.limits): how long sending has made no
    * progress, and when the connection will be reset for it. */
   json_object_set_new(o, "user_timeout_ms", json_integer((json_int_t)ci->user_timeout_ms));
@@ -198,6 +204,29 @@ static json_t *cmd_tcp_cc(struct ctl_req *req, json_t *args, struct ctl_reply *r
   return json_pack("{s:s, s:s, s:s, s:o}", "default", tcp_get_default_congestion(), "initial_window",
                    tcp_get_initial_window() == TCP_IW_RFC6928 ? "rfc6928" : "rfc5681", "loss_detection",
                    tcp_get_loss_detection() == TCP_LOSS_RACK ? "rack" : "dupthresh", "available", avail);
+}
+
+/* ---------------------------------------------------------------------- */
+/* tcp.ecn                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* The ECN mode new connections and listeners start with (RFC 3168; lwipd
+ * --ecn): off, passive (answer an ECN-setup SYN) or on (also ask). */
+static json_t *cmd_tcp_ecn(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  const char *dflt = NULL;
+  if (!arg_str(args, "default", false, &dflt, r)) {
+    return NULL;
+  }
+  enum tcp_ecn_mode mode;
+  if (dflt != NULL && tcp_ecn_mode_parse(dflt, &mode) != ERR_OK) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.default: off, passive or on");
+  }
+  if (dflt != NULL) {
+    tcp_set_default_ecn(mode);
+  }
+  return json_pack("{s:s}", "default", tcp_ecn_mode_name(tcp_get_default_ecn()));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -741,6 +770,7 @@ const struct ctl_cmd tcp_cmds[] = {
     {"tcp.connect", cmd_tcp_connect, "open a TCP connection and send or receive (deferred)"},
     {"tcp.abort", cmd_tcp_abort, "reset one connection"},
     {"tcp.limits", cmd_tcp_limits, "when TCP gives connections up"},
+    {"tcp.ecn", cmd_tcp_ecn, "ECN (RFC 3168) of new connections: off, passive (default) or on"},
     {"tcp.cc", cmd_tcp_cc, "congestion control of new connections (newreno, cubic) and the initial window"},
     {NULL, NULL, NULL},
 };

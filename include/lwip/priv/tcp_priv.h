@@ -34,6 +34,11 @@
 #define TF_ZOMBIE 0x10000U     /**< freed while the stack was working on it: memory goes at tcp_leave() */
 #define TF_COOKIE 0x20000U     /**< made from a SYN cookie: the handshake ACK gives no RTT sample */
 
+/* ---- pcb->ecn (RFC 3168; core/tcp_ecn.c) ---- */
+#define TCP_ECN_OK 0x01U      /**< negotiated: ECT(0) on new data, ECE/CWR in use (6.1.1) */
+#define TCP_ECN_ECE 0x02U     /**< receiver: CE seen, ECE on every ACK until a CWR arrives (6.1.3) */
+#define TCP_ECN_CWR 0x04U     /**< sender: cwnd was reduced, CWR on the next new data segment (6.1.2) */
+
 /* ---- seg->state ---- */
 #define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
 #define SEG_RETRANSMITTED 0x02U
@@ -237,6 +242,10 @@ struct tcp_cc_ops {
   void (*on_recovery_end)(struct tcp_pcb *pcb);
   /** Retransmission timeout. */
   void (*on_rto)(struct tcp_pcb *pcb);
+  /** An ACK with ECE (RFC 3168 6.1.2): reduce as for a loss, once per
+   *  window (the caller sees to that), without entering recovery or
+   *  retransmitting anything. */
+  void (*on_ecn)(struct tcp_pcb *pcb);
 };
 extern const struct tcp_cc_ops tcp_cc_newreno;
 #if LWIP_TCP_CUBIC
@@ -319,6 +328,31 @@ static inline void tcp_rack_on_rto(struct tcp_pcb *pcb)
   (void)pcb;
 }
 #endif
+
+/* ---- tcp_ecn.c: ECN (RFC 3168) ---- */
+/** The enum tcp_ecn_mode of PCBs that were given none (tcp_set_default_ecn). */
+extern u8_t tcp_ecn_default_mode;
+/** pcb->ecn_mode of a PCB (or listener) never given one by tcp_set_ecn: the
+ *  default in force when its handshake starts decides. */
+#define TCP_ECN_MODE_UNSET 0xffU
+/** The ECN bits for one outgoing segment of @p pcb with TCP flags
+ *  @p *flags: adds ECE and CWR to @p *flags as RFC 3168 wants them there,
+ *  and returns the IP ECN field (ECT(0) or Not-ECT).  @p new_data: the
+ *  segment carries data never sent before (not a retransmission, probe
+ *  or pure ACK, 6.1.4-6.1.6). */
+u8_t tcp_ecn_output(struct tcp_pcb *pcb, u8_t *flags, bool new_data);
+/** A listener's connection @p pcb got a SYN with TCP flags @p flags:
+ *  agree to ECN when it is an ECN-setup SYN and @p mode allows (6.1.1).
+ *  Call once the ISS is chosen, before the SYN-ACK is queued. */
+void tcp_ecn_syn_input(struct tcp_pcb *pcb, u8_t mode, u8_t flags);
+/** Our SYN was answered with a SYN-ACK with TCP flags @p flags (SYN_SENT). */
+void tcp_ecn_synack_input(struct tcp_pcb *pcb, u8_t flags);
+/** Receiver side of an acceptable segment, before its ACK is processed:
+ *  CWR ends the ECE latch, CE (IP ECN field @p ecn) on data starts it. */
+void tcp_ecn_rcv(struct tcp_pcb *pcb, u8_t flags, u8_t ecn, u16_t len);
+/** Sender side, after the ACK @p ackno (TCP flags @p flags) was processed:
+ *  ECE reduces cwnd once per window. */
+void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno);
 
 /* ---- tcp_in.c ---- */
 /** The RACK reordering timer fired (RFC 8985 6.3): look for losses again. */
