@@ -619,6 +619,7 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
   static const struct { const char *name; unsigned bit; } classes[] = {
     {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP}, {"log", CTL_EV_LOG},
     {"dhcp", CTL_EV_DHCP}, {"mqtt", CTL_EV_MQTT}, {"nd", CTL_EV_ND}, {"all", CTL_EV_ALL},
+    {"tcp", CTL_EV_TCP},
   };
   json_t *ev = json_object_get(args, "events");
   unsigned mask = 0;
@@ -637,9 +638,14 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
       }
     }
     if (bit == 0) {
-      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log, dhcp, mqtt, nd or all", i);
+      return ctl_error(r, CTL_E_BAD_ARGS,
+                       "args.events[%zu]: expected link, address, arp, log, dhcp, mqtt, nd, tcp or all", i);
     }
     mask |= bit;
+  }
+  /* TCP trace events go through the client's 4-tuple filter (args.tcp). */
+  if ((mask & CTL_EV_TCP) && !tcptrace_subscribe(req, json_object_get(args, "tcp"), r)) {
+    return NULL;
   }
   ctl_subscribe(req, mask);
   return json_object();
@@ -743,7 +749,7 @@ static const struct ctl_cmd core_cmds[] = {
     {"impair.clear", cmd_impair_clear, "remove all impairment"},
     {"ip.forward", cmd_ip_forward, "read or set forwarding (IPv4 and IPv6, one switch)"},
     {"icmp.ratelimit", cmd_icmp_ratelimit, "read or set the ICMP error rate limit"},
-    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp, mqtt, nd)"},
+    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp, mqtt, nd; tcp with a 4-tuple filter)"},
     {"shutdown", cmd_shutdown, "stop lwipd"},
     {"help", cmd_help, "the commands and one line on each"},
     {NULL, NULL, NULL},

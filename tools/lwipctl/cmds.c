@@ -422,8 +422,12 @@ void cmd_tcp(int argc, char **argv, struct request *rq)
       json_object_set_new(rq->args, key, json_string(argv[i]));
     }
     set_cmd(rq, "tcp.cc", print_tcp_cc);
+  } else if (!strcmp(argv[0], "trace")) {
+    tcp_trace_main(argc - 1, argv + 1);
+  } else if (!strcmp(argv[0], "plot")) {
+    tcp_plot_main(argc - 1, argv + 1);
   } else {
-    die_usage("unknown tcp subcommand '%s': use list, connect, abort, limits or cc", argv[0]);
+    die_usage("unknown tcp subcommand '%s': use list, connect, abort, limits, cc, trace or plot", argv[0]);
   }
 }
 
