@@ -30,6 +30,12 @@ static const struct drop_reason_info drop_info[LWIP_DROP_COUNT] = {
 #undef LWIP_DROP_INFO_
 };
 
+static const char *const tcp_counter_info[LWIP_TCPC_COUNT][2] = {
+#define LWIP_TCPC_INFO_(id, desc) [LWIP_TCPC_##id] = {#id, desc},
+  LWIP_TCP_COUNTERS(LWIP_TCPC_INFO_)
+#undef LWIP_TCPC_INFO_
+};
+
 static const char *const proto_names[LWIP_PROTO_COUNT] = {
 #define LWIP_PROTO_NAME_(id, name, mod) [LWIP_PROTO_##id] = name,
   LWIP_STATS_PROTOS(LWIP_PROTO_NAME_)
@@ -114,6 +120,16 @@ const char *lwip_drop_reason_name(int reason)
 const char *lwip_drop_reason_desc(int reason)
 {
   return INFO_OR_NULL(reason >= 0 && reason < LWIP_DROP_COUNT, drop_info[reason].desc);
+}
+
+const char *lwip_tcp_counter_name(int counter)
+{
+  return INFO_OR_NULL(counter >= 0 && counter < LWIP_TCPC_COUNT, tcp_counter_info[counter][0]);
+}
+
+const char *lwip_tcp_counter_desc(int counter)
+{
+  return INFO_OR_NULL(counter >= 0 && counter < LWIP_TCPC_COUNT, tcp_counter_info[counter][1]);
 }
 
 int lwip_drop_reason_proto(int reason)

@@ -51,6 +51,8 @@ static struct tcp_limits limits = TCP_LIMITS_DEFAULT;
 
 u32_t tcp_msl_ms = 30000U;
 u32_t tcp_delack_ms = TCP_DELACK_MS;
+/* How SACK connections find losses (tcp_set_loss_detection). */
+static enum tcp_loss_detection loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
 
 static struct tcp_pcb *conn_hash[TCP_HASH_SIZE];
 static struct tcp_pcb_listen *listen_hash[TCP_LISTEN_HASH_SIZE];
@@ -89,7 +91,9 @@ void tcp_init(void)
   mem_tx_total = mem_rx_total = mem_tx_limited = mem_rx_limited = 0;
   limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
   tcp_delack_ms = TCP_DELACK_MS;
+  loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
   tcp_cc_default = &tcp_cc_newreno;
+  tcp_ecn_default_mode = TCP_ECN_MODE_PASSIVE;
   tcp_set_initial_window(TCP_IW_RFC5681);
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
    * boot); with a seeded port they are reproducible. */
@@ -124,6 +128,24 @@ err_t tcp_set_delack(u32_t ms)
 u32_t tcp_get_delack(void)
 {
   return tcp_delack_ms;
+}
+
+
+err_t tcp_set_loss_detection(enum tcp_loss_detection ld)
+{
+  if (ld == TCP_LOSS_RACK && !LWIP_TCP_RACK) {
+    return ERR_VAL;
+  }
+  if (ld != TCP_LOSS_RACK && ld != TCP_LOSS_DUPTHRESH) {
+    return ERR_VAL;
+  }
+  loss_detection = ld;
+  return ERR_OK;
+}
+
+enum tcp_loss_detection tcp_get_loss_detection(void)
+{
+  return loss_detection;
 }
 
 
@@ -332,7 +354,11 @@ static void wheel_schedule(void)
 static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
 {
   const u32_t dues[] = {pcb->rto_due,  pcb->persist_due, pcb->delack_due, pcb->keep_due,
-                        pcb->tw_due, pcb->poll_due, pcb->refused_due, pcb->giveup_due};
+                        pcb->tw_due, pcb->poll_due, pcb->refused_due, pcb->giveup_due,
+#if LWIP_TCP_RACK
+                        pcb->rack_due, pcb->tlp_due,
+#endif
+  };
   u32_t best = 0;
   for (size_t i = 0; i < LWIP_ARRAYSIZE(dues); i++) {
     if (dues[i] != 0 && (best == 0 || TCP_SEQ_LT(dues[i], best))) {
@@ -465,10 +491,12 @@ struct tcp_pcb *tcp_alloc(u8_t prio)
   pcb->rto = TCP_RTO_INITIAL_MS;
   pcb->ssthresh = 0x7fffffffU;
   pcb->cc = tcp_cc_default;
+  pcb->ecn_mode = TCP_ECN_MODE_UNSET;
   pcb->keep_idle = TCP_KEEPIDLE_DEFAULT_MS;
   pcb->keep_intvl = TCP_KEEPINTVL_DEFAULT_MS;
   pcb->keep_cnt = TCP_KEEPCNT_DEFAULT;
   pcb->ts_offset = lwip_port_rand();
+  tcp_rack_init(pcb);
   return pcb;
 }
 
@@ -749,6 +777,7 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
   l->so_options = (u8_t)(pcb->so_options | SOF_REUSEADDR);
   l->ttl = pcb->ttl;
   l->tos = pcb->tos;
+  l->ecn_mode = pcb->ecn_mode;
   l->state = LISTEN;
   l->backlog = backlog ? backlog : 1U;
   bound_remove(pcb);
@@ -1254,6 +1283,7 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
   } else {
     pcb->persist_due = 0;
   }
+  tcp_tlp_arm(pcb, now); /* after the RTO: a probe only comes before it */
   tcp_arm_giveup(pcb, now, sending, stalled);
   bool keepalive = ip_get_option(pcb, SOF_KEEPALIVE) && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT);
   if (!keepalive) {
@@ -1339,6 +1369,15 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
       return;
     }
   }
+#if LWIP_TCP_RACK
+  if (pcb->rack_due != 0 && TCP_SEQ_LEQ(pcb->rack_due, now)) {
+    pcb->rack_due = 0;
+    tcp_rack_timeout(pcb);
+  }
+  if (pcb->tlp_due != 0 && TCP_SEQ_LEQ(pcb->tlp_due, now)) {
+    tcp_tlp_fire(pcb);
+  }
+#endif
   if (pcb->persist_due != 0 && TCP_SEQ_LEQ(pcb->persist_due, now)) {
     tcp_persist_fire(pcb);
     if (pcb->persist_backoff < 16) {
@@ -1433,6 +1472,17 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->dupacks = pcb->dupacks;
   out->in_recovery = (pcb->flags & TF_INFR) != 0;
   out->sacked_bytes = pcb->sacked_bytes;
+  out->recovery = !(pcb->flags & TF_SACK) ? "newreno" : tcp_rack_on(pcb) ? "rack" : "dupthresh";
+#if LWIP_TCP_RACK
+  out->rack_rtt_ms = pcb->rack_rtt;
+  out->rack_min_rtt_ms = pcb->rack_min_rtt == 0xffffffffU ? 0U : pcb->rack_min_rtt;
+  out->rack_reo_wnd_ms = tcp_rack_on(pcb) ? tcp_rack_reo_wnd(pcb) : 0U;
+  out->reordering_seen = (pcb->rack_flags & RACK_REORDER_SEEN) != 0;
+  out->rack_lost = pcb->rack_lost_total;
+  out->tlp_probes = pcb->tlp_total;
+  out->tlp_repaired = pcb->tlp_repaired;
+  out->dsacks = pcb->dsack_total;
+#endif
   out->keep_cnt_sent = pcb->keep_cnt_sent;
   out->nodelay = (pcb->flags & TF_NODELAY) != 0;
   out->sack = (pcb->flags & TF_SACK) != 0;
@@ -1440,6 +1490,12 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->wscale = ws;
   out->snd_wscale = ws ? pcb->snd_scale : 0U;
   out->rcv_wscale = ws ? pcb->rcv_scale : 0U;
+  out->ecn_mode = tcp_ecn_mode_name(tcp_get_ecn(pcb));
+  out->ecn = (pcb->ecn & TCP_ECN_OK) != 0 && pcb->state != SYN_SENT;
+  out->ecn_ece_latched = (pcb->ecn & TCP_ECN_ECE) != 0;
+  out->ecn_cwr_pending = (pcb->ecn & TCP_ECN_CWR) != 0;
+  out->ecn_ce_rcvd = pcb->ecn_ce_rcvd;
+  out->ecn_reductions = pcb->ecn_reductions;
   out->user_timeout_ms = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
   out->stalled_ms = pcb->stall_since != 0 ? now - pcb->stall_since : 0U;
   out->gives_up = pcb->giveup_due != 0;

@@ -121,6 +121,16 @@ static void newreno_on_rto(struct tcp_pcb *pcb)
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
 }
 
+/* RFC 3168 6.1.2: an ECE halves cwnd and sets ssthresh as a loss would
+ * (RFC 5681 equation (4)), but nothing is lost: no recovery, no
+ * inflation by segments that left the network. */
+static void newreno_on_ecn(struct tcp_pcb *pcb)
+{
+  pcb->ssthresh = half_flight(pcb);
+  pcb->cwnd = pcb->ssthresh;
+  pcb->bytes_acked = 0;
+}
+
 const struct tcp_cc_ops tcp_cc_newreno = {
     .name = "newreno",
     .init = newreno_init,
@@ -128,6 +138,7 @@ const struct tcp_cc_ops tcp_cc_newreno = {
     .on_recovery = newreno_on_recovery,
     .on_recovery_end = newreno_on_recovery_end,
     .on_rto = newreno_on_rto,
+    .on_ecn = newreno_on_ecn,
 };
 
 #if LWIP_TCP_CUBIC
@@ -263,6 +274,14 @@ static void cubic_on_rto(struct tcp_pcb *pcb)
   pcb->cc_epoch = 0;
 }
 
+/* RFC 9438 4.6: an ECE is a congestion event like a loss: W_max and the
+ * multiplicative decrease, cwnd straight to the new ssthresh. */
+static void cubic_on_ecn(struct tcp_pcb *pcb)
+{
+  cubic_reduce(pcb);
+  pcb->cwnd = pcb->ssthresh;
+}
+
 const struct tcp_cc_ops tcp_cc_cubic = {
     .name = "cubic",
     .init = cubic_init,
@@ -270,6 +289,7 @@ const struct tcp_cc_ops tcp_cc_cubic = {
     .on_recovery = cubic_on_recovery,
     .on_recovery_end = newreno_on_recovery_end,
     .on_rto = cubic_on_rto,
+    .on_ecn = cubic_on_ecn,
 };
 #endif /* LWIP_TCP_CUBIC */
 

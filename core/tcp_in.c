@@ -514,6 +514,7 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   u32_t iss = tcp_isn(pcb);
   pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = pcb->recover = iss;
   pcb->snd_wl2 = iss;
+  tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
   tcp_set_state(pcb, SYN_RCVD);
   tcp_hash_insert(pcb);
   l->accepts_pending++;
@@ -665,6 +666,9 @@ static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
       struct tcp_seg *seg = *head;
       *head = seg->next;
       data += seg->len;
+      if (q == 0 && tcp_rack_on(pcb) && !(seg->state & SEG_SACKED)) {
+        tcp_rack_delivered(pcb, seg, sys_now()); /* a SACKed one was counted when SACKed */
+      }
       if (seg->state & SEG_SACKED) {
         pcb->sacked_bytes -= LWIP_MIN(pcb->sacked_bytes, (u32_t)seg->len);
       }
@@ -704,12 +708,31 @@ static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
  * (RFC 6675 2: IsLost() with more than (DupThresh - 1) * SMSS SACKed above).
  * @return true when the ACK SACKed data not SACKed before (RFC 6675 2
  * calls such an ACK a duplicate acknowledgment, whatever its window). */
+/* RFC 2883 4: the first block reports a duplicate (D-SACK) when it lies
+ * below the cumulative ACK or inside the second block. */
+static bool tcp_sack_is_dsack(const struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  u32_t l = s->opt.sack[0][0], r = s->opt.sack[0][1];
+  if (!TCP_SEQ_LT(l, r) || TCP_SEQ_GT(r, pcb->snd_max)) {
+    return false;
+  }
+  if (TCP_SEQ_LEQ(r, s->ackno)) {
+    return true;
+  }
+  return s->opt.nsack > 1 && TCP_SEQ_GEQ(l, s->opt.sack[1][0]) && TCP_SEQ_LEQ(r, s->opt.sack[1][1]);
+}
+
 static bool tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 {
   if (!(pcb->flags & TF_SACK) || s->opt.nsack == 0) {
     return false;
   }
+  bool rack = tcp_rack_on(pcb);
+  if (rack && tcp_sack_is_dsack(pcb, s)) {
+    tcp_rack_dsack(pcb, s->opt.sack[0][0], s->opt.sack[0][1]);
+  }
   u32_t before = pcb->sacked_bytes;
+  u32_t now = sys_now();
   for (u8_t b = 0; b < s->opt.nsack; b++) {
     u32_t l = s->opt.sack[b][0], r = s->opt.sack[b][1];
     /* RFC 2018 / RFC 2883: ignore D-SACKs and blocks outside what we sent. */
@@ -721,11 +744,16 @@ static bool tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
           TCP_SEQ_LEQ(seg->seqno + seg->len, r)) {
         seg->state |= SEG_SACKED;
         pcb->sacked_bytes += seg->len;
+        if (rack) {
+          tcp_rack_delivered(pcb, seg, now);
+        }
       }
     }
   }
-  if (pcb->sacked_bytes == before) {
-    return false; /* nothing newly SACKed: the lost marks stand */
+  if (pcb->sacked_bytes == before || rack) {
+    /* Nothing newly SACKed, the lost marks stand; or RACK marks them by
+     * time instead of by DupThresh (tcp_rack_detect_loss). */
+    return pcb->sacked_bytes != before;
   }
   u32_t seen = 0;
   u32_t limit = (TCP_DUPTHRESH - 1U) * pcb->mss;
@@ -760,7 +788,9 @@ static void tcp_sack_recovery_send(struct tcp_pcb *pcb)
    * cwnd has room: resend the first unSACKed segment below the highest
    * SACKed one that was not resent in this recovery. */
   bool new_data = pcb->unsent != NULL && pcb->snd_wnd > pcb->snd_nxt - pcb->snd_una;
-  if (sent || new_data || pipe + pcb->mss > pcb->cwnd) {
+  if (sent || new_data || pipe + pcb->mss > pcb->cwnd || tcp_rack_on(pcb)) {
+    /* RACK resends only what its clock says is lost (RFC 8985 6.3:
+     * rule 3's guesses would be spurious retransmissions). */
     return;
   }
   bool sacked_above = false;
@@ -780,7 +810,9 @@ static void tcp_sack_recovery_send(struct tcp_pcb *pcb)
   }
 }
 
-static void tcp_enter_recovery(struct tcp_pcb *pcb)
+/* Start a recovery episode.  @p delivered: bytes the ACK that started it
+ * delivered (PRR counts them, RFC 6937 3). */
+static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
 {
   pcb->flags |= TF_INFR;
   pcb->recover = pcb->snd_max;
@@ -788,8 +820,24 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb)
     seg->state &= (u8_t)~SEG_RECOVERY_RXT;
   }
   pcb->cc->on_recovery(pcb); /* reads lt_segs: limited transmit is not FlightSize */
-  tcp_trace_recovery(pcb, true, (pcb->flags & TF_SACK) ? TCP_TRACE_REASON_SACK : TCP_TRACE_REASON_DUPACK);
   pcb->lt_segs = 0;
+#if LWIP_TCP_RACK
+  if (tcp_rack_on(pcb)) {
+    /* RFC 8985 with RFC 6937: RACK marked the losses; PRR sets how much
+     * may go now, and NextSeg sends the lost segments first. */
+    tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_RACK);
+    LWIP_LOG(TCP, DEBUG, "%u -> port %u: RACK recovery at seq %lu, ssthresh %lu", pcb->local_port,
+             pcb->remote_port, (unsigned long)pcb->snd_una, (unsigned long)pcb->ssthresh);
+    tcp_prr_start(pcb);
+    tcp_prr_ack(pcb, delivered, true);
+    pcb->rto_due = 0;
+    tcp_sack_recovery_send(pcb);
+    return;
+  }
+#else
+  LWIP_UNUSED_ARG(delivered);
+#endif
+  tcp_trace_recovery(pcb, true, (pcb->flags & TF_SACK) ? TCP_TRACE_REASON_SACK : TCP_TRACE_REASON_DUPACK);
   /* RFC 5681 3.2 step 2 / RFC 6675 5 step 4.2: the first unacknowledged
    * segment goes out at once. */
   struct tcp_seg *first = pcb->unacked;
@@ -825,7 +873,7 @@ static void tcp_dupack(struct tcp_pcb *pcb)
     if (TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
       LWIP_LOG(TCP, DEBUG, "%u -> port %u: fast retransmit at seq %lu", pcb->local_port, pcb->remote_port,
                (unsigned long)pcb->snd_una);
-      tcp_enter_recovery(pcb);
+      tcp_enter_recovery(pcb, 0);
     }
   } else if (pcb->unsent != NULL && pcb->lt_segs < 2U) {
     /* Limited transmit: one new segment per duplicate ACK. */
@@ -834,13 +882,32 @@ static void tcp_dupack(struct tcp_pcb *pcb)
   }
 }
 
-/* New data acknowledged: recovery bookkeeping and cwnd growth. */
-static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
+/* New data acknowledged: what limited transmit lent cwnd is taken back. */
+static void tcp_lt_deflate(struct tcp_pcb *pcb)
 {
   if (pcb->lt_segs != 0) {
     pcb->cwnd -= LWIP_MIN(pcb->cwnd - pcb->mss, (u32_t)pcb->lt_segs * pcb->mss);
     pcb->lt_segs = 0;
   }
+}
+
+/* Recovery is over: every byte outstanding when it began is acknowledged
+ * (RFC 6582 3.2 step 3, RFC 6675 5, RFC 6937 3). */
+static void tcp_exit_recovery(struct tcp_pcb *pcb)
+{
+  pcb->flags &= ~TF_INFR;
+  pcb->dupacks = 0;
+  pcb->cc->on_recovery_end(pcb);
+#if LWIP_TCP_RACK
+  tcp_rack_recovery_end(pcb);
+#endif
+  tcp_trace_recovery(pcb, false, TCP_TRACE_REASON_NONE);
+}
+
+/* New data acknowledged: recovery bookkeeping and cwnd growth. */
+static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
+{
+  tcp_lt_deflate(pcb);
   if (!(pcb->flags & TF_INFR)) {
     pcb->dupacks = 0;
     pcb->cc->on_ack(pcb, acked);
@@ -848,16 +915,12 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
      * counts as lost (IsLost(HighACK + 1)): recover now. */
     if ((pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST) &&
         TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
-      tcp_enter_recovery(pcb);
+      tcp_enter_recovery(pcb, 0);
     }
     return;
   }
   if (TCP_SEQ_GEQ(pcb->snd_una, pcb->recover)) {
-    /* Full acknowledgment: recovery is over (RFC 6582 3.2 step 3). */
-    pcb->flags &= ~TF_INFR;
-    pcb->dupacks = 0;
-    pcb->cc->on_recovery_end(pcb);
-    tcp_trace_recovery(pcb, false, TCP_TRACE_REASON_NONE);
+    tcp_exit_recovery(pcb); /* full acknowledgment */
     return;
   }
   /* Partial acknowledgment. */
@@ -874,6 +937,81 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
   pcb->cwnd += pcb->mss;
   pcb->rto_due = 0;
 }
+
+#if LWIP_TCP_RACK
+/* Is a segment marked lost and not yet resent? */
+static bool tcp_lost_pending(const struct tcp_pcb *pcb)
+{
+  for (const struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
+    if ((seg->state & (SEG_SACKED | SEG_LOST | SEG_RECOVERY_RXT)) == SEG_LOST) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* After RACK looked for losses: recover, go on recovering, or end it.
+ * @p delivered: bytes this ACK (or none, from the timer) delivered. */
+static void tcp_rack_recover(struct tcp_pcb *pcb, u32_t delivered, bool dup)
+{
+  if (pcb->flags & TF_INFR) {
+    if (TCP_SEQ_GEQ(pcb->snd_una, pcb->recover)) {
+      tcp_exit_recovery(pcb);
+      return;
+    }
+    tcp_prr_ack(pcb, delivered, false);
+    tcp_sack_recovery_send(pcb);
+    return;
+  }
+  /* RFC 6582 3.2 step 1 as for DupThresh: one reduction per window of
+   * data, none for what a timeout is resending. */
+  if (tcp_lost_pending(pcb) && TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
+    tcp_enter_recovery(pcb, delivered);
+  } else if (dup && pcb->unsent != NULL && pcb->lt_segs < 2U) {
+    /* Limited transmit (RFC 3042) while RACK waits out the reordering
+     * window: one new segment per duplicate ACK. */
+    pcb->lt_segs++;
+    pcb->cwnd += pcb->mss;
+  }
+}
+
+/* Loss recovery's part of an ACK when RACK-TLP is in charge (RFC 8985
+ * 6.2, 7.4): @p acked bytes newly acknowledged cumulatively, @p delivered
+ * bytes acknowledged or SACKed, @p dup a duplicate ACK (RFC 6675 2). */
+static void tcp_rack_ack(struct tcp_pcb *pcb, u32_t acked, u32_t delivered, bool dup)
+{
+  if (acked > 0) {
+    tcp_lt_deflate(pcb);
+    pcb->tlp_due = 0; /* RFC 8985 7.2: the probe timer restarts from this ACK */
+    if (!(pcb->flags & TF_INFR)) {
+      pcb->dupacks = 0;
+      pcb->cc->on_ack(pcb, acked);
+    }
+  } else if (dup && pcb->dupacks < 0xffU) {
+    pcb->dupacks++;
+  }
+  if (tcp_tlp_ack(pcb, pcb->snd_una) && !(pcb->flags & TF_INFR)) {
+    /* RFC 8985 7.4.2: the probe repaired a loss; respond to it as to a
+     * recovery that is already over. */
+    LWIP_LOG(TCP, DEBUG, "%u -> port %u: the loss probe repaired a loss", pcb->local_port, pcb->remote_port);
+    pcb->cc->on_recovery(pcb);
+    pcb->cc->on_recovery_end(pcb);
+  }
+  tcp_rack_detect_loss(pcb, sys_now());
+  tcp_rack_recover(pcb, delivered, dup);
+}
+
+void tcp_rack_timeout(struct tcp_pcb *pcb)
+{
+  if (!tcp_rack_on(pcb) || pcb->unacked == NULL) {
+    return;
+  }
+  if (tcp_rack_detect_loss(pcb, sys_now()) != 0) {
+    tcp_rack_recover(pcb, 0, false);
+    tcp_output(pcb);
+  }
+}
+#endif /* LWIP_TCP_RACK */
 
 /* Tell the application how much was acknowledged (send buffer space). */
 static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
@@ -968,6 +1106,8 @@ static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   u32_t ack = s->ackno;
+  u32_t sacked_before = pcb->sacked_bytes; /* for RFC 6937's DeliveredData */
+  LWIP_UNUSED_ARG(sacked_before);
   bool new_sack = tcp_sack_update(pcb, s);
   if (pcb->persist_due != 0 && pcb->user_timeout == 0 && !(pcb->flags & TF_RXCLOSED)) {
     /* An answered zero-window probe: the peer is there, and may keep its
@@ -997,6 +1137,12 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
       pcb->cc->init(pcb);
+#if LWIP_TCP_RACK
+    } else if (tcp_rack_on(pcb)) {
+      /* RFC 6937 3 DeliveredData: the change in snd_una plus the change
+       * in SACKed bytes (which the cumulative ACK may have lowered). */
+      tcp_rack_ack(pcb, seq_acked, seq_acked + pcb->sacked_bytes - sacked_before, false);
+#endif
     } else {
       tcp_new_ack(pcb, seq_acked);
     }
@@ -1014,8 +1160,22 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
              ((pcb->flags & TF_SACK) ? new_sack : !wnd_changed) && pcb->unacked != NULL) {
     /* RFC 5681 2 (same window) or, with SACK, RFC 6675 2 (new SACK
      * information): a duplicate acknowledgment. */
-    tcp_dupack(pcb);
+#if LWIP_TCP_RACK
+    if (tcp_rack_on(pcb)) {
+      tcp_rack_ack(pcb, 0, pcb->sacked_bytes - sacked_before, true);
+    } else
+#endif
+    {
+      tcp_dupack(pcb);
+    }
     tcp_trace_ack(pcb);
+#if LWIP_TCP_RACK
+  } else if ((new_sack || (pcb->rack_flags & TLP_ACTIVE)) && ack == pcb->snd_una && tcp_rack_on(pcb)) {
+    /* New SACK information on a segment carrying data: RACK learns from
+     * every delivery, duplicate ACK or not (RFC 8985 6.2); and a loss
+     * probe's fate may be in any ACK (its D-SACK, 7.4). */
+    tcp_rack_ack(pcb, 0, pcb->sacked_bytes - sacked_before, false);
+#endif
   } else if (pcb->state == SYN_RCVD) {
     /* An ACK that does not acknowledge our SYN (RFC 9293 3.10.7.4). */
     LWIP_DROP(TCP_BAD_ACK);
@@ -1088,6 +1248,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
    * SYN-ACK is judged against it. */
   pcb->rcv_ann_right_edge = pcb->rcv_nxt + LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
   tcp_syn_options(pcb, &s->opt);
+  tcp_ecn_synack_input(pcb, s->flags);
   pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
   pcb->snd_wl1 = s->seqno;
   if (!ack) {
@@ -1672,9 +1833,12 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return;
   }
   tcp_update_ts_recent(pcb, s);
+  /* CE and CWR before the ACK is processed: what it sends echoes them. */
+  tcp_ecn_rcv(pcb, s->flags, s->rx->tos, s->len);
   if (!tcp_ack_input(pcb, s)) {
     return;
   }
+  tcp_ecn_ack(pcb, s->flags, s->ackno);
   if (!tcp_data_input(pcb, s)) {
     return;
   }

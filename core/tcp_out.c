@@ -348,8 +348,9 @@ static u16_t pseudo_sum(const ip4_addr_t *src, const ip4_addr_t *dst, u8_t proto
 }
 
 /* Build the header in front of @p data (may be NULL) and send it.  The
- * caller's data pbuf is referenced, not taken. */
-static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct pbuf *data)
+ * caller's data pbuf is referenced, not taken.  @p new_data: data sent for
+ * the first time, which alone may go out ECN-capable (tcp_ecn_output). */
+static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct pbuf *data, bool new_data)
 {
   struct netif *netif = ip4_route_src(ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
   if (netif == NULL) {
@@ -370,6 +371,9 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     LWIP_DROP(TCP_NO_MEM);
     return ERR_MEM;
   }
+  /* ECE/CWR in the flags, and the IP ECN field: TCP owns those two bits
+   * of the TOS (RFC 3168 6.1), whatever the application set. */
+  u8_t ecn = tcp_ecn_output(pcb, &flags, new_data);
   u8_t *t = (u8_t *)h->payload;
   put_be16(t + TCP_OFF_SRC, pcb->local_port);
   put_be16(t + TCP_OFF_DEST, pcb->remote_port);
@@ -416,10 +420,16 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     }
   }
   STATS_TX(TCP);
-  err_t err = ip4_output_if(h, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->ttl, pcb->tos,
-                            IP_PROTO_TCP, netif);
+  err_t err = ip4_output_if(h, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->ttl,
+                            (u8_t)((pcb->tos & ~IP_ECN_MASK) | ecn), IP_PROTO_TCP, netif);
   pbuf_free(h);
   return err;
+}
+
+/* A segment that carries no new data: Not-ECT whatever ECN says. */
+static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct pbuf *data)
+{
+  return tcp_send_hdr(pcb, seqno, flags, data, false);
 }
 
 static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
@@ -428,9 +438,16 @@ static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
     pcb->rtx_total++; /* sent before: after a timeout or a fast retransmit */
   }
   seg->xmit_ms = sys_now() | 1U;
+#if LWIP_TCP_RACK
+  if (pcb->flags & TF_INFR) {
+    pcb->prr_out += TCP_SEG_SEQLEN(seg); /* RFC 6937 3: everything sent in recovery */
+  }
+#endif
   tcp_trace_seg(pcb, TCP_SEQ_LT(seg->seqno, pcb->snd_max) ? TCP_TRACE_RETRANSMIT : TCP_TRACE_SEND, seg->seqno,
                 seg->len);
-  return tcp_send_raw(pcb, seg->seqno, (u8_t)(seg->flags & (TCP_SYN | TCP_FIN | TCP_PSH)), seg->p);
+  /* New data starts at or beyond snd_max: everything below it was sent before. */
+  bool new_data = seg->len > 0 && TCP_SEQ_GEQ(seg->seqno, pcb->snd_max);
+  return tcp_send_hdr(pcb, seg->seqno, (u8_t)(seg->flags & (TCP_SYN | TCP_FIN | TCP_PSH)), seg->p, new_data);
 }
 
 err_t tcp_send_ctrl(struct tcp_pcb *pcb, u32_t seqno, u8_t flags)
@@ -611,6 +628,9 @@ err_t tcp_output(struct tcp_pcb *pcb)
         pcb->rtt_seq = seg->seqno;
       }
       pcb->snd_max = end;
+#if LWIP_TCP_RACK
+      pcb->tlp_due = 0; /* RFC 8985 7.2: new data restarts the probe timer */
+#endif
     }
     unacked_append(pcb, seg);
     pipe += TCP_SEG_SEQLEN(seg);
@@ -642,6 +662,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
    * not start a fast retransmit. */
   pcb->recover = pcb->snd_max;
   pcb->rtt_start = 0; /* Karn */
+  tcp_rack_on_rto(pcb);
   if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
       pcb->state == LAST_ACK) {
     pcb->cc->on_rto(pcb);

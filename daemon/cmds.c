@@ -304,12 +304,19 @@ static json_t *cmd_stats(struct ctl_req *req, json_t *args, struct ctl_reply *r)
       json_object_set_new(drops, lwip_drop_reason_name(i), json_integer(lwip_stats.drops[i]));
     }
   }
+  json_t *tcpc = json_object();
+  for (int i = 0; i < LWIP_TCPC_COUNT; i++) {
+    json_object_set_new(tcpc, lwip_tcp_counter_name(i), json_integer(lwip_stats.tcp[i]));
+  }
 #endif
   for (int i = 0; i < MEMP_MAX; i++) {
     json_array_append_new(pools, mem_json(memp_stats((memp_t)i)));
   }
   json_t *o = json_pack("{s:o, s:o, s:o, s:o}", "protocols", protos, "drops", drops, "pools", pools, "heap",
                         mem_json(mem_stats()));
+#if LWIP_STATS
+  json_object_set_new(o, "tcp_counters", tcpc);
+#endif
 #if LWIP_TCP
   struct tcp_mem_info t;
   tcp_mem_get_info(&t);
@@ -457,11 +464,11 @@ static json_t *cmd_capture_stop(struct ctl_req *req, json_t *args, struct ctl_re
 static json_t *impair_counters_json(enum impair_dir_id d)
 {
   const struct impair_counters *c = impair_counters(lwipd.impair, d);
-  return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "frames", (json_int_t)c->frames, "dropped",
+  return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "frames", (json_int_t)c->frames, "dropped",
                    (json_int_t)c->dropped, "duplicated", (json_int_t)c->duplicated, "reordered",
                    (json_int_t)c->reordered, "delayed", (json_int_t)c->delayed, "corrupted",
-                   (json_int_t)c->corrupted, "nomem", (json_int_t)c->nomem, "held",
-                   (int)impair_held_frames(lwipd.impair, d));
+                   (json_int_t)c->corrupted, "ce_marked", (json_int_t)c->ce_marked, "nomem", (json_int_t)c->nomem,
+                   "held", (int)impair_held_frames(lwipd.impair, d));
 }
 
 static json_t *impair_json(void)
@@ -612,6 +619,7 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
   static const struct { const char *name; unsigned bit; } classes[] = {
     {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP}, {"log", CTL_EV_LOG},
     {"dhcp", CTL_EV_DHCP}, {"mqtt", CTL_EV_MQTT}, {"nd", CTL_EV_ND}, {"all", CTL_EV_ALL},
+    {"tcp", CTL_EV_TCP},
   };
   json_t *ev = json_object_get(args, "events");
   unsigned mask = 0;
@@ -630,9 +638,14 @@ static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply
       }
     }
     if (bit == 0) {
-      return ctl_error(r, CTL_E_BAD_ARGS, "args.events[%zu]: expected link, address, arp, log, dhcp, mqtt, nd or all", i);
+      return ctl_error(r, CTL_E_BAD_ARGS,
+                       "args.events[%zu]: expected link, address, arp, log, dhcp, mqtt, nd, tcp or all", i);
     }
     mask |= bit;
+  }
+  /* TCP trace events go through the client's 4-tuple filter (args.tcp). */
+  if ((mask & CTL_EV_TCP) && !tcptrace_subscribe(req, json_object_get(args, "tcp"), r)) {
+    return NULL;
   }
   ctl_subscribe(req, mask);
   return json_object();
@@ -732,11 +745,11 @@ static const struct ctl_cmd core_cmds[] = {
     {"capture.status", cmd_capture_status, "the capture in progress"},
     {"impair.get", cmd_impair_get, "the impairment in force and its counters"},
     {"impair.show", cmd_impair_get, "same as impair.get"},
-    {"impair.set", cmd_impair_set, "set loss, delay, duplication, reordering, corruption"},
+    {"impair.set", cmd_impair_set, "set loss, delay, duplication, reordering, corruption, CE marks"},
     {"impair.clear", cmd_impair_clear, "remove all impairment"},
     {"ip.forward", cmd_ip_forward, "read or set forwarding (IPv4 and IPv6, one switch)"},
     {"icmp.ratelimit", cmd_icmp_ratelimit, "read or set the ICMP error rate limit"},
-    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp, mqtt, nd)"},
+    {"subscribe", cmd_subscribe, "receive events (link, address, arp, log, dhcp, mqtt, nd; tcp with a 4-tuple filter)"},
     {"shutdown", cmd_shutdown, "stop lwipd"},
     {"help", cmd_help, "the commands and one line on each"},
     {NULL, NULL, NULL},

@@ -80,6 +80,7 @@ static void client_destroy(struct ctl_client *c)
   bufferevent_free(c->bev);
   /* Its sockets die with it (sock.c releases them from a timer). */
   sock_client_gone(c->serial);
+  tcptrace_client_gone(c->serial);
   free(c);
 }
 
@@ -279,6 +280,23 @@ static void sock_broadcast(unsigned cls, const char *name, json_t *ev)
   json_decref(ev);
 }
 
+/* One client's event (the TCP trace, filtered per client). */
+static bool sock_send_event(uint64_t client, const char *name, json_t *ev)
+{
+  if (ev == NULL) {
+    return true;
+  }
+  struct ctl_client *c = client_by_serial(client);
+  bool alive = false;
+  if (c != NULL) {
+    json_object_set_new(ev, "event", json_string(name));
+    json_object_set_new(ev, "time_ms", json_integer((json_int_t)(sys_now() - lwipd.start_ms)));
+    alive = client_send(c, ev, false);
+  }
+  json_decref(ev);
+  return alive;
+}
+
 static json_t *sock_status_json(void)
 {
   unsigned subscribers = 0, paused = 0;
@@ -308,6 +326,7 @@ static const struct ctl_ops sock_ops = {
     .subscribe = sock_subscribe,
     .has_subscribers = sock_has_subscribers,
     .status = sock_status_json,
+    .send_event = sock_send_event,
 };
 
 /* Run one parsed request's command and queue its reply. */

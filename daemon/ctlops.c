@@ -51,6 +51,11 @@ bool ctl_has_subscribers(unsigned cls)
   return host()->has_subscribers(cls);
 }
 
+bool ctl_send_event(uint64_t client, const char *name, json_t *ev)
+{
+  return host()->send_event(client, name, ev);
+}
+
 json_t *ctl_status_json(void)
 {
   return host()->status();

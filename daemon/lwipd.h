@@ -132,6 +132,7 @@ struct ctl_ops {
   void (*subscribe)(const struct ctl_req *req, unsigned mask);
   bool (*has_subscribers)(unsigned cls);
   json_t *(*status)(void);
+  bool (*send_event)(uint64_t client, const char *name, json_t *ev);
 };
 /** Register the services (daemon/ctlops.c).  @p ops must outlive its use. */
 void ctl_set_ops(const struct ctl_ops *ops);
@@ -153,6 +154,9 @@ bool ctl_req_alive(const struct ctl_req *req);
 #define CTL_EV_MQTT 0x20U
 #define CTL_EV_ND 0x40U
 #define CTL_EV_ALL 0x7fU
+/** TCP trace events: not in CTL_EV_ALL (a transfer makes thousands), and
+ *  sent per client through its filter (tcptrace.c), never broadcast. */
+#define CTL_EV_TCP 0x80U
 /** Send @p ev (stolen; "event" and "time_ms" are added) to every client
  *  subscribed to @p cls. */
 void ctl_broadcast(unsigned cls, const char *name, json_t *ev);
@@ -160,6 +164,9 @@ void ctl_broadcast(unsigned cls, const char *name, json_t *ev);
 void ctl_subscribe(const struct ctl_req *req, unsigned mask);
 /** Is anyone subscribed to @p cls? (saves building unused events) */
 bool ctl_has_subscribers(unsigned cls);
+/** Send @p ev (stolen; "event" and "time_ms" are added) to one client.
+ *  @return false when that client is gone (nothing sent). */
+bool ctl_send_event(uint64_t client, const char *name, json_t *ev);
 /** The control socket's clients, counters and limits, as `status` shows
  *  them under "control".  @return a new object. */
 json_t *ctl_status_json(void);
@@ -218,6 +225,21 @@ void ping_stop_all(void);
 /** Answer running tcp.connect requests with an error and abort their
  *  connections (stack restart, shutdown). */
 void tcpcmds_stop_all(void);
+
+/* ---- tcptrace.c (TCP trace events, the `tcp` subscription) ---- */
+struct tcp_trace_event;
+/** One trace event as the JSON object of a `tcp` event (docs/tcp-trace.md),
+ *  without "event" and "time_ms".  @return a new object. */
+json_t *tcptrace_event_json(const struct tcp_trace_event *ev);
+/** Subscribe the client of @p req to TCP trace events through the filter
+ *  in @p f (NULL or an object with local, local_port, remote, remote_port,
+ *  each optional), replacing its earlier filter; installs the core's hook.
+ *  @return false with an error set in @p r (bad filter, or no tcp_trace in
+ *  this build). */
+bool tcptrace_subscribe(const struct ctl_req *req, json_t *f, struct ctl_reply *r);
+/** A control connection closed: drop its subscription (and the hook with
+ *  the last one).  Called by ctl.c. */
+void tcptrace_client_gone(uint64_t client);
 
 /* ---- sock.c (the sock.* family: socket calls over the control socket) ---- */
 /** A control connection closed: release its sockets and blocked calls

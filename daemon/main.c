@@ -61,6 +61,8 @@ struct options {
   bool icmp_rl;           /* --icmp-ratelimit given */
   const char *congestion; /* --congestion NAME */
   bool iw10;              /* --initial-window rfc6928 */
+  const char *ecn;        /* --ecn off|passive|on */
+  bool dupthresh;         /* --loss-detection dupthresh */
   uint32_t icmp_rate, icmp_burst;
   const char *ip6[LWIPD_IP6_MAX_STATIC]; /* --ip6, repeatable */
   int nip6;
@@ -109,6 +111,12 @@ static void usage(FILE *f)
           "                        (default) or cubic (RFC 9438; builds with tcp_cubic)\n"
           "  --initial-window rfc5681|rfc6928\n"
           "                        TCP initial window: 2-4 segments (default) or 10 (RFC 6928)\n"
+          "  --ecn off|passive|on  TCP ECN (RFC 3168): passive (default) accepts a peer's request,\n"
+          "                        on also asks for it in our SYNs\n"
+          "  --loss-detection rack|dupthresh\n"
+          "                        how SACK connections find losses: RACK-TLP with PRR (RFC 8985,\n"
+          "                        RFC 6937; default in builds with tcp_rack) or RFC 6675's\n"
+          "                        three SACKed segments\n"
           "  --config FILE         read options from FILE ('key = value' lines, # comments)\n"
           "  --help, --version\n",
           (unsigned)ICMP_RATELIMIT, (unsigned)ICMP_RATELIMIT_BURST);
@@ -143,6 +151,8 @@ static const struct option long_opts[] = {
   {"icmp-ratelimit", required_argument, NULL, 'r'},
   {"congestion", required_argument, NULL, 'K'},
   {"initial-window", required_argument, NULL, 'W'},
+  {"ecn", required_argument, NULL, 'N'},
+  {"loss-detection", required_argument, NULL, 'L'},
   {"ip6", required_argument, NULL, '6'},     {"host-ip6", required_argument, NULL, 'J'},
   {"iid", required_argument, NULL, 'E'},     {"no-slaac", no_argument, NULL, 'S'},
   {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
@@ -229,6 +239,22 @@ static int apply_option(struct options *o, int c, const char *arg)
       return bad_option("initial-window", arg, "expected rfc5681 or rfc6928");
     }
     o->iw10 = strcmp(arg, "rfc6928") == 0;
+    break;
+  case 'N': {
+#if LWIP_TCP
+    enum tcp_ecn_mode mode;
+    if (tcp_ecn_mode_parse(arg, &mode) != ERR_OK) {
+      return bad_option("ecn", arg, "expected off, passive or on");
+    }
+#endif
+    o->ecn = arg;
+    break;
+  }
+  case 'L':
+    if (strcmp(arg, "dupthresh") != 0 && (strcmp(arg, "rack") != 0 || !LWIP_TCP_RACK)) {
+      return bad_option("loss-detection", arg, "expected rack (a build with tcp_rack) or dupthresh");
+    }
+    o->dupthresh = strcmp(arg, "dupthresh") == 0;
     break;
   case '6':
     if (o->nip6 == LWIPD_IP6_MAX_STATIC) {
@@ -803,6 +829,14 @@ int main(int argc, char **argv)
     (void)tcp_set_default_congestion(o.congestion); /* checked by apply_option */
   }
   tcp_set_initial_window(o.iw10 ? TCP_IW_RFC6928 : TCP_IW_RFC5681);
+  if (o.ecn != NULL) {
+    enum tcp_ecn_mode mode = TCP_ECN_MODE_PASSIVE;
+    (void)tcp_ecn_mode_parse(o.ecn, &mode); /* checked by apply_option */
+    tcp_set_default_ecn(mode);
+  }
+  if (o.dupthresh) {
+    (void)tcp_set_loss_detection(TCP_LOSS_DUPTHRESH);
+  }
 #endif
   if (o.icmp_rl) {
     icmp_set_ratelimit(o.icmp_rate, o.icmp_burst); /* checked by parse_icmp_ratelimit */

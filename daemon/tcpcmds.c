@@ -69,8 +69,24 @@ json_t *tcp_conn_info_json(const struct tcp_conn_info *ci)
   json_object_set_new(o, "dupacks", json_integer(ci->dupacks));
   json_object_set_new(o, "in_recovery", json_boolean(ci->in_recovery));
   json_object_set_new(o, "sacked_bytes", json_integer((json_int_t)ci->sacked_bytes));
+  json_object_set_new(o, "recovery", json_string(ci->recovery));
+  if (strcmp(ci->recovery, "rack") == 0) {
+    /* RACK-TLP's state (RFC 8985): what decides the next loss. */
+    json_t *rack = json_pack("{s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I}", "rtt_ms", (json_int_t)ci->rack_rtt_ms,
+                             "min_rtt_ms", (json_int_t)ci->rack_min_rtt_ms, "reo_wnd_ms",
+                             (json_int_t)ci->rack_reo_wnd_ms, "reordering_seen", ci->reordering_seen, "lost",
+                             (json_int_t)ci->rack_lost, "tlp_probes", (json_int_t)ci->tlp_probes, "tlp_repaired",
+                             (json_int_t)ci->tlp_repaired, "dsacks", (json_int_t)ci->dsacks);
+    json_object_set_new(o, "rack", rack);
+  }
   json_object_set_new(o, "nodelay", json_boolean(ci->nodelay));
   json_object_set_new(o, "options", opts);
+  /* ECN (RFC 3168): negotiated or not, the echo and CWR state, and what
+   * the marks did. */
+  json_object_set_new(o, "ecn",
+                      json_pack("{s:s, s:b, s:b, s:b, s:I, s:I}", "mode", ci->ecn_mode, "negotiated", ci->ecn,
+                                "ece_latched", ci->ecn_ece_latched, "cwr_pending", ci->ecn_cwr_pending, "ce_rcvd",
+                                (json_int_t)ci->ecn_ce_rcvd, "reductions", (json_int_t)ci->ecn_reductions));
   /* The give-up limits (tcp.limits): how long sending has made no
    * progress, and when the connection will be reset for it. */
   json_object_set_new(o, "user_timeout_ms", json_integer((json_int_t)ci->user_timeout_ms));
@@ -157,9 +173,13 @@ static json_t *cmd_tcp_limits(struct ctl_req *req, json_t *args, struct ctl_repl
 static json_t *cmd_tcp_cc(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
-  const char *dflt = NULL, *iw = NULL;
-  if (!arg_str(args, "default", false, &dflt, r) || !arg_str(args, "initial_window", false, &iw, r)) {
+  const char *dflt = NULL, *iw = NULL, *ld = NULL;
+  if (!arg_str(args, "default", false, &dflt, r) || !arg_str(args, "initial_window", false, &iw, r) ||
+      !arg_str(args, "loss_detection", false, &ld, r)) {
     return NULL;
+  }
+  if (ld != NULL && strcmp(ld, "dupthresh") != 0 && (strcmp(ld, "rack") != 0 || !LWIP_TCP_RACK)) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.loss_detection: rack (a build with tcp_rack) or dupthresh");
   }
   if (dflt != NULL && !tcp_congestion_available(dflt)) {
     return ctl_error(r, CTL_E_BAD_ARGS, "args.default: newreno or cubic (a build with tcp_cubic)");
@@ -173,13 +193,40 @@ static json_t *cmd_tcp_cc(struct ctl_req *req, json_t *args, struct ctl_reply *r
   if (iw != NULL) {
     tcp_set_initial_window(strcmp(iw, "rfc6928") == 0 ? TCP_IW_RFC6928 : TCP_IW_RFC5681);
   }
+  if (ld != NULL) {
+    (void)tcp_set_loss_detection(strcmp(ld, "rack") == 0 ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH);
+  }
   json_t *avail = json_array();
   json_array_append_new(avail, json_string("newreno"));
   if (tcp_congestion_available("cubic")) {
     json_array_append_new(avail, json_string("cubic"));
   }
-  return json_pack("{s:s, s:s, s:o}", "default", tcp_get_default_congestion(), "initial_window",
-                   tcp_get_initial_window() == TCP_IW_RFC6928 ? "rfc6928" : "rfc5681", "available", avail);
+  return json_pack("{s:s, s:s, s:s, s:o}", "default", tcp_get_default_congestion(), "initial_window",
+                   tcp_get_initial_window() == TCP_IW_RFC6928 ? "rfc6928" : "rfc5681", "loss_detection",
+                   tcp_get_loss_detection() == TCP_LOSS_RACK ? "rack" : "dupthresh", "available", avail);
+}
+
+/* ---------------------------------------------------------------------- */
+/* tcp.ecn                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* The ECN mode new connections and listeners start with (RFC 3168; lwipd
+ * --ecn): off, passive (answer an ECN-setup SYN) or on (also ask). */
+static json_t *cmd_tcp_ecn(struct ctl_req *req, json_t *args, struct ctl_reply *r)
+{
+  (void)req;
+  const char *dflt = NULL;
+  if (!arg_str(args, "default", false, &dflt, r)) {
+    return NULL;
+  }
+  enum tcp_ecn_mode mode;
+  if (dflt != NULL && tcp_ecn_mode_parse(dflt, &mode) != ERR_OK) {
+    return ctl_error(r, CTL_E_BAD_ARGS, "args.default: off, passive or on");
+  }
+  if (dflt != NULL) {
+    tcp_set_default_ecn(mode);
+  }
+  return json_pack("{s:s}", "default", tcp_ecn_mode_name(tcp_get_default_ecn()));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -723,6 +770,7 @@ const struct ctl_cmd tcp_cmds[] = {
     {"tcp.connect", cmd_tcp_connect, "open a TCP connection and send or receive (deferred)"},
     {"tcp.abort", cmd_tcp_abort, "reset one connection"},
     {"tcp.limits", cmd_tcp_limits, "when TCP gives connections up"},
+    {"tcp.ecn", cmd_tcp_ecn, "ECN (RFC 3168) of new connections: off, passive (default) or on"},
     {"tcp.cc", cmd_tcp_cc, "congestion control of new connections (newreno, cubic) and the initial window"},
     {NULL, NULL, NULL},
 };

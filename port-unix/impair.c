@@ -31,6 +31,7 @@ struct impair_held {
 struct impair_decision {
   bool drop;
   bool corrupt;
+  bool ce;           /* mark CE if the frame is an ECN-capable IPv4 packet */
   bool dup;
   bool reorder;
   uint32_t bit;      /* bit to flip, counted from the end of the Ethernet header */
@@ -53,8 +54,8 @@ static const struct dev_ops impair_ops = {
 /* Spec parsing                                                              */
 /* ------------------------------------------------------------------------ */
 
-enum impair_key { KEY_LOSS, KEY_DUP, KEY_REORDER, KEY_DELAY, KEY_CORRUPT, KEY_COUNT };
-static const char *const key_names[KEY_COUNT] = {"loss", "dup", "reorder", "delay", "corrupt"};
+enum impair_key { KEY_LOSS, KEY_DUP, KEY_REORDER, KEY_DELAY, KEY_CORRUPT, KEY_CE, KEY_COUNT };
+static const char *const key_names[KEY_COUNT] = {"loss", "dup", "reorder", "delay", "corrupt", "ce"};
 
 /* Trim spaces in place; returns the trimmed start. */
 static char *trim(char *s)
@@ -152,7 +153,7 @@ static int parse_item(char *item, const char *dir, struct impair_params *prm, un
 {
   char *eq = strchr(item, '=');
   if (eq == NULL) {
-    dev_set_err(err, errlen, "impair: %s: '%s' is not key=value (keys: loss, dup, reorder, delay, corrupt)",
+    dev_set_err(err, errlen, "impair: %s: '%s' is not key=value (keys: loss, dup, reorder, delay, corrupt, ce)",
             dir, item);
     return -1;
   }
@@ -163,7 +164,7 @@ static int parse_item(char *item, const char *dir, struct impair_params *prm, un
   for (k = 0; k < KEY_COUNT && strcmp(key, key_names[k]) != 0; k++) {
   }
   if (k == KEY_COUNT) {
-    dev_set_err(err, errlen, "impair: %s: unknown key '%s' (expected loss, dup, reorder, delay, corrupt)", dir, key);
+    dev_set_err(err, errlen, "impair: %s: unknown key '%s' (expected loss, dup, reorder, delay, corrupt, ce)", dir, key);
     return -1;
   }
   if (*seen & (1U << k)) {
@@ -202,6 +203,11 @@ static int parse_item(char *item, const char *dir, struct impair_params *prm, un
       break;
     }
     return 0;
+  case KEY_CE:
+    if (!parse_pct(val, &prm->ce_ppm)) {
+      break;
+    }
+    return 0;
   default: /* KEY_DELAY */
     prm->jitter_ms = 0;
     if (!parse_ms(val, &prm->delay_ms, &end) ||
@@ -237,6 +243,9 @@ static void merge_params(struct impair_params *to, const struct impair_params *f
   }
   if (seen & (1U << KEY_CORRUPT)) {
     to->corrupt_ppm = from->corrupt_ppm;
+  }
+  if (seen & (1U << KEY_CE)) {
+    to->ce_ppm = from->ce_ppm;
   }
 }
 
@@ -379,6 +388,9 @@ static void params_text(const struct impair_params *p, char *buf, size_t len)
   if (p->corrupt_ppm != 0) {
     at += put_pct(buf + at, ROOM, "corrupt", p->corrupt_ppm, &first);
   }
+  if (p->ce_ppm != 0) {
+    at += put_pct(buf + at, ROOM, "ce", p->ce_ppm, &first);
+  }
 #undef ROOM
 }
 
@@ -465,6 +477,7 @@ static void decide(struct impair_dir *d, u16_t len, struct impair_decision *dec)
       dec->bit = r % ((uint32_t)(len - ETH_HDR_LEN) * 8U);
     }
   }
+  dec->ce = chance(d, p->ce_ppm);
   dec->dup = chance(d, p->dup_ppm);
   dec->reorder = chance(d, p->reorder_ppm);
   dec->delay[0] = draw_delay(d);
@@ -605,6 +618,40 @@ static void flip_bit(struct pbuf *p, uint32_t bit)
   pbuf_put_at(p, off, (u8_t)(pbuf_get_at(p, off) ^ (1U << (bit % 8U))));
 }
 
+/* Offset of the TOS octet of an IPv4 packet in Ethernet frame @p p that
+ * is ECN-capable (ECT(0) or ECT(1), RFC 3168 5), or 0 when it is not one:
+ * a router marks only those, never Not-ECT (they are dropped instead) and
+ * CE is marked already. */
+static u16_t ect_tos_offset(const struct pbuf *p)
+{
+  if (p->tot_len < ETH_HDR_LEN + 20U || pbuf_get_at(p, 12) != 0x08 || pbuf_get_at(p, 13) != 0x00 ||
+      (pbuf_get_at(p, ETH_HDR_LEN) >> 4) != 4U || (pbuf_get_at(p, ETH_HDR_LEN) & 0x0fU) < 5U) {
+    return 0;
+  }
+  u8_t ecn = pbuf_get_at(p, ETH_HDR_LEN + 1U) & 0x03U;
+  return ecn == 0x01U || ecn == 0x02U ? (u16_t)(ETH_HDR_LEN + 1U) : 0;
+}
+
+/* Set CE in the TOS octet at @p off and update the header checksum for the
+ * changed 16-bit word (RFC 1624 3: HC' = ~(~HC + ~m + m')), as a router
+ * does: a header that was bad stays bad. */
+static void mark_ce(struct pbuf *p, u16_t off)
+{
+  u16_t word = (u16_t)(off - 1U); /* version/IHL and TOS form one word */
+  uint32_t m = ((uint32_t)pbuf_get_at(p, word) << 8) | pbuf_get_at(p, off);
+  uint32_t m2 = m | 0x03U;
+  u16_t ck = (u16_t)(ETH_HDR_LEN + 10U);
+  uint32_t hc = ((uint32_t)pbuf_get_at(p, ck) << 8) | pbuf_get_at(p, (u16_t)(ck + 1U));
+  uint32_t sum = (~hc & 0xffffU) + (~m & 0xffffU) + m2;
+  while (sum >> 16) {
+    sum = (sum & 0xffffU) + (sum >> 16);
+  }
+  sum = ~sum & 0xffffU;
+  pbuf_put_at(p, off, (u8_t)m2);
+  pbuf_put_at(p, ck, (u8_t)(sum >> 8));
+  pbuf_put_at(p, (u16_t)(ck + 1U), (u8_t)sum);
+}
+
 /* Route one owned copy: hold for reorder, delay, or send now. */
 static void route_copy(struct impair_dir *d, struct pbuf *p, bool reorder, u32_t delay)
 {
@@ -634,6 +681,20 @@ static void process_owned(struct impair_dir *d, struct pbuf *p, const struct imp
   }
 }
 
+/* Apply the decided changes to our copy @p p: the CE mark (at @p ce_off,
+ * 0: none) and then the bit flip, so a corrupted mark stays corrupted. */
+static void change_copy(struct impair_dir *d, struct pbuf *p, const struct impair_decision *dec, u16_t ce_off)
+{
+  if (ce_off != 0) {
+    mark_ce(p, ce_off);
+    d->counters.ce_marked++;
+  }
+  if (dec->corrupt) {
+    flip_bit(p, dec->bit);
+    d->counters.corrupted++;
+  }
+}
+
 static void impair_rx(struct dev *dv, struct pbuf *p)
 {
   struct impair_dev *im = (struct impair_dev *)dv;
@@ -646,16 +707,16 @@ static void impair_rx(struct dev *dv, struct pbuf *p)
     pbuf_free(p);
     return;
   }
-  if (dec.corrupt) {
-    /* Even an owned frame may be ROM/REF or shared: corrupt a copy. */
+  u16_t ce_off = dec.ce ? ect_tos_offset(p) : 0;
+  if (dec.corrupt || ce_off != 0) {
+    /* Even an owned frame may be ROM/REF or shared: change a copy. */
     struct pbuf *q = own_copy(d, p);
     pbuf_free(p);
     if (q == NULL) {
       return;
     }
     p = q;
-    flip_bit(p, dec.bit);
-    d->counters.corrupted++;
+    change_copy(d, p, &dec, ce_off);
   }
   process_owned(d, p, &dec);
 }
@@ -672,7 +733,8 @@ static err_t impair_tx(struct dev *dv, struct pbuf *p)
     return ERR_OK;
   }
   bool hold = (dec.reorder && d->reorder_held == NULL) || dec.delay[0] > 0 || dec.delay[1] > 0;
-  if (!dec.corrupt && !hold) {
+  u16_t ce_off = dec.ce ? ect_tos_offset(p) : 0;
+  if (!dec.corrupt && ce_off == 0 && !hold) {
     /* Fast path: the caller's frame goes down as it is. */
     err_t ret = dev_send_down(dv, p);
     if (dec.dup) {
@@ -686,10 +748,7 @@ static err_t impair_tx(struct dev *dv, struct pbuf *p)
   if (q == NULL) {
     return ERR_MEM;
   }
-  if (dec.corrupt) {
-    flip_bit(q, dec.bit);
-    d->counters.corrupted++;
-  }
+  change_copy(d, q, &dec, ce_off);
   process_owned(d, q, &dec);
   return ERR_OK;
 }

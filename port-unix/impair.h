@@ -10,7 +10,7 @@
  *     clause  := DIR ":" item ("," item)*
  *     DIR     := "rx" | "tx" | "both"
  *     item    := "loss=" (PCT | "pattern:" K "/" N)
- *              | "dup=" PCT | "reorder=" PCT | "corrupt=" PCT
+ *              | "dup=" PCT | "reorder=" PCT | "corrupt=" PCT | "ce=" PCT
  *              | "delay=" MS ["~" MS]
  *     PCT     := decimal number 0..100 with up to 4 decimals, then "%"  ("2%", "0.25%")
  *     MS      := integer 0..60000 then "ms"
@@ -29,14 +29,20 @@
  *    the direction's frames since the spec was set).
  *  - corrupt=P%: one random bit after the 14-byte Ethernet header is
  *    flipped (frames of 14 bytes or less are left alone).
+ *  - ce=P%: each frame is drawn with probability P; when it is an IPv4
+ *    packet marked ECN-capable (ECT(0) or ECT(1)), its ECN field becomes
+ *    CE, "congestion experienced", as an AQM router would mark it instead
+ *    of dropping it (RFC 3168 5), and the header checksum is updated
+ *    (RFC 1624).  Not-ECT and CE packets, and anything else, pass as they
+ *    are.
  *  - dup=P%: the frame is sent twice.
  *  - reorder=P%: the frame is held and released right after the next frame
  *    of the same direction goes out, or after IMPAIR_REORDER_HOLD_MS if
  *    none does (one frame is held at a time).
  *  - delay=Dms~Jms: the frame is held for a delay drawn uniformly from
  *    [D-J, D+J] (at least 0); jitter may reorder frames, as on a real path.
- * Decisions are drawn per frame in this order: loss, corrupt, dup, reorder,
- * delay.  A lost frame is not counted in any other counter.
+ * Decisions are drawn per frame in this order: loss, corrupt, ce, dup,
+ * reorder, delay (a key left out draws nothing).  A lost frame is not counted in any other counter.
  *
  * @section determinism Determinism
  * Each direction draws from its own splitmix64 stream, seeded from the
@@ -82,6 +88,7 @@ struct impair_params {
   uint32_t dup_ppm;
   uint32_t reorder_ppm;
   uint32_t corrupt_ppm;
+  uint32_t ce_ppm;           /**< CE marks on ECN-capable IPv4 packets */
   uint32_t delay_ms, jitter_ms;
 };
 
@@ -93,6 +100,7 @@ struct impair_counters {
   uint64_t reordered;   /**< held for the next frame */
   uint64_t delayed;     /**< copies held for a delay > 0 */
   uint64_t corrupted;   /**< had a bit flipped */
+  uint64_t ce_marked;   /**< ECN-capable IPv4 packets marked CE */
   uint64_t nomem;       /**< lost because a copy or queue slot was unavailable */
 };
 
@@ -126,7 +134,7 @@ struct impair_dev *impair_open(uint64_t seed);
  * Replace the impairments with those of @p spec (grammar above).
  * On success the PRNG streams and pattern counters restart from the seed.
  * @return 0; or -1 with a message in @p err (may be NULL) such as
- *   "impair: rx: unknown key 'lose' (expected loss, dup, reorder, delay, corrupt)"
+ *   "impair: rx: unknown key 'lose' (expected loss, dup, reorder, delay, corrupt, ce)"
  *   and the previous spec left in force.
  */
 int impair_set_spec(struct impair_dev *im, const char *spec, char *err, size_t errlen);
@@ -136,7 +144,7 @@ int impair_set_spec(struct impair_dev *im, const char *spec, char *err, size_t e
 int impair_parse(const char *spec, struct impair_params out[2], char *err, size_t errlen);
 
 /** Write the spec in force, canonically (keys in the order loss, dup,
- *  reorder, delay, corrupt; "both:" when rx and tx are equal; "" when there
+ *  reorder, delay, corrupt, ce; "both:" when rx and tx are equal; "" when there
  *  is no impairment), into @p buf (IMPAIR_SPEC_MAX bytes always suffice).
  *  Parsing the text gives the same impairments.  @return @p buf. */
 char *impair_get_spec(const struct impair_dev *im, char *buf, size_t buflen);

@@ -311,6 +311,23 @@ enum lwip_err_class {
   X(MDNS_NO_MEM, MDNS, MEM, "no memory for an mDNS message") \
   X(RAW_NO_MEM, RAW, MEM, "no memory for a raw IP header")
 
+/** TCP events worth counting that are not drops (lwipctl stats shows them
+ *  under "tcp_counters"): X(NAME, "sentence").  Count with STATS_TCP(NAME). */
+#define LWIP_TCP_COUNTERS(X) \
+  X(ECN_NEGOTIATED, "connections that agreed on ECN in their handshake (RFC 3168 6.1.1)") \
+  X(ECN_CE_RCVD, "data segments received with CE in the IP header (RFC 3168 6.1.3)") \
+  X(ECN_ECE_RCVD, "ACKs received with ECE on an ECN connection (RFC 3168 6.1.2)") \
+  X(ECN_REDUCTIONS, "cwnd reductions for ECE, at most one per window of data (RFC 3168 6.1.2)") \
+  X(ECN_CWR_SENT, "segments sent with CWR after a reduction (RFC 3168 6.1.2)") \
+  X(ECN_CWR_RCVD, "segments received with CWR, ending the ECE echo (RFC 3168 6.1.3)")
+
+enum lwip_tcp_counter {
+#define LWIP_TCPC_ENUM_(id, desc) LWIP_TCPC_##id,
+  LWIP_TCP_COUNTERS(LWIP_TCPC_ENUM_)
+#undef LWIP_TCPC_ENUM_
+  LWIP_TCPC_COUNT
+};
+
 enum lwip_drop_reason {
 #define LWIP_DROP_ENUM_(id, proto, cls, desc) LWIP_DROP_##id,
   LWIP_DROP_REASONS(LWIP_DROP_ENUM_)
@@ -345,6 +362,7 @@ struct stats_mem {
 struct stats_ {
   struct stats_proto proto[LWIP_PROTO_COUNT];
   u32_t drops[LWIP_DROP_COUNT];
+  u32_t tcp[LWIP_TCPC_COUNT]; /**< enum lwip_tcp_counter */
 };
 
 #if LWIP_STATS
@@ -355,6 +373,11 @@ extern struct stats_ lwip_stats;
 #endif
 #define STATS_RX(proto) STATS_INC(proto, recv)
 #define STATS_TX(proto) STATS_INC(proto, xmit)
+#if LWIP_STATS
+#define STATS_TCP(name) (lwip_stats.tcp[LWIP_TCPC_##name]++)
+#else
+#define STATS_TCP(name) do { } while (0)
+#endif
 
 #if LWIP_STATS || LWIP_DEBUG
 /** Account one dropped packet.  Use LWIP_DROP(REASON). */
@@ -371,6 +394,9 @@ const char *lwip_drop_reason_name(int reason);
 const char *lwip_drop_reason_desc(int reason);
 /** Protocol a drop reason belongs to; -1 when out of range. */
 int lwip_drop_reason_proto(int reason);
+/** Name ("ECN_CE_RCVD") and description of a TCP counter; NULL when out of range. */
+const char *lwip_tcp_counter_name(int counter);
+const char *lwip_tcp_counter_desc(int counter);
 
 /** Zero every protocol and drop counter (pool high-water marks stay). */
 void lwip_stats_reset(void);

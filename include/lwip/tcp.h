@@ -100,6 +100,7 @@ struct tcp_pcb_listen {
   tcp_accept_fn accept;
   u8_t backlog;          /**< most connections not yet accepted */
   u8_t accepts_pending;  /**< connections handed over or being set up */
+  u8_t ecn_mode;         /**< enum tcp_ecn_mode its connections take (from the PCB at tcp_listen) */
   u32_t cookies_until;   /**< SYN cookies answered until then (sys_now); 0 = none recently */
 };
 
@@ -181,6 +182,34 @@ struct tcp_pcb {
   u8_t lt_segs;                 /**< cwnd lent to limited transmit (RFC 3042), segments */
   u32_t recover;                /**< NewReno/SACK recovery point */
   u32_t sacked_bytes;           /**< bytes SACKed above snd_una */
+
+  /* ECN (RFC 3168); see core/tcp_ecn.c */
+  u8_t ecn_mode;                /**< enum tcp_ecn_mode: what it asks for or accepts (fixed at the handshake) */
+  u8_t ecn;                     /**< TCP_ECN_* state bits (tcp_priv.h); in SYN_RCVD only TCP_ECN_OK,
+                                     the per-handshake bit a SYN-queue entry would carry */
+  u32_t ecn_recover;            /**< snd_max at the last ECE reduction: none again until acked past it */
+  u32_t ecn_ce_rcvd;            /**< data segments received with CE */
+  u32_t ecn_reductions;         /**< cwnd reductions for ECE */
+#if LWIP_TCP_RACK
+  /* RACK-TLP (RFC 8985) and PRR (RFC 6937), core/tcp_rack.c */
+  u32_t rack_xmit_ms;           /**< RACK.xmit_ts: send time of the most recently sent segment delivered */
+  u32_t rack_end_seq;           /**< RACK.end_seq: its end */
+  u32_t rack_rtt;               /**< RACK.rtt: its round-trip time, ms */
+  u32_t rack_min_rtt;           /**< RACK.min_RTT, ms (0xffffffff: no sample yet) */
+  u32_t rack_fack;              /**< RACK.fack: highest end delivered before this ACK */
+  u32_t rack_fack_next;         /**< the same, grown by this ACK (made current when it is done) */
+  u32_t rack_dsack_round;       /**< RACK.dsack_round: snd_nxt when the window last grew for a D-SACK */
+  u8_t rack_flags;              /**< RACK_* (tcp_priv.h) */
+  u8_t rack_reo_mult;           /**< RACK.reo_wnd_mult */
+  u8_t rack_reo_persist;        /**< RACK.reo_wnd_persist: recoveries left before the window shrinks back */
+  u32_t rack_due, tlp_due;      /**< reordering timer, probe timeout (PTO); 0 = not armed */
+  u32_t tlp_seq, tlp_end_seq;   /**< what the outstanding loss probe covers (TLP.end_seq) */
+  u32_t prr_delivered, prr_out, prr_recover_fs; /**< PRR's counters for this recovery */
+  u32_t rack_lost_total;        /**< segments RACK marked lost */
+  u32_t tlp_total;              /**< loss probes sent */
+  u32_t tlp_repaired;           /**< probes that repaired a loss (congestion response taken) */
+  u32_t dsack_total;            /**< D-SACKs received: spurious retransmissions (RFC 3708) */
+#endif
   /* trace events (tcp_trace.h): what this connection's last events
    * reported, so a CWND event is sent only on a change.  Kept in every
    * build, so the PCB's layout does not depend on the tcp_trace option. */
@@ -328,6 +357,15 @@ struct tcp_conn_info {
   u8_t dupacks;
   bool in_recovery;      /**< in fast recovery (RFC 6582 / RFC 6675) */
   u32_t sacked_bytes;    /**< bytes SACKed above snd_una */
+  const char *recovery;  /**< loss detection in use: "rack", "dupthresh" (SACK, RFC 6675) or "newreno" (no SACK) */
+  u32_t rack_rtt_ms;     /**< RACK.rtt (RFC 8985), 0 without RACK */
+  u32_t rack_min_rtt_ms; /**< RACK.min_RTT, 0 before the first sample */
+  u32_t rack_reo_wnd_ms; /**< the reordering window in force */
+  bool reordering_seen;  /**< RACK saw the peer deliver out of order */
+  u32_t rack_lost;       /**< segments RACK marked lost */
+  u32_t tlp_probes;      /**< tail loss probes sent */
+  u32_t tlp_repaired;    /**< probes that repaired a loss */
+  u32_t dsacks;          /**< D-SACKs received (spurious retransmissions) */
   u8_t keep_cnt_sent;    /**< keepalive probes sent without an answer */
   /* options */
   bool nodelay;          /**< Nagle off */
@@ -336,6 +374,13 @@ struct tcp_conn_info {
   bool wscale;           /**< window scaling in use (both sides sent it) */
   u8_t snd_wscale;       /**< the peer's shift; 0 without wscale */
   u8_t rcv_wscale;       /**< our shift; 0 without wscale */
+  /* ECN (RFC 3168) */
+  const char *ecn_mode;  /**< "off", "passive" or "on" (tcp_set_ecn; static string) */
+  bool ecn;              /**< negotiated in the handshake: data goes out ECT(0) */
+  bool ecn_ece_latched;  /**< receiver: ECE on every ACK until the peer's CWR (RFC 3168 6.1.3) */
+  bool ecn_cwr_pending;  /**< sender: CWR goes on the next new data segment (6.1.2) */
+  u32_t ecn_ce_rcvd;     /**< data segments received with CE */
+  u32_t ecn_reductions;  /**< cwnd reductions for ECE (at most one per window) */
   /* give-up limits (tcp_set_limits) */
   u32_t user_timeout_ms; /**< in force: the connection's own, else the default */
   u32_t stalled_ms;      /**< since when sending made no progress; 0 = not stalled */
@@ -394,6 +439,17 @@ enum tcp_iw tcp_get_initial_window(void);
 err_t tcp_set_delack(u32_t ms);
 /** The delayed-ACK time in force, ms. */
 u32_t tcp_get_delack(void);
+/** How a SACK connection detects losses (docs/tcp.md, "Loss recovery"). */
+enum tcp_loss_detection {
+  TCP_LOSS_RACK = 0,     /**< RACK-TLP (RFC 8985) with PRR (RFC 6937), the default when built (tcp_rack) */
+  TCP_LOSS_DUPTHRESH = 1 /**< RFC 6675: three segments SACKed above a hole; the RTO for a lost tail */
+};
+/** Choose the loss detection for SACK connections (connections without
+ *  SACK always use NewReno, RFC 6582).  It applies from each connection's
+ *  next ACK.  @return ERR_OK, or ERR_VAL for RACK in a build without
+ *  tcp_rack (nothing changed). */
+err_t tcp_set_loss_detection(enum tcp_loss_detection ld);
+enum tcp_loss_detection tcp_get_loss_detection(void);
 
 /** When the stack gives a connection up (docs/tcp.md, "Giving up").  Times
  *  in milliseconds; 0 leaves that limit off. */
@@ -418,6 +474,29 @@ void tcp_get_limits(struct tcp_limits *limits);
 /** Give @p pcb its own user timeout (ms; 0 returns it to the default).
  *  Unlike the default, it also ends a zero window that lasts that long. */
 void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms);
+
+/** Explicit Congestion Notification (RFC 3168), per connection. */
+enum tcp_ecn_mode {
+  TCP_ECN_MODE_OFF = 0,     /**< never: no ECN-setup SYN, a peer's ECN-setup SYN is answered without ECE */
+  TCP_ECN_MODE_PASSIVE = 1, /**< accept a peer's request, never ask (Linux's tcp_ecn=2), the default */
+  TCP_ECN_MODE_ON = 2,      /**< ask with an ECN-setup SYN and accept (Linux's tcp_ecn=1) */
+};
+/** Set @p pcb's ECN mode: on a PCB before tcp_connect or tcp_listen (a
+ *  listener passes it to the connections it accepts; the listening PCB
+ *  returned by tcp_listen also takes it).  A PCB never given one follows
+ *  the default in force when its handshake starts.  Once the handshake is
+ *  over the mode no longer matters: the connection uses ECN or does not.
+ *  @return ERR_OK, ERR_ARG for NULL or an unknown mode. */
+err_t tcp_set_ecn(struct tcp_pcb *pcb, enum tcp_ecn_mode mode);
+/** @p pcb's ECN mode (a listener's too): its own, else the default. */
+enum tcp_ecn_mode tcp_get_ecn(const struct tcp_pcb *pcb);
+/** The mode of PCBs not given one (default TCP_ECN_MODE_PASSIVE). */
+void tcp_set_default_ecn(enum tcp_ecn_mode mode);
+enum tcp_ecn_mode tcp_get_default_ecn(void);
+/** "off", "passive", "on"; NULL for anything else. */
+const char *tcp_ecn_mode_name(enum tcp_ecn_mode mode);
+/** The mode of that name.  @return ERR_OK, ERR_VAL for an unknown name. */
+err_t tcp_ecn_mode_parse(const char *name, enum tcp_ecn_mode *mode);
 
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xffU
 

@@ -145,6 +145,7 @@ static void test_spec_valid(void **state)
     {"both:loss=10%", "both:loss=10%"},
     {" rx : loss = 0.5% , corrupt=100% ", "rx:loss=0.5%,corrupt=100%"},
     {"tx:loss=pattern:1/10", "tx:loss=pattern:1/10"},
+    {"tx:ce=5%,loss=1%", "tx:loss=1%,ce=5%"},
     {"both:loss=1%;rx:loss=5%", "rx:loss=5%;tx:loss=1%"},
     {"rx:delay=20ms,reorder=3%,dup=1%,loss=2%", "rx:loss=2%,dup=1%,reorder=3%,delay=20ms"},
     {"rx:loss=0.0001%", "rx:loss=0.0001%"},
@@ -180,7 +181,7 @@ static void test_spec_invalid(void **state)
   static const struct {
     const char *in, *msg;
   } cases[] = {
-    {"rx:lose=2%", "impair: rx: unknown key 'lose' (expected loss, dup, reorder, delay, corrupt)"},
+    {"rx:lose=2%", "impair: rx: unknown key 'lose' (expected loss, dup, reorder, delay, corrupt, ce)"},
     {"rz:loss=2%", "impair: unknown direction 'rz' (expected rx, tx or both)"},
     {"loss=2%", "impair: 'loss=2%' has no direction (expected rx:, tx: or both: before the keys)"},
     {"loss=pattern:1/10", "impair: 'loss=pattern:1/10' has no direction (expected rx:, tx: or both: before the keys)"},
@@ -205,8 +206,8 @@ static void test_spec_invalid(void **state)
     {"rx:", "impair: rx: no impairment after 'rx:'"},
     {"rx:loss=1%,,dup=1%", "impair: rx: empty item (stray ',')"},
     {"rx:loss=1%,", "impair: rx: empty item (stray ',')"},
-    {"rx:loss", "impair: rx: 'loss' is not key=value (keys: loss, dup, reorder, delay, corrupt)"},
-    {"rx:loss=1%;tx:bogus=1", "impair: tx: unknown key 'bogus' (expected loss, dup, reorder, delay, corrupt)"},
+    {"rx:loss", "impair: rx: 'loss' is not key=value (keys: loss, dup, reorder, delay, corrupt, ce)"},
+    {"rx:loss=1%;tx:bogus=1", "impair: tx: unknown key 'bogus' (expected loss, dup, reorder, delay, corrupt, ce)"},
   };
   struct impair_dev *im = impair_open(1);
   assert_non_null(im);
@@ -540,6 +541,69 @@ static void test_corrupt_one_bit(void **state)
   impair_close(im);
 }
 
+/* An IPv4 packet in a frame: TOS @p tos, ethertype @p type, a correct
+ * header checksum; chained in @p chunk-byte pbufs. */
+static struct pbuf *ip_frame(u8_t tos, u16_t type, size_t chunk)
+{
+  u8_t buf[FRAME_LEN];
+  memset(buf, 0xff, 6);
+  memcpy(buf + 6, peer_mac, 6);
+  put_be16(buf + 12, type);
+  for (u16_t i = 14; i < FRAME_LEN; i++) {
+    buf[i] = (u8_t)(i * 7);
+  }
+  u8_t *ip = buf + 14;
+  ip[0] = 0x45;
+  ip[1] = tos;
+  put_be16(ip + 2, FRAME_LEN - 14);
+  ip[10] = ip[11] = 0;
+  put_be16(ip + 10, test_cksum(ip, 20, 0));
+  struct pbuf *p = test_pbuf(buf, FRAME_LEN, chunk);
+  assert_non_null(p);
+  return p;
+}
+
+/* ce=100%: ECT(0) and ECT(1) become CE with a header that still sums
+ * right (RFC 1624); Not-ECT, CE and non-IPv4 frames pass unchanged. */
+static void test_ce_marks(void **state)
+{
+  (void)state;
+  struct impair_dev *im = impair_with("both:ce=100%", 9);
+  /* TOS in, TOS out: DSCP bits are kept. */
+  static const u8_t cases[][2] = {{0x02, 0x03}, {0x01, 0x03}, {0xb8, 0xb8}, {0x03, 0x03}, {0xba, 0xbb}};
+  const int n = (int)(sizeof(cases) / sizeof(cases[0]));
+  for (int i = 0; i < n; i++) {
+    u8_t orig[FRAME_LEN];
+    struct pbuf *p = ip_frame(cases[i][0], 0x0800, 16);
+    pbuf_copy_partial(p, orig, FRAME_LEN, 0);
+    assert_int_equal(dev_send_down(&top.dev, p), ERR_OK);
+    assert_int_equal(pbuf_memcmp(p, 0, orig, FRAME_LEN), 0); /* tx borrows: never changed */
+    pbuf_free(p);
+    dev_deliver_up(&bottom.dev, ip_frame(cases[i][0], 0x0800, 16));
+  }
+  assert_int_equal(bottom.n, n);
+  assert_int_equal(top.n, n);
+  for (int i = 0; i < n; i++) {
+    const u8_t *got[2] = {bottom.data[i] + 14, top.data[i] + 14};
+    for (int d = 0; d < 2; d++) {
+      assert_int_equal(got[d][1], cases[i][1]);
+      assert_int_equal(test_cksum(got[d], 20, 0), 0);
+    }
+  }
+  assert_int_equal(impair_counters(im, IMPAIR_TX)->ce_marked, 3);
+  assert_int_equal(impair_counters(im, IMPAIR_RX)->ce_marked, 3);
+  /* Not IPv4 (an ARP frame with the same bytes), or too short: untouched. */
+  top.n = 0;
+  dev_deliver_up(&bottom.dev, ip_frame(0x02, 0x0806, 0));
+  dev_deliver_up(&bottom.dev, frame(0, 20, 0));
+  assert_int_equal(top.n, 2);
+  assert_int_equal(top.data[0][15], 0x02);
+  assert_int_equal(impair_counters(im, IMPAIR_RX)->ce_marked, 3);
+  char spec[IMPAIR_SPEC_MAX];
+  assert_string_equal(impair_get_spec(im, spec, sizeof(spec)), "both:ce=100%");
+  impair_close(im);
+}
+
 static void test_tx_hold_copies_frame(void **state)
 {
   (void)state;
@@ -828,6 +892,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_delay_exact, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_delay_jitter_bounds, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_corrupt_one_bit, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_ce_marks, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_tx_hold_copies_frame, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_close_frees_held_frames, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_clear_and_held_frames_drain, test_setup, test_teardown),

@@ -33,6 +33,7 @@ int tt_setup(void **state)
   tt_rec.accept_ret = ERR_OK;
   tt_listener = NULL;
   fail_next = 0;
+  tt_inject_tos = 0;
   next_peer_port = 40000;
   /* The MSL is a global the stack keeps across lwip_init(); a case that
    * shortened it must not affect the next one. */
@@ -289,6 +290,8 @@ void tt_fail_next_inject(u32_t n)
   fail_next = n;
 }
 
+u8_t tt_inject_tos;
+
 void tt_inject_raw(u16_t sport, u16_t dport, u8_t flags, u32_t seq, u32_t ack, u16_t wnd,
                    const struct tt_opts *opt, const void *data, u16_t len)
 {
@@ -296,6 +299,12 @@ void tt_inject_raw(u16_t sport, u16_t dport, u8_t flags, u32_t seq, u32_t ack, u
   static u8_t frame[14 + 20 + TCP_HLEN_MAX + 0x10000];
   size_t n = tt_build(seg, TT_PEER_IP, TT_OUR_IP, sport, dport, flags, seq, ack, wnd, opt, data, len);
   size_t fl = test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, seg, n);
+  if (tt_inject_tos != 0) {
+    /* Set the TOS octet and the header checksum again. */
+    frame[14 + 1] = tt_inject_tos;
+    frame[14 + 10] = frame[14 + 11] = 0;
+    put_be16(frame + 14 + 10, test_cksum(frame + 14, 20, 0));
+  }
   if (fail_next == 0) {
     test_rx(&tt_tn, frame, fl);
     return;
@@ -450,6 +459,7 @@ bool tt_pop(struct tt_seg *out)
   memcpy(&out->src, ip + 12, 4);
   memcpy(&out->dst, ip + 16, 4);
   out->ttl = ip[8];
+  out->tos = ip[1];
   const u8_t *t = ip + ihl;
   size_t tlen = tot - ihl;
   assert_int_equal(tcp_cksum(t, tlen, out->src, out->dst), 0);

@@ -70,6 +70,7 @@ struct tt_opts {
 struct tt_seg {
   u32_t src, dst;           /**< IP addresses, network order */
   u8_t ttl;
+  u8_t tos;                 /**< IP TOS octet (its low two bits: ECN, RFC 3168 5) */
   u16_t sport, dport;
   u32_t seq, ack;
   u8_t flags;
@@ -151,6 +152,9 @@ const ip_addr_t *tt_peer_addr(void);
  *  @return its length. */
 size_t tt_build(u8_t *buf, const char *src, const char *dst, u16_t sport, u16_t dport, u8_t flags, u32_t seq,
                 u32_t ack, u16_t wnd, const struct tt_opts *opt, const void *data, u16_t len);
+/** TOS octet of the IP header of every segment injected from now on
+ *  (0 again at tt_setup); e.g. IP_ECN_CE to play a congested router. */
+extern u8_t tt_inject_tos;
 /** Deliver a segment from the peer (TT_PEER_IP:@p sport) to us (:@p dport). */
 void tt_inject_raw(u16_t sport, u16_t dport, u8_t flags, u32_t seq, u32_t ack, u16_t wnd,
                    const struct tt_opts *opt, const void *data, u16_t len);

@@ -801,6 +801,8 @@ static void limited_transmit_not_in_ssthresh(void **state)
 static void sack_recovery_several_holes(void **state)
 {
   (void)state;
+  /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
+  assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   NEED(12U * SEG_MSS <= TCP_SND_BUF && 12U * SEG_MSS <= 0xffffU);
   struct tt_conn c;
   u32_t m = est_flightp(&c, TT_OPT_SACK, 10, 10, 10);
@@ -899,6 +901,8 @@ static void sack_recovery_several_holes(void **state)
 static void sack_bogus_blocks_ignored(void **state)
 {
   (void)state;
+  /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
+  assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   struct tt_conn c;
   u32_t m = est_flightp(&c, TT_OPT_SACK, 4, 4, 4);
   struct tcp_pcb *pcb = c.pcb;
@@ -943,6 +947,8 @@ static void sack_bogus_blocks_ignored(void **state)
 static void sack_rto_clears_scoreboard(void **state)
 {
   (void)state;
+  /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
+  assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   struct tt_conn c;
   u32_t m = est_flightp(&c, TT_OPT_SACK, 4, 4, 4);
   struct tcp_pcb *pcb = c.pcb;
@@ -1815,6 +1821,8 @@ static void recv_refused_offered_again(void **state)
 static void wrap_loss_and_sack(void **state)
 {
   (void)state;
+  /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
+  assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   fill_pattern();
   NEED(8U * SEG_MSS <= TCP_SND_BUF && 8U * SEG_MSS <= 0xffffU && TCP_WND >= 0x400U);
   /* Learn the hash part of our ISN for a fixed 4-tuple. */
@@ -2116,6 +2124,8 @@ static void oom_fast_retransmission(void **state)
 static void sack_rule3_resends_tail_hole(void **state)
 {
   (void)state;
+  /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
+  assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   struct tt_conn c;
   u32_t m = est_flightp(&c, TT_OPT_SACK, 6, 6, 6);
   struct tcp_pcb *pcb = c.pcb;
@@ -2327,6 +2337,288 @@ static void recv_refused_with_ooseq(void **state)
   tt_expect_nothing();
 }
 
+/* ---------------------------------------------------------------------- */
+/* RACK-TLP (RFC 8985) and PRR (RFC 6937)                                  */
+/* ---------------------------------------------------------------------- */
+
+#if LWIP_TCP_RACK
+/* An established SACK connection whose handshake took @p rtt ms (so
+ * RACK's min_RTT and SRTT start there), cwnd @p cwnd_segs SMSS, @p nwrite
+ * segments written and the first @p nsent of them expected.  @return the
+ * SMSS. */
+static u32_t rack_flight_at(const char *file, int line, struct tt_conn *c, u32_t rtt, u32_t cwnd_segs, u32_t nwrite,
+                            u32_t nsent)
+{
+  NEED(nwrite * SEG_MSS <= TCP_SND_BUF && nwrite * SEG_MSS <= 0xffffU);
+  est_active(c, TT_OPT_SACK, rtt);
+  c->pcb->cwnd = cwnd_segs * c->pcb->mss;
+  write_segs_at(file, line, c, nwrite, nsent, nwrite == nsent);
+  return c->pcb->mss;
+}
+#define rack_flight(c, rtt, cwnd_segs, nwrite, nsent)                                                              \
+  rack_flight_at(__FILE__, __LINE__, (c), (rtt), (cwnd_segs), (nwrite), (nsent))
+
+/* One SACKed segment marks the one sent before it lost once the
+ * reordering window (min_RTT / 4) has passed on top of RACK.rtt, from the
+ * reordering timer: no three duplicates needed (RFC 8985 6.2, 6.3). */
+static void rack_loss_after_reordering_window(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  u32_t m = rack_flight(&c, 8, 4, 4, 4);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t b = base_of(&c);
+  test_clock_advance(8);
+  {
+    const u32_t s1[][2] = {BLK(1, 2)};
+    peer_ack_sack(&c, b, 1, s1);
+  }
+  tt_expect_nothing();
+  assert_int_equal(pcb->rack_rtt, 8);
+  assert_int_equal(tcp_rack_reo_wnd(pcb), 2);
+  assert_int_not_equal(pcb->rack_due, 0);
+  assert_false(pcb->flags & TF_INFR);
+  test_clock_advance(1);
+  tt_expect_nothing(); /* still inside the window */
+  test_clock_advance(10);
+  expect_data(&c, b, (u16_t)m);
+  tt_expect_nothing();
+  assert_true(pcb->flags & TF_INFR);
+  assert_int_equal(pcb->rack_lost_total, 1);
+  assert_int_equal(pcb->ssthresh, 2U * m);
+  peer_ack(&c, b + 4U * m);
+  assert_false(pcb->flags & TF_INFR);
+  assert_null(pcb->unacked);
+}
+
+/* A lost retransmission is found by time, without a timeout: a segment
+ * sent after it is SACKed one RACK.rtt later (RFC 8985 6.2 step 5), and
+ * PRR's slow-start bound lets the retransmission and new data go. */
+static void rack_lost_retransmission(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  u32_t m = rack_flight(&c, 10, 4, 6, 4);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t b = base_of(&c);
+  test_clock_advance(10);
+  {
+    const u32_t s1[][2] = {BLK(1, 4)};
+    peer_ack_sack(&c, b, 1, s1);
+  }
+  /* Three SACKed: no reordering window (6.2 step 4), 0 is lost now.
+   * pipe 0 < ssthresh 2 SMSS: PRR-SSRB allows two segments. */
+  expect_data(&c, b, (u16_t)m);
+  expect_data(&c, b + 4U * m, (u16_t)m);
+  tt_expect_nothing();
+  assert_int_equal(pcb->ssthresh, 2U * m);
+  assert_int_equal(pcb->cwnd, 2U * m);
+  assert_int_equal(pcb->prr_out, 2U * m);
+  test_clock_advance(10);
+  {
+    const u32_t s2[][2] = {BLK(1, 5)};
+    peer_ack_sack(&c, b, 1, s2);
+  }
+  /* Segment 4, sent with the retransmission, arrived; the retransmission
+   * did not: lost again, resent, and the last new segment goes too. */
+  expect_data(&c, b, (u16_t)m);
+  expect_datap(&c, b + 5U * m, (u16_t)m);
+  tt_expect_nothing();
+  assert_int_equal(pcb->rack_lost_total, 2);
+  assert_int_equal(pcb->nrtx, 0); /* no timeout */
+  peer_ack(&c, b + 6U * m);
+  assert_false(pcb->flags & TF_INFR);
+  assert_null(pcb->unacked);
+}
+
+/* Reordering inside the window costs no retransmission, and is noticed
+ * (6.2 step 3): the window then has a floor of one clock tick. */
+static void rack_reordering_tolerated(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  u32_t m = rack_flight(&c, 8, 4, 4, 4);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t b = base_of(&c);
+  test_clock_advance(8);
+  {
+    const u32_t s1[][2] = {BLK(1, 2)};
+    peer_ack_sack(&c, b, 1, s1);
+  }
+  tt_expect_nothing();
+  test_clock_advance(1);
+  peer_ack(&c, b + 2U * m); /* segment 0 was late, not lost */
+  tt_expect_nothing();
+  assert_true(pcb->rack_flags & RACK_REORDER_SEEN);
+  assert_int_equal(tcp_rack_reo_wnd(pcb), 2); /* min_RTT 8 / 4 */
+  peer_ack(&c, b + 4U * m);
+  assert_null(pcb->unacked);
+  test_clock_advance(50);
+  tt_expect_nothing();
+  assert_int_equal(pcb->rack_lost_total, 0);
+  assert_int_equal(pcb->rtx_total, 0);
+  assert_false(pcb->flags & TF_INFR);
+}
+
+/* PRR's proportional part (RFC 6937 3): with pipe above ssthresh, the
+ * sender sends ssthresh / RecoverFS of what is delivered, rounded up;
+ * the fast retransmit goes at once. */
+static void prr_proportional_rate(void **state)
+{
+  (void)state;
+  NEED(12U * SEG_MSS <= TCP_SND_BUF && 12U * SEG_MSS <= 0xffffU);
+  struct tt_conn c;
+  u32_t m = rack_flight(&c, 10, 10, 12, 10);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t b = base_of(&c);
+  test_clock_advance(10);
+  {
+    const u32_t s1[][2] = {BLK(1, 4)};
+    peer_ack_sack(&c, b, 1, s1);
+  }
+  /* RecoverFS 10, ssthresh 5, delivered 3, pipe 6: ceil(3 * 5 / 10) =
+   * 1.5 SMSS may go: the retransmission of 0. */
+  assert_int_equal(pcb->prr_recover_fs, 10U * m);
+  assert_int_equal(pcb->ssthresh, 5U * m);
+  assert_int_equal(pcb->cwnd, 6U * m + (3U * m * 5U + 9U) / 10U);
+  expect_data(&c, b, (u16_t)m);
+  tt_expect_nothing();
+  {
+    const u32_t s2[][2] = {BLK(1, 5)};
+    peer_ack_sack(&c, b, 1, s2);
+  }
+  /* Delivered 4 SMSS in all: 2 SMSS allowed, 1 sent: one new segment. */
+  assert_int_equal(pcb->prr_delivered, 4U * m);
+  expect_data(&c, b + 10U * m, (u16_t)m);
+  tt_expect_nothing();
+  {
+    const u32_t s3[][2] = {BLK(1, 6)};
+    peer_ack_sack(&c, b, 1, s3);
+  }
+  /* 5 delivered: ceil(2.5) SMSS - 2 sent = 0.5 SMSS: nothing whole. */
+  tt_expect_nothing();
+  {
+    const u32_t s4[][2] = {BLK(1, 7)};
+    peer_ack_sack(&c, b, 1, s4);
+  }
+  /* pipe fell to ssthresh (5 SMSS): the slow-start bound takes over and
+   * allows ssthresh - pipe = 0. */
+  tt_expect_nothing();
+  {
+    const u32_t s5[][2] = {BLK(1, 8)};
+    peer_ack_sack(&c, b, 1, s5);
+  }
+  /* pipe 4 SMSS: one segment brings it back to ssthresh. */
+  assert_int_equal(pcb->cwnd, 5U * m);
+  expect_datap(&c, b + 11U * m, (u16_t)m);
+  tt_expect_nothing();
+  peer_ack(&c, b + 12U * m);
+  assert_false(pcb->flags & TF_INFR);
+}
+
+/* A lost tail: with nothing new to send, the probe resends the last
+ * segment after 2 SRTT (RFC 8985 7.2, 7.3), long before the RTO; cwnd is
+ * untouched.  An ACK past the probe without a D-SACK means it repaired a
+ * loss: ssthresh comes down once (7.4.2). */
+static void tlp_resends_lost_tail(void **state)
+{
+  (void)state;
+  NEED(4U * SEG_MSS <= TCP_SND_BUF);
+  struct tt_conn c;
+  est_active(&c, TT_OPT_SACK, 20);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t m = pcb->mss;
+  u32_t b = base_of(&c);
+  pcb->cwnd = 4U * m;
+  write_out(&c, 0, 2U * m);
+  expect_segsp(&c, 0, 2);
+  tt_expect_nothing();
+  assert_int_equal(pcb->srtt8, 8U * 20U);
+  test_clock_advance(39);
+  tt_expect_nothing();
+  test_clock_advance(11);
+  expect_datap(&c, b + m, (u16_t)m);
+  tt_expect_nothing();
+  assert_int_equal(pcb->tlp_total, 1);
+  assert_true(pcb->rack_flags & TLP_ACTIVE);
+  assert_int_equal(pcb->cwnd, 4U * m);
+  assert_int_equal(pcb->nrtx, 0);
+  peer_ack(&c, b + 2U * m);
+  assert_true(pcb->rack_flags & TLP_ACTIVE); /* exactly the probe: a D-SACK may follow */
+  send_bytes(&c, 2U * m, (u16_t)m);
+  peer_ack(&c, b + 3U * m);
+  assert_false(pcb->rack_flags & TLP_ACTIVE);
+  assert_int_equal(pcb->tlp_repaired, 1);
+  assert_true(pcb->ssthresh < 0x7fffffffU);
+}
+
+/* A D-SACK for the probe shows the original arrived: no congestion
+ * response, and RACK's reordering window grows (7.4.1, 6.2 step 4). */
+static void tlp_spurious_by_dsack(void **state)
+{
+  (void)state;
+  NEED(4U * SEG_MSS <= TCP_SND_BUF);
+  struct tt_conn c;
+  est_active(&c, TT_OPT_SACK, 20);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t m = pcb->mss;
+  u32_t b = base_of(&c);
+  pcb->cwnd = 4U * m;
+  write_out(&c, 0, 2U * m);
+  expect_segsp(&c, 0, 2);
+  test_clock_advance(50);
+  expect_datap(&c, b + m, (u16_t)m);
+  peer_ack(&c, b + 2U * m);
+  {
+    const u32_t d[][2] = {{b + m, b + 2U * m}};
+    peer_ack_sack(&c, b + 2U * m, 1, d);
+  }
+  assert_false(pcb->rack_flags & TLP_ACTIVE);
+  assert_int_equal(pcb->tlp_repaired, 0);
+  assert_int_equal(pcb->dsack_total, 1);
+  assert_int_equal(pcb->rack_reo_mult, 2);
+  assert_int_equal(pcb->ssthresh, 0x7fffffffU);
+}
+
+/* When cwnd holds new data back, the probe is new data, beyond cwnd
+ * (7.3). */
+static void tlp_sends_new_data(void **state)
+{
+  (void)state;
+  NEED(4U * SEG_MSS <= TCP_SND_BUF);
+  struct tt_conn c;
+  est_active(&c, TT_OPT_SACK, 20);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t m = pcb->mss;
+  u32_t b = base_of(&c);
+  pcb->cwnd = 2U * m;
+  write_out(&c, 0, 3U * m);
+  expect_segs(&c, 0, 2);
+  tt_expect_nothing();
+  test_clock_advance(50);
+  expect_datap(&c, b + 2U * m, (u16_t)m);
+  tt_expect_nothing();
+  assert_int_equal(pcb->tlp_total, 1);
+  assert_false(pcb->rack_flags & TLP_RETRANS);
+  assert_int_equal(pcb->cwnd, 2U * m);
+  peer_ack(&c, b + 3U * m);
+  assert_false(pcb->rack_flags & TLP_ACTIVE);
+  assert_int_equal(pcb->tlp_repaired, 0);
+}
+
+/* The loss detection can be switched back to RFC 6675 (and RACK refused
+ * in a build without it). */
+static void loss_detection_setting(void **state)
+{
+  (void)state;
+  assert_int_equal(tcp_get_loss_detection(), TCP_LOSS_RACK);
+  assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
+  assert_int_equal(tcp_get_loss_detection(), TCP_LOSS_DUPTHRESH);
+  assert_int_equal(tcp_set_loss_detection((enum tcp_loss_detection)7), ERR_VAL);
+  assert_int_equal(tcp_get_loss_detection(), TCP_LOSS_DUPTHRESH);
+}
+#endif /* LWIP_TCP_RACK */
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -2386,6 +2678,16 @@ int main(void)
     T(sack_rule3_resends_tail_hole),
     T(no_fast_retransmit_after_rto_duplicates),
     T(sack_sent_repeats_most_recent),
+#if LWIP_TCP_RACK
+    T(rack_loss_after_reordering_window),
+    T(rack_lost_retransmission),
+    T(rack_reordering_tolerated),
+    T(prr_proportional_rate),
+    T(tlp_resends_lost_tail),
+    T(tlp_spurious_by_dsack),
+    T(tlp_sends_new_data),
+    T(loss_detection_setting),
+#endif
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

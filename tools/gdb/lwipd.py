@@ -473,6 +473,18 @@ class Tcp(LwipCommand):
         print(line)
 
     @staticmethod
+    def ecn(p):
+        """ECN (RFC 3168): the mode (enum tcp_ecn_mode), the pcb->ecn bits
+        (TCP_ECN_OK 1: negotiated, ECN 2: echoing ECE until CWR, CWR 4: CWR
+        owed on the next new segment) and the counters."""
+        mode = int(p["ecn_mode"])
+        bits = int(p["ecn"])
+        names = [n for b, n in ((1, "ok"), (2, "ece"), (4, "cwr")) if bits & b]
+        return "  ecn mode %s state %s recover %u ce_rcvd %d reductions %d" % (
+            ["off", "passive", "on"][mode] if mode < 3 else str(mode), "|".join(names) or "-",
+            u32(p["ecn_recover"]), u32(p["ecn_ce_rcvd"]), u32(p["ecn_reductions"]))
+
+    @staticmethod
     def conn(p, states):
         refused = int(p["refused_data"]["tot_len"]) if int(p["refused_data"]) else 0
         print("tcp_pcb 0x%x %s:%d -> %s:%d %s" % (
@@ -485,6 +497,7 @@ class Tcp(LwipCommand):
             int(p["cwnd"]), int(p["ssthresh"]), int(p["srtt8"]) / 8.0, int(p["rttvar4"]) / 4.0, int(p["rto"]),
             int(p["nrtx"]), int(p["dupacks"]), tcp_options(p)))
         Tcp.congestion(p)
+        print(Tcp.ecn(p))
         print("  snd_una %u snd_nxt %u snd_lbb %u rcv_nxt %u flags %s recv %s" % (
             u32(p["snd_una"]), u32(p["snd_nxt"]), u32(p["snd_lbb"]), u32(p["rcv_nxt"]),
             flags_str(p["flags"], TCP_FLAGS), func_name(p["recv"])))

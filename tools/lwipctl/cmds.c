@@ -410,15 +410,24 @@ void cmd_tcp(int argc, char **argv, struct request *rq)
   } else if (!strcmp(argv[0], "limits")) {
     tcp_limits_args(argc - 1, argv + 1, rq);
   } else if (!strcmp(argv[0], "cc")) {
-    /* tcp cc [newreno|cubic] [rfc5681|rfc6928] */
-    need_args(argc, 1, 3, "tcp cc [newreno|cubic] [rfc5681|rfc6928]");
+    /* tcp cc [newreno|cubic] [rfc5681|rfc6928] [rack|dupthresh] */
+    need_args(argc, 1, 4, "tcp cc [newreno|cubic] [rfc5681|rfc6928] [rack|dupthresh]");
     for (int i = 1; i < argc; i++) {
-      const char *key = !strncmp(argv[i], "rfc", 3) ? "initial_window" : "default";
+      const char *key = "default";
+      if (!strncmp(argv[i], "rfc", 3)) {
+        key = "initial_window";
+      } else if (!strcmp(argv[i], "rack") || !strcmp(argv[i], "dupthresh")) {
+        key = "loss_detection";
+      }
       json_object_set_new(rq->args, key, json_string(argv[i]));
     }
     set_cmd(rq, "tcp.cc", print_tcp_cc);
+  } else if (!strcmp(argv[0], "trace")) {
+    tcp_trace_main(argc - 1, argv + 1);
+  } else if (!strcmp(argv[0], "plot")) {
+    tcp_plot_main(argc - 1, argv + 1);
   } else {
-    die_usage("unknown tcp subcommand '%s': use list, connect, abort, limits or cc", argv[0]);
+    die_usage("unknown tcp subcommand '%s': use list, connect, abort, limits, cc, trace or plot", argv[0]);
   }
 }
 

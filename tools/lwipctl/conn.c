@@ -161,6 +161,42 @@ static char *conn_line(struct conn *c, double deadline)
   }
 }
 
+/* Like conn_line, but a deadline (negative: none) or a stop signal ends
+ * the wait without an error.  @return the line, or NULL when it ended. */
+char *conn_line_until(struct conn *c, double deadline)
+{
+  for (;;) {
+    char *line = conn_take_line(c);
+    if (line) {
+      return line;
+    }
+    if (stop_requested || (deadline >= 0 && now_s() >= deadline)) {
+      return NULL;
+    }
+    if (c->len > MAX_LINE) {
+      die_conn("line from %s longer than 1 MiB", ctl_path);
+    }
+    ssize_t n = read(c->fd, c->buf + c->len, MAX_LINE + 1 - c->len);
+    if (n > 0) {
+      c->len += (size_t)n;
+    } else if (n == 0) {
+      die_conn("lwipd closed the connection on %s", ctl_path);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      int ms = -1;
+      if (deadline >= 0) {
+        double left = deadline - now_s();
+        ms = left <= 0 ? 0 : left > 3600.0 ? 3600000 : (int)(left * 1000.0) + 1;
+      }
+      struct pollfd p = {.fd = c->fd, .events = POLLIN};
+      if (poll(&p, 1, ms) < 0 && errno != EINTR) {
+        die_conn("poll on %s: %s", ctl_path, strerror(errno));
+      }
+    } else if (errno != EINTR) {
+      die_conn("connection to %s broken: %s", ctl_path, strerror(errno));
+    }
+  }
+}
+
 /* ---------------------------------------------------------------------- */
 /* Finding the socket                                                     */
 /* ---------------------------------------------------------------------- */

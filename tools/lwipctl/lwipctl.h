@@ -197,6 +197,14 @@ void report_error(json_t *reply);
 int show_reply(const struct request *rq, json_t *reply, const char *raw);
 void catch_stop_signals(void);
 int run(const struct request *rq);
+/* The next line, or NULL once @p deadline (negative: none) has passed or a
+ * stop signal came (after catch_stop_signals). */
+char *conn_line_until(struct conn *c, double deadline);
+
+/* ---- tcptrace.c: tcp trace (record events) and tcp plot (draw them) ---- */
+
+void tcp_trace_main(int argc, char **argv);
+void tcp_plot_main(int argc, char **argv);
 
 /* ---- builders (cmds.c, iperf.c, sock.c) -------------------------------- */
 

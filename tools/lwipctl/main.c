@@ -86,6 +86,11 @@ static const struct command commands[] = {
          {"tcp limits [NAME=MS ...]",
           "give-up limits: user_timeout_ms, orphan_timeout_ms,\nfin_wait_2_ms, msl_ms, delack_ms (docs/tcp.md)"},
          {"tcp cc [newreno|cubic] [rfc5681|rfc6928]", "congestion control of new connections, initial window"},
+         {"tcp trace [local=IP] [local_port=N] [remote=IP] [remote_port=N]\n    [-o FILE.jsonl] [--count N] "
+          "[--duration S]",
+          "record TCP trace events until Ctrl-C (docs/tcp-trace.md)"},
+         {"tcp plot FILE.jsonl -o FILE.png [--conn LOCAL_PORT] [--title TEXT]",
+          "draw sequence/time and cwnd/time (python3-matplotlib)"},
          {NULL, NULL}},
      cmd_tcp},
     {"dhcp", (const struct usage_line[]){{"dhcp [status] | dhcp start|stop|release|renew [NETIF]", NULL}, {NULL, NULL}},

@@ -462,6 +462,11 @@ static void tcp_details(json_t *c)
   if (jint(c, "ooseq_bytes")) {
     printf(" ooseq:%lld", jint(c, "ooseq_bytes"));
   }
+  json_t *rack = json_object_get(c, "rack");
+  if (rack != NULL && (jint(rack, "lost") != 0 || jint(rack, "tlp_probes") != 0)) {
+    printf(" rack:lost=%lld,tlp=%lld,reo=%lldms", jint(rack, "lost"), jint(rack, "tlp_probes"),
+           jint(rack, "reo_wnd_ms"));
+  }
   if (jtrue(c, "in_recovery")) {
     printf(" recovery sacked:%lld", jint(c, "sacked_bytes"));
   }
@@ -512,6 +517,7 @@ void print_tcp_cc(const struct request *rq, json_t *res)
   (void)rq;
   kv("congestion control", "%s (new connections)", jstr(res, "default"));
   kv("initial window", "%s", jstr(res, "initial_window"));
+  kv("loss detection", "%s (SACK connections)", jstr(res, "loss_detection"));
 }
 
 void print_tcp_connect(const struct request *rq, json_t *res)

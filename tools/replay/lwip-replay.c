@@ -45,6 +45,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/timeouts.h"
 #include "lwip/tcp.h"
+#include "lwip/tcp_trace.h"
 
 #include "dev.h"
 #include "lwipd.h"
@@ -174,6 +175,9 @@ static struct {
 
 static struct dev replay_dev;
 
+/* --tcp-trace FILE: every case's TCP trace events, one JSON line each. */
+static FILE *tcp_trace_out;
+
 static bool case_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Record a case error (the first one wins).  @return false for chaining. */
@@ -299,6 +303,15 @@ static bool replay_has_subscribers(unsigned cls)
   return false;
 }
 
+/* No client to send to (a replay's TCP trace goes to --tcp-trace). */
+static bool replay_send_event(uint64_t client, const char *name, json_t *ev)
+{
+  (void)client;
+  (void)name;
+  json_decref(ev);
+  return false;
+}
+
 /* The replay has one command source and no socket clients. */
 static json_t *replay_status_json(void)
 {
@@ -314,6 +327,7 @@ static const struct ctl_ops replay_ops = {
     .subscribe = replay_subscribe,
     .has_subscribers = replay_has_subscribers,
     .status = replay_status_json,
+    .send_event = replay_send_event,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -1053,6 +1067,44 @@ static void run_timed(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* TCP trace (--tcp-trace)                                                 */
+/* ---------------------------------------------------------------------- */
+
+#if LWIP_TCP && LWIP_TCP_TRACE
+/* The same objects lwipd sends as `tcp` events (tcptrace_event_json), with
+ * the case's folder and its virtual time in place of lwipd's uptime, so
+ * lwipctl tcp plot draws a replayed connection as it draws a live one. */
+static void replay_tcp_trace(const struct tcp_trace_event *ev, void *arg)
+{
+  (void)arg;
+  json_t *o = tcptrace_event_json(ev);
+  if (o == NULL) {
+    return;
+  }
+  json_object_set_new(o, "event", json_string("tcp"));
+  json_object_set_new(o, "time_ms", json_integer((json_int_t)rc.vt));
+  json_object_set_new(o, "case", json_string(rc.dir));
+  char *s = json_dumps(o, JSON_COMPACT);
+  if (s != NULL) {
+    fprintf(tcp_trace_out, "%s\n", s);
+    free(s);
+  }
+  json_decref(o);
+}
+#endif
+
+/* Install the hook when --tcp-trace asked for it (lwip_init keeps hooks,
+ * so once per case is only for clarity). */
+static void tcp_trace_start(void)
+{
+#if LWIP_TCP && LWIP_TCP_TRACE
+  if (tcp_trace_out != NULL) {
+    tcp_set_trace_hook(replay_tcp_trace, NULL);
+  }
+#endif
+}
+
+/* ---------------------------------------------------------------------- */
 /* One case                                                                */
 /* ---------------------------------------------------------------------- */
 
@@ -1067,6 +1119,7 @@ static void setup_stack(void)
    * point (docs/replay-format.md). */
   unix_port_seed(c->seed);
   lwip_init();
+  tcp_trace_start();
   memset(&lwipd, 0, sizeof(lwipd));
   lwipd.seeded = true;
   lwipd.seed = c->seed;
@@ -1311,13 +1364,15 @@ static bool collect(const char *arg)
 static void usage(FILE *f)
 {
   fprintf(f,
-          "usage: lwip-replay [--trace] [--bless] [--quiet] CASE_DIR...\n"
+          "usage: lwip-replay [--trace] [--bless] [--quiet] [--tcp-trace FILE.jsonl] CASE_DIR...\n"
           "  Replays each case (a folder with case.json, input.pcap, expected.pcap; a folder\n"
           "  without case.json means each of its sub-folders that has one) and compares the\n"
           "  frames the stack sends with expected.pcap.  See docs/replay-format.md.\n"
           "  --trace  interleave the stack's debug log with replay markers (stderr)\n"
           "  --bless  write the frames sent to expected.pcap and say what changed\n"
           "  --quiet  print only one line per case\n"
+          "  --tcp-trace FILE.jsonl  write the TCP trace events of every case to FILE\n"
+          "           (lwipctl tcp plot draws it; docs/tcp-trace.md)\n"
           "exit status: 0 all match, 1 a case differs, 2 bad case or usage\n");
 }
 
@@ -1333,6 +1388,24 @@ int main(int argc, char **argv)
       opt_bless = true;
     } else if (strcmp(argv[i], "--quiet") == 0) {
       opt_quiet = true;
+    } else if (strcmp(argv[i], "--tcp-trace") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "lwip-replay: --tcp-trace needs a file\n");
+        return 2;
+      }
+#if LWIP_TCP && LWIP_TCP_TRACE
+      if (tcp_trace_out != NULL) {
+        fclose(tcp_trace_out);
+      }
+      tcp_trace_out = fopen(argv[++i], "w");
+      if (tcp_trace_out == NULL) {
+        fprintf(stderr, "lwip-replay: %s: %s\n", argv[i], strerror(errno));
+        return 2;
+      }
+#else
+      fprintf(stderr, "lwip-replay: --tcp-trace: this build has no TCP trace events (tcp_trace=disabled)\n");
+      return 2;
+#endif
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
       return 0;
@@ -1359,5 +1432,9 @@ int main(int argc, char **argv)
     free(cases[i]);
   }
   free(cases);
+  if (tcp_trace_out != NULL && fclose(tcp_trace_out) != 0) {
+    fprintf(stderr, "lwip-replay: --tcp-trace: %s\n", strerror(errno));
+    status = 2;
+  }
   return status;
 }

@@ -34,6 +34,11 @@
 #define TF_ZOMBIE 0x10000U     /**< freed while the stack was working on it: memory goes at tcp_leave() */
 #define TF_COOKIE 0x20000U     /**< made from a SYN cookie: the handshake ACK gives no RTT sample */
 
+/* ---- pcb->ecn (RFC 3168; core/tcp_ecn.c) ---- */
+#define TCP_ECN_OK 0x01U      /**< negotiated: ECT(0) on new data, ECE/CWR in use (6.1.1) */
+#define TCP_ECN_ECE 0x02U     /**< receiver: CE seen, ECE on every ACK until a CWR arrives (6.1.3) */
+#define TCP_ECN_CWR 0x04U     /**< sender: cwnd was reduced, CWR on the next new data segment (6.1.2) */
+
 /* ---- seg->state ---- */
 #define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
 #define SEG_RETRANSMITTED 0x02U
@@ -237,6 +242,10 @@ struct tcp_cc_ops {
   void (*on_recovery_end)(struct tcp_pcb *pcb);
   /** Retransmission timeout. */
   void (*on_rto)(struct tcp_pcb *pcb);
+  /** An ACK with ECE (RFC 3168 6.1.2): reduce as for a loss, once per
+   *  window (the caller sees to that), without entering recovery or
+   *  retransmitting anything. */
+  void (*on_ecn)(struct tcp_pcb *pcb);
 };
 extern const struct tcp_cc_ops tcp_cc_newreno;
 #if LWIP_TCP_CUBIC
@@ -251,7 +260,103 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 /** Bytes in flight (RFC 6675 "pipe" when SACK is in use). */
 u32_t tcp_pipe(const struct tcp_pcb *pcb);
 
+/* ---- tcp_rack.c: RACK-TLP (RFC 8985) and PRR (RFC 6937) ---- */
+#define RACK_VALID 0x01U       /**< RACK.xmit_ts / end_seq hold a delivered segment */
+#define RACK_REORDER_SEEN 0x02U /**< RACK.reordering_seen */
+#define RACK_DSACK_ROUND 0x04U /**< rack_dsack_round is set */
+#define TLP_ACTIVE 0x08U       /**< a loss probe is outstanding (TLP.end_seq is not None) */
+#define TLP_RETRANS 0x10U      /**< it was a retransmission (TLP.is_retrans) */
+#define TLP_DSACKED 0x20U      /**< a D-SACK showed the probed segment was not lost */
+#if LWIP_TCP_RACK
+/** RACK-TLP is in charge of @p pcb's loss detection (SACK on, RACK chosen). */
+bool tcp_rack_on(const struct tcp_pcb *pcb);
+/** Reset the RACK, TLP and PRR state of a new connection. */
+void tcp_rack_init(struct tcp_pcb *pcb);
+/** @p seg was delivered (cumulatively acknowledged or newly SACKed) by the
+ *  ACK being processed at @p now (RFC 8985 6.2 steps 1-3). */
+void tcp_rack_delivered(struct tcp_pcb *pcb, const struct tcp_seg *seg, u32_t now);
+/** The ACK carried a D-SACK for [@p l, @p r) (RFC 8985 6.2 step 4, RFC 3708). */
+void tcp_rack_dsack(struct tcp_pcb *pcb, u32_t l, u32_t r);
+/** Mark lost what RACK deems lost and (re)arm the reordering timer
+ *  (RFC 8985 6.2 step 5).  @return segments newly marked lost. */
+u32_t tcp_rack_detect_loss(struct tcp_pcb *pcb, u32_t now);
+/** Loss probe bookkeeping for an ACK of @p ack (RFC 8985 7.4).  @return
+ *  true when the probe repaired a loss: the caller takes the congestion
+ *  response. */
+bool tcp_tlp_ack(struct tcp_pcb *pcb, u32_t ack);
+/** Arm the probe timeout if RFC 8985 7.2 allows (from tcp_arm_timers). */
+void tcp_tlp_arm(struct tcp_pcb *pcb, u32_t now);
+/** The probe timeout fired: send the probe (RFC 8985 7.3). */
+void tcp_tlp_fire(struct tcp_pcb *pcb);
+/** A retransmission timeout: forget the probe and reordering timer. */
+void tcp_rack_on_rto(struct tcp_pcb *pcb);
+/** Recovery starts: PRR's counters (RFC 6937 3, "at the beginning of recovery"). */
+void tcp_prr_start(struct tcp_pcb *pcb);
+/** Recovery ended (RFC 8985 6.2 step 4: the reordering window decays). */
+void tcp_rack_recovery_end(struct tcp_pcb *pcb);
+/** An ACK during recovery delivered @p delivered bytes: set cwnd to what
+ *  PRR lets go now (RFC 6937 3).  @p first: the ACK that started recovery
+ *  (the fast retransmit always goes). */
+void tcp_prr_ack(struct tcp_pcb *pcb, u32_t delivered, bool first);
+/** The reordering window in force, ms. */
+u32_t tcp_rack_reo_wnd(const struct tcp_pcb *pcb);
+#else
+/* Without tcp_rack every SACK connection uses RFC 6675 (tcp_in.c). */
+static inline bool tcp_rack_on(const struct tcp_pcb *pcb)
+{
+  (void)pcb;
+  return false;
+}
+static inline void tcp_rack_init(struct tcp_pcb *pcb)
+{
+  (void)pcb;
+}
+static inline void tcp_rack_delivered(struct tcp_pcb *pcb, const struct tcp_seg *seg, u32_t now)
+{
+  (void)pcb, (void)seg, (void)now;
+}
+static inline void tcp_rack_dsack(struct tcp_pcb *pcb, u32_t l, u32_t r)
+{
+  (void)pcb, (void)l, (void)r;
+}
+static inline void tcp_tlp_arm(struct tcp_pcb *pcb, u32_t now)
+{
+  (void)pcb, (void)now;
+}
+static inline void tcp_rack_on_rto(struct tcp_pcb *pcb)
+{
+  (void)pcb;
+}
+#endif
+
+/* ---- tcp_ecn.c: ECN (RFC 3168) ---- */
+/** The enum tcp_ecn_mode of PCBs that were given none (tcp_set_default_ecn). */
+extern u8_t tcp_ecn_default_mode;
+/** pcb->ecn_mode of a PCB (or listener) never given one by tcp_set_ecn: the
+ *  default in force when its handshake starts decides. */
+#define TCP_ECN_MODE_UNSET 0xffU
+/** The ECN bits for one outgoing segment of @p pcb with TCP flags
+ *  @p *flags: adds ECE and CWR to @p *flags as RFC 3168 wants them there,
+ *  and returns the IP ECN field (ECT(0) or Not-ECT).  @p new_data: the
+ *  segment carries data never sent before (not a retransmission, probe
+ *  or pure ACK, 6.1.4-6.1.6). */
+u8_t tcp_ecn_output(struct tcp_pcb *pcb, u8_t *flags, bool new_data);
+/** A listener's connection @p pcb got a SYN with TCP flags @p flags:
+ *  agree to ECN when it is an ECN-setup SYN and @p mode allows (6.1.1).
+ *  Call once the ISS is chosen, before the SYN-ACK is queued. */
+void tcp_ecn_syn_input(struct tcp_pcb *pcb, u8_t mode, u8_t flags);
+/** Our SYN was answered with a SYN-ACK with TCP flags @p flags (SYN_SENT). */
+void tcp_ecn_synack_input(struct tcp_pcb *pcb, u8_t flags);
+/** Receiver side of an acceptable segment, before its ACK is processed:
+ *  CWR ends the ECE latch, CE (IP ECN field @p ecn) on data starts it. */
+void tcp_ecn_rcv(struct tcp_pcb *pcb, u8_t flags, u8_t ecn, u16_t len);
+/** Sender side, after the ACK @p ackno (TCP flags @p flags) was processed:
+ *  ECE reduces cwnd once per window. */
+void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno);
+
 /* ---- tcp_in.c ---- */
+/** The RACK reordering timer fired (RFC 8985 6.3): look for losses again. */
+void tcp_rack_timeout(struct tcp_pcb *pcb);
 /** Forget input-side global state (the challenge ACK rate limit). */
 void tcp_in_reset(void);
 /** Deliver refused data, in-order queued data and a pending FIN to the

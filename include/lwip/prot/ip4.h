@@ -20,6 +20,14 @@
 #define IP_MF 0x2000U      /* more fragments */
 #define IP_OFFMASK 0x1fffU /* fragment offset */
 
+/* The ECN field: the low two bits of the TOS octet (IPv6: of the traffic
+ * class), RFC 3168 5. */
+#define IP_ECN_MASK 0x03U
+#define IP_ECN_NOT_ECT 0x00U
+#define IP_ECN_ECT1 0x01U
+#define IP_ECN_ECT0 0x02U
+#define IP_ECN_CE 0x03U
+
 #define IP_PROTO_ICMP 1
 #define IP_PROTO_IGMP 2
 #define IP_PROTO_TCP 6
