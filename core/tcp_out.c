@@ -439,6 +439,7 @@ static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
   }
   seg->xmit_ms = sys_now() | 1U;
 #if LWIP_TCP_RACK
+  seg->xmit_order = ++pcb->xmit_count;
   if (pcb->flags & TF_INFR) {
     pcb->prr_out += TCP_SEG_SEQLEN(seg); /* RFC 6937 3: everything sent in recovery */
   }
@@ -535,6 +536,9 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
   seg->flags &= (u8_t)~(TCP_FIN | TCP_PSH);
   tail->state = seg->state;
   tail->xmit_ms = seg->xmit_ms;
+#if LWIP_TCP_RACK
+  tail->xmit_order = seg->xmit_order;
+#endif
   tail->next = seg->next;
   seg->next = tail;
   if (pcb->unsent_tail == seg) {

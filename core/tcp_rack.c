@@ -52,11 +52,15 @@ static u32_t seg_sent_ms(const struct tcp_seg *seg)
   return seg->xmit_ms & ~1U;
 }
 
-/* RFC 8985 6.2, RACK_sent_after(): was (t1, seq1) sent after (t2, seq2)?
- * Within one millisecond the higher sequence number went later. */
-static bool rack_sent_after(u32_t t1, u32_t seq1, u32_t t2, u32_t seq2)
+/* RFC 8985 6.2, RACK_sent_after(): was transmission @p a sent after @p b?
+ * The RFC breaks ties between equal timestamps by sequence number; with a
+ * millisecond clock ties are the rule, and a retransmission sent right
+ * after new data in the same tick would be taken for the older of the two
+ * (and marked lost as soon as the new data is SACKed).  So transmissions
+ * are numbered (tcp_seg.xmit_order), which orders them exactly. */
+static bool rack_sent_after(u32_t a, u32_t b)
 {
-  return TCP_SEQ_GT(t1, t2) || (t1 == t2 && TCP_SEQ_GT(seq1, seq2));
+  return TCP_SEQ_GT(a, b);
 }
 
 bool tcp_rack_on(const struct tcp_pcb *pcb)
@@ -66,7 +70,8 @@ bool tcp_rack_on(const struct tcp_pcb *pcb)
 
 void tcp_rack_init(struct tcp_pcb *pcb)
 {
-  pcb->rack_xmit_ms = pcb->rack_end_seq = pcb->rack_rtt = 0;
+  pcb->rack_xmit_ms = pcb->rack_order = pcb->rack_rtt = 0;
+  pcb->xmit_count = 0;
   pcb->rack_min_rtt = RACK_NO_RTT;
   pcb->rack_fack = pcb->rack_fack_next = 0; /* taken from the first delivery */
   pcb->rack_dsack_round = 0;
@@ -99,9 +104,9 @@ void tcp_rack_delivered(struct tcp_pcb *pcb, const struct tcp_seg *seg, u32_t no
   if (rtt < pcb->rack_min_rtt) {
     pcb->rack_min_rtt = rtt;
   }
-  if (!(pcb->rack_flags & RACK_VALID) || rack_sent_after(sent, end, pcb->rack_xmit_ms, pcb->rack_end_seq)) {
+  if (!(pcb->rack_flags & RACK_VALID) || rack_sent_after(seg->xmit_order, pcb->rack_order)) {
     pcb->rack_xmit_ms = sent;
-    pcb->rack_end_seq = end;
+    pcb->rack_order = seg->xmit_order;
     pcb->rack_flags |= RACK_VALID;
   }
   /* Step 3: a never-retransmitted segment delivered below the highest
@@ -135,6 +140,12 @@ void tcp_rack_dsack(struct tcp_pcb *pcb, u32_t l, u32_t r)
     pcb->rack_flags |= RACK_DSACK_ROUND;
   }
   pcb->rack_reo_persist = RACK_REO_PERSIST;
+  /* A spurious retransmission is reordering the window did not cover.
+   * Step 3 cannot see it (the segment was retransmitted, so its delivery
+   * below RACK.fack proves nothing), and without reordering_seen the
+   * window stays min_RTT / 4, which rounds to 0 ms on a LAN: the D-SACK
+   * is the evidence (as Linux takes it). */
+  pcb->rack_flags |= RACK_REORDER_SEEN;
   /* RFC 8985 7.4.1: a D-SACK for the probe's retransmission says the
    * original arrived: there was no loss to respond to. */
   if ((pcb->rack_flags & (TLP_ACTIVE | TLP_RETRANS)) == (TLP_ACTIVE | TLP_RETRANS) && TCP_SEQ_GEQ(l, pcb->tlp_seq) &&
@@ -183,7 +194,7 @@ u32_t tcp_rack_detect_loss(struct tcp_pcb *pcb, u32_t now)
       continue;
     }
     u32_t sent = seg_sent_ms(seg);
-    if (!rack_sent_after(pcb->rack_xmit_ms, pcb->rack_end_seq, sent, seg->seqno + TCP_SEG_SEQLEN(seg))) {
+    if (!rack_sent_after(pcb->rack_order, seg->xmit_order)) {
       continue;
     }
     s32_t remaining = (s32_t)(sent + pcb->rack_rtt + reo - now);

@@ -193,7 +193,8 @@ struct tcp_pcb {
 #if LWIP_TCP_RACK
   /* RACK-TLP (RFC 8985) and PRR (RFC 6937), core/tcp_rack.c */
   u32_t rack_xmit_ms;           /**< RACK.xmit_ts: send time of the most recently sent segment delivered */
-  u32_t rack_end_seq;           /**< RACK.end_seq: its end */
+  u32_t rack_order;             /**< its transmission number (tcp_seg.xmit_order): RACK.end_seq's role */
+  u32_t xmit_count;             /**< segments transmitted, numbering them in order */
   u32_t rack_rtt;               /**< RACK.rtt: its round-trip time, ms */
   u32_t rack_min_rtt;           /**< RACK.min_RTT, ms (0xffffffff: no sample yet) */
   u32_t rack_fack;              /**< RACK.fack: highest end delivered before this ACK */

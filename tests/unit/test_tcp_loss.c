@@ -2431,6 +2431,46 @@ static void rack_lost_retransmission(void **state)
   assert_null(pcb->unacked);
 }
 
+/* A retransmission sent in the same clock tick as new data, but after
+ * it, is not taken for the older of the two: when the new data is SACKed
+ * first (it went first), the retransmission is not marked lost again.
+ * RACK orders transmissions by number, not by time and sequence number,
+ * which a millisecond clock cannot tell apart. */
+static void rack_same_tick_retransmission(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  u32_t m = rack_flight(&c, 10, 5, 9, 5);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t b = base_of(&c);
+  test_clock_advance(10);
+  peer_ack(&c, b + m);
+  expect_segs(&c, 5, 2); /* slow start: cwnd 6 SMSS */
+  {
+    const u32_t s1[][2] = {BLK(2, 5)};
+    peer_ack_sack(&c, b + m, 1, s1);
+  }
+  /* Same tick: three SACKed above segment 1, lost; its retransmission
+   * goes after the new segments 5 and 6. */
+  expect_data(&c, b + m, (u16_t)m);
+  tt_expect_nothing();
+  assert_int_equal(pcb->rack_lost_total, 1);
+  test_clock_advance(10);
+  {
+    const u32_t s2[][2] = {BLK(2, 7)};
+    peer_ack_sack(&c, b + m, 1, s2);
+  }
+  /* 5 and 6 arrived; the retransmission, sent after them, is on its way:
+   * PRR lets new data go, and segment 1 is not resent. */
+  expect_data(&c, b + 7U * m, (u16_t)m);
+  expect_datap(&c, b + 8U * m, (u16_t)m);
+  tt_expect_nothing();
+  assert_int_equal(pcb->rack_lost_total, 1);
+  peer_ack(&c, b + 9U * m);
+  assert_false(pcb->flags & TF_INFR);
+  assert_int_equal(pcb->rtx_total, 1);
+}
+
 /* Reordering inside the window costs no retransmission, and is noticed
  * (6.2 step 3): the window then has a floor of one clock tick. */
 static void rack_reordering_tolerated(void **state)
@@ -2681,6 +2721,7 @@ int main(void)
 #if LWIP_TCP_RACK
     T(rack_loss_after_reordering_window),
     T(rack_lost_retransmission),
+    T(rack_same_tick_retransmission),
     T(rack_reordering_tolerated),
     T(prr_proportional_rate),
     T(tlp_resends_lost_tail),

@@ -55,6 +55,10 @@ struct tcp_seg {
   u8_t flags;            /**< TCP_SYN, TCP_FIN, TCP_PSH */
   u8_t state;            /**< SEG_* */
   u32_t xmit_ms;         /**< last sent */
+#if LWIP_TCP_RACK
+  u32_t xmit_order;      /**< pcb->xmit_count when last sent: RACK's order of transmissions, which a
+                              millisecond clock cannot give (two sends often share a tick) */
+#endif
 };
 
 /** Sequence space a segment occupies (SYN and FIN count one each). */
@@ -261,7 +265,7 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 u32_t tcp_pipe(const struct tcp_pcb *pcb);
 
 /* ---- tcp_rack.c: RACK-TLP (RFC 8985) and PRR (RFC 6937) ---- */
-#define RACK_VALID 0x01U       /**< RACK.xmit_ts / end_seq hold a delivered segment */
+#define RACK_VALID 0x01U       /**< rack_xmit_ms / rack_order hold a delivered segment */
 #define RACK_REORDER_SEEN 0x02U /**< RACK.reordering_seen */
 #define RACK_DSACK_ROUND 0x04U /**< rack_dsack_round is set */
 #define TLP_ACTIVE 0x08U       /**< a loss probe is outstanding (TLP.end_seq is not None) */
