@@ -150,3 +150,22 @@ def test_lwipctl_trace_and_plot(lwipd, echo, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     bad = lwipd.lwipctl("tcp", "plot", trace, "-o", png, "--conn", "1", check=False)
     assert bad.returncode != 0 and "no connection" in bad.stderr
+
+
+def test_replay_trace_is_deterministic(tmp_path):
+    """lwip-replay --tcp-trace writes the same events for a case on every
+    run (its clock is virtual), in the format lwipctl tcp plot reads."""
+    replay = os.path.join(os.path.dirname(os.environ["LWIPCTL"]), "replay", "lwip-replay")
+    case = os.path.join(os.path.dirname(__file__), "..", "..", "pcaps", "tcp-echo")
+    if not os.path.exists(replay) or not os.path.isdir(case):
+        pytest.skip("lwip-replay or pcaps/tcp-echo missing")
+    outs = []
+    for i in range(2):
+        f = tmp_path / f"r{i}.jsonl"
+        subprocess.run([replay, "--quiet", "--tcp-trace", str(f), case], capture_output=True, timeout=60)
+        outs.append(f.read_text())
+    assert outs[0] == outs[1]
+    evs = [json.loads(x) for x in outs[0].splitlines()]
+    assert evs and all(e["event"] == "tcp" and e["case"].endswith("tcp-echo") for e in evs)
+    assert {"state", "send", "ack"} <= {e["kind"] for e in evs}
+    assert all(k in evs[0] for k in SNAPSHOT)

@@ -524,11 +524,11 @@ void cmd_dns(int argc, char **argv, struct request *rq)
 
 void cmd_subscribe(int argc, char **argv, struct request *rq)
 {
-  static const char *const kinds[] = {"link", "address", "arp", "log", "dhcp", "mqtt", "nd", "all"};
+  static const char *const kinds[] = {"link", "address", "arp", "log", "dhcp", "mqtt", "nd", "tcp", "all"};
   json_t *events = json_array();
   for (int i = 0; i < argc; i++) {
     if (find_word(argv[i], kinds, ARRAY_SIZE(kinds)) == ARRAY_SIZE(kinds)) {
-      die_usage("unknown event '%s': use link, address, arp, log, dhcp, mqtt, nd or all", argv[i]);
+      die_usage("unknown event '%s': use link, address, arp, log, dhcp, mqtt, nd, tcp or all", argv[i]);
     }
     json_array_append_new(events, json_string(argv[i]));
   }

@@ -160,7 +160,7 @@ static const struct command commands[] = {
      cmd_tftp},
     {"watch",
      (const struct usage_line[]){
-         {"watch | subscribe [link|address|arp|log|dhcp|mqtt|nd|all...]", "print events until interrupted"},
+         {"watch | subscribe [link|address|arp|log|dhcp|mqtt|nd|tcp|all...]", "print events until interrupted"},
          {NULL, NULL}},
      cmd_subscribe},
     {"subscribe", NULL, cmd_subscribe},
