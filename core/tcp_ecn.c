@@ -142,8 +142,6 @@ void tcp_ecn_syn_input(struct tcp_pcb *pcb, u8_t mode, u8_t flags)
     return;
   }
   pcb->ecn = TCP_ECN_OK;
-  /* The ACK of our SYN-ACK never counts as a congestion signal. */
-  pcb->ecn_recover = pcb->snd_max + 1U;
   STATS_TCP(ECN_NEGOTIATED);
   LWIP_LOG(TCP, DEBUG, "%u <- port %u: ECN-setup SYN accepted", pcb->local_port, pcb->remote_port);
 }
@@ -160,7 +158,6 @@ void tcp_ecn_synack_input(struct tcp_pcb *pcb, u8_t flags)
     pcb->ecn = 0;
     return;
   }
-  pcb->ecn_recover = pcb->snd_max;
   STATS_TCP(ECN_NEGOTIATED);
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: ECN negotiated", pcb->local_port, pcb->remote_port);
 }
@@ -193,6 +190,7 @@ void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno)
   if (!(pcb->ecn & TCP_ECN_OK)) {
     return;
   }
+  bool held = (pcb->ecn & TCP_ECN_HELD) != 0 && !TCP_SEQ_GT(ackno, pcb->ecn_recover);
   if (pcb->trace_recovery == TCP_TRACE_REASON_ECN && TCP_SEQ_GEQ(ackno, pcb->ecn_recover)) {
     /* The window the reduction was for is acknowledged: in a trace the
      * reaction ends here, as a loss recovery ends at its recovery point. */
@@ -205,15 +203,16 @@ void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno)
   bool open = pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 ||
               pcb->state == CLOSING || pcb->state == LAST_ACK;
   /* 6.1.2: once per window of data.  The marks of the window already
-   * reduced for (this ECE's, or a loss recovery's, which also halved
-   * cwnd) are acknowledged up to ecn_recover or recover; an ECE on an
-   * ACK past both is about data sent after the reduction. */
-  if (!open || (pcb->flags & TF_INFR) || !TCP_SEQ_GT(ackno, pcb->ecn_recover) || !TCP_SEQ_GT(ackno, pcb->recover)) {
+   * reduced for (an ECE's, or a loss recovery's, which also halved cwnd)
+   * are acknowledged up to ecn_recover or recover; an ECE on an ACK past
+   * both is about data sent after the reduction.  (ecn_recover means
+   * nothing before the first reduction: TCP_ECN_HELD says it does.) */
+  if (!open || held || (pcb->flags & TF_INFR) || !TCP_SEQ_GT(ackno, pcb->recover)) {
     return;
   }
   pcb->cc->on_ecn(pcb);
   pcb->ecn_recover = pcb->snd_max;
-  pcb->ecn |= TCP_ECN_CWR;
+  pcb->ecn |= TCP_ECN_CWR | TCP_ECN_HELD;
   pcb->ecn_reductions++;
   STATS_TCP(ECN_REDUCTIONS);
   tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_ECN);

@@ -82,6 +82,10 @@ def test_passive_negotiation_and_off(lwipd, ecn_ns):
     r = c.request("tcp.ecn", default="sometimes")
     assert r["ok"] is False and r["error"]["code"] == "bad_args", r
     c.close()
+    out = lwipd.lwipctl("tcp", "ecn", "on").stdout
+    assert "on" in out and lwipd.call("tcp.ecn")["default"] == "on", out
+    bad = lwipd.lwipctl("tcp", "ecn", "sometimes", check=False)
+    assert bad.returncode != 0 and bad.stderr
 
 
 def test_active_negotiation(lwipd, ecn_ns):

@@ -257,6 +257,13 @@ static void passive_accepts_ecn_setup_syn(void **state)
 #if LWIP_STATS
   assert_int_equal(TCPC(ECN_NEGOTIATED), 1);
 #endif
+  /* The first ECE reduces, whatever the ISS (no earlier reduction holds
+   * it back); CWR goes on the next new segment. */
+  peer_ack(&c, c.our_nxt, TCP_ECE);
+  assert_int_equal(c.pcb->ecn_reductions, 1);
+  assert_int_equal(c.pcb->ssthresh, 2U * c.pcb->mss); /* nothing in flight: the floor */
+  write_out(&c, 10);
+  tt_expect_seg(&c, TCP_ACK | TCP_PSH | TCP_CWR, 10, &s);
 }
 
 static void passive_off_declines(void **state)

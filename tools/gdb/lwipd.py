@@ -476,10 +476,11 @@ class Tcp(LwipCommand):
     def ecn(p):
         """ECN (RFC 3168): the mode (enum tcp_ecn_mode), the pcb->ecn bits
         (TCP_ECN_OK 1: negotiated, ECN 2: echoing ECE until CWR, CWR 4: CWR
-        owed on the next new segment) and the counters."""
+        owed on the next new segment, HELD 8: no other reduction until an ACK
+        passes recover) and the counters."""
         mode = int(p["ecn_mode"])
         bits = int(p["ecn"])
-        names = [n for b, n in ((1, "ok"), (2, "ece"), (4, "cwr")) if bits & b]
+        names = [n for b, n in ((1, "ok"), (2, "ece"), (4, "cwr"), (8, "held")) if bits & b]
         return "  ecn mode %s state %s recover %u ce_rcvd %d reductions %d" % (
             ["off", "passive", "on"][mode] if mode < 3 else str(mode), "|".join(names) or "-",
             u32(p["ecn_recover"]), u32(p["ecn_ce_rcvd"]), u32(p["ecn_reductions"]))

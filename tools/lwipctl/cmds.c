@@ -422,6 +422,12 @@ void cmd_tcp(int argc, char **argv, struct request *rq)
       json_object_set_new(rq->args, key, json_string(argv[i]));
     }
     set_cmd(rq, "tcp.cc", print_tcp_cc);
+  } else if (!strcmp(argv[0], "ecn")) {
+    need_args(argc, 1, 2, "tcp ecn [off|passive|on]");
+    if (argc == 2) {
+      json_object_set_new(rq->args, "default", json_string(argv[1]));
+    }
+    set_cmd(rq, "tcp.ecn", print_tcp_ecn);
   } else if (!strcmp(argv[0], "trace")) {
     tcp_trace_main(argc - 1, argv + 1);
   } else if (!strcmp(argv[0], "plot")) {

@@ -163,6 +163,7 @@ void print_done(const struct request *rq, json_t *res);
 void print_tcp_list(const struct request *rq, json_t *res);
 void print_tcp_limits(const struct request *rq, json_t *res);
 void print_tcp_cc(const struct request *rq, json_t *res);
+void print_tcp_ecn(const struct request *rq, json_t *res);
 void print_tcp_connect(const struct request *rq, json_t *res);
 void print_dhcp(const struct request *rq, json_t *res);
 void print_dns_servers(const struct request *rq, json_t *res);

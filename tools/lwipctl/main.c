@@ -86,6 +86,7 @@ static const struct command commands[] = {
          {"tcp limits [NAME=MS ...]",
           "give-up limits: user_timeout_ms, orphan_timeout_ms,\nfin_wait_2_ms, msl_ms, delack_ms (docs/tcp.md)"},
          {"tcp cc [newreno|cubic] [rfc5681|rfc6928]", "congestion control of new connections, initial window"},
+         {"tcp ecn [off|passive|on]", "ECN (RFC 3168) of new connections"},
          {"tcp trace [local=IP] [local_port=N] [remote=IP] [remote_port=N]\n    [-o FILE.jsonl] [--count N] "
           "[--duration S]",
           "record TCP trace events until Ctrl-C (docs/tcp-trace.md)"},

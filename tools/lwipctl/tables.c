@@ -452,6 +452,11 @@ static void tcp_details(json_t *c)
   if (jtrue(o, "wscale")) {
     printf(" wscale:%lld,%lld", jint(o, "snd_wscale"), jint(o, "rcv_wscale"));
   }
+  json_t *ecn = json_object_get(c, "ecn");
+  if (jtrue(ecn, "negotiated")) {
+    /* As ss: "ecn", then what the marks did. */
+    printf(" ecn ce:%lld ece_cuts:%lld", jint(ecn, "ce_rcvd"), jint(ecn, "reductions"));
+  }
   printf(" mss:%lld rcvmss:%lld cwnd:%lld", jint(c, "mss"), jint(c, "rcv_mss"), jint(c, "cwnd"));
   if (jint(c, "ssthresh") < 0x7fffffffLL) {
     printf(" ssthresh:%lld", jint(c, "ssthresh"));
@@ -518,6 +523,12 @@ void print_tcp_cc(const struct request *rq, json_t *res)
   kv("congestion control", "%s (new connections)", jstr(res, "default"));
   kv("initial window", "%s", jstr(res, "initial_window"));
   kv("loss detection", "%s (SACK connections)", jstr(res, "loss_detection"));
+}
+
+void print_tcp_ecn(const struct request *rq, json_t *res)
+{
+  (void)rq;
+  kv("ecn", "%s (connections given no mode)", jstr(res, "default"));
 }
 
 void print_tcp_connect(const struct request *rq, json_t *res)

@@ -38,6 +38,7 @@
 #define TCP_ECN_OK 0x01U      /**< negotiated: ECT(0) on new data, ECE/CWR in use (6.1.1) */
 #define TCP_ECN_ECE 0x02U     /**< receiver: CE seen, ECE on every ACK until a CWR arrives (6.1.3) */
 #define TCP_ECN_CWR 0x04U     /**< sender: cwnd was reduced, CWR on the next new data segment (6.1.2) */
+#define TCP_ECN_HELD 0x08U    /**< sender: reduced; none again until an ACK passes ecn_recover (6.1.2) */
 
 /* ---- seg->state ---- */
 #define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
