@@ -68,6 +68,7 @@ struct sock {
   const char *so_error;       /* pending error (SO_ERROR), an errno name */
   const char *last_state;     /* state when the PCB left us */
   const char *congestion;     /* TCP_CONGESTION set on it (NULL: the stack's default) */
+  const char *ecn;            /* TCP_ECN set on it: "off", "passive", "on" (NULL: the stack's default) */
   struct rxbuf *rx, *rx_tail;
   u32_t rx_bytes, rx_count, udp_drops;
   ip4_addr_t local_ip, peer_ip;
@@ -750,6 +751,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   c->linger_on = l->linger_on;
   c->linger_s = l->linger_s;
   c->congestion = l->congestion; /* inherited from the listener, as Linux does */
+  c->ecn = l->ecn;               /* the PCB has it from the listening PCB already */
   if (c->congestion != NULL) {
     (void)tcp_set_congestion(newpcb, c->congestion); /* checked at setsockopt */
   }
@@ -1332,6 +1334,10 @@ static json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_re
     if (s->congestion != NULL) {
       (void)tcp_set_congestion(pcb, s->congestion);
     }
+    enum tcp_ecn_mode mode;
+    if (s->ecn != NULL && tcp_ecn_mode_parse(s->ecn, &mode) == ERR_OK) {
+      (void)tcp_set_ecn(pcb, mode);
+    }
   }
   ip_addr_t a;
   ip_addr_set_ip4(&a, &ip);
@@ -1677,6 +1683,7 @@ static const struct sockopt {
   {"TCP_KEEPINTVL_MS", O_INT, true},
   {"TCP_INFO", O_RO, true},
   {"TCP_CONGESTION", O_STR, true},
+  {"TCP_ECN", O_STR, true},
 };
 
 static const struct sockopt *opt_find(const char *name)
@@ -1757,6 +1764,12 @@ static json_t *opt_value(struct sock *s, const char *name)
     }
     return json_string(s->congestion != NULL ? s->congestion : tcp_get_default_congestion());
   }
+  if (strcmp(name, "TCP_ECN") == 0) {
+    if (s->ecn != NULL) {
+      return json_string(s->ecn);
+    }
+    return json_string(tcp_ecn_mode_name(s->tcp != NULL ? tcp_get_ecn(s->tcp) : tcp_get_default_ecn()));
+  }
   if (strcmp(name, "TCP_INFO") == 0) {
     /* Like Linux's TCP_INFO: read-only, the state and the connection's
      * TCP fields as sock.info shows them (null once the stack has let
@@ -1805,6 +1818,22 @@ static json_t *set_congestion(struct sock *s, json_t *v, struct ctl_reply *r)
   return json_pack("{s:s, s:o}", "name", "TCP_CONGESTION", "value", opt_value(s, "TCP_CONGESTION"));
 }
 
+/* TCP_ECN (lwipd's own; Linux sets ECN per host or route): off, passive
+ * or on (RFC 3168), for the next handshake: set before connect or on a
+ * listener, whose connections take it. */
+static json_t *set_ecn(struct sock *s, json_t *v, struct ctl_reply *r)
+{
+  enum tcp_ecn_mode mode;
+  if (!json_is_string(v) || tcp_ecn_mode_parse(json_string_value(v), &mode) != ERR_OK) {
+    return ctl_error(r, "EINVAL", "TCP_ECN: expected off, passive or on");
+  }
+  if (s->tcp != NULL) {
+    (void)tcp_set_ecn(s->tcp, mode);
+  }
+  s->ecn = tcp_ecn_mode_name(mode); /* a static string */
+  return json_pack("{s:s, s:o}", "name", "TCP_ECN", "value", opt_value(s, "TCP_ECN"));
+}
+
 static json_t *set_linger(struct sock *s, json_t *v, struct ctl_reply *r)
 {
   json_t *on = json_object_get(v, "onoff"), *secs = json_object_get(v, "linger");
@@ -1836,7 +1865,7 @@ static json_t *cmd_sock_setsockopt(struct ctl_req *req, json_t *args, struct ctl
     return set_linger(s, v, r);
   }
   if (o->kind == O_STR) {
-    return set_congestion(s, v, r); /* TCP_CONGESTION, the one string option */
+    return strcmp(o->name, "TCP_ECN") == 0 ? set_ecn(s, v, r) : set_congestion(s, v, r);
   }
   long long x = 0;
   if (o->kind == O_BOOL) {

@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from lwipd_harness import HOST_IP, LWIPD_IP, running_lwipd
-from sockclient import SockClient
+from sockclient import SockClient, SockError
 from test_tcp_linux import ECHO, MB, _connect, _payload, _pump
 
 PORT = 5611
@@ -109,6 +109,45 @@ def test_active_negotiation(lwipd, ecn_ns):
         assert _rx_marks(lwipd) > marks and info["tcp"]["ecn"]["ce_rcvd"] == 1, info
         peer.close()
         sc.close_fd(fd)
+    finally:
+        sc.close()
+        srv.close()
+
+
+def test_socket_option(lwipd, ecn_ns):
+    """TCP_ECN on a socket beats the default (off here): `on` before
+    sock.connect asks; `passive` on a listener accepts Linux's request for
+    the connections it accepts."""
+    lwipd.call("tcp.ecn", default="off")
+    srv = socket.socket()
+    srv.bind((HOST_IP, PORT + 1))
+    srv.listen(1)
+    srv.settimeout(5)
+    sc = SockClient(lwipd.ctl_path)
+    try:
+        fd = sc.socket("tcp")
+        assert sc.getsockopt(fd, "TCP_ECN") == "off"
+        assert sc.setsockopt(fd, "TCP_ECN", "on") == "on"
+        with pytest.raises(SockError) as ei:
+            sc.setsockopt(fd, "TCP_ECN", "always")
+        assert ei.value.errno == "EINVAL"
+        sc.connect(fd, HOST_IP, PORT + 1, timeout=5)
+        peer, _ = srv.accept()
+        assert sc.info(fd)["tcp"]["ecn"]["negotiated"] is True
+        peer.close()
+        sc.close_fd(fd)
+        lfd = sc.socket("tcp")
+        sc.setsockopt(lfd, "TCP_ECN", "passive")
+        sc.bind(lfd, port=PORT + 2)
+        sc.listen(lfd, 4)
+        assert sc.getsockopt(lfd, "TCP_ECN") == "passive"
+        c = socket.create_connection((LWIPD_IP, PORT + 2), timeout=5, source_address=(HOST_IP, 0))
+        child, _ = sc.accept(lfd, timeout=2)
+        assert sc.getsockopt(child, "TCP_ECN") == "passive"
+        assert sc.info(child)["tcp"]["ecn"]["negotiated"] is True
+        c.close()
+        sc.close_fd(child)
+        sc.close_fd(lfd)
     finally:
         sc.close()
         srv.close()
