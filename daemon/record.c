@@ -120,7 +120,7 @@ void record_command(const char *cmd, json_t *args)
   /* Only commands that can change what the stack sends are replayed;
    * capture and impairment act below the recording point. */
   static const char *const replayed[] = {"netif.set", "arp.add", "arp.del", "arp.flush", "app.start",
-                                         "app.stop", "ping", "ip.forward", "tcp.connect", "tcp.abort",
+                                         "app.stop", "ping", "ip.forward", "tcp.connect", "tcp.abort", "tcp.cc", "tcp.limits", "tcp.ecn",
                                          "iperf.start", "iperf.stop", "dhcp.start", "dhcp.stop",
                                          "dns.servers", "dns.resolve", "dns.cache.flush", "sntp.start",
                                          "sntp.stop", "mqtt.connect", "mqtt.disconnect", "mqtt.publish", "mqtt.subscribe", "mqtt.unsubscribe", "mdns.start", "mdns.stop", "mdns.add", "mdns.remove", "http.start", "http.stop", "tftp.start", "tftp.stop"};

@@ -307,6 +307,13 @@ def main():
         check(re.search(r"^  cwnd \d+ ssthresh \d+ srtt 0\.000 rttvar [\d.]+ rto 1000 nrtx 0 dupacks 0 options -$",
                         t, re.M) is not None, "tcp: no RTT sample yet, initial RTO 1 s, no options")
         check(re.search(r"^  congestion newreno$", t, re.M) is not None, "tcp: the controller by name")
+        # RACK-TLP's state in a build with tcp_rack (SACK not agreed yet,
+        # nothing delivered): no line at all without it.
+        rack = re.search(r"^  rack .*$", t, re.M)
+        if rack is not None:
+            check(re.search(r"^  rack rtt 0 min_rtt - reo_mult 1 flags - reo_timer off pto off lost 0 tlp 0 "
+                            r"repaired 0 dsacks 0 prr delivered 0 out 0$", t, re.M) is not None,
+                  "tcp: RACK-TLP state of a new connection")
         check(re.search(r"^tcp_pcb 0x[0-9a-f]+ 0\.0\.0\.0:9090 CLOSED \(bound, not connected\)$", t, re.M)
               is not None, "tcp: the bound PCB")
         check(re.search(r"^listen 0x[0-9a-f]+ 0\.0\.0\.0:8080 backlog 5 pending 0 accept ", t, re.M) is not None,

@@ -486,6 +486,26 @@ class Tcp(LwipCommand):
             u32(p["ecn_recover"]), u32(p["ecn_ce_rcvd"]), u32(p["ecn_reductions"]))
 
     @staticmethod
+    def rack(p):
+        """RACK-TLP (RFC 8985): RACK.rtt, min_RTT, the reordering window
+        multiplier, the flags (1 valid, 2 reordering seen, 4 D-SACK round,
+        8 probe out, 16 probe was a retransmission, 32 probe D-SACKed), the
+        armed timers and the counters.  None in a build without tcp_rack."""
+        try:
+            flags = int(p["rack_flags"])
+        except gdb.error:
+            return None
+        names = [n for b, n in ((1, "valid"), (2, "reordering"), (4, "dsack_round"), (8, "tlp_out"),
+                                (16, "tlp_rexmit"), (32, "tlp_dsacked")) if flags & b]
+        min_rtt = u32(p["rack_min_rtt"])
+        return ("  rack rtt %d min_rtt %s reo_mult %d flags %s reo_timer %s pto %s "
+                "lost %d tlp %d repaired %d dsacks %d prr delivered %d out %d" % (
+                    u32(p["rack_rtt"]), "-" if min_rtt == 0xffffffff else "%d" % min_rtt,
+                    int(p["rack_reo_mult"]), "|".join(names) or "-", "armed" if u32(p["rack_due"]) else "off",
+                    "armed" if u32(p["tlp_due"]) else "off", u32(p["rack_lost_total"]), u32(p["tlp_total"]),
+                    u32(p["tlp_repaired"]), u32(p["dsack_total"]), u32(p["prr_delivered"]), u32(p["prr_out"])))
+
+    @staticmethod
     def conn(p, states):
         refused = int(p["refused_data"]["tot_len"]) if int(p["refused_data"]) else 0
         print("tcp_pcb 0x%x %s:%d -> %s:%d %s" % (
@@ -499,6 +519,9 @@ class Tcp(LwipCommand):
             int(p["nrtx"]), int(p["dupacks"]), tcp_options(p)))
         Tcp.congestion(p)
         print(Tcp.ecn(p))
+        rack = Tcp.rack(p)
+        if rack is not None:
+            print(rack)
         print("  snd_una %u snd_nxt %u snd_lbb %u rcv_nxt %u flags %s recv %s" % (
             u32(p["snd_una"]), u32(p["snd_nxt"]), u32(p["snd_lbb"]), u32(p["rcv_nxt"]),
             flags_str(p["flags"], TCP_FLAGS), func_name(p["recv"])))
