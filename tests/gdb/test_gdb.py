@@ -307,6 +307,10 @@ def main():
         check(re.search(r"^  cwnd \d+ ssthresh \d+ srtt 0\.000 rttvar [\d.]+ rto 1000 nrtx 0 dupacks 0 options -$",
                         t, re.M) is not None, "tcp: no RTT sample yet, initial RTO 1 s, no options")
         check(re.search(r"^  congestion newreno$", t, re.M) is not None, "tcp: the controller by name")
+        # ECN (RFC 3168): the default mode, passive, fixed by the SYN, which
+        # does not ask; no state bits, nothing counted.
+        check(re.search(r"^  ecn mode passive state - recover \d+ ce_rcvd 0 reductions 0$", t, re.M) is not None,
+              "tcp: ECN mode and state")
         # RACK-TLP's state in a build with tcp_rack (SACK not agreed yet,
         # nothing delivered): no line at all without it.
         rack = re.search(r"^  rack .*$", t, re.M)
