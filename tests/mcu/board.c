@@ -22,6 +22,8 @@
 
 /* NVIC interrupt set-enable registers (ARMv7-M B3.4.3). */
 #define NVIC_ISER(n) REG32(0xE000E100U + 4U * (n))
+/* ... and clear-pending registers (B3.4.6). */
+#define NVIC_ICPR(n) REG32(0xE000E280U + 4U * (n))
 
 /* CMSDK APB UART0 of the MPS2 images. */
 #define UART0_BASE 0x40004000U
@@ -183,6 +185,10 @@ void board_idle(bool (*work_waiting)(void *arg), void *arg)
 void board_irq_attach(int irq, void (*fn)(void))
 {
   startup_set_irq_handler(irq, fn);
+  /* A level seen while the device was still being set up (the LAN9118's
+   * line idles inverted until IRQ_CFG picks push-pull, active high) may
+   * have left the interrupt pending; it means nothing now. */
+  NVIC_ICPR((unsigned)irq / 32U) = 1U << ((unsigned)irq % 32U);
   NVIC_ISER((unsigned)irq / 32U) = 1U << ((unsigned)irq % 32U);
 }
 

@@ -312,6 +312,7 @@ void lan9118_irq_handler(void)
 {
   if (irq_dev != NULL) {
     wr(irq_dev, INT_EN, 0);
+    irq_dev->irq_wakeups++;
   }
 }
 

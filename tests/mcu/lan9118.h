@@ -27,6 +27,7 @@ struct lan9118 {
   u32_t rx_nomem;      /**< frames dropped for want of a pbuf */
   u32_t tx_errors;     /**< frames the controller reported failing */
   u32_t tx_full;       /**< frames refused: transmit FIFO full */
+  u32_t irq_wakeups;   /**< receive interrupts taken (each woke the core from WFI) */
 };
 
 /**
