@@ -1464,6 +1464,8 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->ssthresh = pcb->ssthresh;
   out->cubic_wmax = pcb->cc_wmax;
   out->cubic_k_ms = pcb->cc_k_ms;
+  out->ss_phase = tcp_cc_phase_name(pcb);
+  out->hystart = pcb->hs_phase != TCP_HS_OFF && pcb->cwnd < pcb->ssthresh;
   out->srtt8 = pcb->srtt8;
   out->rttvar4 = pcb->rttvar4;
   out->rto_ms = pcb->rto;

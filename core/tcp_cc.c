@@ -10,6 +10,11 @@
  * window during fast recovery, and the RFC 5681 3.1 / 5.2 reaction to a
  * retransmission timeout.  Recovery itself (which segment to resend) is
  * the input path's job; this file only sets cwnd and ssthresh.
+ *
+ * Built with tcp_hystart, the first slow start of every controller runs
+ * HyStart++ (RFC 9406): RTT samples from tcp_rtt_sample give each round's
+ * minimum RTT, a rise ends slow start early in conservative slow start,
+ * and loss ends either.
  */
 #include "lwip/opt.h"
 
@@ -53,17 +58,132 @@ u32_t tcp_cc_initial_window(u32_t mss)
   return mss > 2190U ? 2U * mss : mss > 1095U ? 3U * mss : 4U * mss;
 }
 
+/* ---------------------------------------------------------------------- */
+/* HyStart++ (RFC 9406), shared by every controller's slow start           */
+/* ---------------------------------------------------------------------- */
+
+/* The constants of RFC 9406 4.3, RTTs in ms. */
+#define HS_MIN_RTT_THRESH 4U
+#define HS_MAX_RTT_THRESH 16U
+#define HS_MIN_RTT_DIVISOR 8U
+#define HS_N_RTT_SAMPLE 8U
+#define HS_CSS_GROWTH_DIVISOR 4U
+#define HS_CSS_ROUNDS 5U
+#define HS_NONE 0xffffffffU /* "infinity" for the minimum RTTs */
+
+/* The connection's first slow start begins: RFC 9406 4.3 asks for
+ * HyStart++ there only, with ssthresh still at its initial value. */
+static void hystart_init(struct tcp_pcb *pcb)
+{
+  pcb->hs_phase = LWIP_TCP_HYSTART ? TCP_HS_SS : TCP_HS_OFF;
+  pcb->hs_css_rounds = 0;
+  pcb->hs_samples = 0;
+  pcb->hs_window_end = pcb->snd_nxt;
+  pcb->hs_last_min = pcb->hs_cur_min = pcb->hs_css_base = HS_NONE;
+}
+
+/* A congestion event (loss, timeout, ECN): RFC 9406 4.2 leaves slow start
+ * or CSS for congestion avoidance (the controller sets ssthresh), and 4.3
+ * uses standard slow start for the rest of the connection. */
+static void hystart_exit(struct tcp_pcb *pcb)
+{
+  pcb->hs_phase = TCP_HS_OFF;
+}
+
+#if LWIP_TCP_HYSTART
+/* RFC 9406 4.2: the round ends when SND.UNA passes windowEnd; the next
+ * one runs to what has been sent by now.  In CSS, the round counts
+ * towards CSS_ROUNDS (a partial first round included); after them CSS
+ * ends in congestion avoidance with ssthresh = cwnd. */
+static void hystart_round(struct tcp_pcb *pcb)
+{
+  if (!TCP_SEQ_GEQ(pcb->snd_una, pcb->hs_window_end)) {
+    return;
+  }
+  if (pcb->hs_phase == TCP_HS_CSS && ++pcb->hs_css_rounds >= HS_CSS_ROUNDS) {
+    pcb->ssthresh = pcb->cwnd;
+    pcb->hs_phase = TCP_HS_OFF;
+    LWIP_LOG(TCP, DEBUG, "%u -> port %u: HyStart++ CSS over, ssthresh %lu", pcb->local_port, pcb->remote_port,
+             (unsigned long)pcb->ssthresh);
+    return;
+  }
+  pcb->hs_window_end = pcb->snd_nxt;
+  pcb->hs_last_min = pcb->hs_cur_min;
+  pcb->hs_cur_min = HS_NONE;
+  pcb->hs_samples = 0;
+}
+#endif
+
+void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms)
+{
+  if (pcb->hs_phase == TCP_HS_OFF || pcb->cwnd >= pcb->ssthresh) {
+    return;
+  }
+  pcb->hs_cur_min = LWIP_MIN(pcb->hs_cur_min, rtt_ms);
+  if (pcb->hs_samples < 0xffU) {
+    pcb->hs_samples++;
+  }
+  if (pcb->hs_samples < HS_N_RTT_SAMPLE) {
+    return;
+  }
+  if (pcb->hs_phase == TCP_HS_SS) {
+    /* RFC 9406 4.2: leave slow start when this round's minimum RTT rose
+     * by RttThresh = clamp(lastRoundMinRTT / 8, 4 ms, 16 ms). */
+    if (pcb->hs_last_min == HS_NONE) {
+      return;
+    }
+    u32_t thresh = LWIP_MAX(HS_MIN_RTT_THRESH, LWIP_MIN(pcb->hs_last_min / HS_MIN_RTT_DIVISOR, HS_MAX_RTT_THRESH));
+    if (pcb->hs_cur_min >= pcb->hs_last_min + thresh) {
+      pcb->hs_css_base = pcb->hs_cur_min;
+      pcb->hs_css_rounds = 0;
+      pcb->hs_phase = TCP_HS_CSS;
+      LWIP_LOG(TCP, DEBUG, "%u -> port %u: HyStart++ to CSS, min rtt %lu -> %lu ms, cwnd %lu", pcb->local_port,
+               pcb->remote_port, (unsigned long)pcb->hs_last_min, (unsigned long)pcb->hs_cur_min,
+               (unsigned long)pcb->cwnd);
+    }
+  } else if (pcb->hs_cur_min < pcb->hs_css_base) {
+    /* RFC 9406 4.2: the RTT fell below the baseline, the exit from slow
+     * start was spurious: resume it. */
+    pcb->hs_css_base = HS_NONE;
+    pcb->hs_phase = TCP_HS_SS;
+    LWIP_LOG(TCP, DEBUG, "%u -> port %u: HyStart++ back to slow start, min rtt %lu ms", pcb->local_port,
+             pcb->remote_port, (unsigned long)pcb->hs_cur_min);
+  }
+}
+
+const char *tcp_cc_phase_name(const struct tcp_pcb *pcb)
+{
+  if (pcb->cwnd >= pcb->ssthresh) {
+    return "avoidance";
+  }
+  return pcb->hs_phase == TCP_HS_CSS ? "css" : "slow_start";
+}
+
 static void newreno_init(struct tcp_pcb *pcb)
 {
   pcb->cwnd = tcp_cc_initial_window(pcb->mss);
   pcb->ssthresh = 0x7fffffffU;
   pcb->bytes_acked = 0;
+  hystart_init(pcb);
 }
 
-/* Slow start with ABC: at most 2 * SMSS per ACK (RFC 3465 2.2). */
+/* Slow start with ABC: at most 2 * SMSS per ACK (RFC 3465 2.2); in
+ * HyStart++'s CSS a quarter of that (RFC 9406 4.2). */
 static void slow_start(struct tcp_pcb *pcb, u32_t acked)
 {
-  pcb->cwnd += LWIP_MIN(acked, 2U * (u32_t)pcb->mss);
+  u32_t inc = LWIP_MIN(acked, 2U * (u32_t)pcb->mss);
+#if LWIP_TCP_HYSTART
+  if (pcb->hs_phase != TCP_HS_OFF) {
+    if (pcb->hs_phase == TCP_HS_CSS) {
+      inc /= HS_CSS_GROWTH_DIVISOR;
+    }
+    hystart_round(pcb);
+    if (pcb->cwnd >= pcb->ssthresh) {
+      return; /* CSS ended in congestion avoidance at this ACK */
+    }
+  }
+#endif
+  pcb->cwnd += inc;
   pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
 }
 
@@ -88,6 +208,7 @@ static void newreno_on_ack(struct tcp_pcb *pcb, u32_t acked)
 
 static void newreno_on_recovery(struct tcp_pcb *pcb)
 {
+  hystart_exit(pcb);
   pcb->ssthresh = half_flight(pcb);
   /* RFC 6582 3.2 step 2 (and RFC 5681 3.2): inflate by the three segments
    * that left the network.  With SACK, RFC 6675 counts pipe instead, so
@@ -112,6 +233,7 @@ static void newreno_on_rto(struct tcp_pcb *pcb)
 {
   /* RFC 5681 3.1 equation (4) and the loss window of one segment; a
    * second timeout of the same data does not halve again (RFC 5681 7). */
+  hystart_exit(pcb);
   if (pcb->nrtx <= 1U) {
     pcb->ssthresh = half_flight(pcb);
   }
@@ -126,6 +248,7 @@ static void newreno_on_rto(struct tcp_pcb *pcb)
  * inflation by segments that left the network. */
 static void newreno_on_ecn(struct tcp_pcb *pcb)
 {
+  hystart_exit(pcb);
   pcb->ssthresh = half_flight(pcb);
   pcb->cwnd = pcb->ssthresh;
   pcb->bytes_acked = 0;
@@ -243,6 +366,7 @@ static void cubic_on_ack(struct tcp_pcb *pcb, u32_t acked)
 static void cubic_reduce(struct tcp_pcb *pcb)
 {
   u32_t w = pcb->cwnd;
+  hystart_exit(pcb);
   if (pcb->cc_wmax != 0 && w < pcb->cc_wmax) {
     /* Fast convergence (4.7): the flow lost ground, release more. */
     pcb->cc_wmax = (u32_t)((u64_t)w * (10U + CUBIC_BETA_X10) / 20U);
@@ -267,6 +391,7 @@ static void cubic_on_recovery(struct tcp_pcb *pcb)
 static void cubic_on_rto(struct tcp_pcb *pcb)
 {
   /* 4.8: as Reno, one segment; ssthresh by beta_cubic once per loss. */
+  hystart_exit(pcb);
   if (pcb->nrtx <= 1U) {
     cubic_reduce(pcb);
   }

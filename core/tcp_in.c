@@ -255,6 +255,7 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
   if (r == 0) {
     r = 1; /* below the clock's 1 ms granularity (G) */
   }
+  tcp_hystart_rtt(pcb, r);
   if (pcb->srtt8 == 0) {
     pcb->srtt8 = r * 8U;
     pcb->rttvar4 = r * 2U;

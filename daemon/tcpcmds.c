@@ -61,6 +61,8 @@ json_t *tcp_conn_info_json(const struct tcp_conn_info *ci)
     json_object_set_new(o, "cubic_k_ms", json_integer((json_int_t)ci->cubic_k_ms));
   }
   json_object_set_new(o, "ssthresh", json_integer((json_int_t)ci->ssthresh));
+  json_object_set_new(o, "ss_phase", json_string(ci->ss_phase));
+  json_object_set_new(o, "hystart", json_boolean(ci->hystart));
   json_object_set_new(o, "srtt_ms", json_real(ci->srtt8 / 8.0));
   json_object_set_new(o, "rttvar_ms", json_real(ci->rttvar4 / 4.0));
   json_object_set_new(o, "rto_ms", json_integer((json_int_t)ci->rto_ms));

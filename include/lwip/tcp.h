@@ -178,6 +178,15 @@ struct tcp_pcb {
   u32_t cc_k_ms;                /**< CUBIC K: time to grow back to W_max */
   u32_t cc_epoch;               /**< CUBIC: start of this congestion-avoidance epoch (sys_now | 1; 0 = none) */
   u32_t cc_west;                /**< CUBIC W_est, the Reno-friendly window, bytes */
+  /* HyStart++ (RFC 9406 4.2): slow start ends on a rise in the round's
+   * minimum RTT, through conservative slow start (CSS) */
+  u8_t hs_phase;                /**< TCP_HS_* (tcp_priv.h) */
+  u8_t hs_css_rounds;           /**< rounds ended in CSS (CSS_ROUNDS ends it) */
+  u8_t hs_samples;              /**< rttSampleCount of this round (saturates at 255) */
+  u32_t hs_window_end;          /**< windowEnd: the round ends when SND.UNA reaches it */
+  u32_t hs_last_min;            /**< lastRoundMinRTT, ms (UINT32_MAX: none) */
+  u32_t hs_cur_min;             /**< currentRoundMinRTT, ms (UINT32_MAX: none) */
+  u32_t hs_css_base;            /**< cssBaselineMinRtt, ms (UINT32_MAX: none) */
   u8_t dupacks;
   u8_t lt_segs;                 /**< cwnd lent to limited transmit (RFC 3042), segments */
   u32_t recover;                /**< NewReno/SACK recovery point */
@@ -350,6 +359,10 @@ struct tcp_conn_info {
   u32_t cwnd, ssthresh;
   u32_t cubic_wmax;      /**< CUBIC W_max, bytes (0: newreno, or no congestion event yet) */
   u32_t cubic_k_ms;      /**< CUBIC K */
+  /** Where the window grows: "slow_start", "css" (HyStart++'s conservative
+   *  slow start, RFC 9406 4.2) or "avoidance" (cwnd >= ssthresh); static. */
+  const char *ss_phase;
+  bool hystart;          /**< HyStart++ watches this slow start (RFC 9406 4.3: the first one only) */
   u32_t srtt8;           /**< smoothed RTT times 8 (0: no sample yet) */
   u32_t rttvar4;         /**< RTT variance times 4 */
   u32_t rto_ms;

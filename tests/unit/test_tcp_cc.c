@@ -2,7 +2,7 @@
  * Congestion control (core/tcp_cc.c) on the virtual clock: the initial
  * window rules (RFC 5681 3.1, RFC 6928), CUBIC's window curve (RFC 9438
  * 4.2-4.8) driven through the controller interface with a paced ACK clock,
- * and choosing a controller per connection and by default.
+ * HyStart++ (RFC 9406) on an ACK clock and on a connection, and choosing a controller per connection and by default.
  */
 #include "test_common.h"
 #include "test_tcp_common.h"
@@ -150,6 +150,276 @@ static void cubic_reno_friendly(void **state)
 }
 #endif
 
+#if LWIP_TCP_HYSTART
+/* ---------------------------------------------------------------------- */
+/* HyStart++ (RFC 9406)                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* A PCB in its first slow start under controller @p cc, its initial
+ * window sent. */
+static void hs_pcb(struct tcp_pcb *p, const struct tcp_cc_ops *cc)
+{
+  memset(p, 0, sizeof(*p));
+  p->cc = cc;
+  p->mss = MSS;
+  p->flags = TF_SACK;
+  p->snd_una = p->snd_nxt = 1000;
+  cc->init(p);
+  p->snd_nxt = p->snd_una + p->cwnd;
+}
+
+/* One ACK on an ACK clock: a segment acknowledged, an RTT sample of
+ * @p rtt_ms (timestamps give one per ACK), then what cwnd allows sent. */
+static void hs_ack(struct tcp_pcb *p, u32_t rtt_ms)
+{
+  tcp_hystart_rtt(p, rtt_ms);
+  p->snd_una += MSS;
+  p->cc->on_ack(p, MSS);
+  p->snd_nxt = LWIP_MAX(p->snd_nxt, p->snd_una + p->cwnd / MSS * MSS);
+}
+
+/* The rest of HyStart++'s current round: ACKs until SND.UNA reaches its
+ * windowEnd (what was sent when the round began), all at @p rtt_ms. */
+static void hs_round(struct tcp_pcb *p, u32_t rtt_ms)
+{
+  u32_t end = p->hs_window_end;
+  do {
+    hs_ack(p, rtt_ms);
+  } while (TCP_SEQ_LT(p->snd_una, end));
+  test_clock_advance(rtt_ms);
+}
+
+static const struct tcp_cc_ops *hs_controllers[] = {
+    &tcp_cc_newreno,
+#if LWIP_TCP_CUBIC
+    &tcp_cc_cubic,
+#endif
+};
+#define HS_NCC (sizeof(hs_controllers) / sizeof(hs_controllers[0]))
+
+/* Four rounds at 50 ms, then the minimum RTT of a round rises by 10 ms,
+ * more than RttThresh = clamp(50 / 8, 4, 16) = 6 ms: after N_RTT_SAMPLE
+ * (8) samples of that round, slow start gives way to CSS, which grows by
+ * a quarter of slow start's rate (RFC 9406 4.2). */
+static void hystart_delay_rise_enters_css(void **state)
+{
+  (void)state;
+  for (size_t k = 0; k < HS_NCC; k++) {
+    struct tcp_pcb p;
+    hs_pcb(&p, hs_controllers[k]);
+    assert_int_equal(p.hs_phase, TCP_HS_SS);
+    assert_string_equal(tcp_cc_phase_name(&p), "slow_start");
+    for (int r = 0; r < 4; r++) {
+      hs_round(&p, 50);
+    }
+    assert_int_equal(p.hs_phase, TCP_HS_SS);
+    /* A rise of 5 ms is under the threshold: still slow start. */
+    hs_round(&p, 55);
+    assert_int_equal(p.hs_phase, TCP_HS_SS);
+    hs_round(&p, 50);
+    /* The first eight samples of the next round at 61 ms (50 + 6 is the
+     * bar; 61 clears it): CSS at the eighth, not before. */
+    for (int i = 0; i < 7; i++) {
+      tcp_hystart_rtt(&p, 61);
+    }
+    assert_int_equal(p.hs_phase, TCP_HS_SS);
+    tcp_hystart_rtt(&p, 61);
+    assert_int_equal(p.hs_phase, TCP_HS_CSS);
+    assert_int_equal(p.hs_css_base, 61U);
+    assert_string_equal(tcp_cc_phase_name(&p), "css");
+    assert_int_equal(p.ssthresh, 0x7fffffffU);
+    /* Growth in CSS: a quarter of MSS per MSS acknowledged. */
+    u32_t before = p.cwnd;
+    p.snd_una += 4U * MSS;
+    p.cc->on_ack(&p, 4U * MSS); /* ABC: at most 2 * MSS counted, / 4 */
+    assert_int_equal(p.cwnd, before + 2U * MSS / 4U);
+    before = p.cwnd;
+    p.snd_una += MSS;
+    p.cc->on_ack(&p, MSS);
+    assert_int_equal(p.cwnd, before + MSS / 4U);
+  }
+}
+
+/* Enter CSS; in the next round the minimum RTT falls below the CSS
+ * baseline: the exit was spurious, slow start resumes (RFC 9406 4.2). */
+static void hystart_css_back_to_slow_start(void **state)
+{
+  (void)state;
+  for (size_t k = 0; k < HS_NCC; k++) {
+    struct tcp_pcb p;
+    hs_pcb(&p, hs_controllers[k]);
+    for (int r = 0; r < 3; r++) {
+      hs_round(&p, 40);
+    }
+    hs_round(&p, 60); /* 40 + clamp(40 / 8 = 5) = 45: CSS at the 8th sample */
+    assert_int_equal(p.hs_phase, TCP_HS_CSS);
+    /* 59 ms samples are below the 60 ms baseline: back after eight. */
+    for (int i = 0; i < 7; i++) {
+      tcp_hystart_rtt(&p, 59);
+    }
+    assert_int_equal(p.hs_phase, TCP_HS_CSS);
+    tcp_hystart_rtt(&p, 59);
+    assert_int_equal(p.hs_phase, TCP_HS_SS);
+    assert_int_equal(p.hs_css_base, 0xffffffffU);
+    assert_string_equal(tcp_cc_phase_name(&p), "slow_start");
+    /* Full slow-start growth again. */
+    u32_t before = p.cwnd;
+    p.snd_una += MSS;
+    p.cc->on_ack(&p, MSS);
+    assert_int_equal(p.cwnd, before + MSS);
+  }
+}
+
+/* CSS lasts CSS_ROUNDS (5) rounds, the partial one it began in counted;
+ * then ssthresh = cwnd and congestion avoidance (RFC 9406 4.2). */
+static void hystart_css_rounds_to_avoidance(void **state)
+{
+  (void)state;
+  for (size_t k = 0; k < HS_NCC; k++) {
+    struct tcp_pcb p;
+    hs_pcb(&p, hs_controllers[k]);
+    for (int r = 0; r < 3; r++) {
+      hs_round(&p, 20);
+    }
+    hs_round(&p, 30); /* 20 + 4 (the floor of RttThresh): CSS, mid-round */
+    assert_int_equal(p.hs_phase, TCP_HS_CSS);
+    for (int r = 0; r < 3; r++) {
+      hs_round(&p, 30);
+    }
+    /* Four round ends so far (the partial one and three whole). */
+    assert_int_equal(p.hs_css_rounds, 4U);
+    assert_int_equal(p.hs_phase, TCP_HS_CSS);
+    assert_int_equal(p.ssthresh, 0x7fffffffU);
+    /* The fifth ends at the first ACK past windowEnd. */
+    tcp_hystart_rtt(&p, 30);
+    p.snd_una = p.hs_window_end;
+    p.cc->on_ack(&p, MSS);
+    assert_int_equal(p.hs_phase, TCP_HS_OFF);
+    assert_int_equal(p.ssthresh, p.cwnd);
+    assert_string_equal(tcp_cc_phase_name(&p), "avoidance");
+    /* Later RTT samples change nothing. */
+    u32_t w = p.cwnd;
+    tcp_hystart_rtt(&p, 10);
+    assert_int_equal(p.hs_phase, TCP_HS_OFF);
+    assert_int_equal(p.cwnd, w);
+  }
+}
+
+/* A flat RTT (and jitter under the threshold) never ends slow start:
+ * cwnd grows exactly as without HyStart++. */
+static void hystart_flat_rtt_unchanged(void **state)
+{
+  (void)state;
+  for (size_t k = 0; k < HS_NCC; k++) {
+    struct tcp_pcb with, without;
+    hs_pcb(&with, hs_controllers[k]);
+    hs_pcb(&without, hs_controllers[k]);
+    without.hs_phase = TCP_HS_OFF;
+    for (int r = 0; r < 9; r++) {
+      /* The same ACKs to both; the RTT alternates between rounds by
+       * 11 ms, under RttThresh (12 ms here). */
+      u32_t rtt = 100U + (r % 2 == 0 ? 0U : 11U);
+      u32_t end = with.hs_window_end;
+      do {
+        hs_ack(&with, rtt);
+        hs_ack(&without, rtt);
+      } while (TCP_SEQ_LT(with.snd_una, end));
+      assert_int_equal(with.hs_phase, TCP_HS_SS);
+      assert_int_equal(with.cwnd, without.cwnd);
+      assert_int_equal(with.snd_nxt, without.snd_nxt);
+    }
+    assert_true(with.hs_last_min != 0xffffffffU); /* it was watching */
+    assert_int_equal(with.ssthresh, 0x7fffffffU);
+    assert_true(with.cwnd > 500U * MSS); /* 8 doublings of 3 segments */
+  }
+}
+
+/* A loss in CSS (or slow start) ends HyStart++: the controller sets
+ * ssthresh, and the slow start after a timeout is the standard one
+ * (RFC 9406 4.2, 4.3). */
+static void hystart_loss_ends_it(void **state)
+{
+  (void)state;
+  for (size_t k = 0; k < HS_NCC; k++) {
+    struct tcp_pcb p;
+    hs_pcb(&p, hs_controllers[k]);
+    for (int r = 0; r < 3; r++) {
+      hs_round(&p, 20);
+    }
+    hs_round(&p, 30);
+    assert_int_equal(p.hs_phase, TCP_HS_CSS);
+    p.cc->on_recovery(&p);
+    assert_int_equal(p.hs_phase, TCP_HS_OFF);
+    assert_true(p.ssthresh < 0x7fffffffU);
+    p.cc->on_recovery_end(&p);
+    p.nrtx = 1;
+    p.cc->on_rto(&p);
+    assert_int_equal(p.cwnd, MSS);
+    p.nrtx = 0;
+    /* Slow start again up to ssthresh, at the full rate whatever the
+     * RTT does. */
+    for (int i = 0; i < 20; i++) {
+      tcp_hystart_rtt(&p, 200);
+    }
+    u32_t before = p.cwnd;
+    p.snd_una += MSS;
+    p.cc->on_ack(&p, MSS);
+    assert_int_equal(p.cwnd, before + MSS);
+    assert_int_equal(p.hs_phase, TCP_HS_OFF);
+  }
+  /* A timeout in slow start ends it the same way. */
+  struct tcp_pcb q;
+  hs_pcb(&q, &tcp_cc_newreno);
+  q.nrtx = 1;
+  q.cc->on_rto(&q);
+  assert_int_equal(q.hs_phase, TCP_HS_OFF);
+}
+
+/* On a real connection the samples come from tcp_rtt_sample: with
+ * timestamps, one per ACK of new data, each echoing a TSval. */
+static void hystart_samples_from_acks(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  setup_established_active(&c, TT_OPT_TS);
+  struct tcp_pcb *pcb = c.pcb;
+  assert_int_equal(pcb->hs_phase, TCP_HS_SS);
+  static const u8_t data[2U * MSS];
+  struct tcp_conn_info ci;
+  tcp_get_info(pcb, &ci);
+  assert_string_equal(ci.ss_phase, "slow_start");
+  assert_true(ci.hystart);
+  assert_int_equal(tcp_write(pcb, data, pcb->mss, TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_output(pcb), ERR_OK);
+  struct tt_seg seg;
+  tt_expect_seg(&c, TCP_ACK | TCP_PSH, pcb->mss, &seg);
+  u32_t ts1 = c.our_ts;
+  test_clock_advance(7);
+  assert_int_equal(tcp_write(pcb, data + pcb->mss, pcb->mss, TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_output(pcb), ERR_OK);
+  tt_expect_seg(&c, TCP_ACK | TCP_PSH, pcb->mss, &seg);
+  assert_int_equal(c.our_ts, ts1 + 7U);
+  test_clock_advance(30);
+  /* The ACK of the first segment echoes its TSval: 37 ms. */
+  u32_t our_nxt = c.our_nxt, ts2 = c.our_ts;
+  c.our_nxt = our_nxt - pcb->mss;
+  c.our_ts = ts1;
+  tt_send(&c, TCP_ACK, NULL, 0);
+  c.our_nxt = our_nxt;
+  c.our_ts = ts2;
+  /* The first ACK of data also ends the first round (windowEnd was
+   * SND.NXT when the connection opened): its sample is that round's. */
+  assert_int_equal(pcb->hs_last_min, 37U);
+  assert_int_equal(pcb->hs_window_end, c.our_nxt);
+  /* The second echoes the later TSval and ends the next round: 30 ms. */
+  tt_send(&c, TCP_ACK, NULL, 0);
+  assert_int_equal(pcb->hs_last_min, 30U);
+  /* A sample only comes from an ACK of new data: a duplicate gives none. */
+  tt_send(&c, TCP_ACK, NULL, 0);
+  assert_int_equal(pcb->hs_samples, 0U);
+}
+#endif /* LWIP_TCP_HYSTART */
+
 /* The controller per connection and by default (TCP_CONGESTION). */
 static void choose_controller(void **state)
 {
@@ -183,6 +453,14 @@ int main(void)
     cmocka_unit_test_setup_teardown(cubic_curve, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(cubic_fast_convergence, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(cubic_reno_friendly, tt_setup, tt_teardown),
+#endif
+#if LWIP_TCP_HYSTART
+    cmocka_unit_test_setup_teardown(hystart_delay_rise_enters_css, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(hystart_css_back_to_slow_start, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(hystart_css_rounds_to_avoidance, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(hystart_flat_rtt_unchanged, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(hystart_loss_ends_it, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(hystart_samples_from_acks, tt_setup, tt_teardown),
 #endif
     cmocka_unit_test_setup_teardown(choose_controller, tt_setup, tt_teardown),
   };

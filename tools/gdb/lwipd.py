@@ -471,6 +471,27 @@ class Tcp(LwipCommand):
             line += " W_max %d K %d ms epoch %s" % (int(p["cc_wmax"]), int(p["cc_k_ms"]),
                                                     "on" if int(p["cc_epoch"]) else "off")
         print(line)
+        print(Tcp.slow_start(p))
+
+    @staticmethod
+    def slow_start(p):
+        """The slow-start phase as tcp.list's ss_phase names it, and HyStart++'s
+        round state (RFC 9406; hs_phase: 0 off, 1 slow start, 2 CSS)."""
+        none = 0xffffffff
+        phase = int(p["hs_phase"])
+        if u32(p["cwnd"]) >= u32(p["ssthresh"]):
+            name = "avoidance"
+        else:
+            name = "css" if phase == 2 else "slow_start"
+        line = "  phase %s hystart %s" % (name, ["off", "ss", "css"][phase] if phase < 3 else str(phase))
+        if phase != 0:
+            def ms(v):
+                return "-" if u32(v) == none else "%d" % u32(v)
+            line += " round_end %u min_rtt last %s cur %s samples %d" % (
+                u32(p["hs_window_end"]), ms(p["hs_last_min"]), ms(p["hs_cur_min"]), int(p["hs_samples"]))
+            if phase == 2:
+                line += " css_base %s css_rounds %d" % (ms(p["hs_css_base"]), int(p["hs_css_rounds"]))
+        return line
 
     @staticmethod
     def ecn(p):

@@ -256,6 +256,15 @@ extern const struct tcp_cc_ops tcp_cc_newreno;
 #if LWIP_TCP_CUBIC
 extern const struct tcp_cc_ops tcp_cc_cubic;
 #endif
+/** HyStart++ (RFC 9406) phases in pcb->hs_phase. */
+#define TCP_HS_OFF 0U /**< standard slow start: not built, or after the first congestion event (4.3) */
+#define TCP_HS_SS 1U  /**< slow start, watching each round's minimum RTT */
+#define TCP_HS_CSS 2U /**< conservative slow start: a quarter of the growth, for at most CSS_ROUNDS */
+/** HyStart++: an RTT sample of @p rtt_ms was taken (RFC 9406 4.2 "for
+ *  each RTT sample"); tcp_rtt_sample calls it for every valid sample. */
+void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms);
+/** The slow-start phase name tcp_get_info reports (tcp_conn_info.ss_phase). */
+const char *tcp_cc_phase_name(const struct tcp_pcb *pcb);
 /** The controller new PCBs take (tcp_set_default_congestion). */
 extern const struct tcp_cc_ops *tcp_cc_default;
 /** The initial window for @p mss under the rule in force (tcp_set_initial_window). */
