@@ -123,7 +123,8 @@ void record_command(const char *cmd, json_t *args)
                                          "app.stop", "ping", "ip.forward", "tcp.connect", "tcp.abort", "tcp.cc", "tcp.limits", "tcp.ecn",
                                          "iperf.start", "iperf.stop", "dhcp.start", "dhcp.stop",
                                          "dns.servers", "dns.resolve", "dns.cache.flush", "sntp.start",
-                                         "sntp.stop", "mqtt.connect", "mqtt.disconnect", "mqtt.publish", "mqtt.subscribe", "mqtt.unsubscribe", "mdns.start", "mdns.stop", "mdns.add", "mdns.remove", "http.start", "http.stop", "tftp.start", "tftp.stop"};
+                                         "sntp.stop", "mqtt.connect", "mqtt.disconnect", "mqtt.publish", "mqtt.subscribe", "mqtt.unsubscribe", "mdns.start", "mdns.stop", "mdns.add", "mdns.remove", "http.start", "http.stop", "tftp.start", "tftp.stop",
+                                         "dhcp6.start", "dhcp6.stop", "dhcp6.release"};
   if (rec == NULL) {
     return;
   }

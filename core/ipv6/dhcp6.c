@@ -9,9 +9,11 @@
  *  - the state machine: one client per netif, one one-shot timeout per
  *    client driving retransmission (RFC 8415 15) and the lease times
  *    (T1, T2, valid lifetime), or the information refresh time;
- *  - the transport: messages leave to All_DHCP_Relay_Agents_and_Servers
+ *  - the transport: one IPv6 UDP PCB per client, bound to port 546 on
+ *    its netif only; messages leave to All_DHCP_Relay_Agents_and_Servers
  *    (ff02::1:2, RFC 8415 7.1) port 547 from the link-local address, and
- *    arrive through dhcp6_input() with the message at the payload.
+ *    the PCB's receive callback hands each datagram to dhcp6_input(),
+ *    which tests may also call directly.
  *
  * The client always multicasts (it never asks for the Server Unicast
  * option), so every reply comes back to port 546 of the link-local
@@ -28,9 +30,8 @@
 #include "lwip/stats.h"
 #include "lwip/debug.h"
 #include "lwip/port.h"
-#include "lwip/inet_chksum.h"
+#include "lwip/udp.h"
 #include "lwip/prot/dhcp6.h"
-#include "lwip/prot/udp.h"
 #include "lwip/prot/wire.h"
 #include "lwip/priv/init.h"
 #include <string.h>
@@ -47,7 +48,7 @@
 struct dhcp6 {
   struct dhcp6 *next;
   struct netif *netif;
-  struct udp_pcb *pcb; /* unused while the temporary transport is in use */
+  struct udp_pcb *pcb; /* port 546 on this netif only */
   u8_t mode;           /* enum dhcp6_mode */
   u8_t state;          /* enum dhcp6_state */
   u8_t tries;          /* transmissions of the current message */
@@ -449,37 +450,59 @@ static void build_message(struct dhcp6_out *o, const struct dhcp6 *c)
 /* Transport                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* TEMPORARY: UDP over IPv6 is being added to core/udp.c by another piece
- * of work; until udp_new_ip_type(IPADDR_TYPE_V6) works, the client writes
- * its own UDP header (RFC 768, checksum over the IPv6 pseudo header as
- * RFC 8200 8.1 requires) and sends with ip6_output_if().  Replace with a
- * UDP PCB bound to port 546 on the netif once that lands. */
+/* All_DHCP_Relay_Agents_and_Servers (RFC 8415 7.1), link-scoped. */
+static void servers_group(ip_addr_t *dst, const struct netif *netif)
+{
+  memset(dst, 0, sizeof(*dst));
+  dst->type = IPADDR_TYPE_V6;
+  IP6_ADDR(ip_2_ip6(dst), 0xff020000UL, 0, 0, 0x00010002UL);
+  ip_2_ip6(dst)->zone = netif_get_index(netif);
+}
+
+/* UDP delivers a datagram for port 546 of this client's netif. */
+static void dhcp6_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+  struct dhcp6 *c = (struct dhcp6 *)arg;
+  LWIP_UNUSED_ARG(pcb);
+  dhcp6_input(c->netif, p, ip_2_ip6(addr), port);
+}
+
+/* One IPv6-only UDP PCB per client, on port 546 of its netif only, so a
+ * reply always reaches the client of the netif it came in on.
+ * @return ERR_OK, ERR_MEM or udp_bind()'s error. */
+static err_t pcb_open(struct dhcp6 *c)
+{
+  c->pcb = udp_new_ip_type(IPADDR_TYPE_V6);
+  if (c->pcb == NULL) {
+    return ERR_MEM;
+  }
+  /* Another netif's client binds the same port on its own netif. */
+  ip_set_option(c->pcb, SOF_REUSEADDR);
+  udp_bind_netif(c->pcb, c->netif);
+  err_t err = udp_bind(c->pcb, NULL, DHCP6_CLIENT_PORT);
+  if (err != ERR_OK) {
+    udp_remove(c->pcb);
+    c->pcb = NULL;
+    return err;
+  }
+  udp_recv(c->pcb, dhcp6_recv, c);
+  return ERR_OK;
+}
+
+/* Send to ff02::1:2 port 547 from the link-local address (RFC 8415 13.1,
+ * which RFC 6724 source selection picks for a link-scoped destination);
+ * the multicast hop limit is the PCB's, 1. */
 static err_t dhcp6_xmit(struct dhcp6 *c, const struct dhcp6_out *o)
 {
-  struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)(UDP_HLEN + o->len), PBUF_RAM);
+  struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, o->len, PBUF_RAM);
   if (p == NULL) {
     LWIP_DROP(DHCP6_NO_MEM);
     return ERR_MEM;
   }
-  u8_t *u = (u8_t *)p->payload;
-  put_be16(u + UDP_OFF_SRC, DHCP6_CLIENT_PORT);
-  put_be16(u + UDP_OFF_DEST, DHCP6_SERVER_PORT);
-  put_be16(u + UDP_OFF_LEN, (u16_t)(UDP_HLEN + o->len));
-  put_be16(u + UDP_OFF_CHKSUM, 0);
-  memcpy(u + UDP_HLEN, o->buf, o->len);
-  ip6_addr_t dst;
-  IP6_ADDR(&dst, 0xff020000UL, 0, 0, 0x00010002UL);
-  /* RFC 8415 13.1: from a link-local address of the interface. */
-  const ip_addr_t *src = ip6_select_source_address(c->netif, &dst);
-  err_t err = ERR_RTE;
-  if (src != NULL) {
-    u16_t sum = ip6_chksum_pseudo(p, IP6_NEXTH_UDP, p->tot_len, ip_2_ip6(src), &dst);
-    if (sum == 0) {
-      sum = 0xffffU; /* RFC 768: a computed 0 is sent as all ones */
-    }
-    memcpy(u + UDP_OFF_CHKSUM, &sum, 2); /* already in network order */
-    err = ip6_output_if(p, ip_2_ip6(src), &dst, 1, 0, IP6_NEXTH_UDP, c->netif);
-  }
+  pbuf_take(p, o->buf, o->len);
+  ip_addr_t dst;
+  servers_group(&dst, c->netif);
+  err_t err = udp_sendto_if(c->pcb, p, &dst, DHCP6_SERVER_PORT, c->netif);
   pbuf_free(p);
   if (err == ERR_OK) {
     STATS_TX(DHCP6);
@@ -1284,6 +1307,10 @@ static struct dhcp6 *dhcp6_get(struct netif *netif)
   c->iaid = iaid_make(netif);
   c->sol_max_rt_ms = DHCP6_SOL_MAX_RT_MS;
   c->inf_max_rt_ms = DHCP6_INF_MAX_RT_MS;
+  if (pcb_open(c) != ERR_OK) {
+    mem_free(c);
+    return NULL;
+  }
   c->next = dhcp6_clients;
   dhcp6_clients = c;
   if (!dhcp6_netif_cb_added) {
@@ -1358,6 +1385,7 @@ void dhcp6_disable(struct netif *netif)
       break;
     }
   }
+  udp_remove(c->pcb);
   mem_free(c);
   if (dhcp6_clients == NULL && dhcp6_netif_cb_added) {
     netif_remove_ext_callback(&dhcp6_netif_cb);

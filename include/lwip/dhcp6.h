@@ -94,7 +94,8 @@ typedef void (*dhcp6_dns_callback_fn)(struct netif *netif, u8_t count, const ip6
 void dhcp6_init(void);
 /** Start the stateless client on @p netif (RFC 8415 18.2.6), stopping a
  *  stateful one first.  @return ERR_OK, ERR_ARG (no netif or no 6-byte
- *  MAC), ERR_MEM (no memory for the client or its PCB). */
+ *  MAC), ERR_MEM (no memory for the client or its PCB, or UDP port 546
+ *  taken on that netif). */
 err_t dhcp6_enable_stateless(struct netif *netif);
 /** Start the stateful client (Solicit, RFC 8415 18.2.1).  Return codes
  *  as dhcp6_enable_stateless(). */

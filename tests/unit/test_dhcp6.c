@@ -215,6 +215,24 @@ static void deliver(const struct smsg *s)
   deliver_from(s, 0);
 }
 
+/* The same through the wire: Ethernet, IPv6 from the server's link-local
+ * address to ours, UDP 547 -> @p dport with a correct checksum, so the
+ * client's UDP PCB is on the path. */
+static void deliver_wire(const struct smsg *s, u16_t dport)
+{
+  u8_t u[1600], f[1700], src[16], dst[16];
+  put_be16(u, 547);
+  put_be16(u + 2, dport);
+  put_be16(u + 4, (u16_t)(8 + s->n));
+  put_be16(u + 6, 0);
+  memcpy(u + 8, s->b, s->n);
+  a6(SRV_LL, src);
+  a6(OUR_LL, dst);
+  put_be16(u + 6, cksum6(src, dst, 17, u, 8 + s->n));
+  size_t fl = mk6(f, test_mac, SRV_LL, OUR_LL, 17, 64, u, 8 + s->n);
+  test_rx(&tn, f, fl);
+}
+
 /* ---- callbacks ---- */
 
 static u8_t last_state, dns_count_seen;
@@ -438,7 +456,8 @@ static void test_dhcp6_stateful(void **st)
   u8_t pref = 10;
   s_opt(&s, DHCP6_OPTION_PREFERENCE, &pref, 1);
   s_ia(&s, iaid, 0, 0, LEASED, 100, 200, -1);
-  deliver(&s);
+  deliver_wire(&s, 547); /* not our port: no client sees it */
+  deliver_wire(&s, 546);
   assert_string_equal(state(), "solicit");
   assert_false(pop_msg(&sol));
 
@@ -459,7 +478,7 @@ static void test_dhcp6_stateful(void **st)
   s_serverid(&s, 2);
   s_ia(&s, iaid, 50, 80, LEASED, 100, 200, -1);
   s_dns(&s, 1);
-  deliver(&s);
+  deliver_wire(&s, 546);
   struct dhcp6_info in;
   dhcp6_get_info(nif, &in);
   assert_string_equal(in.state, "bound");
@@ -1076,6 +1095,12 @@ static void test_dhcp6_no_memory(void **st)
   assert_int_equal(dhcp6_enable_stateful(nif), ERR_MEM);
   lwip_alloc_fail_after(0);
   assert_false(dhcp6_running(nif));
+  /* The client's memory, then no UDP PCB: the client is freed again. */
+  lwip_alloc_fail_after(2);
+  assert_int_equal(dhcp6_enable_stateful(nif), ERR_MEM);
+  lwip_alloc_fail_after(0);
+  struct dhcp6_info in;
+  assert_int_equal(dhcp6_get_info(nif, &in), ERR_ARG);
   /* Out of pbufs for a message: counted, and the client retransmits. */
   assert_int_equal(dhcp6_enable_stateful(nif), ERR_OK);
   test_clock_advance(1000);
