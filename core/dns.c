@@ -10,6 +10,13 @@
  * are copied into one static buffer and parsed with bounds-checked reads
  * only; compression pointers must point strictly backwards past every
  * earlier jump of the same name, which makes loops impossible.
+ *
+ * Both families: servers may be IPv4 or IPv6 addresses (a link-local one
+ * with its zone), the lookup's PCB is dual-stack (IP_ANY_TYPE), so the same
+ * source checks (server address and port 53, ID, question with its 0x20
+ * case) hold for either, and an mDNS query goes to 224.0.0.251 and, when
+ * the link has a usable IPv6 address, to ff02::fb as well (RFC 6762 5.1,
+ * 20: a dual-stack querier asks on both).
  */
 #include "lwip/opt.h"
 
@@ -18,6 +25,7 @@
 #include "lwip/dns.h"
 #include "lwip/dns_name.h"
 #include "lwip/udp.h"
+#include "lwip/ip6.h"
 #include "lwip/pbuf.h"
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
@@ -411,6 +419,31 @@ static void dns_case_randomise(char *qname, const char *name)
   qname[i] = '\0';
 }
 
+static void dns_sendto(struct dns_req *r, struct pbuf *p, const ip_addr_t *dst, u16_t port)
+{
+  err_t err = udp_sendto(r->pcb, p, dst, port);
+  STATS_TX(DNS);
+  LWIP_LOG(DNS, DEBUG, "query %s type %u id 0x%04x to %s (try %u): %s", r->qname, r->qtype, r->id,
+           ipaddr_ntoa(dst), r->tries_total, lwip_strerr(err));
+  (void)err;
+}
+
+#if LWIP_IPV6
+/** The IPv6 mDNS group ff02::fb (RFC 6762 3) in @p dst, when the link it
+ *  would leave by has an IPv6 address to send from.  @return false when
+ *  there is none (the IPv4 query is then the only one). */
+static bool dns_mdns6_group(ip_addr_t *dst)
+{
+  memset(dst, 0, sizeof(*dst));
+  dst->type = IPADDR_TYPE_V6;
+  ip6_addr_t *g = ip_2_ip6(dst);
+  g->addr[0] = PP_HTONL(0xff020000UL);
+  g->addr[3] = PP_HTONL(0xfbUL);
+  struct netif *n = ip6_route(NULL, g);
+  return n != NULL && ip6_select_source_address(n, g) != NULL;
+}
+#endif
+
 /** Build and send the query for the current try.  Failures to send are
  *  only logged: the timer retries as for a lost datagram. */
 static void dns_send(struct dns_req *r)
@@ -468,12 +501,13 @@ static void dns_send(struct dns_req *r)
     dst = dns_servers[r->server_idx];
     port = DNS_SERVER_PORT;
   }
-  err_t err = udp_sendto(r->pcb, p, &dst, port);
+  dns_sendto(r, p, &dst, port);
+#if LWIP_IPV6
+  if (r->mdns && dns_mdns6_group(&dst)) {
+    dns_sendto(r, p, &dst, port);
+  }
+#endif
   pbuf_free(p);
-  STATS_TX(DNS);
-  LWIP_LOG(DNS, DEBUG, "query %s type %u id 0x%04x to %s (try %u): %s", r->qname, r->qtype, r->id,
-           ipaddr_ntoa(&dst), r->tries_total, lwip_strerr(err));
-  (void)err;
 }
 
 static void dns_req_free(struct dns_req *r)
@@ -573,10 +607,37 @@ static void dns_tmr(void *arg)
 /* Answers                                                             */
 /* ------------------------------------------------------------------ */
 
+#if LWIP_IPV6
+/** IPv6 half of dns_on_link(): link-local, or inside the on-link prefix
+ *  of one of our addresses. */
+static bool dns_on_link6(const ip6_addr_t *a)
+{
+  if (ip6_addr_islinklocal(a)) {
+    return true;
+  }
+  struct netif *n;
+  NETIF_FOREACH(n) {
+    for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+      u8_t plen = n->ip6_addr_prefix_len[i];
+      if (netif_is_up(n) && ip6_addr_isvalid(netif_ip6_addr_state(n, i)) && plen != 0 &&
+          ip6_addr_prefix_eq(a, netif_ip6_addr(n, i), plen)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+#endif
+
 /** Is @p addr on a link of one of our interfaces (RFC 6762 11: mDNS
  *  answers come from the local link)? */
 static bool dns_on_link(const ip_addr_t *addr)
 {
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*addr)) {
+    return dns_on_link6(ip_2_ip6(addr));
+  }
+#endif
   if (!IP_IS_V4_VAL(*addr)) {
     return false;
   }
@@ -594,6 +655,18 @@ static bool dns_on_link(const ip_addr_t *addr)
   return false;
 }
 
+/** Is @p from the server @p srv?  A link-local IPv6 server set without a
+ *  zone answers from whichever link it was asked on. */
+static bool dns_server_eq(const ip_addr_t *srv, const ip_addr_t *from)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*srv) && IP_IS_V6_VAL(*from) && ip_2_ip6(srv)->zone == IP6_NO_ZONE) {
+    return ip6_addr_eq_nozone(ip_2_ip6(srv), ip_2_ip6(from));
+  }
+#endif
+  return ip_addr_eq(srv, from);
+}
+
 /** Is the sender one we asked?  Sets the answering server's index. */
 static bool dns_source_ok(struct dns_req *r, const ip_addr_t *addr, u16_t port, u8_t *idx)
 {
@@ -605,7 +678,7 @@ static bool dns_source_ok(struct dns_req *r, const ip_addr_t *addr, u16_t port, 
     return false;
   }
   for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
-    if ((r->queried & (1U << i)) && ip_addr_eq(&dns_servers[i], addr)) {
+    if ((r->queried & (1U << i)) && dns_server_eq(&dns_servers[i], addr)) {
       *idx = i;
       return true;
     }
@@ -894,11 +967,13 @@ void dns_setserver(u8_t numdns, const ip_addr_t *dnsserver)
   if (numdns >= DNS_MAX_SERVERS) {
     return;
   }
-  if (dnsserver != NULL && !IP_IS_V6_VAL(*dnsserver)) {
+  if (dnsserver != NULL && IP_IS_V6_VAL(*dnsserver) && LWIP_IPV6) {
+    dns_servers[numdns] = *dnsserver;
+  } else if (dnsserver != NULL && !IP_IS_V6_VAL(*dnsserver)) {
     dns_servers[numdns] = *dnsserver;
     dns_servers[numdns].type = IPADDR_TYPE_V4;
   } else {
-    /* IPv6 servers wait for the IPv6 stack; until then they clear. */
+    /* NULL, or IPv6 without IPv6 built: the slot clears. */
     ip_addr_set_zero(&dns_servers[numdns]);
   }
 }
@@ -951,13 +1026,14 @@ static err_t dns_lookup(const char *hostname, u8_t addrtype, struct dns_result *
     return ERR_MEM;
   }
   memset(r, 0, sizeof(*r));
-  r->pcb = udp_new();
+  /* Dual-stack: the servers (and the mDNS groups) may be of either family. */
+  r->pcb = udp_new_ip_type(LWIP_IPV6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4);
   if (r->pcb == NULL) {
     LWIP_DROP(DNS_NO_MEM);
     return ERR_MEM;
   }
   /* A fresh random port per lookup (RFC 5452 9.2). */
-  err_t err = udp_bind(r->pcb, IP_ADDR_ANY, 0);
+  err_t err = udp_bind(r->pcb, LWIP_IPV6 ? IP_ANY_TYPE : IP_ADDR_ANY, 0);
   if (err != ERR_OK) {
     udp_remove(r->pcb);
     r->pcb = NULL;

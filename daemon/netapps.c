@@ -28,6 +28,7 @@
 #if LWIP_DNS
 #include "lwip/dns.h"
 #include "lwip/prot/dns.h"
+#include "lwip/ip6_addr.h"
 #endif
 
 /* Which configured DNS servers were learnt from a DHCP lease (rather than
@@ -311,8 +312,19 @@ static const struct {
 
 static json_t *json_ipaddr(const ip_addr_t *a)
 {
-  char buf[IPADDR_STRLEN_MAX];
-  return json_string(ipaddr_ntoa_r(a, buf, sizeof(buf)) ? buf : "?");
+  char buf[IPADDR_STRLEN_MAX + NETIF_NAMESIZE + 1];
+  if (ipaddr_ntoa_r(a, buf, IPADDR_STRLEN_MAX) == NULL) {
+    return json_string("?");
+  }
+#if LWIP_IPV6
+  /* A scoped address shows its zone as "%name", as dns.servers takes it. */
+  char name[NETIF_NAMESIZE];
+  if (IP_IS_V6_VAL(*a) && ip_2_ip6(a)->zone != IP6_NO_ZONE && netif_index_to_name(ip_2_ip6(a)->zone, name) != NULL) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, sizeof(buf) - n, "%%%s", name);
+  }
+#endif
+  return json_string(buf);
 }
 
 static json_t *json_addrs(const ip_addr_t *addrs, u8_t n)
@@ -527,6 +539,43 @@ static json_t *servers_json(void)
   return json_pack("{s:o, s:i}", "servers", a, "max", DNS_MAX_SERVERS);
 }
 
+/* One element of args.servers: a unicast IPv4 address, or (IPv6 built) a
+ * unicast IPv6 one, link-local with an optional %zone (arg_ip6_zoned's
+ * rules).  @return false with an error set. */
+static bool server_addr(json_t *v, size_t i, ip_addr_t *out, struct ctl_reply *r)
+{
+  const char *text = json_is_string(v) ? json_string_value(v) : NULL;
+#if LWIP_IPV6
+  if (text != NULL && strchr(text, ':') != NULL) {
+    char key[32];
+    snprintf(key, sizeof(key), "servers[%zu]", i);
+    json_t *one = json_pack("{s:O}", key, v);
+    ip6_addr_t a6;
+    bool ok = one != NULL && arg_ip6_zoned(one, key, true, &a6, r);
+    json_decref(one);
+    if (!ok) {
+      return false;
+    }
+    if (ip6_addr_isany(&a6) || ip6_addr_ismulticast(&a6)) {
+      ctl_error(r, CTL_E_BAD_ARGS, "args.%s: not a unicast IPv6 address", key);
+      return false;
+    }
+    memset(out, 0, sizeof(*out));
+    *ip_2_ip6(out) = a6;
+    out->type = IPADDR_TYPE_V6;
+    return true;
+  }
+#endif
+  ip4_addr_t a4;
+  if (text == NULL || !ip4addr_aton(text, &a4) || ip4_addr_isany(&a4) || ip4_addr_ismulticast(&a4) ||
+      ip4_addr_islimitedbroadcast(&a4)) {
+    ctl_error(r, CTL_E_BAD_ARGS, "args.servers[%zu]: not a unicast IPv4%s address", i, LWIP_IPV6 ? " or IPv6" : "");
+    return false;
+  }
+  ip_addr_set_ip4(out, &a4);
+  return true;
+}
+
 static json_t *cmd_dns_servers(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
@@ -544,13 +593,9 @@ static json_t *cmd_dns_servers(struct ctl_req *req, json_t *args, struct ctl_rep
   size_t i;
   json_t *v;
   json_array_foreach(list, i, v) {
-    ip4_addr_t a4;
-    /* The resolver queries IPv4 servers only until the stack has IPv6. */
-    if (!json_is_string(v) || !ip4addr_aton(json_string_value(v), &a4) || ip4_addr_isany(&a4) ||
-        ip4_addr_ismulticast(&a4) || ip4_addr_islimitedbroadcast(&a4)) {
-      return ctl_error(r, CTL_E_BAD_ARGS, "args.servers[%zu]: not a unicast IPv4 address", i);
+    if (!server_addr(v, i, &addrs[i], r)) {
+      return NULL;
     }
-    ip_addr_set_ip4(&addrs[i], &a4);
   }
   /* Everything is checked before anything changes. */
   for (u8_t s = 0; s < DNS_MAX_SERVERS; s++) {

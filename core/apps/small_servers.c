@@ -147,7 +147,8 @@ static err_t tcp_start(struct small_server *s, const ip_addr_t *addr)
 #if LWIP_UDP
 static err_t udp_start(struct small_server *s, const ip_addr_t *addr)
 {
-  struct udp_pcb *pcb = udp_new();
+  /* The PCB's family follows the address: IP_ANY_TYPE serves both. */
+  struct udp_pcb *pcb = udp_new_ip_type(IP_GET_TYPE(addr));
   if (pcb == NULL) {
     return ERR_MEM;
   }
@@ -172,15 +173,16 @@ err_t small_server_start(struct small_server *s, const struct small_server_servi
   s->svc = svc;
   s->proto = proto;
   s->port = port != 0 ? port : svc->port;
-  if (addr == NULL) {
-    addr = IP_ADDR_ANY;
-  }
   err_t err = ERR_ARG;
 #if LWIP_UDP
   if (proto == SMALL_SERVER_UDP && svc->udp_recv != NULL) {
-    err = udp_start(s, addr);
+    /* No address: every address of both families (when IPv6 is built). */
+    err = udp_start(s, addr != NULL ? addr : (LWIP_IPV6 ? IP_ANY_TYPE : IP_ADDR_ANY));
   }
 #endif
+  if (addr == NULL) {
+    addr = IP_ADDR_ANY; /* TCP: IPv4 until TCP speaks IPv6 */
+  }
 #if LWIP_TCP
   if (proto == SMALL_SERVER_TCP && svc->recv != NULL) {
     err = tcp_start(s, addr);

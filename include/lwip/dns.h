@@ -108,7 +108,12 @@ typedef void (*dns_found_ex_callback)(const struct dns_result *result, void *cal
 /** Reset the module (called by lwip_init). */
 void dns_init(void);
 
-/** Set server @p numdns (0..DNS_MAX_SERVERS-1); NULL or any clears it. */
+/** Set server @p numdns (0..DNS_MAX_SERVERS-1) to an IPv4 or IPv6 address
+ *  (a link-local one with the zone of its link; without a zone, answers
+ *  from that address on any link are accepted); NULL or any clears it, as
+ *  does an IPv6 address when IPv6 is not built.  Lookups ask over the
+ *  server's family whatever record type they want (AAAA over IPv4 and A
+ *  over IPv6 alike). */
 void dns_setserver(u8_t numdns, const ip_addr_t *dnsserver);
 /** @return server @p numdns, or the any address when unset or out of range. */
 const ip_addr_t *dns_getserver(u8_t numdns);

@@ -157,7 +157,10 @@ def test_bad_args(lwipd):
         assert _err(c.request("dns.servers", servers=[1]))[0] == "bad_args"
         assert _err(c.request("dns.servers", servers=["0.0.0.0"]))[0] == "bad_args"
         assert _err(c.request("dns.servers", servers=["224.0.0.251"]))[0] == "bad_args"
-        assert _err(c.request("dns.servers", servers=["fd77::1"]))[0] == "bad_args"
+        # IPv6 servers are taken (test_udp6.py), but not multicast, the
+        # unspecified address or a zone on a global address.
+        for bad6 in ("ff02::1", "::", "fd77::1%tp0", "fe80::1%nope9", "fd77::1::2"):
+            assert _err(c.request("dns.servers", servers=[bad6]))[0] == "bad_args", bad6
         assert _err(c.request("dns.servers", servers=["10.0.0.1", "10.0.0.2", "10.0.0.3"]))[0] == "bad_args"
         assert _err(c.request("subscribe", events=["dhcpx"]))[0] == "bad_args"
         # No server yet: a clear refusal rather than a lookup that hangs.

@@ -465,7 +465,7 @@ static void dns_servers_args(int argc, char **argv, struct request *rq)
   } else if (argc > 1) {
     json_t *list = json_array();
     for (int i = 1; i < argc; i++) {
-      check_ip(argv[i], "DNS server");
+      check_ip_any(argv[i], "DNS server"); /* IPv4, or IPv6[%NETIF] */
       json_array_append_new(list, json_string(argv[i]));
     }
     json_object_set_new(rq->args, "servers", list);

@@ -85,7 +85,8 @@ const char *small_server_name(const struct small_server_service *svc);
  *              overwritten (counters start at zero)
  * @param svc   &small_server_echo, &small_server_discard or &small_server_chargen
  * @param proto SMALL_SERVER_UDP or SMALL_SERVER_TCP
- * @param addr  local address to bind, NULL for any
+ * @param addr  local address to bind, NULL for any (UDP: IP_ANY_TYPE, both
+ *              families when IPv6 is built; TCP: the IPv4 any address)
  * @param port  local port, 0 for the service's default port
  * @return ERR_OK: running (TCP listeners set SO_REUSEADDR);
  *         ERR_ARG: @p s or @p svc NULL, or the service does not run over

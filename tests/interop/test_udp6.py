@@ -1,0 +1,183 @@
+"""UDP and DNS over IPv6 against Linux (issue 16).
+
+lwipd has a static global address and Linux's side of the TAP one too
+(--ip6, --host-ip6), as in test_ip6.py.  Covered: the UDP echo app answers
+Linux over IPv6 (global and link-local, sizes up to fragmented ones) and
+over IPv4 from the same PCB (it listens on both families); a datagram to a
+closed port makes Linux's connected socket see ECONNREFUSED (ICMPv6 port
+unreachable); a datagram with a zero UDP checksum is dropped and counted;
+AAAA and A lookups through dnsmasq listening on Linux's IPv6 address, with
+`dns.servers` given that IPv6 address.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from scapy.all import UDP, Ether, IPv6, Raw, sendp
+
+from lwipd_harness import LWIPD_IP, TAP, ServerProcess, running_lwipd
+
+HOST6 = "fd00:78::1"
+LWIPD6 = "fd00:78::2"
+NAME = "six.test"
+NAME_V4 = "10.78.0.66"
+NAME_V6 = "fd78::66"
+
+
+@pytest.fixture(scope="module")
+def lwipd():
+    args = ["--ip6", f"{LWIPD6}/64", "--host-ip6", f"{HOST6}/64"]
+    with running_lwipd(extra_args=args) as d:
+        _wait(lambda: sum(1 for a in d.tap_netif()["ip6"] if a["state"] == "preferred") >= 2,
+              "lwipd's IPv6 addresses never became preferred")
+        _wait(_host_addr_ready, "Linux's IPv6 address stayed tentative")
+        yield d
+
+
+def _wait(cond, what, timeout=6.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(what)
+
+
+def _host_addr_ready():
+    out = subprocess.run(["ip", "-6", "-o", "addr", "show", "dev", TAP], capture_output=True, text=True).stdout
+    return HOST6 in out and "tentative" not in out
+
+
+def _link_local(d):
+    return next(a["addr"] for a in d.tap_netif()["ip6"] if a["origin"] == "link-local")
+
+
+def _udp6(timeout=2.0):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    return s
+
+
+def test_udp_echo_over_ipv6_and_ipv4(lwipd):
+    app = lwipd.call("app.start", name="udp-echo")
+    try:
+        s = _udp6()
+        for size in (0, 1, 100, 1232, 3000):
+            data = bytes((i * 7) & 0xff for i in range(size))
+            s.sendto(data, (LWIPD6, 7))
+            got, addr = s.recvfrom(65535)
+            assert got == data and addr[0] == LWIPD6 and addr[1] == 7
+        ll = _link_local(lwipd)
+        idx = socket.if_nametoindex(TAP)
+        s.sendto(b"link-local", (ll, 7, 0, idx))
+        got, addr = s.recvfrom(100)
+        assert got == b"link-local" and addr[0].split("%")[0] == ll
+        s.close()
+        # The same app over IPv4: one dual-stack PCB.
+        s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s4.settimeout(2)
+        s4.sendto(b"four", (LWIPD_IP, 7))
+        assert s4.recvfrom(100) == (b"four", (LWIPD_IP, 7))
+        s4.close()
+        apps = lwipd.call("app.list")["apps"]
+        echo = [a for a in apps if a["id"] == app["id"]][0]
+        assert echo["rx_packets"] == 7 and echo["tx_packets"] == 7
+    finally:
+        lwipd.call("app.stop", id=app["id"])
+
+
+def test_port_unreachable(lwipd):
+    before = lwipd.drops().get("UDP_NO_PCB", 0)
+    s = _udp6()
+    s.connect((LWIPD6, 33434))
+    s.send(b"anyone?")
+    with pytest.raises(ConnectionRefusedError):
+        s.recv(100)
+    s.close()
+    assert lwipd.drops().get("UDP_NO_PCB", 0) == before + 1
+
+
+def test_zero_checksum_dropped(lwipd):
+    app = lwipd.call("app.start", name="udp-echo", port=7070)
+    try:
+        before = lwipd.drops().get("UDP6_ZERO_CHKSUM", 0)
+        mac = lwipd.tap_netif()["mac"]
+        frame = (Ether(src=lwipd.host_mac(), dst=mac) / IPv6(src=HOST6, dst=LWIPD6) /
+                 UDP(sport=4000, dport=7070, chksum=0) / Raw(b"no checksum"))
+        sendp(frame, iface=TAP, verbose=False)
+        _wait(lambda: lwipd.drops().get("UDP6_ZERO_CHKSUM", 0) == before + 1, "zero checksum not counted", 2.0)
+        apps = lwipd.call("app.list")["apps"]
+        assert [a for a in apps if a["id"] == app["id"]][0]["rx_packets"] == 0
+    finally:
+        lwipd.call("app.stop", id=app["id"])
+
+
+class Dnsmasq6(ServerProcess):
+    """dnsmasq as a DNS server only, on the TAP's addresses (IPv6 included)."""
+
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.log_path = os.path.join(workdir, "dnsmasq6.log")
+
+    def start(self):
+        args = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", f"--interface={TAP}", "--bind-interfaces",
+                "--except-interface=lo", "--user=root", "--group=root", "--port=53", "--no-resolv", "--no-hosts",
+                f"--pid-file={self.dir}/dnsmasq6.pid", f"--address=/{NAME}/{NAME_V4}",
+                f"--address=/{NAME}/{NAME_V6}", "--local=/test/", "--log-queries", f"--log-facility={self.log_path}"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dnsmasq exited: {self.proc.stderr.read().decode(errors='replace')}")
+            if self._ready():
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"dnsmasq never answered on [{HOST6}]:53\n{self.log()}")
+
+    def _ready(self):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.settimeout(0.2)
+        try:
+            s.sendto(b"\x12\x34\x01\x00" + b"\x00" * 8, (HOST6, 53))
+            s.recvfrom(512)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+
+@pytest.fixture(scope="module")
+def dnsmasq6(lwipd):
+    if shutil.which("dnsmasq") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("dnsmasq is missing under CI (tools/install-deps installs it)")
+        pytest.skip("dnsmasq is not installed (tools/install-deps installs it)")
+    d = Dnsmasq6(lwipd.dir).start()
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+def test_dns_over_ipv6(lwipd, dnsmasq6):
+    servers = lwipd.call("dns.servers", servers=[HOST6])["servers"]
+    assert servers == [{"index": 0, "address": HOST6, "source": "manual"}]
+    try:
+        lwipd.call("dns.cache.flush")
+        r6 = lwipd.call("dns.resolve", name=NAME, type="aaaa")
+        assert r6["addresses"] == [NAME_V6] and r6["qtype"] == "aaaa", r6
+        assert r6["server"] == HOST6 and r6["server_index"] == 0 and r6["tries"] == 1
+        r4 = lwipd.call("dns.resolve", name=NAME, type="a")
+        assert r4["addresses"] == [NAME_V4] and r4["server"] == HOST6, r4
+        # dnsmasq saw both questions arrive over IPv6 from lwipd's address
+        # (the name in lwipd's random 0x20 letter case).
+        log = dnsmasq6.log().lower()
+        assert f"query[aaaa] {NAME} from {LWIPD6}" in log and f"query[a] {NAME} from {LWIPD6}" in log, log
+        bad = lwipd.client().request("dns.servers", servers=["ff02::1"])
+        assert not bad["ok"] and bad["error"]["code"] == "bad_args"
+    finally:
+        lwipd.call("dns.servers", servers=[])
