@@ -396,6 +396,50 @@ static void ece_once_per_window(void **state)
   }
 }
 
+#if LWIP_TCP_TRACE
+static int trace_enter, trace_exit;
+static enum tcp_trace_reason trace_reason;
+
+static void trace_hook(const struct tcp_trace_event *ev, void *arg)
+{
+  (void)arg;
+  if (ev->kind == TCP_TRACE_RECOVERY_ENTER) {
+    trace_enter++;
+    trace_reason = ev->reason;
+  } else if (ev->kind == TCP_TRACE_RECOVERY_EXIT) {
+    trace_exit++;
+    assert_int_equal(ev->reason, TCP_TRACE_REASON_ECN); /* the exit repeats the entry's reason */
+  }
+}
+
+/* A trace shows the reduction as a recovery with reason ECN, from the ECE
+ * to the ACK of what was in flight then. */
+static void ecn_in_the_trace(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_ecn(&c);
+  u32_t mss = pcb->mss, base = c.our_nxt;
+  trace_enter = trace_exit = 0;
+  tcp_set_trace_hook(trace_hook, NULL);
+  pcb->cwnd = 3U * mss;
+  write_out(&c, 4U * mss);
+  struct tt_seg s;
+  for (int i = 0; i < 3; i++) {
+    tt_expect_seg(&c, TCP_ACK, (u16_t)mss, &s);
+  }
+  peer_ack(&c, base + mss, TCP_ECE);
+  assert_int_equal(trace_enter, 1);
+  assert_int_equal(trace_reason, TCP_TRACE_REASON_ECN);
+  peer_ack(&c, base + 2U * mss, 0);
+  tt_expect_seg(&c, TCP_ACK | TCP_PSH | TCP_CWR, (u16_t)mss, &s);
+  assert_int_equal(trace_exit, 0);
+  peer_ack(&c, base + 3U * mss, 0); /* all that was in flight at the ECE */
+  assert_int_equal(trace_exit, 1);
+  tcp_set_trace_hook(NULL, NULL);
+}
+#endif
+
 /* An ECE on a connection that did not negotiate ECN is ignored. */
 static void ece_without_ecn_ignored(void **state)
 {
@@ -513,21 +557,24 @@ static void receiver_without_ecn(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(active_on_negotiates, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(active_peer_without_ecn, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(active_reflected_flags_refused, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(active_off_and_passive_do_not_ask, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(active_syn_retransmission_plain, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(default_mode_and_names, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(passive_accepts_ecn_setup_syn, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(passive_off_declines, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(passive_plain_syn, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(ect_marking_rules, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(ece_once_per_window, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(ece_without_ecn_ignored, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(controllers_on_ecn, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(receiver_ece_latch, tt_setup, tt_teardown),
-      cmocka_unit_test_setup_teardown(receiver_without_ecn, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(active_on_negotiates, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(active_peer_without_ecn, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(active_reflected_flags_refused, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(active_off_and_passive_do_not_ask, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(active_syn_retransmission_plain, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(default_mode_and_names, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(passive_accepts_ecn_setup_syn, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(passive_off_declines, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(passive_plain_syn, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(ect_marking_rules, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(ece_once_per_window, tt_setup, tt_teardown),
+#if LWIP_TCP_TRACE
+    cmocka_unit_test_setup_teardown(ecn_in_the_trace, tt_setup, tt_teardown),
+#endif
+    cmocka_unit_test_setup_teardown(ece_without_ecn_ignored, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(controllers_on_ecn, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(receiver_ece_latch, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(receiver_without_ecn, tt_setup, tt_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
