@@ -357,7 +357,7 @@ extern u8_t tcp_ecn_default_mode;
 u8_t tcp_ecn_output(struct tcp_pcb *pcb, u8_t *flags, bool new_data);
 /** A listener's connection @p pcb got a SYN with TCP flags @p flags:
  *  agree to ECN when it is an ECN-setup SYN and @p mode allows (6.1.1).
- *  Call once the ISS is chosen, before the SYN-ACK is queued. */
+ *  Call before the SYN-ACK is sent; the result is the TCP_ECN_OK bit. */
 void tcp_ecn_syn_input(struct tcp_pcb *pcb, u8_t mode, u8_t flags);
 /** Our SYN was answered with a SYN-ACK with TCP flags @p flags (SYN_SENT). */
 void tcp_ecn_synack_input(struct tcp_pcb *pcb, u8_t flags);
