@@ -900,6 +900,14 @@ static void tcp_exit_recovery(struct tcp_pcb *pcb)
   pcb->dupacks = 0;
   pcb->cc->on_recovery_end(pcb);
 #if LWIP_TCP_RACK
+  if (tcp_rack_on(pcb)) {
+    /* RFC 6937 3: PRR ends with cwnd = ssthresh.  PRR has already
+     * brought pipe close to ssthresh, so this sends no burst; RFC 6582's
+     * min(ssthresh, FlightSize + SMSS) would leave a window of one or two
+     * segments after a recovery that drained the flight, and a loss in it
+     * could then only be repaired by the retransmission timer. */
+    pcb->cwnd = LWIP_MAX(pcb->ssthresh, (u32_t)pcb->mss);
+  }
   tcp_rack_recovery_end(pcb);
 #endif
   tcp_trace_recovery(pcb, false, TCP_TRACE_REASON_NONE);

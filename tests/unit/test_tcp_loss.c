@@ -2389,6 +2389,9 @@ static void rack_loss_after_reordering_window(void **state)
   peer_ack(&c, b + 4U * m);
   assert_false(pcb->flags & TF_INFR);
   assert_null(pcb->unacked);
+  /* RFC 6937 3: recovery ends with cwnd = ssthresh, even with nothing
+   * left in flight (not RFC 6582's FlightSize + SMSS, one segment). */
+  assert_int_equal(pcb->cwnd, 2U * m);
 }
 
 /* A lost retransmission is found by time, without a timeout: a segment
