@@ -79,6 +79,22 @@ def test_rack_echo_under_loss(lwipd, echo, spec, seed):
           f"(rtx {seen_dt.get('retransmits_total')})")
 
 
+@pytest.mark.parametrize("cc", ["newreno", "cubic"])
+@pytest.mark.parametrize("loss", [1, 5, 10])
+def test_echo_each_controller_loss_and_reorder(lwipd, echo, cc, loss):
+    """256 kB echoed through loss and reordering each way with each
+    controller (RACK-TLP in charge): intact, and the loss was met."""
+    lwipd.call("tcp.cc", default=cc)
+    try:
+        elapsed, seen = _echo_under_loss(lwipd, f"both:loss={loss}%,reorder=2%", 50 + loss, 256 * 1024)
+    finally:
+        lwipd.call("tcp.cc", default="newreno")
+    assert seen.get("congestion") == cc and seen.get("recovery") == "rack", seen
+    assert seen.get("retransmits_total", 0) > 0, seen
+    print(f"{cc} 256 kB echo, {loss}% loss + 2% reorder each way: {elapsed:.2f} s, "
+          f"rtx {seen.get('retransmits_total')}, rack {seen.get('rack')}")
+
+
 def test_command_line_option():
     """--loss-detection sets the default at start-up; a bad value is
     refused before anything starts (exit 2)."""
