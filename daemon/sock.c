@@ -15,6 +15,10 @@
  *
  * Errors are POSIX errno names (EAGAIN, ECONNREFUSED, ...) used as the
  * reply's error code; argument problems stay bad_args.
+ *
+ * Families: inet (IPv4) for both types; inet6 for UDP sockets (an IPv6
+ * PCB, addresses with an optional %zone).  TCP over IPv6 is not built
+ * yet, so a TCP inet6 socket is refused with EAFNOSUPPORT.
  */
 #define _GNU_SOURCE
 #include "lwipd.h"
@@ -26,6 +30,7 @@
 
 #include "lwip/udp.h"
 #include "lwip/tcp.h"
+#include "lwip/ip6_addr.h"
 #include "lwip/timeouts.h"
 #include "lwip/debug.h"
 #include "lwip/err.h"
@@ -49,8 +54,8 @@ enum sock_type { S_TCP, S_UDP };
 struct rxbuf {
   struct rxbuf *next;
   struct pbuf *p;
-  u16_t off;          /* bytes of p already read (TCP) */
-  ip4_addr_t addr;    /* sender (UDP) */
+  u16_t off;      /* bytes of p already read (TCP) */
+  ip_addr_t addr; /* sender (UDP) */
   u16_t port;
 };
 
@@ -71,8 +76,9 @@ struct sock {
   const char *ecn;            /* TCP_ECN set on it: "off", "passive", "on" (NULL: the stack's default) */
   struct rxbuf *rx, *rx_tail;
   u32_t rx_bytes, rx_count, udp_drops;
-  ip4_addr_t local_ip, peer_ip;
+  ip_addr_t local_ip, peer_ip; /* of the socket's family */
   u16_t local_port, peer_port;
+  bool inet6; /* an IPv6 (UDP) socket */
   bool linger_on;
   int linger_s;
   u32_t keep_idle_ms, keep_intvl_ms;
@@ -153,9 +159,55 @@ static const char *err_to_errno(err_t e)
   }
 }
 
-static json_t *json_addr(const ip4_addr_t *ip, u16_t port)
+/* An address as text: IPv4 dotted, IPv6 in RFC 5952 form with "%netif"
+ * when it has a zone (as the sock.* arguments take it). */
+static json_t *json_ip(const ip_addr_t *ip)
 {
-  return json_pack("{s:o, s:i}", "ip", json_ip4(ip), "port", (int)port);
+  char buf[IPADDR_STRLEN_MAX + NETIF_NAMESIZE + 1];
+  if (ipaddr_ntoa_r(ip, buf, IPADDR_STRLEN_MAX) == NULL) {
+    return json_string("?");
+  }
+#if LWIP_IPV6
+  char name[NETIF_NAMESIZE];
+  if (IP_IS_V6_VAL(*ip) && ip_2_ip6(ip)->zone != IP6_NO_ZONE &&
+      netif_index_to_name(ip_2_ip6(ip)->zone, name) != NULL) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, sizeof(buf) - n, "%%%s", name);
+  }
+#endif
+  return json_string(buf);
+}
+
+static json_t *json_addr(const ip_addr_t *ip, u16_t port)
+{
+  return json_pack("{s:o, s:i}", "ip", json_ip(ip), "port", (int)port);
+}
+
+/* args.@p key as an address of @p s's family: IPv4, or for an inet6 socket
+ * IPv6 with an optional %zone (arg_ip6_zoned).  Absent and not required:
+ * the family's any address.  @return false with an error set. */
+static bool arg_sock_ip(const struct sock *s, json_t *args, const char *key, bool required, ip_addr_t *out,
+                        struct ctl_reply *r)
+{
+  memset(out, 0, sizeof(*out));
+#if LWIP_IPV6
+  if (s->inet6) {
+    ip6_addr_t a6;
+    ip6_addr_set_zero(&a6);
+    if (!arg_ip6_zoned(args, key, required, &a6, r)) {
+      return false;
+    }
+    *ip_2_ip6(out) = a6;
+    out->type = IPADDR_TYPE_V6;
+    return true;
+  }
+#endif
+  ip4_addr_t a4 = {IPADDR_ANY};
+  if (!arg_ip4(args, key, required, &a4, r)) {
+    return false;
+  }
+  ip_addr_set_ip4(out, &a4);
+  return true;
 }
 
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -283,7 +335,7 @@ static void rx_free_all(struct sock *s)
   s->rx_count = 0;
 }
 
-static void rx_append(struct sock *s, struct pbuf *p, const ip4_addr_t *addr, u16_t port)
+static void rx_append(struct sock *s, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
   struct rxbuf *b = calloc(1, sizeof(*b));
   if (b == NULL) {
@@ -723,7 +775,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
   if (s != NULL) {
     s->connecting = false;
     s->connected = true;
-    s->local_ip = *ip_2_ip4(&pcb->local_ip);
+    s->local_ip = pcb->local_ip;
     s->local_port = pcb->local_port;
     wake();
   }
@@ -755,9 +807,9 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   if (c->congestion != NULL) {
     (void)tcp_set_congestion(newpcb, c->congestion); /* checked at setsockopt */
   }
-  c->local_ip = *ip_2_ip4(&newpcb->local_ip);
+  c->local_ip = newpcb->local_ip;
   c->local_port = newpcb->local_port;
-  c->peer_ip = *ip_2_ip4(&newpcb->remote_ip);
+  c->peer_ip = newpcb->remote_ip;
   c->peer_port = newpcb->remote_port;
   sock_tcp_setup(c, newpcb);
   if (ip_get_option(newpcb, SOF_KEEPALIVE)) {
@@ -786,7 +838,7 @@ static void on_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
     pbuf_free(p);
     return;
   }
-  rx_append(s, p, ip_2_ip4(addr), port);
+  rx_append(s, p, addr, port);
   wake();
 }
 
@@ -898,7 +950,7 @@ static bool try_read_udp(struct sock *s, u32_t max, bool discard, bool want_from
   free(buf);
   json_object_set_new(res, "truncated", json_boolean(n < b->p->tot_len));
   if (want_from) {
-    json_object_set_new(res, "ip", json_ip4(&b->addr));
+    json_object_set_new(res, "ip", json_ip(&b->addr));
     json_object_set_new(res, "port", json_integer(b->port));
   }
   if (peek) {
@@ -943,7 +995,7 @@ static bool try_read(struct sock *s, u32_t max, bool discard, bool want_from, bo
     json_t *res = read_result(buf, n, discard, false);
     free(buf);
     if (want_from) {
-      json_object_set_new(res, "ip", json_ip4(&s->peer_ip));
+      json_object_set_new(res, "ip", json_ip(&s->peer_ip));
       json_object_set_new(res, "port", json_integer(s->peer_port));
     }
     return out_ok(o, res);
@@ -1153,8 +1205,13 @@ static json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_rep
   if (!tcp && strcmp(type, "udp") != 0 && strcmp(type, "dgram") != 0) {
     return ctl_error(r, "EPROTONOSUPPORT", "args.type: expected tcp or udp");
   }
-  if (strcmp(family, "inet") != 0 && strcmp(family, "ipv4") != 0) {
-    return ctl_error(r, "EAFNOSUPPORT", "args.family: only inet (IPv4) exists in this stack");
+  bool inet6 = strcmp(family, "inet6") == 0 || strcmp(family, "ipv6") == 0;
+  if (!inet6 && strcmp(family, "inet") != 0 && strcmp(family, "ipv4") != 0) {
+    return ctl_error(r, "EAFNOSUPPORT", "args.family: expected inet or inet6");
+  }
+  if (inet6 && (tcp || !LWIP_IPV6)) {
+    return ctl_error(r, "EAFNOSUPPORT", "args.family: inet6 is for UDP sockets only (TCP over IPv6 is not built)%s",
+                     LWIP_IPV6 ? "" : ", and this build has no IPv6");
   }
   int fd = fd_alloc(req->client);
   if (fd < 0) {
@@ -1168,6 +1225,9 @@ static json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_rep
   s->fd = fd;
   s->type = tcp ? S_TCP : S_UDP;
   s->backlog = 0;
+  s->inet6 = inet6;
+  ip_addr_set_any(inet6, &s->local_ip);
+  ip_addr_set_any(inet6, &s->peer_ip);
   if (tcp) {
     struct tcp_pcb *pcb = tcp_new();
     if (pcb == NULL) {
@@ -1176,7 +1236,7 @@ static json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_rep
     }
     sock_tcp_setup(s, pcb);
   } else {
-    s->udp = udp_new();
+    s->udp = udp_new_ip_type(inet6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
     if (s->udp == NULL) {
       free(s);
       return ctl_error(r, "ENOBUFS", "no UDP PCB free");
@@ -1191,13 +1251,11 @@ static json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_rep
 static json_t *cmd_sock_bind(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
-  ip4_addr_t ip = {IPADDR_ANY};
+  ip_addr_t a;
   long long port = 0;
-  if (s == NULL || !arg_ip4(args, "ip", false, &ip, r) || !arg_int(args, "port", false, 0, 65535, &port, r)) {
+  if (s == NULL || !arg_sock_ip(s, args, "ip", false, &a, r) || !arg_int(args, "port", false, 0, 65535, &port, r)) {
     return NULL;
   }
-  ip_addr_t a;
-  ip_addr_set_ip4(&a, &ip);
   err_t e;
   if (s->type == S_TCP) {
     if (s->tcp == NULL || s->tcp->state != CLOSED || s->local_port != 0) {
@@ -1219,7 +1277,7 @@ static json_t *cmd_sock_bind(struct ctl_req *req, json_t *args, struct ctl_reply
   if (e != ERR_OK) {
     return ctl_error(r, e == ERR_BUF ? "EADDRINUSE" : err_to_errno(e), "bind: %s", lwip_strerr(e));
   }
-  s->local_ip = ip;
+  s->local_ip = a;
   return json_addr(&s->local_ip, s->local_port);
 }
 
@@ -1284,11 +1342,9 @@ static json_t *cmd_sock_accept(struct ctl_req *req, json_t *args, struct ctl_rep
   return NULL;
 }
 
-static json_t *connect_udp(struct sock *s, const ip4_addr_t *ip, u16_t port, struct ctl_reply *r)
+static json_t *connect_udp(struct sock *s, const ip_addr_t *ip, u16_t port, struct ctl_reply *r)
 {
-  ip_addr_t a;
-  ip_addr_set_ip4(&a, ip);
-  err_t e = udp_connect(s->udp, &a, port);
+  err_t e = udp_connect(s->udp, ip, port);
   if (e != ERR_OK) {
     return ctl_error(r, err_to_errno(e), "connect: %s", lwip_strerr(e));
   }
@@ -1302,9 +1358,9 @@ static json_t *connect_udp(struct sock *s, const ip4_addr_t *ip, u16_t port, str
 static json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
-  ip4_addr_t ip;
+  ip_addr_t ip;
   long long port, timeout;
-  if (s == NULL || !arg_ip4(args, "ip", true, &ip, r) || !arg_int(args, "port", true, 1, 65535, &port, r) ||
+  if (s == NULL || !arg_sock_ip(s, args, "ip", true, &ip, r) || !arg_int(args, "port", true, 1, 65535, &port, r) ||
       !arg_timeout(args, &timeout, r)) {
     return NULL;
   }
@@ -1339,16 +1395,14 @@ static json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_re
       (void)tcp_set_ecn(pcb, mode);
     }
   }
-  ip_addr_t a;
-  ip_addr_set_ip4(&a, &ip);
-  err_t e = tcp_connect(s->tcp, &a, (u16_t)port, on_connected);
+  err_t e = tcp_connect(s->tcp, &ip, (u16_t)port, on_connected);
   if (e != ERR_OK) {
     return ctl_error(r, err_to_errno(e), "connect: %s", lwip_strerr(e));
   }
   s->connecting = true;
   s->peer_ip = ip;
   s->peer_port = (u16_t)port;
-  s->local_ip = *ip_2_ip4(&s->tcp->local_ip);
+  s->local_ip = s->tcp->local_ip;
   s->local_port = s->tcp->local_port;
   if (ip_get_option(s->tcp, SOF_KEEPALIVE)) {
     tcp_keepalive(s->tcp, s->keep_idle_ms, s->keep_intvl_ms, s->keep_cnt);
@@ -1476,9 +1530,9 @@ static json_t *cmd_sock_recvfrom(struct ctl_req *req, json_t *args, struct ctl_r
 static json_t *cmd_sock_sendto(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   struct sock *s = arg_sock(req, args, r);
-  ip4_addr_t ip;
+  ip_addr_t a;
   long long port;
-  if (s == NULL || !arg_ip4(args, "ip", true, &ip, r) || !arg_int(args, "port", true, 1, 65535, &port, r)) {
+  if (s == NULL || !arg_sock_ip(s, args, "ip", true, &a, r) || !arg_int(args, "port", true, 1, 65535, &port, r)) {
     return NULL;
   }
   if (s->type != S_UDP) {
@@ -1502,8 +1556,6 @@ static json_t *cmd_sock_sendto(struct ctl_req *req, json_t *args, struct ctl_rep
   }
   pbuf_take(q, data, (u16_t)len);
   free(data);
-  ip_addr_t a;
-  ip_addr_set_ip4(&a, &ip);
   err_t e = udp_sendto(s->udp, q, &a, (u16_t)port);
   pbuf_free(q);
   if (e != ERR_OK) {
@@ -1639,10 +1691,10 @@ static json_t *cmd_sock_getsockname(struct ctl_req *req, json_t *args, struct ct
     return NULL;
   }
   if (s->tcp != NULL && s->tcp->local_port != 0) {
-    return json_addr(ip_2_ip4(&s->tcp->local_ip), s->tcp->local_port);
+    return json_addr(&s->tcp->local_ip, s->tcp->local_port);
   }
   if (s->udp != NULL) {
-    return json_addr(ip_2_ip4(&s->udp->local_ip), s->udp->local_port);
+    return json_addr(&s->udp->local_ip, s->udp->local_port);
   }
   return json_addr(&s->local_ip, s->local_port);
 }
@@ -1961,6 +2013,7 @@ static json_t *sock_json(struct sock *s)
                         s->type == S_TCP ? "tcp" : "udp", "state", state, "nonblock", s->nonblock, "listening",
                         s->listening, "eof", s->eof, "rd_shut", s->rd_shut, "wr_shut", s->wr_shut, "rx_queued",
                         (json_int_t)s->rx_bytes, "so_error", s->so_error ? json_string(s->so_error) : json_null());
+  json_object_set_new(o, "family", json_string(s->inet6 ? "inet6" : "inet"));
   json_object_set_new(o, "local", json_addr(&s->local_ip, s->local_port));
   if (s->connected || s->connecting) {
     json_object_set_new(o, "peer", json_addr(&s->peer_ip, s->peer_port));

@@ -181,3 +181,39 @@ def test_dns_over_ipv6(lwipd, dnsmasq6):
         assert not bad["ok"] and bad["error"]["code"] == "bad_args"
     finally:
         lwipd.call("dns.servers", servers=[])
+
+
+def test_sock_udp_inet6_round_trip(lwipd):
+    """sock.* with family inet6: an IPv6 UDP socket bound to [::]:port
+    receives from Linux, answers with sendto, connects and writes; TCP
+    inet6 sockets are still refused."""
+    from sockclient import SockClient, SockError
+    sc = SockClient(lwipd.ctl_path)
+    try:
+        fd = sc.call("sock.socket", type="udp", family="inet6")["fd"]
+        assert sc.info(fd)["family"] == "inet6"
+        assert sc.call("sock.bind", fd=fd, ip="::", port=6006) == {"ip": "::", "port": 6006}
+        h = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        h.bind((HOST6, 0))
+        h.settimeout(2)
+        h.sendto(b"over six", (LWIPD6, 6006))
+        data, addr = sc.recvfrom(fd, timeout=2)
+        assert data == b"over six" and addr == (HOST6, h.getsockname()[1])
+        assert sc.sendto(fd, b"back", *addr) == 4
+        got, src = h.recvfrom(100)
+        assert got == b"back" and src[:2] == (LWIPD6, 6006)
+        sc.connect(fd, *addr)
+        assert sc.write(fd, b"connected") == 9
+        assert h.recvfrom(100)[0] == b"connected"
+        info = sc.info(fd)
+        assert info["family"] == "inet6" and info["peer"] == {"ip": HOST6, "port": addr[1]}
+        h.close()
+        # An IPv4 address is no address of an inet6 socket.
+        with pytest.raises(SockError) as e:
+            sc.sendto(fd, b"x", "10.77.0.1", 9)
+        assert e.value.errno == "bad_args"
+        with pytest.raises(SockError) as e:
+            sc.call("sock.socket", type="tcp", family="inet6")
+        assert e.value.errno == "EAFNOSUPPORT"
+    finally:
+        sc.close()
