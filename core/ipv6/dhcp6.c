@@ -1260,6 +1260,21 @@ void dhcp6_input(struct netif *netif, struct pbuf *p, const ip6_addr_t *src, u16
 /* Starting and stopping                                                    */
 /* ---------------------------------------------------------------------- */
 
+/* The link came back: the host may be on another link now (RFC 8415
+ * 18.2.12).  A lease is checked with Rebind, which any server answers
+ * (with NotOnLink or NoBinding when it is not valid there); this client
+ * sends no Confirm, and Rebind both checks and extends the binding.  The
+ * stateless client asks for its configuration again, after the usual
+ * random delay.  A client still acquiring simply goes on. */
+static void link_up(struct dhcp6 *c)
+{
+  if (c->have_lease && (c->state == DHCP6_STATE_BOUND || c->state == DHCP6_STATE_RENEW)) {
+    begin(c, DHCP6_STATE_REBIND, 0);
+  } else if (c->state == DHCP6_STATE_INFORMED) {
+    start_info_request(c, true);
+  }
+}
+
 /* A DHCPv6-leased address failed DAD (RFC 8415 18.2.8: Decline it); a
  * removed netif takes its client with it. */
 static void dhcp6_netif_event(struct netif *netif, netif_nsc_reason_t reason, const netif_ext_callback_args_t *args)
@@ -1270,6 +1285,10 @@ static void dhcp6_netif_event(struct netif *netif, netif_nsc_reason_t reason, co
   }
   if (reason & LWIP_NSC_NETIF_REMOVED) {
     dhcp6_disable(netif);
+    return;
+  }
+  if ((reason & LWIP_NSC_LINK_CHANGED) && args->link_changed.state) {
+    link_up(c);
     return;
   }
   if ((reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED) && c->have_lease) {

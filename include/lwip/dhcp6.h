@@ -3,7 +3,8 @@
  * DHCPv6 client (RFC 8415) with lwIP's API names: stateless configuration
  * (Information-Request for DNS servers and the domain search list) and
  * stateful address assignment (one IA_NA: Solicit/Advertise/Request/Reply,
- * Renew at T1, Rebind at T2, Release, Decline after a failed DAD).
+ * Renew at T1, Rebind at T2, Release, Decline after a failed DAD, Rebind
+ * when the link comes back up).
  *
  * Either mode is started by a call, or follows the Router Advertisements
  * (dhcp6_enable_auto): the M flag starts the stateful client, the O flag

@@ -1085,6 +1085,50 @@ static void test_dhcp6_ra_trigger(void **st)
   assert_string_equal(state(), "info-request");
 }
 
+/* The link comes back (RFC 8415 18.2.12): a lease is checked with
+ * Rebind, the stateless configuration asked for again. */
+static void test_dhcp6_link_change(void **st)
+{
+  (void)st;
+  fixture();
+  struct cmsg req, m;
+  bind_lease(100, 160, 200, 300, &req);
+  test_clock_advance(3000);
+  netif_set_link_down(nif);
+  test_clock_advance(5000);
+  assert_false(pop_msg(&m));
+  netif_set_link_up(nif);
+  assert_string_equal(state(), "rebind");
+  /* The link-local address runs DAD again first; the Rebind goes out once
+   * it may be used (at the latest at the first retransmission). */
+  wait_msg(&m, 12000);
+  check_common(&m, DHCP6_REBIND);
+  char a[64];
+  u32_t iaid = ia_of(&m, a);
+  assert_string_equal(a, LEASED);
+  struct smsg s;
+  s_start(&s, DHCP6_REPLY, xid_of(&m));
+  s_clientid(&s, &m);
+  s_serverid(&s, 1);
+  s_ia(&s, iaid, 100, 160, LEASED, 200, 300, -1);
+  deliver(&s);
+  assert_string_equal(state(), "bound");
+
+  /* Stateless: Information-Request again. */
+  assert_int_equal(dhcp6_enable_stateless(nif), ERR_OK);
+  wait_msg(&m, 1000);
+  s_start(&s, DHCP6_REPLY, xid_of(&m));
+  s_clientid(&s, &m);
+  s_serverid(&s, 1);
+  deliver(&s);
+  assert_string_equal(state(), "informed");
+  netif_set_link_down(nif);
+  netif_set_link_up(nif);
+  assert_string_equal(state(), "info-request");
+  wait_msg(&m, 12000);
+  check_common(&m, DHCP6_INFORMATION_REQUEST);
+}
+
 /* No memory for the client: ERR_MEM, nothing kept. */
 static void test_dhcp6_no_memory(void **st)
 {
@@ -1137,6 +1181,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_dhcp6_hostile, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_dhcp6_mutations, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_dhcp6_ra_trigger, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_dhcp6_link_change, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_dhcp6_no_memory, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
