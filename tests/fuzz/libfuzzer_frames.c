@@ -6,7 +6,8 @@
  * addresses of tests/unit/test_ip6_util.h (link-local fe80::ff:fe00:1 and
  * 2001:db8::10/64, both past DAD), so ethertype 0x86DD frames reach
  * ip6_input, the extension-header walk, ICMPv6 echo and errors, Neighbor
- * Discovery with its cache and the multicast listener code.  The virtual
+ * Discovery with its cache, the multicast listener code and (with DHCPv6)
+ * a stateful DHCPv6 client's message parser.  The virtual
  * clock moves 100 ms per input so the ARP, reassembly, IGMP and ND timers
  * run too.
  *
@@ -24,6 +25,9 @@
 #include "lwip/igmp.h"
 #if LWIP_IPV6
 #include "test_ip6_util.h"
+#endif
+#if LWIP_DHCP6
+#include "lwip/dhcp6.h"
 #endif
 
 static struct test_netif tn;
@@ -53,6 +57,13 @@ static void fuzz_init(void)
     abort();
   }
   test_frames_clear(&tn);
+#if LWIP_DHCP6
+  /* A stateful DHCPv6 client listens on port 546: its parser sees every
+   * datagram that gets there (the seeds have DHCPv6 messages). */
+  if (dhcp6_enable_stateful(n) != ERR_OK) {
+    abort();
+  }
+#endif
 #else
   (void)n;
 #endif
