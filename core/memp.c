@@ -23,6 +23,7 @@
 #include "lwip/priv/ip4_frag_priv.h"
 #include "lwip/priv/ip6_frag_priv.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/priv/tcp_synq.h"
 #include "lwip/igmp.h"
 #include "lwip/mld6.h"
 

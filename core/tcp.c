@@ -16,6 +16,7 @@
 #if LWIP_TCP
 
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/priv/tcp_synq.h"
 #include "lwip/ip4.h"
 #include "lwip/memp.h"
 #include "lwip/timeouts.h"
@@ -102,6 +103,7 @@ void tcp_init(void)
   }
   hash_salt = lwip_port_rand();
   tcp_in_reset();
+  tcp_synq_init();
   next_port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U));
 }
 
@@ -813,6 +815,7 @@ static void listen_close(struct tcp_pcb_listen *l)
       break;
     }
   }
+  tcp_synq_listener_closed(l);
   /* Connections still in the handshake lose their parent: they are
    * reset if they complete. */
   for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {

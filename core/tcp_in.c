@@ -20,6 +20,7 @@
 #if LWIP_TCP
 
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/priv/tcp_synq.h"
 #include "lwip/ip4.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/memp.h"
@@ -489,8 +490,8 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   return true;
 }
 
-/* A SYN for a listener (RFC 9293 3.10.7.2): a new PCB in SYN_RCVD, or a
- * cookie when the handshake queue is full. */
+/* A SYN for a listener (RFC 9293 3.10.7.2): an entry in the SYN queue,
+ * which sends the SYN-ACK, or a cookie when the queue is full. */
 static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
 {
   if (l->accepts_pending >= l->backlog) {
@@ -498,34 +499,158 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
     LWIP_DROP(TCP_BACKLOG_FULL);
     return;
   }
-  u32_t pending = l->accepts_pending; /* u8_t: compared in u32_t for large pools */
-  struct tcp_pcb *pcb = pending < TCP_SYN_QUEUE_MAX ? tcp_alloc(l->prio) : NULL;
-  if (pcb == NULL) {
+  /* What the connection would use, worked out on a PCB on the stack; the
+   * entry keeps only the outcome. */
+  struct tcp_pcb tmp;
+  memset(&tmp, 0, sizeof(tmp));
+  tmp.tslot = 0xffffU;
+  tcp_passive_init(&tmp, l, s);
+  tmp.rcv_nxt = s->seqno + 1U;
+  tcp_syn_options(&tmp, &s->opt);
+  tmp.snd_wnd = s->wnd; /* never scaled in a SYN (RFC 7323 2.2) */
+  u32_t pending = l->accepts_pending; /* u8_t: compared in u32_t */
+  tcp_ecn_syn_input(&tmp, l->ecn_mode, s->flags);
+  if (pending >= TCP_SYN_QUEUE_MAX || tcp_synq_add(l, &tmp) == NULL) {
     tcp_listen_cookie(l, s);
-    return;
-  }
-  tcp_passive_init(pcb, l, s);
-  pcb->listener = l;
-  pcb->flags |= TF_PASSIVE;
-  pcb->rcv_nxt = s->seqno + 1U;
-  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
-  tcp_syn_options(pcb, &s->opt);
-  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* never scaled in a SYN (RFC 7323 2.2) */
-  pcb->snd_wl1 = s->seqno;
-  u32_t iss = tcp_isn(pcb);
-  pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = pcb->recover = iss;
-  pcb->snd_wl2 = iss;
-  tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
-  tcp_set_state(pcb, SYN_RCVD);
-  tcp_hash_insert(pcb);
-  l->accepts_pending++;
-  if (tcp_enqueue_flags(pcb, TCP_SYN) != ERR_OK) {
-    tcp_pcb_free(pcb);
-    return;
   }
   /* Data on the SYN is not queued: the peer sends it again once the
    * handshake completes (RFC 9293 3.10.7.2 allows either). */
-  tcp_output(pcb);
+}
+
+/* A PCB on the stack standing for entry @p e, to answer from. */
+static void tcp_synq_tmp(const struct tcp_synq_entry *e, struct tcp_pcb *tmp)
+{
+  memset(tmp, 0, sizeof(*tmp));
+  tmp->tslot = 0xffffU;
+  tcp_synq_to_pcb(e, tmp);
+  tmp->state = SYN_RCVD;
+}
+
+/* RFC 9293 3.10.7.4 first check for a handshake in the SYN queue, as
+ * tcp_check_seq does for a PCB: PAWS (RFC 7323 5.3), then the window our
+ * SYN-ACK announced.  @return false when the segment is dropped (with an
+ * ACK unless it is a RST). */
+static bool tcp_synq_check_seq(const struct tcp_synq_entry *e, const struct tcp_in_seg *s)
+{
+  bool rst = (s->flags & TCP_RST) != 0;
+  bool ok = true;
+  if ((e->opts & TCP_SYNQ_TS) && !rst) {
+    if (!s->opt.has_ts) {
+      LWIP_DROP(TCP_NO_TS); /* RFC 7323 3.2 */
+      return false;
+    }
+    if (TCP_SEQ_LT(s->opt.tsval, e->ts_recent)) {
+      LWIP_DROP(TCP_PAWS);
+      ok = false;
+    }
+  }
+  u32_t nxt = e->irs + 1U, wnd = LWIP_MIN((u32_t)TCP_WND, 0xffffU), seqlen = SEG_SEQLEN(s);
+  if (ok) {
+    ok = (TCP_SEQ_GEQ(s->seqno, nxt) && TCP_SEQ_LT(s->seqno, nxt + wnd)) ||
+         (seqlen > 0 && TCP_SEQ_GEQ(s->seqno + seqlen - 1U, nxt) && TCP_SEQ_LT(s->seqno + seqlen - 1U, nxt + wnd));
+    if (!ok) {
+      LWIP_DROP(TCP_OUT_OF_WINDOW);
+    }
+  }
+  if (!ok && !rst) {
+    struct tcp_pcb tmp;
+    tcp_synq_tmp(e, &tmp);
+    tcp_send_empty_ack(&tmp);
+  }
+  return ok;
+}
+
+/* The ACK of our SYN arrived for @p e: the connection gets its PCB, in
+ * SYN_RCVD as if it had had one all along, and the segment goes through
+ * tcp_conn_input (ESTABLISHED, accept, any data) as for any PCB. */
+static void tcp_synq_complete(struct tcp_synq_entry *e, struct tcp_in_seg *s)
+{
+  struct tcp_pcb_listen *l = e->listener;
+  if (l == NULL) {
+    /* The listener closed during the handshake: reset the connection,
+     * as RFC 9293 3.10.7.4 has a passive open that lost its user do. */
+    struct tcp_pcb tmp;
+    tcp_synq_tmp(e, &tmp);
+    tcp_rst_pcb(&tmp, tmp.snd_nxt, tmp.rcv_nxt, true);
+    tcp_synq_remove(e);
+    return;
+  }
+  struct tcp_pcb *pcb = tcp_alloc(l->prio);
+  if (pcb == NULL) {
+    /* The ACK is lost to memory; the entry stays, and the peer's next
+     * segment (or its answer to our next SYN-ACK) completes it. */
+    LWIP_DROP(TCP_NO_MEM);
+    return;
+  }
+  tcp_synq_to_pcb(e, pcb);
+  pcb->listener = l;
+  pcb->flags |= TF_PASSIVE;
+  pcb->snd_wnd = pcb->snd_wnd_max = e->peer_wnd;
+  if (e->nrtx == 0) {
+    /* Time the SYN-ACK, sent once (Karn's rule), when timestamps do not. */
+    pcb->rtt_seq = e->iss;
+    pcb->rtt_start = (e->due - TCP_SYNQ_RTO_MS) | 1U;
+  } else {
+    /* RFC 6298 5.7: the SYN-ACK timed out, so data starts with 3 s. */
+    pcb->rto = LWIP_MAX(pcb->rto, 3000U);
+  }
+  tcp_synq_remove(e); /* its place in the backlog passes to the PCB */
+  l->accepts_pending++;
+  tcp_set_state(pcb, SYN_RCVD);
+  tcp_hash_insert(pcb);
+  tcp_conn_input(pcb, s);
+}
+
+/* A segment for a handshake in the SYN queue, judged as RFC 9293
+ * 3.10.7.4 says for SYN-RECEIVED (with RFC 5961's checks) and as
+ * tcp_conn_process judges one for a SYN_RCVD PCB. */
+static void tcp_synq_input(struct tcp_synq_entry *e, struct tcp_in_seg *s)
+{
+  u8_t ctl = (u8_t)(s->flags & (TCP_SYN | TCP_ACK | TCP_RST));
+  if (ctl == TCP_SYN && s->seqno == e->irs) {
+    /* The peer did not get our SYN-ACK and sent its SYN again. */
+    tcp_synq_resend(e);
+    return;
+  }
+  if (ctl == (TCP_SYN | TCP_ACK) && s->seqno == e->irs && s->ackno == e->iss + 1U) {
+    /* A SYN-ACK repeating the SYN (simultaneous open, RFC 9293 3.5):
+     * trimming the old SYN leaves an ACK at RCV.NXT (3.10.7.4). */
+    s->flags &= (u8_t)~TCP_SYN;
+    s->seqno++;
+  }
+  if (!tcp_synq_check_seq(e, s)) {
+    return;
+  }
+  struct tcp_pcb tmp;
+  if (s->flags & TCP_RST) {
+    if (s->seqno == e->irs + 1U) {
+      /* Second check: a passively opened handshake returns to LISTEN. */
+      LWIP_DROP(TCP_SYNQ_RESET);
+      tcp_synq_remove(e);
+    } else {
+      tcp_synq_tmp(e, &tmp);
+      tcp_challenge_ack(&tmp); /* RFC 5961 3.2 */
+    }
+    return;
+  }
+  if (s->flags & TCP_SYN) {
+    tcp_synq_tmp(e, &tmp);
+    tcp_challenge_ack(&tmp); /* RFC 5961 4.2 */
+    return;
+  }
+  if (!(s->flags & TCP_ACK)) {
+    LWIP_DROP(TCP_BAD_FLAGS);
+    return;
+  }
+  if (s->ackno != e->iss + 1U) {
+    /* Fifth check in SYN-RECEIVED: an ACK that does not acknowledge our
+     * SYN is answered with <SEQ=SEG.ACK><CTL=RST>. */
+    LWIP_DROP(TCP_BAD_ACK);
+    tcp_synq_tmp(e, &tmp);
+    tcp_rst_pcb(&tmp, s->ackno, 0, false);
+    return;
+  }
+  tcp_synq_complete(e, s);
 }
 
 static void tcp_listen_input(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
@@ -1869,8 +1994,13 @@ void tcp_input(struct pbuf *p, const struct ip_rx *rx)
   if (pcb != NULL && !(pcb->state == TIME_WAIT && tcp_timewait_reuse(pcb, &s))) {
     tcp_conn_input(pcb, &s);
   } else {
-    struct tcp_pcb_listen *l = tcp_listen_lookup(dest, s.dport);
-    if (l != NULL) {
+    /* A handshake in the SYN queue comes before its listener (which may
+     * even have closed meanwhile). */
+    struct tcp_synq_entry *e = tcp_synq_lookup(dest, s.dport, src, s.sport);
+    struct tcp_pcb_listen *l = e == NULL ? tcp_listen_lookup(dest, s.dport) : NULL;
+    if (e != NULL) {
+      tcp_synq_input(e, &s);
+    } else if (l != NULL) {
       tcp_listen_input(l, &s);
     } else {
       tcp_no_pcb(&s);

@@ -114,6 +114,18 @@ static void list_conn(struct tcp_pcb *p, void *arg)
   pg->seen++;
 }
 
+/* A handshake in the SYN queue: no PCB yet, shown as SYN_RCVD. */
+static void list_synq(const struct tcp_conn_info *ci, void *arg)
+{
+  struct list_page *pg = (struct list_page *)arg;
+  if (pg->seen >= pg->offset && pg->seen - pg->offset < pg->limit) {
+    json_t *o = tcp_conn_info_json(ci);
+    json_object_set_new(o, "syn_queue", json_true());
+    json_array_append_new(pg->conns, o);
+  }
+  pg->seen++;
+}
+
 static void list_listener(struct tcp_pcb_listen *l, void *arg)
 {
   json_t *o = json_pack("{s:o, s:i, s:i, s:i}", "local", json_ip4(ip_2_ip4(&l->local_ip)), "local_port",
@@ -131,6 +143,7 @@ static json_t *cmd_tcp_list(struct ctl_req *req, json_t *args, struct ctl_reply 
   }
   struct list_page pg = {json_array(), json_array(), 0, (size_t)offset, (size_t)limit};
   tcp_foreach(list_conn, list_listener, &pg);
+  tcp_synq_foreach(list_synq, &pg);
   return json_pack("{s:o, s:o, s:I}", "connections", pg.conns, "listeners", pg.listeners, "total",
                    (json_int_t)pg.seen);
 }

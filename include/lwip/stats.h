@@ -228,6 +228,8 @@ enum lwip_err_class {
   X(TCP_GIVE_UP, TCP, NONE, "connection reset: no progress within the user or orphan timeout (tcp_limits)") \
   X(TCP_NO_TS, TCP, OPT, "TCP segment without the timestamps both sides agreed on (RFC 7323 3.2)") \
   X(TCP_SYN_COOKIE, TCP, NONE, "SYN answered with a SYN cookie: the handshake queue is full (not queued)") \
+  X(TCP_SYNQ_RESET, TCP, NONE, "handshake in the SYN queue reset by the peer (RFC 9293 3.10.7.4)") \
+  X(TCP_SYNQ_EXPIRED, TCP, NONE, "handshake in the SYN queue given up: no ACK to our SYN-ACKs (reset sent)") \
   X(TCP_RCV_REFUSED, TCP, MEM, "TCP data dropped: the application refuses data and no segment is left to hold it") \
   X(DHCP_SHORT, DHCP, LEN, "DHCP message shorter than its fixed header and magic cookie") \
   X(DHCP_BAD_HDR, DHCP, PROTO, "DHCP message not a BOOTREPLY for Ethernet or without the magic cookie") \

@@ -400,10 +400,16 @@ struct tcp_conn_info {
   u32_t stalled_ms;      /**< since when sending made no progress; 0 = not stalled */
   bool gives_up;         /**< a give-up deadline is armed */
   u32_t gives_up_in_ms;  /**< time left until it (0 once due); valid when gives_up */
+  bool syn_queue;        /**< a handshake in the SYN queue (tcp_synq_foreach), not a PCB: rto_ms is the
+                              time to its next SYN-ACK or to giving up */
 };
 /** Fill @p out with a snapshot of @p pcb (a connection, not a listener;
  *  never fails). */
 void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out);
+/** Call @p fn with a snapshot (state SYN_RCVD, syn_queue set) of every
+ *  handshake a listener holds in its SYN queue: they have no PCB until
+ *  the peer's ACK completes them.  @p fn must not call into TCP. */
+void tcp_synq_foreach(void (*fn)(const struct tcp_conn_info *ci, void *arg), void *arg);
 /** Observer of every state change (lwipd's "tcp" events, tests).  It
  *  must not call back into TCP; it sees the PCB after the change. */
 typedef void (*tcp_state_hook_fn)(const struct tcp_pcb *pcb, enum tcp_state old_state, enum tcp_state new_state);

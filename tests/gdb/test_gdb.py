@@ -323,6 +323,7 @@ def main():
         check(re.search(r"^listen 0x[0-9a-f]+ 0\.0\.0\.0:8080 backlog 5 pending 0 accept ", t, re.M) is not None,
               "tcp: the listener with its backlog")
         check(re.search(r"^1 connections, 1 bound, 1 listeners$", t, re.M) is not None, "tcp: totals")
+        check(re.search(r"^0 handshakes in the SYN queue$", t, re.M) is not None, "tcp: the SYN queue (empty)")
 
     check_ip6(s, has_ip6)
 

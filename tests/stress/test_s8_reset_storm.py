@@ -5,9 +5,9 @@ little, and close at once (RST), some while lwipd is still echoing to them,
 some before they sent anything.  Both ways a listener takes a connection
 are covered, each for 2,500 connections:
 
-- through the SYN queue: batches of 50, below its 64 entries;
+- through the SYN queue: batches of 50, below its 192 entries;
 - through SYN cookies: batches of 250 while crafted half-open handshakes
-  fill both listeners' SYN queues (64 each, TCP_SYN_QUEUE_MAX), so every
+  fill both listeners' SYN queues (192 each, TCP_SYN_QUEUE_MAX), so every
   Linux connection is answered with a cookie (counted: TCP_SYN_COOKIE).
 
 After each half, every connection lwipd accepted must be gone, and at the
@@ -22,7 +22,7 @@ from stress_util import DISCARD, ECHO, KB, LWIPD_IP, MSS_OPT, RST, SLOW, SYN, L2
 HALF = 2500
 HALF_OPEN_IP = "10.77.0.88"
 HALF_OPEN_MAC = "02:00:00:00:88:88"
-SYN_QUEUE = 64  # include/lwip/priv/tcp_priv.h TCP_SYN_QUEUE_MAX for 4096 PCBs
+SYN_QUEUE = 192  # include/lwip/priv/tcp_priv.h TCP_SYN_QUEUE_MAX (per listener, memp_num_tcp_synq 1024)
 
 
 class HalfOpen:

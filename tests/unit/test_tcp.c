@@ -8,6 +8,7 @@
  * test_tcp_common.c and asserts the exact flags, sequence and
  * acknowledgment numbers of what it answers. */
 #include "test_tcp_common.h"
+#include "lwip/priv/tcp_synq.h"
 
 #include <stdlib.h>
 #include <arpa/inet.h>
@@ -113,7 +114,9 @@ static void passive_open_steps(void **state)
   /* The window in a SYN is never scaled (RFC 7323 2.2). */
   assert_int_equal(s.wnd, TCP_WND > 0xffff ? 0xffff : TCP_WND);
   assert_int_equal(tt_rec.naccept, 0);
-  assert_int_equal(tt_pcb_count(), 1);
+  /* The handshake waits in the SYN queue: an entry, no PCB yet. */
+  assert_int_equal(tt_pcb_count(), 0);
+  assert_int_equal(tcp_synq_count(), 1);
   c.our_iss = s.seq;
   c.our_nxt = s.seq + 1U;
   tt_send(&c, TCP_ACK, NULL, 0);
@@ -428,7 +431,7 @@ static void syn_rcvd_syn_retransmitted(void **state)
   tt_inject(&c, TCP_SYN, 4000, 0, NULL, NULL, 0);
   tt_expect(TCP_SYN | TCP_ACK, s.seq, 4001, NULL);
   tt_expect_nothing();
-  assert_int_equal(tt_pcb_count(), 1);
+  assert_int_equal(tcp_synq_count(), 1);
 }
 
 /* SYN_RCVD + RST (passive open): back to LISTEN, nobody told
@@ -889,7 +892,9 @@ static void time_wait_reuse_higher_seq(void **state)
   assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
   assert_int_equal(s.ack, new_isn + 1U);
   assert_int_equal(s.dport, c.peer_port);
-  assert_int_equal(tt_pcb_count(), 1); /* the TIME_WAIT PCB was replaced */
+  /* The TIME_WAIT PCB was replaced by a handshake in the SYN queue. */
+  assert_int_equal(tt_pcb_count(), 0);
+  assert_int_equal(tcp_synq_count(), 1);
   tt_inject(&c, TCP_ACK, new_isn + 1U, s.seq + 1U, NULL, NULL, 0);
   assert_int_equal(tt_rec.naccept, 2);
   assert_int_equal(tt_rec.accepted->state, ESTABLISHED);
@@ -1373,7 +1378,7 @@ static void listen_backlog_full(void **state)
 #endif
   tt_send(&b, TCP_SYN, NULL, 0);
   tt_expect_nothing();
-  assert_int_equal(tt_pcb_count(), 1);
+  assert_int_equal(tcp_synq_count(), 1);
 #if LWIP_STATS
   assert_int_equal(DROPS(TCP_BACKLOG_FULL), before + 1);
 #endif
@@ -1405,7 +1410,8 @@ static void syn_cookie_handshake(void **state)
     assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
   }
   int pcbs = tt_pcb_count();
-  assert_int_equal(pcbs, (int)TCP_SYN_QUEUE_MAX);
+  assert_int_equal(pcbs, 0);
+  assert_int_equal(tcp_synq_count(), TCP_SYN_QUEUE_MAX);
   static const unsigned opt_sets[] = {TT_OPT_ALL, TT_OPT_NONE};
   for (size_t k = 0; k < LWIP_ARRAYSIZE(opt_sets); k++) {
     struct tt_conn c;
@@ -3033,6 +3039,211 @@ static void get_info_no_options(void **state)
   assert_false(ci.gives_up);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The SYN queue (core/tcp_synq.c): a handshake is an entry, not a PCB      */
+/* ---------------------------------------------------------------------- */
+
+/* The entry tcp.list shows for @p c's handshake (and that there is one). */
+static struct tcp_conn_info synq_ci;
+static int synq_seen;
+static void synq_collect(const struct tcp_conn_info *ci, void *arg)
+{
+  (void)arg;
+  synq_ci = *ci;
+  synq_seen++;
+}
+
+/* A SYN makes an entry (4-tuple, both ISNs, options) and no PCB; the
+ * entry is what tcp_synq_foreach (tcp.list) shows, as SYN_RCVD; it costs
+ * a small fraction of a PCB and its SYN segment. */
+static void synq_entry_instead_of_pcb(void **state)
+{
+  (void)state;
+  setup_listen(TT_LISTEN_PORT, 0);
+  struct tt_conn c;
+  tt_conn_init(&c, TT_OPT_ALL, 7000);
+  tt_send(&c, TCP_SYN, NULL, 0);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
+  assert_true(s.opt.has_ts && s.opt.has_ws && s.opt.sack_perm && s.opt.has_mss);
+  assert_int_equal(s.opt.tsecr, c.peer_ts - 1U); /* the SYN's TSval */
+  assert_int_equal(tt_pcb_count(), 0);
+  assert_int_equal(tcp_synq_count(), 1);
+  assert_int_equal(memp_stats(MEMP_TCP_SYNQ)->used, 1);
+  synq_seen = 0;
+  tcp_synq_foreach(synq_collect, NULL);
+  assert_int_equal(synq_seen, 1);
+  assert_true(synq_ci.syn_queue);
+  assert_int_equal(synq_ci.state, SYN_RCVD);
+  assert_int_equal(synq_ci.remote_port, c.peer_port);
+  assert_int_equal(synq_ci.local_port, TT_LISTEN_PORT);
+  assert_int_equal(synq_ci.snd_una, s.seq);
+  assert_int_equal(synq_ci.rcv_nxt, 7001);
+  assert_true(synq_ci.timestamps && synq_ci.sack && synq_ci.wscale);
+  assert_int_equal(synq_ci.snd_wscale, TT_PEER_WS);
+  /* An eighth of what a SYN_RCVD PCB cost (the PCB and its SYN segment). */
+  assert_true(8U * sizeof(struct tcp_synq_entry) <= sizeof(struct tcp_pcb) + sizeof(struct tcp_seg));
+  /* The ACK makes the PCB, with what the SYN agreed. */
+  c.our_nxt = s.seq + 1U;
+  c.our_ts = s.opt.tsval;
+  c.ts = c.ws = c.sack = true;
+  tt_send(&c, TCP_ACK, NULL, 0);
+  assert_int_equal(tt_rec.naccept, 1);
+  struct tcp_pcb *pcb = tt_rec.accepted;
+  assert_int_equal(pcb->state, ESTABLISHED);
+  assert_int_equal(tcp_synq_count(), 0);
+  assert_int_equal(pcb->flags & (TF_TIMESTAMP | TF_SACK | TF_WND_SCALE), TF_TIMESTAMP | TF_SACK | TF_WND_SCALE);
+  assert_int_equal(pcb->snd_scale, TT_PEER_WS);
+  assert_int_equal(pcb->mss, LWIP_MIN(TT_PEER_MSS, TCP_MSS) - 12U);
+  assert_int_equal(pcb->ts_recent, c.peer_ts - 1U);
+  assert_true(pcb->srtt8 != 0); /* the ACK's TSecr timed the SYN-ACK */
+  c.pcb = pcb;
+  tt_attach(pcb);
+  tt_send(&c, TCP_ACK | TCP_PSH, "hi", 2);
+  assert_int_equal(tt_rec.len, 2);
+}
+
+/* The entry's own timer: SYN-ACKs again after 1, 2, 4 and 8 s (RFC 6298
+ * 2.1, 5.5), then at 20 s the handshake is given up with a RST, the entry
+ * freed and counted; nothing in between. */
+static void synq_retransmit_and_expire(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tt_seg s;
+  syn_to_listener(&c, 4000, &s);
+  u32_t iss = s.seq;
+#if LWIP_STATS
+  u32_t expired = DROPS(TCP_SYNQ_EXPIRED);
+#endif
+  static const u32_t at[] = {1000, 3000, 7000, 15000};
+  u32_t t = 0;
+  for (size_t i = 0; i < LWIP_ARRAYSIZE(at); i++) {
+    test_clock_advance(at[i] - t - 1U);
+    tt_expect_nothing();
+    test_clock_advance(1);
+    tt_expect(TCP_SYN | TCP_ACK, iss, 4001, NULL);
+    tt_expect_nothing();
+    t = at[i];
+  }
+  test_clock_advance(TCP_SYN_RCVD_TIMEOUT_MS - t - 1U);
+  tt_expect_nothing();
+  assert_int_equal(tcp_synq_count(), 1);
+  test_clock_advance(1);
+  tt_expect(TCP_RST | TCP_ACK, iss + 1U, 4001, NULL);
+  assert_int_equal(tcp_synq_count(), 0);
+  assert_int_equal(tt_pcb_count(), 0);
+  assert_int_equal(tt_rec.naccept + tt_rec.nerr, 0);
+#if LWIP_STATS
+  assert_int_equal(DROPS(TCP_SYNQ_EXPIRED), expired + 1);
+#endif
+  test_clock_advance(60000);
+  tt_expect_nothing();
+}
+
+/* RSTs for an entry (RFC 9293 3.10.7.4, RFC 5961 3.2): outside the window
+ * ignored; in the window but not at RCV.NXT a challenge ACK; exactly at
+ * RCV.NXT the handshake goes, silently. */
+static void synq_rst_rules(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tt_seg s;
+  syn_to_listener(&c, 4000, &s);
+  tt_inject(&c, TCP_RST, 4001U + 0x20000U, 0, NULL, NULL, 0);
+  tt_expect_nothing();
+  tt_inject(&c, TCP_RST, 4002, 0, NULL, NULL, 0);
+  tt_expect(TCP_ACK, s.seq + 1U, 4001, NULL);
+  tt_expect_nothing();
+  assert_int_equal(tcp_synq_count(), 1);
+#if LWIP_STATS
+  u32_t resets = DROPS(TCP_SYNQ_RESET);
+#endif
+  tt_inject(&c, TCP_RST, 4001, 0, NULL, NULL, 0);
+  tt_expect_nothing();
+  assert_int_equal(tcp_synq_count(), 0);
+  assert_int_equal(tt_listener->state, LISTEN);
+#if LWIP_STATS
+  assert_int_equal(DROPS(TCP_SYNQ_RESET), resets + 1);
+#endif
+  /* The freed place in the backlog is usable again. */
+  assert_int_equal(((struct tcp_pcb_listen *)(void *)tt_listener)->accepts_pending, 0);
+}
+
+/* SYNs for an entry: the same SYN again gets the same SYN-ACK; another
+ * SYN in the window a challenge ACK (RFC 5961 4.2); out of the window an
+ * ACK (3.10.7.4 first check).  Segments without ACK are dropped, and an
+ * ACK of anything but our SYN gets <SEQ=SEG.ACK><CTL=RST>. */
+static void synq_syn_and_ack_rules(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tt_seg s;
+  syn_to_listener(&c, 4000, &s);
+  tt_inject(&c, TCP_SYN, 4000, 0, NULL, NULL, 0);
+  tt_expect(TCP_SYN | TCP_ACK, s.seq, 4001, NULL);
+  tt_inject(&c, TCP_SYN, 4100, 0, NULL, NULL, 0);
+  tt_expect(TCP_ACK, s.seq + 1U, 4001, NULL);
+  tt_inject(&c, TCP_SYN, 3000, 0, NULL, NULL, 0);
+  tt_expect(TCP_ACK, s.seq + 1U, 4001, NULL);
+  tt_inject(&c, TCP_PSH, 4001, 0, NULL, "x", 1);
+  tt_expect_nothing();
+  tt_inject(&c, TCP_ACK, 4001, s.seq, NULL, NULL, 0);
+  tt_expect(TCP_RST, s.seq, 0, NULL);
+  tt_expect_nothing();
+  assert_int_equal(tcp_synq_count(), 1);
+  assert_int_equal(tt_rec.naccept, 0);
+}
+
+/* PAWS for an entry (RFC 7323 5.3): a segment with an older TSval than
+ * the SYN's is dropped with an ACK; one without TSopt is dropped. */
+static void synq_paws(void **state)
+{
+  (void)state;
+  setup_listen(TT_LISTEN_PORT, 0);
+  struct tt_conn c;
+  tt_conn_init(&c, TT_OPT_TS, 9000);
+  c.peer_ts = 5000;
+  tt_send(&c, TCP_SYN, NULL, 0);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  struct tt_opts o;
+  memset(&o, 0, sizeof(o));
+  o.has_ts = true;
+  o.tsval = 4000;
+  o.tsecr = s.opt.tsval;
+  tt_inject(&c, TCP_ACK, 9001, s.seq + 1U, &o, NULL, 0);
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.flags, TCP_ACK);
+  memset(&o, 0, sizeof(o));
+  tt_inject(&c, TCP_ACK, 9001, s.seq, &o, NULL, 0);
+  tt_expect_nothing();
+  assert_int_equal(tt_rec.naccept, 0);
+  assert_int_equal(tcp_synq_count(), 1);
+}
+
+#if LWIP_TEST_HOOKS
+/* The SYN queue's timer lives in its own storage: with the SYS_TIMEOUT
+ * pool empty, SYN-ACKs still go out again. */
+static void synq_timer_without_timeout_pool(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tt_seg s;
+  syn_to_listener(&c, 4000, &s);
+  uintptr_t n = 0;
+  while (sys_timeout(1000000, idle_timeout, (void *)n) == ERR_OK) {
+    n++;
+  }
+  test_clock_advance(1000);
+  tt_expect(TCP_SYN | TCP_ACK, s.seq, 4001, NULL);
+  for (uintptr_t i = 0; i < n; i++) {
+    sys_untimeout(idle_timeout, (void *)i);
+  }
+}
+#endif /* LWIP_TEST_HOOKS */
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -3133,8 +3344,14 @@ int main(void)
     T(closing_fin_retransmitted),
     T(keepalive_probes_and_abort),
     T(keepalive_off_by_default),
+    T(synq_entry_instead_of_pcb),
+    T(synq_retransmit_and_expire),
+    T(synq_rst_rules),
+    T(synq_syn_and_ack_rules),
+    T(synq_paws),
 #if LWIP_TEST_HOOKS
     T(oom_passive_handshake),
+    T(synq_timer_without_timeout_pool),
     T(oom_wheel_timer_rto_still_runs),
     T(oom_active_handshake),
     T(oom_write),

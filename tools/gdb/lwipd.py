@@ -425,7 +425,8 @@ def tcp_options(p):
 
 class Tcp(LwipCommand):
     """lwip-tcp: TCP connections (the 4-tuple hash conn_hash), PCBs bound but not
-    connected (bound_pcbs) and listeners (listen_hash), all in core/tcp.c."""
+    connected (bound_pcbs) and listeners (listen_hash), all in core/tcp.c, then
+    the handshakes in the SYN queue (core/tcp_synq.c)."""
     NAME = "lwip-tcp"
 
     def run(self, arg):
@@ -455,6 +456,30 @@ class Tcp(LwipCommand):
                     int(l["accepts_pending"]), func_name(l["accept"])))
                 nl += 1
         print("%d connections, %d bound, %d listeners" % (count, bound, nl))
+        self.synq()
+
+    @staticmethod
+    def synq():
+        """The SYN queue (synq_hash in core/tcp_synq.c): one small entry per
+        handshake a listener answered, shown as SYN_RCVD as tcp.list does."""
+        try:
+            table = lookup("synq_hash")
+        except NotInBuild:
+            return
+        lo, hi = table.type.strip_typedefs().range()
+        n = 0
+        for i in range(lo, hi + 1):
+            for e in walk(table[i], "hnext"):
+                bits = int(e["opts"])
+                opts = [name for bit, name in ((1, "wscale:%d" % int(e["snd_scale"])), (2, "sack"), (4, "ts"))
+                        if bits & bit]
+                print("synq 0x%x %s:%d <- %s:%d SYN_RCVD iss %u irs %u mss %d options %s synacks_resent %d "
+                      "due %u listener 0x%x" % (
+                          int(e), ip4_str(e["local_ip"]), int(e["local_port"]), ip4_str(e["remote_ip"]),
+                          int(e["remote_port"]), u32(e["iss"]), u32(e["irs"]), int(e["mss"]),
+                          " ".join(opts) if opts else "-", int(e["nrtx"]), u32(e["due"]), int(e["listener"])))
+                n += 1
+        print("%d handshakes in the SYN queue" % n)
 
     @staticmethod
     def congestion(p):

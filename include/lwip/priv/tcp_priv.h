@@ -141,12 +141,12 @@ struct tcp_seg {
 #define TCP_LOCAL_PORT_RANGE_START 0xc000U
 #define TCP_LOCAL_PORT_RANGE_END 0xffffU
 
-/** Handshakes in progress a listener holds in full PCBs; beyond this a
- *  SYN is answered with a SYN cookie and costs no memory (RFC 4987 3.6).
- *  An eighth of the PCBs, at most 64: below the default backlog (255), so
- *  a flood meets cookies before it fills the backlog. */
-#define TCP_SYN_QUEUE_MAX \
-  ((MEMP_NUM_TCP_PCB) / 8U > 64U ? 64U : (MEMP_NUM_TCP_PCB) / 8U > 1U ? (MEMP_NUM_TCP_PCB) / 8U : 1U)
+/** Handshakes in progress one listener holds in the SYN queue (tcp_synq.c,
+ *  a small entry each, memp_num_tcp_synq for all listeners); beyond them,
+ *  or with the pool empty, a SYN is answered with a SYN cookie and costs
+ *  no memory (RFC 4987 3.6).  They count in the backlog (255 by default),
+ *  so at most 192: a flood meets cookies before it fills the backlog. */
+#define TCP_SYN_QUEUE_MAX ((MEMP_NUM_TCP_SYNQ) > 192 ? 192U : (u32_t)(MEMP_NUM_TCP_SYNQ))
 /** A cookie is good for two periods of 64 s. */
 #define TCP_COOKIE_PERIOD_MS 64000U
 
