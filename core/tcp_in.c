@@ -1779,11 +1779,18 @@ static void tcp_rcv_fin_bound(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
 }
 
-/* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every second segment at
- * once (or at the end of the receive batch), otherwise within tcp_delack_ms. */
-static void tcp_ack_policy(struct tcp_pcb *pcb)
+/* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every second full-sized
+ * segment at once (or at the end of the receive batch), otherwise within
+ * tcp_delack_ms.  Segments are counted in MSS units, so a large segment
+ * from a device that merges them (TSO from a TAP, GRO) counts for all the
+ * segments it stands for, as Linux counts bytes past one MSS: one of
+ * 2 * MSS or more is acknowledged at once.  @p len: the segment's data. */
+static void tcp_ack_policy(struct tcp_pcb *pcb, u16_t len)
 {
-  if (++pcb->delack_segs >= 2U && !tcp_batch_active()) {
+  u32_t units = pcb->mss != 0 ? (u32_t)len / pcb->mss : 0;
+  u32_t segs = (u32_t)pcb->delack_segs + LWIP_MAX(units, 1U);
+  pcb->delack_segs = (u8_t)LWIP_MIN(segs, 0xffU);
+  if (pcb->delack_segs >= 2U && !tcp_batch_active()) {
     pcb->flags |= TF_ACK_NOW;
   } else {
     if (pcb->delack_segs >= 2U) {
@@ -1867,7 +1874,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     if (fin) {
       tcp_fin_received(pcb);
     } else {
-      tcp_ack_policy(pcb);
+      tcp_ack_policy(pcb, s->len);
     }
     if (p != NULL && !tcp_deliver(pcb, p)) {
       return false;

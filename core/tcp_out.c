@@ -397,6 +397,7 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
      * pseudo-header sum we leave here (not inverted). */
     put_be16(t + TCP_OFF_CHKSUM,
              pseudo_sum(ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), IP_PROTO_TCP, h->tot_len));
+    h->flags |= PBUF_FLAG_CSUM_PARTIAL;
   }
   if (data != NULL && data->tot_len > pcb->mss && netif->gso_max > netif->mtu) {
     h->gso_size = pcb->mss;

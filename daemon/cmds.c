@@ -521,6 +521,17 @@ static json_t *cmd_impair_clear(struct ctl_req *req, json_t *args, struct ctl_re
 /* status, forwarding, subscribe                                           */
 /* ---------------------------------------------------------------------- */
 
+/* --offload: what was asked, what the kernel accepted, how big a TCP
+ * segment the stack may hand the TAP, and the frames that used it. */
+static json_t *offload_json(const struct tap_dev *tap)
+{
+  const struct tap_counters *c = &tap->counters;
+  return json_pack("{s:s, s:s, s:b, s:i, s:I, s:I, s:I}", "mode", tap_offload_name(tap->mode), "active",
+                   tap_offload_state(tap), "vnet_hdr", tap->vnet_hdr, "gso_max",
+                   lwipd.netif_added ? (int)lwipd.netif.gso_max : 0, "rx_gso", (json_int_t)c->rx_gso, "tx_gso",
+                   (json_int_t)c->tx_gso, "rx_bad_hdr", (json_int_t)c->rx_bad_hdr);
+}
+
 static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
@@ -536,6 +547,9 @@ static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r
     json_object_set_new(o, "seed", json_integer((json_int_t)lwipd.seed));
   }
   json_object_set_new(o, "control", ctl_status_json());
+  if (lwipd.tap != NULL) {
+    json_object_set_new(o, "offload", offload_json(lwipd.tap));
+  }
 #if LWIP_IPV6
   /* How IPv6 was brought up: SLAAC on or off, identifier mode, --ip6. */
   json_object_set_new(o, "ip6", ip6cmds_conf_json(&lwipd.ip6));

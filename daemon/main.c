@@ -68,6 +68,7 @@ struct options {
   int nip6;
   const char *host_ip6, *iid;
   bool no_slaac;
+  enum tap_offload offload; /* --offload auto|on|off */
 };
 
 static struct event *timer_ev, *tap_ev, *nl_ev;
@@ -117,6 +118,9 @@ static void usage(FILE *f)
           "                        how SACK connections find losses: RACK-TLP with PRR (RFC 8985,\n"
           "                        RFC 6937; default in builds with tcp_rack) or RFC 6675's\n"
           "                        three SACKed segments\n"
+          "  --offload auto|on|off TAP offloads (virtio-net headers): checksums and TCP\n"
+          "                        segments of up to 64 KB both ways; auto (default) takes\n"
+          "                        what the kernel allows, on fails if it refuses\n"
           "  --config FILE         read options from FILE ('key = value' lines, # comments)\n"
           "  --help, --version\n",
           (unsigned)ICMP_RATELIMIT, (unsigned)ICMP_RATELIMIT_BURST);
@@ -153,6 +157,7 @@ static const struct option long_opts[] = {
   {"initial-window", required_argument, NULL, 'W'},
   {"ecn", required_argument, NULL, 'N'},
   {"loss-detection", required_argument, NULL, 'L'},
+  {"offload", required_argument, NULL, 'O'},
   {"ip6", required_argument, NULL, '6'},     {"host-ip6", required_argument, NULL, 'J'},
   {"iid", required_argument, NULL, 'E'},     {"no-slaac", no_argument, NULL, 'S'},
   {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
@@ -233,6 +238,11 @@ static int apply_option(struct options *o, int c, const char *arg)
     }
 #endif
     o->congestion = arg;
+    break;
+  case 'O':
+    if (!tap_offload_parse(arg, &o->offload)) {
+      return bad_option("offload", arg, "expected auto, on or off");
+    }
     break;
   case 'W':
     if (strcmp(arg, "rfc5681") != 0 && strcmp(arg, "rfc6928") != 0) {
@@ -363,6 +373,7 @@ static int read_config(struct options *o, const char *path)
 static int parse_options(int argc, char **argv, struct options *o)
 {
   memset(o, 0, sizeof(*o));
+  o->offload = TAP_OFFLOAD_AUTO;
   /* The config file is read first so command-line options override it. */
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
@@ -665,11 +676,25 @@ static void test_startup_delay(void)
   }
 }
 
+/* What the TAP's virtio-net header lets the stack leave to the kernel.
+ * Sending needs only the header: TCP checksums left partial and TCP
+ * segments of up to 64 KB (gso_max: a whole frame, Ethernet header
+ * included, must fit a pbuf).  Receive offloads need nothing from the
+ * stack: tap.c marks what the kernel vouched for. */
+static void set_offloads(struct netif *n, const struct tap_dev *tap)
+{
+  if (!tap->vnet_hdr) {
+    return;
+  }
+  n->chksum_flags &= (u16_t)~NETIF_CHECKSUM_GEN_TCP;
+  n->gso_max = (u16_t)(TAP_FRAME_MAX - 14U);
+}
+
 static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_addr_t *mask, const ip4_addr_t *gw,
                        const uint8_t *mac)
 {
   char err[256];
-  lwipd.tap = tap_open(o->tap, true, err, sizeof(err));
+  lwipd.tap = tap_open_offload(o->tap, true, o->offload, err, sizeof(err));
   if (lwipd.tap == NULL) {
     fprintf(stderr, "lwipd: %s\n", err);
     return 1;
@@ -702,6 +727,7 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
     return 1;
   }
   lwipd.netif_added = true;
+  set_offloads(&lwipd.netif, lwipd.tap);
   /* The addresses go on before the netif comes up, so DAD and router
    * solicitation start with it (RFC 4862 5.4, RFC 4861 6.3.7). */
   if (ip6cmds_setup(&lwipd.netif, &lwipd.ip6, err, sizeof(err)) != 0) {

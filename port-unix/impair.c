@@ -608,7 +608,13 @@ static struct pbuf *own_copy(struct impair_dir *d, const struct pbuf *p)
   struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
   if (q == NULL) {
     d->counters.nomem++;
+    return NULL;
   }
+  /* The offload marks go with the frame: a large TCP segment is dropped,
+   * duplicated, delayed or reordered whole, and the TAP still needs to
+   * know how to segment it and that its checksum is partial. */
+  q->gso_size = p->gso_size;
+  q->flags |= p->flags & (PBUF_FLAG_CSUM_OK | PBUF_FLAG_CSUM_PARTIAL);
   return q;
 }
 
@@ -690,6 +696,8 @@ static void change_copy(struct impair_dir *d, struct pbuf *p, const struct impai
     d->counters.ce_marked++;
   }
   if (dec->corrupt) {
+    /* A corrupted frame must be checked again on the way in. */
+    p->flags &= (u8_t)~PBUF_FLAG_CSUM_OK;
     flip_bit(p, dec->bit);
     d->counters.corrupted++;
   }

@@ -11,12 +11,14 @@
 #include "lwip/ip6_addr.h"
 #endif
 #include "lwip/port.h"
+#include "lwip/prot/wire.h"
 #include "lwip/timeouts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
@@ -106,7 +108,87 @@ static struct tap_dev *tap_fail(struct tap_dev *tap)
   return NULL;
 }
 
+bool tap_offload_parse(const char *s, enum tap_offload *out)
+{
+  static const char *const names[] = {"off", "auto", "on"};
+  for (int i = 0; i < 3; i++) {
+    if (s != NULL && strcmp(s, names[i]) == 0) {
+      *out = (enum tap_offload)i;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char *tap_offload_name(enum tap_offload mode)
+{
+  return mode == TAP_OFFLOAD_ON ? "on" : mode == TAP_OFFLOAD_AUTO ? "auto" : "off";
+}
+
+const char *tap_offload_state(const struct tap_dev *tap)
+{
+  const unsigned all = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+  if (!tap->vnet_hdr || tap->offloads == 0) {
+    return "none";
+  }
+  return (tap->offloads & all) == all ? "csum,tso4,tso6" : "csum";
+}
+
+/* The offloads lwipd asks for, best first.  TUN_F_CSUM: the kernel may
+ * hand us frames whose checksum it left partial; TSO4/TSO6 (which need
+ * CSUM): TCP segments of up to 64 KB.  Sending needs no negotiation: with
+ * IFF_VNET_HDR the kernel takes GSO frames and partial checksums from us. */
+static const unsigned tap_offload_sets[] = {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, TUN_F_CSUM};
+
+/* Set the header size and agree on offloads on tap->fd (opened with
+ * IFF_VNET_HDR).  @return 0; or -1 with @p err set when the kernel refused
+ * the header size, or (mode ON) anything less than every offload. */
+static int tap_negotiate(struct tap_dev *tap, enum tap_offload mode, char *err, size_t errlen)
+{
+  int sz = (int)sizeof(struct virtio_net_hdr);
+  if (ioctl(tap->fd, TUNSETVNETHDRSZ, &sz) < 0) {
+    dev_set_err(err, errlen, "tap: --offload %s: TUNSETVNETHDRSZ %d on %s refused: %s", tap_offload_name(mode), sz,
+                tap->name, strerror(errno));
+    return -1;
+  }
+  tap->vnet_hdr = true;
+  int last_errno = 0;
+  for (size_t i = 0; i < sizeof(tap_offload_sets) / sizeof(tap_offload_sets[0]); i++) {
+    if (ioctl(tap->fd, TUNSETOFFLOAD, (unsigned long)tap_offload_sets[i]) == 0) {
+      tap->offloads = tap_offload_sets[i];
+      break;
+    }
+    last_errno = errno;
+  }
+  if (mode == TAP_OFFLOAD_ON && tap->offloads != tap_offload_sets[0]) {
+    dev_set_err(err, errlen,
+                "tap: --offload on: the kernel refused TUNSETOFFLOAD csum,tso4,tso6 on %s (%s); "
+                "use --offload auto to run without",
+                tap->name, strerror(last_errno));
+    errno = last_errno;
+    return -1;
+  }
+  return 0;
+}
+
+/* --offload auto after a refusal: open without offloads, remembering
+ * that auto was asked for (status shows both). */
+static struct tap_dev *tap_reopen_plain(const char *name, bool create, enum tap_offload mode, char *err,
+                                        size_t errlen)
+{
+  struct tap_dev *tap = tap_open_offload(name, create, TAP_OFFLOAD_OFF, err, errlen);
+  if (tap != NULL) {
+    tap->mode = mode;
+  }
+  return tap;
+}
+
 struct tap_dev *tap_open(const char *name, bool create, char *err, size_t errlen)
+{
+  return tap_open_offload(name, create, TAP_OFFLOAD_OFF, err, errlen);
+}
+
+struct tap_dev *tap_open_offload(const char *name, bool create, enum tap_offload mode, char *err, size_t errlen)
 {
   if (name == NULL) {
     name = "";
@@ -135,9 +217,15 @@ struct tap_dev *tap_open(const char *name, bool create, char *err, size_t errlen
   }
   struct ifreq ifr;
   memset(&ifr, 0, sizeof(ifr));
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (mode != TAP_OFFLOAD_OFF ? IFF_VNET_HDR : 0);
   strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
   if (ioctl(tap->fd, TUNSETIFF, &ifr) < 0) {
+    if (mode == TAP_OFFLOAD_AUTO && errno == EINVAL) {
+      /* A kernel without IFF_VNET_HDR: plain frames will do. */
+      LWIP_LOG(NETIF, INFO, "tap %s: IFF_VNET_HDR refused, running without offloads", name);
+      tap_fail(tap);
+      return tap_reopen_plain(name, create, mode, err, errlen);
+    }
     const char *hint = "";
     if (errno == EPERM) {
       hint = " (needs CAP_NET_ADMIN, or a persistent TAP owned by this user)";
@@ -151,6 +239,23 @@ struct tap_dev *tap_open(const char *name, bool create, char *err, size_t errlen
   }
   memcpy(tap->name, ifr.ifr_name, IFNAMSIZ);
   tap->name[IFNAMSIZ - 1] = '\0';
+  tap->mode = mode;
+  if (mode != TAP_OFFLOAD_OFF && tap_negotiate(tap, mode, err, errlen) != 0) {
+    if (mode == TAP_OFFLOAD_ON) {
+      return tap_fail(tap);
+    }
+    /* The descriptor keeps IFF_VNET_HDR with a header size we cannot
+     * use: start again without (the same name, so a TAP the kernel named
+     * for us keeps it). */
+    LWIP_LOG(NETIF, INFO, "%s; running without offloads", err != NULL ? err : "tap: offloads refused");
+    char keep[IFNAMSIZ];
+    memcpy(keep, tap->name, sizeof(keep));
+    tap_fail(tap);
+    return tap_reopen_plain(keep, create, mode, err, errlen);
+  }
+  if (mode != TAP_OFFLOAD_OFF && tap->offloads == 0) {
+    LWIP_LOG(NETIF, INFO, "tap %s: TUNSETOFFLOAD refused: virtio-net headers without offloads", tap->name);
+  }
 
   memset(&ifr, 0, sizeof(ifr));
   if (if_ioctl(tap->name, SIOCGIFMTU, &ifr) < 0) {
@@ -205,8 +310,40 @@ static bool fatal_errno(int e)
   return e == EBADFD || e == EBADF || e == EIO || e == ENODEV || e == ENXIO;
 }
 
-/* Deliver @p n bytes of tap->buf up as a new PBUF_POOL frame. */
-static void tap_deliver(struct tap_dev *tap, size_t n)
+/* Check the virtio-net header of a received frame of @p n bytes and say
+ * whether its transport checksum needs no check.  DATA_VALID: the kernel
+ * verified it.  NEEDS_CSUM: the frame was made on this host and its
+ * checksum left partial (Linux's CHECKSUM_PARTIAL, virtio 1.1 5.1.6.4.1):
+ * the bytes never crossed a wire, so there is nothing to verify, and the
+ * stack must not compute the sum expecting a complete one.  A GSO frame
+ * (TCPV4/TCPV6, what TUN_F_TSO4/TSO6 allow) is one TCP segment of
+ * several MSS, which TCP takes as it is.  @return false to drop: a header
+ * describing something we did not negotiate (UDP GSO) or pointing past
+ * the frame. */
+static bool tap_rx_hdr(struct tap_dev *tap, const struct virtio_net_hdr *vh, size_t n, bool *csum_ok)
+{
+  u8_t gso = vh->gso_type & (u8_t)~VIRTIO_NET_HDR_GSO_ECN;
+  if (gso != VIRTIO_NET_HDR_GSO_NONE) {
+    if ((gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) || vh->gso_size == 0) {
+      return false;
+    }
+    tap->counters.rx_gso++;
+  }
+  if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+    if ((size_t)vh->csum_start + vh->csum_offset + 2U > n) {
+      return false;
+    }
+    *csum_ok = true;
+  }
+  if (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+    *csum_ok = true;
+  }
+  return true;
+}
+
+/* Deliver @p n bytes of tap->buf up as a new PBUF_POOL frame; @p csum_ok:
+ * mark it PBUF_FLAG_CSUM_OK. */
+static void tap_deliver(struct tap_dev *tap, size_t n, bool csum_ok)
 {
   struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_POOL);
   if (p == NULL) {
@@ -219,6 +356,9 @@ static void tap_deliver(struct tap_dev *tap, size_t n)
     tap->counters.rx_nomem++;
     return;
   }
+  if (csum_ok) {
+    p->flags |= PBUF_FLAG_CSUM_OK;
+  }
   tap->counters.rx_frames++;
   tap->counters.rx_bytes += n;
   dev_deliver_up(&tap->dev, p);
@@ -228,7 +368,9 @@ int tap_read_batch(struct tap_dev *tap, int max_frames)
 {
   int count = 0;
   while (count < max_frames) {
-    ssize_t n = read(tap->fd, tap->buf, TAP_FRAME_MAX + 1);
+    struct virtio_net_hdr vh;
+    struct iovec iov[2] = {{&vh, sizeof(vh)}, {tap->buf, TAP_FRAME_MAX + 1}};
+    ssize_t n = tap->vnet_hdr ? readv(tap->fd, iov, 2) : read(tap->fd, tap->buf, TAP_FRAME_MAX + 1);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -246,11 +388,23 @@ int tap_read_batch(struct tap_dev *tap, int max_frames)
       break;
     }
     count++;
+    bool csum_ok = false;
+    if (tap->vnet_hdr) {
+      if ((size_t)n < sizeof(vh)) {
+        tap->counters.rx_bad_hdr++;
+        continue;
+      }
+      n -= (ssize_t)sizeof(vh);
+      if ((size_t)n <= TAP_FRAME_MAX && !tap_rx_hdr(tap, &vh, (size_t)n, &csum_ok)) {
+        tap->counters.rx_bad_hdr++;
+        continue;
+      }
+    }
     if ((size_t)n > TAP_FRAME_MAX) {
       tap->counters.rx_errors++;
       continue;
     }
-    tap_deliver(tap, (size_t)n);
+    tap_deliver(tap, (size_t)n, csum_ok);
   }
   return count;
 }
@@ -278,12 +432,68 @@ static void tap_warn(struct tap_dev *tap, int e, size_t len)
   tap->warn_suppressed = 0;
 }
 
-/* Gather the frame's pieces (only tot_len bytes: the chain may continue
- * with the next packet of a queue).  @return iov count, or -1 when the
- * chain has more than TAP_MAX_IOV pieces. */
-static int tap_gather(const struct pbuf *p, struct iovec *iov)
+/* The virtio-net header of a frame we send.  A TCP segment whose checksum
+ * TCP left partial (PBUF_FLAG_CSUM_PARTIAL: the pseudo-header sum is in
+ * the field) gets NEEDS_CSUM with where the sum starts and where it goes
+ * (virtio 1.1 5.1.6.2); one marked with gso_size gets the GSO type, the MSS
+ * and the length of the headers every piece repeats, and the kernel cuts
+ * it (advancing the sequence number, fixing the lengths, PSH and FIN on
+ * the last piece only, CWR on the first).  Anything else: an all-zero
+ * header.  @return false when a marked frame is not TCP over IPv4 or IPv6
+ * without extension headers, which TCP never sends. */
+static bool tap_tx_hdr(const struct pbuf *p, struct virtio_net_hdr *vh)
 {
-  int n = 0;
+  memset(vh, 0, sizeof(*vh));
+  bool partial = (p->flags & PBUF_FLAG_CSUM_PARTIAL) != 0;
+  if (!partial && p->gso_size == 0) {
+    return true;
+  }
+  u8_t h[14 + 40 + 60];
+  u16_t got = pbuf_copy_partial(p, h, sizeof(h), 0);
+  if (got < 14 + 20) {
+    return false;
+  }
+  u16_t etype = get_be16(h + 12);
+  u16_t l4;
+  u8_t gso_type;
+  if (etype == 0x0800U && (h[14] >> 4) == 4 && h[14 + 9] == 6) {
+    l4 = (u16_t)(14U + (h[14] & 0x0fU) * 4U);
+    gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+  } else if (etype == 0x86ddU && got >= 14 + 40 && (h[14] >> 4) == 6 && h[14 + 6] == 6) {
+    l4 = 14 + 40;
+    gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+  } else {
+    return false;
+  }
+  if (l4 < 14 + 20 || (u32_t)l4 + 20U > got) {
+    return false;
+  }
+  u16_t hdr_len = (u16_t)(l4 + (h[l4 + 12] >> 4) * 4U);
+  if (hdr_len < l4 + 20U || hdr_len > p->tot_len) {
+    return false;
+  }
+  if (partial) {
+    vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    vh->csum_start = l4;
+    vh->csum_offset = 16; /* the TCP checksum field, RFC 9293 3.1 */
+  }
+  if (p->gso_size != 0) {
+    /* RFC 3168 6.1.2: CWR belongs on the first piece only; the flag tells
+     * the kernel the frame carries it. */
+    bool cwr = (h[l4 + 13] & 0x80U) != 0;
+    vh->gso_type = (u8_t)(gso_type | (cwr ? VIRTIO_NET_HDR_GSO_ECN : 0));
+    vh->gso_size = p->gso_size;
+    vh->hdr_len = hdr_len;
+  }
+  return true;
+}
+
+/* Gather the frame's pieces (only tot_len bytes: the chain may continue
+ * with the next packet of a queue) after the @p n iov entries already
+ * there.  @return the iov count, or -1 when the chain has more than
+ * TAP_MAX_IOV pieces. */
+static int tap_gather(const struct pbuf *p, struct iovec *iov, int n)
+{
   size_t left = p->tot_len;
   for (const struct pbuf *q = p; q != NULL && left > 0; q = q->next) {
     if (n == TAP_MAX_IOV) {
@@ -298,29 +508,52 @@ static int tap_gather(const struct pbuf *p, struct iovec *iov)
   return n;
 }
 
-static ssize_t tap_write_frame(struct tap_dev *tap, const struct pbuf *p)
+/* Write one frame, with the virtio-net header @p vh in front when the
+ * TAP has them.  @return the frame's bytes written, or -1 with errno. */
+static ssize_t tap_write_frame(struct tap_dev *tap, const struct pbuf *p, struct virtio_net_hdr *vh)
 {
   struct iovec iov[TAP_MAX_IOV];
-  int n = tap_gather(p, iov);
+  int first = 0;
+  if (tap->vnet_hdr) {
+    iov[0].iov_base = vh;
+    iov[0].iov_len = sizeof(*vh);
+    first = 1;
+  }
+  int n = tap_gather(p, iov, first);
   if (n < 0) {
     u16_t len = pbuf_copy_partial(p, tap->buf, p->tot_len, 0);
-    iov[0].iov_base = tap->buf;
-    iov[0].iov_len = len;
-    n = 1;
+    iov[first].iov_base = tap->buf;
+    iov[first].iov_len = len;
+    n = first + 1;
   }
   ssize_t w;
   do {
     w = n == 1 ? write(tap->fd, iov[0].iov_base, iov[0].iov_len) : writev(tap->fd, iov, n);
   } while (w < 0 && errno == EINTR);
+  if (first != 0 && w >= (ssize_t)sizeof(*vh)) {
+    w -= (ssize_t)sizeof(*vh);
+  }
   return w;
 }
 
 static err_t tap_tx(struct dev *d, struct pbuf *p)
 {
   struct tap_dev *tap = (struct tap_dev *)d;
-  ssize_t w = tap_write_frame(tap, p);
+  struct virtio_net_hdr vh = {0};
+  if (tap->vnet_hdr ? !tap_tx_hdr(p, &vh) : (p->flags & PBUF_FLAG_CSUM_PARTIAL) != 0) {
+    /* A partial checksum the kernel cannot finish would reach the peer
+     * wrong: a programming error above, counted, never sent. */
+    tap->counters.tx_errors++;
+    LWIP_LOG(NETIF, WARN, "tap %s: frame of %u bytes with an offload mark but no TCP header, not sent", tap->name,
+             p->tot_len);
+    return ERR_VAL;
+  }
+  ssize_t w = tap_write_frame(tap, p, &vh);
   if (w >= 0) {
     /* A TAP write is one frame, all or nothing. */
+    if (tap->vnet_hdr && vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+      tap->counters.tx_gso++;
+    }
     tap->counters.tx_frames++;
     tap->counters.tx_bytes += (uint64_t)w;
     return ERR_OK;

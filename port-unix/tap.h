@@ -28,6 +28,31 @@
 /** Largest frame read from or written to the TAP: a pbuf's tot_len limit. */
 #define TAP_FRAME_MAX 65535U
 
+/**
+ * Offloads (--offload): with them every frame crossing the TAP carries a
+ * virtio-net header (IFF_VNET_HDR, the 10-byte legacy struct
+ * virtio_net_hdr in host byte order: no mergeable buffers, so the v1
+ * header's num_buffers has no use here).  lwipd then
+ *  - receives TCP segments of up to 64 KB in one frame (the kernel's TSO
+ *    is not undone: TUN_F_TSO4/TSO6) and frames whose checksum the kernel
+ *    vouches for (DATA_VALID) or left partial (NEEDS_CSUM, TUN_F_CSUM);
+ *    both are marked PBUF_FLAG_CSUM_OK;
+ *  - sends TCP segments of up to 64 KB (pbuf gso_size) that the kernel
+ *    cuts into gso_size pieces, and TCP checksums left partial
+ *    (PBUF_FLAG_CSUM_PARTIAL) for the kernel to finish.
+ */
+enum tap_offload {
+  TAP_OFFLOAD_OFF,  /**< plain frames, no virtio-net header */
+  TAP_OFFLOAD_AUTO, /**< whatever the kernel accepts, plain frames if nothing */
+  TAP_OFFLOAD_ON,   /**< checksum and TSO both ways, or tap_open fails */
+};
+
+/** Parse "auto", "on" or "off".  @return true and @p out set, or false. */
+bool tap_offload_parse(const char *s, enum tap_offload *out);
+
+/** "off", "auto" or "on". */
+const char *tap_offload_name(enum tap_offload mode);
+
 /** Counters of one TAP device (zeroed by tap_open, never reset otherwise). */
 struct tap_counters {
   uint64_t rx_frames;  /**< frames read and delivered up */
@@ -39,6 +64,9 @@ struct tap_counters {
   uint64_t tx_eagain;  /**< write() failed with EAGAIN: TAP queue full */
   uint64_t tx_enobufs; /**< write() failed with ENOBUFS: kernel out of buffers */
   uint64_t tx_errors;  /**< write() failed otherwise (EIO: interface down, ...) */
+  uint64_t rx_gso;     /**< frames read with a GSO header (several segments in one) */
+  uint64_t rx_bad_hdr; /**< frames dropped: short, or a virtio-net header we did not ask for */
+  uint64_t tx_gso;     /**< frames written for the kernel to segment */
 };
 
 struct tap_dev {
@@ -53,6 +81,9 @@ struct tap_dev {
   uint32_t warn_suppressed;  /**< tx warnings not logged since */
   bool warned_once;          /**< a tx warning has been logged before */
   uint8_t *buf;              /**< TAP_FRAME_MAX + 1 bytes for read/write */
+  enum tap_offload mode;     /**< what was asked for */
+  bool vnet_hdr;             /**< every frame carries a virtio-net header */
+  unsigned offloads;         /**< TUN_F_* the kernel accepted (receive side) */
 };
 
 /**
@@ -77,6 +108,19 @@ struct tap_dev {
  * tap_mac_from_name(name).  The caller may overwrite mac before using it.
  */
 struct tap_dev *tap_open(const char *name, bool create, char *err, size_t errlen);
+
+/**
+ * tap_open() with offloads @p mode (tap_open is TAP_OFFLOAD_OFF).  AUTO
+ * asks for TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, then TUN_F_CSUM alone,
+ * and keeps plain frames when the kernel refuses the virtio-net header;
+ * ON fails (NULL, @p err says which step the kernel refused and why) unless
+ * all three are accepted.  vnet_hdr and offloads say what is in effect.
+ */
+struct tap_dev *tap_open_offload(const char *name, bool create, enum tap_offload mode, char *err,
+                                 size_t errlen);
+
+/** Offloads in effect, for status: "csum,tso4,tso6", "csum" or "none". */
+const char *tap_offload_state(const struct tap_dev *tap);
 
 /** Close the descriptor (the kernel removes a non-persistent TAP), unlink
  *  the device from its stack and free it.  Remove the netif first (see

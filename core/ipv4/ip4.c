@@ -239,6 +239,7 @@ err_t ip4_output_if_src(struct pbuf *p, const ip4_addr_t *src, const ip4_addr_t 
     }
     pbuf_chain(q, p);
     q->gso_size = p->gso_size; /* the device reads it from the first pbuf */
+    q->flags |= p->flags & PBUF_FLAG_CSUM_PARTIAL;
   }
   ip4_write_header((u8_t *)q->payload, q->tot_len, src, dest, ttl, tos, proto, netif);
   LWIP_LOG(IP4, TRACE, "out proto %u len %u via %c%c%u", proto, q->tot_len, netif->name[0], netif->name[1],

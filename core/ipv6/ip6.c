@@ -282,7 +282,8 @@ static err_t ip6_send(struct pbuf *q, const ip6_addr_t *dest, struct netif *neti
 #endif
   if (netif->mtu != 0) {
     u16_t mtu = icmp6_path_mtu(netif, dest);
-    if (q->tot_len > mtu) {
+    /* A TSO packet (gso_size set) is cut into segments by the device. */
+    if (q->tot_len > mtu && !(q->gso_size != 0 && netif->gso_max >= q->tot_len)) {
       return ip6_frag(q, dest, netif, mtu, ip6_emit);
     }
   }
@@ -313,6 +314,8 @@ err_t ip6_output_if_src(struct pbuf *p, const ip6_addr_t *src, const ip6_addr_t 
       return ERR_MEM;
     }
     pbuf_chain(q, p);
+    q->gso_size = p->gso_size; /* the device reads the offload marks from the first pbuf */
+    q->flags |= p->flags & PBUF_FLAG_CSUM_PARTIAL;
   }
   ip6_write_header((u8_t *)q->payload, (u16_t)(q->tot_len - IP6_HLEN), src, dest, hl, tc, nexth);
   LWIP_LOG(IP6, TRACE, "out nexth %u len %u via %c%c%u", nexth, q->tot_len, netif->name[0], netif->name[1], netif->num);

@@ -145,6 +145,9 @@ err_t ethernet_output(struct netif *netif, struct pbuf *p, const struct eth_addr
       return ERR_MEM;
     }
     pbuf_chain(frame, p);
+    /* The device reads the offload marks from the first pbuf. */
+    frame->gso_size = p->gso_size;
+    frame->flags |= p->flags & PBUF_FLAG_CSUM_PARTIAL;
   }
   hdr = (u8_t *)frame->payload;
   memcpy(hdr + ETH_OFF_DEST, dst->addr, ETH_HWADDR_LEN);

@@ -55,6 +55,8 @@ typedef enum {
 /** pbuf flags */
 #define PBUF_FLAG_PUSH 0x01U     /**< last segment of a write (TCP PSH) */
 #define PBUF_FLAG_CSUM_OK 0x02U  /**< the device verified the transport checksum (rx offload) */
+#define PBUF_FLAG_CSUM_PARTIAL 0x04U /**< tx offload: the TCP checksum field holds the pseudo-header
+                                          sum for the device to finish (first pbuf of a packet) */
 #define PBUF_FLAG_LLBCAST 0x08U  /**< received as link-level broadcast */
 #define PBUF_FLAG_LLMCAST 0x10U  /**< received as link-level multicast */
 

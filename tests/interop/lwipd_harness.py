@@ -133,7 +133,7 @@ class Lwipd:
     start() is enter_namespace() then spawn(); a test that starts lwipd many
     times in one namespace calls those two and stop_daemon() itself."""
 
-    def __init__(self, extra_args=(), seed=1, host_ip=True, env=None):
+    def __init__(self, extra_args=(), seed=1, host_ip=True, env=None, offload="off"):
         self.ns = f"lwt{os.getpid()}x{int(time.time() * 1000) % 100000}"
         self.dir = tempfile.mkdtemp(prefix="lwipd-interop-")
         self.ctl_path = os.path.join(self.dir, "ctl.sock")
@@ -141,6 +141,12 @@ class Lwipd:
         self.proc = None
         self.orig_ns = None
         self.extra_args = list(extra_args)
+        # TAP offloads (auto by default in lwipd) change what crosses the
+        # TAP: 64 KB TCP frames that impairments and captures see whole.
+        # Tests keep plain frames unless they ask (test_offload.py);
+        # offload=None leaves lwipd's default.
+        if offload is not None and "--offload" not in self.extra_args:
+            self.extra_args += ["--offload", offload]
         self.seed = seed
         self.host_ip = host_ip
         self.env = dict(env or {})

@@ -3,7 +3,8 @@
  * builds segments of several MSS and marks them with pbuf gso_size; a
  * retransmission is cut back to one MSS), transmit checksum offload (the
  * pseudo-header sum is left for the device) and receive checksum offload
- * (PBUF_FLAG_CSUM_OK skips the check).
+ * (PBUF_FLAG_CSUM_OK skips the check); and segments of several MSS
+ * received from a device that does not cut them (a TAP with TSO).
  */
 #include "test_tcp_common.h"
 
@@ -189,6 +190,92 @@ static void rx_checksum_ok_flag(void **state)
   assert_memory_equal(tt_rec.data, "xyz", 3);
 }
 
+/* The receive side of segmentation offload: a TAP hands over the
+ * kernel's TCP segments of several MSS as they are.  The cases need a
+ * window of 6 MSS of 1460 bytes. */
+#define RX_BIG (3U * 1460U)
+
+static void rx_big_conn(struct tt_conn *c, unsigned opts)
+{
+  if (TCP_WND < 2U * RX_BIG || TCP_MSS < 1460 || TT_REC_MAX < 2U * RX_BIG) {
+    skip();
+  }
+  setup_established_passive(c, opts);
+  for (size_t i = 0; i < 2U * RX_BIG; i++) {
+    payload[i] = (u8_t)(i * 13U + 5U);
+  }
+}
+
+/* One segment of 3 MSS in order: all of it delivered, and acknowledged at
+ * once, since it stands for three full-sized segments (RFC 5681 4.2:
+ * at least every second full-sized segment). */
+static void rx_large_segment_acked_at_once(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  rx_big_conn(&c, TT_OPT_NONE);
+  tt_send(&c, TCP_ACK, payload, (u16_t)RX_BIG);
+  assert_int_equal(tt_rec.len, RX_BIG);
+  assert_memory_equal(tt_rec.data, payload, RX_BIG);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.ack, c.peer_nxt);
+  assert_int_equal(s.len, 0);
+  tt_expect_nothing();
+}
+
+/* A segment smaller than one MSS still waits for the delayed ACK: the
+ * count in MSS units gives it one unit, no more.  (Without window scaling:
+ * with it, taking the first bytes opens the right edge far enough for a
+ * window update.) */
+static void rx_small_segment_still_delayed(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  rx_big_conn(&c, TT_OPT_NONE);
+  tt_send(&c, TCP_ACK, payload, 100);
+  assert_int_equal(tt_rec.len, 100);
+  tt_expect_nothing();
+}
+
+/* Out of order: a 3-MSS segment after a 3-MSS hole is queued and SACKed
+ * whole (RFC 2018 4); the hole filled by another large segment delivers
+ * all 6 MSS in order with one cumulative ACK.  Then a segment overlapping
+ * what was delivered carries 1 MSS of new data: only that is delivered. */
+static void rx_large_segments_out_of_order(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  rx_big_conn(&c, TT_OPT_WS | TT_OPT_SACK);
+  u32_t start = c.peer_nxt;
+  tt_inject(&c, TCP_ACK, start + RX_BIG, c.our_nxt, NULL, payload + RX_BIG, (u16_t)RX_BIG);
+  assert_int_equal(tt_rec.len, 0);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.ack, start);
+  assert_int_equal(s.opt.nsack, 1);
+  assert_int_equal(s.opt.sack[0][0], start + RX_BIG);
+  assert_int_equal(s.opt.sack[0][1], start + 2U * RX_BIG);
+  tt_expect_nothing();
+
+  tt_inject(&c, TCP_ACK, start, c.our_nxt, NULL, payload, (u16_t)RX_BIG);
+  assert_int_equal(tt_rec.len, 2U * RX_BIG);
+  assert_memory_equal(tt_rec.data, payload, 2U * RX_BIG);
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.ack, start + 2U * RX_BIG);
+  assert_int_equal(s.opt.nsack, 0);
+  tt_expect_nothing();
+
+  /* 2 MSS already delivered, then 1 MSS of new data. */
+  static u8_t more[3U * 1460U];
+  memcpy(more, payload + 2U * RX_BIG - 2U * 1460U, 2U * 1460U);
+  memset(more + 2U * 1460U, 0x5a, 1460U);
+  tt_inject(&c, TCP_ACK, start + 2U * RX_BIG - 2U * 1460U, c.our_nxt, NULL, more, (u16_t)sizeof(more));
+  assert_int_equal(tt_rec.len, 2U * RX_BIG + 1460U);
+  assert_int_equal(tt_rec.data[2U * RX_BIG], 0x5a);
+  assert_int_equal(tt_rec.data[2U * RX_BIG + 1459U], 0x5a);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -197,6 +284,9 @@ int main(void)
     cmocka_unit_test_setup_teardown(no_gso_one_mss, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(tx_checksum_left_to_device, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(rx_checksum_ok_flag, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(rx_large_segment_acked_at_once, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(rx_small_segment_still_delayed, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(rx_large_segments_out_of_order, tt_setup, tt_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
