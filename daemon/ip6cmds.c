@@ -696,6 +696,9 @@ static void nd_event(const struct nd6_neighbor_info *e, bool gone)
 static void nd_list_event(const struct nd6_list_event *ev)
 {
   static const char *const names[] = {"router", "prefix", "rdnss", "dnssl", "route", "redirect"};
+  if (ev->list == ND6_LIST_RDNSS) {
+    netapps_rdnss_changed(ev->gone ? ev->slot : -1);
+  }
   if (!ctl_has_subscribers(CTL_EV_ND) || (unsigned)ev->list >= LWIP_ARRAYSIZE(names)) {
     return;
   }

@@ -258,6 +258,10 @@ void netapps_stop_all(void);
 /** Send DHCPRELEASE for every lease held (clean shutdown).
  *  @return the number of releases handed to the stack. */
 int netapps_dhcp_release_all(void);
+/** An RA's RDNSS list changed: its servers become the resolver's unless
+ *  dns.servers or a DHCP lease set some (RFC 8106 5.3.1).  @p gone_slot:
+ *  the RDNSS slot being removed, -1 for none. */
+void netapps_rdnss_changed(int gone_slot);
 
 /* ---- dhcp6cmds.c (the DHCPv6 client, dhcp6.*) ---- */
 /** Hook the DHCPv6 client's state and DNS callbacks (again after each

@@ -29,12 +29,15 @@
 #include "lwip/dns.h"
 #include "lwip/prot/dns.h"
 #include "lwip/ip6_addr.h"
+#include "lwip/nd6.h"
 #endif
 
-/* Which configured DNS servers were learnt from a DHCP lease (rather than
- * set with dns.servers), so dns.servers can say where each came from. */
+/* Where each configured DNS server came from, so dns.servers can say so
+ * and a Router Advertisement's RDNSS never replaces one set by hand or by
+ * a DHCP lease. */
 #if LWIP_DNS
-static bool dns_from_dhcp[DNS_MAX_SERVERS];
+enum dns_src { DNS_SRC_MANUAL = 0, DNS_SRC_DHCP, DNS_SRC_RA };
+static u8_t dns_src[DNS_MAX_SERVERS];
 #endif
 
 /* Without the feature the commands exist and say why they cannot work. */
@@ -247,7 +250,7 @@ static void dhcp_dns_servers(struct netif *n, u8_t count, const ip4_addr_t *serv
     } else {
       dns_setserver(i, NULL);
     }
-    dns_from_dhcp[i] = i < count;
+    dns_src[i] = i < count ? DNS_SRC_DHCP : DNS_SRC_MANUAL;
   }
 }
 #endif
@@ -533,7 +536,9 @@ static json_t *servers_json(void)
     const ip_addr_t *s = dns_getserver(i);
     if (!ip_addr_isany(s)) {
       json_array_append_new(a, json_pack("{s:i, s:o, s:s}", "index", i, "address", json_ipaddr(s), "source",
-                                         dns_from_dhcp[i] ? "dhcp" : "manual"));
+                                         dns_src[i] == DNS_SRC_DHCP ? "dhcp"
+                                         : dns_src[i] == DNS_SRC_RA ? "ra"
+                                                                    : "manual"));
     }
   }
   return json_pack("{s:o, s:i}", "servers", a, "max", DNS_MAX_SERVERS);
@@ -600,7 +605,7 @@ static json_t *cmd_dns_servers(struct ctl_req *req, json_t *args, struct ctl_rep
   /* Everything is checked before anything changes. */
   for (u8_t s = 0; s < DNS_MAX_SERVERS; s++) {
     dns_setserver(s, s < json_array_size(list) ? &addrs[s] : NULL);
-    dns_from_dhcp[s] = false;
+    dns_src[s] = DNS_SRC_MANUAL;
   }
   return servers_json();
 }
@@ -662,13 +667,51 @@ void netapps_stop_all(void)
 /* Set-up                                                                  */
 /* ---------------------------------------------------------------------- */
 
+#if LWIP_DNS && LWIP_IPV6
+/* RFC 8106 5.3.1: the RDNSS addresses of Router Advertisements become the
+ * resolver's servers, in the order nd6 keeps them, as long as no server
+ * was set by hand or by a DHCP lease (those win); an expired or withdrawn
+ * RDNSS leaves the list the same way.  Called on every RDNSS change;
+ * @p gone_slot is the nd6 slot being removed (still listed while its
+ * event is reported), -1 for none. */
+void netapps_rdnss_changed(int gone_slot)
+{
+  for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
+    if (dns_src[i] != DNS_SRC_RA && !ip_addr_isany(dns_getserver(i))) {
+      return;
+    }
+  }
+  u8_t n = 0;
+  struct nd6_rdnss_info d;
+  for (int i = 0; i < ND6_NUM_RDNSS && n < DNS_MAX_SERVERS; i++) {
+    if (i != gone_slot && nd6_get_rdnss_info(i, &d)) {
+      ip_addr_t a;
+      memset(&a, 0, sizeof(a));
+      *ip_2_ip6(&a) = d.addr; /* a link-local one carries its zone */
+      a.type = IPADDR_TYPE_V6;
+      dns_setserver(n, &a);
+      dns_src[n++] = DNS_SRC_RA;
+    }
+  }
+  for (u8_t i = n; i < DNS_MAX_SERVERS; i++) {
+    dns_setserver(i, NULL);
+    dns_src[i] = DNS_SRC_MANUAL;
+  }
+}
+#else
+void netapps_rdnss_changed(int gone_slot)
+{
+  (void)gone_slot;
+}
+#endif
+
 void netapps_init(void)
 {
 #if LWIP_DNS
   /* lwip_init() has just run (start-up, or record.start restarting the
    * stack): lookups still listed were forgotten with the old resolver. */
   resolve_fail_all("dns.resolve stopped: the stack was restarted", false);
-  memset(dns_from_dhcp, 0, sizeof(dns_from_dhcp));
+  memset(dns_src, 0, sizeof(dns_src));
 #endif
 #if LWIP_DHCP
   /* lwip_init() also forgot the callbacks. */

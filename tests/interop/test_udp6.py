@@ -217,3 +217,44 @@ def test_sock_udp_inet6_round_trip(lwipd):
         assert e.value.errno == "EAFNOSUPPORT"
     finally:
         sc.close()
+
+
+def _host_link_local():
+    out = subprocess.run(["ip", "-6", "-o", "addr", "show", "dev", TAP, "scope", "link"], capture_output=True,
+                         text=True, check=True).stdout
+    return out.split("inet6 ", 1)[1].split("/", 1)[0]
+
+
+def _ra_rdnss(lwipd, servers, lifetime):
+    from scapy.all import ICMPv6ND_RA, ICMPv6NDOptRDNSS
+    frame = (Ether(src=lwipd.host_mac(), dst="33:33:00:00:00:01") /
+             IPv6(src=_host_link_local(), dst="ff02::1", hlim=255) /
+             ICMPv6ND_RA(routerlifetime=0) / ICMPv6NDOptRDNSS(dns=servers, lifetime=lifetime))
+    sendp(frame, iface=TAP, verbose=False)
+
+
+def _servers(lwipd):
+    return lwipd.call("dns.servers")["servers"]
+
+
+def test_ra_rdnss_feeds_the_resolver(lwipd, dnsmasq6):
+    """RFC 8106 5.3.1: an RA's RDNSS becomes the resolver's server while none
+    was set by hand, and leaves with lifetime 0; a manual server wins."""
+    lwipd.call("dns.servers", servers=[])
+    _ra_rdnss(lwipd, [HOST6], 600)
+    _wait(lambda: _servers(lwipd) == [{"index": 0, "address": HOST6, "source": "ra"}],
+          f"RDNSS not installed: {_servers(lwipd)}", 3.0)
+    lwipd.call("dns.cache.flush")
+    r = lwipd.call("dns.resolve", name=NAME, type="aaaa")
+    assert r["addresses"] == [NAME_V6] and r["server"] == HOST6
+    _ra_rdnss(lwipd, [HOST6], 0)
+    _wait(lambda: _servers(lwipd) == [], f"RDNSS not withdrawn: {_servers(lwipd)}", 3.0)
+    # Set by hand: an RDNSS does not replace it.
+    lwipd.call("dns.servers", servers=["10.77.0.1"])
+    try:
+        _ra_rdnss(lwipd, [HOST6], 600)
+        _wait(lambda: lwipd.call("nd.dns")["servers"], "the RA's RDNSS not learnt", 3.0)
+        assert _servers(lwipd) == [{"index": 0, "address": "10.77.0.1", "source": "manual"}]
+    finally:
+        _ra_rdnss(lwipd, [HOST6], 0)
+        lwipd.call("dns.servers", servers=[])
