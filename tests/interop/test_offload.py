@@ -151,6 +151,8 @@ def test_offload_auto_is_the_default():
         assert st["mode"] == "auto"
         # This kernel accepts the offloads (test_transfers with "on" passes).
         assert st["active"] == "csum,tso4,tso6"
+        out = d.lwipctl("status").stdout
+        assert "offload:    auto (csum,tso4,tso6), 0 large frames in, 0 out" in out
 
 
 def test_bad_offload_value():

@@ -374,6 +374,12 @@ void print_status(const struct request *rq, json_t *res)
   kv("pid:", "%lld", jint(res, "pid"));
   kv("uptime:", "%lld.%03lld s", up / 1000, up % 1000);
   kv("tap:", "%s", jstr(res, "tap"));
+  json_t *off = json_object_get(res, "offload");
+  if (off != NULL) {
+    /* --offload as asked, what the kernel took, and the large frames so far. */
+    kv("offload:", "%s (%s), %lld large frames in, %lld out", jstr(off, "mode"), jstr(off, "active"),
+       jint(off, "rx_gso"), jint(off, "tx_gso"));
+  }
   if (jtrue(res, "seeded")) {
     kv("seed:", "%lld", jint(res, "seed"));
   } else {
