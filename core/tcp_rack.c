@@ -363,9 +363,17 @@ void tcp_prr_ack(struct tcp_pcb *pcb, u32_t delivered, bool first)
     sndcnt = LWIP_MIN(ssthresh - pipe, limit);
   }
   if (first && pcb->prr_out == 0) {
-    /* The fast retransmit goes whatever the arithmetic says (RFC 5681
-     * 3.2 step 2; RFC 6937 3 leaves it to the loss recovery). */
+    /* The start of recovery.  The fast retransmit goes whatever the
+     * arithmetic says (RFC 5681 3.2 step 2; RFC 6937 3 leaves it to the
+     * loss recovery), and with pipe below ssthresh, RFC 6675 5 step 4's
+     * cwnd = ssthresh: RACK often starts recovery from its timer, with no
+     * ACK delivering anything, when several segments were lost at once.
+     * PRR's slow-start bound would then resend one of them and wait, and
+     * if that one (or its ACK) were lost too, only the RTO would follow. */
     sndcnt = LWIP_MAX(sndcnt, (u32_t)pcb->mss);
+    if (pipe < ssthresh) {
+      sndcnt = LWIP_MAX(sndcnt, ssthresh - pipe);
+    }
   }
   pcb->cwnd = pipe + sndcnt;
 }

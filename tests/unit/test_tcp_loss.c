@@ -509,6 +509,30 @@ static void timestamps_sample_retransmission(void **state)
   assert_rtt(pcb, 740, 210, 302);
 }
 
+/* An ACK whose TSecr echoes the original transmission of a segment
+ * retransmitted since (the peer got the original; its ACK was lost) gives
+ * no RTT sample: now - TSecr spans the retransmission timeout.  The ACK
+ * itself is taken. */
+static void timestamps_echo_of_original_no_sample(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_TS, 100);
+  u32_t b = base_of(&c);
+  send_bytes(&c, 0, 100);
+  u32_t original_ts = c.our_ts;
+  resend_atp(&c, 300, b, 100);
+  u32_t rto = pcb->rto; /* backed off by the timeout (RFC 6298 5.5) */
+  test_clock_advance(40);
+  struct tt_opts o;
+  tt_conn_opts(&c, &o);
+  o.tsecr = original_ts;
+  tt_inject(&c, TCP_ACK, c.peer_nxt, b + 100U, &o, NULL, 0);
+  c.peer_ts++;
+  assert_int_equal(pcb->snd_una, b + 100U);
+  assert_rtt(pcb, 800, 200, rto);
+}
+
 /* RFC 7323 4.1 and Appendix G: a TSecr that does not echo a timestamp we
  * sent in the window (one ahead of our clock, or one older than any RTT
  * can be) gives no RTT sample; the ACK itself is still taken.  Such a
@@ -2559,6 +2583,35 @@ static void prr_proportional_rate(void **state)
   assert_false(pcb->flags & TF_INFR);
 }
 
+/* Recovery started by the reordering timer, with nothing delivered:
+ * every segment sent before the SACKed one is lost, and the window may
+ * be refilled up to ssthresh at once (RFC 6675 5 step 4), not one
+ * segment: a single retransmission lost in turn would leave only the RTO. */
+static void prr_timer_start_fills_to_ssthresh(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  u32_t m = rack_flight(&c, 8, 6, 6, 6);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t b = base_of(&c);
+  test_clock_advance(8);
+  {
+    const u32_t s1[][2] = {BLK(5, 6)};
+    peer_ack_sack(&c, b, 1, s1);
+  }
+  tt_expect_nothing(); /* the reordering window, 2 ms */
+  test_clock_advance(10);
+  assert_true(pcb->flags & TF_INFR);
+  assert_int_equal(pcb->ssthresh, 3U * m);
+  expect_data(&c, b, (u16_t)m);
+  expect_data(&c, b + m, (u16_t)m);
+  expect_data(&c, b + 2U * m, (u16_t)m);
+  tt_expect_nothing();
+  assert_int_equal(pcb->rack_lost_total, 5);
+  peer_ack(&c, b + 6U * m);
+  assert_false(pcb->flags & TF_INFR);
+}
+
 /* A lost tail: with nothing new to send, the probe resends the last
  * segment after 2 SRTT (RFC 8985 7.2, 7.3), long before the RTO; cwnd is
  * untouched.  An ACK past the probe without a D-SACK means it repaired a
@@ -2674,6 +2727,7 @@ int main(void)
     T(karn_no_sample_from_retransmission),
     T(timestamps_sample_retransmission),
     T(timestamps_bogus_echo_no_sample),
+    T(timestamps_echo_of_original_no_sample),
     T(partial_ack_of_sacked_segment),
     T(partial_ack_leaves_fin_counted),
     T(rto_restarted_on_new_ack),
@@ -2727,6 +2781,7 @@ int main(void)
     T(rack_same_tick_retransmission),
     T(rack_reordering_tolerated),
     T(prr_proportional_rate),
+    T(prr_timer_start_fills_to_ssthresh),
     T(tlp_resends_lost_tail),
     T(tlp_spurious_by_dsack),
     T(tlp_sends_new_data),
