@@ -18,6 +18,8 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/priv/tcp_synq.h"
 #include "lwip/ip4.h"
+#include "lwip/ip6.h"
+#include "lwip/icmp6.h"
 #include "lwip/memp.h"
 #include "lwip/timeouts.h"
 #include "lwip/stats.h"
@@ -186,7 +188,7 @@ void tcp_set_state_hook(tcp_state_hook_fn fn)
 
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
 {
-  LWIP_LOG(TCP, DEBUG, "%u -> %s:%u %s -> %s", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+  LWIP_LOG(TCP, DEBUG, "%u -> %s:%u %s -> %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
            pcb->remote_port, tcp_state_name(pcb->state), tcp_state_name(s));
   enum tcp_state old = pcb->state;
   pcb->state = s;
@@ -221,6 +223,8 @@ void tcp_segs_free(struct tcp_seg *seg)
 /* Tables                                                                  */
 /* ---------------------------------------------------------------------- */
 
+static u32_t isn_hash(u32_t a, u32_t b, u32_t c);
+
 static u32_t conn_hash_of(u32_t laddr, u16_t lport, u32_t raddr, u16_t rport)
 {
   /* A salted integer mix, so a peer cannot aim all its connections at one
@@ -236,7 +240,7 @@ static u32_t conn_hash_of(u32_t laddr, u16_t lport, u32_t raddr, u16_t rport)
 
 static struct tcp_pcb **conn_bucket(const struct tcp_pcb *pcb)
 {
-  return &conn_hash[conn_hash_of(ip_2_ip4(&pcb->local_ip)->addr, pcb->local_port, ip_2_ip4(&pcb->remote_ip)->addr,
+  return &conn_hash[conn_hash_of(tcp_addr_key(&pcb->local_ip), pcb->local_port, tcp_addr_key(&pcb->remote_ip),
                                  pcb->remote_port)];
 }
 
@@ -274,11 +278,12 @@ static void bound_remove(struct tcp_pcb *pcb)
   }
 }
 
-struct tcp_pcb *tcp_lookup(const ip4_addr_t *laddr, u16_t lport, const ip4_addr_t *raddr, u16_t rport)
+struct tcp_pcb *tcp_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport)
 {
-  for (struct tcp_pcb *p = conn_hash[conn_hash_of(laddr->addr, lport, raddr->addr, rport)]; p != NULL; p = p->hnext) {
-    if (p->local_port == lport && p->remote_port == rport && ip_2_ip4(&p->local_ip)->addr == laddr->addr &&
-        ip_2_ip4(&p->remote_ip)->addr == raddr->addr) {
+  u32_t b = conn_hash_of(tcp_addr_key(laddr), lport, tcp_addr_key(raddr), rport);
+  for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
+    if (p->local_port == lport && p->remote_port == rport && ip_addr_eq(&p->local_ip, laddr) &&
+        ip_addr_eq(&p->remote_ip, raddr)) {
       return p;
     }
   }
@@ -290,21 +295,40 @@ static struct tcp_pcb_listen **listen_bucket(u16_t port)
   return &listen_hash[(port ^ (port >> 4)) & (TCP_LISTEN_HASH_SIZE - 1U)];
 }
 
-struct tcp_pcb_listen *tcp_listen_lookup(const ip4_addr_t *laddr, u16_t lport)
+/* Does a listener bound to the specific address @p mine take segments to
+ * @p pkt?  A link-local address bound without a zone serves every link. */
+static bool listen_addr_match(const ip_addr_t *mine, const ip_addr_t *pkt)
 {
-  struct tcp_pcb_listen *any = NULL;
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*mine)) {
+    const ip6_addr_t *m = ip_2_ip6(mine);
+    return IP_IS_V6_VAL(*pkt) && ip6_addr_eq_nozone(m, ip_2_ip6(pkt)) &&
+           (m->zone == IP6_NO_ZONE || m->zone == ip_2_ip6(pkt)->zone);
+  }
+#endif
+  return IP_IS_V4_VAL(*pkt) && ip_2_ip4(mine)->addr == ip_2_ip4(pkt)->addr;
+}
+
+struct tcp_pcb_listen *tcp_listen_lookup(const ip_addr_t *laddr, u16_t lport)
+{
+  /* An exact address wins over the wildcard of the segment's family,
+   * which wins over a dual-stack (IPADDR_TYPE_ANY) listener. */
+  struct tcp_pcb_listen *any = NULL, *dual = NULL;
   for (struct tcp_pcb_listen *l = *listen_bucket(lport); l != NULL; l = l->next) {
     if (l->local_port != lport) {
       continue;
     }
-    if (ip_2_ip4(&l->local_ip)->addr == laddr->addr) {
-      return l; /* an exact address wins over a wildcard */
-    }
-    if (ip4_addr_isany(ip_2_ip4(&l->local_ip))) {
+    if (IP_IS_ANY_TYPE_VAL(l->local_ip)) {
+      dual = l;
+    } else if (l->local_ip.type != laddr->type) {
+      continue;
+    } else if (ip_addr_isany(&l->local_ip)) {
       any = l;
+    } else if (listen_addr_match(&l->local_ip, laddr)) {
+      return l;
     }
   }
-  return any;
+  return any != NULL ? any : dual;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -509,10 +533,25 @@ struct tcp_pcb *tcp_new(void)
 
 struct tcp_pcb *tcp_new_ip_type(u8_t type)
 {
-  if (type != IPADDR_TYPE_V4 && type != IPADDR_TYPE_ANY) {
-    return NULL; /* IPv6 comes with its issue */
+  /* The PCB's family is the type of its local address: V4 and V6 serve
+   * one family, ANY (a dual-stack listener or a PCB that connect() will
+   * give a family) both. */
+#if LWIP_IPV6
+  if (type != IPADDR_TYPE_V4 && type != IPADDR_TYPE_V6 && type != IPADDR_TYPE_ANY) {
+    return NULL;
   }
-  return tcp_new();
+#else
+  if (type != IPADDR_TYPE_V4 && type != IPADDR_TYPE_ANY) {
+    return NULL;
+  }
+#endif
+  struct tcp_pcb *pcb = tcp_new();
+  if (pcb != NULL) {
+    ip_addr_set_zero(&pcb->local_ip);
+    ip_addr_set_zero(&pcb->remote_ip);
+    pcb->local_ip.type = pcb->remote_ip.type = type;
+  }
+  return pcb;
 }
 
 void tcp_pcb_free(struct tcp_pcb *pcb)
@@ -593,10 +632,10 @@ void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err)
     tcp_rst_pcb(pcb, pcb->snd_nxt, pcb->rcv_nxt, true);
   }
   if (err == ERR_CLSD) {
-    LWIP_LOG(TCP, DEBUG, "%u -> %s:%u closed in %s", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+    LWIP_LOG(TCP, DEBUG, "%u -> %s:%u closed in %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
              pcb->remote_port, tcp_state_name(pcb->state));
   } else {
-    LWIP_LOG(TCP, INFO, "%u -> %s:%u aborted in %s (%s)", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+    LWIP_LOG(TCP, INFO, "%u -> %s:%u aborted in %s (%s)", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
              pcb->remote_port, tcp_state_name(pcb->state), lwip_err_name(err));
   }
   tcp_pcb_free(pcb);
@@ -687,19 +726,33 @@ void tcp_keepalive(struct tcp_pcb *pcb, u32_t idle_ms, u32_t intvl_ms, u8_t coun
 /* bind, listen, connect                                                   */
 /* ---------------------------------------------------------------------- */
 
+/* Could local addresses @p a and @p b take the same segment?  Their
+ * families must overlap (IPADDR_TYPE_ANY overlaps both), then the
+ * addresses: equal, or one of them the wildcard.  So a V4 and a V6
+ * wildcard share a port, as on other stacks with IPV6_V6ONLY. */
+static bool addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
+{
+  if (IP_IS_ANY_TYPE_VAL(*a) || IP_IS_ANY_TYPE_VAL(*b)) {
+    return true;
+  }
+  if (a->type != b->type) {
+    return false;
+  }
+  return ip_addr_isany(a) || ip_addr_isany(b) || ip_addr_eq(a, b);
+}
+
 /* Would binding @p pcb to @p addr:@p port clash with someone? */
-static bool port_in_use(const struct tcp_pcb *pcb, const ip4_addr_t *addr, u16_t port)
+static bool port_in_use(const struct tcp_pcb *pcb, const ip_addr_t *addr, u16_t port)
 {
   bool reuse = ip_get_option(pcb, SOF_REUSEADDR) != 0;
   for (struct tcp_pcb_listen *l = *listen_bucket(port); l != NULL; l = l->next) {
-    if (l->local_port == port && (ip4_addr_isany(addr) || ip4_addr_isany(ip_2_ip4(&l->local_ip)) ||
-                                  ip4_addr_eq(addr, ip_2_ip4(&l->local_ip)))) {
+    if (l->local_port == port && addrs_overlap(addr, &l->local_ip)) {
       return true;
     }
   }
   for (struct tcp_pcb *b = bound_pcbs; b != NULL; b = b->next) {
     if (b != pcb && b->local_port == port && !(reuse && ip_get_option(b, SOF_REUSEADDR)) &&
-        (ip4_addr_isany(addr) || ip4_addr_isany(ip_2_ip4(&b->local_ip)) || ip4_addr_eq(addr, ip_2_ip4(&b->local_ip)))) {
+        addrs_overlap(addr, &b->local_ip)) {
       return true;
     }
   }
@@ -708,7 +761,7 @@ static bool port_in_use(const struct tcp_pcb *pcb, const ip4_addr_t *addr, u16_t
   }
   for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {
     for (struct tcp_pcb *p = conn_hash[i]; p != NULL; p = p->hnext) {
-      if (p->local_port == port && (ip4_addr_isany(addr) || ip4_addr_eq(addr, ip_2_ip4(&p->local_ip)))) {
+      if (p->local_port == port && (ip_addr_isany(addr) || IP_IS_ANY_TYPE_VAL(*addr) || ip_addr_eq(addr, &p->local_ip))) {
         return true;
       }
     }
@@ -718,7 +771,7 @@ static bool port_in_use(const struct tcp_pcb *pcb, const ip4_addr_t *addr, u16_t
 
 /* A random port in the dynamic range (RFC 6056 3.3.1 style: random start,
  * then sequential), or 0 when every one is taken. */
-static u16_t tcp_new_port(const struct tcp_pcb *pcb, const ip4_addr_t *addr)
+static u16_t tcp_new_port(const struct tcp_pcb *pcb, const ip_addr_t *addr)
 {
   const u32_t n = TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U;
   u16_t port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % n);
@@ -737,7 +790,27 @@ err_t tcp_bind(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
   if (pcb->state != CLOSED) {
     return ERR_VAL;
   }
-  ip4_addr_t addr = {ipaddr != NULL ? ip_2_ip4(ipaddr)->addr : IPADDR_ANY};
+  /* NULL keeps the family tcp_new_ip_type gave, as the wildcard. */
+  ip_addr_t addr;
+  if (ipaddr != NULL) {
+    addr = *ipaddr;
+  } else {
+    ip_addr_set_zero(&addr);
+    addr.type = pcb->local_ip.type;
+  }
+  if (addr.type == IPADDR_TYPE_ANY) {
+    ip_addr_set_zero(&addr); /* the dual-stack wildcard: no address bits */
+    addr.type = IPADDR_TYPE_ANY;
+  }
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(addr) && !ip6_addr_isany(ip_2_ip6(&addr)) && ip6_addr_ismulticast(ip_2_ip6(&addr))) {
+    return ERR_VAL; /* TCP has no multicast (RFC 9293 3.9.1.1: a unicast local address) */
+  }
+#else
+  if (IP_IS_V6_VAL(addr)) {
+    return ERR_VAL;
+  }
+#endif
   if (port == 0) {
     port = tcp_new_port(pcb, &addr);
     if (port == 0) {
@@ -747,7 +820,7 @@ err_t tcp_bind(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
     return ERR_USE;
   }
   bound_remove(pcb);
-  ip_addr_set_ip4(&pcb->local_ip, &addr);
+  pcb->local_ip = addr;
   pcb->local_port = port;
   pcb->next = bound_pcbs;
   bound_pcbs = pcb;
@@ -787,7 +860,7 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
   struct tcp_pcb_listen **b = listen_bucket(l->local_port);
   l->next = *b;
   *b = l;
-  LWIP_LOG(TCP, INFO, "listening on %s:%u (backlog %u)", ip4addr_ntoa(ip_2_ip4(&l->local_ip)), l->local_port,
+  LWIP_LOG(TCP, INFO, "listening on %s:%u (backlog %u)", ipaddr_ntoa(&l->local_ip), l->local_port,
            l->backlog);
   return (struct tcp_pcb *)(void *)l;
 }
@@ -828,14 +901,34 @@ static void listen_close(struct tcp_pcb_listen *l)
   memp_free(MEMP_TCP_PCB_LISTEN, l);
 }
 
-u16_t tcp_eff_mss(u16_t mss, const ip4_addr_t *local, const ip4_addr_t *remote)
+struct netif *tcp_route(const ip_addr_t *local, const ip_addr_t *remote)
 {
-  struct netif *n = ip4_route_src(local, remote);
-  if (n != NULL && n->mtu != 0) {
-    u16_t route_mss = (u16_t)(n->mtu > IP_HLEN + TCP_HLEN ? n->mtu - IP_HLEN - TCP_HLEN : 0);
-    if (route_mss != 0 && route_mss < mss) {
-      mss = route_mss;
-    }
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*remote)) {
+    return ip6_route(IP_IS_V6_VAL(*local) && !ip_addr_isany(local) ? ip_2_ip6(local) : NULL, ip_2_ip6(remote));
+  }
+#endif
+  return ip4_route_src(ip_2_ip4(local), ip_2_ip4(remote));
+}
+
+u16_t tcp_eff_mss(u16_t mss, const ip_addr_t *local, const ip_addr_t *remote)
+{
+  struct netif *n = tcp_route(local, remote);
+  if (n == NULL || n->mtu == 0) {
+    return mss;
+  }
+  u16_t mtu = n->mtu, hlen = IP_HLEN;
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*remote)) {
+    /* RFC 8201 5.2 / RFC 9293 3.7.1: the path MTU (the link's, or less
+     * if a Packet Too Big taught us so) less the 40-byte IPv6 header. */
+    mtu = icmp6_path_mtu(n, ip_2_ip6(remote));
+    hlen = IP6_HLEN;
+  }
+#endif
+  u16_t route_mss = (u16_t)(mtu > hlen + TCP_HLEN ? mtu - hlen - TCP_HLEN : 0);
+  if (route_mss != 0 && route_mss < mss) {
+    mss = route_mss;
   }
   return mss;
 }
@@ -876,6 +969,22 @@ static u32_t isn_hash(u32_t a, u32_t b, u32_t c)
   return (u32_t)(h ^ (h >> 32));
 }
 
+u32_t tcp_addr_key(const ip_addr_t *a)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*a)) {
+    /* An IPv6 address is reduced through the keyed hash, never a plain
+     * fold: a peer owning a /64 could pick an address whose fold equals
+     * another host's, and replay cookies or aim at one hash bucket.  The
+     * zone counts, so fe80::1%1 and fe80::1%2 are different peers. */
+    const u32_t *w = ip_2_ip6(a)->addr;
+    u32_t h = isn_hash(w[0], w[1], w[2] ^ 0x6a09e667U);
+    return isn_hash(h, w[3], ip_2_ip6(a)->zone);
+  }
+#endif
+  return ip_2_ip4(a)->addr; /* IPv4 keys exactly as before */
+}
+
 u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t, u32_t peer_isn)
 {
   /* The same keyed hash as the ISNs, with the period mixed in; without
@@ -891,8 +1000,88 @@ u32_t tcp_isn(const struct tcp_pcb *pcb)
   /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
    * secretkey), M a clock ticking every 4 microseconds. */
   u32_t m = sys_now() * 250U;
-  return m + isn_hash(ip_2_ip4(&pcb->local_ip)->addr, ip_2_ip4(&pcb->remote_ip)->addr,
+  return m + isn_hash(tcp_addr_key(&pcb->local_ip), tcp_addr_key(&pcb->remote_ip),
                       ((u32_t)pcb->local_port << 16) | pcb->remote_port);
+}
+
+#if LWIP_IPV6
+/* The IPv6 half of tcp_connect_addrs: a link-local peer without a zone
+ * takes the zone of the bound address (RFC 4007 6); the source is the
+ * bound address when it is usable on the route's netif, else the one RFC
+ * 6724 picks. */
+static err_t tcp_connect_addrs6(const struct tcp_pcb *pcb, ip_addr_t *dst, ip_addr_t *local, struct netif **out)
+{
+  ip6_addr_t *d = ip_2_ip6(dst);
+  if (ip6_addr_isany(d) || ip6_addr_ismulticast(d)) {
+    return ERR_VAL;
+  }
+  bool bound = IP_IS_V6_VAL(pcb->local_ip) && !ip_addr_isany(&pcb->local_ip);
+  if (ip6_addr_islinklocal(d) && d->zone == IP6_NO_ZONE && bound) {
+    d->zone = ip_2_ip6(&pcb->local_ip)->zone;
+  }
+  struct netif *n = ip6_route(bound ? ip_2_ip6(&pcb->local_ip) : NULL, d);
+  if (n == NULL) {
+    return ERR_RTE;
+  }
+  if (ip6_addr_islinklocal(d) && d->zone == IP6_NO_ZONE) {
+    d->zone = netif_get_index(n);
+  }
+  if (bound) {
+    s8_t i = netif_get_ip6_addr_match(n, ip_2_ip6(&pcb->local_ip));
+    if (i < 0 || !ip6_addr_isvalid(netif_ip6_addr_state(n, i))) {
+      return ERR_RTE; /* bound to an address this netif cannot use */
+    }
+    *local = n->ip6_addr[i];
+  } else {
+    const ip_addr_t *sel = ip6_select_source_address(n, d);
+    if (sel == NULL) {
+      return ERR_RTE;
+    }
+    *local = *sel;
+  }
+  *out = n;
+  return ERR_OK;
+}
+#endif
+
+/* The peer @p ipaddr as the connection will know it (@p dst) and the local
+ * address it will use (@p local), with the netif that reaches it.  The PCB's
+ * family must allow the peer's: a V4 PCB connects to IPv4 only, a V6 one to
+ * IPv6 only, an ANY one to either.  @return ERR_OK, ERR_VAL (wrong family,
+ * a wildcard, multicast or broadcast peer) or ERR_RTE (no route or no
+ * usable source). */
+static err_t tcp_connect_addrs(const struct tcp_pcb *pcb, const ip_addr_t *ipaddr, ip_addr_t *dst, ip_addr_t *local,
+                               struct netif **out)
+{
+  *dst = *ipaddr;
+  if (IP_IS_ANY_TYPE_VAL(*dst) ||
+      (!IP_IS_ANY_TYPE_VAL(pcb->local_ip) && pcb->local_ip.type != dst->type)) {
+    return ERR_VAL;
+  }
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*dst)) {
+    return tcp_connect_addrs6(pcb, dst, local, out);
+  }
+#else
+  if (IP_IS_V6_VAL(*dst)) {
+    return ERR_VAL;
+  }
+#endif
+  const ip4_addr_t *d = ip_2_ip4(dst);
+  if (ip4_addr_isany(d) || ip4_addr_ismulticast(d) || ip4_addr_islimitedbroadcast(d)) {
+    return ERR_VAL;
+  }
+  ip4_addr_t l4 = {IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip)->addr : IPADDR_ANY};
+  struct netif *n = ip4_route_src(&l4, d);
+  if (n == NULL) {
+    return ERR_RTE;
+  }
+  if (ip4_addr_isany(&l4)) {
+    l4 = *netif_ip4_addr(n);
+  }
+  ip_addr_set_ip4(local, &l4);
+  *out = n;
+  return ERR_OK;
 }
 
 err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_connected_fn connected)
@@ -901,42 +1090,34 @@ err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_
   if (pcb->state != CLOSED) {
     return pcb->state == LISTEN ? ERR_VAL : ERR_ISCONN;
   }
-  const ip4_addr_t *dst = ip_2_ip4(ipaddr);
-  if (ip4_addr_isany(dst) || ip4_addr_ismulticast(dst) || ip4_addr_islimitedbroadcast(dst)) {
-    return ERR_VAL;
-  }
-  struct netif *n = ip4_route_src(ip_2_ip4(&pcb->local_ip), dst);
-  if (n == NULL) {
-    return ERR_RTE;
-  }
-  ip4_addr_t local = *ip_2_ip4(&pcb->local_ip);
-  if (ip4_addr_isany(&local)) {
-    local = *netif_ip4_addr(n);
+  ip_addr_t dst, local;
+  struct netif *n = NULL;
+  err_t e = tcp_connect_addrs(pcb, ipaddr, &dst, &local, &n);
+  if (e != ERR_OK) {
+    return e;
   }
   if (pcb->local_port == 0) {
-    ip_addr_t bind_addr;
-    ip_addr_set_ip4(&bind_addr, &local);
-    err_t e = tcp_bind(pcb, &bind_addr, 0);
+    e = tcp_bind(pcb, &local, 0);
     if (e != ERR_OK) {
       return e;
     }
   }
-  if (tcp_lookup(&local, pcb->local_port, dst, port) != NULL) {
+  if (tcp_lookup(&local, pcb->local_port, &dst, port) != NULL) {
     return ERR_USE;
   }
   bound_remove(pcb);
-  ip_addr_set_ip4(&pcb->local_ip, &local);
-  ip_addr_set_ip4(&pcb->remote_ip, dst);
+  pcb->local_ip = local;
+  pcb->remote_ip = dst;
   pcb->remote_port = port;
   pcb->connected = connected;
   u32_t iss = tcp_isn(pcb);
   pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = iss;
-  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, &local, dst);
+  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, &local, &dst);
   pcb->mss = pcb->rcv_mss > 536 ? 536 : pcb->rcv_mss;
   pcb->snd_wnd = TCP_WND; /* until the peer's SYN-ACK tells */
   tcp_set_state(pcb, SYN_SENT);
   tcp_hash_insert(pcb);
-  err_t e = tcp_enqueue_flags(pcb, TCP_SYN);
+  e = tcp_enqueue_flags(pcb, TCP_SYN);
   if (e != ERR_OK) {
     tcp_hash_remove(pcb);
     tcp_set_state(pcb, CLOSED);
@@ -1507,10 +1688,75 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->gives_up_in_ms = out->gives_up && TCP_SEQ_GT(pcb->giveup_due, now) ? pcb->giveup_due - now : 0U;
 }
 
+/* RFC 5461 4 (and RFC 1122 4.2.3.9 for IPv4): the errors that say the
+ * peer will never answer.  ICMPv6 Destination Unreachable codes 1
+ * (administratively prohibited) and 4 (port unreachable), Parameter
+ * Problem code 1 (unrecognized Next Header); ICMP protocol and port
+ * unreachable and administratively prohibited (codes 2, 3, 9, 10, 13). */
+static bool tcp_icmp_hard(const struct ip_icmp_err *e)
+{
+  if (IP_IS_V6_VAL(e->dest)) {
+    return (e->type == 1U && (e->code == 1U || e->code == 4U)) || (e->type == 4U && e->code == 1U);
+  }
+  return e->type == 3U && (e->code == 2U || e->code == 3U || e->code == 9U || e->code == 10U || e->code == 13U);
+}
+
+bool tcp_icmp_error(const struct ip_icmp_err *e)
+{
+  LWIP_ASSERT("tcp_icmp_error: args", e != NULL);
+  struct tcp_pcb *pcb = tcp_lookup(&e->src, e->sport, &e->dest, e->dport);
+  if (pcb == NULL) {
+    return false;
+  }
+  /* RFC 5927 4.1: the quoted segment must be one still in flight, so a
+   * blind attacker has to guess the window as for a RST. */
+  if (TCP_SEQ_LT(e->tcp_seq, pcb->snd_una) || TCP_SEQ_GT(e->tcp_seq, pcb->snd_max)) {
+    LWIP_DROP(TCP_ICMP_BAD_SEQ);
+    return true;
+  }
+  if (e->err == ERR_BUF) {
+    /* Packet Too Big: the path MTU cache is already lower (icmp6.c). */
+    tcp_pmtu_changed(pcb);
+    return true;
+  }
+  if (pcb->state == SYN_SENT && tcp_icmp_hard(e)) {
+    LWIP_LOG(TCP, INFO, "%u -> %s:%u: ICMP type %u code %u, connection aborted", pcb->local_port,
+             ipaddr_ntoa(&pcb->remote_ip), pcb->remote_port, e->type, e->code);
+    tcp_abandon(pcb, false, e->err == ERR_RST ? ERR_RST : ERR_RTE);
+    return true;
+  }
+  /* Soft error, or any error once synchronized (RFC 5461 4): the
+   * retransmission timer decides. */
+  LWIP_LOG(TCP, DEBUG, "%u -> %s:%u: ICMP type %u code %u (soft)", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
+           pcb->remote_port, e->type, e->code);
+  return true;
+}
+
+void tcp_pmtu_changed(struct tcp_pcb *pcb)
+{
+  if (pcb->state == LISTEN || pcb->state == CLOSED) {
+    return;
+  }
+  /* The route's MSS (path MTU less headers), less the timestamp option
+   * every segment carries; never above what the peer announced. */
+  u16_t path = tcp_eff_mss(0xffffU, &pcb->local_ip, &pcb->remote_ip);
+  if (pcb->flags & TF_TIMESTAMP) {
+    path = (u16_t)(path > 64U + 12U ? path - 12U : 64U);
+  }
+  path = LWIP_MAX(path, 64U);
+  if (path >= pcb->mss) {
+    return;
+  }
+  LWIP_LOG(TCP, INFO, "%u -> %s:%u: path MTU lowers the MSS %u -> %u", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
+           pcb->remote_port, pcb->mss, path);
+  pcb->mss = path;
+  tcp_mss_lowered(pcb);
+}
+
 void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {
   LWIP_UNUSED_ARG(new_addr);
-  if (old_addr == NULL || ip4_addr_isany(ip_2_ip4(old_addr))) {
+  if (old_addr == NULL || IP_IS_ANY_TYPE_VAL(*old_addr) || ip_addr_isany(old_addr)) {
     return;
   }
   /* Connections from an address we no longer have cannot continue. */
@@ -1518,7 +1764,7 @@ void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_a
     struct tcp_pcb *p = conn_hash[i];
     while (p != NULL) {
       struct tcp_pcb *next = p->hnext;
-      if (ip4_addr_eq(ip_2_ip4(&p->local_ip), ip_2_ip4(old_addr))) {
+      if (listen_addr_match(old_addr, &p->local_ip)) {
         tcp_abandon(p, true, ERR_ABRT);
         next = conn_hash[i]; /* the chain changed: start the bucket again */
       }

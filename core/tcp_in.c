@@ -22,6 +22,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/priv/tcp_synq.h"
 #include "lwip/ip4.h"
+#include "lwip/ip6.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
@@ -117,6 +118,18 @@ static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
 
 /* Validate the header and fill @p s.  On success the header is removed
  * from the pbuf.  @return false (counted) when the segment is dropped. */
+/* The checksum over the segment and the pseudo header of its family
+ * (RFC 9293 3.1, RFC 8200 8.1): zero when it is right. */
+static u16_t tcp_in_chksum(struct pbuf *p, const struct ip_rx *rx)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(rx->dest)) {
+    return ip6_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip6(&rx->src), ip_2_ip6(&rx->dest));
+  }
+#endif
+  return inet_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest));
+}
+
 static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg *s)
 {
   u8_t buf[TCP_HLEN_MAX];
@@ -141,7 +154,7 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
     return false;
   }
   if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !(p->flags & PBUF_FLAG_CSUM_OK) &&
-      inet_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) != 0) {
+      tcp_in_chksum(p, rx) != 0) {
     LWIP_DROP(TCP_BAD_CHKSUM);
     return false;
   }
@@ -334,7 +347,7 @@ static void tcp_no_pcb(const struct tcp_in_seg *s)
   if (s->flags & TCP_RST) {
     return;
   }
-  const ip4_addr_t *local = ip_2_ip4(&s->rx->dest), *remote = ip_2_ip4(&s->rx->src);
+  const ip_addr_t *local = &s->rx->dest, *remote = &s->rx->src;
   if (s->flags & TCP_ACK) {
     tcp_rst(s->ackno, 0, local, remote, s->dport, s->sport, false);
   } else {
@@ -376,7 +389,7 @@ static const u16_t cookie_mss[8] = {216, 536, 1200, 1400, 1440, 1452, 1460, 8960
 
 static u32_t cookie_make(const struct tcp_in_seg *s, u32_t peer_isn, u32_t t, u32_t mss_idx)
 {
-  u32_t h = tcp_cookie_hash(ip_2_ip4(&s->rx->dest)->addr, ip_2_ip4(&s->rx->src)->addr,
+  u32_t h = tcp_cookie_hash(tcp_addr_key(&s->rx->dest), tcp_addr_key(&s->rx->src),
                             ((u32_t)s->dport << 16) | s->sport, t & 31U, peer_isn);
   return ((t & 31U) << 27) | (mss_idx << 24) | (h & 0xffffffU);
 }
@@ -392,7 +405,7 @@ static void tcp_passive_init(struct tcp_pcb *pcb, struct tcp_pcb_listen *l, cons
   pcb->so_options = (u8_t)(l->so_options & SOF_INHERITED);
   pcb->ttl = l->ttl;
   pcb->tos = l->tos;
-  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, &pcb->local_ip, &pcb->remote_ip);
 }
 
 /* Answer a SYN with a cookie, from a PCB on the stack. */
@@ -450,7 +463,7 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
     /* No room for the connection the cookie promised: reset it, so the
      * peer fails at once rather than waiting out its retransmissions. */
     LWIP_DROP(TCP_NO_MEM);
-    tcp_rst(s->ackno, 0, ip_2_ip4(&s->rx->dest), ip_2_ip4(&s->rx->src), s->dport, s->sport, false);
+    tcp_rst(s->ackno, 0, &s->rx->dest, &s->rx->src, s->dport, s->sport, false);
     return true;
   }
   tcp_passive_init(pcb, l, s);
@@ -485,7 +498,7 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   tcp_set_state(pcb, SYN_RCVD);
   tcp_hash_insert(pcb);
   LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: connection from a SYN cookie", pcb->local_port,
-           ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)), pcb->remote_port);
+           ipaddr_ntoa(&pcb->remote_ip), pcb->remote_port);
   tcp_conn_input(pcb, s);
   return true;
 }
@@ -684,7 +697,7 @@ static bool tcp_timewait_reuse(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   }
   bool newer = (pcb->flags & TF_TIMESTAMP) && s->opt.has_ts ? TCP_SEQ_GT(s->opt.tsval, pcb->ts_recent)
                                                              : TCP_SEQ_GT(s->seqno, pcb->rcv_nxt);
-  if (!newer || tcp_listen_lookup(ip_2_ip4(&s->rx->dest), s->dport) == NULL) {
+  if (!newer || tcp_listen_lookup(&s->rx->dest, s->dport) == NULL) {
     return false;
   }
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: TIME_WAIT reused by a new SYN", pcb->local_port, pcb->remote_port);
@@ -770,7 +783,7 @@ static void tcp_rst_input(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
     tcp_challenge_ack(pcb);
     return;
   }
-  LWIP_LOG(TCP, INFO, "%u -> %s:%u reset by peer in %s", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+  LWIP_LOG(TCP, INFO, "%u -> %s:%u reset by peer in %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
            pcb->remote_port, tcp_state_name(pcb->state));
   tcp_abandon(pcb, false, ERR_RST);
 }
@@ -1380,7 +1393,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (ack && (TCP_SEQ_LEQ(s->ackno, pcb->snd_una) || TCP_SEQ_GT(s->ackno, pcb->snd_max))) {
     LWIP_DROP(TCP_BAD_ACK);
     if (!(s->flags & TCP_RST)) {
-      tcp_rst(s->ackno, 0, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port, pcb->remote_port,
+      tcp_rst(s->ackno, 0, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port,
               false);
     }
     return;
@@ -1390,7 +1403,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       LWIP_DROP(TCP_BAD_FLAGS);
       return;
     }
-    LWIP_LOG(TCP, INFO, "%u -> %s:%u connection refused", pcb->local_port, ip4addr_ntoa(ip_2_ip4(&pcb->remote_ip)),
+    LWIP_LOG(TCP, INFO, "%u -> %s:%u connection refused", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
              pcb->remote_port);
     tcp_abandon(pcb, false, ERR_RST);
     return;
@@ -2018,7 +2031,7 @@ void tcp_input(struct pbuf *p, const struct ip_rx *rx)
   }
   LWIP_LOG(TCP, TRACE, "in %s:%u -> %u flags 0x%02x seq %lu ack %lu len %u", ipaddr_ntoa(&rx->src), s.sport,
            s.dport, s.flags, (unsigned long)s.seqno, (unsigned long)s.ackno, s.len);
-  const ip4_addr_t *dest = ip_2_ip4(&rx->dest), *src = ip_2_ip4(&rx->src);
+  const ip_addr_t *dest = &rx->dest, *src = &rx->src;
   struct tcp_pcb *pcb = tcp_lookup(dest, s.dport, src, s.sport);
   if (pcb != NULL && !(pcb->state == TIME_WAIT && tcp_timewait_reuse(pcb, &s))) {
     tcp_conn_input(pcb, &s);
@@ -2037,5 +2050,14 @@ void tcp_input(struct pbuf *p, const struct ip_rx *rx)
   }
   pbuf_free(s.p);
 }
+
+#if LWIP_IPV6
+void tcp6_input(struct pbuf *p, const struct ip6_rx *rx)
+{
+  /* Everything TCP needs is in the family-neutral part; the IPv6 header
+   * and its extension headers are behind us (RFC 8200 4). */
+  tcp_input(p, &rx->ip);
+}
+#endif
 
 #endif /* LWIP_TCP */

@@ -11,6 +11,8 @@
 
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/ip4.h"
+#include "lwip/ip6.h"
+#include "lwip/nd6.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/mem.h"
 #include "lwip/memp.h"
@@ -77,12 +79,12 @@ static u16_t tcp_seg_size(const struct tcp_pcb *pcb)
   if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT) {
     return mss;
   }
-  struct netif *n = ip4_route_src(ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+  struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
   if (n == NULL || n->gso_max <= n->mtu) {
     return mss;
   }
-  /* Room for the IPv4 and TCP headers with the largest options. */
-  u32_t room = (u32_t)n->gso_max - IP_HLEN - TCP_HLEN_MAX;
+  /* Room for the IP and TCP headers with the largest options. */
+  u32_t room = (u32_t)n->gso_max - (IP_IS_V6_VAL(pcb->remote_ip) ? 40U : IP_HLEN) - TCP_HLEN_MAX;
   u32_t size = room / mss * mss;
   return (u16_t)LWIP_MAX(size, (u32_t)mss);
 }
@@ -327,18 +329,34 @@ static u16_t tcp_wnd_field(struct tcp_pcb *pcb, u8_t flags)
   return (u16_t)LWIP_MIN(w, 0xffffU);
 }
 
-/* The one's complement sum of the IPv4 pseudo header (RFC 9293 3.1),
- * folded, not inverted, in host order. */
-static u16_t pseudo_sum(const ip4_addr_t *src, const ip4_addr_t *dst, u8_t proto, u16_t len)
+/* The one's complement sum of the pseudo header, folded, not inverted, in
+ * host order: RFC 9293 3.1 for IPv4, RFC 8200 8.1 for IPv6 (both addresses,
+ * a 32-bit length, three zero bytes and the next header). */
+static u16_t pseudo_sum(const ip_addr_t *src, const ip_addr_t *dst, u8_t proto, u16_t len)
 {
-  u8_t b[12];
-  put_n32(b, src->addr);
-  put_n32(b + 4, dst->addr);
-  b[8] = 0;
-  b[9] = proto;
-  put_be16(b + 10, len);
+  u8_t b[40];
+  size_t n;
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*dst)) {
+    for (int i = 0; i < 4; i++) {
+      put_n32(b + 4 * i, ip_2_ip6(src)->addr[i]);
+      put_n32(b + 16 + 4 * i, ip_2_ip6(dst)->addr[i]);
+    }
+    put_be32(b + 32, len);
+    put_be32(b + 36, proto);
+    n = 40;
+  } else
+#endif
+  {
+    put_n32(b, ip_2_ip4(src)->addr);
+    put_n32(b + 4, ip_2_ip4(dst)->addr);
+    b[8] = 0;
+    b[9] = proto;
+    put_be16(b + 10, len);
+    n = 12;
+  }
   u32_t sum = 0;
-  for (int i = 0; i < 12; i += 2) {
+  for (size_t i = 0; i < n; i += 2) {
     sum += get_be16(b + i);
   }
   while (sum >> 16) {
@@ -347,13 +365,46 @@ static u16_t pseudo_sum(const ip4_addr_t *src, const ip4_addr_t *dst, u8_t proto
   return (u16_t)sum;
 }
 
+/* The TCP checksum of segment @p h with the pseudo header of its family. */
+static u16_t tcp_chksum(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*dst)) {
+    return ip6_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip6(src), ip_2_ip6(dst));
+  }
+#endif
+  return inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip4(src), ip_2_ip4(dst));
+}
+
+/* Hand segment @p h to IP of the family of @p dst through @p netif.  Over
+ * IPv6 the TOS byte is the Traffic Class (RFC 8200 7), whose low two bits
+ * are the ECN field as in IPv4 (RFC 3168 5); the default TTL becomes the
+ * router's Cur Hop Limit (RFC 4861 6.3.4). */
+static err_t tcp_ip_output(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst, u8_t ttl, u8_t tos,
+                           struct netif *netif)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*dst)) {
+    u8_t hl = ttl == IP_DEFAULT_TTL ? nd6_hop_limit(netif) : ttl;
+    return ip6_output_if(h, ip_2_ip6(src), ip_2_ip6(dst), hl, tos, IP_PROTO_TCP, netif);
+  }
+#endif
+  return ip4_output_if(h, ip_2_ip4(src), ip_2_ip4(dst), ttl, tos, IP_PROTO_TCP, netif);
+}
+
 /* Build the header in front of @p data (may be NULL) and send it.  The
  * caller's data pbuf is referenced, not taken.  @p new_data: data sent for
  * the first time, which alone may go out ECN-capable (tcp_ecn_output). */
 static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct pbuf *data, bool new_data)
 {
-  struct netif *netif = ip4_route_src(ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+  struct netif *netif = tcp_route(&pcb->local_ip, &pcb->remote_ip);
   if (netif == NULL) {
+#if LWIP_IPV6
+    if (IP_IS_V6_VAL(pcb->remote_ip)) {
+      LWIP_DROP(IP6_NO_ROUTE);
+      return ERR_RTE;
+    }
+#endif
     LWIP_DROP(IP4_NO_ROUTE);
     return ERR_RTE;
   }
@@ -390,13 +441,12 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     pbuf_chain(h, data);
   }
   if (NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_TCP)) {
-    u16_t sum = inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip));
+    u16_t sum = tcp_chksum(h, &pcb->local_ip, &pcb->remote_ip);
     memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
   } else {
     /* Checksum offload: the device adds the segment's own sum to the
      * pseudo-header sum we leave here (not inverted). */
-    put_be16(t + TCP_OFF_CHKSUM,
-             pseudo_sum(ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), IP_PROTO_TCP, h->tot_len));
+    put_be16(t + TCP_OFF_CHKSUM, pseudo_sum(&pcb->local_ip, &pcb->remote_ip, IP_PROTO_TCP, h->tot_len));
     h->flags |= PBUF_FLAG_CSUM_PARTIAL;
   }
   if (data != NULL && data->tot_len > pcb->mss && netif->gso_max > netif->mtu) {
@@ -421,8 +471,8 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     }
   }
   STATS_TX(TCP);
-  err_t err = ip4_output_if(h, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->ttl,
-                            (u8_t)((pcb->tos & ~IP_ECN_MASK) | ecn), IP_PROTO_TCP, netif);
+  err_t err = tcp_ip_output(h, &pcb->local_ip, &pcb->remote_ip, pcb->ttl, (u8_t)((pcb->tos & ~IP_ECN_MASK) | ecn),
+                            netif);
   pbuf_free(h);
   return err;
 }
@@ -465,8 +515,8 @@ err_t tcp_send_empty_ack(struct tcp_pcb *pcb)
 /* A RST; with @p pcb (timestamps negotiated on it) it carries TSopt, as
  * RFC 7323 3.2 says a RST SHOULD once they are in use, so a peer that
  * checks PAWS on RSTs takes it. */
-static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const ip4_addr_t *local,
-                     const ip4_addr_t *remote, u16_t lport, u16_t rport, bool with_ack)
+static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const ip_addr_t *local,
+                     const ip_addr_t *remote, u16_t lport, u16_t rport, bool with_ack)
 {
   bool ts = pcb != NULL && (pcb->flags & TF_TIMESTAMP) != 0;
   u16_t hlen = (u16_t)(TCP_HLEN + (ts ? 2U + TCP_OPTLEN_TS : 0U));
@@ -492,15 +542,27 @@ static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const 
     put_be32(o + 4, tcp_ts_now(pcb));
     put_be32(o + 8, pcb->ts_recent);
   }
-  u16_t sum = inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, local, remote);
+  u16_t sum = tcp_chksum(h, local, remote);
   memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
   STATS_TX(TCP);
-  LWIP_LOG(TCP, DEBUG, "RST %u -> %s:%u seq %lu", lport, ip4addr_ntoa(remote), rport, (unsigned long)seqno);
-  ip4_output(h, local, remote, IP_DEFAULT_TTL, 0, IP_PROTO_TCP);
+  LWIP_LOG(TCP, DEBUG, "RST %u -> %s:%u seq %lu", lport, ipaddr_ntoa(remote), rport, (unsigned long)seqno);
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*remote)) {
+    struct netif *n = tcp_route(local, remote);
+    if (n != NULL) {
+      ip6_output_if(h, ip_2_ip6(local), ip_2_ip6(remote), nd6_hop_limit(n), 0, IP_PROTO_TCP, n);
+    } else {
+      LWIP_DROP(IP6_NO_ROUTE);
+    }
+    pbuf_free(h);
+    return;
+  }
+#endif
+  ip4_output(h, ip_2_ip4(local), ip_2_ip4(remote), IP_DEFAULT_TTL, 0, IP_PROTO_TCP);
   pbuf_free(h);
 }
 
-void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t *remote, u16_t lport, u16_t rport,
+void tcp_rst(u32_t seqno, u32_t ackno, const ip_addr_t *local, const ip_addr_t *remote, u16_t lport, u16_t rport,
              bool with_ack)
 {
   rst_send(NULL, seqno, ackno, local, remote, lport, rport, with_ack);
@@ -508,7 +570,7 @@ void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t
 
 void tcp_rst_pcb(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, bool with_ack)
 {
-  rst_send(pcb, seqno, ackno, ip_2_ip4(&pcb->local_ip), ip_2_ip4(&pcb->remote_ip), pcb->local_port,
+  rst_send(pcb, seqno, ackno, &pcb->local_ip, &pcb->remote_ip, pcb->local_port,
            pcb->remote_port, with_ack);
 }
 
@@ -695,6 +757,21 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
            pcb->nrtx, (unsigned long)pcb->rto);
   /* The retransmission goes out even if cwnd just shrank to one segment. */
   tcp_output(pcb);
+}
+
+void tcp_mss_lowered(struct tcp_pcb *pcb)
+{
+  struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
+  bool gso = n != NULL && n->gso_max > n->mtu;
+  for (struct tcp_seg *seg = pcb->unsent; seg != NULL && !gso; seg = seg->next) {
+    if (seg->len > pcb->mss && !(seg->flags & TCP_SYN) && tcp_split_seg(pcb, seg, pcb->mss) != ERR_OK) {
+      break; /* ERR_MEM: what is left goes out fragmented by IP */
+    }
+  }
+  struct tcp_seg *first = pcb->unacked;
+  if (first != NULL && first->len > pcb->mss && !(first->flags & TCP_SYN)) {
+    tcp_rexmit_seg(pcb, first);
+  }
 }
 
 err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg)

@@ -1,7 +1,7 @@
 /**
  * @file tcp_synq.c
  * The SYN queue: a listener's handshakes in progress, one small entry each
- * (struct tcp_synq_entry, about an eighth of a tcp_pcb and its SYN
+ * (struct tcp_synq_entry, about a sixth of a tcp_pcb and its SYN
  * segment), in their own pool (memp_num_tcp_synq), hashed by 4-tuple.
  * RFC 4987 3.3 ("reducing the size of the state") and 3.4 (a SYN cache)
  * describe the idea; SYN cookies (3.6, tcp_in.c) take over when the pool
@@ -79,11 +79,13 @@ static struct tcp_synq_entry **synq_bucket(u32_t laddr, u16_t lport, u32_t raddr
   return &synq_hash[x & (SYNQ_HASH_SIZE - 1U)];
 }
 
-struct tcp_synq_entry *tcp_synq_lookup(const ip4_addr_t *laddr, u16_t lport, const ip4_addr_t *raddr, u16_t rport)
+struct tcp_synq_entry *tcp_synq_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport)
 {
-  for (struct tcp_synq_entry *e = *synq_bucket(laddr->addr, lport, raddr->addr, rport); e != NULL; e = e->hnext) {
-    if (e->local_port == lport && e->remote_port == rport && e->local_ip.addr == laddr->addr &&
-        e->remote_ip.addr == raddr->addr) {
+  /* tcp_addr_key: IPv4 addresses as they are, IPv6 ones keyed-hashed. */
+  for (struct tcp_synq_entry *e = *synq_bucket(tcp_addr_key(laddr), lport, tcp_addr_key(raddr), rport); e != NULL;
+       e = e->hnext) {
+    if (e->local_port == lport && e->remote_port == rport && ip_addr_eq(&e->local_ip, laddr) &&
+        ip_addr_eq(&e->remote_ip, raddr)) {
       return e;
     }
   }
@@ -163,8 +165,8 @@ static void synq_schedule(void)
 void tcp_synq_to_pcb(const struct tcp_synq_entry *e, struct tcp_pcb *pcb)
 {
   const struct tcp_pcb_listen *l = e->listener;
-  ip_addr_copy_from_ip4(pcb->local_ip, e->local_ip);
-  ip_addr_copy_from_ip4(pcb->remote_ip, e->remote_ip);
+  pcb->local_ip = e->local_ip;
+  pcb->remote_ip = e->remote_ip;
   pcb->local_port = e->local_port;
   pcb->remote_port = e->remote_port;
   if (l != NULL) {
@@ -235,8 +237,8 @@ struct tcp_synq_entry *tcp_synq_add(struct tcp_pcb_listen *l, const struct tcp_p
   }
   memset(e, 0, sizeof(*e));
   e->listener = l;
-  e->local_ip = *ip_2_ip4(&tmpl->local_ip);
-  e->remote_ip = *ip_2_ip4(&tmpl->remote_ip);
+  e->local_ip = tmpl->local_ip;
+  e->remote_ip = tmpl->remote_ip;
   e->local_port = tmpl->local_port;
   e->remote_port = tmpl->remote_port;
   e->irs = tmpl->rcv_nxt - 1U;
@@ -249,7 +251,8 @@ struct tcp_synq_entry *tcp_synq_add(struct tcp_pcb_listen *l, const struct tcp_p
   e->ecn = tmpl->ecn;
   e->opts = (u8_t)(((tmpl->flags & TF_WND_SCALE) ? TCP_SYNQ_WS : 0U) | ((tmpl->flags & TF_SACK) ? TCP_SYNQ_SACK : 0U) |
                    ((tmpl->flags & TF_TIMESTAMP) ? TCP_SYNQ_TS : 0U));
-  struct tcp_synq_entry **b = synq_bucket(e->local_ip.addr, e->local_port, e->remote_ip.addr, e->remote_port);
+  struct tcp_synq_entry **b =
+      synq_bucket(tcp_addr_key(&e->local_ip), e->local_port, tcp_addr_key(&e->remote_ip), e->remote_port);
   e->hnext = *b;
   *b = e;
   synq_used++;
@@ -257,7 +260,7 @@ struct tcp_synq_entry *tcp_synq_add(struct tcp_pcb_listen *l, const struct tcp_p
   e->due = tcp_due(sys_now(), level_wait(0));
   level_append(e);
   synq_schedule();
-  LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: SYN queued (%lu pending)", e->local_port, ip4addr_ntoa(&e->remote_ip),
+  LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: SYN queued (%lu pending)", e->local_port, ipaddr_ntoa(&e->remote_ip),
            e->remote_port, (unsigned long)synq_used);
   tcp_synq_resend(e);
   return e;
@@ -265,7 +268,8 @@ struct tcp_synq_entry *tcp_synq_add(struct tcp_pcb_listen *l, const struct tcp_p
 
 void tcp_synq_remove(struct tcp_synq_entry *e)
 {
-  for (struct tcp_synq_entry **pp = synq_bucket(e->local_ip.addr, e->local_port, e->remote_ip.addr, e->remote_port);
+  for (struct tcp_synq_entry **pp =
+           synq_bucket(tcp_addr_key(&e->local_ip), e->local_port, tcp_addr_key(&e->remote_ip), e->remote_port);
        *pp != NULL; pp = &(*pp)->hnext) {
     if (*pp == e) {
       *pp = e->hnext;
@@ -299,7 +303,7 @@ static void synq_expire(struct tcp_synq_entry *e, u32_t now)
 {
   if (e->nrtx >= TCP_SYNQ_MAXRTX) {
     LWIP_DROP(TCP_SYNQ_EXPIRED);
-    LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: handshake given up", e->local_port, ip4addr_ntoa(&e->remote_ip), e->remote_port);
+    LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: handshake given up", e->local_port, ipaddr_ntoa(&e->remote_ip), e->remote_port);
     synq_send(e, TCP_RST, e->iss + 1U);
     tcp_synq_remove(e);
     return;

@@ -829,6 +829,22 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   return ERR_OK;
 }
 
+/* An ICMP error about a datagram this socket sent (udp_err(); the stack
+ * delivers ICMPv6 errors): as Linux does without IP_RECVERR, only a
+ * connected socket keeps it, as SO_ERROR, and its next read (or
+ * getsockopt SO_ERROR) returns it: ECONNREFUSED for port unreachable
+ * (RFC 1122 4.1.3.3 lets the application know). */
+static void on_udp_err(void *arg, struct udp_pcb *pcb, const struct ip_icmp_err *e)
+{
+  (void)pcb;
+  struct sock *s = (struct sock *)arg;
+  if (!s->connected) {
+    return;
+  }
+  s->so_error = e->err == ERR_RST ? "ECONNREFUSED" : e->err == ERR_BUF ? "EMSGSIZE" : "EHOSTUNREACH";
+  wake();
+}
+
 static void on_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
   (void)pcb;
@@ -937,6 +953,13 @@ static json_t *read_result(const u8_t *buf, u32_t n, bool discard, bool eof)
 static bool try_read_udp(struct sock *s, u32_t max, bool discard, bool want_from, bool peek, struct outcome *o)
 {
   struct rxbuf *b = s->rx;
+  if (b == NULL && s->so_error != NULL) {
+    const char *e = s->so_error;
+    if (!peek) {
+      s->so_error = NULL;
+    }
+    return out_err(o, e, "an ICMP error came back for a datagram sent");
+  }
   if (b == NULL) {
     return false;
   }
@@ -1242,6 +1265,7 @@ static json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_rep
       return ctl_error(r, "ENOBUFS", "no UDP PCB free");
     }
     udp_recv(s->udp, on_udp_recv, s);
+    udp_err(s->udp, on_udp_err);
   }
   s->next = socks;
   socks = s;

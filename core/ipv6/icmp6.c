@@ -9,6 +9,7 @@
 #include "lwip/nd6.h"
 #include "lwip/mld6.h"
 #include "lwip/udp.h"
+#include "lwip/tcp.h"
 #include "lwip/raw.h"
 #include "lwip/tokbucket.h"
 #include "lwip/inet_chksum.h"
@@ -388,18 +389,22 @@ static bool icmp6_read_quote(const struct pbuf *p, const struct ip6_rx *rx, stru
   e->sport = 0;
   e->dport = 0;
   if (e->proto == IP6_NEXTH_UDP || e->proto == IP6_NEXTH_UDPLITE || e->proto == IP6_NEXTH_TCP) {
-    u8_t ports[4];
-    if (pbuf_copy_partial(p, ports, sizeof(ports), upper) != sizeof(ports)) {
+    /* For TCP the sequence number too: RFC 4443 2.4(c) quotes as much as
+     * fits, so its first 8 bytes are always there (RFC 5927 4.1). */
+    u8_t ports[8];
+    u16_t want = e->proto == IP6_NEXTH_TCP ? 8U : 4U;
+    if (pbuf_copy_partial(p, ports, want, upper) != want) {
       return false;
     }
     e->sport = get_be16(ports);
     e->dport = get_be16(ports + 2);
+    e->tcp_seq = e->proto == IP6_NEXTH_TCP ? get_be32(ports + 4) : 0U;
   }
   return true;
 }
 
 /* An error about a packet we sent (RFC 4443 3, RFC 1122 4.1.3.3): hand it
- * to the UDP and raw PCBs that sent it.  TCP takes its errors elsewhere. */
+ * to the UDP, TCP and raw PCBs that sent it. */
 static void icmp6_error_input(const struct pbuf *p, const struct ip6_rx *rx, u8_t type)
 {
   struct ip_icmp_err e;
@@ -424,6 +429,11 @@ static void icmp6_error_input(const struct pbuf *p, const struct ip6_rx *rx, u8_
 #if LWIP_UDP
   if (e.proto == IP6_NEXTH_UDP || e.proto == IP6_NEXTH_UDPLITE) {
     taken = udp_icmp_error(&e);
+  }
+#endif
+#if LWIP_TCP
+  if (e.proto == IP6_NEXTH_TCP) {
+    taken = tcp_icmp_error(&e);
   }
 #endif
 #if LWIP_RAW

@@ -20,6 +20,7 @@
 #include "lwip/nd6.h"
 #include "lwip/mld6.h"
 #include "lwip/udp.h"
+#include "lwip/tcp.h"
 #include "lwip/raw.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
@@ -636,6 +637,9 @@ static const struct ip6_protocol {
 #if LWIP_UDPLITE
     {.nexth = IP_PROTO_UDPLITE, .input = udp6_input},
 #endif
+#endif
+#if LWIP_TCP
+    {.nexth = IP_PROTO_TCP, .input = tcp6_input},
 #endif
 };
 

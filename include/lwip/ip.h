@@ -48,6 +48,7 @@ struct ip_icmp_err {
   u32_t info;    /**< Packet Too Big: the MTU; Parameter Problem: the pointer */
   u16_t sport;   /**< quoted UDP or TCP ports (0 for other protocols) */
   u16_t dport;
+  u32_t tcp_seq; /**< TCP: the quoted sequence number (RFC 5927 4.1 checks it) */
   err_t err;     /**< lwIP's reading: ERR_RST (port unreachable: refused),
                       ERR_RTE (unreachable otherwise, time exceeded),
                       ERR_BUF (packet too big), ERR_VAL (parameter problem) */

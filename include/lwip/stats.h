@@ -213,6 +213,7 @@ enum lwip_err_class {
   X(TCP_BAD_CHKSUM, TCP, CHK, "TCP checksum error") \
   X(TCP_BAD_OPTION, TCP, OPT, "TCP option with a bad length") \
   X(TCP_BAD_DEST, TCP, PROTO, "TCP segment to a broadcast or multicast address") \
+  X(TCP_ICMP_BAD_SEQ, TCP, PROTO, "ICMP error quoting a TCP sequence number not in flight (RFC 5927 4.1)") \
   X(TCP_NO_PCB, TCP, NONE, "no connection or listener for the segment (reset sent)") \
   X(TCP_BAD_FLAGS, TCP, PROTO, "TCP flags invalid for the state (e.g. SYN+FIN, no ACK)") \
   X(TCP_OUT_OF_WINDOW, TCP, NONE, "TCP segment outside the receive window (ACK sent)") \

@@ -416,6 +416,22 @@ typedef void (*tcp_state_hook_fn)(const struct tcp_pcb *pcb, enum tcp_state old_
 void tcp_set_state_hook(tcp_state_hook_fn fn);
 /** Input from IP.  Takes ownership of @p p. */
 void tcp_input(struct pbuf *p, const struct ip_rx *rx);
+#if LWIP_IPV6
+struct ip6_rx;
+/** Input from IPv6 (payload at the TCP header, extension headers walked).
+ *  Takes ownership of @p p. */
+void tcp6_input(struct pbuf *p, const struct ip6_rx *rx);
+#endif
+/** An ICMP or ICMPv6 error quoting a segment we sent (icmp6.c).  The
+ *  quoted sequence number must be in flight (RFC 5927 4.1).  Packet Too
+ *  Big lowers the connection's MSS to the new path MTU and resends what no
+ *  longer fits (RFC 8201 5.4); a hard error (RFC 5461 4: port or protocol
+ *  unreachable, administratively prohibited) aborts a connection in
+ *  SYN_SENT (its err callback gets ERR_RST for port unreachable, else
+ *  ERR_RTE); every other error is soft and only logged, the
+ *  retransmissions go on (RFC 1122 4.2.3.9, RFC 5461 4).
+ *  @return true when a connection matched. */
+bool tcp_icmp_error(const struct ip_icmp_err *e);
 /** Address of netif changed: abort connections bound to @p old_addr. */
 void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr);
 /** Receive batching, for drivers that read many frames at once: between

@@ -228,7 +228,10 @@ static const u8_t *pat_out(u32_t off) { return out_buf + off % PERIOD; }
 /** The stack's PCB for the connection's 4-tuple (any state), or NULL. */
 static struct tcp_pcb *conn_pcb(void)
 {
-  return tcp_lookup(&our_ip, P.c.our_port, &peer_ip, P.c.peer_port);
+  ip_addr_t ours, peer;
+  ip_addr_set_ip4(&ours, &our_ip);
+  ip_addr_set_ip4(&peer, &peer_ip);
+  return tcp_lookup(&ours, P.c.our_port, &peer, P.c.peer_port);
 }
 
 static bool hooks(void)

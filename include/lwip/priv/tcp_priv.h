@@ -161,6 +161,10 @@ static inline u32_t tcp_due(u32_t now, u32_t ms)
 /* ---- tcp.c: PCBs, lookup, timers, state ---- */
 /** Keyed hash for SYN cookies: of the 4-tuple and the period counter @p t. */
 u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t, u32_t peer_isn);
+/** A 32-bit key of @p a for the hashes above and the connection table:
+ *  an IPv4 address itself, an IPv6 address (with its zone) through the
+ *  secret-keyed hash, so that no peer can choose collisions. */
+u32_t tcp_addr_key(const ip_addr_t *a);
 extern u32_t tcp_msl_ms;
 extern u32_t tcp_delack_ms;
 /** The stack starts working on @p pcb (a segment for it, its timers):
@@ -181,8 +185,12 @@ void tcp_pcb_free(struct tcp_pcb *pcb);
  *  @p err, PCB freed. */
 void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err);
 void tcp_hash_insert(struct tcp_pcb *pcb);
-struct tcp_pcb *tcp_lookup(const ip4_addr_t *laddr, u16_t lport, const ip4_addr_t *raddr, u16_t rport);
-struct tcp_pcb_listen *tcp_listen_lookup(const ip4_addr_t *laddr, u16_t lport);
+/** The connection of a 4-tuple (addresses of the same family, zones
+ *  included), or NULL. */
+struct tcp_pcb *tcp_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport);
+/** The listener for a segment to @p laddr:@p lport: one bound to that
+ *  address, else the wildcard of its family, else a dual-stack one. */
+struct tcp_pcb_listen *tcp_listen_lookup(const ip_addr_t *laddr, u16_t lport);
 /** Inside tcp_batch_begin/end?  And note a PCB that owes an ACK at the end. */
 bool tcp_batch_active(void);
 void tcp_batch_add(struct tcp_pcb *pcb);
@@ -208,8 +216,20 @@ bool tcp_mem_rx_admit(struct tcp_pcb *pcb, u32_t len);
 void tcp_mem_count_tx_limited(void);
 /** Start RTO/persist/keepalive timers as the queues require. */
 void tcp_arm_timers(struct tcp_pcb *pcb);
-/** The MSS to announce and to use towards @p remote (route MTU - 40). */
-u16_t tcp_eff_mss(u16_t mss, const ip4_addr_t *local, const ip4_addr_t *remote);
+/** The path MTU towards @p pcb's peer may have dropped (Packet Too Big):
+ *  lower its MSS to fit and resend what no longer fits. */
+void tcp_pmtu_changed(struct tcp_pcb *pcb);
+/** tcp_out.c: pcb->mss was lowered: queued segments are cut to it (unless
+ *  the device segments them), and the first unacknowledged one, lost to
+ *  the smaller MTU, is sent again at once without a congestion response
+ *  (RFC 8201 5.4; the loss was the path's, not congestion). */
+void tcp_mss_lowered(struct tcp_pcb *pcb);
+/** The netif a segment from @p local to @p remote leaves by (either
+ *  family), or NULL. */
+struct netif *tcp_route(const ip_addr_t *local, const ip_addr_t *remote);
+/** The MSS to announce and to use towards @p remote: the route MTU less
+ *  40 (IPv4) or the IPv6 path MTU less 60, at most @p mss. */
+u16_t tcp_eff_mss(u16_t mss, const ip_addr_t *local, const ip_addr_t *remote);
 
 /* ---- tcp_out.c ---- */
 /** Queue a SYN or FIN (they take sequence space).  @return ERR_OK/ERR_MEM. */
@@ -219,7 +239,7 @@ err_t tcp_send_empty_ack(struct tcp_pcb *pcb);
  *  SYN cookie, from a PCB on the stack). */
 err_t tcp_send_ctrl(struct tcp_pcb *pcb, u32_t seqno, u8_t flags);
 /** Send a RST (seq, ack as given) between the addresses. */
-void tcp_rst(u32_t seqno, u32_t ackno, const ip4_addr_t *local, const ip4_addr_t *remote, u16_t lport,
+void tcp_rst(u32_t seqno, u32_t ackno, const ip_addr_t *local, const ip_addr_t *remote, u16_t lport,
              u16_t rport, bool with_ack);
 /** Send a RST on @p pcb's connection (seq, ack as given), with TSopt when
  *  timestamps were negotiated (RFC 7323 3.2). */

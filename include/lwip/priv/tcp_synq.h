@@ -31,7 +31,7 @@ struct tcp_synq_entry {
   struct tcp_synq_entry *hnext;         /**< next in the 4-tuple hash bucket */
   struct tcp_synq_entry *tnext, *tprev; /**< the timer list of its retransmission count */
   struct tcp_pcb_listen *listener;
-  ip4_addr_t local_ip, remote_ip;
+  ip_addr_t local_ip, remote_ip; /**< either family (IPv6 with its zone) */
   u16_t local_port, remote_port;
   u32_t iss;       /**< our ISN (SYN-ACK sequence number) */
   u32_t irs;       /**< the peer's ISN */
@@ -48,7 +48,7 @@ struct tcp_synq_entry {
 
 void tcp_synq_init(void);
 /** The entry of that 4-tuple, or NULL. */
-struct tcp_synq_entry *tcp_synq_lookup(const ip4_addr_t *laddr, u16_t lport, const ip4_addr_t *raddr, u16_t rport);
+struct tcp_synq_entry *tcp_synq_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport);
 /** A new entry for listener @p l, from @p tmpl: a PCB on the caller's
  *  stack holding the 4-tuple, rcv_nxt (the peer's ISN + 1) and what
  *  tcp_syn_options() agreed.  Our ISN (RFC 6528) and timestamp offset are
