@@ -520,7 +520,6 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   tcp_passive_init(&tmp, l, s);
   tmp.rcv_nxt = s->seqno + 1U;
   tcp_syn_options(&tmp, &s->opt);
-  tmp.snd_wnd = s->wnd; /* never scaled in a SYN (RFC 7323 2.2) */
   u32_t pending = l->accepts_pending; /* u8_t: compared in u32_t */
   tcp_ecn_syn_input(&tmp, l->ecn_mode, s->flags);
   if (pending >= TCP_SYN_QUEUE_MAX || tcp_synq_add(l, &tmp) == NULL) {
@@ -557,10 +556,17 @@ static bool tcp_synq_check_seq(const struct tcp_synq_entry *e, const struct tcp_
       ok = false;
     }
   }
-  u32_t nxt = e->irs + 1U, wnd = LWIP_MIN((u32_t)TCP_WND, 0xffffU), seqlen = SEG_SEQLEN(s);
+  /* The window our SYN-ACKs announced, and the four cases of 3.10.7.4
+   * as tcp_check_seq has them. */
+  u32_t nxt = e->irs + 1U, wnd = e->rcv_ann, seqlen = SEG_SEQLEN(s);
   if (ok) {
-    ok = (TCP_SEQ_GEQ(s->seqno, nxt) && TCP_SEQ_LT(s->seqno, nxt + wnd)) ||
-         (seqlen > 0 && TCP_SEQ_GEQ(s->seqno + seqlen - 1U, nxt) && TCP_SEQ_LT(s->seqno + seqlen - 1U, nxt + wnd));
+    bool start_in = TCP_SEQ_GEQ(s->seqno, nxt) && TCP_SEQ_LT(s->seqno, nxt + wnd);
+    if (seqlen == 0) {
+      ok = wnd == 0 ? s->seqno == nxt : start_in;
+    } else {
+      u32_t last = s->seqno + seqlen - 1U;
+      ok = wnd != 0 && (start_in || (TCP_SEQ_GEQ(last, nxt) && TCP_SEQ_LT(last, nxt + wnd)));
+    }
     if (!ok) {
       LWIP_DROP(TCP_OUT_OF_WINDOW);
     }
@@ -598,7 +604,6 @@ static void tcp_synq_complete(struct tcp_synq_entry *e, struct tcp_in_seg *s)
   tcp_synq_to_pcb(e, pcb);
   pcb->listener = l;
   pcb->flags |= TF_PASSIVE;
-  pcb->snd_wnd = pcb->snd_wnd_max = e->peer_wnd;
   if (e->nrtx == 0) {
     /* Time the SYN-ACK, sent once (Karn's rule), when timestamps do not. */
     pcb->rtt_seq = e->iss;

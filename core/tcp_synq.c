@@ -196,10 +196,11 @@ void tcp_synq_to_pcb(const struct tcp_synq_entry *e, struct tcp_pcb *pcb)
   pcb->ecn = e->ecn;
   pcb->rcv_nxt = e->irs + 1U;
   pcb->rcv_wnd = TCP_WND;
-  /* What the SYN-ACK announced: at most 65535, never scaled in a SYN
-   * (RFC 7323 2.2), so the data after the handshake is inside it. */
-  pcb->rcv_ann_wnd = LWIP_MIN((u32_t)TCP_WND, 0xffffU);
-  pcb->rcv_ann_right_edge = pcb->rcv_nxt + pcb->rcv_ann_wnd;
+  /* What our SYN-ACKs announced (the memory budgets may have made it
+   * less than 65535, docs/architecture.md): data after the handshake is
+   * judged against it, and it never shrinks (RFC 9293 3.8.6). */
+  pcb->rcv_ann_wnd = e->rcv_ann;
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt + e->rcv_ann;
   pcb->last_ack_sent = pcb->rcv_nxt;
   pcb->snd_una = e->iss;
   pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = e->iss + 1U;
@@ -208,7 +209,7 @@ void tcp_synq_to_pcb(const struct tcp_synq_entry *e, struct tcp_pcb *pcb)
   pcb->snd_wl2 = e->iss;
 }
 
-static void synq_send(const struct tcp_synq_entry *e, u8_t flags, u32_t seqno)
+static void synq_send(struct tcp_synq_entry *e, u8_t flags, u32_t seqno)
 {
   /* The segment is built from a PCB on the stack, as for a SYN cookie:
    * tcp_send_ctrl adds the options the flags and the PCB call for. */
@@ -221,10 +222,14 @@ static void synq_send(const struct tcp_synq_entry *e, u8_t flags, u32_t seqno)
     tcp_rst_pcb(&tmp, seqno, tmp.rcv_nxt, true);
   } else {
     tcp_send_ctrl(&tmp, seqno, flags);
+    /* Remember the window the peer was told (tcp_send_raw computed it from
+     * the budgets and moved the right edge): the PCB starts from it. */
+    u32_t ann = tmp.rcv_ann_right_edge - tmp.rcv_nxt;
+    e->rcv_ann = (u16_t)LWIP_MAX((u32_t)e->rcv_ann, LWIP_MIN(ann, 0xffffU));
   }
 }
 
-void tcp_synq_resend(const struct tcp_synq_entry *e)
+void tcp_synq_resend(struct tcp_synq_entry *e)
 {
   synq_send(e, TCP_SYN | TCP_ACK, e->iss);
 }
@@ -246,7 +251,6 @@ struct tcp_synq_entry *tcp_synq_add(struct tcp_pcb_listen *l, const struct tcp_p
   e->ts_offset = lwip_port_rand(); /* RFC 7323 5.4: a random offset per connection */
   e->ts_recent = tmpl->ts_recent;
   e->mss = tmpl->mss;
-  e->peer_wnd = (u16_t)LWIP_MIN(tmpl->snd_wnd, 0xffffU);
   e->snd_scale = tmpl->snd_scale;
   e->ecn = tmpl->ecn;
   e->opts = (u8_t)(((tmpl->flags & TF_WND_SCALE) ? TCP_SYNQ_WS : 0U) | ((tmpl->flags & TF_SACK) ? TCP_SYNQ_SACK : 0U) |

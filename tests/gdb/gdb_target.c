@@ -409,6 +409,31 @@ int main(void)
   if (rc != 0) {
     return rc;
   }
+  /* An IPv6 UDP PCB on [fe80::ff:fe00:1%2]:5353 (zone: the netif's index)
+   * connected to [fe80::11%2]:5353, an IPv6-only one on port 7 beside the
+   * IPv4 one (different families share a port), and an ICMPv6 raw PCB:
+   * lwip-udp shows IPv6 ends in brackets with their zone. */
+  struct udp_pcb *u6 = udp_new_ip_type(IPADDR_TYPE_V6);
+  ip_addr_t l6, p6;
+  memset(&l6, 0, sizeof(l6));
+  memset(&p6, 0, sizeof(p6));
+  l6.type = p6.type = IPADDR_TYPE_V6;
+  *ip_2_ip6(&l6) = addr6("fe80::ff:fe00:1");
+  *ip_2_ip6(&p6) = addr6("fe80::11");
+  ip_2_ip6(&l6)->zone = ip_2_ip6(&p6)->zone = netif_get_index(&gdb_netif);
+  if (u6 == NULL || udp_bind(u6, &l6, 5353) != ERR_OK || udp_connect(u6, &p6, 5353) != ERR_OK) {
+    return 30;
+  }
+  struct udp_pcb *v6only = udp_new_ip_type(IPADDR_TYPE_V6);
+  if (v6only == NULL || udp_bind(v6only, NULL, 7) != ERR_OK) {
+    return 31;
+  }
+#if LWIP_RAW
+  struct raw_pcb *icmp6 = raw_new_ip_type(IPADDR_TYPE_V6, 58);
+  if (icmp6 == NULL) {
+    return 32;
+  }
+#endif
 #endif
 
 #if LWIP_TCP

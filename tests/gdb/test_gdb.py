@@ -194,14 +194,21 @@ def main():
     u = s["lwip-udp"]
     check(re.search(r"^udp_pcb 0x[0-9a-f]+ 0\.0\.0\.0:7 -> 0\.0\.0\.0:0 flags - ", u, re.M) is not None,
           "udp: PCB on 0.0.0.0:7")
-    check(re.search(r"^1 UDP PCBs$", u, re.M) is not None, "udp: exactly one PCB")
+    check(re.search(r"^%d UDP PCBs$" % (1 + 2 * has_ip6), u, re.M) is not None, "udp: one PCB (three with IPv6)")
+    # IPv6 PCBs: both ends in brackets with the zone, the family's any.
+    check((re.search(r"^udp_pcb 0x[0-9a-f]+ \[fe80::ff:fe00:1%2\]:5353 -> \[fe80::11%2\]:5353 flags CONNECTED ",
+                     u, re.M) is not None) == has_ip6, "udp: the connected link-local IPv6 PCB iff IPv6")
+    check((re.search(r"^udp_pcb 0x[0-9a-f]+ \[::\]:7 -> \[::\]:0 flags - ", u, re.M) is not None) == has_ip6,
+          "udp: the IPv6 wildcard on port 7 iff IPv6")
 
     # lwip-raw: the ICMP PCB, or 'not in this build'.
     r = s["lwip-raw"]
     if has_raw:
         check(re.search(r"^raw_pcb 0x[0-9a-f]+ proto 1 0\.0\.0\.0 -> 0\.0\.0\.0 netif_idx 0 ttl 64 tos 0 flags - ",
-                        r, re.M) is not None and "1 raw PCBs" in r, "raw: one protocol 1 PCB")
-        check(pools["RAW_PCB"][1] == 1, "pools: RAW_PCB used 1")
+                        r, re.M) is not None and "%d raw PCBs" % (1 + has_ip6) in r, "raw: one protocol 1 PCB")
+        check((re.search(r"^raw_pcb 0x[0-9a-f]+ proto 58 :: -> :: netif_idx 0 ", r, re.M) is not None) == has_ip6,
+              "raw: the ICMPv6 PCB iff IPv6")
+        check(pools["RAW_PCB"][1] == 1 + has_ip6, "pools: RAW_PCB used 1 (2 with IPv6)")
     else:
         check(r.strip() == "lwip-raw: not in this build (raw_pcbs missing)", "raw: not in this build")
 
@@ -225,7 +232,7 @@ def main():
           "timers: count")
 
     # lwip-pools: non-empty pools with the used counts the target implies.
-    check("UDP_PCB" in pools and pools["UDP_PCB"][1] == 1, "pools: UDP_PCB used 1")
+    check("UDP_PCB" in pools and pools["UDP_PCB"][1] == 1 + 2 * has_ip6, "pools: UDP_PCB used 1 (3 with IPv6)")
     # TCP's wheel timer is a static sys_timeo, not from the pool.
     check("SYS_TIMEOUT" in pools and pools["SYS_TIMEOUT"][1] == (2 if has_reass else 1),
           "pools: SYS_TIMEOUT used = pending pool timers")

@@ -106,6 +106,12 @@ def ipaddr_str(v):
     return s if t == 0 else s + "(any-type)"
 
 
+def endpoint_str(ip, port):
+    """addr:port, an IPv6 address in brackets ([fe80::1%1]:53) as in URLs."""
+    text = ipaddr_str(ip)
+    return ("[%s]:%d" if int(ip["type"]) == 6 else "%s:%d") % (text, port)
+
+
 def mac_str(b):
     return ":".join("%02x" % x for x in b)
 
@@ -218,9 +224,9 @@ class Udp(LwipCommand):
         count = 0
         for head in heads:
             for p in walk(head):
-                print("udp_pcb 0x%x %s:%d -> %s:%d flags %s ttl %d recv %s" % (
-                    int(p), ipaddr_str(p["local_ip"]), int(p["local_port"]),
-                    ipaddr_str(p["remote_ip"]), int(p["remote_port"]),
+                print("udp_pcb 0x%x %s -> %s flags %s ttl %d recv %s" % (
+                    int(p), endpoint_str(p["local_ip"], int(p["local_port"])),
+                    endpoint_str(p["remote_ip"], int(p["remote_port"])),
                     flags_str(p["flags"], UDP_FLAGS), int(p["ttl"]), func_name(p["recv"])))
                 count += 1
         print("%d UDP PCBs" % count)

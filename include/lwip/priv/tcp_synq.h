@@ -39,7 +39,7 @@ struct tcp_synq_entry {
   u32_t ts_offset; /**< our timestamp clock's offset (the PCB takes it over) */
   u32_t due;       /**< sys_now() of the next SYN-ACK, or of giving up */
   u16_t mss;       /**< send MSS agreed (the peer's, route-clamped, less TSopt) */
-  u16_t peer_wnd;  /**< the SYN's window (never scaled, RFC 7323 2.2) */
+  u16_t rcv_ann;   /**< the window our SYN-ACKs announced (the largest; never scaled, RFC 7323 2.2) */
   u8_t snd_scale;  /**< the peer's window shift (with TCP_SYNQ_WS) */
   u8_t opts;       /**< TCP_SYNQ_* */
   u8_t nrtx;       /**< SYN-ACKs sent again */
@@ -57,7 +57,7 @@ struct tcp_synq_entry *tcp_synq_lookup(const ip_addr_t *laddr, u16_t lport, cons
 struct tcp_synq_entry *tcp_synq_add(struct tcp_pcb_listen *l, const struct tcp_pcb *tmpl);
 /** Send the SYN-ACK of @p e again now (a duplicate SYN); the timer keeps
  *  its deadline. */
-void tcp_synq_resend(const struct tcp_synq_entry *e);
+void tcp_synq_resend(struct tcp_synq_entry *e);
 /** Fill @p pcb (zeroed by the caller, or from tcp_alloc) with the
  *  connection @p e describes, as a SYN_RCVD PCB whose SYN-ACK was sent:
  *  addresses, sequence numbers, options, what the SYN-ACK announced. */
