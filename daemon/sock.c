@@ -16,9 +16,8 @@
  * Errors are POSIX errno names (EAGAIN, ECONNREFUSED, ...) used as the
  * reply's error code; argument problems stay bad_args.
  *
- * Families: inet (IPv4) for both types; inet6 for UDP sockets (an IPv6
- * PCB, addresses with an optional %zone).  TCP over IPv6 is not built
- * yet, so a TCP inet6 socket is refused with EAFNOSUPPORT.
+ * Families: inet (IPv4) and inet6 (an IPv6 PCB, addresses with an
+ * optional %zone), for TCP and UDP alike; inet6 only when IPv6 is built.
  */
 #define _GNU_SOURCE
 #include "lwipd.h"
@@ -802,6 +801,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   c->keep_cnt = l->keep_cnt;
   c->linger_on = l->linger_on;
   c->linger_s = l->linger_s;
+  c->inet6 = l->inet6;
   c->congestion = l->congestion; /* inherited from the listener, as Linux does */
   c->ecn = l->ecn;               /* the PCB has it from the listening PCB already */
   if (c->congestion != NULL) {
@@ -1232,9 +1232,8 @@ static json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_rep
   if (!inet6 && strcmp(family, "inet") != 0 && strcmp(family, "ipv4") != 0) {
     return ctl_error(r, "EAFNOSUPPORT", "args.family: expected inet or inet6");
   }
-  if (inet6 && (tcp || !LWIP_IPV6)) {
-    return ctl_error(r, "EAFNOSUPPORT", "args.family: inet6 is for UDP sockets only (TCP over IPv6 is not built)%s",
-                     LWIP_IPV6 ? "" : ", and this build has no IPv6");
+  if (inet6 && !LWIP_IPV6) {
+    return ctl_error(r, "EAFNOSUPPORT", "args.family: this build has no IPv6");
   }
   int fd = fd_alloc(req->client);
   if (fd < 0) {
@@ -1252,7 +1251,7 @@ static json_t *cmd_sock_socket(struct ctl_req *req, json_t *args, struct ctl_rep
   ip_addr_set_any(inet6, &s->local_ip);
   ip_addr_set_any(inet6, &s->peer_ip);
   if (tcp) {
-    struct tcp_pcb *pcb = tcp_new();
+    struct tcp_pcb *pcb = tcp_new_ip_type(s->inet6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
     if (pcb == NULL) {
       free(s);
       return ctl_error(r, "ENOBUFS", "no TCP PCB free");
@@ -1403,7 +1402,7 @@ static json_t *cmd_sock_connect(struct ctl_req *req, json_t *args, struct ctl_re
   if (s->tcp == NULL) {
     /* A failed attempt freed the PCB: start over with a fresh one, as a
      * socket may connect again after ECONNREFUSED. */
-    struct tcp_pcb *pcb = tcp_new();
+    struct tcp_pcb *pcb = tcp_new_ip_type(s->inet6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
     if (pcb == NULL) {
       return ctl_error(r, "ENOBUFS", "no TCP PCB free");
     }
