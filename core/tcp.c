@@ -105,7 +105,11 @@ void tcp_init(void)
   }
   hash_salt = lwip_port_rand();
   tcp_in_reset();
-  tcp_synq_init();
+  /* The SYN queue's hash key comes from the secrets just drawn, not from
+   * another random number: a seeded stack then draws the same sequence
+   * of random numbers as before the queue existed, so every recorded
+   * replay case (ISNs, DHCP transaction IDs, ports) still matches. */
+  tcp_synq_init(hash_salt * 0x9e3779b1U ^ isn_key[1]);
   next_port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U));
 }
 

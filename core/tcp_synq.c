@@ -50,7 +50,7 @@ static u32_t synq_armed_due;
 
 static void synq_timeout(void *arg);
 
-void tcp_synq_init(void)
+void tcp_synq_init(u32_t salt)
 {
   /* lwip_init() re-initialises the pools, so old entries are forgotten. */
   memset(synq_hash, 0, sizeof(synq_hash));
@@ -58,7 +58,7 @@ void tcp_synq_init(void)
   memset(level_tail, 0, sizeof(level_tail));
   synq_used = 0;
   synq_armed = false;
-  synq_salt = lwip_port_rand();
+  synq_salt = salt;
 }
 
 u32_t tcp_synq_count(void)

@@ -46,7 +46,7 @@ struct tcp_synq_entry {
   u8_t ecn;        /**< the handshake's pcb->ecn bits (TCP_ECN_OK: ECN-setup agreed, RFC 3168 6.1.1) */
 };
 
-void tcp_synq_init(void);
+void tcp_synq_init(u32_t salt);
 /** The entry of that 4-tuple, or NULL. */
 struct tcp_synq_entry *tcp_synq_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport);
 /** A new entry for listener @p l, from @p tmpl: a PCB on the caller's
