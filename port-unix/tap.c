@@ -272,6 +272,25 @@ struct tap_dev *tap_open_offload(const char *name, bool create, enum tap_offload
   return tap;
 }
 
+struct tap_dev *tap_attach_fd(int fd, const char *name, bool vnet_hdr, unsigned offloads)
+{
+  struct tap_dev *tap = calloc(1, sizeof(*tap));
+  if (tap == NULL || (tap->buf = malloc(TAP_FRAME_MAX + 1)) == NULL) {
+    free(tap);
+    return NULL;
+  }
+  tap->fd = fd;
+  snprintf(tap->name, sizeof(tap->name), "%s", name != NULL ? name : "");
+  tap->mtu = 1500;
+  tap->link_up = true;
+  tap->mode = vnet_hdr ? TAP_OFFLOAD_ON : TAP_OFFLOAD_OFF;
+  tap->vnet_hdr = vnet_hdr;
+  tap->offloads = vnet_hdr ? offloads : 0;
+  tap_mac_from_name(tap->name, tap->mac);
+  tap->dev.ops = &tap_ops;
+  return tap;
+}
+
 void tap_close(struct tap_dev *tap)
 {
   if (tap == NULL) {

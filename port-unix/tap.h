@@ -119,6 +119,18 @@ struct tap_dev *tap_open(const char *name, bool create, char *err, size_t errlen
 struct tap_dev *tap_open_offload(const char *name, bool create, enum tap_offload mode, char *err,
                                  size_t errlen);
 
+/**
+ * A tap_dev on a descriptor opened elsewhere: a TAP a privileged parent
+ * opened and passed on (as QEMU's `tap,fd=N`), already set up with
+ * @p vnet_hdr (IFF_VNET_HDR and a header size of sizeof(struct
+ * virtio_net_hdr)) and @p offloads (TUN_F_* it agreed to); or any
+ * descriptor that keeps frame boundaries (a SOCK_SEQPACKET socket in the
+ * tests).  The descriptor becomes the device's: tap_close() closes it.
+ * mtu is 1500 and link_up true; nothing is asked of the kernel.
+ * @return the device, or NULL (out of memory: @p fd is left open).
+ */
+struct tap_dev *tap_attach_fd(int fd, const char *name, bool vnet_hdr, unsigned offloads);
+
 /** Offloads in effect, for status: "csum,tso4,tso6", "csum" or "none". */
 const char *tap_offload_state(const struct tap_dev *tap);
 
