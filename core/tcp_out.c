@@ -661,10 +661,19 @@ err_t tcp_output(struct tcp_pcb *pcb)
     bool syn = (seg->flags & TCP_SYN) != 0;
     u32_t inflight = by_pipe ? pipe : pcb->snd_nxt - pcb->snd_una;
     if (!syn && inflight + seg->len > wnd) {
-      /* Fill a window smaller than the segment when nothing is in flight,
-       * so a small but open window never stalls us. */
-      if (pcb->unacked == NULL && seg->len > 1 && wnd > inflight && wnd - inflight < seg->len &&
-          pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
+      u32_t usable = wnd > inflight ? wnd - inflight : 0;
+      if (seg->len > pcb->mss && usable >= pcb->mss) {
+        /* A segment of several MSS (segmentation offload) larger than the
+         * usable window: send the whole MSS that fit, as MSS-sized
+         * segments would go (RFC 9293 3.8.6.2.1: a full-sized segment may
+         * always be sent). */
+        if (tcp_split_seg(pcb, seg, (u16_t)(usable / pcb->mss * pcb->mss)) != ERR_OK) {
+          break;
+        }
+      } else if (pcb->unacked == NULL && seg->len > 1 && wnd > inflight && wnd - inflight < seg->len &&
+                 pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
+        /* Fill a window smaller than the segment when nothing is in
+         * flight, so a small but open window never stalls us. */
         if (tcp_split_seg(pcb, seg, (u16_t)(wnd - inflight)) != ERR_OK) {
           break;
         }

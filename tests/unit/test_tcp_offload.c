@@ -119,6 +119,58 @@ static void gso_retransmit_is_one_mss(void **state)
   tt_expect_nothing();
 }
 
+/* A large segment never goes past the peer's window, and a window smaller
+ * than the queued segment does not stall it: with 2560 bytes offered (of a
+ * maximum far larger) the one full MSS that fits goes at once, as
+ * MSS-sized segments would (RFC 9293 3.8.6.2.1); then, the window open
+ * again, as much as cwnd allows in one packet. */
+static void gso_stops_at_peer_window(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  offload_conn(&c, TCP_SND_BUF >= sizeof(payload) && TCP_MSS >= 1460, 65535);
+  c.peer_wnd = 20; /* scaled by 2^7: 2560 bytes */
+  tt_send(&c, TCP_ACK, NULL, 0);
+  assert_int_equal(tcp_write(c.pcb, payload, 8000, TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_output(c.pcb), ERR_OK);
+  assert_int_equal(big_frames, 0);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.seq, c.our_nxt);
+  assert_int_equal(s.len, 1460);
+  tt_expect_nothing();
+  /* Acknowledged, the window open wide: slow start (RFC 3465 ABC) gives
+   * cwnd 4 MSS, sent as one packet for the device to cut. */
+  c.peer_wnd = 0xffff;
+  tt_inject(&c, TCP_ACK, c.peer_nxt, c.our_nxt + 1460U, NULL, NULL, 0);
+  assert_int_equal(big_frames, 1);
+  assert_int_equal(big_seq, c.our_nxt + 1460U);
+  assert_int_equal(big_len, c.pcb->cwnd);
+  assert_int_equal(big_len % 1460U, 0);
+  assert_int_equal(last_gso_size, 1460);
+}
+
+/* With data in flight, the room cwnd leaves is filled in whole MSS even
+ * though the queued segment is larger: the ACK of one MSS in slow start
+ * opens 2 MSS (RFC 3465), which go at once as one packet. */
+static void gso_fills_cwnd_room_with_data_in_flight(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  offload_conn(&c, TCP_SND_BUF >= sizeof(payload) && TCP_MSS >= 1460, 65535);
+  assert_int_equal(tcp_write(c.pcb, payload, sizeof(payload), TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_output(c.pcb), ERR_OK);
+  assert_int_equal(big_frames, 1);
+  assert_int_equal(big_len, 3U * 1460U);
+  u32_t before_cwnd = c.pcb->cwnd;
+  tt_inject(&c, TCP_ACK, c.peer_nxt, c.our_nxt + 1460U, NULL, NULL, 0);
+  u32_t room = c.pcb->cwnd - 2U * 1460U; /* cwnd less what is still in flight */
+  assert_true(c.pcb->cwnd > before_cwnd);
+  assert_int_equal(big_frames, 2);
+  assert_int_equal(big_seq, c.our_nxt + 3U * 1460U);
+  assert_int_equal(big_len, room / 1460U * 1460U);
+}
+
 /* Without offload nothing changes: segments are one MSS. */
 static void no_gso_one_mss(void **state)
 {
@@ -281,6 +333,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(gso_large_segment, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(gso_retransmit_is_one_mss, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(gso_stops_at_peer_window, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(gso_fills_cwnd_room_with_data_in_flight, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(no_gso_one_mss, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(tx_checksum_left_to_device, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(rx_checksum_ok_flag, tt_setup, tt_teardown),
