@@ -390,8 +390,7 @@ err_t raw_sendto(struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *ipaddr)
 #if LWIP_IPV6
 /** Write the checksum the stack owes an IPv6 PCB (RFC 3542 3.1) into @p q
  *  at the PCB's offset.  @return ERR_OK or ERR_VAL (offset past the end). */
-static err_t raw6_set_chksum(const struct raw_pcb *pcb, struct pbuf *q, const ip_addr_t *src,
-                             const ip_addr_t *dst)
+static err_t raw6_set_chksum(const struct raw_pcb *pcb, struct pbuf *q, const ip_addr_t *src, const ip_addr_t *dst)
 {
   if ((u32_t)pcb->chksum_offset + 2U > q->tot_len) {
     return ERR_VAL;
@@ -410,8 +409,8 @@ static err_t raw6_set_chksum(const struct raw_pcb *pcb, struct pbuf *q, const ip
 
 /** Send @p q (payload at the protocol header) with an IP header of the
  *  family of @p dst_ip. */
-static err_t raw_ip_output(const struct raw_pcb *pcb, struct pbuf *q, const ip_addr_t *src_ip,
-                           const ip_addr_t *dst_ip, struct netif *netif)
+static err_t raw_ip_output(const struct raw_pcb *pcb, struct pbuf *q, const ip_addr_t *src_ip, const ip_addr_t *dst_ip,
+                           struct netif *netif)
 {
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*dst_ip)) {
@@ -430,8 +429,8 @@ static err_t raw_ip_output(const struct raw_pcb *pcb, struct pbuf *q, const ip_a
   return ip4_output_if_src(q, ip_2_ip4(src_ip), ip_2_ip4(dst_ip), pcb->ttl, pcb->tos, pcb->protocol, netif);
 }
 
-err_t raw_sendto_if_src(struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
-                        struct netif *netif, const ip_addr_t *src_ip)
+err_t raw_sendto_if_src(struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, struct netif *netif,
+                        const ip_addr_t *src_ip)
 {
   LWIP_ERROR_RET("raw_sendto_if_src: args",
                  pcb != NULL && p != NULL && dst_ip != NULL && netif != NULL && src_ip != NULL, ERR_VAL);

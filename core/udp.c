@@ -31,6 +31,7 @@
 #include "lwip/stats.h"
 #include "lwip/debug.h"
 #include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
 #include "lwip/prot/wire.h"
 #include "lwip/priv/init.h"
 
@@ -48,7 +49,7 @@ static struct udp_pcb *udp_unbound;
 struct udp_hdr_view {
   u16_t sport;
   u16_t dport;
-  u16_t len;      /* UDP: datagram length; UDP-Lite: checksum coverage */
+  u16_t len; /* UDP: datagram length; UDP-Lite: checksum coverage */
   u16_t chksum;
   u16_t coverage; /* bytes the checksum covers (UDP-Lite), else tot_len */
 };
@@ -440,13 +441,12 @@ static bool udp_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const 
     if (!NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP)) {
       return true;
     }
-    return inet_chksum_pseudo_partial(p, IP_PROTO_UDPLITE, p->tot_len, h->coverage,
-                                      ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) == 0;
+    return inet_chksum_pseudo_partial(p, IP_PROTO_UDPLITE, p->tot_len, h->coverage, ip_2_ip4(&rx->src),
+                                      ip_2_ip4(&rx->dest)) == 0;
   }
 #endif
   /* RFC 768: a zero checksum means the sender did not compute one. */
-  if (h->chksum == 0 || !NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP) ||
-      (p->flags & PBUF_FLAG_CSUM_OK)) {
+  if (h->chksum == 0 || !NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP) || (p->flags & PBUF_FLAG_CSUM_OK)) {
     return true;
   }
   return inet_chksum_pseudo(p, IP_PROTO_UDP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) == 0;
@@ -496,8 +496,7 @@ static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const st
     score = 2;
   } else if (udp_addr_match(&pcb->local_ip, &rx->dest)) {
     score = 3;
-  } else if (rx->is_broadcast && IP_IS_V4_VAL(rx->dest) &&
-             addr4(&pcb->local_ip) == netif_ip4_addr(rx->inp)->addr) {
+  } else if (rx->is_broadcast && IP_IS_V4_VAL(rx->dest) && addr4(&pcb->local_ip) == netif_ip4_addr(rx->inp)->addr) {
     /* A PCB bound to the netif's address hears the netif's broadcasts. */
     score = 3;
   } else {
@@ -760,7 +759,8 @@ bool udp_icmp_error(const struct ip_icmp_err *e)
 static struct netif *udp_find_netif_by_addr(const ip4_addr_t *addr)
 {
   struct netif *n;
-  NETIF_FOREACH(n) {
+  NETIF_FOREACH(n)
+  {
     if (netif_is_up(n) && netif_ip4_addr(n)->addr == addr->addr) {
       return n;
     }
@@ -870,8 +870,7 @@ static err_t udp6_source(const struct udp_pcb *pcb, const ip6_addr_t *dst, struc
 }
 #endif
 
-err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
-                    u16_t dst_port, struct netif *netif)
+err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, u16_t dst_port, struct netif *netif)
 {
   LWIP_ERROR_RET("udp_sendto_if: args", pcb != NULL && p != NULL && dst_ip != NULL && netif != NULL, ERR_VAL);
   if (!udp_dst_ok(pcb, dst_ip)) {
@@ -928,8 +927,7 @@ static void udp_drop_header(struct pbuf *q, struct pbuf *p)
 
 /** The pseudo-header checksum of @p q (RFC 768 for IPv4, RFC 8200 8.1 for
  *  IPv6) over its first @p cov bytes. */
-static u16_t udp_pseudo_sum(const struct pbuf *q, u8_t proto, u16_t cov, const ip_addr_t *src,
-                            const ip_addr_t *dst)
+static u16_t udp_pseudo_sum(const struct pbuf *q, u8_t proto, u16_t cov, const ip_addr_t *src, const ip_addr_t *dst)
 {
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*dst)) {
@@ -940,8 +938,8 @@ static u16_t udp_pseudo_sum(const struct pbuf *q, u8_t proto, u16_t cov, const i
 }
 
 /** Fill in length (or coverage) and checksum of the header at q->payload. */
-static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t proto,
-                              const ip_addr_t *src, const ip_addr_t *dst, const struct netif *netif)
+static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t proto, const ip_addr_t *src,
+                              const ip_addr_t *dst, const struct netif *netif)
 {
   u8_t *hdr = (u8_t *)q->payload;
   u16_t sum = 0;
@@ -982,8 +980,8 @@ static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t pr
 #if LWIP_LOOPBACK && LWIP_IGMP
 /** Deliver our own multicast datagram @p q to ourselves through the
  *  loopback queue, as IP_MULTICAST_LOOP does (RFC 1112 6.1). */
-static void udp_mcast_loop(struct pbuf *q, const ip4_addr_t *src, const ip4_addr_t *dst,
-                           u8_t ttl, u8_t tos, u8_t proto, struct netif *netif)
+static void udp_mcast_loop(struct pbuf *q, const ip4_addr_t *src, const ip4_addr_t *dst, u8_t ttl, u8_t tos, u8_t proto,
+                           struct netif *netif)
 {
   struct pbuf *h = pbuf_alloc(PBUF_LINK, IP_HLEN, PBUF_RAM);
   if (h == NULL) {
@@ -1010,9 +1008,36 @@ static void udp_mcast_loop(struct pbuf *q, const ip4_addr_t *src, const ip4_addr
 }
 #endif
 
+#if LWIP_LOOPBACK && LWIP_IPV6
+/** IPv6 half of the multicast loop: our own datagram @p q to group @p dst
+ *  goes to ourselves through the loopback queue too, as IPV6_MULTICAST_LOOP
+ *  asks (RFC 3493 5.2), with the header IPv6 would have given it. */
+static void udp6_mcast_loop(struct pbuf *q, const ip6_addr_t *src, const ip6_addr_t *dst, u8_t hl, u8_t tc, u8_t proto,
+                            struct netif *netif)
+{
+  struct pbuf *h = pbuf_alloc(PBUF_LINK, IP6_HLEN, PBUF_RAM);
+  if (h == NULL) {
+    LWIP_DROP(UDP_NO_MEM);
+    return;
+  }
+  u8_t *ip = (u8_t *)h->payload;
+  put_be32(ip + IP6_OFF_VTCFL, (6UL << 28) | ((u32_t)tc << 20));
+  put_be16(ip + IP6_OFF_PLEN, q->tot_len);
+  ip[IP6_OFF_NEXTH] = proto;
+  ip[IP6_OFF_HOPLIM] = hl;
+  memcpy(ip + IP6_OFF_SRC, src->addr, IP6_ADDR_LEN);
+  memcpy(ip + IP6_OFF_DEST, dst->addr, IP6_ADDR_LEN);
+  pbuf_chain(h, q);
+  if (netif_loop_output(netif, h) != ERR_OK) {
+    LWIP_DROP(UDP_NO_MEM);
+  }
+  pbuf_free(h);
+}
+#endif
+
 /** Hand the finished datagram @p q to IP of the family of @p dst_ip. */
-static err_t udp_ip_output(const struct udp_pcb *pcb, struct pbuf *q, const ip_addr_t *src_ip,
-                           const ip_addr_t *dst_ip, u8_t proto, struct netif *netif)
+static err_t udp_ip_output(const struct udp_pcb *pcb, struct pbuf *q, const ip_addr_t *src_ip, const ip_addr_t *dst_ip,
+                           u8_t proto, struct netif *netif)
 {
   bool mcast = ip_addr_ismulticast(dst_ip);
   u8_t ttl = mcast ? pcb->mcast_ttl : pcb->ttl;
@@ -1023,7 +1048,13 @@ static err_t udp_ip_output(const struct udp_pcb *pcb, struct pbuf *q, const ip_a
     if (!mcast && ttl == IP_DEFAULT_TTL) {
       ttl = nd6_hop_limit(netif);
     }
-    return ip6_output_if(q, ip_2_ip6(src_ip), ip_2_ip6(dst_ip), ttl, pcb->tos, proto, netif);
+    err_t err6 = ip6_output_if(q, ip_2_ip6(src_ip), ip_2_ip6(dst_ip), ttl, pcb->tos, proto, netif);
+#if LWIP_LOOPBACK
+    if (mcast && (pcb->flags & UDP_FLAGS_MULTICAST_LOOP) && mld6_lookfor_group(netif, ip_2_ip6(dst_ip)) != NULL) {
+      udp6_mcast_loop(q, ip_2_ip6(src_ip), ip_2_ip6(dst_ip), ttl, pcb->tos, proto, netif);
+    }
+#endif
+    return err6;
   }
 #endif
   const ip4_addr_t *src = ip_2_ip4(src_ip);
@@ -1037,8 +1068,8 @@ static err_t udp_ip_output(const struct udp_pcb *pcb, struct pbuf *q, const ip_a
   return err;
 }
 
-err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
-                        u16_t dst_port, struct netif *netif, const ip_addr_t *src_ip)
+err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, u16_t dst_port,
+                        struct netif *netif, const ip_addr_t *src_ip)
 {
   LWIP_ERROR_RET("udp_sendto_if_src: args",
                  pcb != NULL && p != NULL && dst_ip != NULL && netif != NULL && src_ip != NULL, ERR_VAL);

@@ -71,7 +71,11 @@ void raw_recv(struct raw_pcb *pcb, raw_recv_fn recv, void *recv_arg);
 void raw_err(struct raw_pcb *pcb, raw_err_fn errf);
 /** IPv6 checksum at byte @p offset of what the PCB sends and receives
  *  (RFC 3542 3.1 IPV6_CHECKSUM, lwIP's raw_set_chksum). */
-#define raw_set_chksum(pcb, offset) do { (pcb)->chksum_reqd = 1; (pcb)->chksum_offset = (offset); } while (0)
+#define raw_set_chksum(pcb, offset)                                                                                    \
+  do {                                                                                                                 \
+    (pcb)->chksum_reqd = 1;                                                                                            \
+    (pcb)->chksum_offset = (offset);                                                                                   \
+  } while (0)
 #define raw_clear_chksum(pcb) ((pcb)->chksum_reqd = 0)
 /** Send @p p (payload = protocol header and data, or a full IPv4 datagram
  *  with HDRINCL) to @p ipaddr of either family the PCB speaks; the IPv6
@@ -79,8 +83,8 @@ void raw_err(struct raw_pcb *pcb, raw_err_fn errf);
  *  ownership (a checksum the stack owes is written into a copy).
  *  @return ERR_OK, ERR_RTE, ERR_MEM, ERR_VAL or an output error. */
 err_t raw_sendto(struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *ipaddr);
-err_t raw_sendto_if_src(struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
-                        struct netif *netif, const ip_addr_t *src_ip);
+err_t raw_sendto_if_src(struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, struct netif *netif,
+                        const ip_addr_t *src_ip);
 err_t raw_send(struct raw_pcb *pcb, struct pbuf *p);
 #define raw_flags(pcb) ((pcb)->flags)
 #define raw_setflags(pcb, f) ((pcb)->flags = (u8_t)(f))

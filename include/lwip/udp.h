@@ -33,8 +33,7 @@ struct udp_pcb;
 /** Receive callback.  @p p: the payload (UDP header hidden; the caller
  *  owns it and must free it).  @p addr, @p port: the sender.  The IP and
  *  UDP headers are still in the pbuf before the payload. */
-typedef void (*udp_recv_fn)(void *arg, struct udp_pcb *pcb, struct pbuf *p,
-                            const ip_addr_t *addr, u16_t port);
+typedef void (*udp_recv_fn)(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port);
 
 /** ICMP error callback (an lwipd extension; lwIP has none): @p e describes
  *  the error and the datagram it quotes, one this PCB sent.  Called with
@@ -43,11 +42,11 @@ typedef void (*udp_err_fn)(void *arg, struct udp_pcb *pcb, const struct ip_icmp_
 
 struct udp_pcb {
   IP_PCB;
-  struct udp_pcb *next;   /**< next PCB in the same port hash bucket */
-  u8_t flags;             /**< UDP_FLAGS_* */
+  struct udp_pcb *next; /**< next PCB in the same port hash bucket */
+  u8_t flags;           /**< UDP_FLAGS_* */
   u16_t local_port, remote_port;
-  ip4_addr_t mcast_ip4;   /**< outgoing interface address for multicast */
-  u8_t mcast_ifindex;     /**< outgoing netif index for multicast */
+  ip4_addr_t mcast_ip4; /**< outgoing interface address for multicast */
+  u8_t mcast_ifindex;   /**< outgoing netif index for multicast */
   u8_t mcast_ttl;
   u16_t chksum_len_rx, chksum_len_tx; /**< UDP-Lite coverage (0 = all) */
   udp_recv_fn recv;
@@ -95,15 +94,20 @@ err_t udp_send(struct udp_pcb *pcb, struct pbuf *p);
  *  ERR_VAL (bad argument, or a destination of a family the PCB does not
  *  speak), ERR_USE (ephemeral bind failed) or an output error. */
 err_t udp_sendto(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, u16_t dst_port);
-err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
-                    u16_t dst_port, struct netif *netif);
-err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip,
-                        u16_t dst_port, struct netif *netif, const ip_addr_t *src_ip);
+err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, u16_t dst_port, struct netif *netif);
+err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip, u16_t dst_port,
+                        struct netif *netif, const ip_addr_t *src_ip);
 
 #define udp_flags(pcb) ((pcb)->flags)
 #define udp_setflags(pcb, f) ((pcb)->flags = (u8_t)(f))
-#define udp_set_flags(pcb, set_flags) do { (pcb)->flags = (u8_t)((pcb)->flags | (set_flags)); } while (0)
-#define udp_clear_flags(pcb, clr_flags) do { (pcb)->flags = (u8_t)((pcb)->flags & (u8_t)(~(clr_flags) & 0xff)); } while (0)
+#define udp_set_flags(pcb, set_flags)                                                                                  \
+  do {                                                                                                                 \
+    (pcb)->flags = (u8_t)((pcb)->flags | (set_flags));                                                                 \
+  } while (0)
+#define udp_clear_flags(pcb, clr_flags)                                                                                \
+  do {                                                                                                                 \
+    (pcb)->flags = (u8_t)((pcb)->flags & (u8_t)(~(clr_flags)&0xff));                                                   \
+  } while (0)
 #define udp_is_flag_set(pcb, flag) (((pcb)->flags & (flag)) != 0)
 #define udp_set_multicast_netif_addr(pcb, ip4addr) ip4_addr_copy((pcb)->mcast_ip4, *(ip4addr))
 #define udp_get_multicast_netif_addr(pcb) (&(pcb)->mcast_ip4)

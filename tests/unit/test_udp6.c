@@ -563,6 +563,32 @@ static void test_udp6_multicast(void **state)
   assert_int_equal(s.ip[7], 1);
   assert_addr6(s.ip + 8, OUR_LL);
   assert_int_equal(cksum6(s.ip + 8, s.ip + 24, 17, s.msg, (size_t)s.mlen), 0);
+#if LWIP_LOOPBACK
+  /* UDP_FLAGS_MULTICAST_LOOP: a copy to ourselves through the loop queue
+   * (RFC 3493 5.2), as well as the one on the wire; none without it. */
+  test_clock_advance(1);
+  assert_int_equal(nrecs, 1);
+  udp_set_flags(pcb, UDP_FLAGS_MULTICAST_LOOP);
+  p = payload("looped");
+  assert_int_equal(udp_sendto(pcb, p, &grp, 5353), ERR_OK);
+  pbuf_free(p);
+  assert_true(pop6(&tn, &s));
+  assert_int_equal(nrecs, 1);
+  test_clock_advance(1);
+  assert_int_equal(nrecs, 2);
+  assert_int_equal(recs[1].len, 6);
+  assert_memory_equal(recs[1].data, "looped", 6);
+  ip_addr_t ll = ipa6(OUR_LL);
+  assert_true(ip6_addr_eq_nozone(ip_2_ip6(&recs[1].addr), ip_2_ip6(&ll)));
+  /* a group we did not join: on the wire only */
+  ip_addr_t other = ipa6("ff02::1234");
+  p = payload("x");
+  assert_int_equal(udp_sendto(pcb, p, &other, 5353), ERR_OK);
+  pbuf_free(p);
+  test_clock_advance(1);
+  assert_int_equal(nrecs, 2);
+  test_frames_clear(&tn);
+#endif
   assert_int_equal(mld6_leavegroup_netif(nif, &g), ERR_OK);
   udp_remove(pcb);
 }
