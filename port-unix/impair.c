@@ -6,6 +6,8 @@
 #include "impair.h"
 
 #include "lwip/debug.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/prot/wire.h"
 #include "lwip/timeouts.h"
 
 #include <ctype.h>
@@ -687,6 +689,40 @@ static void process_owned(struct impair_dir *d, struct pbuf *p, const struct imp
   }
 }
 
+/* A frame going down whose TCP checksum is left to the kernel (--offload:
+ * PBUF_FLAG_CSUM_PARTIAL, the pseudo-header sum in the field) gets it
+ * completed here before a bit is flipped, or the kernel would sum the
+ * flipped bit in and the peer could not see the damage (RFC 9293 3.1: the
+ * checksum covers the pseudo header, the header and the data).  A large
+ * segment also loses its GSO mark: it reaches the peer as one packet whose
+ * checksum fails, and is lost whole.  @p p is our copy: one PBUF_RAM pbuf. */
+static void complete_checksum(struct pbuf *p)
+{
+  if (!(p->flags & PBUF_FLAG_CSUM_PARTIAL) || p->next != NULL || p->len < ETH_HDR_LEN + 20) {
+    return;
+  }
+  u8_t *f = (u8_t *)p->payload;
+  u16_t etype = get_be16(f + 12);
+  u32_t l4, tcplen;
+  if (etype == 0x0800U && (f[ETH_HDR_LEN] >> 4) == 4 && f[ETH_HDR_LEN + 9] == 6) {
+    l4 = ETH_HDR_LEN + (f[ETH_HDR_LEN] & 0x0fU) * 4U;
+    tcplen = (u32_t)get_be16(f + ETH_HDR_LEN + 2) - (l4 - ETH_HDR_LEN);
+  } else if (etype == 0x86ddU && p->len >= ETH_HDR_LEN + 40 && (f[ETH_HDR_LEN] >> 4) == 6 &&
+             f[ETH_HDR_LEN + 6] == 6) {
+    l4 = ETH_HDR_LEN + 40U;
+    tcplen = get_be16(f + ETH_HDR_LEN + 4);
+  } else {
+    return;
+  }
+  if (tcplen < 20 || l4 + tcplen > p->len) {
+    return;
+  }
+  u16_t sum = inet_chksum(f + l4, (u16_t)tcplen); /* the field holds the pseudo-header sum */
+  memcpy(f + l4 + 16, &sum, 2);
+  p->flags &= (u8_t)~PBUF_FLAG_CSUM_PARTIAL;
+  p->gso_size = 0;
+}
+
 /* Apply the decided changes to our copy @p p: the CE mark (at @p ce_off,
  * 0: none) and then the bit flip, so a corrupted mark stays corrupted. */
 static void change_copy(struct impair_dir *d, struct pbuf *p, const struct impair_decision *dec, u16_t ce_off)
@@ -698,6 +734,7 @@ static void change_copy(struct impair_dir *d, struct pbuf *p, const struct impai
   if (dec->corrupt) {
     /* A corrupted frame must be checked again on the way in. */
     p->flags &= (u8_t)~PBUF_FLAG_CSUM_OK;
+    complete_checksum(p);
     flip_bit(p, dec->bit);
     d->counters.corrupted++;
   }

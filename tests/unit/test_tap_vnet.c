@@ -4,7 +4,9 @@
  * counted) and the header tap writes in front of each frame it sends (GSO
  * type, size and header length, where the partial checksum goes).  The
  * TAP is played by a SOCK_SEQPACKET socket pair, which keeps frame
- * boundaries as a TAP does (tap_attach_fd). */
+ * boundaries as a TAP does (tap_attach_fd).  The impairment above the TAP
+ * keeps the offload marks on its copies and completes a partial checksum
+ * before it corrupts a frame. */
 #define _GNU_SOURCE
 #include "test_common.h"
 
@@ -348,6 +350,76 @@ static void impairment_keeps_offload_marks(void **state)
   impair_close(im);
 }
 
+/* One's complement sum of @p n bytes (RFC 1071), not folded to 16 bits. */
+static u32_t ones_sum(const u8_t *b, size_t n, u32_t sum)
+{
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    sum += get_be16(b + i);
+  }
+  if (n & 1U) {
+    sum += (u32_t)b[n - 1] << 8;
+  }
+  return sum;
+}
+
+static u16_t fold(u32_t sum)
+{
+  while (sum >> 16) {
+    sum = (sum & 0xffffU) + (sum >> 16);
+  }
+  return (u16_t)sum;
+}
+
+/* Corruption going down with offloads: the impairment completes the
+ * checksum TCP left partial before it flips the bit, so the damage shows
+ * (the frame leaves with a plain header and a checksum that fails by that
+ * bit alone); a large segment goes as one packet. */
+static void impairment_corrupts_after_checksum(void **state)
+{
+  (void)state;
+  attach(true);
+  dev_unlink(&top.dev);
+  struct impair_dev *im = impair_open(11);
+  assert_non_null(im);
+  dev_push(&im->dev, &tap->dev);
+  dev_push(&top.dev, &im->dev);
+  char err[128];
+  assert_int_equal(impair_set_spec(im, "tx:corrupt=100%", err, sizeof(err)), 0);
+
+  static u8_t f[8000], got[8000];
+  size_t n = tcp_frame(f, false, 20, 0x10, 3001);
+  size_t tcplen = n - 34;
+  /* The partial sum TCP leaves: the pseudo header (addresses 0 here). */
+  put_be16(f + 34 + 16, fold(6U + (u32_t)tcplen));
+  struct pbuf *p = test_pbuf(f, n, 1000);
+  p->gso_size = 1460;
+  p->flags |= PBUF_FLAG_CSUM_PARTIAL;
+  assert_int_equal(dev_send_down(&top.dev, p), ERR_OK);
+  pbuf_free(p);
+  struct virtio_net_hdr vh;
+  assert_int_equal(kernel_reads(&vh, got), n);
+  const struct virtio_net_hdr zero = {0};
+  assert_memory_equal(&vh, &zero, sizeof(vh));
+  u32_t pseudo = 6U + (u32_t)tcplen;
+  assert_int_not_equal(fold(ones_sum(got + 34, tcplen, pseudo)), 0xffff);
+  /* Undo the flipped bit: the checksum is then right. */
+  int flipped = 0;
+  for (size_t i = 14; i < n; i++) {
+    if (i == 34 + 16 || i == 34 + 17 || got[i] == f[i]) {
+      continue;
+    }
+    assert_int_equal(__builtin_popcount(got[i] ^ f[i]), 1);
+    got[i] = f[i];
+    flipped++;
+  }
+  assert_int_equal(flipped, 1);
+  assert_int_equal(fold(ones_sum(got + 34, tcplen, pseudo)), 0xffff);
+
+  dev_unlink(&top.dev);
+  dev_unlink(&im->dev);
+  impair_close(im);
+}
+
 static void offload_names(void **state)
 {
   (void)state;
@@ -380,6 +452,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(tx_mark_on_non_tcp_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(plain_tap_no_header, setup, teardown),
       cmocka_unit_test_setup_teardown(impairment_keeps_offload_marks, setup, teardown),
+      cmocka_unit_test_setup_teardown(impairment_corrupts_after_checksum, setup, teardown),
       cmocka_unit_test_setup_teardown(offload_names, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
