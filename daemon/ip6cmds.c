@@ -789,3 +789,51 @@ const struct ctl_cmd ip6_cmds[] = {
     {"reass6.list", cmd_reass6_list, "IPv6 datagrams in reassembly and the reassembly budget"},
     {NULL, NULL, NULL},
 };
+
+bool arg_ip(json_t *args, const char *key, bool required, ip_addr_t *out, struct ctl_reply *r)
+{
+  const char *s = NULL;
+  if (!arg_str(args, key, required, &s, r)) {
+    return false;
+  }
+  if (s == NULL) {
+    return true;
+  }
+  if (strchr(s, ':') != NULL) {
+    ip_addr_set_zero(out);
+    out->type = IPADDR_TYPE_V6;
+    return arg_ip6_zoned(args, key, required, ip_2_ip6(out), r);
+  }
+  ip4_addr_t a4;
+  if (!ip4addr_aton(s, &a4)) {
+    ctl_error(r, CTL_E_BAD_ARGS, "args.%s: not an IP address", key);
+    return false;
+  }
+  ip_addr_set_ip4(out, &a4);
+  return true;
+}
+
+json_t *json_ip_zoned(const ip_addr_t *a)
+{
+  if (IP_IS_ANY_TYPE_VAL(*a)) {
+    return json_string("*");
+  }
+  if (!IP_IS_V6_VAL(*a)) {
+    return json_ip4(ip_2_ip4(a));
+  }
+  char buf[IP6ADDR_STRLEN_MAX + 1 + NETIF_NAMESIZE];
+  ip6_addr_t plain = *ip_2_ip6(a);
+  plain.zone = IP6_NO_ZONE;
+  ip6addr_ntoa_r(&plain, buf, sizeof(buf));
+  struct netif *n = ip_2_ip6(a)->zone != IP6_NO_ZONE ? netif_get_by_index(ip_2_ip6(a)->zone) : NULL;
+  if (n != NULL) {
+    size_t len = strlen(buf);
+    snprintf(buf + len, sizeof(buf) - len, "%%%c%c%u", n->name[0], n->name[1], n->num);
+  }
+  return json_string(buf);
+}
+
+const char *ip_family_name(const ip_addr_t *a)
+{
+  return IP_IS_ANY_TYPE_VAL(*a) ? "any" : IP_IS_V6_VAL(*a) ? "inet6" : "inet";
+}

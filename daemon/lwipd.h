@@ -212,6 +212,16 @@ json_t *json_ip6(const ip6_addr_t *a);
  *  "%tp1"); a link-local one without a zone gets the default netif's.
  *  @return false with a bad_args error set. */
 bool arg_ip6_zoned(json_t *args, const char *key, bool required, ip6_addr_t *out, struct ctl_reply *r);
+/** Parse args.@p key as an address of either family: IPv6 when it holds a
+ *  ':' (with an optional "%zone", as arg_ip6_zoned), else IPv4.
+ *  @return false with a bad_args error set. */
+bool arg_ip(json_t *args, const char *key, bool required, ip_addr_t *out, struct ctl_reply *r);
+/** An address of either family as a JSON string: dotted IPv4, RFC 5952
+ *  IPv6 (a scoped one with "%" and its netif's name, which arg_ip reads
+ *  back), "*" for the dual-stack (IPADDR_TYPE_ANY) wildcard. */
+json_t *json_ip_zoned(const ip_addr_t *a);
+/** "inet", "inet6" or "any" (dual-stack): the family of @p a. */
+const char *ip_family_name(const ip_addr_t *a);
 extern const struct ctl_cmd ip6_cmds[];
 
 /* ---- apps.c ---- */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lwip/tcp.h"
+#include "lwip/ip6_addr.h"
 #include "lwip/timeouts.h"
 #include "lwip/debug.h"
 
@@ -41,9 +42,9 @@ json_t *tcp_conn_info_json(const struct tcp_conn_info *ci)
 {
   json_t *opts = json_pack("{s:b, s:b, s:b, s:i, s:i}", "sack", ci->sack, "timestamps", ci->timestamps, "wscale",
                            ci->wscale, "snd_wscale", ci->snd_wscale, "rcv_wscale", ci->rcv_wscale);
-  json_t *o = json_pack("{s:o, s:i, s:o, s:i, s:s}", "local", json_ip4(ip_2_ip4(&ci->local_ip)), "local_port",
-                        ci->local_port, "remote", json_ip4(ip_2_ip4(&ci->remote_ip)), "remote_port", ci->remote_port,
-                        "state", tcp_state_name(ci->state));
+  json_t *o = json_pack("{s:o, s:i, s:o, s:i, s:s, s:s}", "local", json_ip_zoned(&ci->local_ip), "local_port",
+                        ci->local_port, "remote", json_ip_zoned(&ci->remote_ip), "remote_port", ci->remote_port, "state",
+                        tcp_state_name(ci->state), "family", ip_family_name(&ci->remote_ip));
   json_object_set_new(o, "send_q", json_integer((json_int_t)ci->send_q));
   json_object_set_new(o, "unsent", json_integer((json_int_t)ci->unsent));
   json_object_set_new(o, "recv_q", json_integer((json_int_t)ci->recv_q));
@@ -128,8 +129,8 @@ static void list_synq(const struct tcp_conn_info *ci, void *arg)
 
 static void list_listener(struct tcp_pcb_listen *l, void *arg)
 {
-  json_t *o = json_pack("{s:o, s:i, s:i, s:i}", "local", json_ip4(ip_2_ip4(&l->local_ip)), "local_port",
-                        l->local_port, "backlog", l->backlog, "pending", l->accepts_pending);
+  json_t *o = json_pack("{s:o, s:i, s:i, s:i, s:s}", "local", json_ip_zoned(&l->local_ip), "local_port", l->local_port,
+                        "backlog", l->backlog, "pending", l->accepts_pending, "family", ip_family_name(&l->local_ip));
   json_array_append_new(((struct list_page *)arg)->listeners, o);
 }
 
@@ -249,7 +250,7 @@ static json_t *cmd_tcp_ecn(struct ctl_req *req, json_t *args, struct ctl_reply *
 /* ---------------------------------------------------------------------- */
 
 struct abort_match {
-  ip4_addr_t remote;
+  ip_addr_t remote;
   u16_t lport, rport;
   struct tcp_pcb *found;
 };
@@ -257,7 +258,13 @@ struct abort_match {
 static void abort_find(struct tcp_pcb *p, void *arg)
 {
   struct abort_match *m = (struct abort_match *)arg;
-  if (p->local_port == m->lport && p->remote_port == m->rport && ip4_addr_eq(ip_2_ip4(&p->remote_ip), &m->remote)) {
+  /* A remote given without a zone names a link-local peer on any link. */
+  bool zone_free = IP_IS_V6_VAL(m->remote) && ip_2_ip6(&m->remote)->zone == IP6_NO_ZONE;
+  ip_addr_t peer = p->remote_ip;
+  if (zone_free && IP_IS_V6_VAL(peer)) {
+    ip_2_ip6(&peer)->zone = IP6_NO_ZONE;
+  }
+  if (p->local_port == m->lport && p->remote_port == m->rport && ip_addr_eq(&peer, &m->remote)) {
     m->found = p;
   }
 }
@@ -267,7 +274,7 @@ static json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply
   (void)req;
   struct abort_match m = {0};
   long long lport, rport;
-  if (!arg_int(args, "local_port", true, 1, 65535, &lport, r) || !arg_ip4(args, "remote", true, &m.remote, r) ||
+  if (!arg_int(args, "local_port", true, 1, 65535, &lport, r) || !arg_ip(args, "remote", true, &m.remote, r) ||
       !arg_int(args, "remote_port", true, 1, 65535, &rport, r)) {
     return NULL;
   }
@@ -277,9 +284,9 @@ static json_t *cmd_tcp_abort(struct ctl_req *req, json_t *args, struct ctl_reply
    * callback, which may free other PCBs of the table being walked. */
   tcp_foreach(abort_find, NULL, &m);
   if (m.found == NULL) {
-    char a[IP4ADDR_STRLEN_MAX];
-    return ctl_error(r, CTL_E_NOT_FOUND, "no connection %u -> %s:%u", m.lport,
-                     ip4addr_ntoa_r(&m.remote, a, sizeof(a)), m.rport);
+    char a[IPADDR_STRLEN_MAX];
+    return ctl_error(r, CTL_E_NOT_FOUND, "no connection %u -> %s:%u", m.lport, ipaddr_ntoa_r(&m.remote, a, sizeof(a)),
+                     m.rport);
   }
   json_t *res = json_pack("{s:s}", "state", tcp_state_name(m.found->state));
   tcp_abort(m.found);
@@ -315,7 +322,7 @@ struct tcpc_job {
   struct tcpc_job *next;
   struct ctl_req req;
   struct tcp_pcb *pcb;   /* NULL once the stack freed it (err callback) */
-  ip4_addr_t dst;
+  ip_addr_t dst;
   u16_t port, local_port;
   uint64_t total, queued, acked, received;
   int fd;                /* the file being sent, or -1 for the pattern */
@@ -513,8 +520,8 @@ static err_t job_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 static void job_err(void *arg, err_t err)
 {
   struct tcpc_job *j = (struct tcpc_job *)arg;
-  char a[IP4ADDR_STRLEN_MAX];
-  ip4addr_ntoa_r(&j->dst, a, sizeof(a));
+  char a[IPADDR_STRLEN_MAX];
+  ipaddr_ntoa_r(&j->dst, a, sizeof(a));
   j->pcb = NULL; /* already freed by the stack */
   if (err == ERR_CLSD && j->fin_queued) {
     /* LAST_ACK ended: the peer closed first and acknowledged our FIN. */
@@ -546,11 +553,11 @@ static bool job_complete(const struct tcpc_job *j)
 static json_t *job_result(const struct tcpc_job *j, uint64_t t_done)
 {
   uint64_t dur = t_done - j->t_est;
-  char a[IP4ADDR_STRLEN_MAX];
+  char a[IPADDR_STRLEN_MAX];
   /* Bits per microsecond are Mbit/s. */
   double tx = dur > 0 ? (double)j->acked * 8.0 / (double)dur : 0.0;
   double rx = dur > 0 ? (double)j->received * 8.0 / (double)dur : 0.0;
-  return json_pack("{s:s, s:i, s:i, s:I, s:I, s:f, s:f, s:f, s:f}", "host", ip4addr_ntoa_r(&j->dst, a, sizeof(a)),
+  return json_pack("{s:s, s:i, s:i, s:I, s:I, s:f, s:f, s:f, s:f}", "host", ipaddr_ntoa_r(&j->dst, a, sizeof(a)),
                    "port", j->port, "local_port", j->local_port, "bytes_sent", (json_int_t)j->acked,
                    "bytes_received", (json_int_t)j->received, "connect_ms", (double)(j->t_est - j->t_start) / 1000.0,
                    "duration_ms", (double)dur / 1000.0, "throughput_mbps", tx, "rx_throughput_mbps", rx);
@@ -569,9 +576,9 @@ static bool job_step(struct tcpc_job *j)
     return false;
   }
   if (j->code == NULL && now_us() >= j->deadline) {
-    char a[IP4ADDR_STRLEN_MAX];
+    char a[IPADDR_STRLEN_MAX];
     job_fail(j, CTL_E_TIMEOUT, "timed out after %u ms (%s to %s:%u, %llu of %llu bytes acknowledged)", j->timeout_ms,
-             j->pcb != NULL ? tcp_state_name(j->pcb->state) : "closed", ip4addr_ntoa_r(&j->dst, a, sizeof(a)),
+             j->pcb != NULL ? tcp_state_name(j->pcb->state) : "closed", ipaddr_ntoa_r(&j->dst, a, sizeof(a)),
              j->port, (unsigned long long)j->acked, (unsigned long long)j->total);
   }
   if (j->code != NULL) {
@@ -660,10 +667,10 @@ static const char *connect_err_code(err_t e)
 
 static json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
-  ip4_addr_t dst;
+  ip_addr_t dst;
   long long port, timeout = 60000;
   bool want_recv = false;
-  if (!arg_ip4(args, "host", true, &dst, r) || !arg_int(args, "port", true, 1, 65535, &port, r) ||
+  if (!arg_ip(args, "host", true, &dst, r) || !arg_int(args, "port", true, 1, 65535, &port, r) ||
       !arg_bool(args, "recv", false, &want_recv, r) || !arg_int(args, "timeout_ms", false, 1, 3600000, &timeout, r)) {
     return NULL;
   }
@@ -679,7 +686,7 @@ static json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_rep
     job_free(j);
     return NULL;
   }
-  j->pcb = tcp_new();
+  j->pcb = tcp_new_ip_type(IP_GET_TYPE(&dst));
   if (j->pcb == NULL) {
     job_free(j);
     return ctl_error(r, CTL_E_NO_MEMORY, "no TCP PCB free");
@@ -695,17 +702,15 @@ static json_t *cmd_tcp_connect(struct ctl_req *req, json_t *args, struct ctl_rep
   tcp_recv(j->pcb, job_recv);
   tcp_sent(j->pcb, job_sent);
   tcp_err(j->pcb, job_err);
-  ip_addr_t addr;
-  ip_addr_set_ip4(&addr, &dst);
-  err_t e = tcp_connect(j->pcb, &addr, j->port, job_connected);
+  err_t e = tcp_connect(j->pcb, &dst, j->port, job_connected);
   if (e != ERR_OK) {
     /* The PCB is still CLOSED: tcp_close frees it without a callback. */
     job_detach(j);
     tcp_close(j->pcb);
     j->pcb = NULL;
     job_free(j);
-    char a[IP4ADDR_STRLEN_MAX];
-    return ctl_error(r, connect_err_code(e), "tcp_connect to %s:%lld: %s: %s", ip4addr_ntoa_r(&dst, a, sizeof(a)),
+    char a[IPADDR_STRLEN_MAX];
+    return ctl_error(r, connect_err_code(e), "tcp_connect to %s:%lld: %s: %s", ipaddr_ntoa_r(&dst, a, sizeof(a)),
                      port, lwip_err_name(e), lwip_strerr(e));
   }
   j->local_port = j->pcb != NULL ? j->pcb->local_port : 0;

@@ -1253,12 +1253,14 @@ err_t httpd_start(struct httpd *s, const struct httpd_config *cfg)
       c.max_header > HTTPD_MAX_MAX_HEADER) {
     return ERR_ARG;
   }
-  struct tcp_pcb *pcb = tcp_new();
+  /* No address: every address of both families (when IPv6 is built). */
+  const ip_addr_t *addr = c.addr != NULL ? c.addr : (LWIP_IPV6 ? IP_ANY_TYPE : IP_ADDR_ANY);
+  struct tcp_pcb *pcb = tcp_new_ip_type(IP_GET_TYPE(addr));
   if (pcb == NULL) {
     return ERR_MEM;
   }
   ip_set_option(pcb, SOF_REUSEADDR);
-  err_t err = tcp_bind(pcb, c.addr != NULL ? c.addr : IP_ADDR_ANY, c.port);
+  err_t err = tcp_bind(pcb, addr, c.port);
   struct tcp_pcb *l = err == ERR_OK ? tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, &err) : NULL;
   if (l == NULL) {
     tcp_close(pcb);

@@ -1650,12 +1650,14 @@ void iperf_stop(struct iperf_session *s)
 static err_t server_listen(struct iperf_session *s)
 {
   if (s->tcp_on) {
-    struct tcp_pcb *pcb = tcp_new();
+    /* Both families (when IPv6 is built): a client may come over either. */
+    const ip_addr_t *any = LWIP_IPV6 ? IP_ANY_TYPE : IP_ADDR_ANY;
+    struct tcp_pcb *pcb = tcp_new_ip_type(IP_GET_TYPE(any));
     if (pcb == NULL) {
       return start_failed(s, IPERF_START_TCP_PCB, ERR_MEM);
     }
     ip_set_option(pcb, SOF_REUSEADDR);
-    err_t err = tcp_bind(pcb, IP_ADDR_ANY, s->port);
+    err_t err = tcp_bind(pcb, any, s->port);
     struct tcp_pcb *l = err == ERR_OK ? tcp_listen_with_backlog_and_err(pcb, 32, &err) : NULL;
     if (l == NULL) {
       tcp_close(pcb);

@@ -126,7 +126,8 @@ static err_t conn_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 
 static err_t tcp_start(struct small_server *s, const ip_addr_t *addr)
 {
-  struct tcp_pcb *pcb = tcp_new();
+  /* The PCB's family follows the address: IP_ANY_TYPE serves both. */
+  struct tcp_pcb *pcb = tcp_new_ip_type(IP_GET_TYPE(addr));
   if (pcb == NULL) {
     return ERR_MEM;
   }
@@ -180,12 +181,10 @@ err_t small_server_start(struct small_server *s, const struct small_server_servi
     err = udp_start(s, addr != NULL ? addr : (LWIP_IPV6 ? IP_ANY_TYPE : IP_ADDR_ANY));
   }
 #endif
-  if (addr == NULL) {
-    addr = IP_ADDR_ANY; /* TCP: IPv4 until TCP speaks IPv6 */
-  }
 #if LWIP_TCP
   if (proto == SMALL_SERVER_TCP && svc->recv != NULL) {
-    err = tcp_start(s, addr);
+    /* No address: every address of both families, as for UDP. */
+    err = tcp_start(s, addr != NULL ? addr : (LWIP_IPV6 ? IP_ANY_TYPE : IP_ADDR_ANY));
   }
 #endif
   if (err != ERR_OK) {

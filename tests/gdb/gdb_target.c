@@ -456,6 +456,13 @@ int main(void)
   if (conn == NULL || tcp_connect(conn, &gdb_netif.gw, 80, NULL) != ERR_OK) {
     return 13;
   }
+#if LWIP_IPV6
+  /* A dual-stack listener on 8443 (IPADDR_TYPE_ANY, both families). */
+  struct tcp_pcb *dual = tcp_new_ip_type(IPADDR_TYPE_ANY);
+  if (dual == NULL || tcp_bind(dual, IP_ANY_TYPE, 8443) != ERR_OK || tcp_listen_with_backlog(dual, 2) == NULL) {
+    return 14;
+  }
+#endif
 #endif
 
   gdb_checkpoint();

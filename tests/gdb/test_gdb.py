@@ -238,7 +238,8 @@ def main():
           "pools: SYS_TIMEOUT used = pending pool timers")
     if has_tcp:
         check(pools["TCP_PCB"][1] == 2, "pools: TCP_PCB used 2 (bound + SYN_SENT)")
-        check(pools.get("TCP_PCB_LISTEN", [0, 0])[1] == 1, "pools: TCP_PCB_LISTEN used 1")
+        check(pools.get("TCP_PCB_LISTEN", [0, 0])[1] == (2 if has_ip6 else 1),
+              "pools: TCP_PCB_LISTEN used 1 (and the dual-stack one with IPv6)")
         check(pools.get("TCP_SEG", [0, 0])[1] == 1, "pools: TCP_SEG used 1 (the SYN)")
     # The runt was freed; the fragment, when reassembly is built, is held.
     check("PBUF_POOL" in pools and pools["PBUF_POOL"][1] == has_reass + has_ip6 and pools["PBUF_POOL"][2] >= 1,
@@ -329,7 +330,12 @@ def main():
               is not None, "tcp: the bound PCB")
         check(re.search(r"^listen 0x[0-9a-f]+ 0\.0\.0\.0:8080 backlog 5 pending 0 accept ", t, re.M) is not None,
               "tcp: the listener with its backlog")
-        check(re.search(r"^1 connections, 1 bound, 1 listeners$", t, re.M) is not None, "tcp: totals")
+        if has_ip6:
+            # The dual-stack listener: its address is the any-type wildcard.
+            check(re.search(r"^listen 0x[0-9a-f]+ 0\.0\.0\.0\(any-type\):8443 backlog 2 pending 0 accept ", t, re.M)
+                  is not None, "tcp: the dual-stack listener")
+        check(re.search(r"^1 connections, 1 bound, %d listeners$" % (2 if has_ip6 else 1), t, re.M) is not None,
+              "tcp: totals")
         check(re.search(r"^0 handshakes in the SYN queue$", t, re.M) is not None, "tcp: the SYN queue (empty)")
 
     check_ip6(s, has_ip6)

@@ -145,8 +145,9 @@ def test_list_shows_linux_connection_and_listener(lwipd, echo):
         assert c["cwnd"] > 0 and c["rto_ms"] >= 200
         assert c["srtt_ms"] > 0
         listeners = [x for x in res["listeners"] if x["local_port"] == 7]
-        assert listeners == [{"local": "0.0.0.0", "local_port": 7, "backlog": listeners[0]["backlog"],
-                              "pending": 0}]
+        # The app listens on both families: one dual-stack listener, "*".
+        assert listeners == [{"local": "*", "local_port": 7, "backlog": listeners[0]["backlog"], "pending": 0,
+                              "family": "any"}]
         # lwipctl tcp: one line for the connection, one for the listener.
         out = lwipd.lwipctl("tcp").stdout
         line = [x for x in out.splitlines() if f"{HOST_IP}:{lport}" in x]

@@ -447,8 +447,8 @@ class Tcp(LwipCommand):
         bound = 0
         try:
             for p in walk(lookup("bound_pcbs")):
-                print("tcp_pcb 0x%x %s:%d %s (bound, not connected)" % (
-                    int(p), ipaddr_str(p["local_ip"]), int(p["local_port"]), states.get(int(p["state"]), "?")))
+                print("tcp_pcb 0x%x %s %s (bound, not connected)" % (
+                    int(p), endpoint_str(p["local_ip"], int(p["local_port"])), states.get(int(p["state"]), "?")))
                 bound += 1
         except NotInBuild:
             pass
@@ -457,8 +457,8 @@ class Tcp(LwipCommand):
         nl = 0
         for i in range(lo, hi + 1):
             for l in walk(listeners[i]):
-                print("listen 0x%x %s:%d backlog %d pending %d accept %s" % (
-                    int(l), ipaddr_str(l["local_ip"]), int(l["local_port"]), int(l["backlog"]),
+                print("listen 0x%x %s backlog %d pending %d accept %s" % (
+                    int(l), endpoint_str(l["local_ip"], int(l["local_port"])), int(l["backlog"]),
                     int(l["accepts_pending"]), func_name(l["accept"])))
                 nl += 1
         print("%d connections, %d bound, %d listeners" % (count, bound, nl))
@@ -479,10 +479,10 @@ class Tcp(LwipCommand):
                 bits = int(e["opts"])
                 opts = [name for bit, name in ((1, "wscale:%d" % int(e["snd_scale"])), (2, "sack"), (4, "ts"))
                         if bits & bit]
-                print("synq 0x%x %s:%d <- %s:%d SYN_RCVD iss %u irs %u mss %d options %s synacks_resent %d "
+                print("synq 0x%x %s <- %s SYN_RCVD iss %u irs %u mss %d options %s synacks_resent %d "
                       "due %u listener 0x%x" % (
-                          int(e), ip4_str(e["local_ip"]), int(e["local_port"]), ip4_str(e["remote_ip"]),
-                          int(e["remote_port"]), u32(e["iss"]), u32(e["irs"]), int(e["mss"]),
+                          int(e), endpoint_str(e["local_ip"], int(e["local_port"])),
+                          endpoint_str(e["remote_ip"], int(e["remote_port"])), u32(e["iss"]), u32(e["irs"]), int(e["mss"]),
                           " ".join(opts) if opts else "-", int(e["nrtx"]), u32(e["due"]), int(e["listener"])))
                 n += 1
         print("%d handshakes in the SYN queue" % n)
@@ -560,9 +560,9 @@ class Tcp(LwipCommand):
     @staticmethod
     def conn(p, states):
         refused = int(p["refused_data"]["tot_len"]) if int(p["refused_data"]) else 0
-        print("tcp_pcb 0x%x %s:%d -> %s:%d %s" % (
-            int(p), ipaddr_str(p["local_ip"]), int(p["local_port"]), ipaddr_str(p["remote_ip"]),
-            int(p["remote_port"]), states.get(int(p["state"]), str(int(p["state"])))))
+        print("tcp_pcb 0x%x %s -> %s %s" % (
+            int(p), endpoint_str(p["local_ip"], int(p["local_port"])), endpoint_str(p["remote_ip"], int(p["remote_port"])),
+            states.get(int(p["state"]), str(int(p["state"])))))
         print("  send_q %d unsent %d recv_q %d ooseq %d snd_wnd %d rcv_wnd %d mss %d rcv_mss %d" % (
             u32(p["snd_lbb"] - p["snd_una"]), u32(p["snd_lbb"] - p["snd_nxt"]), refused, int(p["ooseq_bytes"]),
             int(p["snd_wnd"]), int(p["rcv_wnd"]), int(p["mss"]), int(p["rcv_mss"])))

@@ -438,10 +438,13 @@ void print_event(json_t *ev)
 
 static char *endpoint(json_t *o, const char *addr, const char *port)
 {
+  /* An IPv6 address goes in brackets before its port (RFC 3986 3.2.2). */
+  const char *a = jstr(o, addr);
+  const char *l = strchr(a, ':') != NULL ? "[" : "", *r = *l != '\0' ? "]" : "";
   if (!port) {
-    return xasprintf("%s:*", jstr(o, addr));
+    return xasprintf("%s%s%s:*", l, a, r);
   }
-  return xasprintf("%s:%lld", jstr(o, addr), jint(o, port));
+  return xasprintf("%s%s%s:%lld", l, a, r, jint(o, port));
 }
 
 /* The second line of a connection: what ss -ti shows indented. */
