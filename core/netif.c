@@ -589,6 +589,13 @@ void netif_ip6_addr_set_state(struct netif *netif, s8_t idx, u8_t state)
   LWIP_UNUSED_ARG(buf);
   if (state == IP6_ADDR_INVALID) {
     nd6_dad_stop(netif, idx);
+#if LWIP_TCP
+    if (ip6_addr_isvalid(old)) {
+      /* RFC 4862 5.5.4: an invalid address may no longer be used, so the
+       * connections that use it are over (a deprecated one keeps them). */
+      tcp_netif_ip_addr_changed(&netif->ip6_addr[idx], NULL);
+    }
+#endif
     ip6_addr_t zero;
     ip6_addr_set_zero(&zero);
     *ip_2_ip6(&netif->ip6_addr[idx]) = zero;

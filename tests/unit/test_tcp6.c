@@ -487,6 +487,101 @@ static void test_tcp6_icmp_hard_error(void **state)
   test_frames_clear(&tn);
 }
 
+/* The connection's address becomes invalid (RFC 4862 5.5.4): the
+ * connection is aborted; one on the other address stays. */
+static void test_tcp6_address_removed(void **state)
+{
+  (void)state;
+  fixture();
+  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V6);
+  tcp_err(pcb, on_err);
+  ip_addr_t peer;
+  assert_int_equal(ipaddr_aton(PEER_GUA, &peer), 1);
+  assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
+  struct tcp_pcb *ll = tcp_new_ip_type(IPADDR_TYPE_V6);
+  ip_addr_t peer_ll;
+  assert_int_equal(ipaddr_aton(PEER_LL, &peer_ll), 1);
+  assert_int_equal(tcp_connect(ll, &peer_ll, 80, on_connected), ERR_OK);
+  /* Deprecated: the connection goes on. */
+  netif_ip6_addr_set_state(nif, 1, IP6_ADDR_DEPRECATED);
+  assert_int_equal(err_calls, 0);
+  netif_ip6_addr_set_state(nif, 1, IP6_ADDR_INVALID);
+  assert_int_equal(err_calls, 1);
+  assert_int_equal(last_err, ERR_ABRT);
+  assert_int_equal(ll->state, SYN_SENT);
+  tcp_abort(ll);
+  test_frames_clear(&tn);
+}
+
+/* ECN (RFC 3168) over IPv6: the ECN-setup SYN, and new data leaves ECT(0)
+ * in the Traffic Class (RFC 3168 5, RFC 8200 7). */
+static void test_tcp6_ecn_traffic_class(void **state)
+{
+  (void)state;
+  fixture();
+  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V6);
+  assert_int_equal(tcp_set_ecn(pcb, TCP_ECN_MODE_ON), ERR_OK);
+  ip_addr_t peer;
+  assert_int_equal(ipaddr_aton(PEER_GUA, &peer), 1);
+  assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
+  struct out6 o;
+  assert_true(pop_tcp6(&o));
+  assert_int_equal(o.flags, TCP_SYN | TCP_ECE | TCP_CWR);
+  assert_int_equal((o.s.ip[1] >> 4) & 3, 0); /* the SYN itself is Not-ECT (6.1.1) */
+  struct seg6 g = {PEER_GUA, OUR_GUA, 80,   o.sport, 5000, o.seq + 1U, TCP_SYN | TCP_ACK | TCP_ECE,
+                   65535,    1440,    NULL, 0,       0};
+  rx_tcp6(&g);
+  assert_int_equal(connected_calls, 1);
+  assert_true(pop_tcp6(&o));
+  assert_int_equal(tcp_write(pcb, "ect", 3, TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_output(pcb), ERR_OK);
+  assert_true(pop_tcp6(&o));
+  assert_int_equal(o.dlen, 3);
+  assert_int_equal((o.s.ip[1] >> 4) & 3, 2); /* ECT(0) */
+  tcp_abort(pcb);
+  test_frames_clear(&tn);
+}
+
+/* With the SYN queue full, an IPv6 SYN gets a cookie (RFC 4987 3.6) keyed
+ * on the IPv6 addresses: its ACK completes the connection, the same ACK
+ * from another address is answered with a RST. */
+static void test_tcp6_syn_cookie(void **state)
+{
+  (void)state;
+  fixture();
+  struct tcp_pcb *l = listen6(IPADDR_TYPE_V6, NULL, 7);
+  struct out6 o;
+  u32_t n = 0;
+  u32_t cookies = DROPS(TCP_SYN_COOKIE);
+  /* Fill the queue; stop at the first cookie (the limit depends on the
+   * build's pools). */
+  for (; n < 300U && DROPS(TCP_SYN_COOKIE) == cookies; n++) {
+    struct seg6 g = {PEER_GUA, OUR_GUA, (u16_t)(20000U + n), 7, 1000U * n, 0, TCP_SYN, 8192, 1440, NULL, 0, 0};
+    rx_tcp6(&g);
+    assert_true(pop_tcp6(&o));
+    assert_int_equal(o.flags, TCP_SYN | TCP_ACK);
+  }
+  assert_int_equal(DROPS(TCP_SYN_COOKIE), cookies + 1U);
+  u16_t sport = (u16_t)(20000U + n - 1U);
+  u32_t cookie = o.seq, isn = 1000U * (n - 1U);
+  assert_int_equal(o.mss, MSS6);
+  /* The same ACK from another IPv6 address (same ports): no connection. */
+  struct seg6 forged = {"2001:db8::3", OUR_GUA, sport, 7, isn + 1U, cookie + 1U, TCP_ACK, 8192, 0, NULL, 0, 0};
+  learn_peer(&tn, "2001:db8::3", OUR_GUA);
+  rx_tcp6(&forged);
+  assert_int_equal(accepted, 0);
+  assert_true(pop_tcp6(&o));
+  assert_int_equal(o.flags, TCP_RST);
+  struct seg6 a = {PEER_GUA, OUR_GUA, sport, 7, isn + 1U, cookie + 1U, TCP_ACK, 8192, 0, NULL, 0, 0};
+  rx_tcp6(&a);
+  assert_int_equal(accepted, 1);
+  assert_true(IP_IS_V6_VAL(accepted_pcb->remote_ip));
+  assert_int_equal(accepted_pcb->remote_port, sport);
+  tcp_abort(accepted_pcb);
+  tcp_close(l);
+  test_frames_clear(&tn);
+}
+
 #endif /* LWIP_TCP */
 
 int main(void)
@@ -500,6 +595,9 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_tcp6_link_local, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_pmtu_lowers_mss, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_icmp_hard_error, setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_tcp6_address_removed, setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_tcp6_ecn_traffic_class, setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_tcp6_syn_cookie, setup, test_teardown),
   };
   return cmocka_run_group_tests_name("tcp6", tests, NULL, NULL);
 #else
