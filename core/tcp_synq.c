@@ -1,7 +1,7 @@
 /**
  * @file tcp_synq.c
  * The SYN queue: a listener's handshakes in progress, one small entry each
- * (struct tcp_synq_entry, about a sixth of a tcp_pcb and its SYN
+ * (struct tcp_synq_entry, at most a fifth of a tcp_pcb and its SYN
  * segment), in their own pool (memp_num_tcp_synq), hashed by 4-tuple.
  * RFC 4987 3.3 ("reducing the size of the state") and 3.4 (a SYN cache)
  * describe the idea; SYN cookies (3.6, tcp_in.c) take over when the pool

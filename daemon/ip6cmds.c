@@ -799,11 +799,13 @@ bool arg_ip(json_t *args, const char *key, bool required, ip_addr_t *out, struct
   if (s == NULL) {
     return true;
   }
+#if LWIP_IPV6
   if (strchr(s, ':') != NULL) {
     ip_addr_set_zero(out);
     out->type = IPADDR_TYPE_V6;
     return arg_ip6_zoned(args, key, required, ip_2_ip6(out), r);
   }
+#endif
   ip4_addr_t a4;
   if (!ip4addr_aton(s, &a4)) {
     ctl_error(r, CTL_E_BAD_ARGS, "args.%s: not an IP address", key);
@@ -818,6 +820,7 @@ json_t *json_ip_zoned(const ip_addr_t *a)
   if (IP_IS_ANY_TYPE_VAL(*a)) {
     return json_string("*");
   }
+#if LWIP_IPV6
   if (!IP_IS_V6_VAL(*a)) {
     return json_ip4(ip_2_ip4(a));
   }
@@ -831,6 +834,9 @@ json_t *json_ip_zoned(const ip_addr_t *a)
     snprintf(buf + len, sizeof(buf) - len, "%%%c%c%u", n->name[0], n->name[1], n->num);
   }
   return json_string(buf);
+#else
+  return json_ip4(ip_2_ip4(a));
+#endif
 }
 
 const char *ip_family_name(const ip_addr_t *a)

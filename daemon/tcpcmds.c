@@ -258,12 +258,14 @@ struct abort_match {
 static void abort_find(struct tcp_pcb *p, void *arg)
 {
   struct abort_match *m = (struct abort_match *)arg;
+  ip_addr_t peer = p->remote_ip;
+#if LWIP_IPV6
   /* A remote given without a zone names a link-local peer on any link. */
   bool zone_free = IP_IS_V6_VAL(m->remote) && ip_2_ip6(&m->remote)->zone == IP6_NO_ZONE;
-  ip_addr_t peer = p->remote_ip;
   if (zone_free && IP_IS_V6_VAL(peer)) {
     ip_2_ip6(&peer)->zone = IP6_NO_ZONE;
   }
+#endif
   if (p->local_port == m->lport && p->remote_port == m->rport && ip_addr_eq(&peer, &m->remote)) {
     m->found = p;
   }
