@@ -12,15 +12,44 @@ so nothing of the Linux IP stack is involved in either direction.
 Sequence numbers are kept the way RFC 9293 3.3.1 names them: the peer's
 snd_nxt is what lwipd expects next (its RCV.NXT) and the peer's rcv_nxt is
 lwipd's SND.NXT as far as the peer has seen it.
+
+IPv6 (family=6): the peer is at fd00:77::50 and up, inside the /64 that
+lwipd (LWIPD_IP6, started with ip6_args()) and Linux share but not an
+address Linux owns.  lwipd has no static neighbor entry to give, so the
+peer does what a neighbor does (RFC 4861): its first frame is a Neighbor
+Solicitation carrying its link-layer address, which creates a STALE entry
+in lwipd's cache (7.2.3), and it answers every solicitation for its address
+with a solicited, override Advertisement (7.2.4) while it reads.  lwipd's
+TCP frames then go to the peer's MAC and the kernel drops them as
+PACKET_OTHERHOST, exactly as over IPv4.
 """
 import socket
 import time
 
-from scapy.all import IP, TCP, Ether, Raw
+from scapy.all import IP, TCP, Ether, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, IPv6, Raw
 
 from lwipd_harness import LWIPD_IP, TAP
 
+# The IPv6 addresses of the TCP tests, lwipd's and Linux's side of the TAP:
+# the prefix test_ip6.py uses (each module has a namespace of its own).
+LWIPD_IP6 = "fd00:77::2"
+HOST_IP6 = "fd00:77::1"
+PREFIX6 = 64
+
+
+def ip6_args():
+    """lwipd's extra arguments for a module whose peers speak IPv6 too."""
+    return ["--ip6", f"{LWIPD_IP6}/{PREFIX6}", "--host-ip6", f"{HOST_IP6}/{PREFIX6}"]
+
+
+def peer_ip(family, host):
+    """The peer address numbered host (50 and up) in the family's test network."""
+    return f"10.77.0.{host}" if family == 4 else f"fd00:77::{host:x}"
+
 ETH_P_ALL = 0x0003
+ETH_P_IP, ETH_P_IPV6 = b"\x08\x00", b"\x86\xdd"
+IPPROTO_TCP, IPPROTO_ICMPV6 = 6, 58
+ND_NS = 135
 PACKET_OUTGOING = 4
 
 # TCP flag bits, by name, so assertions read like RFC 9293 3.1.
@@ -68,17 +97,26 @@ class Peer:
     dport None: lwipd opens actively (tcp.connect to ip:sport) and accept()
     learns its port from the SYN."""
 
-    def __init__(self, lwipd, ip="10.77.0.50", mac="02:00:00:77:00:50", sport=40000, dport=7):
+    def __init__(self, lwipd, ip=None, mac="02:00:00:77:00:50", sport=40000, dport=7, family=4):
+        assert family in (4, 6), family
         self.lwipd = lwipd
-        self.ip = ip
+        self.family = family
+        self.ip = ip or peer_ip(family, 0x50)
         self.mac = mac
         self.sport = sport
         self.dport = dport
-        lwipd.call("arp.add", ip=ip, mac=mac)
         self.lwipd_mac = lwipd.tap_netif()["mac"]
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         self.sock.bind((TAP, 0))
+        if family == 4:
+            self.lwipd_ip = LWIPD_IP
+            lwipd.call("arp.add", ip=self.ip, mac=mac)
+        else:
+            self.lwipd_ip = LWIPD_IP6
+            self._ip6_bin = socket.inet_pton(socket.AF_INET6, self.ip)
+            self._lwipd6_bin = socket.inet_pton(socket.AF_INET6, LWIPD_IP6)
+            self._announce()
         self.iss = 1000000 + sport * 7
         self.snd_nxt = self.iss
         self.rcv_nxt = None
@@ -94,6 +132,48 @@ class Peer:
 
     def close(self):
         self.sock.close()
+
+    # -- the network layer --
+    def _ip_header(self):
+        # Scapy fills in lengths and the TCP checksum over the right
+        # pseudo-header (RFC 9293 3.1, RFC 8200 8.1) when the frame is built.
+        if self.family == 4:
+            return IP(src=self.ip, dst=LWIPD_IP)
+        return IPv6(src=self.ip, dst=LWIPD_IP6)
+
+    def _announce(self):
+        """A Neighbor Solicitation for lwipd's address with our link-layer
+        address: lwipd learns us from it (RFC 4861 7.2.3) and need not ask."""
+        ns = (Ether(src=self.mac, dst=self.lwipd_mac) / IPv6(src=self.ip, dst=LWIPD_IP6, hlim=255)
+              / ICMPv6ND_NS(tgt=LWIPD_IP6) / ICMPv6NDOptSrcLLAddr(lladdr=self.mac))
+        self.sock.send(bytes(ns))
+
+    def _answer_ns(self, data):
+        """Answer lwipd's solicitation for our address (RFC 4861 7.2.4):
+        solicited and override, with our link-layer address; hop limit 255
+        or lwipd must drop it (7.1.2)."""
+        pkt = Ether(data)
+        if ICMPv6ND_NS not in pkt or socket.inet_pton(socket.AF_INET6, pkt[ICMPv6ND_NS].tgt) != self._ip6_bin:
+            return
+        src = pkt[IPv6].src
+        dst = src if src != "::" else "ff02::1"
+        na = (Ether(src=self.mac, dst=pkt[Ether].src) / IPv6(src=self.ip, dst=dst, hlim=255)
+              / ICMPv6ND_NA(tgt=self.ip, R=0, S=int(src != "::"), O=1) / ICMPv6NDOptDstLLAddr(lladdr=self.mac))
+        self.sock.send(bytes(na))
+
+    def _ours(self, data):
+        """The frame is a TCP segment from lwipd to our address (the
+        addresses read straight from the header, compared as bytes); a
+        Neighbor Solicitation on the way is answered."""
+        if self.family == 4:
+            return (len(data) >= 34 and data[12:14] == ETH_P_IP and data[23] == IPPROTO_TCP
+                    and data[26:30] == socket.inet_aton(LWIPD_IP) and data[30:34] == socket.inet_aton(self.ip))
+        if len(data) < 54 or data[12:14] != ETH_P_IPV6:
+            return False
+        if data[20] == IPPROTO_ICMPV6 and len(data) > 54 and data[54] == ND_NS:
+            self._answer_ns(data)
+            return False
+        return data[20] == IPPROTO_TCP and data[22:38] == self._lwipd6_bin and data[38:54] == self._ip6_bin
 
     # -- sending --
     def tsval(self):
@@ -118,7 +198,7 @@ class Peer:
                 options = [("NOP", None), ("NOP", None), ("Timestamp", (self.sent_tsval, self.ts_recent))]
         tcp = TCP(sport=sport or self.sport, dport=self.dport, seq=seq, ack=ack, flags=flags, window=win,
                   options=options)
-        frame = Ether(src=self.mac, dst=self.lwipd_mac) / IP(src=self.ip, dst=LWIPD_IP) / tcp
+        frame = Ether(src=self.mac, dst=self.lwipd_mac) / self._ip_header() / tcp
         if payload:
             frame = frame / Raw(payload)
         self.sock.send(bytes(frame))
@@ -143,10 +223,10 @@ class Peer:
             when = time.monotonic()
             if addr[2] == PACKET_OUTGOING:
                 continue
-            if len(data) < 34 or data[12:14] != b"\x08\x00" or data[23] != 6:
+            if not self._ours(data):
                 continue
             pkt = Ether(data)
-            if IP not in pkt or TCP not in pkt or pkt[IP].dst != self.ip or pkt[IP].src != LWIPD_IP:
+            if TCP not in pkt:
                 continue
             if self.dport is not None and pkt[TCP].sport != self.dport:
                 continue
@@ -208,10 +288,11 @@ class Peer:
         self.send(ACK)
         return sa
 
-    def accept(self, mss=1460, ws=7, sack=True, ts=True, win=65535, timeout=3.0):
+    def accept(self, mss=1460, ws=7, sack=True, ts=True, win=65535, timeout=3.0, payload=b""):
         """Passive open against lwipd's active one: read its SYN, learn its
         port from it and answer SYN-ACK with the options it offered
-        (RFC 9293 3.5; RFC 7323 and RFC 2018 only when offered)."""
+        (RFC 9293 3.5; RFC 7323 and RFC 2018 only when offered), and with
+        payload as text on the SYN-ACK (RFC 9293 3.10.7.3) if given."""
         syn = self.expect(timeout=timeout, what="SYN from lwipd")
         assert syn.flags == SYN and syn.ack == 0 and not syn.payload, syn
         self.dport = syn.sport
@@ -228,8 +309,8 @@ class Peer:
             self.ws = ws
             self.peer_ws = syn.options["WScale"]
             opts += [("NOP", None), ("WScale", ws)]
-        self.send(SYN | ACK, seq=self.iss, ack=self.rcv_nxt, win=min(win, 65535), options=opts)
-        self.snd_nxt = seq_add(self.iss, 1)
+        self.send(SYN | ACK, seq=self.iss, ack=self.rcv_nxt, win=min(win, 65535), options=opts, payload=payload)
+        self.snd_nxt = seq_add(self.iss, 1 + len(payload))
         return syn
 
     def ack(self, win=None):
