@@ -7,6 +7,7 @@
 #include "lwip/icmp.h"
 #include "lwip/ip4.h"
 #include "lwip/tokbucket.h"
+#include "lwip/tcp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
@@ -127,6 +128,57 @@ static void icmp_echo_reply(const struct pbuf *p, const struct ip_rx *rx)
   pbuf_free(q);
 }
 
+#if LWIP_TCP
+/* Read the datagram an error quotes (RFC 792: its IP header and at least 8
+ * bytes of what followed) into @p e.  @return false when too little is
+ * quoted, it is not IPv4, or its source is not ours (RFC 5927 4.1). */
+static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
+{
+  u8_t h[IP_HLEN];
+  if (pbuf_copy_partial(p, h, sizeof(h), ICMP_HLEN) != sizeof(h) || (h[0] >> 4) != 4) {
+    return false;
+  }
+  u16_t ihl = (u16_t)((h[0] & 0x0fU) * 4U);
+  ip4_addr_t src = {get_n32(h + IP4_OFF_SRC)}, dst = {get_n32(h + IP4_OFF_DEST)};
+  if (ihl < IP_HLEN || !ip4_addr_is_ours(&src)) {
+    return false;
+  }
+  ip_addr_set_ip4(&e->src, &src);
+  ip_addr_set_ip4(&e->dest, &dst);
+  e->proto = h[IP4_OFF_PROTO];
+  u8_t t[8];
+  if (e->proto == IP_PROTO_TCP) {
+    if (pbuf_copy_partial(p, t, sizeof(t), (u16_t)(ICMP_HLEN + ihl)) != sizeof(t)) {
+      return false;
+    }
+    e->sport = get_be16(t);
+    e->dport = get_be16(t + 2);
+    e->tcp_seq = get_be32(t + 4);
+  }
+  return true;
+}
+
+/* Destination Unreachable, Time Exceeded or Parameter Problem about a TCP
+ * segment we sent: to its connection, as ICMPv6 errors are (RFC 1122
+ * 4.2.3.9, RFC 5461).  @return true when a connection took it. */
+static bool icmp_error_input(const struct pbuf *p, const struct ip_rx *rx, u8_t type)
+{
+  struct ip_icmp_err e;
+  memset(&e, 0, sizeof(e));
+  if (!icmp_read_quote(p, &e) || e.proto != IP_PROTO_TCP) {
+    return false;
+  }
+  e.inp = rx->inp;
+  e.reporter = rx->src;
+  e.type = type;
+  e.code = pbuf_get_at(p, ICMP_OFF_CODE);
+  /* Fragmentation needed is no PMTU change here (no IPv4 path MTU cache):
+   * a soft error like the rest. */
+  e.err = type == ICMP_DUR && e.code == ICMP_DUR_PORT ? ERR_RST : ERR_RTE;
+  return tcp_icmp_error(&e);
+}
+#endif
+
 void icmp_input(struct pbuf *p, const struct ip_rx *rx)
 {
   STATS_RX(ICMP);
@@ -142,9 +194,13 @@ void icmp_input(struct pbuf *p, const struct ip_rx *rx)
   if (type == ICMP_ECHO) {
     LWIP_LOG(ICMP, TRACE, "echo request from %s", ip4addr_ntoa(ip_2_ip4(&rx->src)));
     icmp_echo_reply(p, rx);
+#if LWIP_TCP
+  } else if ((type == ICMP_DUR || type == ICMP_TE || type == ICMP_PP) && icmp_error_input(p, rx, type)) {
+    LWIP_LOG(ICMP, DEBUG, "type %u code %u to a TCP connection", type, pbuf_get_at(p, ICMP_OFF_CODE));
+#endif
   } else {
     /* Echo replies reach ping through raw PCBs before this point; errors
-     * about our own datagrams are not acted on yet. */
+     * about our UDP datagrams are not acted on yet. */
     LWIP_LOG(ICMP, DEBUG, "type %u code %u not handled", type, pbuf_get_at(p, ICMP_OFF_CODE));
     LWIP_DROP(ICMP_UNHANDLED);
   }

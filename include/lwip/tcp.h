@@ -422,7 +422,7 @@ struct ip6_rx;
  *  Takes ownership of @p p. */
 void tcp6_input(struct pbuf *p, const struct ip6_rx *rx);
 #endif
-/** An ICMP or ICMPv6 error quoting a segment we sent (icmp6.c).  The
+/** An ICMP or ICMPv6 error quoting a segment we sent (icmp.c, icmp6.c).  The
  *  quoted sequence number must be in flight (RFC 5927 4.1).  Packet Too
  *  Big lowers the connection's MSS to the new path MTU and resends what no
  *  longer fits (RFC 8201 5.4); a hard error (RFC 5461 4: port or protocol

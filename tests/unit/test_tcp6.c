@@ -582,6 +582,36 @@ static void test_tcp6_syn_cookie(void **state)
   test_frames_clear(&tn);
 }
 
+/* The same error delivery over IPv4 (icmp.c): Time Exceeded is soft, port
+ * unreachable ends a connection in SYN_SENT with ERR_RST. */
+static void test_tcp4_icmp_errors(void **state)
+{
+  (void)state;
+  fixture();
+  test_add_peer_arp("192.168.1.20");
+  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+  tcp_err(pcb, on_err);
+  ip_addr_t peer;
+  IP_ADDR4(&peer, 192, 168, 1, 20);
+  assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
+  u8_t out[200];
+  int n = test_pop_ip_bytes(&tn, out, sizeof(out));
+  assert_true(n >= 14 + 20 + 20);
+  for (int code = 0; code < 2; code++) {
+    u8_t icmp[8 + 28], f[200];
+    memset(icmp, 0, 8);
+    icmp[0] = code == 0 ? 11 : 3; /* time exceeded, then port unreachable */
+    icmp[1] = code == 0 ? 0 : 3;
+    memcpy(icmp + 8, out + 14, 28); /* the SYN's IPv4 header and 8 bytes */
+    put_be16(icmp + 2, test_cksum(icmp, sizeof(icmp), 0));
+    size_t fl = test_eth_ip4(f, "192.168.1.20", "192.168.1.10", 1, icmp, sizeof(icmp));
+    test_rx(&tn, f, fl);
+    assert_int_equal(err_calls, code);
+  }
+  assert_int_equal(last_err, ERR_RST);
+  test_frames_clear(&tn);
+}
+
 #endif /* LWIP_TCP */
 
 int main(void)
@@ -598,6 +628,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_tcp6_address_removed, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_ecn_traffic_class, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_syn_cookie, setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_tcp4_icmp_errors, setup, test_teardown),
   };
   return cmocka_run_group_tests_name("tcp6", tests, NULL, NULL);
 #else
