@@ -289,10 +289,16 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
 }
 
 /* The options of the peer's SYN decide what the connection uses. */
+/* RFC 9293 3.7.1 (MUST-15): the send MSS to assume when the SYN carries
+ * no MSS option: 536 (576 - 40) over IPv4, 1220 (1280 - 60) over IPv6. */
+static u16_t tcp_default_mss(const ip_addr_t *remote)
+{
+  return IP_IS_V6(remote) ? 1220U : 536U;
+}
+
 static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
 {
-  /* RFC 9293 3.7.1: without the option the peer takes 536 bytes. */
-  u16_t mss = o->has_mss ? o->mss : 536U;
+  u16_t mss = o->has_mss ? o->mss : tcp_default_mss(&pcb->remote_ip);
   mss = LWIP_MIN(mss, pcb->rcv_mss);
   if (o->has_ws) {
     /* RFC 7323 2.3: a shift above 14 is taken as 14. */
@@ -419,7 +425,7 @@ static void tcp_listen_cookie(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   tmp.rcv_wnd = tmp.rcv_ann_wnd = TCP_WND;
   tmp.rcv_ann_right_edge = tmp.rcv_nxt;
   tcp_syn_options(&tmp, &s->opt);
-  u16_t peer_mss = LWIP_MIN(s->opt.has_mss ? s->opt.mss : 536U, tmp.rcv_mss);
+  u16_t peer_mss = LWIP_MIN(s->opt.has_mss ? s->opt.mss : tcp_default_mss(&tmp.remote_ip), tmp.rcv_mss);
   u32_t idx = 7;
   while (idx > 0 && cookie_mss[idx] > peer_mss) {
     idx--;
@@ -1824,10 +1830,13 @@ static void tcp_rcv_fin_bound(struct tcp_pcb *pcb, struct tcp_in_seg *s)
  * tcp_delack_ms.  Segments are counted in MSS units, so a large segment
  * from a device that merges them (TSO from a TAP, GRO) counts for all the
  * segments it stands for, as Linux counts bytes past one MSS: one of
- * 2 * MSS or more is acknowledged at once.  @p len: the segment's data. */
+ * 2 * MSS or more is acknowledged at once.  The unit is the MSS we
+ * announced (the most a peer's segment may carry), not our send MSS,
+ * which a peer with a small MSS option makes much smaller.  @p len: the
+ * segment's data. */
 static void tcp_ack_policy(struct tcp_pcb *pcb, u16_t len)
 {
-  u32_t units = pcb->mss != 0 ? (u32_t)len / pcb->mss : 0;
+  u32_t units = pcb->rcv_mss != 0 ? (u32_t)len / pcb->rcv_mss : 0;
   u32_t segs = (u32_t)pcb->delack_segs + LWIP_MAX(units, 1U);
   pcb->delack_segs = (u8_t)LWIP_MIN(segs, 0xffU);
   if (pcb->delack_segs >= 2U && !tcp_batch_active()) {

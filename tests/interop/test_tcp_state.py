@@ -164,11 +164,7 @@ def test_segments_respect_peer_mss(lwipd, peer):
     assert max(sizes) <= 524, sorted(sizes)
 
 
-def test_default_mss_without_option(lwipd, peer, family, request):
-    if family == 6:
-        request.node.add_marker(pytest.mark.xfail(
-            strict=True, reason="lwipd takes 536 without the MSS option over IPv6 too (core/tcp_in.c "
-            "tcp_syn_options); RFC 9293 3.7.1 says 1220"))
+def test_default_mss_without_option(lwipd, peer, family):
     p = peer(CHARGEN)
     p.connect(mss=None, ws=None, sack=False, ts=False)
     sizes, got = set(), 0
