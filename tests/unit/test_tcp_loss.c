@@ -2366,6 +2366,13 @@ static void recv_refused_with_ooseq(void **state)
 /* ---------------------------------------------------------------------- */
 
 #if LWIP_TCP_RACK
+/* The peer acknowledges @p ack with one SACK block [@p l, @p r). */
+static void peer_sack_one(struct tt_conn *c, u32_t ack, u32_t l, u32_t r)
+{
+  const u32_t blk[][2] = {{l, r}};
+  peer_ack_sack(c, ack, 1, blk);
+}
+
 /* An established SACK connection whose handshake took @p rtt ms (so
  * RACK's min_RTT and SRTT start there), cwnd @p cwnd_segs SMSS, @p nwrite
  * segments written and the first @p nsent of them expected.  @return the
@@ -2393,10 +2400,7 @@ static void rack_loss_after_reordering_window(void **state)
   struct tcp_pcb *pcb = c.pcb;
   u32_t b = base_of(&c);
   test_clock_advance(8);
-  {
-    const u32_t s1[][2] = {BLK(1, 2)};
-    peer_ack_sack(&c, b, 1, s1);
-  }
+  peer_sack_one(&c, b, b + m, b + 2U * m);
   tt_expect_nothing();
   assert_int_equal(pcb->rack_rtt, 8);
   assert_int_equal(tcp_rack_reo_wnd(pcb), 2);
@@ -2429,10 +2433,7 @@ static void rack_lost_retransmission(void **state)
   struct tcp_pcb *pcb = c.pcb;
   u32_t b = base_of(&c);
   test_clock_advance(10);
-  {
-    const u32_t s1[][2] = {BLK(1, 4)};
-    peer_ack_sack(&c, b, 1, s1);
-  }
+  peer_sack_one(&c, b, b + m, b + 4U * m);
   /* Three SACKed: no reordering window (6.2 step 4), 0 is lost now.
    * pipe 0 < ssthresh 2 SMSS: PRR-SSRB allows two segments. */
   expect_data(&c, b, (u16_t)m);
@@ -2442,10 +2443,7 @@ static void rack_lost_retransmission(void **state)
   assert_int_equal(pcb->cwnd, 2U * m);
   assert_int_equal(pcb->prr_out, 2U * m);
   test_clock_advance(10);
-  {
-    const u32_t s2[][2] = {BLK(1, 5)};
-    peer_ack_sack(&c, b, 1, s2);
-  }
+  peer_sack_one(&c, b, b + m, b + 5U * m);
   /* Segment 4, sent with the retransmission, arrived; the retransmission
    * did not: lost again, resent, and the last new segment goes too. */
   expect_data(&c, b, (u16_t)m);
@@ -2473,20 +2471,14 @@ static void rack_same_tick_retransmission(void **state)
   test_clock_advance(10);
   peer_ack(&c, b + m);
   expect_segs(&c, 5, 2); /* slow start: cwnd 6 SMSS */
-  {
-    const u32_t s1[][2] = {BLK(2, 5)};
-    peer_ack_sack(&c, b + m, 1, s1);
-  }
+  peer_sack_one(&c, b + m, b + 2U * m, b + 5U * m);
   /* Same tick: three SACKed above segment 1, lost; its retransmission
    * goes after the new segments 5 and 6. */
   expect_data(&c, b + m, (u16_t)m);
   tt_expect_nothing();
   assert_int_equal(pcb->rack_lost_total, 1);
   test_clock_advance(10);
-  {
-    const u32_t s2[][2] = {BLK(2, 7)};
-    peer_ack_sack(&c, b + m, 1, s2);
-  }
+  peer_sack_one(&c, b + m, b + 2U * m, b + 7U * m);
   /* 5 and 6 arrived; the retransmission, sent after them, is on its way:
    * PRR lets new data go, and segment 1 is not resent. */
   expect_data(&c, b + 7U * m, (u16_t)m);
@@ -2508,10 +2500,7 @@ static void rack_reordering_tolerated(void **state)
   struct tcp_pcb *pcb = c.pcb;
   u32_t b = base_of(&c);
   test_clock_advance(8);
-  {
-    const u32_t s1[][2] = {BLK(1, 2)};
-    peer_ack_sack(&c, b, 1, s1);
-  }
+  peer_sack_one(&c, b, b + m, b + 2U * m);
   tt_expect_nothing();
   test_clock_advance(1);
   peer_ack(&c, b + 2U * m); /* segment 0 was late, not lost */
@@ -2539,10 +2528,7 @@ static void prr_proportional_rate(void **state)
   struct tcp_pcb *pcb = c.pcb;
   u32_t b = base_of(&c);
   test_clock_advance(10);
-  {
-    const u32_t s1[][2] = {BLK(1, 4)};
-    peer_ack_sack(&c, b, 1, s1);
-  }
+  peer_sack_one(&c, b, b + m, b + 4U * m);
   /* RecoverFS 10, ssthresh 5, delivered 3, pipe 6: ceil(3 * 5 / 10) =
    * 1.5 SMSS may go: the retransmission of 0. */
   assert_int_equal(pcb->prr_recover_fs, 10U * m);
@@ -2550,31 +2536,19 @@ static void prr_proportional_rate(void **state)
   assert_int_equal(pcb->cwnd, 6U * m + (3U * m * 5U + 9U) / 10U);
   expect_data(&c, b, (u16_t)m);
   tt_expect_nothing();
-  {
-    const u32_t s2[][2] = {BLK(1, 5)};
-    peer_ack_sack(&c, b, 1, s2);
-  }
+  peer_sack_one(&c, b, b + m, b + 5U * m);
   /* Delivered 4 SMSS in all: 2 SMSS allowed, 1 sent: one new segment. */
   assert_int_equal(pcb->prr_delivered, 4U * m);
   expect_data(&c, b + 10U * m, (u16_t)m);
   tt_expect_nothing();
-  {
-    const u32_t s3[][2] = {BLK(1, 6)};
-    peer_ack_sack(&c, b, 1, s3);
-  }
+  peer_sack_one(&c, b, b + m, b + 6U * m);
   /* 5 delivered: ceil(2.5) SMSS - 2 sent = 0.5 SMSS: nothing whole. */
   tt_expect_nothing();
-  {
-    const u32_t s4[][2] = {BLK(1, 7)};
-    peer_ack_sack(&c, b, 1, s4);
-  }
+  peer_sack_one(&c, b, b + m, b + 7U * m);
   /* pipe fell to ssthresh (5 SMSS): the slow-start bound takes over and
    * allows ssthresh - pipe = 0. */
   tt_expect_nothing();
-  {
-    const u32_t s5[][2] = {BLK(1, 8)};
-    peer_ack_sack(&c, b, 1, s5);
-  }
+  peer_sack_one(&c, b, b + m, b + 8U * m);
   /* pipe 4 SMSS: one segment brings it back to ssthresh. */
   assert_int_equal(pcb->cwnd, 5U * m);
   expect_datap(&c, b + 11U * m, (u16_t)m);
@@ -2595,10 +2569,7 @@ static void prr_timer_start_fills_to_ssthresh(void **state)
   struct tcp_pcb *pcb = c.pcb;
   u32_t b = base_of(&c);
   test_clock_advance(8);
-  {
-    const u32_t s1[][2] = {BLK(5, 6)};
-    peer_ack_sack(&c, b, 1, s1);
-  }
+  peer_sack_one(&c, b, b + 5U * m, b + 6U * m);
   tt_expect_nothing(); /* the reordering window, 2 ms */
   test_clock_advance(10);
   assert_true(pcb->flags & TF_INFR);
