@@ -85,7 +85,8 @@ static const struct command commands[] = {
          {"tcp abort LOCAL_PORT REMOTE_IP REMOTE_PORT", "reset one connection"},
          {"tcp limits [NAME=MS ...]",
           "give-up limits: user_timeout_ms, orphan_timeout_ms,\nfin_wait_2_ms, msl_ms, delack_ms (docs/tcp.md)"},
-         {"tcp cc [newreno|cubic] [rfc5681|rfc6928]", "congestion control of new connections, initial window"},
+         {"tcp cc [newreno|cubic] [rfc5681|rfc6928] [rack|dupthresh]",
+          "congestion control of new connections, initial window, loss detection"},
          {"tcp ecn [off|passive|on]", "ECN (RFC 3168) of new connections"},
          {"tcp trace [local=IP] [local_port=N] [remote=IP] [remote_port=N]\n    [-o FILE.jsonl] [--count N] "
           "[--duration S]",
