@@ -755,6 +755,12 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   if (seqlen == 0) {
     ok = wnd == 0 ? s->seqno == pcb->rcv_nxt
                   : TCP_SEQ_GEQ(s->seqno, pcb->rcv_nxt) && TCP_SEQ_LT(s->seqno, pcb->rcv_nxt + wnd);
+    /* A peer that filled our window sends its ACKs numbered at the right
+     * edge; with a hole below it they fail the test above, and their ACK
+     * field (what the peer received of ours) would never be read: the
+     * "special allowance ... to accept valid ACKs" of 3.10.7.4.  Not for
+     * RSTs, which RFC 5961 3.2 wants inside the window. */
+    ok = ok || (!rst && s->seqno == pcb->rcv_nxt + wnd);
   } else {
     ok = wnd != 0 && ((TCP_SEQ_GEQ(s->seqno, pcb->rcv_nxt) && TCP_SEQ_LT(s->seqno, pcb->rcv_nxt + wnd)) ||
                       (TCP_SEQ_GEQ(s->seqno + seqlen - 1U, pcb->rcv_nxt) &&

@@ -509,7 +509,12 @@ err_t tcp_send_ctrl(struct tcp_pcb *pcb, u32_t seqno, u8_t flags)
 
 err_t tcp_send_empty_ack(struct tcp_pcb *pcb)
 {
-  return tcp_send_raw(pcb, pcb->snd_nxt, TCP_ACK, NULL);
+  /* RFC 9293 3.10.7.4: <SEQ=SND.NXT><ACK=RCV.NXT>.  SND.NXT is snd_max
+   * here: after a timeout go-back-N rewinds snd_nxt to snd_una, and an
+   * ACK numbered from there lies below what the peer has received and
+   * acknowledged, so the peer discards it unread (Linux: older than
+   * rcv_wup) and never learns our window or what we received. */
+  return tcp_send_raw(pcb, pcb->snd_max, TCP_ACK, NULL);
 }
 
 /* A RST; with @p pcb (timestamps negotiated on it) it carries TSopt, as

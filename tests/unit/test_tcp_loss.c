@@ -2361,6 +2361,47 @@ static void recv_refused_with_ooseq(void **state)
   tt_expect_nothing();
 }
 
+/* After a timeout go-back-N resends from snd_una, but an ACK we send
+ * carries SND.NXT, the highest sequence number sent (RFC 9293 3.10.7.4),
+ * not the rewound one: a peer that has more than snd_una would discard an
+ * ACK numbered below it unread.  Seen live as a stall under loss: each
+ * side's ACKs failed the other's sequence check. */
+static void ack_after_rto_numbered_from_snd_max(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  u32_t m = est_flightp(&c, TT_OPT_NONE, 4, 2, 2);
+  struct tcp_pcb *pcb = c.pcb;
+  u32_t b = base_of(&c);
+  test_clock_advance(pcb->rto);
+  expect_data(&c, b, (u16_t)m); /* go-back-N: snd_nxt is b + m now */
+  tt_expect_nothing();
+  static const u8_t junk[10];
+  tt_inject(&c, TCP_ACK, c.peer_nxt + 0x100000U, b, NULL, junk, sizeof(junk)); /* out of window: ACK at once */
+  tt_expect(TCP_ACK, b + 2U * m, c.peer_nxt, NULL);
+  tt_expect_nothing();
+}
+
+/* A pure ACK numbered at the right edge of the window we advertised (a
+ * peer that filled it) is taken for its ACK field, though the letter of
+ * 3.10.7.4 wants SEG.SEQ below the edge ("special allowance ... to accept
+ * valid ACKs"); an RST there is still out of window (RFC 5961 3.2). */
+static void ack_at_right_edge_accepted(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  u32_t b = base_of(&c);
+  send_bytes(&c, 0, 100);
+  u32_t edge = pcb->rcv_ann_right_edge;
+  assert_true(TCP_SEQ_GT(edge, pcb->rcv_nxt));
+  tt_inject(&c, TCP_ACK, edge, b + 100U, NULL, NULL, 0);
+  assert_int_equal(pcb->snd_una, b + 100U);
+  tt_expect_nothing();
+  tt_inject(&c, TCP_RST, edge, 0, NULL, NULL, 0);
+  assert_int_equal(pcb->state, ESTABLISHED);
+}
+
 /* ---------------------------------------------------------------------- */
 /* RACK-TLP (RFC 8985) and PRR (RFC 6937)                                  */
 /* ---------------------------------------------------------------------- */
@@ -2746,6 +2787,8 @@ int main(void)
     T(sack_rule3_resends_tail_hole),
     T(no_fast_retransmit_after_rto_duplicates),
     T(sack_sent_repeats_most_recent),
+    T(ack_after_rto_numbered_from_snd_max),
+    T(ack_at_right_edge_accepted),
 #if LWIP_TCP_RACK
     T(rack_loss_after_reordering_window),
     T(rack_lost_retransmission),
