@@ -96,7 +96,7 @@ void tcp_init(void)
   tcp_delack_ms = TCP_DELACK_MS;
   loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
   tcp_cc_default = &tcp_cc_newreno;
-  tcp_ecn_default_mode = TCP_ECN_MODE_PASSIVE;
+  tcp_set_default_ecn(TCP_ECN_MODE_PASSIVE);
   tcp_set_initial_window(TCP_IW_RFC5681);
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
    * boot); with a seeded port they are reproducible. */
@@ -1520,13 +1520,21 @@ static bool tcp_keep_tick(struct tcp_pcb *pcb, u32_t now)
   return true;
 }
 
+/* What a connection given up by a timer reports: the soft ICMP error that
+ * explains the silence, if one came (RFC 5461 4, "report the soft error
+ * if the connection times out"), else plain ERR_ABRT. */
+static err_t tcp_timeout_err(const struct tcp_pcb *pcb)
+{
+  return pcb->soft_err ? ERR_RTE : ERR_ABRT;
+}
+
 static bool tcp_rto_tick(struct tcp_pcb *pcb)
 {
   u8_t limit = (pcb->state == SYN_SENT || pcb->state == SYN_RCVD) ? TCP_SYNMAXRTX : TCP_MAXRTX;
   if (pcb->nrtx >= limit) {
     LWIP_LOG(TCP, INFO, "%u -> port %u: %u retransmissions unanswered", pcb->local_port, pcb->remote_port,
              pcb->nrtx);
-    tcp_abandon(pcb, pcb->state != SYN_SENT, ERR_ABRT);
+    tcp_abandon(pcb, pcb->state != SYN_SENT, tcp_timeout_err(pcb));
     return false;
   }
   tcp_rexmit_rto(pcb);
@@ -1539,7 +1547,7 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
     LWIP_LOG(TCP, INFO, "%u -> port %u: no progress for %lu ms in %s: reset", pcb->local_port, pcb->remote_port,
              (unsigned long)(now - pcb->stall_since), tcp_state_name(pcb->state));
     LWIP_DROP(TCP_GIVE_UP);
-    tcp_abandon(pcb, true, ERR_ABRT);
+    tcp_abandon(pcb, true, tcp_timeout_err(pcb));
     return;
   }
   if (pcb->tw_due != 0 && TCP_SEQ_LEQ(pcb->tw_due, now)) {
@@ -1690,6 +1698,9 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->stalled_ms = pcb->stall_since != 0 ? now - pcb->stall_since : 0U;
   out->gives_up = pcb->giveup_due != 0;
   out->gives_up_in_ms = out->gives_up && TCP_SEQ_GT(pcb->giveup_due, now) ? pcb->giveup_due - now : 0U;
+  out->soft_err = pcb->soft_err;
+  out->soft_icmp_type = pcb->soft_icmp_type;
+  out->soft_icmp_code = pcb->soft_icmp_code;
 }
 
 /* RFC 5461 4 (and RFC 1122 4.2.3.9 for IPv4): the errors that say the
@@ -1730,7 +1741,11 @@ bool tcp_icmp_error(const struct ip_icmp_err *e)
     return true;
   }
   /* Soft error, or any error once synchronized (RFC 5461 4): the
-   * retransmission timer decides. */
+   * retransmission timer decides, and the error is kept so that a
+   * connection that then times out reports it (RFC 1122 4.2.3.9). */
+  pcb->soft_err = true;
+  pcb->soft_icmp_type = e->type;
+  pcb->soft_icmp_code = e->code;
   LWIP_LOG(TCP, DEBUG, "%u -> %s:%u: ICMP type %u code %u (soft)", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
            pcb->remote_port, e->type, e->code);
   return true;

@@ -1318,7 +1318,8 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       pcb->snd_nxt = ack;
     }
     pcb->nrtx = 0;
-    pcb->rto_due = 0; /* RFC 6298 5.3: restart the timer */
+    pcb->rto_due = 0;        /* RFC 6298 5.3: restart the timer */
+    pcb->soft_err = false;   /* the peer is reachable after all */
     bool was_syn_rcvd = pcb->state == SYN_RCVD;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
@@ -1456,6 +1457,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
   pcb->nrtx = 0;
   pcb->rto_due = 0;
+  pcb->soft_err = false;            /* the peer answered: no ICMP error to report */
   pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
   tcp_set_state(pcb, ESTABLISHED);
   pcb->cc->init(pcb);

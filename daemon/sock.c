@@ -748,14 +748,17 @@ static void on_err(void *arg, err_t err)
     /* LAST_ACK acknowledged: a normal end, nothing to report */
   } else if (s->connecting) {
     /* RFC 9293 3.10.7.3: a RST answering our SYN is a refusal; the core
-     * gives up after TCP_SYNMAXRTX retransmissions with ERR_ABRT. */
-    s->so_error = err == ERR_RST ? "ECONNREFUSED" : "ETIMEDOUT";
+     * gives up after TCP_SYNMAXRTX retransmissions with ERR_ABRT, or with
+     * ERR_RTE when an ICMP error said why (RFC 5461 4), as Linux's
+     * connect() reports EHOSTUNREACH then. */
+    s->so_error = err == ERR_RST ? "ECONNREFUSED" : err == ERR_RTE ? "EHOSTUNREACH" : "ETIMEDOUT";
     s->reset_seen = true;
   } else {
     /* ERR_ABRT: retransmissions or keepalive probes went unanswered
      * (RFC 9293 3.8.3, RFC 1122 4.2.3.6), or the stack ran short of
-     * memory; POSIX names the usual cause. */
-    s->so_error = err == ERR_RST ? "ECONNRESET" : "ETIMEDOUT";
+     * memory; POSIX names the usual cause.  ERR_RTE: the same, after an
+     * ICMP error said the peer was unreachable (RFC 1122 4.2.3.9). */
+    s->so_error = err == ERR_RST ? "ECONNRESET" : err == ERR_RTE ? "EHOSTUNREACH" : "ETIMEDOUT";
     s->reset_seen = true;
   }
   s->connecting = false;

@@ -95,6 +95,11 @@ json_t *tcp_conn_info_json(const struct tcp_conn_info *ci)
   json_object_set_new(o, "user_timeout_ms", json_integer((json_int_t)ci->user_timeout_ms));
   json_object_set_new(o, "stalled_ms", json_integer((json_int_t)ci->stalled_ms));
   json_object_set_new(o, "gives_up_in_ms", ci->gives_up ? json_integer((json_int_t)ci->gives_up_in_ms) : json_null());
+  /* The last soft ICMP error (RFC 5461 4), until an ACK shows the peer
+   * reachable: the family is the remote address's. */
+  json_object_set_new(o, "soft_error",
+                      ci->soft_err ? json_pack("{s:i, s:i}", "type", ci->soft_icmp_type, "code", ci->soft_icmp_code)
+                                   : json_null());
   return o;
 }
 

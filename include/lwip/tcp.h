@@ -70,7 +70,10 @@ typedef err_t (*tcp_sent_fn)(void *arg, struct tcp_pcb *tpcb, u16_t len);
 /** Called every pollinterval * 500 ms while the connection lives. */
 typedef err_t (*tcp_poll_fn)(void *arg, struct tcp_pcb *tpcb);
 /** The PCB was freed by the stack: ERR_ABRT (aborted: out of memory or a
- *  timeout), ERR_RST (reset by the peer) or ERR_CLSD (closed). */
+ *  timeout), ERR_RTE (given up, by a timeout, after an ICMP error said the
+ *  peer was unreachable: RFC 1122 4.2.3.9, RFC 5461 4; or a hard ICMP
+ *  error in SYN_SENT), ERR_RST (reset by the peer, or port unreachable in
+ *  SYN_SENT) or ERR_CLSD (closed). */
 typedef void (*tcp_err_fn)(void *arg, err_t err);
 /** tcp_connect(): the connection is established (err ERR_OK). */
 typedef err_t (*tcp_connected_fn)(void *arg, struct tcp_pcb *tpcb, err_t err);
@@ -236,6 +239,12 @@ struct tcp_pcb {
   u32_t keep_idle, keep_intvl;  /**< ms */
   u8_t keep_cnt, keep_cnt_sent;
 
+  /* The last soft ICMP error (RFC 5461 4): kept for the application and
+   * reported if the connection times out; cleared by an ACK that moves
+   * SND.UNA, as the peer is then evidently reachable. */
+  u8_t soft_icmp_type, soft_icmp_code; /**< ICMP or ICMPv6 type and code (the family is remote_ip's) */
+  bool soft_err;                       /**< the two fields hold an error */
+
   /* listener that created this PCB (SYN_RCVD until accepted) */
   struct tcp_pcb_listen *listener;
 
@@ -400,6 +409,9 @@ struct tcp_conn_info {
   u32_t stalled_ms;      /**< since when sending made no progress; 0 = not stalled */
   bool gives_up;         /**< a give-up deadline is armed */
   u32_t gives_up_in_ms;  /**< time left until it (0 once due); valid when gives_up */
+  bool soft_err;         /**< a soft ICMP error arrived since SND.UNA last moved (RFC 5461 4) */
+  u8_t soft_icmp_type;   /**< its ICMP (IPv4) or ICMPv6 type; valid when soft_err */
+  u8_t soft_icmp_code;   /**< and code */
   bool syn_queue;        /**< a handshake in the SYN queue (tcp_synq_foreach), not a PCB: rto_ms is the
                               time to its next SYN-ACK or to giving up */
 };

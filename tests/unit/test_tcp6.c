@@ -487,6 +487,54 @@ static void test_tcp6_icmp_hard_error(void **state)
   test_frames_clear(&tn);
 }
 
+/* A soft error (address unreachable) is kept for the application (RFC
+ * 5461 4, RFC 1122 4.2.3.9): shown in tcp_get_info, forgotten once an ACK
+ * moves SND.UNA, and reported as ERR_RTE, not ERR_ABRT, when the
+ * connection then times out. */
+static void test_tcp6_soft_error_kept(void **state)
+{
+  (void)state;
+  fixture();
+  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V6);
+  tcp_err(pcb, on_err);
+  ip_addr_t peer;
+  assert_int_equal(ipaddr_aton(PEER_GUA, &peer), 1);
+  assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
+  struct out6 o;
+  assert_true(pop_tcp6(&o));
+  u8_t quote[40 + 8];
+  memcpy(quote, o.s.ip, sizeof(quote));
+  rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 1, 3, 0, quote, sizeof(quote));
+  struct tcp_conn_info ci;
+  tcp_get_info(pcb, &ci);
+  assert_true(ci.soft_err);
+  assert_int_equal(ci.soft_icmp_type, 1);
+  assert_int_equal(ci.soft_icmp_code, 3);
+  /* The SYN-ACK acknowledges our SYN: the peer is reachable after all. */
+  struct seg6 g = {PEER_GUA, OUR_GUA, 80, o.sport, 5000, o.seq + 1U, TCP_SYN | TCP_ACK, 65535, 1440, NULL, 0, 0};
+  rx_tcp6(&g);
+  assert_int_equal(connected_calls, 1);
+  tcp_get_info(pcb, &ci);
+  assert_false(ci.soft_err);
+  test_frames_clear(&tn);
+  /* Data goes unanswered and draws the error again; the timeout that
+   * ends the connection reports it. */
+  assert_int_equal(tcp_write(pcb, "soft", 4, TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_output(pcb), ERR_OK);
+  assert_true(pop_tcp6(&o));
+  assert_int_equal(o.dlen, 4);
+  memcpy(quote, o.s.ip, sizeof(quote));
+  rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 1, 3, 0, quote, sizeof(quote));
+  assert_int_equal(err_calls, 0);
+  for (int i = 0; i < 4000 && err_calls == 0; i++) {
+    test_clock_advance(1000);
+    test_frames_clear(&tn);
+  }
+  assert_int_equal(err_calls, 1);
+  assert_int_equal(last_err, ERR_RTE);
+  test_frames_clear(&tn);
+}
+
 /* The connection's address becomes invalid (RFC 4862 5.5.4): the
  * connection is aborted; one on the other address stays. */
 static void test_tcp6_address_removed(void **state)
@@ -625,6 +673,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_tcp6_link_local, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_pmtu_lowers_mss, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_icmp_hard_error, setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_tcp6_soft_error_kept, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_address_removed, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_ecn_traffic_class, setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_tcp6_syn_cookie, setup, test_teardown),

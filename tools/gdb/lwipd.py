@@ -577,6 +577,10 @@ class Tcp(LwipCommand):
         print("  snd_una %u snd_nxt %u snd_lbb %u rcv_nxt %u flags %s recv %s" % (
             u32(p["snd_una"]), u32(p["snd_nxt"]), u32(p["snd_lbb"]), u32(p["rcv_nxt"]),
             flags_str(p["flags"], TCP_FLAGS), func_name(p["recv"])))
+        if int(p["soft_err"]):
+            # The last soft ICMP error (RFC 5461 4), reported if the
+            # connection times out.
+            print("  icmp soft error type %d code %d" % (int(p["soft_icmp_type"]), int(p["soft_icmp_code"])))
 
 
 for _cmd in (Netifs, Arp, Udp, Raw, Timers, Pools, Stats, Pbuf, Reass, Tcp):

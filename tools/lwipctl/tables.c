@@ -487,6 +487,10 @@ static void tcp_details(json_t *c)
   if (json_is_integer(json_object_get(c, "gives_up_in_ms"))) {
     printf(" stalled:%lldms gives_up_in:%lldms", jint(c, "stalled_ms"), jint(c, "gives_up_in_ms"));
   }
+  json_t *soft = json_object_get(c, "soft_error");
+  if (json_is_object(soft)) {
+    printf(" icmp_soft:%lld/%lld", jint(soft, "type"), jint(soft, "code"));
+  }
   putchar('\n');
 }
 
