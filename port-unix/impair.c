@@ -490,6 +490,20 @@ static void decide(struct impair_dir *d, u16_t len, struct impair_decision *dec)
 /* Holding and releasing frames                                              */
 /* ------------------------------------------------------------------------ */
 
+/* Frames larger than the MTU (--offload: a TCP segment of up to 64 KB that
+ * the kernel cuts into gso_size pieces on the way out, or that it merged
+ * on the way in) are impaired whole, never split first: every decision is
+ * drawn once per frame, and a dropped, duplicated, delayed or reordered
+ * frame is all of its segments at once (own_copy keeps the GSO mark and
+ * the partial checksum, so a duplicate or a late copy is still cut right).
+ * Splitting would make the impairment rewrite TCP headers, which is the
+ * kernel's job, and would hide from a test the very frames offloads make.
+ * So a loss rate counts frames: 1% drops 1% of the frames, and one drop is
+ * a burst of up to 44 full segments, as a lost GSO frame is in a real host.
+ * A corrupted frame stays one frame that the receiver's checksum must
+ * reject (complete_checksum, change_copy).  tests/interop/test_offload.py
+ * runs every impairment over GSO frames both ways. */
+
 static void reorder_timer(void *arg);
 static void delay_timer(void *arg);
 
@@ -732,7 +746,10 @@ static void change_copy(struct impair_dir *d, struct pbuf *p, const struct impai
     d->counters.ce_marked++;
   }
   if (dec->corrupt) {
-    /* A corrupted frame must be checked again on the way in. */
+    /* A corrupted frame must be checked again on the way in.  One the
+     * kernel left with a partial checksum (NEEDS_CSUM, also marked
+     * CSUM_OK) then fails that check wherever the bit flipped, which is
+     * what a flipped bit must lead to anyway. */
     p->flags &= (u8_t)~PBUF_FLAG_CSUM_OK;
     complete_checksum(p);
     flip_bit(p, dec->bit);
