@@ -265,6 +265,21 @@ class Lwipd:
                 return n
         raise AssertionError("no tp netif in netif.list")
 
+    def wait_ip6(self, addr6, host6, timeout=8.0):
+        """Wait until lwipd's static addr6 and Linux's host6 on the TAP are
+        both past DAD: neither side uses a tentative address (RFC 4862
+        5.4), so a test starting earlier would see its connects fail."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mine = [a for a in self.tap_netif().get("ip6", []) if a["addr"] == addr6]
+            linux = subprocess.run(["ip", "-6", "-o", "addr", "show", "dev", TAP], capture_output=True,
+                                   text=True, check=True).stdout
+            linux_ready = any(f" {host6}/" in line and "tentative" not in line for line in linux.splitlines())
+            if mine and mine[0]["state"] == "preferred" and linux_ready:
+                return
+            assert time.monotonic() < deadline, f"IPv6 addresses not ready: {mine} / {linux}"
+            time.sleep(0.05)
+
     def host_mac(self):
         """MAC of the Linux side of the TAP.  Read with ip(8), not /sys:
         sysfs shows the namespace it was mounted in, not ours."""
