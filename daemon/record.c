@@ -73,7 +73,15 @@ static void rec_dump(pcap_dumper_t *d, const struct pbuf *p)
 static void rec_rx(struct dev *d, struct pbuf *p)
 {
   rec_dump(rec->in, p);
-  rec_event(json_pack("{s:I}", "frame", (json_int_t)rec->nin));
+  json_t *ev = json_pack("{s:I}", "frame", (json_int_t)rec->nin);
+  if (p->flags & PBUF_FLAG_CSUM_OK) {
+    /* The TAP vouched for this frame's checksum (--offload: the kernel
+     * verified it, or made the frame here and left the sum partial, so
+     * the capture holds a checksum that would not verify): the replay
+     * marks it the same way, or it would drop what lwipd took. */
+    json_object_set_new(ev, "csum_ok", json_true());
+  }
+  rec_event(ev);
   rec->nin++;
   dev_deliver_up(d, p);
 }
@@ -147,6 +155,8 @@ struct netif_conf {
   uint16_t mtu;
   bool link_up;
   struct lwipd_ip6_conf ip6;
+  u16_t gso_max; /* TAP offloads (--offload): kept across the restart */
+  u16_t chksum_flags;
 };
 
 static void netif_conf_save(struct netif_conf *c)
@@ -158,6 +168,8 @@ static void netif_conf_save(struct netif_conf *c)
   c->mtu = lwipd.netif.mtu;
   c->link_up = lwipd.tap_gone ? false : tap_link_up(lwipd.tap);
   c->ip6 = lwipd.ip6;
+  c->gso_max = lwipd.netif.gso_max;
+  c->chksum_flags = lwipd.netif.chksum_flags;
 }
 
 static json_t *netif_conf_json(const struct netif_conf *c)
@@ -171,6 +183,15 @@ static json_t *netif_conf_json(const struct netif_conf *c)
    * IPv4-only, as they were recorded. */
   json_object_set_new(o, "ip6", ip6cmds_conf_json(&c->ip6));
 #endif
+  if (c->gso_max != 0 || !(c->chksum_flags & NETIF_CHECKSUM_GEN_TCP)) {
+    /* What the TAP's offloads let the stack leave to the kernel: TCP
+     * segments of up to gso_max bytes and TCP checksums left partial.
+     * Both change the bytes TCP sends, so lwip-replay gives its netif the
+     * same (docs/replay-format.md); a case without the key had none. */
+    json_object_set_new(o, "offload",
+                        json_pack("{s:i, s:b}", "gso_max", (int)c->gso_max, "tcp_csum_partial",
+                                  !(c->chksum_flags & NETIF_CHECKSUM_GEN_TCP)));
+  }
   return o;
 }
 
@@ -208,6 +229,9 @@ static int stack_rebuild(const struct netif_conf *c, uint64_t seed)
     return -1;
   }
   lwipd.netif_added = true;
+  /* netif_add starts from "no offloads": give back what the TAP allows. */
+  lwipd.netif.gso_max = c->gso_max;
+  lwipd.netif.chksum_flags = c->chksum_flags;
 #if LWIP_IPV6
   char err[256];
   if (ip6cmds_setup(&lwipd.netif, &c->ip6, err, sizeof(err)) != 0) {

@@ -19,6 +19,7 @@ loses the kernel's "checksum verified" mark, so lwipd checks it.
 test_impaired_transfers runs every impairment at once over GSO frames.
 """
 import hashlib
+import json
 import random
 import socket
 import subprocess
@@ -204,6 +205,26 @@ def test_impaired_transfers():
         drops = d.drops()
         caught = drops["IP4_BAD_CHKSUM"] + drops["TCP_BAD_CHKSUM"]
         assert 0 < caught <= c["rx"]["corrupted"], (drops, c)
+
+
+def test_record_keeps_offloads(tmp_path):
+    """record.start restarts the stack in place; the netif it re-adds keeps
+    the TAP's offloads, the case says so (netif.offload, csum_ok frames),
+    and lwip-replay reproduces the large frames byte for byte."""
+    replay = os.path.join(os.path.dirname(os.environ["LWIPCTL"]), "replay", "lwip-replay")
+    case = str(tmp_path / "case")
+    with running_lwipd(extra_args=["--offload", "on"]) as d:
+        d.call("record.start", dir=case, seed=5)
+        d.call("app.start", name="tcp-echo")
+        _echo(512 << 10)
+        d.call("record.stop")
+    with open(os.path.join(case, "case.json")) as f:
+        c = json.load(f)
+    assert c["netif"]["offload"] == {"gso_max": 65521, "tcp_csum_partial": True}
+    assert any(e.get("csum_ok") for e in c["events"])
+    assert max(len(p) for p in rdpcap(os.path.join(case, "expected.pcap"))) > 1514
+    r = subprocess.run([replay, case], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_offload_auto_is_the_default():

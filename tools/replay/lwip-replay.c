@@ -125,6 +125,7 @@ struct event {
   size_t frame;
   const char *cmd;
   json_t *args; /* borrowed from the case's JSON; may be NULL */
+  bool csum_ok; /* a frame the TAP vouched for (PBUF_FLAG_CSUM_OK) */
 };
 
 struct case_cfg {
@@ -139,6 +140,8 @@ struct case_cfg {
   bool link_up;
   bool has_ip6; /* netif.ip6 given: IPv6 comes up as lwipd brought it up */
   struct lwipd_ip6_conf ip6;
+  uint16_t gso_max; /* netif.offload: TAP offloads the case was recorded with */
+  bool tcp_csum_partial;
   struct event *cmds;
   size_t ncmds;
   bool has_events;
@@ -422,9 +425,28 @@ static bool get_args(json_t *obj, const char *path, json_t **out)
   return true;
 }
 
+/* netif.offload: what lwipd's TAP let the stack leave to the kernel
+ * (--offload).  Both change the bytes TCP sends: segments of up to gso_max
+ * bytes, and TCP checksums left partial. */
+static bool load_offload(struct case_cfg *c, json_t *o)
+{
+  static const char *const keys[] = {"gso_max", "tcp_csum_partial", NULL};
+  long long gso_max = 0;
+  if (!json_is_object(o)) {
+    return case_error("case.json: netif.offload: not an object");
+  }
+  if (!check_keys(o, "netif.offload.", keys) ||
+      !get_int(o, "netif.offload.", "gso_max", true, 0, UINT16_MAX, &gso_max, NULL) ||
+      !get_bool(o, "netif.offload.", "tcp_csum_partial", &c->tcp_csum_partial)) {
+    return false;
+  }
+  c->gso_max = (uint16_t)gso_max;
+  return true;
+}
+
 static bool load_netif(struct case_cfg *c, json_t *n)
 {
-  static const char *const keys[] = {"mac", "ip", "prefix", "gw", "mtu", "link_up", "ip6", NULL};
+  static const char *const keys[] = {"mac", "ip", "prefix", "gw", "mtu", "link_up", "ip6", "offload", NULL};
   const char *mac = NULL;
   long long prefix = 0, mtu = 1500;
   if (!json_is_object(n)) {
@@ -447,7 +469,8 @@ static bool load_netif(struct case_cfg *c, json_t *n)
     return case_error("case.json: netif.%s", err);
   }
   c->has_ip6 = ip6 != NULL;
-  return true;
+  json_t *off = json_object_get(n, "offload");
+  return off == NULL || load_offload(c, off);
 }
 
 static bool load_commands(struct case_cfg *c, json_t *a)
@@ -478,7 +501,7 @@ static bool load_commands(struct case_cfg *c, json_t *a)
 
 static bool load_events(struct case_cfg *c, json_t *a)
 {
-  static const char *const keys[] = {"t", "frame", "timers", "batch_end", "cmd", "args", NULL};
+  static const char *const keys[] = {"t", "frame", "csum_ok", "timers", "batch_end", "cmd", "args", NULL};
   if (!json_is_array(a)) {
     return case_error("case.json: events: not a list");
   }
@@ -515,6 +538,12 @@ static bool load_events(struct case_cfg *c, json_t *a)
     }
     if (e->args != NULL && e->cmd == NULL) {
       return case_error("case.json: %sargs: only a cmd event takes args", path);
+    }
+    if (!get_bool(o, path, "csum_ok", &e->csum_ok)) {
+      return false;
+    }
+    if (e->csum_ok && !has_frame) {
+      return case_error("case.json: %scsum_ok: only a frame event takes csum_ok", path);
     }
     if (t < last) {
       return case_error("case.json: %st: %lld is before the previous event (%" PRId64 ")", path, t, last);
@@ -892,7 +921,9 @@ static void advance_to(int64_t target, bool stop_when_idle)
   }
 }
 
-static void deliver(size_t idx)
+/* Deliver input frame @p idx; @p csum_ok: the live TAP vouched for its
+ * checksum, so it carries PBUF_FLAG_CSUM_OK as it did there. */
+static void deliver(size_t idx, bool csum_ok)
 {
   struct in_frame *f = &rc.in[idx];
   if (f->kind == IN_SKIP) {
@@ -908,6 +939,9 @@ static void deliver(size_t idx)
     return;
   }
   pbuf_take(p, f->data, (u16_t)f->len);
+  if (csum_ok) {
+    p->flags |= PBUF_FLAG_CSUM_OK;
+  }
   rc.delivered++;
   if (f->kind == IN_ETH) {
     dev_deliver_up(&replay_dev, p);
@@ -997,7 +1031,7 @@ static void run_events(void)
         tcp_batch_begin();
       }
 #endif
-      deliver(e->frame);
+      deliver(e->frame, e->csum_ok);
       break;
     case EV_BATCH_END:
 #if LWIP_TCP
@@ -1055,7 +1089,7 @@ static void run_timed(void)
       break;
     }
     if (sched[i].kind == EV_FRAME) {
-      deliver(sched[i].frame);
+      deliver(sched[i].frame, false);
     } else {
       run_cmd(sched[i].cmd, sched[i].args);
     }
@@ -1136,6 +1170,12 @@ static void setup_stack(void)
     return;
   }
   lwipd.netif_added = true;
+  /* The offloads lwipd's netif had while recording (record.c): without
+   * them TCP would send MSS-sized segments with complete checksums. */
+  lwipd.netif.gso_max = c->gso_max;
+  if (c->tcp_csum_partial) {
+    lwipd.netif.chksum_flags &= (u16_t)~NETIF_CHECKSUM_GEN_TCP;
+  }
   char err[256];
   if (c->has_ip6 && ip6cmds_setup(&lwipd.netif, &c->ip6, err, sizeof(err)) != 0) {
     case_error("netif.ip6: %s", err);
