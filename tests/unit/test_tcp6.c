@@ -463,21 +463,30 @@ static void test_tcp6_pmtu_lowers_mss(void **state)
   test_frames_clear(&tn);
 }
 
+/* An active open to PEER_GUA port 80 with on_err set; @p o gets the SYN
+ * and @p quote what an ICMPv6 error quotes of it (IPv6 header and 8 bytes
+ * of TCP, enough for the ports and sequence number). */
+static struct tcp_pcb *connect6_quoted(struct out6 *o, u8_t quote[48])
+{
+  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V6);
+  tcp_err(pcb, on_err);
+  ip_addr_t peer;
+  assert_int_equal(ipaddr_aton(PEER_GUA, &peer), 1);
+  assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
+  assert_true(pop_tcp6(o));
+  memcpy(quote, o->s.ip, 48);
+  return pcb;
+}
+
 /* A hard error (port unreachable, RFC 5461 4) ends a connection in
  * SYN_SENT with ERR_RST. */
 static void test_tcp6_icmp_hard_error(void **state)
 {
   (void)state;
   fixture();
-  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V6);
-  tcp_err(pcb, on_err);
-  ip_addr_t peer;
-  assert_int_equal(ipaddr_aton(PEER_GUA, &peer), 1);
-  assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
   struct out6 o;
-  assert_true(pop_tcp6(&o));
   u8_t quote[40 + 8];
-  memcpy(quote, o.s.ip, sizeof(quote));
+  (void)connect6_quoted(&o, quote);
   /* Address unreachable (code 3) is soft: the SYN goes on. */
   rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 1, 3, 0, quote, sizeof(quote));
   assert_int_equal(err_calls, 0);
@@ -495,15 +504,9 @@ static void test_tcp6_soft_error_kept(void **state)
 {
   (void)state;
   fixture();
-  struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V6);
-  tcp_err(pcb, on_err);
-  ip_addr_t peer;
-  assert_int_equal(ipaddr_aton(PEER_GUA, &peer), 1);
-  assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
   struct out6 o;
-  assert_true(pop_tcp6(&o));
   u8_t quote[40 + 8];
-  memcpy(quote, o.s.ip, sizeof(quote));
+  struct tcp_pcb *pcb = connect6_quoted(&o, quote);
   rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 1, 3, 0, quote, sizeof(quote));
   struct tcp_conn_info ci;
   tcp_get_info(pcb, &ci);
