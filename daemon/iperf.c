@@ -519,7 +519,8 @@ static json_t *session_json(struct iperf_session *s, size_t since)
                         "version", s->version, "port", s->port, "state", s->state, "elapsed", iperf_elapsed(s), "tests",
                         (json_int_t)s->tests);
   if (!s->server) {
-    json_object_set_new(o, "target", json_ip4(&s->target));
+    json_object_set_new(o, "target", json_ip_zoned(&s->target));
+    json_object_set_new(o, "family", json_string(ip_family_name(&s->target)));
     json_object_set_new(o, "protocol", json_string(s->udp ? "udp" : "tcp"));
     json_object_set_new(o, "duration", json_integer(s->duration_s));
     json_object_set_new(o, "streams", json_integer(s->nstreams));
@@ -558,6 +559,15 @@ static struct dsession *session_find(long long id)
   return NULL;
 }
 
+/* The datagram size iperf3 and iperf 2 pick when none is given: one that
+ * fits a 1500-byte link unfragmented, so 20 bytes less over IPv6 (its
+ * header is 40 bytes, IPv4's 20). */
+static u32_t udp_default_len(const struct iperf_session *s)
+{
+  u32_t v4 = s->version == 3 ? 1460U : 1470U;
+  return IP_IS_V6(&s->target) && !s->server ? v4 - 20U : v4;
+}
+
 static bool start_args(struct iperf_session *s, json_t *args, struct ctl_reply *r)
 {
   const char *mode = NULL, *proto = NULL;
@@ -586,7 +596,7 @@ static bool start_args(struct iperf_session *s, json_t *args, struct ctl_reply *
     ctl_error(r, CTL_E_BAD_ARGS, "args.protocol: expected tcp or udp");
     return false;
   }
-  if (client && !arg_ip4(args, "target", true, &s->target, r)) {
+  if (client && !arg_ip(args, "target", true, &s->target, r)) {
     return false;
   }
   if (reverse && version == 2) {
@@ -606,7 +616,7 @@ static bool start_args(struct iperf_session *s, json_t *args, struct ctl_reply *
     ctl_error(r, CTL_E_BAD_ARGS, "args.length: at most 65507 for UDP");
     return false;
   }
-  s->len = (u32_t)(len > 0 ? len : (s->udp ? (version == 3 ? 1460 : 1470) : 131072));
+  s->len = (u32_t)(len > 0 ? len : (s->udp ? udp_default_len(s) : 131072));
   s->bandwidth = (uint64_t)(bw >= 0 ? bw : (s->udp ? 1000000 : 0));
   if (s->udp && s->version == 2 && s->nstreams > 1) {
     ctl_error(r, CTL_E_BAD_ARGS, "args.streams: iperf 2 UDP runs one stream here");

@@ -1333,9 +1333,8 @@ static void client_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, cons
 static struct iperf_flow *client_udp_flow(struct iperf_session *s)
 {
   struct iperf_flow *f = flow_new(s, IPERF_FLOW_UDP);
-  struct udp_pcb *pcb = f != NULL ? udp_new() : NULL;
-  ip_addr_t dst;
-  ip_addr_set_ip4(&dst, &s->target);
+  struct udp_pcb *pcb = f != NULL ? udp_new_ip_type(IP_GET_TYPE(&s->target)) : NULL;
+  ip_addr_t dst = s->target;
   if (pcb == NULL || udp_connect(pcb, &dst, s->port) != ERR_OK) {
     if (pcb != NULL) {
       udp_remove(pcb);
@@ -1406,15 +1405,14 @@ static err_t stream_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 static struct iperf_flow *client_tcp_flow(struct iperf_session *s, enum iperf_flow_kind kind)
 {
   struct iperf_flow *f = flow_new(s, kind);
-  struct tcp_pcb *pcb = f != NULL ? tcp_new() : NULL;
+  struct tcp_pcb *pcb = f != NULL ? tcp_new_ip_type(IP_GET_TYPE(&s->target)) : NULL;
   if (pcb == NULL) {
     if (f != NULL) {
       flow_free(f, true);
     }
     return NULL;
   }
-  ip_addr_t dst;
-  ip_addr_set_ip4(&dst, &s->target);
+  ip_addr_t dst = s->target;
   flow_attach(f, pcb);
   f->peer = dst;
   f->peer_port = s->port;
@@ -1668,8 +1666,10 @@ static err_t server_listen(struct iperf_session *s)
     tcp_accept(l, server_accept);
   }
   if (s->udp_on) {
-    struct udp_pcb *u = udp_new();
-    err_t err = u != NULL ? udp_bind(u, IP_ADDR_ANY, s->port) : ERR_MEM;
+    /* One PCB for both families, as the TCP listener above. */
+    const ip_addr_t *any = LWIP_IPV6 ? IP_ANY_TYPE : IP_ADDR_ANY;
+    struct udp_pcb *u = udp_new_ip_type(IP_GET_TYPE(any));
+    err_t err = u != NULL ? udp_bind(u, any, s->port) : ERR_MEM;
     if (err != ERR_OK) {
       if (u != NULL) {
         udp_remove(u);

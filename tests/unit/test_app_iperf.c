@@ -191,7 +191,7 @@ static void config(bool server, int version, u16_t port)
   sess.nstreams = 1;
   sess.len = 131072;
   sess.idle_s = 30;
-  ip4addr_aton(TT_PEER_IP, &sess.target);
+  ipaddr_aton(TT_PEER_IP, &sess.target);
 }
 
 /* ---------------------------------------------------------------------- */

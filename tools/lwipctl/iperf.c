@@ -237,7 +237,7 @@ void cmd_iperf(int argc, char **argv, struct request *rq)
     if (argc < 2 || argv[1][0] == '-') {
       die_usage("iperf client needs a HOST");
     }
-    check_ip(argv[1], "HOST");
+    check_ip_any(argv[1], "HOST");
     json_object_set_new(rq->args, "target", json_string(argv[1]));
   }
   iperf_options(argc, argv, client ? 2 : 1, client, rq);

@@ -245,7 +245,7 @@ struct iperf_session {
   bool udp;            /**< client: UDP test; v2 server: UDP only */
   bool tcp_on, udp_on; /**< server: which listeners */
   u16_t port;
-  ip4_addr_t target; /**< client */
+  ip_addr_t target; /**< client: the server, IPv4 or IPv6 */
   u32_t duration_s;
   uint64_t bandwidth; /**< bits per second, 0 = unlimited */
   int nstreams;
