@@ -550,6 +550,11 @@ static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r
   if (lwipd.tap != NULL) {
     json_object_set_new(o, "offload", offload_json(lwipd.tap));
   }
+  /* --busy-poll: the setting (0: off) and how the polling went. */
+  const struct lwipd_busy_poll *bp = &lwipd.busy_poll;
+  json_object_set_new(o, "busy_poll",
+                      json_pack("{s:i, s:I, s:I, s:I}", "usec", (int)bp->usec, "rounds", (json_int_t)bp->rounds,
+                                "passes", (json_int_t)bp->passes, "hits", (json_int_t)bp->hits));
 #if LWIP_IPV6
   /* How IPv6 was brought up: SLAAC on or off, identifier mode, --ip6. */
   json_object_set_new(o, "ip6", ip6cmds_conf_json(&lwipd.ip6));

@@ -47,6 +47,16 @@ struct lwipd_ip6_conf {
 };
 
 /** The daemon's state: one per process. */
+/** --busy-poll: after each pass of the event loop that had work, lwipd
+ *  keeps polling without sleeping, for up to usec microseconds after the
+ *  last frame it read, before it sleeps in libevent again. */
+struct lwipd_busy_poll {
+  uint32_t usec;   /**< 0: off (the default) */
+  uint64_t rounds; /**< polling rounds begun: one per wake-up from sleep */
+  uint64_t passes; /**< non-blocking passes of the event loop */
+  uint64_t hits;   /**< passes that read frames from the TAP */
+};
+
 struct lwipd {
   struct event_base *base;
   struct tap_dev *tap;
@@ -61,6 +71,7 @@ struct lwipd {
   uint32_t start_ms;
   const char *ctl_path;
   struct lwipd_ip6_conf ip6; /**< IPv6 start-up configuration */
+  struct lwipd_busy_poll busy_poll;
 };
 
 extern struct lwipd lwipd;

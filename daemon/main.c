@@ -47,6 +47,9 @@
  *  under a flood. */
 #define TAP_BATCH 64
 #define MAX_LOG_OPTS 32
+/** --busy-poll's largest value: a second of spinning is already far past
+ *  any wake-up it could save. */
+#define BUSY_POLL_MAX_US 1000000U
 
 struct options {
   const char *tap;
@@ -69,6 +72,7 @@ struct options {
   const char *host_ip6, *iid;
   bool no_slaac;
   enum tap_offload offload; /* --offload auto|on|off */
+  uint32_t busy_poll_us;    /* --busy-poll USEC, 0: off */
 };
 
 static struct event *timer_ev, *tap_ev, *nl_ev;
@@ -121,6 +125,10 @@ static void usage(FILE *f)
           "  --offload auto|on|off TAP offloads (virtio-net headers): checksums and TCP\n"
           "                        segments of up to 64 KB both ways; auto (default) takes\n"
           "                        what the kernel allows, on fails if it refuses\n"
+          "  --busy-poll USEC      low-latency mode: after each pass of the event loop, keep\n"
+          "                        polling the TAP without sleeping for up to USEC\n"
+          "                        microseconds after the last frame (0..1000000; default\n"
+          "                        0: off); costs a core while it spins\n"
           "  --config FILE         read options from FILE ('key = value' lines, # comments)\n"
           "  --help, --version\n",
           (unsigned)ICMP_RATELIMIT, (unsigned)ICMP_RATELIMIT_BURST);
@@ -158,6 +166,7 @@ static const struct option long_opts[] = {
   {"ecn", required_argument, NULL, 'N'},
   {"loss-detection", required_argument, NULL, 'L'},
   {"offload", required_argument, NULL, 'O'},
+  {"busy-poll", required_argument, NULL, 'B'},
   {"ip6", required_argument, NULL, '6'},     {"host-ip6", required_argument, NULL, 'J'},
   {"iid", required_argument, NULL, 'E'},     {"no-slaac", no_argument, NULL, 'S'},
   {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
@@ -216,6 +225,25 @@ static int parse_icmp_ratelimit(struct options *o, const char *arg)
   return 0;
 }
 
+/* --busy-poll USEC: a decimal number of microseconds, 0 (off) to
+ * BUSY_POLL_MAX_US, and nothing else (no sign, unit, spaces or hex).
+ * @return 0 or 2. */
+static int parse_busy_poll(struct options *o, const char *arg)
+{
+  uint32_t v = 0;
+  size_t n = strlen(arg);
+  bool ok = n > 0 && n <= 7;
+  for (size_t i = 0; ok && i < n; i++) {
+    ok = arg[i] >= '0' && arg[i] <= '9';
+    v = v * 10U + (uint32_t)(arg[i] - '0');
+  }
+  if (!ok || v > BUSY_POLL_MAX_US) {
+    return bad_option("busy-poll", arg, "expected microseconds, a whole number from 0 (off) to 1000000");
+  }
+  o->busy_poll_us = v;
+  return 0;
+}
+
 /* Apply one option.  @return 0, -1 to exit 0 (help/version), or 2. */
 static int apply_option(struct options *o, int c, const char *arg)
 {
@@ -244,6 +272,7 @@ static int apply_option(struct options *o, int c, const char *arg)
       return bad_option("offload", arg, "expected auto, on or off");
     }
     break;
+  case 'B': return parse_busy_poll(o, arg);
   case 'W':
     if (strcmp(arg, "rfc5681") != 0 && strcmp(arg, "rfc6928") != 0) {
       return bad_option("initial-window", arg, "expected rfc5681 or rfc6928");
@@ -584,6 +613,59 @@ static void tap_cb(evutil_socket_t fd, short what, void *arg)
   lwipd_schedule();
 }
 
+static uint64_t mono_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000U + (uint64_t)ts.tv_nsec / 1000U;
+}
+
+static bool loop_stopped(void)
+{
+  return event_base_got_break(lwipd.base) || event_base_got_exit(lwipd.base);
+}
+
+/* --busy-poll: the round after a wake-up.  Waking a sleeping thread costs
+ * tens of microseconds (more when the sender runs on another CPU), which
+ * is most of a request/response round trip on a TAP; so instead of going
+ * back to sleep, run non-blocking passes of the whole event loop (the TAP,
+ * the control socket, timers: nothing waits behind the spinning) until
+ * busy_poll.usec microseconds have passed without a frame from the TAP. */
+static void busy_poll_round(void)
+{
+  struct lwipd_busy_poll *bp = &lwipd.busy_poll;
+  uint64_t deadline = mono_us() + bp->usec;
+  bp->rounds++;
+  while (!lwipd.tap_gone && mono_us() < deadline) {
+    uint64_t before = lwipd.tap->counters.rx_frames + lwipd.tap->counters.rx_bad_hdr;
+    if (event_base_loop(lwipd.base, EVLOOP_NONBLOCK) < 0 || loop_stopped()) {
+      return;
+    }
+    bp->passes++;
+    if (lwipd.tap->counters.rx_frames + lwipd.tap->counters.rx_bad_hdr != before) {
+      bp->hits++;
+      deadline = mono_us() + bp->usec;
+    }
+  }
+}
+
+/* The main loop: libevent's own, or with --busy-poll one sleeping pass
+ * (EVLOOP_ONCE: until something happens) followed by a polling round.  A
+ * loopbreak (a signal, the shutdown command) ends either. */
+static void run_event_loop(void)
+{
+  if (lwipd.busy_poll.usec == 0) {
+    event_base_dispatch(lwipd.base);
+    return;
+  }
+  while (event_base_loop(lwipd.base, EVLOOP_ONCE) == 0 && !loop_stopped()) {
+    busy_poll_round();
+    if (loop_stopped()) {
+      break;
+    }
+  }
+}
+
 /* Any link message from the kernel: re-read the TAP's flags.  A message is
  * not parsed; it only says "something changed".  When the socket's buffer
  * overflowed, recv() reports ENOBUFS once and the lost messages are gone,
@@ -918,7 +1000,8 @@ int main(int argc, char **argv)
   fprintf(stderr, "lwipd: running on %s (%s), control socket %s\n", lwipd.tap->name,
           o.ip ? o.ip : "no address", lwipd.ctl_path);
   lwipd_schedule();
-  event_base_dispatch(lwipd.base);
+  lwipd.busy_poll.usec = o.busy_poll_us;
+  run_event_loop();
   if (!o.dhcp_keep_lease && !lwipd.tap_gone) {
     release_leases();
   }

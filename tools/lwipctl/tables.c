@@ -380,6 +380,14 @@ void print_status(const struct request *rq, json_t *res)
     kv("offload:", "%s (%s), %lld large frames in, %lld out", jstr(off, "mode"), jstr(off, "active"),
        jint(off, "rx_gso"), jint(off, "tx_gso"));
   }
+  json_t *bp = json_object_get(res, "busy_poll");
+  if (bp != NULL && jint(bp, "usec") == 0) {
+    kv("busy-poll:", "off");
+  } else if (bp != NULL) {
+    /* --busy-poll USEC, and how often a polling pass found frames. */
+    kv("busy-poll:", "%lld us, %lld rounds, %lld passes, %lld with frames", jint(bp, "usec"), jint(bp, "rounds"),
+       jint(bp, "passes"), jint(bp, "hits"));
+  }
   if (jtrue(res, "seeded")) {
     kv("seed:", "%lld", jint(res, "seed"));
   } else {
