@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -630,7 +631,11 @@ static bool loop_stopped(void)
  * is most of a request/response round trip on a TAP; so instead of going
  * back to sleep, run non-blocking passes of the whole event loop (the TAP,
  * the control socket, timers: nothing waits behind the spinning) until
- * busy_poll.usec microseconds have passed without a frame from the TAP. */
+ * busy_poll.usec microseconds have passed without a frame from the TAP.
+ * A pass that found nothing yields the CPU: when the peer (or the kernel
+ * thread carrying its packet) shares this CPU it runs at once instead of
+ * waiting for the scheduler to preempt the spinning; on an idle CPU
+ * sched_yield returns at once. */
 static void busy_poll_round(void)
 {
   struct lwipd_busy_poll *bp = &lwipd.busy_poll;
@@ -645,6 +650,8 @@ static void busy_poll_round(void)
     if (lwipd.tap->counters.rx_frames + lwipd.tap->counters.rx_bad_hdr != before) {
       bp->hits++;
       deadline = mono_us() + bp->usec;
+    } else {
+      sched_yield();
     }
   }
 }
