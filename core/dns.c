@@ -84,6 +84,9 @@ struct dns_local_host {
 };
 
 static ip_addr_t dns_servers[DNS_MAX_SERVERS];
+/* Where each server came from (enum dns_server_origin): the resolver does
+ * not use it, but whoever shows the servers needs it to be honest. */
+static u8_t dns_server_origin[DNS_MAX_SERVERS];
 static struct dns_req dns_reqs[DNS_MAX_REQUESTS];
 static struct dns_cache_entry dns_cache[DNS_TABLE_SIZE];
 static struct dns_local_host dns_hosts[DNS_LOCAL_HOSTLIST_MAX];
@@ -959,14 +962,21 @@ void dns_init(void)
   for (int i = 0; i < DNS_MAX_SERVERS; i++) {
     ip_addr_set_zero(&dns_servers[i]);
   }
+  memset(dns_server_origin, 0, sizeof(dns_server_origin));
   dns_lru_clock = 0;
 }
 
 void dns_setserver(u8_t numdns, const ip_addr_t *dnsserver)
 {
+  dns_setserver_source(numdns, dnsserver, DNS_SERVER_MANUAL);
+}
+
+void dns_setserver_source(u8_t numdns, const ip_addr_t *dnsserver, u8_t origin)
+{
   if (numdns >= DNS_MAX_SERVERS) {
     return;
   }
+  dns_server_origin[numdns] = origin < DNS_SERVER_ORIGIN_COUNT ? origin : (u8_t)DNS_SERVER_MANUAL;
   if (dnsserver != NULL && IP_IS_V6_VAL(*dnsserver) && LWIP_IPV6) {
     dns_servers[numdns] = *dnsserver;
   } else if (dnsserver != NULL && !IP_IS_V6_VAL(*dnsserver)) {
@@ -975,7 +985,24 @@ void dns_setserver(u8_t numdns, const ip_addr_t *dnsserver)
   } else {
     /* NULL, or IPv6 without IPv6 built: the slot clears. */
     ip_addr_set_zero(&dns_servers[numdns]);
+    dns_server_origin[numdns] = DNS_SERVER_MANUAL;
   }
+}
+
+u8_t dns_getserver_source(u8_t numdns)
+{
+  return numdns < DNS_MAX_SERVERS ? dns_server_origin[numdns] : (u8_t)DNS_SERVER_MANUAL;
+}
+
+const char *dns_server_origin_name(u8_t origin)
+{
+  static const char *const names[DNS_SERVER_ORIGIN_COUNT] = {
+      [DNS_SERVER_MANUAL] = "manual",
+      [DNS_SERVER_DHCP] = "dhcp",
+      [DNS_SERVER_RA_RDNSS] = "ra-rdnss",
+      [DNS_SERVER_DHCP6] = "dhcp6",
+  };
+  return origin < DNS_SERVER_ORIGIN_COUNT ? names[origin] : "?";
 }
 
 const ip_addr_t *dns_getserver(u8_t numdns)

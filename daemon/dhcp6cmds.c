@@ -222,7 +222,7 @@ static void dhcp6_dns_servers(struct netif *n, u8_t count, const ip6_addr_t *ser
       *ip_2_ip6(&a) = servers[i];
       /* A link-local server is reached through the netif it was learnt on. */
       ip_2_ip6(&a)->zone = ip6_addr_has_scope(&servers[i]) ? netif_get_index(n) : IP6_NO_ZONE;
-      dns_setserver(i, &a);
+      dns_setserver_source(i, &a, DNS_SERVER_DHCP6);
     } else {
       dns_setserver(i, NULL);
     }

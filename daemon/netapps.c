@@ -32,14 +32,6 @@
 #include "lwip/nd6.h"
 #endif
 
-/* Where each configured DNS server came from, so dns.servers can say so
- * and a Router Advertisement's RDNSS never replaces one set by hand or by
- * a DHCP lease. */
-#if LWIP_DNS
-enum dns_src { DNS_SRC_MANUAL = 0, DNS_SRC_DHCP, DNS_SRC_RA };
-static u8_t dns_src[DNS_MAX_SERVERS];
-#endif
-
 /* Without the feature the commands exist and say why they cannot work. */
 #define DISABLED_CMD(fn, why)                                          \
   static json_t *fn(struct ctl_req *req, json_t *args, struct ctl_reply *r) \
@@ -246,11 +238,10 @@ static void dhcp_dns_servers(struct netif *n, u8_t count, const ip4_addr_t *serv
     if (i < count) {
       ip_addr_t a;
       ip_addr_set_ip4(&a, &servers[i]);
-      dns_setserver(i, &a);
+      dns_setserver_source(i, &a, DNS_SERVER_DHCP);
     } else {
       dns_setserver(i, NULL);
     }
-    dns_src[i] = i < count ? DNS_SRC_DHCP : DNS_SRC_MANUAL;
   }
 }
 #endif
@@ -536,9 +527,7 @@ static json_t *servers_json(void)
     const ip_addr_t *s = dns_getserver(i);
     if (!ip_addr_isany(s)) {
       json_array_append_new(a, json_pack("{s:i, s:o, s:s}", "index", i, "address", json_ipaddr(s), "source",
-                                         dns_src[i] == DNS_SRC_DHCP ? "dhcp"
-                                         : dns_src[i] == DNS_SRC_RA ? "ra"
-                                                                    : "manual"));
+                                         dns_server_origin_name(dns_getserver_source(i))));
     }
   }
   return json_pack("{s:o, s:i}", "servers", a, "max", DNS_MAX_SERVERS);
@@ -605,7 +594,6 @@ static json_t *cmd_dns_servers(struct ctl_req *req, json_t *args, struct ctl_rep
   /* Everything is checked before anything changes. */
   for (u8_t s = 0; s < DNS_MAX_SERVERS; s++) {
     dns_setserver(s, s < json_array_size(list) ? &addrs[s] : NULL);
-    dns_src[s] = DNS_SRC_MANUAL;
   }
   return servers_json();
 }
@@ -670,14 +658,14 @@ void netapps_stop_all(void)
 #if LWIP_DNS && LWIP_IPV6
 /* RFC 8106 5.3.1: the RDNSS addresses of Router Advertisements become the
  * resolver's servers, in the order nd6 keeps them, as long as no server
- * was set by hand or by a DHCP lease (those win); an expired or withdrawn
+ * was set by hand or learnt from DHCP or DHCPv6 (those win); an expired or withdrawn
  * RDNSS leaves the list the same way.  Called on every RDNSS change;
  * @p gone_slot is the nd6 slot being removed (still listed while its
  * event is reported), -1 for none. */
 void netapps_rdnss_changed(int gone_slot)
 {
   for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
-    if (dns_src[i] != DNS_SRC_RA && !ip_addr_isany(dns_getserver(i))) {
+    if (dns_getserver_source(i) != DNS_SERVER_RA_RDNSS && !ip_addr_isany(dns_getserver(i))) {
       return;
     }
   }
@@ -689,13 +677,11 @@ void netapps_rdnss_changed(int gone_slot)
       memset(&a, 0, sizeof(a));
       *ip_2_ip6(&a) = d.addr; /* a link-local one carries its zone */
       a.type = IPADDR_TYPE_V6;
-      dns_setserver(n, &a);
-      dns_src[n++] = DNS_SRC_RA;
+      dns_setserver_source(n++, &a, DNS_SERVER_RA_RDNSS);
     }
   }
   for (u8_t i = n; i < DNS_MAX_SERVERS; i++) {
     dns_setserver(i, NULL);
-    dns_src[i] = DNS_SRC_MANUAL;
   }
 }
 #else
@@ -711,7 +697,6 @@ void netapps_init(void)
   /* lwip_init() has just run (start-up, or record.start restarting the
    * stack): lookups still listed were forgotten with the old resolver. */
   resolve_fail_all("dns.resolve stopped: the stack was restarted", false);
-  memset(dns_src, 0, sizeof(dns_src));
 #endif
 #if LWIP_DHCP
   /* lwip_init() also forgot the callbacks. */

@@ -118,6 +118,26 @@ void dns_setserver(u8_t numdns, const ip_addr_t *dnsserver);
 /** @return server @p numdns, or the any address when unset or out of range. */
 const ip_addr_t *dns_getserver(u8_t numdns);
 
+/** Where a server came from (dns_setserver_source()). */
+enum dns_server_origin {
+  DNS_SERVER_MANUAL = 0, /**< set by hand (dns_setserver()) */
+  DNS_SERVER_DHCP,       /**< option 6 of a DHCP lease (RFC 2132 3.8) */
+  DNS_SERVER_RA_RDNSS,   /**< an RDNSS option of a Router Advertisement (RFC 8106) */
+  DNS_SERVER_DHCP6,      /**< option 23 of a DHCPv6 Reply (RFC 3646) */
+  DNS_SERVER_ORIGIN_COUNT
+};
+
+/** As dns_setserver(), recording where the address came from
+ *  (enum dns_server_origin; an unknown value is taken as manual).  A
+ *  cleared slot is manual again. */
+void dns_setserver_source(u8_t numdns, const ip_addr_t *dnsserver, u8_t origin);
+/** @return where server @p numdns came from (DNS_SERVER_MANUAL when unset
+ *  or out of range). */
+u8_t dns_getserver_source(u8_t numdns);
+/** "manual", "dhcp", "ra-rdnss" or "dhcp6": the name of an
+ *  enum dns_server_origin ("?" for another value). */
+const char *dns_server_origin_name(u8_t origin);
+
 /** Resolve @p hostname to an IPv4 address (lwIP's function).
  *  @return ERR_OK with @p addr filled (address literal, local host table
  *  or cache); ERR_INPROGRESS, @p found is called later; ERR_ARG for a bad

@@ -103,6 +103,14 @@ def _in_range(addr):
     return addr.startswith("fd00:77::1") and len(addr) == len("fd00:77::1xx")
 
 
+def _check_dns_servers_from_dhcp6(d):
+    """The Reply's DNS server became the resolver's, shown as learnt from
+    DHCPv6 in dns.servers and lwipctl dns (not as set by hand)."""
+    assert d.call("dns.servers")["servers"] == [{"index": 0, "address": HOST6, "source": "dhcp6"}]
+    out = d.lwipctl("dns", "servers").stdout
+    assert any(l.split()[1:] == [HOST6, "dhcp6"] for l in out.splitlines()), out
+
+
 def test_stateful_lease_and_release(lwipd):
     d = lwipd
     # --enable-ra: the RA makes fd00:77::/64 on-link for lwipd (DHCPv6
@@ -123,6 +131,7 @@ def test_stateful_lease_and_release(lwipd):
         assert lease["valid_s"] == 120 and 0 < lease["t1_s"] <= lease["t2_s"] <= 120, st
         assert st["dns"] == [HOST6] and st["domains"] == [DOMAIN], st
         assert st["server"], st
+        _check_dns_servers_from_dhcp6(d)
         # dnsmasq stores the client's DUID with the lease.
         assert duid_colon in dm.lease_text().lower(), dm.lease_text()
         # The address on the netif, as a /128 leased by DHCPv6, usable
@@ -173,6 +182,7 @@ def test_stateless_from_ra_o_flag(lwipd):
         assert st["mode"] == "auto", st
         assert st["lease"] is None, st
         assert st["dns"] == [HOST6] and st["domains"] == [DOMAIN], st
+        _check_dns_servers_from_dhcp6(d)
         assert 600 <= st["refresh_left_s"] <= 86400, st
         assert not any(a["origin"] == "dhcp6" for a in d.tap_netif()["ip6"])
         out = d.lwipctl("dhcp6", "status").stdout

@@ -267,8 +267,10 @@ def test_ra_rdnss_feeds_the_resolver(lwipd, dnsmasq6):
     was set by hand, and leaves with lifetime 0; a manual server wins."""
     lwipd.call("dns.servers", servers=[])
     _ra_rdnss(lwipd, [HOST6], 600)
-    _wait(lambda: _servers(lwipd) == [{"index": 0, "address": HOST6, "source": "ra"}],
+    _wait(lambda: _servers(lwipd) == [{"index": 0, "address": HOST6, "source": "ra-rdnss"}],
           f"RDNSS not installed: {_servers(lwipd)}", 3.0)
+    out = lwipd.lwipctl("dns", "servers").stdout
+    assert any(l.split()[1:] == [HOST6, "ra-rdnss"] for l in out.splitlines()), out
     lwipd.call("dns.cache.flush")
     r = lwipd.call("dns.resolve", name=NAME, type="aaaa")
     assert r["addresses"] == [NAME_V6] and r["server"] == HOST6

@@ -1194,9 +1194,43 @@ static void test_dns_callback_may_start_lookup(void **state)
   assert_int_equal(dns_cancel(NULL), 1);
 }
 
+/* Each server keeps where it came from: dns_setserver() is a manual
+ * setting, a cleared slot is manual again, an unknown origin is taken as
+ * manual, and the names are those dns.servers shows. */
+static void test_dns_server_origin(void **state)
+{
+  (void)state;
+  ip_addr_t a;
+  assert_true(ipaddr_aton("192.0.2.53", &a));
+  dns_setserver_source(0, &a, DNS_SERVER_DHCP6);
+  assert_int_equal(dns_getserver_source(0), DNS_SERVER_DHCP6);
+  assert_true(ip_addr_eq(dns_getserver(0), &a));
+  dns_setserver_source(1, &a, DNS_SERVER_RA_RDNSS);
+  assert_int_equal(dns_getserver_source(1), DNS_SERVER_RA_RDNSS);
+  dns_setserver_source(1, NULL, DNS_SERVER_RA_RDNSS);
+  assert_int_equal(dns_getserver_source(1), DNS_SERVER_MANUAL);
+  dns_setserver(0, &a);
+  assert_int_equal(dns_getserver_source(0), DNS_SERVER_MANUAL);
+  dns_setserver_source(0, &a, 200);
+  assert_int_equal(dns_getserver_source(0), DNS_SERVER_MANUAL);
+  dns_setserver_source(1, &a, DNS_SERVER_DHCP);
+  assert_int_equal(dns_getserver_source(1), DNS_SERVER_DHCP);
+  assert_int_equal(dns_getserver_source(DNS_MAX_SERVERS), DNS_SERVER_MANUAL);
+  assert_string_equal(dns_server_origin_name(DNS_SERVER_MANUAL), "manual");
+  assert_string_equal(dns_server_origin_name(DNS_SERVER_DHCP), "dhcp");
+  assert_string_equal(dns_server_origin_name(DNS_SERVER_RA_RDNSS), "ra-rdnss");
+  assert_string_equal(dns_server_origin_name(DNS_SERVER_DHCP6), "dhcp6");
+  assert_string_equal(dns_server_origin_name(DNS_SERVER_ORIGIN_COUNT), "?");
+  /* lwip_init() forgets the origins with the servers. */
+  dns_init();
+  assert_int_equal(dns_getserver_source(1), DNS_SERVER_MANUAL);
+  assert_true(ip_addr_isany(dns_getserver(1)));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_dns_server_origin, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_dns_query_bytes_and_answer, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_dns_ex_result_and_cache_listing, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_dns_cache_listing_ttl_cap_and_zero, test_setup, test_teardown),
