@@ -989,6 +989,7 @@ u32_t tcp_addr_key(const ip_addr_t *a)
   return ip_2_ip4(a)->addr; /* IPv4 keys exactly as before */
 }
 
+#if LWIP_TCP_SYNQ_COOKIES
 u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t, u32_t peer_isn)
 {
   /* The same keyed hash as the ISNs, with the period mixed in; without
@@ -998,6 +999,7 @@ u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t, u32_t peer
   u32_t h = isn_hash(laddr ^ (t * 0x9e3779b9U), raddr, ports ^ 0x5bd1e995U);
   return isn_hash(h, peer_isn, 0x27d4eb2fU);
 }
+#endif
 
 u32_t tcp_isn(const struct tcp_pcb *pcb)
 {

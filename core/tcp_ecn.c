@@ -30,8 +30,6 @@
 
 #include <string.h>
 
-u8_t tcp_ecn_default_mode = TCP_ECN_MODE_PASSIVE;
-
 static const char *const mode_names[] = {"off", "passive", "on"};
 
 const char *tcp_ecn_mode_name(enum tcp_ecn_mode mode)
@@ -49,6 +47,10 @@ err_t tcp_ecn_mode_parse(const char *name, enum tcp_ecn_mode *mode)
   }
   return ERR_VAL;
 }
+
+#if LWIP_TCP_ECN
+
+u8_t tcp_ecn_default_mode = TCP_ECN_MODE_PASSIVE;
 
 err_t tcp_set_ecn(struct tcp_pcb *pcb, enum tcp_ecn_mode mode)
 {
@@ -220,4 +222,33 @@ void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno)
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
 }
 
+#else /* LWIP_TCP_ECN */
+
+/* Built without ECN: the mode names still parse (applications and the
+ * daemon's options name them), but only "off" can be had. */
+err_t tcp_set_ecn(struct tcp_pcb *pcb, enum tcp_ecn_mode mode)
+{
+  if (pcb == NULL || tcp_ecn_mode_name(mode) == NULL) {
+    return ERR_ARG;
+  }
+  return mode == TCP_ECN_MODE_OFF ? ERR_OK : ERR_VAL;
+}
+
+enum tcp_ecn_mode tcp_get_ecn(const struct tcp_pcb *pcb)
+{
+  (void)pcb;
+  return TCP_ECN_MODE_OFF;
+}
+
+void tcp_set_default_ecn(enum tcp_ecn_mode mode)
+{
+  (void)mode;
+}
+
+enum tcp_ecn_mode tcp_get_default_ecn(void)
+{
+  return TCP_ECN_MODE_OFF;
+}
+
+#endif /* LWIP_TCP_ECN */
 #endif /* LWIP_TCP */

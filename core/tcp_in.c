@@ -94,16 +94,17 @@ static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
     if (kind == TCP_OPT_MSS && olen == TCP_OPTLEN_MSS) {
       out->has_mss = true;
       out->mss = get_be16(v);
-    } else if (kind == TCP_OPT_WS && olen == TCP_OPTLEN_WS) {
+    } else if (LWIP_TCP_WSCALE && kind == TCP_OPT_WS && olen == TCP_OPTLEN_WS) {
+      /* An extension built out is an unknown option here: skipped. */
       out->has_ws = true;
       out->ws = v[0];
-    } else if (kind == TCP_OPT_SACK_PERM && olen == TCP_OPTLEN_SACK_PERM) {
+    } else if (LWIP_TCP_SACK && kind == TCP_OPT_SACK_PERM && olen == TCP_OPTLEN_SACK_PERM) {
       out->sack_perm = true;
-    } else if (kind == TCP_OPT_TS && olen == TCP_OPTLEN_TS) {
+    } else if (LWIP_TCP_TIMESTAMPS && kind == TCP_OPT_TS && olen == TCP_OPTLEN_TS) {
       out->has_ts = true;
       out->tsval = get_be32(v);
       out->tsecr = get_be32(v + 4);
-    } else if (kind == TCP_OPT_SACK && olen >= 10U && (olen - 2U) % 8U == 0) {
+    } else if (LWIP_TCP_SACK && kind == TCP_OPT_SACK && olen >= 10U && (olen - 2U) % 8U == 0) {
       u8_t n = (u8_t)LWIP_MIN((olen - 2U) / 8U, 4U);
       for (u8_t b = 0; b < n; b++) {
         out->sack[b][0] = get_be32(v + 8U * b);
@@ -300,7 +301,7 @@ static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
 {
   u16_t mss = o->has_mss ? o->mss : tcp_default_mss(&pcb->remote_ip);
   mss = LWIP_MIN(mss, pcb->rcv_mss);
-  if (o->has_ws) {
+  if (LWIP_TCP_WSCALE && o->has_ws) {
     /* RFC 7323 2.3: a shift above 14 is taken as 14. */
     pcb->flags |= TF_WND_SCALE;
     pcb->snd_scale = (u8_t)LWIP_MIN(o->ws, 14U);
@@ -309,10 +310,10 @@ static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
     pcb->flags &= ~TF_WND_SCALE;
     pcb->snd_scale = pcb->rcv_scale = 0;
   }
-  if (o->sack_perm) {
+  if (LWIP_TCP_SACK && o->sack_perm) {
     pcb->flags |= TF_SACK;
   }
-  if (o->has_ts) {
+  if (LWIP_TCP_TIMESTAMPS && o->has_ts) {
     pcb->flags |= TF_TIMESTAMP;
     pcb->ts_recent = o->tsval;
     pcb->ts_recent_age = sys_now();
@@ -380,6 +381,21 @@ static void tcp_resend_syn(struct tcp_pcb *pcb)
   tcp_output(pcb);
 }
 
+/* What every passive PCB takes from its listener and the peer's segment. */
+static void tcp_passive_init(struct tcp_pcb *pcb, struct tcp_pcb_listen *l, const struct tcp_in_seg *s)
+{
+  ip_addr_copy(pcb->local_ip, s->rx->dest);
+  ip_addr_copy(pcb->remote_ip, s->rx->src);
+  pcb->local_port = s->dport;
+  pcb->remote_port = s->sport;
+  pcb->callback_arg = l->callback_arg;
+  pcb->so_options = (u8_t)(l->so_options & SOF_INHERITED);
+  pcb->ttl = l->ttl;
+  pcb->tos = l->tos;
+  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, &pcb->local_ip, &pcb->remote_ip);
+}
+
+#if LWIP_TCP_SYNQ_COOKIES
 /* SYN cookies (RFC 4987 3.6).  When the handshake queue is full, the
  * SYN-ACK's sequence number carries all we need to rebuild the connection
  * from the peer's ACK, so a flood of SYNs costs no memory:
@@ -398,20 +414,6 @@ static u32_t cookie_make(const struct tcp_in_seg *s, u32_t peer_isn, u32_t t, u3
   u32_t h = tcp_cookie_hash(tcp_addr_key(&s->rx->dest), tcp_addr_key(&s->rx->src),
                             ((u32_t)s->dport << 16) | s->sport, t & 31U, peer_isn);
   return ((t & 31U) << 27) | (mss_idx << 24) | (h & 0xffffffU);
-}
-
-/* What every passive PCB takes from its listener and the peer's segment. */
-static void tcp_passive_init(struct tcp_pcb *pcb, struct tcp_pcb_listen *l, const struct tcp_in_seg *s)
-{
-  ip_addr_copy(pcb->local_ip, s->rx->dest);
-  ip_addr_copy(pcb->remote_ip, s->rx->src);
-  pcb->local_port = s->dport;
-  pcb->remote_port = s->sport;
-  pcb->callback_arg = l->callback_arg;
-  pcb->so_options = (u8_t)(l->so_options & SOF_INHERITED);
-  pcb->ttl = l->ttl;
-  pcb->tos = l->tos;
-  pcb->rcv_mss = tcp_eff_mss(TCP_MSS, &pcb->local_ip, &pcb->remote_ip);
 }
 
 /* Answer a SYN with a cookie, from a PCB on the stack. */
@@ -677,6 +679,54 @@ static void tcp_synq_input(struct tcp_synq_entry *e, struct tcp_in_seg *s)
   tcp_synq_complete(e, s);
 }
 
+#else /* LWIP_TCP_SYNQ_COOKIES */
+
+/* A SYN for a listener (RFC 9293 3.10.7.2) without the SYN queue: the
+ * connection gets its PCB at once, in SYN_RCVD, as in lwIP.  The backlog
+ * bounds how many a listener holds; the PCB's own timers send the SYN-ACK
+ * again (RFC 6298) and give the handshake up after
+ * TCP_SYN_RCVD_TIMEOUT_MS.  A flood of SYNs can fill the backlog, which
+ * the SYN queue and cookies (tcp_synq_cookies) are there to withstand
+ * (RFC 4987 3.4, 3.6). */
+static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
+{
+  if (l->accepts_pending >= l->backlog) {
+    /* The peer retransmits its SYN; by then there may be room. */
+    LWIP_DROP(TCP_BACKLOG_FULL);
+    return;
+  }
+  struct tcp_pcb *pcb = tcp_alloc(l->prio);
+  if (pcb == NULL) {
+    LWIP_DROP(TCP_NO_MEM);
+    return;
+  }
+  tcp_passive_init(pcb, l, s);
+  pcb->flags |= TF_PASSIVE;
+  pcb->rcv_nxt = pcb->last_ack_sent = s->seqno + 1U;
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+  tcp_syn_options(pcb, &s->opt);
+  tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
+  u32_t iss = tcp_isn(pcb);
+  pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = iss;
+  pcb->recover = iss; /* RFC 6582 3.2: recover starts at the ISN */
+  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
+  pcb->snd_wl1 = s->seqno;
+  pcb->snd_wl2 = iss;
+  if (tcp_enqueue_flags(pcb, TCP_SYN) != ERR_OK) {
+    tcp_pcb_free(pcb); /* counted; the peer's next SYN may find memory */
+    return;
+  }
+  pcb->listener = l; /* from here on, freeing the PCB gives its place back */
+  l->accepts_pending++;
+  tcp_set_state(pcb, SYN_RCVD);
+  tcp_hash_insert(pcb);
+  /* Data on the SYN is not queued: the peer sends it again once the
+   * handshake completes (RFC 9293 3.10.7.2 allows either). */
+  tcp_output(pcb);
+}
+
+#endif /* LWIP_TCP_SYNQ_COOKIES */
+
 static void tcp_listen_input(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
 {
   if (s->flags & TCP_RST) {
@@ -686,9 +736,12 @@ static void tcp_listen_input(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   if (s->flags & TCP_ACK) {
     /* The end of a cookie handshake, or an ACK for a connection that
      * does not exist: reset it. */
-    if (!tcp_listen_cookie_ack(l, s)) {
-      tcp_no_pcb(s);
+#if LWIP_TCP_SYNQ_COOKIES
+    if (tcp_listen_cookie_ack(l, s)) {
+      return;
     }
+#endif
+    tcp_no_pcb(s);
     return;
   }
   if (!(s->flags & TCP_SYN) || (s->flags & TCP_FIN)) {
@@ -2058,13 +2111,20 @@ void tcp_input(struct pbuf *p, const struct ip_rx *rx)
   if (pcb != NULL && !(pcb->state == TIME_WAIT && tcp_timewait_reuse(pcb, &s))) {
     tcp_conn_input(pcb, &s);
   } else {
+#if LWIP_TCP_SYNQ_COOKIES
     /* A handshake in the SYN queue comes before its listener (which may
      * even have closed meanwhile). */
     struct tcp_synq_entry *e = tcp_synq_lookup(dest, s.dport, src, s.sport);
     struct tcp_pcb_listen *l = e == NULL ? tcp_listen_lookup(dest, s.dport) : NULL;
     if (e != NULL) {
       tcp_synq_input(e, &s);
-    } else if (l != NULL) {
+      pbuf_free(s.p);
+      return;
+    }
+#else
+    struct tcp_pcb_listen *l = tcp_listen_lookup(dest, s.dport);
+#endif
+    if (l != NULL) {
       tcp_listen_input(l, &s);
     } else {
       tcp_no_pcb(&s);

@@ -251,13 +251,15 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
   u16_t n = 0;
   bool syn = (flags & TCP_SYN) != 0;
   bool synack = syn && (flags & TCP_ACK);
-  bool ts = synack ? (pcb->flags & TF_TIMESTAMP) != 0 : syn || (pcb->flags & TF_TIMESTAMP);
+  /* Our SYN offers each extension built in; the SYN-ACK only those the
+   * peer's SYN offered (RFC 7323 2.2 and 3.2, RFC 2018 2). */
+  bool ts = LWIP_TCP_TIMESTAMPS && (synack ? (pcb->flags & TF_TIMESTAMP) != 0 : syn || (pcb->flags & TF_TIMESTAMP));
   if (syn) {
     o[n++] = TCP_OPT_MSS;
     o[n++] = TCP_OPTLEN_MSS;
     put_be16(o + n, pcb->rcv_mss);
     n += 2;
-    bool sack = synack ? (pcb->flags & TF_SACK) != 0 : true;
+    bool sack = LWIP_TCP_SACK && (synack ? (pcb->flags & TF_SACK) != 0 : true);
     if (sack && ts) {
       o[n++] = TCP_OPT_SACK_PERM;
       o[n++] = TCP_OPTLEN_SACK_PERM;
@@ -281,7 +283,7 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
     put_be32(o + n + 4, (flags & TCP_ACK) ? pcb->ts_recent : 0);
     n += 8;
   }
-  bool ws = synack ? (pcb->flags & TF_WND_SCALE) != 0 : syn;
+  bool ws = LWIP_TCP_WSCALE && (synack ? (pcb->flags & TF_WND_SCALE) != 0 : syn);
   if (ws) {
     o[n++] = TCP_OPT_NOP;
     o[n++] = TCP_OPT_WS;

@@ -30,6 +30,8 @@
 
 #include <string.h>
 
+#if LWIP_TCP_SYNQ_COOKIES
+
 /* Buckets: a power of two, about two entries per bucket at most. */
 #define SYNQ_HASH_SIZE                                                                                                 \
   (MEMP_NUM_TCP_SYNQ > 4096 ? 4096U : MEMP_NUM_TCP_SYNQ > 512 ? 512U : MEMP_NUM_TCP_SYNQ > 64 ? 64U : 8U)
@@ -364,4 +366,14 @@ void tcp_synq_foreach(void (*fn)(const struct tcp_conn_info *ci, void *arg), voi
   }
 }
 
+#else /* LWIP_TCP_SYNQ_COOKIES */
+
+void tcp_synq_foreach(void (*fn)(const struct tcp_conn_info *ci, void *arg), void *arg)
+{
+  /* Built without the SYN queue: a handshake in progress is a SYN_RCVD
+   * PCB and is listed with the connections. */
+  (void)fn, (void)arg;
+}
+
+#endif /* LWIP_TCP_SYNQ_COOKIES */
 #endif /* LWIP_TCP */

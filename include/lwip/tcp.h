@@ -420,7 +420,9 @@ struct tcp_conn_info {
 void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out);
 /** Call @p fn with a snapshot (state SYN_RCVD, syn_queue set) of every
  *  handshake a listener holds in its SYN queue: they have no PCB until
- *  the peer's ACK completes them.  @p fn must not call into TCP. */
+ *  the peer's ACK completes them.  @p fn must not call into TCP.  Built
+ *  without tcp_synq_cookies there is no SYN queue (handshakes are SYN_RCVD
+ *  PCBs) and @p fn is never called. */
 void tcp_synq_foreach(void (*fn)(const struct tcp_conn_info *ci, void *arg), void *arg);
 /** Observer of every state change (lwipd's "tcp" events, tests).  It
  *  must not call back into TCP; it sees the PCB after the change. */
@@ -534,7 +536,9 @@ enum tcp_ecn_mode {
  *  returned by tcp_listen also takes it).  A PCB never given one follows
  *  the default in force when its handshake starts.  Once the handshake is
  *  over the mode no longer matters: the connection uses ECN or does not.
- *  @return ERR_OK, ERR_ARG for NULL or an unknown mode. */
+ *  @return ERR_OK, ERR_ARG for NULL or an unknown mode, ERR_VAL for a
+ *  mode other than TCP_ECN_MODE_OFF in a build without tcp_ecn (where
+ *  the getters say TCP_ECN_MODE_OFF and the default cannot change). */
 err_t tcp_set_ecn(struct tcp_pcb *pcb, enum tcp_ecn_mode mode);
 /** @p pcb's ECN mode (a listener's too): its own, else the default. */
 enum tcp_ecn_mode tcp_get_ecn(const struct tcp_pcb *pcb);

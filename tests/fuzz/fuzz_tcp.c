@@ -27,6 +27,7 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, open, mkdir */
 
 #include "fuzz_tcp.h"
+#include "lwip_config.h" /* LWIP_TCP_SACK: what the depth check may ask for */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -323,9 +324,14 @@ static int check_depth(void)
     unsigned long n;
   } need[] = {
     {"data delivered", r->bytes_in}, {"data sent", r->bytes_out},      {"retransmissions", r->rexmit},
-    {"SACK blocks sent", r->sack_out}, {"out-of-order queue", r->ooseq}, {"window/keepalive probes", r->probes},
-    {"RSTs sent", r->rst_out},
+    /* A build without tcp_sack sends none; checked below. */
+    {"SACK blocks sent", LWIP_TCP_SACK ? r->sack_out : 1UL}, {"out-of-order queue", r->ooseq},
+    {"window/keepalive probes", r->probes}, {"RSTs sent", r->rst_out},
   };
+  if (!LWIP_TCP_SACK && r->sack_out != 0) {
+    printf("fuzz_tcp: FAILED: %lu segments with SACK blocks from a build without tcp_sack\n", r->sack_out);
+    bad = 1;
+  }
   for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
     if (need[i].n == 0) {
       printf("fuzz_tcp: FAILED: no %s\n", need[i].what);

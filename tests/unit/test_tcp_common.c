@@ -585,10 +585,11 @@ void setup_established_passive(struct tt_conn *c, unsigned opts)
   assert_int_equal(s.sport, c->our_port);
   assert_int_equal(s.dport, c->peer_port);
   assert_true(s.opt.has_mss);
-  /* Our SYN-ACK offers exactly what the peer offered (RFC 7323 1.3, RFC 2018 2). */
-  assert_int_equal(s.opt.has_ws, (opts & TT_OPT_WS) != 0);
-  assert_int_equal(s.opt.sack_perm, (opts & TT_OPT_SACK) != 0);
-  assert_int_equal(s.opt.has_ts, (opts & TT_OPT_TS) != 0);
+  /* Our SYN-ACK offers exactly what the peer offered and the build has
+   * (RFC 7323 1.3, RFC 2018 2). */
+  assert_int_equal(s.opt.has_ws, (opts & TT_OPT_BUILT & TT_OPT_WS) != 0);
+  assert_int_equal(s.opt.sack_perm, (opts & TT_OPT_BUILT & TT_OPT_SACK) != 0);
+  assert_int_equal(s.opt.has_ts, (opts & TT_OPT_BUILT & TT_OPT_TS) != 0);
   c->ws = s.opt.has_ws;
   c->sack = s.opt.sack_perm;
   c->ts = s.opt.has_ts;
@@ -636,16 +637,19 @@ void setup_established_active(struct tt_conn *c, unsigned opts)
   assert_int_equal(s.ack, 0);
   assert_int_equal(s.sport, c->our_port);
   assert_int_equal(s.dport, TT_PEER_LISTEN_PORT);
-  /* An active open offers everything it supports. */
-  assert_true(s.opt.has_mss && s.opt.has_ws && s.opt.sack_perm && s.opt.has_ts);
+  /* An active open offers everything the build supports, and nothing else. */
+  assert_true(s.opt.has_mss);
+  assert_int_equal(s.opt.has_ws, LWIP_TCP_WSCALE);
+  assert_int_equal(s.opt.sack_perm, LWIP_TCP_SACK);
+  assert_int_equal(s.opt.has_ts, LWIP_TCP_TIMESTAMPS);
   c->our_iss = s.seq;
   c->our_nxt = s.seq + 1U;
   c->our_ts = s.opt.tsval;
-  c->ws = (opts & TT_OPT_WS) != 0;
-  c->sack = (opts & TT_OPT_SACK) != 0;
+  c->ws = (opts & TT_OPT_BUILT & TT_OPT_WS) != 0;
+  c->sack = (opts & TT_OPT_BUILT & TT_OPT_SACK) != 0;
   tt_expect_nothing();
   tt_send(c, TCP_SYN | TCP_ACK, NULL, 0);
-  c->ts = (opts & TT_OPT_TS) != 0;
+  c->ts = (opts & TT_OPT_BUILT & TT_OPT_TS) != 0;
   assert_int_equal(tt_rec.nconnected, connected + 1);
   assert_int_equal(tt_rec.connected_err, ERR_OK);
   acked_in_state(c, ESTABLISHED);

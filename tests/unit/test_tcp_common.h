@@ -64,6 +64,19 @@ struct tt_opts {
 #define TT_OPT_SACK 0x02U
 #define TT_OPT_TS 0x04U
 #define TT_OPT_ALL (TT_OPT_WS | TT_OPT_SACK | TT_OPT_TS)
+/** The options this build of the stack has (tcp_wscale, tcp_sack,
+ *  tcp_timestamps): a fixture's peer offers what its case asks for, and
+ *  the connection uses what both sides have. */
+#define TT_OPT_BUILT                                                                                                   \
+  ((LWIP_TCP_WSCALE ? TT_OPT_WS : 0U) | (LWIP_TCP_SACK ? TT_OPT_SACK : 0U) | (LWIP_TCP_TIMESTAMPS ? TT_OPT_TS : 0U))
+/** Skip the running case (cmocka) unless the build has @p feature: for
+ *  cases about an optional feature.  Call it before any fixture. */
+#define TT_NEEDS(feature)                                                                                              \
+  do {                                                                                                                 \
+    if (!(feature)) {                                                                                                  \
+      skip();                                                                                                          \
+    }                                                                                                                  \
+  } while (0)
 
 /* ---- one segment the stack sent, parsed ---- */
 #define TT_MAX_DATA 2048

@@ -94,6 +94,7 @@ static void peer_ack(struct tt_conn *c, u32_t ack, u8_t extra)
 static void active_on_negotiates(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   est_ecn(&c);
   struct tcp_conn_info info;
@@ -116,6 +117,7 @@ static void active_on_negotiates(void **state)
 static void active_peer_without_ecn(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   struct tt_seg syn;
   connect_ecn(&c, TCP_ECN_MODE_ON, &syn);
@@ -136,6 +138,7 @@ static void active_peer_without_ecn(void **state)
 static void active_reflected_flags_refused(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   struct tt_seg syn;
   connect_ecn(&c, TCP_ECN_MODE_ON, &syn);
@@ -151,6 +154,7 @@ static void active_reflected_flags_refused(void **state)
 static void active_off_and_passive_do_not_ask(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   assert_int_equal(tcp_get_default_ecn(), TCP_ECN_MODE_PASSIVE);
   enum tcp_ecn_mode modes[2] = {TCP_ECN_MODE_OFF, TCP_ECN_MODE_PASSIVE};
   for (int i = 0; i < 2; i++) {
@@ -168,6 +172,7 @@ static void active_off_and_passive_do_not_ask(void **state)
 static void active_syn_retransmission_plain(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   struct tt_seg syn, again;
   connect_ecn(&c, TCP_ECN_MODE_ON, &syn);
@@ -182,6 +187,7 @@ static void active_syn_retransmission_plain(void **state)
 static void default_mode_and_names(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   enum tcp_ecn_mode m;
   assert_int_equal(tcp_ecn_mode_parse("on", &m), ERR_OK);
   assert_int_equal(m, TCP_ECN_MODE_ON);
@@ -248,6 +254,7 @@ static void passive_handshake(struct tt_conn *c, enum tcp_ecn_mode mode, u8_t sy
 static void passive_accepts_ecn_setup_syn(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   struct tt_seg sa;
   passive_handshake(&c, TCP_ECN_MODE_PASSIVE, TCP_ECE | TCP_CWR, &sa);
@@ -288,6 +295,7 @@ static void passive_off_declines(void **state)
 static void passive_plain_syn(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   struct tt_seg sa;
   passive_handshake(&c, TCP_ECN_MODE_ON, TCP_ECE, &sa);
@@ -304,6 +312,7 @@ static void passive_plain_syn(void **state)
 static void ect_marking_rules(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   est_ecn(&c);
   /* A pure ACK for the peer's data. */
@@ -343,6 +352,7 @@ static void ect_marking_rules(void **state)
 static void ece_once_per_window(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_ecn(&c);
   u32_t mss = pcb->mss;
@@ -417,6 +427,7 @@ static void trace_hook(const struct tcp_trace_event *ev, void *arg)
 static void ecn_in_the_trace(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_ecn(&c);
   u32_t mss = pcb->mss, base = c.our_nxt;
@@ -496,6 +507,7 @@ static void controllers_on_ecn(void **state)
 static void receiver_ece_latch(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN);
   struct tt_conn c;
   est_ecn(&c);
   struct tt_seg s;
@@ -554,6 +566,44 @@ static void receiver_without_ecn(void **state)
   assert_int_equal(c.pcb->ecn_ce_rcvd, 0);
 }
 
+/* Built without tcp_ecn (RFC 3168 6.1.1 lets a host decline): only "off"
+ * can be set, and whatever the peer asks, the connection is Not-ECT. */
+static void built_out_declines(void **state)
+{
+  (void)state;
+  if (LWIP_TCP_ECN) {
+    skip();
+  }
+  struct tcp_pcb *p = tcp_new();
+  assert_non_null(p);
+  assert_int_equal(tcp_get_default_ecn(), TCP_ECN_MODE_OFF);
+  assert_int_equal(tcp_set_ecn(p, TCP_ECN_MODE_ON), ERR_VAL);
+  assert_int_equal(tcp_set_ecn(p, TCP_ECN_MODE_PASSIVE), ERR_VAL);
+  assert_int_equal(tcp_set_ecn(p, (enum tcp_ecn_mode)9), ERR_ARG);
+  assert_int_equal(tcp_get_ecn(p), TCP_ECN_MODE_OFF);
+  tcp_set_default_ecn(TCP_ECN_MODE_ON);
+  assert_int_equal(tcp_get_default_ecn(), TCP_ECN_MODE_OFF);
+  tcp_abort(p);
+  /* Our SYN asks for nothing; an ECE on the SYN-ACK changes nothing. */
+  struct tt_conn c;
+  struct tt_seg syn;
+  connect_ecn(&c, TCP_ECN_MODE_OFF, &syn);
+  assert_int_equal(syn.flags, TCP_SYN);
+  peer_synack(&c, TCP_ECE);
+  write_out(&c, 20);
+  struct tt_seg s;
+  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 20, &s);
+  assert_int_equal(ECN_OF(s), IP_ECN_NOT_ECT);
+  tt_cleanup();
+  /* A peer's ECN-setup SYN gets a SYN-ACK without ECE. */
+  struct tt_seg sa;
+  passive_handshake(&c, TCP_ECN_MODE_OFF, TCP_ECE | TCP_CWR, &sa);
+  assert_int_equal(sa.flags, TCP_SYN | TCP_ACK);
+  write_out(&c, 30);
+  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 30, &s);
+  assert_int_equal(ECN_OF(s), IP_ECN_NOT_ECT);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -575,6 +625,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(controllers_on_ecn, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(receiver_ece_latch, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(receiver_without_ecn, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(built_out_declines, tt_setup, tt_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

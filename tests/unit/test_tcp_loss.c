@@ -77,9 +77,10 @@ static void peer_synack(struct tt_conn *c, u16_t mss, int ws, struct tt_seg *ack
   tt_inject_raw(c->peer_port, c->our_port, TCP_SYN | TCP_ACK, c->peer_nxt, c->our_nxt, c->peer_wnd, &o, NULL, 0);
   c->peer_nxt++;
   c->peer_ts++;
-  c->ws = ws >= 0;
-  c->sack = (c->opts & TT_OPT_SACK) != 0;
-  c->ts = (c->opts & TT_OPT_TS) != 0;
+  /* In use: what both sides offered (a build without an option ignores it). */
+  c->ws = ws >= 0 && LWIP_TCP_WSCALE;
+  c->sack = (c->opts & TT_OPT_BUILT & TT_OPT_SACK) != 0;
+  c->ts = (c->opts & TT_OPT_BUILT & TT_OPT_TS) != 0;
   assert_int_equal(c->pcb->state, ESTABLISHED);
   tt_expect_seg(c, TCP_ACK, 0, ack_out);
   tt_expect_nothing();
@@ -105,7 +106,8 @@ static struct tcp_pcb *est_active(struct tt_conn *c, unsigned opts, u32_t rtt)
   return c->pcb;
 }
 
-/* Skip cases that need more room than the build gives. */
+/* Skip cases that need more room than the build gives, or a feature it
+ * leaves out (tcp_sack, tcp_timestamps, tcp_wscale). */
 #define NEED(cond)                                                                                                  \
   do {                                                                                                              \
     if (!(cond)) {                                                                                                  \
@@ -365,7 +367,10 @@ static void syn_backoff_and_give_up(void **state)
     struct tt_seg s;
     tt_expect(TCP_SYN, c.our_iss, 0, &s);
     assert_int_equal(s.len, 0);
-    assert_true(s.opt.has_mss && s.opt.has_ws && s.opt.sack_perm && s.opt.has_ts);
+    assert_true(s.opt.has_mss);
+    assert_int_equal(s.opt.has_ws, LWIP_TCP_WSCALE);
+    assert_int_equal(s.opt.sack_perm, LWIP_TCP_SACK);
+    assert_int_equal(s.opt.has_ts, LWIP_TCP_TIMESTAMPS);
     tt_expect_nothing();
     assert_int_equal(pcb->nrtx, k);
     gap = LWIP_MIN(gap * 2U, TCP_RTO_MAX_MS);
@@ -497,6 +502,7 @@ static void karn_no_sample_from_retransmission(void **state)
 static void timestamps_sample_retransmission(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_TIMESTAMPS);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_TS, 100);
   assert_int_equal(pcb->srtt8, 800);
@@ -516,6 +522,7 @@ static void timestamps_sample_retransmission(void **state)
 static void timestamps_echo_of_original_no_sample(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_TIMESTAMPS);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_TS, 100);
   u32_t b = base_of(&c);
@@ -541,6 +548,7 @@ static void timestamps_echo_of_original_no_sample(void **state)
 static void timestamps_bogus_echo_no_sample(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_TIMESTAMPS);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_TS, 100);
   assert_rtt(pcb, 800, 200, 300);
@@ -572,6 +580,7 @@ static void timestamps_bogus_echo_no_sample(void **state)
 static void partial_ack_of_sacked_segment(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_SACK, 0);
   u32_t b = base_of(&c);
@@ -825,6 +834,7 @@ static void limited_transmit_not_in_ssthresh(void **state)
 static void sack_recovery_several_holes(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
   assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   NEED(12U * SEG_MSS <= TCP_SND_BUF && 12U * SEG_MSS <= 0xffffU);
@@ -925,6 +935,7 @@ static void sack_recovery_several_holes(void **state)
 static void sack_bogus_blocks_ignored(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
   assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   struct tt_conn c;
@@ -971,6 +982,7 @@ static void sack_bogus_blocks_ignored(void **state)
 static void sack_rto_clears_scoreboard(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
   assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   struct tt_conn c;
@@ -1027,6 +1039,7 @@ static void expect_sack_at(const char *file, int line, struct tt_conn *c, u32_t 
 static void sack_sent_for_out_of_order_data(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   NEED(TCP_WND >= 1100);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_SACK, 0);
@@ -1100,6 +1113,7 @@ static void four_ranges_three_blocks(struct tt_conn *c)
 static void sack_sent_three_blocks_with_timestamps(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK && LWIP_TCP_TIMESTAMPS);
   NEED(TCP_WND >= 1100);
   struct tt_conn c;
   four_ranges_three_blocks(&c);
@@ -1112,6 +1126,7 @@ static void sack_sent_three_blocks_with_timestamps(void **state)
 static void sack_sent_repeats_most_recent(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   struct tt_conn c;
   four_ranges_three_blocks(&c);
 }
@@ -1120,6 +1135,7 @@ static void sack_sent_repeats_most_recent(void **state)
 static void sack_none_after_hole_filled(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   struct tt_conn c;
   est_active(&c, TT_OPT_SACK, 0);
   u32_t p = c.peer_nxt;
@@ -1187,6 +1203,9 @@ static void cc_initial_window(void **state)
     test_frames_clear(&tt_tn);
   }
   /* With timestamps the segment is 12 bytes smaller, and so is IW. */
+  if (!LWIP_TCP_TIMESTAMPS) {
+    return;
+  }
   struct tt_conn c;
   est_active(&c, TT_OPT_TS, 0);
   assert_int_equal(c.pcb->mss, LWIP_MIN((u32_t)SEG_MSS, (u32_t)c.pcb->rcv_mss) - 12U);
@@ -1280,6 +1299,7 @@ static void cc_rto_reaction(void **state)
 static void ws_peer_shift_limit(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_WSCALE);
   static const int shifts[] = {14, 15};
   for (size_t i = 0; i < LWIP_ARRAYSIZE(shifts); i++) {
     struct tt_conn c;
@@ -1845,6 +1865,7 @@ static void recv_refused_offered_again(void **state)
 static void wrap_loss_and_sack(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
   assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   fill_pattern();
@@ -2148,6 +2169,7 @@ static void oom_fast_retransmission(void **state)
 static void sack_rule3_resends_tail_hole(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   /* RFC 6675's DupThresh rules as written (the RACK-TLP cases are below). */
   assert_int_equal(tcp_set_loss_detection(TCP_LOSS_DUPTHRESH), ERR_OK);
   struct tt_conn c;
@@ -2327,6 +2349,7 @@ static void go_back_n_then_new_data(void **state)
 static void recv_refused_with_ooseq(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_SACK);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_SACK, 0);
   u32_t p = c.peer_nxt;

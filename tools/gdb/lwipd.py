@@ -471,6 +471,9 @@ class Tcp(LwipCommand):
         try:
             table = lookup("synq_hash")
         except NotInBuild:
+            # Built without tcp_synq_cookies: handshakes are SYN_RCVD PCBs,
+            # listed with the connections above.
+            print("SYN queue: %s (synq_hash missing)" % NOT_IN_BUILD)
             return
         lo, hi = table.type.strip_typedefs().range()
         n = 0
@@ -530,6 +533,10 @@ class Tcp(LwipCommand):
         (TCP_ECN_OK 1: negotiated, ECN 2: echoing ECE until CWR, CWR 4: CWR
         owed on the next new segment, HELD 8: no other reduction until an ACK
         passes recover) and the counters."""
+        try:
+            lookup("tcp_ecn_default_mode")
+        except NotInBuild:
+            return "  ecn: %s (tcp_ecn_default_mode missing)" % NOT_IN_BUILD  # tcp_ecn off
         mode = int(p["ecn_mode"])
         bits = int(p["ecn"])
         names = [n for b, n in ((1, "ok"), (2, "ece"), (4, "cwr"), (8, "held")) if bits & b]

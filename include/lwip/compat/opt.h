@@ -54,14 +54,15 @@
 #define LWIP_NETIF_REMOVE_CALLBACK 1
 #define LWIP_NETIF_EXT_STATUS_CALLBACK 1
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
-/* TCP: every connection has these (tcp_keepalive(), RFC 7323 options,
- * SACK, the out-of-order queue, listen backlogs). */
+/* TCP: every connection has these (tcp_keepalive(), the out-of-order
+ * queue, listen backlogs).  LWIP_TCP_TIMESTAMPS is the tcp_timestamps
+ * option's own name; SACK and window scaling follow tcp_sack and
+ * tcp_wscale. */
 #define LWIP_TCP_KEEPALIVE LWIP_TCP
-#define LWIP_TCP_TIMESTAMPS LWIP_TCP
-#define LWIP_TCP_SACK_OUT LWIP_TCP
+#define LWIP_TCP_SACK_OUT LWIP_TCP_SACK
 #define TCP_QUEUE_OOSEQ LWIP_TCP
 #define TCP_LISTEN_BACKLOG LWIP_TCP
-#define LWIP_WND_SCALE (LWIP_TCP && TCP_WND > 0xffff)
+#define LWIP_WND_SCALE (LWIP_TCP_WSCALE && TCP_WND > 0xffff)
 #define TCP_TTL IP_DEFAULT_TTL
 #define UDP_TTL IP_DEFAULT_TTL
 /* DHCP asks for NTP servers (option 42, RFC 2132 8.3) and keeps

@@ -17,7 +17,9 @@ LWIP_MEMPOOL(RAW_PCB, sizeof(struct raw_pcb), MEMP_NUM_RAW_PCB, "RAW_PCB")
 LWIP_MEMPOOL(TCP_PCB, sizeof(struct tcp_pcb), MEMP_NUM_TCP_PCB, "TCP_PCB")
 LWIP_MEMPOOL(TCP_PCB_LISTEN, sizeof(struct tcp_pcb_listen), MEMP_NUM_TCP_PCB_LISTEN, "TCP_PCB_LISTEN")
 LWIP_MEMPOOL(TCP_SEG, sizeof(struct tcp_seg), MEMP_NUM_TCP_SEG, "TCP_SEG")
+#if LWIP_TCP_SYNQ_COOKIES
 LWIP_MEMPOOL(TCP_SYNQ, sizeof(struct tcp_synq_entry), MEMP_NUM_TCP_SYNQ, "TCP_SYNQ")
+#endif
 #endif
 #if IP_REASSEMBLY
 LWIP_MEMPOOL(REASSDATA, sizeof(struct ip_reassdata), MEMP_NUM_REASSDATA, "REASSDATA")

@@ -24,9 +24,26 @@
 #define TF_RXCLOSED 0x0010U    /**< the application will not read any more */
 #define TF_FIN_RCVD 0x0020U    /**< the peer's FIN has been received (delivered once) */
 /* TF_NODELAY 0x0040U is in tcp.h */
+/* A TCP extension built out (tcp_wscale, tcp_timestamps, tcp_sack) has
+ * its flag defined as 0: it is never set, so every test of it is false at
+ * compile time and the code behind it is left out of the build.  Such a
+ * build never offers the option and ignores the peer's (RFC 7323 2.2 and
+ * 3.2, RFC 2018 2: each is used only when both sides sent it). */
+#if LWIP_TCP_WSCALE
 #define TF_WND_SCALE 0x0080U   /**< window scaling in use (both sides sent it) */
+#else
+#define TF_WND_SCALE 0U
+#endif
+#if LWIP_TCP_TIMESTAMPS
 #define TF_TIMESTAMP 0x0100U   /**< timestamps in use */
+#else
+#define TF_TIMESTAMP 0U
+#endif
+#if LWIP_TCP_SACK
 #define TF_SACK 0x0200U        /**< SACK permitted by both sides */
+#else
+#define TF_SACK 0U
+#endif
 #define TF_FIN_DELIVER 0x1000U /**< the FIN still has to reach the recv callback */
 #define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
 #define TF_BATCHED 0x4000U     /**< in the receive batch's list (tcp_batch_end owes it a look) */
@@ -369,6 +386,7 @@ extern u8_t tcp_ecn_default_mode;
 /** pcb->ecn_mode of a PCB (or listener) never given one by tcp_set_ecn: the
  *  default in force when its handshake starts decides. */
 #define TCP_ECN_MODE_UNSET 0xffU
+#if LWIP_TCP_ECN
 /** The ECN bits for one outgoing segment of @p pcb with TCP flags
  *  @p *flags: adds ECE and CWR to @p *flags as RFC 3168 wants them there,
  *  and returns the IP ECN field (ECT(0) or Not-ECT).  @p new_data: the
@@ -387,6 +405,33 @@ void tcp_ecn_rcv(struct tcp_pcb *pcb, u8_t flags, u8_t ecn, u16_t len);
 /** Sender side, after the ACK @p ackno (TCP flags @p flags) was processed:
  *  ECE reduces cwnd once per window. */
 void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno);
+#else
+/* Without tcp_ecn every connection is as with TCP_ECN_MODE_OFF: its SYN
+ * asks for nothing, an ECN-setup SYN is answered without ECE (RFC 3168
+ * 6.1.1 lets a host decline), every segment leaves Not-ECT, so no ECE,
+ * CWR or CE can concern it. */
+static inline u8_t tcp_ecn_output(struct tcp_pcb *pcb, u8_t *flags, bool new_data)
+{
+  (void)pcb, (void)flags, (void)new_data;
+  return 0; /* IP_ECN_NOT_ECT */
+}
+static inline void tcp_ecn_syn_input(struct tcp_pcb *pcb, u8_t mode, u8_t flags)
+{
+  (void)pcb, (void)mode, (void)flags;
+}
+static inline void tcp_ecn_synack_input(struct tcp_pcb *pcb, u8_t flags)
+{
+  (void)pcb, (void)flags;
+}
+static inline void tcp_ecn_rcv(struct tcp_pcb *pcb, u8_t flags, u8_t ecn, u16_t len)
+{
+  (void)pcb, (void)flags, (void)ecn, (void)len;
+}
+static inline void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno)
+{
+  (void)pcb, (void)flags, (void)ackno;
+}
+#endif
 
 /* ---- tcp_in.c ---- */
 /** The RACK reordering timer fired (RFC 8985 6.3): look for losses again. */

@@ -46,6 +46,7 @@ struct tcp_synq_entry {
   u8_t ecn;        /**< the handshake's pcb->ecn bits (TCP_ECN_OK: ECN-setup agreed, RFC 3168 6.1.1) */
 };
 
+#if LWIP_TCP_SYNQ_COOKIES
 void tcp_synq_init(u32_t salt);
 /** The entry of that 4-tuple, or NULL. */
 struct tcp_synq_entry *tcp_synq_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport);
@@ -70,6 +71,22 @@ void tcp_synq_remove(struct tcp_synq_entry *e);
 void tcp_synq_listener_closed(const struct tcp_pcb_listen *l);
 /** Entries in use. */
 u32_t tcp_synq_count(void);
+#else
+/* Built without the SYN queue (tcp_synq_cookies): listeners make SYN_RCVD
+ * PCBs (tcp_in.c), and there is no table to set up or to orphan. */
+static inline void tcp_synq_init(u32_t salt)
+{
+  (void)salt;
+}
+static inline void tcp_synq_listener_closed(const struct tcp_pcb_listen *l)
+{
+  (void)l;
+}
+static inline u32_t tcp_synq_count(void)
+{
+  return 0;
+}
+#endif
 
 #endif /* LWIP_TCP */
 #endif
