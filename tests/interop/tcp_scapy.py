@@ -65,6 +65,11 @@ def seq_add(a, n):
     return (a + n) & 0xffffffff
 
 
+def seq_le(a, b):
+    """a <= b in sequence space (RFC 9293 3.4: modulo 2**32)."""
+    return ((b - a) & 0xffffffff) < 0x80000000
+
+
 class Segment:
     """One segment lwipd sent, decoded, with the time it was read."""
 
@@ -243,6 +248,19 @@ class Peer:
         seg = self._read(time.monotonic() + timeout, sport=sport)
         assert seg is not None, f"no answer from lwipd within {timeout} s (expected {what})"
         return seg
+
+    def expect_new(self, timeout=2.0, what="a segment"):
+        """Like expect, but passes over retransmissions of what we have
+        received already (data or FIN wholly below rcv_nxt): a retransmission
+        timer or a tail loss probe may fire before our ACK reaches lwipd, on a
+        slow (sanitizer) build especially."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seg = self._read(deadline)
+            assert seg is not None, f"no answer from lwipd within {timeout} s (expected {what})"
+            used = len(seg.payload) + (1 if seg.flags & FIN else 0)
+            if used == 0 or self.rcv_nxt is None or not seq_le(seq_add(seg.seq, used), self.rcv_nxt):
+                return seg
 
     def expect_none(self, timeout=0.5):
         seg = self._read(time.monotonic() + timeout)

@@ -564,12 +564,12 @@ def test_active_close_fin_wait_time_wait(lwipd, active):
     assert _state(lwipd, p) == "FIN_WAIT_2"
     our_fin = p.snd_nxt
     p.send_data(b"", flags=FIN | ACK)
-    a = p.expect(what="ACK of our FIN")
+    a = p.expect_new(what="ACK of our FIN")
     assert a.flags == ACK and a.seq == p.rcv_nxt and a.ack == seq_add(our_fin, 1), a
     assert _state(lwipd, p) == "TIME_WAIT"
     # RFC 9293 3.10.7.4: in TIME-WAIT a retransmitted FIN is acknowledged again.
     p.send(FIN | ACK, seq=our_fin)
-    a = p.expect(what="ACK of the retransmitted FIN")
+    a = p.expect_new(what="ACK of the retransmitted FIN")
     assert a.flags == ACK and a.seq == p.rcv_nxt and a.ack == seq_add(our_fin, 1), a
     assert _state(lwipd, p) == "TIME_WAIT"
     p.rcv_nxt = None  # nothing to reset: TIME_WAIT ends by itself
