@@ -10,6 +10,10 @@
  * becomes a mask of answers, known answers clear bits from it, and one
  * builder writes any mask into as many messages as it needs.
  *
+ * Over IPv4 and IPv6 (family 0 and 1): one dual-stack PCB receives both;
+ * what goes to the group is written once per family the netif can send
+ * by, since the room in a message depends on the IP header's size.
+ *
  * A received message is copied into one static buffer and scanned once:
  * every question and record must lie inside it and every name must walk
  * (dns_name.h: compression pointers strictly backwards).  Only then are
@@ -24,6 +28,8 @@
 #include "lwip/debug.h"
 #include "lwip/dns_name.h"
 #include "lwip/igmp.h"
+#include "lwip/ip6.h"
+#include "lwip/mld6.h"
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
 #include "lwip/udp.h"
@@ -34,8 +40,13 @@
  *  9000 bytes; larger ones are dropped as MDNS_TOO_BIG). */
 #define MDNS_RX_BUF_SIZE 1500U
 /** Largest message sent: a 1500-byte MTU less the IPv4 and UDP headers
- *  (RFC 6762 17: no fragmented multicast). */
+ *  (RFC 6762 17: no fragmented multicast); over IPv6 20 bytes less. */
 #define MDNS_TX_MAX 1472U
+/** IP and UDP header bytes of a message per family. */
+#define MDNS_HDRS_V4 28U
+#define MDNS_HDRS_V6 48U
+#define FAM_V4 0U
+#define FAM_V6 1U
 /** Conflicts within MDNS_RATE_WINDOW_MS after which probing waits
  *  MDNS_RATE_WAIT_MS (RFC 6762 8.1). */
 #define MDNS_RATE_CONFLICTS 15U
@@ -57,8 +68,12 @@ enum { K_PTR, K_SRV, K_TXT, K_ENUM };
 #define HOST_BITS (BIT(0) | BIT(1) | BIT(2) | BIT(3))
 #define SVC_BITS(s) ((u32_t)0xfU << RID_SVC(s, 0))
 
-/* The port the responder uses and the group (RFC 6762 3). */
+/* The groups of RFC 6762 3, by family. */
 static const ip_addr_t mdns_group = IPADDR4_INIT_U32(PP_HTONL(DNS_MQUERY_IPV4_GROUP));
+#if LWIP_IPV6
+static const ip_addr_t mdns_group6 = {{{{PP_HTONL(0xff020000UL), 0, 0, PP_HTONL(0x000000fbUL)}, IP6_NO_ZONE}},
+                                      IPADDR_TYPE_V6};
+#endif
 
 static u8_t rxbuf[MDNS_RX_BUF_SIZE];
 static struct mdns *running;
@@ -89,6 +104,36 @@ bool mdns_running(const struct mdns *m)
 static bool answering(const struct mdns *m)
 {
   return m->state == MDNS_STATE_ANNOUNCING || m->state == MDNS_STATE_ANNOUNCED;
+}
+
+static const ip_addr_t *group_of(u8_t fam)
+{
+#if LWIP_IPV6
+  if (fam == FAM_V6) {
+    return &mdns_group6;
+  }
+#endif
+  (void)fam;
+  return &mdns_group;
+}
+
+static u8_t family_of(const ip_addr_t *a)
+{
+  return (LWIP_IPV6 && IP_IS_V6(a)) ? FAM_V6 : FAM_V4;
+}
+
+/** Can the netif send to family @p fam's group: an IPv4 address, or an
+ *  IPv6 address to send from to ff02::fb (a link-local one past DAD)? */
+static bool family_ready(const struct mdns *m, u8_t fam)
+{
+  if (fam == FAM_V4) {
+    return !ip4_addr_isany(netif_ip4_addr(m->netif));
+  }
+#if LWIP_IPV6
+  return ip6_select_source_address(m->netif, ip_2_ip6(&mdns_group6)) != NULL;
+#else
+  return false;
+#endif
 }
 
 /* ---------------------------------------------------------------------- */
@@ -574,7 +619,8 @@ static bool put_rr(struct out *o, const struct mdns *m, u8_t rid, u32_t ttl, boo
 
 /** How a message of records goes out. */
 struct dest {
-  const ip_addr_t *addr; /**< NULL: the group */
+  const ip_addr_t *addr; /**< NULL: the group of family fam */
+  u8_t fam;              /**< FAM_V4 or FAM_V6 (set from addr when not NULL) */
   u16_t port;
   u16_t id;      /**< echoed in legacy answers (RFC 6762 18.1) */
   bool legacy;   /**< TTL capped, no cache-flush bit, questions echoed */
@@ -586,7 +632,7 @@ struct dest {
 static err_t send_buf(struct mdns *m, struct pbuf *p, u16_t len, const struct dest *d)
 {
   pbuf_realloc(p, len);
-  err_t err = udp_sendto_if(m->pcb, p, d->addr != NULL ? d->addr : &mdns_group, d->port, m->netif);
+  err_t err = udp_sendto_if(m->pcb, p, d->addr != NULL ? d->addr : group_of(d->fam), d->port, m->netif);
   pbuf_free(p);
   if (err != ERR_OK) {
     LWIP_LOG(MDNS, DEBUG, "message not sent: %s", lwip_err_name(err));
@@ -597,9 +643,10 @@ static err_t send_buf(struct mdns *m, struct pbuf *p, u16_t len, const struct de
   return ERR_OK;
 }
 
-static struct pbuf *msg_alloc(struct mdns *m, struct out *o)
+static struct pbuf *msg_alloc(struct mdns *m, struct out *o, u8_t fam)
 {
-  u16_t cap = (u16_t)LWIP_MIN(MDNS_TX_MAX, m->netif->mtu > 28U ? m->netif->mtu - 28U : 0U);
+  u16_t hdrs = fam == FAM_V6 ? MDNS_HDRS_V6 : MDNS_HDRS_V4;
+  u16_t cap = (u16_t)LWIP_MIN(MDNS_TX_MAX, m->netif->mtu > hdrs ? (u16_t)(m->netif->mtu - hdrs) : (u16_t)0);
   struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, cap, PBUF_RAM);
   if (p == NULL) {
     LWIP_DROP(MDNS_NO_MEM);
@@ -638,9 +685,10 @@ static u16_t put_questions(struct out *o, const struct dest *d)
 static void send_records(struct mdns *m, u32_t ans, u32_t add, const struct dest *d)
 {
   bool multicast = d->addr == NULL;
+  u8_t fam = multicast ? d->fam : family_of(d->addr);
   while (ans != 0) {
     struct out o;
-    struct pbuf *p = msg_alloc(m, &o);
+    struct pbuf *p = msg_alloc(m, &o, fam);
     if (p == NULL) {
       return;
     }
@@ -666,7 +714,7 @@ static void send_records(struct mdns *m, u32_t ans, u32_t add, const struct dest
       ans &= ~BIT(rid);
       counts[1]++;
       if (multicast && !d->goodbye) {
-        m->last_mc[rid] = now != 0 ? now : 1U;
+        m->last_mc[fam][rid] = now != 0 ? now : 1U;
       }
     }
     for (u8_t rid = 0; rid < NUM_RECORDS && !d->goodbye; rid++) {
@@ -687,24 +735,35 @@ static void send_records(struct mdns *m, u32_t ans, u32_t add, const struct dest
   }
 }
 
-static void send_multicast(struct mdns *m, u32_t ans, bool goodbye)
+static void send_multicast_fam(struct mdns *m, u8_t fam, u32_t ans, bool goodbye)
 {
   struct dest d;
   memset(&d, 0, sizeof(d));
   d.port = DNS_MQUERY_PORT;
+  d.fam = fam;
   d.goodbye = goodbye;
   send_records(m, ans, goodbye ? 0U : extras(m, ans), &d);
+}
+
+/* Announcements and goodbyes: to every group the netif can send to. */
+static void send_multicast(struct mdns *m, u32_t ans, bool goodbye)
+{
+  for (u8_t fam = 0; fam < MDNS_FAMILIES; fam++) {
+    if (family_ready(m, fam)) {
+      send_multicast_fam(m, fam, ans, goodbye);
+    }
+  }
 }
 
 /* RFC 6762 8.1: a query of type ANY for each name we want, our proposed
  * records in the authority section.  The first probe asks for a unicast
  * answer (QU), so a defender need not multicast. */
-static void send_probe(struct mdns *m, bool qu)
+static bool send_probe_fam(struct mdns *m, bool qu, u8_t fam)
 {
   struct out o;
-  struct pbuf *p = msg_alloc(m, &o);
+  struct pbuf *p = msg_alloc(m, &o, fam);
   if (p == NULL) {
-    return;
+    return false;
   }
   struct mdns_name n;
   u16_t qd = 0, ns = 0;
@@ -736,14 +795,28 @@ static void send_probe(struct mdns *m, bool qu)
   if (o.full) {
     pbuf_free(p);
     m->stats.send_errors++;
-    return;
+    return false;
   }
   put_be16(o.buf + DNS_OFF_QDCOUNT, qd);
   put_be16(o.buf + DNS_OFF_NSCOUNT, ns);
   struct dest d;
   memset(&d, 0, sizeof(d));
   d.port = DNS_MQUERY_PORT;
-  if (send_buf(m, p, o.len, &d) == ERR_OK) {
+  d.fam = fam;
+  return send_buf(m, p, o.len, &d) == ERR_OK;
+}
+
+/* A probe goes to each group, so a host that speaks only one family sees
+ * it too; stats.probes counts probe rounds. */
+static void send_probe(struct mdns *m, bool qu)
+{
+  bool sent = false;
+  for (u8_t fam = 0; fam < MDNS_FAMILIES; fam++) {
+    if (family_ready(m, fam) && send_probe_fam(m, qu, fam)) {
+      sent = true;
+    }
+  }
+  if (sent) {
     m->stats.probes++;
   }
 }
@@ -769,14 +842,15 @@ static void set_state(struct mdns *m, u8_t state)
 
 static bool usable(const struct mdns *m)
 {
-  return netif_is_up(m->netif) && netif_is_link_up(m->netif) && !ip4_addr_isany(netif_ip4_addr(m->netif));
+  return netif_is_up(m->netif) && netif_is_link_up(m->netif) &&
+         (family_ready(m, FAM_V4) || (MDNS_FAMILIES > 1U && family_ready(m, FAM_V6)));
 }
 
 static void halt_timers(struct mdns *m)
 {
   sys_untimeout(step_timer, m);
   sys_untimeout(resp_timer, m);
-  m->pending = 0;
+  memset(m->pending, 0, sizeof(m->pending));
   m->next_ms = 0;
 }
 
@@ -841,12 +915,24 @@ static void step_timer(void *arg)
 static void resp_timer(void *arg)
 {
   struct mdns *m = (struct mdns *)arg;
-  u32_t ans = m->pending & owned(m);
-  m->pending = 0;
-  if (ans != 0 && answering(m)) {
-    send_multicast(m, ans, false);
-    m->stats.responses++;
+  for (u8_t fam = 0; fam < MDNS_FAMILIES; fam++) {
+    u32_t ans = m->pending[fam] & owned(m);
+    m->pending[fam] = 0;
+    if (ans != 0 && answering(m)) {
+      send_multicast_fam(m, fam, ans, false);
+      m->stats.responses++;
+    }
   }
+}
+
+static bool any_pending(const struct mdns *m)
+{
+  for (u8_t fam = 0; fam < MDNS_FAMILIES; fam++) {
+    if (m->pending[fam] != 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** A conflict on the host name (@p who < 0) or on service @p who: take
@@ -1279,12 +1365,16 @@ static void handle_query(struct mdns *m, const u8_t *b, u16_t len, const struct 
     return;
   }
   u32_t now = sys_now();
+  /* RFC 6762 6, 20: the answer goes back over the family the query came
+   * by, so only that family's multicast history counts. */
+  u8_t fam = family_of(src);
+  const u32_t *last = m->last_mc[fam];
   /* RFC 6762 5.4: a QU question is answered by unicast when the record
    * was multicast within a quarter of its TTL (the querier's neighbours
    * have it), else by multicast. */
   u32_t uni = 0;
   for (u8_t rid = 0; rid < NUM_RECORDS; rid++) {
-    if ((qu & BIT(rid)) != 0 && m->last_mc[rid] != 0 && now - m->last_mc[rid] < rr_ttl(rid) * 250U) {
+    if ((qu & BIT(rid)) != 0 && last[rid] != 0 && now - last[rid] < rr_ttl(rid) * 250U) {
       uni |= BIT(rid);
     }
   }
@@ -1299,7 +1389,7 @@ static void handle_query(struct mdns *m, const u8_t *b, u16_t len, const struct 
   u32_t mc = ans & ~uni;
   u32_t gap = h->ns > 0 ? MDNS_PROBE_INTERVAL_MS : 1000U;
   for (u8_t rid = 0; rid < NUM_RECORDS; rid++) {
-    if ((mc & BIT(rid)) != 0 && m->last_mc[rid] != 0 && now - m->last_mc[rid] < gap) {
+    if ((mc & BIT(rid)) != 0 && last[rid] != 0 && now - last[rid] < gap) {
       mc &= ~BIT(rid);
     }
   }
@@ -1314,18 +1404,18 @@ static void handle_query(struct mdns *m, const u8_t *b, u16_t len, const struct 
   }
   if ((mc & shared) == 0) {
     /* Only unique records: the answer is no one else's, send it now. */
-    send_multicast(m, mc, false);
+    send_multicast_fam(m, fam, mc, false);
     m->stats.responses++;
     return;
   }
   /* RFC 6762 6: shared records wait 20-120 ms (400-500 ms when the query
    * is truncated and more known answers follow), so answers from several
    * responders spread out; later queries join the same answer. */
-  if (m->pending == 0) {
+  if (!any_pending(m)) {
     u32_t delay = (h->flags & DNS_FLAG_TC) != 0 ? 400U + lwip_port_rand() % 101U : 20U + lwip_port_rand() % 101U;
     sys_timeout_static(&m->resp_timeo, delay, resp_timer, m);
   }
-  m->pending |= mc;
+  m->pending[fam] |= mc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1364,9 +1454,33 @@ static void handle_response(struct mdns *m, const u8_t *b, u16_t len, const stru
   }
 }
 
+#if LWIP_IPV6
+/** IPv6 half of on_link(): link-local, or inside the on-link prefix of
+ *  one of the netif's addresses. */
+static bool on_link6(const struct mdns *m, const ip6_addr_t *a)
+{
+  if (ip6_addr_islinklocal(a)) {
+    return true;
+  }
+  for (u8_t i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+    u8_t plen = m->netif->ip6_addr_prefix_len[i];
+    if (ip6_addr_isvalid(netif_ip6_addr_state(m->netif, i)) && plen != 0 &&
+        ip6_addr_prefix_eq(a, netif_ip6_addr(m->netif, i), plen)) {
+      return true;
+    }
+  }
+  return false;
+}
+#endif
+
 /** Is @p src on our link (RFC 6762 11: answers go only to the link)? */
 static bool on_link(const struct mdns *m, const ip_addr_t *src)
 {
+#if LWIP_IPV6
+  if (IP_IS_V6(src)) {
+    return on_link6(m, ip_2_ip6(src));
+  }
+#endif
   if (!IP_IS_V4(src)) {
     return false;
   }
@@ -1434,6 +1548,34 @@ done:
 
 static void stop_quietly(struct mdns *m);
 
+/* RFC 6762 20: listen on ff02::fb while the netif has IPv6, that is an
+ * address in any state (the group is joined before DAD ends, as the
+ * solicited-node groups are); a netif without IPv6 sends no MLD report
+ * for it.  @return ERR_OK, or the join's error. */
+static err_t sync_group6(struct mdns *m)
+{
+#if LWIP_IPV6
+  bool want = false;
+  for (u8_t i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+    want = want || !ip6_addr_isinvalid(netif_ip6_addr_state(m->netif, i));
+  }
+  if (want && !m->joined6) {
+    err_t err = mld6_joingroup_netif(m->netif, ip_2_ip6(&mdns_group6));
+    if (err != ERR_OK) {
+      LWIP_LOG(MDNS, WARN, "cannot join ff02::fb: %s", lwip_err_name(err));
+      return err;
+    }
+    m->joined6 = true;
+  } else if (!want && m->joined6) {
+    mld6_leavegroup_netif(m->netif, ip_2_ip6(&mdns_group6));
+    m->joined6 = false;
+  }
+#else
+  (void)m;
+#endif
+  return ERR_OK;
+}
+
 static void netif_changed(struct netif *netif, netif_nsc_reason_t reason, const netif_ext_callback_args_t *args)
 {
   (void)args;
@@ -1447,6 +1589,7 @@ static void netif_changed(struct netif *netif, netif_nsc_reason_t reason, const 
       stop_quietly(m);
       continue;
     }
+    (void)sync_group6(m); /* a failed join is tried again at the next change */
     if (!usable(m)) {
       halt_timers(m);
       set_state(m, MDNS_STATE_LINK_DOWN);
@@ -1483,6 +1626,11 @@ static void stop_quietly(struct mdns *m)
   halt_timers(m);
   udp_remove(m->pcb);
   igmp_leavegroup_netif(m->netif, ip_2_ip4(&mdns_group));
+#if LWIP_IPV6
+  if (m->joined6) {
+    mld6_leavegroup_netif(m->netif, ip_2_ip6(&mdns_group6));
+  }
+#endif
   list_remove(m);
   LWIP_LOG(MDNS, INFO, "%s.local: stopped", m->hostname);
   memset(m, 0, sizeof(*m));
@@ -1500,7 +1648,7 @@ err_t mdns_start(struct mdns *m, struct netif *netif, const char *hostname)
   strcpy(m->base, hostname);
   strcpy(m->hostname, hostname);
   m->netif = netif;
-  m->pcb = udp_new();
+  m->pcb = udp_new_ip_type(LWIP_IPV6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4);
   if (m->pcb == NULL) {
     memset(m, 0, sizeof(*m));
     return ERR_MEM;
@@ -1514,6 +1662,12 @@ err_t mdns_start(struct mdns *m, struct netif *netif, const char *hostname)
   err_t err = udp_bind(m->pcb, IP_ANY_TYPE, DNS_MQUERY_PORT);
   if (err == ERR_OK) {
     err = igmp_joingroup_netif(netif, ip_2_ip4(&mdns_group));
+  }
+  if (err == ERR_OK) {
+    err = sync_group6(m);
+    if (err != ERR_OK) {
+      igmp_leavegroup_netif(netif, ip_2_ip4(&mdns_group));
+    }
   }
   if (err != ERR_OK) {
     udp_remove(m->pcb);
@@ -1607,7 +1761,9 @@ err_t mdns_remove_service(struct mdns *m, u8_t slot)
   }
   LWIP_LOG(MDNS, INFO, "service \"%s\" removed", m->services[slot].name);
   memset(&m->services[slot], 0, sizeof(m->services[slot]));
-  m->pending &= ~SVC_BITS(slot);
+  for (u8_t fam = 0; fam < MDNS_FAMILIES; fam++) {
+    m->pending[fam] &= ~SVC_BITS(slot);
+  }
   /* Another service of the same type may now carry the enumeration PTR. */
   if (answering(m)) {
     announce_now(m);

@@ -4,7 +4,11 @@
  * answers (shared records delayed, unique at once, QU unicast, legacy
  * unicast), known-answer suppression (7.1), service discovery records
  * (RFC 6763), goodbyes, link and address changes, malformed messages
- * counted by their drop reason, and allocation failures.
+ * counted by their drop reason, and allocation failures.  With IPv6:
+ * probes, announcements and goodbyes to both groups with A and AAAA
+ * records, the ff02::fb membership, queries answered over the family
+ * they came by (each with its own one-second limit), legacy unicast and
+ * conflicts over IPv6, off-link IPv6 sources dropped.
  *
  * The test plays the other hosts of the link through the fake netif on
  * the virtual clock, with its own small DNS message builder and parser. */
@@ -22,6 +26,10 @@
 #include "lwip/udp.h"
 #include "lwip/prot/dns.h"
 #include "lwip/prot/wire.h"
+#if LWIP_IPV6
+#include "test_ip6_util.h"
+#include "lwip/mld6.h"
+#endif
 
 #define OUR_IP "192.168.1.10"
 #define PEER_IP "192.168.1.20"
@@ -847,24 +855,298 @@ static void test_mdns_alloc_failures(void **state)
 #endif
 }
 
+#if LWIP_IPV6
+/* ---------------------------------------------------------------------- */
+/* Over IPv6 (RFC 6762 20)                                                 */
+/* ---------------------------------------------------------------------- */
+
+#define GROUP6 "ff02::fb"
+
+/* Hand @p m to the stack over IPv6 from @p src:@p sport to @p dst (the
+ * group or one of our addresses), hop limit 255, checksum right. */
+static void rx6_msg(const char *src, const char *dst, u16_t sport, const struct msg *m)
+{
+  u8_t udp[1600], f[1700], sa[16], da[16], dmac[6];
+  size_t ul = 8 + m->len;
+  put_be16(udp, sport);
+  put_be16(udp + 2, DNS_MQUERY_PORT);
+  put_be16(udp + 4, (u16_t)ul);
+  put_be16(udp + 6, 0);
+  memcpy(udp + 8, m->b, m->len);
+  a6(src, sa);
+  a6(dst, da);
+  u16_t c = cksum6(sa, da, 17, udp, ul);
+  put_be16(udp + 6, c != 0 ? c : 0xffff);
+  if (da[0] == 0xff) {
+    mcast_mac(dst, dmac);
+  } else {
+    memcpy(dmac, test_mac, 6);
+  }
+  test_rx(&tn, f, mk6(f, dmac, src, dst, 17, 255, udp, ul));
+}
+
+/* A datagram the responder sent, over either family. */
+struct sent_any {
+  int fam;      /* 4 or 6 */
+  u8_t dst[16]; /* 4 or 16 bytes */
+  struct pmsg pm;
+};
+
+/* Pop the next UDP datagram of either family (ND, MLD, IGMP and ARP are
+ * skipped); its IP TTL or hop limit must be 255 (RFC 6762 11) and an
+ * IPv6 one's UDP checksum right.  @return false when none is left. */
+static bool pop_any(struct sent_any *o)
+{
+  static u8_t buf[1700];
+  for (;;) {
+    int n = test_frame_pop_bytes(&tn, buf, sizeof(buf));
+    if (n < 0) {
+      return false;
+    }
+    const u8_t *ip = buf + 14;
+    const u8_t *udp;
+    size_t ulen;
+    memset(o, 0, sizeof(*o));
+    if (get_be16(buf + 12) == 0x0800 && ip[9] == IP_PROTO_UDP) {
+      o->fam = 4;
+      assert_int_equal(ip[8], 255);
+      memcpy(o->dst, ip + 16, 4);
+      udp = ip + (size_t)(ip[0] & 0x0f) * 4;
+      ulen = get_be16(udp + 4);
+    } else if (get_be16(buf + 12) == 0x86dd && ip[6] == IP_PROTO_UDP) {
+      o->fam = 6;
+      assert_int_equal(ip[7], 255);
+      memcpy(o->dst, ip + 24, 16);
+      udp = ip + 40;
+      ulen = get_be16(ip + 4);
+      assert_int_equal(cksum6(ip + 8, ip + 24, 17, udp, ulen), 0);
+    } else {
+      continue;
+    }
+    o->pm.sport = get_be16(udp);
+    o->pm.dport = get_be16(udp + 2);
+    assert_int_equal(o->pm.sport, DNS_MQUERY_PORT);
+    parse(udp + 8, ulen - 8, &o->pm);
+    return true;
+  }
+}
+
+static bool sent_to_group(const struct sent_any *s)
+{
+  if (s->fam == 6) {
+    u8_t g[16];
+    a6(GROUP6, g);
+    return memcmp(s->dst, g, 16) == 0;
+  }
+  u32_t g = test_ip(GROUP);
+  return memcmp(s->dst, &g, 4) == 0;
+}
+
+/* Our A record (once, our IPv4 address) and both AAAA records (the
+ * link-local and the global address) are in @p pm. */
+static void expect_host_records(const struct pmsg *pm)
+{
+  int a = 0, ll = 0, gua = 0;
+  u8_t l6[16], g6[16];
+  u32_t v4 = test_ip(OUR_IP);
+  a6(OUR_LL, l6);
+  a6(OUR_GUA, g6);
+  for (int i = 0; i < pm->nrr; i++) {
+    const struct prr *r = &pm->rr[i];
+    if (strcmp(r->name, "lwipd.local") != 0) {
+      continue;
+    }
+    if (r->type == DNS_RRTYPE_A) {
+      assert_int_equal(r->rdlen, 4);
+      assert_memory_equal(r->rd, &v4, 4);
+      a++;
+    } else if (r->type == DNS_RRTYPE_AAAA) {
+      assert_int_equal(r->rdlen, 16);
+      ll += memcmp(r->rd, l6, 16) == 0;
+      gua += memcmp(r->rd, g6, 16) == 0;
+    }
+  }
+  assert_int_equal(a, 1);
+  assert_int_equal(ll, 1);
+  assert_int_equal(gua, 1);
+}
+
+static struct netif *start6(void)
+{
+  memset(&md, 0, sizeof(md));
+  struct netif *n = ip6_fixture(&tn);
+  learn_peer(&tn, PEER_LL, OUR_LL);
+  learn_peer(&tn, PEER_GUA, OUR_GUA);
+  add_arp(PEER_IP);
+  assert_int_equal(mdns_start(&md, n, "lwipd"), ERR_OK);
+  return n;
+}
+
+/* Run probing and announcing, counting what went to each group. */
+static void run6_to_announced(int probes[2], int announces[2])
+{
+  struct sent_any s;
+  for (int t = 0; t < 4000; t += 10) {
+    test_clock_advance(10);
+    while (pop_any(&s)) {
+      int f = s.fam == 6;
+      assert_true(sent_to_group(&s));
+      if ((s.pm.flags & DNS_FLAG_QR) != 0) {
+        expect_host_records(&s.pm);
+        announces[f]++;
+      } else {
+        assert_int_equal(s.pm.ns, 3); /* A and two AAAA proposed */
+        probes[f]++;
+      }
+    }
+  }
+  assert_string_equal(info().state, "announced");
+}
+
+/* RFC 6762 8, 20: three probes and two announcements to each group, each
+ * message with the A and AAAA records; ff02::fb joined while running;
+ * goodbyes to both groups. */
+static void test_mdns6_both_families(void **state)
+{
+  (void)state;
+  struct netif *n = start6();
+  ip6_addr_t g = ip6(GROUP6);
+  assert_non_null(mld6_lookfor_group(n, &g));
+  int probes[2] = {0, 0}, announces[2] = {0, 0};
+  run6_to_announced(probes, announces);
+  assert_int_equal(probes[0], 3);
+  assert_int_equal(probes[1], 3);
+  assert_int_equal(announces[0], 2);
+  assert_int_equal(announces[1], 2);
+  /* The counters count rounds, not datagrams. */
+  assert_int_equal(info().stats.probes, 3);
+  assert_int_equal(info().stats.announcements, 2);
+  mdns_stop(&md);
+  int bye[2] = {0, 0};
+  struct sent_any s;
+  while (pop_any(&s)) {
+    assert_true(sent_to_group(&s));
+    for (int i = 0; i < s.pm.an; i++) {
+      assert_int_equal(s.pm.rr[i].ttl, 0);
+    }
+    bye[s.fam == 6]++;
+  }
+  assert_int_equal(bye[0], 1);
+  assert_int_equal(bye[1], 1);
+  assert_null(mld6_lookfor_group(n, &g));
+}
+
+/* RFC 6762 6, 20: a query is answered to the group of its own family;
+ * the one-second limit is kept per family; a legacy query over IPv6 gets
+ * its unicast answer over IPv6; an off-link IPv6 source is dropped. */
+static void test_mdns6_answer_by_family(void **state)
+{
+  (void)state;
+  start6();
+  int probes[2] = {0, 0}, announces[2] = {0, 0};
+  run6_to_announced(probes, announces);
+  test_clock_advance(1000);
+  struct msg m;
+  struct sent_any s;
+  m_init(&m, 0, 0, 1, 0, 0, 0);
+  m_q(&m, "lwipd.local", DNS_RRTYPE_AAAA, DNS_RRCLASS_IN);
+  rx6_msg(PEER_LL, GROUP6, DNS_MQUERY_PORT, &m);
+  assert_true(pop_any(&s));
+  assert_int_equal(s.fam, 6);
+  assert_true(sent_to_group(&s));
+  assert_int_equal(s.pm.an, 2); /* both AAAA records, the A one as additional */
+  expect_host_records(&s.pm);
+  assert_false(pop_any(&s));
+  /* The same question over IPv4 at once: answered there. */
+  rx_msg(PEER_IP, DNS_MQUERY_PORT, &m);
+  assert_true(pop_any(&s));
+  assert_int_equal(s.fam, 4);
+  assert_true(sent_to_group(&s));
+  assert_false(pop_any(&s));
+  /* Again over IPv6 within the second: nothing (RFC 6762 6). */
+  rx6_msg(PEER_LL, GROUP6, DNS_MQUERY_PORT, &m);
+  assert_false(pop_any(&s));
+  assert_int_equal(info().stats.responses, 2);
+  /* A legacy resolver on IPv6 (RFC 6762 6.7). */
+  m_init(&m, 0x4242, 0, 1, 0, 0, 0);
+  m_q(&m, "lwipd.local", DNS_RRTYPE_A, DNS_RRCLASS_IN);
+  rx6_msg(PEER_GUA, OUR_GUA, 40000, &m);
+  assert_true(pop_any(&s));
+  assert_int_equal(s.fam, 6);
+  assert_addr6(s.dst, PEER_GUA);
+  assert_int_equal(s.pm.dport, 40000);
+  assert_int_equal(s.pm.id, 0x4242);
+  assert_int_equal(s.pm.an, 1);
+  assert_int_equal(s.pm.rr[0].type, DNS_RRTYPE_A);
+  assert_true(s.pm.rr[0].ttl <= MDNS_TTL_LEGACY);
+  assert_int_equal(info().stats.legacy, 1);
+#if LWIP_STATS
+  /* From outside the link: dropped, counted, not answered. */
+  u32_t before = DROPS(MDNS_OFF_LINK);
+  rx6_msg("2001:db9::7", GROUP6, DNS_MQUERY_PORT, &m);
+  assert_int_equal(DROPS(MDNS_OFF_LINK), before + 1);
+  assert_false(pop_any(&s));
+#endif
+}
+
+/* ff02::fb is joined only while the netif has IPv6: none on an IPv4-only
+ * netif (no MLD report for it), joined when a link-local address comes,
+ * left when the responder stops. */
+static void test_mdns6_group_follows_ipv6(void **state)
+{
+  (void)state;
+  start("lwipd");
+  ip6_addr_t g = ip6(GROUP6);
+  assert_null(mld6_lookfor_group(&tn.netif, &g));
+  assert_int_equal(netif_create_ip6_linklocal_address(&tn.netif, 1), ERR_OK);
+  assert_non_null(mld6_lookfor_group(&tn.netif, &g));
+  mdns_stop(&md);
+  assert_null(mld6_lookfor_group(&tn.netif, &g));
+}
+
+/* A response over IPv6 claiming our name while we probe: rename (8.1). */
+static void test_mdns6_conflict_rename(void **state)
+{
+  (void)state;
+  start6();
+  test_clock_advance(300);
+  test_frames_clear(&tn);
+  struct msg m;
+  u8_t other[16];
+  a6("2001:db8::99", other);
+  m_init(&m, 0, DNS_FLAG_QR | DNS_FLAG_AA, 0, 1, 0, 0);
+  m_rr(&m, "lwipd.local", DNS_RRTYPE_AAAA, DNS_RRCLASS_IN | DNS_RRCLASS_MDNS_FLAG, 120, other, 16);
+  rx6_msg(PEER_LL, GROUP6, DNS_MQUERY_PORT, &m);
+  assert_string_equal(info().hostname, "lwipd-2");
+  assert_string_equal(info().state, "probing");
+  assert_int_equal(info().stats.conflicts, 1);
+}
+#endif /* LWIP_IPV6 */
+
 #endif /* LWIP_UDP && LWIP_IGMP */
 
 int main(void)
 {
 #if LWIP_UDP && LWIP_IGMP
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_mdns_probe_timing, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_conflict_rename, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_conflict_after_announce, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_tiebreak, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_query_qu, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_legacy_unicast, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_services_known_answers, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_goodbye, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_link_and_address, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_malformed, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_start_errors, test_setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mdns_alloc_failures, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_probe_timing, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_conflict_rename, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_conflict_after_announce, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_tiebreak, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_query_qu, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_legacy_unicast, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_services_known_answers, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_goodbye, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_link_and_address, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_malformed, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_start_errors, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns_alloc_failures, test_setup, teardown),
+#if LWIP_IPV6
+    cmocka_unit_test_setup_teardown(test_mdns6_both_families, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns6_answer_by_family, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns6_conflict_rename, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns6_group_follows_ipv6, test_setup, teardown),
+#endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 #else

@@ -1,12 +1,12 @@
 /**
  * @file mdns.h
  * Multicast DNS responder (RFC 6762) with DNS-based service discovery
- * (RFC 6763) on the raw UDP API, over IPv4 (224.0.0.251, port 5353).
+ * (RFC 6763) on the raw UDP API, port 5353, over IPv4 (group 224.0.0.251)
+ * and, in builds with IPv6, over IPv6 too (group ff02::fb).
  *
  * One responder serves one netif.  It owns the host name NAME.local (an A
  * record for the netif's IPv4 address and, in builds with IPv6, an AAAA
- * record for each of its first MDNS_MAX_AAAA usable IPv6 addresses; the
- * AAAA records travel over IPv4 until UDP runs over IPv6) and up to
+ * record for each of its first MDNS_MAX_AAAA usable IPv6 addresses) and up to
  * MDNS_MAX_SERVICES service instances, each with its records:
  *   _service._proto.local   PTR  instance._service._proto.local  (shared)
  *   instance._service._proto.local SRV 0 0 port NAME.local      (unique)
@@ -22,6 +22,13 @@
  * announcements a conflicting unique record (same name and type,
  * different data) sends the responder back to probing (RFC 6762 9).
  * After 15 conflicts within 10 s the next probe waits 5 s (8.1).
+ *
+ * Both families (RFC 6762 6, 20): probes, announcements and goodbyes go
+ * to each group the netif can send to (224.0.0.251 while it has an IPv4
+ * address, ff02::fb while it has a usable IPv6 one); a query is answered
+ * over the family it came by, and the 1-second limit below is kept per
+ * family, as each is a multicast domain of its own.  Every message
+ * carries all records, A and AAAA alike, whatever family carries it.
  *
  * Answers: multicast, after 20-120 ms when the answer holds a shared
  * record (RFC 6762 6), at once when it holds unique records only; no
@@ -42,9 +49,10 @@
  * MDNS_*).
  *
  * Memory: the caller owns struct mdns (static or embedded); a running
- * responder holds one UDP PCB (port 5353), one IGMP membership and an
- * outgoing pbuf only while it sends.  Not thread-safe: call from the
- * stack's context.  Needs UDP and IGMP.
+ * responder holds one dual-stack UDP PCB (port 5353), one IGMP membership
+ * (and with IPv6 one MLD membership) and an outgoing pbuf only while it
+ * sends.  Not thread-safe: call from the stack's context.  Needs UDP and
+ * IGMP.
  */
 #ifndef LWIP_APPS_MDNS_H
 #define LWIP_APPS_MDNS_H
@@ -86,6 +94,8 @@ extern "C" {
 #define MDNS_ANNOUNCE_INTERVAL_MS 1000U
 /** Renames tried before the responder gives up (state "conflict"). */
 #define MDNS_MAX_RENAMES 99U
+/** Address families a responder speaks: IPv4, and IPv6 when built. */
+#define MDNS_FAMILIES (LWIP_IPV6 ? 2U : 1U)
 
 /** Transport of a service (the _proto label). */
 enum mdns_proto {
@@ -141,15 +151,18 @@ struct mdns {
   u8_t step;             /**< probes or announcements sent in this round */
   u8_t renames;          /**< host renames: 0, or N of NAME-(N+1) */
   u8_t conflicts_window; /**< conflicts in the rate window (8.1) */
+  bool joined6;          /**< ff02::fb joined (while the netif has IPv6) */
   u32_t window_start;    /**< sys_now() the window began */
   struct netif *netif;
   struct udp_pcb *pcb;
   char base[MDNS_LABEL_MAX + 1];     /**< host name as given */
   char hostname[MDNS_LABEL_MAX + 1]; /**< host name now (renamed) */
   struct mdns_service services[MDNS_MAX_SERVICES];
-  u32_t pending;                            /**< records waiting for the delayed multicast answer */
-  u32_t last_mc[4 + 4 * MDNS_MAX_SERVICES]; /**< sys_now() each record was multicast (0: never) */
-  u32_t next_ms;                            /**< sys_now() of the probe/announce timer */
+  /** Records waiting for the delayed multicast answer, per family. */
+  u32_t pending[MDNS_FAMILIES];
+  /** sys_now() each record was last multicast, per family (0: never). */
+  u32_t last_mc[MDNS_FAMILIES][4 + 4 * MDNS_MAX_SERVICES];
+  u32_t next_ms; /**< sys_now() of the probe/announce timer */
   struct sys_timeo timeo;
   struct sys_timeo resp_timeo;
   struct mdns *next; /**< running responders (netif change callback) */
@@ -185,12 +198,14 @@ struct mdns_info {
 /**
  * Start @p m on @p netif for host name @p hostname (one label: letters,
  * digits and hyphens, 1..63; no ".local").  Joins 224.0.0.251 on the
- * netif, binds UDP port 5353 and starts probing on the next timer run
- * (or when the link is up and the netif has an IPv4 address).
+ * netif (and ff02::fb whenever the netif has an IPv6 address), binds UDP
+ * port 5353 on both families and
+ * starts probing on the next timer run (or when the link is up and the
+ * netif has an IPv4 address or a usable IPv6 one).
  * @return ERR_OK: running;
  *         ERR_ARG: NULL argument, @p m running already, a bad host name,
  *         or a netif without NETIF_FLAG_IGMP;
- *         ERR_MEM: no UDP PCB or IGMP group left;
+ *         ERR_MEM: no UDP PCB, IGMP or MLD group left;
  *         ERR_USE: port 5353 taken by another PCB.
  *         On any error nothing stays allocated and @p m is zeroed.
  */
