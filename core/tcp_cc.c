@@ -114,6 +114,7 @@ static void hystart_round(struct tcp_pcb *pcb)
 }
 #endif
 
+#if LWIP_TCP_HYSTART
 void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms)
 {
   if (pcb->hs_phase == TCP_HS_OFF || pcb->cwnd >= pcb->ssthresh) {
@@ -150,6 +151,7 @@ void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms)
              pcb->remote_port, (unsigned long)pcb->hs_cur_min);
   }
 }
+#endif /* LWIP_TCP_HYSTART */
 
 const char *tcp_cc_phase_name(const struct tcp_pcb *pcb)
 {
@@ -246,6 +248,7 @@ static void newreno_on_rto(struct tcp_pcb *pcb)
 /* RFC 3168 6.1.2: an ECE halves cwnd and sets ssthresh as a loss would
  * (RFC 5681 equation (4)), but nothing is lost: no recovery, no
  * inflation by segments that left the network. */
+#if LWIP_TCP_ECN
 static void newreno_on_ecn(struct tcp_pcb *pcb)
 {
   hystart_exit(pcb);
@@ -253,6 +256,7 @@ static void newreno_on_ecn(struct tcp_pcb *pcb)
   pcb->cwnd = pcb->ssthresh;
   pcb->bytes_acked = 0;
 }
+#endif
 
 const struct tcp_cc_ops tcp_cc_newreno = {
     .name = "newreno",
@@ -261,7 +265,9 @@ const struct tcp_cc_ops tcp_cc_newreno = {
     .on_recovery = newreno_on_recovery,
     .on_recovery_end = newreno_on_recovery_end,
     .on_rto = newreno_on_rto,
+#if LWIP_TCP_ECN /* without it nothing calls on_ecn */
     .on_ecn = newreno_on_ecn,
+#endif
 };
 
 #if LWIP_TCP_CUBIC
@@ -401,11 +407,13 @@ static void cubic_on_rto(struct tcp_pcb *pcb)
 
 /* RFC 9438 4.6: an ECE is a congestion event like a loss: W_max and the
  * multiplicative decrease, cwnd straight to the new ssthresh. */
+#if LWIP_TCP_ECN
 static void cubic_on_ecn(struct tcp_pcb *pcb)
 {
   cubic_reduce(pcb);
   pcb->cwnd = pcb->ssthresh;
 }
+#endif
 
 const struct tcp_cc_ops tcp_cc_cubic = {
     .name = "cubic",
@@ -414,7 +422,9 @@ const struct tcp_cc_ops tcp_cc_cubic = {
     .on_recovery = cubic_on_recovery,
     .on_recovery_end = newreno_on_recovery_end,
     .on_rto = cubic_on_rto,
+#if LWIP_TCP_ECN
     .on_ecn = cubic_on_ecn,
+#endif
 };
 #endif /* LWIP_TCP_CUBIC */
 

@@ -476,6 +476,7 @@ static void ece_without_ecn_ignored(void **state)
 static void controllers_on_ecn(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_ECN); /* on_ecn is built with ECN */
   struct tcp_pcb p;
   memset(&p, 0, sizeof(p));
   p.mss = MSS;

@@ -286,7 +286,7 @@ struct tcp_cc_ops {
   void (*on_rto)(struct tcp_pcb *pcb);
   /** An ACK with ECE (RFC 3168 6.1.2): reduce as for a loss, once per
    *  window (the caller sees to that), without entering recovery or
-   *  retransmitting anything. */
+   *  retransmitting anything.  NULL in a build without tcp_ecn. */
   void (*on_ecn)(struct tcp_pcb *pcb);
 };
 extern const struct tcp_cc_ops tcp_cc_newreno;
@@ -299,7 +299,14 @@ extern const struct tcp_cc_ops tcp_cc_cubic;
 #define TCP_HS_CSS 2U /**< conservative slow start: a quarter of the growth, for at most CSS_ROUNDS */
 /** HyStart++: an RTT sample of @p rtt_ms was taken (RFC 9406 4.2 "for
  *  each RTT sample"); tcp_rtt_sample calls it for every valid sample. */
+#if LWIP_TCP_HYSTART
 void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms);
+#else
+static inline void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms)
+{
+  (void)pcb, (void)rtt_ms; /* hs_phase stays TCP_HS_OFF: standard slow start */
+}
+#endif
 /** The slow-start phase name tcp_get_info reports (tcp_conn_info.ss_phase). */
 const char *tcp_cc_phase_name(const struct tcp_pcb *pcb);
 /** The controller new PCBs take (tcp_set_default_congestion). */
