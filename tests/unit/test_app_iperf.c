@@ -7,7 +7,9 @@
  * stops its session; the teardown fails on any leak.
  *
  * The test plays the peer 10.0.0.1 with the TCP fixture's segment
- * builder and parser. */
+ * builder and parser.  Over IPv6 (the fixture's netif given 2001:db8::10):
+ * an iperf 2 UDP client sending to an IPv6 target, and the iperf 2 UDP
+ * server taking an IPv6 flow and sending its report back over IPv6. */
 #include "test_tcp_common.h"
 
 #include <stdio.h>
@@ -17,6 +19,9 @@
 #include "lwip/apps/iperf.h"
 #include "lwip/udp.h"
 #include "lwip/prot/wire.h"
+#if LWIP_IPV6
+#include "test_ip6_util.h"
+#endif
 
 #if LWIP_TCP && LWIP_UDP
 
@@ -486,6 +491,134 @@ static void v3_server_refuses_params(void **state)
   assert_int_equal(host.dec_params, 2);
 }
 
+#if LWIP_IPV6
+/* ---------------------------------------------------------------------- */
+/* Over IPv6                                                               */
+/* ---------------------------------------------------------------------- */
+
+/* Give the fixture's netif a link-local and OUR_GUA past DAD, and let it
+ * know the peer PEER_GUA. */
+static void ipv6_on(void)
+{
+  assert_int_equal(netif_create_ip6_linklocal_address(tt_nif, 1), ERR_OK);
+  ip6_addr_t g = ip6(OUR_GUA);
+  s8_t idx = -1;
+  assert_int_equal(netif_add_ip6_address_prefix(tt_nif, &g, 64, &idx), ERR_OK);
+  test_clock_advance(2100);
+  sys_check_timeouts();
+  assert_int_equal(netif_ip6_addr_state(tt_nif, idx), IP6_ADDR_PREFERRED);
+  test_frames_clear(&tt_tn);
+  learn_peer(&tt_tn, PEER_GUA, OUR_GUA);
+}
+
+/* Pop the next IPv6 UDP datagram (ND and MLD are skipped); check its
+ * addresses, ports and checksum.  @return its payload length, -1 when
+ * none is left. */
+static int pop_udp6(u16_t sport, u16_t dport, u8_t *payload, size_t cap)
+{
+  struct sent6 f;
+  while (pop6(&tt_tn, &f)) {
+    if (f.ip[6] != IP_PROTO_UDP) {
+      continue;
+    }
+    assert_addr6(f.ip + 8, OUR_GUA);
+    assert_addr6(f.ip + 24, PEER_GUA);
+    assert_int_equal(cksum6(f.ip + 8, f.ip + 24, IP_PROTO_UDP, f.msg, (size_t)f.mlen), 0);
+    if (sport != 0) {
+      assert_int_equal(get_be16(f.msg), sport);
+    }
+    assert_int_equal(get_be16(f.msg + 2), dport);
+    size_t n = (size_t)f.mlen - 8;
+    memcpy(payload, f.msg + 8, LWIP_MIN(n, cap));
+    return (int)n;
+  }
+  return -1;
+}
+
+/* A datagram from PEER_GUA:@p sport to OUR_GUA:@p dport. */
+static void rx_udp6_to_us(u16_t sport, u16_t dport, const u8_t *data, size_t len)
+{
+  u8_t udp[1600], f[1700], sa[16], da[16];
+  put_be16(udp, sport);
+  put_be16(udp + 2, dport);
+  put_be16(udp + 4, (u16_t)(8 + len));
+  put_be16(udp + 6, 0);
+  memcpy(udp + 8, data, len);
+  a6(PEER_GUA, sa);
+  a6(OUR_GUA, da);
+  u16_t c = cksum6(sa, da, IP_PROTO_UDP, udp, 8 + len);
+  put_be16(udp + 6, c != 0 ? c : 0xffff);
+  test_rx(&tt_tn, f, mk6(f, test_mac, PEER_GUA, OUR_GUA, IP_PROTO_UDP, 64, udp, 8 + len));
+}
+
+/* An iperf 2 UDP client with an IPv6 target sends its datagrams over
+ * IPv6, numbered from 1, paced to its rate, then the negated ones. */
+static void v2_udp_client_ipv6(void **state)
+{
+  (void)state;
+  ipv6_on();
+  config(false, 2, 5001);
+  sess.udp = true;
+  sess.len = 1450;
+  sess.bandwidth = 116000; /* 10 datagrams a second */
+  sess.duration_s = 1;
+  ipaddr_aton(PEER_GUA, &sess.target);
+  assert_true(IP_IS_V6(&sess.target));
+  assert_int_equal(iperf_start(&sess), ERR_OK);
+  u8_t d[1500];
+  u32_t seq = 0, ends = 0;
+  for (int t = 0; t < 1200; t += 10) {
+    test_clock_advance(10);
+    sys_check_timeouts();
+    int n;
+    while ((n = pop_udp6(0, 5001, d, sizeof(d))) >= 0) {
+      assert_int_equal(n, 1450);
+      s32_t id = (s32_t)get_be32(d);
+      if (id >= 0) {
+        assert_int_equal((u32_t)id, seq + 1U); /* iperf 2 numbers from 1 */
+        seq++;
+      }
+      ends += id < 0;
+    }
+  }
+  /* 1 s at 10 a second, the first at once. */
+  assert_true(seq >= 10 && seq <= 11);
+  assert_true(ends >= 1);
+  assert_int_equal(sess.flows->peer.type, IPADDR_TYPE_V6);
+}
+
+/* The iperf 2 UDP server listens on both families: a flow from an IPv6
+ * peer is counted and its report goes back to it over IPv6. */
+static void v2_udp_server_ipv6(void **state)
+{
+  (void)state;
+  ipv6_on();
+  config(true, 2, 5001);
+  sess.tcp_on = false;
+  sess.udp_on = true;
+  sess.udp = true;
+  assert_int_equal(iperf_start(&sess), ERR_OK);
+  u8_t d[100];
+  memset(d, 0, sizeof(d));
+  for (s32_t i = 0; i < 3; i++) {
+    put_be32(d, (u32_t)i);
+    rx_udp6_to_us(40000, 5001, d, sizeof(d));
+    test_clock_advance(10);
+  }
+  assert_string_equal(sess.state, "receiving");
+  assert_int_equal(sess.flows->bytes, 300);
+  put_be32(d, (u32_t)-3); /* the end */
+  rx_udp6_to_us(40000, 5001, d, sizeof(d));
+  u8_t r[200];
+  int n = pop_udp6(5001, 40000, r, sizeof(r));
+  assert_true(n >= 56);
+  assert_true((get_be32(r + 16) & 0x80000000U) != 0); /* a report */
+  assert_int_equal(get_be32(r + 24), 400);            /* bytes, low half */
+  assert_int_equal(host.flow_records, 1);
+  assert_string_equal(sess.state, "listening");
+}
+#endif
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -494,6 +627,10 @@ int main(void)
       T(v2_tcp_server_counts_stream),
       T(v3_server_exchange),
       T(v3_server_refuses_params),
+#if LWIP_IPV6
+      T(v2_udp_client_ipv6),
+      T(v2_udp_server_ipv6),
+#endif
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
