@@ -66,11 +66,18 @@ def _pattern_sha256(n):
 
 
 def _from_lwipd(d, n, timeout=20):
-    """lwipd -> Linux: n bytes of tcp.connect's pattern, checked."""
+    """lwipd -> Linux: n bytes of tcp.connect's pattern, checked.
+
+    The receiver closes only after tcp.connect has answered: tcp.connect
+    succeeds once its FIN is acknowledged, and a RST that reaches lwipd's
+    TIME_WAIT before the job has looked (Linux's answer to a stray
+    duplicate ACK under impairment) would otherwise be reported as a
+    reset of a transfer that completed."""
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.bind((HOST_IP, 0))
     srv.listen(1)
     result = {}
+    answered = threading.Event()
 
     def serve():
         conn, _ = srv.accept()
@@ -82,8 +89,9 @@ def _from_lwipd(d, n, timeout=20):
                 break
             h.update(chunk)
             got += len(chunk)
-        conn.close()
         result.update(sha=h.hexdigest(), got=got)
+        answered.wait(timeout)
+        conn.close()
 
     th = threading.Thread(target=serve, daemon=True)
     th.start()
@@ -92,6 +100,7 @@ def _from_lwipd(d, n, timeout=20):
         r = c.call("tcp.connect", host=HOST_IP, port=srv.getsockname()[1], bytes=n, timeout_ms=(timeout + 5) * 1000)
     finally:
         c.close()
+        answered.set()
     th.join(timeout)
     srv.close()
     assert r["bytes_sent"] == n
@@ -203,6 +212,9 @@ def test_impaired_transfers():
         # namespace is the test's own).
         subprocess.run(["sysctl", "-q", "-w", "net.ipv4.tcp_ecn=1"], check=True)
         d.call("app.start", name="tcp-echo")
+        # Both ARP caches filled first: three lost ARP replies in a row
+        # would fail the first connect with "no route to host".
+        _echo(1000)
         d.call("impair.set", spec=spec, seed=18)
         gso_before = d.call("status")["offload"]
         _echo(16 * MB, timeout=120)
