@@ -58,7 +58,11 @@
 #define TCP_ECN_HELD 0x08U    /**< sender: reduced; none again until an ACK passes ecn_recover (6.1.2) */
 
 /* ---- seg->state ---- */
+#if LWIP_TCP_SACK
 #define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
+#else
+#define SEG_SACKED 0U /* never set without SACK: its tests fold away, as TF_SACK's */
+#endif
 #define SEG_RETRANSMITTED 0x02U
 #define SEG_LOST 0x04U         /**< deemed lost (RFC 6675 IsLost) */
 #define SEG_RECOVERY_RXT 0x08U /**< retransmitted during the current recovery (counts in pipe) */
