@@ -324,6 +324,7 @@ static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
   pcb->mss = LWIP_MAX(mss, 64U);
 }
 
+#if LWIP_TCP_SACK
 /* RFC 6675 "pipe": bytes believed in flight. */
 u32_t tcp_pipe(const struct tcp_pcb *pcb)
 {
@@ -341,6 +342,7 @@ u32_t tcp_pipe(const struct tcp_pcb *pcb)
   }
   return pipe;
 }
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* Listeners and segments for nobody                                       */

@@ -320,7 +320,14 @@ u32_t tcp_cc_initial_window(u32_t mss);
 /** A controller by name, NULL when unknown or not built. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
 /** Bytes in flight (RFC 6675 "pipe" when SACK is in use). */
+#if LWIP_TCP_SACK
 u32_t tcp_pipe(const struct tcp_pcb *pcb);
+#else
+static inline u32_t tcp_pipe(const struct tcp_pcb *pcb)
+{
+  return pcb->snd_nxt - pcb->snd_una; /* no scoreboard: all that was sent and not acknowledged */
+}
+#endif
 
 /* ---- tcp_rack.c: RACK-TLP (RFC 8985) and PRR (RFC 6937) ---- */
 #define RACK_VALID 0x01U       /**< rack_xmit_ms / rack_order hold a delivered segment */
