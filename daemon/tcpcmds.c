@@ -535,6 +535,13 @@ static void job_err(void *arg, err_t err)
     j->closed_by_stack = true;
     j->peer_closed = true;
     job_kick(j);
+  } else if (err == ERR_RST && j->fin_queued && j->acked == j->queued && j->peer_closed) {
+    /* Every byte acknowledged and the peer's FIN seen: a RST now (in
+     * TIME_WAIT, where RFC 9293 3.10.7.4 lets it end the connection, or
+     * before our FIN's own ACK) loses no data, so the transfer is done,
+     * as it would have been had job_step looked first. */
+    j->closed_by_stack = true;
+    job_kick(j);
   } else if (err == ERR_RST && !j->established) {
     job_fail(j, CTL_E_REFUSED, "connection refused by %s:%u (RST in answer to the SYN)", a, j->port);
   } else if (err == ERR_RST) {

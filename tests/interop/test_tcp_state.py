@@ -39,6 +39,8 @@ PCB table.  Timing assertions are loose where they measure lwipd's timers
 answer must be told apart from the 100 ms delayed-ACK timer.
 """
 import json
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -540,6 +542,36 @@ def test_active_open_syn_and_ack(lwipd, active, family):
     assert a.seq == p.rcv_nxt and a.ack == p.snd_nxt and not a.payload, a
     # RFC 7323 3.2: TSecr echoes the TSval of our SYN-ACK.
     assert a.options["Timestamp"][1] == p.sent_tsval, a
+
+
+def test_rst_after_both_fins_is_success(lwipd, active):
+    """A peer that resets the connection after it acknowledged everything
+    and sent its own FIN (TIME-WAIT: RFC 9293 3.10.7.4 lets the RST end it)
+    lost nothing: tcp.connect reports the transfer as done, not reset.  The
+    three segments reach lwipd in one read batch (lwipd is stopped while
+    they are sent), so the RST comes before the job looks at the state, as
+    it did under impairment with a reordered ACK drawing Linux's RST."""
+    p, ctl = active(3000)
+    p.accept()
+    p.recv_data(3000, ack_each=False)
+    fin = p.last if p.last.flags & FIN else None
+    while fin is None:
+        s = p.expect(what="FIN after the data")
+        if s.flags & FIN:
+            fin = s
+    p.rcv_nxt = seq_add(fin.seq, len(fin.payload) + 1)
+    os.kill(lwipd.proc.pid, signal.SIGSTOP)
+    try:
+        p.ack()
+        p.send_data(b"", flags=FIN | ACK)
+        p.send(RST, seq=p.snd_nxt)
+    finally:
+        os.kill(lwipd.proc.pid, signal.SIGCONT)
+    reply = ctl.read_line()
+    assert reply["ok"], reply
+    assert reply["result"]["bytes_sent"] == 3000
+    assert _state(lwipd, p) is None
+    p.rcv_nxt = None  # nothing to reset
 
 
 def test_active_close_fin_wait_time_wait(lwipd, active):
