@@ -66,6 +66,7 @@ static void ack_rtt(struct tcp_pcb *p, u32_t rtt_ms)
 static void cubic_curve(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_SACK);
   struct tcp_pcb p;
   /* A long RTT, so the cubic curve leads the Reno-friendly estimate
    * (which grows 0.53 segments per RTT, 4.3) the whole time. */
@@ -380,6 +381,7 @@ static void hystart_loss_ends_it(void **state)
 static void hystart_samples_from_acks(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_TIMESTAMPS);
   struct tt_conn c;
   setup_established_active(&c, TT_OPT_TS);
   struct tcp_pcb *pcb = c.pcb;

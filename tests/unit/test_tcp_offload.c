@@ -127,6 +127,7 @@ static void gso_retransmit_is_one_mss(void **state)
 static void gso_stops_at_peer_window(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_WSCALE);
   struct tt_conn c;
   offload_conn(&c, TCP_SND_BUF >= sizeof(payload) && TCP_MSS >= 1460, 65535);
   c.peer_wnd = 20; /* scaled by 2^7: 2560 bytes */
@@ -297,6 +298,7 @@ static void rx_small_segment_still_delayed(void **state)
 static void rx_large_segments_out_of_order(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_TCP_SACK && LWIP_TCP_WSCALE);
   struct tt_conn c;
   rx_big_conn(&c, TT_OPT_WS | TT_OPT_SACK);
   u32_t start = c.peer_nxt;
