@@ -118,7 +118,7 @@ static const struct command commands[] = {
     {"iperf",
      (const struct usage_line[]){{"iperf server [-3|-2] [-p PORT] [-u]", "an iperf3 (default) or iperf 2 server"},
                                  {"iperf client HOST [-3|-2] [-p PORT] [-t SECS] [-u] [-b RATE] [-P N] [-R] [-l LEN]",
-                                  "run a test from lwipd, live intervals"},
+                                  "run a test from lwipd to HOST (IPv4 or IPv6), live intervals"},
                                  {"iperf status [ID] | iperf stop [ID]", NULL},
                                  {NULL, NULL}},
      cmd_iperf},
