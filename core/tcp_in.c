@@ -403,18 +403,23 @@ static void tcp_passive_init(struct tcp_pcb *pcb, struct tcp_pcb_listen *l, cons
  * from the peer's ACK, so a flood of SYNs costs no memory:
  *   bits 31..27  period counter (sys_now() / 64 s, mod 32)
  *   bits 26..24  index of the MSS in cookie_mss[]
- *   bits 23..0   keyed hash of the 4-tuple, the counter and the peer's
- *                ISN (so the ACK must come at ISN + 1: RCV.NXT is rebuilt
- *                from it, never taken from a later segment)
+ *   bits 23..0   keyed hash of the 4-tuple, the counter, whether
+ *                timestamps are in use and the peer's ISN (so the ACK
+ *                must come at ISN + 1: RCV.NXT is rebuilt from it, never
+ *                taken from a later segment)
  * With timestamps, the low 5 bits of our TSval carry the peer's window
  * shift (0-14, 15 = none) and SACK-permitted, and come back in TSecr.
- * Without them, a cookie connection does without scaling and SACK. */
+ * Without them, a cookie connection does without scaling and SACK.  An
+ * ACK without TSopt for a cookie made with timestamps (or one with TSopt
+ * for a cookie made without) does not validate: the options it would
+ * rebuild are not the ones the SYN-ACK agreed, and its windows would be
+ * read with the wrong scale (RFC 7323 3.2 drops such a segment anyway). */
 static const u16_t cookie_mss[8] = {216, 536, 1200, 1400, 1440, 1452, 1460, 8960};
 
-static u32_t cookie_make(const struct tcp_in_seg *s, u32_t peer_isn, u32_t t, u32_t mss_idx)
+static u32_t cookie_make(const struct tcp_in_seg *s, u32_t peer_isn, u32_t t, u32_t mss_idx, bool ts)
 {
   u32_t h = tcp_cookie_hash(tcp_addr_key(&s->rx->dest), tcp_addr_key(&s->rx->src),
-                            ((u32_t)s->dport << 16) | s->sport, t & 31U, peer_isn);
+                            ((u32_t)s->dport << 16) | s->sport, (t & 31U) | (ts ? 32U : 0U), peer_isn);
   return ((t & 31U) << 27) | (mss_idx << 24) | (h & 0xffffffU);
 }
 
@@ -435,7 +440,7 @@ static void tcp_listen_cookie(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
     idx--;
   }
   u32_t now = sys_now();
-  u32_t iss = cookie_make(s, s->seqno, now / TCP_COOKIE_PERIOD_MS, idx);
+  u32_t iss = cookie_make(s, s->seqno, now / TCP_COOKIE_PERIOD_MS, idx, (tmp.flags & TF_TIMESTAMP) != 0);
   if (tmp.flags & TF_TIMESTAMP) {
     u32_t code = (s->opt.has_ws ? LWIP_MIN(s->opt.ws, 14U) : 15U) | (s->opt.sack_perm ? 16U : 0U);
     tmp.ts_offset = ((now & ~31U) | code) - now;
@@ -465,7 +470,7 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   u32_t idx = (cookie >> 24) & 7U;
   /* The third segment comes at the SYN's sequence number + 1 (RFC 9293
    * 3.5); any other one (data after a lost ACK) does not validate. */
-  if (age > 1U || cookie_make(s, s->seqno - 1U, now_t - age, idx) != cookie) {
+  if (age > 1U || cookie_make(s, s->seqno - 1U, now_t - age, idx, s->opt.has_ts) != cookie) {
     return false;
   }
   struct tcp_pcb *pcb = tcp_alloc(l->prio);
@@ -539,12 +544,18 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
    * handshake completes (RFC 9293 3.10.7.2 allows either). */
 }
 
-/* A PCB on the stack standing for entry @p e, to answer from. */
+/* A PCB on the stack standing for entry @p e, to answer from.  Its
+ * receive window is what our SYN-ACKs announced: an ACK sent from it is
+ * not a SYN, so its window is scaled (RFC 7323 2.2) and could otherwise
+ * offer the whole TCP_WND, a right edge the entry (which keeps only the
+ * unscaled SYN-ACK window) would forget, and the PCB made from it would
+ * then move left (RFC 9293 3.8.6: the window must not shrink). */
 static void tcp_synq_tmp(const struct tcp_synq_entry *e, struct tcp_pcb *tmp)
 {
   memset(tmp, 0, sizeof(*tmp));
   tmp->tslot = 0xffffU;
   tcp_synq_to_pcb(e, tmp);
+  tmp->rcv_wnd = e->rcv_ann;
   tmp->state = SYN_RCVD;
 }
 

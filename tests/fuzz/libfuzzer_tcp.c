@@ -120,6 +120,9 @@
 #include <stdlib.h>
 
 #include "lwip/etharp.h"
+#if LWIP_TCP_SYNQ_COOKIES
+#include "lwip/priv/tcp_synq.h"
+#endif
 #include "lwip/prot/wire.h"
 
 /** The application's receive modes (MISC 0, setup bits 6-7). */
@@ -916,12 +919,34 @@ static u32_t inject(const struct segdesc *d, const u32_t *seq_at)
   bool reopen = pcb == NULL && (flags & TCP_SYN);
   rx_frame(frame, fl, (d->has_o && (d->o & 0x80U)) ? 9U + (len & 31U) : 0U);
   struct tcp_pcb *npcb = conn_pcb();
+  u32_t new_rcv_nxt = 0, new_una = 0;
+  bool started = false;
   if (reopen && npcb != NULL) {
+    new_rcv_nxt = npcb->rcv_nxt;
+    new_una = npcb->snd_una;
+    started = true;
+  }
+#if LWIP_TCP_SYNQ_COOKIES
+  if (reopen && npcb == NULL) {
+    /* The handshake may be an entry in the SYN queue, not a PCB. */
+    ip_addr_t ours, peer;
+    ip_addr_set_ip4(&ours, &our_ip);
+    ip_addr_set_ip4(&peer, &peer_ip);
+    const struct tcp_synq_entry *e = tcp_synq_lookup(&ours, P.c.our_port, &peer, P.c.peer_port);
+    if (e != NULL) {
+      new_rcv_nxt = e->irs + 1U;
+      new_una = e->iss;
+      started = true;
+    }
+  }
+#endif
+  if (started) {
     /* A new connection on the 4-tuple: the peer starts over with what our
-     * SYN-ACK says, or (when it could not be sent) from the SYN's numbers. */
-    P.ack_seen = P.edge_seen = npcb->rcv_nxt;
+     * SYN-ACK says, or (when it could not be sent) from the SYN's numbers;
+     * the old connection's window edge means nothing to it. */
+    P.ack_seen = P.edge_seen = new_rcv_nxt;
     P.ack_known = true;
-    P.snd_max_seen = P.una_est = npcb->snd_una;
+    P.snd_max_seen = P.una_est = new_una;
     P.fin_sent = P.fin_inside = P.cookie = false;
   }
   settle();

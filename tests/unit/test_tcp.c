@@ -1457,6 +1457,17 @@ static void syn_cookie_handshake(void **state)
     tt_inject(&c, TCP_ACK, c.peer_nxt, c.our_nxt ^ 0x00001000U, NULL, NULL, 0);
     tt_expect(TCP_RST, c.our_nxt ^ 0x00001000U, 0, NULL);
     assert_int_equal(tt_pcb_count(), pcbs);
+    /* The cookie covers the use of timestamps: an ACK that leaves out the
+     * TSopt agreed in the SYN-ACK (or adds one not agreed) gets a RST, not
+     * a connection whose window scale the two ends read differently. */
+    struct tt_opts flip;
+    tt_conn_opts(&c, &flip);
+    flip.has_ts = !all;
+    flip.tsval = c.peer_ts;
+    flip.tsecr = c.our_ts;
+    tt_inject(&c, TCP_ACK, c.peer_nxt, c.our_nxt, &flip, NULL, 0);
+    tt_expect(TCP_RST, c.our_nxt, 0, NULL);
+    assert_int_equal(tt_pcb_count(), pcbs);
     /* The cookie covers the peer's ISN (RFC 4987 3.6: it must rebuild the
      * SYN's state, RCV.NXT included): a valid cookie on a segment whose
      * sequence number is not ISN + 1 (the third ACK lost, later data
@@ -3141,6 +3152,45 @@ static void synq_entry_instead_of_pcb(void **state)
   assert_int_equal(tt_rec.len, 2);
 }
 
+/* What the SYN queue answers for an entry (an ACK to an unacceptable
+ * segment, a challenge ACK) offers no more than the SYN-ACK did: the
+ * entry keeps only that window, so a larger (scaled) one would be
+ * forgotten and the connection's right edge would then move left (RFC
+ * 9293 3.8.6).  Found by libfuzzer_tcp. */
+static void synq_answers_keep_the_synack_window(void **state)
+{
+  (void)state;
+  TT_NEEDS(TT_OPT_BUILT == TT_OPT_ALL);
+  setup_listen(TT_LISTEN_PORT, 0);
+  struct tt_conn c;
+  tt_conn_init(&c, TT_OPT_ALL, 7000);
+  tt_send(&c, TCP_SYN, NULL, 0);
+  struct tt_seg s;
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
+  assert_true(s.opt.has_ws);
+  u32_t synack_edge = 7001U + s.wnd;
+  c.our_nxt = s.seq + 1U;
+  c.our_ts = s.opt.tsval;
+  c.ts = c.ws = c.sack = true;
+  /* Data far beyond the window: an ACK answers it (RFC 9293 3.10.7.4). */
+  tt_inject(&c, TCP_ACK | TCP_PSH, 7001U + 0x40000U, c.our_nxt, NULL, "far", 3);
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.flags, TCP_ACK);
+  assert_int_equal(s.ack, 7001);
+  u32_t edge = 7001U + ((u32_t)s.wnd << TCP_RCV_SCALE);
+  assert_true(TCP_SEQ_LEQ(edge, synack_edge));
+  /* The handshake completes; the PCB's first ACK keeps at least that edge. */
+  tt_send(&c, TCP_ACK | TCP_PSH, "hi", 2);
+  assert_int_equal(tt_rec.naccept, 1);
+  c.pcb = tt_rec.accepted;
+  tt_attach(c.pcb);
+  tcp_output(c.pcb);
+  while (tt_pop(&s)) {
+    assert_true(TCP_SEQ_GEQ(s.ack + ((u32_t)s.wnd << TCP_RCV_SCALE), edge));
+  }
+}
+
 /* The entry's own timer: SYN-ACKs again after 1, 2, 4 and 8 s (RFC 6298
  * 2.1, 5.5), then at 20 s the handshake is given up with a RST, the entry
  * freed and counted; nothing in between. */
@@ -3393,6 +3443,7 @@ int main(void)
 #if LWIP_TCP_SYNQ_COOKIES
     T(synq_entry_instead_of_pcb),
     T(synq_retransmit_and_expire),
+    T(synq_answers_keep_the_synack_window),
     T(synq_rst_rules),
     T(synq_syn_and_ack_rules),
     T(synq_paws),
