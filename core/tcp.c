@@ -1668,10 +1668,12 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->congestion = tcp_get_congestion(pcb);
   out->cwnd = pcb->cwnd;
   out->ssthresh = pcb->ssthresh;
+#if LWIP_TCP_CUBIC
   out->cubic_wmax = pcb->cc_wmax;
   out->cubic_k_ms = pcb->cc_k_ms;
+#endif
   out->ss_phase = tcp_cc_phase_name(pcb);
-  out->hystart = pcb->hs_phase != TCP_HS_OFF && pcb->cwnd < pcb->ssthresh;
+  out->hystart = LWIP_TCP_HYSTART && pcb->hs_phase != TCP_HS_OFF && pcb->cwnd < pcb->ssthresh;
   out->srtt8 = pcb->srtt8;
   out->rttvar4 = pcb->rttvar4;
   out->rto_ms = pcb->rto;
@@ -1699,11 +1701,13 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->snd_wscale = ws ? pcb->snd_scale : 0U;
   out->rcv_wscale = ws ? pcb->rcv_scale : 0U;
   out->ecn_mode = tcp_ecn_mode_name(tcp_get_ecn(pcb));
+#if LWIP_TCP_ECN /* without it the state and counters stay 0 */
   out->ecn = (pcb->ecn & TCP_ECN_OK) != 0 && pcb->state != SYN_SENT;
   out->ecn_ece_latched = (pcb->ecn & TCP_ECN_ECE) != 0;
   out->ecn_cwr_pending = (pcb->ecn & TCP_ECN_CWR) != 0;
   out->ecn_ce_rcvd = pcb->ecn_ce_rcvd;
   out->ecn_reductions = pcb->ecn_reductions;
+#endif
   out->user_timeout_ms = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
   out->stalled_ms = pcb->stall_since != 0 ? now - pcb->stall_since : 0U;
   out->gives_up = pcb->giveup_due != 0;
