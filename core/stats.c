@@ -44,6 +44,16 @@ static const char *const proto_names[LWIP_PROTO_COUNT] = {
 #endif
 
 #if LWIP_DEBUG
+#if !LWIP_IPV6
+/* The IPv6 protocols keep their counters in every build (the drop reasons
+ * name them), but their log modules exist only with IPv6 (debug.h).  In a
+ * build without IPv6 nothing counts them, so the core module stands in. */
+#define LWIP_LOG_IP6 LWIP_LOG_CORE
+#define LWIP_LOG_ICMP6 LWIP_LOG_CORE
+#define LWIP_LOG_ND6 LWIP_LOG_CORE
+#define LWIP_LOG_MLD6 LWIP_LOG_CORE
+#define LWIP_LOG_DHCP6 LWIP_LOG_CORE
+#endif
 /* Which log module reports a protocol's drops. */
 static const u8_t proto_log_module[LWIP_PROTO_COUNT] = {
 #define LWIP_PROTO_MOD_(id, name, mod) [LWIP_PROTO_##id] = LWIP_LOG_##mod,

@@ -65,6 +65,9 @@ static u32_t xid_of(const struct cmsg *m)
  * option must lie inside the message. */
 static int find_opt(const u8_t *b, int len, int from, u16_t code, int *olen)
 {
+  /* Set on every path: a release build (-O3) cannot see that the callers
+   * only read it after a match. */
+  *olen = 0;
   int at = from;
   while (at < len) {
     assert_true(at + 4 <= len);
