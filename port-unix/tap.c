@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "tap.h"
+#include "tap_uring.h"
 
 #include "lwip/debug.h"
 #include "lwip/ip4_addr.h"
@@ -296,6 +297,7 @@ void tap_close(struct tap_dev *tap)
   if (tap == NULL) {
     return;
   }
+  tap_uring_stop(tap);
   dev_unlink(&tap->dev);
   if (tap->fd >= 0) {
     close(tap->fd);
@@ -324,7 +326,7 @@ bool tap_link_up(struct tap_dev *tap)
   return up;
 }
 
-static bool fatal_errno(int e)
+bool tap_fatal_errno(int e)
 {
   return e == EBADFD || e == EBADF || e == EIO || e == ENODEV || e == ENXIO;
 }
@@ -360,16 +362,16 @@ static bool tap_rx_hdr(struct tap_dev *tap, const struct virtio_net_hdr *vh, siz
   return true;
 }
 
-/* Deliver @p n bytes of tap->buf up as a new PBUF_POOL frame; @p csum_ok:
- * mark it PBUF_FLAG_CSUM_OK. */
-static void tap_deliver(struct tap_dev *tap, size_t n, bool csum_ok)
+/* Deliver the @p n bytes at @p frame up as a new PBUF_POOL frame;
+ * @p csum_ok: mark it PBUF_FLAG_CSUM_OK. */
+static void tap_deliver(struct tap_dev *tap, const u8_t *frame, size_t n, bool csum_ok)
 {
   struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_POOL);
   if (p == NULL) {
     tap->counters.rx_nomem++;
     return;
   }
-  if (pbuf_take(p, tap->buf, (u16_t)n) != ERR_OK) {
+  if (pbuf_take(p, frame, (u16_t)n) != ERR_OK) {
     /* Cannot happen: the chain was allocated for n bytes. */
     pbuf_free(p);
     tap->counters.rx_nomem++;
@@ -383,8 +385,32 @@ static void tap_deliver(struct tap_dev *tap, size_t n, bool csum_ok)
   dev_deliver_up(&tap->dev, p);
 }
 
+void tap_rx_frame(struct tap_dev *tap, const struct virtio_net_hdr *vh, const u8_t *frame, size_t n)
+{
+  bool csum_ok = false;
+  if (tap->vnet_hdr) {
+    if (n < sizeof(*vh)) {
+      tap->counters.rx_bad_hdr++;
+      return;
+    }
+    n -= sizeof(*vh);
+    if (n <= TAP_FRAME_MAX && !tap_rx_hdr(tap, vh, n, &csum_ok)) {
+      tap->counters.rx_bad_hdr++;
+      return;
+    }
+  }
+  if (n > TAP_FRAME_MAX) {
+    tap->counters.rx_errors++;
+    return;
+  }
+  tap_deliver(tap, frame, n, csum_ok);
+}
+
 int tap_read_batch(struct tap_dev *tap, int max_frames)
 {
+  if (tap_uring_active(tap)) {
+    return tap_uring_read_batch(tap, max_frames);
+  }
   int count = 0;
   while (count < max_frames) {
     struct virtio_net_hdr vh;
@@ -397,7 +423,7 @@ int tap_read_batch(struct tap_dev *tap, int max_frames)
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         break;
       }
-      if (fatal_errno(errno)) {
+      if (tap_fatal_errno(errno)) {
         return count > 0 ? count : -1;
       }
       tap->counters.rx_errors++;
@@ -407,23 +433,7 @@ int tap_read_batch(struct tap_dev *tap, int max_frames)
       break;
     }
     count++;
-    bool csum_ok = false;
-    if (tap->vnet_hdr) {
-      if ((size_t)n < sizeof(vh)) {
-        tap->counters.rx_bad_hdr++;
-        continue;
-      }
-      n -= (ssize_t)sizeof(vh);
-      if ((size_t)n <= TAP_FRAME_MAX && !tap_rx_hdr(tap, &vh, (size_t)n, &csum_ok)) {
-        tap->counters.rx_bad_hdr++;
-        continue;
-      }
-    }
-    if ((size_t)n > TAP_FRAME_MAX) {
-      tap->counters.rx_errors++;
-      continue;
-    }
-    tap_deliver(tap, (size_t)n, csum_ok);
+    tap_rx_frame(tap, &vh, tap->buf, (size_t)n);
   }
   return count;
 }
@@ -555,6 +565,27 @@ static ssize_t tap_write_frame(struct tap_dev *tap, const struct pbuf *p, struct
   return w;
 }
 
+void tap_tx_result(struct tap_dev *tap, ssize_t w, int e, size_t len, bool gso)
+{
+  if (w >= 0) {
+    /* A TAP write is one frame, all or nothing. */
+    if (gso) {
+      tap->counters.tx_gso++;
+    }
+    tap->counters.tx_frames++;
+    tap->counters.tx_bytes += (uint64_t)w;
+    return;
+  }
+  if (e == EAGAIN || e == EWOULDBLOCK) {
+    tap->counters.tx_eagain++;
+  } else if (e == ENOBUFS) {
+    tap->counters.tx_enobufs++;
+  } else {
+    tap->counters.tx_errors++;
+  }
+  tap_warn(tap, e, len);
+}
+
 static err_t tap_tx(struct dev *d, struct pbuf *p)
 {
   struct tap_dev *tap = (struct tap_dev *)d;
@@ -567,29 +598,17 @@ static err_t tap_tx(struct dev *d, struct pbuf *p)
              p->tot_len);
     return ERR_VAL;
   }
+  bool gso = tap->vnet_hdr && vh.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+  if (tap_uring_active(tap)) {
+    return tap_uring_tx(tap, p, &vh, tap->vnet_hdr ? sizeof(vh) : 0, gso);
+  }
   ssize_t w = tap_write_frame(tap, p, &vh);
+  int e = errno;
+  tap_tx_result(tap, w, e, p->tot_len, gso);
   if (w >= 0) {
-    /* A TAP write is one frame, all or nothing. */
-    if (tap->vnet_hdr && vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-      tap->counters.tx_gso++;
-    }
-    tap->counters.tx_frames++;
-    tap->counters.tx_bytes += (uint64_t)w;
     return ERR_OK;
   }
-  int e = errno;
-  err_t ret = ERR_IF;
-  if (e == EAGAIN || e == EWOULDBLOCK) {
-    tap->counters.tx_eagain++;
-    ret = ERR_MEM;
-  } else if (e == ENOBUFS) {
-    tap->counters.tx_enobufs++;
-    ret = ERR_MEM;
-  } else {
-    tap->counters.tx_errors++;
-  }
-  tap_warn(tap, e, p->tot_len);
-  return ret;
+  return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS ? ERR_MEM : ERR_IF;
 }
 
 /* The host side's "a.b.c.d/prefix"; without a prefix, /24. */

@@ -84,6 +84,7 @@ struct tap_dev {
   enum tap_offload mode;     /**< what was asked for */
   bool vnet_hdr;             /**< every frame carries a virtio-net header */
   unsigned offloads;         /**< TUN_F_* the kernel accepted (receive side) */
+  struct tap_uring *uring;   /**< io_uring batching (tap_uring.h); NULL: read()/write() per frame */
 };
 
 /**

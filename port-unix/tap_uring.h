@@ -1,0 +1,115 @@
+/**
+ * @file tap_uring.h
+ * Batched TAP I/O through io_uring (--io-uring).
+ *
+ * Without it every frame costs a system call: one read() per received
+ * frame, one write() per sent frame.  With a ring attached to a tap_dev
+ *  - sends (the tap's ops->tx) copy the frame, virtio-net header first when
+ *    the TAP has them, into a buffer the ring owns, and queue a write;
+ *    tap_uring_flush() submits every queued write with one io_uring_enter.
+ *    The daemon flushes at the end of each event (a batch of input, a
+ *    timer, a control command), before the loop sleeps;
+ *  - tap_read_batch() posts a set of reads and takes their completions in
+ *    one io_uring_enter per set.
+ * Every request is made with RWF_NOWAIT: one that cannot be done at once
+ * fails with EAGAIN (a read of an empty TAP; a write the TAP cannot take,
+ * counted as the plain path counts it) instead of being parked by the
+ * kernel.  The kernel then performs the requests of one submission in
+ * the order they were queued, so frames keep their order on the wire.
+ * Each flush takes every completion before it returns, so the write
+ * buffers are free again.
+ *
+ * Ownership: tx still does not take the pbuf (its bytes are copied).
+ * Results arrive later than tx returns: tx says ERR_OK once the frame is
+ * queued, and failed writes are counted (tap_counters: tx_eagain,
+ * tx_enobufs, tx_errors) and logged as in the plain path when they
+ * complete.  When the buffers are used up, the queued writes are submitted
+ * and waited for, and queueing goes on: nothing is dropped.
+ *
+ * Built without liburing (meson -Dio_uring=disabled, or no liburing-dev),
+ * tap_uring_start() fails saying so and the plain path runs.
+ */
+#ifndef LWIPD_TAP_URING_H
+#define LWIPD_TAP_URING_H
+
+#include "tap.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/** --io-uring. */
+enum tap_uring_mode {
+  TAP_URING_OFF,  /**< read() and write() per frame */
+  TAP_URING_AUTO, /**< the ring when the kernel gives one, else plain */
+  TAP_URING_ON,   /**< the ring, or the daemon does not start */
+};
+
+/** Parse "off", "auto" or "on".  @return true and @p out set, or false. */
+bool tap_uring_parse(const char *s, enum tap_uring_mode *out);
+
+/** "off", "auto" or "on". */
+const char *tap_uring_mode_name(enum tap_uring_mode mode);
+
+/** Counters of a tap's ring (zeroed by tap_uring_start). */
+struct tap_uring_counters {
+  uint64_t submits;     /**< io_uring_enter calls that submitted work */
+  uint64_t writes;      /**< write requests submitted (one per frame) */
+  uint64_t reads;       /**< read requests submitted */
+  uint64_t read_frames; /**< of those, reads that returned a frame */
+  uint64_t pool_full;   /**< flushes forced mid-batch: buffers or queue used up */
+};
+
+/**
+ * Attach a ring to @p tap: from now on its sends are queued (flush them
+ * with tap_uring_flush) and tap_read_batch() reads through the ring.
+ * @return 0; or -1 with a message in @p err (may be NULL) and errno set
+ *         when the ring cannot be set up (a kernel without io_uring, one
+ *         that forbids it: kernel.io_uring_disabled, a seccomp filter;
+ *         out of memory; a build without liburing).  The tap is then
+ *         unchanged.
+ */
+int tap_uring_start(struct tap_dev *tap, char *err, size_t errlen);
+
+/** Submit every queued write with one system call and wait until they are
+ *  done.  No-op without a ring or with nothing queued. */
+void tap_uring_flush(struct tap_dev *tap);
+
+/** Flush, then tear the ring down: the tap goes back to the plain path.
+ *  No-op without a ring.  tap_close() calls it. */
+void tap_uring_stop(struct tap_dev *tap);
+
+/** Is a ring attached? */
+bool tap_uring_active(const struct tap_dev *tap);
+
+/** The ring's counters; NULL without a ring. */
+const struct tap_uring_counters *tap_uring_counters(const struct tap_dev *tap);
+
+/* ---- For tap.c only ---- */
+
+/** Queue frame @p p behind virtio-net header @p vh (used only when the TAP
+ *  has them).  @return ERR_OK. */
+err_t tap_uring_tx(struct tap_dev *tap, const struct pbuf *p, const void *vh, size_t vh_len, bool gso);
+
+/** tap_read_batch() through the ring: same contract. */
+int tap_uring_read_batch(struct tap_dev *tap, int max_frames);
+
+/* ---- tap.c's own steps, shared with tap_uring.c ---- */
+
+struct virtio_net_hdr;
+
+/** A read of @p n bytes: with virtio-net headers @p vh is the header read
+ *  (n counts it) and @p frame the bytes after it; checked, counted and
+ *  delivered up or dropped as tap_read_batch() does. */
+void tap_rx_frame(struct tap_dev *tap, const struct virtio_net_hdr *vh, const u8_t *frame, size_t n);
+
+/** Count a write's outcome: @p w frame bytes written, or w < 0 and errno
+ *  @p e (logged at most once a second).  @p len: the frame's length;
+ *  @p gso: it was a GSO frame. */
+void tap_tx_result(struct tap_dev *tap, ssize_t w, int e, size_t len, bool gso);
+
+/** read() errors after which the descriptor is useless. */
+bool tap_fatal_errno(int e);
+
+#endif
