@@ -30,6 +30,7 @@
 #include "impair.h"
 #include "pcapdev.h"
 #include "tap.h"
+#include "tap_uring.h"
 #include "unix_port.h"
 
 /* The daemon's state (also set up by lwip-replay, which links these
@@ -532,6 +533,26 @@ static json_t *offload_json(const struct tap_dev *tap)
                    (json_int_t)c->tx_gso, "rx_bad_hdr", (json_int_t)c->rx_bad_hdr);
 }
 
+/* --io-uring: what was asked, whether a ring runs, and how well it
+ * batches: ops_per_submit is how many read() or write() calls (counting
+ * reads that found the TAP empty) each io_uring_enter stood for. */
+static json_t *io_uring_json(const struct tap_dev *tap)
+{
+  const struct tap_uring_counters *c = tap_uring_counters(tap);
+  json_t *o = json_pack("{s:s, s:b}", "mode", tap_uring_mode_name((enum tap_uring_mode)lwipd.io_uring_mode),
+                        "active", c != NULL);
+  if (c != NULL) {
+    uint64_t ops = c->writes + c->reads;
+    json_object_set_new(o, "submits", json_integer((json_int_t)c->submits));
+    json_object_set_new(o, "writes", json_integer((json_int_t)c->writes));
+    json_object_set_new(o, "reads", json_integer((json_int_t)c->reads));
+    json_object_set_new(o, "read_frames", json_integer((json_int_t)c->read_frames));
+    json_object_set_new(o, "pool_full", json_integer((json_int_t)c->pool_full));
+    json_object_set_new(o, "ops_per_submit", json_real(c->submits ? (double)ops / (double)c->submits : 0.0));
+  }
+  return o;
+}
+
 static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
   (void)req;
@@ -549,6 +570,7 @@ static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r
   json_object_set_new(o, "control", ctl_status_json());
   if (lwipd.tap != NULL) {
     json_object_set_new(o, "offload", offload_json(lwipd.tap));
+    json_object_set_new(o, "io_uring", io_uring_json(lwipd.tap));
   }
   /* --busy-poll: the setting (0: off) and how the polling went. */
   const struct lwipd_busy_poll *bp = &lwipd.busy_poll;

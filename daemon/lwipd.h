@@ -72,6 +72,7 @@ struct lwipd {
   const char *ctl_path;
   struct lwipd_ip6_conf ip6; /**< IPv6 start-up configuration */
   struct lwipd_busy_poll busy_poll;
+  int io_uring_mode;            /**< --io-uring: enum tap_uring_mode */
 };
 
 extern struct lwipd lwipd;

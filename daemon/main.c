@@ -42,6 +42,7 @@
 #include "lwip/tcp.h"
 #include "pcapdev.h"
 #include "tap.h"
+#include "tap_uring.h"
 #include "unix_port.h"
 
 /** Frames read per wakeup: bounded so the control socket stays responsive
@@ -74,6 +75,7 @@ struct options {
   bool no_slaac;
   enum tap_offload offload; /* --offload auto|on|off */
   uint32_t busy_poll_us;    /* --busy-poll USEC, 0: off */
+  enum tap_uring_mode io_uring; /* --io-uring auto|on|off */
 };
 
 static struct event *timer_ev, *tap_ev, *nl_ev;
@@ -126,6 +128,9 @@ static void usage(FILE *f)
           "  --offload auto|on|off TAP offloads (virtio-net headers): checksums and TCP\n"
           "                        segments of up to 64 KB both ways; auto (default) takes\n"
           "                        what the kernel allows, on fails if it refuses\n"
+          "  --io-uring auto|on|off batch the TAP's reads and writes through io_uring:\n"
+          "                        one system call for a batch of frames; auto (default)\n"
+          "                        uses it when the kernel allows, on fails if it refuses\n"
           "  --busy-poll USEC      low-latency mode: after each pass of the event loop, keep\n"
           "                        polling the TAP without sleeping for up to USEC\n"
           "                        microseconds after the last frame (0..1000000; default\n"
@@ -168,6 +173,7 @@ static const struct option long_opts[] = {
   {"loss-detection", required_argument, NULL, 'L'},
   {"offload", required_argument, NULL, 'O'},
   {"busy-poll", required_argument, NULL, 'B'},
+  {"io-uring", required_argument, NULL, 'U'},
   {"ip6", required_argument, NULL, '6'},     {"host-ip6", required_argument, NULL, 'J'},
   {"iid", required_argument, NULL, 'E'},     {"no-slaac", no_argument, NULL, 'S'},
   {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
@@ -274,6 +280,11 @@ static int apply_option(struct options *o, int c, const char *arg)
     }
     break;
   case 'B': return parse_busy_poll(o, arg);
+  case 'U':
+    if (!tap_uring_parse(arg, &o->io_uring)) {
+      return bad_option("io-uring", arg, "expected auto, on or off");
+    }
+    break;
   case 'W':
     if (strcmp(arg, "rfc5681") != 0 && strcmp(arg, "rfc6928") != 0) {
       return bad_option("initial-window", arg, "expected rfc5681 or rfc6928");
@@ -404,6 +415,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
   memset(o, 0, sizeof(*o));
   o->offload = TAP_OFFLOAD_AUTO;
+  o->io_uring = TAP_URING_AUTO;
   /* The config file is read first so command-line options override it. */
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
@@ -565,6 +577,8 @@ void lwipd_schedule(void)
   /* The event is over: the clock runs again, so the sleep below is
    * measured from the real now. */
   unix_port_clock_release();
+  /* Everything the event sent leaves now, in one system call. */
+  tap_uring_flush(lwipd.tap);
   if (lwipd.capture != NULL) {
     pcapdev_flush(lwipd.capture);
   }
@@ -787,6 +801,14 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
   if (lwipd.tap == NULL) {
     fprintf(stderr, "lwipd: %s\n", err);
     return 1;
+  }
+  lwipd.io_uring_mode = o->io_uring;
+  if (o->io_uring != TAP_URING_OFF && tap_uring_start(lwipd.tap, err, sizeof(err)) != 0) {
+    if (o->io_uring == TAP_URING_ON) {
+      fprintf(stderr, "lwipd: --io-uring on: %s; use --io-uring auto or off to run without\n", err);
+      return 1;
+    }
+    LWIP_LOG(NETIF, WARN, "%s; reading and writing the TAP a frame a call", err);
   }
   if (o->host_ip != NULL && tap_configure_host(lwipd.tap->name, o->host_ip, err, sizeof(err)) != 0) {
     fprintf(stderr, "lwipd: --host-ip %s: %s\n", o->host_ip, err);
