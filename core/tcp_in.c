@@ -410,10 +410,11 @@ static void tcp_passive_init(struct tcp_pcb *pcb, struct tcp_pcb_listen *l, cons
  * With timestamps, the low 5 bits of our TSval carry the peer's window
  * shift (0-14, 15 = none) and SACK-permitted, and come back in TSecr.
  * Without them, a cookie connection does without scaling and SACK.  An
- * ACK without TSopt for a cookie made with timestamps (or one with TSopt
- * for a cookie made without) does not validate: the options it would
- * rebuild are not the ones the SYN-ACK agreed, and its windows would be
- * read with the wrong scale (RFC 7323 3.2 drops such a segment anyway). */
+ * ACK without TSopt for a cookie made with timestamps does not validate:
+ * the options it would rebuild are not the ones the SYN-ACK agreed, and
+ * its windows would be read with the wrong scale (RFC 7323 3.2 drops such
+ * a segment anyway).  A TSopt on the ACK of a cookie made without them is
+ * ignored, as 3.2 says. */
 static const u16_t cookie_mss[8] = {216, 536, 1200, 1400, 1440, 1452, 1460, 8960};
 
 static u32_t cookie_make(const struct tcp_in_seg *s, u32_t peer_isn, u32_t t, u32_t mss_idx, bool ts)
@@ -470,8 +471,18 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   u32_t idx = (cookie >> 24) & 7U;
   /* The third segment comes at the SYN's sequence number + 1 (RFC 9293
    * 3.5); any other one (data after a lost ACK) does not validate. */
-  if (age > 1U || cookie_make(s, s->seqno - 1U, now_t - age, idx, s->opt.has_ts) != cookie) {
+  if (age > 1U) {
     return false;
+  }
+  if (cookie_make(s, s->seqno - 1U, now_t - age, idx, s->opt.has_ts) != cookie) {
+    /* RFC 7323 3.2: a TSopt on a connection that did not agree to
+     * timestamps MUST be ignored; so the cookie of a SYN-ACK without them
+     * is checked again as such.  The reverse (TSopt agreed, none now) has
+     * no such rule and does not validate. */
+    if (!s->opt.has_ts || cookie_make(s, s->seqno - 1U, now_t - age, idx, false) != cookie) {
+      return false;
+    }
+    s->opt.has_ts = false;
   }
   struct tcp_pcb *pcb = tcp_alloc(l->prio);
   if (pcb == NULL) {
@@ -1339,8 +1350,14 @@ static bool tcp_handshake_done(struct tcp_pcb *pcb);
 static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 {
   u32_t ack = s->ackno;
-  if (!TCP_SEQ_GT(ack, pcb->snd_max) &&
-      !TCP_SEQ_LT(ack, pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss))) {
+  if (pcb->state == SYN_RCVD) {
+    /* RFC 9293 3.10.7.4, SYN-RECEIVED: only SND.UNA < SEG.ACK =< SND.NXT,
+     * an ACK of our SYN; one at SND.UNA is not a duplicate ACK here. */
+    if (TCP_SEQ_GT(ack, pcb->snd_una) && !TCP_SEQ_GT(ack, pcb->snd_max)) {
+      return true;
+    }
+  } else if (!TCP_SEQ_GT(ack, pcb->snd_max) &&
+             !TCP_SEQ_LT(ack, pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss))) {
     return true;
   }
   LWIP_DROP(TCP_BAD_ACK);
@@ -1384,8 +1401,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       pcb->snd_nxt = ack;
     }
     pcb->nrtx = 0;
-    pcb->rto_due = 0;        /* RFC 6298 5.3: restart the timer */
-    pcb->soft_err = false;   /* the peer is reachable after all */
+    pcb->rto_due = 0; /* RFC 6298 5.3: restart the timer */
     bool was_syn_rcvd = pcb->state == SYN_RCVD;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
@@ -2096,6 +2112,9 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (!tcp_ack_acceptable(pcb, s)) {
     return;
   }
+  /* The peer answers, so it is reachable: a soft ICMP error is stale (as
+   * Linux forgets it on any acceptable ACK, even one that moves nothing). */
+  pcb->soft_err = false;
   tcp_update_ts_recent(pcb, s);
   /* CE and CWR before the ACK is processed: what it sends echoes them. */
   tcp_ecn_rcv(pcb, s->flags, s->rx->tos, s->len);

@@ -24,6 +24,7 @@
 #define CTL_E_TIMEOUT "timeout"
 #define CTL_E_REFUSED "connection_refused"
 #define CTL_E_RESET "connection_reset"
+#define CTL_E_UNREACHABLE "unreachable"
 
 /** A command's outcome: a result object, or an error code and message. */
 struct ctl_reply {

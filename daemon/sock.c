@@ -1905,8 +1905,12 @@ static json_t *set_ecn(struct sock *s, json_t *v, struct ctl_reply *r)
   if (!json_is_string(v) || tcp_ecn_mode_parse(json_string_value(v), &mode) != ERR_OK) {
     return ctl_error(r, "EINVAL", "TCP_ECN: expected off, passive or on");
   }
-  if (s->tcp != NULL) {
-    (void)tcp_set_ecn(s->tcp, mode);
+  if (!LWIP_TCP_ECN && mode != TCP_ECN_MODE_OFF) {
+    /* tcp_set_ecn would refuse it: say so rather than read back "on". */
+    return ctl_error(r, "ENOPROTOOPT", "TCP_ECN: ECN (RFC 3168) is not in this build");
+  }
+  if (s->tcp != NULL && tcp_set_ecn(s->tcp, mode) != ERR_OK) {
+    return ctl_error(r, "EINVAL", "TCP_ECN: refused by the stack");
   }
   s->ecn = tcp_ecn_mode_name(mode); /* a static string */
   return json_pack("{s:s, s:o}", "name", "TCP_ECN", "value", opt_value(s, "TCP_ECN"));

@@ -547,6 +547,12 @@ static void job_err(void *arg, err_t err)
   } else if (err == ERR_RST) {
     job_fail(j, CTL_E_RESET, "connection reset by %s:%u after %llu bytes sent, %llu received", a, j->port,
              (unsigned long long)j->acked, (unsigned long long)j->received);
+  } else if (err == ERR_RTE) {
+    /* An ICMP error said why: a hard one ended the handshake, or a soft
+     * one came before the retransmissions ran out (RFC 5461 4). */
+    job_fail(j, CTL_E_UNREACHABLE, "%s:%u unreachable (ICMP error) %s, %llu bytes acknowledged", a, j->port,
+             j->established ? "after the connection was established" : "before the handshake completed",
+             (unsigned long long)j->acked);
   } else if (err == ERR_ABRT && !j->established) {
     job_fail(j, CTL_E_TIMEOUT, "no answer from %s:%u: the SYN retransmissions ran out", a, j->port);
   } else {

@@ -240,8 +240,8 @@ struct tcp_pcb {
   u8_t keep_cnt, keep_cnt_sent;
 
   /* The last soft ICMP error (RFC 5461 4): kept for the application and
-   * reported if the connection times out; cleared by an ACK that moves
-   * SND.UNA, as the peer is then evidently reachable. */
+   * reported if the connection times out; cleared by any acceptable ACK,
+   * as the peer is then evidently reachable. */
   u8_t soft_icmp_type, soft_icmp_code; /**< ICMP or ICMPv6 type and code (the family is remote_ip's) */
   bool soft_err;                       /**< the two fields hold an error */
 
@@ -409,7 +409,7 @@ struct tcp_conn_info {
   u32_t stalled_ms;      /**< since when sending made no progress; 0 = not stalled */
   bool gives_up;         /**< a give-up deadline is armed */
   u32_t gives_up_in_ms;  /**< time left until it (0 once due); valid when gives_up */
-  bool soft_err;         /**< a soft ICMP error arrived since SND.UNA last moved (RFC 5461 4) */
+  bool soft_err;         /**< a soft ICMP error arrived since the last acceptable ACK (RFC 5461 4) */
   u8_t soft_icmp_type;   /**< its ICMP (IPv4) or ICMPv6 type; valid when soft_err */
   u8_t soft_icmp_code;   /**< and code */
   bool syn_queue;        /**< a handshake in the SYN queue (tcp_synq_foreach), not a PCB: rto_ms is the

@@ -48,6 +48,7 @@ import time
 import pytest
 
 from lwipd_harness import HOST_IP, LWIPD_IP, running_lwipd
+from scapy.all import ICMP, IP, ICMPv6DestUnreach, IPv6, Ether, Raw
 from sockclient import SockClient, SockError
 from tcp_scapy import (ACK, FIN, HOST_IP6, LWIPD_IP6, PSH, RST, SYN, Peer, ip6_args, peer_ip,
                        seq_add)
@@ -542,6 +543,26 @@ def test_active_open_syn_and_ack(lwipd, active, family):
     assert a.seq == p.rcv_nxt and a.ack == p.snd_nxt and not a.payload, a
     # RFC 7323 3.2: TSecr echoes the TSval of our SYN-ACK.
     assert a.options["Timestamp"][1] == p.sent_tsval, a
+
+
+def test_icmp_prohibited_answers_syn(lwipd, active, family):
+    """An ICMP "administratively prohibited" quoting lwipd's SYN is a hard
+    error (RFC 5461 4, RFC 4443 3.1): tcp.connect ends at once with
+    `unreachable`, not a timeout or a bare `failed`."""
+    p, ctl = active(100)
+    syn = p.expect(what="SYN from lwipd")
+    assert syn.flags == SYN, syn
+    if family == 4:
+        quoted = bytes(syn.pkt[IP])[:28]
+        err = IP(src=p.ip, dst=LWIPD_IP) / ICMP(type=3, code=13) / Raw(quoted)
+    else:
+        quoted = bytes(syn.pkt[IPv6])[:48]
+        err = IPv6(src=p.ip, dst=LWIPD_IP6) / ICMPv6DestUnreach(code=1) / Raw(quoted)
+    p.sock.send(bytes(Ether(src=p.mac, dst=p.lwipd_mac) / err))
+    reply = ctl.read_line()
+    assert not reply["ok"] and reply["error"]["code"] == "unreachable", reply
+    assert "before the handshake" in reply["error"]["message"], reply
+    p.rcv_nxt = None  # nothing to reset
 
 
 def test_rst_after_both_fins_is_success(lwipd, active):

@@ -528,6 +528,16 @@ static void test_tcp6_soft_error_kept(void **state)
   assert_int_equal(o.dlen, 4);
   memcpy(quote, o.s.ip, sizeof(quote));
   rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 1, 3, 0, quote, sizeof(quote));
+  tcp_get_info(pcb, &ci);
+  assert_true(ci.soft_err);
+  /* An acceptable ACK that moves nothing (a window update) also shows the
+   * peer reachable. */
+  struct seg6 upd = {PEER_GUA, OUR_GUA, 80, o.sport, 5001, o.seq, TCP_ACK, 60000, 0, NULL, 0, 0};
+  rx_tcp6(&upd);
+  tcp_get_info(pcb, &ci);
+  assert_false(ci.soft_err);
+  test_frames_clear(&tn);
+  rx_icmp6(&tn, test_mac, PEER_GUA, OUR_GUA, 64, 1, 3, 0, quote, sizeof(quote));
   assert_int_equal(err_calls, 0);
   for (int i = 0; i < 4000 && err_calls == 0; i++) {
     test_clock_advance(1000);
