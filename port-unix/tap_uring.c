@@ -179,12 +179,20 @@ int tap_uring_start(struct tap_dev *tap, char *err, size_t errlen)
   return 0;
 }
 
-/* A write's completion: the same counting and logging as a write(). */
+/* A write's completion: the same counting and logging as a write().  The
+ * netif counted the frame as sent when tx said ERR_OK; a failure moves it
+ * to tx_errors, where the plain path's error return puts it. */
 static void write_done(struct tap_dev *tap, const struct tap_uring_write *w, int res)
 {
   struct tap_uring *u = tap->uring;
   if (res < 0) {
     tap_tx_result(tap, -1, -res, w->len, w->gso);
+    struct netif *n = tap->dev.netif;
+    if (n != NULL && n->counters.tx_packets > 0) {
+      n->counters.tx_packets--;
+      n->counters.tx_bytes -= w->len;
+      n->counters.tx_errors++;
+    }
     return;
   }
   ssize_t n = res;
