@@ -3370,12 +3370,73 @@ static void synq_timer_without_timeout_pool(void **state)
 }
 #endif /* LWIP_TEST_HOOKS */
 #else  /* LWIP_TCP_SYNQ_COOKIES */
-/* Built without the SYN queue, SYN_RCVD PCBs do its work: the cases of
- * the state diagram above cover them. */
-static void synq_built_out(void **state)
+/* Built without the SYN queue, SYN_RCVD PCBs do its work (the cases of
+ * the state diagram above cover the handshake itself).  Here what the
+ * queue did besides: the backlog bounds the half-open PCBs, a SYN beyond
+ * it is dropped and counted, and a slot comes back when one is given up. */
+static void listen_pcb_backlog_full(void **state)
 {
   (void)state;
-  skip();
+  setup_listen(TT_LISTEN_PORT, 2);
+  struct tt_conn c[3];
+  struct tt_seg s;
+  for (int i = 0; i < 2; i++) {
+    tt_conn_init(&c[i], TT_OPT_NONE, 1000U * (u32_t)(i + 1));
+    tt_send(&c[i], TCP_SYN, NULL, 0);
+    assert_true(tt_pop(&s));
+    assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
+  }
+  assert_int_equal(tt_pcb_count(), 2);
+#if LWIP_STATS
+  u32_t full = DROPS(TCP_BACKLOG_FULL);
+#endif
+  tt_conn_init(&c[2], TT_OPT_NONE, 3000U);
+  tt_send(&c[2], TCP_SYN, NULL, 0);
+  tt_expect_nothing();
+  assert_int_equal(tt_pcb_count(), 2);
+#if LWIP_STATS
+  assert_int_equal(DROPS(TCP_BACKLOG_FULL), full + 1U);
+#endif
+}
+
+/* A half-open PCB sends its SYN-ACK again on its own timer (RFC 6298),
+ * gives the handshake up after TCP_SYN_RCVD_TIMEOUT_MS with a RST and no
+ * application callback, and its backlog slot serves the next SYN. */
+static void listen_pcb_synack_resent_then_given_up(void **state)
+{
+  (void)state;
+  setup_listen(TT_LISTEN_PORT, 1);
+  struct tt_conn c;
+  struct tt_seg s;
+  tt_conn_init(&c, TT_OPT_NONE, 4000U);
+  tt_send(&c, TCP_SYN, NULL, 0);
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
+  u32_t iss = s.seq;
+  int synacks = 0, rsts = 0;
+  for (u32_t t = 0; t <= TCP_SYN_RCVD_TIMEOUT_MS + 1000U; t += 100U) {
+    test_clock_advance(100);
+    while (tt_pop(&s)) {
+      if (s.flags == (TCP_SYN | TCP_ACK)) {
+        assert_int_equal(s.seq, iss);
+        assert_int_equal(s.ack, 4001U);
+        synacks++;
+      } else {
+        assert_int_equal(s.flags & TCP_RST, TCP_RST);
+        rsts++;
+      }
+    }
+  }
+  assert_true(synacks >= 3);
+  assert_int_equal(rsts, 1);
+  assert_int_equal(tt_pcb_count(), 0);
+  assert_int_equal(tt_rec.naccept + tt_rec.nerr, 0);
+  /* The slot is free again. */
+  struct tt_conn d;
+  tt_conn_init(&d, TT_OPT_NONE, 9000U);
+  tt_send(&d, TCP_SYN, NULL, 0);
+  assert_true(tt_pop(&s));
+  assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
 }
 #endif /* LWIP_TCP_SYNQ_COOKIES */
 
@@ -3491,7 +3552,8 @@ int main(void)
     T(synq_timer_without_timeout_pool),
 #endif
 #else
-    T(synq_built_out),
+    T(listen_pcb_backlog_full),
+    T(listen_pcb_synack_resent_then_given_up),
 #endif
 #if LWIP_TEST_HOOKS
     T(oom_passive_handshake),
