@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from lwipd_harness import HOST_IP, LWIPD_IP, TAP, running_lwipd
+from lwipd_harness import HOST_IP, LWIPD_IP, running_lwipd
 
 HOST6 = "fd00:7a::1"
 LWIPD6 = "fd00:7a::2"
@@ -33,9 +33,7 @@ DURATION = 2
 def lwipd():
     args = ["--ip6", f"{LWIPD6}/64", "--host-ip6", f"{HOST6}/64"]
     with running_lwipd(extra_args=args) as d:
-        _wait(lambda: any(a["addr"] == LWIPD6 and a["state"] == "preferred" for a in d.tap_netif()["ip6"]),
-              "lwipd's IPv6 address never became preferred")
-        _wait(_host_addr_ready, "Linux's IPv6 address stayed tentative")
+        d.wait_ip6(LWIPD6, HOST6)
         yield d
 
 
@@ -46,11 +44,6 @@ def _wait(cond, what, timeout=6.0):
             return
         time.sleep(0.05)
     raise AssertionError(what)
-
-
-def _host_addr_ready():
-    out = subprocess.run(["ip", "-6", "-o", "addr", "show", "dev", TAP], capture_output=True, text=True).stdout
-    return HOST6 in out and "tentative" not in out
 
 
 @pytest.fixture(params=["inet", "inet6"])

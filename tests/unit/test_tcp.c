@@ -277,6 +277,18 @@ static struct tcp_pcb *crossing_open(struct tt_conn *c, u16_t lport, u16_t rport
   return pcb;
 }
 
+/* crossing_open, then the peer's SYN crosses ours: we answer SYN-ACK and
+ * sit in SYN_RCVD (RFC 9293 3.5 figure 8).  @return our PCB. */
+static struct tcp_pcb *crossing_to_syn_rcvd(struct tt_conn *c, u16_t lport, u16_t rport, u32_t peer_iss)
+{
+  struct tt_seg s;
+  struct tcp_pcb *pcb = crossing_open(c, lport, rport, peer_iss, &s);
+  tt_send(c, TCP_SYN, NULL, 0);
+  tt_expect_seg(c, TCP_SYN | TCP_ACK, 0, NULL);
+  assert_int_equal(pcb->state, SYN_RCVD);
+  return pcb;
+}
+
 /* Simultaneous open (RFC 9293 3.5 figure 8): SYN_SENT gets a SYN. */
 static void simultaneous_open(void **state)
 {
@@ -312,11 +324,7 @@ static void syn_rcvd_ack_of_isn_gets_rst(void **state)
 {
   (void)state;
   struct tt_conn c;
-  struct tt_seg s;
-  struct tcp_pcb *pcb = crossing_open(&c, 5558, 6669, 800, &s);
-  tt_send(&c, TCP_SYN, NULL, 0);
-  tt_expect_seg(&c, TCP_SYN | TCP_ACK, 0, NULL);
-  assert_int_equal(pcb->state, SYN_RCVD);
+  struct tcp_pcb *pcb = crossing_to_syn_rcvd(&c, 5558, 6669, 800);
   u32_t isn = c.our_nxt - 1U;
   tt_inject(&c, TCP_ACK, c.peer_nxt, isn, NULL, NULL, 0);
   tt_expect(TCP_RST, isn, 0, NULL);
@@ -334,11 +342,7 @@ static void simultaneous_open_rst_refused(void **state)
 {
   (void)state;
   struct tt_conn c;
-  struct tt_seg s;
-  struct tcp_pcb *pcb = crossing_open(&c, 5557, 6668, 700, &s);
-  tt_send(&c, TCP_SYN, NULL, 0);
-  tt_expect_seg(&c, TCP_SYN | TCP_ACK, 0, NULL);
-  assert_int_equal(pcb->state, SYN_RCVD);
+  (void)crossing_to_syn_rcvd(&c, 5557, 6668, 700);
   tt_inject(&c, TCP_RST, c.peer_nxt, 0, NULL, NULL, 0);
   tt_expect_err_once(ERR_RST);
   assert_int_equal(tt_rec.nconnected, 0);
