@@ -76,7 +76,7 @@ def test_congestion_per_socket(lwipd):
 
 def test_initial_window_ten_segments(lwipd, echo):
     lwipd.call("tcp.cc", initial_window="rfc6928")
-    s = _connect(ECHO)
+    s = _connect(4, ECHO)
     try:
         time.sleep(0.1)
         conns = [c for c in lwipd.call("tcp.list")["connections"] if c["local_port"] == ECHO]
@@ -92,7 +92,7 @@ def test_cubic_echo_under_loss(lwipd, echo, spec, seed):
     lwipd.call("tcp.cc", default="cubic")
     n = 2 * MB
     data = _payload(n, seed=seed)
-    s = _connect(ECHO)
+    s = _connect(4, ECHO)
     lwipd.call("impair.set", spec=spec, seed=seed)
     t = time.monotonic()
     seen = {}

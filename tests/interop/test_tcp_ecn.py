@@ -56,7 +56,7 @@ def test_passive_negotiation_and_off(lwipd, ecn_ns):
     default, passive); with tcp.ecn off the same SYN is declined."""
     assert lwipd.call("tcp.ecn")["default"] == "passive"
     lwipd.call("impair.set", spec="rx:ce=100%")
-    s = _connect(ECHO)
+    s = _connect(4, ECHO)
     try:
         s.sendall(b"x")
         assert s.recv(1) == b"x"
@@ -69,7 +69,7 @@ def test_passive_negotiation_and_off(lwipd, ecn_ns):
     assert lwipd.call("tcp.ecn", default="off")["default"] == "off"
     lwipd.call("impair.set", spec="rx:ce=100%")
     marks = _rx_marks(lwipd)
-    s = _connect(ECHO)
+    s = _connect(4, ECHO)
     try:
         s.sendall(b"y")
         assert s.recv(1) == b"y"
@@ -161,7 +161,7 @@ def test_ce_marks_echo(lwipd, ecn_ns):
     before = lwipd.call("stats")["tcp_counters"]
     n = 2 * MB
     data = _payload(n, seed=41)
-    s = _connect(ECHO)
+    s = _connect(4, ECHO)
     lwipd.call("impair.set", spec="both:ce=2%", seed=41)
     seen = {}
     stop = threading.Event()

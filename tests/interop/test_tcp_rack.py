@@ -45,7 +45,7 @@ def test_loss_detection_command(lwipd):
 
 def _echo_under_loss(lwipd, spec, seed, n):
     data = _payload(n, seed=seed)
-    s = _connect(ECHO)
+    s = _connect(4, ECHO)
     lwipd.call("impair.set", spec=spec, seed=seed)
     seen = {}
     t = time.monotonic()

@@ -35,7 +35,7 @@ def no_impairment(lwipd):
 def _echo_through_loss(lwipd, nbytes, seed):
     """Echo nbytes through lwipd with 3% loss each way; @return our port."""
     data = _payload(nbytes, seed=seed)
-    s = _connect(ECHO)
+    s = _connect(4, ECHO)
     port = s.getsockname()[1]
     lwipd.call("impair.set", spec="both:loss=3%", seed=seed)
     _, back, _ = _pump(s, data, nbytes, False, deadline_s=20)
