@@ -388,6 +388,14 @@ void print_status(const struct request *rq, json_t *res)
     kv("busy-poll:", "%lld us, %lld rounds, %lld passes, %lld with frames", jint(bp, "usec"), jint(bp, "rounds"),
        jint(bp, "passes"), jint(bp, "hits"));
   }
+  json_t *ur = json_object_get(res, "io_uring");
+  if (ur != NULL && !jtrue(ur, "active")) {
+    kv("io_uring:", "%s, not in use (plain read/write)", jstr(ur, "mode"));
+  } else if (ur != NULL) {
+    /* --io-uring: how many TAP reads and writes each system call carried. */
+    kv("io_uring:", "%s, %lld submits, %lld writes, %lld reads (%lld frames), %.1f ops per submit", jstr(ur, "mode"),
+       jint(ur, "submits"), jint(ur, "writes"), jint(ur, "reads"), jint(ur, "read_frames"), jnum(ur, "ops_per_submit"));
+  }
   if (jtrue(res, "seeded")) {
     kv("seed:", "%lld", jint(res, "seed"));
   } else {
