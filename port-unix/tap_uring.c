@@ -80,11 +80,12 @@ struct tap_uring {
   uint8_t *rbuf;                 /**< TAP_URING_READS buffers of TAP_URING_RBUF bytes */
   int32_t rres[TAP_URING_READS]; /**< each read's result */
   unsigned rdepth;               /**< reads in the next set */
+  bool broken;                   /**< the ring failed and no new one could be made: plain I/O from now on */
 };
 
 bool tap_uring_active(const struct tap_dev *tap)
 {
-  return tap != NULL && tap->uring != NULL;
+  return tap != NULL && tap->uring != NULL && !tap->uring->broken;
 }
 
 const struct tap_uring_counters *tap_uring_counters(const struct tap_dev *tap)
@@ -220,7 +221,7 @@ static void run(struct tap_dev *tap, unsigned reads)
 {
   struct tap_uring *u = tap->uring;
   unsigned want = u->queued + reads;
-  if (want == 0) {
+  if (want == 0 || u->broken) {
     return;
   }
   int r;
@@ -242,8 +243,14 @@ static void run(struct tap_dev *tap, unsigned reads)
     LWIP_LOG(NETIF, ERROR, "tap %s: io_uring_enter failed: %s; new ring", tap->name, strerror(-r));
     io_uring_queue_exit(&u->ring);
     if (ring_init(&u->ring) < 0) {
-      LWIP_LOG(NETIF, ERROR, "tap %s: no new ring either", tap->name);
-      abort();
+      /* The daemon goes on with plain read() and write(): callers see
+       * tap_uring_active() false from here on (status shows io_uring
+       * inactive), and stop only frees the buffers. */
+      LWIP_LOG(NETIF, ERROR, "tap %s: no new ring either: plain read/write from now on", tap->name);
+      u->broken = true;
+      u->queued = 0;
+      u->pool_used = 0;
+      return;
     }
     want = 0;
   }
@@ -270,12 +277,16 @@ void tap_uring_flush(struct tap_dev *tap)
 
 void tap_uring_stop(struct tap_dev *tap)
 {
-  if (!tap_uring_active(tap)) {
+  if (tap == NULL || tap->uring == NULL) {
     return;
   }
-  run(tap, 0);
   struct tap_uring *u = tap->uring;
-  io_uring_queue_exit(&u->ring);
+  if (!u->broken) {
+    run(tap, 0);
+  }
+  if (!u->broken) {
+    io_uring_queue_exit(&u->ring);
+  }
   free(u->rbuf);
   free(u->pool);
   free(u);
@@ -304,6 +315,12 @@ err_t tap_uring_tx(struct tap_dev *tap, const struct pbuf *p, const void *vh, si
     /* Out of buffers or queue: send what is queued, then go on. */
     u->c.pool_full++;
     run(tap, 0);
+    if (u->broken) {
+      /* The ring failed for good during that flush: this frame is lost
+       * (counted), the next ones go by plain write(). */
+      tap_tx_result(tap, -1, EIO, p->tot_len, gso);
+      return ERR_IF;
+    }
     at = pool_take(u, need);
     sqe = io_uring_get_sqe(&u->ring);
     if (at < 0 || sqe == NULL) {
@@ -342,6 +359,9 @@ static void post_reads(struct tap_dev *tap, unsigned n)
   struct tap_uring *u = tap->uring;
   if (io_uring_sq_space_left(&u->ring) < n) {
     run(tap, 0);
+    if (u->broken) {
+      return;
+    }
   }
   for (unsigned i = 0; i < n; i++) {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
@@ -397,6 +417,9 @@ int tap_uring_read_batch(struct tap_dev *tap, int max_frames)
     unsigned n = (unsigned)(max_frames - count) < u->rdepth ? (unsigned)(max_frames - count) : u->rdepth;
     post_reads(tap, n);
     run(tap, n);
+    if (u->broken) {
+      break; /* the next batch reads with plain read() */
+    }
     int got = take_reads(tap, n, &fatal);
     count += got;
     u->rdepth = next_depth((unsigned)got);
