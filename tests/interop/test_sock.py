@@ -510,16 +510,28 @@ def test_zero_window_reopened_by_read(sc, peer):
     fd, _ = sc.accept(lfd, timeout=2)
     wnd = sc.getsockopt(fd, "SO_RCVBUF")
     shift = p.peer_ws
+    start = p.snd_nxt
     sent = 0
     while sent < wnd:
         n = min(1460, wnd - sent)
         p.send_data(bytes([sent // 1460 & 0xff]) * n)
         sent += n
     last = None
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 8
     while time.monotonic() < deadline and (last is None or last.ack != p.snd_nxt):
-        last = p.expect(what="ACKs of the data")
-    assert last.ack == p.snd_nxt and last.win == 0, last
+        try:
+            last = p.expect(timeout=1.0, what="ACKs of the data")
+        except AssertionError:
+            # A frame lost on its way in (it happened once in CI, under
+            # ASan): this peer has no retransmission timer, so it sends
+            # again what is not acknowledged, as an RTO would (RFC 6298
+            # 5.4), byte for byte the same.
+            pos = 0 if last is None else (last.ack - start) & 0xffffffff
+            while pos < wnd:
+                n = min(1460 - pos % 1460, wnd - pos)
+                p.send(PSH | ACK, seq=seq_add(start, pos), payload=bytes([pos // 1460 & 0xff]) * n)
+                pos += n
+    assert last is not None and last.ack == p.snd_nxt and last.win == 0, last
     assert sc.info(fd)["rx_queued"] == wnd
     # A byte beyond the closed window is not accepted (RFC 9293 3.10.7.4).
     p.send_data(b"!", advance=False)
