@@ -179,8 +179,11 @@ def test_publish_qos_0_1_2(lwipd, broker):
     finally:
         c.close()
     lines = sub.lines()
-    assert lines[:3] == ["lw/q0 hello 0", "lw/q1 hello 1", "lw/q2 hello 2"], lines
-    assert lines[3] == "lw/bin \x00\xff\x10", lines
+    assert lines[:2] == ["lw/q0 hello 0", "lw/q1 hello 1"], lines
+    # mosquitto_sub prints a QoS 2 message only after its PUBREL round trip
+    # with the broker, so the QoS 1 message lwipd published after it may be
+    # printed first: MQTT orders messages only within one QoS (3.1.1 4.6).
+    assert sorted(lines[2:]) == sorted(["lw/q2 hello 2", "lw/bin \x00\xff\x10"]), lines
     st = lwipd.call("mqtt.status")
     assert st["counters"]["pub_tx"] == [1, 2, 1], st
     assert st["counters"]["pub_done"] == 3 and st["inflight"] == 0
