@@ -1180,14 +1180,20 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
 }
 
 #if LWIP_TCP_RACK
-/* Is a segment marked lost and not yet resent? */
-static bool tcp_lost_pending(const struct tcp_pcb *pcb)
+/* Is a segment marked lost and not yet resent?  Only RACK's marking sets
+ * RACK_LOST_MAYBE, and a walk that finds none clears it, so the unacked
+ * list is walked only after a loss, not on every ACK. */
+static bool tcp_lost_pending(struct tcp_pcb *pcb)
 {
+  if (!(pcb->rack_flags & RACK_LOST_MAYBE)) {
+    return false;
+  }
   for (const struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
     if ((seg->state & (SEG_SACKED | SEG_LOST | SEG_RECOVERY_RXT)) == SEG_LOST) {
       return true;
     }
   }
+  pcb->rack_flags &= (u8_t)~RACK_LOST_MAYBE;
   return false;
 }
 
@@ -1206,7 +1212,7 @@ static void tcp_rack_recover(struct tcp_pcb *pcb, u32_t delivered, bool dup)
   }
   /* RFC 6582 3.2 step 1 as for DupThresh: one reduction per window of
    * data, none for what a timeout is resending. */
-  if (tcp_lost_pending(pcb) && TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
+  if (TCP_SEQ_GT(pcb->snd_una, pcb->recover) && tcp_lost_pending(pcb)) {
     tcp_enter_recovery(pcb, delivered);
   } else if (dup && pcb->unsent != NULL && pcb->lt_segs < 2U) {
     /* Limited transmit (RFC 3042) while RACK waits out the reordering

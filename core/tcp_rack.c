@@ -195,6 +195,14 @@ u32_t tcp_rack_detect_loss(struct tcp_pcb *pcb, u32_t now)
     }
     u32_t sent = seg_sent_ms(seg);
     if (!rack_sent_after(pcb->rack_order, seg->xmit_order)) {
+      /* The list is in sequence order, which is the order of first
+       * transmissions: every segment after one never resent went out
+       * later than it, so none of them can be judged yet either.  This
+       * keeps the walk per ACK short when nothing is lost (RFC 8985 6.2
+       * step 5 allows any order that finds the same segments). */
+      if (!(seg->state & SEG_RETRANSMITTED)) {
+        break;
+      }
       continue;
     }
     s32_t remaining = (s32_t)(sent + pcb->rack_rtt + reo - now);
@@ -206,6 +214,7 @@ u32_t tcp_rack_detect_loss(struct tcp_pcb *pcb, u32_t now)
     }
   }
   if (lost != 0) {
+    pcb->rack_flags |= RACK_LOST_MAYBE;
     pcb->rack_lost_total += lost;
     LWIP_LOG(TCP, DEBUG, "%u -> port %u: RACK: %lu segment(s) lost (rtt %lu ms, reo_wnd %lu ms)", pcb->local_port,
              pcb->remote_port, (unsigned long)lost, (unsigned long)pcb->rack_rtt, (unsigned long)reo);

@@ -336,6 +336,7 @@ static inline u32_t tcp_pipe(const struct tcp_pcb *pcb)
 #define TLP_ACTIVE 0x08U       /**< a loss probe is outstanding (TLP.end_seq is not None) */
 #define TLP_RETRANS 0x10U      /**< it was a retransmission (TLP.is_retrans) */
 #define TLP_DSACKED 0x20U      /**< a D-SACK showed the probed segment was not lost */
+#define RACK_LOST_MAYBE 0x40U  /**< a segment may be marked lost and not yet resent */
 #if LWIP_TCP_RACK
 /** RACK-TLP is in charge of @p pcb's loss detection (SACK on, RACK chosen). */
 bool tcp_rack_on(const struct tcp_pcb *pcb);
