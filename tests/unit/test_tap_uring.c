@@ -12,12 +12,18 @@
 #include "dev.h"
 #include "tap.h"
 #include "tap_uring.h"
+#include "test_tap_pair.h"
 
 #include "lwip/prot/wire.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,19 +56,9 @@ static const struct dev_ops top_ops = {.kind = "fake-top", .rx = top_rx};
 /* A TAP with a ring; the test is skipped when the ring is refused. */
 static void attach(bool vnet_hdr)
 {
-  int sv[2];
-  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
-  /* Room for every frame a test sends before the peer reads: a full
-   * socket would fail writes with EAGAIN, which is not under test here. */
-  int big = 16 << 20;
-  (void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
-  (void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
-  tap = tap_attach_fd(sv[0], "urt0", vnet_hdr, vnet_hdr ? TUN_F_CSUM : 0);
-  assert_non_null(tap);
-  peer = sv[1];
   memset(&top, 0, sizeof(top));
   top.dev.ops = &top_ops;
-  dev_push(&top.dev, &tap->dev);
+  tap = test_tap_pair_open("urt0", vnet_hdr, vnet_hdr ? TUN_F_CSUM : 0, &top.dev, &peer);
   char err[256];
   if (tap_uring_start(tap, err, sizeof(err)) != 0) {
     print_message("skipped: %s\n", err);
@@ -80,15 +76,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-  if (tap != NULL) {
-    dev_unlink(&top.dev);
-    tap_close(tap);
-    tap = NULL;
-  }
-  if (peer >= 0) {
-    close(peer);
-    peer = -1;
-  }
+  test_tap_pair_close(&tap, &top.dev, &peer);
   return test_teardown(state);
 }
 
@@ -281,6 +269,163 @@ static void stop_flushes(void **state)
   assert_int_equal(tap->counters.tx_frames, 3);
 }
 
+/* ---- A ring that fails for good (99183e2) ---- */
+
+/* The descriptor of the tap's ring: the one io_uring file among ours. */
+static int ring_fd(void)
+{
+  DIR *d = opendir("/proc/self/fd");
+  assert_non_null(d);
+  int found = -1, rings = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    char path[300], target[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+    ssize_t n = readlink(path, target, sizeof(target) - 1U);
+    if (n > 0) {
+      target[n] = '\0';
+      if (strcmp(target, "anon_inode:[io_uring]") == 0) {
+        found = atoi(e->d_name);
+        rings++;
+      }
+    }
+  }
+  closedir(d);
+  assert_int_equal(rings, 1);
+  return found;
+}
+
+/* What a ring that breaks leaves: the descriptor limit it lowered and the
+ * descriptors that fill the free slots below it. */
+static struct rlimit saved_nofile;
+static int fillers[1024];
+static int nfillers;
+
+/* Break the ring as a kernel that stops serving it would, with no hook in
+ * tap_uring.c: its descriptor becomes /dev/null, so the next io_uring_enter
+ * fails (EOPNOTSUPP), and no descriptor is left for a new ring (every free
+ * slot below the limit is taken, so io_uring_setup fails with EMFILE). */
+static void break_ring(void)
+{
+  int rfd = ring_fd();
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  assert_true(null >= 0);
+  assert_true(dup2(null, rfd) == rfd);
+  close(null);
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved_nofile), 0);
+  struct rlimit low = {.rlim_cur = (rlim_t)rfd, .rlim_max = saved_nofile.rlim_max};
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  nfillers = 0;
+  int fd;
+  while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
+    assert_true(nfillers < (int)LWIP_ARRAYSIZE(fillers));
+    fillers[nfillers++] = fd;
+  }
+  assert_int_equal(errno, EMFILE);
+}
+
+/* Give the descriptors back: the plain path needs none. */
+static void unbreak_fds(void)
+{
+  while (nfillers > 0) {
+    close(fillers[--nfillers]);
+  }
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved_nofile), 0);
+}
+
+/* The lines the port logs at ERROR, joined. */
+static char errors_logged[512];
+static void keep_errors(int module, int level, const char *line)
+{
+  (void)module;
+  if (level == LWIP_LOG_LEVEL_ERROR) {
+    size_t at = strlen(errors_logged);
+    snprintf(errors_logged + at, sizeof(errors_logged) - at, "%s\n", line);
+  }
+}
+
+/* A flush on a ring that fails and cannot be made again: the frames it
+ * held are counted as failed writes, both steps are logged, the ring is
+ * no longer active (status shows io_uring inactive), and the TAP goes on
+ * with plain write() and read(), losing nothing more. */
+static void broken_ring_falls_back_to_plain_io(void **state)
+{
+  (void)state;
+  attach(false);
+  errors_logged[0] = '\0';
+  test_log_capture(keep_errors);
+  u32_t next = 0;
+  send_frame(0, 60);
+  send_frame(1, 60);
+  send_frame(2, 60);
+  break_ring();
+  tap_uring_flush(tap);
+  unbreak_fds();
+  assert_false(tap_uring_active(tap));
+  assert_null(tap_uring_counters(tap));
+  assert_int_equal(tap->counters.tx_errors, 3);
+  assert_int_equal(tap->counters.tx_frames, 0);
+  assert_int_equal(peer_reads(&next, 60, 0), 0);
+  if (LWIP_DEBUG) { /* builds without it log nothing */
+    assert_non_null(strstr(errors_logged, "tap urt0: io_uring_enter failed: Operation not supported; new ring\n"));
+    assert_non_null(strstr(errors_logged, "tap urt0: no new ring either: plain read/write from now on\n"));
+  }
+  /* Plain write(): the frame is at the peer before any flush. */
+  next = 3;
+  send_frame(3, 60);
+  assert_int_equal(peer_reads(&next, 60, 0), 1);
+  assert_int_equal(tap->counters.tx_frames, 1);
+  /* Plain read(), in order. */
+  kernel_sends(0, 20, 80, 0);
+  assert_int_equal(tap_read_batch(tap, 64), 20);
+  assert_int_equal(top.frames, 20);
+  assert_int_equal(top.out_of_order, 0);
+  tap_uring_flush(tap); /* harmless now; teardown stops and frees the ring's buffers */
+}
+
+/* The ring breaks in a flush that tx forced (the queue was full): the
+ * frame in hand is lost and counted, tx says so, the next goes by plain
+ * write(). */
+static void broken_ring_in_forced_flush(void **state)
+{
+  (void)state;
+  attach(false);
+  for (u32_t i = 0; i < 256; i++) {
+    send_frame(i, 64);
+  }
+  break_ring();
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, 64, PBUF_RAM);
+  assert_non_null(p);
+  memset(p->payload, 0, 64);
+  assert_int_equal(tap->dev.ops->tx(&tap->dev, p), ERR_IF);
+  unbreak_fds();
+  assert_false(tap_uring_active(tap));
+  assert_int_equal(tap->counters.tx_errors, 257);
+  assert_int_equal(tap->counters.tx_frames, 0);
+  u32_t next = 257;
+  send_frame(257, 64);
+  pbuf_free(p);
+  assert_int_equal(peer_reads(&next, 64, 0), 1);
+  assert_int_equal(tap->counters.tx_frames, 1);
+}
+
+/* The ring breaks while a set of reads is posted: nothing was read, so
+ * the frames wait in the TAP and the next batch takes them, by read(). */
+static void broken_ring_in_reads_loses_no_frame(void **state)
+{
+  (void)state;
+  attach(false);
+  kernel_sends(0, 10, 80, 0);
+  break_ring();
+  assert_int_equal(tap_read_batch(tap, 64), 0);
+  unbreak_fds();
+  assert_false(tap_uring_active(tap));
+  assert_int_equal(tap_read_batch(tap, 64), 10);
+  assert_int_equal(top.frames, 10);
+  assert_int_equal(top.out_of_order, 0);
+  assert_int_equal(tap->counters.rx_frames, 10);
+}
+
 static void mode_names(void **state)
 {
   (void)state;
@@ -304,6 +449,9 @@ int main(void)
       cmocka_unit_test_setup_teardown(reads_in_order_and_bounded, setup, teardown),
       cmocka_unit_test_setup_teardown(reads_strip_vnet_header, setup, teardown),
       cmocka_unit_test_setup_teardown(stop_flushes, setup, teardown),
+      cmocka_unit_test_setup_teardown(broken_ring_falls_back_to_plain_io, setup, teardown),
+      cmocka_unit_test_setup_teardown(broken_ring_in_forced_flush, setup, teardown),
+      cmocka_unit_test_setup_teardown(broken_ring_in_reads_loses_no_frame, setup, teardown),
       cmocka_unit_test_setup_teardown(mode_names, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

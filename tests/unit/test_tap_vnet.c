@@ -13,6 +13,7 @@
 #include "dev.h"
 #include "impair.h"
 #include "tap.h"
+#include "test_tap_pair.h"
 
 #include "lwip/prot/wire.h"
 
@@ -50,14 +51,9 @@ static const struct dev_ops top_ops = {.kind = "fake-top", .rx = top_rx};
 
 static void attach(bool vnet_hdr)
 {
-  int sv[2];
-  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
-  tap = tap_attach_fd(sv[0], "vnt0", vnet_hdr, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
-  assert_non_null(tap);
-  peer = sv[1];
   memset(&top, 0, sizeof(top));
   top.dev.ops = &top_ops;
-  dev_push(&top.dev, &tap->dev);
+  tap = test_tap_pair_open("vnt0", vnet_hdr, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, &top.dev, &peer);
 }
 
 static int setup(void **state)
@@ -70,15 +66,7 @@ static int setup(void **state)
 /* The device goes before test_teardown checks every pool and the heap. */
 static int teardown(void **state)
 {
-  if (tap != NULL) {
-    dev_unlink(&top.dev);
-    tap_close(tap);
-    tap = NULL;
-  }
-  if (peer >= 0) {
-    close(peer);
-    peer = -1;
-  }
+  test_tap_pair_close(&tap, &top.dev, &peer);
   return test_teardown(state);
 }
 
