@@ -7,6 +7,7 @@ transfer must have been batched: more than one read or write request per
 io_uring_enter.  On a kernel that refuses io_uring the "on" cases check
 that lwipd refuses to start and says why, and the rest run plain.
 """
+import os
 import subprocess
 
 import pytest
@@ -53,3 +54,70 @@ def test_bad_value_refused():
     r = subprocess.run(["sh", "-c", '"$LWIPD" --tap unused0 --io-uring maybe'], capture_output=True, text=True)
     assert r.returncode == 2
     assert "--io-uring maybe: expected auto, on or off" in r.stderr
+
+
+# ---- A kernel that forbids io_uring (issue 18) ----
+#
+# kernel.io_uring_disabled (Linux 6.6) = 2 makes io_uring_setup fail with
+# EPERM for every process, root included (1 would still let root in).  It
+# is a host-wide setting, so the fixture holds it only for one test and
+# puts the old value back however the test ends.
+
+IO_URING_SYSCTL = "/proc/sys/kernel/io_uring_disabled"
+
+
+@pytest.fixture
+def io_uring_forbidden():
+    if not os.path.exists(IO_URING_SYSCTL):
+        pytest.skip("no kernel.io_uring_disabled sysctl on this kernel (Linux 6.6 or later has it)")
+    with open(IO_URING_SYSCTL) as f:
+        old = f.read().strip()
+    try:
+        with open(IO_URING_SYSCTL, "w") as f:
+            f.write("2")
+    except OSError as e:
+        pytest.skip(f"cannot set kernel.io_uring_disabled: {e}")
+    try:
+        yield
+    finally:
+        with open(IO_URING_SYSCTL, "w") as f:
+            f.write(old)
+
+
+def _skip_without_liburing(text):
+    """A build without liburing never has a ring: the sysctl is then not
+    what stops it, and these tests say nothing."""
+    if "built without liburing" in text:
+        pytest.skip("lwipd was built without liburing")
+
+
+def test_auto_runs_plain_when_the_kernel_forbids_io_uring(io_uring_forbidden):
+    with running_lwipd(extra_args=["--io-uring", "auto"]) as d:
+        log = d.read_log()
+        _skip_without_liburing(log)
+        # The log says why the ring is not used; status says it is not.
+        assert "io_uring: io_uring_setup refused: Operation not permitted" in log, log
+        assert "kernel.io_uring_disabled" in log and "reading and writing the TAP a frame a call" in log, log
+        st = d.call("status")["io_uring"]
+        assert st == {"mode": "auto", "active": False}
+        ids = {a: d.call("app.start", name=a)["id"] for a in ("tcp-discard", "tcp-echo")}
+        _to_discard(d, ids["tcp-discard"], 4 * MB)
+        _from_lwipd(d, 4 * MB)
+        _echo(2 * MB)
+        assert d.call("status")["io_uring"] == {"mode": "auto", "active": False}
+        out = d.lwipctl("status").stdout
+        assert "auto, not in use (plain read/write)" in out, out
+
+
+def test_on_refuses_to_start_when_the_kernel_forbids_io_uring(io_uring_forbidden):
+    d = Lwipd(extra_args=["--io-uring", "on"])
+    try:
+        with pytest.raises(RuntimeError) as e:
+            d.start()
+        msg = str(e.value)
+        _skip_without_liburing(msg)
+        assert "lwipd exited with 1" in msg, msg
+        assert ("--io-uring on: io_uring: io_uring_setup refused: Operation not permitted "
+                "(kernel.io_uring_disabled, or a seccomp filter); use --io-uring auto or off") in msg, msg
+    finally:
+        d.stop()
