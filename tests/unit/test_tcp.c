@@ -90,6 +90,23 @@ static struct tcp_pcb *syn_to_listener(struct tt_conn *c, u32_t peer_iss, struct
   return l;
 }
 
+/* As syn_to_listener, but the peer's SYN carries every option (MSS,
+ * window scale, SACK permitted, timestamps) and the answer must be a
+ * SYN-ACK.  @p c then takes what a SYN-ACK to such a SYN agrees (every
+ * option) and the SYN-ACK's sequence number and TSval, ready for the ACK
+ * that completes the handshake. */
+static void syn_all_options_to_listener(struct tt_conn *c, u32_t peer_iss, struct tt_seg *s)
+{
+  setup_listen(TT_LISTEN_PORT, 0);
+  tt_conn_init(c, TT_OPT_ALL, peer_iss);
+  tt_send(c, TCP_SYN, NULL, 0);
+  assert_true(tt_pop(s));
+  assert_int_equal(s->flags, TCP_SYN | TCP_ACK);
+  c->our_nxt = s->seq + 1U;
+  c->our_ts = s->opt.tsval;
+  c->ts = c->ws = c->sack = true;
+}
+
 /* tcp_connect to the peer's port 8080 with connected callback @p cb; our
  * SYN is popped into @p syn and @p c becomes the peer's view of the
  * connection (peer ISN @p peer_iss, no options).  @return our PCB. */
@@ -148,23 +165,15 @@ static void passive_open_all_options(void **state)
 {
   (void)state;
   TT_NEEDS(TT_OPT_BUILT == TT_OPT_ALL);
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_ALL, 77);
-  c.peer_ts = 123456;
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
-  assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
+  syn_all_options_to_listener(&c, 77, &s);
   assert_int_equal(s.ack, 78);
   assert_true(s.opt.has_mss && s.opt.has_ws && s.opt.sack_perm && s.opt.has_ts);
   assert_int_equal(s.opt.mss, LWIP_MIN(TCP_MSS, 1500 - 40));
   assert_int_equal(s.opt.ws, TCP_RCV_SCALE);
-  assert_int_equal(s.opt.tsecr, 123456); /* RFC 7323 3.2: echo the SYN's TSval */
+  assert_int_equal(s.opt.tsecr, c.peer_ts - 1U); /* RFC 7323 3.2: echo the SYN's TSval */
   assert_int_equal(s.wnd, TCP_WND > 0xffff ? 0xffff : TCP_WND);
-  c.our_nxt = s.seq + 1U;
-  c.ts = c.ws = c.sack = true;
-  c.our_ts = s.opt.tsval;
   tt_send(&c, TCP_ACK, NULL, 0);
   struct tcp_pcb *pcb = tt_rec.accepted;
   assert_non_null(pcb);
@@ -3145,13 +3154,9 @@ static void synq_collect(const struct tcp_conn_info *ci, void *arg)
 static void synq_entry_instead_of_pcb(void **state)
 {
   (void)state;
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_ALL, 7000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
-  assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
+  syn_all_options_to_listener(&c, 7000, &s);
   assert_true(s.opt.has_ts && s.opt.has_ws && s.opt.sack_perm && s.opt.has_mss);
   assert_int_equal(s.opt.tsecr, c.peer_ts - 1U); /* the SYN's TSval */
   assert_int_equal(tt_pcb_count(), 0);
@@ -3173,9 +3178,6 @@ static void synq_entry_instead_of_pcb(void **state)
    * minimal profile's PCB is the smaller one. */
   assert_true(5U * sizeof(struct tcp_synq_entry) <= sizeof(struct tcp_pcb) + sizeof(struct tcp_seg));
   /* The ACK makes the PCB, with what the SYN agreed. */
-  c.our_nxt = s.seq + 1U;
-  c.our_ts = s.opt.tsval;
-  c.ts = c.ws = c.sack = true;
   tt_send(&c, TCP_ACK, NULL, 0);
   assert_int_equal(tt_rec.naccept, 1);
   struct tcp_pcb *pcb = tt_rec.accepted;
@@ -3201,18 +3203,11 @@ static void synq_answers_keep_the_synack_window(void **state)
 {
   (void)state;
   TT_NEEDS(TT_OPT_BUILT == TT_OPT_ALL);
-  setup_listen(TT_LISTEN_PORT, 0);
   struct tt_conn c;
-  tt_conn_init(&c, TT_OPT_ALL, 7000);
-  tt_send(&c, TCP_SYN, NULL, 0);
   struct tt_seg s;
-  assert_true(tt_pop(&s));
-  assert_int_equal(s.flags, TCP_SYN | TCP_ACK);
+  syn_all_options_to_listener(&c, 7000, &s);
   assert_true(s.opt.has_ws);
   u32_t synack_edge = 7001U + s.wnd;
-  c.our_nxt = s.seq + 1U;
-  c.our_ts = s.opt.tsval;
-  c.ts = c.ws = c.sack = true;
   /* Data far beyond the window: an ACK answers it (RFC 9293 3.10.7.4). */
   tt_inject(&c, TCP_ACK | TCP_PSH, 7001U + 0x40000U, c.our_nxt, NULL, "far", 3);
   assert_true(tt_pop(&s));
