@@ -401,12 +401,12 @@ static void tcp_passive_init(struct tcp_pcb *pcb, struct tcp_pcb_listen *l, cons
 /* SYN cookies (RFC 4987 3.6).  When the handshake queue is full, the
  * SYN-ACK's sequence number carries all we need to rebuild the connection
  * from the peer's ACK, so a flood of SYNs costs no memory:
- *   bits 31..27  period counter (sys_now() / 64 s, mod 32)
+ *   bits 31..28  period counter (sys_now() / 64 s, mod 16)
+ *   bit  27      whether the SYN-ACK carried timestamps
  *   bits 26..24  index of the MSS in cookie_mss[]
- *   bits 23..0   keyed hash of the 4-tuple, the counter, whether
- *                timestamps are in use and the peer's ISN (so the ACK
- *                must come at ISN + 1: RCV.NXT is rebuilt from it, never
- *                taken from a later segment)
+ *   bits 23..0   keyed hash of the 4-tuple, bits 31..24 and the peer's
+ *                ISN (so the ACK must come at ISN + 1: RCV.NXT is rebuilt
+ *                from it, never taken from a later segment)
  * With timestamps, the low 5 bits of our TSval carry the peer's window
  * shift (0-14, 15 = none) and SACK-permitted, and come back in TSecr.
  * Without them, a cookie connection does without scaling and SACK.  An
@@ -414,14 +414,17 @@ static void tcp_passive_init(struct tcp_pcb *pcb, struct tcp_pcb_listen *l, cons
  * the options it would rebuild are not the ones the SYN-ACK agreed, and
  * its windows would be read with the wrong scale (RFC 7323 3.2 drops such
  * a segment anyway).  A TSopt on the ACK of a cookie made without them is
- * ignored, as 3.2 says. */
+ * ignored, as 3.2 says.  Bit 27 tells which case an ACK is in, so the
+ * check hashes once; the hash covers the bit, so flipping it does not
+ * validate. */
 static const u16_t cookie_mss[8] = {216, 536, 1200, 1400, 1440, 1452, 1460, 8960};
 
 static u32_t cookie_make(const struct tcp_in_seg *s, u32_t peer_isn, u32_t t, u32_t mss_idx, bool ts)
 {
+  u32_t top = ((t & 15U) << 4) | (ts ? 8U : 0U) | mss_idx; /* bits 31..24 */
   u32_t h = tcp_cookie_hash(tcp_addr_key(&s->rx->dest), tcp_addr_key(&s->rx->src),
-                            ((u32_t)s->dport << 16) | s->sport, (t & 31U) | (ts ? 32U : 0U), peer_isn);
-  return ((t & 31U) << 27) | (mss_idx << 24) | (h & 0xffffffU);
+                            ((u32_t)s->dport << 16) | s->sport, top, peer_isn);
+  return (top << 24) | (h & 0xffffffU);
 }
 
 /* Answer a SYN with a cookie, from a PCB on the stack. */
@@ -467,23 +470,21 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   }
   u32_t cookie = s->ackno - 1U;
   u32_t now_t = now / TCP_COOKIE_PERIOD_MS;
-  u32_t age = (now_t - (cookie >> 27)) & 31U;
+  u32_t age = (now_t - (cookie >> 28)) & 15U;
   u32_t idx = (cookie >> 24) & 7U;
-  /* The third segment comes at the SYN's sequence number + 1 (RFC 9293
-   * 3.5); any other one (data after a lost ACK) does not validate. */
-  if (age > 1U) {
+  bool ts = (cookie & (1UL << 27)) != 0;
+  /* RFC 7323 3.2: a TSopt on a connection that did not agree to
+   * timestamps MUST be ignored.  The reverse (TSopt agreed, none now) has
+   * no such rule and does not validate. */
+  if (age > 1U || (ts && !s->opt.has_ts)) {
     return false;
   }
-  if (cookie_make(s, s->seqno - 1U, now_t - age, idx, s->opt.has_ts) != cookie) {
-    /* RFC 7323 3.2: a TSopt on a connection that did not agree to
-     * timestamps MUST be ignored; so the cookie of a SYN-ACK without them
-     * is checked again as such.  The reverse (TSopt agreed, none now) has
-     * no such rule and does not validate. */
-    if (!s->opt.has_ts || cookie_make(s, s->seqno - 1U, now_t - age, idx, false) != cookie) {
-      return false;
-    }
-    s->opt.has_ts = false;
+  /* The third segment comes at the SYN's sequence number + 1 (RFC 9293
+   * 3.5); any other one (data after a lost ACK) does not validate. */
+  if (cookie_make(s, s->seqno - 1U, now_t - age, idx, ts) != cookie) {
+    return false;
   }
+  s->opt.has_ts = ts;
   struct tcp_pcb *pcb = tcp_alloc(l->prio);
   if (pcb == NULL) {
     /* No room for the connection the cookie promised: reset it, so the
@@ -516,11 +517,7 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
     pcb->ts_offset = s->opt.tsecr - now;
   }
   tcp_syn_options(pcb, &o);
-  pcb->snd_una = cookie;
-  pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = cookie + 1U;
-  pcb->recover = cookie; /* RFC 6582 3.2: recover starts at the ISN */
-  pcb->snd_wl1 = s->seqno - 1U;
-  pcb->snd_wl2 = cookie;
+  tcp_seq_init(pcb, cookie, cookie + 1U, s->seqno - 1U); /* the SYN-ACK has gone */
   tcp_set_state(pcb, SYN_RCVD);
   tcp_hash_insert(pcb);
   LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: connection from a SYN cookie", pcb->local_port,
@@ -731,11 +728,8 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   tcp_syn_options(pcb, &s->opt);
   tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
   u32_t iss = tcp_isn(pcb);
-  pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = iss;
-  pcb->recover = iss; /* RFC 6582 3.2: recover starts at the ISN */
+  tcp_seq_init(pcb, iss, iss, s->seqno); /* the SYN is queued below */
   pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
-  pcb->snd_wl1 = s->seqno;
-  pcb->snd_wl2 = iss;
   if (tcp_enqueue_flags(pcb, TCP_SYN) != ERR_OK) {
     tcp_pcb_free(pcb); /* counted; the peer's next SYN may find memory */
     return;

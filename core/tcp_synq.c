@@ -204,11 +204,7 @@ void tcp_synq_to_pcb(const struct tcp_synq_entry *e, struct tcp_pcb *pcb)
   pcb->rcv_ann_wnd = e->rcv_ann;
   pcb->rcv_ann_right_edge = pcb->rcv_nxt + e->rcv_ann;
   pcb->last_ack_sent = pcb->rcv_nxt;
-  pcb->snd_una = e->iss;
-  pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = e->iss + 1U;
-  pcb->recover = e->iss; /* RFC 6582 3.2: recover starts at the ISN */
-  pcb->snd_wl1 = e->irs;
-  pcb->snd_wl2 = e->iss;
+  tcp_seq_init(pcb, e->iss, e->iss + 1U, e->irs); /* the SYN-ACK has gone */
 }
 
 static void synq_send(struct tcp_synq_entry *e, u8_t flags, u32_t seqno)

@@ -217,6 +217,24 @@ bool tcp_batch_active(void);
 void tcp_batch_add(struct tcp_pcb *pcb);
 /** Initial sequence number for the PCB's 4-tuple (RFC 6528). */
 u32_t tcp_isn(const struct tcp_pcb *pcb);
+
+/* The send sequence variables of a passive open from ISS (@p iss), the
+ * next sequence number to send (@p nxt) and the peer's IRS (@p irs).
+ * Inline: a build has one or two callers, a call would cost more. */
+static inline void tcp_seq_init(struct tcp_pcb *pcb, u32_t iss, u32_t nxt, u32_t irs)
+{
+  /* RFC 9293 3.3.1: nothing beyond ISS is acknowledged; @p nxt is ISS + 1
+   * when our SYN has already gone (from the SYN queue or as a cookie),
+   * else the SYN about to be queued moves it.  The first window update
+   * comes from the segment after the peer's SYN (SND.WL1 = IRS, SND.WL2 =
+   * ISS, 3.10.7.3), and RFC 6582 3.2 starts recover at the ISN. */
+  pcb->snd_una = iss;
+  pcb->snd_nxt = pcb->snd_max = pcb->snd_lbb = nxt;
+  pcb->recover = iss;
+  pcb->snd_wl1 = irs;
+  pcb->snd_wl2 = iss;
+}
+
 /** Re-file the PCB in the timer wheel after any *_due field changed. */
 void tcp_timer_update(struct tcp_pcb *pcb);
 /** Our timestamp clock (RFC 7323 5.4: 1 ms ticks, random offset). */
