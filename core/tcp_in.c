@@ -221,10 +221,12 @@ static void seg_trim_tail(struct tcp_in_seg *s, u16_t keep)
  * retransmission from a loss. */
 static void tcp_dup_data(struct tcp_pcb *pcb, u32_t l, u32_t r)
 {
+#if LWIP_TCP_SACK
   if (pcb->flags & TF_SACK) {
     pcb->dsack[0] = l;
     pcb->dsack[1] = r;
   }
+#endif
   pcb->flags |= TF_ACK_NOW;
   LWIP_LOG(TCP, DEBUG, "%u: duplicate data %lu..%lu", pcb->local_port, (unsigned long)l, (unsigned long)r);
 }
@@ -1816,7 +1818,9 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       if (s->len > 0) {
         tcp_dup_data(pcb, s->seqno, s->seqno + s->len);
       }
+#if LWIP_TCP_SACK
       pcb->sack_recent = (*pp)->seqno;
+#endif
       return; /* nothing new */
     }
     if (TCP_SEQ_GT(prev_end, s->seqno)) {
@@ -1862,7 +1866,9 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   *pp = seg;
   pcb->ooseq_segs++;
   pcb->ooseq_bytes += seg->len;
+#if LWIP_TCP_SACK
   pcb->sack_recent = seg->seqno;
+#endif
 }
 
 /* RFC 9293 3.10.7.4 "eighth, check the FIN bit": the FIN ends the

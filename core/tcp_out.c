@@ -196,6 +196,7 @@ err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
 /* Headers and options                                                     */
 /* ---------------------------------------------------------------------- */
 
+#if LWIP_TCP_SACK
 /* SACK blocks describing the out-of-order queue (RFC 2018 4): first the
  * one holding the latest arrival, then the blocks reported most recently
  * (still queued), then the rest in sequence order.  What is sent becomes
@@ -242,6 +243,7 @@ static int sack_blocks(struct tcp_pcb *pcb, u32_t blocks[][2], int max)
   }
   return out;
 }
+#endif /* LWIP_TCP_SACK */
 
 /* Write the options of a segment with @p flags and @p datalen data bytes
  * into @p o (40 bytes room).
@@ -290,6 +292,7 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
     o[n++] = TCP_OPTLEN_WS;
     o[n++] = TCP_RCV_SCALE;
   }
+#if LWIP_TCP_SACK
   /* SACK blocks on a data segment only as far as the packet stays within
    * the MSS the peer takes (pcb->mss already leaves room for timestamps). */
   int sack_room = datalen == 0 ? 4 : pcb->mss > datalen + 4U ? (int)((pcb->mss - datalen - 4U) / 8U) : 0;
@@ -318,6 +321,9 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
       n += 8;
     }
   }
+#else
+  LWIP_UNUSED_ARG(datalen);
+#endif
   return n;
 }
 

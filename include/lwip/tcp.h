@@ -135,12 +135,14 @@ struct tcp_pcb {
   struct tcp_seg *rcv_held;     /**< in-order data acknowledged while the application refused data,
                                      delivered after refused_data (never non-empty without it) */
   u16_t rcv_mss;                /**< the MSS we announced */
+  u8_t delack_segs;             /**< full segments received since our last ACK */
+#if LWIP_TCP_SACK /* a build without SACK never sends blocks: 40 bytes less a PCB */
+  u8_t sack_nsent;
   u32_t sack_recent;            /**< start of the latest out-of-order segment (first SACK block, RFC 2018 4) */
   u32_t sack_sent[3][2];        /**< SACK blocks of our last ACK, most recent first (repeated, RFC 2018 4) */
-  u8_t sack_nsent;
   u32_t dsack[2];               /**< duplicate range [l, r) to report first in the next ACK (D-SACK,
                                      RFC 2883); none while l == r */
-  u8_t delack_segs;             /**< full segments received since our last ACK */
+#endif
 
   /* sender */
   u32_t snd_una;                /**< oldest unacknowledged sequence number */
