@@ -159,11 +159,12 @@ u16_t inet_chksum_pseudo_partial(const struct pbuf *p, u8_t proto, u16_t proto_l
  * upper-layer length and the next header value after three zero bytes. */
 static u32_t pseudo_sum_ip6(u8_t proto, u32_t proto_len, const ip6_addr_t *src, const ip6_addr_t *dest)
 {
+  /* Sixteen 16-bit words of at most 0xffff, then three more: the 32-bit
+   * sum cannot overflow, so it is folded once, by finish(). */
   u32_t sum = 0;
   for (int i = 0; i < 4; i++) {
     sum += (src->addr[i] & 0xffffU) + (src->addr[i] >> 16);
     sum += (dest->addr[i] & 0xffffU) + (dest->addr[i] >> 16);
-    sum = (sum & 0xffffU) + (sum >> 16);
   }
   sum += lwip_htons((u16_t)(proto_len >> 16));
   sum += lwip_htons((u16_t)proto_len);

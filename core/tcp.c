@@ -243,9 +243,33 @@ static u32_t conn_hash_of(u32_t laddr, u16_t lport, u32_t raddr, u16_t rport)
   return x & (TCP_HASH_SIZE - 1U);
 }
 
+/* An address reduced to 32 bits for the connection table.  Not
+ * tcp_addr_key(): a bucket is found for every segment received, and its
+ * four SipHash passes per IPv6 segment cost more than the rest of the
+ * segment's header work.  Every word goes through a salted multiply-xorshift
+ * step, a bijection the next word cannot undo without the salt (Linux
+ * keys its table the same way, with a boot secret): a peer cannot aim at
+ * one bucket, and no two addresses that differ in one word collide.  The
+ * zone counts, so fe80::1%1 and fe80::1%2 are different peers. */
+static u32_t demux_key(const ip_addr_t *a)
+{
+#if LWIP_IPV6
+  if (IP_IS_V6_VAL(*a)) {
+    const ip6_addr_t *x = ip_2_ip6(a);
+    u32_t h = hash_salt ^ x->zone;
+    for (int i = 0; i < 4; i++) {
+      h = (h ^ x->addr[i]) * 0x9e3779b1U;
+      h ^= h >> 15;
+    }
+    return h;
+  }
+#endif
+  return ip_2_ip4(a)->addr;
+}
+
 static struct tcp_pcb **conn_bucket(const struct tcp_pcb *pcb)
 {
-  return &conn_hash[conn_hash_of(tcp_addr_key(&pcb->local_ip), pcb->local_port, tcp_addr_key(&pcb->remote_ip),
+  return &conn_hash[conn_hash_of(demux_key(&pcb->local_ip), pcb->local_port, demux_key(&pcb->remote_ip),
                                  pcb->remote_port)];
 }
 
@@ -285,7 +309,7 @@ static void bound_remove(struct tcp_pcb *pcb)
 
 struct tcp_pcb *tcp_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport)
 {
-  u32_t b = conn_hash_of(tcp_addr_key(laddr), lport, tcp_addr_key(raddr), rport);
+  u32_t b = conn_hash_of(demux_key(laddr), lport, demux_key(raddr), rport);
   for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
     if (p->local_port == lport && p->remote_port == rport && ip_addr_eq(&p->local_ip, laddr) &&
         ip_addr_eq(&p->remote_ip, raddr)) {
@@ -987,8 +1011,8 @@ u32_t tcp_addr_key(const ip_addr_t *a)
   if (IP_IS_V6_VAL(*a)) {
     /* An IPv6 address is reduced through the keyed hash, never a plain
      * fold: a peer owning a /64 could pick an address whose fold equals
-     * another host's, and replay cookies or aim at one hash bucket.  The
-     * zone counts, so fe80::1%1 and fe80::1%2 are different peers. */
+     * another host's, and replay cookies or aim at one SYN-queue bucket.
+     * The zone counts, so fe80::1%1 and fe80::1%2 are different peers. */
     const u32_t *w = ip_2_ip6(a)->addr;
     u32_t h = isn_hash(w[0], w[1], w[2] ^ 0x6a09e667U);
     return isn_hash(h, w[3], ip_2_ip6(a)->zone);

@@ -26,10 +26,21 @@ void ip6_addr_set_solicitednode(ip6_addr_t *a, const ip6_addr_t *unicast)
 
 bool ip6_addr_prefix_eq(const ip6_addr_t *a, const ip6_addr_t *b, u8_t prefix_len)
 {
-  if (prefix_len > 128) {
-    prefix_len = 128;
+  /* Whole words compared as they are, then the last one under a mask:
+   * this runs for every packet sent (route and next-hop checks), so it
+   * does not count bits. */
+  unsigned bits = prefix_len > 128 ? 128U : prefix_len;
+  int i = 0;
+  for (; bits >= 32U; bits -= 32U, i++) {
+    if (a->addr[i] != b->addr[i]) {
+      return false;
+    }
   }
-  return ip6_addr_common_prefix_len(a, b) >= prefix_len;
+  if (bits == 0) {
+    return true;
+  }
+  u32_t mask = lwip_htonl(0xffffffffUL << (32U - bits));
+  return ((a->addr[i] ^ b->addr[i]) & mask) == 0;
 }
 
 u8_t ip6_addr_common_prefix_len(const ip6_addr_t *a, const ip6_addr_t *b)

@@ -24,7 +24,11 @@
 /** Header room reserved in front of a payload, per layer (see pbuf_alloc). */
 #define PBUF_LINK_ENCAPSULATION_HLEN 0
 #define PBUF_LINK_HLEN 14 /* Ethernet; 802.1Q tags are not sent */
-#define PBUF_IP_HLEN 20   /* IPv4 without options; becomes 40 with IPv6 */
+#if LWIP_IPV6
+#define PBUF_IP_HLEN 40 /* the IPv6 header: room for either family, so no packet needs a second pbuf */
+#else
+#define PBUF_IP_HLEN 20 /* IPv4 without options */
+#endif
 #define PBUF_TRANSPORT_HLEN 20
 
 /** Default TTL of datagrams we originate (RFC 1700 recommends 64). */

@@ -627,6 +627,22 @@ static void test_ip6_iid_and_linklocal(void **state)
   assert_int_equal(netif_create_ip6_linklocal_address(nif, 1), ERR_VAL);
 }
 
+/* A transport payload allocated at PBUF_TRANSPORT has room in front for
+ * the TCP, IPv6 and Ethernet headers, so an IPv6 segment leaves as one
+ * pbuf: with room for IPv4's header only, every IPv6 packet needed a
+ * second pbuf (a heap allocation) for its headers. */
+static void test_ip6_header_room(void **state)
+{
+  (void)state;
+  struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, 100, PBUF_RAM);
+  assert_non_null(p);
+  assert_int_equal(pbuf_add_header(p, 20), 0); /* TCP without options */
+  assert_int_equal(pbuf_add_header(p, 40), 0); /* IPv6 */
+  assert_int_equal(pbuf_add_header(p, 14), 0); /* Ethernet */
+  assert_int_equal(p->tot_len, 174);
+  pbuf_free(p);
+}
+
 static void test_ip6_addr_helpers(void **state)
 {
   (void)state;
@@ -653,6 +669,18 @@ static void test_ip6_addr_helpers(void **state)
   assert_int_equal(ip6_addr_common_prefix_len(&a, &a), 128);
   assert_true(ip6_addr_prefix_eq(&a, &b, 64));
   assert_false(ip6_addr_prefix_eq(&a, &b, 65));
+  /* prefix_eq compares words under a mask; it must agree with the bit
+   * count at every length, across word edges and past 128. */
+  static const char *const pairs[][2] = {
+    {"2001:db8::1", "2001:db8::8000:0:0:1"}, {"2001:db8::1", "2001:db8::1"}, {"::", "8000::"},
+    {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:7"}, {"fe80::1:0:0", "fe80::1:8000:0"}};
+  for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
+    ip6_addr_t x = ip6(pairs[k][0]), y = ip6(pairs[k][1]);
+    u8_t common = ip6_addr_common_prefix_len(&x, &y);
+    for (unsigned len = 0; len <= 130; len++) {
+      assert_int_equal(ip6_addr_prefix_eq(&x, &y, (u8_t)len), common >= (len > 128 ? 128U : len));
+    }
+  }
   ip6_addr_t sn, u = ip6("2001:db8::12:3456");
   ip6_addr_set_solicitednode(&sn, &u);
   b = ip6("ff02::1:ff12:3456");
@@ -684,6 +712,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_ip6_echo_alloc_failures, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ip6_iid_and_linklocal, test_setup, test_teardown),
       cmocka_unit_test_setup_teardown(test_ip6_addr_helpers, test_setup, test_teardown),
+      cmocka_unit_test_setup_teardown(test_ip6_header_room, test_setup, test_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
