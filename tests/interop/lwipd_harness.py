@@ -68,6 +68,16 @@ def require_prerequisites(items, suite):
         item.add_marker(skip)
 
 
+def wait_until(cond, what, timeout=6.0):
+    """Poll cond() every 50 ms until it is true; fail with what when
+    timeout seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() >= deadline:
+            raise AssertionError(what)
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def running_lwipd(**kwargs):
     """lwipd in a new namespace for the duration of the block; it must not

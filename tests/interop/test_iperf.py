@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from lwipd_harness import HOST_IP, LWIPD_IP, running_lwipd
+from lwipd_harness import HOST_IP, LWIPD_IP, running_lwipd, wait_until
 
 HOST6 = "fd00:7a::1"
 LWIPD6 = "fd00:7a::2"
@@ -35,15 +35,6 @@ def lwipd():
     with running_lwipd(extra_args=args) as d:
         d.wait_ip6(LWIPD6, HOST6)
         yield d
-
-
-def _wait(cond, what, timeout=6.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(what)
 
 
 @pytest.fixture(params=["inet", "inet6"])
@@ -167,7 +158,7 @@ def _linux_server(cmd, port, family, proto="tcp"):
     waits until its socket exists, so lwipd's client does not race it."""
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ss = ["ss", "-Hln", "-t" if proto == "tcp" else "-u", "-6" if family == "inet6" else "-4"]
-    _wait(lambda: f":{port} " in subprocess.run(ss, capture_output=True, text=True).stdout,
+    wait_until(lambda: f":{port} " in subprocess.run(ss, capture_output=True, text=True).stdout,
           f"{cmd[0]} never bound port {port}", 5.0)
     return p
 

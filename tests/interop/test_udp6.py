@@ -18,7 +18,7 @@ import time
 import pytest
 from scapy.all import UDP, Ether, IPv6, Raw, sendp
 
-from lwipd_harness import LWIPD_IP, TAP, ServerProcess, running_lwipd
+from lwipd_harness import LWIPD_IP, TAP, ServerProcess, running_lwipd, wait_until
 
 HOST6 = "fd00:78::1"
 LWIPD6 = "fd00:78::2"
@@ -31,19 +31,10 @@ NAME_V6 = "fd78::66"
 def lwipd():
     args = ["--ip6", f"{LWIPD6}/64", "--host-ip6", f"{HOST6}/64"]
     with running_lwipd(extra_args=args) as d:
-        _wait(lambda: sum(1 for a in d.tap_netif()["ip6"] if a["state"] == "preferred") >= 2,
+        wait_until(lambda: sum(1 for a in d.tap_netif()["ip6"] if a["state"] == "preferred") >= 2,
               "lwipd's IPv6 addresses never became preferred")
-        _wait(_host_addr_ready, "Linux's IPv6 address stayed tentative")
+        wait_until(_host_addr_ready, "Linux's IPv6 address stayed tentative")
         yield d
-
-
-def _wait(cond, what, timeout=6.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(what)
 
 
 def _host_addr_ready():
@@ -108,7 +99,7 @@ def test_zero_checksum_dropped(lwipd):
         frame = (Ether(src=lwipd.host_mac(), dst=mac) / IPv6(src=HOST6, dst=LWIPD6) /
                  UDP(sport=4000, dport=7070, chksum=0) / Raw(b"no checksum"))
         sendp(frame, iface=TAP, verbose=False)
-        _wait(lambda: lwipd.drops().get("UDP6_ZERO_CHKSUM", 0) == before + 1, "zero checksum not counted", 2.0)
+        wait_until(lambda: lwipd.drops().get("UDP6_ZERO_CHKSUM", 0) == before + 1, "zero checksum not counted", 2.0)
         apps = lwipd.call("app.list")["apps"]
         assert [a for a in apps if a["id"] == app["id"]][0]["rx_packets"] == 0
     finally:
@@ -267,7 +258,7 @@ def test_ra_rdnss_feeds_the_resolver(lwipd, dnsmasq6):
     was set by hand, and leaves with lifetime 0; a manual server wins."""
     lwipd.call("dns.servers", servers=[])
     _ra_rdnss(lwipd, [HOST6], 600)
-    _wait(lambda: _servers(lwipd) == [{"index": 0, "address": HOST6, "source": "ra-rdnss"}],
+    wait_until(lambda: _servers(lwipd) == [{"index": 0, "address": HOST6, "source": "ra-rdnss"}],
           f"RDNSS not installed: {_servers(lwipd)}", 3.0)
     out = lwipd.lwipctl("dns", "servers").stdout
     assert any(l.split()[1:] == [HOST6, "ra-rdnss"] for l in out.splitlines()), out
@@ -275,12 +266,12 @@ def test_ra_rdnss_feeds_the_resolver(lwipd, dnsmasq6):
     r = lwipd.call("dns.resolve", name=NAME, type="aaaa")
     assert r["addresses"] == [NAME_V6] and r["server"] == HOST6
     _ra_rdnss(lwipd, [HOST6], 0)
-    _wait(lambda: _servers(lwipd) == [], f"RDNSS not withdrawn: {_servers(lwipd)}", 3.0)
+    wait_until(lambda: _servers(lwipd) == [], f"RDNSS not withdrawn: {_servers(lwipd)}", 3.0)
     # Set by hand: an RDNSS does not replace it.
     lwipd.call("dns.servers", servers=["10.77.0.1"])
     try:
         _ra_rdnss(lwipd, [HOST6], 600)
-        _wait(lambda: lwipd.call("nd.dns")["servers"], "the RA's RDNSS not learnt", 3.0)
+        wait_until(lambda: lwipd.call("nd.dns")["servers"], "the RA's RDNSS not learnt", 3.0)
         assert _servers(lwipd) == [{"index": 0, "address": "10.77.0.1", "source": "manual"}]
     finally:
         _ra_rdnss(lwipd, [HOST6], 0)
