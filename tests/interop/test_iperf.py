@@ -159,7 +159,7 @@ def _linux_server(cmd, port, family, proto="tcp"):
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ss = ["ss", "-Hln", "-t" if proto == "tcp" else "-u", "-6" if family == "inet6" else "-4"]
     wait_until(lambda: f":{port} " in subprocess.run(ss, capture_output=True, text=True).stdout,
-          f"{cmd[0]} never bound port {port}", 5.0)
+               f"{cmd[0]} never bound port {port}", 5.0)
     return p
 
 

@@ -32,7 +32,7 @@ def lwipd():
     args = ["--ip6", f"{LWIPD6}/64", "--host-ip6", f"{HOST6}/64"]
     with running_lwipd(extra_args=args) as d:
         wait_until(lambda: sum(1 for a in d.tap_netif()["ip6"] if a["state"] == "preferred") >= 2,
-              "lwipd's IPv6 addresses never became preferred")
+                   "lwipd's IPv6 addresses never became preferred")
         wait_until(_host_addr_ready, "Linux's IPv6 address stayed tentative")
         yield d
 
@@ -259,7 +259,7 @@ def test_ra_rdnss_feeds_the_resolver(lwipd, dnsmasq6):
     lwipd.call("dns.servers", servers=[])
     _ra_rdnss(lwipd, [HOST6], 600)
     wait_until(lambda: _servers(lwipd) == [{"index": 0, "address": HOST6, "source": "ra-rdnss"}],
-          f"RDNSS not installed: {_servers(lwipd)}", 3.0)
+               f"RDNSS not installed: {_servers(lwipd)}", 3.0)
     out = lwipd.lwipctl("dns", "servers").stdout
     assert any(l.split()[1:] == [HOST6, "ra-rdnss"] for l in out.splitlines()), out
     lwipd.call("dns.cache.flush")
