@@ -122,12 +122,21 @@ static u8_t family_of(const ip_addr_t *a)
   return (LWIP_IPV6 && IP_IS_V6(a)) ? FAM_V6 : FAM_V4;
 }
 
-/** Can the netif send to family @p fam's group: an IPv4 address, or an
- *  IPv6 address to send from to ff02::fb (a link-local one past DAD)? */
+/** Does the netif take IPv4 multicast?  Without IGMP (an IPv6-only
+ *  link) 224.0.0.251 is neither joined nor sent to: the responder runs
+ *  over IPv6 alone. */
+static bool has_igmp(const struct netif *n)
+{
+  return (n->flags & NETIF_FLAG_IGMP) != 0;
+}
+
+/** Can the netif send to family @p fam's group: IGMP and an IPv4
+ *  address, or an IPv6 address to send from to ff02::fb (a link-local
+ *  one past DAD)? */
 static bool family_ready(const struct mdns *m, u8_t fam)
 {
   if (fam == FAM_V4) {
-    return !ip4_addr_isany(netif_ip4_addr(m->netif));
+    return has_igmp(m->netif) && !ip4_addr_isany(netif_ip4_addr(m->netif));
   }
 #if LWIP_IPV6
   return ip6_select_source_address(m->netif, ip_2_ip6(&mdns_group6)) != NULL;
@@ -1625,7 +1634,9 @@ static void stop_quietly(struct mdns *m)
 {
   halt_timers(m);
   udp_remove(m->pcb);
-  igmp_leavegroup_netif(m->netif, ip_2_ip4(&mdns_group));
+  if (has_igmp(m->netif)) {
+    igmp_leavegroup_netif(m->netif, ip_2_ip4(&mdns_group));
+  }
 #if LWIP_IPV6
   if (m->joined6) {
     mld6_leavegroup_netif(m->netif, ip_2_ip6(&mdns_group6));
@@ -1642,7 +1653,10 @@ err_t mdns_start(struct mdns *m, struct netif *netif, const char *hostname)
     return ERR_ARG;
   }
   memset(m, 0, sizeof(*m));
-  if (!host_label_ok(hostname) || (netif->flags & NETIF_FLAG_IGMP) == 0) {
+  /* The netif must take one family's multicast: IGMP for 224.0.0.251, or
+   * MLD for ff02::fb (RFC 6762 20). */
+  bool v6_group = LWIP_IPV6 && (netif->flags & NETIF_FLAG_MLD6) != 0;
+  if (!host_label_ok(hostname) || (!has_igmp(netif) && !v6_group)) {
     return ERR_ARG;
   }
   strcpy(m->base, hostname);
@@ -1660,12 +1674,12 @@ err_t mdns_start(struct mdns *m, struct netif *netif, const char *hostname)
   ip_set_option(m->pcb, SOF_REUSEADDR);
   udp_bind_netif(m->pcb, netif);
   err_t err = udp_bind(m->pcb, IP_ANY_TYPE, DNS_MQUERY_PORT);
-  if (err == ERR_OK) {
+  if (err == ERR_OK && has_igmp(netif)) {
     err = igmp_joingroup_netif(netif, ip_2_ip4(&mdns_group));
   }
   if (err == ERR_OK) {
     err = sync_group6(m);
-    if (err != ERR_OK) {
+    if (err != ERR_OK && has_igmp(netif)) {
       igmp_leavegroup_netif(netif, ip_2_ip4(&mdns_group));
     }
   }

@@ -23,6 +23,7 @@
 
 #include "lwip/apps/mdns.h"
 #include "lwip/etharp.h"
+#include "lwip/igmp.h"
 #include "lwip/udp.h"
 #include "lwip/prot/dns.h"
 #include "lwip/prot/wire.h"
@@ -817,7 +818,8 @@ static void test_mdns_start_errors(void **state)
   assert_int_equal(mdns_txt_append(txt, &tl, sizeof(txt), "a=1"), ERR_OK);
   assert_int_equal(mdns_txt_append(txt, &tl, sizeof(txt), "b=22"), ERR_ARG);
   assert_int_equal(tl, 4);
-  /* A second responder cannot take the IGMP-less netif. */
+  /* A second responder cannot take a netif that joins no group: no IGMP,
+   * and no MLD (the fake netif never has it). */
   tn.netif.flags &= (u8_t)~NETIF_FLAG_IGMP;
   struct mdns other;
   memset(&other, 0, sizeof(other));
@@ -1036,6 +1038,40 @@ static void test_mdns6_both_families(void **state)
   assert_null(mld6_lookfor_group(n, &g));
 }
 
+/* RFC 6762 20: a netif without IGMP (an IPv6-only link) still gets a
+ * responder, over IPv6 alone: 224.0.0.251 is neither joined nor sent to;
+ * three probes, two announcements and the goodbye go to ff02::fb.  (The
+ * IPv4 address the fixture gives the netif is still ours: its A record
+ * rides along, RFC 6762 6.2.)  Without MLD either it is refused. */
+static void test_mdns6_without_igmp(void **state)
+{
+  (void)state;
+  memset(&md, 0, sizeof(md));
+  struct netif *n = ip6_fixture(&tn);
+  n->flags = (u8_t)((n->flags & ~NETIF_FLAG_IGMP) | NETIF_FLAG_MLD6);
+  assert_int_equal(mdns_start(&md, n, "lwipd"), ERR_OK);
+  ip4_addr_t g4;
+  g4.addr = test_ip(GROUP);
+  assert_null(igmp_lookfor_group(n, &g4));
+  ip6_addr_t g6 = ip6(GROUP6);
+  assert_non_null(mld6_lookfor_group(n, &g6));
+  int probes[2] = {0, 0}, announces[2] = {0, 0};
+  run6_to_announced(probes, announces);
+  assert_int_equal(probes[0], 0);
+  assert_int_equal(announces[0], 0);
+  assert_int_equal(probes[1], 3);
+  assert_int_equal(announces[1], 2);
+  mdns_stop(&md);
+  struct sent_any s;
+  assert_true(pop_any(&s));
+  assert_int_equal(s.fam, 6);
+  assert_true(sent_to_group(&s));
+  assert_false(pop_any(&s));
+  assert_null(mld6_lookfor_group(n, &g6));
+  n->flags &= (u8_t)~NETIF_FLAG_MLD6;
+  assert_int_equal(mdns_start(&md, n, "lwipd"), ERR_ARG);
+}
+
 /* RFC 6762 6, 20: a query is answered to the group of its own family;
  * the one-second limit is kept per family; a legacy query over IPv6 gets
  * its unicast answer over IPv6; an off-link IPv6 source is dropped. */
@@ -1143,6 +1179,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_mdns_alloc_failures, test_setup, teardown),
 #if LWIP_IPV6
     cmocka_unit_test_setup_teardown(test_mdns6_both_families, test_setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mdns6_without_igmp, test_setup, teardown),
     cmocka_unit_test_setup_teardown(test_mdns6_answer_by_family, test_setup, teardown),
     cmocka_unit_test_setup_teardown(test_mdns6_conflict_rename, test_setup, teardown),
     cmocka_unit_test_setup_teardown(test_mdns6_group_follows_ipv6, test_setup, teardown),

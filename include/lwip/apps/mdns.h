@@ -198,13 +198,15 @@ struct mdns_info {
 /**
  * Start @p m on @p netif for host name @p hostname (one label: letters,
  * digits and hyphens, 1..63; no ".local").  Joins 224.0.0.251 on the
- * netif (and ff02::fb whenever the netif has an IPv6 address), binds UDP
- * port 5353 on both families and
+ * netif when it has NETIF_FLAG_IGMP (without it the responder runs over
+ * IPv6 alone) and ff02::fb whenever the netif has an IPv6 address, binds
+ * UDP port 5353 on both families and
  * starts probing on the next timer run (or when the link is up and the
  * netif has an IPv4 address or a usable IPv6 one).
  * @return ERR_OK: running;
  *         ERR_ARG: NULL argument, @p m running already, a bad host name,
- *         or a netif without NETIF_FLAG_IGMP;
+ *         or a netif with neither NETIF_FLAG_IGMP nor (in builds with
+ *         IPv6) NETIF_FLAG_MLD6;
  *         ERR_MEM: no UDP PCB, IGMP or MLD group left;
  *         ERR_USE: port 5353 taken by another PCB.
  *         On any error nothing stays allocated and @p m is zeroed.
