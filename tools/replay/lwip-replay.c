@@ -182,18 +182,27 @@ static struct dev replay_dev;
 /* --tcp-trace FILE: every case's TCP trace events, one JSON line each. */
 static FILE *tcp_trace_out;
 
-static bool case_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Record a case error (the first one wins).  @return false for chaining. */
-static bool case_error(const char *fmt, ...)
+/* Record why the case stops (the first reason wins): an error, or with
+ * @p skip a feature the build lacks. */
+static void case_stop(bool skip, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void case_stop(bool skip, const char *fmt, va_list ap)
 {
   if (!rc.failed) {
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(rc.err, sizeof(rc.err), fmt, ap);
-    va_end(ap);
     rc.failed = true;
+    rc.skipped = skip;
   }
+}
+
+static bool case_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Record a case error.  @return false for chaining. */
+static bool case_error(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  case_stop(false, fmt, ap);
+  va_end(ap);
   return false;
 }
 
@@ -202,18 +211,14 @@ static bool case_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* This build cannot replay the case: the recording used a feature the
  * build was configured without (meson -Dipv6=disabled, -Ddhcp6=disabled),
  * so the stack could never send what expected.pcap holds.  The case stops
- * as after an error (the first reason wins) but is reported as skipped,
- * saying why, and does not fail the run.  @return false for chaining. */
+ * as after an error but is reported as skipped, saying why, and does not
+ * fail the run.  @return false for chaining. */
 static bool case_skip(const char *fmt, ...)
 {
-  if (!rc.failed) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rc.err, sizeof(rc.err), fmt, ap);
-    va_end(ap);
-    rc.failed = true;
-    rc.skipped = true;
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  case_stop(true, fmt, ap);
+  va_end(ap);
   return false;
 }
 
