@@ -24,15 +24,36 @@ struct tap_dev *test_tap_pair_open(const char *name, bool vnet_hdr, unsigned off
   return tap;
 }
 
-void test_tap_pair_close(struct tap_dev **tap, struct dev *top, int *peer)
+/* The file's own variables (test_tap_pair_use). */
+static struct tap_dev **cur_tap;
+static int *cur_peer;
+static struct dev *cur_top;
+
+void test_tap_pair_use(struct tap_dev **tap, int *peer, struct dev *top)
 {
-  if (*tap != NULL) {
-    dev_unlink(top);
-    tap_close(*tap);
-    *tap = NULL;
+  cur_tap = tap;
+  cur_peer = peer;
+  cur_top = top;
+}
+
+int test_tap_pair_setup(void **state)
+{
+  *cur_tap = NULL;
+  *cur_peer = -1;
+  return test_setup(state);
+}
+
+/* The device goes before test_teardown checks every pool and the heap. */
+int test_tap_pair_teardown(void **state)
+{
+  if (*cur_tap != NULL) {
+    dev_unlink(cur_top);
+    tap_close(*cur_tap);
+    *cur_tap = NULL;
   }
-  if (*peer >= 0) {
-    close(*peer);
-    *peer = -1;
+  if (*cur_peer >= 0) {
+    close(*cur_peer);
+    *cur_peer = -1;
   }
+  return test_teardown(state);
 }

@@ -18,8 +18,18 @@
  *  other end.  @return the TAP (the test fails if any step does). */
 struct tap_dev *test_tap_pair_open(const char *name, bool vnet_hdr, unsigned offloads, struct dev *top, int *peer);
 
-/** Unstack @p top, close *@p tap and *@p peer and clear them; either may
- *  be unset already (NULL, -1). */
-void test_tap_pair_close(struct tap_dev **tap, struct dev *top, int *peer);
+/** Name a test file's TAP, peer and top device (its own variables) for
+ *  the setup and teardown below; once, before the tests run. */
+void test_tap_pair_use(struct tap_dev **tap, int *peer, struct dev *top);
+
+/** cmocka setup: test_setup, with no TAP open yet. */
+int test_tap_pair_setup(void **state);
+
+/** cmocka teardown: @p top unstacked, the TAP and the peer closed (when
+ *  open), then test_teardown, which checks every pool and the heap. */
+int test_tap_pair_teardown(void **state);
+
+/** A cmocka test of @p f between that setup and teardown. */
+#define TAP_PAIR_TEST(f) cmocka_unit_test_setup_teardown(f, test_tap_pair_setup, test_tap_pair_teardown)
 
 #endif

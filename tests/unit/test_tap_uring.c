@@ -67,19 +67,6 @@ static void attach(bool vnet_hdr)
   assert_true(tap_uring_active(tap));
 }
 
-static int setup(void **state)
-{
-  tap = NULL;
-  peer = -1;
-  return test_setup(state);
-}
-
-static int teardown(void **state)
-{
-  test_tap_pair_close(&tap, &top.dev, &peer);
-  return test_teardown(state);
-}
-
 /* Send frame number @p seq of @p len bytes down through the TAP. */
 static void send_frame(u32_t seq, u16_t len)
 {
@@ -441,18 +428,19 @@ static void mode_names(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(sends_wait_for_flush, setup, teardown),
-      cmocka_unit_test_setup_teardown(full_queue_flushes_early, setup, teardown),
-      cmocka_unit_test_setup_teardown(full_pool_flushes_early, setup, teardown),
-      cmocka_unit_test_setup_teardown(full_tap_counts_eagain, setup, teardown),
-      cmocka_unit_test_setup_teardown(sends_carry_vnet_header, setup, teardown),
-      cmocka_unit_test_setup_teardown(reads_in_order_and_bounded, setup, teardown),
-      cmocka_unit_test_setup_teardown(reads_strip_vnet_header, setup, teardown),
-      cmocka_unit_test_setup_teardown(stop_flushes, setup, teardown),
-      cmocka_unit_test_setup_teardown(broken_ring_falls_back_to_plain_io, setup, teardown),
-      cmocka_unit_test_setup_teardown(broken_ring_in_forced_flush, setup, teardown),
-      cmocka_unit_test_setup_teardown(broken_ring_in_reads_loses_no_frame, setup, teardown),
-      cmocka_unit_test_setup_teardown(mode_names, setup, teardown),
+      TAP_PAIR_TEST(sends_wait_for_flush),
+      TAP_PAIR_TEST(full_queue_flushes_early),
+      TAP_PAIR_TEST(full_pool_flushes_early),
+      TAP_PAIR_TEST(full_tap_counts_eagain),
+      TAP_PAIR_TEST(sends_carry_vnet_header),
+      TAP_PAIR_TEST(reads_in_order_and_bounded),
+      TAP_PAIR_TEST(reads_strip_vnet_header),
+      TAP_PAIR_TEST(stop_flushes),
+      TAP_PAIR_TEST(broken_ring_falls_back_to_plain_io),
+      TAP_PAIR_TEST(broken_ring_in_forced_flush),
+      TAP_PAIR_TEST(broken_ring_in_reads_loses_no_frame),
+      TAP_PAIR_TEST(mode_names),
   };
+  test_tap_pair_use(&tap, &peer, &top.dev);
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

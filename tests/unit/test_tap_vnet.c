@@ -56,20 +56,6 @@ static void attach(bool vnet_hdr)
   tap = test_tap_pair_open("vnt0", vnet_hdr, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, &top.dev, &peer);
 }
 
-static int setup(void **state)
-{
-  tap = NULL;
-  peer = -1;
-  return test_setup(state);
-}
-
-/* The device goes before test_teardown checks every pool and the heap. */
-static int teardown(void **state)
-{
-  test_tap_pair_close(&tap, &top.dev, &peer);
-  return test_teardown(state);
-}
-
 /* Ethernet + IPv4 (or IPv6) + TCP with @p thl bytes of header, then
  * @p data_len bytes, into buf.  @return the frame's length. */
 static size_t tcp_frame(u8_t *f, bool v6, u8_t thl, u8_t tcp_flags, size_t data_len)
@@ -430,18 +416,19 @@ static void offload_names(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(rx_gso_frame_goes_up_whole, setup, teardown),
-      cmocka_unit_test_setup_teardown(rx_needs_csum, setup, teardown),
-      cmocka_unit_test_setup_teardown(rx_plain_header_unmarked, setup, teardown),
-      cmocka_unit_test_setup_teardown(rx_bad_headers_dropped, setup, teardown),
-      cmocka_unit_test_setup_teardown(tx_gso_ipv4, setup, teardown),
-      cmocka_unit_test_setup_teardown(tx_gso_ipv6_cwr, setup, teardown),
-      cmocka_unit_test_setup_teardown(tx_partial_and_plain, setup, teardown),
-      cmocka_unit_test_setup_teardown(tx_mark_on_non_tcp_refused, setup, teardown),
-      cmocka_unit_test_setup_teardown(plain_tap_no_header, setup, teardown),
-      cmocka_unit_test_setup_teardown(impairment_keeps_offload_marks, setup, teardown),
-      cmocka_unit_test_setup_teardown(impairment_corrupts_after_checksum, setup, teardown),
-      cmocka_unit_test_setup_teardown(offload_names, setup, teardown),
+      TAP_PAIR_TEST(rx_gso_frame_goes_up_whole),
+      TAP_PAIR_TEST(rx_needs_csum),
+      TAP_PAIR_TEST(rx_plain_header_unmarked),
+      TAP_PAIR_TEST(rx_bad_headers_dropped),
+      TAP_PAIR_TEST(tx_gso_ipv4),
+      TAP_PAIR_TEST(tx_gso_ipv6_cwr),
+      TAP_PAIR_TEST(tx_partial_and_plain),
+      TAP_PAIR_TEST(tx_mark_on_non_tcp_refused),
+      TAP_PAIR_TEST(plain_tap_no_header),
+      TAP_PAIR_TEST(impairment_keeps_offload_marks),
+      TAP_PAIR_TEST(impairment_corrupts_after_checksum),
+      TAP_PAIR_TEST(offload_names),
   };
+  test_tap_pair_use(&tap, &peer, &top.dev);
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
