@@ -14,38 +14,48 @@ u8_t lwip_log_levels[LWIP_LOG_MODULE_COUNT] = {
 #undef LWIP_LOG_INIT_
 };
 
-static const char *const module_names[LWIP_LOG_MODULE_COUNT] = {
-#define LWIP_LOG_NAME_(id, name) [LWIP_LOG_##id] = name,
+/* The names, each table one string of NUL-terminated entries in the order
+ * of its enum: no array of pointers, which on a 32-bit target costs 4
+ * bytes an entry on top of the text. */
+static const char module_names[] =
+#define LWIP_LOG_NAME_(id, name) name "\0"
   LWIP_LOG_MODULES(LWIP_LOG_NAME_)
 #undef LWIP_LOG_NAME_
-};
+  ;
 
-static const char *const level_names[LWIP_LOG_LEVEL_COUNT] = {
-  [LWIP_LOG_LEVEL_OFF] = "off",
-  [LWIP_LOG_LEVEL_ERROR] = "error",
-  [LWIP_LOG_LEVEL_WARN] = "warn",
-  [LWIP_LOG_LEVEL_INFO] = "info",
-  [LWIP_LOG_LEVEL_DEBUG] = "debug",
-  [LWIP_LOG_LEVEL_TRACE] = "trace",
-};
+static const char level_names[] = "off\0error\0warn\0info\0debug\0trace";
+
+/* Entry @p n of the @p count in table @p t (step over n NULs), or NULL
+ * when there is no such entry. */
+static const char *name_entry(const char *t, int count, int n)
+{
+  if (n < 0 || n >= count) {
+    return NULL;
+  }
+  while (n-- > 0) {
+    t += strlen(t) + 1;
+  }
+  return t;
+}
 
 const char *lwip_log_module_name(int module)
 {
-  return (module >= 0 && module < LWIP_LOG_MODULE_COUNT) ? module_names[module] : NULL;
+  return name_entry(module_names, LWIP_LOG_MODULE_COUNT, module);
 }
 
 const char *lwip_log_level_name(int level)
 {
-  return (level >= 0 && level < LWIP_LOG_LEVEL_COUNT) ? level_names[level] : NULL;
+  return name_entry(level_names, LWIP_LOG_LEVEL_COUNT, level);
 }
 
-static int find_name(const char *const *names, int count, const char *name)
+/* The index of @p name among the @p count entries of table @p t, or -1. */
+static int find_name(const char *t, int count, const char *name)
 {
   if (name == NULL) {
     return -1;
   }
-  for (int i = 0; i < count; i++) {
-    if (strcmp(names[i], name) == 0) {
+  for (int i = 0; i < count; i++, t += strlen(t) + 1) {
+    if (strcmp(t, name) == 0) {
       return i;
     }
   }
