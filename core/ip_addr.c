@@ -197,6 +197,12 @@ char *ip4addr_ntoa(const ip4_addr_t *addr)
 /* IPv6 text (RFC 4291 2.2, canonical output per RFC 5952 4)           */
 /* ------------------------------------------------------------------ */
 
+/* The parser only where an ip_addr_t can hold IPv6 (LWIP_IPADDR_V6, see
+ * ip_addr.h): elsewhere ipaddr_aton() takes IPv6 text for the bad IPv4
+ * text it is.  The formatter stays: lwipd prints its (always empty) IPv6
+ * configuration in every build. */
+#if LWIP_IPADDR_V6
+
 static int hex_val(char c)
 {
   if (c >= '0' && c <= '9') return c - '0';
@@ -298,6 +304,8 @@ int ip6addr_aton(const char *cp, ip6_addr_t *addr)
   return 1;
 }
 
+#endif /* LWIP_IPADDR_V6 */
+
 char *ip6addr_ntoa_r(const ip6_addr_t *addr, char *buf, int buflen)
 {
   u16_t w[8];
@@ -352,10 +360,12 @@ bool ip_addr_eq(const ip_addr_t *a, const ip_addr_t *b)
   if (a->type != b->type) {
     return false;
   }
+#if LWIP_IPADDR_V6
   if (a->type == IPADDR_TYPE_V6) {
     return memcmp(a->u_addr.ip6.addr, b->u_addr.ip6.addr, 16) == 0 &&
            a->u_addr.ip6.zone == b->u_addr.ip6.zone;
   }
+#endif
   return a->u_addr.ip4.addr == b->u_addr.ip4.addr;
 }
 
@@ -364,18 +374,22 @@ bool ip_addr_isany(const ip_addr_t *a)
   if (a == NULL) {
     return true;
   }
+#if LWIP_IPADDR_V6
   if (a->type == IPADDR_TYPE_V6) {
     const u32_t *w = a->u_addr.ip6.addr;
     return (w[0] | w[1] | w[2] | w[3]) == 0;
   }
+#endif
   return a->u_addr.ip4.addr == IPADDR_ANY;
 }
 
 bool ip_addr_ismulticast(const ip_addr_t *a)
 {
+#if LWIP_IPADDR_V6
   if (a->type == IPADDR_TYPE_V6) {
     return (lwip_ntohl(a->u_addr.ip6.addr[0]) >> 24) == 0xffU;
   }
+#endif
   return ip4_addr_ismulticast(&a->u_addr.ip4);
 }
 
@@ -386,12 +400,15 @@ int ipaddr_aton(const char *cp, ip_addr_t *addr)
   if (cp == NULL) {
     return 0;
   }
+#if LWIP_IPADDR_V6
   if (strchr(cp, ':') != NULL) {
     if (!ip6addr_aton(cp, &tmp.u_addr.ip6)) {
       return 0;
     }
     tmp.type = IPADDR_TYPE_V6;
-  } else {
+  } else
+#endif
+  {
     if (!ip4addr_aton(cp, &tmp.u_addr.ip4)) {
       return 0;
     }
@@ -408,9 +425,11 @@ char *ipaddr_ntoa_r(const ip_addr_t *addr, char *buf, int buflen)
   if (addr == NULL) {
     return NULL;
   }
+#if LWIP_IPADDR_V6
   if (addr->type == IPADDR_TYPE_V6) {
     return ip6addr_ntoa_r(&addr->u_addr.ip6, buf, buflen);
   }
+#endif
   return ip4addr_ntoa_r(&addr->u_addr.ip4, buf, buflen);
 }
 

@@ -2,8 +2,9 @@
  * @file ip_addr.h
  * Dual-stack IP address type ip_addr_t, laid out as lwIP's with IPv4 and
  * IPv6 both compiled in: a union of ip4_addr_t and ip6_addr_t plus a type
- * tag.  IPv6 protocols land in a later issue; the type, comparisons and the
- * text conversions are here already so no API changes when they do.
+ * tag.  In a build with no IPv6 address to hold (LWIP_IPADDR_V6 0) the
+ * union holds only the IPv4 address and ip_2_ip6() and IPv6 text parsing
+ * do not exist; the tag and the rest of the API stay.
  */
 #ifndef LWIP_IP_ADDR_H
 #define LWIP_IP_ADDR_H
@@ -15,6 +16,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** Can an ip_addr_t hold an IPv6 address?  In a build with IPv6, and in an
+ *  IPv4-only one with the DNS resolver, which returns AAAA answers (and
+ *  parses IPv6 literals) as data for the application.  Otherwise nothing
+ *  in the stack makes or takes one (udp, tcp and raw refuse IPv6 at their
+ *  entry points), so the address is only its IPv4 part. */
+#define LWIP_IPADDR_V6 (LWIP_IPV6 || LWIP_DNS)
 
 /** IPv6 address, 4 words in network order, plus the scope zone. */
 typedef struct ip6_addr {
@@ -30,18 +38,29 @@ enum lwip_ip_addr_type {
   IPADDR_TYPE_ANY = 46U, /**< for PCBs bound to both families */
 };
 
+/* Without IPv6 addresses the union holds only the IPv4 address: 8 bytes
+ * instead of 24 in every PCB, netif and packet descriptor, and every copy
+ * of one is a word pair.  The type tag stays, so the API and its checks (a
+ * PCB of the wrong family is refused) are the same in every build. */
 typedef struct ip_addr {
   union {
+#if LWIP_IPADDR_V6
     ip6_addr_t ip6;
+#endif
     ip4_addr_t ip4;
   } u_addr;
   u8_t type; /**< enum lwip_ip_addr_type */
 } ip_addr_t;
 
+#if LWIP_IPADDR_V6
 #define IPADDR_STRLEN_MAX IP6ADDR_STRLEN_MAX
-
 #define IPADDR4_INIT_U32(u32val) { { { { u32val, 0, 0, 0 }, 0 } }, IPADDR_TYPE_V4 }
 #define IPADDR_ANY_TYPE_INIT { { { { 0, 0, 0, 0 }, 0 } }, IPADDR_TYPE_ANY }
+#else
+#define IPADDR_STRLEN_MAX IP4ADDR_STRLEN_MAX
+#define IPADDR4_INIT_U32(u32val) { { { u32val } }, IPADDR_TYPE_V4 }
+#define IPADDR_ANY_TYPE_INIT { { { 0 } }, IPADDR_TYPE_ANY }
+#endif
 
 #define IP_GET_TYPE(ipaddr) ((ipaddr)->type)
 #define IP_SET_TYPE_VAL(ipaddr, iptype) ((ipaddr).type = (u8_t)(iptype))
@@ -53,14 +72,19 @@ typedef struct ip_addr {
 #define IP_IS_V6(ipaddr) ((ipaddr) != NULL && IP_IS_V6_VAL(*(ipaddr)))
 
 #define ip_2_ip4(ipaddr) (&((ipaddr)->u_addr.ip4))
+#if LWIP_IPADDR_V6
 #define ip_2_ip6(ipaddr) (&((ipaddr)->u_addr.ip6))
+#endif
 #define IP_ADDR4(ipaddr, a, b, c, d) do { \
     IP4_ADDR(ip_2_ip4(ipaddr), a, b, c, d); IP_SET_TYPE_VAL(*(ipaddr), IPADDR_TYPE_V4); } while (0)
 
 /** Set @p dest to the IPv4 address @p src (NULL gives the any address). */
 static inline void ip_addr_set_ip4(ip_addr_t *dest, const ip4_addr_t *src)
 {
+#if LWIP_IPADDR_V6
+  /* The IPv6 words and zone read as zero afterwards, not as stale bytes. */
   memset(dest, 0, sizeof(*dest));
+#endif
   dest->u_addr.ip4.addr = src ? src->addr : 0;
   dest->type = IPADDR_TYPE_V4;
 }
