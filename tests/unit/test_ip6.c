@@ -671,9 +671,11 @@ static void test_ip6_addr_helpers(void **state)
   assert_false(ip6_addr_prefix_eq(&a, &b, 65));
   /* prefix_eq compares words under a mask; it must agree with the bit
    * count at every length, across word edges and past 128. */
-  static const char *const pairs[][2] = {
-    {"2001:db8::1", "2001:db8::8000:0:0:1"}, {"2001:db8::1", "2001:db8::1"}, {"::", "8000::"},
-    {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:7"}, {"fe80::1:0:0", "fe80::1:8000:0"}};
+  static const char *const pairs[][2] = {{"2001:db8::1", "2001:db8::8000:0:0:1"},
+                                         {"2001:db8::1", "2001:db8::1"},
+                                         {"::", "8000::"},
+                                         {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:7"},
+                                         {"fe80::1:0:0", "fe80::1:8000:0"}};
   for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
     ip6_addr_t x = ip6(pairs[k][0]), y = ip6(pairs[k][1]);
     u8_t common = ip6_addr_common_prefix_len(&x, &y);

@@ -64,14 +64,14 @@ static struct {
 } mode;
 
 static struct netif bench_netif;
-static u32_t last_seq;     /* sequence number of the last segment we sent */
+static u32_t last_seq; /* sequence number of the last segment we sent */
 static u8_t last_flags;
-static u32_t last_tsval;   /* its timestamp, echoed by the peer */
-static u32_t snd_high;     /* highest sequence number we sent, plus one */
+static u32_t last_tsval; /* its timestamp, echoed by the peer */
+static u32_t snd_high;   /* highest sequence number we sent, plus one */
 static u64_t sent_segments, sent_data_segments;
 static u64_t rx_bytes;
 static int accepted;
-static u32_t peer_ts = 1;  /* the peer's timestamp clock: one tick per segment */
+static u32_t peer_ts = 1; /* the peer's timestamp clock: one tick per segment */
 
 /* ---- what the stack sends: parsed, counted, dropped ---- */
 
@@ -285,8 +285,7 @@ static u16_t put_ip(u8_t *b, u32_t i, u8_t proto, u16_t len, ip_addr_t *src, ip_
 
 /* Fill in the transport checksum of the frame in @p p whose transport
  * header starts at @p off, at @p sum_off inside it. */
-static void put_l4_sum(struct pbuf *p, u16_t off, u16_t sum_off, u8_t proto, const ip_addr_t *src,
-                       const ip_addr_t *dst)
+static void put_l4_sum(struct pbuf *p, u16_t off, u16_t sum_off, u8_t proto, const ip_addr_t *src, const ip_addr_t *dst)
 {
   pbuf_remove_header(p, off);
   u16_t sum;
@@ -319,8 +318,8 @@ static void inject(u32_t i, u32_t seq, u32_t ack, u8_t flags, u16_t len)
   u16_t optlen;
   if (flags & TCP_SYN) {
     /* Linux's SYN: MSS, SACK permitted, timestamps, window scale. */
-    u8_t syn[20] = {TCP_OPT_MSS, 4, 0, 0, TCP_OPT_SACK_PERM, 2, TCP_OPT_TS, 10, 0, 0, 0, 0, 0, 0, 0, 0,
-                    TCP_OPT_NOP, TCP_OPT_WS, 3, PEER_WSCALE};
+    u8_t syn[20] = {TCP_OPT_MSS, 4, 0, 0, TCP_OPT_SACK_PERM, 2,          TCP_OPT_TS, 10,         0, 0, 0, 0,
+                    0,           0, 0, 0, TCP_OPT_NOP,       TCP_OPT_WS, 3,          PEER_WSCALE};
     put_be16(syn + 2, mode.ip6 ? 1440 : 1460);
     put_be32(syn + 8, peer_ts);
     memcpy(opt, syn, sizeof(syn));
@@ -546,8 +545,7 @@ int main(int argc, char **argv)
     bench_rx_loop(measured, &seq, ack_measured, segments);
     t1 = now_ns();
     if (rx_bytes != (u64_t)segments * SEG_DATA) {
-      fprintf(stderr, "tcp_scale: delivered %" PRIu64 " of %" PRIu64 " bytes\n", rx_bytes,
-              (u64_t)segments * SEG_DATA);
+      fprintf(stderr, "tcp_scale: delivered %" PRIu64 " of %" PRIu64 " bytes\n", rx_bytes, (u64_t)segments * SEG_DATA);
       return 1;
     }
   }
