@@ -27,8 +27,11 @@ static int app_teardown(void **state)
   return tt_teardown(state);
 }
 
-static u8_t out_data[1U << 20]; /* what the peer sends */
-static u8_t in_data[1U << 20];  /* what the peer received */
+/* More than the echo server can hold (its receive window and send
+ * buffer), so that backpressure reaches the peer. */
+#define DATA_LEN LWIP_MAX(1U << 20, 2U * ((u32_t)TCP_SND_BUF + (u32_t)TCP_WND))
+static u8_t out_data[DATA_LEN]; /* what the peer sends */
+static u8_t in_data[DATA_LEN];  /* what the peer received */
 
 static void fill(u32_t len)
 {
