@@ -549,6 +549,15 @@ static json_t *io_uring_json(const struct tap_dev *tap)
     json_object_set_new(o, "read_frames", json_integer((json_int_t)c->read_frames));
     json_object_set_new(o, "pool_full", json_integer((json_int_t)c->pool_full));
     json_object_set_new(o, "ops_per_submit", json_real(c->submits ? (double)ops / (double)c->submits : 0.0));
+  } else {
+    /* Why not: asked off, refused at start, or failed since. */
+    const char *why = tap_uring_failure(tap);
+    if (lwipd.io_uring_mode == TAP_URING_OFF) {
+      why = "--io-uring off";
+    } else if (why == NULL) {
+      why = lwipd.io_uring_refused[0] != '\0' ? lwipd.io_uring_refused : "not started";
+    }
+    json_object_set_new(o, "reason", json_string(why));
   }
   return o;
 }

@@ -73,6 +73,7 @@ struct lwipd {
   struct lwipd_ip6_conf ip6; /**< IPv6 start-up configuration */
   struct lwipd_busy_poll busy_poll;
   int io_uring_mode;            /**< --io-uring: enum tap_uring_mode */
+  char io_uring_refused[256];   /**< why --io-uring auto found no ring at start ("" when one started) */
 };
 
 extern struct lwipd lwipd;

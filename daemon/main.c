@@ -809,6 +809,7 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
       return 1;
     }
     LWIP_LOG(NETIF, WARN, "%s; reading and writing the TAP a frame a call", err);
+    snprintf(lwipd.io_uring_refused, sizeof(lwipd.io_uring_refused), "%s", err);
   }
   if (o->host_ip != NULL && tap_configure_host(lwipd.tap->name, o->host_ip, err, sizeof(err)) != 0) {
     fprintf(stderr, "lwipd: --host-ip %s: %s\n", o->host_ip, err);

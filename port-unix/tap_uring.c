@@ -19,6 +19,7 @@
 #include "lwip/debug.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 bool tap_uring_parse(const char *s, enum tap_uring_mode *out)
@@ -81,7 +82,13 @@ struct tap_uring {
   int32_t rres[TAP_URING_READS]; /**< each read's result */
   unsigned rdepth;               /**< reads in the next set */
   bool broken;                   /**< the ring failed and no new one could be made: plain I/O from now on */
+  char failure[96];              /**< when broken, why */
 };
+
+const char *tap_uring_failure(const struct tap_dev *tap)
+{
+  return tap != NULL && tap->uring != NULL && tap->uring->broken ? tap->uring->failure : NULL;
+}
 
 bool tap_uring_active(const struct tap_dev *tap)
 {
@@ -180,20 +187,27 @@ int tap_uring_start(struct tap_dev *tap, char *err, size_t errlen)
   return 0;
 }
 
-/* A write's completion: the same counting and logging as a write().  The
- * netif counted the frame as sent when tx said ERR_OK; a failure moves it
- * to tx_errors, where the plain path's error return puts it. */
+/* A queued write that failed with @p err: counted and logged as a failed
+ * write().  The netif counted the frame as sent when tx said ERR_OK; the
+ * failure moves it to tx_errors, where the plain path's error return puts
+ * it. */
+static void write_failed(struct tap_dev *tap, const struct tap_uring_write *w, int err)
+{
+  tap_tx_result(tap, -1, err, w->len, w->gso);
+  struct netif *n = tap->dev.netif;
+  if (n != NULL && n->counters.tx_packets > 0) {
+    n->counters.tx_packets--;
+    n->counters.tx_bytes -= w->len;
+    n->counters.tx_errors++;
+  }
+}
+
+/* A write's completion: the same counting and logging as a write(). */
 static void write_done(struct tap_dev *tap, const struct tap_uring_write *w, int res)
 {
   struct tap_uring *u = tap->uring;
   if (res < 0) {
-    tap_tx_result(tap, -1, -res, w->len, w->gso);
-    struct netif *n = tap->dev.netif;
-    if (n != NULL && n->counters.tx_packets > 0) {
-      n->counters.tx_packets--;
-      n->counters.tx_bytes -= w->len;
-      n->counters.tx_errors++;
-    }
+    write_failed(tap, w, -res);
     return;
   }
   ssize_t n = res;
@@ -238,7 +252,7 @@ static void run(struct tap_dev *tap, unsigned reads)
      * nothing went in and nothing will complete.  Count the frames as
      * failed writes and start on a new ring. */
     for (unsigned i = 0; i < u->queued; i++) {
-      tap_tx_result(tap, -1, -r, u->w[i].len, u->w[i].gso);
+      write_failed(tap, &u->w[i], -r);
     }
     LWIP_LOG(NETIF, ERROR, "tap %s: io_uring_enter failed: %s; new ring", tap->name, strerror(-r));
     io_uring_queue_exit(&u->ring);
@@ -247,6 +261,8 @@ static void run(struct tap_dev *tap, unsigned reads)
        * tap_uring_active() false from here on (status shows io_uring
        * inactive), and stop only frees the buffers. */
       LWIP_LOG(NETIF, ERROR, "tap %s: no new ring either: plain read/write from now on", tap->name);
+      snprintf(u->failure, sizeof(u->failure), "io_uring_enter failed (%s) and no new ring could be made",
+               strerror(-r));
       u->broken = true;
       u->queued = 0;
       u->pool_used = 0;
@@ -461,6 +477,12 @@ bool tap_uring_active(const struct tap_dev *tap)
 }
 
 const struct tap_uring_counters *tap_uring_counters(const struct tap_dev *tap)
+{
+  (void)tap;
+  return NULL;
+}
+
+const char *tap_uring_failure(const struct tap_dev *tap)
 {
   (void)tap;
   return NULL;

@@ -86,6 +86,11 @@ bool tap_uring_active(const struct tap_dev *tap);
 /** The ring's counters; NULL without a ring. */
 const struct tap_uring_counters *tap_uring_counters(const struct tap_dev *tap);
 
+/** Why the ring started on @p tap stopped running (it failed and no new
+ *  one could be made), or NULL when it runs or none was started.  The
+ *  string lives as long as the tap. */
+const char *tap_uring_failure(const struct tap_dev *tap);
+
 /* ---- For tap.c only ---- */
 
 /** Queue frame @p p behind virtio-net header @p vh (used only when the TAP

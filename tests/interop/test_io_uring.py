@@ -47,7 +47,7 @@ def test_transfers(ring, offload):
             assert st["submits"] > 0 and st["writes"] > 0 and st["read_frames"] > 0
             assert st["ops_per_submit"] > 1.0
         else:
-            assert "submits" not in st
+            assert "submits" not in st and st["reason"] == "--io-uring off"
 
 
 def test_bad_value_refused():
@@ -99,14 +99,15 @@ def test_auto_runs_plain_when_the_kernel_forbids_io_uring(io_uring_forbidden):
         assert "io_uring: io_uring_setup refused: Operation not permitted" in log, log
         assert "kernel.io_uring_disabled" in log and "reading and writing the TAP a frame a call" in log, log
         st = d.call("status")["io_uring"]
-        assert st == {"mode": "auto", "active": False}
+        assert st == {"mode": "auto", "active": False, "reason": (
+            "io_uring: io_uring_setup refused: Operation not permitted (kernel.io_uring_disabled, or a seccomp filter)")}
         ids = {a: d.call("app.start", name=a)["id"] for a in ("tcp-discard", "tcp-echo")}
         _to_discard(d, ids["tcp-discard"], 4 * MB)
         _from_lwipd(d, 4 * MB)
         _echo(2 * MB)
-        assert d.call("status")["io_uring"] == {"mode": "auto", "active": False}
+        assert d.call("status")["io_uring"] == st
         out = d.lwipctl("status").stdout
-        assert "auto, not in use (plain read/write)" in out, out
+        assert "auto, not in use (plain read/write): io_uring: io_uring_setup refused" in out, out
 
 
 def test_on_refuses_to_start_when_the_kernel_forbids_io_uring(io_uring_forbidden):

@@ -342,16 +342,29 @@ static void broken_ring_falls_back_to_plain_io(void **state)
   errors_logged[0] = '\0';
   test_log_capture(keep_errors);
   u32_t next = 0;
+  /* The netif counted the three frames as sent when tx took them; the
+   * failure must move them to its tx_errors, as a failed write() does. */
+  static struct netif nif;
+  memset(&nif, 0, sizeof(nif));
+  nif.counters.tx_packets = 3;
+  nif.counters.tx_bytes = 180;
+  tap->dev.netif = &nif;
   send_frame(0, 60);
   send_frame(1, 60);
   send_frame(2, 60);
   break_ring();
   tap_uring_flush(tap);
   unbreak_fds();
+  tap->dev.netif = NULL;
   assert_false(tap_uring_active(tap));
   assert_null(tap_uring_counters(tap));
+  assert_string_equal(tap_uring_failure(tap),
+                      "io_uring_enter failed (Operation not supported) and no new ring could be made");
   assert_int_equal(tap->counters.tx_errors, 3);
   assert_int_equal(tap->counters.tx_frames, 0);
+  assert_int_equal(nif.counters.tx_packets, 0);
+  assert_int_equal(nif.counters.tx_bytes, 0);
+  assert_int_equal(nif.counters.tx_errors, 3);
   assert_int_equal(peer_reads(&next, 60, 0), 0);
   if (LWIP_DEBUG) { /* builds without it log nothing */
     assert_non_null(strstr(errors_logged, "tap urt0: io_uring_enter failed: Operation not supported; new ring\n"));

@@ -390,7 +390,7 @@ void print_status(const struct request *rq, json_t *res)
   }
   json_t *ur = json_object_get(res, "io_uring");
   if (ur != NULL && !jtrue(ur, "active")) {
-    kv("io_uring:", "%s, not in use (plain read/write)", jstr(ur, "mode"));
+    kv("io_uring:", "%s, not in use (plain read/write): %s", jstr(ur, "mode"), jstr(ur, "reason"));
   } else if (ur != NULL) {
     /* --io-uring: how many TAP reads and writes each system call carried. */
     kv("io_uring:", "%s, %lld submits, %lld writes, %lld reads (%lld frames), %.1f ops per submit", jstr(ur, "mode"),
