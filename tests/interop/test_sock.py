@@ -518,7 +518,7 @@ def test_zero_window_reopened_by_read(sc, peer):
         sent += n
     last = None
     deadline = time.monotonic() + 8
-    while time.monotonic() < deadline and (last is None or last.ack != p.snd_nxt):
+    while time.monotonic() < deadline and (last is None or (last.ack != p.snd_nxt and last.win != 0)):
         try:
             last = p.expect(timeout=1.0, what="ACKs of the data")
         except AssertionError:
@@ -531,8 +531,18 @@ def test_zero_window_reopened_by_read(sc, peer):
                 n = min(1460 - pos % 1460, wnd - pos)
                 p.send(PSH | ACK, seq=seq_add(start, pos), payload=bytes([pos // 1460 & 0xff]) * n)
                 pos += n
-    assert last is not None and last.ack == p.snd_nxt and last.win == 0, last
-    assert sc.info(fd)["rx_queued"] == wnd
+    assert last is not None and last.win == 0, last
+    # The right edge lwipd announces moves in steps of at least an MSS
+    # (receiver SWS avoidance, RFC 9293 3.8.6.2.2).  If the receive budget
+    # held it back for a moment (the module's lwipd still holding an
+    # earlier test's data), the last step can fall short of SO_RCVBUF by
+    # less than a segment, and the bytes past the edge are not taken:
+    # under load this happened once in CI, 4 bytes short.  The window is
+    # then full at that edge; the peer takes those bytes back as unsent.
+    filled = (last.ack - start) & 0xffffffff
+    assert wnd - 1460 < filled <= wnd, (filled, wnd)
+    p.snd_nxt = last.ack
+    assert sc.info(fd)["rx_queued"] == filled
     # A byte beyond the closed window is not accepted (RFC 9293 3.10.7.4).
     p.send_data(b"!", advance=False)
     probe_ack = p.expect(what="ACK for a segment outside the window")
@@ -547,7 +557,7 @@ def test_zero_window_reopened_by_read(sc, peer):
     p.send_data(b"z" * 1000)
     ack = p.expect(what="ACK of data after the update")
     assert ack.ack == p.snd_nxt
-    left = wnd - 40000 + 1000
+    left = filled - 40000 + 1000
     while left > 0:
         n, _ = sc.read_discard(fd, 65536, timeout=1)
         left -= n
