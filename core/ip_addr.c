@@ -197,10 +197,9 @@ char *ip4addr_ntoa(const ip4_addr_t *addr)
 /* IPv6 text (RFC 4291 2.2, canonical output per RFC 5952 4)           */
 /* ------------------------------------------------------------------ */
 
-/* The parser only where an ip_addr_t can hold IPv6 (LWIP_IPADDR_V6, see
- * ip_addr.h): elsewhere ipaddr_aton() takes IPv6 text for the bad IPv4
- * text it is.  The formatter stays: lwipd prints its (always empty) IPv6
- * configuration in every build. */
+/* The parser and the formatter only where an ip_addr_t can hold IPv6
+ * (LWIP_IPADDR_V6, see ip_addr.h): elsewhere ipaddr_aton() takes IPv6
+ * text for the bad IPv4 text it is, and no IPv6 address is ever shown. */
 #if LWIP_IPADDR_V6
 
 static int hex_val(char c)
@@ -304,8 +303,6 @@ int ip6addr_aton(const char *cp, ip6_addr_t *addr)
   return 1;
 }
 
-#endif /* LWIP_IPADDR_V6 */
-
 char *ip6addr_ntoa_r(const ip6_addr_t *addr, char *buf, int buflen)
 {
   u16_t w[8];
@@ -350,6 +347,7 @@ char *ip6addr_ntoa_r(const ip6_addr_t *addr, char *buf, int buflen)
   *out = '\0';
   return buf;
 }
+#endif /* LWIP_IPADDR_V6 */
 
 /* ------------------------------------------------------------------ */
 /* Dual stack                                                          */

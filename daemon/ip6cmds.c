@@ -107,12 +107,14 @@ int ip6cmds_setup(struct netif *n, const struct lwipd_ip6_conf *c, char *err, si
 json_t *ip6cmds_conf_json(const struct lwipd_ip6_conf *c)
 {
   json_t *addrs = json_array();
+#if LWIP_IPV6 /* without IPv6 no address is ever configured (ip6cmds_setup refuses them) */
   for (int i = 0; i < c->naddr; i++) {
     char buf[IP6ADDR_STRLEN_MAX + 8];
     char a[IP6ADDR_STRLEN_MAX];
     snprintf(buf, sizeof(buf), "%s/%u", ip6addr_ntoa_r(&c->addr[i].addr, a, sizeof(a)), c->addr[i].prefix);
     json_array_append_new(addrs, json_string(buf));
   }
+#endif
   return json_pack("{s:b, s:s, s:o}", "slaac", c->slaac, "iid", c->eui64 ? "eui64" : "stable", "addresses", addrs);
 }
 
