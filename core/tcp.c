@@ -246,10 +246,12 @@ static u32_t conn_hash_of(u32_t laddr, u16_t lport, u32_t raddr, u16_t rport)
 /* An address reduced to 32 bits for the connection table.  Not
  * tcp_addr_key(): a bucket is found for every segment received, and its
  * four SipHash passes per IPv6 segment cost more than the rest of the
- * segment's header work.  Every word goes through a salted multiply-xorshift
- * step, a bijection the next word cannot undo without the salt (Linux
- * keys its table the same way, with a boot secret): a peer cannot aim at
- * one bucket, and no two addresses that differ in one word collide.  The
+ * segment's header work.  Every word goes through a multiply-xorshift
+ * step from a boot salt, so where an address lands is not predictable
+ * and no two addresses that differ in one word share a key.  It is no
+ * keyed hash: some pairs of addresses differing in two words (in bit 31
+ * of one) share a key whatever the salt, which puts two connections in
+ * one bucket and no more, since lookups compare whole addresses.  The
  * zone counts, so fe80::1%1 and fe80::1%2 are different peers. */
 static u32_t demux_key(const ip_addr_t *a)
 {

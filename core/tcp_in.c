@@ -991,6 +991,9 @@ static bool tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
       seen += seg->len;
     } else if (pcb->sacked_bytes - seen > limit) {
       seg->state |= SEG_LOST;
+#if LWIP_TCP_RACK
+      pcb->rack_flags |= RACK_LOST_MAYBE; /* should RACK take over (tcp.cc loss_detection) */
+#endif
     }
   }
   return pcb->sacked_bytes != before;
@@ -1048,6 +1051,9 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
   for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
     seg->state &= (u8_t)~SEG_RECOVERY_RXT;
   }
+#if LWIP_TCP_RACK
+  pcb->rack_flags |= RACK_LOST_MAYBE; /* lost segments are to be resent again */
+#endif
   pcb->cc->on_recovery(pcb); /* reads lt_segs: limited transmit is not FlightSize */
   pcb->lt_segs = 0;
 #if LWIP_TCP_RACK
@@ -1176,9 +1182,10 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
 }
 
 #if LWIP_TCP_RACK
-/* Is a segment marked lost and not yet resent?  Only RACK's marking sets
- * RACK_LOST_MAYBE, and a walk that finds none clears it, so the unacked
- * list is walked only after a loss, not on every ACK. */
+/* Is a segment marked lost and not yet resent?  Every marking of a loss
+ * (RACK's, DupThresh's, the one tcp_enter_recovery unmarks as resent)
+ * sets RACK_LOST_MAYBE, and a walk that finds none clears it, so the
+ * unacked list is walked only after a loss, not on every ACK. */
 static bool tcp_lost_pending(struct tcp_pcb *pcb)
 {
   if (!(pcb->rack_flags & RACK_LOST_MAYBE)) {

@@ -17,6 +17,17 @@ static void test_strerr_every_code(void **state)
   }
   assert_string_equal(lwip_strerr(ERR_MEM), "Out of memory error.");
   assert_string_equal(lwip_err_name(ERR_RTE), "ERR_RTE");
+  /* The names and descriptions are packed strings walked to the entry: a
+   * missing one would shift every later code onto its neighbour's. */
+  assert_string_equal(lwip_err_name(ERR_OK), "ERR_OK");
+  assert_string_equal(lwip_err_name(ERR_ARG), "ERR_ARG");
+  assert_string_equal(lwip_strerr(ERR_ARG), "Illegal argument.");
+  for (int a = ERR_OK; a >= ERR_ARG; a--) {
+    for (int b = a - 1; b >= ERR_ARG; b--) {
+      assert_string_not_equal(lwip_err_name((err_t)a), lwip_err_name((err_t)b));
+      assert_string_not_equal(lwip_strerr((err_t)a), lwip_strerr((err_t)b));
+    }
+  }
   assert_string_equal(lwip_strerr(1), "Unknown error.");
   assert_string_equal(lwip_strerr(-17), "Unknown error.");
   assert_string_equal(lwip_err_name(-100), "ERR_?");

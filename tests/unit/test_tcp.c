@@ -1494,6 +1494,15 @@ static void syn_cookie_handshake(void **state)
     tt_inject(&c, TCP_ACK, c.peer_nxt, c.our_nxt ^ 0x00001000U, NULL, NULL, 0);
     tt_expect(TCP_RST, c.our_nxt ^ 0x00001000U, 0, NULL);
     assert_int_equal(tt_pcb_count(), pcbs);
+    /* So does one whose top byte was changed: the period counter, the
+     * timestamp bit and the MSS index are covered by the hash too. */
+    for (unsigned bit = 24; bit < 32; bit++) {
+      struct tt_opts o;
+      tt_conn_opts(&c, &o);
+      tt_inject(&c, TCP_ACK, c.peer_nxt, c.our_nxt ^ (1UL << bit), c.ts ? &o : NULL, NULL, 0);
+      tt_expect(TCP_RST, c.our_nxt ^ (1UL << bit), 0, NULL);
+      assert_int_equal(tt_pcb_count(), pcbs);
+    }
     if (all) {
       /* The cookie covers the use of timestamps: an ACK that leaves out
        * the TSopt agreed in the SYN-ACK gets a RST, not a connection whose

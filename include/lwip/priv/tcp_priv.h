@@ -180,11 +180,14 @@ static inline u32_t tcp_due(u32_t now, u32_t ms)
 }
 
 /* ---- tcp.c: PCBs, lookup, timers, state ---- */
-/** Keyed hash for SYN cookies: of the 4-tuple and the period counter @p t. */
+/** Keyed hash for SYN cookies: of the 4-tuple and @p t, the cookie's top
+ *  byte (period counter, timestamp bit, MSS index), so none of it can be
+ *  changed without the hash failing. */
 u32_t tcp_cookie_hash(u32_t laddr, u32_t raddr, u32_t ports, u32_t t, u32_t peer_isn);
-/** A 32-bit key of @p a for the hashes above and the connection table:
- *  an IPv4 address itself, an IPv6 address (with its zone) through the
- *  secret-keyed hash, so that no peer can choose collisions. */
+/** A 32-bit key of @p a for the ISNs, SYN cookies and the SYN queue: an
+ *  IPv4 address itself, an IPv6 address (with its zone) through the
+ *  secret-keyed hash, so that no peer can choose collisions.  (The
+ *  connection table keys addresses more cheaply: demux_key in tcp.c.) */
 u32_t tcp_addr_key(const ip_addr_t *a);
 extern u32_t tcp_msl_ms;
 extern u32_t tcp_delack_ms;
