@@ -1446,7 +1446,7 @@ static bool collect(const char *arg)
 static void usage(FILE *f)
 {
   fprintf(f,
-          "usage: lwip-replay [--trace] [--bless] [--quiet] [--tcp-trace FILE.jsonl] CASE_DIR...\n"
+          "usage: lwip-replay [--trace] [--bless] [--quiet] [--no-skip] [--tcp-trace FILE.jsonl] CASE_DIR...\n"
           "  Replays each case (a folder with case.json, input.pcap, expected.pcap; a folder\n"
           "  without case.json means each of its sub-folders that has one) and compares the\n"
           "  frames the stack sends with expected.pcap.  See docs/replay-format.md.\n"
@@ -1456,9 +1456,13 @@ static void usage(FILE *f)
           "  --tcp-trace FILE.jsonl  write the TCP trace events of every case to FILE\n"
           "           (lwipctl tcp plot draws it; docs/tcp-trace.md)\n"
           "  A case that needs a feature this build lacks (IPv6, a command's module) is\n"
-          "  skipped, saying why.\n"
+          "  skipped, saying why; with --no-skip such a case fails the run (exit 2).\n"
           "exit status: 0 all match (or are skipped), 1 a case differs, 2 bad case or usage\n");
 }
+
+/* --no-skip: a case this build cannot reproduce fails the run instead of
+ * being skipped (the full daemon build, where nothing may be missing). */
+static bool no_skip;
 
 int main(int argc, char **argv)
 {
@@ -1470,6 +1474,8 @@ int main(int argc, char **argv)
       opt_trace = true;
     } else if (strcmp(argv[i], "--bless") == 0) {
       opt_bless = true;
+    } else if (strcmp(argv[i], "--no-skip") == 0) {
+      no_skip = true;
     } else if (strcmp(argv[i], "--quiet") == 0) {
       opt_quiet = true;
     } else if (strcmp(argv[i], "--tcp-trace") == 0) {
@@ -1519,6 +1525,12 @@ int main(int argc, char **argv)
   }
   if (skipped > 0) {
     printf("lwip-replay: %zu of %zu cases skipped: this build lacks what they need\n", skipped, ncases);
+    if (no_skip) {
+      /* A build that should have everything (--no-skip) lost a module:
+       * its cases must not pass unseen. */
+      printf("lwip-replay: --no-skip: a skipped case fails the run\n");
+      status = 2;
+    }
   }
   free(cases);
   if (tcp_trace_out != NULL && fclose(tcp_trace_out) != 0) {
