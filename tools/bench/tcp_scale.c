@@ -126,7 +126,7 @@ static void note_ip(const struct pbuf *p, u16_t off)
   sent_segments++;
 }
 
-static err_t bench_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
+static __attribute__((noinline)) err_t bench_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
 {
   (void)netif;
   (void)ipaddr;
@@ -135,7 +135,7 @@ static err_t bench_output(struct netif *netif, struct pbuf *p, const ip4_addr_t 
 }
 
 #if LWIP_IPV6
-static err_t bench_output_ip6(struct netif *netif, struct pbuf *p, const ip6_addr_t *ipaddr)
+static __attribute__((noinline)) err_t bench_output_ip6(struct netif *netif, struct pbuf *p, const ip6_addr_t *ipaddr)
 {
   (void)netif;
   (void)ipaddr;
@@ -144,7 +144,7 @@ static err_t bench_output_ip6(struct netif *netif, struct pbuf *p, const ip6_add
 }
 #endif
 
-static err_t bench_linkoutput(struct netif *netif, struct pbuf *p)
+static __attribute__((noinline)) err_t bench_linkoutput(struct netif *netif, struct pbuf *p)
 {
   (void)netif;
   u8_t type[2];
