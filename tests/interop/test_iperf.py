@@ -223,10 +223,14 @@ def test_lwipd_udp_client_reverse(lwipd, linux_iperf3, family):
     st = run_client(lwipd, family, port=5301, protocol="udp", bandwidth=8_000_000, reverse=True)
     s = st["result"]["end"]["sum"]
     assert s["packets"] > 0 and s["lost_packets"] == 0
-    assert st["result"]["end"]["sum_received"]["bytes"] == st["result"]["end"]["sum_sent"]["bytes"]
     # The default datagram fits a 1500-byte link unfragmented on either
     # family: 1460 bytes over IPv4, 1440 over IPv6 (a 20-byte larger header).
     blksize = {"inet": 1460, "inet6": 1440}[family]
+    # Datagrams Linux sent after lwipd's client said TEST_END are in
+    # sum_sent and not in what lwipd counted (as in the forward test): a
+    # handful at most, whole datagrams, none missing before them (lost 0).
+    gap = st["result"]["end"]["sum_sent"]["bytes"] - st["result"]["end"]["sum_received"]["bytes"]
+    assert 0 <= gap <= 20 * blksize and gap % blksize == 0, gap
     assert st["result"]["start"]["test_start"]["blksize"] == blksize
     assert st["result"]["end"]["sum_received"]["bytes"] == s["packets"] * blksize
 
