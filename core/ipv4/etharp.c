@@ -88,34 +88,34 @@ static void entry_report(const struct etharp_entry *e, bool removed)
   }
 }
 
-/* Report @p e when its state or MAC differs from @p old_state / @p old_mac
- * (a refresh that changes neither is not news).  A new entry has
- * old_state ETHARP_STATE_EMPTY. */
-static void entry_report_if_changed(const struct etharp_entry *e, u8_t old_state, const struct eth_addr *old_mac)
-{
-  if (e->state != old_state || memcmp(e->ethaddr.addr, old_mac->addr, ETH_HWADDR_LEN) != 0) {
-    entry_report(e, false);
-  }
-}
-
 void etharp_set_change_hook(etharp_change_fn fn, void *arg)
 {
   change_hook = fn;
   change_arg = arg;
 }
 
-/* Discard the packets waiting on @p e, counting each as @p why. */
-static void entry_drop_queue(struct etharp_entry *e, enum lwip_drop_reason why)
+/* Send @p p from @p netif's own MAC to @p dst: every frame ARP sends or
+ * releases goes through here, so the source MAC is copied in one place. */
+static err_t eth_send(struct netif *netif, struct pbuf *p, const struct eth_addr *dst, u16_t type)
+{
+  struct eth_addr src;
+  memcpy(src.addr, netif->hwaddr, ETH_HWADDR_LEN);
+  return ethernet_output(netif, p, &src, dst, type);
+}
+
+/* Empty the queue of @p e: each packet goes to the entry's MAC when
+ * @p send (the address is resolved), else is dropped as unresolved. */
+static void entry_flush_queue(struct etharp_entry *e, bool send)
 {
   while (e->q != NULL) {
     struct pbuf *p = e->q;
     e->q = p->next;
     p->next = NULL;
-#if LWIP_STATS || LWIP_DEBUG
-    lwip_drop(why);
-#else
-    LWIP_UNUSED_ARG(why);
-#endif
+    if (send) {
+      eth_send(e->netif, p, &e->ethaddr, ETHTYPE_IP);
+    } else {
+      LWIP_DROP(ARP_UNRESOLVED);
+    }
     pbuf_free(p);
   }
   e->qlen = 0;
@@ -128,7 +128,7 @@ static void entry_free(struct etharp_entry *e)
   if (e->state != ETHARP_STATE_EMPTY) {
     entry_report(e, true);
   }
-  entry_drop_queue(e, LWIP_DROP_ARP_UNRESOLVED);
+  entry_flush_queue(e, false);
   memset(e, 0, sizeof(*e));
 }
 
@@ -215,10 +215,8 @@ err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcod
   memcpy(a + ARP_OFF_DHWADDR, hwdst->addr, ETH_HWADDR_LEN);
   put_n32(a + ARP_OFF_DIPADDR, ipdst->addr);
 
-  struct eth_addr src;
-  memcpy(src.addr, netif->hwaddr, ETH_HWADDR_LEN);
   STATS_TX(ARP);
-  err_t err = ethernet_output(netif, p, &src, ethdst, ETHTYPE_ARP);
+  err_t err = eth_send(netif, p, ethdst, ETHTYPE_ARP);
   pbuf_free(p);
   return err;
 }
@@ -250,18 +248,19 @@ err_t etharp_gratuitous(struct netif *netif)
 /* Cache updates                                                           */
 /* ---------------------------------------------------------------------- */
 
-static void entry_send_queue(struct etharp_entry *e)
+/* Give @p e the MAC @p mac in @p state (learned or static), release the
+ * packets waiting on it, and report it when its state or MAC changed. */
+static void entry_resolve(struct etharp_entry *e, const u8_t *mac, u8_t state)
 {
-  struct eth_addr src;
-  memcpy(src.addr, e->netif->hwaddr, ETH_HWADDR_LEN);
-  while (e->q != NULL) {
-    struct pbuf *p = e->q;
-    e->q = p->next;
-    p->next = NULL;
-    ethernet_output(e->netif, p, &src, &e->ethaddr, ETHTYPE_IP);
-    pbuf_free(p);
+  u8_t old_state = e->state;
+  struct eth_addr old_mac = e->ethaddr;
+  memcpy(e->ethaddr.addr, mac, ETH_HWADDR_LEN);
+  e->state = state;
+  e->stamp_ms = sys_now();
+  entry_flush_queue(e, true);
+  if (e->state != old_state || memcmp(e->ethaddr.addr, old_mac.addr, ETH_HWADDR_LEN) != 0) {
+    entry_report(e, false);
   }
-  e->qlen = 0;
 }
 
 /* Record that @p ip is at @p mac on @p netif.  A new entry is made only when
@@ -285,18 +284,12 @@ static void etharp_update(struct netif *netif, const ip4_addr_t *ip, const u8_t 
   if (e->state == ETHARP_STATE_STATIC) {
     return;
   }
-  u8_t old_state = e->state;
-  struct eth_addr old_mac = e->ethaddr;
   if (e->state >= ETHARP_STATE_STABLE && memcmp(e->ethaddr.addr, mac, ETH_HWADDR_LEN) != 0) {
     LWIP_LOG(ARP, INFO, "%s moved to %02x:%02x:%02x:%02x:%02x:%02x", ip4addr_ntoa(ip),
              mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
   }
-  memcpy(e->ethaddr.addr, mac, ETH_HWADDR_LEN);
-  e->state = ETHARP_STATE_STABLE;
-  e->stamp_ms = sys_now();
   arm_timer();
-  entry_send_queue(e);
-  entry_report_if_changed(e, old_state, &old_mac);
+  entry_resolve(e, mac, ETHARP_STATE_STABLE);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -388,9 +381,7 @@ static err_t send_to_entry(struct etharp_entry *e, struct pbuf *q)
     etharp_request_unicast(e);
     entry_report(e, false);
   }
-  struct eth_addr src;
-  memcpy(src.addr, e->netif->hwaddr, ETH_HWADDR_LEN);
-  return ethernet_output(e->netif, q, &src, &e->ethaddr, ETHTYPE_IP);
+  return eth_send(e->netif, q, &e->ethaddr, ETHTYPE_IP);
 }
 
 /* Queue a copy of @p q on a pending entry.  The copy has room for the
@@ -474,15 +465,13 @@ static void ip4_mcast_mac(const ip4_addr_t *group, struct eth_addr *mac)
 err_t etharp_output(struct netif *netif, struct pbuf *q, const ip4_addr_t *ipaddr)
 {
   LWIP_ERROR_RET("etharp_output: args", netif != NULL && q != NULL && ipaddr != NULL, ERR_ARG);
-  struct eth_addr src, dst;
-  memcpy(src.addr, netif->hwaddr, ETH_HWADDR_LEN);
-
   if (ip4_addr_isbroadcast(ipaddr, netif)) {
-    return ethernet_output(netif, q, &src, &ethbroadcast, ETHTYPE_IP);
+    return eth_send(netif, q, &ethbroadcast, ETHTYPE_IP);
   }
   if (ip4_addr_ismulticast(ipaddr)) {
+    struct eth_addr dst;
     ip4_mcast_mac(ipaddr, &dst);
-    return ethernet_output(netif, q, &src, &dst, ETHTYPE_IP);
+    return eth_send(netif, q, &dst, ETHTYPE_IP);
   }
 
   /* Off-link destinations go to the gateway.  Link-local ones are always
@@ -572,15 +561,9 @@ err_t etharp_add_static_entry(const ip4_addr_t *ipaddr, const struct eth_addr *e
       return ERR_MEM;
     }
   }
-  u8_t old_state = e->state;
-  struct eth_addr old_mac = e->ethaddr;
   e->ipaddr = *ipaddr;
   e->netif = netif;
-  e->ethaddr = *ethaddr;
-  e->state = ETHARP_STATE_STATIC;
-  e->stamp_ms = sys_now();
-  entry_send_queue(e);
-  entry_report_if_changed(e, old_state, &old_mac);
+  entry_resolve(e, ethaddr->addr, ETHARP_STATE_STATIC);
   return ERR_OK;
 }
 

@@ -80,15 +80,13 @@ static bool icmp_rate_ok(void)
   return false;
 }
 
+/* @p q is a fresh PBUF_RAM pbuf, one contiguous buffer: sum it in place. */
 static void icmp_set_chksum(struct pbuf *q)
 {
-  pbuf_put_at(q, ICMP_OFF_CHKSUM, 0);
-  pbuf_put_at(q, ICMP_OFF_CHKSUM + 1, 0);
-  u16_t sum = inet_chksum_pbuf(q);
-  u8_t b[2];
-  memcpy(b, &sum, 2);
-  pbuf_put_at(q, ICMP_OFF_CHKSUM, b[0]);
-  pbuf_put_at(q, ICMP_OFF_CHKSUM + 1, b[1]);
+  u8_t *m = (u8_t *)q->payload;
+  put_be16(m + ICMP_OFF_CHKSUM, 0);
+  u16_t sum = inet_chksum(m, q->len);
+  memcpy(m + ICMP_OFF_CHKSUM, &sum, 2);
 }
 
 /* RFC 792 echo: the reply carries the request's identifier, sequence
@@ -114,7 +112,7 @@ static void icmp_echo_reply(const struct pbuf *p, const struct ip_rx *rx)
     return;
   }
   pbuf_copy(q, p);
-  pbuf_put_at(q, ICMP_OFF_TYPE, ICMP_ER);
+  ((u8_t *)q->payload)[ICMP_OFF_TYPE] = ICMP_ER;
   icmp_set_chksum(q);
   const ip4_addr_t *src = ip_2_ip4(&rx->dest);
   const ip4_addr_t *dst = ip_2_ip4(&rx->src);
@@ -230,9 +228,10 @@ static bool icmp_error_allowed(const struct pbuf *p, const u8_t *h, u16_t hlen)
   }
   if (h[IP4_OFF_PROTO] == IP_PROTO_ICMP) {
     /* Never about an ICMP error; queries (echo etc.) are fine. */
-    int t = pbuf_try_get_at(p, hlen);
-    if (t < 0 || (t != ICMP_ECHO && t != ICMP_ER && t != ICMP_TS && t != ICMP_TSR && t != ICMP_AM &&
-                  t != ICMP_AMR)) {
+    const u32_t queries = (1UL << ICMP_ECHO) | (1UL << ICMP_ER) | (1UL << ICMP_TS) | (1UL << ICMP_TSR) |
+                          (1UL << ICMP_AM) | (1UL << ICMP_AMR);
+    unsigned t = (unsigned)pbuf_try_get_at(p, hlen); /* -1 (none) becomes large */
+    if (t >= 32 || !(queries & (1UL << t))) {
       return false;
     }
   }
