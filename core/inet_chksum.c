@@ -13,6 +13,12 @@
 #include "lwip/inet_chksum.h"
 #include <string.h>
 
+static u16_t swap16(u16_t v)
+{
+  return (u16_t)((v << 8) | (v >> 8));
+}
+
+#if UINTPTR_MAX > 0xffffffffU
 /* Fold a wide accumulator down to 16 bits with end-around carry. */
 static u16_t fold64(u64_t sum)
 {
@@ -22,11 +28,6 @@ static u16_t fold64(u64_t sum)
   sum = (sum & 0xffffU) + (sum >> 16);
   sum = (sum & 0xffffU) + (sum >> 16);
   return (u16_t)sum;
-}
-
-static u16_t swap16(u16_t v)
-{
-  return (u16_t)((v << 8) | (v >> 8));
 }
 
 u16_t lwip_standard_chksum(const void *data, size_t len)
@@ -73,6 +74,38 @@ u16_t lwip_standard_chksum(const void *data, size_t len)
   }
   return fold64(sum);
 }
+#else
+/* A 32-bit target has no 64-bit loads: one 32-bit word per step into a
+ * 32-bit accumulator, each carry added back at once (end-around carry,
+ * RFC 1071 section 2(C)).  As fast there as unrolling, a fraction of the
+ * code, and the same result: both give the one representative of the sum
+ * in 1..0xffff (0 only for all-zero data). */
+u16_t lwip_standard_chksum(const void *data, size_t len)
+{
+  const u8_t *p = (const u8_t *)data;
+  u32_t sum = 0, w;
+
+  for (;; p += 4, len -= 4) {
+    if (len < 4) {
+      /* The last 0-3 bytes, zero-padded in their lanes: an odd trailing
+       * byte counts as if padded with a zero byte (RFC 1071 section 4.1). */
+      u8_t last[4] = {0, 0, 0, 0};
+      memcpy(last, p, len);
+      memcpy(&w, last, 4);
+    } else {
+      memcpy(&w, p, 4);
+    }
+    sum += w;
+    sum += sum < w;
+    if (len <= 4) {
+      break;
+    }
+  }
+  sum = (sum & 0xffffU) + (sum >> 16);
+  sum = (sum & 0xffffU) + (sum >> 16);
+  return (u16_t)sum;
+}
+#endif
 
 u16_t lwip_chksum_reference(const void *data, size_t len)
 {
@@ -142,16 +175,16 @@ static u16_t finish(u32_t sum)
   return (u16_t)~sum;
 }
 
-u16_t inet_chksum_pseudo(const struct pbuf *p, u8_t proto, u16_t proto_len,
-                         const ip4_addr_t *src, const ip4_addr_t *dest)
-{
-  return finish(pseudo_sum(proto, proto_len, src, dest) + chain_sum(p, p->tot_len));
-}
-
 u16_t inet_chksum_pseudo_partial(const struct pbuf *p, u8_t proto, u16_t proto_len,
                                  u16_t chksum_len, const ip4_addr_t *src, const ip4_addr_t *dest)
 {
   return finish(pseudo_sum(proto, proto_len, src, dest) + chain_sum(p, chksum_len));
+}
+
+u16_t inet_chksum_pseudo(const struct pbuf *p, u8_t proto, u16_t proto_len,
+                         const ip4_addr_t *src, const ip4_addr_t *dest)
+{
+  return inet_chksum_pseudo_partial(p, proto, proto_len, p->tot_len, src, dest);
 }
 
 #if LWIP_IPV6
@@ -172,16 +205,16 @@ static u32_t pseudo_sum_ip6(u8_t proto, u32_t proto_len, const ip6_addr_t *src, 
   return sum;
 }
 
-u16_t ip6_chksum_pseudo(const struct pbuf *p, u8_t proto, u32_t proto_len, const ip6_addr_t *src,
-                        const ip6_addr_t *dest)
-{
-  return finish(pseudo_sum_ip6(proto, proto_len, src, dest) + chain_sum(p, p->tot_len));
-}
-
 u16_t ip6_chksum_pseudo_partial(const struct pbuf *p, u8_t proto, u32_t proto_len, u16_t chksum_len,
                                 const ip6_addr_t *src, const ip6_addr_t *dest)
 {
   return finish(pseudo_sum_ip6(proto, proto_len, src, dest) + chain_sum(p, chksum_len));
+}
+
+u16_t ip6_chksum_pseudo(const struct pbuf *p, u8_t proto, u32_t proto_len, const ip6_addr_t *src,
+                        const ip6_addr_t *dest)
+{
+  return ip6_chksum_pseudo_partial(p, proto, proto_len, p->tot_len, src, dest);
 }
 #endif
 
