@@ -360,19 +360,29 @@ err_t pbuf_copy(struct pbuf *p_to, const struct pbuf *p_from)
   return ERR_OK;
 }
 
+/* Copy @p len bytes between the chain @p p, from @p offset, and the flat
+ * buffer @p buf: into the chain when @p into, out of it otherwise (then
+ * the chain is only read).  @return the bytes copied, fewer when the chain
+ * ends first.  The one loop behind pbuf_copy_partial and pbuf_take_at. */
+static u16_t pbuf_copy_flat(const struct pbuf *p, u8_t *buf, u16_t len, u16_t offset, bool into)
+{
+  u16_t off;
+  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
+  u16_t done = 0;
+  for (; q != NULL && done < len; q = q->next) {
+    u16_t n = LWIP_MIN((u16_t)(q->len - off), (u16_t)(len - done));
+    u8_t *c = (u8_t *)q->payload + off;
+    memcpy(into ? c : buf + done, into ? buf + done : c, n);
+    done = (u16_t)(done + n);
+    off = 0;
+  }
+  return done;
+}
+
 u16_t pbuf_copy_partial(const struct pbuf *p, void *dataptr, u16_t len, u16_t offset)
 {
   LWIP_ERROR_RET("pbuf_copy_partial: NULL", p != NULL && (dataptr != NULL || len == 0), 0);
-  u16_t off;
-  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
-  u16_t copied = 0;
-  for (; q != NULL && copied < len; q = q->next) {
-    u16_t n = LWIP_MIN((u16_t)(q->len - off), (u16_t)(len - copied));
-    memcpy((u8_t *)dataptr + copied, (const u8_t *)q->payload + off, n);
-    copied = (u16_t)(copied + n);
-    off = 0;
-  }
-  return copied;
+  return pbuf_copy_flat(p, (u8_t *)dataptr, len, offset, false);
 }
 
 const void *pbuf_get_contiguous(const struct pbuf *p, void *buffer, size_t bufsize, u16_t len, u16_t offset)
@@ -401,15 +411,8 @@ err_t pbuf_take_at(struct pbuf *buf, const void *dataptr, u16_t len, u16_t offse
   if ((u32_t)offset + len > buf->tot_len) {
     return ERR_MEM;
   }
-  u16_t off;
-  struct pbuf *q = pbuf_skip(buf, offset, &off);
-  u16_t done = 0;
-  for (; q != NULL && done < len; q = q->next) {
-    u16_t n = LWIP_MIN((u16_t)(q->len - off), (u16_t)(len - done));
-    memcpy((u8_t *)q->payload + off, (const u8_t *)dataptr + done, n);
-    done = (u16_t)(done + n);
-    off = 0;
-  }
+  /* Only read when copying into the chain. */
+  u16_t done = pbuf_copy_flat(buf, (u8_t *)(mem_ptr_t)dataptr, len, offset, true);
   return done == len ? ERR_OK : ERR_MEM;
 }
 
