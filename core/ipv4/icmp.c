@@ -106,12 +106,11 @@ static void icmp_echo_reply(const struct pbuf *p, const struct ip_rx *rx)
     LWIP_DROP(IP4_NO_ROUTE);
     return;
   }
-  struct pbuf *q = pbuf_alloc(PBUF_IP, p->tot_len, PBUF_RAM);
+  struct pbuf *q = pbuf_clone(PBUF_IP, PBUF_RAM, p);
   if (q == NULL) {
     LWIP_DROP(ICMP_NO_MEM);
     return;
   }
-  pbuf_copy(q, p);
   ((u8_t *)q->payload)[ICMP_OFF_TYPE] = ICMP_ER;
   icmp_set_chksum(q);
   const ip4_addr_t *src = ip_2_ip4(&rx->dest);
@@ -243,12 +242,17 @@ static bool icmp_error_allowed(const struct pbuf *p, const u8_t *h, u16_t hlen)
 static void icmp_send_error(struct pbuf *p, u8_t type, u8_t code, u32_t rest)
 {
   u8_t h[IP_HLEN_MAX];
-  if (p == NULL || pbuf_copy_partial(p, h, IP_HLEN, 0) != IP_HLEN) {
+  if (p == NULL) {
+    return;
+  }
+  /* One copy of as much as a header can be: the header is all there when
+   * it is no longer than what was copied (at most the whole datagram). */
+  u16_t got = pbuf_copy_partial(p, h, IP_HLEN_MAX, 0);
+  if (got < IP_HLEN) {
     return;
   }
   u16_t hlen = (u16_t)((h[IP4_OFF_VHL] & 0x0f) * 4);
-  if (hlen < IP_HLEN || hlen > p->tot_len || pbuf_copy_partial(p, h, hlen, 0) != hlen ||
-      !icmp_error_allowed(p, h, hlen)) {
+  if (hlen < IP_HLEN || hlen > got || !icmp_error_allowed(p, h, hlen)) {
     return;
   }
   if (!icmp_rate_ok()) {

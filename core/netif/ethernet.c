@@ -64,7 +64,6 @@ err_t ethernet_input(struct pbuf *p, struct netif *netif)
   if (type == ETHTYPE_IPV6) {
     /* IPv6 needs no per-netif switch here: a netif without IPv6 addresses
      * takes nothing but all-nodes multicast, which ip6_input handles. */
-    p->if_idx = netif_get_index(netif);
     u8_t flags6 = p->flags;
     p = pbuf_free_header(p, SIZEOF_ETH_HDR);
     if (p == NULL) {
@@ -90,8 +89,8 @@ err_t ethernet_input(struct pbuf *p, struct netif *netif)
   }
 
   /* Hide the header; pbuf_free_header also copes with a first pbuf that is
-   * shorter than the header (a chain split inside it). */
-  p->if_idx = netif_get_index(netif);
+   * shorter than the header (a chain split inside it).  The first pbuf may
+   * change, so the arrival marks are put on whichever one is left. */
   u8_t flags = p->flags;
   p = pbuf_free_header(p, SIZEOF_ETH_HDR);
   if (p == NULL) {
