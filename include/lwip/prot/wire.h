@@ -34,18 +34,19 @@ static inline u32_t get_be32(const u8_t *p)
   return ((u32_t)p[0] << 24) | ((u32_t)p[1] << 16) | ((u32_t)p[2] << 8) | p[3];
 }
 
+/* Swapped to network order, then copied: one byte swap and one store where
+ * the target allows unaligned stores (GCC does not merge the byte stores
+ * of a big-endian field into one). */
 static inline void put_be16(u8_t *p, u16_t v)
 {
-  p[0] = (u8_t)(v >> 8);
-  p[1] = (u8_t)v;
+  v = lwip_htons(v);
+  WIRE_MEMCPY(p, &v, sizeof(v));
 }
 
 static inline void put_be32(u8_t *p, u32_t v)
 {
-  p[0] = (u8_t)(v >> 24);
-  p[1] = (u8_t)(v >> 16);
-  p[2] = (u8_t)(v >> 8);
-  p[3] = (u8_t)v;
+  v = lwip_htonl(v);
+  WIRE_MEMCPY(p, &v, sizeof(v));
 }
 
 /** Read 4 bytes as a u32_t in network order in memory (an IPv4 address as
