@@ -328,38 +328,6 @@ static const struct pbuf *pbuf_skip_const(const struct pbuf *in, u16_t in_offset
   return pbuf_skip((struct pbuf *)(mem_ptr_t)in, in_offset, out_offset);
 }
 
-err_t pbuf_copy(struct pbuf *p_to, const struct pbuf *p_from)
-{
-  LWIP_ERROR_RET("pbuf_copy: NULL", p_to != NULL && p_from != NULL, ERR_ARG);
-  if (p_to->tot_len < p_from->tot_len) {
-    return ERR_VAL;
-  }
-  u16_t left = p_from->tot_len;
-  const struct pbuf *src = p_from;
-  struct pbuf *dst = p_to;
-  u16_t so = 0;
-  u16_t doff = 0;
-  while (left > 0) {
-    while (src != NULL && so == src->len) {
-      src = src->next;
-      so = 0;
-    }
-    while (dst != NULL && doff == dst->len) {
-      dst = dst->next;
-      doff = 0;
-    }
-    if (src == NULL || dst == NULL) {
-      return ERR_VAL; /* tot_len disagrees with the chain */
-    }
-    u16_t n = LWIP_MIN(left, LWIP_MIN((u16_t)(src->len - so), (u16_t)(dst->len - doff)));
-    memcpy((u8_t *)dst->payload + doff, (const u8_t *)src->payload + so, n);
-    so = (u16_t)(so + n);
-    doff = (u16_t)(doff + n);
-    left = (u16_t)(left - n);
-  }
-  return ERR_OK;
-}
-
 /* Copy @p len bytes between the chain @p p, from @p offset, and the flat
  * buffer @p buf: into the chain when @p into, out of it otherwise (then
  * the chain is only read).  @return the bytes copied, fewer when the chain
@@ -377,6 +345,24 @@ static u16_t pbuf_copy_flat(const struct pbuf *p, u8_t *buf, u16_t len, u16_t of
     off = 0;
   }
   return done;
+}
+
+err_t pbuf_copy(struct pbuf *p_to, const struct pbuf *p_from)
+{
+  LWIP_ERROR_RET("pbuf_copy: NULL", p_to != NULL && p_from != NULL, ERR_ARG);
+  if (p_to->tot_len < p_from->tot_len) {
+    return ERR_VAL;
+  }
+  /* Each source piece goes to its offset in the destination chain. */
+  u16_t done = 0;
+  for (const struct pbuf *q = p_from; q != NULL && done < p_from->tot_len; q = q->next) {
+    u16_t n = LWIP_MIN(q->len, (u16_t)(p_from->tot_len - done));
+    if (pbuf_copy_flat(p_to, (u8_t *)q->payload, n, done, true) != n) {
+      return ERR_VAL; /* tot_len disagrees with the chain */
+    }
+    done = (u16_t)(done + n);
+  }
+  return done == p_from->tot_len ? ERR_OK : ERR_VAL;
 }
 
 u16_t pbuf_copy_partial(const struct pbuf *p, void *dataptr, u16_t len, u16_t offset)
