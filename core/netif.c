@@ -392,6 +392,23 @@ void netif_set_default(struct netif *netif)
   netif_default = netif;
 }
 
+/* Tell the netif's own callback @p cb, then the ext callbacks, that its
+ * state of @p reason (LWIP_NSC_STATUS_CHANGED or LWIP_NSC_LINK_CHANGED) is
+ * now @p up.  The one tail of the four up/down setters. */
+static void report_state(struct netif *netif, netif_status_callback_fn cb, netif_nsc_reason_t reason, u8_t up)
+{
+  if (cb != NULL) {
+    cb(netif);
+  }
+  netif_ext_callback_args_t args;
+  if (reason == LWIP_NSC_LINK_CHANGED) {
+    args.link_changed.state = up;
+  } else {
+    args.status_changed.state = up;
+  }
+  notify(netif, reason, &args);
+}
+
 void netif_set_up(struct netif *netif)
 {
   if (netif == NULL || netif_is_up(netif)) {
@@ -399,11 +416,7 @@ void netif_set_up(struct netif *netif)
   }
   netif->flags |= NETIF_FLAG_UP;
   LWIP_LOG(NETIF, INFO, "%c%c%u up", netif->name[0], netif->name[1], netif->num);
-  if (netif->status_callback) {
-    netif->status_callback(netif);
-  }
-  netif_ext_callback_args_t args = {.status_changed = {1}};
-  notify(netif, LWIP_NSC_STATUS_CHANGED, &args);
+  report_state(netif, netif->status_callback, LWIP_NSC_STATUS_CHANGED, 1);
   netif_issue_reports(netif);
 #if LWIP_IPV6
   nd6_netif_up(netif);
@@ -426,11 +439,7 @@ void netif_set_down(struct netif *netif)
   nd6_netif_down(netif);
 #endif
   LWIP_LOG(NETIF, INFO, "%c%c%u down", netif->name[0], netif->name[1], netif->num);
-  if (netif->status_callback) {
-    netif->status_callback(netif);
-  }
-  netif_ext_callback_args_t args = {.status_changed = {0}};
-  notify(netif, LWIP_NSC_STATUS_CHANGED, &args);
+  report_state(netif, netif->status_callback, LWIP_NSC_STATUS_CHANGED, 0);
 }
 
 void netif_set_link_up(struct netif *netif)
@@ -444,11 +453,7 @@ void netif_set_link_up(struct netif *netif)
 #if LWIP_IPV6
   nd6_netif_up(netif);
 #endif
-  if (netif->link_callback) {
-    netif->link_callback(netif);
-  }
-  netif_ext_callback_args_t args = {.link_changed = {1}};
-  notify(netif, LWIP_NSC_LINK_CHANGED, &args);
+  report_state(netif, netif->link_callback, LWIP_NSC_LINK_CHANGED, 1);
 }
 
 void netif_set_link_down(struct netif *netif)
@@ -458,11 +463,7 @@ void netif_set_link_down(struct netif *netif)
   }
   netif->flags &= (u8_t)~NETIF_FLAG_LINK_UP;
   LWIP_LOG(NETIF, INFO, "%c%c%u link down", netif->name[0], netif->name[1], netif->num);
-  if (netif->link_callback) {
-    netif->link_callback(netif);
-  }
-  netif_ext_callback_args_t args = {.link_changed = {0}};
-  notify(netif, LWIP_NSC_LINK_CHANGED, &args);
+  report_state(netif, netif->link_callback, LWIP_NSC_LINK_CHANGED, 0);
 }
 
 err_t netif_set_mtu(struct netif *netif, u16_t mtu)
