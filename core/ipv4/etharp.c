@@ -82,8 +82,10 @@ static void entry_info(const struct etharp_entry *e, struct etharp_entry_info *i
 static void entry_report(const struct etharp_entry *e, bool removed)
 {
   if (change_hook != NULL) {
+    /* Through the public getter, so entry_info() has one copy: @p e is
+     * never EMPTY here, so the getter always fills @p info. */
     struct etharp_entry_info info;
-    entry_info(e, &info);
+    etharp_get_entry_info((size_t)(e - arp_table), &info);
     change_hook(&info, removed, change_arg);
   }
 }
