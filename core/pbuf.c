@@ -13,6 +13,7 @@
  * may only grow forward again over a header the stack itself removed.
  */
 #include "lwip/pbuf.h"
+#include "lwip/priv/pbuf_priv.h"
 #include "lwip/mem.h"
 #include "lwip/memp.h"
 #include "lwip/debug.h"
@@ -290,6 +291,29 @@ void pbuf_chain(struct pbuf *h, struct pbuf *t)
   pbuf_cat(h, t);
   if (last->next == t) {
     pbuf_ref(t);
+  }
+}
+
+struct pbuf *pbuf_push_header(struct pbuf *p, u16_t size, pbuf_layer layer)
+{
+  if (pbuf_add_header(p, size) == 0) {
+    return p;
+  }
+  struct pbuf *h = pbuf_alloc(layer, size, PBUF_RAM);
+  if (h != NULL) {
+    pbuf_chain(h, p);
+    h->gso_size = p->gso_size;
+    h->flags |= p->flags & PBUF_FLAG_CSUM_PARTIAL;
+  }
+  return h;
+}
+
+void pbuf_pop_header(struct pbuf *q, struct pbuf *p, u16_t size)
+{
+  if (q == p) {
+    pbuf_remove_header(p, size);
+  } else {
+    pbuf_free(q); /* also drops the reference pbuf_chain took on p */
   }
 }
 

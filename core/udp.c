@@ -34,6 +34,7 @@
 #include "lwip/prot/ip6.h"
 #include "lwip/prot/wire.h"
 #include "lwip/priv/init.h"
+#include "lwip/priv/pbuf_priv.h"
 
 #include <string.h>
 
@@ -915,16 +916,6 @@ static struct pbuf *udp_add_header(struct pbuf *p)
   return h;
 }
 
-/** Undo udp_add_header(): the caller's pbuf is as it gave it. */
-static void udp_drop_header(struct pbuf *q, struct pbuf *p)
-{
-  if (q == p) {
-    pbuf_remove_header(p, UDP_HLEN);
-  } else {
-    pbuf_free(q); /* also drops the reference pbuf_chain() took on p */
-  }
-}
-
 /** The pseudo-header checksum of @p q (RFC 768 for IPv4, RFC 8200 8.1 for
  *  IPv6) over its first @p cov bytes. */
 static u16_t udp_pseudo_sum(const struct pbuf *q, u8_t proto, u16_t cov, const ip_addr_t *src, const ip_addr_t *dst)
@@ -1106,7 +1097,7 @@ err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *ds
   LWIP_LOG(UDP, TRACE, "out port %u -> %s:%u len %u", pcb->local_port, ipaddr_ntoa(dst_ip), dst_port, q->tot_len);
   STATS_TX(UDP);
   err_t err = udp_ip_output(pcb, q, src_ip, dst_ip, proto, netif);
-  udp_drop_header(q, p);
+  pbuf_pop_header(q, p, UDP_HLEN); /* the caller's pbuf is as it gave it */
   return err;
 }
 

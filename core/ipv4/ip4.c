@@ -25,6 +25,7 @@
 #include "lwip/prot/wire.h"
 #include "lwip/prot/udp.h"
 #include "lwip/priv/init.h"
+#include "lwip/priv/pbuf_priv.h"
 #include <string.h>
 
 /** DHCP client port (RFC 2131 4.1): unicast to it is accepted on a netif
@@ -230,27 +231,17 @@ err_t ip4_output_if_src(struct pbuf *p, const ip4_addr_t *src, const ip4_addr_t 
   }
   /* Put the header in the header room when there is some; otherwise in a
    * pbuf of its own in front (the caller's pbuf is referenced, not taken). */
-  struct pbuf *q = p;
-  if (pbuf_add_header(p, IP_HLEN) != 0) {
-    q = pbuf_alloc(PBUF_LINK, IP_HLEN, PBUF_RAM);
-    if (q == NULL) {
-      LWIP_DROP(IP4_NO_MEM);
-      return ERR_MEM;
-    }
-    pbuf_chain(q, p);
-    q->gso_size = p->gso_size; /* the device reads it from the first pbuf */
-    q->flags |= p->flags & PBUF_FLAG_CSUM_PARTIAL;
+  struct pbuf *q = pbuf_push_header(p, IP_HLEN, PBUF_LINK);
+  if (q == NULL) {
+    LWIP_DROP(IP4_NO_MEM);
+    return ERR_MEM;
   }
   ip4_write_header((u8_t *)q->payload, q->tot_len, src, dest, ttl, tos, proto, netif);
   LWIP_LOG(IP4, TRACE, "out proto %u len %u via %c%c%u", proto, q->tot_len, netif->name[0], netif->name[1],
            netif->num);
   err_t err = ip4_send(q, dest, netif);
   /* The caller gets its pbuf back exactly as it passed it. */
-  if (q == p) {
-    pbuf_remove_header(p, IP_HLEN);
-  } else {
-    pbuf_free(q);
-  }
+  pbuf_pop_header(q, p, IP_HLEN);
   return err;
 }
 

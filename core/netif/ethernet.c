@@ -12,6 +12,7 @@
 #include "lwip/stats.h"
 #include "lwip/debug.h"
 #include "lwip/prot/wire.h"
+#include "lwip/priv/pbuf_priv.h"
 #include <string.h>
 
 const struct eth_addr ethbroadcast = ETH_ADDR(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
@@ -135,18 +136,10 @@ err_t ethernet_output(struct netif *netif, struct pbuf *p, const struct eth_addr
    * (a REF pbuf, or a caller that reserved no link header), put the header
    * in its own small pbuf chained in front; the caller's pbuf is referenced,
    * not taken. */
-  if (pbuf_add_header(p, SIZEOF_ETH_HDR) == 0) {
-    frame = p;
-  } else {
-    frame = pbuf_alloc(PBUF_RAW_TX, SIZEOF_ETH_HDR, PBUF_RAM);
-    if (frame == NULL) {
-      LWIP_DROP(ETH_NO_MEM);
-      return ERR_MEM;
-    }
-    pbuf_chain(frame, p);
-    /* The device reads the offload marks from the first pbuf. */
-    frame->gso_size = p->gso_size;
-    frame->flags |= p->flags & PBUF_FLAG_CSUM_PARTIAL;
+  frame = pbuf_push_header(p, SIZEOF_ETH_HDR, PBUF_RAW_TX);
+  if (frame == NULL) {
+    LWIP_DROP(ETH_NO_MEM);
+    return ERR_MEM;
   }
   hdr = (u8_t *)frame->payload;
   memcpy(hdr + ETH_OFF_DEST, dst->addr, ETH_HWADDR_LEN);
@@ -155,10 +148,6 @@ err_t ethernet_output(struct netif *netif, struct pbuf *p, const struct eth_addr
 
   STATS_TX(ETH);
   err_t err = netif->linkoutput(netif, frame);
-  if (frame == p) {
-    pbuf_remove_header(p, SIZEOF_ETH_HDR);
-  } else {
-    pbuf_free(frame); /* also drops the reference pbuf_chain took on p */
-  }
+  pbuf_pop_header(frame, p, SIZEOF_ETH_HDR);
   return err;
 }
