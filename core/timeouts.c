@@ -58,26 +58,30 @@ static void timeout_release(struct sys_timeo *t)
   }
 }
 
+/* The link to the first entry for @p handler and @p arg, or to the NULL at
+ * the end of the list when there is none. */
+static struct sys_timeo **timeout_find(sys_timeout_handler handler, void *arg)
+{
+  struct sys_timeo **pp = &next_timeout;
+  while (*pp != NULL && ((*pp)->h != handler || (*pp)->arg != arg)) {
+    pp = &(*pp)->next;
+  }
+  return pp;
+}
+
 void sys_untimeout(sys_timeout_handler handler, void *arg)
 {
-  for (struct sys_timeo **pp = &next_timeout; *pp != NULL; pp = &(*pp)->next) {
-    struct sys_timeo *t = *pp;
-    if (t->h == handler && t->arg == arg) {
-      *pp = t->next;
-      timeout_release(t);
-      return;
-    }
+  struct sys_timeo **pp = timeout_find(handler, arg);
+  struct sys_timeo *t = *pp;
+  if (t != NULL) {
+    *pp = t->next;
+    timeout_release(t);
   }
 }
 
 bool sys_timeout_pending(sys_timeout_handler handler, void *arg)
 {
-  for (const struct sys_timeo *t = next_timeout; t != NULL; t = t->next) {
-    if (t->h == handler && t->arg == arg) {
-      return true;
-    }
-  }
-  return false;
+  return *timeout_find(handler, arg) != NULL;
 }
 
 void sys_check_timeouts(void)

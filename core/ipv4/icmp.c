@@ -126,9 +126,10 @@ static void icmp_echo_reply(const struct pbuf *p, const struct ip_rx *rx)
 }
 
 #if LWIP_TCP
-/* Read the datagram an error quotes (RFC 792: its IP header and at least 8
- * bytes of what followed) into @p e.  @return false when too little is
- * quoted, it is not IPv4, or its source is not ours (RFC 5927 4.1). */
+/* Read the TCP segment an error quotes (RFC 792: its IP header and at
+ * least 8 bytes of what followed) into @p e.  @return false when too little
+ * is quoted, it is not IPv4 or not TCP, or its source is not ours (RFC 5927
+ * 4.1). */
 static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
 {
   u8_t h[IP_HLEN];
@@ -144,14 +145,12 @@ static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
   ip_addr_set_ip4(&e->dest, &dst);
   e->proto = h[IP4_OFF_PROTO];
   u8_t t[8];
-  if (e->proto == IP_PROTO_TCP) {
-    if (pbuf_copy_partial(p, t, sizeof(t), (u16_t)(ICMP_HLEN + ihl)) != sizeof(t)) {
-      return false;
-    }
-    e->sport = get_be16(t);
-    e->dport = get_be16(t + 2);
-    e->tcp_seq = get_be32(t + 4);
+  if (e->proto != IP_PROTO_TCP || pbuf_copy_partial(p, t, sizeof(t), (u16_t)(ICMP_HLEN + ihl)) != sizeof(t)) {
+    return false;
   }
+  e->sport = get_be16(t);
+  e->dport = get_be16(t + 2);
+  e->tcp_seq = get_be32(t + 4);
   return true;
 }
 
@@ -162,7 +161,7 @@ static bool icmp_error_input(const struct pbuf *p, const struct ip_rx *rx, u8_t 
 {
   struct ip_icmp_err e;
   memset(&e, 0, sizeof(e));
-  if (!icmp_read_quote(p, &e) || e.proto != IP_PROTO_TCP) {
+  if (!icmp_read_quote(p, &e)) {
     return false;
   }
   e.inp = rx->inp;
