@@ -368,10 +368,7 @@ void udp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_a
 static bool udp_validate(struct pbuf *p, const struct ip_rx *rx, struct udp_hdr_view *h)
 {
   u8_t buf[UDP_HLEN];
-  if (p->tot_len < UDP_HLEN) {
-    LWIP_DROP(UDP_SHORT);
-    return false;
-  }
+  /* NULL also when the datagram is shorter than the header. */
   const u8_t *hdr = pbuf_get_contiguous(p, buf, sizeof(buf), UDP_HLEN, 0);
   if (hdr == NULL) {
     LWIP_DROP(UDP_SHORT);
