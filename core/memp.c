@@ -34,8 +34,8 @@
 
 struct memp_pool {
   const char *desc;
-  size_t size; /* element size, aligned */
-  u32_t num;   /* element count */
+  u16_t size; /* element size, aligned (16 bits: asserted per pool below) */
+  u16_t num;  /* element count */
 #if !LWIP_MALLOC_POOLS
   u8_t *base;        /* num * size bytes */
   u8_t *in_use;      /* one flag per element */
@@ -58,6 +58,11 @@ struct memp_pool {
 static const struct memp_pool pools[MEMP_MAX] = {
 #include "lwip/priv/memp_std.h"
 };
+
+/* The table keeps sizes and counts in 16 bits, which makes it smaller. */
+#define LWIP_MEMPOOL(name, size, num, desc) \
+  _Static_assert(LWIP_MEM_ALIGN_SIZE(size) <= 0xffffU && (num) <= 0xffffU, "pool " desc ": 16 bits");
+#include "lwip/priv/memp_std.h"
 
 static struct stats_mem pool_stats[MEMP_MAX];
 #if !LWIP_MALLOC_POOLS
