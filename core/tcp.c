@@ -410,16 +410,11 @@ static void wheel_schedule(void)
 
 static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
 {
-  const u32_t dues[] = {pcb->rto_due,  pcb->persist_due, pcb->delack_due, pcb->keep_due,
-                        pcb->tw_due, pcb->poll_due, pcb->refused_due, pcb->giveup_due,
-#if LWIP_TCP_RACK
-                        pcb->rack_due, pcb->tlp_due,
-#endif
-  };
   u32_t best = 0;
-  for (size_t i = 0; i < LWIP_ARRAYSIZE(dues); i++) {
-    if (dues[i] != 0 && (best == 0 || TCP_SEQ_LT(dues[i], best))) {
-      best = dues[i];
+  for (size_t i = 0; i < LWIP_ARRAYSIZE(pcb->due); i++) {
+    u32_t d = pcb->due[i];
+    if (d != 0 && (best == 0 || TCP_SEQ_LT(d, best))) {
+      best = d;
     }
   }
   return best;
@@ -624,8 +619,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
     pcb->errf = NULL;
     pcb->poll = NULL;
     pcb->connected = NULL;
-    pcb->rto_due = pcb->persist_due = pcb->delack_due = pcb->keep_due = 0;
-    pcb->tw_due = pcb->poll_due = pcb->refused_due = 0;
+    memset(pcb->due, 0, sizeof(pcb->due));
   } else {
     memp_free(MEMP_TCP_PCB, pcb);
   }
@@ -1458,22 +1452,28 @@ void tcp_batch_end(void)
 /* Timers                                                                  */
 /* ---------------------------------------------------------------------- */
 
+/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
+#define TCP_STATE_BIT(s) (1U << (s))
+#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
+
 /* The give-up deadline (tcp_limits): from the moment sending stopped making
- * progress.  tcp_in.c clears stall_since whenever snd_una advances. */
-static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool sending, bool stalled)
+ * progress.  tcp_in.c clears stall_since whenever snd_una advances.  A zero
+ * window counts too (@p counts is sending or stalled): unanswered probes
+ * mean a vanished peer.  tcp_in.c restarts the clock on every answer unless
+ * this is an orphan or the connection has its own user timeout. */
+static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool counts)
 {
-  bool orphan = (pcb->flags & TF_RXCLOSED) &&
-                (pcb->state == FIN_WAIT_1 || pcb->state == CLOSING || pcb->state == LAST_ACK);
   u32_t limit = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
-  /* A zero window counts too: unanswered probes mean a vanished peer.
-   * tcp_in.c restarts the clock on every answer unless this is an orphan
-   * or the connection has its own user timeout. */
-  bool counts = sending || stalled;
-  if (orphan && limits.orphan_timeout_ms != 0 && (limit == 0 || limits.orphan_timeout_ms < limit)) {
-    limit = limits.orphan_timeout_ms;
+  u32_t orphan_ms = limits.orphan_timeout_ms;
+  /* An orphan takes the orphan timeout when it is the shorter one (0 is
+   * "none" for both: the unsigned "- 1U" ranks 0 above every limit). */
+  if ((pcb->flags & TF_RXCLOSED) &&
+      TCP_STATE_IN(pcb->state, TCP_STATE_BIT(FIN_WAIT_1) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK)) &&
+      orphan_ms - 1U < limit - 1U) {
+    limit = orphan_ms;
   }
-  if (!counts || limit == 0 || pcb->state == SYN_SENT || pcb->state == SYN_RCVD) {
-    /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout). */
+  /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout). */
+  if (!counts || limit == 0 || TCP_STATE_IN(pcb->state, TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(SYN_RCVD))) {
     pcb->stall_since = 0;
     pcb->giveup_due = 0;
     return;
@@ -1508,21 +1508,25 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
     pcb->persist_due = 0;
   }
   tcp_tlp_arm(pcb, now); /* after the RTO: a probe only comes before it */
-  tcp_arm_giveup(pcb, now, sending, stalled);
-  bool keepalive = ip_get_option(pcb, SOF_KEEPALIVE) && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT);
+  tcp_arm_giveup(pcb, now, sending || stalled);
+  bool keepalive = ip_get_option(pcb, SOF_KEEPALIVE) &&
+                   TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT));
   if (!keepalive) {
     pcb->keep_due = 0;
   } else if (pcb->keep_due == 0) {
     pcb->keep_due = tcp_due(now, pcb->keep_idle);
     pcb->keep_cnt_sent = 0;
   }
-  if (pcb->state == FIN_WAIT_2 && (pcb->flags & TF_RXCLOSED) && pcb->tw_due == 0 && limits.fin_wait_2_ms != 0) {
-    pcb->tw_due = tcp_due(now, limits.fin_wait_2_ms);
-  } else if (pcb->state == SYN_RCVD && pcb->tw_due == 0) {
-    pcb->tw_due = tcp_due(now, TCP_SYN_RCVD_TIMEOUT_MS);
-  } else if (pcb->state == TIME_WAIT) {
-    /* set by the caller entering TIME_WAIT */
-  } else if (pcb->state != FIN_WAIT_2 && pcb->state != SYN_RCVD) {
+  /* tw_due: set by the caller entering TIME_WAIT; in FIN_WAIT_2 after
+   * the application closed (when limited) and in SYN_RCVD, a time limit
+   * from the first arming on; no meaning in the other states. */
+  if (pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD) {
+    u32_t ms = pcb->state == SYN_RCVD ? TCP_SYN_RCVD_TIMEOUT_MS
+               : (pcb->flags & TF_RXCLOSED) ? limits.fin_wait_2_ms : 0U;
+    if (pcb->tw_due == 0 && ms != 0) {
+      pcb->tw_due = tcp_due(now, ms);
+    }
+  } else if (pcb->state != TIME_WAIT) {
     pcb->tw_due = 0;
   }
   tcp_timer_update(pcb);
