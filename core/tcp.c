@@ -28,17 +28,12 @@
 
 #include <string.h>
 
-/* Bytes held by all connections in the memory budgets, and how often the
- * budgets held a connection back (see "Memory budgets" below). */
-static u32_t mem_tx_total, mem_rx_total, mem_tx_limited, mem_rx_limited;
-
 /* The default user timeout is 10 minutes: past RFC 9293's R2 minimum of
  * 100 s and RFC 5482's suggested 5 minutes, so that the count limit
  * (TCP_MAXRTX, about 342 s from a 200 ms RTO) normally ends a dead
  * connection first and the time limit bounds it when RTTs are long.  An
  * orphan gets one minute, as RFC 6429 lets us free its resources. */
 #define TCP_LIMITS_DEFAULT {600000U, 60000U, TCP_FIN_WAIT_TIMEOUT_MS}
-static struct tcp_limits limits = TCP_LIMITS_DEFAULT;
 
 /* Hash sizes: powers of two, about one bucket per PCB. */
 #define TCP_HASH_SIZE \
@@ -55,27 +50,35 @@ static struct tcp_limits limits = TCP_LIMITS_DEFAULT;
 
 u32_t tcp_msl_ms = 30000U;
 u32_t tcp_delack_ms = TCP_DELACK_MS;
-/* How SACK connections find losses (tcp_set_loss_detection). */
-static enum tcp_loss_detection loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
 
 static struct tcp_pcb *conn_hash[TCP_HASH_SIZE];
 static struct tcp_pcb_listen *listen_hash[TCP_LISTEN_HASH_SIZE];
 static struct tcp_pcb *bound_pcbs; /* CLOSED with a local port, linked by next */
-static u32_t hash_salt;
-static u32_t isn_key[4];
-static struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
-static u32_t wheel_count;
-static u32_t wheel_tick; /* last tick processed */
-static bool wheel_armed;
 static struct sys_timeo wheel_timeo;
-static u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
+/* The rest of this file's state in one struct: the code reaches all of it
+ * from one base address.  tcp_init() clears what follows mem_tx_total. */
+static struct tcp_globals {
+  tcp_state_hook_fn state_hook;
+  /* The PCB the stack is working on (tcp_enter/tcp_leave). */
+  struct tcp_pcb *active_pcb;
+  /* Bytes held by all connections in the memory budgets, and how often
+   * the budgets held a connection back (see "Memory budgets" below). */
+  u32_t mem_tx_total, mem_rx_total, mem_tx_limited, mem_rx_limited;
+  u32_t wheel_count;     /* PCBs in the wheel */
+  u32_t wheel_tick;      /* last tick processed */
+  u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
+  bool wheel_armed;
+  /* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
+  bool batching;
+  struct tcp_pcb *batch_list;
+  struct tcp_limits limits; /* tcp_set_limits, TCP_LIMITS_DEFAULT */
+  /* How SACK connections find losses (tcp_set_loss_detection). */
+  enum tcp_loss_detection loss_detection;
+  u32_t hash_salt;
+  u32_t isn_key[4];
+  struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
+} st;
 static u16_t next_port;
-/* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
-static bool batching;
-static struct tcp_pcb *batch_list;
-static tcp_state_hook_fn state_hook;
-/* The PCB the stack is working on (tcp_enter/tcp_leave). */
-static struct tcp_pcb *active_pcb;
 
 static void tcp_wheel_timeout(void *arg);
 static void tcp_batch_remove(struct tcp_pcb *pcb);
@@ -85,32 +88,27 @@ void tcp_init(void)
   /* lwip_init() re-initialises the pools, so old PCBs are forgotten. */
   memset(conn_hash, 0, sizeof(conn_hash));
   memset(listen_hash, 0, sizeof(listen_hash));
-  memset(wheel, 0, sizeof(wheel));
+  memset(&st.mem_tx_total, 0, sizeof(st) - offsetof(struct tcp_globals, mem_tx_total));
   bound_pcbs = NULL;
-  batching = false;
-  batch_list = NULL;
-  wheel_count = 0;
-  wheel_armed = false;
-  wheel_tick = sys_now() / TCP_TICK_MS;
-  mem_tx_total = mem_rx_total = mem_tx_limited = mem_rx_limited = 0;
-  limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
+  st.wheel_tick = sys_now() / TCP_TICK_MS;
+  st.limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
   tcp_delack_ms = TCP_DELACK_MS;
-  loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
+  st.loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
   tcp_cc_default = &tcp_cc_newreno;
   tcp_set_default_ecn(TCP_ECN_MODE_PASSIVE);
   tcp_set_initial_window(TCP_IW_RFC5681);
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
    * boot); with a seeded port they are reproducible. */
   for (int i = 0; i < 4; i++) {
-    isn_key[i] = lwip_port_rand();
+    st.isn_key[i] = lwip_port_rand();
   }
-  hash_salt = lwip_port_rand();
+  st.hash_salt = lwip_port_rand();
   tcp_in_reset();
   /* The SYN queue's hash key comes from the secrets just drawn, not from
    * another random number: a seeded stack then draws the same sequence
    * of random numbers as before the queue existed, so every recorded
    * replay case (ISNs, DHCP transaction IDs, ports) still matches. */
-  tcp_synq_init(hash_salt * 0x9e3779b1U ^ isn_key[1]);
+  tcp_synq_init(st.hash_salt * 0x9e3779b1U ^ st.isn_key[1]);
   next_port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U));
 }
 
@@ -148,13 +146,13 @@ err_t tcp_set_loss_detection(enum tcp_loss_detection ld)
   if (ld != TCP_LOSS_RACK && ld != TCP_LOSS_DUPTHRESH) {
     return ERR_VAL;
   }
-  loss_detection = ld;
+  st.loss_detection = ld;
   return ERR_OK;
 }
 
 enum tcp_loss_detection tcp_get_loss_detection(void)
 {
-  return loss_detection;
+  return st.loss_detection;
 }
 
 
@@ -163,13 +161,13 @@ err_t tcp_set_limits(const struct tcp_limits *l)
   if (l == NULL) {
     return ERR_ARG;
   }
-  limits = *l;
+  st.limits = *l;
   return ERR_OK;
 }
 
 void tcp_get_limits(struct tcp_limits *l)
 {
-  *l = limits;
+  *l = st.limits;
 }
 
 void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms)
@@ -188,7 +186,7 @@ const char *tcp_state_name(enum tcp_state s)
 
 void tcp_set_state_hook(tcp_state_hook_fn fn)
 {
-  state_hook = fn;
+  st.state_hook = fn;
 }
 
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
@@ -197,8 +195,8 @@ void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
            pcb->remote_port, tcp_state_name(pcb->state), tcp_state_name(s));
   enum tcp_state old = pcb->state;
   pcb->state = s;
-  if (state_hook != NULL) {
-    state_hook(pcb, old, s);
+  if (st.state_hook != NULL) {
+    st.state_hook(pcb, old, s);
   }
   tcp_trace_state(pcb, old);
 }
@@ -234,7 +232,7 @@ static u32_t conn_hash_of(u32_t laddr, u16_t lport, u32_t raddr, u16_t rport)
 {
   /* A salted integer mix, so a peer cannot aim all its connections at one
    * bucket. */
-  u32_t x = laddr ^ (raddr * 0x9e3779b1U) ^ ((((u32_t)lport << 16) | rport) * 0x85ebca6bU) ^ hash_salt;
+  u32_t x = laddr ^ (raddr * 0x9e3779b1U) ^ ((((u32_t)lport << 16) | rport) * 0x85ebca6bU) ^ st.hash_salt;
   x ^= x >> 16;
   x *= 0x7feb352dU;
   x ^= x >> 15;
@@ -258,7 +256,7 @@ static u32_t demux_key(const ip_addr_t *a)
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*a)) {
     const ip6_addr_t *x = ip_2_ip6(a);
-    u32_t h = hash_salt ^ x->zone;
+    u32_t h = st.hash_salt ^ x->zone;
     for (int i = 0; i < 4; i++) {
       h = (h ^ x->addr[i]) * 0x9e3779b1U;
       h ^= h >> 15;
@@ -374,38 +372,38 @@ static void wheel_unlink(struct tcp_pcb *pcb)
   if (pcb->tprev != NULL) {
     pcb->tprev->tnext = pcb->tnext;
   } else {
-    wheel[pcb->tslot] = pcb->tnext;
+    st.wheel[pcb->tslot] = pcb->tnext;
   }
   if (pcb->tnext != NULL) {
     pcb->tnext->tprev = pcb->tprev;
   }
   pcb->tnext = pcb->tprev = NULL;
   pcb->tslot = 0xffffU;
-  wheel_count--;
+  st.wheel_count--;
 }
 
 /* Wake at the first slot after the last one processed that holds a PCB,
  * so an idle stack sleeps and a busy one wakes only when a slot comes up. */
 static void wheel_schedule(void)
 {
-  if (wheel_armed) {
+  if (st.wheel_armed) {
     sys_untimeout(tcp_wheel_timeout, NULL);
-    wheel_armed = false;
+    st.wheel_armed = false;
   }
-  if (wheel_count == 0) {
+  if (st.wheel_count == 0) {
     return;
   }
-  u32_t t = wheel_tick + 1U;
-  for (u32_t i = 1; i < TCP_WHEEL_SLOTS && wheel[t % TCP_WHEEL_SLOTS] == NULL; i++) {
+  u32_t t = st.wheel_tick + 1U;
+  for (u32_t i = 1; i < TCP_WHEEL_SLOTS && st.wheel[t % TCP_WHEEL_SLOTS] == NULL; i++) {
     t++;
   }
   u32_t now = sys_now();
   u32_t due = t * TCP_TICK_MS;
-  wheel_wake_tick = t;
+  st.wheel_wake_tick = t;
   /* The wheel's timeout lives in our own storage: an empty SYS_TIMEOUT
    * pool must never stop every TCP timer (RFC 6298 5.1). */
   sys_timeout_static(&wheel_timeo, TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
-  wheel_armed = true;
+  st.wheel_armed = true;
 }
 
 static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
@@ -426,31 +424,31 @@ void tcp_timer_update(struct tcp_pcb *pcb)
   wheel_unlink(pcb);
   pcb->timer_due = due;
   if (due == 0) {
-    if (wheel_count == 0 && wheel_armed) {
+    if (st.wheel_count == 0 && st.wheel_armed) {
       wheel_schedule();
     }
     return;
   }
-  if (wheel_count == 0) {
+  if (st.wheel_count == 0) {
     /* The wheel was idle: it starts turning from now. */
-    wheel_tick = sys_now() / TCP_TICK_MS;
+    st.wheel_tick = sys_now() / TCP_TICK_MS;
   }
   /* Round up: the slot's tick must not come before the deadline, or the
    * PCB is passed over and waits a whole lap. */
   u32_t tick = (due + TCP_TICK_MS - 1U) / TCP_TICK_MS;
-  if (TCP_SEQ_LEQ(tick, wheel_tick)) {
-    tick = wheel_tick + 1U; /* already due: the next tick handles it */
+  if (TCP_SEQ_LEQ(tick, st.wheel_tick)) {
+    tick = st.wheel_tick + 1U; /* already due: the next tick handles it */
   }
   u16_t slot = (u16_t)(tick % TCP_WHEEL_SLOTS);
   pcb->tslot = slot;
   pcb->tprev = NULL;
-  pcb->tnext = wheel[slot];
+  pcb->tnext = st.wheel[slot];
   if (pcb->tnext != NULL) {
     pcb->tnext->tprev = pcb;
   }
-  wheel[slot] = pcb;
-  wheel_count++;
-  if (!wheel_armed || TCP_SEQ_LT(tick, wheel_wake_tick)) {
+  st.wheel[slot] = pcb;
+  st.wheel_count++;
+  if (!st.wheel_armed || TCP_SEQ_LT(tick, st.wheel_wake_tick)) {
     wheel_schedule();
   }
 }
@@ -460,13 +458,13 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now);
 static void tcp_wheel_timeout(void *arg)
 {
   LWIP_UNUSED_ARG(arg);
-  wheel_armed = false;
+  st.wheel_armed = false;
   u32_t now = sys_now();
   u32_t now_tick = now / TCP_TICK_MS;
   u32_t steps = 0;
-  while (TCP_SEQ_LT(wheel_tick, now_tick) && steps++ < TCP_WHEEL_SLOTS) {
-    wheel_tick++;
-    struct tcp_pcb *pcb = wheel[wheel_tick % TCP_WHEEL_SLOTS];
+  while (TCP_SEQ_LT(st.wheel_tick, now_tick) && steps++ < TCP_WHEEL_SLOTS) {
+    st.wheel_tick++;
+    struct tcp_pcb *pcb = st.wheel[st.wheel_tick % TCP_WHEEL_SLOTS];
     while (pcb != NULL) {
       struct tcp_pcb *next = pcb->tnext;
       if (TCP_SEQ_LEQ(pcb->timer_due, now)) {
@@ -476,12 +474,12 @@ static void tcp_wheel_timeout(void *arg)
         struct tcp_pcb *prev = tcp_enter(pcb);
         tcp_pcb_timers(pcb, now);
         tcp_leave(pcb, prev);
-        next = wheel[wheel_tick % TCP_WHEEL_SLOTS];
+        next = st.wheel[st.wheel_tick % TCP_WHEEL_SLOTS];
       }
       pcb = next;
     }
   }
-  wheel_tick = now_tick;
+  st.wheel_tick = now_tick;
   wheel_schedule();
 }
 
@@ -580,14 +578,26 @@ struct tcp_pcb *tcp_new_ip_type(u8_t type)
   return pcb;
 }
 
+/* Forget the application's callbacks: after a successful close the PCB is
+ * the stack's, and the application must not hear about it any more. */
+static void tcp_detach(struct tcp_pcb *pcb)
+{
+  pcb->recv = NULL;
+  pcb->sent = NULL;
+  pcb->poll = NULL;
+  pcb->errf = NULL;
+  pcb->connected = NULL;
+  pcb->poll_due = 0;
+}
+
 void tcp_pcb_free(struct tcp_pcb *pcb)
 {
   /* Its memory is back in the budgets at once, whoever freed it. */
-  mem_tx_total -= pcb->mem_tx;
-  mem_rx_total -= pcb->mem_rx;
+  st.mem_tx_total -= pcb->mem_tx;
+  st.mem_rx_total -= pcb->mem_rx;
   pcb->mem_tx = pcb->mem_rx = 0;
-  if (state_hook != NULL && pcb->state != CLOSED) {
-    state_hook(pcb, pcb->state, CLOSED); /* the connection is over */
+  if (st.state_hook != NULL && pcb->state != CLOSED) {
+    st.state_hook(pcb, pcb->state, CLOSED); /* the connection is over */
   }
   wheel_unlink(pcb);
   if (pcb->flags & TF_BATCHED) {
@@ -598,9 +608,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
   } else {
     bound_remove(pcb);
   }
-  if (pcb->listener != NULL && pcb->listener->accepts_pending > 0) {
-    pcb->listener->accepts_pending--;
-  }
+  tcp_backlog_accepted(pcb); /* no longer counts in its listener's backlog */
   tcp_segs_free(pcb->unsent);
   tcp_segs_free(pcb->unacked);
   tcp_segs_free(pcb->ooseq);
@@ -609,35 +617,30 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
   pcb->unsent = pcb->unacked = pcb->ooseq = pcb->rcv_held = NULL;
   pcb->unsent_tail = pcb->unacked_tail = NULL;
   pcb->refused_data = NULL;
-  pcb->listener = NULL;
-  if (pcb == active_pcb) {
+  if (pcb == st.active_pcb) {
     /* Code up the stack still holds it: tcp_leave() frees it. */
     pcb->flags |= TF_ZOMBIE;
     pcb->state = CLOSED;
-    pcb->recv = NULL;
-    pcb->sent = NULL;
-    pcb->errf = NULL;
-    pcb->poll = NULL;
-    pcb->connected = NULL;
+    tcp_detach(pcb);
     memset(pcb->due, 0, sizeof(pcb->due));
   } else {
     memp_free(MEMP_TCP_PCB, pcb);
   }
-  if (wheel_count == 0 && wheel_armed) {
+  if (st.wheel_count == 0 && st.wheel_armed) {
     wheel_schedule();
   }
 }
 
 struct tcp_pcb *tcp_enter(struct tcp_pcb *pcb)
 {
-  struct tcp_pcb *prev = active_pcb;
-  active_pcb = pcb;
+  struct tcp_pcb *prev = st.active_pcb;
+  st.active_pcb = pcb;
   return prev;
 }
 
 void tcp_leave(struct tcp_pcb *pcb, struct tcp_pcb *prev)
 {
-  active_pcb = prev;
+  st.active_pcb = prev;
   if (pcb->flags & TF_ZOMBIE) {
     memp_free(MEMP_TCP_PCB, pcb);
   }
@@ -986,7 +989,7 @@ static void sip_rounds(u64_t v[4], int n)
 
 static u32_t isn_hash(u32_t a, u32_t b, u32_t c)
 {
-  u64_t k0 = ((u64_t)isn_key[0] << 32) | isn_key[1], k1 = ((u64_t)isn_key[2] << 32) | isn_key[3];
+  u64_t k0 = ((u64_t)st.isn_key[0] << 32) | st.isn_key[1], k1 = ((u64_t)st.isn_key[2] << 32) | st.isn_key[3];
   u64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL, k0 ^ 0x6c7967656e657261ULL,
                 k1 ^ 0x7465646279746573ULL};
   const u64_t m[2] = {((u64_t)a << 32) | b, ((u64_t)c << 32) | (16ULL << 56 >> 32)};
@@ -1167,18 +1170,6 @@ err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_
 /* close, shutdown                                                         */
 /* ---------------------------------------------------------------------- */
 
-/* Forget the application's callbacks: after a successful close the PCB is
- * the stack's, and the application must not hear about it any more. */
-static void tcp_detach(struct tcp_pcb *pcb)
-{
-  pcb->recv = NULL;
-  pcb->sent = NULL;
-  pcb->poll = NULL;
-  pcb->errf = NULL;
-  pcb->connected = NULL;
-  pcb->poll_due = 0;
-}
-
 /* Send our FIN: the state moves as RFC 9293 3.6 says. */
 static err_t tcp_send_fin(struct tcp_pcb *pcb)
 {
@@ -1283,8 +1274,8 @@ static u32_t pcb_rx_held(const struct tcp_pcb *pcb)
 void tcp_mem_sync(struct tcp_pcb *pcb)
 {
   u32_t tx = pcb_tx_held(pcb), rx = pcb_rx_held(pcb);
-  mem_tx_total = mem_tx_total - pcb->mem_tx + tx;
-  mem_rx_total = mem_rx_total - pcb->mem_rx + rx;
+  st.mem_tx_total = st.mem_tx_total - pcb->mem_tx + tx;
+  st.mem_rx_total = st.mem_rx_total - pcb->mem_rx + rx;
   pcb->mem_tx = tx;
   pcb->mem_rx = rx;
 }
@@ -1303,7 +1294,7 @@ static u32_t budget_room(u32_t total, u32_t held, u32_t budget, u32_t floor, u32
 u32_t tcp_snd_room(const struct tcp_pcb *pcb)
 {
   u32_t held = pcb_tx_held(pcb);
-  u32_t room = budget_room(mem_tx_total - pcb->mem_tx + held, held, TCP_MEM_TX_BUDGET, TCP_MEM_TX_FLOOR, TCP_MEM_TX_HARD);
+  u32_t room = budget_room(st.mem_tx_total - pcb->mem_tx + held, held, TCP_MEM_TX_BUDGET, TCP_MEM_TX_FLOOR, TCP_MEM_TX_HARD);
   return LWIP_MIN(room, pcb->snd_buf);
 }
 
@@ -1312,37 +1303,37 @@ u32_t tcp_snd_room(const struct tcp_pcb *pcb)
 static u32_t tcp_rcv_room(const struct tcp_pcb *pcb)
 {
   u32_t held = pcb_rx_held(pcb);
-  u32_t room = budget_room(mem_rx_total - pcb->mem_rx + held, held, TCP_MEM_RX_BUDGET, TCP_MEM_RX_FLOOR, TCP_MEM_RX_ABS);
+  u32_t room = budget_room(st.mem_rx_total - pcb->mem_rx + held, held, TCP_MEM_RX_BUDGET, TCP_MEM_RX_FLOOR, TCP_MEM_RX_ABS);
   return LWIP_MIN(room, pcb->rcv_wnd);
 }
 
 bool tcp_mem_rx_admit(struct tcp_pcb *pcb, u32_t len)
 {
   u32_t held = pcb_rx_held(pcb);
-  u32_t total = mem_rx_total - pcb->mem_rx + held + len;
+  u32_t total = st.mem_rx_total - pcb->mem_rx + held + len;
   if (total <= TCP_MEM_RX_HARD || (held + len <= TCP_MEM_RX_FLOOR && total <= TCP_MEM_RX_ABS)) {
     return true;
   }
-  mem_rx_limited++;
+  st.mem_rx_limited++;
   return false;
 }
 
 void tcp_mem_count_tx_limited(void)
 {
-  mem_tx_limited++;
+  st.mem_tx_limited++;
 }
 
 void tcp_mem_get_info(struct tcp_mem_info *info)
 {
-  info->tx_bytes = mem_tx_total;
+  info->tx_bytes = st.mem_tx_total;
   info->tx_budget = TCP_MEM_TX_BUDGET;
-  info->rx_bytes = mem_rx_total;
+  info->rx_bytes = st.mem_rx_total;
   info->rx_budget = TCP_MEM_RX_BUDGET;
   info->tx_floor = TCP_MEM_TX_FLOOR;
   info->rx_floor = TCP_MEM_RX_FLOOR;
   info->heap_reserve = TCP_MEM_HEAP_RESERVE;
-  info->tx_limited = mem_tx_limited;
-  info->rx_limited = mem_rx_limited;
+  info->tx_limited = st.mem_tx_limited;
+  info->rx_limited = st.mem_rx_limited;
 }
 
 u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb)
@@ -1351,7 +1342,7 @@ u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb)
    * comes through here and must never be counted. */
   u32_t wnd = tcp_rcv_room(pcb);
   if (wnd < pcb->rcv_wnd) {
-    mem_rx_limited++;
+    st.mem_rx_limited++;
   }
   /* Never more than the 16-bit window field carries: 65535 without window
    * scaling (RFC 7323 2.2), so what we offer is what the peer is told. */
@@ -1385,7 +1376,7 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
    * same), which on a bulk transfer saves an ACK every segment or two. */
   if (grew >= LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss) && known < pcb->rcv_ann_wnd / 2U &&
       pcb->state != CLOSED) {
-    if (batching) {
+    if (st.batching) {
       pcb->flags |= TF_WND_UPDATE;
       tcp_batch_add(pcb);
     } else {
@@ -1401,26 +1392,26 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
 
 void tcp_batch_begin(void)
 {
-  batching = true;
+  st.batching = true;
 }
 
 bool tcp_batch_active(void)
 {
-  return batching;
+  return st.batching;
 }
 
 void tcp_batch_add(struct tcp_pcb *pcb)
 {
   if (!(pcb->flags & TF_BATCHED)) {
     pcb->flags |= TF_BATCHED;
-    pcb->batch_next = batch_list;
-    batch_list = pcb;
+    pcb->batch_next = st.batch_list;
+    st.batch_list = pcb;
   }
 }
 
 static void tcp_batch_remove(struct tcp_pcb *pcb)
 {
-  for (struct tcp_pcb **pp = &batch_list; *pp != NULL; pp = &(*pp)->batch_next) {
+  for (struct tcp_pcb **pp = &st.batch_list; *pp != NULL; pp = &(*pp)->batch_next) {
     if (*pp == pcb) {
       *pp = pcb->batch_next;
       break;
@@ -1432,10 +1423,10 @@ static void tcp_batch_remove(struct tcp_pcb *pcb)
 
 void tcp_batch_end(void)
 {
-  batching = false;
-  while (batch_list != NULL) {
-    struct tcp_pcb *pcb = batch_list;
-    batch_list = pcb->batch_next;
+  st.batching = false;
+  while (st.batch_list != NULL) {
+    struct tcp_pcb *pcb = st.batch_list;
+    st.batch_list = pcb->batch_next;
     pcb->batch_next = NULL;
     bool owed = ((pcb->flags & TF_ACK_DELAY) && pcb->delack_segs >= 2U) || (pcb->flags & TF_WND_UPDATE);
     pcb->flags &= ~(TF_BATCHED | TF_WND_UPDATE);
@@ -1463,8 +1454,8 @@ void tcp_batch_end(void)
  * this is an orphan or the connection has its own user timeout. */
 static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool counts)
 {
-  u32_t limit = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
-  u32_t orphan_ms = limits.orphan_timeout_ms;
+  u32_t limit = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
+  u32_t orphan_ms = st.limits.orphan_timeout_ms;
   /* An orphan takes the orphan timeout when it is the shorter one (0 is
    * "none" for both: the unsigned "- 1U" ranks 0 above every limit). */
   if ((pcb->flags & TF_RXCLOSED) &&
@@ -1522,7 +1513,7 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
    * from the first arming on; no meaning in the other states. */
   if (pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD) {
     u32_t ms = pcb->state == SYN_RCVD ? TCP_SYN_RCVD_TIMEOUT_MS
-               : (pcb->flags & TF_RXCLOSED) ? limits.fin_wait_2_ms : 0U;
+               : (pcb->flags & TF_RXCLOSED) ? st.limits.fin_wait_2_ms : 0U;
     if (pcb->tw_due == 0 && ms != 0) {
       pcb->tw_due = tcp_due(now, ms);
     }
@@ -1738,7 +1729,7 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->ecn_ce_rcvd = pcb->ecn_ce_rcvd;
   out->ecn_reductions = pcb->ecn_reductions;
 #endif
-  out->user_timeout_ms = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
+  out->user_timeout_ms = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
   out->stalled_ms = pcb->stall_since != 0 ? now - pcb->stall_since : 0U;
   out->gives_up = pcb->giveup_due != 0;
   out->gives_up_in_ms = out->gives_up && TCP_SEQ_GT(pcb->giveup_due, now) ? pcb->giveup_due - now : 0U;
