@@ -28,6 +28,10 @@
 
 #include <string.h>
 
+/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
+#define TCP_STATE_BIT(s) (1U << (s))
+#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
+
 /* The default user timeout is 10 minutes: past RFC 9293's R2 minimum of
  * 100 s and RFC 5482's suggested 5 minutes, so that the count limit
  * (TCP_MAXRTX, about 342 s from a 200 ms RTO) normally ends a dead
@@ -492,23 +496,22 @@ static void tcp_wheel_timeout(void *arg)
  * closing.  Active connections of equal or higher priority are kept. */
 static bool tcp_kill_one(u8_t prio)
 {
+  /* One pass: the first TIME_WAIT in table order, else the first such
+   * closing connection. */
   struct tcp_pcb *victim = NULL;
-  for (u32_t b = 0; b < TCP_HASH_SIZE && victim == NULL; b++) {
+  for (u32_t b = 0; b < TCP_HASH_SIZE; b++) {
     for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
       if (p->state == TIME_WAIT) {
         victim = p;
-        break;
+        goto found;
       }
-    }
-  }
-  for (u32_t b = 0; b < TCP_HASH_SIZE && victim == NULL; b++) {
-    for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
-      if (p->prio < prio && (p->state == FIN_WAIT_2 || p->state == CLOSING || p->state == LAST_ACK)) {
+      if (victim == NULL && p->prio < prio &&
+          TCP_STATE_IN(p->state, TCP_STATE_BIT(FIN_WAIT_2) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK))) {
         victim = p;
-        break;
       }
     }
   }
+found:
   if (victim == NULL) {
     return false;
   }
@@ -859,10 +862,10 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
 {
   err_t e = ERR_OK;
   struct tcp_pcb_listen *l = NULL;
-  if (pcb == NULL || pcb->state != CLOSED) {
-    e = pcb != NULL && pcb->state == LISTEN ? ERR_ALREADY : ERR_VAL;
-  } else if (pcb->local_port == 0) {
-    e = ERR_VAL; /* bind first, as in lwIP */
+  if (pcb != NULL && pcb->state == LISTEN) {
+    e = ERR_ALREADY; /* and the listener is returned */
+  } else if (pcb == NULL || pcb->state != CLOSED || pcb->local_port == 0) {
+    e = ERR_VAL; /* a PCB not yet bound: bind first, as in lwIP */
   } else if ((l = (struct tcp_pcb_listen *)memp_malloc(MEMP_TCP_PCB_LISTEN)) == NULL) {
     e = ERR_MEM;
   }
@@ -870,7 +873,7 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
     *err = e;
   }
   if (e != ERR_OK) {
-    return pcb != NULL && pcb->state == LISTEN ? pcb : NULL;
+    return e == ERR_ALREADY ? pcb : NULL;
   }
   memset(l, 0, sizeof(*l));
   l->local_ip = pcb->local_ip;
@@ -1200,21 +1203,21 @@ err_t tcp_close(struct tcp_pcb *pcb)
   pcb->flags |= TF_RXCLOSED;
   /* RFC 1122 4.2.2.13: closing with data the application never read
    * resets the connection, so the peer knows it was not delivered. */
-  if (pcb->refused_data != NULL || (pcb->rcv_wnd != TCP_WND && (pcb->state == ESTABLISHED ||
-                                                                pcb->state == CLOSE_WAIT))) {
-    /* The application is closing: it hears nothing more of this PCB. */
-    tcp_detach(pcb);
-    tcp_abandon(pcb, true, ERR_OK);
-    return ERR_OK;
-  }
-  if (pcb->state == SYN_RCVD || pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT) {
+  bool reset = pcb->refused_data != NULL ||
+               (pcb->rcv_wnd != TCP_WND && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT));
+  if (!reset && (pcb->state == SYN_RCVD || pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT)) {
     err_t e = tcp_send_fin(pcb);
     if (e != ERR_OK) {
       return e;
     }
   }
+  /* The application is closing: it hears nothing more of this PCB. */
   tcp_detach(pcb);
-  tcp_arm_timers(pcb);
+  if (reset) {
+    tcp_abandon(pcb, true, ERR_OK);
+  } else {
+    tcp_arm_timers(pcb);
+  }
   return ERR_OK;
 }
 
@@ -1443,10 +1446,6 @@ void tcp_batch_end(void)
 /* Timers                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
-#define TCP_STATE_BIT(s) (1U << (s))
-#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
-
 /* The give-up deadline (tcp_limits): from the moment sending stopped making
  * progress.  tcp_in.c clears stall_since whenever snd_una advances.  A zero
  * window counts too (@p counts is sending or stalled): unanswered probes
@@ -1607,10 +1606,10 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
 #endif
   if (pcb->persist_due != 0 && TCP_SEQ_LEQ(pcb->persist_due, now)) {
     tcp_persist_fire(pcb);
-    if (pcb->persist_backoff < 16) {
+    if (pcb->persist_backoff < 8U) { /* the interval stops doubling there */
       pcb->persist_backoff++;
     }
-    u32_t ivl = LWIP_MIN(LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS) << LWIP_MIN(pcb->persist_backoff, 8U), TCP_PERSIST_MAX_MS);
+    u32_t ivl = LWIP_MIN(LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS) << pcb->persist_backoff, TCP_PERSIST_MAX_MS);
     pcb->persist_due = tcp_due(now, ivl);
   }
   if (pcb->delack_due != 0 && TCP_SEQ_LEQ(pcb->delack_due, now)) {
@@ -1662,8 +1661,6 @@ void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct 
 
 void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
 {
-  /* RFC 7323 2.2: the shifts only apply when both sides sent the option. */
-  bool ws = (pcb->flags & TF_WND_SCALE) != 0;
   u32_t now = sys_now();
   memset(out, 0, sizeof(*out));
   out->state = pcb->state;
@@ -1694,7 +1691,11 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->cubic_k_ms = pcb->cc_k_ms;
 #endif
   out->ss_phase = tcp_cc_phase_name(pcb);
-  out->hystart = LWIP_TCP_HYSTART && pcb->hs_phase != TCP_HS_OFF && pcb->cwnd < pcb->ssthresh;
+  /* What a build leaves out stays 0 from the memset: hystart, the
+   * options' flags and shifts. */
+#if LWIP_TCP_HYSTART
+  out->hystart = pcb->hs_phase != TCP_HS_OFF && pcb->cwnd < pcb->ssthresh;
+#endif
   out->srtt8 = pcb->srtt8;
   out->rttvar4 = pcb->rttvar4;
   out->rto_ms = pcb->rto;
@@ -1716,11 +1717,19 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
 #endif
   out->keep_cnt_sent = pcb->keep_cnt_sent;
   out->nodelay = (pcb->flags & TF_NODELAY) != 0;
+#if LWIP_TCP_SACK
   out->sack = (pcb->flags & TF_SACK) != 0;
+#endif
+#if LWIP_TCP_TIMESTAMPS
   out->timestamps = (pcb->flags & TF_TIMESTAMP) != 0;
+#endif
+#if LWIP_TCP_WSCALE
+  /* RFC 7323 2.2: the shifts only apply when both sides sent the option. */
+  bool ws = (pcb->flags & TF_WND_SCALE) != 0;
   out->wscale = ws;
   out->snd_wscale = ws ? pcb->snd_scale : 0U;
   out->rcv_wscale = ws ? pcb->rcv_scale : 0U;
+#endif
   out->ecn_mode = tcp_ecn_mode_name(tcp_get_ecn(pcb));
 #if LWIP_TCP_ECN /* without it the state and counters stay 0 */
   out->ecn = (pcb->ecn & TCP_ECN_OK) != 0 && pcb->state != SYN_SENT;
@@ -1745,9 +1754,11 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
  * unreachable and administratively prohibited (codes 2, 3, 9, 10, 13). */
 static bool tcp_icmp_hard(const struct ip_icmp_err *e)
 {
+#if LWIP_IPV6 /* without it no ICMPv6 error reaches us */
   if (IP_IS_V6_VAL(e->dest)) {
     return (e->type == 1U && (e->code == 1U || e->code == 4U)) || (e->type == 4U && e->code == 1U);
   }
+#endif
   return e->type == 3U && (e->code == 2U || e->code == 3U || e->code == 9U || e->code == 10U || e->code == 13U);
 }
 
