@@ -183,9 +183,15 @@ void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms)
 
 const char *tcp_state_name(enum tcp_state s)
 {
-  static const char *const names[] = {"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-                                      "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"};
-  return (unsigned)s < LWIP_ARRAYSIZE(names) ? names[s] : "?";
+  /* One string of the names in enum order, each after its NUL: no table
+   * of pointers to keep. */
+  static const char names[] = "CLOSED\0LISTEN\0SYN_SENT\0SYN_RCVD\0ESTABLISHED\0FIN_WAIT_1\0"
+                              "FIN_WAIT_2\0CLOSE_WAIT\0CLOSING\0LAST_ACK\0TIME_WAIT\0?";
+  const char *n = names;
+  for (unsigned i = 0; i < (unsigned)s && i <= (unsigned)TIME_WAIT; i++) {
+    n += strlen(n) + 1U;
+  }
+  return n;
 }
 
 void tcp_set_state_hook(tcp_state_hook_fn fn)
