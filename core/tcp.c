@@ -298,15 +298,24 @@ void tcp_hash_insert(struct tcp_pcb *pcb)
   *b = pcb;
 }
 
-static void tcp_hash_remove(struct tcp_pcb *pcb)
+/* Unlink @p pcb from the list starting at @p pp, linked through the
+ * pointer at @p link in each PCB (offsetof hnext, next or batch_next),
+ * and clear its link.  One loop for the three lists PCBs sit in. */
+static void pcb_list_remove(struct tcp_pcb **pp, struct tcp_pcb *pcb, size_t link)
 {
-  for (struct tcp_pcb **pp = conn_bucket(pcb); *pp != NULL; pp = &(*pp)->hnext) {
+  struct tcp_pcb **own = (struct tcp_pcb **)(void *)((char *)pcb + link);
+  for (; *pp != NULL; pp = (struct tcp_pcb **)(void *)((char *)*pp + link)) {
     if (*pp == pcb) {
-      *pp = pcb->hnext;
-      pcb->hnext = NULL;
-      return;
+      *pp = *own;
+      break;
     }
   }
+  *own = NULL;
+}
+
+static void tcp_hash_remove(struct tcp_pcb *pcb)
+{
+  pcb_list_remove(conn_bucket(pcb), pcb, offsetof(struct tcp_pcb, hnext));
 }
 
 static bool in_conn_hash(const struct tcp_pcb *pcb)
@@ -316,13 +325,7 @@ static bool in_conn_hash(const struct tcp_pcb *pcb)
 
 static void bound_remove(struct tcp_pcb *pcb)
 {
-  for (struct tcp_pcb **pp = &bound_pcbs; *pp != NULL; pp = &(*pp)->next) {
-    if (*pp == pcb) {
-      *pp = pcb->next;
-      pcb->next = NULL;
-      return;
-    }
-  }
+  pcb_list_remove(&bound_pcbs, pcb, offsetof(struct tcp_pcb, next));
 }
 
 struct tcp_pcb *tcp_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport)
@@ -1428,13 +1431,7 @@ void tcp_batch_add(struct tcp_pcb *pcb)
 
 static void tcp_batch_remove(struct tcp_pcb *pcb)
 {
-  for (struct tcp_pcb **pp = &st.batch_list; *pp != NULL; pp = &(*pp)->batch_next) {
-    if (*pp == pcb) {
-      *pp = pcb->batch_next;
-      break;
-    }
-  }
-  pcb->batch_next = NULL;
+  pcb_list_remove(&st.batch_list, pcb, offsetof(struct tcp_pcb, batch_next));
   pcb->flags &= ~TF_BATCHED;
 }
 
