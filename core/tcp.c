@@ -28,9 +28,17 @@
 
 #include <string.h>
 
-/* Bytes held by all connections in the memory budgets, and how often the
- * budgets held a connection back (see "Memory budgets" below). */
-static u32_t mem_tx_total, mem_rx_total, mem_tx_limited, mem_rx_limited;
+/* Keeps a function called from one place out of line, where that makes
+ * the code smaller (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define TCP_NOINLINE __attribute__((noinline))
+#else
+#define TCP_NOINLINE
+#endif
+
+/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
+#define TCP_STATE_BIT(s) (1U << (s))
+#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
 
 /* The default user timeout is 10 minutes: past RFC 9293's R2 minimum of
  * 100 s and RFC 5482's suggested 5 minutes, so that the count limit
@@ -38,7 +46,6 @@ static u32_t mem_tx_total, mem_rx_total, mem_tx_limited, mem_rx_limited;
  * connection first and the time limit bounds it when RTTs are long.  An
  * orphan gets one minute, as RFC 6429 lets us free its resources. */
 #define TCP_LIMITS_DEFAULT {600000U, 60000U, TCP_FIN_WAIT_TIMEOUT_MS}
-static struct tcp_limits limits = TCP_LIMITS_DEFAULT;
 
 /* Hash sizes: powers of two, about one bucket per PCB. */
 #define TCP_HASH_SIZE \
@@ -55,27 +62,35 @@ static struct tcp_limits limits = TCP_LIMITS_DEFAULT;
 
 u32_t tcp_msl_ms = 30000U;
 u32_t tcp_delack_ms = TCP_DELACK_MS;
-/* How SACK connections find losses (tcp_set_loss_detection). */
-static enum tcp_loss_detection loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
 
 static struct tcp_pcb *conn_hash[TCP_HASH_SIZE];
 static struct tcp_pcb_listen *listen_hash[TCP_LISTEN_HASH_SIZE];
 static struct tcp_pcb *bound_pcbs; /* CLOSED with a local port, linked by next */
-static u32_t hash_salt;
-static u32_t isn_key[4];
-static struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
-static u32_t wheel_count;
-static u32_t wheel_tick; /* last tick processed */
-static bool wheel_armed;
 static struct sys_timeo wheel_timeo;
-static u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
+/* The rest of this file's state in one struct: the code reaches all of it
+ * from one base address.  tcp_init() clears what follows mem_tx_total. */
+static struct tcp_globals {
+  tcp_state_hook_fn state_hook;
+  /* The PCB the stack is working on (tcp_enter/tcp_leave). */
+  struct tcp_pcb *active_pcb;
+  /* Bytes held by all connections in the memory budgets, and how often
+   * the budgets held a connection back (see "Memory budgets" below). */
+  u32_t mem_tx_total, mem_rx_total, mem_tx_limited, mem_rx_limited;
+  u32_t wheel_count;     /* PCBs in the wheel */
+  u32_t wheel_tick;      /* last tick processed */
+  u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
+  bool wheel_armed;
+  /* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
+  bool batching;
+  struct tcp_pcb *batch_list;
+  struct tcp_limits limits; /* tcp_set_limits, TCP_LIMITS_DEFAULT */
+  /* How SACK connections find losses (tcp_set_loss_detection). */
+  enum tcp_loss_detection loss_detection;
+  u32_t hash_salt;
+  u32_t isn_key[4];
+  struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
+} st;
 static u16_t next_port;
-/* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
-static bool batching;
-static struct tcp_pcb *batch_list;
-static tcp_state_hook_fn state_hook;
-/* The PCB the stack is working on (tcp_enter/tcp_leave). */
-static struct tcp_pcb *active_pcb;
 
 static void tcp_wheel_timeout(void *arg);
 static void tcp_batch_remove(struct tcp_pcb *pcb);
@@ -85,32 +100,27 @@ void tcp_init(void)
   /* lwip_init() re-initialises the pools, so old PCBs are forgotten. */
   memset(conn_hash, 0, sizeof(conn_hash));
   memset(listen_hash, 0, sizeof(listen_hash));
-  memset(wheel, 0, sizeof(wheel));
+  memset(&st.mem_tx_total, 0, sizeof(st) - offsetof(struct tcp_globals, mem_tx_total));
   bound_pcbs = NULL;
-  batching = false;
-  batch_list = NULL;
-  wheel_count = 0;
-  wheel_armed = false;
-  wheel_tick = sys_now() / TCP_TICK_MS;
-  mem_tx_total = mem_rx_total = mem_tx_limited = mem_rx_limited = 0;
-  limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
+  st.wheel_tick = sys_now() / TCP_TICK_MS;
+  st.limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
   tcp_delack_ms = TCP_DELACK_MS;
-  loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
+  st.loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
   tcp_cc_default = &tcp_cc_newreno;
   tcp_set_default_ecn(TCP_ECN_MODE_PASSIVE);
   tcp_set_initial_window(TCP_IW_RFC5681);
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
    * boot); with a seeded port they are reproducible. */
   for (int i = 0; i < 4; i++) {
-    isn_key[i] = lwip_port_rand();
+    st.isn_key[i] = lwip_port_rand();
   }
-  hash_salt = lwip_port_rand();
+  st.hash_salt = lwip_port_rand();
   tcp_in_reset();
   /* The SYN queue's hash key comes from the secrets just drawn, not from
    * another random number: a seeded stack then draws the same sequence
    * of random numbers as before the queue existed, so every recorded
    * replay case (ISNs, DHCP transaction IDs, ports) still matches. */
-  tcp_synq_init(hash_salt * 0x9e3779b1U ^ isn_key[1]);
+  tcp_synq_init(st.hash_salt * 0x9e3779b1U ^ st.isn_key[1]);
   next_port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U));
 }
 
@@ -148,13 +158,13 @@ err_t tcp_set_loss_detection(enum tcp_loss_detection ld)
   if (ld != TCP_LOSS_RACK && ld != TCP_LOSS_DUPTHRESH) {
     return ERR_VAL;
   }
-  loss_detection = ld;
+  st.loss_detection = ld;
   return ERR_OK;
 }
 
 enum tcp_loss_detection tcp_get_loss_detection(void)
 {
-  return loss_detection;
+  return st.loss_detection;
 }
 
 
@@ -163,13 +173,13 @@ err_t tcp_set_limits(const struct tcp_limits *l)
   if (l == NULL) {
     return ERR_ARG;
   }
-  limits = *l;
+  st.limits = *l;
   return ERR_OK;
 }
 
 void tcp_get_limits(struct tcp_limits *l)
 {
-  *l = limits;
+  *l = st.limits;
 }
 
 void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms)
@@ -181,14 +191,20 @@ void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms)
 
 const char *tcp_state_name(enum tcp_state s)
 {
-  static const char *const names[] = {"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-                                      "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"};
-  return (unsigned)s < LWIP_ARRAYSIZE(names) ? names[s] : "?";
+  /* One string of the names in enum order, each after its NUL: no table
+   * of pointers to keep. */
+  static const char names[] = "CLOSED\0LISTEN\0SYN_SENT\0SYN_RCVD\0ESTABLISHED\0FIN_WAIT_1\0"
+                              "FIN_WAIT_2\0CLOSE_WAIT\0CLOSING\0LAST_ACK\0TIME_WAIT\0?";
+  const char *n = names;
+  for (unsigned i = 0; i < (unsigned)s && i <= (unsigned)TIME_WAIT; i++) {
+    n += strlen(n) + 1U;
+  }
+  return n;
 }
 
 void tcp_set_state_hook(tcp_state_hook_fn fn)
 {
-  state_hook = fn;
+  st.state_hook = fn;
 }
 
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
@@ -197,8 +213,8 @@ void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
            pcb->remote_port, tcp_state_name(pcb->state), tcp_state_name(s));
   enum tcp_state old = pcb->state;
   pcb->state = s;
-  if (state_hook != NULL) {
-    state_hook(pcb, old, s);
+  if (st.state_hook != NULL) {
+    st.state_hook(pcb, old, s);
   }
   tcp_trace_state(pcb, old);
 }
@@ -234,7 +250,7 @@ static u32_t conn_hash_of(u32_t laddr, u16_t lport, u32_t raddr, u16_t rport)
 {
   /* A salted integer mix, so a peer cannot aim all its connections at one
    * bucket. */
-  u32_t x = laddr ^ (raddr * 0x9e3779b1U) ^ ((((u32_t)lport << 16) | rport) * 0x85ebca6bU) ^ hash_salt;
+  u32_t x = laddr ^ (raddr * 0x9e3779b1U) ^ ((((u32_t)lport << 16) | rport) * 0x85ebca6bU) ^ st.hash_salt;
   x ^= x >> 16;
   x *= 0x7feb352dU;
   x ^= x >> 15;
@@ -258,7 +274,7 @@ static u32_t demux_key(const ip_addr_t *a)
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*a)) {
     const ip6_addr_t *x = ip_2_ip6(a);
-    u32_t h = hash_salt ^ x->zone;
+    u32_t h = st.hash_salt ^ x->zone;
     for (int i = 0; i < 4; i++) {
       h = (h ^ x->addr[i]) * 0x9e3779b1U;
       h ^= h >> 15;
@@ -282,15 +298,24 @@ void tcp_hash_insert(struct tcp_pcb *pcb)
   *b = pcb;
 }
 
-static void tcp_hash_remove(struct tcp_pcb *pcb)
+/* Unlink @p pcb from the list starting at @p pp, linked through the
+ * pointer at @p link in each PCB (offsetof hnext, next or batch_next),
+ * and clear its link.  One loop for the three lists PCBs sit in. */
+static void pcb_list_remove(struct tcp_pcb **pp, struct tcp_pcb *pcb, size_t link)
 {
-  for (struct tcp_pcb **pp = conn_bucket(pcb); *pp != NULL; pp = &(*pp)->hnext) {
+  struct tcp_pcb **own = (struct tcp_pcb **)(void *)((char *)pcb + link);
+  for (; *pp != NULL; pp = (struct tcp_pcb **)(void *)((char *)*pp + link)) {
     if (*pp == pcb) {
-      *pp = pcb->hnext;
-      pcb->hnext = NULL;
-      return;
+      *pp = *own;
+      break;
     }
   }
+  *own = NULL;
+}
+
+static void tcp_hash_remove(struct tcp_pcb *pcb)
+{
+  pcb_list_remove(conn_bucket(pcb), pcb, offsetof(struct tcp_pcb, hnext));
 }
 
 static bool in_conn_hash(const struct tcp_pcb *pcb)
@@ -300,13 +325,7 @@ static bool in_conn_hash(const struct tcp_pcb *pcb)
 
 static void bound_remove(struct tcp_pcb *pcb)
 {
-  for (struct tcp_pcb **pp = &bound_pcbs; *pp != NULL; pp = &(*pp)->next) {
-    if (*pp == pcb) {
-      *pp = pcb->next;
-      pcb->next = NULL;
-      return;
-    }
-  }
+  pcb_list_remove(&bound_pcbs, pcb, offsetof(struct tcp_pcb, next));
 }
 
 struct tcp_pcb *tcp_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport)
@@ -374,52 +393,47 @@ static void wheel_unlink(struct tcp_pcb *pcb)
   if (pcb->tprev != NULL) {
     pcb->tprev->tnext = pcb->tnext;
   } else {
-    wheel[pcb->tslot] = pcb->tnext;
+    st.wheel[pcb->tslot] = pcb->tnext;
   }
   if (pcb->tnext != NULL) {
     pcb->tnext->tprev = pcb->tprev;
   }
   pcb->tnext = pcb->tprev = NULL;
   pcb->tslot = 0xffffU;
-  wheel_count--;
+  st.wheel_count--;
 }
 
 /* Wake at the first slot after the last one processed that holds a PCB,
  * so an idle stack sleeps and a busy one wakes only when a slot comes up. */
 static void wheel_schedule(void)
 {
-  if (wheel_armed) {
+  if (st.wheel_armed) {
     sys_untimeout(tcp_wheel_timeout, NULL);
-    wheel_armed = false;
+    st.wheel_armed = false;
   }
-  if (wheel_count == 0) {
+  if (st.wheel_count == 0) {
     return;
   }
-  u32_t t = wheel_tick + 1U;
-  for (u32_t i = 1; i < TCP_WHEEL_SLOTS && wheel[t % TCP_WHEEL_SLOTS] == NULL; i++) {
+  u32_t t = st.wheel_tick + 1U;
+  for (u32_t i = 1; i < TCP_WHEEL_SLOTS && st.wheel[t % TCP_WHEEL_SLOTS] == NULL; i++) {
     t++;
   }
   u32_t now = sys_now();
   u32_t due = t * TCP_TICK_MS;
-  wheel_wake_tick = t;
+  st.wheel_wake_tick = t;
   /* The wheel's timeout lives in our own storage: an empty SYS_TIMEOUT
    * pool must never stop every TCP timer (RFC 6298 5.1). */
   sys_timeout_static(&wheel_timeo, TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
-  wheel_armed = true;
+  st.wheel_armed = true;
 }
 
 static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
 {
-  const u32_t dues[] = {pcb->rto_due,  pcb->persist_due, pcb->delack_due, pcb->keep_due,
-                        pcb->tw_due, pcb->poll_due, pcb->refused_due, pcb->giveup_due,
-#if LWIP_TCP_RACK
-                        pcb->rack_due, pcb->tlp_due,
-#endif
-  };
   u32_t best = 0;
-  for (size_t i = 0; i < LWIP_ARRAYSIZE(dues); i++) {
-    if (dues[i] != 0 && (best == 0 || TCP_SEQ_LT(dues[i], best))) {
-      best = dues[i];
+  for (size_t i = 0; i < LWIP_ARRAYSIZE(pcb->due); i++) {
+    u32_t d = pcb->due[i];
+    if (d != 0 && (best == 0 || TCP_SEQ_LT(d, best))) {
+      best = d;
     }
   }
   return best;
@@ -431,31 +445,31 @@ void tcp_timer_update(struct tcp_pcb *pcb)
   wheel_unlink(pcb);
   pcb->timer_due = due;
   if (due == 0) {
-    if (wheel_count == 0 && wheel_armed) {
+    if (st.wheel_count == 0) { /* the wheel is idle: disarm it */
       wheel_schedule();
     }
     return;
   }
-  if (wheel_count == 0) {
+  if (st.wheel_count == 0) {
     /* The wheel was idle: it starts turning from now. */
-    wheel_tick = sys_now() / TCP_TICK_MS;
+    st.wheel_tick = sys_now() / TCP_TICK_MS;
   }
   /* Round up: the slot's tick must not come before the deadline, or the
    * PCB is passed over and waits a whole lap. */
   u32_t tick = (due + TCP_TICK_MS - 1U) / TCP_TICK_MS;
-  if (TCP_SEQ_LEQ(tick, wheel_tick)) {
-    tick = wheel_tick + 1U; /* already due: the next tick handles it */
+  if (TCP_SEQ_LEQ(tick, st.wheel_tick)) {
+    tick = st.wheel_tick + 1U; /* already due: the next tick handles it */
   }
   u16_t slot = (u16_t)(tick % TCP_WHEEL_SLOTS);
   pcb->tslot = slot;
   pcb->tprev = NULL;
-  pcb->tnext = wheel[slot];
+  pcb->tnext = st.wheel[slot];
   if (pcb->tnext != NULL) {
     pcb->tnext->tprev = pcb;
   }
-  wheel[slot] = pcb;
-  wheel_count++;
-  if (!wheel_armed || TCP_SEQ_LT(tick, wheel_wake_tick)) {
+  st.wheel[slot] = pcb;
+  st.wheel_count++;
+  if (!st.wheel_armed || TCP_SEQ_LT(tick, st.wheel_wake_tick)) {
     wheel_schedule();
   }
 }
@@ -465,13 +479,13 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now);
 static void tcp_wheel_timeout(void *arg)
 {
   LWIP_UNUSED_ARG(arg);
-  wheel_armed = false;
+  st.wheel_armed = false;
   u32_t now = sys_now();
   u32_t now_tick = now / TCP_TICK_MS;
   u32_t steps = 0;
-  while (TCP_SEQ_LT(wheel_tick, now_tick) && steps++ < TCP_WHEEL_SLOTS) {
-    wheel_tick++;
-    struct tcp_pcb *pcb = wheel[wheel_tick % TCP_WHEEL_SLOTS];
+  while (TCP_SEQ_LT(st.wheel_tick, now_tick) && steps++ < TCP_WHEEL_SLOTS) {
+    st.wheel_tick++;
+    struct tcp_pcb *pcb = st.wheel[st.wheel_tick % TCP_WHEEL_SLOTS];
     while (pcb != NULL) {
       struct tcp_pcb *next = pcb->tnext;
       if (TCP_SEQ_LEQ(pcb->timer_due, now)) {
@@ -481,12 +495,12 @@ static void tcp_wheel_timeout(void *arg)
         struct tcp_pcb *prev = tcp_enter(pcb);
         tcp_pcb_timers(pcb, now);
         tcp_leave(pcb, prev);
-        next = wheel[wheel_tick % TCP_WHEEL_SLOTS];
+        next = st.wheel[st.wheel_tick % TCP_WHEEL_SLOTS];
       }
       pcb = next;
     }
   }
-  wheel_tick = now_tick;
+  st.wheel_tick = now_tick;
   wheel_schedule();
 }
 
@@ -499,23 +513,22 @@ static void tcp_wheel_timeout(void *arg)
  * closing.  Active connections of equal or higher priority are kept. */
 static bool tcp_kill_one(u8_t prio)
 {
+  /* One pass: the first TIME_WAIT in table order, else the first such
+   * closing connection. */
   struct tcp_pcb *victim = NULL;
-  for (u32_t b = 0; b < TCP_HASH_SIZE && victim == NULL; b++) {
+  for (u32_t b = 0; b < TCP_HASH_SIZE; b++) {
     for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
       if (p->state == TIME_WAIT) {
         victim = p;
-        break;
+        goto found;
       }
-    }
-  }
-  for (u32_t b = 0; b < TCP_HASH_SIZE && victim == NULL; b++) {
-    for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
-      if (p->prio < prio && (p->state == FIN_WAIT_2 || p->state == CLOSING || p->state == LAST_ACK)) {
+      if (victim == NULL && p->prio < prio &&
+          TCP_STATE_IN(p->state, TCP_STATE_BIT(FIN_WAIT_2) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK))) {
         victim = p;
-        break;
       }
     }
   }
+found:
   if (victim == NULL) {
     return false;
   }
@@ -585,14 +598,26 @@ struct tcp_pcb *tcp_new_ip_type(u8_t type)
   return pcb;
 }
 
+/* Forget the application's callbacks: after a successful close the PCB is
+ * the stack's, and the application must not hear about it any more. */
+static void tcp_detach(struct tcp_pcb *pcb)
+{
+  pcb->recv = NULL;
+  pcb->sent = NULL;
+  pcb->poll = NULL;
+  pcb->errf = NULL;
+  pcb->connected = NULL;
+  pcb->poll_due = 0;
+}
+
 void tcp_pcb_free(struct tcp_pcb *pcb)
 {
   /* Its memory is back in the budgets at once, whoever freed it. */
-  mem_tx_total -= pcb->mem_tx;
-  mem_rx_total -= pcb->mem_rx;
+  st.mem_tx_total -= pcb->mem_tx;
+  st.mem_rx_total -= pcb->mem_rx;
   pcb->mem_tx = pcb->mem_rx = 0;
-  if (state_hook != NULL && pcb->state != CLOSED) {
-    state_hook(pcb, pcb->state, CLOSED); /* the connection is over */
+  if (st.state_hook != NULL && pcb->state != CLOSED) {
+    st.state_hook(pcb, pcb->state, CLOSED); /* the connection is over */
   }
   wheel_unlink(pcb);
   if (pcb->flags & TF_BATCHED) {
@@ -603,9 +628,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
   } else {
     bound_remove(pcb);
   }
-  if (pcb->listener != NULL && pcb->listener->accepts_pending > 0) {
-    pcb->listener->accepts_pending--;
-  }
+  tcp_backlog_accepted(pcb); /* no longer counts in its listener's backlog */
   tcp_segs_free(pcb->unsent);
   tcp_segs_free(pcb->unacked);
   tcp_segs_free(pcb->ooseq);
@@ -614,36 +637,30 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
   pcb->unsent = pcb->unacked = pcb->ooseq = pcb->rcv_held = NULL;
   pcb->unsent_tail = pcb->unacked_tail = NULL;
   pcb->refused_data = NULL;
-  pcb->listener = NULL;
-  if (pcb == active_pcb) {
+  if (pcb == st.active_pcb) {
     /* Code up the stack still holds it: tcp_leave() frees it. */
     pcb->flags |= TF_ZOMBIE;
     pcb->state = CLOSED;
-    pcb->recv = NULL;
-    pcb->sent = NULL;
-    pcb->errf = NULL;
-    pcb->poll = NULL;
-    pcb->connected = NULL;
-    pcb->rto_due = pcb->persist_due = pcb->delack_due = pcb->keep_due = 0;
-    pcb->tw_due = pcb->poll_due = pcb->refused_due = 0;
+    tcp_detach(pcb);
+    memset(pcb->due, 0, sizeof(pcb->due));
   } else {
     memp_free(MEMP_TCP_PCB, pcb);
   }
-  if (wheel_count == 0 && wheel_armed) {
+  if (st.wheel_count == 0) { /* the wheel is idle: disarm it */
     wheel_schedule();
   }
 }
 
 struct tcp_pcb *tcp_enter(struct tcp_pcb *pcb)
 {
-  struct tcp_pcb *prev = active_pcb;
-  active_pcb = pcb;
+  struct tcp_pcb *prev = st.active_pcb;
+  st.active_pcb = pcb;
   return prev;
 }
 
 void tcp_leave(struct tcp_pcb *pcb, struct tcp_pcb *prev)
 {
-  active_pcb = prev;
+  st.active_pcb = prev;
   if (pcb->flags & TF_ZOMBIE) {
     memp_free(MEMP_TCP_PCB, pcb);
   }
@@ -862,10 +879,10 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
 {
   err_t e = ERR_OK;
   struct tcp_pcb_listen *l = NULL;
-  if (pcb == NULL || pcb->state != CLOSED) {
-    e = pcb != NULL && pcb->state == LISTEN ? ERR_ALREADY : ERR_VAL;
-  } else if (pcb->local_port == 0) {
-    e = ERR_VAL; /* bind first, as in lwIP */
+  if (pcb != NULL && pcb->state == LISTEN) {
+    e = ERR_ALREADY; /* and the listener is returned */
+  } else if (pcb == NULL || pcb->state != CLOSED || pcb->local_port == 0) {
+    e = ERR_VAL; /* a PCB not yet bound: bind first, as in lwIP */
   } else if ((l = (struct tcp_pcb_listen *)memp_malloc(MEMP_TCP_PCB_LISTEN)) == NULL) {
     e = ERR_MEM;
   }
@@ -873,7 +890,7 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
     *err = e;
   }
   if (e != ERR_OK) {
-    return pcb != NULL && pcb->state == LISTEN ? pcb : NULL;
+    return e == ERR_ALREADY ? pcb : NULL;
   }
   memset(l, 0, sizeof(*l));
   l->local_ip = pcb->local_ip;
@@ -990,9 +1007,9 @@ static void sip_rounds(u64_t v[4], int n)
   }
 }
 
-static u32_t isn_hash(u32_t a, u32_t b, u32_t c)
+TCP_NOINLINE static u32_t isn_hash(u32_t a, u32_t b, u32_t c)
 {
-  u64_t k0 = ((u64_t)isn_key[0] << 32) | isn_key[1], k1 = ((u64_t)isn_key[2] << 32) | isn_key[3];
+  u64_t k0 = ((u64_t)st.isn_key[0] << 32) | st.isn_key[1], k1 = ((u64_t)st.isn_key[2] << 32) | st.isn_key[3];
   u64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL, k0 ^ 0x6c7967656e657261ULL,
                 k1 ^ 0x7465646279746573ULL};
   const u64_t m[2] = {((u64_t)a << 32) | b, ((u64_t)c << 32) | (16ULL << 56 >> 32)};
@@ -1173,18 +1190,6 @@ err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_
 /* close, shutdown                                                         */
 /* ---------------------------------------------------------------------- */
 
-/* Forget the application's callbacks: after a successful close the PCB is
- * the stack's, and the application must not hear about it any more. */
-static void tcp_detach(struct tcp_pcb *pcb)
-{
-  pcb->recv = NULL;
-  pcb->sent = NULL;
-  pcb->poll = NULL;
-  pcb->errf = NULL;
-  pcb->connected = NULL;
-  pcb->poll_due = 0;
-}
-
 /* Send our FIN: the state moves as RFC 9293 3.6 says. */
 static err_t tcp_send_fin(struct tcp_pcb *pcb)
 {
@@ -1215,21 +1220,21 @@ err_t tcp_close(struct tcp_pcb *pcb)
   pcb->flags |= TF_RXCLOSED;
   /* RFC 1122 4.2.2.13: closing with data the application never read
    * resets the connection, so the peer knows it was not delivered. */
-  if (pcb->refused_data != NULL || (pcb->rcv_wnd != TCP_WND && (pcb->state == ESTABLISHED ||
-                                                                pcb->state == CLOSE_WAIT))) {
-    /* The application is closing: it hears nothing more of this PCB. */
-    tcp_detach(pcb);
-    tcp_abandon(pcb, true, ERR_OK);
-    return ERR_OK;
-  }
-  if (pcb->state == SYN_RCVD || pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT) {
+  bool reset = pcb->refused_data != NULL ||
+               (pcb->rcv_wnd != TCP_WND && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT));
+  if (!reset && (pcb->state == SYN_RCVD || pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT)) {
     err_t e = tcp_send_fin(pcb);
     if (e != ERR_OK) {
       return e;
     }
   }
+  /* The application is closing: it hears nothing more of this PCB. */
   tcp_detach(pcb);
-  tcp_arm_timers(pcb);
+  if (reset) {
+    tcp_abandon(pcb, true, ERR_OK);
+  } else {
+    tcp_arm_timers(pcb);
+  }
   return ERR_OK;
 }
 
@@ -1289,8 +1294,8 @@ static u32_t pcb_rx_held(const struct tcp_pcb *pcb)
 void tcp_mem_sync(struct tcp_pcb *pcb)
 {
   u32_t tx = pcb_tx_held(pcb), rx = pcb_rx_held(pcb);
-  mem_tx_total = mem_tx_total - pcb->mem_tx + tx;
-  mem_rx_total = mem_rx_total - pcb->mem_rx + rx;
+  st.mem_tx_total = st.mem_tx_total - pcb->mem_tx + tx;
+  st.mem_rx_total = st.mem_rx_total - pcb->mem_rx + rx;
   pcb->mem_tx = tx;
   pcb->mem_rx = rx;
 }
@@ -1309,7 +1314,7 @@ static u32_t budget_room(u32_t total, u32_t held, u32_t budget, u32_t floor, u32
 u32_t tcp_snd_room(const struct tcp_pcb *pcb)
 {
   u32_t held = pcb_tx_held(pcb);
-  u32_t room = budget_room(mem_tx_total - pcb->mem_tx + held, held, TCP_MEM_TX_BUDGET, TCP_MEM_TX_FLOOR, TCP_MEM_TX_HARD);
+  u32_t room = budget_room(st.mem_tx_total - pcb->mem_tx + held, held, TCP_MEM_TX_BUDGET, TCP_MEM_TX_FLOOR, TCP_MEM_TX_HARD);
   return LWIP_MIN(room, pcb->snd_buf);
 }
 
@@ -1318,37 +1323,37 @@ u32_t tcp_snd_room(const struct tcp_pcb *pcb)
 static u32_t tcp_rcv_room(const struct tcp_pcb *pcb)
 {
   u32_t held = pcb_rx_held(pcb);
-  u32_t room = budget_room(mem_rx_total - pcb->mem_rx + held, held, TCP_MEM_RX_BUDGET, TCP_MEM_RX_FLOOR, TCP_MEM_RX_ABS);
+  u32_t room = budget_room(st.mem_rx_total - pcb->mem_rx + held, held, TCP_MEM_RX_BUDGET, TCP_MEM_RX_FLOOR, TCP_MEM_RX_ABS);
   return LWIP_MIN(room, pcb->rcv_wnd);
 }
 
 bool tcp_mem_rx_admit(struct tcp_pcb *pcb, u32_t len)
 {
   u32_t held = pcb_rx_held(pcb);
-  u32_t total = mem_rx_total - pcb->mem_rx + held + len;
+  u32_t total = st.mem_rx_total - pcb->mem_rx + held + len;
   if (total <= TCP_MEM_RX_HARD || (held + len <= TCP_MEM_RX_FLOOR && total <= TCP_MEM_RX_ABS)) {
     return true;
   }
-  mem_rx_limited++;
+  st.mem_rx_limited++;
   return false;
 }
 
 void tcp_mem_count_tx_limited(void)
 {
-  mem_tx_limited++;
+  st.mem_tx_limited++;
 }
 
 void tcp_mem_get_info(struct tcp_mem_info *info)
 {
-  info->tx_bytes = mem_tx_total;
+  info->tx_bytes = st.mem_tx_total;
   info->tx_budget = TCP_MEM_TX_BUDGET;
-  info->rx_bytes = mem_rx_total;
+  info->rx_bytes = st.mem_rx_total;
   info->rx_budget = TCP_MEM_RX_BUDGET;
   info->tx_floor = TCP_MEM_TX_FLOOR;
   info->rx_floor = TCP_MEM_RX_FLOOR;
   info->heap_reserve = TCP_MEM_HEAP_RESERVE;
-  info->tx_limited = mem_tx_limited;
-  info->rx_limited = mem_rx_limited;
+  info->tx_limited = st.mem_tx_limited;
+  info->rx_limited = st.mem_rx_limited;
 }
 
 u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb)
@@ -1357,7 +1362,7 @@ u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb)
    * comes through here and must never be counted. */
   u32_t wnd = tcp_rcv_room(pcb);
   if (wnd < pcb->rcv_wnd) {
-    mem_rx_limited++;
+    st.mem_rx_limited++;
   }
   /* Never more than the 16-bit window field carries: 65535 without window
    * scaling (RFC 7323 2.2), so what we offer is what the peer is told. */
@@ -1391,7 +1396,7 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
    * same), which on a bulk transfer saves an ACK every segment or two. */
   if (grew >= LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss) && known < pcb->rcv_ann_wnd / 2U &&
       pcb->state != CLOSED) {
-    if (batching) {
+    if (st.batching) {
       pcb->flags |= TF_WND_UPDATE;
       tcp_batch_add(pcb);
     } else {
@@ -1407,41 +1412,35 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
 
 void tcp_batch_begin(void)
 {
-  batching = true;
+  st.batching = true;
 }
 
 bool tcp_batch_active(void)
 {
-  return batching;
+  return st.batching;
 }
 
 void tcp_batch_add(struct tcp_pcb *pcb)
 {
   if (!(pcb->flags & TF_BATCHED)) {
     pcb->flags |= TF_BATCHED;
-    pcb->batch_next = batch_list;
-    batch_list = pcb;
+    pcb->batch_next = st.batch_list;
+    st.batch_list = pcb;
   }
 }
 
 static void tcp_batch_remove(struct tcp_pcb *pcb)
 {
-  for (struct tcp_pcb **pp = &batch_list; *pp != NULL; pp = &(*pp)->batch_next) {
-    if (*pp == pcb) {
-      *pp = pcb->batch_next;
-      break;
-    }
-  }
-  pcb->batch_next = NULL;
+  pcb_list_remove(&st.batch_list, pcb, offsetof(struct tcp_pcb, batch_next));
   pcb->flags &= ~TF_BATCHED;
 }
 
 void tcp_batch_end(void)
 {
-  batching = false;
-  while (batch_list != NULL) {
-    struct tcp_pcb *pcb = batch_list;
-    batch_list = pcb->batch_next;
+  st.batching = false;
+  while (st.batch_list != NULL) {
+    struct tcp_pcb *pcb = st.batch_list;
+    st.batch_list = pcb->batch_next;
     pcb->batch_next = NULL;
     bool owed = ((pcb->flags & TF_ACK_DELAY) && pcb->delack_segs >= 2U) || (pcb->flags & TF_WND_UPDATE);
     pcb->flags &= ~(TF_BATCHED | TF_WND_UPDATE);
@@ -1459,21 +1458,23 @@ void tcp_batch_end(void)
 /* ---------------------------------------------------------------------- */
 
 /* The give-up deadline (tcp_limits): from the moment sending stopped making
- * progress.  tcp_in.c clears stall_since whenever snd_una advances. */
-static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool sending, bool stalled)
+ * progress.  tcp_in.c clears stall_since whenever snd_una advances.  A zero
+ * window counts too (@p counts is sending or stalled): unanswered probes
+ * mean a vanished peer.  tcp_in.c restarts the clock on every answer unless
+ * this is an orphan or the connection has its own user timeout. */
+static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool counts)
 {
-  bool orphan = (pcb->flags & TF_RXCLOSED) &&
-                (pcb->state == FIN_WAIT_1 || pcb->state == CLOSING || pcb->state == LAST_ACK);
-  u32_t limit = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
-  /* A zero window counts too: unanswered probes mean a vanished peer.
-   * tcp_in.c restarts the clock on every answer unless this is an orphan
-   * or the connection has its own user timeout. */
-  bool counts = sending || stalled;
-  if (orphan && limits.orphan_timeout_ms != 0 && (limit == 0 || limits.orphan_timeout_ms < limit)) {
-    limit = limits.orphan_timeout_ms;
+  u32_t limit = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
+  u32_t orphan_ms = st.limits.orphan_timeout_ms;
+  /* An orphan takes the orphan timeout when it is the shorter one (0 is
+   * "none" for both: the unsigned "- 1U" ranks 0 above every limit). */
+  if ((pcb->flags & TF_RXCLOSED) &&
+      TCP_STATE_IN(pcb->state, TCP_STATE_BIT(FIN_WAIT_1) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK)) &&
+      orphan_ms - 1U < limit - 1U) {
+    limit = orphan_ms;
   }
-  if (!counts || limit == 0 || pcb->state == SYN_SENT || pcb->state == SYN_RCVD) {
-    /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout). */
+  /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout). */
+  if (!counts || limit == 0 || TCP_STATE_IN(pcb->state, TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(SYN_RCVD))) {
     pcb->stall_since = 0;
     pcb->giveup_due = 0;
     return;
@@ -1508,21 +1509,25 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
     pcb->persist_due = 0;
   }
   tcp_tlp_arm(pcb, now); /* after the RTO: a probe only comes before it */
-  tcp_arm_giveup(pcb, now, sending, stalled);
-  bool keepalive = ip_get_option(pcb, SOF_KEEPALIVE) && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT);
+  tcp_arm_giveup(pcb, now, sending || stalled);
+  bool keepalive = ip_get_option(pcb, SOF_KEEPALIVE) &&
+                   TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT));
   if (!keepalive) {
     pcb->keep_due = 0;
   } else if (pcb->keep_due == 0) {
     pcb->keep_due = tcp_due(now, pcb->keep_idle);
     pcb->keep_cnt_sent = 0;
   }
-  if (pcb->state == FIN_WAIT_2 && (pcb->flags & TF_RXCLOSED) && pcb->tw_due == 0 && limits.fin_wait_2_ms != 0) {
-    pcb->tw_due = tcp_due(now, limits.fin_wait_2_ms);
-  } else if (pcb->state == SYN_RCVD && pcb->tw_due == 0) {
-    pcb->tw_due = tcp_due(now, TCP_SYN_RCVD_TIMEOUT_MS);
-  } else if (pcb->state == TIME_WAIT) {
-    /* set by the caller entering TIME_WAIT */
-  } else if (pcb->state != FIN_WAIT_2 && pcb->state != SYN_RCVD) {
+  /* tw_due: set by the caller entering TIME_WAIT; in FIN_WAIT_2 after
+   * the application closed (when limited) and in SYN_RCVD, a time limit
+   * from the first arming on; no meaning in the other states. */
+  if (pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD) {
+    u32_t ms = pcb->state == SYN_RCVD ? TCP_SYN_RCVD_TIMEOUT_MS
+               : (pcb->flags & TF_RXCLOSED) ? st.limits.fin_wait_2_ms : 0U;
+    if (pcb->tw_due == 0 && ms != 0) {
+      pcb->tw_due = tcp_due(now, ms);
+    }
+  } else if (pcb->state != TIME_WAIT) {
     pcb->tw_due = 0;
   }
   tcp_timer_update(pcb);
@@ -1577,7 +1582,7 @@ static bool tcp_rto_tick(struct tcp_pcb *pcb)
   return true;
 }
 
-static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
+TCP_NOINLINE static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
 {
   if (pcb->giveup_due != 0 && TCP_SEQ_LEQ(pcb->giveup_due, now)) {
     LWIP_LOG(TCP, INFO, "%u -> port %u: no progress for %lu ms in %s: reset", pcb->local_port, pcb->remote_port,
@@ -1612,10 +1617,10 @@ static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
 #endif
   if (pcb->persist_due != 0 && TCP_SEQ_LEQ(pcb->persist_due, now)) {
     tcp_persist_fire(pcb);
-    if (pcb->persist_backoff < 16) {
+    if (pcb->persist_backoff < 8U) { /* the interval stops doubling there */
       pcb->persist_backoff++;
     }
-    u32_t ivl = LWIP_MIN(LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS) << LWIP_MIN(pcb->persist_backoff, 8U), TCP_PERSIST_MAX_MS);
+    u32_t ivl = LWIP_MIN(LWIP_MAX(pcb->rto, TCP_RTO_MIN_MS) << pcb->persist_backoff, TCP_PERSIST_MAX_MS);
     pcb->persist_due = tcp_due(now, ivl);
   }
   if (pcb->delack_due != 0 && TCP_SEQ_LEQ(pcb->delack_due, now)) {
@@ -1667,8 +1672,6 @@ void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct 
 
 void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
 {
-  /* RFC 7323 2.2: the shifts only apply when both sides sent the option. */
-  bool ws = (pcb->flags & TF_WND_SCALE) != 0;
   u32_t now = sys_now();
   memset(out, 0, sizeof(*out));
   out->state = pcb->state;
@@ -1699,7 +1702,11 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->cubic_k_ms = pcb->cc_k_ms;
 #endif
   out->ss_phase = tcp_cc_phase_name(pcb);
-  out->hystart = LWIP_TCP_HYSTART && pcb->hs_phase != TCP_HS_OFF && pcb->cwnd < pcb->ssthresh;
+  /* What a build leaves out stays 0 from the memset: hystart, the
+   * options' flags and shifts. */
+#if LWIP_TCP_HYSTART
+  out->hystart = pcb->hs_phase != TCP_HS_OFF && pcb->cwnd < pcb->ssthresh;
+#endif
   out->srtt8 = pcb->srtt8;
   out->rttvar4 = pcb->rttvar4;
   out->rto_ms = pcb->rto;
@@ -1721,11 +1728,19 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
 #endif
   out->keep_cnt_sent = pcb->keep_cnt_sent;
   out->nodelay = (pcb->flags & TF_NODELAY) != 0;
+#if LWIP_TCP_SACK
   out->sack = (pcb->flags & TF_SACK) != 0;
+#endif
+#if LWIP_TCP_TIMESTAMPS
   out->timestamps = (pcb->flags & TF_TIMESTAMP) != 0;
+#endif
+#if LWIP_TCP_WSCALE
+  /* RFC 7323 2.2: the shifts only apply when both sides sent the option. */
+  bool ws = (pcb->flags & TF_WND_SCALE) != 0;
   out->wscale = ws;
   out->snd_wscale = ws ? pcb->snd_scale : 0U;
   out->rcv_wscale = ws ? pcb->rcv_scale : 0U;
+#endif
   out->ecn_mode = tcp_ecn_mode_name(tcp_get_ecn(pcb));
 #if LWIP_TCP_ECN /* without it the state and counters stay 0 */
   out->ecn = (pcb->ecn & TCP_ECN_OK) != 0 && pcb->state != SYN_SENT;
@@ -1734,7 +1749,7 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->ecn_ce_rcvd = pcb->ecn_ce_rcvd;
   out->ecn_reductions = pcb->ecn_reductions;
 #endif
-  out->user_timeout_ms = pcb->user_timeout != 0 ? pcb->user_timeout : limits.user_timeout_ms;
+  out->user_timeout_ms = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
   out->stalled_ms = pcb->stall_since != 0 ? now - pcb->stall_since : 0U;
   out->gives_up = pcb->giveup_due != 0;
   out->gives_up_in_ms = out->gives_up && TCP_SEQ_GT(pcb->giveup_due, now) ? pcb->giveup_due - now : 0U;
@@ -1750,9 +1765,11 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
  * unreachable and administratively prohibited (codes 2, 3, 9, 10, 13). */
 static bool tcp_icmp_hard(const struct ip_icmp_err *e)
 {
+#if LWIP_IPV6 /* without it no ICMPv6 error reaches us */
   if (IP_IS_V6_VAL(e->dest)) {
     return (e->type == 1U && (e->code == 1U || e->code == 4U)) || (e->type == 4U && e->code == 1U);
   }
+#endif
   return e->type == 3U && (e->code == 2U || e->code == 3U || e->code == 9U || e->code == 10U || e->code == 13U);
 }
 

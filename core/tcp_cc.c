@@ -75,19 +75,28 @@ u32_t tcp_cc_initial_window(u32_t mss)
  * HyStart++ there only, with ssthresh still at its initial value. */
 static void hystart_init(struct tcp_pcb *pcb)
 {
-  pcb->hs_phase = LWIP_TCP_HYSTART ? TCP_HS_SS : TCP_HS_OFF;
+#if LWIP_TCP_HYSTART
+  pcb->hs_phase = TCP_HS_SS;
   pcb->hs_css_rounds = 0;
   pcb->hs_samples = 0;
   pcb->hs_window_end = pcb->snd_nxt;
   pcb->hs_last_min = pcb->hs_cur_min = pcb->hs_css_base = HS_NONE;
+#else
+  pcb->hs_phase = TCP_HS_OFF; /* the round fields mean nothing without it */
+#endif
 }
 
 /* A congestion event (loss, timeout, ECN): RFC 9406 4.2 leaves slow start
  * or CSS for congestion avoidance (the controller sets ssthresh), and 4.3
- * uses standard slow start for the rest of the connection. */
+ * uses standard slow start for the rest of the connection.  Without
+ * tcp_hystart the phase is never anything but TCP_HS_OFF. */
 static void hystart_exit(struct tcp_pcb *pcb)
 {
+#if LWIP_TCP_HYSTART
   pcb->hs_phase = TCP_HS_OFF;
+#else
+  LWIP_UNUSED_ARG(pcb);
+#endif
 }
 
 #if LWIP_TCP_HYSTART
@@ -158,7 +167,7 @@ const char *tcp_cc_phase_name(const struct tcp_pcb *pcb)
   if (pcb->cwnd >= pcb->ssthresh) {
     return "avoidance";
   }
-  return pcb->hs_phase == TCP_HS_CSS ? "css" : "slow_start";
+  return LWIP_TCP_HYSTART && pcb->hs_phase == TCP_HS_CSS ? "css" : "slow_start";
 }
 
 static void newreno_init(struct tcp_pcb *pcb)

@@ -156,7 +156,6 @@ struct tcp_pcb {
   u32_t snd_buf;                /**< free send buffer bytes */
   u32_t mem_tx, mem_rx;         /**< bytes this PCB holds in the global budgets (tcp_mem_sync) */
   u32_t stall_since;            /**< sys_now() since when sending made no progress; 0 = not stalled */
-  u32_t giveup_due;             /**< when the give-up limits abort it (tcp_set_limits); 0 = never */
   u32_t user_timeout;           /**< this connection's user timeout in ms (RFC 5482); 0 = the default */
   u16_t snd_queuelen;           /**< pbufs queued for sending */
   struct tcp_seg *unsent;       /**< queued, not yet sent */
@@ -172,7 +171,18 @@ struct tcp_pcb {
   u32_t rtt_start;              /**< when it was sent; 0 = not timing */
   u8_t nrtx;                    /**< retransmissions of the oldest segment */
   u32_t rtx_total;              /**< segments retransmitted over the connection's life */
-  u32_t rto_due, persist_due, delack_due, keep_due, tw_due, poll_due, refused_due; /**< 0 = not armed */
+  /* Timer deadlines (sys_now() values, 0 = not armed), side by side so
+   * that the timer wheel finds the earliest in one loop over due[]. */
+  union {
+    struct {
+      u32_t rto_due, persist_due, delack_due, keep_due, tw_due, poll_due, refused_due;
+      u32_t giveup_due;         /**< when the give-up limits abort it (tcp_set_limits) */
+#if LWIP_TCP_RACK
+      u32_t rack_due, tlp_due;  /**< reordering timer, probe timeout (PTO) */
+#endif
+    };
+    u32_t due[8 + 2 * LWIP_TCP_RACK];
+  };
   u8_t persist_backoff;
 
   /* congestion control (RFC 5681, RFC 6582, RFC 6675; CUBIC, RFC 9438) */
@@ -217,7 +227,6 @@ struct tcp_pcb {
   u8_t rack_flags;              /**< RACK_* (tcp_priv.h) */
   u8_t rack_reo_mult;           /**< RACK.reo_wnd_mult */
   u8_t rack_reo_persist;        /**< RACK.reo_wnd_persist: recoveries left before the window shrinks back */
-  u32_t rack_due, tlp_due;      /**< reordering timer, probe timeout (PTO); 0 = not armed */
   u32_t tlp_seq, tlp_end_seq;   /**< what the outstanding loss probe covers (TLP.end_seq) */
   u32_t prr_delivered, prr_out, prr_recover_fs; /**< PRR's counters for this recovery */
   u32_t rack_lost_total;        /**< segments RACK marked lost */
