@@ -119,18 +119,6 @@ static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
 
 /* Validate the header and fill @p s.  On success the header is removed
  * from the pbuf.  @return false (counted) when the segment is dropped. */
-/* The checksum over the segment and the pseudo header of its family
- * (RFC 9293 3.1, RFC 8200 8.1): zero when it is right. */
-static u16_t tcp_in_chksum(struct pbuf *p, const struct ip_rx *rx)
-{
-#if LWIP_IPV6
-  if (IP_IS_V6_VAL(rx->dest)) {
-    return ip6_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip6(&rx->src), ip_2_ip6(&rx->dest));
-  }
-#endif
-  return inet_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest));
-}
-
 static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg *s)
 {
   u8_t buf[TCP_HLEN_MAX];
@@ -155,7 +143,7 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
     return false;
   }
   if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !(p->flags & PBUF_FLAG_CSUM_OK) &&
-      tcp_in_chksum(p, rx) != 0) {
+      tcp_chksum(p, &rx->src, &rx->dest) != 0) {
     LWIP_DROP(TCP_BAD_CHKSUM);
     return false;
   }
@@ -1748,16 +1736,10 @@ static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
  * when the TCP_SEG pool is empty (s->p stays). */
 static struct tcp_seg *seg_take(struct tcp_in_seg *s, u8_t flags)
 {
-  struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
-  if (seg == NULL) {
-    return NULL;
+  struct tcp_seg *seg = tcp_seg_new(s->p, s->seqno, s->len, flags);
+  if (seg != NULL) {
+    s->p = NULL;
   }
-  memset(seg, 0, sizeof(*seg));
-  seg->p = s->p;
-  s->p = NULL;
-  seg->seqno = s->seqno;
-  seg->len = s->len;
-  seg->flags = flags;
   return seg;
 }
 
@@ -1788,11 +1770,10 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
   pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
   bool fin_now = fin;
   while (!fin_now && pcb->ooseq != NULL && TCP_SEQ_LEQ(pcb->ooseq->seqno, pcb->rcv_nxt)) {
-    struct tcp_seg *more = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
+    struct tcp_seg *more = tcp_seg_new(NULL, 0, 0, 0);
     if (more == NULL) {
       break; /* it stays queued out of order and is delivered later */
     }
-    memset(more, 0, sizeof(*more));
     more->p = tcp_ooseq_take(pcb, &fin_now);
     if (more->p == NULL) {
       memp_free(MEMP_TCP_SEG, more);

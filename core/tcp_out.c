@@ -26,7 +26,7 @@
 /* Queuing data                                                            */
 /* ---------------------------------------------------------------------- */
 
-static struct tcp_seg *seg_new(struct pbuf *p, u32_t seqno, u16_t len, u8_t flags)
+struct tcp_seg *tcp_seg_new(struct pbuf *p, u32_t seqno, u16_t len, u8_t flags)
 {
   struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
   if (seg == NULL) {
@@ -130,7 +130,7 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
   for (u16_t off = fill; off < len;) {
     u16_t n = (u16_t)LWIP_MIN((u32_t)mss, (u32_t)(len - off));
     struct pbuf *p = data_pbuf(data + off, n, copy);
-    struct tcp_seg *seg = p != NULL ? seg_new(p, seq, n, 0) : NULL;
+    struct tcp_seg *seg = p != NULL ? tcp_seg_new(p, seq, n, 0) : NULL;
     if (seg == NULL || pcb->snd_queuelen + nsegs + 1U > TCP_SND_QUEUELEN) {
       pbuf_free(p);
       if (seg != NULL) {
@@ -177,7 +177,7 @@ err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
   if ((flags & TCP_FIN) && pcb->unsent_tail != NULL && !(pcb->unsent_tail->flags & (TCP_SYN | TCP_FIN))) {
     pcb->unsent_tail->flags |= TCP_FIN;
   } else {
-    struct tcp_seg *seg = seg_new(NULL, pcb->snd_lbb, 0, flags);
+    struct tcp_seg *seg = tcp_seg_new(NULL, pcb->snd_lbb, 0, flags);
     if (seg == NULL) {
       LWIP_DROP(TCP_NO_MEM);
       return ERR_MEM;
@@ -373,8 +373,10 @@ static u16_t pseudo_sum(const ip_addr_t *src, const ip_addr_t *dst, u8_t proto, 
   return (u16_t)sum;
 }
 
-/* The TCP checksum of segment @p h with the pseudo header of its family. */
-static u16_t tcp_chksum(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst)
+/* The TCP checksum of segment @p h with the pseudo header of its family
+ * (RFC 9293 3.1, RFC 8200 8.1); over a received segment it is zero when
+ * the segment is intact. */
+u16_t tcp_chksum(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst)
 {
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*dst)) {
@@ -597,7 +599,7 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
 {
   u16_t rest = (u16_t)(seg->len - keep);
   struct pbuf *p = pbuf_alloc(PBUF_RAW, rest, PBUF_RAM);
-  struct tcp_seg *tail = p ? seg_new(p, seg->seqno + keep, rest, (u8_t)(seg->flags & (TCP_FIN | TCP_PSH))) : NULL;
+  struct tcp_seg *tail = p ? tcp_seg_new(p, seg->seqno + keep, rest, (u8_t)(seg->flags & (TCP_FIN | TCP_PSH))) : NULL;
   if (tail == NULL) {
     pbuf_free(p);
     return ERR_MEM;
