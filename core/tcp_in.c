@@ -810,22 +810,25 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
       return false;
     }
   }
+  /* The four cases of 3.10.7.4 with d = SEG.SEQ - RCV.NXT: a sequence
+   * number x lies in RCV.NXT =< x < RCV.NXT + RCV.WND exactly when
+   * x - RCV.NXT < RCV.WND unsigned, since the window is below 2^31
+   * (tcp_rcv_window); with a zero window nothing does. */
   u32_t wnd = tcp_rcv_window(pcb);
   u32_t seqlen = SEG_SEQLEN(s);
+  u32_t d = s->seqno - pcb->rcv_nxt;
   bool ok;
   if (seqlen == 0) {
-    ok = wnd == 0 ? s->seqno == pcb->rcv_nxt
-                  : TCP_SEQ_GEQ(s->seqno, pcb->rcv_nxt) && TCP_SEQ_LT(s->seqno, pcb->rcv_nxt + wnd);
-    /* A peer that filled our window sends its ACKs numbered at the right
-     * edge; with a hole below it they fail the test above, and their ACK
-     * field (what the peer received of ours) would never be read: the
-     * "special allowance ... to accept valid ACKs" of 3.10.7.4.  Not for
-     * RSTs, which RFC 5961 3.2 wants inside the window. */
-    ok = ok || (!rst && s->seqno == pcb->rcv_nxt + wnd);
+    /* SEG.SEQ = RCV.NXT in a zero window.  And a peer that filled our
+     * window sends its ACKs numbered at the right edge; with a hole below
+     * it they fail the window test, and their ACK field (what the peer
+     * received of ours) would never be read: the "special allowance ...
+     * to accept valid ACKs" of 3.10.7.4.  Not for RSTs, which RFC 5961
+     * 3.2 wants inside the window. */
+    ok = d < wnd || (d == wnd && (wnd == 0 || !rst));
   } else {
-    ok = wnd != 0 && ((TCP_SEQ_GEQ(s->seqno, pcb->rcv_nxt) && TCP_SEQ_LT(s->seqno, pcb->rcv_nxt + wnd)) ||
-                      (TCP_SEQ_GEQ(s->seqno + seqlen - 1U, pcb->rcv_nxt) &&
-                       TCP_SEQ_LT(s->seqno + seqlen - 1U, pcb->rcv_nxt + wnd)));
+    /* The first or the last sequence number in the window. */
+    ok = d < wnd || d + seqlen - 1U < wnd;
   }
   if (ok) {
     return true;
@@ -870,10 +873,11 @@ static void tcp_rst_input(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 /* ACK processing                                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Free what @p ack covers from the unacked queue, then from unsent (after
- * a timeout, sent segments were moved back there).  @return data bytes
- * acknowledged. */
-static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
+/* SND.UNA moves up to @p ack (RFC 9293 3.10.7.4): free what it covers
+ * from the unacked queue, then from unsent (after a timeout, sent
+ * segments were moved back there), and restart the timer (RFC 6298 5.3).
+ * @return data bytes acknowledged. */
+static u32_t tcp_ack_advance(struct tcp_pcb *pcb, u32_t ack)
 {
   u32_t data = 0;
   struct tcp_seg **queues[2] = {&pcb->unacked, &pcb->unsent};
@@ -918,6 +922,12 @@ static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
   if (pcb->unacked == NULL) {
     pcb->unacked_tail = NULL;
   }
+  pcb->snd_una = ack;
+  if (TCP_SEQ_LT(pcb->snd_nxt, ack)) {
+    pcb->snd_nxt = ack;
+  }
+  pcb->nrtx = 0;
+  pcb->rto_due = 0;
   return data;
 }
 
@@ -1266,13 +1276,31 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
   return true;
 }
 
-static void tcp_enter_time_wait(struct tcp_pcb *pcb)
+/* Free the out-of-order entry at @p pp (on pcb->ooseq), keeping the
+ * queue's counts. */
+static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
 {
-  tcp_set_state(pcb, TIME_WAIT);
+  struct tcp_seg *dead = *pp;
+  *pp = dead->next;
+  pcb->ooseq_segs--;
+  pcb->ooseq_bytes -= dead->len;
+  tcp_seg_free(dead);
+}
+
+/* Empty the out-of-order queue: nothing beyond the peer's FIN, or in
+ * TIME_WAIT, will ever be delivered. */
+static void tcp_ooseq_flush(struct tcp_pcb *pcb)
+{
   tcp_segs_free(pcb->ooseq);
   pcb->ooseq = NULL;
   pcb->ooseq_segs = 0;
   pcb->ooseq_bytes = 0;
+}
+
+static void tcp_enter_time_wait(struct tcp_pcb *pcb)
+{
+  tcp_set_state(pcb, TIME_WAIT);
+  tcp_ooseq_flush(pcb);
   pcb->rto_due = pcb->persist_due = pcb->keep_due = pcb->poll_due = 0;
   pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* RFC 9293 3.6: 2 MSL */
 }
@@ -1391,14 +1419,8 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
   if (TCP_SEQ_GT(ack, pcb->snd_una)) {
     tcp_ack_rtt(pcb, s);
-    u32_t acked = tcp_free_acked(pcb, ack);
     u32_t seq_acked = ack - pcb->snd_una;
-    pcb->snd_una = ack;
-    if (TCP_SEQ_LT(pcb->snd_nxt, ack)) {
-      pcb->snd_nxt = ack;
-    }
-    pcb->nrtx = 0;
-    pcb->rto_due = 0; /* RFC 6298 5.3: restart the timer */
+    u32_t acked = tcp_ack_advance(pcb, ack);
     bool was_syn_rcvd = pcb->state == SYN_RCVD;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
@@ -1529,13 +1551,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
     pcb->rto = 3000U; /* RFC 6298 5.7: the SYN was lost once, no sample */
   }
-  tcp_free_acked(pcb, s->ackno);
-  pcb->snd_una = s->ackno;
-  if (TCP_SEQ_LT(pcb->snd_nxt, s->ackno)) {
-    pcb->snd_nxt = s->ackno;
-  }
-  pcb->nrtx = 0;
-  pcb->rto_due = 0;
+  tcp_ack_advance(pcb, s->ackno);
   pcb->soft_err = false;            /* the peer answered: no ICMP error to report */
   pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
   tcp_set_state(pcb, ESTABLISHED);
@@ -1606,10 +1622,7 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
 {
   pcb->rcv_nxt++;
   pcb->flags |= TF_FIN_RCVD | TF_FIN_DELIVER | TF_ACK_NOW;
-  tcp_segs_free(pcb->ooseq);
-  pcb->ooseq = NULL;
-  pcb->ooseq_segs = 0;
-  pcb->ooseq_bytes = 0;
+  tcp_ooseq_flush(pcb);
   switch (pcb->state) {
   case ESTABLISHED:
     tcp_set_state(pcb, CLOSE_WAIT);
@@ -1823,11 +1836,7 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   /* Drop queued segments the new one covers entirely. */
   while (*pp != NULL && TCP_SEQ_LEQ((*pp)->seqno + (*pp)->len, end) && TCP_SEQ_GEQ((*pp)->seqno, s->seqno) &&
          !((*pp)->flags & TCP_FIN)) {
-    struct tcp_seg *dead = *pp;
-    *pp = dead->next;
-    pcb->ooseq_segs--;
-    pcb->ooseq_bytes -= dead->len;
-    tcp_seg_free(dead);
+    tcp_ooseq_unlink(pcb, pp);
   }
   /* Trim our tail where the next one starts. */
   if (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, end + (fin ? 1U : 0U))) {
@@ -1901,11 +1910,7 @@ static void tcp_rcv_fin_bound(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     LWIP_LOG(TCP, DEBUG, "%u <- port %u: queued data past the FIN dropped", pcb->local_port, pcb->remote_port);
   }
   while (*pp != NULL) {
-    struct tcp_seg *dead = *pp;
-    *pp = dead->next;
-    pcb->ooseq_segs--;
-    pcb->ooseq_bytes -= dead->len;
-    tcp_seg_free(dead);
+    tcp_ooseq_unlink(pcb, pp);
   }
 }
 

@@ -59,15 +59,16 @@ static struct pbuf *data_pbuf(const u8_t *data, u16_t len, bool copy)
   return p;
 }
 
-static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
+/* Queue the list @p head .. @p tail (new: tail->next is NULL) behind
+ * what is unsent. */
+static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *head, struct tcp_seg *tail)
 {
-  seg->next = NULL;
   if (pcb->unsent == NULL) {
-    pcb->unsent = seg;
+    pcb->unsent = head;
   } else {
-    pcb->unsent_tail->next = seg;
+    pcb->unsent_tail->next = head;
   }
-  pcb->unsent_tail = seg;
+  pcb->unsent_tail = tail;
 }
 
 /* How much data one queued segment carries: the MSS, or with segmentation
@@ -132,10 +133,10 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
     struct pbuf *p = data_pbuf(data + off, n, copy);
     struct tcp_seg *seg = p != NULL ? tcp_seg_new(p, seq, n, 0) : NULL;
     if (seg == NULL || pcb->snd_queuelen + nsegs + 1U > TCP_SND_QUEUELEN) {
-      pbuf_free(p);
       if (seg != NULL) {
-        seg->p = NULL;
-        tcp_seg_free(seg);
+        tcp_seg_free(seg); /* and its pbuf */
+      } else {
+        pbuf_free(p);
       }
       tcp_segs_free(head);
       pbuf_free(fill_p);
@@ -156,10 +157,8 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
     last->len = (u16_t)(last->len + fill);
     nsegs++;
   }
-  for (struct tcp_seg *s = head; s != NULL;) {
-    struct tcp_seg *next = s->next;
-    unsent_append(pcb, s);
-    s = next;
+  if (head != NULL) {
+    unsent_append(pcb, head, tail);
   }
   if (!(apiflags & TCP_WRITE_FLAG_MORE) && pcb->unsent_tail != NULL) {
     pcb->unsent_tail->flags |= TCP_PSH;
@@ -182,7 +181,7 @@ err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
       LWIP_DROP(TCP_NO_MEM);
       return ERR_MEM;
     }
-    unsent_append(pcb, seg);
+    unsent_append(pcb, seg, seg);
     pcb->snd_queuelen++;
   }
   pcb->snd_lbb++;
