@@ -336,53 +336,24 @@ static u16_t tcp_wnd_field(struct tcp_pcb *pcb, u8_t flags)
   return (u16_t)LWIP_MIN(w, 0xffffU);
 }
 
-/* The one's complement sum of the pseudo header, folded, not inverted, in
- * host order: RFC 9293 3.1 for IPv4, RFC 8200 8.1 for IPv6 (both addresses,
- * a 32-bit length, three zero bytes and the next header). */
-static u16_t pseudo_sum(const ip_addr_t *src, const ip_addr_t *dst, u8_t proto, u16_t len)
+/* The TCP checksum of the first @p n bytes of segment @p h with the
+ * pseudo header of its family: RFC 9293 3.1 for IPv4, RFC 8200 8.1 for
+ * IPv6 (both addresses, a 32-bit length, three zero bytes and the next
+ * header).  Over a whole received segment it is zero when the segment is
+ * intact; with @p n = 0 its complement is the pseudo header's sum alone. */
+static u16_t tcp_chksum_n(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst, u16_t n)
 {
-  u8_t b[40];
-  size_t n;
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*dst)) {
-    for (int i = 0; i < 4; i++) {
-      put_n32(b + 4 * i, ip_2_ip6(src)->addr[i]);
-      put_n32(b + 16 + 4 * i, ip_2_ip6(dst)->addr[i]);
-    }
-    put_be32(b + 32, len);
-    put_be32(b + 36, proto);
-    n = 40;
-  } else
+    return ip6_chksum_pseudo_partial(h, IP_PROTO_TCP, h->tot_len, n, ip_2_ip6(src), ip_2_ip6(dst));
+  }
 #endif
-  {
-    put_n32(b, ip_2_ip4(src)->addr);
-    put_n32(b + 4, ip_2_ip4(dst)->addr);
-    b[8] = 0;
-    b[9] = proto;
-    put_be16(b + 10, len);
-    n = 12;
-  }
-  u32_t sum = 0;
-  for (size_t i = 0; i < n; i += 2) {
-    sum += get_be16(b + i);
-  }
-  while (sum >> 16) {
-    sum = (sum & 0xffffU) + (sum >> 16);
-  }
-  return (u16_t)sum;
+  return inet_chksum_pseudo_partial(h, IP_PROTO_TCP, h->tot_len, n, ip_2_ip4(src), ip_2_ip4(dst));
 }
 
-/* The TCP checksum of segment @p h with the pseudo header of its family
- * (RFC 9293 3.1, RFC 8200 8.1); over a received segment it is zero when
- * the segment is intact. */
 u16_t tcp_chksum(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst)
 {
-#if LWIP_IPV6
-  if (IP_IS_V6_VAL(*dst)) {
-    return ip6_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip6(src), ip_2_ip6(dst));
-  }
-#endif
-  return inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip4(src), ip_2_ip4(dst));
+  return tcp_chksum_n(h, src, dst, h->tot_len);
 }
 
 /* Hand segment @p h to IP of the family of @p dst through @p netif.  Over
@@ -449,15 +420,16 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   if (data != NULL) {
     pbuf_chain(h, data);
   }
+  u16_t sum;
   if (NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_TCP)) {
-    u16_t sum = tcp_chksum(h, &pcb->local_ip, &pcb->remote_ip);
-    memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
+    sum = tcp_chksum(h, &pcb->local_ip, &pcb->remote_ip);
   } else {
     /* Checksum offload: the device adds the segment's own sum to the
-     * pseudo-header sum we leave here (not inverted). */
-    put_be16(t + TCP_OFF_CHKSUM, pseudo_sum(&pcb->local_ip, &pcb->remote_ip, IP_PROTO_TCP, h->tot_len));
+     * pseudo-header sum we leave here (folded, not inverted). */
+    sum = (u16_t)~tcp_chksum_n(h, &pcb->local_ip, &pcb->remote_ip, 0);
     h->flags |= PBUF_FLAG_CSUM_PARTIAL;
   }
+  memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
   if (data != NULL && data->tot_len > pcb->mss && netif->gso_max > netif->mtu) {
     h->gso_size = pcb->mss;
   }
