@@ -1046,7 +1046,9 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
 {
   pcb->flags |= TF_INFR;
   pcb->recover = pcb->snd_max;
-  for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
+  /* SEG_LOST and SEG_RECOVERY_RXT are read only by SACK recovery (pipe,
+   * NextSeg): built without SACK, they are never kept, as SEG_SACKED. */
+  for (struct tcp_seg *seg = pcb->unacked; LWIP_TCP_SACK && seg != NULL; seg = seg->next) {
     seg->state &= (u8_t)~SEG_RECOVERY_RXT;
   }
 #if LWIP_TCP_RACK
@@ -1074,7 +1076,7 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
   /* RFC 5681 3.2 step 2 / RFC 6675 5 step 4.2: the first unacknowledged
    * segment goes out at once. */
   struct tcp_seg *first = pcb->unacked;
-  if (first != NULL && tcp_rexmit_seg(pcb, first) == ERR_OK) {
+  if (first != NULL && tcp_rexmit_seg(pcb, first) == ERR_OK && LWIP_TCP_SACK) {
     first->state |= SEG_RECOVERY_RXT | SEG_LOST;
   }
   pcb->rto_due = 0; /* restarted by tcp_arm_timers */
@@ -1347,8 +1349,9 @@ static bool tcp_echo_predates_rexmit(const struct tcp_pcb *pcb, u32_t tsecr)
 
 static void tcp_ack_rtt(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 {
-  if (pcb->flags & TF_COOKIE) {
-    /* The cookie's TSval was not taken from this PCB's clock: no sample. */
+  if (LWIP_TCP_SYNQ_COOKIES && (pcb->flags & TF_COOKIE)) {
+    /* The cookie's TSval was not taken from this PCB's clock: no sample.
+     * (Only tcp_listen_cookie_ack sets the flag: built out with cookies.) */
     pcb->flags &= ~TF_COOKIE;
     return;
   }

@@ -656,11 +656,11 @@ err_t tcp_output(struct tcp_pcb *pcb)
         if (tcp_split_seg(pcb, seg, (u16_t)(usable / pcb->mss * pcb->mss)) != ERR_OK) {
           break;
         }
-      } else if (pcb->unacked == NULL && seg->len > 1 && wnd > inflight && wnd - inflight < seg->len &&
-                 pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
+      } else if (pcb->unacked == NULL && seg->len > 1 && usable > 0 && pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
         /* Fill a window smaller than the segment when nothing is in
-         * flight, so a small but open window never stalls us. */
-        if (tcp_split_seg(pcb, seg, (u16_t)(wnd - inflight)) != ERR_OK) {
+         * flight, so a small but open window never stalls us (usable is
+         * below seg->len here: the segment did not fit). */
+        if (tcp_split_seg(pcb, seg, (u16_t)usable) != ERR_OK) {
           break;
         }
       } else {
