@@ -326,16 +326,6 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
   return n;
 }
 
-/* The window field: what we announce, scaled except in SYNs (RFC 7323 2.2). */
-static u16_t tcp_wnd_field(struct tcp_pcb *pcb, u8_t flags)
-{
-  if (flags & TCP_SYN) {
-    return (u16_t)LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
-  }
-  u32_t w = pcb->rcv_ann_wnd >> ((pcb->flags & TF_WND_SCALE) ? pcb->rcv_scale : 0);
-  return (u16_t)LWIP_MIN(w, 0xffffU);
-}
-
 /* The TCP checksum of the first @p n bytes of segment @p h with the
  * pseudo header of its family: RFC 9293 3.1 for IPv4, RFC 8200 8.1 for
  * IPv6 (both addresses, a 32-bit length, three zero bytes and the next
@@ -412,7 +402,10 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   put_be32(t + TCP_OFF_ACK, (flags & TCP_ACK) ? pcb->rcv_nxt : 0);
   t[TCP_OFF_HDRLEN] = (u8_t)(((TCP_HLEN + optlen) / 4U) << 4);
   t[TCP_OFF_FLAGS] = flags;
-  u16_t wnd_field = tcp_wnd_field(pcb, flags);
+  /* The window field: what we announce, scaled except in SYNs (RFC 7323
+   * 2.2). */
+  u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
+  u16_t wnd_field = (u16_t)LWIP_MIN(pcb->rcv_ann_wnd >> scale, 0xffffU);
   put_be16(t + TCP_OFF_WND, wnd_field);
   put_be16(t + TCP_OFF_CHKSUM, 0);
   put_be16(t + TCP_OFF_URP, 0);
@@ -445,7 +438,6 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
      * are judged against it (RFC 9293 3.10.7.4, RFC 5961 3.2, 4.2).  The
      * scaled field is rounded down (RFC 7323 2.3); the edge never moves
      * left for it, since the peer may have sent up to the old one. */
-    u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
     u32_t edge = pcb->rcv_nxt + ((u32_t)wnd_field << scale);
     if (TCP_SEQ_GT(edge, pcb->rcv_ann_right_edge)) {
       pcb->rcv_ann_right_edge = edge;
