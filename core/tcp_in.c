@@ -346,12 +346,11 @@ static void tcp_no_pcb(const struct tcp_in_seg *s)
   if (s->flags & TCP_RST) {
     return;
   }
-  const ip_addr_t *local = &s->rx->dest, *remote = &s->rx->src;
-  if (s->flags & TCP_ACK) {
-    tcp_rst(s->ackno, 0, local, remote, s->dport, s->sport, false);
-  } else {
-    tcp_rst(0, s->seqno + SEG_SEQLEN(s), local, remote, s->dport, s->sport, true);
-  }
+  /* <SEQ=SEG.ACK><CTL=RST> when it carries an ACK, else
+   * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (the ACK field of a RST
+   * without ACK is sent as zero). */
+  bool ack = (s->flags & TCP_ACK) != 0;
+  tcp_rst(ack ? s->ackno : 0, s->seqno + SEG_SEQLEN(s), &s->rx->dest, &s->rx->src, s->dport, s->sport, !ack);
 }
 
 /* Queue our SYN (or SYN-ACK) to be sent again at once. */
@@ -1774,28 +1773,36 @@ static void held_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
  * acknowledged now and delivered by tcp_rcv_drain later.  Takes s->p. */
 static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
 {
+  struct tcp_seg *seg = NULL;
   if (s->len > 0) {
-    struct tcp_seg *seg = seg_take(s, 0);
+    seg = seg_take(s, 0);
     if (seg == NULL) {
       LWIP_DROP(TCP_RCV_REFUSED); /* the peer sends it again */
       return;
     }
-    held_append(pcb, seg);
   }
   pcb->rcv_nxt += s->len;
   pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
   bool fin_now = fin;
-  while (!fin_now && pcb->ooseq != NULL && TCP_SEQ_LEQ(pcb->ooseq->seqno, pcb->rcv_nxt)) {
-    struct tcp_seg *more = tcp_seg_new(NULL, 0, 0, 0);
-    if (more == NULL) {
+  /* The segment, then what it made contiguous in the out-of-order queue,
+   * each entry allocated before it is taken from there. */
+  for (;;) {
+    if (seg != NULL) {
+      held_append(pcb, seg);
+    }
+    if (fin_now || pcb->ooseq == NULL || TCP_SEQ_GT(pcb->ooseq->seqno, pcb->rcv_nxt)) {
+      break;
+    }
+    seg = tcp_seg_new(NULL, 0, 0, 0);
+    if (seg == NULL) {
       break; /* it stays queued out of order and is delivered later */
     }
-    more->p = tcp_ooseq_take(pcb, &fin_now);
-    if (more->p == NULL) {
-      memp_free(MEMP_TCP_SEG, more);
+    seg->p = tcp_ooseq_take(pcb, &fin_now);
+    if (seg->p == NULL) {
+      memp_free(MEMP_TCP_SEG, seg);
+      seg = NULL;
     } else {
-      more->len = more->p->tot_len;
-      held_append(pcb, more);
+      seg->len = seg->p->tot_len;
     }
   }
   if (fin_now) {
