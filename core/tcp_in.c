@@ -1701,40 +1701,37 @@ bool tcp_rcv_drain(struct tcp_pcb *pcb)
 
 static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
 {
-  if (pcb->refused_data != NULL) {
-    struct pbuf *p = pcb->refused_data;
-    pcb->refused_data = NULL;
-    pcb->refused_due = 0;
-    if (!tcp_deliver(pcb, p)) {
-      return false;
-    }
+  /* In order: what the application refused, then what was held while it
+   * refused, then the in-order front of the out-of-order queue (and the
+   * FIN with it).  A refusal stops the drain. */
+  for (;;) {
+    struct pbuf *p;
     if (pcb->refused_data != NULL) {
-      return true;
-    }
-  }
-  while (pcb->rcv_held != NULL) {
-    struct tcp_seg *h = pcb->rcv_held;
-    pcb->rcv_held = h->next;
-    struct pbuf *p = h->p;
-    h->p = NULL;
-    tcp_seg_free(h);
-    if (!tcp_deliver(pcb, p)) {
-      return false;
-    }
-    if (pcb->refused_data != NULL) {
-      return true;
-    }
-  }
-  while (!(pcb->flags & TF_FIN_DELIVER)) {
-    bool fin = false;
-    struct pbuf *p = tcp_ooseq_take(pcb, &fin);
-    if (fin) {
-      tcp_fin_received(pcb);
-    }
-    if (p == NULL && !fin) {
+      p = pcb->refused_data;
+      pcb->refused_data = NULL;
+      pcb->refused_due = 0;
+    } else if (pcb->rcv_held != NULL) {
+      struct tcp_seg *h = pcb->rcv_held;
+      pcb->rcv_held = h->next;
+      p = h->p;
+      h->p = NULL;
+      tcp_seg_free(h);
+    } else if (!(pcb->flags & TF_FIN_DELIVER)) {
+      bool fin = false;
+      p = tcp_ooseq_take(pcb, &fin);
+      if (fin) {
+        tcp_fin_received(pcb);
+      }
+      if (p == NULL) {
+        if (!fin) {
+          break;
+        }
+        continue;
+      }
+    } else {
       break;
     }
-    if (p != NULL && !tcp_deliver(pcb, p)) {
+    if (!tcp_deliver(pcb, p)) {
       return false;
     }
     if (pcb->refused_data != NULL) {
