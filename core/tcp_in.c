@@ -1654,10 +1654,10 @@ static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
     u32_t end = seg->seqno + seg->len;
     bool seg_fin = (seg->flags & TCP_FIN) != 0;
     u16_t skip = (u16_t)LWIP_MIN(pcb->rcv_nxt - seg->seqno, (u32_t)seg->len);
+    /* Zero when all of it arrived in order meanwhile (skip is the whole
+     * segment then). */
     u16_t fresh = (u16_t)(seg->len - skip);
-    if (TCP_SEQ_LT(end, pcb->rcv_nxt) || (fresh == 0 && !seg_fin)) {
-      fresh = 0; /* all of it arrived in order meanwhile */
-    } else if (p != NULL && (u32_t)p->tot_len + fresh > 0xffffU) {
+    if (p != NULL && (u32_t)p->tot_len + fresh > 0xffffU) {
       break;
     }
     pcb->ooseq = seg->next;
