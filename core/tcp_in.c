@@ -1367,6 +1367,13 @@ static void tcp_ack_rtt(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   }
 }
 
+/* SND.UNA < @p ack =< SND.MAX, the ACK of something we sent: as one
+ * unsigned compare, since what is outstanding is below 2^31. */
+static bool tcp_acks_new(const struct tcp_pcb *pcb, u32_t ack)
+{
+  return ack - pcb->snd_una - 1U < pcb->snd_max - pcb->snd_una;
+}
+
 static bool tcp_handshake_done(struct tcp_pcb *pcb);
 
 /* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
@@ -1380,7 +1387,7 @@ static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   if (pcb->state == SYN_RCVD) {
     /* RFC 9293 3.10.7.4, SYN-RECEIVED: only SND.UNA < SEG.ACK =< SND.NXT,
      * an ACK of our SYN; one at SND.UNA is not a duplicate ACK here. */
-    if (TCP_SEQ_GT(ack, pcb->snd_una) && !TCP_SEQ_GT(ack, pcb->snd_max)) {
+    if (tcp_acks_new(pcb, ack)) {
       return true;
     }
   } else if (!TCP_SEQ_GT(ack, pcb->snd_max) &&
@@ -1511,7 +1518,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s);
 static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool ack = (s->flags & TCP_ACK) != 0;
-  if (ack && (TCP_SEQ_LEQ(s->ackno, pcb->snd_una) || TCP_SEQ_GT(s->ackno, pcb->snd_max))) {
+  if (ack && !tcp_acks_new(pcb, s->ackno)) {
     LWIP_DROP(TCP_BAD_ACK);
     if (!(s->flags & TCP_RST)) {
       tcp_rst(s->ackno, 0, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port,
