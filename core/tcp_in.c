@@ -119,18 +119,6 @@ static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
 
 /* Validate the header and fill @p s.  On success the header is removed
  * from the pbuf.  @return false (counted) when the segment is dropped. */
-/* The checksum over the segment and the pseudo header of its family
- * (RFC 9293 3.1, RFC 8200 8.1): zero when it is right. */
-static u16_t tcp_in_chksum(struct pbuf *p, const struct ip_rx *rx)
-{
-#if LWIP_IPV6
-  if (IP_IS_V6_VAL(rx->dest)) {
-    return ip6_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip6(&rx->src), ip_2_ip6(&rx->dest));
-  }
-#endif
-  return inet_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest));
-}
-
 static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg *s)
 {
   u8_t buf[TCP_HLEN_MAX];
@@ -155,7 +143,7 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
     return false;
   }
   if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !(p->flags & PBUF_FLAG_CSUM_OK) &&
-      tcp_in_chksum(p, rx) != 0) {
+      tcp_chksum(p, &rx->src, &rx->dest) != 0) {
     LWIP_DROP(TCP_BAD_CHKSUM);
     return false;
   }
@@ -358,12 +346,11 @@ static void tcp_no_pcb(const struct tcp_in_seg *s)
   if (s->flags & TCP_RST) {
     return;
   }
-  const ip_addr_t *local = &s->rx->dest, *remote = &s->rx->src;
-  if (s->flags & TCP_ACK) {
-    tcp_rst(s->ackno, 0, local, remote, s->dport, s->sport, false);
-  } else {
-    tcp_rst(0, s->seqno + SEG_SEQLEN(s), local, remote, s->dport, s->sport, true);
-  }
+  /* <SEQ=SEG.ACK><CTL=RST> when it carries an ACK, else
+   * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (the ACK field of a RST
+   * without ACK is sent as zero). */
+  bool ack = (s->flags & TCP_ACK) != 0;
+  tcp_rst(ack ? s->ackno : 0, s->seqno + SEG_SEQLEN(s), &s->rx->dest, &s->rx->src, s->dport, s->sport, !ack);
 }
 
 /* Queue our SYN (or SYN-ACK) to be sent again at once. */
@@ -822,22 +809,25 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
       return false;
     }
   }
+  /* The four cases of 3.10.7.4 with d = SEG.SEQ - RCV.NXT: a sequence
+   * number x lies in RCV.NXT =< x < RCV.NXT + RCV.WND exactly when
+   * x - RCV.NXT < RCV.WND unsigned, since the window is below 2^31
+   * (tcp_rcv_window); with a zero window nothing does. */
   u32_t wnd = tcp_rcv_window(pcb);
   u32_t seqlen = SEG_SEQLEN(s);
+  u32_t d = s->seqno - pcb->rcv_nxt;
   bool ok;
   if (seqlen == 0) {
-    ok = wnd == 0 ? s->seqno == pcb->rcv_nxt
-                  : TCP_SEQ_GEQ(s->seqno, pcb->rcv_nxt) && TCP_SEQ_LT(s->seqno, pcb->rcv_nxt + wnd);
-    /* A peer that filled our window sends its ACKs numbered at the right
-     * edge; with a hole below it they fail the test above, and their ACK
-     * field (what the peer received of ours) would never be read: the
-     * "special allowance ... to accept valid ACKs" of 3.10.7.4.  Not for
-     * RSTs, which RFC 5961 3.2 wants inside the window. */
-    ok = ok || (!rst && s->seqno == pcb->rcv_nxt + wnd);
+    /* SEG.SEQ = RCV.NXT in a zero window.  And a peer that filled our
+     * window sends its ACKs numbered at the right edge; with a hole below
+     * it they fail the window test, and their ACK field (what the peer
+     * received of ours) would never be read: the "special allowance ...
+     * to accept valid ACKs" of 3.10.7.4.  Not for RSTs, which RFC 5961
+     * 3.2 wants inside the window. */
+    ok = d < wnd || (d == wnd && (wnd == 0 || !rst));
   } else {
-    ok = wnd != 0 && ((TCP_SEQ_GEQ(s->seqno, pcb->rcv_nxt) && TCP_SEQ_LT(s->seqno, pcb->rcv_nxt + wnd)) ||
-                      (TCP_SEQ_GEQ(s->seqno + seqlen - 1U, pcb->rcv_nxt) &&
-                       TCP_SEQ_LT(s->seqno + seqlen - 1U, pcb->rcv_nxt + wnd)));
+    /* The first or the last sequence number in the window. */
+    ok = d < wnd || d + seqlen - 1U < wnd;
   }
   if (ok) {
     return true;
@@ -882,10 +872,11 @@ static void tcp_rst_input(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 /* ACK processing                                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Free what @p ack covers from the unacked queue, then from unsent (after
- * a timeout, sent segments were moved back there).  @return data bytes
- * acknowledged. */
-static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
+/* SND.UNA moves up to @p ack (RFC 9293 3.10.7.4): free what it covers
+ * from the unacked queue, then from unsent (after a timeout, sent
+ * segments were moved back there), and restart the timer (RFC 6298 5.3).
+ * @return data bytes acknowledged. */
+static u32_t tcp_ack_advance(struct tcp_pcb *pcb, u32_t ack)
 {
   u32_t data = 0;
   struct tcp_seg **queues[2] = {&pcb->unacked, &pcb->unsent};
@@ -930,6 +921,12 @@ static u32_t tcp_free_acked(struct tcp_pcb *pcb, u32_t ack)
   if (pcb->unacked == NULL) {
     pcb->unacked_tail = NULL;
   }
+  pcb->snd_una = ack;
+  if (TCP_SEQ_LT(pcb->snd_nxt, ack)) {
+    pcb->snd_nxt = ack;
+  }
+  pcb->nrtx = 0;
+  pcb->rto_due = 0;
   return data;
 }
 
@@ -1048,7 +1045,9 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
 {
   pcb->flags |= TF_INFR;
   pcb->recover = pcb->snd_max;
-  for (struct tcp_seg *seg = pcb->unacked; seg != NULL; seg = seg->next) {
+  /* SEG_LOST and SEG_RECOVERY_RXT are read only by SACK recovery (pipe,
+   * NextSeg): built without SACK, they are never kept, as SEG_SACKED. */
+  for (struct tcp_seg *seg = pcb->unacked; LWIP_TCP_SACK && seg != NULL; seg = seg->next) {
     seg->state &= (u8_t)~SEG_RECOVERY_RXT;
   }
 #if LWIP_TCP_RACK
@@ -1076,7 +1075,7 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
   /* RFC 5681 3.2 step 2 / RFC 6675 5 step 4.2: the first unacknowledged
    * segment goes out at once. */
   struct tcp_seg *first = pcb->unacked;
-  if (first != NULL && tcp_rexmit_seg(pcb, first) == ERR_OK) {
+  if (first != NULL && tcp_rexmit_seg(pcb, first) == ERR_OK && LWIP_TCP_SACK) {
     first->state |= SEG_RECOVERY_RXT | SEG_LOST;
   }
   pcb->rto_due = 0; /* restarted by tcp_arm_timers */
@@ -1278,13 +1277,31 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
   return true;
 }
 
-static void tcp_enter_time_wait(struct tcp_pcb *pcb)
+/* Free the out-of-order entry at @p pp (on pcb->ooseq), keeping the
+ * queue's counts. */
+static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
 {
-  tcp_set_state(pcb, TIME_WAIT);
+  struct tcp_seg *dead = *pp;
+  *pp = dead->next;
+  pcb->ooseq_segs--;
+  pcb->ooseq_bytes -= dead->len;
+  tcp_seg_free(dead);
+}
+
+/* Empty the out-of-order queue: nothing beyond the peer's FIN, or in
+ * TIME_WAIT, will ever be delivered. */
+static void tcp_ooseq_flush(struct tcp_pcb *pcb)
+{
   tcp_segs_free(pcb->ooseq);
   pcb->ooseq = NULL;
   pcb->ooseq_segs = 0;
   pcb->ooseq_bytes = 0;
+}
+
+static void tcp_enter_time_wait(struct tcp_pcb *pcb)
+{
+  tcp_set_state(pcb, TIME_WAIT);
+  tcp_ooseq_flush(pcb);
   pcb->rto_due = pcb->persist_due = pcb->keep_due = pcb->poll_due = 0;
   pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* RFC 9293 3.6: 2 MSL */
 }
@@ -1331,8 +1348,9 @@ static bool tcp_echo_predates_rexmit(const struct tcp_pcb *pcb, u32_t tsecr)
 
 static void tcp_ack_rtt(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 {
-  if (pcb->flags & TF_COOKIE) {
-    /* The cookie's TSval was not taken from this PCB's clock: no sample. */
+  if (LWIP_TCP_SYNQ_COOKIES && (pcb->flags & TF_COOKIE)) {
+    /* The cookie's TSval was not taken from this PCB's clock: no sample.
+     * (Only tcp_listen_cookie_ack sets the flag: built out with cookies.) */
     pcb->flags &= ~TF_COOKIE;
     return;
   }
@@ -1349,6 +1367,13 @@ static void tcp_ack_rtt(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   }
 }
 
+/* SND.UNA < @p ack =< SND.MAX, the ACK of something we sent: as one
+ * unsigned compare, since what is outstanding is below 2^31. */
+static bool tcp_acks_new(const struct tcp_pcb *pcb, u32_t ack)
+{
+  return ack - pcb->snd_una - 1U < pcb->snd_max - pcb->snd_una;
+}
+
 static bool tcp_handshake_done(struct tcp_pcb *pcb);
 
 /* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
@@ -1362,7 +1387,7 @@ static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   if (pcb->state == SYN_RCVD) {
     /* RFC 9293 3.10.7.4, SYN-RECEIVED: only SND.UNA < SEG.ACK =< SND.NXT,
      * an ACK of our SYN; one at SND.UNA is not a duplicate ACK here. */
-    if (TCP_SEQ_GT(ack, pcb->snd_una) && !TCP_SEQ_GT(ack, pcb->snd_max)) {
+    if (tcp_acks_new(pcb, ack)) {
       return true;
     }
   } else if (!TCP_SEQ_GT(ack, pcb->snd_max) &&
@@ -1403,14 +1428,8 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
   if (TCP_SEQ_GT(ack, pcb->snd_una)) {
     tcp_ack_rtt(pcb, s);
-    u32_t acked = tcp_free_acked(pcb, ack);
     u32_t seq_acked = ack - pcb->snd_una;
-    pcb->snd_una = ack;
-    if (TCP_SEQ_LT(pcb->snd_nxt, ack)) {
-      pcb->snd_nxt = ack;
-    }
-    pcb->nrtx = 0;
-    pcb->rto_due = 0; /* RFC 6298 5.3: restart the timer */
+    u32_t acked = tcp_ack_advance(pcb, ack);
     bool was_syn_rcvd = pcb->state == SYN_RCVD;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
@@ -1499,7 +1518,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s);
 static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool ack = (s->flags & TCP_ACK) != 0;
-  if (ack && (TCP_SEQ_LEQ(s->ackno, pcb->snd_una) || TCP_SEQ_GT(s->ackno, pcb->snd_max))) {
+  if (ack && !tcp_acks_new(pcb, s->ackno)) {
     LWIP_DROP(TCP_BAD_ACK);
     if (!(s->flags & TCP_RST)) {
       tcp_rst(s->ackno, 0, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port,
@@ -1541,13 +1560,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
     pcb->rto = 3000U; /* RFC 6298 5.7: the SYN was lost once, no sample */
   }
-  tcp_free_acked(pcb, s->ackno);
-  pcb->snd_una = s->ackno;
-  if (TCP_SEQ_LT(pcb->snd_nxt, s->ackno)) {
-    pcb->snd_nxt = s->ackno;
-  }
-  pcb->nrtx = 0;
-  pcb->rto_due = 0;
+  tcp_ack_advance(pcb, s->ackno);
   pcb->soft_err = false;            /* the peer answered: no ICMP error to report */
   pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
   tcp_set_state(pcb, ESTABLISHED);
@@ -1618,10 +1631,7 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
 {
   pcb->rcv_nxt++;
   pcb->flags |= TF_FIN_RCVD | TF_FIN_DELIVER | TF_ACK_NOW;
-  tcp_segs_free(pcb->ooseq);
-  pcb->ooseq = NULL;
-  pcb->ooseq_segs = 0;
-  pcb->ooseq_bytes = 0;
+  tcp_ooseq_flush(pcb);
   switch (pcb->state) {
   case ESTABLISHED:
     tcp_set_state(pcb, CLOSE_WAIT);
@@ -1651,10 +1661,10 @@ static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
     u32_t end = seg->seqno + seg->len;
     bool seg_fin = (seg->flags & TCP_FIN) != 0;
     u16_t skip = (u16_t)LWIP_MIN(pcb->rcv_nxt - seg->seqno, (u32_t)seg->len);
+    /* Zero when all of it arrived in order meanwhile (skip is the whole
+     * segment then). */
     u16_t fresh = (u16_t)(seg->len - skip);
-    if (TCP_SEQ_LT(end, pcb->rcv_nxt) || (fresh == 0 && !seg_fin)) {
-      fresh = 0; /* all of it arrived in order meanwhile */
-    } else if (p != NULL && (u32_t)p->tot_len + fresh > 0xffffU) {
+    if (p != NULL && (u32_t)p->tot_len + fresh > 0xffffU) {
       break;
     }
     pcb->ooseq = seg->next;
@@ -1698,40 +1708,37 @@ bool tcp_rcv_drain(struct tcp_pcb *pcb)
 
 static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
 {
-  if (pcb->refused_data != NULL) {
-    struct pbuf *p = pcb->refused_data;
-    pcb->refused_data = NULL;
-    pcb->refused_due = 0;
-    if (!tcp_deliver(pcb, p)) {
-      return false;
-    }
+  /* In order: what the application refused, then what was held while it
+   * refused, then the in-order front of the out-of-order queue (and the
+   * FIN with it).  A refusal stops the drain. */
+  for (;;) {
+    struct pbuf *p;
     if (pcb->refused_data != NULL) {
-      return true;
-    }
-  }
-  while (pcb->rcv_held != NULL) {
-    struct tcp_seg *h = pcb->rcv_held;
-    pcb->rcv_held = h->next;
-    struct pbuf *p = h->p;
-    h->p = NULL;
-    tcp_seg_free(h);
-    if (!tcp_deliver(pcb, p)) {
-      return false;
-    }
-    if (pcb->refused_data != NULL) {
-      return true;
-    }
-  }
-  while (!(pcb->flags & TF_FIN_DELIVER)) {
-    bool fin = false;
-    struct pbuf *p = tcp_ooseq_take(pcb, &fin);
-    if (fin) {
-      tcp_fin_received(pcb);
-    }
-    if (p == NULL && !fin) {
+      p = pcb->refused_data;
+      pcb->refused_data = NULL;
+      pcb->refused_due = 0;
+    } else if (pcb->rcv_held != NULL) {
+      struct tcp_seg *h = pcb->rcv_held;
+      pcb->rcv_held = h->next;
+      p = h->p;
+      h->p = NULL;
+      tcp_seg_free(h);
+    } else if (!(pcb->flags & TF_FIN_DELIVER)) {
+      bool fin = false;
+      p = tcp_ooseq_take(pcb, &fin);
+      if (fin) {
+        tcp_fin_received(pcb);
+      }
+      if (p == NULL) {
+        if (!fin) {
+          break;
+        }
+        continue;
+      }
+    } else {
       break;
     }
-    if (p != NULL && !tcp_deliver(pcb, p)) {
+    if (!tcp_deliver(pcb, p)) {
       return false;
     }
     if (pcb->refused_data != NULL) {
@@ -1748,16 +1755,10 @@ static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
  * when the TCP_SEG pool is empty (s->p stays). */
 static struct tcp_seg *seg_take(struct tcp_in_seg *s, u8_t flags)
 {
-  struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
-  if (seg == NULL) {
-    return NULL;
+  struct tcp_seg *seg = tcp_seg_new(s->p, s->seqno, s->len, flags);
+  if (seg != NULL) {
+    s->p = NULL;
   }
-  memset(seg, 0, sizeof(*seg));
-  seg->p = s->p;
-  s->p = NULL;
-  seg->seqno = s->seqno;
-  seg->len = s->len;
-  seg->flags = flags;
   return seg;
 }
 
@@ -1776,29 +1777,36 @@ static void held_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
  * acknowledged now and delivered by tcp_rcv_drain later.  Takes s->p. */
 static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
 {
+  struct tcp_seg *seg = NULL;
   if (s->len > 0) {
-    struct tcp_seg *seg = seg_take(s, 0);
+    seg = seg_take(s, 0);
     if (seg == NULL) {
       LWIP_DROP(TCP_RCV_REFUSED); /* the peer sends it again */
       return;
     }
-    held_append(pcb, seg);
   }
   pcb->rcv_nxt += s->len;
   pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
   bool fin_now = fin;
-  while (!fin_now && pcb->ooseq != NULL && TCP_SEQ_LEQ(pcb->ooseq->seqno, pcb->rcv_nxt)) {
-    struct tcp_seg *more = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
-    if (more == NULL) {
+  /* The segment, then what it made contiguous in the out-of-order queue,
+   * each entry allocated before it is taken from there. */
+  for (;;) {
+    if (seg != NULL) {
+      held_append(pcb, seg);
+    }
+    if (fin_now || pcb->ooseq == NULL || TCP_SEQ_GT(pcb->ooseq->seqno, pcb->rcv_nxt)) {
+      break;
+    }
+    seg = tcp_seg_new(NULL, 0, 0, 0);
+    if (seg == NULL) {
       break; /* it stays queued out of order and is delivered later */
     }
-    memset(more, 0, sizeof(*more));
-    more->p = tcp_ooseq_take(pcb, &fin_now);
-    if (more->p == NULL) {
-      memp_free(MEMP_TCP_SEG, more);
+    seg->p = tcp_ooseq_take(pcb, &fin_now);
+    if (seg->p == NULL) {
+      memp_free(MEMP_TCP_SEG, seg);
+      seg = NULL;
     } else {
-      more->len = more->p->tot_len;
-      held_append(pcb, more);
+      seg->len = seg->p->tot_len;
     }
   }
   if (fin_now) {
@@ -1842,11 +1850,7 @@ static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   /* Drop queued segments the new one covers entirely. */
   while (*pp != NULL && TCP_SEQ_LEQ((*pp)->seqno + (*pp)->len, end) && TCP_SEQ_GEQ((*pp)->seqno, s->seqno) &&
          !((*pp)->flags & TCP_FIN)) {
-    struct tcp_seg *dead = *pp;
-    *pp = dead->next;
-    pcb->ooseq_segs--;
-    pcb->ooseq_bytes -= dead->len;
-    tcp_seg_free(dead);
+    tcp_ooseq_unlink(pcb, pp);
   }
   /* Trim our tail where the next one starts. */
   if (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, end + (fin ? 1U : 0U))) {
@@ -1920,11 +1924,7 @@ static void tcp_rcv_fin_bound(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     LWIP_LOG(TCP, DEBUG, "%u <- port %u: queued data past the FIN dropped", pcb->local_port, pcb->remote_port);
   }
   while (*pp != NULL) {
-    struct tcp_seg *dead = *pp;
-    *pp = dead->next;
-    pcb->ooseq_segs--;
-    pcb->ooseq_bytes -= dead->len;
-    tcp_seg_free(dead);
+    tcp_ooseq_unlink(pcb, pp);
   }
 }
 

@@ -26,7 +26,7 @@
 /* Queuing data                                                            */
 /* ---------------------------------------------------------------------- */
 
-static struct tcp_seg *seg_new(struct pbuf *p, u32_t seqno, u16_t len, u8_t flags)
+struct tcp_seg *tcp_seg_new(struct pbuf *p, u32_t seqno, u16_t len, u8_t flags)
 {
   struct tcp_seg *seg = (struct tcp_seg *)memp_malloc(MEMP_TCP_SEG);
   if (seg == NULL) {
@@ -59,15 +59,16 @@ static struct pbuf *data_pbuf(const u8_t *data, u16_t len, bool copy)
   return p;
 }
 
-static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
+/* Queue the list @p head .. @p tail (new: tail->next is NULL) behind
+ * what is unsent. */
+static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *head, struct tcp_seg *tail)
 {
-  seg->next = NULL;
   if (pcb->unsent == NULL) {
-    pcb->unsent = seg;
+    pcb->unsent = head;
   } else {
-    pcb->unsent_tail->next = seg;
+    pcb->unsent_tail->next = head;
   }
-  pcb->unsent_tail = seg;
+  pcb->unsent_tail = tail;
 }
 
 /* How much data one queued segment carries: the MSS, or with segmentation
@@ -130,12 +131,12 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
   for (u16_t off = fill; off < len;) {
     u16_t n = (u16_t)LWIP_MIN((u32_t)mss, (u32_t)(len - off));
     struct pbuf *p = data_pbuf(data + off, n, copy);
-    struct tcp_seg *seg = p != NULL ? seg_new(p, seq, n, 0) : NULL;
+    struct tcp_seg *seg = p != NULL ? tcp_seg_new(p, seq, n, 0) : NULL;
     if (seg == NULL || pcb->snd_queuelen + nsegs + 1U > TCP_SND_QUEUELEN) {
-      pbuf_free(p);
       if (seg != NULL) {
-        seg->p = NULL;
-        tcp_seg_free(seg);
+        tcp_seg_free(seg); /* and its pbuf */
+      } else {
+        pbuf_free(p);
       }
       tcp_segs_free(head);
       pbuf_free(fill_p);
@@ -156,10 +157,8 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
     last->len = (u16_t)(last->len + fill);
     nsegs++;
   }
-  for (struct tcp_seg *s = head; s != NULL;) {
-    struct tcp_seg *next = s->next;
-    unsent_append(pcb, s);
-    s = next;
+  if (head != NULL) {
+    unsent_append(pcb, head, tail);
   }
   if (!(apiflags & TCP_WRITE_FLAG_MORE) && pcb->unsent_tail != NULL) {
     pcb->unsent_tail->flags |= TCP_PSH;
@@ -177,12 +176,12 @@ err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
   if ((flags & TCP_FIN) && pcb->unsent_tail != NULL && !(pcb->unsent_tail->flags & (TCP_SYN | TCP_FIN))) {
     pcb->unsent_tail->flags |= TCP_FIN;
   } else {
-    struct tcp_seg *seg = seg_new(NULL, pcb->snd_lbb, 0, flags);
+    struct tcp_seg *seg = tcp_seg_new(NULL, pcb->snd_lbb, 0, flags);
     if (seg == NULL) {
       LWIP_DROP(TCP_NO_MEM);
       return ERR_MEM;
     }
-    unsent_append(pcb, seg);
+    unsent_append(pcb, seg, seg);
     pcb->snd_queuelen++;
   }
   pcb->snd_lbb++;
@@ -327,61 +326,24 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
   return n;
 }
 
-/* The window field: what we announce, scaled except in SYNs (RFC 7323 2.2). */
-static u16_t tcp_wnd_field(struct tcp_pcb *pcb, u8_t flags)
-{
-  if (flags & TCP_SYN) {
-    return (u16_t)LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
-  }
-  u32_t w = pcb->rcv_ann_wnd >> ((pcb->flags & TF_WND_SCALE) ? pcb->rcv_scale : 0);
-  return (u16_t)LWIP_MIN(w, 0xffffU);
-}
-
-/* The one's complement sum of the pseudo header, folded, not inverted, in
- * host order: RFC 9293 3.1 for IPv4, RFC 8200 8.1 for IPv6 (both addresses,
- * a 32-bit length, three zero bytes and the next header). */
-static u16_t pseudo_sum(const ip_addr_t *src, const ip_addr_t *dst, u8_t proto, u16_t len)
-{
-  u8_t b[40];
-  size_t n;
-#if LWIP_IPV6
-  if (IP_IS_V6_VAL(*dst)) {
-    for (int i = 0; i < 4; i++) {
-      put_n32(b + 4 * i, ip_2_ip6(src)->addr[i]);
-      put_n32(b + 16 + 4 * i, ip_2_ip6(dst)->addr[i]);
-    }
-    put_be32(b + 32, len);
-    put_be32(b + 36, proto);
-    n = 40;
-  } else
-#endif
-  {
-    put_n32(b, ip_2_ip4(src)->addr);
-    put_n32(b + 4, ip_2_ip4(dst)->addr);
-    b[8] = 0;
-    b[9] = proto;
-    put_be16(b + 10, len);
-    n = 12;
-  }
-  u32_t sum = 0;
-  for (size_t i = 0; i < n; i += 2) {
-    sum += get_be16(b + i);
-  }
-  while (sum >> 16) {
-    sum = (sum & 0xffffU) + (sum >> 16);
-  }
-  return (u16_t)sum;
-}
-
-/* The TCP checksum of segment @p h with the pseudo header of its family. */
-static u16_t tcp_chksum(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst)
+/* The TCP checksum of the first @p n bytes of segment @p h with the
+ * pseudo header of its family: RFC 9293 3.1 for IPv4, RFC 8200 8.1 for
+ * IPv6 (both addresses, a 32-bit length, three zero bytes and the next
+ * header).  Over a whole received segment it is zero when the segment is
+ * intact; with @p n = 0 its complement is the pseudo header's sum alone. */
+static u16_t tcp_chksum_n(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst, u16_t n)
 {
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*dst)) {
-    return ip6_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip6(src), ip_2_ip6(dst));
+    return ip6_chksum_pseudo_partial(h, IP_PROTO_TCP, h->tot_len, n, ip_2_ip6(src), ip_2_ip6(dst));
   }
 #endif
-  return inet_chksum_pseudo(h, IP_PROTO_TCP, h->tot_len, ip_2_ip4(src), ip_2_ip4(dst));
+  return inet_chksum_pseudo_partial(h, IP_PROTO_TCP, h->tot_len, n, ip_2_ip4(src), ip_2_ip4(dst));
+}
+
+u16_t tcp_chksum(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst)
+{
+  return tcp_chksum_n(h, src, dst, h->tot_len);
 }
 
 /* Hand segment @p h to IP of the family of @p dst through @p netif.  Over
@@ -440,7 +402,10 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   put_be32(t + TCP_OFF_ACK, (flags & TCP_ACK) ? pcb->rcv_nxt : 0);
   t[TCP_OFF_HDRLEN] = (u8_t)(((TCP_HLEN + optlen) / 4U) << 4);
   t[TCP_OFF_FLAGS] = flags;
-  u16_t wnd_field = tcp_wnd_field(pcb, flags);
+  /* The window field: what we announce, scaled except in SYNs (RFC 7323
+   * 2.2). */
+  u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
+  u16_t wnd_field = (u16_t)LWIP_MIN(pcb->rcv_ann_wnd >> scale, 0xffffU);
   put_be16(t + TCP_OFF_WND, wnd_field);
   put_be16(t + TCP_OFF_CHKSUM, 0);
   put_be16(t + TCP_OFF_URP, 0);
@@ -448,15 +413,16 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   if (data != NULL) {
     pbuf_chain(h, data);
   }
+  u16_t sum;
   if (NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_TCP)) {
-    u16_t sum = tcp_chksum(h, &pcb->local_ip, &pcb->remote_ip);
-    memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
+    sum = tcp_chksum(h, &pcb->local_ip, &pcb->remote_ip);
   } else {
     /* Checksum offload: the device adds the segment's own sum to the
-     * pseudo-header sum we leave here (not inverted). */
-    put_be16(t + TCP_OFF_CHKSUM, pseudo_sum(&pcb->local_ip, &pcb->remote_ip, IP_PROTO_TCP, h->tot_len));
+     * pseudo-header sum we leave here (folded, not inverted). */
+    sum = (u16_t)~tcp_chksum_n(h, &pcb->local_ip, &pcb->remote_ip, 0);
     h->flags |= PBUF_FLAG_CSUM_PARTIAL;
   }
+  memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
   if (data != NULL && data->tot_len > pcb->mss && netif->gso_max > netif->mtu) {
     h->gso_size = pcb->mss;
   }
@@ -472,7 +438,6 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
      * are judged against it (RFC 9293 3.10.7.4, RFC 5961 3.2, 4.2).  The
      * scaled field is rounded down (RFC 7323 2.3); the edge never moves
      * left for it, since the peer may have sent up to the old one. */
-    u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
     u32_t edge = pcb->rcv_nxt + ((u32_t)wnd_field << scale);
     if (TCP_SEQ_GT(edge, pcb->rcv_ann_right_edge)) {
       pcb->rcv_ann_right_edge = edge;
@@ -597,7 +562,7 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
 {
   u16_t rest = (u16_t)(seg->len - keep);
   struct pbuf *p = pbuf_alloc(PBUF_RAW, rest, PBUF_RAM);
-  struct tcp_seg *tail = p ? seg_new(p, seg->seqno + keep, rest, (u8_t)(seg->flags & (TCP_FIN | TCP_PSH))) : NULL;
+  struct tcp_seg *tail = p ? tcp_seg_new(p, seg->seqno + keep, rest, (u8_t)(seg->flags & (TCP_FIN | TCP_PSH))) : NULL;
   if (tail == NULL) {
     pbuf_free(p);
     return ERR_MEM;
@@ -683,11 +648,11 @@ err_t tcp_output(struct tcp_pcb *pcb)
         if (tcp_split_seg(pcb, seg, (u16_t)(usable / pcb->mss * pcb->mss)) != ERR_OK) {
           break;
         }
-      } else if (pcb->unacked == NULL && seg->len > 1 && wnd > inflight && wnd - inflight < seg->len &&
-                 pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
+      } else if (pcb->unacked == NULL && seg->len > 1 && usable > 0 && pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
         /* Fill a window smaller than the segment when nothing is in
-         * flight, so a small but open window never stalls us. */
-        if (tcp_split_seg(pcb, seg, (u16_t)(wnd - inflight)) != ERR_OK) {
+         * flight, so a small but open window never stalls us (usable is
+         * below seg->len here: the segment did not fit). */
+        if (tcp_split_seg(pcb, seg, (u16_t)usable) != ERR_OK) {
           break;
         }
       } else {

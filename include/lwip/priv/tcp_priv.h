@@ -243,6 +243,12 @@ void tcp_timer_update(struct tcp_pcb *pcb);
 /** Our timestamp clock (RFC 7323 5.4: 1 ms ticks, random offset). */
 #define tcp_ts_now(pcb) (sys_now() + (pcb)->ts_offset)
 void tcp_seg_free(struct tcp_seg *seg);
+/** A zeroed queue entry holding @p p, or NULL when the TCP_SEG pool is
+ *  empty (@p p stays the caller's). */
+struct tcp_seg *tcp_seg_new(struct pbuf *p, u32_t seqno, u16_t len, u8_t flags);
+/** The TCP checksum of segment @p h (header included) with the pseudo
+ *  header of @p src and @p dst: zero on input when it is right. */
+u16_t tcp_chksum(struct pbuf *h, const ip_addr_t *src, const ip_addr_t *dst);
 void tcp_segs_free(struct tcp_seg *seg);
 /** Window we may advertise now, and whether it grew enough to tell the
  *  peer (receiver-side silly window syndrome avoidance, RFC 9293 3.8.6.2.2). */
