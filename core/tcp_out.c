@@ -298,7 +298,9 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
   bool dsack = pcb->dsack[0] != pcb->dsack[1];
   if (!syn && (pcb->flags & TF_SACK) && (pcb->ooseq != NULL || dsack) && sack_room > 0) {
     u32_t blocks[4][2];
-    int max = LWIP_MIN(ts ? 3 : 4, sack_room);
+    /* What the 40 bytes of option room leave after the timestamps: four
+     * blocks, or three next to a timestamp (RFC 2018 3). */
+    int max = LWIP_MIN((TCP_MAX_OPT_ROOM - n - 4) / 8, sack_room);
     int nb = 0;
     if (dsack) {
       /* RFC 2883 4: the duplicate range goes first, once. */
@@ -310,6 +312,9 @@ static u16_t tcp_build_options(struct tcp_pcb *pcb, u8_t flags, u16_t datalen, u
     if (pcb->ooseq != NULL && nb < max) {
       nb += sack_blocks(pcb, blocks + nb, max - nb);
     }
+    /* sack_blocks never returns more than asked; saying so here also lets
+     * the compiler see that the stores below stay inside the 40 bytes. */
+    nb = LWIP_MIN(nb, max);
     o[n++] = TCP_OPT_NOP;
     o[n++] = TCP_OPT_NOP;
     o[n++] = TCP_OPT_SACK;
@@ -378,7 +383,7 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     LWIP_DROP(IP4_NO_ROUTE);
     return ERR_RTE;
   }
-  u8_t opts[40];
+  u8_t opts[TCP_MAX_OPT_ROOM];
   if (pcb->state != SYN_SENT || (flags & TCP_ACK)) {
     flags |= TCP_ACK;
   }

@@ -37,4 +37,7 @@
 #define TCP_OPTLEN_SACK_PERM 2
 #define TCP_OPTLEN_TS 10
 
+/* The data offset's 4 bits allow 60 header bytes: 40 for options. */
+#define TCP_MAX_OPT_ROOM 40
+
 #endif
