@@ -53,8 +53,7 @@ static struct netif *netif_arg(json_t *args, struct ctl_reply *r)
 
 static json_t *failed(struct ctl_reply *r, err_t err)
 {
-  return ctl_error(r, err == ERR_MEM ? CTL_E_NO_MEMORY : CTL_E_FAILED, "%s: %s", lwip_err_name(err),
-                   lwip_strerr(err));
+  return ctl_error(r, err == ERR_MEM ? CTL_E_NO_MEMORY : CTL_E_FAILED, "%s: %s", lwip_err_name(err), lwip_strerr(err));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -65,15 +64,14 @@ json_t *cmds_netif_json(struct netif *n)
 {
   char name[NETIF_NAMESIZE];
   const struct netif_counters *c = &n->counters;
-  json_t *o = json_pack("{s:s, s:i, s:o, s:i, s:b, s:b, s:b, s:o, s:i, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-                   "name", netif_index_to_name(netif_get_index(n), name), "index", netif_get_index(n),
-                   "mac", json_mac(n->hwaddr), "mtu", n->mtu, "up", netif_is_up(n), "link_up",
-                   netif_is_link_up(n), "default", n == netif_default, "ip", json_ip4(netif_ip4_addr(n)),
-                   "prefix", ip4_addr_netmask_prefix(netif_ip4_netmask(n)), "netmask",
-                   json_ip4(netif_ip4_netmask(n)), "gw", json_ip4(netif_ip4_gw(n)), "counters",
-                   "rx_packets", (json_int_t)c->rx_packets, "rx_bytes", (json_int_t)c->rx_bytes, "rx_drops",
-                   (json_int_t)c->rx_drops, "tx_packets", (json_int_t)c->tx_packets, "tx_bytes",
-                   (json_int_t)c->tx_bytes, "tx_errors", (json_int_t)c->tx_errors);
+  json_t *o = json_pack(
+      "{s:s, s:i, s:o, s:i, s:b, s:b, s:b, s:o, s:i, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "name",
+      netif_index_to_name(netif_get_index(n), name), "index", netif_get_index(n), "mac", json_mac(n->hwaddr), "mtu",
+      n->mtu, "up", netif_is_up(n), "link_up", netif_is_link_up(n), "default", n == netif_default, "ip",
+      json_ip4(netif_ip4_addr(n)), "prefix", ip4_addr_netmask_prefix(netif_ip4_netmask(n)), "netmask",
+      json_ip4(netif_ip4_netmask(n)), "gw", json_ip4(netif_ip4_gw(n)), "counters", "rx_packets",
+      (json_int_t)c->rx_packets, "rx_bytes", (json_int_t)c->rx_bytes, "rx_drops", (json_int_t)c->rx_drops, "tx_packets",
+      (json_int_t)c->tx_packets, "tx_bytes", (json_int_t)c->tx_bytes, "tx_errors", (json_int_t)c->tx_errors);
   /* IPv6 addresses with state, origin and lifetimes (empty without IPv6). */
   json_object_set_new(o, "ip6", ip6cmds_addrs_json(n));
   return o;
@@ -85,7 +83,8 @@ static json_t *netif_list_json(void)
   struct netif *n;
   /* netif_list is newest first; show them in the order they were added. */
   for (int idx = 1; idx <= 255; idx++) {
-    NETIF_FOREACH(n) {
+    NETIF_FOREACH(n)
+    {
       if (netif_get_index(n) == idx) {
         json_array_append_new(a, cmds_netif_json(n));
       }
@@ -174,22 +173,23 @@ static json_t *cmd_route_list(struct ctl_req *req, json_t *args, struct ctl_repl
   json_t *a = json_array();
   struct netif *n;
   char name[NETIF_NAMESIZE];
-  NETIF_FOREACH(n) {
+  NETIF_FOREACH(n)
+  {
     if (ip4_addr_isany(netif_ip4_addr(n))) {
       continue;
     }
     ip4_addr_t net;
     ip4_addr_get_network(&net, netif_ip4_addr(n), netif_ip4_netmask(n));
-    json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:s, s:s, s:b}", "family", "ipv4", "dest", json_ip4(&net), "prefix",
-                                       ip4_addr_netmask_prefix(netif_ip4_netmask(n)), "gw", "",
-                                       "netif", netif_index_to_name(netif_get_index(n), name), "usable",
+    json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:s, s:s, s:b}", "family", "ipv4", "dest", json_ip4(&net),
+                                       "prefix", ip4_addr_netmask_prefix(netif_ip4_netmask(n)), "gw", "", "netif",
+                                       netif_index_to_name(netif_get_index(n), name), "usable",
                                        netif_is_up(n) && netif_is_link_up(n)));
   }
   if (netif_default != NULL) {
     n = netif_default;
     ip4_addr_t any = {IPADDR_ANY};
-    json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:o, s:s, s:b}", "family", "ipv4", "dest", json_ip4(&any), "prefix", 0, "gw",
-                                       json_ip4(netif_ip4_gw(n)), "netif",
+    json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:o, s:s, s:b}", "family", "ipv4", "dest", json_ip4(&any),
+                                       "prefix", 0, "gw", json_ip4(netif_ip4_gw(n)), "netif",
                                        netif_index_to_name(netif_get_index(n), name), "usable",
                                        netif_is_up(n) && netif_is_link_up(n)));
   }
@@ -207,9 +207,8 @@ static json_t *arp_entry_json(const struct etharp_entry_info *e)
   if (e->netif != NULL) {
     netif_index_to_name(netif_get_index(e->netif), name);
   }
-  return json_pack("{s:o, s:o, s:s, s:s, s:i, s:i}", "ip", json_ip4(&e->ipaddr), "mac",
-                   json_mac(e->ethaddr.addr), "netif", name, "state", etharp_state_name(e->state), "age_s",
-                   e->age_s, "queued", e->queued);
+  return json_pack("{s:o, s:o, s:s, s:s, s:i, s:i}", "ip", json_ip4(&e->ipaddr), "mac", json_mac(e->ethaddr.addr),
+                   "netif", name, "state", etharp_state_name(e->state), "age_s", e->age_s, "queued", e->queued);
 }
 
 static json_t *cmd_arp_list(struct ctl_req *req, json_t *args, struct ctl_reply *r)
@@ -277,9 +276,9 @@ static json_t *cmd_arp_flush(struct ctl_req *req, json_t *args, struct ctl_reply
 
 static json_t *mem_json(const struct stats_mem *s)
 {
-  return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", s->name ? s->name : "heap", "avail",
-                   (json_int_t)s->avail, "used", (json_int_t)s->used, "max", (json_int_t)s->max, "err",
-                   (json_int_t)s->err, "illegal", (json_int_t)s->illegal);
+  return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", s->name ? s->name : "heap", "avail", (json_int_t)s->avail,
+                   "used", (json_int_t)s->used, "max", (json_int_t)s->max, "err", (json_int_t)s->err, "illegal",
+                   (json_int_t)s->illegal);
 }
 
 static json_t *cmd_stats(struct ctl_req *req, json_t *args, struct ctl_reply *r)
@@ -323,10 +322,9 @@ static json_t *cmd_stats(struct ctl_req *req, json_t *args, struct ctl_reply *r)
   tcp_mem_get_info(&t);
   json_object_set_new(o, "tcp_memory",
                       json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tx_bytes", (json_int_t)t.tx_bytes,
-                                "tx_budget", (json_int_t)t.tx_budget, "rx_bytes", (json_int_t)t.rx_bytes,
-                                "rx_budget", (json_int_t)t.rx_budget, "tx_floor", (json_int_t)t.tx_floor,
-                                "rx_floor", (json_int_t)t.rx_floor,
-                                "heap_reserve", (json_int_t)t.heap_reserve, "tx_limited",
+                                "tx_budget", (json_int_t)t.tx_budget, "rx_bytes", (json_int_t)t.rx_bytes, "rx_budget",
+                                (json_int_t)t.rx_budget, "tx_floor", (json_int_t)t.tx_floor, "rx_floor",
+                                (json_int_t)t.rx_floor, "heap_reserve", (json_int_t)t.heap_reserve, "tx_limited",
                                 (json_int_t)t.tx_limited, "rx_limited", (json_int_t)t.rx_limited));
 #endif
   return o;
@@ -390,8 +388,8 @@ static json_t *capture_json(void)
   if (lwipd.netif_added) {
     netif_index_to_name(netif_get_index(&lwipd.netif), name);
   }
-  return json_pack("{s:b, s:s?, s:s, s:I}", "active", lwipd.capture != NULL, "file", lwipd.capture_path, "netif",
-                   name, "frames", (json_int_t)(lwipd.capture ? lwipd.capture->frames : 0));
+  return json_pack("{s:b, s:s?, s:s, s:I}", "active", lwipd.capture != NULL, "file", lwipd.capture_path, "netif", name,
+                   "frames", (json_int_t)(lwipd.capture ? lwipd.capture->frames : 0));
 }
 
 static json_t *cmd_capture_status(struct ctl_req *req, json_t *args, struct ctl_reply *r)
@@ -467,9 +465,9 @@ static json_t *impair_counters_json(enum impair_dir_id d)
   const struct impair_counters *c = impair_counters(lwipd.impair, d);
   return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "frames", (json_int_t)c->frames, "dropped",
                    (json_int_t)c->dropped, "duplicated", (json_int_t)c->duplicated, "reordered",
-                   (json_int_t)c->reordered, "delayed", (json_int_t)c->delayed, "corrupted",
-                   (json_int_t)c->corrupted, "ce_marked", (json_int_t)c->ce_marked, "nomem", (json_int_t)c->nomem,
-                   "held", (int)impair_held_frames(lwipd.impair, d));
+                   (json_int_t)c->reordered, "delayed", (json_int_t)c->delayed, "corrupted", (json_int_t)c->corrupted,
+                   "ce_marked", (json_int_t)c->ce_marked, "nomem", (json_int_t)c->nomem, "held",
+                   (int)impair_held_frames(lwipd.impair, d));
 }
 
 static json_t *impair_json(void)
@@ -539,8 +537,8 @@ static json_t *offload_json(const struct tap_dev *tap)
 static json_t *io_uring_json(const struct tap_dev *tap)
 {
   const struct tap_uring_counters *c = tap_uring_counters(tap);
-  json_t *o = json_pack("{s:s, s:b}", "mode", tap_uring_mode_name((enum tap_uring_mode)lwipd.io_uring_mode),
-                        "active", c != NULL);
+  json_t *o = json_pack("{s:s, s:b}", "mode", tap_uring_mode_name((enum tap_uring_mode)lwipd.io_uring_mode), "active",
+                        c != NULL);
   if (c != NULL) {
     uint64_t ops = c->writes + c->reads;
     json_object_set_new(o, "submits", json_integer((json_int_t)c->submits));
@@ -549,6 +547,12 @@ static json_t *io_uring_json(const struct tap_dev *tap)
     json_object_set_new(o, "read_frames", json_integer((json_int_t)c->read_frames));
     json_object_set_new(o, "pool_full", json_integer((json_int_t)c->pool_full));
     json_object_set_new(o, "ops_per_submit", json_real(c->submits ? (double)ops / (double)c->submits : 0.0));
+    json_object_set_new(o, "resting", json_boolean(tap_uring_resting(tap)));
+    json_object_set_new(o, "plain_reads", json_integer((json_int_t)c->plain_reads));
+    json_object_set_new(o, "plain_writes", json_integer((json_int_t)c->plain_writes));
+    json_object_set_new(o, "direct_writes", json_integer((json_int_t)c->direct_writes));
+    json_object_set_new(o, "to_plain", json_integer((json_int_t)c->to_plain));
+    json_object_set_new(o, "to_ring", json_integer((json_int_t)c->to_ring));
   } else {
     /* Why not: asked off, refused at start, or failed since. */
     const char *why = tap_uring_failure(tap);
@@ -567,12 +571,11 @@ static json_t *cmd_status(struct ctl_req *req, json_t *args, struct ctl_reply *r
   (void)req;
   (void)args;
   (void)r;
-  json_t *o = json_pack("{s:s, s:s, s:i, s:I, s:b, s:s, s:o, s:I, s:o, s:o, s:b, s:b}", "version",
-                        LWIP_VERSION_STRING, "profile", LWIP_PROFILE, "pid", (int)getpid(), "uptime_ms",
-                        (json_int_t)(sys_now() - lwipd.start_ms), "seeded", lwipd.seeded, "tap",
-                        lwipd.tap ? lwipd.tap->name : "", "netifs", netif_list_json(), "apps",
-                        (json_int_t)apps_count(), "capture", capture_json(), "impair", impair_json(),
-                        "forwarding", ip4_forwarding(), "tap_gone", lwipd.tap_gone);
+  json_t *o = json_pack(
+      "{s:s, s:s, s:i, s:I, s:b, s:s, s:o, s:I, s:o, s:o, s:b, s:b}", "version", LWIP_VERSION_STRING, "profile",
+      LWIP_PROFILE, "pid", (int)getpid(), "uptime_ms", (json_int_t)(sys_now() - lwipd.start_ms), "seeded", lwipd.seeded,
+      "tap", lwipd.tap ? lwipd.tap->name : "", "netifs", netif_list_json(), "apps", (json_int_t)apps_count(), "capture",
+      capture_json(), "impair", impair_json(), "forwarding", ip4_forwarding(), "tap_gone", lwipd.tap_gone);
   if (lwipd.seeded) {
     json_object_set_new(o, "seed", json_integer((json_int_t)lwipd.seed));
   }
@@ -637,8 +640,8 @@ static json_t *cmd_icmp_ratelimit(struct ctl_req *req, json_t *args, struct ctl_
 #else
   json_t *suppressed = json_null();
 #endif
-  return json_pack("{s:I, s:I, s:b, s:o}", "rate", (json_int_t)rate, "burst", (json_int_t)burst, "enabled",
-                   rate != 0, "suppressed", suppressed);
+  return json_pack("{s:I, s:I, s:b, s:o}", "rate", (json_int_t)rate, "burst", (json_int_t)burst, "enabled", rate != 0,
+                   "suppressed", suppressed);
 }
 
 static void shutdown_cb(evutil_socket_t fd, short what, void *arg)
@@ -666,10 +669,13 @@ static json_t *cmd_shutdown(struct ctl_req *req, json_t *args, struct ctl_reply 
 
 static json_t *cmd_subscribe(struct ctl_req *req, json_t *args, struct ctl_reply *r)
 {
-  static const struct { const char *name; unsigned bit; } classes[] = {
-    {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP}, {"log", CTL_EV_LOG},
-    {"dhcp", CTL_EV_DHCP}, {"mqtt", CTL_EV_MQTT}, {"nd", CTL_EV_ND}, {"all", CTL_EV_ALL},
-    {"tcp", CTL_EV_TCP},
+  static const struct {
+    const char *name;
+    unsigned bit;
+  } classes[] = {
+      {"link", CTL_EV_LINK}, {"address", CTL_EV_ADDRESS}, {"arp", CTL_EV_ARP},
+      {"log", CTL_EV_LOG},   {"dhcp", CTL_EV_DHCP},       {"mqtt", CTL_EV_MQTT},
+      {"nd", CTL_EV_ND},     {"all", CTL_EV_ALL},         {"tcp", CTL_EV_TCP},
   };
   json_t *ev = json_object_get(args, "events");
   unsigned mask = 0;
@@ -808,8 +814,8 @@ static const struct ctl_cmd core_cmds[] = {
 /* The registry: every module's table (record.* belongs to the daemon
  * proper and is looked up by ctl.c, so lwip-replay does not record). */
 static const struct ctl_cmd *const registry[] = {
-    core_cmds, ip6_cmds, ping_cmds, tcp_cmds, sock_cmds, netapps_cmds, apps_cmds, iperf_cmds, sntp_cmds, mqtt_cmds, http_cmds, tftp_cmds,
-    mdns_cmds, dhcp6_cmds,
+    core_cmds,  ip6_cmds,  ping_cmds, tcp_cmds,  sock_cmds, netapps_cmds, apps_cmds,
+    iperf_cmds, sntp_cmds, mqtt_cmds, http_cmds, tftp_cmds, mdns_cmds,    dhcp6_cmds,
 };
 
 ctl_cmd_fn ctl_cmd_lookup(const struct ctl_cmd *table, const char *cmd)

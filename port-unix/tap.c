@@ -41,10 +41,10 @@ static err_t tap_tx(struct dev *d, struct pbuf *p);
 static void tap_ops_close(struct dev *d);
 
 static const struct dev_ops tap_ops = {
-  .kind = "tap",
-  .tx = tap_tx,
-  .rx = NULL,
-  .close = tap_ops_close,
+    .kind = "tap",
+    .tx = tap_tx,
+    .rx = NULL,
+    .close = tap_ops_close,
 };
 
 
@@ -174,8 +174,7 @@ static int tap_negotiate(struct tap_dev *tap, enum tap_offload mode, char *err, 
 
 /* --offload auto after a refusal: open without offloads, remembering
  * that auto was asked for (status shows both). */
-static struct tap_dev *tap_reopen_plain(const char *name, bool create, enum tap_offload mode, char *err,
-                                        size_t errlen)
+static struct tap_dev *tap_reopen_plain(const char *name, bool create, enum tap_offload mode, char *err, size_t errlen)
 {
   struct tap_dev *tap = tap_open_offload(name, create, TAP_OFFLOAD_OFF, err, errlen);
   if (tap != NULL) {
@@ -200,8 +199,9 @@ struct tap_dev *tap_open_offload(const char *name, bool create, enum tap_offload
     return NULL;
   }
   if (!create && (name[0] == '\0' || if_nametoindex(name) == 0)) {
-    dev_set_err(err, errlen, "tap: no interface '%s' (create it with `ip tuntap add %s mode tap`, or let lwipd create it)",
-            name, name[0] ? name : "NAME");
+    dev_set_err(err, errlen,
+                "tap: no interface '%s' (create it with `ip tuntap add %s mode tap`, or let lwipd create it)", name,
+                name[0] ? name : "NAME");
     errno = ENODEV;
     return NULL;
   }
@@ -411,6 +411,11 @@ int tap_read_batch(struct tap_dev *tap, int max_frames)
   if (tap_uring_active(tap)) {
     return tap_uring_read_batch(tap, max_frames);
   }
+  return tap_plain_read_batch(tap, max_frames);
+}
+
+int tap_plain_read_batch(struct tap_dev *tap, int max_frames)
+{
   int count = 0;
   while (count < max_frames) {
     struct virtio_net_hdr vh;
@@ -449,8 +454,8 @@ static void tap_warn(struct tap_dev *tap, int e, size_t len)
     return;
   }
   if (tap->warn_suppressed != 0) {
-    LWIP_LOG(NETIF, WARN, "tap %s: write of %lu bytes failed: %s (%lu more failures not logged)",
-             tap->name, (unsigned long)len, strerror(e), (unsigned long)tap->warn_suppressed);
+    LWIP_LOG(NETIF, WARN, "tap %s: write of %lu bytes failed: %s (%lu more failures not logged)", tap->name,
+             (unsigned long)len, strerror(e), (unsigned long)tap->warn_suppressed);
   } else {
     LWIP_LOG(NETIF, WARN, "tap %s: write of %lu bytes failed: %s", tap->name, (unsigned long)len, strerror(e));
   }
@@ -539,12 +544,12 @@ static int tap_gather(const struct pbuf *p, struct iovec *iov, int n)
 
 /* Write one frame, with the virtio-net header @p vh in front when the
  * TAP has them.  @return the frame's bytes written, or -1 with errno. */
-static ssize_t tap_write_frame(struct tap_dev *tap, const struct pbuf *p, struct virtio_net_hdr *vh)
+static ssize_t tap_write_frame(struct tap_dev *tap, const struct pbuf *p, const struct virtio_net_hdr *vh)
 {
   struct iovec iov[TAP_MAX_IOV];
   int first = 0;
   if (tap->vnet_hdr) {
-    iov[0].iov_base = vh;
+    iov[0].iov_base = (void *)vh; /* writev only reads it */
     iov[0].iov_len = sizeof(*vh);
     first = 1;
   }
@@ -602,7 +607,12 @@ static err_t tap_tx(struct dev *d, struct pbuf *p)
   if (tap_uring_active(tap)) {
     return tap_uring_tx(tap, p, &vh, tap->vnet_hdr ? sizeof(vh) : 0, gso);
   }
-  ssize_t w = tap_write_frame(tap, p, &vh);
+  return tap_plain_tx(tap, p, &vh, gso);
+}
+
+err_t tap_plain_tx(struct tap_dev *tap, const struct pbuf *p, const struct virtio_net_hdr *vh, bool gso)
+{
+  ssize_t w = tap_write_frame(tap, p, vh);
   int e = errno;
   tap_tx_result(tap, w, e, p->tot_len, gso);
   if (w >= 0) {
@@ -625,8 +635,8 @@ static int parse_cidr(const char *cidr, struct in_addr *addr, struct in_addr *ma
   return 0;
 }
 
-static int set_sockaddr(const char *name, unsigned long req, const char *what, struct in_addr a,
-                        char *err, size_t errlen)
+static int set_sockaddr(const char *name, unsigned long req, const char *what, struct in_addr a, char *err,
+                        size_t errlen)
 {
   struct ifreq ifr;
   struct sockaddr_in sin;

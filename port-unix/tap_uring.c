@@ -53,6 +53,17 @@ const char *tap_uring_mode_name(enum tap_uring_mode mode)
 /** Bytes of the write pool: room for hundreds of Ethernet frames or
  *  sixteen 64 KB GSO frames before a flush is forced. */
 #define TAP_URING_POOL (1024U * 1024U)
+/** Frames larger than this are written at once from their pbufs instead
+ *  of being copied into the pool.  Copying 8 KB takes about as long as a
+ *  system call's own overhead (a microsecond or so at memory speed), so
+ *  beyond it the copy costs more than sharing one io_uring_enter saves;
+ *  with offloads nearly every data frame TCP sends is a 64 KB GSO frame,
+ *  and copying each one slowed sending by a quarter. */
+#define TAP_URING_COPY_MAX 8192U
+/** Events in a row that read at most one frame and wrote at most one
+ *  before the ring rests (tap_uring.h).  More than one, so a lone timer
+ *  or control event in the middle of a transfer does not switch. */
+#define TAP_URING_QUIET 4U
 /** Every frame starts on a cache line of the pool. */
 #define TAP_URING_ALIGN 64U
 /** A read buffer: a virtio-net header, the largest frame and one byte
@@ -81,6 +92,10 @@ struct tap_uring {
   uint8_t *rbuf;                 /**< TAP_URING_READS buffers of TAP_URING_RBUF bytes */
   int32_t rres[TAP_URING_READS]; /**< each read's result */
   unsigned rdepth;               /**< reads in the next set */
+  unsigned ev_reads;             /**< frames read in this event (since the last flush) */
+  unsigned ev_writes;            /**< frames sent in this event */
+  unsigned quiet;                /**< light events in a row */
+  bool resting;                  /**< light traffic: plain calls (tap_uring.h) */
   bool broken;                   /**< the ring failed and no new one could be made: plain I/O from now on */
   char failure[96];              /**< when broken, why */
 };
@@ -98,6 +113,40 @@ bool tap_uring_active(const struct tap_dev *tap)
 const struct tap_uring_counters *tap_uring_counters(const struct tap_dev *tap)
 {
   return tap_uring_active(tap) ? &tap->uring->c : NULL;
+}
+
+bool tap_uring_resting(const struct tap_dev *tap)
+{
+  return tap_uring_active(tap) && tap->uring->resting;
+}
+
+/* An event moved two frames one way: traffic built up, so the ring
+ * batches again from the next frame on.  Nothing is queued while resting,
+ * so the frames already written by plain calls stay ahead of the ones the
+ * ring queues next. */
+static void note_traffic(struct tap_uring *u)
+{
+  if (u->resting && (u->ev_reads >= 2U || u->ev_writes >= 2U)) {
+    u->resting = false;
+    u->quiet = 0;
+    u->c.to_ring++;
+  }
+}
+
+/* The end of an event (the flush, with nothing in flight): after
+ * TAP_URING_QUIET light events in a row, rest. */
+static void end_event(struct tap_uring *u)
+{
+  if (u->ev_reads <= 1U && u->ev_writes <= 1U) {
+    if (!u->resting && ++u->quiet >= TAP_URING_QUIET) {
+      u->resting = true;
+      u->c.to_plain++;
+    }
+  } else {
+    u->quiet = 0;
+  }
+  u->ev_reads = 0;
+  u->ev_writes = 0;
 }
 
 /* Can this kernel read and write through a ring?  IORING_OP_READ and
@@ -288,6 +337,7 @@ void tap_uring_flush(struct tap_dev *tap)
 {
   if (tap_uring_active(tap)) {
     run(tap, 0);
+    end_event(tap->uring);
   }
 }
 
@@ -324,6 +374,18 @@ static long pool_take(struct tap_uring *u, size_t need)
 err_t tap_uring_tx(struct tap_dev *tap, const struct pbuf *p, const void *vh, size_t vh_len, bool gso)
 {
   struct tap_uring *u = tap->uring;
+  u->ev_writes++;
+  if (u->resting || p->tot_len > TAP_URING_COPY_MAX) {
+    if (u->resting) {
+      u->c.plain_writes++;
+    } else {
+      u->c.direct_writes++;
+      run(tap, 0); /* the frames queued before this one leave first */
+    }
+    err_t err = tap_plain_tx(tap, p, vh, gso);
+    note_traffic(u);
+    return err;
+  }
   size_t need = vh_len + p->tot_len;
   long at = u->queued < TAP_URING_ENTRIES ? pool_take(u, need) : -1;
   struct io_uring_sqe *sqe = at >= 0 ? io_uring_get_sqe(&u->ring) : NULL;
@@ -427,6 +489,15 @@ static unsigned next_depth(unsigned got)
 int tap_uring_read_batch(struct tap_dev *tap, int max_frames)
 {
   struct tap_uring *u = tap->uring;
+  if (u->resting) {
+    int got = tap_plain_read_batch(tap, max_frames);
+    if (got > 0) {
+      u->c.plain_reads += (unsigned)got;
+      u->ev_reads += (unsigned)got;
+      note_traffic(u);
+    }
+    return got;
+  }
   int count = 0;
   bool fatal = false;
   while (count < max_frames && !fatal) {
@@ -438,6 +509,7 @@ int tap_uring_read_batch(struct tap_dev *tap, int max_frames)
     }
     int got = take_reads(tap, n, &fatal);
     count += got;
+    u->ev_reads += (unsigned)got;
     u->rdepth = next_depth((unsigned)got);
     if ((unsigned)got < n) {
       break; /* the TAP's queue ran dry during the set */

@@ -11,6 +11,19 @@
  *    timer, a control command), before the loop sleeps;
  *  - tap_read_batch() posts a set of reads and takes their completions in
  *    one io_uring_enter per set.
+ * Two exceptions keep the ring from costing more than it saves:
+ *  - light traffic.  A request/response exchange moves one frame each way
+ *    per event; the ring then costs two io_uring_enter calls (the reads,
+ *    the flush) where read() and write() cost three cheaper calls, and
+ *    the reply leaves only at the flush.  After TAP_URING_QUIET events in
+ *    a row that read at most one frame and wrote at most one, the ring
+ *    rests: frames are read and written a frame a call, exactly as the
+ *    plain path does, until an event reads or writes two (a transfer
+ *    began), and from the next frame on the ring batches again;
+ *  - large frames.  A frame over TAP_URING_COPY_MAX bytes (a GSO frame of
+ *    up to 64 KB) is written at once with writev() straight from its
+ *    pbufs, after the frames queued before it: copying it into the pool
+ *    costs more than the one system call it would share.
  * Every request is made with RWF_NOWAIT: one that cannot be done at once
  * fails with EAGAIN (a read of an empty TAP; a write the TAP cannot take,
  * counted as the plain path counts it) instead of being parked by the
@@ -54,12 +67,22 @@ const char *tap_uring_mode_name(enum tap_uring_mode mode);
 
 /** Counters of a tap's ring (zeroed by tap_uring_start). */
 struct tap_uring_counters {
-  uint64_t submits;     /**< io_uring_enter calls that submitted work */
-  uint64_t writes;      /**< write requests submitted (one per frame) */
-  uint64_t reads;       /**< read requests submitted */
-  uint64_t read_frames; /**< of those, reads that returned a frame */
-  uint64_t pool_full;   /**< flushes forced mid-batch: buffers or queue used up */
+  uint64_t submits;       /**< io_uring_enter calls that submitted work */
+  uint64_t writes;        /**< write requests submitted (one per frame) */
+  uint64_t reads;         /**< read requests submitted */
+  uint64_t read_frames;   /**< of those, reads that returned a frame */
+  uint64_t pool_full;     /**< flushes forced mid-batch: buffers or queue used up */
+  uint64_t plain_reads;   /**< frames read by read() while traffic was light */
+  uint64_t plain_writes;  /**< frames written by write() while traffic was light */
+  uint64_t direct_writes; /**< frames over TAP_URING_COPY_MAX written at once from their pbufs */
+  uint64_t to_plain;      /**< switches to plain calls after TAP_URING_QUIET light events */
+  uint64_t to_ring;       /**< switches back to the ring when traffic built up */
 };
+
+/** Is the ring on @p tap resting: light traffic (request/response), read
+ *  and written a frame a call as the plain path does, until an event
+ *  moves two frames one way? */
+bool tap_uring_resting(const struct tap_dev *tap);
 
 /**
  * Attach a ring to @p tap: from now on its sends are queued (flush them
@@ -113,6 +136,17 @@ void tap_rx_frame(struct tap_dev *tap, const struct virtio_net_hdr *vh, const u8
  *  @p e (logged at most once a second).  @p len: the frame's length;
  *  @p gso: it was a GSO frame. */
 void tap_tx_result(struct tap_dev *tap, ssize_t w, int e, size_t len, bool gso);
+
+/** tap_read_batch() by read() (readv() with virtio-net headers), a frame
+ *  a call until the TAP is empty or @p max_frames were read: same
+ *  contract. */
+int tap_plain_read_batch(struct tap_dev *tap, int max_frames);
+
+/** Write frame @p p at once with one write() or writev() straight from
+ *  its pbufs, header @p vh in front when the TAP has them, and count the
+ *  outcome.  Does not take @p p.  @return ERR_OK; ERR_MEM when the TAP
+ *  could not take it now (EAGAIN, ENOBUFS); ERR_IF on any other error. */
+err_t tap_plain_tx(struct tap_dev *tap, const struct pbuf *p, const struct virtio_net_hdr *vh, bool gso);
 
 /** read() errors after which the descriptor is useless. */
 bool tap_fatal_errno(int e);

@@ -8,12 +8,13 @@ io_uring_enter.  On a kernel that refuses io_uring the "on" cases check
 that lwipd refuses to start and says why, and the rest run plain.
 """
 import os
+import socket
 import subprocess
 
 import pytest
 
 from lwipd_harness import Lwipd, running_lwipd
-from test_offload import MB, _echo, _from_lwipd, _to_discard
+from test_offload import ECHO, MB, _connect, _echo, _from_lwipd, _to_discard
 
 
 def _ring_refused():
@@ -46,8 +47,35 @@ def test_transfers(ring, offload):
         if ring == "on":
             assert st["submits"] > 0 and st["writes"] > 0 and st["read_frames"] > 0
             assert st["ops_per_submit"] > 1.0
+            # With offloads lwipd sends 64 KB GSO frames: written at once
+            # from their pbufs, never copied into the ring's pool.
+            assert (st["direct_writes"] > 0) == (offload == "on" and d.call("status")["offload"]["tx_gso"] > 0)
+            _ping_pong(d)
         else:
             assert "submits" not in st and st["reason"] == "--io-uring off"
+
+
+def _ping_pong(d, rounds=20):
+    """Request/response through tcp-echo, one 64-byte message at a time:
+    the ring rests and the frames go by plain read() and write()."""
+    before = d.call("status")["io_uring"]
+    s = _connect(ECHO)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for i in range(rounds):
+        msg = bytes([i]) * 64
+        s.sendall(msg)
+        got = b""
+        while len(got) < 64:
+            chunk = s.recv(64 - len(got))
+            assert chunk, "tcp-echo closed the connection"
+            got += chunk
+        assert got == msg
+    s.close()
+    st = d.call("status")["io_uring"]
+    assert st["to_plain"] > before["to_plain"], st
+    assert st["plain_reads"] > before["plain_reads"] and st["plain_writes"] > before["plain_writes"], st
+    out = d.lwipctl("status").stdout
+    assert "plain calls:" in out and "while resting" in out, out
 
 
 def test_bad_value_refused():

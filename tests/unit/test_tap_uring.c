@@ -97,6 +97,17 @@ static u32_t peer_reads(u32_t *next, u16_t len, size_t hdr)
   }
 }
 
+/* The peer (the kernel) sends @p n numbered frames of @p len bytes. */
+static void kernel_sends(u32_t first, u32_t n, u16_t len, size_t hdr)
+{
+  for (u32_t i = first; i < first + n; i++) {
+    memset(buf, 0, hdr);
+    memset(buf + hdr, 0x5a, len);
+    put_be32(buf + hdr, i);
+    assert_int_equal(send(peer, buf, hdr + len, 0), (ssize_t)(hdr + len));
+  }
+}
+
 /* Sends stay queued until the flush, then leave in one submission, in
  * order, counted as written. */
 static void sends_wait_for_flush(void **state)
@@ -141,21 +152,137 @@ static void full_queue_flushes_early(void **state)
   assert_int_equal(tap->counters.tx_frames, 300);
 }
 
-/* Large frames use the write pool up before the queue: the same. */
+/* Frames of 8000 bytes (the largest size still copied is 8192) use the
+ * 1 MiB write pool up after 131, before the 256-entry queue: the same. */
 static void full_pool_flushes_early(void **state)
 {
   (void)state;
   attach(false);
   u32_t next = 0;
-  for (u32_t i = 0; i < 40; i++) {
-    send_frame(i, 60000);
+  for (u32_t i = 0; i < 200; i++) {
+    send_frame(i, 8000);
   }
   tap_uring_flush(tap);
-  assert_int_equal(peer_reads(&next, 60000, 0), 40);
+  assert_int_equal(peer_reads(&next, 8000, 0), 200);
   const struct tap_uring_counters *c = tap_uring_counters(tap);
-  assert_true(c->pool_full >= 2);
-  assert_int_equal(c->submits, c->pool_full + 1);
-  assert_int_equal(tap->counters.tx_frames, 40);
+  assert_int_equal(c->pool_full, 1);
+  assert_int_equal(c->submits, 2);
+  assert_int_equal(c->direct_writes, 0);
+  assert_int_equal(tap->counters.tx_frames, 200);
+}
+
+/* A frame over 8 KB (a GSO frame) is not copied into the pool: it is
+ * written at once from its pbuf, after the frames queued before it, and
+ * the ones after it queue again. */
+static void large_frame_written_at_once(void **state)
+{
+  (void)state;
+  attach(false);
+  u32_t next = 0;
+  send_frame(0, 100);
+  send_frame(1, 100);
+  send_frame(2, 9000);
+  const struct tap_uring_counters *c = tap_uring_counters(tap);
+  assert_int_equal(c->direct_writes, 1);
+  assert_int_equal(c->submits, 1); /* frames 0 and 1, before frame 2 */
+  for (u32_t i = 0; i < 3; i++) {
+    ssize_t r = recv(peer, buf, sizeof(buf), MSG_DONTWAIT);
+    assert_int_equal(r, i < 2 ? 100 : 9000);
+    assert_int_equal(get_be32(buf), next++);
+  }
+  send_frame(3, 100);
+  assert_int_equal(peer_reads(&next, 100, 0), 0); /* queued again */
+  tap_uring_flush(tap);
+  assert_int_equal(peer_reads(&next, 100, 0), 1);
+  assert_int_equal(tap->counters.tx_frames, 4);
+  assert_int_equal(tap->counters.tx_bytes, 9300);
+}
+
+/* One request/response event: a frame in, a frame out, then the flush
+ * that ends every event in the daemon. */
+static void light_event(u32_t seq, u32_t *sent)
+{
+  kernel_sends(seq, 1, 80, 0);
+  assert_int_equal(tap_read_batch(tap, 64), 1);
+  send_frame((*sent)++, 60);
+  tap_uring_flush(tap);
+}
+
+/* Request/response traffic: after four events in a row that moved at most
+ * a frame each way the ring rests, and frames go by plain read() and
+ * write() (a reply is at the peer before any flush).  An event that
+ * writes two frames wakes it: the next frame is queued again. */
+static void rests_under_light_traffic(void **state)
+{
+  (void)state;
+  attach(false);
+  const struct tap_uring_counters *c = tap_uring_counters(tap);
+  u32_t next = 0, sent = 0;
+  for (u32_t i = 0; i < 4; i++) {
+    assert_false(tap_uring_resting(tap));
+    light_event(i, &sent);
+    assert_int_equal(peer_reads(&next, 60, 0), 1);
+  }
+  assert_true(tap_uring_resting(tap));
+  assert_int_equal(c->to_plain, 1);
+  u64_t submits = c->submits, reads = c->reads;
+  /* Resting: no io_uring_enter; the reply leaves at once. */
+  kernel_sends(4, 1, 80, 0);
+  assert_int_equal(tap_read_batch(tap, 64), 1);
+  send_frame(sent++, 60);
+  assert_int_equal(peer_reads(&next, 60, 0), 1);
+  assert_int_equal(c->submits, submits);
+  assert_int_equal(c->reads, reads);
+  assert_int_equal(c->plain_reads, 1);
+  assert_int_equal(c->plain_writes, 1);
+  /* The same event writes a second frame: still plain (it is on the wire
+   * at once), and the ring wakes for the third, which waits for the flush. */
+  send_frame(sent++, 60);
+  assert_int_equal(peer_reads(&next, 60, 0), 1);
+  assert_false(tap_uring_resting(tap));
+  assert_int_equal(c->to_ring, 1);
+  send_frame(sent++, 60);
+  assert_int_equal(peer_reads(&next, 60, 0), 0);
+  tap_uring_flush(tap);
+  assert_int_equal(peer_reads(&next, 60, 0), 1);
+  assert_int_equal(top.frames, 5);
+  assert_int_equal(top.out_of_order, 0);
+}
+
+/* Resting ends too when one event reads two frames, and a lone quiet
+ * event in a transfer does not make the ring rest: only four in a row. */
+static void busy_reads_wake_and_quiet_needs_a_run(void **state)
+{
+  (void)state;
+  attach(false);
+  const struct tap_uring_counters *c = tap_uring_counters(tap);
+  u32_t next = 0, sent = 0, seq = 0;
+  for (u32_t i = 0; i < 4; i++) {
+    light_event(seq++, &sent);
+  }
+  assert_true(tap_uring_resting(tap));
+  kernel_sends(seq, 2, 80, 0);
+  seq += 2;
+  assert_int_equal(tap_read_batch(tap, 64), 2);
+  assert_false(tap_uring_resting(tap));
+  tap_uring_flush(tap);
+  /* Three quiet events, a busy one, three quiet ones: no rest. */
+  for (u32_t i = 0; i < 3; i++) {
+    light_event(seq++, &sent);
+  }
+  kernel_sends(seq, 3, 80, 0);
+  seq += 3;
+  assert_int_equal(tap_read_batch(tap, 64), 3);
+  tap_uring_flush(tap);
+  for (u32_t i = 0; i < 3; i++) {
+    light_event(seq++, &sent);
+  }
+  assert_false(tap_uring_resting(tap));
+  assert_int_equal(c->to_plain, 1);
+  assert_int_equal(c->to_ring, 1);
+  assert_int_equal(top.frames, seq);
+  assert_int_equal(top.out_of_order, 0);
+  assert_int_equal(peer_reads(&next, 60, 0), 10);
 }
 
 /* A TAP that cannot take a frame: the write fails with EAGAIN (it is not
@@ -197,17 +324,6 @@ static void sends_carry_vnet_header(void **state)
   tap_uring_flush(tap);
   assert_int_equal(peer_reads(&next, 100, sizeof(struct virtio_net_hdr)), 2);
   assert_int_equal(tap->counters.tx_bytes, 200);
-}
-
-/* The peer (the kernel) sends @p n numbered frames of @p len bytes. */
-static void kernel_sends(u32_t first, u32_t n, u16_t len, size_t hdr)
-{
-  for (u32_t i = first; i < first + n; i++) {
-    memset(buf, 0, hdr);
-    memset(buf + hdr, 0x5a, len);
-    put_be32(buf + hdr, i);
-    assert_int_equal(send(peer, buf, hdr + len, 0), (ssize_t)(hdr + len));
-  }
 }
 
 /* Reads come up in the order the frames came, a batch stops at max_frames
@@ -444,6 +560,9 @@ int main(void)
       TAP_PAIR_TEST(sends_wait_for_flush),
       TAP_PAIR_TEST(full_queue_flushes_early),
       TAP_PAIR_TEST(full_pool_flushes_early),
+      TAP_PAIR_TEST(large_frame_written_at_once),
+      TAP_PAIR_TEST(rests_under_light_traffic),
+      TAP_PAIR_TEST(busy_reads_wake_and_quiet_needs_a_run),
       TAP_PAIR_TEST(full_tap_counts_eagain),
       TAP_PAIR_TEST(sends_carry_vnet_header),
       TAP_PAIR_TEST(reads_in_order_and_bounded),

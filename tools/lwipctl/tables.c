@@ -395,6 +395,13 @@ void print_status(const struct request *rq, json_t *res)
     /* --io-uring: how many TAP reads and writes each system call carried. */
     kv("io_uring:", "%s, %lld submits, %lld writes, %lld reads (%lld frames), %.1f ops per submit", jstr(ur, "mode"),
        jint(ur, "submits"), jint(ur, "writes"), jint(ur, "reads"), jint(ur, "read_frames"), jnum(ur, "ops_per_submit"));
+    /* Frames that went by plain calls instead: while the ring rested
+     * (light traffic) and large frames written at once. */
+    kv("",
+       "%s; plain calls: %lld frames read, %lld written while resting (%lld rests, %lld wake-ups), %lld large "
+       "frames written at once",
+       jtrue(ur, "resting") ? "resting now" : "batching now", jint(ur, "plain_reads"), jint(ur, "plain_writes"),
+       jint(ur, "to_plain"), jint(ur, "to_ring"), jint(ur, "direct_writes"));
   }
   if (jtrue(res, "seeded")) {
     kv("seed:", "%lld", jint(res, "seed"));
