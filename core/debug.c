@@ -1,6 +1,7 @@
 /**
  * @file debug.c
- * Run-time log levels per module.
+ * Run-time log levels per module.  The module and level names are built
+ * with debug_log (LWIP_DEBUG) only.
  */
 #include "lwip/debug.h"
 #include "lwip/err.h"
@@ -13,6 +14,8 @@ u8_t lwip_log_levels[LWIP_LOG_MODULE_COUNT] = {
   LWIP_LOG_MODULES(LWIP_LOG_INIT_)
 #undef LWIP_LOG_INIT_
 };
+
+#if LWIP_DEBUG
 
 /* The names, each table one string of NUL-terminated entries in the order
  * of its enum: no array of pointers, which on a 32-bit target costs 4
@@ -71,6 +74,37 @@ int lwip_log_level_find(const char *name)
 {
   return find_name(level_names, LWIP_LOG_LEVEL_COUNT, name);
 }
+
+#else /* LWIP_DEBUG */
+
+/* Names are for people reading the log, and a build without debug_log has
+ * no log: its callers (lwipd's log command, the ports' log functions) get
+ * the out-of-range answers. */
+const char *lwip_log_module_name(int module)
+{
+  (void)module;
+  return NULL;
+}
+
+const char *lwip_log_level_name(int level)
+{
+  (void)level;
+  return NULL;
+}
+
+int lwip_log_module_find(const char *name)
+{
+  (void)name;
+  return -1;
+}
+
+int lwip_log_level_find(const char *name)
+{
+  (void)name;
+  return -1;
+}
+
+#endif /* LWIP_DEBUG */
 
 int lwip_log_set_level(int module, int level)
 {

@@ -189,6 +189,7 @@ void tcp_set_user_timeout(struct tcp_pcb *pcb, u32_t ms)
   tcp_arm_timers(pcb);
 }
 
+#if LWIP_DEBUG
 const char *tcp_state_name(enum tcp_state s)
 {
   /* One string of the names in enum order, each after its NUL: no table
@@ -201,6 +202,17 @@ const char *tcp_state_name(enum tcp_state s)
   }
   return n;
 }
+#else
+const char *tcp_state_name(enum tcp_state s)
+{
+  /* Without debug_log the names are left out (only people read them):
+   * the state's number instead.  "0" to "9" take two bytes each, so
+   * state n starts at 2 * n, TIME_WAIT's "10" too. */
+  _Static_assert(TIME_WAIT == 10, "tcp_state_name's numbers end at 10");
+  static const char nums[] = "0\0" "1\0" "2\0" "3\0" "4\0" "5\0" "6\0" "7\0" "8\0" "9\0" "10\0" "?";
+  return (unsigned)s <= (unsigned)TIME_WAIT ? &nums[2U * (unsigned)s] : &nums[sizeof(nums) - 2U];
+}
+#endif
 
 void tcp_set_state_hook(tcp_state_hook_fn fn)
 {
@@ -1672,13 +1684,18 @@ void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct 
 
 void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
 {
-  u32_t now = sys_now();
   memset(out, 0, sizeof(*out));
   out->state = pcb->state;
   out->local_ip = pcb->local_ip;
   out->remote_ip = pcb->remote_ip;
   out->local_port = pcb->local_port;
   out->remote_port = pcb->remote_port;
+#if LWIP_STATS
+  /* The rest of the snapshot is for tools (lwipd's tcp.list, ss -ti's
+   * fields): built with stats.  Without it only which connection this is
+   * and its state are filled, the names are "" and the rest stays 0 from
+   * the memset. */
+  u32_t now = sys_now();
   out->snd_una = pcb->snd_una;
   out->snd_nxt = pcb->snd_nxt;
   out->rcv_nxt = pcb->rcv_nxt;
@@ -1756,6 +1773,9 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out)
   out->soft_err = pcb->soft_err;
   out->soft_icmp_type = pcb->soft_icmp_type;
   out->soft_icmp_code = pcb->soft_icmp_code;
+#else
+  out->congestion = out->ss_phase = out->recovery = out->ecn_mode = ""; /* strings, never NULL */
+#endif /* LWIP_STATS */
 }
 
 /* RFC 5461 4 (and RFC 1122 4.2.3.9 for IPv4): the errors that say the

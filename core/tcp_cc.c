@@ -162,6 +162,7 @@ void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms)
 }
 #endif /* LWIP_TCP_HYSTART */
 
+#if LWIP_STATS /* only tcp_get_info's full snapshot names it */
 const char *tcp_cc_phase_name(const struct tcp_pcb *pcb)
 {
   if (pcb->cwnd >= pcb->ssthresh) {
@@ -169,6 +170,7 @@ const char *tcp_cc_phase_name(const struct tcp_pcb *pcb)
   }
   return LWIP_TCP_HYSTART && pcb->hs_phase == TCP_HS_CSS ? "css" : "slow_start";
 }
+#endif
 
 static void newreno_init(struct tcp_pcb *pcb)
 {

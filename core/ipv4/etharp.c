@@ -49,6 +49,7 @@ void etharp_init(void)
   memset(arp_table, 0, sizeof(arp_table));
 }
 
+#if LWIP_DEBUG
 const char *etharp_state_name(enum etharp_state state)
 {
   switch (state) {
@@ -60,6 +61,16 @@ const char *etharp_state_name(enum etharp_state state)
   }
   return "?";
 }
+#else
+const char *etharp_state_name(enum etharp_state state)
+{
+  /* Without debug_log the names are left out (only people read them):
+   * the state's number instead, each two bytes in this string. */
+  static const char nums[] = "0\0" "1\0" "2\0" "3\0" "4\0" "?";
+  _Static_assert(ETHARP_STATE_STATIC == 4, "etharp_state_name's numbers end at 4");
+  return (unsigned)state <= ETHARP_STATE_STATIC ? &nums[2U * (unsigned)state] : &nums[sizeof(nums) - 2U];
+}
+#endif
 
 static bool entry_resolved(const struct etharp_entry *e)
 {

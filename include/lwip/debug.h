@@ -77,12 +77,14 @@ enum lwip_log_level {
 /** Current level of each module; messages at or below it are printed. */
 extern u8_t lwip_log_levels[LWIP_LOG_MODULE_COUNT];
 
-/** Name of a module ("arp") or level ("debug"); NULL when out of range. */
+/** Name of a module ("arp") or level ("debug"); NULL when out of range,
+ *  and always NULL in a build without debug_log (LWIP_DEBUG). */
 const char *lwip_log_module_name(int module);
 const char *lwip_log_level_name(int level);
 
 /** Look up a module or level by name.
- *  @return the index, or -1 when the name is unknown. */
+ *  @return the index, or -1 when the name is unknown (always -1 in a build
+ *  without debug_log, LWIP_DEBUG, which has no names). */
 int lwip_log_module_find(const char *name);
 int lwip_log_level_find(const char *name);
 

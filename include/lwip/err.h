@@ -35,10 +35,14 @@ typedef enum {
 } err_enum_t;
 
 /** A short English description of @p err ("Out of memory error.").
- *  Unknown values give "Unknown error.". Never NULL. */
+ *  Unknown values give "Unknown error.". Never NULL.  The texts are built
+ *  with debug_log (LWIP_DEBUG); without it this returns "Ok." for ERR_OK
+ *  and "Error." for anything else. */
 const char *lwip_strerr(err_t err);
 
-/** The code's name ("ERR_MEM"); "ERR_?" for unknown values. Never NULL. */
+/** The code's name ("ERR_MEM"); "ERR_?" for unknown values. Never NULL.
+ *  The names are built with debug_log (LWIP_DEBUG); without it this
+ *  returns "ERR_OK" for ERR_OK and "ERR_?" for anything else. */
 const char *lwip_err_name(err_t err);
 
 #ifdef __cplusplus

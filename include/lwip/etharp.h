@@ -87,7 +87,9 @@ int etharp_find_addr(struct netif *netif, const ip4_addr_t *ipaddr,
 /** Fill @p info for table slot @p i.  @return 1 when the slot is in use, 0
  *  when empty or out of range (iterate i from 0 to ARP_TABLE_SIZE-1). */
 int etharp_get_entry_info(size_t i, struct etharp_entry_info *info);
-/** Name of a state ("stable"). */
+/** Name of a state ("stable"), "?" when out of range.  The names are
+ *  built with debug_log (LWIP_DEBUG); without it the state's number
+ *  ("2"). */
 const char *etharp_state_name(enum etharp_state state);
 
 /** Observer of the cache (lwipd's "arp" events, tests), called after an

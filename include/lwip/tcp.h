@@ -348,6 +348,9 @@ void tcp_abort(struct tcp_pcb *pcb);
 void tcp_keepalive(struct tcp_pcb *pcb, u32_t idle_ms, u32_t intvl_ms, u8_t count);
 
 /* ---- introspection (lwipctl tcp.list, gdb) ---- */
+/** The state's name ("ESTABLISHED"), "?" when out of range.  The names
+ *  are built with debug_log (LWIP_DEBUG); without it the state's number
+ *  ("4"). */
 const char *tcp_state_name(enum tcp_state s);
 /** Call @p fn for every active (non-listening) PCB, then every listener. */
 void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct tcp_pcb_listen *l, void *arg),
@@ -427,7 +430,9 @@ struct tcp_conn_info {
                               time to its next SYN-ACK or to giving up */
 };
 /** Fill @p out with a snapshot of @p pcb (a connection, not a listener;
- *  never fails). */
+ *  never fails).  The full snapshot is built with stats (LWIP_STATS);
+ *  without it only state, addresses and ports are filled, the name
+ *  strings are "" and every other field is 0. */
 void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *out);
 /** Call @p fn with a snapshot (state SYN_RCVD, syn_queue set) of every
  *  handshake a listener holds in its SYN queue: they have no PCB until

@@ -3078,7 +3078,7 @@ static void no_leak_after_full_lifecycle(void **state)
 static void get_info_snapshot(void **state)
 {
   (void)state;
-  TT_NEEDS(TT_OPT_BUILT == TT_OPT_ALL);
+  TT_NEEDS(TT_OPT_BUILT == TT_OPT_ALL && LWIP_STATS);
   fill_pattern();
   struct tt_conn c;
   struct tcp_conn_info ci;
@@ -3125,11 +3125,56 @@ static void get_info_snapshot(void **state)
   assert_int_equal(ci.rcv_nxt, c.peer_nxt);
 }
 
+/* Every build fills which connection a snapshot is and its state (httpd's
+ * connection list needs them); a build without stats leaves the rest 0
+ * and the names "". */
+static void get_info_identity(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_conn_info ci;
+  setup_established_passive(&c, TT_OPT_NONE);
+  tcp_get_info(c.pcb, &ci);
+  assert_int_equal(ci.state, ESTABLISHED);
+  assert_int_equal(ci.local_port, c.our_port);
+  assert_int_equal(ci.remote_port, c.peer_port);
+  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci.local_ip)), TT_OUR_IP);
+  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci.remote_ip)), TT_PEER_IP);
+  assert_non_null(ci.congestion);
+  assert_non_null(ci.ss_phase);
+  assert_non_null(ci.recovery);
+  assert_non_null(ci.ecn_mode);
+#if !LWIP_STATS
+  assert_string_equal(ci.ss_phase, "");
+  assert_int_equal(ci.mss, 0);
+  assert_int_equal(ci.snd_nxt, 0);
+#endif
+}
+
+/* State names with debug_log, the state's number without. */
+static void state_names(void **state)
+{
+  (void)state;
+#if LWIP_DEBUG
+  assert_string_equal(tcp_state_name(CLOSED), "CLOSED");
+  assert_string_equal(tcp_state_name(ESTABLISHED), "ESTABLISHED");
+  assert_string_equal(tcp_state_name(TIME_WAIT), "TIME_WAIT");
+#else
+  assert_string_equal(tcp_state_name(CLOSED), "0");
+  assert_string_equal(tcp_state_name(ESTABLISHED), "4");
+  assert_string_equal(tcp_state_name(LAST_ACK), "9");
+  assert_string_equal(tcp_state_name(TIME_WAIT), "10");
+#endif
+  assert_string_equal(tcp_state_name((enum tcp_state)11), "?");
+  assert_string_equal(tcp_state_name((enum tcp_state)200), "?");
+}
+
 /* Without window scaling the shifts read 0 (RFC 7323 2.2), and without
  * options nothing is reported as agreed. */
 static void get_info_no_options(void **state)
 {
   (void)state;
+  TT_NEEDS(LWIP_STATS); /* the full snapshot */
   struct tt_conn c;
   struct tcp_conn_info ci;
   setup_established_passive(&c, TT_OPT_NONE);
@@ -3573,6 +3618,8 @@ int main(void)
     T(no_leak_after_full_lifecycle),
     T(get_info_snapshot),
     T(get_info_no_options),
+    T(get_info_identity),
+    T(state_names),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

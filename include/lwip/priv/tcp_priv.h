@@ -338,8 +338,11 @@ static inline void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms)
   (void)pcb, (void)rtt_ms; /* hs_phase stays TCP_HS_OFF: standard slow start */
 }
 #endif
-/** The slow-start phase name tcp_get_info reports (tcp_conn_info.ss_phase). */
+#if LWIP_STATS
+/** The slow-start phase name tcp_get_info reports (tcp_conn_info.ss_phase;
+ *  built with stats, like the rest of that snapshot). */
 const char *tcp_cc_phase_name(const struct tcp_pcb *pcb);
+#endif
 /** The controller new PCBs take (tcp_set_default_congestion). */
 extern const struct tcp_cc_ops *tcp_cc_default;
 /** The initial window for @p mss under the rule in force (tcp_set_initial_window). */
