@@ -284,7 +284,8 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
  * no MSS option: 536 (576 - 40) over IPv4, 1220 (1280 - 60) over IPv6. */
 static u16_t tcp_default_mss(const ip_addr_t *remote)
 {
-  return IP_IS_V6(remote) ? 1220U : 536U;
+  /* A build without IPv6 has no IPv6 connection: no test of the type. */
+  return LWIP_IPV6 && IP_IS_V6(remote) ? 1220U : 536U;
 }
 
 static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
@@ -1473,12 +1474,11 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * probe's fate may be in any ACK (its D-SACK, 7.4). */
     tcp_rack_ack(pcb, 0, pcb->sacked_bytes - sacked_before, false);
 #endif
-  } else if (pcb->state == SYN_RCVD) {
-    /* An ACK that does not acknowledge our SYN (RFC 9293 3.10.7.4). */
-    LWIP_DROP(TCP_BAD_ACK);
-    tcp_rst_pcb(pcb, ack, 0, false);
-    return false;
   }
+  /* No SYN_RCVD case falls through here: tcp_ack_acceptable let only an
+   * ACK of our SYN (SND.UNA < SEG.ACK =< SND.NXT) through in that state,
+   * and it takes the first branch (RFC 9293 3.10.7.4 answers any other
+   * with a RST there). */
   return true;
 }
 
@@ -1652,14 +1652,15 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
 }
 
 /* Pop the in-order front of the out-of-order queue into one chain of at
- * most 0xffff bytes (a pbuf's tot_len).  @return it, or NULL. */
-static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
+ * most 0xffff bytes (a pbuf's tot_len).  A FIN it reaches is received
+ * here (tcp_fin_received, which empties the queue and so ends the loop).
+ * @return the data, or NULL. */
+static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb)
 {
   struct pbuf *p = NULL;
-  while (pcb->ooseq != NULL && TCP_SEQ_LEQ(pcb->ooseq->seqno, pcb->rcv_nxt) && !*fin) {
-    struct tcp_seg *seg = pcb->ooseq;
+  struct tcp_seg *seg;
+  while ((seg = pcb->ooseq) != NULL && TCP_SEQ_LEQ(seg->seqno, pcb->rcv_nxt)) {
     u32_t end = seg->seqno + seg->len;
-    bool seg_fin = (seg->flags & TCP_FIN) != 0;
     u16_t skip = (u16_t)LWIP_MIN(pcb->rcv_nxt - seg->seqno, (u32_t)seg->len);
     /* Zero when all of it arrived in order meanwhile (skip is the whole
      * segment then). */
@@ -1681,62 +1682,35 @@ static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
       pcb->rcv_nxt += fresh;
       pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)fresh);
     }
-    if (seg_fin && pcb->rcv_nxt == end) {
-      *fin = true; /* at its own sequence number, never later */
+    if ((seg->flags & TCP_FIN) && pcb->rcv_nxt == end) {
+      tcp_fin_received(pcb); /* at its own sequence number, never later */
     }
     tcp_seg_free(seg);
   }
   return p;
 }
 
-/* Deliver what is in order: data the application refused before, then
- * the front of the out-of-order queue, then the FIN.
- * @return false when the PCB is gone. */
-static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb);
-
-bool tcp_rcv_drain(struct tcp_pcb *pcb)
+/* Deliver @p p (may be NULL), then what else is in order: data the
+ * application refused before, what was held while it refused, the front
+ * of the out-of-order queue (and the FIN with it), then the FIN.  A
+ * refusal stops it.  @return false when the PCB is gone. */
+static bool tcp_rcv_deliver(struct tcp_pcb *pcb, struct pbuf *p)
 {
-  u32_t before = pcb->rcv_nxt;
-  bool alive = tcp_rcv_drain_inner(pcb);
-  if (alive && !(pcb->flags & TF_ZOMBIE) && pcb->rcv_nxt != before) {
-    /* Data came out of the queue: acknowledge all of it, even if a
-     * window update already went out in the middle (RFC 5681 4.2). */
-    pcb->flags |= TF_ACK_NOW;
-  }
-  return alive;
-}
-
-static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
-{
-  /* In order: what the application refused, then what was held while it
-   * refused, then the in-order front of the out-of-order queue (and the
-   * FIN with it).  A refusal stops the drain. */
   for (;;) {
-    struct pbuf *p;
-    if (pcb->refused_data != NULL) {
-      p = pcb->refused_data;
-      pcb->refused_data = NULL;
-      pcb->refused_due = 0;
-    } else if (pcb->rcv_held != NULL) {
-      struct tcp_seg *h = pcb->rcv_held;
-      pcb->rcv_held = h->next;
-      p = h->p;
-      h->p = NULL;
-      tcp_seg_free(h);
-    } else if (!(pcb->flags & TF_FIN_DELIVER)) {
-      bool fin = false;
-      p = tcp_ooseq_take(pcb, &fin);
-      if (fin) {
-        tcp_fin_received(pcb);
+    if (p == NULL) {
+      if (pcb->refused_data != NULL) {
+        p = pcb->refused_data;
+        pcb->refused_data = NULL;
+        pcb->refused_due = 0;
+      } else if (pcb->rcv_held != NULL) {
+        struct tcp_seg *h = pcb->rcv_held;
+        pcb->rcv_held = h->next;
+        p = h->p;
+        h->p = NULL;
+        tcp_seg_free(h);
+      } else if ((pcb->flags & TF_FIN_DELIVER) || (p = tcp_ooseq_take(pcb)) == NULL) {
+        break;
       }
-      if (p == NULL) {
-        if (!fin) {
-          break;
-        }
-        continue;
-      }
-    } else {
-      break;
     }
     if (!tcp_deliver(pcb, p)) {
       return false;
@@ -1744,11 +1718,24 @@ static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
     if (pcb->refused_data != NULL) {
       return true;
     }
+    p = NULL;
   }
-  if ((pcb->flags & TF_FIN_DELIVER) && pcb->refused_data == NULL) {
-    return tcp_deliver_fin(pcb);
+  if (pcb->flags & TF_FIN_DELIVER) {
+    return tcp_deliver_fin(pcb); /* nothing refused is waiting: the loop ran dry */
   }
   return true;
+}
+
+bool tcp_rcv_drain(struct tcp_pcb *pcb)
+{
+  u32_t before = pcb->rcv_nxt;
+  bool alive = tcp_rcv_deliver(pcb, NULL);
+  if (alive && !(pcb->flags & TF_ZOMBIE) && pcb->rcv_nxt != before) {
+    /* Data came out of the queue: acknowledge all of it, even if a
+     * window update already went out in the middle (RFC 5681 4.2). */
+    pcb->flags |= TF_ACK_NOW;
+  }
+  return alive;
 }
 
 /* A queue entry holding the segment's data (taken from s->p), or NULL
@@ -1787,21 +1774,21 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
   }
   pcb->rcv_nxt += s->len;
   pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
-  bool fin_now = fin;
   /* The segment, then what it made contiguous in the out-of-order queue,
-   * each entry allocated before it is taken from there. */
+   * each entry allocated before it is taken from there (a FIN reached
+   * there is received by tcp_ooseq_take, and empties the queue). */
   for (;;) {
     if (seg != NULL) {
       held_append(pcb, seg);
     }
-    if (fin_now || pcb->ooseq == NULL || TCP_SEQ_GT(pcb->ooseq->seqno, pcb->rcv_nxt)) {
+    if (fin || pcb->ooseq == NULL || TCP_SEQ_GT(pcb->ooseq->seqno, pcb->rcv_nxt)) {
       break;
     }
     seg = tcp_seg_new(NULL, 0, 0, 0);
     if (seg == NULL) {
       break; /* it stays queued out of order and is delivered later */
     }
-    seg->p = tcp_ooseq_take(pcb, &fin_now);
+    seg->p = tcp_ooseq_take(pcb);
     if (seg->p == NULL) {
       memp_free(MEMP_TCP_SEG, seg);
       seg = NULL;
@@ -1809,7 +1796,7 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
       seg->len = seg->p->tot_len;
     }
   }
-  if (fin_now) {
+  if (fin) {
     tcp_fin_received(pcb);
   }
   pcb->flags |= TF_ACK_NOW;
@@ -2028,13 +2015,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     } else {
       tcp_ack_policy(pcb, s->len);
     }
-    if (p != NULL && !tcp_deliver(pcb, p)) {
-      return false;
-    }
-    if ((pcb->flags & TF_FIN_DELIVER) && pcb->refused_data == NULL) {
-      return tcp_deliver_fin(pcb);
-    }
-    return true;
+    return tcp_rcv_deliver(pcb, p);
   }
   if (pcb->refused_data != NULL) {
     if (!tcp_rcv_drain(pcb)) {
