@@ -31,6 +31,15 @@
 
 #include <string.h>
 
+/* Keeps a function out of line where inlining it costs more code: one
+ * with several callers, or one whose registers the caller would rather
+ * have (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define TCP_NOINLINE __attribute__((noinline))
+#else
+#define TCP_NOINLINE
+#endif
+
 /** Options of one segment (RFC 9293 3.2, RFC 7323, RFC 2018). */
 struct tcp_opts {
   bool has_mss, has_ws, sack_perm, has_ts;
@@ -73,7 +82,7 @@ void tcp_in_reset(void)
 /* Read the options in @p o (@p len bytes).  Known options with a wrong
  * length are ignored, as most stacks do; an option running past the header
  * makes the segment malformed.  @return false when malformed. */
-static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
+TCP_NOINLINE static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
 {
   memset(out, 0, sizeof(*out));
   u16_t i = 0;
@@ -279,7 +288,6 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
            (unsigned long)r, (unsigned long)(pcb->srtt8 / 8U), (unsigned long)pcb->rto);
 }
 
-/* The options of the peer's SYN decide what the connection uses. */
 /* RFC 9293 3.7.1 (MUST-15): the send MSS to assume when the SYN carries
  * no MSS option: 536 (576 - 40) over IPv4, 1220 (1280 - 60) over IPv6. */
 static u16_t tcp_default_mss(const ip_addr_t *remote)
@@ -288,7 +296,9 @@ static u16_t tcp_default_mss(const ip_addr_t *remote)
   return LWIP_IPV6 && IP_IS_V6(remote) ? 1220U : 536U;
 }
 
-static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
+/* The options of the peer's SYN decide what the connection uses.  Out
+ * of line: both ends of the handshake (and the SYN queue) call it. */
+TCP_NOINLINE static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
 {
   u16_t mss = o->has_mss ? o->mss : tcp_default_mss(&pcb->remote_ip);
   mss = LWIP_MIN(mss, pcb->rcv_mss);
@@ -880,40 +890,45 @@ static void tcp_rst_input(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 static u32_t tcp_ack_advance(struct tcp_pcb *pcb, u32_t ack)
 {
   u32_t data = 0;
-  struct tcp_seg **queues[2] = {&pcb->unacked, &pcb->unsent};
-  for (int q = 0; q < 2; q++) {
-    struct tcp_seg **head = queues[q];
-    while (*head != NULL && TCP_SEQ_LEQ((*head)->seqno + TCP_SEG_SEQLEN(*head), ack)) {
-      struct tcp_seg *seg = *head;
-      *head = seg->next;
-      data += seg->len;
-      if (q == 0 && tcp_rack_on(pcb) && !(seg->state & SEG_SACKED)) {
-        tcp_rack_delivered(pcb, seg, sys_now()); /* a SACKed one was counted when SACKed */
+  for (struct tcp_seg **head = &pcb->unacked;; head = &pcb->unsent) {
+    struct tcp_seg *seg;
+    while ((seg = *head) != NULL) {
+      /* pbufs the segment holds (a bare SYN or FIN counts as one entry,
+       * as tcp_enqueue_flags counts it), less what it holds after. */
+      u16_t freed = seg->p != NULL ? pbuf_clen(seg->p) : 1U;
+      bool sacked = (seg->state & SEG_SACKED) != 0;
+      u16_t cut;
+      if (TCP_SEQ_LEQ(seg->seqno + TCP_SEG_SEQLEN(seg), ack)) {
+        *head = seg->next;
+        cut = seg->len;
+        if (head == &pcb->unacked && tcp_rack_on(pcb) && !sacked) {
+          tcp_rack_delivered(pcb, seg, sys_now()); /* a SACKed one was counted when SACKed */
+        }
+        tcp_seg_free(seg);
+        seg = NULL;
+      } else if (TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0 && !(seg->flags & TCP_SYN)) {
+        /* Part of a segment acknowledged (the peer took what fit); all
+         * its data gone leaves a bare FIN. */
+        cut = (u16_t)LWIP_MIN(ack - seg->seqno, (u32_t)seg->len);
+        seg->p = pbuf_free_header(seg->p, cut);
+        seg->len = (u16_t)(seg->len - cut);
+        seg->seqno += cut;
+        freed = (u16_t)(freed - (seg->p != NULL ? pbuf_clen(seg->p) : 1U));
+      } else {
+        break;
       }
-      if (seg->state & SEG_SACKED) {
-        pcb->sacked_bytes -= LWIP_MIN(pcb->sacked_bytes, (u32_t)seg->len);
-      }
-      u16_t n = seg->p != NULL ? pbuf_clen(seg->p) : 1U;
-      pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, n));
-      tcp_seg_free(seg);
-    }
-    struct tcp_seg *seg = *head;
-    if (seg != NULL && TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0 && !(seg->flags & TCP_SYN)) {
-      /* Part of a segment acknowledged (the peer took what fit). */
-      u16_t cut = (u16_t)LWIP_MIN(ack - seg->seqno, (u32_t)seg->len);
-      u16_t before = pbuf_clen(seg->p);
-      seg->p = pbuf_free_header(seg->p, cut);
-      seg->len = (u16_t)(seg->len - cut);
-      seg->seqno += cut;
       data += cut;
-      if (seg->state & SEG_SACKED) {
+      if (sacked) {
         /* RFC 6675 2: the scoreboard holds only what is above SND.UNA. */
         pcb->sacked_bytes -= LWIP_MIN(pcb->sacked_bytes, (u32_t)cut);
       }
-      /* All the data gone leaves a bare FIN, which counts as one entry
-       * like any bare FIN segment (tcp_enqueue_flags). */
-      u16_t freed = (u16_t)(before - (seg->p != NULL ? pbuf_clen(seg->p) : 1U));
       pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, freed));
+      if (seg != NULL) {
+        break;
+      }
+    }
+    if (head == &pcb->unsent) {
+      break;
     }
   }
   if (pcb->unsent == NULL) {
