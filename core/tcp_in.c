@@ -1304,20 +1304,12 @@ static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
   tcp_seg_free(dead);
 }
 
-/* Empty the out-of-order queue: nothing beyond the peer's FIN, or in
- * TIME_WAIT, will ever be delivered. */
-static void tcp_ooseq_flush(struct tcp_pcb *pcb)
-{
-  tcp_segs_free(pcb->ooseq);
-  pcb->ooseq = NULL;
-  pcb->ooseq_segs = 0;
-  pcb->ooseq_bytes = 0;
-}
-
+/* TIME_WAIT comes only after the peer's FIN (from FIN_WAIT_1, FIN_WAIT_2
+ * or CLOSING), whose tcp_fin_received emptied the out-of-order queue;
+ * tcp_data_input queues nothing after the FIN. */
 static void tcp_enter_time_wait(struct tcp_pcb *pcb)
 {
   tcp_set_state(pcb, TIME_WAIT);
-  tcp_ooseq_flush(pcb);
   pcb->rto_due = pcb->persist_due = pcb->keep_due = pcb->poll_due = 0;
   pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* RFC 9293 3.6: 2 MSL */
 }
@@ -1646,7 +1638,12 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
 {
   pcb->rcv_nxt++;
   pcb->flags |= TF_FIN_RCVD | TF_FIN_DELIVER | TF_ACK_NOW;
-  tcp_ooseq_flush(pcb);
+  /* Empty the out-of-order queue: nothing beyond the peer's FIN will
+   * ever be delivered. */
+  tcp_segs_free(pcb->ooseq);
+  pcb->ooseq = NULL;
+  pcb->ooseq_segs = 0;
+  pcb->ooseq_bytes = 0;
   switch (pcb->state) {
   case ESTABLISHED:
     tcp_set_state(pcb, CLOSE_WAIT);
@@ -2012,14 +2009,8 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     tcp_ack_now(pcb);
     return true;
   }
-  if (s->seqno != pcb->rcv_nxt) {
-    /* A hole before it: queue it and send a duplicate ACK at once, with
-     * SACK blocks (RFC 5681 4.2, RFC 2018 4). */
-    tcp_ooseq_insert(pcb, s);
-    pcb->flags |= TF_ACK_NOW;
-    return true;
-  }
-  if (pcb->ooseq == NULL && pcb->refused_data == NULL && !(pcb->flags & TF_FIN_DELIVER)) {
+  bool hole = s->seqno != pcb->rcv_nxt;
+  if (!hole && pcb->ooseq == NULL && pcb->refused_data == NULL && !(pcb->flags & TF_FIN_DELIVER)) {
     /* The common case: in order, nothing waiting. */
     struct pbuf *p = s->p;
     s->p = NULL;
@@ -2032,7 +2023,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     }
     return tcp_rcv_deliver(pcb, p);
   }
-  if (pcb->refused_data != NULL) {
+  if (!hole && pcb->refused_data != NULL) {
     if (!tcp_rcv_drain(pcb)) {
       return false;
     }
@@ -2056,11 +2047,12 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       return true;
     }
   }
-  /* Fills a hole: it goes through the queue, which delivers everything
-   * now in order. */
+  /* A hole before it: queue it and send a duplicate ACK at once, with
+   * SACK blocks (RFC 5681 4.2, RFC 2018 4).  Or it fills a hole: it goes
+   * through the queue, which delivers everything now in order. */
   tcp_ooseq_insert(pcb, s);
   pcb->flags |= TF_ACK_NOW;
-  return tcp_rcv_drain(pcb);
+  return hole || tcp_rcv_drain(pcb);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2085,19 +2077,20 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     tcp_synsent_input(pcb, s);
     return;
   }
-  if (pcb->state == SYN_RCVD && (s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
-      s->seqno + 1U == pcb->rcv_nxt) {
-    /* The peer did not get our SYN-ACK and sent its SYN again. */
-    tcp_resend_syn(pcb);
-    return;
-  }
-  if (pcb->state == SYN_RCVD && (s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
-      s->seqno + 1U == pcb->rcv_nxt && s->ackno == pcb->snd_nxt) {
-    /* Simultaneous open (RFC 9293 3.5, figure 8): the peer's SYN-ACK
-     * repeats its SYN, already received; its ACK completes ours.  Trimming
-     * the old SYN (3.10.7.4) leaves an ACK at rcv_nxt. */
-    s->flags &= (u8_t)~TCP_SYN;
-    s->seqno++;
+  if (pcb->state == SYN_RCVD && s->seqno + 1U == pcb->rcv_nxt) {
+    u8_t ctl = (u8_t)(s->flags & (TCP_SYN | TCP_ACK | TCP_RST));
+    if (ctl == TCP_SYN) {
+      /* The peer did not get our SYN-ACK and sent its SYN again. */
+      tcp_resend_syn(pcb);
+      return;
+    }
+    if (ctl == (TCP_SYN | TCP_ACK) && s->ackno == pcb->snd_nxt) {
+      /* Simultaneous open (RFC 9293 3.5, figure 8): the peer's SYN-ACK
+       * repeats its SYN, already received; its ACK completes ours.
+       * Trimming the old SYN (3.10.7.4) leaves an ACK at rcv_nxt. */
+      s->flags &= (u8_t)~TCP_SYN;
+      s->seqno++;
+    }
   }
   if (!tcp_check_seq(pcb, s)) {
     return;
