@@ -349,19 +349,25 @@ u32_t tcp_pipe(const struct tcp_pcb *pcb)
 /* Listeners and segments for nobody                                       */
 /* ---------------------------------------------------------------------- */
 
+/* Answer the segment with a RST, unless it is one (RFC 9293 3.10.7.1,
+ * and 3.10.7.3 for an unacceptable ACK in SYN-SENT): <SEQ=SEG.ACK><CTL=RST>
+ * when it carries an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+ * (the ACK field of a RST without ACK is sent as zero). */
+static void tcp_rst_reply(const struct tcp_in_seg *s)
+{
+  if (s->flags & TCP_RST) {
+    return;
+  }
+  bool ack = (s->flags & TCP_ACK) != 0;
+  tcp_rst(ack ? s->ackno : 0, s->seqno + SEG_SEQLEN(s), &s->rx->dest, &s->rx->src, s->dport, s->sport, !ack);
+}
+
 /* RFC 9293 3.10.7.1: a segment for no connection is answered with a RST,
  * unless it is one. */
 static void tcp_no_pcb(const struct tcp_in_seg *s)
 {
   LWIP_DROP(TCP_NO_PCB);
-  if (s->flags & TCP_RST) {
-    return;
-  }
-  /* <SEQ=SEG.ACK><CTL=RST> when it carries an ACK, else
-   * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (the ACK field of a RST
-   * without ACK is sent as zero). */
-  bool ack = (s->flags & TCP_ACK) != 0;
-  tcp_rst(ack ? s->ackno : 0, s->seqno + SEG_SEQLEN(s), &s->rx->dest, &s->rx->src, s->dport, s->sport, !ack);
+  tcp_rst_reply(s);
 }
 
 /* Queue our SYN (or SYN-ACK) to be sent again at once. */
@@ -490,7 +496,7 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
     /* No room for the connection the cookie promised: reset it, so the
      * peer fails at once rather than waiting out its retransmissions. */
     LWIP_DROP(TCP_NO_MEM);
-    tcp_rst(s->ackno, 0, &s->rx->dest, &s->rx->src, s->dport, s->sport, false);
+    tcp_rst_reply(s); /* <SEQ=SEG.ACK><CTL=RST>: an ACK without RST here */
     return true;
   }
   tcp_passive_init(pcb, l, s);
@@ -791,6 +797,13 @@ static bool tcp_timewait_reuse(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 /* Acceptability                                                           */
 /* ---------------------------------------------------------------------- */
 
+/* RFC 9293 3.6: TIME_WAIT lasts 2 MSL from the last FIN acknowledged.
+ * Out of line: two callers. */
+TCP_NOINLINE static void tcp_tw_restart(struct tcp_pcb *pcb)
+{
+  pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms);
+}
+
 /* The receive window used to judge segments: the one we announced (RCV.WND
  * as the peer knows it, RFC 9293 3.10.7.4), never less, since we do not
  * shrink it (3.8.6), and never more: the memory budgets promise only what
@@ -849,7 +862,7 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
       tcp_dup_data(pcb, s->seqno, s->seqno + s->len); /* wholly old */
     }
     if (pcb->state == TIME_WAIT && (s->flags & TCP_FIN)) {
-      pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* the peer lost our ACK of its FIN */
+      tcp_tw_restart(pcb); /* the peer lost our ACK of its FIN */
     }
     tcp_ack_now(pcb);
   }
@@ -1294,8 +1307,8 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
 }
 
 /* Free the out-of-order entry at @p pp (on pcb->ooseq), keeping the
- * queue's counts. */
-static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
+ * queue's counts.  Out of line: two callers. */
+TCP_NOINLINE static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
 {
   struct tcp_seg *dead = *pp;
   *pp = dead->next;
@@ -1311,7 +1324,7 @@ static void tcp_enter_time_wait(struct tcp_pcb *pcb)
 {
   tcp_set_state(pcb, TIME_WAIT);
   pcb->rto_due = pcb->persist_due = pcb->keep_due = pcb->poll_due = 0;
-  pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* RFC 9293 3.6: 2 MSL */
+  tcp_tw_restart(pcb);
 }
 
 /* Our FIN was acknowledged: RFC 9293 3.10.7.4, the ACK processing of
@@ -1526,11 +1539,10 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool ack = (s->flags & TCP_ACK) != 0;
   if (ack && !tcp_acks_new(pcb, s->ackno)) {
+    /* <SEQ=SEG.ACK><CTL=RST>; the segment's addresses and ports are the
+     * PCB's (tcp_lookup matched them). */
     LWIP_DROP(TCP_BAD_ACK);
-    if (!(s->flags & TCP_RST)) {
-      tcp_rst(s->ackno, 0, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port,
-              false);
-    }
+    tcp_rst_reply(s);
     return;
   }
   if (s->flags & TCP_RST) {
