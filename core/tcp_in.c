@@ -65,14 +65,17 @@ struct tcp_in_seg {
 
 #define SEG_SEQLEN(s) ((u32_t)(s)->len + (((s)->flags & TCP_SYN) ? 1U : 0U) + (((s)->flags & TCP_FIN) ? 1U : 0U))
 
-/* RFC 5961 7: challenge ACKs are rate limited across all connections. */
-static u32_t challenge_window_start;
-static u32_t challenge_count;
+/* RFC 5961 7: challenge ACKs are rate limited across all connections.
+ * (One struct: one address to load for both.) */
+static struct {
+  u32_t window_start;
+  u32_t count;
+} challenge;
 
 void tcp_in_reset(void)
 {
-  challenge_window_start = 0;
-  challenge_count = 0;
+  challenge.window_start = 0;
+  challenge.count = 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -240,15 +243,15 @@ static void tcp_ack_now(struct tcp_pcb *pcb)
 static void tcp_challenge_ack(struct tcp_pcb *pcb)
 {
   u32_t now = sys_now();
-  if (now - challenge_window_start >= 1000U) {
-    challenge_window_start = now;
-    challenge_count = 0;
+  if (now - challenge.window_start >= 1000U) {
+    challenge.window_start = now;
+    challenge.count = 0;
   }
-  if (challenge_count >= TCP_CHALLENGE_ACK_LIMIT) {
+  if (challenge.count >= TCP_CHALLENGE_ACK_LIMIT) {
     LWIP_DROP(TCP_CHALLENGE_LIMIT);
     return;
   }
-  challenge_count++;
+  challenge.count++;
   LWIP_DROP(TCP_CHALLENGE_ACK);
   tcp_send_empty_ack(pcb);
 }
@@ -1675,6 +1678,15 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
   }
 }
 
+/* @p n bytes of data were accepted in order: RCV.NXT moves past them and
+ * the window we may offer shrinks by as much (RFC 9293 3.10.7.4, seventh
+ * step).  Out of line: three callers. */
+TCP_NOINLINE static void tcp_rcv_advance(struct tcp_pcb *pcb, u16_t n)
+{
+  pcb->rcv_nxt += n;
+  pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)n);
+}
+
 /* Pop the in-order front of the out-of-order queue into one chain of at
  * most 0xffff bytes (a pbuf's tot_len).  A FIN it reaches is received
  * here (tcp_fin_received, which empties the queue and so ends the loop).
@@ -1703,8 +1715,7 @@ static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb)
       } else {
         pbuf_cat(p, q);
       }
-      pcb->rcv_nxt += fresh;
-      pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)fresh);
+      tcp_rcv_advance(pcb, fresh);
     }
     if ((seg->flags & TCP_FIN) && pcb->rcv_nxt == end) {
       tcp_fin_received(pcb); /* at its own sequence number, never later */
@@ -1796,8 +1807,7 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
       return;
     }
   }
-  pcb->rcv_nxt += s->len;
-  pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
+  tcp_rcv_advance(pcb, s->len);
   /* The segment, then what it made contiguous in the out-of-order queue,
    * each entry allocated before it is taken from there (a FIN reached
    * there is received by tcp_ooseq_take, and empties the queue). */
@@ -2026,8 +2036,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     /* The common case: in order, nothing waiting. */
     struct pbuf *p = s->p;
     s->p = NULL;
-    pcb->rcv_nxt += s->len;
-    pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
+    tcp_rcv_advance(pcb, s->len);
     if (fin) {
       tcp_fin_received(pcb);
     } else {
