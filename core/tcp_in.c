@@ -31,6 +31,15 @@
 
 #include <string.h>
 
+/* Keeps a function out of line where inlining it costs more code: one
+ * with several callers, or one whose registers the caller would rather
+ * have (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define TCP_NOINLINE __attribute__((noinline))
+#else
+#define TCP_NOINLINE
+#endif
+
 /** Options of one segment (RFC 9293 3.2, RFC 7323, RFC 2018). */
 struct tcp_opts {
   bool has_mss, has_ws, sack_perm, has_ts;
@@ -56,14 +65,17 @@ struct tcp_in_seg {
 
 #define SEG_SEQLEN(s) ((u32_t)(s)->len + (((s)->flags & TCP_SYN) ? 1U : 0U) + (((s)->flags & TCP_FIN) ? 1U : 0U))
 
-/* RFC 5961 7: challenge ACKs are rate limited across all connections. */
-static u32_t challenge_window_start;
-static u32_t challenge_count;
+/* RFC 5961 7: challenge ACKs are rate limited across all connections.
+ * (One struct: one address to load for both.) */
+static struct {
+  u32_t window_start;
+  u32_t count;
+} challenge;
 
 void tcp_in_reset(void)
 {
-  challenge_window_start = 0;
-  challenge_count = 0;
+  challenge.window_start = 0;
+  challenge.count = 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -73,7 +85,7 @@ void tcp_in_reset(void)
 /* Read the options in @p o (@p len bytes).  Known options with a wrong
  * length are ignored, as most stacks do; an option running past the header
  * makes the segment malformed.  @return false when malformed. */
-static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
+TCP_NOINLINE static bool tcp_parse_options(const u8_t *o, u16_t len, struct tcp_opts *out)
 {
   memset(out, 0, sizeof(*out));
   u16_t i = 0;
@@ -231,15 +243,15 @@ static void tcp_ack_now(struct tcp_pcb *pcb)
 static void tcp_challenge_ack(struct tcp_pcb *pcb)
 {
   u32_t now = sys_now();
-  if (now - challenge_window_start >= 1000U) {
-    challenge_window_start = now;
-    challenge_count = 0;
+  if (now - challenge.window_start >= 1000U) {
+    challenge.window_start = now;
+    challenge.count = 0;
   }
-  if (challenge_count >= TCP_CHALLENGE_ACK_LIMIT) {
+  if (challenge.count >= TCP_CHALLENGE_ACK_LIMIT) {
     LWIP_DROP(TCP_CHALLENGE_LIMIT);
     return;
   }
-  challenge_count++;
+  challenge.count++;
   LWIP_DROP(TCP_CHALLENGE_ACK);
   tcp_send_empty_ack(pcb);
 }
@@ -279,15 +291,17 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
            (unsigned long)r, (unsigned long)(pcb->srtt8 / 8U), (unsigned long)pcb->rto);
 }
 
-/* The options of the peer's SYN decide what the connection uses. */
 /* RFC 9293 3.7.1 (MUST-15): the send MSS to assume when the SYN carries
  * no MSS option: 536 (576 - 40) over IPv4, 1220 (1280 - 60) over IPv6. */
 static u16_t tcp_default_mss(const ip_addr_t *remote)
 {
-  return IP_IS_V6(remote) ? 1220U : 536U;
+  /* A build without IPv6 has no IPv6 connection: no test of the type. */
+  return LWIP_IPV6 && IP_IS_V6(remote) ? 1220U : 536U;
 }
 
-static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
+/* The options of the peer's SYN decide what the connection uses.  Out
+ * of line: both ends of the handshake (and the SYN queue) call it. */
+TCP_NOINLINE static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
 {
   u16_t mss = o->has_mss ? o->mss : tcp_default_mss(&pcb->remote_ip);
   mss = LWIP_MIN(mss, pcb->rcv_mss);
@@ -338,19 +352,25 @@ u32_t tcp_pipe(const struct tcp_pcb *pcb)
 /* Listeners and segments for nobody                                       */
 /* ---------------------------------------------------------------------- */
 
+/* Answer the segment with a RST, unless it is one (RFC 9293 3.10.7.1,
+ * and 3.10.7.3 for an unacceptable ACK in SYN-SENT): <SEQ=SEG.ACK><CTL=RST>
+ * when it carries an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+ * (the ACK field of a RST without ACK is sent as zero). */
+static void tcp_rst_reply(const struct tcp_in_seg *s)
+{
+  if (s->flags & TCP_RST) {
+    return;
+  }
+  bool ack = (s->flags & TCP_ACK) != 0;
+  tcp_rst(ack ? s->ackno : 0, s->seqno + SEG_SEQLEN(s), &s->rx->dest, &s->rx->src, s->dport, s->sport, !ack);
+}
+
 /* RFC 9293 3.10.7.1: a segment for no connection is answered with a RST,
  * unless it is one. */
 static void tcp_no_pcb(const struct tcp_in_seg *s)
 {
   LWIP_DROP(TCP_NO_PCB);
-  if (s->flags & TCP_RST) {
-    return;
-  }
-  /* <SEQ=SEG.ACK><CTL=RST> when it carries an ACK, else
-   * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (the ACK field of a RST
-   * without ACK is sent as zero). */
-  bool ack = (s->flags & TCP_ACK) != 0;
-  tcp_rst(ack ? s->ackno : 0, s->seqno + SEG_SEQLEN(s), &s->rx->dest, &s->rx->src, s->dport, s->sport, !ack);
+  tcp_rst_reply(s);
 }
 
 /* Queue our SYN (or SYN-ACK) to be sent again at once. */
@@ -479,7 +499,7 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
     /* No room for the connection the cookie promised: reset it, so the
      * peer fails at once rather than waiting out its retransmissions. */
     LWIP_DROP(TCP_NO_MEM);
-    tcp_rst(s->ackno, 0, &s->rx->dest, &s->rx->src, s->dport, s->sport, false);
+    tcp_rst_reply(s); /* <SEQ=SEG.ACK><CTL=RST>: an ACK without RST here */
     return true;
   }
   tcp_passive_init(pcb, l, s);
@@ -780,6 +800,13 @@ static bool tcp_timewait_reuse(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 /* Acceptability                                                           */
 /* ---------------------------------------------------------------------- */
 
+/* RFC 9293 3.6: TIME_WAIT lasts 2 MSL from the last FIN acknowledged.
+ * Out of line: two callers. */
+TCP_NOINLINE static void tcp_tw_restart(struct tcp_pcb *pcb)
+{
+  pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms);
+}
+
 /* The receive window used to judge segments: the one we announced (RCV.WND
  * as the peer knows it, RFC 9293 3.10.7.4), never less, since we do not
  * shrink it (3.8.6), and never more: the memory budgets promise only what
@@ -838,7 +865,7 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
       tcp_dup_data(pcb, s->seqno, s->seqno + s->len); /* wholly old */
     }
     if (pcb->state == TIME_WAIT && (s->flags & TCP_FIN)) {
-      pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* the peer lost our ACK of its FIN */
+      tcp_tw_restart(pcb); /* the peer lost our ACK of its FIN */
     }
     tcp_ack_now(pcb);
   }
@@ -879,40 +906,45 @@ static void tcp_rst_input(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 static u32_t tcp_ack_advance(struct tcp_pcb *pcb, u32_t ack)
 {
   u32_t data = 0;
-  struct tcp_seg **queues[2] = {&pcb->unacked, &pcb->unsent};
-  for (int q = 0; q < 2; q++) {
-    struct tcp_seg **head = queues[q];
-    while (*head != NULL && TCP_SEQ_LEQ((*head)->seqno + TCP_SEG_SEQLEN(*head), ack)) {
-      struct tcp_seg *seg = *head;
-      *head = seg->next;
-      data += seg->len;
-      if (q == 0 && tcp_rack_on(pcb) && !(seg->state & SEG_SACKED)) {
-        tcp_rack_delivered(pcb, seg, sys_now()); /* a SACKed one was counted when SACKed */
+  for (struct tcp_seg **head = &pcb->unacked;; head = &pcb->unsent) {
+    struct tcp_seg *seg;
+    while ((seg = *head) != NULL) {
+      /* pbufs the segment holds (a bare SYN or FIN counts as one entry,
+       * as tcp_enqueue_flags counts it), less what it holds after. */
+      u16_t freed = seg->p != NULL ? pbuf_clen(seg->p) : 1U;
+      bool sacked = (seg->state & SEG_SACKED) != 0;
+      u16_t cut;
+      if (TCP_SEQ_LEQ(seg->seqno + TCP_SEG_SEQLEN(seg), ack)) {
+        *head = seg->next;
+        cut = seg->len;
+        if (head == &pcb->unacked && tcp_rack_on(pcb) && !sacked) {
+          tcp_rack_delivered(pcb, seg, sys_now()); /* a SACKed one was counted when SACKed */
+        }
+        tcp_seg_free(seg);
+        seg = NULL;
+      } else if (TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0 && !(seg->flags & TCP_SYN)) {
+        /* Part of a segment acknowledged (the peer took what fit); all
+         * its data gone leaves a bare FIN. */
+        cut = (u16_t)LWIP_MIN(ack - seg->seqno, (u32_t)seg->len);
+        seg->p = pbuf_free_header(seg->p, cut);
+        seg->len = (u16_t)(seg->len - cut);
+        seg->seqno += cut;
+        freed = (u16_t)(freed - (seg->p != NULL ? pbuf_clen(seg->p) : 1U));
+      } else {
+        break;
       }
-      if (seg->state & SEG_SACKED) {
-        pcb->sacked_bytes -= LWIP_MIN(pcb->sacked_bytes, (u32_t)seg->len);
-      }
-      u16_t n = seg->p != NULL ? pbuf_clen(seg->p) : 1U;
-      pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, n));
-      tcp_seg_free(seg);
-    }
-    struct tcp_seg *seg = *head;
-    if (seg != NULL && TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0 && !(seg->flags & TCP_SYN)) {
-      /* Part of a segment acknowledged (the peer took what fit). */
-      u16_t cut = (u16_t)LWIP_MIN(ack - seg->seqno, (u32_t)seg->len);
-      u16_t before = pbuf_clen(seg->p);
-      seg->p = pbuf_free_header(seg->p, cut);
-      seg->len = (u16_t)(seg->len - cut);
-      seg->seqno += cut;
       data += cut;
-      if (seg->state & SEG_SACKED) {
+      if (sacked) {
         /* RFC 6675 2: the scoreboard holds only what is above SND.UNA. */
         pcb->sacked_bytes -= LWIP_MIN(pcb->sacked_bytes, (u32_t)cut);
       }
-      /* All the data gone leaves a bare FIN, which counts as one entry
-       * like any bare FIN segment (tcp_enqueue_flags). */
-      u16_t freed = (u16_t)(before - (seg->p != NULL ? pbuf_clen(seg->p) : 1U));
       pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, freed));
+      if (seg != NULL) {
+        break;
+      }
+    }
+    if (head == &pcb->unsent) {
+      break;
     }
   }
   if (pcb->unsent == NULL) {
@@ -1278,8 +1310,8 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
 }
 
 /* Free the out-of-order entry at @p pp (on pcb->ooseq), keeping the
- * queue's counts. */
-static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
+ * queue's counts.  Out of line: two callers. */
+TCP_NOINLINE static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
 {
   struct tcp_seg *dead = *pp;
   *pp = dead->next;
@@ -1288,22 +1320,14 @@ static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
   tcp_seg_free(dead);
 }
 
-/* Empty the out-of-order queue: nothing beyond the peer's FIN, or in
- * TIME_WAIT, will ever be delivered. */
-static void tcp_ooseq_flush(struct tcp_pcb *pcb)
-{
-  tcp_segs_free(pcb->ooseq);
-  pcb->ooseq = NULL;
-  pcb->ooseq_segs = 0;
-  pcb->ooseq_bytes = 0;
-}
-
+/* TIME_WAIT comes only after the peer's FIN (from FIN_WAIT_1, FIN_WAIT_2
+ * or CLOSING), whose tcp_fin_received emptied the out-of-order queue;
+ * tcp_data_input queues nothing after the FIN. */
 static void tcp_enter_time_wait(struct tcp_pcb *pcb)
 {
   tcp_set_state(pcb, TIME_WAIT);
-  tcp_ooseq_flush(pcb);
   pcb->rto_due = pcb->persist_due = pcb->keep_due = pcb->poll_due = 0;
-  pcb->tw_due = tcp_due(sys_now(), 2U * tcp_msl_ms); /* RFC 9293 3.6: 2 MSL */
+  tcp_tw_restart(pcb);
 }
 
 /* Our FIN was acknowledged: RFC 9293 3.10.7.4, the ACK processing of
@@ -1473,12 +1497,11 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * probe's fate may be in any ACK (its D-SACK, 7.4). */
     tcp_rack_ack(pcb, 0, pcb->sacked_bytes - sacked_before, false);
 #endif
-  } else if (pcb->state == SYN_RCVD) {
-    /* An ACK that does not acknowledge our SYN (RFC 9293 3.10.7.4). */
-    LWIP_DROP(TCP_BAD_ACK);
-    tcp_rst_pcb(pcb, ack, 0, false);
-    return false;
   }
+  /* No SYN_RCVD case falls through here: tcp_ack_acceptable let only an
+   * ACK of our SYN (SND.UNA < SEG.ACK =< SND.NXT) through in that state,
+   * and it takes the first branch (RFC 9293 3.10.7.4 answers any other
+   * with a RST there). */
   return true;
 }
 
@@ -1519,11 +1542,10 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool ack = (s->flags & TCP_ACK) != 0;
   if (ack && !tcp_acks_new(pcb, s->ackno)) {
+    /* <SEQ=SEG.ACK><CTL=RST>; the segment's addresses and ports are the
+     * PCB's (tcp_lookup matched them). */
     LWIP_DROP(TCP_BAD_ACK);
-    if (!(s->flags & TCP_RST)) {
-      tcp_rst(s->ackno, 0, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port,
-              false);
-    }
+    tcp_rst_reply(s);
     return;
   }
   if (s->flags & TCP_RST) {
@@ -1631,7 +1653,12 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
 {
   pcb->rcv_nxt++;
   pcb->flags |= TF_FIN_RCVD | TF_FIN_DELIVER | TF_ACK_NOW;
-  tcp_ooseq_flush(pcb);
+  /* Empty the out-of-order queue: nothing beyond the peer's FIN will
+   * ever be delivered. */
+  tcp_segs_free(pcb->ooseq);
+  pcb->ooseq = NULL;
+  pcb->ooseq_segs = 0;
+  pcb->ooseq_bytes = 0;
   switch (pcb->state) {
   case ESTABLISHED:
     tcp_set_state(pcb, CLOSE_WAIT);
@@ -1651,15 +1678,25 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
   }
 }
 
+/* @p n bytes of data were accepted in order: RCV.NXT moves past them and
+ * the window we may offer shrinks by as much (RFC 9293 3.10.7.4, seventh
+ * step).  Out of line: three callers. */
+TCP_NOINLINE static void tcp_rcv_advance(struct tcp_pcb *pcb, u16_t n)
+{
+  pcb->rcv_nxt += n;
+  pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)n);
+}
+
 /* Pop the in-order front of the out-of-order queue into one chain of at
- * most 0xffff bytes (a pbuf's tot_len).  @return it, or NULL. */
-static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
+ * most 0xffff bytes (a pbuf's tot_len).  A FIN it reaches is received
+ * here (tcp_fin_received, which empties the queue and so ends the loop).
+ * @return the data, or NULL. */
+static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb)
 {
   struct pbuf *p = NULL;
-  while (pcb->ooseq != NULL && TCP_SEQ_LEQ(pcb->ooseq->seqno, pcb->rcv_nxt) && !*fin) {
-    struct tcp_seg *seg = pcb->ooseq;
+  struct tcp_seg *seg;
+  while ((seg = pcb->ooseq) != NULL && TCP_SEQ_LEQ(seg->seqno, pcb->rcv_nxt)) {
     u32_t end = seg->seqno + seg->len;
-    bool seg_fin = (seg->flags & TCP_FIN) != 0;
     u16_t skip = (u16_t)LWIP_MIN(pcb->rcv_nxt - seg->seqno, (u32_t)seg->len);
     /* Zero when all of it arrived in order meanwhile (skip is the whole
      * segment then). */
@@ -1678,65 +1715,37 @@ static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb, bool *fin)
       } else {
         pbuf_cat(p, q);
       }
-      pcb->rcv_nxt += fresh;
-      pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)fresh);
+      tcp_rcv_advance(pcb, fresh);
     }
-    if (seg_fin && pcb->rcv_nxt == end) {
-      *fin = true; /* at its own sequence number, never later */
+    if ((seg->flags & TCP_FIN) && pcb->rcv_nxt == end) {
+      tcp_fin_received(pcb); /* at its own sequence number, never later */
     }
     tcp_seg_free(seg);
   }
   return p;
 }
 
-/* Deliver what is in order: data the application refused before, then
- * the front of the out-of-order queue, then the FIN.
- * @return false when the PCB is gone. */
-static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb);
-
-bool tcp_rcv_drain(struct tcp_pcb *pcb)
+/* Deliver @p p (may be NULL), then what else is in order: data the
+ * application refused before, what was held while it refused, the front
+ * of the out-of-order queue (and the FIN with it), then the FIN.  A
+ * refusal stops it.  @return false when the PCB is gone. */
+static bool tcp_rcv_deliver(struct tcp_pcb *pcb, struct pbuf *p)
 {
-  u32_t before = pcb->rcv_nxt;
-  bool alive = tcp_rcv_drain_inner(pcb);
-  if (alive && !(pcb->flags & TF_ZOMBIE) && pcb->rcv_nxt != before) {
-    /* Data came out of the queue: acknowledge all of it, even if a
-     * window update already went out in the middle (RFC 5681 4.2). */
-    pcb->flags |= TF_ACK_NOW;
-  }
-  return alive;
-}
-
-static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
-{
-  /* In order: what the application refused, then what was held while it
-   * refused, then the in-order front of the out-of-order queue (and the
-   * FIN with it).  A refusal stops the drain. */
   for (;;) {
-    struct pbuf *p;
-    if (pcb->refused_data != NULL) {
-      p = pcb->refused_data;
-      pcb->refused_data = NULL;
-      pcb->refused_due = 0;
-    } else if (pcb->rcv_held != NULL) {
-      struct tcp_seg *h = pcb->rcv_held;
-      pcb->rcv_held = h->next;
-      p = h->p;
-      h->p = NULL;
-      tcp_seg_free(h);
-    } else if (!(pcb->flags & TF_FIN_DELIVER)) {
-      bool fin = false;
-      p = tcp_ooseq_take(pcb, &fin);
-      if (fin) {
-        tcp_fin_received(pcb);
+    if (p == NULL) {
+      if (pcb->refused_data != NULL) {
+        p = pcb->refused_data;
+        pcb->refused_data = NULL;
+        pcb->refused_due = 0;
+      } else if (pcb->rcv_held != NULL) {
+        struct tcp_seg *h = pcb->rcv_held;
+        pcb->rcv_held = h->next;
+        p = h->p;
+        h->p = NULL;
+        tcp_seg_free(h);
+      } else if ((pcb->flags & TF_FIN_DELIVER) || (p = tcp_ooseq_take(pcb)) == NULL) {
+        break;
       }
-      if (p == NULL) {
-        if (!fin) {
-          break;
-        }
-        continue;
-      }
-    } else {
-      break;
     }
     if (!tcp_deliver(pcb, p)) {
       return false;
@@ -1744,11 +1753,24 @@ static bool tcp_rcv_drain_inner(struct tcp_pcb *pcb)
     if (pcb->refused_data != NULL) {
       return true;
     }
+    p = NULL;
   }
-  if ((pcb->flags & TF_FIN_DELIVER) && pcb->refused_data == NULL) {
-    return tcp_deliver_fin(pcb);
+  if (pcb->flags & TF_FIN_DELIVER) {
+    return tcp_deliver_fin(pcb); /* nothing refused is waiting: the loop ran dry */
   }
   return true;
+}
+
+bool tcp_rcv_drain(struct tcp_pcb *pcb)
+{
+  u32_t before = pcb->rcv_nxt;
+  bool alive = tcp_rcv_deliver(pcb, NULL);
+  if (alive && !(pcb->flags & TF_ZOMBIE) && pcb->rcv_nxt != before) {
+    /* Data came out of the queue: acknowledge all of it, even if a
+     * window update already went out in the middle (RFC 5681 4.2). */
+    pcb->flags |= TF_ACK_NOW;
+  }
+  return alive;
 }
 
 /* A queue entry holding the segment's data (taken from s->p), or NULL
@@ -1785,23 +1807,22 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
       return;
     }
   }
-  pcb->rcv_nxt += s->len;
-  pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
-  bool fin_now = fin;
+  tcp_rcv_advance(pcb, s->len);
   /* The segment, then what it made contiguous in the out-of-order queue,
-   * each entry allocated before it is taken from there. */
+   * each entry allocated before it is taken from there (a FIN reached
+   * there is received by tcp_ooseq_take, and empties the queue). */
   for (;;) {
     if (seg != NULL) {
       held_append(pcb, seg);
     }
-    if (fin_now || pcb->ooseq == NULL || TCP_SEQ_GT(pcb->ooseq->seqno, pcb->rcv_nxt)) {
+    if (fin || pcb->ooseq == NULL || TCP_SEQ_GT(pcb->ooseq->seqno, pcb->rcv_nxt)) {
       break;
     }
     seg = tcp_seg_new(NULL, 0, 0, 0);
     if (seg == NULL) {
       break; /* it stays queued out of order and is delivered later */
     }
-    seg->p = tcp_ooseq_take(pcb, &fin_now);
+    seg->p = tcp_ooseq_take(pcb);
     if (seg->p == NULL) {
       memp_free(MEMP_TCP_SEG, seg);
       seg = NULL;
@@ -1809,7 +1830,7 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
       seg->len = seg->p->tot_len;
     }
   }
-  if (fin_now) {
+  if (fin) {
     tcp_fin_received(pcb);
   }
   pcb->flags |= TF_ACK_NOW;
@@ -2010,33 +2031,20 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     tcp_ack_now(pcb);
     return true;
   }
-  if (s->seqno != pcb->rcv_nxt) {
-    /* A hole before it: queue it and send a duplicate ACK at once, with
-     * SACK blocks (RFC 5681 4.2, RFC 2018 4). */
-    tcp_ooseq_insert(pcb, s);
-    pcb->flags |= TF_ACK_NOW;
-    return true;
-  }
-  if (pcb->ooseq == NULL && pcb->refused_data == NULL && !(pcb->flags & TF_FIN_DELIVER)) {
+  bool hole = s->seqno != pcb->rcv_nxt;
+  if (!hole && pcb->ooseq == NULL && pcb->refused_data == NULL && !(pcb->flags & TF_FIN_DELIVER)) {
     /* The common case: in order, nothing waiting. */
     struct pbuf *p = s->p;
     s->p = NULL;
-    pcb->rcv_nxt += s->len;
-    pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)s->len);
+    tcp_rcv_advance(pcb, s->len);
     if (fin) {
       tcp_fin_received(pcb);
     } else {
       tcp_ack_policy(pcb, s->len);
     }
-    if (p != NULL && !tcp_deliver(pcb, p)) {
-      return false;
-    }
-    if ((pcb->flags & TF_FIN_DELIVER) && pcb->refused_data == NULL) {
-      return tcp_deliver_fin(pcb);
-    }
-    return true;
+    return tcp_rcv_deliver(pcb, p);
   }
-  if (pcb->refused_data != NULL) {
+  if (!hole && pcb->refused_data != NULL) {
     if (!tcp_rcv_drain(pcb)) {
       return false;
     }
@@ -2060,11 +2068,12 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       return true;
     }
   }
-  /* Fills a hole: it goes through the queue, which delivers everything
-   * now in order. */
+  /* A hole before it: queue it and send a duplicate ACK at once, with
+   * SACK blocks (RFC 5681 4.2, RFC 2018 4).  Or it fills a hole: it goes
+   * through the queue, which delivers everything now in order. */
   tcp_ooseq_insert(pcb, s);
   pcb->flags |= TF_ACK_NOW;
-  return tcp_rcv_drain(pcb);
+  return hole || tcp_rcv_drain(pcb);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2089,19 +2098,20 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     tcp_synsent_input(pcb, s);
     return;
   }
-  if (pcb->state == SYN_RCVD && (s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
-      s->seqno + 1U == pcb->rcv_nxt) {
-    /* The peer did not get our SYN-ACK and sent its SYN again. */
-    tcp_resend_syn(pcb);
-    return;
-  }
-  if (pcb->state == SYN_RCVD && (s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
-      s->seqno + 1U == pcb->rcv_nxt && s->ackno == pcb->snd_nxt) {
-    /* Simultaneous open (RFC 9293 3.5, figure 8): the peer's SYN-ACK
-     * repeats its SYN, already received; its ACK completes ours.  Trimming
-     * the old SYN (3.10.7.4) leaves an ACK at rcv_nxt. */
-    s->flags &= (u8_t)~TCP_SYN;
-    s->seqno++;
+  if (pcb->state == SYN_RCVD && s->seqno + 1U == pcb->rcv_nxt) {
+    u8_t ctl = (u8_t)(s->flags & (TCP_SYN | TCP_ACK | TCP_RST));
+    if (ctl == TCP_SYN) {
+      /* The peer did not get our SYN-ACK and sent its SYN again. */
+      tcp_resend_syn(pcb);
+      return;
+    }
+    if (ctl == (TCP_SYN | TCP_ACK) && s->ackno == pcb->snd_nxt) {
+      /* Simultaneous open (RFC 9293 3.5, figure 8): the peer's SYN-ACK
+       * repeats its SYN, already received; its ACK completes ours.
+       * Trimming the old SYN (3.10.7.4) leaves an ACK at rcv_nxt. */
+      s->flags &= (u8_t)~TCP_SYN;
+      s->seqno++;
+    }
   }
   if (!tcp_check_seq(pcb, s)) {
     return;
