@@ -385,9 +385,12 @@ struct tcp_pcb_listen *tcp_listen_lookup(const ip_addr_t *laddr, u16_t lport)
 /* The timer wheel                                                         */
 /* ---------------------------------------------------------------------- */
 
+/* A PCB is in the wheel exactly while its timer_due is not 0: a zeroed PCB
+ * (tcp_alloc's, or one on the stack) is in no slot.  tnext and tprev mean
+ * nothing outside the wheel; filing a PCB sets both. */
 static void wheel_unlink(struct tcp_pcb *pcb)
 {
-  if (pcb->tslot == 0xffffU) {
+  if (pcb->timer_due == 0) {
     return;
   }
   if (pcb->tprev != NULL) {
@@ -398,8 +401,7 @@ static void wheel_unlink(struct tcp_pcb *pcb)
   if (pcb->tnext != NULL) {
     pcb->tnext->tprev = pcb->tprev;
   }
-  pcb->tnext = pcb->tprev = NULL;
-  pcb->tslot = 0xffffU;
+  pcb->timer_due = 0;
   st.wheel_count--;
 }
 
@@ -443,7 +445,6 @@ void tcp_timer_update(struct tcp_pcb *pcb)
 {
   u32_t due = pcb_earliest_due(pcb);
   wheel_unlink(pcb);
-  pcb->timer_due = due;
   if (due == 0) {
     if (st.wheel_count == 0) { /* the wheel is idle: disarm it */
       wheel_schedule();
@@ -468,6 +469,7 @@ void tcp_timer_update(struct tcp_pcb *pcb)
     pcb->tnext->tprev = pcb;
   }
   st.wheel[slot] = pcb;
+  pcb->timer_due = due;
   st.wheel_count++;
   if (!st.wheel_armed || TCP_SEQ_LT(tick, st.wheel_wake_tick)) {
     wheel_schedule();
@@ -554,7 +556,6 @@ struct tcp_pcb *tcp_alloc(u8_t prio)
   memset(pcb, 0, sizeof(*pcb));
   pcb->prio = prio;
   pcb->ttl = IP_DEFAULT_TTL;
-  pcb->tslot = 0xffffU;
   pcb->mss = TCP_MSS > 536 ? 536 : TCP_MSS; /* RFC 9293 3.7.1 default until the peer says */
   pcb->rcv_wnd = pcb->rcv_ann_wnd = TCP_WND;
   pcb->snd_buf = TCP_SND_BUF;
@@ -600,7 +601,7 @@ struct tcp_pcb *tcp_new_ip_type(u8_t type)
 
 /* Forget the application's callbacks: after a successful close the PCB is
  * the stack's, and the application must not hear about it any more. */
-static void tcp_detach(struct tcp_pcb *pcb)
+TCP_NOINLINE static void tcp_detach(struct tcp_pcb *pcb)
 {
   pcb->recv = NULL;
   pcb->sent = NULL;
@@ -1533,78 +1534,41 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
   tcp_timer_update(pcb);
 }
 
-/* Deliver refused data again and retry a pending close; run poll. */
-static bool tcp_poll_tick(struct tcp_pcb *pcb, u32_t now)
-{
-  pcb->poll_due = tcp_due(now, (u32_t)pcb->pollinterval * TCP_POLL_UNIT_MS);
-  if (pcb->poll != NULL) {
-    err_t e = pcb->poll(pcb->callback_arg, pcb);
-    if (TCP_GONE(pcb, e)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/* An application-visible probe or timeout fired; @return false when the
- * PCB is gone. */
-static bool tcp_keep_tick(struct tcp_pcb *pcb, u32_t now)
-{
-  if (pcb->keep_cnt_sent >= pcb->keep_cnt) {
-    /* RFC 1122 4.2.3.6: no answer to the probes: the peer is gone. */
-    tcp_abandon(pcb, true, ERR_ABRT);
-    return false;
-  }
-  tcp_keepalive_probe(pcb);
-  pcb->keep_cnt_sent++;
-  pcb->keep_due = tcp_due(now, pcb->keep_intvl);
-  return true;
-}
-
-/* What a connection given up by a timer reports: the soft ICMP error that
- * explains the silence, if one came (RFC 5461 4, "report the soft error
- * if the connection times out"), else plain ERR_ABRT. */
-static err_t tcp_timeout_err(const struct tcp_pcb *pcb)
-{
-  return pcb->soft_err ? ERR_RTE : ERR_ABRT;
-}
-
-static bool tcp_rto_tick(struct tcp_pcb *pcb)
-{
-  u8_t limit = (pcb->state == SYN_SENT || pcb->state == SYN_RCVD) ? TCP_SYNMAXRTX : TCP_MAXRTX;
-  if (pcb->nrtx >= limit) {
-    LWIP_LOG(TCP, INFO, "%u -> port %u: %u retransmissions unanswered", pcb->local_port, pcb->remote_port,
-             pcb->nrtx);
-    tcp_abandon(pcb, pcb->state != SYN_SENT, tcp_timeout_err(pcb));
-    return false;
-  }
-  tcp_rexmit_rto(pcb);
-  return true;
-}
-
+/* Run the timers of @p pcb that are due at @p now, in a fixed order, then
+ * re-arm them.  Every timer that ends the connection leaves through
+ * "timeout" (given up: the soft ICMP error that explains the silence if
+ * one came, RFC 5461 4, "report the soft error if the connection times
+ * out", else plain ERR_ABRT) or "abandon". */
 TCP_NOINLINE static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
 {
+  bool rst = true;
+  err_t err = ERR_ABRT;
   if (pcb->giveup_due != 0 && TCP_SEQ_LEQ(pcb->giveup_due, now)) {
     LWIP_LOG(TCP, INFO, "%u -> port %u: no progress for %lu ms in %s: reset", pcb->local_port, pcb->remote_port,
              (unsigned long)(now - pcb->stall_since), tcp_state_name(pcb->state));
     LWIP_DROP(TCP_GIVE_UP);
-    tcp_abandon(pcb, true, tcp_timeout_err(pcb));
-    return;
+    goto timeout;
   }
   if (pcb->tw_due != 0 && TCP_SEQ_LEQ(pcb->tw_due, now)) {
     /* TIME_WAIT over, or FIN_WAIT_2 / SYN_RCVD given up. */
     if (pcb->state == TIME_WAIT) {
-      tcp_abandon(pcb, false, ERR_CLSD); /* an application that only shut down writing still holds it */
+      rst = false;
+      err = ERR_CLSD; /* an application that only shut down writing still holds it */
     } else {
-      tcp_abandon(pcb, pcb->state == SYN_RCVD, ERR_ABRT);
+      rst = pcb->state == SYN_RCVD;
     }
-    return;
+    goto abandon;
   }
   if (pcb->rto_due != 0 && TCP_SEQ_LEQ(pcb->rto_due, now)) {
     pcb->rto_due = 0;
-    if (!tcp_rto_tick(pcb)) {
-      return;
+    u8_t limit = (pcb->state == SYN_SENT || pcb->state == SYN_RCVD) ? TCP_SYNMAXRTX : TCP_MAXRTX;
+    if (pcb->nrtx >= limit) {
+      LWIP_LOG(TCP, INFO, "%u -> port %u: %u retransmissions unanswered", pcb->local_port, pcb->remote_port,
+               pcb->nrtx);
+      rst = pcb->state != SYN_SENT;
+      goto timeout;
     }
+    tcp_rexmit_rto(pcb);
   }
 #if LWIP_TCP_RACK
   if (pcb->rack_due != 0 && TCP_SEQ_LEQ(pcb->rack_due, now)) {
@@ -1639,13 +1603,33 @@ TCP_NOINLINE static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
       tcp_output(pcb);
     }
   }
-  if (pcb->keep_due != 0 && TCP_SEQ_LEQ(pcb->keep_due, now) && !tcp_keep_tick(pcb, now)) {
-    return;
+  if (pcb->keep_due != 0 && TCP_SEQ_LEQ(pcb->keep_due, now)) {
+    if (pcb->keep_cnt_sent >= pcb->keep_cnt) {
+      /* RFC 1122 4.2.3.6: no answer to the probes: the peer is gone. */
+      goto abandon;
+    }
+    tcp_keepalive_probe(pcb);
+    pcb->keep_cnt_sent++;
+    pcb->keep_due = tcp_due(now, pcb->keep_intvl);
   }
-  if (pcb->poll_due != 0 && TCP_SEQ_LEQ(pcb->poll_due, now) && !tcp_poll_tick(pcb, now)) {
-    return;
+  if (pcb->poll_due != 0 && TCP_SEQ_LEQ(pcb->poll_due, now)) {
+    /* Deliver refused data again and retry a pending close; run poll. */
+    pcb->poll_due = tcp_due(now, (u32_t)pcb->pollinterval * TCP_POLL_UNIT_MS);
+    if (pcb->poll != NULL) {
+      err_t e = pcb->poll(pcb->callback_arg, pcb);
+      if (TCP_GONE(pcb, e)) {
+        return;
+      }
+    }
   }
   tcp_arm_timers(pcb);
+  return;
+timeout:
+  if (pcb->soft_err) {
+    err = ERR_RTE;
+  }
+abandon:
+  tcp_abandon(pcb, rst, err);
 }
 
 /* ---------------------------------------------------------------------- */
