@@ -90,7 +90,6 @@ static struct tcp_globals {
   u32_t isn_key[4];
   struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
 } st;
-static u16_t next_port;
 
 static void tcp_wheel_timeout(void *arg);
 static void tcp_batch_remove(struct tcp_pcb *pcb);
@@ -121,7 +120,10 @@ void tcp_init(void)
    * of random numbers as before the queue existed, so every recorded
    * replay case (ISNs, DHCP transaction IDs, ports) still matches. */
   tcp_synq_init(st.hash_salt * 0x9e3779b1U ^ st.isn_key[1]);
-  next_port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U));
+  /* A random number drawn once for a starting port that tcp_new_port no
+   * longer needs (it draws its own): still drawn, so a seeded stack's
+   * later numbers, and every replay case, stay the same. */
+  (void)lwip_port_rand();
 }
 
 void tcp_set_msl(u32_t ms)
@@ -676,8 +678,8 @@ void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err)
   void *arg = pcb->callback_arg;
   /* A SYN_RCVD connection the application never saw needs no callback. */
   bool told = !(pcb->listener != NULL && pcb->state == SYN_RCVD);
-  if (send_rst && pcb->state != CLOSED && pcb->state != LISTEN && pcb->state != SYN_SENT &&
-      pcb->state != TIME_WAIT) {
+  if (send_rst && !TCP_STATE_IN(pcb->state, TCP_STATE_BIT(CLOSED) | TCP_STATE_BIT(LISTEN) |
+                                                 TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(TIME_WAIT))) {
     tcp_rst_pcb(pcb, pcb->snd_nxt, pcb->rcv_nxt, true);
   }
   if (err == ERR_CLSD) {
@@ -1394,9 +1396,10 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
   /* Tell the peer at once only when the window it knows is less than half
    * of what we can offer now, so a sender held back by our window resumes.
    * Otherwise the larger window rides on the next ACK (Linux does the
-   * same), which on a bulk transfer saves an ACK every segment or two. */
-  if (grew >= LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss) && known < pcb->rcv_ann_wnd / 2U &&
-      pcb->state != CLOSED) {
+   * same), which on a bulk transfer saves an ACK every segment or two.
+   * The edge moved by at least min(TCP_WND / 2, rcv_mss) when grew is not
+   * 0, and rcv_mss is never 0 past CLOSED (tcp_eff_mss of TCP_MSS). */
+  if (grew != 0 && known < pcb->rcv_ann_wnd / 2U && pcb->state != CLOSED) {
     if (st.batching) {
       pcb->flags |= TF_WND_UPDATE;
       tcp_batch_add(pcb);
