@@ -1305,7 +1305,7 @@ void tcp_mem_sync(struct tcp_pcb *pcb)
 
 /* Room under a budget for a connection holding @p held of @p total: up
  * to the budget, and past it up to the floor, but never past @p hard. */
-static u32_t budget_room(u32_t total, u32_t held, u32_t budget, u32_t floor, u32_t hard)
+TCP_NOINLINE static u32_t budget_room(u32_t total, u32_t held, u32_t budget, u32_t floor, u32_t hard)
 {
   u32_t room = total < budget ? budget - total : 0;
   if (held < floor) {
@@ -1468,17 +1468,20 @@ void tcp_batch_end(void)
  * this is an orphan or the connection has its own user timeout. */
 static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool counts)
 {
-  u32_t limit = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
-  u32_t orphan_ms = st.limits.orphan_timeout_ms;
-  /* An orphan takes the orphan timeout when it is the shorter one (0 is
-   * "none" for both: the unsigned "- 1U" ranks 0 above every limit). */
-  if ((pcb->flags & TF_RXCLOSED) &&
-      TCP_STATE_IN(pcb->state, TCP_STATE_BIT(FIN_WAIT_1) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK)) &&
-      orphan_ms - 1U < limit - 1U) {
-    limit = orphan_ms;
-  }
   /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout). */
-  if (!counts || limit == 0 || TCP_STATE_IN(pcb->state, TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(SYN_RCVD))) {
+  u32_t limit = 0;
+  if (counts && !TCP_STATE_IN(pcb->state, TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(SYN_RCVD))) {
+    limit = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
+    u32_t orphan_ms = st.limits.orphan_timeout_ms;
+    /* An orphan takes the orphan timeout when it is the shorter one (0 is
+     * "none" for both: the unsigned "- 1U" ranks 0 above every limit). */
+    if ((pcb->flags & TF_RXCLOSED) &&
+        TCP_STATE_IN(pcb->state, TCP_STATE_BIT(FIN_WAIT_1) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK)) &&
+        orphan_ms - 1U < limit - 1U) {
+      limit = orphan_ms;
+    }
+  }
+  if (limit == 0) {
     pcb->stall_since = 0;
     pcb->giveup_due = 0;
     return;
