@@ -878,23 +878,9 @@ err_t tcp_bind(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
   return ERR_OK;
 }
 
-struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlog, err_t *err)
+/* Make @p l the listener that takes over bound PCB @p pcb, which is freed. */
+static void tcp_listen_init(struct tcp_pcb_listen *l, struct tcp_pcb *pcb, u8_t backlog)
 {
-  err_t e = ERR_OK;
-  struct tcp_pcb_listen *l = NULL;
-  if (pcb != NULL && pcb->state == LISTEN) {
-    e = ERR_ALREADY; /* and the listener is returned */
-  } else if (pcb == NULL || pcb->state != CLOSED || pcb->local_port == 0) {
-    e = ERR_VAL; /* a PCB not yet bound: bind first, as in lwIP */
-  } else if ((l = (struct tcp_pcb_listen *)memp_malloc(MEMP_TCP_PCB_LISTEN)) == NULL) {
-    e = ERR_MEM;
-  }
-  if (err != NULL) {
-    *err = e;
-  }
-  if (e != ERR_OK) {
-    return e == ERR_ALREADY ? pcb : NULL;
-  }
   memset(l, 0, sizeof(*l));
   l->local_ip = pcb->local_ip;
   l->local_port = pcb->local_port;
@@ -913,6 +899,25 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
   *b = l;
   LWIP_LOG(TCP, INFO, "listening on %s:%u (backlog %u)", ipaddr_ntoa(&l->local_ip), l->local_port,
            l->backlog);
+}
+
+struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlog, err_t *err)
+{
+  err_t e = ERR_OK;
+  struct tcp_pcb_listen *l = NULL;
+  if (pcb != NULL && pcb->state == LISTEN) {
+    e = ERR_ALREADY; /* and the listener is returned */
+    l = (struct tcp_pcb_listen *)(void *)pcb;
+  } else if (pcb == NULL || pcb->state != CLOSED || pcb->local_port == 0) {
+    e = ERR_VAL; /* a PCB not yet bound: bind first, as in lwIP */
+  } else if ((l = (struct tcp_pcb_listen *)memp_malloc(MEMP_TCP_PCB_LISTEN)) == NULL) {
+    e = ERR_MEM;
+  } else {
+    tcp_listen_init(l, pcb, backlog);
+  }
+  if (err != NULL) {
+    *err = e;
+  }
   return (struct tcp_pcb *)(void *)l;
 }
 
