@@ -1198,6 +1198,9 @@ err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_
 /* close, shutdown                                                         */
 /* ---------------------------------------------------------------------- */
 
+/* The states in which our FIN has not gone yet. */
+#define TCP_STATES_BEFORE_FIN (TCP_STATE_BIT(SYN_RCVD) | TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT))
+
 /* Send our FIN: the state moves as RFC 9293 3.6 says. */
 static err_t tcp_send_fin(struct tcp_pcb *pcb)
 {
@@ -1229,8 +1232,9 @@ err_t tcp_close(struct tcp_pcb *pcb)
   /* RFC 1122 4.2.2.13: closing with data the application never read
    * resets the connection, so the peer knows it was not delivered. */
   bool reset = pcb->refused_data != NULL ||
-               (pcb->rcv_wnd != TCP_WND && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT));
-  if (!reset && (pcb->state == SYN_RCVD || pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT)) {
+               (pcb->rcv_wnd != TCP_WND &&
+                TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT)));
+  if (!reset && TCP_STATE_IN(pcb->state, TCP_STATES_BEFORE_FIN)) {
     err_t e = tcp_send_fin(pcb);
     if (e != ERR_OK) {
       return e;
@@ -1263,7 +1267,7 @@ err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
     pcb->rcv_held = NULL;
   }
   if (shut_tx) {
-    if (pcb->state != SYN_RCVD && pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT) {
+    if (!TCP_STATE_IN(pcb->state, TCP_STATES_BEFORE_FIN)) {
       return ERR_CONN;
     }
     return tcp_send_fin(pcb);
