@@ -820,17 +820,26 @@ static bool port_in_use(const struct tcp_pcb *pcb, const ip_addr_t *addr, u16_t 
   return false;
 }
 
+/* The dynamic range is the top ports, a power-of-two block ending at 65535
+ * (RFC 6335 6: 49152-65535): any number with the range's top bits set is
+ * in it, so a random start is the number with those bits set, and the
+ * port after 65535 wraps to the range's start the same way. */
+_Static_assert(TCP_LOCAL_PORT_RANGE_END == 0xffffU &&
+                   ((0x10000U - TCP_LOCAL_PORT_RANGE_START) & (0xffffU - TCP_LOCAL_PORT_RANGE_START)) == 0,
+               "the local port range must be a power-of-two block ending at 65535");
+#define TCP_PORT_IN_RANGE(x) ((u16_t)((x) | TCP_LOCAL_PORT_RANGE_START))
+
 /* A random port in the dynamic range (RFC 6056 3.3.1 style: random start,
  * then sequential), or 0 when every one is taken. */
 static u16_t tcp_new_port(const struct tcp_pcb *pcb, const ip_addr_t *addr)
 {
   const u32_t n = TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U;
-  u16_t port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % n);
+  u16_t port = TCP_PORT_IN_RANGE(lwip_port_rand()); /* START + rand % n */
   for (u32_t tries = 0; tries < n; tries++) {
     if (!port_in_use(pcb, addr, port)) {
       return port;
     }
-    port = port == TCP_LOCAL_PORT_RANGE_END ? (u16_t)TCP_LOCAL_PORT_RANGE_START : (u16_t)(port + 1U);
+    port = TCP_PORT_IN_RANGE(port + 1U); /* 65535 wraps to START */
   }
   return 0;
 }
