@@ -90,7 +90,6 @@ static struct tcp_globals {
   u32_t isn_key[4];
   struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
 } st;
-static u16_t next_port;
 
 static void tcp_wheel_timeout(void *arg);
 static void tcp_batch_remove(struct tcp_pcb *pcb);
@@ -121,7 +120,10 @@ void tcp_init(void)
    * of random numbers as before the queue existed, so every recorded
    * replay case (ISNs, DHCP transaction IDs, ports) still matches. */
   tcp_synq_init(st.hash_salt * 0x9e3779b1U ^ st.isn_key[1]);
-  next_port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U));
+  /* A random number drawn once for a starting port that tcp_new_port no
+   * longer needs (it draws its own): still drawn, so a seeded stack's
+   * later numbers, and every replay case, stay the same. */
+  (void)lwip_port_rand();
 }
 
 void tcp_set_msl(u32_t ms)
@@ -397,9 +399,12 @@ struct tcp_pcb_listen *tcp_listen_lookup(const ip_addr_t *laddr, u16_t lport)
 /* The timer wheel                                                         */
 /* ---------------------------------------------------------------------- */
 
+/* A PCB is in the wheel exactly while its timer_due is not 0: a zeroed PCB
+ * (tcp_alloc's, or one on the stack) is in no slot.  tnext and tprev mean
+ * nothing outside the wheel; filing a PCB sets both. */
 static void wheel_unlink(struct tcp_pcb *pcb)
 {
-  if (pcb->tslot == 0xffffU) {
+  if (pcb->timer_due == 0) {
     return;
   }
   if (pcb->tprev != NULL) {
@@ -410,8 +415,7 @@ static void wheel_unlink(struct tcp_pcb *pcb)
   if (pcb->tnext != NULL) {
     pcb->tnext->tprev = pcb->tprev;
   }
-  pcb->tnext = pcb->tprev = NULL;
-  pcb->tslot = 0xffffU;
+  pcb->timer_due = 0;
   st.wheel_count--;
 }
 
@@ -455,7 +459,6 @@ void tcp_timer_update(struct tcp_pcb *pcb)
 {
   u32_t due = pcb_earliest_due(pcb);
   wheel_unlink(pcb);
-  pcb->timer_due = due;
   if (due == 0) {
     if (st.wheel_count == 0) { /* the wheel is idle: disarm it */
       wheel_schedule();
@@ -480,6 +483,7 @@ void tcp_timer_update(struct tcp_pcb *pcb)
     pcb->tnext->tprev = pcb;
   }
   st.wheel[slot] = pcb;
+  pcb->timer_due = due;
   st.wheel_count++;
   if (!st.wheel_armed || TCP_SEQ_LT(tick, st.wheel_wake_tick)) {
     wheel_schedule();
@@ -566,7 +570,6 @@ struct tcp_pcb *tcp_alloc(u8_t prio)
   memset(pcb, 0, sizeof(*pcb));
   pcb->prio = prio;
   pcb->ttl = IP_DEFAULT_TTL;
-  pcb->tslot = 0xffffU;
   pcb->mss = TCP_MSS > 536 ? 536 : TCP_MSS; /* RFC 9293 3.7.1 default until the peer says */
   pcb->rcv_wnd = pcb->rcv_ann_wnd = TCP_WND;
   pcb->snd_buf = TCP_SND_BUF;
@@ -612,7 +615,7 @@ struct tcp_pcb *tcp_new_ip_type(u8_t type)
 
 /* Forget the application's callbacks: after a successful close the PCB is
  * the stack's, and the application must not hear about it any more. */
-static void tcp_detach(struct tcp_pcb *pcb)
+TCP_NOINLINE static void tcp_detach(struct tcp_pcb *pcb)
 {
   pcb->recv = NULL;
   pcb->sent = NULL;
@@ -687,8 +690,8 @@ void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err)
   void *arg = pcb->callback_arg;
   /* A SYN_RCVD connection the application never saw needs no callback. */
   bool told = !(pcb->listener != NULL && pcb->state == SYN_RCVD);
-  if (send_rst && pcb->state != CLOSED && pcb->state != LISTEN && pcb->state != SYN_SENT &&
-      pcb->state != TIME_WAIT) {
+  if (send_rst && !TCP_STATE_IN(pcb->state, TCP_STATE_BIT(CLOSED) | TCP_STATE_BIT(LISTEN) |
+                                                 TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(TIME_WAIT))) {
     tcp_rst_pcb(pcb, pcb->snd_nxt, pcb->rcv_nxt, true);
   }
   if (err == ERR_CLSD) {
@@ -829,17 +832,26 @@ static bool port_in_use(const struct tcp_pcb *pcb, const ip_addr_t *addr, u16_t 
   return false;
 }
 
+/* The dynamic range is the top ports, a power-of-two block ending at 65535
+ * (RFC 6335 6: 49152-65535): any number with the range's top bits set is
+ * in it, so a random start is the number with those bits set, and the
+ * port after 65535 wraps to the range's start the same way. */
+_Static_assert(TCP_LOCAL_PORT_RANGE_END == 0xffffU &&
+                   ((0x10000U - TCP_LOCAL_PORT_RANGE_START) & (0xffffU - TCP_LOCAL_PORT_RANGE_START)) == 0,
+               "the local port range must be a power-of-two block ending at 65535");
+#define TCP_PORT_IN_RANGE(x) ((u16_t)((x) | TCP_LOCAL_PORT_RANGE_START))
+
 /* A random port in the dynamic range (RFC 6056 3.3.1 style: random start,
  * then sequential), or 0 when every one is taken. */
 static u16_t tcp_new_port(const struct tcp_pcb *pcb, const ip_addr_t *addr)
 {
   const u32_t n = TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1U;
-  u16_t port = (u16_t)(TCP_LOCAL_PORT_RANGE_START + lwip_port_rand() % n);
+  u16_t port = TCP_PORT_IN_RANGE(lwip_port_rand()); /* START + rand % n */
   for (u32_t tries = 0; tries < n; tries++) {
     if (!port_in_use(pcb, addr, port)) {
       return port;
     }
-    port = port == TCP_LOCAL_PORT_RANGE_END ? (u16_t)TCP_LOCAL_PORT_RANGE_START : (u16_t)(port + 1U);
+    port = TCP_PORT_IN_RANGE(port + 1U); /* 65535 wraps to START */
   }
   return 0;
 }
@@ -887,23 +899,9 @@ err_t tcp_bind(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
   return ERR_OK;
 }
 
-struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlog, err_t *err)
+/* Make @p l the listener that takes over bound PCB @p pcb, which is freed. */
+static void tcp_listen_init(struct tcp_pcb_listen *l, struct tcp_pcb *pcb, u8_t backlog)
 {
-  err_t e = ERR_OK;
-  struct tcp_pcb_listen *l = NULL;
-  if (pcb != NULL && pcb->state == LISTEN) {
-    e = ERR_ALREADY; /* and the listener is returned */
-  } else if (pcb == NULL || pcb->state != CLOSED || pcb->local_port == 0) {
-    e = ERR_VAL; /* a PCB not yet bound: bind first, as in lwIP */
-  } else if ((l = (struct tcp_pcb_listen *)memp_malloc(MEMP_TCP_PCB_LISTEN)) == NULL) {
-    e = ERR_MEM;
-  }
-  if (err != NULL) {
-    *err = e;
-  }
-  if (e != ERR_OK) {
-    return e == ERR_ALREADY ? pcb : NULL;
-  }
   memset(l, 0, sizeof(*l));
   l->local_ip = pcb->local_ip;
   l->local_port = pcb->local_port;
@@ -922,6 +920,25 @@ struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlo
   *b = l;
   LWIP_LOG(TCP, INFO, "listening on %s:%u (backlog %u)", ipaddr_ntoa(&l->local_ip), l->local_port,
            l->backlog);
+}
+
+struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlog, err_t *err)
+{
+  err_t e = ERR_OK;
+  struct tcp_pcb_listen *l = NULL;
+  if (pcb != NULL && pcb->state == LISTEN) {
+    e = ERR_ALREADY; /* and the listener is returned */
+    l = (struct tcp_pcb_listen *)(void *)pcb;
+  } else if (pcb == NULL || pcb->state != CLOSED || pcb->local_port == 0) {
+    e = ERR_VAL; /* a PCB not yet bound: bind first, as in lwIP */
+  } else if ((l = (struct tcp_pcb_listen *)memp_malloc(MEMP_TCP_PCB_LISTEN)) == NULL) {
+    e = ERR_MEM;
+  } else {
+    tcp_listen_init(l, pcb, backlog);
+  }
+  if (err != NULL) {
+    *err = e;
+  }
   return (struct tcp_pcb *)(void *)l;
 }
 
@@ -1202,6 +1219,9 @@ err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_
 /* close, shutdown                                                         */
 /* ---------------------------------------------------------------------- */
 
+/* The states in which our FIN has not gone yet. */
+#define TCP_STATES_BEFORE_FIN (TCP_STATE_BIT(SYN_RCVD) | TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT))
+
 /* Send our FIN: the state moves as RFC 9293 3.6 says. */
 static err_t tcp_send_fin(struct tcp_pcb *pcb)
 {
@@ -1233,8 +1253,9 @@ err_t tcp_close(struct tcp_pcb *pcb)
   /* RFC 1122 4.2.2.13: closing with data the application never read
    * resets the connection, so the peer knows it was not delivered. */
   bool reset = pcb->refused_data != NULL ||
-               (pcb->rcv_wnd != TCP_WND && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT));
-  if (!reset && (pcb->state == SYN_RCVD || pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT)) {
+               (pcb->rcv_wnd != TCP_WND &&
+                TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT)));
+  if (!reset && TCP_STATE_IN(pcb->state, TCP_STATES_BEFORE_FIN)) {
     err_t e = tcp_send_fin(pcb);
     if (e != ERR_OK) {
       return e;
@@ -1267,7 +1288,7 @@ err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
     pcb->rcv_held = NULL;
   }
   if (shut_tx) {
-    if (pcb->state != SYN_RCVD && pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT) {
+    if (!TCP_STATE_IN(pcb->state, TCP_STATES_BEFORE_FIN)) {
       return ERR_CONN;
     }
     return tcp_send_fin(pcb);
@@ -1314,7 +1335,7 @@ void tcp_mem_sync(struct tcp_pcb *pcb)
 
 /* Room under a budget for a connection holding @p held of @p total: up
  * to the budget, and past it up to the floor, but never past @p hard. */
-static u32_t budget_room(u32_t total, u32_t held, u32_t budget, u32_t floor, u32_t hard)
+TCP_NOINLINE static u32_t budget_room(u32_t total, u32_t held, u32_t budget, u32_t floor, u32_t hard)
 {
   u32_t room = total < budget ? budget - total : 0;
   if (held < floor) {
@@ -1405,9 +1426,10 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
   /* Tell the peer at once only when the window it knows is less than half
    * of what we can offer now, so a sender held back by our window resumes.
    * Otherwise the larger window rides on the next ACK (Linux does the
-   * same), which on a bulk transfer saves an ACK every segment or two. */
-  if (grew >= LWIP_MIN((u32_t)(TCP_WND / 2U), (u32_t)pcb->rcv_mss) && known < pcb->rcv_ann_wnd / 2U &&
-      pcb->state != CLOSED) {
+   * same), which on a bulk transfer saves an ACK every segment or two.
+   * The edge moved by at least min(TCP_WND / 2, rcv_mss) when grew is not
+   * 0, and rcv_mss is never 0 past CLOSED (tcp_eff_mss of TCP_MSS). */
+  if (grew != 0 && known < pcb->rcv_ann_wnd / 2U && pcb->state != CLOSED) {
     if (st.batching) {
       pcb->flags |= TF_WND_UPDATE;
       tcp_batch_add(pcb);
@@ -1476,17 +1498,20 @@ void tcp_batch_end(void)
  * this is an orphan or the connection has its own user timeout. */
 static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool counts)
 {
-  u32_t limit = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
-  u32_t orphan_ms = st.limits.orphan_timeout_ms;
-  /* An orphan takes the orphan timeout when it is the shorter one (0 is
-   * "none" for both: the unsigned "- 1U" ranks 0 above every limit). */
-  if ((pcb->flags & TF_RXCLOSED) &&
-      TCP_STATE_IN(pcb->state, TCP_STATE_BIT(FIN_WAIT_1) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK)) &&
-      orphan_ms - 1U < limit - 1U) {
-    limit = orphan_ms;
-  }
   /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout). */
-  if (!counts || limit == 0 || TCP_STATE_IN(pcb->state, TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(SYN_RCVD))) {
+  u32_t limit = 0;
+  if (counts && !TCP_STATE_IN(pcb->state, TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(SYN_RCVD))) {
+    limit = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
+    u32_t orphan_ms = st.limits.orphan_timeout_ms;
+    /* An orphan takes the orphan timeout when it is the shorter one (0 is
+     * "none" for both: the unsigned "- 1U" ranks 0 above every limit). */
+    if ((pcb->flags & TF_RXCLOSED) &&
+        TCP_STATE_IN(pcb->state, TCP_STATE_BIT(FIN_WAIT_1) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK)) &&
+        orphan_ms - 1U < limit - 1U) {
+      limit = orphan_ms;
+    }
+  }
+  if (limit == 0) {
     pcb->stall_since = 0;
     pcb->giveup_due = 0;
     return;
@@ -1545,78 +1570,41 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
   tcp_timer_update(pcb);
 }
 
-/* Deliver refused data again and retry a pending close; run poll. */
-static bool tcp_poll_tick(struct tcp_pcb *pcb, u32_t now)
-{
-  pcb->poll_due = tcp_due(now, (u32_t)pcb->pollinterval * TCP_POLL_UNIT_MS);
-  if (pcb->poll != NULL) {
-    err_t e = pcb->poll(pcb->callback_arg, pcb);
-    if (TCP_GONE(pcb, e)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/* An application-visible probe or timeout fired; @return false when the
- * PCB is gone. */
-static bool tcp_keep_tick(struct tcp_pcb *pcb, u32_t now)
-{
-  if (pcb->keep_cnt_sent >= pcb->keep_cnt) {
-    /* RFC 1122 4.2.3.6: no answer to the probes: the peer is gone. */
-    tcp_abandon(pcb, true, ERR_ABRT);
-    return false;
-  }
-  tcp_keepalive_probe(pcb);
-  pcb->keep_cnt_sent++;
-  pcb->keep_due = tcp_due(now, pcb->keep_intvl);
-  return true;
-}
-
-/* What a connection given up by a timer reports: the soft ICMP error that
- * explains the silence, if one came (RFC 5461 4, "report the soft error
- * if the connection times out"), else plain ERR_ABRT. */
-static err_t tcp_timeout_err(const struct tcp_pcb *pcb)
-{
-  return pcb->soft_err ? ERR_RTE : ERR_ABRT;
-}
-
-static bool tcp_rto_tick(struct tcp_pcb *pcb)
-{
-  u8_t limit = (pcb->state == SYN_SENT || pcb->state == SYN_RCVD) ? TCP_SYNMAXRTX : TCP_MAXRTX;
-  if (pcb->nrtx >= limit) {
-    LWIP_LOG(TCP, INFO, "%u -> port %u: %u retransmissions unanswered", pcb->local_port, pcb->remote_port,
-             pcb->nrtx);
-    tcp_abandon(pcb, pcb->state != SYN_SENT, tcp_timeout_err(pcb));
-    return false;
-  }
-  tcp_rexmit_rto(pcb);
-  return true;
-}
-
+/* Run the timers of @p pcb that are due at @p now, in a fixed order, then
+ * re-arm them.  Every timer that ends the connection leaves through
+ * "timeout" (given up: the soft ICMP error that explains the silence if
+ * one came, RFC 5461 4, "report the soft error if the connection times
+ * out", else plain ERR_ABRT) or "abandon". */
 TCP_NOINLINE static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
 {
+  bool rst = true;
+  err_t err = ERR_ABRT;
   if (pcb->giveup_due != 0 && TCP_SEQ_LEQ(pcb->giveup_due, now)) {
     LWIP_LOG(TCP, INFO, "%u -> port %u: no progress for %lu ms in %s: reset", pcb->local_port, pcb->remote_port,
              (unsigned long)(now - pcb->stall_since), tcp_state_name(pcb->state));
     LWIP_DROP(TCP_GIVE_UP);
-    tcp_abandon(pcb, true, tcp_timeout_err(pcb));
-    return;
+    goto timeout;
   }
   if (pcb->tw_due != 0 && TCP_SEQ_LEQ(pcb->tw_due, now)) {
     /* TIME_WAIT over, or FIN_WAIT_2 / SYN_RCVD given up. */
     if (pcb->state == TIME_WAIT) {
-      tcp_abandon(pcb, false, ERR_CLSD); /* an application that only shut down writing still holds it */
+      rst = false;
+      err = ERR_CLSD; /* an application that only shut down writing still holds it */
     } else {
-      tcp_abandon(pcb, pcb->state == SYN_RCVD, ERR_ABRT);
+      rst = pcb->state == SYN_RCVD;
     }
-    return;
+    goto abandon;
   }
   if (pcb->rto_due != 0 && TCP_SEQ_LEQ(pcb->rto_due, now)) {
     pcb->rto_due = 0;
-    if (!tcp_rto_tick(pcb)) {
-      return;
+    u8_t limit = (pcb->state == SYN_SENT || pcb->state == SYN_RCVD) ? TCP_SYNMAXRTX : TCP_MAXRTX;
+    if (pcb->nrtx >= limit) {
+      LWIP_LOG(TCP, INFO, "%u -> port %u: %u retransmissions unanswered", pcb->local_port, pcb->remote_port,
+               pcb->nrtx);
+      rst = pcb->state != SYN_SENT;
+      goto timeout;
     }
+    tcp_rexmit_rto(pcb);
   }
 #if LWIP_TCP_RACK
   if (pcb->rack_due != 0 && TCP_SEQ_LEQ(pcb->rack_due, now)) {
@@ -1651,13 +1639,33 @@ TCP_NOINLINE static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
       tcp_output(pcb);
     }
   }
-  if (pcb->keep_due != 0 && TCP_SEQ_LEQ(pcb->keep_due, now) && !tcp_keep_tick(pcb, now)) {
-    return;
+  if (pcb->keep_due != 0 && TCP_SEQ_LEQ(pcb->keep_due, now)) {
+    if (pcb->keep_cnt_sent >= pcb->keep_cnt) {
+      /* RFC 1122 4.2.3.6: no answer to the probes: the peer is gone. */
+      goto abandon;
+    }
+    tcp_keepalive_probe(pcb);
+    pcb->keep_cnt_sent++;
+    pcb->keep_due = tcp_due(now, pcb->keep_intvl);
   }
-  if (pcb->poll_due != 0 && TCP_SEQ_LEQ(pcb->poll_due, now) && !tcp_poll_tick(pcb, now)) {
-    return;
+  if (pcb->poll_due != 0 && TCP_SEQ_LEQ(pcb->poll_due, now)) {
+    /* Deliver refused data again and retry a pending close; run poll. */
+    pcb->poll_due = tcp_due(now, (u32_t)pcb->pollinterval * TCP_POLL_UNIT_MS);
+    if (pcb->poll != NULL) {
+      err_t e = pcb->poll(pcb->callback_arg, pcb);
+      if (TCP_GONE(pcb, e)) {
+        return;
+      }
+    }
   }
   tcp_arm_timers(pcb);
+  return;
+timeout:
+  if (pcb->soft_err) {
+    err = ERR_RTE;
+  }
+abandon:
+  tcp_abandon(pcb, rst, err);
 }
 
 /* ---------------------------------------------------------------------- */
