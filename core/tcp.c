@@ -28,14 +28,6 @@
 
 #include <string.h>
 
-/* Keeps a function called from one place out of line, where that makes
- * the code smaller (GCC and Clang; elsewhere only a hint lost). */
-#if defined(__GNUC__)
-#define TCP_NOINLINE __attribute__((noinline))
-#else
-#define TCP_NOINLINE
-#endif
-
 /* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
 #define TCP_STATE_BIT(s) (1U << (s))
 #define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
@@ -45,12 +37,18 @@
  * (TCP_MAXRTX, about 342 s from a 200 ms RTO) normally ends a dead
  * connection first and the time limit bounds it when RTTs are long.  An
  * orphan gets one minute, as RFC 6429 lets us free its resources. */
-#define TCP_LIMITS_DEFAULT {600000U, 60000U, TCP_FIN_WAIT_TIMEOUT_MS}
+#define TCP_LIMITS_DEFAULT                                                                                             \
+  {                                                                                                                    \
+    600000U, 60000U, TCP_FIN_WAIT_TIMEOUT_MS                                                                           \
+  }
 
 /* Hash sizes: powers of two, about one bucket per PCB. */
-#define TCP_HASH_SIZE \
-  (MEMP_NUM_TCP_PCB > 8192 ? 16384U : MEMP_NUM_TCP_PCB > 2048 ? 4096U : MEMP_NUM_TCP_PCB > 512 ? 1024U : \
-   MEMP_NUM_TCP_PCB > 64 ? 256U : 16U)
+#define TCP_HASH_SIZE                                                                                                  \
+  (MEMP_NUM_TCP_PCB > 8192   ? 16384U                                                                                  \
+   : MEMP_NUM_TCP_PCB > 2048 ? 4096U                                                                                   \
+   : MEMP_NUM_TCP_PCB > 512  ? 1024U                                                                                   \
+   : MEMP_NUM_TCP_PCB > 64   ? 256U                                                                                    \
+                             : 16U)
 #define TCP_LISTEN_HASH_SIZE 16U
 /* The wheel: 1024 slots of 10 ms, a 10.24 s horizon (64 slots in small
  * builds, where a lap more costs nothing but saves 3.8 KB of RAM: with a
@@ -211,7 +209,18 @@ const char *tcp_state_name(enum tcp_state s)
    * the state's number instead.  "0" to "9" take two bytes each, so
    * state n starts at 2 * n, TIME_WAIT's "10" too. */
   _Static_assert(TIME_WAIT == 10, "tcp_state_name's numbers end at 10");
-  static const char nums[] = "0\0" "1\0" "2\0" "3\0" "4\0" "5\0" "6\0" "7\0" "8\0" "9\0" "10\0" "?";
+  static const char nums[] = "0\0"
+                             "1\0"
+                             "2\0"
+                             "3\0"
+                             "4\0"
+                             "5\0"
+                             "6\0"
+                             "7\0"
+                             "8\0"
+                             "9\0"
+                             "10\0"
+                             "?";
   return (unsigned)s <= (unsigned)TIME_WAIT ? &nums[2U * (unsigned)s] : &nums[sizeof(nums) - 2U];
 }
 #endif
@@ -223,8 +232,8 @@ void tcp_set_state_hook(tcp_state_hook_fn fn)
 
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
 {
-  LWIP_LOG(TCP, DEBUG, "%u -> %s:%u %s -> %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
-           pcb->remote_port, tcp_state_name(pcb->state), tcp_state_name(s));
+  LWIP_LOG(TCP, DEBUG, "%u -> %s:%u %s -> %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip), pcb->remote_port,
+           tcp_state_name(pcb->state), tcp_state_name(s));
   enum tcp_state old = pcb->state;
   pcb->state = s;
   if (st.state_hook != NULL) {
@@ -690,13 +699,13 @@ void tcp_abandon(struct tcp_pcb *pcb, bool send_rst, err_t err)
   void *arg = pcb->callback_arg;
   /* A SYN_RCVD connection the application never saw needs no callback. */
   bool told = !(pcb->listener != NULL && pcb->state == SYN_RCVD);
-  if (send_rst && !TCP_STATE_IN(pcb->state, TCP_STATE_BIT(CLOSED) | TCP_STATE_BIT(LISTEN) |
-                                                 TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(TIME_WAIT))) {
+  if (send_rst && !TCP_STATE_IN(pcb->state, TCP_STATE_BIT(CLOSED) | TCP_STATE_BIT(LISTEN) | TCP_STATE_BIT(SYN_SENT) |
+                                                TCP_STATE_BIT(TIME_WAIT))) {
     tcp_rst_pcb(pcb, pcb->snd_nxt, pcb->rcv_nxt, true);
   }
   if (err == ERR_CLSD) {
-    LWIP_LOG(TCP, DEBUG, "%u -> %s:%u closed in %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
-             pcb->remote_port, tcp_state_name(pcb->state));
+    LWIP_LOG(TCP, DEBUG, "%u -> %s:%u closed in %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip), pcb->remote_port,
+             tcp_state_name(pcb->state));
   } else {
     LWIP_LOG(TCP, INFO, "%u -> %s:%u aborted in %s (%s)", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
              pcb->remote_port, tcp_state_name(pcb->state), lwip_err_name(err));
@@ -753,8 +762,8 @@ void tcp_poll(struct tcp_pcb *pcb, tcp_poll_fn poll, u8_t interval)
   }
   pcb->poll = poll;
   pcb->pollinterval = interval;
-  pcb->poll_due = (poll != NULL && interval != 0 && pcb->state != CLOSED)
-                      ? sys_now() + (u32_t)interval * TCP_POLL_UNIT_MS : 0;
+  pcb->poll_due =
+      (poll != NULL && interval != 0 && pcb->state != CLOSED) ? sys_now() + (u32_t)interval * TCP_POLL_UNIT_MS : 0;
   if (pcb->state != CLOSED) {
     tcp_timer_update(pcb);
   }
@@ -824,7 +833,8 @@ static bool port_in_use(const struct tcp_pcb *pcb, const ip_addr_t *addr, u16_t 
   }
   for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {
     for (struct tcp_pcb *p = conn_hash[i]; p != NULL; p = p->hnext) {
-      if (p->local_port == port && (ip_addr_isany(addr) || IP_IS_ANY_TYPE_VAL(*addr) || ip_addr_eq(addr, &p->local_ip))) {
+      if (p->local_port == port &&
+          (ip_addr_isany(addr) || IP_IS_ANY_TYPE_VAL(*addr) || ip_addr_eq(addr, &p->local_ip))) {
         return true;
       }
     }
@@ -918,8 +928,7 @@ static void tcp_listen_init(struct tcp_pcb_listen *l, struct tcp_pcb *pcb, u8_t 
   struct tcp_pcb_listen **b = listen_bucket(l->local_port);
   l->next = *b;
   *b = l;
-  LWIP_LOG(TCP, INFO, "listening on %s:%u (backlog %u)", ipaddr_ntoa(&l->local_ip), l->local_port,
-           l->backlog);
+  LWIP_LOG(TCP, INFO, "listening on %s:%u (backlog %u)", ipaddr_ntoa(&l->local_ip), l->local_port, l->backlog);
 }
 
 struct tcp_pcb *tcp_listen_with_backlog_and_err(struct tcp_pcb *pcb, u8_t backlog, err_t *err)
@@ -1140,8 +1149,7 @@ static err_t tcp_connect_addrs(const struct tcp_pcb *pcb, const ip_addr_t *ipadd
                                struct netif **out)
 {
   *dst = *ipaddr;
-  if (IP_IS_ANY_TYPE_VAL(*dst) ||
-      (!IP_IS_ANY_TYPE_VAL(pcb->local_ip) && pcb->local_ip.type != dst->type)) {
+  if (IP_IS_ANY_TYPE_VAL(*dst) || (!IP_IS_ANY_TYPE_VAL(pcb->local_ip) && pcb->local_ip.type != dst->type)) {
     return ERR_VAL;
   }
 #if LWIP_IPV6
@@ -1252,9 +1260,9 @@ err_t tcp_close(struct tcp_pcb *pcb)
   pcb->flags |= TF_RXCLOSED;
   /* RFC 1122 4.2.2.13: closing with data the application never read
    * resets the connection, so the peer knows it was not delivered. */
-  bool reset = pcb->refused_data != NULL ||
-               (pcb->rcv_wnd != TCP_WND &&
-                TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT)));
+  bool reset =
+      pcb->refused_data != NULL ||
+      (pcb->rcv_wnd != TCP_WND && TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT)));
   if (!reset && TCP_STATE_IN(pcb->state, TCP_STATES_BEFORE_FIN)) {
     err_t e = tcp_send_fin(pcb);
     if (e != ERR_OK) {
@@ -1347,7 +1355,8 @@ TCP_NOINLINE static u32_t budget_room(u32_t total, u32_t held, u32_t budget, u32
 u32_t tcp_snd_room(const struct tcp_pcb *pcb)
 {
   u32_t held = pcb_tx_held(pcb);
-  u32_t room = budget_room(st.mem_tx_total - pcb->mem_tx + held, held, TCP_MEM_TX_BUDGET, TCP_MEM_TX_FLOOR, TCP_MEM_TX_HARD);
+  u32_t room =
+      budget_room(st.mem_tx_total - pcb->mem_tx + held, held, TCP_MEM_TX_BUDGET, TCP_MEM_TX_FLOOR, TCP_MEM_TX_HARD);
   return LWIP_MIN(room, pcb->snd_buf);
 }
 
@@ -1356,7 +1365,8 @@ u32_t tcp_snd_room(const struct tcp_pcb *pcb)
 static u32_t tcp_rcv_room(const struct tcp_pcb *pcb)
 {
   u32_t held = pcb_rx_held(pcb);
-  u32_t room = budget_room(st.mem_rx_total - pcb->mem_rx + held, held, TCP_MEM_RX_BUDGET, TCP_MEM_RX_FLOOR, TCP_MEM_RX_ABS);
+  u32_t room =
+      budget_room(st.mem_rx_total - pcb->mem_rx + held, held, TCP_MEM_RX_BUDGET, TCP_MEM_RX_FLOOR, TCP_MEM_RX_ABS);
   return LWIP_MIN(room, pcb->rcv_wnd);
 }
 
@@ -1559,8 +1569,9 @@ void tcp_arm_timers(struct tcp_pcb *pcb)
    * the application closed (when limited) and in SYN_RCVD, a time limit
    * from the first arming on; no meaning in the other states. */
   if (pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD) {
-    u32_t ms = pcb->state == SYN_RCVD ? TCP_SYN_RCVD_TIMEOUT_MS
-               : (pcb->flags & TF_RXCLOSED) ? st.limits.fin_wait_2_ms : 0U;
+    u32_t ms = pcb->state == SYN_RCVD       ? TCP_SYN_RCVD_TIMEOUT_MS
+               : (pcb->flags & TF_RXCLOSED) ? st.limits.fin_wait_2_ms
+                                            : 0U;
     if (pcb->tw_due == 0 && ms != 0) {
       pcb->tw_due = tcp_due(now, ms);
     }
@@ -1599,8 +1610,7 @@ TCP_NOINLINE static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now)
     pcb->rto_due = 0;
     u8_t limit = (pcb->state == SYN_SENT || pcb->state == SYN_RCVD) ? TCP_SYNMAXRTX : TCP_MAXRTX;
     if (pcb->nrtx >= limit) {
-      LWIP_LOG(TCP, INFO, "%u -> port %u: %u retransmissions unanswered", pcb->local_port, pcb->remote_port,
-               pcb->nrtx);
+      LWIP_LOG(TCP, INFO, "%u -> port %u: %u retransmissions unanswered", pcb->local_port, pcb->remote_port, pcb->nrtx);
       rst = pcb->state != SYN_SENT;
       goto timeout;
     }

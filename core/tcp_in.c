@@ -31,15 +31,6 @@
 
 #include <string.h>
 
-/* Keeps a function out of line where inlining it costs more code: one
- * with several callers, or one whose registers the caller would rather
- * have (GCC and Clang; elsewhere only a hint lost). */
-#if defined(__GNUC__)
-#define TCP_NOINLINE __attribute__((noinline))
-#else
-#define TCP_NOINLINE
-#endif
-
 /** Options of one segment (RFC 9293 3.2, RFC 7323, RFC 2018). */
 struct tcp_opts {
   bool has_mss, has_ws, sack_perm, has_ts;
@@ -56,9 +47,9 @@ struct tcp_in_seg {
   struct pbuf *p;
   const struct ip_rx *rx;
   u32_t seqno, ackno;
-  u32_t wnd;      /**< window field as sent (unscaled) */
+  u32_t wnd; /**< window field as sent (unscaled) */
   u16_t sport, dport;
-  u16_t len;      /**< data bytes */
+  u16_t len; /**< data bytes */
   u8_t flags;
   struct tcp_opts opt;
 };
@@ -431,8 +422,8 @@ static const u16_t cookie_mss[8] = {216, 536, 1200, 1400, 1440, 1452, 1460, 8960
 static u32_t cookie_make(const struct tcp_in_seg *s, u32_t peer_isn, u32_t t, u32_t mss_idx, bool ts)
 {
   u32_t top = ((t & 15U) << 4) | (ts ? 8U : 0U) | mss_idx; /* bits 31..24 */
-  u32_t h = tcp_cookie_hash(tcp_addr_key(&s->rx->dest), tcp_addr_key(&s->rx->src),
-                            ((u32_t)s->dport << 16) | s->sport, top, peer_isn);
+  u32_t h = tcp_cookie_hash(tcp_addr_key(&s->rx->dest), tcp_addr_key(&s->rx->src), ((u32_t)s->dport << 16) | s->sport,
+                            top, peer_isn);
   return (top << 24) | (h & 0xffffffU);
 }
 
@@ -529,8 +520,8 @@ static bool tcp_listen_cookie_ack(struct tcp_pcb_listen *l, struct tcp_in_seg *s
   tcp_seq_init(pcb, cookie, cookie + 1U, s->seqno - 1U); /* the SYN-ACK has gone */
   tcp_set_state(pcb, SYN_RCVD);
   tcp_hash_insert(pcb);
-  LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: connection from a SYN cookie", pcb->local_port,
-           ipaddr_ntoa(&pcb->remote_ip), pcb->remote_port);
+  LWIP_LOG(TCP, DEBUG, "%u <- %s:%u: connection from a SYN cookie", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
+           pcb->remote_port);
   tcp_conn_input(pcb, s);
   return true;
 }
@@ -548,7 +539,6 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
    * entry keeps only the outcome. */
   struct tcp_pcb tmp;
   memset(&tmp, 0, sizeof(tmp));
-  tmp.tslot = 0xffffU;
   tcp_passive_init(&tmp, l, s);
   tmp.rcv_nxt = s->seqno + 1U;
   tcp_syn_options(&tmp, &s->opt);
@@ -570,7 +560,6 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
 static void tcp_synq_tmp(const struct tcp_synq_entry *e, struct tcp_pcb *tmp)
 {
   memset(tmp, 0, sizeof(*tmp));
-  tmp->tslot = 0xffffU;
   tcp_synq_to_pcb(e, tmp);
   tmp->rcv_wnd = e->rcv_ann;
   tmp->state = SYN_RCVD;
@@ -737,7 +726,7 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   tcp_syn_options(pcb, &s->opt);
   tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
   u32_t iss = tcp_isn(pcb);
-  tcp_seq_init(pcb, iss, iss, s->seqno); /* the SYN is queued below */
+  tcp_seq_init(pcb, iss, iss, s->seqno);    /* the SYN is queued below */
   pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
   if (tcp_enqueue_flags(pcb, TCP_SYN) != ERR_OK) {
     tcp_pcb_free(pcb); /* counted; the peer's next SYN may find memory */
@@ -787,7 +776,7 @@ static bool tcp_timewait_reuse(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
     return false;
   }
   bool newer = (pcb->flags & TF_TIMESTAMP) && s->opt.has_ts ? TCP_SEQ_GT(s->opt.tsval, pcb->ts_recent)
-                                                             : TCP_SEQ_GT(s->seqno, pcb->rcv_nxt);
+                                                            : TCP_SEQ_GT(s->seqno, pcb->rcv_nxt);
   if (!newer || tcp_listen_lookup(&s->rx->dest, s->dport) == NULL) {
     return false;
   }
@@ -1092,8 +1081,8 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
     /* RFC 8985 with RFC 6937: RACK marked the losses; PRR sets how much
      * may go now, and NextSeg sends the lost segments first. */
     tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_RACK);
-    LWIP_LOG(TCP, DEBUG, "%u -> port %u: RACK recovery at seq %lu, ssthresh %lu", pcb->local_port,
-             pcb->remote_port, (unsigned long)pcb->snd_una, (unsigned long)pcb->ssthresh);
+    LWIP_LOG(TCP, DEBUG, "%u -> port %u: RACK recovery at seq %lu, ssthresh %lu", pcb->local_port, pcb->remote_port,
+             (unsigned long)pcb->snd_una, (unsigned long)pcb->ssthresh);
     tcp_prr_start(pcb);
     tcp_prr_ack(pcb, delivered, true);
     pcb->rto_due = 0;
@@ -2159,8 +2148,8 @@ void tcp_input(struct pbuf *p, const struct ip_rx *rx)
     pbuf_free(p);
     return;
   }
-  LWIP_LOG(TCP, TRACE, "in %s:%u -> %u flags 0x%02x seq %lu ack %lu len %u", ipaddr_ntoa(&rx->src), s.sport,
-           s.dport, s.flags, (unsigned long)s.seqno, (unsigned long)s.ackno, s.len);
+  LWIP_LOG(TCP, TRACE, "in %s:%u -> %u flags 0x%02x seq %lu ack %lu len %u", ipaddr_ntoa(&rx->src), s.sport, s.dport,
+           s.flags, (unsigned long)s.seqno, (unsigned long)s.ackno, s.len);
   const ip_addr_t *dest = &rx->dest, *src = &rx->src;
   struct tcp_pcb *pcb = tcp_lookup(dest, s.dport, src, s.sport);
   if (pcb != NULL && !(pcb->state == TIME_WAIT && tcp_timewait_reuse(pcb, &s))) {

@@ -213,7 +213,6 @@ static void synq_send(struct tcp_synq_entry *e, u8_t flags, u32_t seqno)
    * tcp_send_ctrl adds the options the flags and the PCB call for. */
   struct tcp_pcb tmp;
   memset(&tmp, 0, sizeof(tmp));
-  tmp.tslot = 0xffffU;
   tcp_synq_to_pcb(e, &tmp);
   tmp.state = SYN_RCVD;
   if (flags & TCP_RST) {
@@ -345,7 +344,6 @@ void tcp_synq_foreach(void (*fn)(const struct tcp_conn_info *ci, void *arg), voi
        * (and every name string) is filled as for a connection. */
       struct tcp_pcb tmp;
       memset(&tmp, 0, sizeof(tmp));
-      tmp.tslot = 0xffffU;
       tcp_synq_to_pcb(e, &tmp);
       tmp.state = SYN_RCVD;
       tmp.cc = tcp_cc_default;

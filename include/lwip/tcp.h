@@ -89,22 +89,22 @@ typedef err_t (*tcp_connected_fn)(void *arg, struct tcp_pcb *tpcb, err_t err);
 #define TCP_PRIO_MAX 127
 
 /** Members every TCP PCB, listening or not, starts with. */
-#define TCP_PCB_COMMON(type) \
-  IP_PCB;                    \
-  type *next;                \
-  void *callback_arg;        \
-  enum tcp_state state;      \
-  u8_t prio;                 \
+#define TCP_PCB_COMMON(type)                                                                                           \
+  IP_PCB;                                                                                                              \
+  type *next;                                                                                                          \
+  void *callback_arg;                                                                                                  \
+  enum tcp_state state;                                                                                                \
+  u8_t prio;                                                                                                           \
   u16_t local_port
 
 /** A listening PCB: small, because a server may listen on many ports. */
 struct tcp_pcb_listen {
   TCP_PCB_COMMON(struct tcp_pcb_listen);
   tcp_accept_fn accept;
-  u8_t backlog;          /**< most connections not yet accepted */
-  u8_t accepts_pending;  /**< connections handed over or being set up */
-  u8_t ecn_mode;         /**< enum tcp_ecn_mode its connections take (from the PCB at tcp_listen) */
-  u32_t cookies_until;   /**< SYN cookies answered until then (sys_now); 0 = none recently */
+  u8_t backlog;         /**< most connections not yet accepted */
+  u8_t accepts_pending; /**< connections handed over or being set up */
+  u8_t ecn_mode;        /**< enum tcp_ecn_mode its connections take (from the PCB at tcp_listen) */
+  u32_t cookies_until;  /**< SYN cookies answered until then (sys_now); 0 = none recently */
 };
 
 struct tcp_seg;
@@ -114,42 +114,42 @@ struct tcp_seg;
 struct tcp_pcb {
   TCP_PCB_COMMON(struct tcp_pcb);
   u16_t remote_port;
-  u32_t flags;                  /**< TF_* (tcp_priv.h) */
-  struct tcp_pcb *hnext;        /**< next in the 4-tuple hash bucket */
-  struct tcp_pcb *batch_next;   /**< next PCB owing an ACK at the end of a receive batch */
+  u32_t flags;                   /**< TF_* (tcp_priv.h) */
+  struct tcp_pcb *hnext;         /**< next in the 4-tuple hash bucket */
+  struct tcp_pcb *batch_next;    /**< next PCB owing an ACK at the end of a receive batch */
   struct tcp_pcb *tnext, *tprev; /**< timer wheel slot list */
-  u32_t timer_due;              /**< sys_now() of the earliest pending timer */
-  u16_t tslot;                  /**< wheel slot, or 0xffff when not in the wheel */
+  u32_t timer_due;               /**< sys_now() of the earliest pending timer */
+  u16_t tslot;                   /**< wheel slot, meaningful while timer_due is not 0 (in the wheel) */
 
   /* receiver */
-  u32_t rcv_nxt;                /**< next sequence number expected */
-  u32_t rcv_wnd;                /**< bytes of window we may advertise */
-  u32_t rcv_ann_wnd;            /**< window last advertised */
-  u32_t rcv_ann_right_edge;     /**< rcv_nxt + rcv_ann_wnd when last sent */
-  u8_t rcv_scale;               /**< our window shift (RFC 7323 2) */
-  u8_t snd_scale;               /**< the peer's window shift */
-  u16_t ooseq_segs;             /**< segments in the out-of-order queue */
+  u32_t rcv_nxt;            /**< next sequence number expected */
+  u32_t rcv_wnd;            /**< bytes of window we may advertise */
+  u32_t rcv_ann_wnd;        /**< window last advertised */
+  u32_t rcv_ann_right_edge; /**< rcv_nxt + rcv_ann_wnd when last sent */
+  u8_t rcv_scale;           /**< our window shift (RFC 7323 2) */
+  u8_t snd_scale;           /**< the peer's window shift */
+  u16_t ooseq_segs;         /**< segments in the out-of-order queue */
   u32_t ooseq_bytes;
-  struct tcp_seg *ooseq;        /**< out-of-order segments, sorted */
-  struct pbuf *refused_data;    /**< data the recv callback refused */
-  struct tcp_seg *rcv_held;     /**< in-order data acknowledged while the application refused data,
+  struct tcp_seg *ooseq;     /**< out-of-order segments, sorted */
+  struct pbuf *refused_data; /**< data the recv callback refused */
+  struct tcp_seg *rcv_held;  /**< in-order data acknowledged while the application refused data,
                                      delivered after refused_data (never non-empty without it) */
-  u16_t rcv_mss;                /**< the MSS we announced */
-  u8_t delack_segs;             /**< full segments received since our last ACK */
-#if LWIP_TCP_SACK /* a build without SACK never sends blocks: 40 bytes less a PCB */
+  u16_t rcv_mss;             /**< the MSS we announced */
+  u8_t delack_segs;          /**< full segments received since our last ACK */
+#if LWIP_TCP_SACK            /* a build without SACK never sends blocks: 40 bytes less a PCB */
   u8_t sack_nsent;
-  u32_t sack_recent;            /**< start of the latest out-of-order segment (first SACK block, RFC 2018 4) */
-  u32_t sack_sent[3][2];        /**< SACK blocks of our last ACK, most recent first (repeated, RFC 2018 4) */
-  u32_t dsack[2];               /**< duplicate range [l, r) to report first in the next ACK (D-SACK,
+  u32_t sack_recent;     /**< start of the latest out-of-order segment (first SACK block, RFC 2018 4) */
+  u32_t sack_sent[3][2]; /**< SACK blocks of our last ACK, most recent first (repeated, RFC 2018 4) */
+  u32_t dsack[2];        /**< duplicate range [l, r) to report first in the next ACK (D-SACK,
                                      RFC 2883); none while l == r */
 #endif
 
   /* sender */
-  u32_t snd_una;                /**< oldest unacknowledged sequence number */
-  u32_t snd_nxt;                /**< next sequence number to send */
-  u32_t snd_max;                /**< highest sequence number sent + 1 */
-  u32_t snd_lbb;                /**< sequence number of the next byte buffered */
-  u32_t snd_wnd;                /**< peer's window (scaled) */
+  u32_t snd_una; /**< oldest unacknowledged sequence number */
+  u32_t snd_nxt; /**< next sequence number to send */
+  u32_t snd_max; /**< highest sequence number sent + 1 */
+  u32_t snd_lbb; /**< sequence number of the next byte buffered */
+  u32_t snd_wnd; /**< peer's window (scaled) */
   u32_t snd_wnd_max;
   u32_t snd_wl1, snd_wl2;       /**< segment seq/ack of the last window update */
   u16_t mss;                    /**< our send MSS (peer's MSS, route-clamped) */
@@ -164,21 +164,21 @@ struct tcp_pcb {
   struct tcp_seg *unsent_tail;
 
   /* round-trip time and retransmission (RFC 6298) */
-  u32_t srtt8;                  /**< smoothed RTT in ms, times 8 (0: no sample yet) */
-  u32_t rttvar4;                /**< RTT variance in ms, times 4 */
-  u32_t rto;                    /**< retransmission timeout, ms */
-  u32_t rtt_seq;                /**< sequence number being timed (Karn) */
-  u32_t rtt_start;              /**< when it was sent; 0 = not timing */
-  u8_t nrtx;                    /**< retransmissions of the oldest segment */
-  u32_t rtx_total;              /**< segments retransmitted over the connection's life */
+  u32_t srtt8;     /**< smoothed RTT in ms, times 8 (0: no sample yet) */
+  u32_t rttvar4;   /**< RTT variance in ms, times 4 */
+  u32_t rto;       /**< retransmission timeout, ms */
+  u32_t rtt_seq;   /**< sequence number being timed (Karn) */
+  u32_t rtt_start; /**< when it was sent; 0 = not timing */
+  u8_t nrtx;       /**< retransmissions of the oldest segment */
+  u32_t rtx_total; /**< segments retransmitted over the connection's life */
   /* Timer deadlines (sys_now() values, 0 = not armed), side by side so
    * that the timer wheel finds the earliest in one loop over due[]. */
   union {
     struct {
       u32_t rto_due, persist_due, delack_due, keep_due, tw_due, poll_due, refused_due;
-      u32_t giveup_due;         /**< when the give-up limits abort it (tcp_set_limits) */
+      u32_t giveup_due; /**< when the give-up limits abort it (tcp_set_limits) */
 #if LWIP_TCP_RACK
-      u32_t rack_due, tlp_due;  /**< reordering timer, probe timeout (PTO) */
+      u32_t rack_due, tlp_due; /**< reordering timer, probe timeout (PTO) */
 #endif
     };
     u32_t due[8 + 2 * LWIP_TCP_RACK];
@@ -186,68 +186,68 @@ struct tcp_pcb {
   u8_t persist_backoff;
 
   /* congestion control (RFC 5681, RFC 6582, RFC 6675; CUBIC, RFC 9438) */
-  const struct tcp_cc_ops *cc;  /**< the controller (tcp_set_congestion) */
+  const struct tcp_cc_ops *cc; /**< the controller (tcp_set_congestion) */
   u32_t cwnd, ssthresh;
-  u32_t bytes_acked;            /**< appropriate byte counting (RFC 3465) */
-  u32_t cc_wmax;                /**< CUBIC W_max, bytes (0: no congestion event yet) */
-  u32_t cc_k_ms;                /**< CUBIC K: time to grow back to W_max */
-  u32_t cc_epoch;               /**< CUBIC: start of this congestion-avoidance epoch (sys_now | 1; 0 = none) */
-  u32_t cc_west;                /**< CUBIC W_est, the Reno-friendly window, bytes */
+  u32_t bytes_acked; /**< appropriate byte counting (RFC 3465) */
+  u32_t cc_wmax;     /**< CUBIC W_max, bytes (0: no congestion event yet) */
+  u32_t cc_k_ms;     /**< CUBIC K: time to grow back to W_max */
+  u32_t cc_epoch;    /**< CUBIC: start of this congestion-avoidance epoch (sys_now | 1; 0 = none) */
+  u32_t cc_west;     /**< CUBIC W_est, the Reno-friendly window, bytes */
   /* HyStart++ (RFC 9406 4.2): slow start ends on a rise in the round's
    * minimum RTT, through conservative slow start (CSS) */
-  u8_t hs_phase;                /**< TCP_HS_* (tcp_priv.h) */
-  u8_t hs_css_rounds;           /**< rounds ended in CSS (CSS_ROUNDS ends it) */
-  u8_t hs_samples;              /**< rttSampleCount of this round (saturates at 255) */
-  u32_t hs_window_end;          /**< windowEnd: the round ends when SND.UNA reaches it */
-  u32_t hs_last_min;            /**< lastRoundMinRTT, ms (UINT32_MAX: none) */
-  u32_t hs_cur_min;             /**< currentRoundMinRTT, ms (UINT32_MAX: none) */
-  u32_t hs_css_base;            /**< cssBaselineMinRtt, ms (UINT32_MAX: none) */
+  u8_t hs_phase;       /**< TCP_HS_* (tcp_priv.h) */
+  u8_t hs_css_rounds;  /**< rounds ended in CSS (CSS_ROUNDS ends it) */
+  u8_t hs_samples;     /**< rttSampleCount of this round (saturates at 255) */
+  u32_t hs_window_end; /**< windowEnd: the round ends when SND.UNA reaches it */
+  u32_t hs_last_min;   /**< lastRoundMinRTT, ms (UINT32_MAX: none) */
+  u32_t hs_cur_min;    /**< currentRoundMinRTT, ms (UINT32_MAX: none) */
+  u32_t hs_css_base;   /**< cssBaselineMinRtt, ms (UINT32_MAX: none) */
   u8_t dupacks;
-  u8_t lt_segs;                 /**< cwnd lent to limited transmit (RFC 3042), segments */
-  u32_t recover;                /**< NewReno/SACK recovery point */
-  u32_t sacked_bytes;           /**< bytes SACKed above snd_una */
+  u8_t lt_segs;       /**< cwnd lent to limited transmit (RFC 3042), segments */
+  u32_t recover;      /**< NewReno/SACK recovery point */
+  u32_t sacked_bytes; /**< bytes SACKed above snd_una */
 
   /* ECN (RFC 3168); see core/tcp_ecn.c */
-  u8_t ecn_mode;                /**< enum tcp_ecn_mode: what it asks for or accepts (fixed at the handshake) */
-  u8_t ecn;                     /**< TCP_ECN_* state bits (tcp_priv.h); in SYN_RCVD only TCP_ECN_OK,
+  u8_t ecn_mode;        /**< enum tcp_ecn_mode: what it asks for or accepts (fixed at the handshake) */
+  u8_t ecn;             /**< TCP_ECN_* state bits (tcp_priv.h); in SYN_RCVD only TCP_ECN_OK,
                                      the per-handshake bit a SYN-queue entry would carry */
-  u32_t ecn_recover;            /**< snd_max at the last ECE reduction: none again until acked past it */
-  u32_t ecn_ce_rcvd;            /**< data segments received with CE */
-  u32_t ecn_reductions;         /**< cwnd reductions for ECE */
+  u32_t ecn_recover;    /**< snd_max at the last ECE reduction: none again until acked past it */
+  u32_t ecn_ce_rcvd;    /**< data segments received with CE */
+  u32_t ecn_reductions; /**< cwnd reductions for ECE */
 #if LWIP_TCP_RACK
   /* RACK-TLP (RFC 8985) and PRR (RFC 6937), core/tcp_rack.c */
-  u32_t rack_xmit_ms;           /**< RACK.xmit_ts: send time of the most recently sent segment delivered */
-  u32_t rack_order;             /**< its transmission number (tcp_seg.xmit_order): RACK.end_seq's role */
-  u32_t xmit_count;             /**< segments transmitted, numbering them in order */
-  u32_t rack_rtt;               /**< RACK.rtt: its round-trip time, ms */
-  u32_t rack_min_rtt;           /**< RACK.min_RTT, ms (0xffffffff: no sample yet) */
-  u32_t rack_fack;              /**< RACK.fack: highest end delivered before this ACK */
-  u32_t rack_fack_next;         /**< the same, grown by this ACK (made current when it is done) */
-  u32_t rack_dsack_round;       /**< RACK.dsack_round: snd_nxt when the window last grew for a D-SACK */
-  u8_t rack_flags;              /**< RACK_* (tcp_priv.h) */
-  u8_t rack_reo_mult;           /**< RACK.reo_wnd_mult */
-  u8_t rack_reo_persist;        /**< RACK.reo_wnd_persist: recoveries left before the window shrinks back */
-  u32_t tlp_seq, tlp_end_seq;   /**< what the outstanding loss probe covers (TLP.end_seq) */
+  u32_t rack_xmit_ms;         /**< RACK.xmit_ts: send time of the most recently sent segment delivered */
+  u32_t rack_order;           /**< its transmission number (tcp_seg.xmit_order): RACK.end_seq's role */
+  u32_t xmit_count;           /**< segments transmitted, numbering them in order */
+  u32_t rack_rtt;             /**< RACK.rtt: its round-trip time, ms */
+  u32_t rack_min_rtt;         /**< RACK.min_RTT, ms (0xffffffff: no sample yet) */
+  u32_t rack_fack;            /**< RACK.fack: highest end delivered before this ACK */
+  u32_t rack_fack_next;       /**< the same, grown by this ACK (made current when it is done) */
+  u32_t rack_dsack_round;     /**< RACK.dsack_round: snd_nxt when the window last grew for a D-SACK */
+  u8_t rack_flags;            /**< RACK_* (tcp_priv.h) */
+  u8_t rack_reo_mult;         /**< RACK.reo_wnd_mult */
+  u8_t rack_reo_persist;      /**< RACK.reo_wnd_persist: recoveries left before the window shrinks back */
+  u32_t tlp_seq, tlp_end_seq; /**< what the outstanding loss probe covers (TLP.end_seq) */
   u32_t prr_delivered, prr_out, prr_recover_fs; /**< PRR's counters for this recovery */
-  u32_t rack_lost_total;        /**< segments RACK marked lost */
-  u32_t tlp_total;              /**< loss probes sent */
-  u32_t tlp_repaired;           /**< probes that repaired a loss (congestion response taken) */
-  u32_t dsack_total;            /**< D-SACKs received: spurious retransmissions (RFC 3708) */
+  u32_t rack_lost_total;                        /**< segments RACK marked lost */
+  u32_t tlp_total;                              /**< loss probes sent */
+  u32_t tlp_repaired;                           /**< probes that repaired a loss (congestion response taken) */
+  u32_t dsack_total;                            /**< D-SACKs received: spurious retransmissions (RFC 3708) */
 #endif
   /* trace events (tcp_trace.h): what this connection's last events
    * reported, so a CWND event is sent only on a change.  Kept in every
    * build, so the PCB's layout does not depend on the tcp_trace option. */
   u32_t trace_cwnd, trace_ssthresh;
-  u8_t trace_recovery;          /**< enum tcp_trace_reason of the recovery in progress (0: none) */
+  u8_t trace_recovery; /**< enum tcp_trace_reason of the recovery in progress (0: none) */
 
   /* timestamps (RFC 7323) */
-  u32_t ts_offset;              /**< random offset of our TSval */
-  u32_t ts_recent;              /**< latest TSval from the peer to echo */
-  u32_t ts_recent_age;          /**< when ts_recent was taken (PAWS 24-day rule) */
+  u32_t ts_offset;     /**< random offset of our TSval */
+  u32_t ts_recent;     /**< latest TSval from the peer to echo */
+  u32_t ts_recent_age; /**< when ts_recent was taken (PAWS 24-day rule) */
   u32_t last_ack_sent;
 
   /* keepalive (RFC 9293 3.8.4) */
-  u32_t keep_idle, keep_intvl;  /**< ms */
+  u32_t keep_idle, keep_intvl; /**< ms */
   u8_t keep_cnt, keep_cnt_sent;
 
   /* The last soft ICMP error (RFC 5461 4): kept for the application and
@@ -265,7 +265,7 @@ struct tcp_pcb {
   tcp_err_fn errf;
   tcp_poll_fn poll;
   tcp_connected_fn connected;
-  u8_t pollinterval;            /**< in 500 ms units */
+  u8_t pollinterval; /**< in 500 ms units */
 };
 
 /* ---- PCBs ---- */
@@ -313,11 +313,11 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len);
  *  budgets"): what all connections hold, the budgets, and how often they
  *  held a connection back. */
 struct tcp_mem_info {
-  u32_t tx_bytes, tx_budget;     /**< send-queue bytes held (heap) and their budget */
-  u32_t rx_bytes, rx_budget;     /**< received bytes held (PBUF_POOL) and their budget */
-  u32_t tx_floor, rx_floor;      /**< bytes each connection may hold past a budget */
-  u32_t heap_reserve;            /**< heap bytes TCP data never takes */
-  u32_t tx_limited, rx_limited;  /**< tcp_write refusals / window clamps by a budget */
+  u32_t tx_bytes, tx_budget;    /**< send-queue bytes held (heap) and their budget */
+  u32_t rx_bytes, rx_budget;    /**< received bytes held (PBUF_POOL) and their budget */
+  u32_t tx_floor, rx_floor;     /**< bytes each connection may hold past a budget */
+  u32_t heap_reserve;           /**< heap bytes TCP data never takes */
+  u32_t tx_limited, rx_limited; /**< tcp_write refusals / window clamps by a budget */
 };
 /** Fill @p info (never fails). */
 void tcp_mem_get_info(struct tcp_mem_info *info);
@@ -365,31 +365,31 @@ struct tcp_conn_info {
   /* sequence space */
   u32_t snd_una, snd_nxt, rcv_nxt;
   /* queues */
-  u32_t send_q;          /**< buffered and not yet acknowledged (snd_lbb - snd_una) */
-  u32_t unsent;          /**< buffered and not yet sent (snd_lbb - snd_nxt) */
-  u32_t recv_q;          /**< received, refused by the recv callback, offered again later */
-  u32_t ooseq_bytes;     /**< out-of-order queue */
+  u32_t send_q;      /**< buffered and not yet acknowledged (snd_lbb - snd_una) */
+  u32_t unsent;      /**< buffered and not yet sent (snd_lbb - snd_nxt) */
+  u32_t recv_q;      /**< received, refused by the recv callback, offered again later */
+  u32_t ooseq_bytes; /**< out-of-order queue */
   u16_t ooseq_segs;
-  u16_t snd_queuelen;    /**< pbufs queued for sending */
+  u16_t snd_queuelen; /**< pbufs queued for sending */
   /* windows and buffers */
   u32_t snd_wnd, rcv_wnd;
-  u32_t snd_buf;         /**< free send buffer bytes */
-  u32_t snd_room;        /**< what tcp_write() takes now (tcp_snd_room()) */
-  u16_t mss;             /**< send MSS */
-  u16_t rcv_mss;         /**< the MSS we announced */
+  u32_t snd_buf;  /**< free send buffer bytes */
+  u32_t snd_room; /**< what tcp_write() takes now (tcp_snd_room()) */
+  u16_t mss;      /**< send MSS */
+  u16_t rcv_mss;  /**< the MSS we announced */
   /* congestion control and loss recovery */
   const char *congestion; /**< the controller, "newreno" or "cubic" (static string) */
   u32_t cwnd, ssthresh;
-  u32_t cubic_wmax;      /**< CUBIC W_max, bytes (0: newreno, or no congestion event yet) */
-  u32_t cubic_k_ms;      /**< CUBIC K */
+  u32_t cubic_wmax; /**< CUBIC W_max, bytes (0: newreno, or no congestion event yet) */
+  u32_t cubic_k_ms; /**< CUBIC K */
   /** Where the window grows: "slow_start", "css" (HyStart++'s conservative
    *  slow start, RFC 9406 4.2) or "avoidance" (cwnd >= ssthresh); static. */
   const char *ss_phase;
-  bool hystart;          /**< HyStart++ watches this slow start (RFC 9406 4.3: the first one only) */
-  u32_t srtt8;           /**< smoothed RTT times 8 (0: no sample yet) */
-  u32_t rttvar4;         /**< RTT variance times 4 */
+  bool hystart;  /**< HyStart++ watches this slow start (RFC 9406 4.3: the first one only) */
+  u32_t srtt8;   /**< smoothed RTT times 8 (0: no sample yet) */
+  u32_t rttvar4; /**< RTT variance times 4 */
   u32_t rto_ms;
-  u8_t retransmits;      /**< of the oldest unacknowledged segment */
+  u8_t retransmits;        /**< of the oldest unacknowledged segment */
   u32_t retransmits_total; /**< segments retransmitted over the connection's life */
   u8_t dupacks;
   bool in_recovery;      /**< in fast recovery (RFC 6582 / RFC 6675) */
@@ -405,19 +405,19 @@ struct tcp_conn_info {
   u32_t dsacks;          /**< D-SACKs received (spurious retransmissions) */
   u8_t keep_cnt_sent;    /**< keepalive probes sent without an answer */
   /* options */
-  bool nodelay;          /**< Nagle off */
-  bool sack;             /**< SACK permitted by both sides (RFC 2018) */
-  bool timestamps;       /**< timestamps in use (RFC 7323) */
-  bool wscale;           /**< window scaling in use (both sides sent it) */
-  u8_t snd_wscale;       /**< the peer's shift; 0 without wscale */
-  u8_t rcv_wscale;       /**< our shift; 0 without wscale */
+  bool nodelay;    /**< Nagle off */
+  bool sack;       /**< SACK permitted by both sides (RFC 2018) */
+  bool timestamps; /**< timestamps in use (RFC 7323) */
+  bool wscale;     /**< window scaling in use (both sides sent it) */
+  u8_t snd_wscale; /**< the peer's shift; 0 without wscale */
+  u8_t rcv_wscale; /**< our shift; 0 without wscale */
   /* ECN (RFC 3168) */
-  const char *ecn_mode;  /**< "off", "passive" or "on" (tcp_set_ecn; static string) */
-  bool ecn;              /**< negotiated in the handshake: data goes out ECT(0) */
-  bool ecn_ece_latched;  /**< receiver: ECE on every ACK until the peer's CWR (RFC 3168 6.1.3) */
-  bool ecn_cwr_pending;  /**< sender: CWR goes on the next new data segment (6.1.2) */
-  u32_t ecn_ce_rcvd;     /**< data segments received with CE */
-  u32_t ecn_reductions;  /**< cwnd reductions for ECE (at most one per window) */
+  const char *ecn_mode; /**< "off", "passive" or "on" (tcp_set_ecn; static string) */
+  bool ecn;             /**< negotiated in the handshake: data goes out ECT(0) */
+  bool ecn_ece_latched; /**< receiver: ECE on every ACK until the peer's CWR (RFC 3168 6.1.3) */
+  bool ecn_cwr_pending; /**< sender: CWR goes on the next new data segment (6.1.2) */
+  u32_t ecn_ce_rcvd;    /**< data segments received with CE */
+  u32_t ecn_reductions; /**< cwnd reductions for ECE (at most one per window) */
   /* give-up limits (tcp_set_limits) */
   u32_t user_timeout_ms; /**< in force: the connection's own, else the default */
   u32_t stalled_ms;      /**< since when sending made no progress; 0 = not stalled */

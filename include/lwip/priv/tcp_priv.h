@@ -12,17 +12,26 @@
 
 #if LWIP_TCP
 
+/* Keeps a function out of line where inlining it costs more code: one
+ * with several callers, or one whose registers the caller would rather
+ * have (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define TCP_NOINLINE __attribute__((noinline))
+#else
+#define TCP_NOINLINE
+#endif
+
 #include "lwip/tcp.h"
 #include "lwip/tcp_trace.h"
 #include "lwip/prot/tcp.h"
 
 /* ---- pcb->flags ---- */
-#define TF_ACK_DELAY 0x0001U   /**< an ACK is owed; the delayed-ACK timer runs */
-#define TF_ACK_NOW 0x0002U     /**< send an ACK with the next output */
-#define TF_INFR 0x0004U        /**< in fast recovery (RFC 6582 / RFC 6675) */
-#define TF_FIN 0x0008U         /**< the application closed: FIN after the queued data */
-#define TF_RXCLOSED 0x0010U    /**< the application will not read any more */
-#define TF_FIN_RCVD 0x0020U    /**< the peer's FIN has been received (delivered once) */
+#define TF_ACK_DELAY 0x0001U /**< an ACK is owed; the delayed-ACK timer runs */
+#define TF_ACK_NOW 0x0002U   /**< send an ACK with the next output */
+#define TF_INFR 0x0004U      /**< in fast recovery (RFC 6582 / RFC 6675) */
+#define TF_FIN 0x0008U       /**< the application closed: FIN after the queued data */
+#define TF_RXCLOSED 0x0010U  /**< the application will not read any more */
+#define TF_FIN_RCVD 0x0020U  /**< the peer's FIN has been received (delivered once) */
 /* TF_NODELAY 0x0040U is in tcp.h */
 /* A TCP extension built out (tcp_wscale, tcp_timestamps, tcp_sack) has
  * its flag defined as 0: it is never set, so every test of it is false at
@@ -30,17 +39,17 @@
  * build never offers the option and ignores the peer's (RFC 7323 2.2 and
  * 3.2, RFC 2018 2: each is used only when both sides sent it). */
 #if LWIP_TCP_WSCALE
-#define TF_WND_SCALE 0x0080U   /**< window scaling in use (both sides sent it) */
+#define TF_WND_SCALE 0x0080U /**< window scaling in use (both sides sent it) */
 #else
 #define TF_WND_SCALE 0U
 #endif
 #if LWIP_TCP_TIMESTAMPS
-#define TF_TIMESTAMP 0x0100U   /**< timestamps in use */
+#define TF_TIMESTAMP 0x0100U /**< timestamps in use */
 #else
 #define TF_TIMESTAMP 0U
 #endif
 #if LWIP_TCP_SACK
-#define TF_SACK 0x0200U        /**< SACK permitted by both sides */
+#define TF_SACK 0x0200U /**< SACK permitted by both sides */
 #else
 #define TF_SACK 0U
 #endif
@@ -52,14 +61,14 @@
 #define TF_COOKIE 0x20000U     /**< made from a SYN cookie: the handshake ACK gives no RTT sample */
 
 /* ---- pcb->ecn (RFC 3168; core/tcp_ecn.c) ---- */
-#define TCP_ECN_OK 0x01U      /**< negotiated: ECT(0) on new data, ECE/CWR in use (6.1.1) */
-#define TCP_ECN_ECE 0x02U     /**< receiver: CE seen, ECE on every ACK until a CWR arrives (6.1.3) */
-#define TCP_ECN_CWR 0x04U     /**< sender: cwnd was reduced, CWR on the next new data segment (6.1.2) */
-#define TCP_ECN_HELD 0x08U    /**< sender: reduced; none again until an ACK passes ecn_recover (6.1.2) */
+#define TCP_ECN_OK 0x01U   /**< negotiated: ECT(0) on new data, ECE/CWR in use (6.1.1) */
+#define TCP_ECN_ECE 0x02U  /**< receiver: CE seen, ECE on every ACK until a CWR arrives (6.1.3) */
+#define TCP_ECN_CWR 0x04U  /**< sender: cwnd was reduced, CWR on the next new data segment (6.1.2) */
+#define TCP_ECN_HELD 0x08U /**< sender: reduced; none again until an ACK passes ecn_recover (6.1.2) */
 
 /* ---- seg->state ---- */
 #if LWIP_TCP_SACK
-#define SEG_SACKED 0x01U       /**< the peer SACKed this segment (RFC 2018) */
+#define SEG_SACKED 0x01U /**< the peer SACKed this segment (RFC 2018) */
 #else
 #define SEG_SACKED 0U /* never set without SACK: its tests fold away, as TF_SACK's */
 #endif
@@ -71,14 +80,14 @@
  *  out of order (ooseq).  The TCP header is built each time it is sent. */
 struct tcp_seg {
   struct tcp_seg *next;
-  struct pbuf *p;        /**< the data (NULL for a bare SYN or FIN) */
+  struct pbuf *p; /**< the data (NULL for a bare SYN or FIN) */
   u32_t seqno;
-  u16_t len;             /**< data bytes (SYN and FIN not counted) */
-  u8_t flags;            /**< TCP_SYN, TCP_FIN, TCP_PSH */
-  u8_t state;            /**< SEG_* */
-  u32_t xmit_ms;         /**< last sent */
+  u16_t len;     /**< data bytes (SYN and FIN not counted) */
+  u8_t flags;    /**< TCP_SYN, TCP_FIN, TCP_PSH */
+  u8_t state;    /**< SEG_* */
+  u32_t xmit_ms; /**< last sent */
 #if LWIP_TCP_RACK
-  u32_t xmit_order;      /**< pcb->xmit_count when last sent: RACK's order of transmissions, which a
+  u32_t xmit_order; /**< pcb->xmit_count when last sent: RACK's order of transmissions, which a
                               millisecond clock cannot give (two sends often share a tick) */
 #endif
 };
@@ -95,11 +104,17 @@ struct tcp_seg {
 
 /* ---- constants (RFC-given values next to their source) ---- */
 /** Largest window we can offer and the shift that fits it in 16 bits. */
-#define TCP_RCV_SCALE ((TCP_WND) > 0x3fffc0UL ? 7 : (TCP_WND) > 0x1fffe0UL ? 6 : (TCP_WND) > 0xfffffUL ? 5 : \
-                       (TCP_WND) > 0x7fff8UL ? 4 : (TCP_WND) > 0x3fffcUL ? 3 : (TCP_WND) > 0x1fffeUL ? 2 : \
-                       (TCP_WND) > 0xffffUL ? 1 : 0)
+#define TCP_RCV_SCALE                                                                                                  \
+  ((TCP_WND) > 0x3fffc0UL   ? 7                                                                                        \
+   : (TCP_WND) > 0x1fffe0UL ? 6                                                                                        \
+   : (TCP_WND) > 0xfffffUL  ? 5                                                                                        \
+   : (TCP_WND) > 0x7fff8UL  ? 4                                                                                        \
+   : (TCP_WND) > 0x3fffcUL  ? 3                                                                                        \
+   : (TCP_WND) > 0x1fffeUL  ? 2                                                                                        \
+   : (TCP_WND) > 0xffffUL   ? 1                                                                                        \
+                            : 0)
 /** pbufs a PCB may queue for sending. */
-#define TCP_SND_QUEUELEN ((4U * (TCP_SND_BUF) + (TCP_MSS) - 1U) / (TCP_MSS) + 8U)
+#define TCP_SND_QUEUELEN ((4U * (TCP_SND_BUF) + (TCP_MSS)-1U) / (TCP_MSS) + 8U)
 /** Memory budgets (docs/architecture.md, "Memory budgets").  Send queues
  *  live in the heap, received data in PBUF_POOL buffers.  Together all
  *  connections may hold up to the budget; past it each may still hold the
@@ -118,7 +133,7 @@ struct tcp_seg {
  *  data (and a window), up to TCP_MEM_RX_ABS.  The last eighth of the pool
  *  is left to ARP, ICMP and handshakes: with thousands of slow peers the
  *  floors alone would otherwise fill it. */
-#define TCP_MEM_TX_HARD ((u32_t)(MEM_SIZE) - TCP_MEM_HEAP_RESERVE)
+#define TCP_MEM_TX_HARD ((u32_t)(MEM_SIZE)-TCP_MEM_HEAP_RESERVE)
 #define TCP_MEM_RX_HARD ((u32_t)(PBUF_POOL_SIZE) * (PBUF_POOL_BUFSIZE) / 8U * 5U)
 #define TCP_MEM_RX_ABS ((u32_t)(PBUF_POOL_SIZE) * (PBUF_POOL_BUFSIZE) / 8U * 7U)
 /** Out-of-order queue limits (RFC 9293 3.10.7.4 lets us drop; we bound memory). */
@@ -134,8 +149,8 @@ struct tcp_seg {
  *  window (RFC 7323 4.1, Appendix G) and gives no sample.  It also keeps
  *  the RFC 6298 arithmetic of tcp_rtt_sample far from overflow. */
 #define TCP_RTT_SAMPLE_MAX_MS (2U * TCP_RTO_MAX_MS)
-#define TCP_MAXRTX 12U        /* retransmissions of data before giving up */
-#define TCP_SYNMAXRTX 6U      /* of a SYN (about 127 s with backoff) */
+#define TCP_MAXRTX 12U   /* retransmissions of data before giving up */
+#define TCP_SYNMAXRTX 6U /* of a SYN (about 127 s with backoff) */
 /** Delayed ACK, the default of tcp_set_delack(): RFC 1122 4.2.3.2 / RFC
  *  5681 4.2 allow up to 500 ms and ask for an ACK at least every second
  *  full-sized segment. */
@@ -287,8 +302,8 @@ err_t tcp_send_empty_ack(struct tcp_pcb *pcb);
  *  SYN cookie, from a PCB on the stack). */
 err_t tcp_send_ctrl(struct tcp_pcb *pcb, u32_t seqno, u8_t flags);
 /** Send a RST (seq, ack as given) between the addresses. */
-void tcp_rst(u32_t seqno, u32_t ackno, const ip_addr_t *local, const ip_addr_t *remote, u16_t lport,
-             u16_t rport, bool with_ack);
+void tcp_rst(u32_t seqno, u32_t ackno, const ip_addr_t *local, const ip_addr_t *remote, u16_t lport, u16_t rport,
+             bool with_ack);
 /** Send a RST on @p pcb's connection (seq, ack as given), with TSopt when
  *  timestamps were negotiated (RFC 7323 3.2). */
 void tcp_rst_pcb(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, bool with_ack);
@@ -360,13 +375,13 @@ static inline u32_t tcp_pipe(const struct tcp_pcb *pcb)
 #endif
 
 /* ---- tcp_rack.c: RACK-TLP (RFC 8985) and PRR (RFC 6937) ---- */
-#define RACK_VALID 0x01U       /**< rack_xmit_ms / rack_order hold a delivered segment */
+#define RACK_VALID 0x01U        /**< rack_xmit_ms / rack_order hold a delivered segment */
 #define RACK_REORDER_SEEN 0x02U /**< RACK.reordering_seen */
-#define RACK_DSACK_ROUND 0x04U /**< rack_dsack_round is set */
-#define TLP_ACTIVE 0x08U       /**< a loss probe is outstanding (TLP.end_seq is not None) */
-#define TLP_RETRANS 0x10U      /**< it was a retransmission (TLP.is_retrans) */
-#define TLP_DSACKED 0x20U      /**< a D-SACK showed the probed segment was not lost */
-#define RACK_LOST_MAYBE 0x40U  /**< a segment may be marked lost and not yet resent */
+#define RACK_DSACK_ROUND 0x04U  /**< rack_dsack_round is set */
+#define TLP_ACTIVE 0x08U        /**< a loss probe is outstanding (TLP.end_seq is not None) */
+#define TLP_RETRANS 0x10U       /**< it was a retransmission (TLP.is_retrans) */
+#define TLP_DSACKED 0x20U       /**< a D-SACK showed the probed segment was not lost */
+#define RACK_LOST_MAYBE 0x40U   /**< a segment may be marked lost and not yet resent */
 #if LWIP_TCP_RACK
 /** RACK-TLP is in charge of @p pcb's loss detection (SACK on, RACK chosen). */
 bool tcp_rack_on(const struct tcp_pcb *pcb);
