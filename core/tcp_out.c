@@ -22,6 +22,12 @@
 
 #include <string.h>
 
+/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
+#ifndef TCP_STATE_IN
+#define TCP_STATE_BIT(s) (1U << (s))
+#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
+#endif
+
 /* ---------------------------------------------------------------------- */
 /* Queuing data                                                            */
 /* ---------------------------------------------------------------------- */
@@ -92,8 +98,11 @@ static u16_t tcp_seg_size(const struct tcp_pcb *pcb)
 
 err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apiflags)
 {
-  LWIP_ERROR_RET("tcp_write: args", pcb != NULL && (dataptr != NULL || len == 0), ERR_ARG);
-  if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT && pcb->state != SYN_SENT && pcb->state != SYN_RCVD) {
+  /* '|', not '||': one branch, so gcc does not copy the state check for
+   * the len == 0 case. */
+  LWIP_ERROR_RET("tcp_write: args", pcb != NULL && ((dataptr != NULL) | (len == 0)), ERR_ARG);
+  if (!TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT) | TCP_STATE_BIT(SYN_SENT) |
+                                    TCP_STATE_BIT(SYN_RCVD))) {
     return ERR_CONN;
   }
   if (len == 0) {
@@ -112,62 +121,66 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
   bool copy = (apiflags & TCP_WRITE_FLAG_COPY) != 0;
   u16_t mss = tcp_seg_size(pcb);
 
-  /* First top up the last queued segment (fewer, fuller segments), then
-   * cut the rest into MSS-sized ones.  Everything is allocated before
-   * anything is queued, so a failure leaves the queue as it was. */
-  struct tcp_seg *last = pcb->unsent_tail;
+  /* First top up the last queued segment (fewer, fuller segments): the
+   * first @p fill bytes go into one pbuf chained to it.  Then cut the rest
+   * into MSS-sized segments.  Everything is allocated before anything is
+   * queued, so a failure leaves the queue as it was. */
+  struct tcp_seg *last = pcb->unsent_tail; /* stays the tail until the end */
   u16_t fill = 0;
-  struct pbuf *fill_p = NULL;
   if (last != NULL && last->len < mss && !(last->flags & (TCP_SYN | TCP_FIN)) && last->p != NULL) {
     fill = (u16_t)LWIP_MIN((u32_t)(mss - last->len), (u32_t)len);
-    fill_p = data_pbuf(data, fill, copy);
-    if (fill_p == NULL) {
-      return ERR_MEM; /* backpressure, counted in the pool's err statistic */
-    }
   }
-  struct tcp_seg *head = NULL, *tail = NULL;
-  u16_t nsegs = 0;
-  u32_t seq = pcb->snd_lbb + fill;
-  for (u16_t off = fill; off < len;) {
-    u16_t n = (u16_t)LWIP_MIN((u32_t)mss, (u32_t)(len - off));
+  struct pbuf *fill_p = NULL;
+  struct tcp_seg *head = NULL, *seg = NULL, **link = &head;
+  u32_t qlen = pcb->snd_queuelen;
+  for (u32_t off = 0; off < len;) {
+    u16_t n = off < fill ? fill : (u16_t)LWIP_MIN((u32_t)mss, len - off);
     struct pbuf *p = data_pbuf(data + off, n, copy);
-    struct tcp_seg *seg = p != NULL ? tcp_seg_new(p, seq, n, 0) : NULL;
-    if (seg == NULL || pcb->snd_queuelen + nsegs + 1U > TCP_SND_QUEUELEN) {
-      if (seg != NULL) {
-        tcp_seg_free(seg); /* and its pbuf */
-      } else {
-        pbuf_free(p);
-      }
-      tcp_segs_free(head);
-      pbuf_free(fill_p);
-      return ERR_MEM; /* backpressure, counted in the pool's err statistic */
+    if (p == NULL) {
+      goto fail;
     }
-    if (tail == NULL) {
-      head = seg;
-    } else {
-      tail->next = seg;
+    if (off < fill) {
+      fill_p = p;
+      off = fill;
+      continue;
     }
-    tail = seg;
-    nsegs++;
-    seq += n;
-    off = (u16_t)(off + n);
+    seg = tcp_seg_new(p, pcb->snd_lbb + off, n, 0);
+    if (seg == NULL) {
+      pbuf_free(p);
+      goto fail;
+    }
+    *link = seg;
+    link = &seg->next;
+    /* The queue limit counts the new segments (the top-up pbuf is let
+     * through: the limit was checked on entry). */
+    if (++qlen > TCP_SND_QUEUELEN) {
+      goto fail;
+    }
+    off += n;
   }
   if (fill_p != NULL) {
+    last = pcb->unsent_tail; /* reloaded: cheaper than keeping it */
     pbuf_cat(last->p, fill_p);
     last->len = (u16_t)(last->len + fill);
-    nsegs++;
+    qlen++;
   }
   if (head != NULL) {
-    unsent_append(pcb, head, tail);
+    unsent_append(pcb, head, seg);
   }
-  if (!(apiflags & TCP_WRITE_FLAG_MORE) && pcb->unsent_tail != NULL) {
+  /* len > 0 was queued, so there is a tail. */
+  if (!(apiflags & TCP_WRITE_FLAG_MORE)) {
     pcb->unsent_tail->flags |= TCP_PSH;
   }
   pcb->snd_lbb += len;
   pcb->snd_buf -= len;
-  pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen + nsegs);
+  pcb->snd_queuelen = (u16_t)qlen;
   tcp_mem_sync(pcb);
   return ERR_OK;
+
+fail:
+  tcp_segs_free(head); /* and their pbufs */
+  pbuf_free(fill_p);
+  return ERR_MEM; /* backpressure, counted in the pool's err statistic */
 }
 
 err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
