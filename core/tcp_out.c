@@ -586,11 +586,12 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
     return ERR_MEM;
   }
   pbuf_copy_partial(seg->p, p->payload, rest, keep);
-  u16_t before = pbuf_clen(seg->p);
+  u16_t freed = pbuf_clen(seg->p);
   pbuf_realloc(seg->p, keep);
+  freed = (u16_t)(freed - pbuf_clen(seg->p));
   /* The cut may free pbufs at the end of the chain: the queue count
    * follows (the tail's own pbuf is counted below). */
-  pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, before - pbuf_clen(seg->p)));
+  pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, freed));
   seg->len = keep;
   seg->flags &= (u8_t)~(TCP_FIN | TCP_PSH);
   tail->state = seg->state;
@@ -769,12 +770,12 @@ void tcp_mss_lowered(struct tcp_pcb *pcb)
   struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
   bool gso = n != NULL && n->gso_max > n->mtu;
   for (struct tcp_seg *seg = pcb->unsent; seg != NULL && !gso; seg = seg->next) {
-    if (seg->len > pcb->mss && !(seg->flags & TCP_SYN) && tcp_split_seg(pcb, seg, pcb->mss) != ERR_OK) {
+    if (seg->len > pcb->mss && tcp_split_seg(pcb, seg, pcb->mss) != ERR_OK) {
       break; /* ERR_MEM: what is left goes out fragmented by IP */
     }
   }
   struct tcp_seg *first = pcb->unacked;
-  if (first != NULL && first->len > pcb->mss && !(first->flags & TCP_SYN)) {
+  if (first != NULL && first->len > pcb->mss) {
     tcp_rexmit_seg(pcb, first);
   }
 }
@@ -782,8 +783,10 @@ void tcp_mss_lowered(struct tcp_pcb *pcb)
 err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
   /* An offloaded segment larger than the MSS is resent one MSS at a
-   * time: only the lost part goes again. */
-  if (seg->len > pcb->mss && !(seg->flags & TCP_SYN)) {
+   * time: only the lost part goes again.  (A SYN is never one: it is
+   * queued without data, tcp_enqueue_flags, and tcp_write and the splits
+   * add data only to segments that hold some.) */
+  if (seg->len > pcb->mss) {
     tcp_split_seg(pcb, seg, pcb->mss); /* ERR_MEM: resend it whole */
   }
   seg->state |= SEG_RETRANSMITTED;
