@@ -380,6 +380,20 @@ static err_t tcp_ip_output(struct pbuf *h, const ip_addr_t *src, const ip_addr_t
   return ip4_output_if(h, ip_2_ip4(src), ip_2_ip4(dst), ttl, tos, IP_PROTO_TCP, netif);
 }
 
+/* The fixed 20 bytes of a TCP header at @p t (RFC 9293 3.1), window,
+ * checksum and urgent pointer zero; the acknowledgment number only with
+ * ACK in @p flags.  @p hlen: header and options, a multiple of 4. */
+static void tcp_hdr_put(u8_t *t, u16_t sport, u16_t dport, u32_t seqno, u32_t ackno, u16_t hlen, u8_t flags)
+{
+  put_be16(t + TCP_OFF_SRC, sport);
+  put_be16(t + TCP_OFF_DEST, dport);
+  put_be32(t + TCP_OFF_SEQ, seqno);
+  put_be32(t + TCP_OFF_ACK, (flags & TCP_ACK) ? ackno : 0);
+  t[TCP_OFF_HDRLEN] = (u8_t)(hlen << 2); /* (hlen / 4) words in the high nibble */
+  t[TCP_OFF_FLAGS] = flags;
+  memset(t + TCP_OFF_WND, 0, TCP_HLEN - TCP_OFF_WND);
+}
+
 /* Build the header in front of @p data (may be NULL) and send it.  The
  * caller's data pbuf is referenced, not taken.  @p new_data: data sent for
  * the first time, which alone may go out ECN-capable (tcp_ecn_output). */
@@ -414,19 +428,12 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
    * of the TOS (RFC 3168 6.1), whatever the application set. */
   u8_t ecn = tcp_ecn_output(pcb, &flags, new_data);
   u8_t *t = (u8_t *)h->payload;
-  put_be16(t + TCP_OFF_SRC, pcb->local_port);
-  put_be16(t + TCP_OFF_DEST, pcb->remote_port);
-  put_be32(t + TCP_OFF_SEQ, seqno);
-  put_be32(t + TCP_OFF_ACK, (flags & TCP_ACK) ? pcb->rcv_nxt : 0);
-  t[TCP_OFF_HDRLEN] = (u8_t)(((TCP_HLEN + optlen) / 4U) << 4);
-  t[TCP_OFF_FLAGS] = flags;
+  tcp_hdr_put(t, pcb->local_port, pcb->remote_port, seqno, pcb->rcv_nxt, (u16_t)(TCP_HLEN + optlen), flags);
   /* The window field: what we announce, scaled except in SYNs (RFC 7323
    * 2.2). */
   u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
   u16_t wnd_field = (u16_t)LWIP_MIN(pcb->rcv_ann_wnd >> scale, 0xffffU);
   put_be16(t + TCP_OFF_WND, wnd_field);
-  put_be16(t + TCP_OFF_CHKSUM, 0);
-  put_be16(t + TCP_OFF_URP, 0);
   memcpy(t + TCP_HLEN, opts, optlen);
   if (data != NULL) {
     pbuf_chain(h, data);
@@ -522,13 +529,7 @@ static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const 
     return;
   }
   u8_t *t = (u8_t *)h->payload;
-  memset(t, 0, hlen);
-  put_be16(t + TCP_OFF_SRC, lport);
-  put_be16(t + TCP_OFF_DEST, rport);
-  put_be32(t + TCP_OFF_SEQ, seqno);
-  put_be32(t + TCP_OFF_ACK, with_ack ? ackno : 0);
-  t[TCP_OFF_HDRLEN] = (u8_t)((hlen / 4U) << 4);
-  t[TCP_OFF_FLAGS] = (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0));
+  tcp_hdr_put(t, lport, rport, seqno, ackno, hlen, (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)));
   if (ts) {
     u8_t *o = t + TCP_HLEN;
     o[0] = TCP_OPT_NOP;
