@@ -461,11 +461,13 @@ err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
   if (pcb == NULL || cc == NULL) {
     return ERR_VAL;
   }
+#if LWIP_TCP_CUBIC /* with NewReno alone, pcb->cc is it already (tcp_alloc) */
   if (cc != pcb->cc) {
     pcb->cc = cc;
     pcb->cc_wmax = pcb->cc_k_ms = pcb->cc_epoch = pcb->cc_west = 0;
     pcb->bytes_acked = 0;
   }
+#endif
   return ERR_OK;
 }
 
