@@ -567,8 +567,13 @@ void tcp_rst(u32_t seqno, u32_t ackno, const ip_addr_t *local, const ip_addr_t *
 
 void tcp_rst_pcb(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, bool with_ack)
 {
-  rst_send(pcb, seqno, ackno, &pcb->local_ip, &pcb->remote_ip, pcb->local_port,
-           pcb->remote_port, with_ack);
+#if LWIP_TCP_TIMESTAMPS
+  rst_send(pcb, seqno, ackno, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port, with_ack);
+#else
+  /* No TSopt without timestamps: as any RST (rst_send then has one
+   * caller, tcp_rst, and lives inside it). */
+  tcp_rst(seqno, ackno, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port, with_ack);
+#endif
 }
 
 /* ---------------------------------------------------------------------- */
