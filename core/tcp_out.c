@@ -383,7 +383,7 @@ static err_t tcp_ip_output(struct pbuf *h, const ip_addr_t *src, const ip_addr_t
 /* The fixed 20 bytes of a TCP header at @p t (RFC 9293 3.1), window,
  * checksum and urgent pointer zero; the acknowledgment number only with
  * ACK in @p flags.  @p hlen: header and options, a multiple of 4. */
-static void tcp_hdr_put(u8_t *t, u16_t sport, u16_t dport, u32_t seqno, u32_t ackno, u16_t hlen, u8_t flags)
+static void tcp_hdr_put(u8_t *t, u16_t sport, u16_t dport, u32_t seqno, u32_t ackno, u32_t hlen, u8_t flags)
 {
   put_be16(t + TCP_OFF_SRC, sport);
   put_be16(t + TCP_OFF_DEST, dport);
@@ -428,7 +428,7 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
    * of the TOS (RFC 3168 6.1), whatever the application set. */
   u8_t ecn = tcp_ecn_output(pcb, &flags, new_data);
   u8_t *t = (u8_t *)h->payload;
-  tcp_hdr_put(t, pcb->local_port, pcb->remote_port, seqno, pcb->rcv_nxt, (u16_t)(TCP_HLEN + optlen), flags);
+  tcp_hdr_put(t, pcb->local_port, pcb->remote_port, seqno, pcb->rcv_nxt, TCP_HLEN + optlen, flags);
   /* The window field: what we announce, scaled except in SYNs (RFC 7323
    * 2.2). */
   u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
@@ -742,8 +742,8 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
   pcb->recover = pcb->snd_max;
   pcb->rtt_start = 0; /* Karn */
   tcp_rack_on_rto(pcb);
-  if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
-      pcb->state == LAST_ACK) {
+  if (TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT) | TCP_STATE_BIT(FIN_WAIT_1) |
+                                   TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK))) {
     pcb->cc->on_rto(pcb);
   }
   tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_RTO);
@@ -774,10 +774,11 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
 void tcp_mss_lowered(struct tcp_pcb *pcb)
 {
   struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
-  bool gso = n != NULL && n->gso_max > n->mtu;
-  for (struct tcp_seg *seg = pcb->unsent; seg != NULL && !gso; seg = seg->next) {
-    if (seg->len > pcb->mss && tcp_split_seg(pcb, seg, pcb->mss) != ERR_OK) {
-      break; /* ERR_MEM: what is left goes out fragmented by IP */
+  if (n == NULL || n->gso_max <= n->mtu) {
+    for (struct tcp_seg *seg = pcb->unsent; seg != NULL; seg = seg->next) {
+      if (seg->len > pcb->mss && tcp_split_seg(pcb, seg, pcb->mss) != ERR_OK) {
+        break; /* ERR_MEM: what is left goes out fragmented by IP */
+      }
     }
   }
   struct tcp_seg *first = pcb->unacked;
