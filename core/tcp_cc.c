@@ -26,9 +26,17 @@
 
 #include <string.h>
 
+/* Keeps a function with several callers out of line where gcc would copy
+ * it into each (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define TCP_CC_NOINLINE __attribute__((noinline))
+#else
+#define TCP_CC_NOINLINE
+#endif
+
 /* RFC 5681 3.1 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS),
  * where FlightSize leaves out what limited transmit sent (3.2 step 2). */
-static u32_t half_flight(const struct tcp_pcb *pcb)
+TCP_CC_NOINLINE static u32_t half_flight(const struct tcp_pcb *pcb)
 {
   u32_t flight = pcb->snd_max - pcb->snd_una;
   u32_t lent = (u32_t)pcb->lt_segs * pcb->mss;
@@ -463,11 +471,13 @@ err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
   if (pcb == NULL || cc == NULL) {
     return ERR_VAL;
   }
+#if LWIP_TCP_CUBIC /* with NewReno alone, pcb->cc is it already (tcp_alloc) */
   if (cc != pcb->cc) {
     pcb->cc = cc;
     pcb->cc_wmax = pcb->cc_k_ms = pcb->cc_epoch = pcb->cc_west = 0;
     pcb->bytes_acked = 0;
   }
+#endif
   return ERR_OK;
 }
 

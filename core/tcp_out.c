@@ -22,6 +22,12 @@
 
 #include <string.h>
 
+/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
+#ifndef TCP_STATE_IN
+#define TCP_STATE_BIT(s) (1U << (s))
+#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
+#endif
+
 /* ---------------------------------------------------------------------- */
 /* Queuing data                                                            */
 /* ---------------------------------------------------------------------- */
@@ -92,8 +98,11 @@ static u16_t tcp_seg_size(const struct tcp_pcb *pcb)
 
 err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apiflags)
 {
-  LWIP_ERROR_RET("tcp_write: args", pcb != NULL && (dataptr != NULL || len == 0), ERR_ARG);
-  if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT && pcb->state != SYN_SENT && pcb->state != SYN_RCVD) {
+  /* '|', not '||': one branch, so gcc does not copy the state check for
+   * the len == 0 case. */
+  LWIP_ERROR_RET("tcp_write: args", pcb != NULL && ((dataptr != NULL) | (len == 0)), ERR_ARG);
+  if (!TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT) | TCP_STATE_BIT(SYN_SENT) |
+                                    TCP_STATE_BIT(SYN_RCVD))) {
     return ERR_CONN;
   }
   if (len == 0) {
@@ -112,62 +121,66 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
   bool copy = (apiflags & TCP_WRITE_FLAG_COPY) != 0;
   u16_t mss = tcp_seg_size(pcb);
 
-  /* First top up the last queued segment (fewer, fuller segments), then
-   * cut the rest into MSS-sized ones.  Everything is allocated before
-   * anything is queued, so a failure leaves the queue as it was. */
-  struct tcp_seg *last = pcb->unsent_tail;
+  /* First top up the last queued segment (fewer, fuller segments): the
+   * first @p fill bytes go into one pbuf chained to it.  Then cut the rest
+   * into MSS-sized segments.  Everything is allocated before anything is
+   * queued, so a failure leaves the queue as it was. */
+  struct tcp_seg *last = pcb->unsent_tail; /* stays the tail until the end */
   u16_t fill = 0;
-  struct pbuf *fill_p = NULL;
   if (last != NULL && last->len < mss && !(last->flags & (TCP_SYN | TCP_FIN)) && last->p != NULL) {
     fill = (u16_t)LWIP_MIN((u32_t)(mss - last->len), (u32_t)len);
-    fill_p = data_pbuf(data, fill, copy);
-    if (fill_p == NULL) {
-      return ERR_MEM; /* backpressure, counted in the pool's err statistic */
-    }
   }
-  struct tcp_seg *head = NULL, *tail = NULL;
-  u16_t nsegs = 0;
-  u32_t seq = pcb->snd_lbb + fill;
-  for (u16_t off = fill; off < len;) {
-    u16_t n = (u16_t)LWIP_MIN((u32_t)mss, (u32_t)(len - off));
+  struct pbuf *fill_p = NULL;
+  struct tcp_seg *head = NULL, *seg = NULL, **link = &head;
+  u32_t qlen = pcb->snd_queuelen;
+  for (u32_t off = 0; off < len;) {
+    u16_t n = off < fill ? fill : (u16_t)LWIP_MIN((u32_t)mss, len - off);
     struct pbuf *p = data_pbuf(data + off, n, copy);
-    struct tcp_seg *seg = p != NULL ? tcp_seg_new(p, seq, n, 0) : NULL;
-    if (seg == NULL || pcb->snd_queuelen + nsegs + 1U > TCP_SND_QUEUELEN) {
-      if (seg != NULL) {
-        tcp_seg_free(seg); /* and its pbuf */
-      } else {
-        pbuf_free(p);
-      }
-      tcp_segs_free(head);
-      pbuf_free(fill_p);
-      return ERR_MEM; /* backpressure, counted in the pool's err statistic */
+    if (p == NULL) {
+      goto fail;
     }
-    if (tail == NULL) {
-      head = seg;
-    } else {
-      tail->next = seg;
+    if (off < fill) {
+      fill_p = p;
+      off = fill;
+      continue;
     }
-    tail = seg;
-    nsegs++;
-    seq += n;
-    off = (u16_t)(off + n);
+    seg = tcp_seg_new(p, pcb->snd_lbb + off, n, 0);
+    if (seg == NULL) {
+      pbuf_free(p);
+      goto fail;
+    }
+    *link = seg;
+    link = &seg->next;
+    /* The queue limit counts the new segments (the top-up pbuf is let
+     * through: the limit was checked on entry). */
+    if (++qlen > TCP_SND_QUEUELEN) {
+      goto fail;
+    }
+    off += n;
   }
   if (fill_p != NULL) {
+    last = pcb->unsent_tail; /* reloaded: cheaper than keeping it */
     pbuf_cat(last->p, fill_p);
     last->len = (u16_t)(last->len + fill);
-    nsegs++;
+    qlen++;
   }
   if (head != NULL) {
-    unsent_append(pcb, head, tail);
+    unsent_append(pcb, head, seg);
   }
-  if (!(apiflags & TCP_WRITE_FLAG_MORE) && pcb->unsent_tail != NULL) {
+  /* len > 0 was queued, so there is a tail. */
+  if (!(apiflags & TCP_WRITE_FLAG_MORE)) {
     pcb->unsent_tail->flags |= TCP_PSH;
   }
   pcb->snd_lbb += len;
   pcb->snd_buf -= len;
-  pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen + nsegs);
+  pcb->snd_queuelen = (u16_t)qlen;
   tcp_mem_sync(pcb);
   return ERR_OK;
+
+fail:
+  tcp_segs_free(head); /* and their pbufs */
+  pbuf_free(fill_p);
+  return ERR_MEM; /* backpressure, counted in the pool's err statistic */
 }
 
 err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
@@ -367,6 +380,20 @@ static err_t tcp_ip_output(struct pbuf *h, const ip_addr_t *src, const ip_addr_t
   return ip4_output_if(h, ip_2_ip4(src), ip_2_ip4(dst), ttl, tos, IP_PROTO_TCP, netif);
 }
 
+/* The fixed 20 bytes of a TCP header at @p t (RFC 9293 3.1), window,
+ * checksum and urgent pointer zero; the acknowledgment number only with
+ * ACK in @p flags.  @p hlen: header and options, a multiple of 4. */
+static void tcp_hdr_put(u8_t *t, u16_t sport, u16_t dport, u32_t seqno, u32_t ackno, u32_t hlen, u8_t flags)
+{
+  put_be16(t + TCP_OFF_SRC, sport);
+  put_be16(t + TCP_OFF_DEST, dport);
+  put_be32(t + TCP_OFF_SEQ, seqno);
+  put_be32(t + TCP_OFF_ACK, (flags & TCP_ACK) ? ackno : 0);
+  t[TCP_OFF_HDRLEN] = (u8_t)(hlen << 2); /* (hlen / 4) words in the high nibble */
+  t[TCP_OFF_FLAGS] = flags;
+  memset(t + TCP_OFF_WND, 0, TCP_HLEN - TCP_OFF_WND);
+}
+
 /* Build the header in front of @p data (may be NULL) and send it.  The
  * caller's data pbuf is referenced, not taken.  @p new_data: data sent for
  * the first time, which alone may go out ECN-capable (tcp_ecn_output). */
@@ -401,19 +428,12 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
    * of the TOS (RFC 3168 6.1), whatever the application set. */
   u8_t ecn = tcp_ecn_output(pcb, &flags, new_data);
   u8_t *t = (u8_t *)h->payload;
-  put_be16(t + TCP_OFF_SRC, pcb->local_port);
-  put_be16(t + TCP_OFF_DEST, pcb->remote_port);
-  put_be32(t + TCP_OFF_SEQ, seqno);
-  put_be32(t + TCP_OFF_ACK, (flags & TCP_ACK) ? pcb->rcv_nxt : 0);
-  t[TCP_OFF_HDRLEN] = (u8_t)(((TCP_HLEN + optlen) / 4U) << 4);
-  t[TCP_OFF_FLAGS] = flags;
+  tcp_hdr_put(t, pcb->local_port, pcb->remote_port, seqno, pcb->rcv_nxt, TCP_HLEN + optlen, flags);
   /* The window field: what we announce, scaled except in SYNs (RFC 7323
    * 2.2). */
   u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
   u16_t wnd_field = (u16_t)LWIP_MIN(pcb->rcv_ann_wnd >> scale, 0xffffU);
   put_be16(t + TCP_OFF_WND, wnd_field);
-  put_be16(t + TCP_OFF_CHKSUM, 0);
-  put_be16(t + TCP_OFF_URP, 0);
   memcpy(t + TCP_HLEN, opts, optlen);
   if (data != NULL) {
     pbuf_chain(h, data);
@@ -509,13 +529,7 @@ static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const 
     return;
   }
   u8_t *t = (u8_t *)h->payload;
-  memset(t, 0, hlen);
-  put_be16(t + TCP_OFF_SRC, lport);
-  put_be16(t + TCP_OFF_DEST, rport);
-  put_be32(t + TCP_OFF_SEQ, seqno);
-  put_be32(t + TCP_OFF_ACK, with_ack ? ackno : 0);
-  t[TCP_OFF_HDRLEN] = (u8_t)((hlen / 4U) << 4);
-  t[TCP_OFF_FLAGS] = (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0));
+  tcp_hdr_put(t, lport, rport, seqno, ackno, hlen, (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)));
   if (ts) {
     u8_t *o = t + TCP_HLEN;
     o[0] = TCP_OPT_NOP;
@@ -553,8 +567,13 @@ void tcp_rst(u32_t seqno, u32_t ackno, const ip_addr_t *local, const ip_addr_t *
 
 void tcp_rst_pcb(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, bool with_ack)
 {
-  rst_send(pcb, seqno, ackno, &pcb->local_ip, &pcb->remote_ip, pcb->local_port,
-           pcb->remote_port, with_ack);
+#if LWIP_TCP_TIMESTAMPS
+  rst_send(pcb, seqno, ackno, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port, with_ack);
+#else
+  /* No TSopt without timestamps: as any RST (rst_send then has one
+   * caller, tcp_rst, and lives inside it). */
+  tcp_rst(seqno, ackno, &pcb->local_ip, &pcb->remote_ip, pcb->local_port, pcb->remote_port, with_ack);
+#endif
 }
 
 /* ---------------------------------------------------------------------- */
@@ -573,11 +592,12 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
     return ERR_MEM;
   }
   pbuf_copy_partial(seg->p, p->payload, rest, keep);
-  u16_t before = pbuf_clen(seg->p);
+  u16_t freed = pbuf_clen(seg->p);
   pbuf_realloc(seg->p, keep);
+  freed = (u16_t)(freed - pbuf_clen(seg->p));
   /* The cut may free pbufs at the end of the chain: the queue count
    * follows (the tail's own pbuf is counted below). */
-  pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, before - pbuf_clen(seg->p)));
+  pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, freed));
   seg->len = keep;
   seg->flags &= (u8_t)~(TCP_FIN | TCP_PSH);
   tail->state = seg->state;
@@ -722,8 +742,8 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
   pcb->recover = pcb->snd_max;
   pcb->rtt_start = 0; /* Karn */
   tcp_rack_on_rto(pcb);
-  if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
-      pcb->state == LAST_ACK) {
+  if (TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT) | TCP_STATE_BIT(FIN_WAIT_1) |
+                                   TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK))) {
     pcb->cc->on_rto(pcb);
   }
   tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_RTO);
@@ -754,14 +774,15 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
 void tcp_mss_lowered(struct tcp_pcb *pcb)
 {
   struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
-  bool gso = n != NULL && n->gso_max > n->mtu;
-  for (struct tcp_seg *seg = pcb->unsent; seg != NULL && !gso; seg = seg->next) {
-    if (seg->len > pcb->mss && !(seg->flags & TCP_SYN) && tcp_split_seg(pcb, seg, pcb->mss) != ERR_OK) {
-      break; /* ERR_MEM: what is left goes out fragmented by IP */
+  if (n == NULL || n->gso_max <= n->mtu) {
+    for (struct tcp_seg *seg = pcb->unsent; seg != NULL; seg = seg->next) {
+      if (seg->len > pcb->mss && tcp_split_seg(pcb, seg, pcb->mss) != ERR_OK) {
+        break; /* ERR_MEM: what is left goes out fragmented by IP */
+      }
     }
   }
   struct tcp_seg *first = pcb->unacked;
-  if (first != NULL && first->len > pcb->mss && !(first->flags & TCP_SYN)) {
+  if (first != NULL && first->len > pcb->mss) {
     tcp_rexmit_seg(pcb, first);
   }
 }
@@ -769,8 +790,10 @@ void tcp_mss_lowered(struct tcp_pcb *pcb)
 err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
   /* An offloaded segment larger than the MSS is resent one MSS at a
-   * time: only the lost part goes again. */
-  if (seg->len > pcb->mss && !(seg->flags & TCP_SYN)) {
+   * time: only the lost part goes again.  (A SYN is never one: it is
+   * queued without data, tcp_enqueue_flags, and tcp_write and the splits
+   * add data only to segments that hold some.) */
+  if (seg->len > pcb->mss) {
     tcp_split_seg(pcb, seg, pcb->mss); /* ERR_MEM: resend it whole */
   }
   seg->state |= SEG_RETRANSMITTED;
