@@ -28,10 +28,6 @@
 
 #include <string.h>
 
-/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
-#define TCP_STATE_BIT(s) (1U << (s))
-#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
-
 /* The default user timeout is 10 minutes: past RFC 9293's R2 minimum of
  * 100 s and RFC 5482's suggested 5 minutes, so that the count limit
  * (TCP_MAXRTX, about 342 s from a 200 ms RTO) normally ends a dead

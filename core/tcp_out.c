@@ -22,12 +22,6 @@
 
 #include <string.h>
 
-/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)? */
-#ifndef TCP_STATE_IN
-#define TCP_STATE_BIT(s) (1U << (s))
-#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
-#endif
-
 /* ---------------------------------------------------------------------- */
 /* Queuing data                                                            */
 /* ---------------------------------------------------------------------- */
@@ -235,10 +229,9 @@ static int sack_blocks(struct tcp_pcb *pcb, u32_t blocks[][2], int max)
     int hist = pass == 1 ? pcb->sack_nsent : 1;
     for (int h = 0; h < hist; h++) {
       for (int i = 0; i < n && out < max; i++) {
-        bool pick = !used[i] &&
-                    (pass == 0   ? TCP_SEQ_BETWEEN(pcb->sack_recent, ranges[i][0], ranges[i][1] - 1U)
-                     : pass == 1 ? TCP_SEQ_BETWEEN(pcb->sack_sent[h][0], ranges[i][0], ranges[i][1] - 1U)
-                                 : true);
+        bool pick = !used[i] && (pass == 0   ? TCP_SEQ_BETWEEN(pcb->sack_recent, ranges[i][0], ranges[i][1] - 1U)
+                                 : pass == 1 ? TCP_SEQ_BETWEEN(pcb->sack_sent[h][0], ranges[i][0], ranges[i][1] - 1U)
+                                             : true);
         if (pick) {
           used[i] = true;
           blocks[out][0] = ranges[i][0];
@@ -469,8 +462,8 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     }
   }
   STATS_TX(TCP);
-  err_t err = tcp_ip_output(h, &pcb->local_ip, &pcb->remote_ip, pcb->ttl, (u8_t)((pcb->tos & ~IP_ECN_MASK) | ecn),
-                            netif);
+  err_t err =
+      tcp_ip_output(h, &pcb->local_ip, &pcb->remote_ip, pcb->ttl, (u8_t)((pcb->tos & ~IP_ECN_MASK) | ecn), netif);
   pbuf_free(h);
   return err;
 }
@@ -599,7 +592,7 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
    * follows (the tail's own pbuf is counted below). */
   pcb->snd_queuelen = (u16_t)(pcb->snd_queuelen - LWIP_MIN(pcb->snd_queuelen, freed));
   seg->len = keep;
-  seg->flags &= (u8_t)~(TCP_FIN | TCP_PSH);
+  seg->flags &= (u8_t) ~(TCP_FIN | TCP_PSH);
   tail->state = seg->state;
   tail->xmit_ms = seg->xmit_ms;
 #if LWIP_TCP_RACK
@@ -621,8 +614,8 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
  * unless the application disabled it, or a FIN or recovery wants it out. */
 static bool nagle_holds(const struct tcp_pcb *pcb, const struct tcp_seg *seg)
 {
-  return !(pcb->flags & (TF_NODELAY | TF_INFR)) && pcb->unacked != NULL && seg->len < pcb->mss &&
-         seg->next == NULL && !(seg->flags & TCP_FIN);
+  return !(pcb->flags & (TF_NODELAY | TF_INFR)) && pcb->unacked != NULL && seg->len < pcb->mss && seg->next == NULL &&
+         !(seg->flags & TCP_FIN);
 }
 
 static void unacked_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
@@ -838,8 +831,7 @@ void tcp_persist_fire(struct tcp_pcb *pcb)
 
 void tcp_keepalive_probe(struct tcp_pcb *pcb)
 {
-  LWIP_LOG(TCP, DEBUG, "%u -> port %u: keepalive probe %u", pcb->local_port, pcb->remote_port,
-           pcb->keep_cnt_sent + 1U);
+  LWIP_LOG(TCP, DEBUG, "%u -> port %u: keepalive probe %u", pcb->local_port, pcb->remote_port, pcb->keep_cnt_sent + 1U);
   tcp_send_probe(pcb);
 }
 

@@ -21,6 +21,11 @@
 #define TCP_NOINLINE
 #endif
 
+/* Is @p s one of the states in @p set (a mask of TCP_STATE_BIT)?  One
+ * test of a bit instead of a chain of comparisons. */
+#define TCP_STATE_BIT(s) (1U << (s))
+#define TCP_STATE_IN(s, set) ((TCP_STATE_BIT(s) & (set)) != 0)
+
 #include "lwip/tcp.h"
 #include "lwip/tcp_trace.h"
 #include "lwip/prot/tcp.h"
