@@ -14,16 +14,21 @@
  * Two exceptions keep the ring from costing more than it saves:
  *  - light traffic.  A request/response exchange moves one frame each way
  *    per event; the ring then costs two io_uring_enter calls (the reads,
- *    the flush) where read() and write() cost three cheaper calls, and
- *    the reply leaves only at the flush.  After TAP_URING_QUIET events in
+ *    the flush), each dearer than the read() that finds the frame, the
+ *    read() that finds the TAP empty and the write() of the plain path,
+ *    and the reply leaves only at the flush.  After TAP_URING_QUIET events in
  *    a row that read at most one frame and wrote at most one, the ring
  *    rests: frames are read and written a frame a call, exactly as the
  *    plain path does, until an event reads or writes two (a transfer
- *    began), and from the next frame on the ring batches again;
+ *    began), and from the next frame on the ring batches again.  A
+ *    resting ring reads two frames at most by read(); the rest of the
+ *    batch goes through the ring;
  *  - large frames.  A frame over TAP_URING_COPY_MAX bytes (a GSO frame of
  *    up to 64 KB) is written at once with writev() straight from its
  *    pbufs, after the frames queued before it: copying it into the pool
  *    costs more than the one system call it would share.
+ * A frame written at once reports its outcome as the plain path does:
+ * tx returns ERR_MEM or ERR_IF at once.
  * Every request is made with RWF_NOWAIT: one that cannot be done at once
  * fails with EAGAIN (a read of an empty TAP; a write the TAP cannot take,
  * counted as the plain path counts it) instead of being parked by the
@@ -32,9 +37,10 @@
  * Each flush takes every completion before it returns, so the write
  * buffers are free again.
  *
- * Ownership: tx still does not take the pbuf (its bytes are copied).
- * Results arrive later than tx returns: tx says ERR_OK once the frame is
- * queued, and failed writes are counted (tap_counters: tx_eagain,
+ * Ownership: tx still does not take the pbuf (its bytes are copied, or
+ * written before tx returns).  Results of queued frames arrive later than
+ * tx returns: tx says ERR_OK once the frame is queued, and failed writes
+ * are counted (tap_counters: tx_eagain,
  * tx_enobufs, tx_errors) and logged as in the plain path when they
  * complete.  When the buffers are used up, the queued writes are submitted
  * and waited for, and queueing goes on: nothing is dropped.
@@ -117,7 +123,10 @@ const char *tap_uring_failure(const struct tap_dev *tap);
 /* ---- For tap.c only ---- */
 
 /** Queue frame @p p behind virtio-net header @p vh (used only when the TAP
- *  has them).  @return ERR_OK. */
+ *  has them), or write it at once while the ring rests or when it is over
+ *  TAP_URING_COPY_MAX bytes.  Does not take @p p.  @return ERR_OK when
+ *  queued or written (a queued write that fails later is counted then);
+ *  from a write made at once, tap_plain_tx()'s ERR_MEM or ERR_IF. */
 err_t tap_uring_tx(struct tap_dev *tap, const struct pbuf *p, const void *vh, size_t vh_len, bool gso);
 
 /** tap_read_batch() through the ring: same contract. */

@@ -57,7 +57,9 @@ def test_transfers(ring, offload):
 
 def _ping_pong(d, rounds=20):
     """Request/response through tcp-echo, one 64-byte message at a time:
-    the ring rests and the frames go by plain read() and write()."""
+    the ring rests (after at most four such exchanges, or before them
+    when the events after the transfers were quiet already) and the
+    frames go by plain read() and write()."""
     before = d.call("status")["io_uring"]
     s = _connect(ECHO)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -70,12 +72,16 @@ def _ping_pong(d, rounds=20):
             assert chunk, "tcp-echo closed the connection"
             got += chunk
         assert got == msg
-    s.close()
+    # Asked before the close: its FIN exchange may move two frames at once.
     st = d.call("status")["io_uring"]
-    assert st["to_plain"] > before["to_plain"], st
-    assert st["plain_reads"] > before["plain_reads"] and st["plain_writes"] > before["plain_writes"], st
     out = d.lwipctl("status").stdout
-    assert "plain calls:" in out and "while resting" in out, out
+    s.close()
+    assert st["resting"], st
+    # Most exchanges went by plain calls: all but the (at most four) quiet
+    # events the ring waits for, after a handshake event that may wake it.
+    assert st["plain_reads"] - before["plain_reads"] >= rounds // 2, st
+    assert st["plain_writes"] - before["plain_writes"] >= rounds // 2, st
+    assert "resting now; plain calls:" in out, out
 
 
 def test_bad_value_refused():

@@ -198,6 +198,47 @@ static void large_frame_written_at_once(void **state)
   assert_int_equal(tap->counters.tx_bytes, 9300);
 }
 
+/* The same with virtio-net headers: the header goes in front of the
+ * frame written at once too. */
+static void large_frame_written_at_once_with_vnet_header(void **state)
+{
+  (void)state;
+  attach(true);
+  send_frame(0, 100);
+  send_frame(1, 20000);
+  const size_t hdr = sizeof(struct virtio_net_hdr);
+  for (u32_t i = 0; i < 2; i++) {
+    ssize_t r = recv(peer, buf, sizeof(buf), MSG_DONTWAIT);
+    assert_int_equal(r, (ssize_t)hdr + (i == 0 ? 100 : 20000));
+    assert_int_equal(get_be32(buf + hdr), i);
+  }
+  assert_int_equal(tap_uring_counters(tap)->direct_writes, 1);
+  assert_int_equal(tap->counters.tx_bytes, 20100);
+}
+
+/* A frame written at once that the TAP cannot take: tx says so at once
+ * (ERR_MEM, as the plain path does, so TCP keeps the segment to send
+ * again), counted as EAGAIN and not as a direct write. */
+static void large_frame_refused_says_err_mem(void **state)
+{
+  (void)state;
+  attach(false);
+  int small = 32768; /* a few 9000-byte frames, then the TAP is full */
+  assert_int_equal(setsockopt(tap->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, 9000, PBUF_RAM);
+  assert_non_null(p);
+  memset(p->payload, 0, 9000);
+  err_t err = ERR_OK;
+  for (int i = 0; i < 64 && err == ERR_OK; i++) {
+    err = tap->dev.ops->tx(&tap->dev, p);
+  }
+  pbuf_free(p);
+  assert_int_equal(err, ERR_MEM);
+  assert_true(tap->counters.tx_frames > 0);
+  assert_int_equal(tap->counters.tx_eagain, 1);
+  assert_int_equal(tap_uring_counters(tap)->direct_writes, tap->counters.tx_frames);
+}
+
 /* One request/response event: a frame in, a frame out, then the flush
  * that ends every event in the daemon. */
 static void light_event(u32_t seq, u32_t *sent)
@@ -261,10 +302,15 @@ static void busy_reads_wake_and_quiet_needs_a_run(void **state)
     light_event(seq++, &sent);
   }
   assert_true(tap_uring_resting(tap));
-  kernel_sends(seq, 2, 80, 0);
-  seq += 2;
-  assert_int_equal(tap_read_batch(tap, 64), 2);
+  /* A burst of ten: two by read(), which wakes the ring, and the other
+   * eight through it in the same batch, in order. */
+  u64_t plain = c->plain_reads, ringed = c->read_frames;
+  kernel_sends(seq, 10, 80, 0);
+  seq += 10;
+  assert_int_equal(tap_read_batch(tap, 64), 10);
   assert_false(tap_uring_resting(tap));
+  assert_int_equal(c->plain_reads - plain, 2);
+  assert_int_equal(c->read_frames - ringed, 8);
   tap_uring_flush(tap);
   /* Three quiet events, a busy one, three quiet ones: no rest. */
   for (u32_t i = 0; i < 3; i++) {
@@ -561,6 +607,8 @@ int main(void)
       TAP_PAIR_TEST(full_queue_flushes_early),
       TAP_PAIR_TEST(full_pool_flushes_early),
       TAP_PAIR_TEST(large_frame_written_at_once),
+      TAP_PAIR_TEST(large_frame_written_at_once_with_vnet_header),
+      TAP_PAIR_TEST(large_frame_refused_says_err_mem),
       TAP_PAIR_TEST(rests_under_light_traffic),
       TAP_PAIR_TEST(busy_reads_wake_and_quiet_needs_a_run),
       TAP_PAIR_TEST(full_tap_counts_eagain),
