@@ -241,9 +241,14 @@ static void fixtures_all_states(void **state)
 {
   (void)state;
   static const unsigned opt_sets[] = {TT_OPT_NONE, TT_OPT_ALL, TT_OPT_TS, TT_OPT_WS | TT_OPT_SACK};
-  static void (*const setups[])(struct tt_conn *, unsigned) = {
-    setup_established_passive, setup_established_active, setup_fin_wait_1, setup_fin_wait_2,
-    setup_close_wait,          setup_closing,            setup_last_ack,   setup_time_wait};
+  static void (*const setups[])(struct tt_conn *, unsigned) = {setup_established_passive,
+                                                               setup_established_active,
+                                                               setup_fin_wait_1,
+                                                               setup_fin_wait_2,
+                                                               setup_close_wait,
+                                                               setup_closing,
+                                                               setup_last_ack,
+                                                               setup_time_wait};
   static const enum tcp_state want[] = {ESTABLISHED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2,
                                         CLOSE_WAIT,  CLOSING,     LAST_ACK,   TIME_WAIT};
   for (size_t i = 0; i < LWIP_ARRAYSIZE(opt_sets); i++) {
@@ -268,8 +273,7 @@ static void fixtures_all_states(void **state)
  * @p rport, our SYN popped into @p syn.  The peer's SYN (ISN @p peer_iss)
  * is to cross ours, so @p c expects our ISN again: the SYN-ACK we answer
  * with repeats it.  @return our PCB. */
-static struct tcp_pcb *crossing_open(struct tt_conn *c, u16_t lport, u16_t rport, u32_t peer_iss,
-                                     struct tt_seg *syn)
+static struct tcp_pcb *crossing_open(struct tt_conn *c, u16_t lport, u16_t rport, u32_t peer_iss, struct tt_seg *syn)
 {
   struct tcp_pcb *pcb = tcp_new();
   assert_non_null(pcb);
@@ -1630,10 +1634,11 @@ static void bad_checksum_dropped(void **state)
 #if LWIP_STATS
   assert_int_equal(DROPS(TCP_BAD_HLEN), 1);
 #endif
-  u8_t opt_seg[] = {0x0b, 0xb8, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 6 << 4, TCP_SYN, 0x03, 0xe8, 0, 0, 0, 0,
-                    TCP_OPT_MSS, 8, 0x05, 0xb4};
-  put_be16(opt_seg + TCP_OFF_CHKSUM,
-           test_cksum(opt_seg, sizeof(opt_seg), (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + 6 + sizeof(opt_seg)));
+  u8_t opt_seg[] = {0x0b,   0xb8,    0x00, 0x50, 0, 0, 0, 1, 0,           0, 0,    0,
+                    6 << 4, TCP_SYN, 0x03, 0xe8, 0, 0, 0, 0, TCP_OPT_MSS, 8, 0x05, 0xb4};
+  put_be16(
+      opt_seg + TCP_OFF_CHKSUM,
+      test_cksum(opt_seg, sizeof(opt_seg), (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + 6 + sizeof(opt_seg)));
   fl = test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, opt_seg, sizeof(opt_seg));
   test_rx(&tt_tn, frame, fl);
   tt_expect_nothing();
@@ -3073,6 +3078,17 @@ static void no_leak_after_full_lifecycle(void **state)
   assert_int_equal(memp_stats(MEMP_TCP_SEG)->used, 0);
 }
 
+/* The snapshot of established connection @p c names it: its state, both
+ * addresses and both ports. */
+static void assert_info_identity(const struct tt_conn *c, const struct tcp_conn_info *ci)
+{
+  assert_int_equal(ci->state, ESTABLISHED);
+  assert_int_equal(ci->local_port, c->our_port);
+  assert_int_equal(ci->remote_port, c->peer_port);
+  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci->local_ip)), TT_OUR_IP);
+  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci->remote_ip)), TT_PEER_IP);
+}
+
 /* tcp_get_info: the public snapshot shows what the PCB holds, the queue
  * lengths derived from the sequence numbers, and the options agreed. */
 static void get_info_snapshot(void **state)
@@ -3084,11 +3100,7 @@ static void get_info_snapshot(void **state)
   struct tcp_conn_info ci;
   setup_established_active(&c, TT_OPT_ALL);
   tcp_get_info(c.pcb, &ci);
-  assert_int_equal(ci.state, ESTABLISHED);
-  assert_int_equal(ci.local_port, c.our_port);
-  assert_int_equal(ci.remote_port, c.peer_port);
-  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci.local_ip)), TT_OUR_IP);
-  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci.remote_ip)), TT_PEER_IP);
+  assert_info_identity(&c, &ci);
   assert_true(ci.sack && ci.timestamps && ci.wscale);
   assert_int_equal(ci.snd_wscale, TT_PEER_WS);
   assert_int_equal(ci.rcv_wscale, TCP_RCV_SCALE);
@@ -3135,11 +3147,7 @@ static void get_info_identity(void **state)
   struct tcp_conn_info ci;
   setup_established_passive(&c, TT_OPT_NONE);
   tcp_get_info(c.pcb, &ci);
-  assert_int_equal(ci.state, ESTABLISHED);
-  assert_int_equal(ci.local_port, c.our_port);
-  assert_int_equal(ci.remote_port, c.peer_port);
-  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci.local_ip)), TT_OUR_IP);
-  assert_string_equal(ip4addr_ntoa(ip_2_ip4(&ci.remote_ip)), TT_PEER_IP);
+  assert_info_identity(&c, &ci);
   assert_non_null(ci.congestion);
   assert_non_null(ci.ss_phase);
   assert_non_null(ci.recovery);
