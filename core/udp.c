@@ -264,6 +264,13 @@ err_t udp_bind(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
   return ERR_OK;
 }
 
+/** A PCB that sends or connects without a port first gets an ephemeral
+ *  one on its present address.  @return ERR_OK or udp_bind()'s error. */
+static err_t udp_autobind(struct udp_pcb *pcb)
+{
+  return pcb->local_port != 0 ? ERR_OK : udp_bind(pcb, &pcb->local_ip, 0);
+}
+
 void udp_bind_netif(struct udp_pcb *pcb, const struct netif *netif)
 {
   if (pcb != NULL) {
@@ -278,11 +285,9 @@ err_t udp_connect(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
       (IP_IS_V6_VAL(*ipaddr) && !LWIP_IPV6)) {
     return ERR_VAL;
   }
-  if (pcb->local_port == 0) {
-    err_t err = udp_bind(pcb, &pcb->local_ip, 0);
-    if (err != ERR_OK) {
-      return err;
-    }
+  err_t err = udp_autobind(pcb);
+  if (err != ERR_OK) {
+    return err;
   }
   pcb->remote_ip = *ipaddr;
   pcb->remote_port = port;
@@ -898,21 +903,6 @@ err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip
   return udp_sendto_if_src(pcb, p, dst_ip, dst_port, netif, &src);
 }
 
-/** The header in front of @p p: in its header room when there is some,
- *  else in a new pbuf chained before it.  @return the packet or NULL. */
-static struct pbuf *udp_add_header(struct pbuf *p)
-{
-  if (pbuf_add_header(p, UDP_HLEN) == 0) {
-    return p;
-  }
-  struct pbuf *h = pbuf_alloc(PBUF_IP, UDP_HLEN, PBUF_RAM);
-  if (h == NULL) {
-    return NULL;
-  }
-  pbuf_chain(h, p);
-  return h;
-}
-
 /** The pseudo-header checksum of @p q (RFC 768 for IPv4, RFC 8200 8.1 for
  *  IPv6) over its first @p cov bytes. */
 static u16_t udp_pseudo_sum(const struct pbuf *q, u8_t proto, u16_t cov, const ip_addr_t *src, const ip_addr_t *dst)
@@ -1070,13 +1060,13 @@ err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *ds
   if (p->tot_len > room) {
     return ERR_MEM;
   }
-  if (pcb->local_port == 0) {
-    err_t err = udp_bind(pcb, &pcb->local_ip, 0);
-    if (err != ERR_OK) {
-      return err;
-    }
+  err_t err = udp_autobind(pcb);
+  if (err != ERR_OK) {
+    return err;
   }
-  struct pbuf *q = udp_add_header(p);
+  /* The header goes in the header room when there is some, else in a pbuf
+   * of its own chained in front (the caller's pbuf is referenced). */
+  struct pbuf *q = pbuf_push_header(p, UDP_HLEN, PBUF_IP);
   if (q == NULL) {
     LWIP_DROP(UDP_NO_MEM);
     return ERR_MEM;
@@ -1093,7 +1083,7 @@ err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *ds
   udp_finish_header(pcb, q, proto, src_ip, dst_ip, netif);
   LWIP_LOG(UDP, TRACE, "out port %u -> %s:%u len %u", pcb->local_port, ipaddr_ntoa(dst_ip), dst_port, q->tot_len);
   STATS_TX(UDP);
-  err_t err = udp_ip_output(pcb, q, src_ip, dst_ip, proto, netif);
+  err = udp_ip_output(pcb, q, src_ip, dst_ip, proto, netif);
   pbuf_pop_header(q, p, UDP_HLEN); /* the caller's pbuf is as it gave it */
   return err;
 }
