@@ -38,6 +38,16 @@
 
 #include <string.h>
 
+/* Small helpers that cost more as a call than inline in the IPv4-only
+ * build, where they fold to a compare or two (measured on the Cortex-M4
+ * -Os build; with IPv6 they stay calls).  GCC and Clang; elsewhere only a
+ * hint lost. */
+#if defined(__GNUC__) && !LWIP_IPV6
+#define UDP_INLINE inline __attribute__((always_inline))
+#else
+#define UDP_INLINE inline
+#endif
+
 /** Buckets of the local-port hash (a power of two). */
 #define UDP_HASH_SIZE 64U
 _Static_assert((UDP_HASH_SIZE & (UDP_HASH_SIZE - 1U)) == 0, "UDP_HASH_SIZE must be a power of two");
@@ -83,7 +93,7 @@ static void udp_link(struct udp_pcb *pcb)
   *head = pcb;
 }
 
-static bool udp_linked(const struct udp_pcb *pcb, u16_t port)
+static UDP_INLINE bool udp_linked(const struct udp_pcb *pcb, u16_t port)
 {
   for (const struct udp_pcb *q = *udp_chain(port); q != NULL; q = q->next) {
     if (q == pcb) {
@@ -109,7 +119,7 @@ static bool udp_family_ok(u8_t pcb_type, u8_t type)
 /** Does the PCB address @p mine (a specific address) name the packet
  *  address @p pkt?  A link-local IPv6 address bound without a zone matches
  *  that address on any link. */
-static bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pkt)
+static UDP_INLINE bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pkt)
 {
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*mine)) {
@@ -567,7 +577,8 @@ static struct pbuf *udp_copy(struct pbuf *p, const struct ip_rx *rx)
   return q;
 }
 
-static struct udp_pcb *udp_next_match(struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
+static UDP_INLINE struct udp_pcb *udp_next_match(struct udp_pcb *pcb, const struct ip_rx *rx,
+                                                 const struct udp_hdr_view *h)
 {
   for (; pcb != NULL; pcb = pcb->next) {
     if (udp_match(pcb, rx, h) > 0 && udp_coverage_ok(pcb, h)) {
@@ -628,7 +639,7 @@ static struct udp_pcb *udp_best_match(const struct ip_rx *rx, const struct udp_h
  *  broadcast or multicast datagram (RFC 1122 3.2.2); over IPv6, RFC 4443
  *  3.1 asks for Destination Unreachable code 4, not for multicast either
  *  (2.4(e.3)).  Both go through their protocol's error rate limit. */
-static void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx, const struct ip6_rx *rx6)
+static UDP_INLINE void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx, const struct ip6_rx *rx6)
 {
   LWIP_DROP(UDP_NO_PCB);
   if (!rx->is_broadcast && !rx->is_multicast && pbuf_add_header_force(p, rx->hdr_len) == 0) {
@@ -711,7 +722,7 @@ void udp6_input(struct pbuf *p, const struct ip6_rx *rx)
 /** Is @p pcb the sender of the datagram @p e quotes?  Its local port is
  *  the quoted source port, its family and any bound address fit the
  *  quoted source, and a connected PCB's peer is the quoted destination. */
-static bool udp_err_match(const struct udp_pcb *pcb, const struct ip_icmp_err *e)
+static UDP_INLINE bool udp_err_match(const struct udp_pcb *pcb, const struct ip_icmp_err *e)
 {
   if (pcb->local_port != e->sport || !udp_family_ok(pcb->local_ip.type, e->dest.type)) {
     return false;
@@ -825,7 +836,7 @@ err_t udp_send(struct udp_pcb *pcb, struct pbuf *p)
 
 /** Can @p pcb send to @p dst_ip?  A concrete address of the PCB's family
  *  (either family for a dual-stack PCB), of a family that is built. */
-static bool udp_dst_ok(const struct udp_pcb *pcb, const ip_addr_t *dst_ip)
+static UDP_INLINE bool udp_dst_ok(const struct udp_pcb *pcb, const ip_addr_t *dst_ip)
 {
   if (IP_IS_ANY_TYPE_VAL(*dst_ip) || !udp_family_ok(pcb->local_ip.type, dst_ip->type)) {
     return false;
