@@ -492,10 +492,18 @@ static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const st
   if (pcb->local_port != h->dport) {
     return 0;
   }
+#if LWIP_UDPLITE
   bool lite = (pcb->flags & UDP_FLAGS_UDPLITE) != 0;
   if (lite != (rx->proto == IP_PROTO_UDPLITE)) {
     return 0;
   }
+#else
+  /* Only UDP gets here: without UDP-Lite neither ip4's nor ip6's protocol
+   * table hands protocol 136 to UDP.  A PCB flagged UDP-Lite takes none. */
+  if (pcb->flags & UDP_FLAGS_UDPLITE) {
+    return 0;
+  }
+#endif
   if (!udp_family_ok(pcb->local_ip.type, rx->dest.type)) {
     return 0; /* an IPv4 PCB never sees IPv6, an IPv6 PCB never IPv4 */
   }
