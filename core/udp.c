@@ -964,7 +964,7 @@ static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t pr
   put_be16(hdr + UDP_OFF_LEN, q->tot_len);
   /* UDP_FLAGS_NOCHKSUM is IPv4's option only: RFC 8200 8.1 makes the
    * checksum mandatory over IPv6. */
-  bool want = (pcb->flags & UDP_FLAGS_NOCHKSUM) == 0 || IP_IS_V6_VAL(*dst);
+  bool want = (pcb->flags & UDP_FLAGS_NOCHKSUM) == 0 || (LWIP_IPV6 && IP_IS_V6_VAL(*dst));
   if (want && NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_UDP)) {
     sum = udp_pseudo_sum(q, IP_PROTO_UDP, q->tot_len, src, dst);
     if (sum == 0) {
