@@ -128,7 +128,8 @@ static UDP_INLINE bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pk
            (m->zone == IP6_NO_ZONE || m->zone == ip_2_ip6(pkt)->zone);
   }
 #endif
-  return IP_IS_V4_VAL(*pkt) && addr4(mine) == ip_2_ip4(pkt)->addr;
+  /* Without IPv6 no address anywhere is of another family. */
+  return (!LWIP_IPV6 || IP_IS_V4_VAL(*pkt)) && addr4(mine) == ip_2_ip4(pkt)->addr;
 }
 
 /** Could the PCB addresses @p a and @p b both take the same datagram?
@@ -517,7 +518,8 @@ static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const st
     score = 2;
   } else if (udp_addr_match(&pcb->local_ip, &rx->dest)) {
     score = 3;
-  } else if (rx->is_broadcast && IP_IS_V4_VAL(rx->dest) && addr4(&pcb->local_ip) == netif_ip4_addr(rx->inp)->addr) {
+  } else if (rx->is_broadcast && (!LWIP_IPV6 || IP_IS_V4_VAL(rx->dest)) &&
+             addr4(&pcb->local_ip) == netif_ip4_addr(rx->inp)->addr) {
     /* A PCB bound to the netif's address hears the netif's broadcasts. */
     score = 3;
   } else {
