@@ -113,7 +113,10 @@ static u32_t addr4(const ip_addr_t *a)
  *  family @p type (IPADDR_TYPE_V4 or IPADDR_TYPE_V6)? */
 static bool udp_family_ok(u8_t pcb_type, u8_t type)
 {
-  return pcb_type == IPADDR_TYPE_ANY || pcb_type == type;
+  /* Without IPv6 both are IPv4 (the PCB's perhaps IPADDR_TYPE_ANY): bind,
+   * connect and udp_new_ip_type() refuse IPv6, and udp_connect() and
+   * udp_dst_ok() refuse an IPv6 or IP_ANY_TYPE destination themselves. */
+  return !LWIP_IPV6 || pcb_type == IPADDR_TYPE_ANY || pcb_type == type;
 }
 
 /** Does the PCB address @p mine (a specific address) name the packet
