@@ -120,6 +120,16 @@ static UDP_INLINE bool udp_isany(const ip_addr_t *a)
 #endif
 }
 
+/** ip_addr_eq(), inline where only IPv4 is built. */
+static UDP_INLINE bool udp_addr_eq(const ip_addr_t *a, const ip_addr_t *b)
+{
+#if LWIP_IPADDR_V6
+  return ip_addr_eq(a, b);
+#else
+  return a->type == b->type && ip_2_ip4(a)->addr == ip_2_ip4(b)->addr;
+#endif
+}
+
 /** Can a PCB whose address has type @p pcb_type carry a datagram of
  *  family @p type (IPADDR_TYPE_V4 or IPADDR_TYPE_V6)? */
 static bool udp_family_ok(u8_t pcb_type, u8_t type)
@@ -157,7 +167,7 @@ static bool udp_addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
   if (udp_isany(a) || udp_isany(b) || a->type == IPADDR_TYPE_ANY || b->type == IPADDR_TYPE_ANY) {
     return true;
   }
-  return ip_addr_eq(a, b);
+  return udp_addr_eq(a, b);
 }
 
 void udp_init(void)
@@ -371,7 +381,7 @@ void udp_foreach(void (*fn)(struct udp_pcb *pcb, void *arg), void *arg)
 static void udp_rebind_chain(struct udp_pcb *pcb, const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {
   for (; pcb != NULL; pcb = pcb->next) {
-    if (ip_addr_eq(&pcb->local_ip, old_addr)) {
+    if (udp_addr_eq(&pcb->local_ip, old_addr)) {
       ip_addr_set(&pcb->local_ip, new_addr);
       pcb->local_ip.type = old_addr->type;
     }
