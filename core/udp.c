@@ -130,6 +130,14 @@ static UDP_INLINE bool udp_addr_eq(const ip_addr_t *a, const ip_addr_t *b)
 #endif
 }
 
+/** The IPv4 address @p pcb is bound to; any when it is bound to none.
+ *  Without IPv6 its address is IPv4 or IP_ANY_TYPE, and an IP_ANY_TYPE
+ *  address is always zero (udp_bind_addr, udp_new_ip_type). */
+static UDP_INLINE const ip4_addr_t *udp_local4(const struct udp_pcb *pcb)
+{
+  return !LWIP_IPV6 || IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip) : IP4_ADDR_ANY4;
+}
+
 /** Can a PCB whose address has type @p pcb_type carry a datagram of
  *  family @p type (IPADDR_TYPE_V4 or IPADDR_TYPE_V6)? */
 static bool udp_family_ok(u8_t pcb_type, u8_t type)
@@ -853,7 +861,7 @@ static struct netif *udp_route(const struct udp_pcb *pcb, const ip_addr_t *dst_i
       }
     }
   }
-  const ip4_addr_t *local = IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip) : IP4_ADDR_ANY4;
+  const ip4_addr_t *local = udp_local4(pcb);
   return ip4_route_src(local, dst);
 }
 
@@ -932,7 +940,7 @@ err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip
     return udp_sendto_if_src(pcb, p, dst_ip, dst_port, netif, &src);
   }
 #endif
-  const ip4_addr_t *local = IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip) : IP4_ADDR_ANY4;
+  const ip4_addr_t *local = udp_local4(pcb);
   if (ip4_addr_isany(local) || ip4_addr_ismulticast(local)) {
     /* Unbound (or bound to a group): the outgoing netif's address. */
     ip_addr_set_ip4(&src, netif_ip4_addr(netif));
