@@ -169,6 +169,11 @@ static UDP_INLINE bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pk
  *  of them the wildcard. */
 static bool udp_addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
 {
+#if !LWIP_IPV6
+  /* Both IPv4, or IP_ANY_TYPE and so all zero: a wildcard, or equal. */
+  u32_t x = ip_2_ip4(a)->addr, y = ip_2_ip4(b)->addr;
+  return x == IPADDR_ANY || y == IPADDR_ANY || x == y;
+#else
   if (a->type != b->type && a->type != IPADDR_TYPE_ANY && b->type != IPADDR_TYPE_ANY) {
     return false;
   }
@@ -176,6 +181,7 @@ static bool udp_addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
     return true;
   }
   return udp_addr_eq(a, b);
+#endif
 }
 
 void udp_init(void)
