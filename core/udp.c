@@ -766,6 +766,10 @@ void udp6_input(struct pbuf *p, const struct ip6_rx *rx)
 /* ICMP errors                                                          */
 /* ------------------------------------------------------------------ */
 
+#if LWIP_IPV6
+/* Only ICMPv6 reports errors about our datagrams (icmp6.c); ICMP for IPv4
+ * does not act on them yet (icmp.c), so an IPv4-only build has no caller. */
+
 /** Is @p pcb the sender of the datagram @p e quotes?  Its local port is
  *  the quoted source port, its family and any bound address fit the
  *  quoted source, and a connected PCB's peer is the quoted destination. */
@@ -811,6 +815,7 @@ bool udp_icmp_error(const struct ip_icmp_err *e)
   }
   return found;
 }
+#endif /* LWIP_IPV6 */
 
 /* ------------------------------------------------------------------ */
 /* Output                                                              */
