@@ -38,14 +38,17 @@
 
 #include <string.h>
 
-/* Small helpers that cost more as a call than inline in the IPv4-only
- * build, where they fold to a compare or two (measured on the Cortex-M4
- * -Os build; with IPv6 they stay calls).  GCC and Clang; elsewhere only a
+/* Size hints for the IPv4-only build, measured on the Cortex-M4 -Os build:
+ * UDP_INLINE for small helpers that fold to a compare or two there and cost
+ * more as calls, UDP_NOINLINE where inlining would copy a helper.  With
+ * IPv6 they are left to the compiler.  GCC and Clang; elsewhere only a
  * hint lost. */
 #if defined(__GNUC__) && !LWIP_IPV6
 #define UDP_INLINE inline __attribute__((always_inline))
+#define UDP_NOINLINE __attribute__((noinline))
 #else
 #define UDP_INLINE inline
+#define UDP_NOINLINE
 #endif
 
 /** Buckets of the local-port hash (a power of two). */
@@ -315,7 +318,7 @@ err_t udp_bind(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
 
 /** A PCB that sends or connects without a port first gets an ephemeral
  *  one on its present address.  @return ERR_OK or udp_bind()'s error. */
-static err_t udp_autobind(struct udp_pcb *pcb)
+static UDP_NOINLINE err_t udp_autobind(struct udp_pcb *pcb)
 {
   return pcb->local_port != 0 ? ERR_OK : udp_bind(pcb, &pcb->local_ip, 0);
 }
@@ -526,7 +529,7 @@ static int udp_zero_chksum_drop(const struct ip_rx *rx, const struct udp_hdr_vie
 /** How well @p pcb matches the datagram: 0 no match, higher is better
  *  (connected to the sender > bound to the destination > a wildcard of the
  *  datagram's family > a dual-stack wildcard). */
-static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
+static UDP_NOINLINE int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
 {
   if (pcb->local_port != h->dport) {
     return 0;
