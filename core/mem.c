@@ -20,6 +20,14 @@
 #include <stdlib.h>
 #endif
 
+/* Small helpers that cost more as a call than inline, measured on the
+ * Cortex-M4 -Os build (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define MEM_INLINE inline __attribute__((always_inline))
+#else
+#define MEM_INLINE inline
+#endif
+
 /* Every block starts with this header.  Offsets rather than pointers keep it
  * 16 bytes on 32- and 64-bit targets alike.  Under malloc_pools only magic
  * and cost are used. */
@@ -114,7 +122,7 @@ static void illegal(const void *mem, const char *what)
 }
 
 /* Data bytes a request needs, or 0 when it can never fit. */
-static size_t request_size(mem_size_t size)
+static MEM_INLINE size_t request_size(mem_size_t size)
 {
   if (size > MEM_HEAP_SIZE - MEM_HDR) {
     return 0;
@@ -191,7 +199,7 @@ static u32_t used_block(const void *mem)
 }
 
 /* Make a free block of the bytes from @p off up to block @p next. */
-static void make_free(u32_t off, u32_t prev, u32_t next)
+static MEM_INLINE void make_free(u32_t off, u32_t prev, u32_t next)
 {
   struct mem_blk *b = blk_at(off);
   b->next = next;
@@ -216,7 +224,7 @@ static void split(u32_t off, size_t size)
 }
 
 /* Merge free block @p off with its next neighbour when that one is free. */
-static void merge_next(u32_t off)
+static MEM_INLINE void merge_next(u32_t off)
 {
   struct mem_blk *b = blk_at(off);
   struct mem_blk *n = blk_at(b->next);

@@ -32,6 +32,14 @@
 #include <stdlib.h>
 #endif
 
+/* Small helpers that cost more as a call than inline, measured on the
+ * Cortex-M4 -Os build (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define MEMP_INLINE inline __attribute__((always_inline))
+#else
+#define MEMP_INLINE inline
+#endif
+
 struct memp_pool {
   const char *desc;
   u16_t size; /* element size, aligned (16 bits: asserted per pool below) */
@@ -92,7 +100,7 @@ void memp_init(void)
   }
 }
 
-static void *pool_failed(memp_t type)
+static MEMP_INLINE void *pool_failed(memp_t type)
 {
   pool_stats[type].err++;
   LWIP_LOG(MEM, DEBUG, "pool %s empty (%lu in use)", pool_stats[type].name,
@@ -100,7 +108,7 @@ static void *pool_failed(memp_t type)
   return NULL;
 }
 
-static void pool_illegal(memp_t type, const void *mem)
+static MEMP_INLINE void pool_illegal(memp_t type, const void *mem)
 {
   pool_stats[type].illegal++;
   LWIP_LOG(MEM, WARN, "pool %s: free of %p ignored (not an allocated element)",

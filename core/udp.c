@@ -38,6 +38,19 @@
 
 #include <string.h>
 
+/* Size hints for the IPv4-only build, measured on the Cortex-M4 -Os build:
+ * UDP_INLINE for small helpers that fold to a compare or two there and cost
+ * more as calls, UDP_NOINLINE where inlining would copy a helper.  With
+ * IPv6 they are left to the compiler.  GCC and Clang; elsewhere only a
+ * hint lost. */
+#if defined(__GNUC__) && !LWIP_IPV6
+#define UDP_INLINE inline __attribute__((always_inline))
+#define UDP_NOINLINE __attribute__((noinline))
+#else
+#define UDP_INLINE inline
+#define UDP_NOINLINE
+#endif
+
 /** Buckets of the local-port hash (a power of two). */
 #define UDP_HASH_SIZE 64U
 _Static_assert((UDP_HASH_SIZE & (UDP_HASH_SIZE - 1U)) == 0, "UDP_HASH_SIZE must be a power of two");
@@ -83,7 +96,7 @@ static void udp_link(struct udp_pcb *pcb)
   *head = pcb;
 }
 
-static bool udp_linked(const struct udp_pcb *pcb, u16_t port)
+static UDP_INLINE bool udp_linked(const struct udp_pcb *pcb, u16_t port)
 {
   for (const struct udp_pcb *q = *udp_chain(port); q != NULL; q = q->next) {
     if (q == pcb) {
@@ -99,17 +112,49 @@ static u32_t addr4(const ip_addr_t *a)
   return a == NULL ? IPADDR_ANY : ip_2_ip4(a)->addr;
 }
 
+/** ip_addr_isany() of an address that is there: one compare, inline, where
+ *  only IPv4 is built. */
+static UDP_INLINE bool udp_isany(const ip_addr_t *a)
+{
+#if LWIP_IPADDR_V6
+  return ip_addr_isany(a);
+#else
+  return ip_2_ip4(a)->addr == IPADDR_ANY;
+#endif
+}
+
+/** ip_addr_eq(), inline where only IPv4 is built. */
+static UDP_INLINE bool udp_addr_eq(const ip_addr_t *a, const ip_addr_t *b)
+{
+#if LWIP_IPADDR_V6
+  return ip_addr_eq(a, b);
+#else
+  return a->type == b->type && ip_2_ip4(a)->addr == ip_2_ip4(b)->addr;
+#endif
+}
+
+/** The IPv4 address @p pcb is bound to; any when it is bound to none.
+ *  Without IPv6 its address is IPv4 or IP_ANY_TYPE, and an IP_ANY_TYPE
+ *  address is always zero (udp_bind_addr, udp_new_ip_type). */
+static UDP_INLINE const ip4_addr_t *udp_local4(const struct udp_pcb *pcb)
+{
+  return !LWIP_IPV6 || IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip) : IP4_ADDR_ANY4;
+}
+
 /** Can a PCB whose address has type @p pcb_type carry a datagram of
  *  family @p type (IPADDR_TYPE_V4 or IPADDR_TYPE_V6)? */
 static bool udp_family_ok(u8_t pcb_type, u8_t type)
 {
-  return pcb_type == IPADDR_TYPE_ANY || pcb_type == type;
+  /* Without IPv6 both are IPv4 (the PCB's perhaps IPADDR_TYPE_ANY): bind,
+   * connect and udp_new_ip_type() refuse IPv6, and udp_connect() and
+   * udp_dst_ok() refuse an IPv6 or IP_ANY_TYPE destination themselves. */
+  return !LWIP_IPV6 || pcb_type == IPADDR_TYPE_ANY || pcb_type == type;
 }
 
 /** Does the PCB address @p mine (a specific address) name the packet
  *  address @p pkt?  A link-local IPv6 address bound without a zone matches
  *  that address on any link. */
-static bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pkt)
+static UDP_INLINE bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pkt)
 {
 #if LWIP_IPV6
   if (IP_IS_V6_VAL(*mine)) {
@@ -118,7 +163,8 @@ static bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pkt)
            (m->zone == IP6_NO_ZONE || m->zone == ip_2_ip6(pkt)->zone);
   }
 #endif
-  return IP_IS_V4_VAL(*pkt) && addr4(mine) == ip_2_ip4(pkt)->addr;
+  /* Without IPv6 no address anywhere is of another family. */
+  return (!LWIP_IPV6 || IP_IS_V4_VAL(*pkt)) && addr4(mine) == ip_2_ip4(pkt)->addr;
 }
 
 /** Could the PCB addresses @p a and @p b both take the same datagram?
@@ -126,13 +172,19 @@ static bool udp_addr_match(const ip_addr_t *mine, const ip_addr_t *pkt)
  *  of them the wildcard. */
 static bool udp_addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
 {
+#if !LWIP_IPV6
+  /* Both IPv4, or IP_ANY_TYPE and so all zero: a wildcard, or equal. */
+  u32_t x = ip_2_ip4(a)->addr, y = ip_2_ip4(b)->addr;
+  return x == IPADDR_ANY || y == IPADDR_ANY || x == y;
+#else
   if (a->type != b->type && a->type != IPADDR_TYPE_ANY && b->type != IPADDR_TYPE_ANY) {
     return false;
   }
-  if (ip_addr_isany(a) || ip_addr_isany(b) || a->type == IPADDR_TYPE_ANY || b->type == IPADDR_TYPE_ANY) {
+  if (udp_isany(a) || udp_isany(b) || a->type == IPADDR_TYPE_ANY || b->type == IPADDR_TYPE_ANY) {
     return true;
   }
-  return ip_addr_eq(a, b);
+  return udp_addr_eq(a, b);
+#endif
 }
 
 void udp_init(void)
@@ -264,6 +316,13 @@ err_t udp_bind(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
   return ERR_OK;
 }
 
+/** A PCB that sends or connects without a port first gets an ephemeral
+ *  one on its present address.  @return ERR_OK or udp_bind()'s error. */
+static UDP_NOINLINE err_t udp_autobind(struct udp_pcb *pcb)
+{
+  return pcb->local_port != 0 ? ERR_OK : udp_bind(pcb, &pcb->local_ip, 0);
+}
+
 void udp_bind_netif(struct udp_pcb *pcb, const struct netif *netif)
 {
   if (pcb != NULL) {
@@ -278,11 +337,9 @@ err_t udp_connect(struct udp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
       (IP_IS_V6_VAL(*ipaddr) && !LWIP_IPV6)) {
     return ERR_VAL;
   }
-  if (pcb->local_port == 0) {
-    err_t err = udp_bind(pcb, &pcb->local_ip, 0);
-    if (err != ERR_OK) {
-      return err;
-    }
+  err_t err = udp_autobind(pcb);
+  if (err != ERR_OK) {
+    return err;
   }
   pcb->remote_ip = *ipaddr;
   pcb->remote_port = port;
@@ -341,7 +398,7 @@ void udp_foreach(void (*fn)(struct udp_pcb *pcb, void *arg), void *arg)
 static void udp_rebind_chain(struct udp_pcb *pcb, const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {
   for (; pcb != NULL; pcb = pcb->next) {
-    if (ip_addr_eq(&pcb->local_ip, old_addr)) {
+    if (udp_addr_eq(&pcb->local_ip, old_addr)) {
       ip_addr_set(&pcb->local_ip, new_addr);
       pcb->local_ip.type = old_addr->type;
     }
@@ -472,15 +529,23 @@ static int udp_zero_chksum_drop(const struct ip_rx *rx, const struct udp_hdr_vie
 /** How well @p pcb matches the datagram: 0 no match, higher is better
  *  (connected to the sender > bound to the destination > a wildcard of the
  *  datagram's family > a dual-stack wildcard). */
-static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
+static UDP_NOINLINE int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
 {
   if (pcb->local_port != h->dport) {
     return 0;
   }
+#if LWIP_UDPLITE
   bool lite = (pcb->flags & UDP_FLAGS_UDPLITE) != 0;
   if (lite != (rx->proto == IP_PROTO_UDPLITE)) {
     return 0;
   }
+#else
+  /* Only UDP gets here: without UDP-Lite neither ip4's nor ip6's protocol
+   * table hands protocol 136 to UDP.  A PCB flagged UDP-Lite takes none. */
+  if (pcb->flags & UDP_FLAGS_UDPLITE) {
+    return 0;
+  }
+#endif
   if (!udp_family_ok(pcb->local_ip.type, rx->dest.type)) {
     return 0; /* an IPv4 PCB never sees IPv6, an IPv6 PCB never IPv4 */
   }
@@ -490,19 +555,19 @@ static int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const st
   int score;
   if (IP_IS_ANY_TYPE_VAL(pcb->local_ip)) {
     score = 1;
-  } else if (ip_addr_isany(&pcb->local_ip)) {
+  } else if (udp_isany(&pcb->local_ip)) {
     score = 2;
   } else if (udp_addr_match(&pcb->local_ip, &rx->dest)) {
     score = 3;
-  } else if (rx->is_broadcast && IP_IS_V4_VAL(rx->dest) && addr4(&pcb->local_ip) == netif_ip4_addr(rx->inp)->addr) {
+  } else if (rx->is_broadcast && (!LWIP_IPV6 || IP_IS_V4_VAL(rx->dest)) &&
+             addr4(&pcb->local_ip) == netif_ip4_addr(rx->inp)->addr) {
     /* A PCB bound to the netif's address hears the netif's broadcasts. */
     score = 3;
   } else {
     return 0;
   }
   if (pcb->flags & UDP_FLAGS_CONNECTED) {
-    if (pcb->remote_port != h->sport ||
-        (!ip_addr_isany(&pcb->remote_ip) && !udp_addr_match(&pcb->remote_ip, &rx->src))) {
+    if (pcb->remote_port != h->sport || (!udp_isany(&pcb->remote_ip) && !udp_addr_match(&pcb->remote_ip, &rx->src))) {
       return 0; /* connected elsewhere: not for this PCB */
     }
     score += 4;
@@ -562,7 +627,8 @@ static struct pbuf *udp_copy(struct pbuf *p, const struct ip_rx *rx)
   return q;
 }
 
-static struct udp_pcb *udp_next_match(struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
+static UDP_INLINE struct udp_pcb *udp_next_match(struct udp_pcb *pcb, const struct ip_rx *rx,
+                                                 const struct udp_hdr_view *h)
 {
   for (; pcb != NULL; pcb = pcb->next) {
     if (udp_match(pcb, rx, h) > 0 && udp_coverage_ok(pcb, h)) {
@@ -623,7 +689,7 @@ static struct udp_pcb *udp_best_match(const struct ip_rx *rx, const struct udp_h
  *  broadcast or multicast datagram (RFC 1122 3.2.2); over IPv6, RFC 4443
  *  3.1 asks for Destination Unreachable code 4, not for multicast either
  *  (2.4(e.3)).  Both go through their protocol's error rate limit. */
-static void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx, const struct ip6_rx *rx6)
+static UDP_INLINE void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx, const struct ip6_rx *rx6)
 {
   LWIP_DROP(UDP_NO_PCB);
   if (!rx->is_broadcast && !rx->is_multicast && pbuf_add_header_force(p, rx->hdr_len) == 0) {
@@ -703,10 +769,14 @@ void udp6_input(struct pbuf *p, const struct ip6_rx *rx)
 /* ICMP errors                                                          */
 /* ------------------------------------------------------------------ */
 
+#if LWIP_IPV6
+/* Only ICMPv6 reports errors about our datagrams (icmp6.c); ICMP for IPv4
+ * does not act on them yet (icmp.c), so an IPv4-only build has no caller. */
+
 /** Is @p pcb the sender of the datagram @p e quotes?  Its local port is
  *  the quoted source port, its family and any bound address fit the
  *  quoted source, and a connected PCB's peer is the quoted destination. */
-static bool udp_err_match(const struct udp_pcb *pcb, const struct ip_icmp_err *e)
+static UDP_INLINE bool udp_err_match(const struct udp_pcb *pcb, const struct ip_icmp_err *e)
 {
   if (pcb->local_port != e->sport || !udp_family_ok(pcb->local_ip.type, e->dest.type)) {
     return false;
@@ -715,8 +785,7 @@ static bool udp_err_match(const struct udp_pcb *pcb, const struct ip_icmp_err *e
   if (lite != (e->proto == IP_PROTO_UDPLITE)) {
     return false;
   }
-  if (!ip_addr_isany(&pcb->local_ip) && !IP_IS_ANY_TYPE_VAL(pcb->local_ip) &&
-      !udp_addr_match(&pcb->local_ip, &e->src)) {
+  if (!udp_isany(&pcb->local_ip) && !IP_IS_ANY_TYPE_VAL(pcb->local_ip) && !udp_addr_match(&pcb->local_ip, &e->src)) {
     return false;
   }
   if (pcb->flags & UDP_FLAGS_CONNECTED) {
@@ -749,6 +818,7 @@ bool udp_icmp_error(const struct ip_icmp_err *e)
   }
   return found;
 }
+#endif /* LWIP_IPV6 */
 
 /* ------------------------------------------------------------------ */
 /* Output                                                              */
@@ -805,7 +875,7 @@ static struct netif *udp_route(const struct udp_pcb *pcb, const ip_addr_t *dst_i
       }
     }
   }
-  const ip4_addr_t *local = IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip) : IP4_ADDR_ANY4;
+  const ip4_addr_t *local = udp_local4(pcb);
   return ip4_route_src(local, dst);
 }
 
@@ -820,7 +890,7 @@ err_t udp_send(struct udp_pcb *pcb, struct pbuf *p)
 
 /** Can @p pcb send to @p dst_ip?  A concrete address of the PCB's family
  *  (either family for a dual-stack PCB), of a family that is built. */
-static bool udp_dst_ok(const struct udp_pcb *pcb, const ip_addr_t *dst_ip)
+static UDP_INLINE bool udp_dst_ok(const struct udp_pcb *pcb, const ip_addr_t *dst_ip)
 {
   if (IP_IS_ANY_TYPE_VAL(*dst_ip) || !udp_family_ok(pcb->local_ip.type, dst_ip->type)) {
     return false;
@@ -884,7 +954,7 @@ err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip
     return udp_sendto_if_src(pcb, p, dst_ip, dst_port, netif, &src);
   }
 #endif
-  const ip4_addr_t *local = IP_IS_V4_VAL(pcb->local_ip) ? ip_2_ip4(&pcb->local_ip) : IP4_ADDR_ANY4;
+  const ip4_addr_t *local = udp_local4(pcb);
   if (ip4_addr_isany(local) || ip4_addr_ismulticast(local)) {
     /* Unbound (or bound to a group): the outgoing netif's address. */
     ip_addr_set_ip4(&src, netif_ip4_addr(netif));
@@ -896,21 +966,6 @@ err_t udp_sendto_if(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *dst_ip
     ip_addr_set_ip4(&src, local);
   }
   return udp_sendto_if_src(pcb, p, dst_ip, dst_port, netif, &src);
-}
-
-/** The header in front of @p p: in its header room when there is some,
- *  else in a new pbuf chained before it.  @return the packet or NULL. */
-static struct pbuf *udp_add_header(struct pbuf *p)
-{
-  if (pbuf_add_header(p, UDP_HLEN) == 0) {
-    return p;
-  }
-  struct pbuf *h = pbuf_alloc(PBUF_IP, UDP_HLEN, PBUF_RAM);
-  if (h == NULL) {
-    return NULL;
-  }
-  pbuf_chain(h, p);
-  return h;
 }
 
 /** The pseudo-header checksum of @p q (RFC 768 for IPv4, RFC 8200 8.1 for
@@ -955,7 +1010,7 @@ static void udp_finish_header(const struct udp_pcb *pcb, struct pbuf *q, u8_t pr
   put_be16(hdr + UDP_OFF_LEN, q->tot_len);
   /* UDP_FLAGS_NOCHKSUM is IPv4's option only: RFC 8200 8.1 makes the
    * checksum mandatory over IPv6. */
-  bool want = (pcb->flags & UDP_FLAGS_NOCHKSUM) == 0 || IP_IS_V6_VAL(*dst);
+  bool want = (pcb->flags & UDP_FLAGS_NOCHKSUM) == 0 || (LWIP_IPV6 && IP_IS_V6_VAL(*dst));
   if (want && NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_UDP)) {
     sum = udp_pseudo_sum(q, IP_PROTO_UDP, q->tot_len, src, dst);
     if (sum == 0) {
@@ -1070,13 +1125,13 @@ err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *ds
   if (p->tot_len > room) {
     return ERR_MEM;
   }
-  if (pcb->local_port == 0) {
-    err_t err = udp_bind(pcb, &pcb->local_ip, 0);
-    if (err != ERR_OK) {
-      return err;
-    }
+  err_t err = udp_autobind(pcb);
+  if (err != ERR_OK) {
+    return err;
   }
-  struct pbuf *q = udp_add_header(p);
+  /* The header goes in the header room when there is some, else in a pbuf
+   * of its own chained in front (the caller's pbuf is referenced). */
+  struct pbuf *q = pbuf_push_header(p, UDP_HLEN, PBUF_IP);
   if (q == NULL) {
     LWIP_DROP(UDP_NO_MEM);
     return ERR_MEM;
@@ -1093,7 +1148,7 @@ err_t udp_sendto_if_src(struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *ds
   udp_finish_header(pcb, q, proto, src_ip, dst_ip, netif);
   LWIP_LOG(UDP, TRACE, "out port %u -> %s:%u len %u", pcb->local_port, ipaddr_ntoa(dst_ip), dst_port, q->tot_len);
   STATS_TX(UDP);
-  err_t err = udp_ip_output(pcb, q, src_ip, dst_ip, proto, netif);
+  err = udp_ip_output(pcb, q, src_ip, dst_ip, proto, netif);
   pbuf_pop_header(q, p, UDP_HLEN); /* the caller's pbuf is as it gave it */
   return err;
 }

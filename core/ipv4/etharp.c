@@ -22,6 +22,14 @@
 #endif
 #include <string.h>
 
+/* Keeps a helper out of line where inlining copies it, measured on the
+ * Cortex-M4 -Os build (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define ARP_NOINLINE __attribute__((noinline))
+#else
+#define ARP_NOINLINE
+#endif
+
 #define ARP_TMR_INTERVAL_MS 1000U
 
 struct etharp_entry {
@@ -234,18 +242,25 @@ err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcod
   return err;
 }
 
+/* Every request we send: from @p netif's address, for @p ipaddr, to the
+ * MAC @p ethdst (broadcast, or a known neighbour's). */
+static ARP_NOINLINE err_t request_to(struct netif *netif, const struct eth_addr *ethdst, const ip4_addr_t *ipaddr)
+{
+  return etharp_raw(netif, ethdst, ARP_REQUEST, &ethzero, netif_ip4_addr(netif), ipaddr);
+}
+
 err_t etharp_request(struct netif *netif, const ip4_addr_t *ipaddr)
 {
   LWIP_ERROR_RET("etharp_request: args", netif != NULL && ipaddr != NULL, ERR_ARG);
   LWIP_LOG(ARP, DEBUG, "who-has %s", ip4addr_ntoa(ipaddr));
-  return etharp_raw(netif, &ethbroadcast, ARP_REQUEST, &ethzero, netif_ip4_addr(netif), ipaddr);
+  return request_to(netif, &ethbroadcast, ipaddr);
 }
 
 /* A refresh of a known neighbour is sent to its MAC, not broadcast
  * (RFC 1122 2.3.2.1, "unicast poll"). */
 static err_t etharp_request_unicast(struct etharp_entry *e)
 {
-  return etharp_raw(e->netif, &e->ethaddr, ARP_REQUEST, &ethzero, netif_ip4_addr(e->netif), &e->ipaddr);
+  return request_to(e->netif, &e->ethaddr, &e->ipaddr);
 }
 
 err_t etharp_gratuitous(struct netif *netif)
@@ -253,8 +268,7 @@ err_t etharp_gratuitous(struct netif *netif)
   LWIP_ERROR_RET("etharp_gratuitous: args", netif != NULL, ERR_ARG);
   /* RFC 5227 2.3: an ARP announcement is a request with sender and target
    * IP both set to the announced address. */
-  return etharp_raw(netif, &ethbroadcast, ARP_REQUEST, &ethzero, netif_ip4_addr(netif),
-                    netif_ip4_addr(netif));
+  return request_to(netif, &ethbroadcast, netif_ip4_addr(netif));
 }
 
 /* ---------------------------------------------------------------------- */

@@ -16,6 +16,14 @@
 #include "lwip/priv/init.h"
 #include <string.h>
 
+/* Keeps a helper out of line where inlining copies it, measured on the
+ * Cortex-M4 -Os build (GCC and Clang; elsewhere only a hint lost). */
+#if defined(__GNUC__)
+#define ICMP_NOINLINE __attribute__((noinline))
+#else
+#define ICMP_NOINLINE
+#endif
+
 /* RFC 1812 4.3.2.8 (and common host practice): limit the rate of error
  * messages so a flood of bad packets cannot become a flood of replies.
  * One bucket shared by all destinations: per-host buckets (as Linux
@@ -81,7 +89,7 @@ static bool icmp_rate_ok(void)
 }
 
 /* @p q is a fresh PBUF_RAM pbuf, one contiguous buffer: sum it in place. */
-static void icmp_set_chksum(struct pbuf *q)
+static ICMP_NOINLINE void icmp_set_chksum(struct pbuf *q)
 {
   u8_t *m = (u8_t *)q->payload;
   put_be16(m + ICMP_OFF_CHKSUM, 0);
