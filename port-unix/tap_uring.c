@@ -95,8 +95,8 @@ struct tap_uring {
   uint8_t *rbuf;                 /**< TAP_URING_READS buffers of TAP_URING_RBUF bytes */
   int32_t rres[TAP_URING_READS]; /**< each read's result */
   unsigned rdepth;               /**< reads in the next set */
-  unsigned ev_reads;             /**< frames read in this event (since the last flush) */
-  unsigned ev_writes;            /**< frames sent in this event */
+  uint8_t last_op;               /**< OP_READ or OP_WRITE: the last frame moved in this event */
+  bool ev_burst;                 /**< this event moved frames together (tap_uring.h) */
   unsigned quiet;                /**< light events in a row */
   bool resting;                  /**< light traffic: plain calls (tap_uring.h) */
   bool broken;                   /**< the ring failed and no new one could be made: plain I/O from now on */
@@ -123,33 +123,48 @@ bool tap_uring_resting(const struct tap_dev *tap)
   return tap_uring_active(tap) && tap->uring->resting;
 }
 
-/* An event moved two frames one way: traffic built up, so the ring
- * batches again from the next frame on.  Nothing is queued while resting,
- * so the frames already written by plain calls stay ahead of the ones the
- * ring queues next. */
-static void note_traffic(struct tap_uring *u)
+enum { OP_NONE, OP_READ, OP_WRITE };
+
+/* Frames moved together: traffic built up, and the ring batches again
+ * from the next frame on.  Nothing is queued while resting, so the frames
+ * already written by plain calls stay ahead of the ones the ring queues
+ * next. */
+static void note_burst(struct tap_uring *u)
 {
-  if (u->resting && (u->ev_reads >= 2U || u->ev_writes >= 2U)) {
+  u->ev_burst = true;
+  if (u->resting) {
     u->resting = false;
     u->quiet = 0;
     u->c.to_ring++;
   }
 }
 
+/* One frame moved by @p op.  Two reads with no write between (frames that
+ * came in together: a transfer to us) or two writes with no read between
+ * (a transfer from us) make a burst.  A read, its reply, the next read and
+ * its reply do not: that is request/response, even when the peer answers
+ * so fast that the next request is read in the same event, and batching
+ * could not have sent a reply before the request it answers arrived. */
+static void note_op(struct tap_uring *u, uint8_t op)
+{
+  if (u->last_op == op) {
+    note_burst(u);
+  }
+  u->last_op = op;
+}
+
 /* The end of an event (the flush, with nothing in flight): after
- * TAP_URING_QUIET light events in a row, rest. */
+ * TAP_URING_QUIET events in a row without a burst, rest. */
 static void end_event(struct tap_uring *u)
 {
-  if (u->ev_reads <= 1U && u->ev_writes <= 1U) {
-    if (!u->resting && ++u->quiet >= TAP_URING_QUIET) {
-      u->resting = true;
-      u->c.to_plain++;
-    }
-  } else {
+  if (u->ev_burst) {
     u->quiet = 0;
+  } else if (!u->resting && ++u->quiet >= TAP_URING_QUIET) {
+    u->resting = true;
+    u->c.to_plain++;
   }
-  u->ev_reads = 0;
-  u->ev_writes = 0;
+  u->ev_burst = false;
+  u->last_op = OP_NONE;
 }
 
 /* Can this kernel read and write through a ring?  IORING_OP_READ and
@@ -377,20 +392,18 @@ static long pool_take(struct tap_uring *u, size_t need)
 err_t tap_uring_tx(struct tap_dev *tap, const struct pbuf *p, const void *vh, size_t vh_len, bool gso)
 {
   struct tap_uring *u = tap->uring;
-  u->ev_writes++;
+  note_op(u, OP_WRITE);
   if (u->resting || p->tot_len > TAP_URING_COPY_MAX) {
     if (!u->resting) {
       run(tap, 0); /* the frames queued before this one leave first */
     }
+    bool resting = u->resting;
     err_t err = tap_plain_tx(tap, p, vh, gso);
-    if (err == ERR_OK) {
-      if (u->resting) {
-        u->c.plain_writes++;
-      } else {
-        u->c.direct_writes++;
-      }
+    if (err == ERR_OK && resting) {
+      u->c.plain_writes++;
+    } else if (err == ERR_OK) {
+      u->c.direct_writes++;
     }
-    note_traffic(u);
     return err;
   }
   size_t need = vh_len + p->tot_len;
@@ -472,6 +485,7 @@ static int take_reads(struct tap_dev *tap, unsigned n, bool *fatal)
       const uint8_t *b = u->rbuf + (size_t)i * TAP_URING_RBUF;
       struct virtio_net_hdr vh;
       memcpy(&vh, b, sizeof(vh));
+      u->last_op = OP_READ; /* its replies start a new run of writes */
       tap_rx_frame(tap, &vh, b + u->vh_len, (size_t)res);
     } else if (res < 0 && tap_fatal_errno(-res)) {
       *fatal = true;
@@ -497,19 +511,18 @@ int tap_uring_read_batch(struct tap_dev *tap, int max_frames)
 {
   struct tap_uring *u = tap->uring;
   int count = 0;
-  if (u->resting) {
-    /* At most two frames by read(): a second one means traffic built up,
-     * and the rest of the batch goes through the ring. */
-    count = tap_plain_read_batch(tap, max_frames < 2 ? max_frames : 2);
-    if (count <= 0) {
-      return count;
+  /* Resting: a frame a read(), as the plain path reads, until the TAP is
+   * empty or a burst wakes the ring, which reads the rest of the batch.
+   * A frame's read is noted after the frame was handled, so after the
+   * replies it caused: read, reply, read, reply stays request/response. */
+  while (u->resting && count < max_frames) {
+    int got = tap_plain_read_batch(tap, 1);
+    if (got <= 0) {
+      return count > 0 ? count : got;
     }
-    u->c.plain_reads += (unsigned)count;
-    u->ev_reads += (unsigned)count;
-    note_traffic(u);
-    if (u->resting || count == max_frames) {
-      return count;
-    }
+    count++;
+    u->c.plain_reads++;
+    note_op(u, OP_READ);
   }
   bool fatal = false;
   while (count < max_frames && !fatal) {
@@ -521,7 +534,9 @@ int tap_uring_read_batch(struct tap_dev *tap, int max_frames)
     }
     int got = take_reads(tap, n, &fatal);
     count += got;
-    u->ev_reads += (unsigned)got;
+    if (got >= 2) {
+      note_burst(u); /* frames that were waiting together */
+    }
     u->rdepth = next_depth((unsigned)got);
     if ((unsigned)got < n) {
       break; /* the TAP's queue ran dry during the set */

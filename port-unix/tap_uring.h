@@ -17,12 +17,12 @@
  *    the flush), each dearer than the read() that finds the frame, the
  *    read() that finds the TAP empty and the write() of the plain path,
  *    and the reply leaves only at the flush.  After TAP_URING_QUIET events in
- *    a row that read at most one frame and wrote at most one, the ring
- *    rests: frames are read and written a frame a call, exactly as the
- *    plain path does, until an event reads or writes two (a transfer
- *    began), and from the next frame on the ring batches again.  A
- *    resting ring reads two frames at most by read(); the rest of the
- *    batch goes through the ring;
+ *    a row without a burst, the ring rests: frames are read and written a
+ *    frame a call, exactly as the plain path does, until a burst (a
+ *    transfer began), and from the next frame on the ring batches again.
+ *    A burst is frames moved together: two read with no write between,
+ *    two written with no read between, or a set of ring reads that found
+ *    two.  Read, reply, read, reply is not one, even within one event;
  *  - large frames.  A frame over TAP_URING_COPY_MAX bytes (a GSO frame of
  *    up to 64 KB) is written at once with writev() straight from its
  *    pbufs, after the frames queued before it: copying it into the pool

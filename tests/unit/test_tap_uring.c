@@ -276,18 +276,45 @@ static void rests_under_light_traffic(void **state)
   assert_int_equal(c->reads, reads);
   assert_int_equal(c->plain_reads, 1);
   assert_int_equal(c->plain_writes, 1);
-  /* The same event writes a second frame: still plain (it is on the wire
-   * at once), and the ring wakes for the third, which waits for the flush. */
+  /* The same event writes a second frame with no read since the first: a
+   * burst, which wakes the ring, and that frame and the next are queued
+   * until the flush. */
   send_frame(sent++, 60);
-  assert_int_equal(peer_reads(&next, 60, 0), 1);
   assert_false(tap_uring_resting(tap));
   assert_int_equal(c->to_ring, 1);
   send_frame(sent++, 60);
   assert_int_equal(peer_reads(&next, 60, 0), 0);
   tap_uring_flush(tap);
-  assert_int_equal(peer_reads(&next, 60, 0), 1);
+  assert_int_equal(peer_reads(&next, 60, 0), 2);
+  assert_int_equal(c->plain_writes, 1);
   assert_int_equal(top.frames, 5);
   assert_int_equal(top.out_of_order, 0);
+}
+
+/* Request/response where the peer answers within the event: read, reply,
+ * read, reply.  No burst: the ring stays at rest, every frame by a plain
+ * call. */
+static void fast_request_response_stays_resting(void **state)
+{
+  (void)state;
+  attach(false);
+  const struct tap_uring_counters *c = tap_uring_counters(tap);
+  u32_t next = 0, sent = 0, seq = 0;
+  for (u32_t i = 0; i < 4; i++) {
+    light_event(seq++, &sent);
+  }
+  assert_true(tap_uring_resting(tap));
+  for (u32_t i = 0; i < 3; i++) {
+    kernel_sends(seq++, 1, 80, 0);
+    assert_int_equal(tap_read_batch(tap, 64), 1);
+    send_frame(sent++, 60);
+  }
+  tap_uring_flush(tap);
+  assert_true(tap_uring_resting(tap));
+  assert_int_equal(c->to_ring, 0);
+  assert_int_equal(c->plain_reads, 3);
+  assert_int_equal(c->plain_writes, 3);
+  assert_int_equal(peer_reads(&next, 60, 0), 7);
 }
 
 /* Resting ends too when one event reads two frames, and a lone quiet
@@ -610,6 +637,7 @@ int main(void)
       TAP_PAIR_TEST(large_frame_written_at_once_with_vnet_header),
       TAP_PAIR_TEST(large_frame_refused_says_err_mem),
       TAP_PAIR_TEST(rests_under_light_traffic),
+      TAP_PAIR_TEST(fast_request_response_stays_resting),
       TAP_PAIR_TEST(busy_reads_wake_and_quiet_needs_a_run),
       TAP_PAIR_TEST(full_tap_counts_eagain),
       TAP_PAIR_TEST(sends_carry_vnet_header),
