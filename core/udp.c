@@ -769,9 +769,8 @@ void udp6_input(struct pbuf *p, const struct ip6_rx *rx)
 /* ICMP errors                                                          */
 /* ------------------------------------------------------------------ */
 
-#if LWIP_IPV6
-/* Only ICMPv6 reports errors about our datagrams (icmp6.c); ICMP for IPv4
- * does not act on them yet (icmp.c), so an IPv4-only build has no caller. */
+/* ICMP (icmp.c) and ICMPv6 (icmp6.c) report errors about our datagrams
+ * here. */
 
 /** Is @p pcb the sender of the datagram @p e quotes?  Its local port is
  *  the quoted source port, its family and any bound address fit the
@@ -818,7 +817,6 @@ bool udp_icmp_error(const struct ip_icmp_err *e)
   }
   return found;
 }
-#endif /* LWIP_IPV6 */
 
 /* ------------------------------------------------------------------ */
 /* Output                                                              */

@@ -832,9 +832,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   return ERR_OK;
 }
 
-/* An ICMP error about a datagram this socket sent (udp_err(); the stack
- * delivers ICMPv6 errors): as Linux does without IP_RECVERR, only a
- * connected socket keeps it, as SO_ERROR, and its next read (or
+/* An ICMP or ICMPv6 error about a datagram this socket sent (udp_err()):
+ * as Linux does without IP_RECVERR, only a connected socket keeps it, as SO_ERROR, and its next read (or
  * getsockopt SO_ERROR) returns it: ECONNREFUSED for port unreachable
  * (RFC 1122 4.1.3.3 lets the application know). */
 static void on_udp_err(void *arg, struct udp_pcb *pcb, const struct ip_icmp_err *e)

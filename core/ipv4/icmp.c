@@ -8,6 +8,8 @@
 #include "lwip/ip4.h"
 #include "lwip/tokbucket.h"
 #include "lwip/tcp.h"
+#include "lwip/udp.h"
+#include "lwip/raw.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/stats.h"
 #include "lwip/debug.h"
@@ -81,8 +83,8 @@ static bool icmp_rate_ok(void)
   }
 #if LWIP_DEBUG
   if (suppressed_run++ == 0) {
-    LWIP_LOG(ICMP, INFO, "rate limit (%lu/s, burst %lu) reached: suppressing errors",
-             (unsigned long)err_bucket.rate, (unsigned long)err_bucket.burst);
+    LWIP_LOG(ICMP, INFO, "rate limit (%lu/s, burst %lu) reached: suppressing errors", (unsigned long)err_bucket.rate,
+             (unsigned long)err_bucket.burst);
   }
 #endif
   return false;
@@ -133,11 +135,24 @@ static void icmp_echo_reply(const struct pbuf *p, const struct ip_rx *rx)
   pbuf_free(q);
 }
 
-#if LWIP_TCP
-/* Read the TCP segment an error quotes (RFC 792: its IP header and at
- * least 8 bytes of what followed) into @p e.  @return false when too little
- * is quoted, it is not IPv4 or not TCP, or its source is not ours (RFC 5927
- * 4.1). */
+#if LWIP_TCP || LWIP_UDP || LWIP_RAW
+#define ICMP_ERRORS_TO_PCBS 1
+#else
+#define ICMP_ERRORS_TO_PCBS 0
+#endif
+
+#if ICMP_ERRORS_TO_PCBS
+/* Is @p proto a transport whose quoted first 8 bytes start with ports? */
+static bool icmp_quote_has_ports(u8_t proto)
+{
+  return proto == IP_PROTO_TCP || proto == IP_PROTO_UDP || proto == IP_PROTO_UDPLITE;
+}
+
+/* Read the datagram an error quotes (RFC 792: its IP header and at least
+ * 8 bytes of what followed) into @p e: addresses and protocol, and for
+ * TCP, UDP and UDP-Lite the ports (and TCP's sequence number, which
+ * RFC 5927 4.1 has TCP check).  @return false when too little is quoted,
+ * it is not IPv4, or its source is not ours (RFC 5927 4.1). */
 static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
 {
   u8_t h[IP_HLEN];
@@ -152,8 +167,11 @@ static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
   ip_addr_set_ip4(&e->src, &src);
   ip_addr_set_ip4(&e->dest, &dst);
   e->proto = h[IP4_OFF_PROTO];
+  if (!icmp_quote_has_ports(e->proto)) {
+    return true; /* raw PCBs of that protocol may still take it */
+  }
   u8_t t[8];
-  if (e->proto != IP_PROTO_TCP || pbuf_copy_partial(p, t, sizeof(t), (u16_t)(ICMP_HLEN + ihl)) != sizeof(t)) {
+  if (pbuf_copy_partial(p, t, sizeof(t), (u16_t)(ICMP_HLEN + ihl)) != sizeof(t)) {
     return false;
   }
   e->sport = get_be16(t);
@@ -162,9 +180,11 @@ static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
   return true;
 }
 
-/* Destination Unreachable, Time Exceeded or Parameter Problem about a TCP
- * segment we sent: to its connection, as ICMPv6 errors are (RFC 1122
- * 4.2.3.9, RFC 5461).  @return true when a connection took it. */
+/* Destination Unreachable, Time Exceeded or Parameter Problem about a
+ * datagram we sent: to the PCBs that sent it, as ICMPv6 errors are.  TCP
+ * acts on it (RFC 1122 4.2.3.9, RFC 5461); UDP MUST pass it up to the
+ * application (RFC 1122 4.1.3.3: udp_err()), and raw PCBs of the quoted
+ * protocol get it too (raw_err()).  @return true when some PCB took it. */
 static bool icmp_error_input(const struct pbuf *p, const struct ip_rx *rx, u8_t type)
 {
   struct ip_icmp_err e;
@@ -179,7 +199,21 @@ static bool icmp_error_input(const struct pbuf *p, const struct ip_rx *rx, u8_t 
   /* Fragmentation needed is no PMTU change here (no IPv4 path MTU cache):
    * a soft error like the rest. */
   e.err = type == ICMP_DUR && e.code == ICMP_DUR_PORT ? ERR_RST : ERR_RTE;
-  return tcp_icmp_error(&e);
+  bool taken = false;
+#if LWIP_TCP
+  if (e.proto == IP_PROTO_TCP) {
+    taken = tcp_icmp_error(&e);
+  }
+#endif
+#if LWIP_UDP
+  if (e.proto == IP_PROTO_UDP || e.proto == IP_PROTO_UDPLITE) {
+    taken = udp_icmp_error(&e);
+  }
+#endif
+#if LWIP_RAW
+  taken = raw_icmp_error(&e) || taken;
+#endif
+  return taken;
 }
 #endif
 
@@ -198,13 +232,14 @@ void icmp_input(struct pbuf *p, const struct ip_rx *rx)
   if (type == ICMP_ECHO) {
     LWIP_LOG(ICMP, TRACE, "echo request from %s", ip4addr_ntoa(ip_2_ip4(&rx->src)));
     icmp_echo_reply(p, rx);
-#if LWIP_TCP
+#if ICMP_ERRORS_TO_PCBS
   } else if ((type == ICMP_DUR || type == ICMP_TE || type == ICMP_PP) && icmp_error_input(p, rx, type)) {
-    LWIP_LOG(ICMP, DEBUG, "type %u code %u to a TCP connection", type, pbuf_get_at(p, ICMP_OFF_CODE));
+    LWIP_LOG(ICMP, DEBUG, "type %u code %u to the PCBs that sent the quoted datagram", type,
+             pbuf_get_at(p, ICMP_OFF_CODE));
 #endif
   } else {
-    /* Echo replies reach ping through raw PCBs before this point; errors
-     * about our UDP datagrams are not acted on yet. */
+    /* Echo replies reach ping through raw PCBs before this point; an error
+     * that no PCB took (nobody sent it, or a bad quote) ends here. */
     LWIP_LOG(ICMP, DEBUG, "type %u code %u not handled", type, pbuf_get_at(p, ICMP_OFF_CODE));
     LWIP_DROP(ICMP_UNHANDLED);
   }

@@ -45,7 +45,7 @@ struct ip_icmp_err {
   u8_t proto;         /**< upper-layer protocol of the quoted datagram */
   u8_t type;          /**< ICMP or ICMPv6 type (the family is dest.type) */
   u8_t code;
-  u32_t info;    /**< Packet Too Big: the MTU; Parameter Problem: the pointer */
+  u32_t info;    /**< ICMPv6 Packet Too Big: the MTU; Parameter Problem: the pointer (0 from ICMPv4) */
   u16_t sport;   /**< quoted UDP or TCP ports (0 for other protocols) */
   u16_t dport;
   u32_t tcp_seq; /**< TCP: the quoted sequence number (RFC 5927 4.1 checks it) */

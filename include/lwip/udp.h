@@ -125,12 +125,10 @@ struct ip6_rx;
  *  unreachable (rate-limited).  Takes ownership of @p p. */
 void udp6_input(struct pbuf *p, const struct ip6_rx *rx);
 #endif
-#if LWIP_IPV6
-/** Hand an ICMPv6 error to the PCBs that sent the quoted datagram (their
- *  udp_err() callbacks).  @return true when some PCB matched.  Only
- *  ICMPv6 acts on errors about UDP yet, so only IPv6 builds have it. */
+/** Hand an ICMP or ICMPv6 error to the PCBs that sent the quoted datagram
+ *  (their udp_err() callbacks; RFC 1122 4.1.3.3).  @return true when some
+ *  PCB matched. */
 bool udp_icmp_error(const struct ip_icmp_err *e);
-#endif
 /** Rebind PCBs bound to @p old_addr to @p new_addr (address change). */
 void udp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr);
 /** Call @p fn for every PCB (for lwipctl and tests). */

@@ -645,6 +645,10 @@ def test_udp_sendto_recvfrom(sc):
     assert sc.write(fd, b"connected") == 9
     assert h.recvfrom(100)[0] == b"connected"
     h.close()
+    # Linux's port unreachable (ICMP) reaches the connected socket as
+    # ECONNREFUSED on its next read, as on Linux (RFC 1122 4.1.3.3).
+    assert sc.write(fd, b"anyone?") == 7
+    assert err_of(sc.read, fd, timeout=2) == "ECONNREFUSED"
 
 
 # ---------------------------------------------------------------------------

@@ -40,8 +40,8 @@ static void fixture(void)
 }
 
 /* IPv4 datagram with a 20-byte header (id 0x4242, TTL @p ttl). */
-static size_t mk_ip(u8_t *buf, const char *src, const char *dst, u8_t proto, const void *pl, size_t plen,
-                    u16_t frag, u8_t ttl)
+static size_t mk_ip(u8_t *buf, const char *src, const char *dst, u8_t proto, const void *pl, size_t plen, u16_t frag,
+                    u8_t ttl)
 {
   test_ip4_hdr(buf, src, dst, proto, (u16_t)(20 + plen), 0x4242, frag, ttl);
   memcpy(buf + 20, pl, plen);
@@ -818,6 +818,103 @@ static void test_icmp_alloc_failure(void **state)
 #endif
 }
 
+#if LWIP_UDP
+/* ---- errors about our datagrams, to the PCB that sent them ---- */
+
+static int nerrs;
+static struct ip_icmp_err last_err;
+
+static void rec_err(void *arg, struct udp_pcb *pcb, const struct ip_icmp_err *e)
+{
+  (void)arg;
+  (void)pcb;
+  last_err = *e;
+  nerrs++;
+}
+
+/* The peer's ICMP error @p type/@p code quoting @p quote (an IPv4 header
+ * and what followed, @p qlen bytes). */
+static void rx_error_about(const u8_t *quote, size_t qlen, u8_t type, u8_t code)
+{
+  u8_t icmp[128] = {type, code};
+  memcpy(icmp + 8, quote, qlen);
+  put_be16(icmp + 2, test_cksum(icmp, 8 + qlen, 0));
+  assert_int_equal(test_cksum(icmp, 8 + qlen, 0), 0);
+  u8_t ip[200];
+  size_t n = mk_ip(ip, PEER_IP, OUR_IP, IP_PROTO_ICMP, icmp, 8 + qlen, 0, 64);
+  rx_ip(test_mac, ip, n, 0);
+}
+
+/* RFC 1122 4.1.3.3: UDP MUST pass an ICMP error about a datagram it sent
+ * up to the application: the sending PCB's udp_err() callback hears it,
+ * with the reading of the code, the quoted ports and who reported it.
+ * An error about another port or peer, or one whose quote does not come
+ * from our address (RFC 5927 4.1), reaches nobody and is counted. */
+static void test_icmp_error_to_udp(void **state)
+{
+  (void)state;
+  fixture();
+  struct udp_pcb *pcb = udp_new();
+  assert_non_null(pcb);
+  ip4_addr_t peer4 = {test_ip(PEER_IP)};
+  ip_addr_t peer;
+  ip_addr_set_ip4(&peer, &peer4);
+  assert_int_equal(udp_connect(pcb, &peer, 53), ERR_OK);
+  udp_err(pcb, rec_err);
+  nerrs = 0;
+  struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, 5, PBUF_RAM);
+  assert_non_null(p);
+  memcpy(p->payload, "query", 5);
+  assert_int_equal(udp_send(pcb, p), ERR_OK);
+  pbuf_free(p);
+  u8_t f[200];
+  test_frames_ip_only(&tn);
+  int fl = test_frame_pop_bytes(&tn, f, sizeof(f));
+  assert_int_equal(fl, 14 + 20 + 8 + 5);
+  const u8_t *sent = f + 14; /* its IPv4 header and the UDP header: what an error quotes */
+
+  rx_error_about(sent, 28, ICMP_DUR, ICMP_DUR_PORT);
+  assert_int_equal(nerrs, 1);
+  assert_int_equal(last_err.err, ERR_RST);
+  assert_int_equal(last_err.type, ICMP_DUR);
+  assert_int_equal(last_err.code, ICMP_DUR_PORT);
+  assert_int_equal(last_err.proto, IP_PROTO_UDP);
+  assert_int_equal(last_err.sport, pcb->local_port);
+  assert_int_equal(last_err.dport, 53);
+  assert_true(ip_addr_eq(&last_err.dest, &peer));
+  assert_true(ip_addr_eq(&last_err.reporter, &peer));
+  assert_ptr_equal(last_err.inp, nif);
+  rx_error_about(sent, 28, ICMP_TE, 0);
+  assert_int_equal(nerrs, 2);
+  assert_int_equal(last_err.err, ERR_RTE);
+
+#if LWIP_STATS
+  u32_t unhandled = DROPS(ICMP_UNHANDLED);
+#endif
+  u8_t other[28];
+  memcpy(other, sent, 28);
+  put_be16(other + 20, (u16_t)(pcb->local_port + 1)); /* another source port */
+  rx_error_about(other, 28, ICMP_DUR, ICMP_DUR_PORT);
+  memcpy(other, sent, 28);
+  put_be16(other + 22, 54); /* another peer port for a connected PCB */
+  rx_error_about(other, 28, ICMP_DUR, ICMP_DUR_PORT);
+  memcpy(other, sent, 28);
+  u32_t notours = test_ip("192.168.1.77");
+  memcpy(other + 12, &notours, 4); /* a quoted source that is not ours */
+  rx_error_about(other, 28, ICMP_DUR, ICMP_DUR_PORT);
+  rx_error_about(sent, 20 + 4, ICMP_DUR, ICMP_DUR_PORT); /* too short to hold the ports */
+  assert_int_equal(nerrs, 2);
+#if LWIP_STATS
+  assert_int_equal(DROPS(ICMP_UNHANDLED), unhandled + 4);
+#endif
+  /* A removed PCB hears nothing more. */
+  udp_remove(pcb);
+  rx_error_about(sent, 28, ICMP_DUR, ICMP_DUR_PORT);
+  assert_int_equal(nerrs, 2);
+  assert_int_equal(test_frames_ip_only(&tn), 0); /* errors are never answered */
+}
+#endif
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -838,6 +935,9 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_icmp_ratelimit_errors_only, test_setup, test_teardown),
     cmocka_unit_test(test_tokbucket_edges),
     cmocka_unit_test_setup_teardown(test_icmp_alloc_failure, test_setup, test_teardown),
+#if LWIP_UDP
+    cmocka_unit_test_setup_teardown(test_icmp_error_to_udp, test_setup, test_teardown),
+#endif
   };
   return cmocka_run_group_tests_name("icmp", tests, NULL, NULL);
 }
