@@ -62,7 +62,7 @@ const char *tap_uring_mode_name(enum tap_uring_mode mode)
  *  issue 18's net-bench runs measured lwipd -> Linux at 37.9 Gbit/s with
  *  the ring's copy against 49.6 with plain writes. */
 #define TAP_URING_COPY_MAX 8192U
-/** Events in a row that read at most one frame and wrote at most one
+/** Events in a row without a burst (frames moved together, note_op)
  *  before the ring rests (tap_uring.h).  More than one, so the events a
  *  transfer can have between two batches of frames (a delayed-ACK or
  *  retransmission timer, a control command or two) do not switch it. */

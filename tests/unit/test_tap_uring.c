@@ -317,7 +317,7 @@ static void fast_request_response_stays_resting(void **state)
   assert_int_equal(peer_reads(&next, 60, 0), 7);
 }
 
-/* Resting ends too when one event reads two frames, and a lone quiet
+/* Resting ends too when two frames are read with no write between, and a lone quiet
  * event in a transfer does not make the ring rest: only four in a row. */
 static void busy_reads_wake_and_quiet_needs_a_run(void **state)
 {
