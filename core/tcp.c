@@ -62,15 +62,17 @@ static struct tcp_pcb_listen *listen_hash[TCP_LISTEN_HASH_SIZE];
 static struct tcp_pcb *bound_pcbs; /* CLOSED with a local port, linked by next */
 static struct sys_timeo wheel_timeo;
 /* The rest of this file's state in one struct: the code reaches all of it
- * from one base address.  tcp_init() clears what follows mem_tx_total. */
+ * from one base address.  tcp_init() clears what follows active_pcb. */
 static struct tcp_globals {
   tcp_state_hook_fn state_hook;
   /* The PCB the stack is working on (tcp_enter/tcp_leave). */
   struct tcp_pcb *active_pcb;
+  u32_t wheel_count; /* PCBs in the wheel (first of what tcp_init clears) */
+#if LWIP_TCP_MEM_BUDGET
   /* Bytes held by all connections in the memory budgets, and how often
    * the budgets held a connection back (see "Memory budgets" below). */
   u32_t mem_tx_total, mem_rx_total, mem_tx_limited, mem_rx_limited;
-  u32_t wheel_count;     /* PCBs in the wheel */
+#endif
   u32_t wheel_tick;      /* last tick processed */
   u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
   bool wheel_armed;
@@ -93,7 +95,7 @@ void tcp_init(void)
   /* lwip_init() re-initialises the pools, so old PCBs are forgotten. */
   memset(conn_hash, 0, sizeof(conn_hash));
   memset(listen_hash, 0, sizeof(listen_hash));
-  memset(&st.mem_tx_total, 0, sizeof(st) - offsetof(struct tcp_globals, mem_tx_total));
+  memset(&st.wheel_count, 0, sizeof(st) - offsetof(struct tcp_globals, wheel_count));
   bound_pcbs = NULL;
   st.wheel_tick = sys_now() / TCP_TICK_MS;
   st.limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
@@ -632,10 +634,12 @@ TCP_NOINLINE static void tcp_detach(struct tcp_pcb *pcb)
 
 void tcp_pcb_free(struct tcp_pcb *pcb)
 {
+#if LWIP_TCP_MEM_BUDGET
   /* Its memory is back in the budgets at once, whoever freed it. */
   st.mem_tx_total -= pcb->mem_tx;
   st.mem_rx_total -= pcb->mem_rx;
   pcb->mem_tx = pcb->mem_rx = 0;
+#endif
   if (st.state_hook != NULL && pcb->state != CLOSED) {
     st.state_hook(pcb, pcb->state, CLOSED); /* the connection is over */
   }
@@ -1308,6 +1312,8 @@ err_t tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
 /* Memory budgets                                                          */
 /* ---------------------------------------------------------------------- */
 
+#if LWIP_TCP_MEM_BUDGET
+
 /* Send data @p pcb holds: written by the application, not yet acked. */
 static u32_t pcb_tx_held(const struct tcp_pcb *pcb)
 {
@@ -1394,15 +1400,30 @@ void tcp_mem_get_info(struct tcp_mem_info *info)
   info->tx_limited = st.mem_tx_limited;
   info->rx_limited = st.mem_rx_limited;
 }
+#else
+/* Without the budgets (meson option tcp_mem_budget) a connection may offer
+ * its whole free window, as in lwIP: what it receives is bounded by
+ * tcp_wnd, what all of them receive by PBUF_POOL (a driver that finds the
+ * pool empty drops the frame, and the peer sends it again).  Nothing here
+ * needs the budgets to meet RFC 9293: the window is never shrunk
+ * (3.8.6), and data inside it may still be dropped for want of buffers
+ * (3.10.7.4). */
+static u32_t tcp_rcv_room(const struct tcp_pcb *pcb)
+{
+  return pcb->rcv_wnd;
+}
+#endif /* LWIP_TCP_MEM_BUDGET */
 
 u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb)
 {
   /* Read-only on the budgets: a SYN cookie's stand-in PCB on the stack
    * comes through here and must never be counted. */
   u32_t wnd = tcp_rcv_room(pcb);
+#if LWIP_TCP_MEM_BUDGET
   if (wnd < pcb->rcv_wnd) {
     st.mem_rx_limited++;
   }
+#endif
   /* Never more than the 16-bit window field carries: 65535 without window
    * scaling (RFC 7323 2.2), so what we offer is what the peer is told. */
   u8_t scale = (pcb->flags & TF_WND_SCALE) ? pcb->rcv_scale : 0U;

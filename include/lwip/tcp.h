@@ -154,7 +154,9 @@ struct tcp_pcb {
   u32_t snd_wl1, snd_wl2;       /**< segment seq/ack of the last window update */
   u16_t mss;                    /**< our send MSS (peer's MSS, route-clamped) */
   u32_t snd_buf;                /**< free send buffer bytes */
-  u32_t mem_tx, mem_rx;         /**< bytes this PCB holds in the global budgets (tcp_mem_sync) */
+#if LWIP_TCP_MEM_BUDGET
+  u32_t mem_tx, mem_rx; /**< bytes this PCB holds in the global budgets (tcp_mem_sync) */
+#endif
   u32_t stall_since;            /**< sys_now() since when sending made no progress; 0 = not stalled */
   u32_t user_timeout;           /**< this connection's user timeout in ms (RFC 5482); 0 = the default */
   u16_t snd_queuelen;           /**< pbufs queued for sending */
@@ -319,12 +321,28 @@ struct tcp_mem_info {
   u32_t heap_reserve;           /**< heap bytes TCP data never takes */
   u32_t tx_limited, rx_limited; /**< tcp_write refusals / window clamps by a budget */
 };
+#if LWIP_TCP_MEM_BUDGET
 /** Fill @p info (never fails). */
 void tcp_mem_get_info(struct tcp_mem_info *info);
 
 /** Bytes tcp_write() takes now: the free send buffer, less what the
  *  global send budget withholds under memory pressure (tcp_mem_info). */
 u32_t tcp_snd_room(const struct tcp_pcb *pcb);
+#else
+/* A build without the budgets (meson option tcp_mem_budget, off in the
+ * minimal profile) bounds each connection only by tcp_snd_buf, tcp_wnd
+ * and the pools, as lwIP does.  tcp_mem_get_info() then answers all
+ * zeros (nothing is counted, no budget is in force), and tcp_snd_room()
+ * is the free send buffer. */
+static inline void tcp_mem_get_info(struct tcp_mem_info *info)
+{
+  *info = (struct tcp_mem_info){0};
+}
+static inline u32_t tcp_snd_room(const struct tcp_pcb *pcb)
+{
+  return pcb->snd_buf;
+}
+#endif
 /** Free send buffer bytes (as tcp_snd_room, at most 65535) / pbufs. */
 #define tcp_sndbuf(pcb) ((u16_t)LWIP_MIN(tcp_snd_room(pcb), 0xffffU))
 #define tcp_sndqueuelen(pcb) ((pcb)->snd_queuelen)

@@ -2234,6 +2234,43 @@ static void write_send_buffer_full(void **state)
   tt_expect_seg(&c, TCP_ACK | TCP_PSH, 5, NULL);
 }
 
+/* The memory budgets (tcp_mem_budget) count what every connection holds:
+ * its unacknowledged send data and its out-of-order data.  A build without
+ * them counts nothing: tcp_mem_get_info() answers zeros, and a connection
+ * may take its whole free send buffer whatever the others hold (as in
+ * lwIP; the pools bound the total). */
+static void mem_budget_counts_or_not(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn a, b;
+  setup_established_active(&a, TT_OPT_NONE);
+  setup_established_active(&b, TT_OPT_NONE);
+  assert_int_equal(tcp_write(a.pcb, pattern, 500, TCP_WRITE_FLAG_COPY), ERR_OK);
+  /* Out of order on b: held until the hole is filled, ACKed at once. */
+  tt_inject(&b, TCP_ACK | TCP_PSH, b.peer_nxt + 5U, b.our_nxt, NULL, "ooo", 3);
+  tt_expect(TCP_ACK, b.our_nxt, b.peer_nxt, NULL);
+  struct tcp_mem_info mi;
+  memset(&mi, 0xa5, sizeof(mi));
+  tcp_mem_get_info(&mi);
+#if LWIP_TCP_MEM_BUDGET
+  assert_int_equal(mi.tx_bytes, 500);
+  assert_int_equal(mi.rx_bytes, 3);
+  assert_int_equal(mi.tx_budget, TCP_MEM_TX_BUDGET);
+  assert_int_equal(mi.rx_budget, TCP_MEM_RX_BUDGET);
+#else
+  static const struct tcp_mem_info zero;
+  assert_memory_equal(&mi, &zero, sizeof(mi));
+#endif
+  assert_int_equal(tcp_snd_room(a.pcb), a.pcb->snd_buf);
+  assert_int_equal(tcp_snd_room(b.pcb), TCP_SND_BUF);
+  tcp_abort(a.pcb);
+  tcp_abort(b.pcb);
+  tcp_mem_get_info(&mi);
+  assert_int_equal(mi.tx_bytes, 0);
+  assert_int_equal(mi.rx_bytes, 0);
+}
+
 /* Nagle (RFC 1122 4.2.3.4): a small segment waits while data is
  * unacknowledged; tcp_nagle_disable lets it go. */
 static void nagle_holds_small_segment(void **state)
@@ -3583,6 +3620,7 @@ int main(void)
     T(peer_isn_wraps),
     T(our_isn_wraps),
     T(write_send_buffer_full),
+    T(mem_budget_counts_or_not),
     T(nagle_holds_small_segment),
     T(rst_rules_across_wrap),
     T(delayed_ack),

@@ -120,6 +120,10 @@ struct tcp_seg {
                             : 0)
 /** pbufs a PCB may queue for sending. */
 #define TCP_SND_QUEUELEN ((4U * (TCP_SND_BUF) + (TCP_MSS)-1U) / (TCP_MSS) + 8U)
+/** Heap bytes TCP data never takes (tcp_write), budgets built or not: the
+ *  rest of the heap is for headers, ACKs, ARP and ICMP. */
+#define TCP_MEM_HEAP_RESERVE ((u32_t)(MEM_SIZE) / 8U)
+#if LWIP_TCP_MEM_BUDGET
 /** Memory budgets (docs/architecture.md, "Memory budgets").  Send queues
  *  live in the heap, received data in PBUF_POOL buffers.  Together all
  *  connections may hold up to the budget; past it each may still hold the
@@ -131,7 +135,6 @@ struct tcp_seg {
 #define TCP_MEM_RX_BUDGET ((u32_t)(PBUF_POOL_SIZE) * (PBUF_POOL_BUFSIZE) / 2U)
 #define TCP_MEM_TX_FLOOR (4U * (u32_t)(TCP_MSS))
 #define TCP_MEM_RX_FLOOR (2U * (u32_t)(TCP_MSS))
-#define TCP_MEM_HEAP_RESERVE ((u32_t)(MEM_SIZE) / 8U)
 /** Hard limits.  tcp_write gets ERR_MEM past TCP_MEM_TX_HARD even under
  *  the floor.  Received data in windows offered earlier is taken up to
  *  TCP_MEM_RX_HARD; past it only connections under the receive floor get
@@ -141,6 +144,7 @@ struct tcp_seg {
 #define TCP_MEM_TX_HARD ((u32_t)(MEM_SIZE)-TCP_MEM_HEAP_RESERVE)
 #define TCP_MEM_RX_HARD ((u32_t)(PBUF_POOL_SIZE) * (PBUF_POOL_BUFSIZE) / 8U * 5U)
 #define TCP_MEM_RX_ABS ((u32_t)(PBUF_POOL_SIZE) * (PBUF_POOL_BUFSIZE) / 8U * 7U)
+#endif /* LWIP_TCP_MEM_BUDGET */
 /** Out-of-order queue limits (RFC 9293 3.10.7.4 lets us drop; we bound memory). */
 #define TCP_OOSEQ_MAX_SEGS ((TCP_WND) / (TCP_MSS) + 8U)
 #define TCP_OOSEQ_MAX_BYTES (TCP_WND)
@@ -273,6 +277,7 @@ void tcp_segs_free(struct tcp_seg *seg);
 /** Window we may advertise now, and whether it grew enough to tell the
  *  peer (receiver-side silly window syndrome avoidance, RFC 9293 3.8.6.2.2). */
 u32_t tcp_update_rcv_ann_wnd(struct tcp_pcb *pcb);
+#if LWIP_TCP_MEM_BUDGET
 /** Bring the global budget totals up to date with what @p pcb holds now.
  *  Called after input, tcp_write, tcp_recved and window updates. */
 void tcp_mem_sync(struct tcp_pcb *pcb);
@@ -282,6 +287,24 @@ void tcp_mem_sync(struct tcp_pcb *pcb);
 bool tcp_mem_rx_admit(struct tcp_pcb *pcb, u32_t len);
 /** Count a tcp_write refused by the send budget. */
 void tcp_mem_count_tx_limited(void);
+#else
+/* Without the budgets there is nothing to count, and data inside the
+ * window is always taken (the pools bound it, as in lwIP): the callers
+ * in tcp_in.c and tcp_out.c compile to nothing. */
+static inline void tcp_mem_sync(struct tcp_pcb *pcb)
+{
+  LWIP_UNUSED_ARG(pcb);
+}
+static inline bool tcp_mem_rx_admit(struct tcp_pcb *pcb, u32_t len)
+{
+  LWIP_UNUSED_ARG(pcb);
+  LWIP_UNUSED_ARG(len);
+  return true;
+}
+static inline void tcp_mem_count_tx_limited(void)
+{
+}
+#endif
 /** Start RTO/persist/keepalive timers as the queues require. */
 void tcp_arm_timers(struct tcp_pcb *pcb);
 /** The path MTU towards @p pcb's peer may have dropped (Packet Too Big):
