@@ -76,9 +76,11 @@ static struct tcp_globals {
   u32_t wheel_tick;      /* last tick processed */
   u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
   bool wheel_armed;
+#if LWIP_TCP_RX_BATCH
   /* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
   bool batching;
   struct tcp_pcb *batch_list;
+#endif
   struct tcp_limits limits; /* tcp_set_limits, TCP_LIMITS_DEFAULT */
   /* How SACK connections find losses (tcp_set_loss_detection). */
   enum tcp_loss_detection loss_detection;
@@ -88,7 +90,9 @@ static struct tcp_globals {
 } st;
 
 static void tcp_wheel_timeout(void *arg);
+#if LWIP_TCP_RX_BATCH
 static void tcp_batch_remove(struct tcp_pcb *pcb);
+#endif
 
 void tcp_init(void)
 {
@@ -644,9 +648,11 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
     st.state_hook(pcb, pcb->state, CLOSED); /* the connection is over */
   }
   wheel_unlink(pcb);
+#if LWIP_TCP_RX_BATCH
   if (pcb->flags & TF_BATCHED) {
     tcp_batch_remove(pcb);
   }
+#endif
   if (in_conn_hash(pcb)) {
     tcp_hash_remove(pcb);
   } else {
@@ -1457,19 +1463,23 @@ void tcp_recved(struct tcp_pcb *pcb, u16_t len)
    * The edge moved by at least min(TCP_WND / 2, rcv_mss) when grew is not
    * 0, and rcv_mss is never 0 past CLOSED (tcp_eff_mss of TCP_MSS). */
   if (grew != 0 && known < pcb->rcv_ann_wnd / 2U && pcb->state != CLOSED) {
+#if LWIP_TCP_RX_BATCH
     if (st.batching) {
       pcb->flags |= TF_WND_UPDATE;
       tcp_batch_add(pcb);
-    } else {
-      pcb->flags |= TF_ACK_NOW;
-      tcp_output(pcb);
+      return;
     }
+#endif
+    pcb->flags |= TF_ACK_NOW;
+    tcp_output(pcb);
   }
 }
 
 /* ---------------------------------------------------------------------- */
 /* Receive batches                                                         */
 /* ---------------------------------------------------------------------- */
+
+#if LWIP_TCP_RX_BATCH
 
 void tcp_batch_begin(void)
 {
@@ -1513,6 +1523,7 @@ void tcp_batch_end(void)
     }
   }
 }
+#endif /* LWIP_TCP_RX_BATCH */
 
 /* ---------------------------------------------------------------------- */
 /* Timers                                                                  */

@@ -116,7 +116,9 @@ struct tcp_pcb {
   u16_t remote_port;
   u32_t flags;                   /**< TF_* (tcp_priv.h) */
   struct tcp_pcb *hnext;         /**< next in the 4-tuple hash bucket */
-  struct tcp_pcb *batch_next;    /**< next PCB owing an ACK at the end of a receive batch */
+#if LWIP_TCP_RX_BATCH
+  struct tcp_pcb *batch_next; /**< next PCB owing an ACK at the end of a receive batch */
+#endif
   struct tcp_pcb *tnext, *tprev; /**< timer wheel slot list */
   u32_t timer_due;               /**< sys_now() of the earliest pending timer */
   u16_t tslot;                   /**< wheel slot, meaningful while timer_due is not 0 (in the wheel) */
@@ -487,9 +489,24 @@ void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_a
  *  every second full-sized segment is sent once per connection, at
  *  tcp_batch_end(), like Linux after GRO.  ACKs for out-of-order data, a
  *  FIN or a filled hole still go at once.  Without these calls every
- *  segment is its own batch. */
+ *  segment is its own batch.
+ *
+ *  A build without receive batching (meson option tcp_rx_batch, off in
+ *  the minimal profile) keeps both calls for drivers as empty inline
+ *  functions: every segment is then its own batch, and every second one
+ *  is acknowledged at once by the delayed-ACK rule (RFC 5681 4.2), which
+ *  is all RFC 5681 asks; batching only saves ACKs on fast links. */
+#if LWIP_TCP_RX_BATCH
 void tcp_batch_begin(void);
 void tcp_batch_end(void);
+#else
+static inline void tcp_batch_begin(void)
+{
+}
+static inline void tcp_batch_end(void)
+{
+}
+#endif
 /** Set the maximum segment lifetime (TIME_WAIT lasts twice this). */
 void tcp_set_msl(u32_t ms);
 /** The maximum segment lifetime in force, ms. */

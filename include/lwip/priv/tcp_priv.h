@@ -60,8 +60,10 @@
 #endif
 #define TF_FIN_DELIVER 0x1000U /**< the FIN still has to reach the recv callback */
 #define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
-#define TF_BATCHED 0x4000U     /**< in the receive batch's list (tcp_batch_end owes it a look) */
-#define TF_WND_UPDATE 0x8000U  /**< the batch end sends a window update */
+#if LWIP_TCP_RX_BATCH
+#define TF_BATCHED 0x4000U    /**< in the receive batch's list (tcp_batch_end owes it a look) */
+#define TF_WND_UPDATE 0x8000U /**< the batch end sends a window update */
+#endif
 #define TF_ZOMBIE 0x10000U     /**< freed while the stack was working on it: memory goes at tcp_leave() */
 #define TF_COOKIE 0x20000U     /**< made from a SYN cookie: the handshake ACK gives no RTT sample */
 
@@ -239,9 +241,24 @@ struct tcp_pcb *tcp_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t 
 /** The listener for a segment to @p laddr:@p lport: one bound to that
  *  address, else the wildcard of its family, else a dual-stack one. */
 struct tcp_pcb_listen *tcp_listen_lookup(const ip_addr_t *laddr, u16_t lport);
+#if LWIP_TCP_RX_BATCH
 /** Inside tcp_batch_begin/end?  And note a PCB that owes an ACK at the end. */
 bool tcp_batch_active(void);
 void tcp_batch_add(struct tcp_pcb *pcb);
+#else
+/* Without receive batching (meson option tcp_rx_batch) no batch is ever
+ * open: the delayed-ACK rule in tcp_in.c acknowledges every second
+ * segment at once (RFC 5681 4.2), and the batch code there compiles to
+ * nothing. */
+static inline bool tcp_batch_active(void)
+{
+  return false;
+}
+static inline void tcp_batch_add(struct tcp_pcb *pcb)
+{
+  LWIP_UNUSED_ARG(pcb);
+}
+#endif
 /** Initial sequence number for the PCB's 4-tuple (RFC 6528). */
 u32_t tcp_isn(const struct tcp_pcb *pcb);
 
