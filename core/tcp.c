@@ -1852,11 +1852,18 @@ bool tcp_icmp_error(const struct ip_icmp_err *e)
     LWIP_DROP(TCP_ICMP_BAD_SEQ);
     return true;
   }
+#if LWIP_IPV6
+  /* Only ICMPv6 says ERR_BUF.  IPv4 sends without DF, so routers
+   * fragment what does not fit the path (RFC 791), keeps no path MTU
+   * (RFC 1191 discovery is optional), and icmp.c takes "fragmentation
+   * needed" for a soft error like the rest: an IPv4-only build has no
+   * caller of tcp_pmtu_changed. */
   if (e->err == ERR_BUF) {
     /* Packet Too Big: the path MTU cache is already lower (icmp6.c). */
     tcp_pmtu_changed(pcb);
     return true;
   }
+#endif
   if (pcb->state == SYN_SENT && tcp_icmp_hard(e)) {
     LWIP_LOG(TCP, INFO, "%u -> %s:%u: ICMP type %u code %u, connection aborted", pcb->local_port,
              ipaddr_ntoa(&pcb->remote_ip), pcb->remote_port, e->type, e->code);
@@ -1874,6 +1881,7 @@ bool tcp_icmp_error(const struct ip_icmp_err *e)
   return true;
 }
 
+#if LWIP_IPV6
 void tcp_pmtu_changed(struct tcp_pcb *pcb)
 {
   if (pcb->state == LISTEN || pcb->state == CLOSED) {
@@ -1894,6 +1902,7 @@ void tcp_pmtu_changed(struct tcp_pcb *pcb)
   pcb->mss = path;
   tcp_mss_lowered(pcb);
 }
+#endif /* LWIP_IPV6 */
 
 void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {

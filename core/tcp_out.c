@@ -764,6 +764,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
   tcp_output(pcb);
 }
 
+#if LWIP_IPV6 /* called for ICMPv6 Packet Too Big only (tcp_pmtu_changed) */
 void tcp_mss_lowered(struct tcp_pcb *pcb)
 {
   struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
@@ -779,6 +780,7 @@ void tcp_mss_lowered(struct tcp_pcb *pcb)
     tcp_rexmit_seg(pcb, first);
   }
 }
+#endif /* LWIP_IPV6 */
 
 err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {

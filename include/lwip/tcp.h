@@ -474,8 +474,9 @@ void tcp6_input(struct pbuf *p, const struct ip6_rx *rx);
 #endif
 /** An ICMP or ICMPv6 error quoting a segment we sent (icmp.c, icmp6.c).  The
  *  quoted sequence number must be in flight (RFC 5927 4.1).  Packet Too
- *  Big lowers the connection's MSS to the new path MTU and resends what no
- *  longer fits (RFC 8201 5.4); a hard error (RFC 5461 4: port or protocol
+ *  Big (ICMPv6 only: IPv4 keeps no path MTU, so "fragmentation needed" is
+ *  a soft error) lowers the connection's MSS to the new path MTU and
+ *  resends what no longer fits (RFC 8201 5.4); a hard error (RFC 5461 4: port or protocol
  *  unreachable, administratively prohibited) aborts a connection in
  *  SYN_SENT (its err callback gets ERR_RST for port unreachable, else
  *  ERR_RTE); every other error is soft and only logged, the

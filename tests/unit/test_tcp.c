@@ -2271,6 +2271,42 @@ static void mem_budget_counts_or_not(void **state)
   assert_int_equal(mi.rx_bytes, 0);
 }
 
+/* IPv4 keeps no path MTU (our datagrams go without DF, routers fragment
+ * them): an ICMP "fragmentation needed" quoting a segment in flight is a
+ * soft error like any other, the MSS stays and nothing is resent at once.
+ * Only ICMPv6 Packet Too Big lowers the MSS (test_tcp6.c), so an IPv4-only
+ * build has no path MTU code in TCP at all. */
+static void ip4_frag_needed_is_soft(void **state)
+{
+  (void)state;
+  fill_pattern();
+  struct tt_conn c;
+  setup_established_active(&c, TT_OPT_NONE);
+  struct tcp_pcb *pcb = c.pcb;
+  u16_t mss = pcb->mss;
+  assert_int_equal(tcp_write(pcb, pattern, 100, TCP_WRITE_FLAG_COPY), ERR_OK);
+  tcp_output(pcb);
+  u32_t seq = c.our_nxt;
+  tt_expect_seg(&c, TCP_ACK | TCP_PSH, 100, NULL);
+  /* type 3 code 4, next-hop MTU 296; the quote: our IPv4 header and the
+   * first 8 bytes of the segment (ports, sequence number). */
+  u8_t icmp[8 + 28] = {3, 4};
+  put_be16(icmp + 6, 296);
+  test_ip4_hdr(icmp + 8, TT_OUR_IP, TT_PEER_IP, IP_PROTO_TCP, 140, 1, 0, 64);
+  put_be16(icmp + 28, c.our_port);
+  put_be16(icmp + 30, c.peer_port);
+  put_be32(icmp + 32, seq);
+  put_be16(icmp + 2, test_cksum(icmp, sizeof(icmp), 0));
+  u8_t frame[128];
+  size_t fl = test_eth_ip4(frame, TT_GW, TT_OUR_IP, IP_PROTO_ICMP, icmp, sizeof(icmp));
+  test_rx(&tt_tn, frame, fl);
+  assert_true(pcb->soft_err);
+  assert_int_equal(pcb->soft_icmp_type, 3);
+  assert_int_equal(pcb->soft_icmp_code, 4);
+  assert_int_equal(pcb->mss, mss);
+  tt_expect_nothing();
+}
+
 /* Nagle (RFC 1122 4.2.3.4): a small segment waits while data is
  * unacknowledged; tcp_nagle_disable lets it go. */
 static void nagle_holds_small_segment(void **state)
@@ -3650,6 +3686,7 @@ int main(void)
     T(our_isn_wraps),
     T(write_send_buffer_full),
     T(mem_budget_counts_or_not),
+    T(ip4_frag_needed_is_soft),
     T(nagle_holds_small_segment),
     T(rst_rules_across_wrap),
     T(delayed_ack),

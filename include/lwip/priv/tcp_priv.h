@@ -324,6 +324,7 @@ static inline void tcp_mem_count_tx_limited(void)
 #endif
 /** Start RTO/persist/keepalive timers as the queues require. */
 void tcp_arm_timers(struct tcp_pcb *pcb);
+#if LWIP_IPV6 /* only ICMPv6 Packet Too Big lowers a path MTU */
 /** The path MTU towards @p pcb's peer may have dropped (Packet Too Big):
  *  lower its MSS to fit and resend what no longer fits. */
 void tcp_pmtu_changed(struct tcp_pcb *pcb);
@@ -332,6 +333,7 @@ void tcp_pmtu_changed(struct tcp_pcb *pcb);
  *  the smaller MTU, is sent again at once without a congestion response
  *  (RFC 8201 5.4; the loss was the path's, not congestion). */
 void tcp_mss_lowered(struct tcp_pcb *pcb);
+#endif
 /** The netif a segment from @p local to @p remote leaves by (either
  *  family), or NULL. */
 struct netif *tcp_route(const ip_addr_t *local, const ip_addr_t *remote);
