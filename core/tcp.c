@@ -9,7 +9,8 @@
  * in a hash table keyed by the 4-tuple, listeners in one keyed by port.
  * Timers are a timing wheel: each PCB is filed under the slot of its
  * earliest deadline, and one sys_timeout visits only the slots that come
- * due, so no timer walks all PCBs.
+ * due, so no timer walks all PCBs (a build without tcp_timer_wheel keeps
+ * one list of the PCBs with a timer instead, for a few connections).
  */
 #include "lwip/opt.h"
 
@@ -67,7 +68,11 @@ static struct tcp_globals {
   tcp_state_hook_fn state_hook;
   /* The PCB the stack is working on (tcp_enter/tcp_leave). */
   struct tcp_pcb *active_pcb;
+#if LWIP_TCP_TIMER_WHEEL
   u32_t wheel_count; /* PCBs in the wheel (first of what tcp_init clears) */
+#else
+  struct tcp_pcb *tlist; /* PCBs with a timer, latest filed first (ditto) */
+#endif
 #if LWIP_TCP_MEM_BUDGET
   /* Bytes held by all connections in the memory budgets, and how often
    * the budgets held a connection back (see "Memory budgets" below). */
@@ -86,8 +91,19 @@ static struct tcp_globals {
   enum tcp_loss_detection loss_detection;
   u32_t hash_salt;
   u32_t isn_key[4];
+#if LWIP_TCP_TIMER_WHEEL
   struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
+#endif
 } st;
+
+/* No PCB has a timer pending. */
+#if LWIP_TCP_TIMER_WHEEL
+#define TIMERS_IDLE() (st.wheel_count == 0)
+#define ST_CLEAR_FROM wheel_count
+#else
+#define TIMERS_IDLE() (st.tlist == NULL)
+#define ST_CLEAR_FROM tlist
+#endif
 
 static void tcp_wheel_timeout(void *arg);
 #if LWIP_TCP_RX_BATCH
@@ -99,7 +115,7 @@ void tcp_init(void)
   /* lwip_init() re-initialises the pools, so old PCBs are forgotten. */
   memset(conn_hash, 0, sizeof(conn_hash));
   memset(listen_hash, 0, sizeof(listen_hash));
-  memset(&st.wheel_count, 0, sizeof(st) - offsetof(struct tcp_globals, wheel_count));
+  memset(&st.ST_CLEAR_FROM, 0, sizeof(st) - offsetof(struct tcp_globals, ST_CLEAR_FROM));
   bound_pcbs = NULL;
   st.wheel_tick = sys_now() / TCP_TICK_MS;
   st.limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
@@ -410,6 +426,21 @@ struct tcp_pcb_listen *tcp_listen_lookup(const ip_addr_t *laddr, u16_t lport)
 /* The timer wheel                                                         */
 /* ---------------------------------------------------------------------- */
 
+static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
+{
+  u32_t best = 0;
+  for (size_t i = 0; i < LWIP_ARRAYSIZE(pcb->due); i++) {
+    u32_t d = pcb->due[i];
+    if (d != 0 && (best == 0 || TCP_SEQ_LT(d, best))) {
+      best = d;
+    }
+  }
+  return best;
+}
+
+static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now);
+
+#if LWIP_TCP_TIMER_WHEEL
 /* A PCB is in the wheel exactly while its timer_due is not 0: a zeroed PCB
  * (tcp_alloc's, or one on the stack) is in no slot.  tnext and tprev mean
  * nothing outside the wheel; filing a PCB sets both. */
@@ -454,18 +485,6 @@ static void wheel_schedule(void)
   st.wheel_armed = true;
 }
 
-static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
-{
-  u32_t best = 0;
-  for (size_t i = 0; i < LWIP_ARRAYSIZE(pcb->due); i++) {
-    u32_t d = pcb->due[i];
-    if (d != 0 && (best == 0 || TCP_SEQ_LT(d, best))) {
-      best = d;
-    }
-  }
-  return best;
-}
-
 void tcp_timer_update(struct tcp_pcb *pcb)
 {
   u32_t due = pcb_earliest_due(pcb);
@@ -501,8 +520,6 @@ void tcp_timer_update(struct tcp_pcb *pcb)
   }
 }
 
-static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now);
-
 static void tcp_wheel_timeout(void *arg)
 {
   LWIP_UNUSED_ARG(arg);
@@ -530,6 +547,103 @@ static void tcp_wheel_timeout(void *arg)
   st.wheel_tick = now_tick;
   wheel_schedule();
 }
+#else /* !LWIP_TCP_TIMER_WHEEL */
+/* Without the wheel (meson option tcp_timer_wheel, off in the minimal
+ * profile): a microcontroller has a few PCBs, so those with a timer sit in
+ * one list, latest filed first, and one sys_timeout is armed for the
+ * earliest tick among them.  Deadlines are the wheel's: a PCB's timers
+ * run at the first 10 ms tick at or after its earliest deadline (one
+ * past the last tick run, when already due), in tick order and, within a
+ * tick, latest filed first, as the wheel runs a slot.  Only the wheel's
+ * idle wake-ups for a slot whose PCB waits for a later lap are gone; so
+ * is its flat cost per timer with thousands of connections, which the
+ * daemon profile keeps. */
+static void wheel_unlink(struct tcp_pcb *pcb)
+{
+  if (pcb->timer_due != 0) {
+    pcb_list_remove(&st.tlist, pcb, offsetof(struct tcp_pcb, tnext));
+    pcb->timer_due = 0;
+  }
+}
+
+/* The PCB whose timers come first: the earliest tick, and among PCBs of
+ * that tick the latest filed.  NULL when none has a timer. */
+static struct tcp_pcb *timer_first(void)
+{
+  struct tcp_pcb *best = st.tlist;
+  for (struct tcp_pcb *p = best; p != NULL; p = p->tnext) {
+    if (TCP_SEQ_LT(p->ttick, best->ttick)) {
+      best = p;
+    }
+  }
+  return best;
+}
+
+static void wheel_schedule(void)
+{
+  if (st.wheel_armed) {
+    sys_untimeout(tcp_wheel_timeout, NULL);
+    st.wheel_armed = false;
+  }
+  struct tcp_pcb *first = timer_first();
+  if (first == NULL) {
+    return;
+  }
+  u32_t t = first->ttick;
+  u32_t now = sys_now();
+  u32_t due = t * TCP_TICK_MS;
+  st.wheel_wake_tick = t;
+  /* In our own storage, as the wheel's (RFC 6298 5.1). */
+  sys_timeout_static(&wheel_timeo, TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
+  st.wheel_armed = true;
+}
+
+void tcp_timer_update(struct tcp_pcb *pcb)
+{
+  u32_t due = pcb_earliest_due(pcb);
+  wheel_unlink(pcb);
+  if (due == 0) {
+    if (st.tlist == NULL) { /* nothing left: disarm */
+      wheel_schedule();
+    }
+    return;
+  }
+  if (st.tlist == NULL) {
+    st.wheel_tick = sys_now() / TCP_TICK_MS;
+  }
+  u32_t tick = (due + TCP_TICK_MS - 1U) / TCP_TICK_MS;
+  if (TCP_SEQ_LEQ(tick, st.wheel_tick)) {
+    tick = st.wheel_tick + 1U;
+  }
+  pcb->ttick = tick;
+  pcb->tnext = st.tlist;
+  st.tlist = pcb;
+  pcb->timer_due = due;
+  if (!st.wheel_armed || TCP_SEQ_LT(tick, st.wheel_wake_tick)) {
+    wheel_schedule();
+  }
+}
+
+static void tcp_wheel_timeout(void *arg)
+{
+  LWIP_UNUSED_ARG(arg);
+  st.wheel_armed = false;
+  u32_t now = sys_now();
+  u32_t now_tick = now / TCP_TICK_MS;
+  struct tcp_pcb *pcb;
+  /* One PCB at a time, looking again after each: its timers may free
+   * PCBs (even others, from an err callback) or re-file it. */
+  while ((pcb = timer_first()) != NULL && TCP_SEQ_LEQ(pcb->ttick, now_tick)) {
+    st.wheel_tick = pcb->ttick;
+    wheel_unlink(pcb);
+    struct tcp_pcb *prev = tcp_enter(pcb);
+    tcp_pcb_timers(pcb, now);
+    tcp_leave(pcb, prev);
+  }
+  st.wheel_tick = now_tick;
+  wheel_schedule();
+}
+#endif /* LWIP_TCP_TIMER_WHEEL */
 
 /* ---------------------------------------------------------------------- */
 /* PCB life                                                                */
@@ -676,7 +790,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
   } else {
     memp_free(MEMP_TCP_PCB, pcb);
   }
-  if (st.wheel_count == 0) { /* the wheel is idle: disarm it */
+  if (TIMERS_IDLE()) { /* no timer left: disarm */
     wheel_schedule();
   }
 }

@@ -119,9 +119,15 @@ struct tcp_pcb {
 #if LWIP_TCP_RX_BATCH
   struct tcp_pcb *batch_next; /**< next PCB owing an ACK at the end of a receive batch */
 #endif
+#if LWIP_TCP_TIMER_WHEEL
   struct tcp_pcb *tnext, *tprev; /**< timer wheel slot list */
   u32_t timer_due;               /**< sys_now() of the earliest pending timer */
   u16_t tslot;                   /**< wheel slot, meaningful while timer_due is not 0 (in the wheel) */
+#else
+  struct tcp_pcb *tnext; /**< next in the list of PCBs with a timer (while timer_due is not 0) */
+  u32_t timer_due;       /**< sys_now() of the earliest pending timer */
+  u32_t ttick;           /**< the 10 ms tick its timers run at */
+#endif
 
   /* receiver */
   u32_t rcv_nxt;            /**< next sequence number expected */

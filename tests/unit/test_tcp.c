@@ -2324,6 +2324,31 @@ static void ip4_frag_needed_is_soft(void **state)
   tt_expect_nothing();
 }
 
+/* TCP's timers run at 10 ms ticks, with the timing wheel (tcp_timer_wheel)
+ * as with the one list of a build without it: a deadline inside a tick
+ * waits for the tick's end, and connections due at the same tick run latest
+ * filed first, as a wheel slot does. */
+static void timers_run_at_ticks(void **state)
+{
+  (void)state;
+  struct tt_conn a, b;
+  setup_established_active(&a, TT_OPT_NONE);
+  setup_established_active(&b, TT_OPT_NONE);
+  test_clock_advance(13U - sys_now() % 10U); /* now is 3 past a tick */
+  u32_t t0 = sys_now();
+  tt_send(&a, TCP_ACK | TCP_PSH, "a", 1); /* delayed ACK due at t0 + 100 */
+  test_clock_advance(4);
+  tt_send(&b, TCP_ACK | TCP_PSH, "b", 1); /* due at t0 + 104: the same tick */
+  tt_expect_nothing();
+  test_clock_advance(t0 + TCP_DELACK_MS + 6U - sys_now());
+  tt_expect_nothing(); /* a's deadline has passed, its tick has not */
+  test_clock_advance(1);
+  assert_int_equal(sys_now() % 10U, 0);
+  tt_expect_seg(&b, TCP_ACK, 0, NULL);
+  tt_expect_seg(&a, TCP_ACK, 0, NULL);
+  tt_expect_nothing();
+}
+
 /* Nagle (RFC 1122 4.2.3.4): a small segment waits while data is
  * unacknowledged; tcp_nagle_disable lets it go. */
 static void nagle_holds_small_segment(void **state)
@@ -3704,6 +3729,7 @@ int main(void)
     T(write_send_buffer_full),
     T(mem_budget_counts_or_not),
     T(ip4_frag_needed_is_soft),
+    T(timers_run_at_ticks),
     T(nagle_holds_small_segment),
     T(rst_rules_across_wrap),
     T(delayed_ack),
