@@ -449,6 +449,7 @@ const struct tcp_cc_ops tcp_cc_cubic = {
 
 const struct tcp_cc_ops *tcp_cc_default = &tcp_cc_newreno;
 
+#if LWIP_TCP_CUBIC
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
 {
   if (name == NULL) {
@@ -457,11 +458,9 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name)
   if (strcmp(name, tcp_cc_newreno.name) == 0) {
     return &tcp_cc_newreno;
   }
-#if LWIP_TCP_CUBIC
   if (strcmp(name, tcp_cc_cubic.name) == 0) {
     return &tcp_cc_cubic;
   }
-#endif
   return NULL;
 }
 
@@ -471,13 +470,11 @@ err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
   if (pcb == NULL || cc == NULL) {
     return ERR_VAL;
   }
-#if LWIP_TCP_CUBIC /* with NewReno alone, pcb->cc is it already (tcp_alloc) */
   if (cc != pcb->cc) {
     pcb->cc = cc;
     pcb->cc_wmax = pcb->cc_k_ms = pcb->cc_epoch = pcb->cc_west = 0;
     pcb->bytes_acked = 0;
   }
-#endif
   return ERR_OK;
 }
 
@@ -505,5 +502,37 @@ const char *tcp_get_default_congestion(void)
 {
   return tcp_cc_default->name;
 }
+#else
+/* NewReno alone (no tcp_cubic): every PCB and the default have it from
+ * tcp_alloc and tcp_init on, so choosing one is only checking the name.
+ * The answers are those of a build with CUBIC, less "cubic": ERR_VAL for
+ * any other name, as for one that build does not know either.
+ * (tcp_cc_find, which nothing calls here, is not built.) */
+bool tcp_congestion_available(const char *name)
+{
+  return name != NULL && strcmp(name, "newreno") == 0;
+}
+
+err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
+{
+  return pcb != NULL && tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
+}
+
+const char *tcp_get_congestion(const struct tcp_pcb *pcb)
+{
+  LWIP_UNUSED_ARG(pcb);
+  return "newreno";
+}
+
+err_t tcp_set_default_congestion(const char *name)
+{
+  return tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
+}
+
+const char *tcp_get_default_congestion(void)
+{
+  return "newreno";
+}
+#endif /* LWIP_TCP_CUBIC */
 
 #endif /* LWIP_TCP */

@@ -145,7 +145,7 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
     LWIP_DROP(TCP_BAD_HLEN);
     return false;
   }
-  if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !(p->flags & PBUF_FLAG_CSUM_OK) &&
+  if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !PBUF_CSUM_VERIFIED(p) &&
       tcp_chksum(p, &rx->src, &rx->dest) != 0) {
     LWIP_DROP(TCP_BAD_CHKSUM);
     return false;

@@ -278,6 +278,9 @@ static int apply_option(struct options *o, int c, const char *arg)
     if (!tap_offload_parse(arg, &o->offload)) {
       return bad_option("offload", arg, "expected auto, on or off");
     }
+    if (!LWIP_OFFLOAD && o->offload == TAP_OFFLOAD_ON) {
+      return bad_option("offload", arg, "this build has no offloads (offload=disabled)");
+    }
     break;
   case 'B': return parse_busy_poll(o, arg);
   case 'U':
@@ -797,7 +800,10 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
                        const uint8_t *mac)
 {
   char err[256];
-  lwipd.tap = tap_open_offload(o->tap, true, o->offload, err, sizeof(err));
+  /* A build without the offload option checks every checksum itself, so
+   * the TAP must not pass up frames whose checksum the kernel left partial:
+   * --offload auto means off there. */
+  lwipd.tap = tap_open_offload(o->tap, true, LWIP_OFFLOAD ? o->offload : TAP_OFFLOAD_OFF, err, sizeof(err));
   if (lwipd.tap == NULL) {
     fprintf(stderr, "lwipd: %s\n", err);
     return 1;
