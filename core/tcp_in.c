@@ -1766,6 +1766,7 @@ static bool tcp_rcv_deliver(struct tcp_pcb *pcb, struct pbuf *p)
 
 bool tcp_rcv_drain(struct tcp_pcb *pcb)
 {
+#if LWIP_TCP_OOSEQ
   u32_t before = pcb->rcv_nxt;
   bool alive = tcp_rcv_deliver(pcb, NULL);
   if (alive && !(pcb->flags & TF_ZOMBIE) && pcb->rcv_nxt != before) {
@@ -1774,6 +1775,10 @@ bool tcp_rcv_drain(struct tcp_pcb *pcb)
     pcb->flags |= TF_ACK_NOW;
   }
   return alive;
+#else
+  /* Refused and held data is acknowledged already (RCV.NXT is past it). */
+  return tcp_rcv_deliver(pcb, NULL);
+#endif
 }
 
 /* A queue entry holding the segment's data (taken from s->p), or NULL
@@ -2097,7 +2102,10 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
        * window we offered and acknowledge it, so the peer does not wait
        * for a timeout; it reaches the application after the refused data.
        * The drain may have moved rcv_nxt past part of this segment (data
-       * that waited in the out-of-order queue): only the rest is new. */
+       * that waited in the out-of-order queue): only the rest is new.
+       * (Without tcp_ooseq the drain delivers only data RCV.NXT counts
+       * already: the segment still starts at RCV.NXT.) */
+#if LWIP_TCP_OOSEQ
       u32_t end = s->seqno + s->len;
       if (TCP_SEQ_GEQ(pcb->rcv_nxt, end)) {
         if (!(fin && end == pcb->rcv_nxt && !(pcb->flags & TF_FIN_RCVD))) {
@@ -2108,6 +2116,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       } else if (TCP_SEQ_LT(s->seqno, pcb->rcv_nxt)) {
         seg_trim_front(s, (u16_t)(pcb->rcv_nxt - s->seqno));
       }
+#endif
       tcp_hold(pcb, s, fin);
       return true;
     }

@@ -1905,6 +1905,34 @@ static void recv_refused_offered_again(void **state)
   tt_expect_nothing();
 }
 
+/* A FIN arriving in order while the application refuses data is taken
+ * and acknowledged at once (the connection goes to CLOSE_WAIT); the
+ * application hears it after the refused data.  The same with and
+ * without tcp_ooseq. */
+static void recv_refused_then_fin(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  u32_t p = c.peer_nxt;
+  tt_rec.recv_ret = ERR_MEM;
+  peer_data(&c, 0, 100);
+  assert_non_null(pcb->refused_data);
+  struct tt_opts o;
+  tt_conn_opts(&c, &o);
+  tt_inject(&c, TCP_ACK | TCP_FIN, p + 100U, c.our_nxt, &o, NULL, 0);
+  tt_expect(TCP_ACK, c.our_nxt, p + 101U, NULL);
+  tt_expect_nothing();
+  assert_int_equal(pcb->state, CLOSE_WAIT);
+  assert_int_equal(tt_rec.nfin, 0);
+  tt_rec.recv_ret = ERR_OK;
+  test_clock_advance(TCP_REFUSED_RETRY_MS);
+  assert_int_equal(tt_rec.len, 100);
+  assert_memory_equal(tt_rec.data, pattern, 100);
+  assert_int_equal(tt_rec.nfin, 1);
+  assert_null(pcb->refused_data);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Sequence numbers across 2^32                                            */
 /* ---------------------------------------------------------------------- */
@@ -2846,6 +2874,7 @@ int main(void)
     T(ooseq_overlaps_trimmed),
     T(delayed_ack_timing),
     T(recv_refused_offered_again),
+    T(recv_refused_then_fin),
     T(wrap_loss_and_sack),
     T(write_err_mem_send_buffer),
     T(write_err_mem_queue_limit),
