@@ -2111,6 +2111,7 @@ static void oom_ooseq_insert(void **state)
 {
   (void)state;
 #if LWIP_TEST_HOOKS
+  NEED(LWIP_TCP_OOSEQ);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_SACK, 0);
   u32_t p = c.peer_nxt;
