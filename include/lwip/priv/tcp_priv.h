@@ -58,6 +58,11 @@
 #else
 #define TF_SACK 0U
 #endif
+#if LWIP_TCP_OOSEQ
+#define TF_RCV_GAP 0U /* the queue keeps what lies beyond a gap */
+#else
+#define TF_RCV_GAP 0x0400U /**< a segment beyond RCV.NXT was dropped: ACK the next in-order one at once */
+#endif
 #define TF_FIN_DELIVER 0x1000U /**< the FIN still has to reach the recv callback */
 #define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
 #define TF_BATCHED 0x4000U     /**< in the receive batch's list (tcp_batch_end owes it a look) */
