@@ -212,7 +212,7 @@ void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno)
   if (!open || held || (pcb->flags & TF_INFR) || !TCP_SEQ_GT(ackno, pcb->recover)) {
     return;
   }
-  pcb->cc->on_ecn(pcb);
+  TCP_CC(pcb, on_ecn)(pcb);
   pcb->ecn_recover = pcb->snd_max;
   pcb->ecn |= TCP_ECN_CWR | TCP_ECN_HELD;
   pcb->ecn_reductions++;

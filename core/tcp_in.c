@@ -1075,7 +1075,7 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
 #if LWIP_TCP_RACK
   pcb->rack_flags |= RACK_LOST_MAYBE; /* lost segments are to be resent again */
 #endif
-  pcb->cc->on_recovery(pcb); /* reads lt_segs: limited transmit is not FlightSize */
+  TCP_CC(pcb, on_recovery)(pcb); /* reads lt_segs: limited transmit is not FlightSize */
   pcb->lt_segs = 0;
 #if LWIP_TCP_RACK
   if (tcp_rack_on(pcb)) {
@@ -1153,7 +1153,7 @@ static void tcp_exit_recovery(struct tcp_pcb *pcb)
 {
   pcb->flags &= ~TF_INFR;
   pcb->dupacks = 0;
-  pcb->cc->on_recovery_end(pcb);
+  TCP_CC(pcb, on_recovery_end)(pcb);
 #if LWIP_TCP_RACK
   if (tcp_rack_on(pcb)) {
     /* RFC 6937 3: PRR ends with cwnd = ssthresh.  PRR has already
@@ -1174,7 +1174,7 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
   tcp_lt_deflate(pcb);
   if (!(pcb->flags & TF_INFR)) {
     pcb->dupacks = 0;
-    pcb->cc->on_ack(pcb, acked);
+    TCP_CC(pcb, on_ack)(pcb, acked);
     /* RFC 6675 5: a cumulative ACK can leave a hole the scoreboard already
      * counts as lost (IsLost(HighACK + 1)): recover now. */
     if ((pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST) &&
@@ -1256,7 +1256,7 @@ static void tcp_rack_ack(struct tcp_pcb *pcb, u32_t acked, u32_t delivered, bool
     pcb->tlp_due = 0; /* RFC 8985 7.2: the probe timer restarts from this ACK */
     if (!(pcb->flags & TF_INFR)) {
       pcb->dupacks = 0;
-      pcb->cc->on_ack(pcb, acked);
+      TCP_CC(pcb, on_ack)(pcb, acked);
     }
   } else if (dup && pcb->dupacks < 0xffU) {
     pcb->dupacks++;
@@ -1265,8 +1265,8 @@ static void tcp_rack_ack(struct tcp_pcb *pcb, u32_t acked, u32_t delivered, bool
     /* RFC 8985 7.4.2: the probe repaired a loss; respond to it as to a
      * recovery that is already over. */
     LWIP_LOG(TCP, DEBUG, "%u -> port %u: the loss probe repaired a loss", pcb->local_port, pcb->remote_port);
-    pcb->cc->on_recovery(pcb);
-    pcb->cc->on_recovery_end(pcb);
+    TCP_CC(pcb, on_recovery)(pcb);
+    TCP_CC(pcb, on_recovery_end)(pcb);
   }
   tcp_rack_detect_loss(pcb, sys_now());
   tcp_rack_recover(pcb, delivered, dup);
@@ -1449,7 +1449,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     bool was_syn_rcvd = pcb->state == SYN_RCVD;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
-      pcb->cc->init(pcb);
+      TCP_CC(pcb, init)(pcb);
 #if LWIP_TCP_RACK
     } else if (tcp_rack_on(pcb)) {
       /* RFC 6937 3 DeliveredData: the change in snd_una plus the change
@@ -1578,7 +1578,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   pcb->soft_err = false;            /* the peer answered: no ICMP error to report */
   pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
   tcp_set_state(pcb, ESTABLISHED);
-  pcb->cc->init(pcb);
+  TCP_CC(pcb, init)(pcb);
   tcp_trace_ack(pcb);
   pcb->flags |= TF_ACK_NOW;
   if (pcb->connected != NULL && TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK))) {

@@ -761,7 +761,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
   tcp_rack_on_rto(pcb);
   if (TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT) | TCP_STATE_BIT(FIN_WAIT_1) |
                                    TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK))) {
-    pcb->cc->on_rto(pcb);
+    TCP_CC(pcb, on_rto)(pcb);
   }
   tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_RTO);
   /* Move unacked in front of unsent; SACK state is forgotten (RFC 6675 5.1
