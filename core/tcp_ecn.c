@@ -222,33 +222,5 @@ void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno)
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
 }
 
-#else /* LWIP_TCP_ECN */
-
-/* Built without ECN: the mode names still parse (applications and the
- * daemon's options name them), but only "off" can be had. */
-err_t tcp_set_ecn(struct tcp_pcb *pcb, enum tcp_ecn_mode mode)
-{
-  if (pcb == NULL || tcp_ecn_mode_name(mode) == NULL) {
-    return ERR_ARG;
-  }
-  return mode == TCP_ECN_MODE_OFF ? ERR_OK : ERR_VAL;
-}
-
-enum tcp_ecn_mode tcp_get_ecn(const struct tcp_pcb *pcb)
-{
-  (void)pcb;
-  return TCP_ECN_MODE_OFF;
-}
-
-void tcp_set_default_ecn(enum tcp_ecn_mode mode)
-{
-  (void)mode;
-}
-
-enum tcp_ecn_mode tcp_get_default_ecn(void)
-{
-  return TCP_ECN_MODE_OFF;
-}
-
 #endif /* LWIP_TCP_ECN */
 #endif /* LWIP_TCP */
