@@ -310,8 +310,10 @@ struct pbuf *pbuf_push_header(struct pbuf *p, u16_t size, pbuf_layer layer)
   struct pbuf *h = pbuf_alloc(layer, size, PBUF_RAM);
   if (h != NULL) {
     pbuf_chain(h, p);
+#if LWIP_OFFLOAD
     h->gso_size = p->gso_size;
     h->flags |= p->flags & PBUF_FLAG_CSUM_PARTIAL;
+#endif
   }
   return h;
 }

@@ -180,7 +180,7 @@ const char *tcp_cc_phase_name(const struct tcp_pcb *pcb)
 }
 #endif
 
-static void newreno_init(struct tcp_pcb *pcb)
+void tcp_newreno_init(struct tcp_pcb *pcb)
 {
   pcb->cwnd = tcp_cc_initial_window(pcb->mss);
   pcb->ssthresh = 0x7fffffffU;
@@ -208,7 +208,7 @@ static void slow_start(struct tcp_pcb *pcb, u32_t acked)
   pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
 }
 
-static void newreno_on_ack(struct tcp_pcb *pcb, u32_t acked)
+void tcp_newreno_on_ack(struct tcp_pcb *pcb, u32_t acked)
 {
   u32_t mss = pcb->mss;
   if (pcb->cwnd < pcb->ssthresh) {
@@ -227,7 +227,7 @@ static void newreno_on_ack(struct tcp_pcb *pcb, u32_t acked)
   pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
 }
 
-static void newreno_on_recovery(struct tcp_pcb *pcb)
+void tcp_newreno_on_recovery(struct tcp_pcb *pcb)
 {
   hystart_exit(pcb);
   pcb->ssthresh = half_flight(pcb);
@@ -240,7 +240,7 @@ static void newreno_on_recovery(struct tcp_pcb *pcb)
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
 }
 
-static void newreno_on_recovery_end(struct tcp_pcb *pcb)
+void tcp_newreno_on_recovery_end(struct tcp_pcb *pcb)
 {
   /* RFC 6582 3.2 step 3, first option: deflate to
    * min(ssthresh, FlightSize + SMSS) to avoid a burst. */
@@ -250,7 +250,7 @@ static void newreno_on_recovery_end(struct tcp_pcb *pcb)
            (unsigned long)pcb->cwnd);
 }
 
-static void newreno_on_rto(struct tcp_pcb *pcb)
+void tcp_newreno_on_rto(struct tcp_pcb *pcb)
 {
   /* RFC 5681 3.1 equation (4) and the loss window of one segment; a
    * second timeout of the same data does not halve again (RFC 5681 7). */
@@ -268,7 +268,7 @@ static void newreno_on_rto(struct tcp_pcb *pcb)
  * (RFC 5681 equation (4)), but nothing is lost: no recovery, no
  * inflation by segments that left the network. */
 #if LWIP_TCP_ECN
-static void newreno_on_ecn(struct tcp_pcb *pcb)
+void tcp_newreno_on_ecn(struct tcp_pcb *pcb)
 {
   hystart_exit(pcb);
   pcb->ssthresh = half_flight(pcb);
@@ -279,13 +279,13 @@ static void newreno_on_ecn(struct tcp_pcb *pcb)
 
 const struct tcp_cc_ops tcp_cc_newreno = {
     .name = "newreno",
-    .init = newreno_init,
-    .on_ack = newreno_on_ack,
-    .on_recovery = newreno_on_recovery,
-    .on_recovery_end = newreno_on_recovery_end,
-    .on_rto = newreno_on_rto,
+    .init = tcp_newreno_init,
+    .on_ack = tcp_newreno_on_ack,
+    .on_recovery = tcp_newreno_on_recovery,
+    .on_recovery_end = tcp_newreno_on_recovery_end,
+    .on_rto = tcp_newreno_on_rto,
 #if LWIP_TCP_ECN /* without it nothing calls on_ecn */
-    .on_ecn = newreno_on_ecn,
+    .on_ecn = tcp_newreno_on_ecn,
 #endif
 };
 
@@ -332,7 +332,7 @@ static u32_t cubic_w(const struct tcp_pcb *pcb, u32_t t_ms)
 
 static void cubic_init(struct tcp_pcb *pcb)
 {
-  newreno_init(pcb);
+  tcp_newreno_init(pcb);
   pcb->cc_wmax = 0;
   pcb->cc_k_ms = 0;
   pcb->cc_epoch = 0;
@@ -439,7 +439,7 @@ const struct tcp_cc_ops tcp_cc_cubic = {
     .init = cubic_init,
     .on_ack = cubic_on_ack,
     .on_recovery = cubic_on_recovery,
-    .on_recovery_end = newreno_on_recovery_end,
+    .on_recovery_end = tcp_newreno_on_recovery_end,
     .on_rto = cubic_on_rto,
 #if LWIP_TCP_ECN
     .on_ecn = cubic_on_ecn,
@@ -449,6 +449,7 @@ const struct tcp_cc_ops tcp_cc_cubic = {
 
 const struct tcp_cc_ops *tcp_cc_default = &tcp_cc_newreno;
 
+#if LWIP_TCP_CUBIC
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
 {
   if (name == NULL) {
@@ -457,11 +458,9 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name)
   if (strcmp(name, tcp_cc_newreno.name) == 0) {
     return &tcp_cc_newreno;
   }
-#if LWIP_TCP_CUBIC
   if (strcmp(name, tcp_cc_cubic.name) == 0) {
     return &tcp_cc_cubic;
   }
-#endif
   return NULL;
 }
 
@@ -471,13 +470,11 @@ err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
   if (pcb == NULL || cc == NULL) {
     return ERR_VAL;
   }
-#if LWIP_TCP_CUBIC /* with NewReno alone, pcb->cc is it already (tcp_alloc) */
   if (cc != pcb->cc) {
     pcb->cc = cc;
     pcb->cc_wmax = pcb->cc_k_ms = pcb->cc_epoch = pcb->cc_west = 0;
     pcb->bytes_acked = 0;
   }
-#endif
   return ERR_OK;
 }
 
@@ -505,5 +502,37 @@ const char *tcp_get_default_congestion(void)
 {
   return tcp_cc_default->name;
 }
+#else
+/* NewReno alone (no tcp_cubic): every PCB and the default have it from
+ * tcp_alloc and tcp_init on, so choosing one is only checking the name.
+ * The answers are those of a build with CUBIC, less "cubic": ERR_VAL for
+ * any other name, as for one that build does not know either.
+ * (tcp_cc_find, which nothing calls here, is not built.) */
+bool tcp_congestion_available(const char *name)
+{
+  return name != NULL && strcmp(name, "newreno") == 0;
+}
+
+err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
+{
+  return pcb != NULL && tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
+}
+
+const char *tcp_get_congestion(const struct tcp_pcb *pcb)
+{
+  LWIP_UNUSED_ARG(pcb);
+  return "newreno";
+}
+
+err_t tcp_set_default_congestion(const char *name)
+{
+  return tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
+}
+
+const char *tcp_get_default_congestion(void)
+{
+  return "newreno";
+}
+#endif /* LWIP_TCP_CUBIC */
 
 #endif /* LWIP_TCP */

@@ -212,7 +212,7 @@ void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno)
   if (!open || held || (pcb->flags & TF_INFR) || !TCP_SEQ_GT(ackno, pcb->recover)) {
     return;
   }
-  pcb->cc->on_ecn(pcb);
+  TCP_CC(pcb, on_ecn)(pcb);
   pcb->ecn_recover = pcb->snd_max;
   pcb->ecn |= TCP_ECN_CWR | TCP_ECN_HELD;
   pcb->ecn_reductions++;
@@ -220,34 +220,6 @@ void tcp_ecn_ack(struct tcp_pcb *pcb, u8_t flags, u32_t ackno)
   tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_ECN);
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: ECE, cwnd %lu ssthresh %lu", pcb->local_port, pcb->remote_port,
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
-}
-
-#else /* LWIP_TCP_ECN */
-
-/* Built without ECN: the mode names still parse (applications and the
- * daemon's options name them), but only "off" can be had. */
-err_t tcp_set_ecn(struct tcp_pcb *pcb, enum tcp_ecn_mode mode)
-{
-  if (pcb == NULL || tcp_ecn_mode_name(mode) == NULL) {
-    return ERR_ARG;
-  }
-  return mode == TCP_ECN_MODE_OFF ? ERR_OK : ERR_VAL;
-}
-
-enum tcp_ecn_mode tcp_get_ecn(const struct tcp_pcb *pcb)
-{
-  (void)pcb;
-  return TCP_ECN_MODE_OFF;
-}
-
-void tcp_set_default_ecn(enum tcp_ecn_mode mode)
-{
-  (void)mode;
-}
-
-enum tcp_ecn_mode tcp_get_default_ecn(void)
-{
-  return TCP_ECN_MODE_OFF;
 }
 
 #endif /* LWIP_TCP_ECN */

@@ -5,7 +5,8 @@
  * acceptability, PAWS from RFC 7323 5, RFC 5961 blind-attack defences),
  * ACK processing with the SACK scoreboard (RFC 2018, RFC 6675), fast
  * retransmit and recovery (RFC 5681, RFC 6582), and the receive side:
- * in-order delivery, the out-of-order queue, delayed ACKs and the FIN.
+ * in-order delivery, the out-of-order queue (a build option, tcp_ooseq),
+ * delayed ACKs and the FIN.
  *
  * The path of a segment: tcp_input -> tcp_parse -> tcp_conn_input (or
  * tcp_listen_input, or tcp_no_pcb) -> tcp_ack_input -> tcp_data_input.
@@ -145,7 +146,7 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
     LWIP_DROP(TCP_BAD_HLEN);
     return false;
   }
-  if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !(p->flags & PBUF_FLAG_CSUM_OK) &&
+  if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !PBUF_CSUM_VERIFIED(p) &&
       tcp_chksum(p, &rx->src, &rx->dest) != 0) {
     LWIP_DROP(TCP_BAD_CHKSUM);
     return false;
@@ -1074,7 +1075,7 @@ static void tcp_enter_recovery(struct tcp_pcb *pcb, u32_t delivered)
 #if LWIP_TCP_RACK
   pcb->rack_flags |= RACK_LOST_MAYBE; /* lost segments are to be resent again */
 #endif
-  pcb->cc->on_recovery(pcb); /* reads lt_segs: limited transmit is not FlightSize */
+  TCP_CC(pcb, on_recovery)(pcb); /* reads lt_segs: limited transmit is not FlightSize */
   pcb->lt_segs = 0;
 #if LWIP_TCP_RACK
   if (tcp_rack_on(pcb)) {
@@ -1152,7 +1153,7 @@ static void tcp_exit_recovery(struct tcp_pcb *pcb)
 {
   pcb->flags &= ~TF_INFR;
   pcb->dupacks = 0;
-  pcb->cc->on_recovery_end(pcb);
+  TCP_CC(pcb, on_recovery_end)(pcb);
 #if LWIP_TCP_RACK
   if (tcp_rack_on(pcb)) {
     /* RFC 6937 3: PRR ends with cwnd = ssthresh.  PRR has already
@@ -1173,7 +1174,7 @@ static void tcp_new_ack(struct tcp_pcb *pcb, u32_t acked)
   tcp_lt_deflate(pcb);
   if (!(pcb->flags & TF_INFR)) {
     pcb->dupacks = 0;
-    pcb->cc->on_ack(pcb, acked);
+    TCP_CC(pcb, on_ack)(pcb, acked);
     /* RFC 6675 5: a cumulative ACK can leave a hole the scoreboard already
      * counts as lost (IsLost(HighACK + 1)): recover now. */
     if ((pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST) &&
@@ -1255,7 +1256,7 @@ static void tcp_rack_ack(struct tcp_pcb *pcb, u32_t acked, u32_t delivered, bool
     pcb->tlp_due = 0; /* RFC 8985 7.2: the probe timer restarts from this ACK */
     if (!(pcb->flags & TF_INFR)) {
       pcb->dupacks = 0;
-      pcb->cc->on_ack(pcb, acked);
+      TCP_CC(pcb, on_ack)(pcb, acked);
     }
   } else if (dup && pcb->dupacks < 0xffU) {
     pcb->dupacks++;
@@ -1264,8 +1265,8 @@ static void tcp_rack_ack(struct tcp_pcb *pcb, u32_t acked, u32_t delivered, bool
     /* RFC 8985 7.4.2: the probe repaired a loss; respond to it as to a
      * recovery that is already over. */
     LWIP_LOG(TCP, DEBUG, "%u -> port %u: the loss probe repaired a loss", pcb->local_port, pcb->remote_port);
-    pcb->cc->on_recovery(pcb);
-    pcb->cc->on_recovery_end(pcb);
+    TCP_CC(pcb, on_recovery)(pcb);
+    TCP_CC(pcb, on_recovery_end)(pcb);
   }
   tcp_rack_detect_loss(pcb, sys_now());
   tcp_rack_recover(pcb, delivered, dup);
@@ -1298,6 +1299,7 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
   return true;
 }
 
+#if LWIP_TCP_OOSEQ
 /* Free the out-of-order entry at @p pp (on pcb->ooseq), keeping the
  * queue's counts.  Out of line: two callers. */
 TCP_NOINLINE static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **pp)
@@ -1308,6 +1310,7 @@ TCP_NOINLINE static void tcp_ooseq_unlink(struct tcp_pcb *pcb, struct tcp_seg **
   pcb->ooseq_bytes -= dead->len;
   tcp_seg_free(dead);
 }
+#endif
 
 /* TIME_WAIT comes only after the peer's FIN (from FIN_WAIT_1, FIN_WAIT_2
  * or CLOSING), whose tcp_fin_received emptied the out-of-order queue;
@@ -1446,7 +1449,7 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     bool was_syn_rcvd = pcb->state == SYN_RCVD;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
-      pcb->cc->init(pcb);
+      TCP_CC(pcb, init)(pcb);
 #if LWIP_TCP_RACK
     } else if (tcp_rack_on(pcb)) {
       /* RFC 6937 3 DeliveredData: the change in snd_una plus the change
@@ -1575,7 +1578,7 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   pcb->soft_err = false;            /* the peer answered: no ICMP error to report */
   pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
   tcp_set_state(pcb, ESTABLISHED);
-  pcb->cc->init(pcb);
+  TCP_CC(pcb, init)(pcb);
   tcp_trace_ack(pcb);
   pcb->flags |= TF_ACK_NOW;
   if (pcb->connected != NULL && TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK))) {
@@ -1642,12 +1645,14 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
 {
   pcb->rcv_nxt++;
   pcb->flags |= TF_FIN_RCVD | TF_FIN_DELIVER | TF_ACK_NOW;
+#if LWIP_TCP_OOSEQ
   /* Empty the out-of-order queue: nothing beyond the peer's FIN will
    * ever be delivered. */
   tcp_segs_free(pcb->ooseq);
   pcb->ooseq = NULL;
   pcb->ooseq_segs = 0;
   pcb->ooseq_bytes = 0;
+#endif
   switch (pcb->state) {
   case ESTABLISHED:
     tcp_set_state(pcb, CLOSE_WAIT);
@@ -1676,6 +1681,7 @@ TCP_NOINLINE static void tcp_rcv_advance(struct tcp_pcb *pcb, u16_t n)
   pcb->rcv_wnd -= LWIP_MIN(pcb->rcv_wnd, (u32_t)n);
 }
 
+#if LWIP_TCP_OOSEQ
 /* Pop the in-order front of the out-of-order queue into one chain of at
  * most 0xffff bytes (a pbuf's tot_len).  A FIN it reaches is received
  * here (tcp_fin_received, which empties the queue and so ends the loop).
@@ -1713,11 +1719,13 @@ static struct pbuf *tcp_ooseq_take(struct tcp_pcb *pcb)
   }
   return p;
 }
+#endif /* LWIP_TCP_OOSEQ */
 
 /* Deliver @p p (may be NULL), then what else is in order: data the
  * application refused before, what was held while it refused, the front
- * of the out-of-order queue (and the FIN with it), then the FIN.  A
- * refusal stops it.  @return false when the PCB is gone. */
+ * of the out-of-order queue (and the FIN with it; built with tcp_ooseq),
+ * then the FIN.  A refusal stops it.  @return false when the PCB is
+ * gone. */
 static bool tcp_rcv_deliver(struct tcp_pcb *pcb, struct pbuf *p)
 {
   for (;;) {
@@ -1732,8 +1740,14 @@ static bool tcp_rcv_deliver(struct tcp_pcb *pcb, struct pbuf *p)
         p = h->p;
         h->p = NULL;
         tcp_seg_free(h);
-      } else if ((pcb->flags & TF_FIN_DELIVER) || (p = tcp_ooseq_take(pcb)) == NULL) {
+      } else {
+#if LWIP_TCP_OOSEQ
+        if ((pcb->flags & TF_FIN_DELIVER) || (p = tcp_ooseq_take(pcb)) == NULL) {
+          break;
+        }
+#else
         break;
+#endif
       }
     }
     if (!tcp_deliver(pcb, p)) {
@@ -1752,6 +1766,7 @@ static bool tcp_rcv_deliver(struct tcp_pcb *pcb, struct pbuf *p)
 
 bool tcp_rcv_drain(struct tcp_pcb *pcb)
 {
+#if LWIP_TCP_OOSEQ
   u32_t before = pcb->rcv_nxt;
   bool alive = tcp_rcv_deliver(pcb, NULL);
   if (alive && !(pcb->flags & TF_ZOMBIE) && pcb->rcv_nxt != before) {
@@ -1760,6 +1775,10 @@ bool tcp_rcv_drain(struct tcp_pcb *pcb)
     pcb->flags |= TF_ACK_NOW;
   }
   return alive;
+#else
+  /* Refused and held data is acknowledged already (RCV.NXT is past it). */
+  return tcp_rcv_deliver(pcb, NULL);
+#endif
 }
 
 /* A queue entry holding the segment's data (taken from s->p), or NULL
@@ -1784,8 +1803,9 @@ static void held_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
 }
 
 /* Accept the in-order segment (and whatever of the out-of-order queue it
- * makes contiguous) while the application refuses data: it is
- * acknowledged now and delivered by tcp_rcv_drain later.  Takes s->p. */
+ * makes contiguous, built with tcp_ooseq) while the application refuses
+ * data: it is acknowledged now and delivered by tcp_rcv_drain later.
+ * Takes s->p. */
 static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
 {
   struct tcp_seg *seg = NULL;
@@ -1797,6 +1817,7 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
     }
   }
   tcp_rcv_advance(pcb, s->len);
+#if LWIP_TCP_OOSEQ
   /* The segment, then what it made contiguous in the out-of-order queue,
    * each entry allocated before it is taken from there (a FIN reached
    * there is received by tcp_ooseq_take, and empties the queue). */
@@ -1819,12 +1840,18 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
       seg->len = seg->p->tot_len;
     }
   }
+#else
+  if (seg != NULL) {
+    held_append(pcb, seg);
+  }
+#endif
   if (fin) {
     tcp_fin_received(pcb);
   }
   pcb->flags |= TF_ACK_NOW;
 }
 
+#if LWIP_TCP_OOSEQ
 /* Insert the segment into the out-of-order queue, trimmed against what
  * is there (RFC 9293 3.10.7.4 lets us keep it).  Takes s->p. */
 static void tcp_ooseq_insert(struct tcp_pcb *pcb, struct tcp_in_seg *s)
@@ -1937,6 +1964,7 @@ static void tcp_rcv_fin_bound(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     tcp_ooseq_unlink(pcb, pp);
   }
 }
+#endif /* LWIP_TCP_OOSEQ */
 
 /* Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every second full-sized
  * segment at once (or at the end of the receive batch), otherwise within
@@ -1964,6 +1992,28 @@ static void tcp_ack_policy(struct tcp_pcb *pcb, u16_t len)
       pcb->delack_due = tcp_due(sys_now(), tcp_delack_ms);
     }
   }
+}
+
+/* The segment is in order and nothing waits before it: RCV.NXT moves
+ * past it, its FIN is received (or the ACK delayed), and it goes to the
+ * application.  Takes s->p.  @return false when the PCB is gone. */
+static bool tcp_rcv_in_order(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
+{
+  struct pbuf *p = s->p;
+  s->p = NULL;
+  tcp_rcv_advance(pcb, s->len);
+  if (fin) {
+    tcp_fin_received(pcb);
+  } else {
+    tcp_ack_policy(pcb, s->len);
+  }
+  if (pcb->flags & TF_RCV_GAP) {
+    /* Without tcp_ooseq: the first in-order segment after a drop fills
+     * the gap the peer sees, and is acknowledged at once (RFC 5681 4.2),
+     * which a peer in recovery waits for. */
+    pcb->flags = (pcb->flags & ~TF_RCV_GAP) | TF_ACK_NOW;
+  }
+  return tcp_rcv_deliver(pcb, p);
 }
 
 /* RFC 9293 3.10.7.4 "seventh, process the segment text" and the FIN.
@@ -2007,8 +2057,10 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     s->flags &= (u8_t)~TCP_FIN;
     fin = false;
   }
+#if LWIP_TCP_OOSEQ
   tcp_rcv_fin_bound(pcb, s);
   fin = (s->flags & TCP_FIN) != 0;
+#endif
   if (s->len == 0 && !fin) {
     tcp_ack_now(pcb);
     return true;
@@ -2021,18 +2073,26 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return true;
   }
   bool hole = s->seqno != pcb->rcv_nxt;
+#if LWIP_TCP_OOSEQ
   if (!hole && pcb->ooseq == NULL && pcb->refused_data == NULL && !(pcb->flags & TF_FIN_DELIVER)) {
     /* The common case: in order, nothing waiting. */
-    struct pbuf *p = s->p;
-    s->p = NULL;
-    tcp_rcv_advance(pcb, s->len);
-    if (fin) {
-      tcp_fin_received(pcb);
-    } else {
-      tcp_ack_policy(pcb, s->len);
-    }
-    return tcp_rcv_deliver(pcb, p);
+    return tcp_rcv_in_order(pcb, s, fin);
   }
+#else
+  if (hole) {
+    /* Built without the out-of-order queue (tcp_ooseq): a segment that
+     * starts beyond RCV.NXT is dropped, its FIN with it, and answered at
+     * once with a duplicate ACK (RFC 5681 4.2: out-of-order data is
+     * acknowledged immediately), so the peer's fast retransmit or its
+     * timeout sends it again.  RFC 9293 3.10.7.4 allows it: holding
+     * segments beyond RCV.NXT for later processing is a SHOULD (SHLD-31),
+     * a matter of performance (fewer retransmissions), not of
+     * correctness; a build for a small device leaves it out knowingly. */
+    LWIP_DROP(TCP_NO_OOSEQ);
+    pcb->flags |= TF_ACK_NOW | TF_RCV_GAP;
+    return true;
+  }
+#endif
   if (!hole && pcb->refused_data != NULL) {
     if (!tcp_rcv_drain(pcb)) {
       return false;
@@ -2042,7 +2102,10 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
        * window we offered and acknowledge it, so the peer does not wait
        * for a timeout; it reaches the application after the refused data.
        * The drain may have moved rcv_nxt past part of this segment (data
-       * that waited in the out-of-order queue): only the rest is new. */
+       * that waited in the out-of-order queue): only the rest is new.
+       * (Without tcp_ooseq the drain delivers only data RCV.NXT counts
+       * already: the segment still starts at RCV.NXT.) */
+#if LWIP_TCP_OOSEQ
       u32_t end = s->seqno + s->len;
       if (TCP_SEQ_GEQ(pcb->rcv_nxt, end)) {
         if (!(fin && end == pcb->rcv_nxt && !(pcb->flags & TF_FIN_RCVD))) {
@@ -2053,16 +2116,24 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       } else if (TCP_SEQ_LT(s->seqno, pcb->rcv_nxt)) {
         seg_trim_front(s, (u16_t)(pcb->rcv_nxt - s->seqno));
       }
+#endif
       tcp_hold(pcb, s, fin);
       return true;
     }
   }
+#if LWIP_TCP_OOSEQ
   /* A hole before it: queue it and send a duplicate ACK at once, with
    * SACK blocks (RFC 5681 4.2, RFC 2018 4).  Or it fills a hole: it goes
    * through the queue, which delivers everything now in order. */
   tcp_ooseq_insert(pcb, s);
   pcb->flags |= TF_ACK_NOW;
   return hole || tcp_rcv_drain(pcb);
+#else
+  /* In order, and the refused data (if any) is taken now.  TF_FIN_DELIVER
+   * is never set here: the FIN that sets it moves the connection out of
+   * the states that receive data (after_fin above). */
+  return tcp_rcv_in_order(pcb, s, fin);
+#endif
 }
 
 /* ---------------------------------------------------------------------- */

@@ -71,6 +71,24 @@ static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *head, struct tcp_
   pcb->unsent_tail = tail;
 }
 
+/* The netif toward the peer when it cuts TCP segments of several MSS
+ * itself (segmentation offload), else NULL.  Without the offload option no
+ * device does: TCP queues segments of one MSS and sends none larger, as
+ * RFC 9293 3.7.1 has it (Eff.snd.MSS), exactly as over a netif without
+ * gso_max. */
+static struct netif *tcp_gso_netif(const struct tcp_pcb *pcb)
+{
+#if LWIP_OFFLOAD
+  struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
+  if (n != NULL && n->gso_max > n->mtu) {
+    return n;
+  }
+#else
+  LWIP_UNUSED_ARG(pcb);
+#endif
+  return NULL;
+}
+
 /* How much data one queued segment carries: the MSS, or with segmentation
  * offload a multiple of it up to what the device takes (the device cuts it
  * into MSS-sized packets; a retransmission is cut here first). */
@@ -80,8 +98,8 @@ static u16_t tcp_seg_size(const struct tcp_pcb *pcb)
   if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT) {
     return mss;
   }
-  struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
-  if (n == NULL || n->gso_max <= n->mtu) {
+  struct netif *n = tcp_gso_netif(pcb);
+  if (n == NULL) {
     return mss;
   }
   /* Room for the IP and TCP headers with the largest options. */
@@ -431,6 +449,7 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   if (data != NULL) {
     pbuf_chain(h, data);
   }
+#if LWIP_OFFLOAD
   u16_t sum;
   if (NETIF_CHECKSUM_ENABLED(netif, NETIF_CHECKSUM_GEN_TCP)) {
     sum = tcp_chksum(h, &pcb->local_ip, &pcb->remote_ip);
@@ -440,10 +459,15 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     sum = (u16_t)~tcp_chksum_n(h, &pcb->local_ip, &pcb->remote_ip, 0);
     h->flags |= PBUF_FLAG_CSUM_PARTIAL;
   }
-  memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
   if (data != NULL && data->tot_len > pcb->mss && netif->gso_max > netif->mtu) {
     h->gso_size = pcb->mss;
   }
+#else
+  /* No offload option: the checksum is always computed here (RFC 9293
+   * 3.1, RFC 1122 4.2.2.7). */
+  u16_t sum = tcp_chksum(h, &pcb->local_ip, &pcb->remote_ip);
+#endif
+  memcpy(t + TCP_OFF_CHKSUM, &sum, 2);
   if (flags & TCP_ACK) {
     /* Whatever we owed is acknowledged by this segment. */
     pcb->flags &= ~(TF_ACK_DELAY | TF_ACK_NOW);
@@ -737,7 +761,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
   tcp_rack_on_rto(pcb);
   if (TCP_STATE_IN(pcb->state, TCP_STATE_BIT(ESTABLISHED) | TCP_STATE_BIT(CLOSE_WAIT) | TCP_STATE_BIT(FIN_WAIT_1) |
                                    TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK))) {
-    pcb->cc->on_rto(pcb);
+    TCP_CC(pcb, on_rto)(pcb);
   }
   tcp_trace_recovery(pcb, true, TCP_TRACE_REASON_RTO);
   /* Move unacked in front of unsent; SACK state is forgotten (RFC 6675 5.1
@@ -767,8 +791,7 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
 #if LWIP_IPV6 /* called for ICMPv6 Packet Too Big only (tcp_pmtu_changed) */
 void tcp_mss_lowered(struct tcp_pcb *pcb)
 {
-  struct netif *n = tcp_route(&pcb->local_ip, &pcb->remote_ip);
-  if (n == NULL || n->gso_max <= n->mtu) {
+  if (tcp_gso_netif(pcb) == NULL) {
     for (struct tcp_seg *seg = pcb->unsent; seg != NULL; seg = seg->next) {
       if (seg->len > pcb->mss && tcp_split_seg(pcb, seg, pcb->mss) != ERR_OK) {
         break; /* ERR_MEM: what is left goes out fragmented by IP */

@@ -468,7 +468,7 @@ static bool udp_validate(struct pbuf *p, const struct ip_rx *rx, struct udp_hdr_
  *  mandatory for UDP too: a zero checksum is refused by the caller. */
 static bool udp6_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const struct udp_hdr_view *h)
 {
-  if (!NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP) || (p->flags & PBUF_FLAG_CSUM_OK)) {
+  if (!NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP) || PBUF_CSUM_VERIFIED(p)) {
     return true;
   }
   const ip6_addr_t *src = ip_2_ip6(&rx->src);
@@ -501,7 +501,7 @@ static bool udp_checksum_ok(const struct pbuf *p, const struct ip_rx *rx, const 
   }
 #endif
   /* RFC 768: a zero checksum means the sender did not compute one. */
-  if (h->chksum == 0 || !NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP) || (p->flags & PBUF_FLAG_CSUM_OK)) {
+  if (h->chksum == 0 || !NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_UDP) || PBUF_CSUM_VERIFIED(p)) {
     return true;
   }
   return inet_chksum_pseudo(p, IP_PROTO_UDP, p->tot_len, ip_2_ip4(&rx->src), ip_2_ip4(&rx->dest)) == 0;

@@ -278,6 +278,9 @@ static int apply_option(struct options *o, int c, const char *arg)
     if (!tap_offload_parse(arg, &o->offload)) {
       return bad_option("offload", arg, "expected auto, on or off");
     }
+    if (!LWIP_OFFLOAD && o->offload == TAP_OFFLOAD_ON) {
+      return bad_option("offload", arg, "this build has no offloads (offload=disabled)");
+    }
     break;
   case 'B': return parse_busy_poll(o, arg);
   case 'U':
@@ -797,7 +800,10 @@ static int setup_netif(const struct options *o, const ip4_addr_t *ip, const ip4_
                        const uint8_t *mac)
 {
   char err[256];
-  lwipd.tap = tap_open_offload(o->tap, true, o->offload, err, sizeof(err));
+  /* A build without the offload option checks every checksum itself, so
+   * the TAP must not pass up frames whose checksum the kernel left partial:
+   * --offload auto means off there. */
+  lwipd.tap = tap_open_offload(o->tap, true, LWIP_OFFLOAD ? o->offload : TAP_OFFLOAD_OFF, err, sizeof(err));
   if (lwipd.tap == NULL) {
     fprintf(stderr, "lwipd: %s\n", err);
     return 1;
@@ -876,6 +882,12 @@ static int start_dhcp(void)
 /* Is any frame still waiting for an ARP reply? */
 static bool arp_pending(void)
 {
+#if !LWIP_STATS
+  /* Without stats the core keeps no view of its ARP table (etharp.h), so
+   * the queue cannot be seen: say "pending" and let the release wait out
+   * its one-second limit rather than quit before the DHCPRELEASE left. */
+  return true;
+#else
   struct etharp_entry_info e;
   for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
     if (etharp_get_entry_info(i, &e) && e.queued > 0) {
@@ -883,6 +895,7 @@ static bool arp_pending(void)
     }
   }
   return false;
+#endif
 }
 
 static void release_wait_cb(evutil_socket_t fd, short what, void *arg)

@@ -7,6 +7,15 @@
  *
  * The cache is a fixed table of ARP_TABLE_SIZE entries.  A one-second timer
  * ages it, and runs only while some dynamic entry exists.
+ *
+ * Static entries are the arp_static_entries option (off in the minimal
+ * profile).  Without it every entry is learned from the wire and times
+ * out, which is what RFC 1122 2.3.2.1 asks of a cache; static entries are
+ * an administrator's addition it does not require.
+ *
+ * The table's view for tools (etharp_get_entry_info, the change hook,
+ * state names) is built with the stats option: with stats off the header
+ * declares inline stand-ins that show nothing.
  */
 #include "lwip/etharp.h"
 #include "lwip/ethernet.h"
@@ -44,9 +53,11 @@ struct etharp_entry {
 };
 
 static struct etharp_entry arp_table[ARP_TABLE_SIZE];
+#if LWIP_STATS
 /* The change hook (etharp_set_change_hook); it outlives lwip_init(). */
 static etharp_change_fn change_hook;
 static void *change_arg;
+#endif
 
 static void etharp_tmr(void *arg);
 
@@ -57,7 +68,7 @@ void etharp_init(void)
   memset(arp_table, 0, sizeof(arp_table));
 }
 
-#if LWIP_DEBUG
+#if LWIP_STATS && LWIP_DEBUG
 const char *etharp_state_name(enum etharp_state state)
 {
   switch (state) {
@@ -69,7 +80,7 @@ const char *etharp_state_name(enum etharp_state state)
   }
   return "?";
 }
-#else
+#elif LWIP_STATS
 const char *etharp_state_name(enum etharp_state state)
 {
   /* Without debug_log the names are left out (only people read them):
@@ -85,6 +96,7 @@ static bool entry_resolved(const struct etharp_entry *e)
   return e->state >= ETHARP_STATE_STABLE;
 }
 
+#if LWIP_STATS
 static void entry_info(const struct etharp_entry *e, struct etharp_entry_info *info)
 {
   info->ipaddr = e->ipaddr;
@@ -114,6 +126,10 @@ void etharp_set_change_hook(etharp_change_fn fn, void *arg)
   change_hook = fn;
   change_arg = arg;
 }
+#else
+/* Nobody to tell without stats (etharp_set_change_hook is a no-op). */
+#define entry_report(e, removed) ((void)(e), (void)(removed))
+#endif
 
 /* Send @p p from @p netif's own MAC to @p dst: every frame ARP sends or
  * releases goes through here, so the source MAC is copied in one place. */
@@ -279,15 +295,19 @@ err_t etharp_gratuitous(struct netif *netif)
  * packets waiting on it, and report it when its state or MAC changed. */
 static void entry_resolve(struct etharp_entry *e, const u8_t *mac, u8_t state)
 {
+#if LWIP_STATS
   u8_t old_state = e->state;
   struct eth_addr old_mac = e->ethaddr;
+#endif
   memcpy(e->ethaddr.addr, mac, ETH_HWADDR_LEN);
   e->state = state;
   e->stamp_ms = sys_now();
   entry_flush_queue(e, true);
+#if LWIP_STATS
   if (e->state != old_state || memcmp(e->ethaddr.addr, old_mac.addr, ETH_HWADDR_LEN) != 0) {
     entry_report(e, false);
   }
+#endif
 }
 
 /* Record that @p ip is at @p mac on @p netif.  A new entry is made only when
@@ -308,9 +328,11 @@ static void etharp_update(struct netif *netif, const ip4_addr_t *ip, const u8_t 
     e->ipaddr = *ip;
     e->netif = netif;
   }
+#if LWIP_ARP_STATIC_ENTRIES
   if (e->state == ETHARP_STATE_STATIC) {
     return;
   }
+#endif
   if (e->state >= ETHARP_STATE_STABLE && memcmp(e->ethaddr.addr, mac, ETH_HWADDR_LEN) != 0) {
     LWIP_LOG(ARP, INFO, "%s moved to %02x:%02x:%02x:%02x:%02x:%02x", ip4addr_ntoa(ip),
              mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
@@ -567,6 +589,7 @@ static void etharp_tmr(void *arg)
 /* Management                                                              */
 /* ---------------------------------------------------------------------- */
 
+#if LWIP_ARP_STATIC_ENTRIES
 err_t etharp_add_static_entry(const ip4_addr_t *ipaddr, const struct eth_addr *ethaddr)
 {
   LWIP_ERROR_RET("etharp_add_static_entry: args", ipaddr != NULL && ethaddr != NULL, ERR_ARG);
@@ -604,6 +627,7 @@ err_t etharp_remove_static_entry(const ip4_addr_t *ipaddr)
   entry_free(e);
   return ERR_OK;
 }
+#endif /* LWIP_ARP_STATIC_ENTRIES */
 
 void etharp_cleanup_netif(struct netif *netif)
 {
@@ -617,7 +641,7 @@ void etharp_cleanup_netif(struct netif *netif)
 void etharp_flush(void)
 {
   for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
-    if (arp_table[i].state != ETHARP_STATE_EMPTY && arp_table[i].state != ETHARP_STATE_STATIC) {
+    if (arp_table[i].state != ETHARP_STATE_EMPTY && (!LWIP_ARP_STATIC_ENTRIES || arp_table[i].state != ETHARP_STATE_STATIC)) {
       entry_free(&arp_table[i]);
     }
   }
@@ -642,6 +666,7 @@ int etharp_find_addr(struct netif *netif, const ip4_addr_t *ipaddr, struct eth_a
   return (int)(e - arp_table);
 }
 
+#if LWIP_STATS
 int etharp_get_entry_info(size_t i, struct etharp_entry_info *info)
 {
   if (i >= ARP_TABLE_SIZE || arp_table[i].state == ETHARP_STATE_EMPTY || info == NULL) {
@@ -650,3 +675,4 @@ int etharp_get_entry_info(size_t i, struct etharp_entry_info *info)
   entry_info(&arp_table[i], info);
   return 1;
 }
+#endif /* LWIP_STATS */

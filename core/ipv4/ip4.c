@@ -188,7 +188,7 @@ static err_t ip4_send(struct pbuf *q, const ip4_addr_t *dest, struct netif *neti
   }
 #endif
   /* A TSO packet (gso_size set) is cut into segments by the device. */
-  if (netif->mtu != 0 && q->tot_len > netif->mtu && !(q->gso_size != 0 && netif->gso_max >= q->tot_len)) {
+  if (netif->mtu != 0 && q->tot_len > netif->mtu && !NETIF_GSO_TAKES(netif, q)) {
 #if IP_FRAG
     return ip4_frag(q, netif, dest);
 #else

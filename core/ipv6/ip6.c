@@ -284,7 +284,7 @@ static err_t ip6_send(struct pbuf *q, const ip6_addr_t *dest, struct netif *neti
   if (netif->mtu != 0) {
     u16_t mtu = icmp6_path_mtu(netif, dest);
     /* A TSO packet (gso_size set) is cut into segments by the device. */
-    if (q->tot_len > mtu && !(q->gso_size != 0 && netif->gso_max >= q->tot_len)) {
+    if (q->tot_len > mtu && !NETIF_GSO_TAKES(netif, q)) {
       return ip6_frag(q, dest, netif, mtu, ip6_emit);
     }
   }

@@ -6,7 +6,8 @@
  * The cache holds ARP_TABLE_SIZE entries.  An entry is INCOMPLETE while a
  * request is outstanding (with up to ARP_QUEUE_LEN packets waiting for it),
  * STABLE once answered, and STABLE_REREQUESTING shortly before it expires so
- * traffic never stalls on a refresh.  Static entries never expire.
+ * traffic never stalls on a refresh.  Static entries (the arp_static_entries
+ * option) never expire.
  */
 #ifndef LWIP_ETHARP_H
 #define LWIP_ETHARP_H
@@ -72,11 +73,28 @@ err_t etharp_gratuitous(struct netif *netif);
  *  Takes ownership of @p p. */
 void etharp_input(struct pbuf *p, struct netif *netif);
 
+#if LWIP_ARP_STATIC_ENTRIES
 /** Add or replace a static entry.  @return ERR_OK, ERR_MEM (table full),
  *  ERR_ARG (broadcast/multicast address) or ERR_RTE (no netif for it). */
 err_t etharp_add_static_entry(const ip4_addr_t *ipaddr, const struct eth_addr *ethaddr);
 /** @return ERR_OK, or ERR_ARG when no static entry exists for @p ipaddr. */
 err_t etharp_remove_static_entry(const ip4_addr_t *ipaddr);
+#else
+/* Built without arp_static_entries (the minimal profile): every entry is
+ * learned from the wire and ages; a caller is told ERR_VAL and the table
+ * is left as it was. */
+static inline err_t etharp_add_static_entry(const ip4_addr_t *ipaddr, const struct eth_addr *ethaddr)
+{
+  (void)ipaddr;
+  (void)ethaddr;
+  return ERR_VAL;
+}
+static inline err_t etharp_remove_static_entry(const ip4_addr_t *ipaddr)
+{
+  (void)ipaddr;
+  return ERR_VAL;
+}
+#endif
 /** Forget every entry of @p netif, discarding queued packets. */
 void etharp_cleanup_netif(struct netif *netif);
 /** Forget every dynamic entry (all netifs); static entries stay. */
@@ -84,14 +102,6 @@ void etharp_flush(void);
 /** Look up a resolved entry.  @return its index, or -1 if none. */
 int etharp_find_addr(struct netif *netif, const ip4_addr_t *ipaddr,
                      struct eth_addr **eth_ret, const ip4_addr_t **ip_ret);
-/** Fill @p info for table slot @p i.  @return 1 when the slot is in use, 0
- *  when empty or out of range (iterate i from 0 to ARP_TABLE_SIZE-1). */
-int etharp_get_entry_info(size_t i, struct etharp_entry_info *info);
-/** Name of a state ("stable"), "?" when out of range.  The names are
- *  built with debug_log (LWIP_DEBUG); without it the state's number
- *  ("2"). */
-const char *etharp_state_name(enum etharp_state state);
-
 /** Observer of the cache (lwipd's "arp" events, tests), called after an
  *  entry is created (INCOMPLETE by a query, STABLE learned from a message
  *  to us, or STATIC), after it changes state or MAC (resolved, refreshing,
@@ -103,9 +113,43 @@ const char *etharp_state_name(enum etharp_state state);
  *  removed entry may be on its way out (compare, do not use).  The hook
  *  must not change the ARP table or send. */
 typedef void (*etharp_change_fn)(const struct etharp_entry_info *e, bool removed, void *arg);
+#if LWIP_STATS
+/* The table's view for tools (lwipctl arp, lwipd's "arp" events) comes
+ * with the stats option, as tcp_get_info's full snapshot does.  Without
+ * it the inline stand-ins below show an empty table and report nothing;
+ * gdb's lwip-arp reads the table itself and works either way. */
+
+/** Fill @p info for table slot @p i.  @return 1 when the slot is in use, 0
+ *  when empty or out of range (iterate i from 0 to ARP_TABLE_SIZE-1). */
+int etharp_get_entry_info(size_t i, struct etharp_entry_info *info);
+/** Name of a state ("stable"), "?" when out of range.  The names are
+ *  built with debug_log (LWIP_DEBUG); without it the state's number
+ *  ("2"). */
+const char *etharp_state_name(enum etharp_state state);
 /** Set the change hook (NULL: none); @p arg is passed to it.  One hook at
  *  a time; lwip_init() keeps it and forgets the table without reports. */
 void etharp_set_change_hook(etharp_change_fn fn, void *arg);
+#else
+/** Without stats: every slot reads as empty (0). */
+static inline int etharp_get_entry_info(size_t i, struct etharp_entry_info *info)
+{
+  (void)i;
+  (void)info;
+  return 0;
+}
+/** Without stats: "?" for every state. */
+static inline const char *etharp_state_name(enum etharp_state state)
+{
+  (void)state;
+  return "?";
+}
+/** Without stats: the hook is never called, so it is not kept. */
+static inline void etharp_set_change_hook(etharp_change_fn fn, void *arg)
+{
+  (void)fn;
+  (void)arg;
+}
+#endif
 
 #ifdef __cplusplus
 }

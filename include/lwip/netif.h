@@ -47,7 +47,17 @@ extern "C" {
  * received packet's transport checksum sets PBUF_FLAG_CSUM_OK on it; one
  * that completes transmit checksums clears NETIF_CHECKSUM_GEN_TCP/UDP, and
  * TCP then leaves the pseudo-header sum in the checksum field for the device
- * to finish (what virtio's NEEDS_CSUM and Linux's CHECKSUM_PARTIAL expect). */
+ * to finish (what virtio's NEEDS_CSUM and Linux's CHECKSUM_PARTIAL expect).
+ *
+ * All of it needs the offload option (LWIP_OFFLOAD, lwIP's
+ * LWIP_CHECKSUM_CTRL_PER_NETIF).  A build without it (the minimal profile)
+ * keeps chksum_flags, gso_max and pbuf gso_size, so drivers that set them
+ * still compile, but never reads them nor PBUF_FLAG_CSUM_OK: every checksum
+ * is computed on output and checked on input in software (what RFC 1122
+ * 3.2.1.2, 4.1.3.4 and 4.2.2.7 ask of a host; offloads only move that work
+ * to the device), and TCP sends no segment larger than the MSS (RFC 9293
+ * 3.7.1).  A driver must then not hand up packets whose checksum the device
+ * left unfinished (virtio NEEDS_CSUM): they would fail the check. */
 
 enum netif_mac_filter_action {
   NETIF_DEL_MAC_FILTER = 0,
@@ -167,10 +177,11 @@ struct netif {
   void *state;             /**< the driver's own data */
   const char *hostname;    /**< for DHCP, later */
   u16_t mtu;               /**< largest IP packet, 0 = unknown */
-  u16_t chksum_flags;      /**< NETIF_CHECKSUM_* */
+  u16_t chksum_flags;      /**< NETIF_CHECKSUM_* (read only with LWIP_OFFLOAD) */
   u16_t gso_max;           /**< TCP segmentation offload: the largest IPv4
                                 packet the device cuts into MSS-sized TCP
-                                segments itself (pbuf gso_size); 0 = none */
+                                segments itself (pbuf gso_size); 0 = none
+                                (read only with LWIP_OFFLOAD) */
   u8_t hwaddr[NETIF_MAX_HWADDR_LEN];
   u8_t hwaddr_len;
   u8_t flags;              /**< NETIF_FLAG_* */
@@ -218,7 +229,18 @@ extern struct netif *netif_default;
 #define netif_is_link_up(netif) (((netif)->flags & NETIF_FLAG_LINK_UP) != 0)
 #define netif_get_index(netif) ((u8_t)((netif)->num + 1))
 #define NETIF_NO_INDEX 0
+#if LWIP_OFFLOAD
+/** Whether the stack must compute (GEN) or check (CHECK) checksum @p chk on
+ *  @p netif itself. */
 #define NETIF_CHECKSUM_ENABLED(netif, chk) (((netif)->chksum_flags & (chk)) != 0)
+/** Whether @p netif cuts packet @p p (gso_size set) into MSS-sized TCP
+ *  segments itself, so it may exceed the MTU. */
+#define NETIF_GSO_TAKES(netif, p) ((p)->gso_size != 0 && (netif)->gso_max >= (p)->tot_len)
+#else
+/* Without offloads: every checksum in software, no packet over the MTU. */
+#define NETIF_CHECKSUM_ENABLED(netif, chk) ((void)(netif), 1)
+#define NETIF_GSO_TAKES(netif, p) 0
+#endif
 
 /** Set up the netif module and, when enabled, the loopback netif lo0. */
 void netif_init(void);

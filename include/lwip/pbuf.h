@@ -59,6 +59,9 @@ typedef enum {
                                           sum for the device to finish (first pbuf of a packet) */
 #define PBUF_FLAG_LLBCAST 0x08U  /**< received as link-level broadcast */
 #define PBUF_FLAG_LLMCAST 0x10U  /**< received as link-level multicast */
+/** Whether the stack may skip checking @p p's transport checksum: its
+ *  driver verified it (PBUF_FLAG_CSUM_OK).  Never without LWIP_OFFLOAD. */
+#define PBUF_CSUM_VERIFIED(p) (LWIP_OFFLOAD && ((p)->flags & PBUF_FLAG_CSUM_OK) != 0)
 
 struct pbuf {
   struct pbuf *next;  /**< next pbuf of the chain (or of the queue) */
@@ -71,7 +74,7 @@ struct pbuf {
   u8_t if_idx;        /**< index of the netif it arrived on, 0 if none */
   u16_t gso_size;     /**< TCP segmentation offload: the MSS the device cuts
                            this packet into (first pbuf of a packet only);
-                           0 = a normal packet */
+                           0 = a normal packet, always without LWIP_OFFLOAD */
 };
 
 /** Largest reference count; pbuf_ref() saturating it is a programmer error. */

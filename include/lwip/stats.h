@@ -223,6 +223,7 @@ enum lwip_err_class {
   X(TCP_CHALLENGE_LIMIT, TCP, NONE, "challenge ACK suppressed by the rate limit (RFC 5961 7)") \
   X(TCP_BACKLOG_FULL, TCP, MEM, "SYN dropped: the listener's queue is full") \
   X(TCP_OOSEQ_FULL, TCP, MEM, "out-of-order segment dropped: queue limit reached") \
+  X(TCP_NO_OOSEQ, TCP, MEM, "out-of-order segment dropped: built without the out-of-order queue (tcp_ooseq; duplicate ACK sent)") \
   X(TCP_RCV_CLOSED, TCP, NONE, "data after the application closed its receive side (reset sent)") \
   X(TCP_NO_MEM, TCP, MEM, "no memory for a TCP PCB, segment or header") \
   X(TCP_MEM_BUDGET, TCP, MEM, "TCP data dropped: slow readers hold the receive budget (docs/architecture.md)") \

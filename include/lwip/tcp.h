@@ -597,12 +597,37 @@ enum tcp_ecn_mode {
  *  @return ERR_OK, ERR_ARG for NULL or an unknown mode, ERR_VAL for a
  *  mode other than TCP_ECN_MODE_OFF in a build without tcp_ecn (where
  *  the getters say TCP_ECN_MODE_OFF and the default cannot change). */
+#if LWIP_TCP_ECN
 err_t tcp_set_ecn(struct tcp_pcb *pcb, enum tcp_ecn_mode mode);
 /** @p pcb's ECN mode (a listener's too): its own, else the default. */
 enum tcp_ecn_mode tcp_get_ecn(const struct tcp_pcb *pcb);
 /** The mode of PCBs not given one (default TCP_ECN_MODE_PASSIVE). */
 void tcp_set_default_ecn(enum tcp_ecn_mode mode);
 enum tcp_ecn_mode tcp_get_default_ecn(void);
+#else
+/* Built without ECN: these answers are all there is, so they cost a
+ * firmware that never asks nothing (issue 20). */
+static inline err_t tcp_set_ecn(struct tcp_pcb *pcb, enum tcp_ecn_mode mode)
+{
+  if (pcb == NULL || (unsigned)mode > TCP_ECN_MODE_ON) {
+    return ERR_ARG;
+  }
+  return mode == TCP_ECN_MODE_OFF ? ERR_OK : ERR_VAL;
+}
+static inline enum tcp_ecn_mode tcp_get_ecn(const struct tcp_pcb *pcb)
+{
+  (void)pcb;
+  return TCP_ECN_MODE_OFF;
+}
+static inline void tcp_set_default_ecn(enum tcp_ecn_mode mode)
+{
+  (void)mode;
+}
+static inline enum tcp_ecn_mode tcp_get_default_ecn(void)
+{
+  return TCP_ECN_MODE_OFF;
+}
+#endif
 /** "off", "passive", "on"; NULL for anything else. */
 const char *tcp_ecn_mode_name(enum tcp_ecn_mode mode);
 /** The mode of that name.  @return ERR_OK, ERR_VAL for an unknown name. */

@@ -27,7 +27,7 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, open, mkdir */
 
 #include "fuzz_tcp.h"
-#include "lwip_config.h" /* LWIP_TCP_SACK: what the depth check may ask for */
+#include "lwip_config.h" /* LWIP_TCP_SACK, LWIP_TCP_OOSEQ: what the depth check may ask for */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -324,12 +324,18 @@ static int check_depth(void)
     unsigned long n;
   } need[] = {
     {"data delivered", r->bytes_in}, {"data sent", r->bytes_out},      {"retransmissions", r->rexmit},
-    /* A build without tcp_sack sends none; checked below. */
-    {"SACK blocks sent", LWIP_TCP_SACK ? r->sack_out : 1UL}, {"out-of-order queue", r->ooseq},
+    /* A build without tcp_sack sends none, one without tcp_ooseq queues
+     * nothing; checked below. */
+    {"SACK blocks sent", LWIP_TCP_SACK ? r->sack_out : 1UL},
+    {"out-of-order queue", LWIP_TCP_OOSEQ ? r->ooseq : 1UL},
     {"window/keepalive probes", r->probes}, {"RSTs sent", r->rst_out},
   };
   if (!LWIP_TCP_SACK && r->sack_out != 0) {
     printf("fuzz_tcp: FAILED: %lu segments with SACK blocks from a build without tcp_sack\n", r->sack_out);
+    bad = 1;
+  }
+  if (!LWIP_TCP_OOSEQ && r->ooseq != 0) {
+    printf("fuzz_tcp: FAILED: an out-of-order queue seen %lu times in a build without tcp_ooseq\n", r->ooseq);
     bad = 1;
   }
   for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {

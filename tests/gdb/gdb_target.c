@@ -333,10 +333,29 @@ int main(void)
   ip4_addr_t peer, unresolved;
   IP4_ADDR(&peer, 192, 168, 7, 10);
   IP4_ADDR(&unresolved, 192, 168, 7, 99);
+#if LWIP_ARP_STATIC_ENTRIES
   const struct eth_addr peer_mac = {{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}};
   if (etharp_add_static_entry(&peer, &peer_mac) != ERR_OK) {
     return 2;
   }
+#else
+  /* Built without static entries: the peer is learned from its reply to
+   * us instead (a stable entry). */
+  static const u8_t reply[14 + 28] = {
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x08, 0x06,
+    0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02,
+    0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 192, 168, 7, 10,
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 192, 168, 7, 2,
+  };
+  struct pbuf *r = pbuf_alloc(PBUF_RAW, sizeof(reply), PBUF_POOL);
+  if (r == NULL || pbuf_take(r, reply, sizeof(reply)) != ERR_OK) {
+    return 2;
+  }
+  gdb_netif.input(r, &gdb_netif);
+  if (etharp_find_addr(&gdb_netif, &peer, NULL, NULL) < 0) {
+    return 2;
+  }
+#endif
   (void)etharp_query(&gdb_netif, &unresolved, NULL);
   /* Two packets of 4 and 6 bytes wait for it: a queue for lwip-pbuf. */
   for (u16_t len = 4; len <= 6; len += 2) {

@@ -45,11 +45,7 @@ static struct mdns md;
 
 static void add_arp(const char *ip)
 {
-  ip4_addr_t peer;
-  peer.addr = test_ip(ip);
-  struct eth_addr mac;
-  memcpy(mac.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
+  test_add_peer_arp(ip);
 }
 
 static void fixture(void)

@@ -111,11 +111,49 @@ static err_t test_linkoutput(struct netif *netif, struct pbuf *p)
   return ERR_OK;
 }
 
+#if !LWIP_ARP_STATIC_ENTRIES
+/* Without static ARP entries (arp_static_entries off, the minimal
+ * profile) the suites' neighbours are kept here instead: the test netif's
+ * output sends to a listed next hop at once and leaves everything else to
+ * etharp_output.  The ARP cache itself is not touched, as a static entry
+ * would not have been refreshed or aged either. */
+#define TEST_NEIGHBORS 8
+static struct {
+  u32_t ip; /* network order; 0 = free */
+  u8_t mac[6];
+} test_neighbors[TEST_NEIGHBORS];
+
+static err_t test_neighbor_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
+{
+  if (!ip4_addr_isbroadcast(ipaddr, netif) && !ip4_addr_ismulticast(ipaddr)) {
+    /* The next hop as etharp_output picks it. */
+    const ip4_addr_t *hop = ipaddr;
+    if (!ip4_addr_net_eq(ipaddr, netif_ip4_addr(netif), netif_ip4_netmask(netif)) &&
+        !ip4_addr_islinklocal(ipaddr)) {
+      hop = netif_ip4_gw(netif);
+    }
+    for (int i = 0; i < TEST_NEIGHBORS; i++) {
+      if (test_neighbors[i].ip != 0 && test_neighbors[i].ip == hop->addr) {
+        struct eth_addr src, dst;
+        memcpy(src.addr, netif->hwaddr, 6);
+        memcpy(dst.addr, test_neighbors[i].mac, 6);
+        return ethernet_output(netif, p, &src, &dst, ETHTYPE_IP);
+      }
+    }
+  }
+  return etharp_output(netif, p, ipaddr);
+}
+#endif
+
 static err_t test_netif_init(struct netif *netif)
 {
   netif->name[0] = 't';
   netif->name[1] = 'e';
+#if LWIP_ARP_STATIC_ENTRIES
   netif->output = etharp_output;
+#else
+  netif->output = test_neighbor_output;
+#endif
 #if LWIP_IPV6
   netif->output_ip6 = ethip6_output;
 #endif
@@ -339,6 +377,9 @@ int test_setup(void **state)
 {
   (void)state;
   memset(tracked, 0, sizeof(tracked));
+#if !LWIP_ARP_STATIC_ENTRIES
+  memset(test_neighbors, 0, sizeof(test_neighbors));
+#endif
   log_capture = NULL;
   test_clock_set(1000);
   test_rand_seed(12345);
@@ -402,11 +443,40 @@ size_t test_arp_frame(u8_t buf[60], const u8_t src_mac[6], u16_t op, u32_t sip, 
   return 60;
 }
 
+void test_add_arp(u32_t ip, const u8_t mac[6])
+{
+#if LWIP_ARP_STATIC_ENTRIES
+  ip4_addr_t a = {ip};
+  struct eth_addr m;
+  memcpy(m.addr, mac, 6);
+  assert_int_equal(etharp_add_static_entry(&a, &m), ERR_OK);
+#else
+  for (int i = 0; i < TEST_NEIGHBORS; i++) {
+    if (test_neighbors[i].ip == 0 || test_neighbors[i].ip == ip) {
+      test_neighbors[i].ip = ip;
+      memcpy(test_neighbors[i].mac, mac, 6);
+      return;
+    }
+  }
+  fail_msg("too many test neighbours");
+#endif
+}
+
+void test_remove_arp(u32_t ip)
+{
+#if LWIP_ARP_STATIC_ENTRIES
+  ip4_addr_t a = {ip};
+  etharp_remove_static_entry(&a);
+#else
+  for (int i = 0; i < TEST_NEIGHBORS; i++) {
+    if (test_neighbors[i].ip == ip) {
+      test_neighbors[i].ip = 0;
+    }
+  }
+#endif
+}
+
 void test_add_peer_arp(const char *ip)
 {
-  ip4_addr_t peer;
-  peer.addr = test_ip(ip);
-  struct eth_addr mac;
-  memcpy(mac.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
+  test_add_arp(test_ip(ip), peer_mac);
 }

@@ -94,8 +94,14 @@ void test_rx_chunked(struct test_netif *t, const void *frame, size_t len, size_t
 
 /* ---- packet builders (independent of the code under test) ---- */
 u32_t test_ip(const char *dotted); /* network order */
-/** A static ARP entry mapping @p ip (dotted) to peer_mac, so the stack
- *  sends to that peer at once (asserts it was added). */
+/** Make the next hop @p ip (network order) known at @p mac, so the stack
+ *  sends to it at once: a static ARP entry (asserts it was added), or,
+ *  built without arp_static_entries, an entry in the test netif's own
+ *  neighbour list, which its output consults before ARP. */
+void test_add_arp(u32_t ip, const u8_t mac[6]);
+/** Forget what test_add_arp() added for @p ip (nothing when absent). */
+void test_remove_arp(u32_t ip);
+/** test_add_arp() of @p ip (dotted) at peer_mac. */
 void test_add_peer_arp(const char *ip);
 /** Byte-wise Internet checksum, stored big-endian by the builders. */
 u16_t test_cksum(const void *data, size_t len, u32_t initial);

@@ -291,11 +291,7 @@ static void do_bind(u32_t lease, u32_t t1, u32_t t2)
 
 static void add_server_arp(void)
 {
-  ip4_addr_t s;
-  s.addr = test_ip(SERVER_IP);
-  struct eth_addr mac;
-  memcpy(mac.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&s, &mac), ERR_OK);
+  test_add_peer_arp(SERVER_IP);
 }
 
 /* ---- cases ---- */

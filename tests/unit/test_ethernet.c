@@ -281,11 +281,7 @@ static void test_eth_ipv4_chained(void **state)
 #if LWIP_ICMP
   /* IPv4 is handed on too, also when the chain splits the Ethernet header:
    * an echo request split after 5 bytes is answered. */
-  ip4_addr_t peer;
-  peer.addr = test_ip(PEER_IP);
-  struct eth_addr pm;
-  memcpy(pm.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&peer, &pm), ERR_OK);
+  test_add_peer_arp(PEER_IP);
   u8_t icmp[64], frame[128], out[128];
   size_t il = test_icmp_echo(icmp, 8, 0x4242, 7, "ping", 4);
   size_t n = test_eth_ip4(frame, PEER_IP, OUR_IP, 1, icmp, il);

@@ -32,11 +32,7 @@ static struct netif *nif;
 static void fixture(void)
 {
   nif = test_netif_add(&tn, OUR_IP, "255.255.255.0", "192.168.1.1", test_mac);
-  ip4_addr_t peer;
-  peer.addr = test_ip(PEER_IP);
-  struct eth_addr mac;
-  memcpy(mac.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
+  test_add_peer_arp(PEER_IP);
 }
 
 /* IPv4 datagram with a 20-byte header (id 0x4242, TTL @p ttl). */
@@ -229,16 +225,17 @@ static void test_icmp_rx_invalid(void **state)
   assert_int_equal(DROPS(ICMP_BAD_CHKSUM), 2);
 #endif
   assert_int_equal(test_frames_ip_only(&tn), 0);
-  /* with checksum checking off on the netif the same is answered */
+  /* with checksum checking off on the netif the same is answered; a
+   * build without the offload option ignores chksum_flags and drops it */
   nif->chksum_flags = (u16_t)(nif->chksum_flags & ~NETIF_CHECKSUM_CHECK_ICMP);
   rx_ip(test_mac, ip, n, 0);
-  assert_int_equal(test_frames_ip_only(&tn), 1);
+  assert_int_equal(test_frames_ip_only(&tn), LWIP_OFFLOAD ? 1 : 0);
   test_frames_clear(&tn);
 #if LWIP_STATS
   assert_int_equal(ICMP_STATS.recv, 5);
-  assert_int_equal(ICMP_STATS.drop, 4);
+  assert_int_equal(ICMP_STATS.drop, LWIP_OFFLOAD ? 4 : 5);
   assert_int_equal(ICMP_STATS.lenerr, 2);
-  assert_int_equal(ICMP_STATS.chkerr, 2);
+  assert_int_equal(ICMP_STATS.chkerr, LWIP_OFFLOAD ? 2 : 3);
 #endif
 }
 

@@ -67,11 +67,7 @@ static void rec_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 
 static void add_arp(const char *ip, const u8_t mac[6])
 {
-  ip4_addr_t a;
-  a.addr = test_ip(ip);
-  struct eth_addr m;
-  memcpy(m.addr, mac, 6);
-  assert_int_equal(etharp_add_static_entry(&a, &m), ERR_OK);
+  test_add_arp(test_ip(ip), mac);
 }
 
 /* One netif 192.168.1.10/24 (default) with a static ARP entry for the

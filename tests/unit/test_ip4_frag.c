@@ -63,11 +63,7 @@ static struct udp_pcb *fixture(void)
   nrecs = 0;
   memset(recs, 0, sizeof(recs));
   nif = test_netif_add(&tn, OUR_IP, "255.255.255.0", "192.168.1.1", test_mac);
-  ip4_addr_t peer;
-  peer.addr = test_ip(PEER_IP);
-  struct eth_addr mac;
-  memcpy(mac.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
+  test_add_peer_arp(PEER_IP);
   struct udp_pcb *pcb = udp_new();
   assert_non_null(pcb);
   assert_int_equal(udp_bind(pcb, NULL, OUR_PORT), ERR_OK);

@@ -55,11 +55,7 @@ static void fixture(void)
   eat = 0;
   remove_self = false;
   nif = test_netif_add(&tn, OUR_IP, "255.255.255.0", "192.168.1.1", test_mac);
-  ip4_addr_t peer;
-  peer.addr = test_ip(PEER_IP);
-  struct eth_addr mac;
-  memcpy(mac.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
+  test_add_peer_arp(PEER_IP);
 }
 
 static void set_ip(ip_addr_t *a, const char *dotted)

@@ -451,7 +451,21 @@ static void choose_controller(void **state)
   assert_string_equal(tcp_get_congestion(d.pcb), "cubic");
   assert_int_equal(tcp_set_default_congestion("newreno"), ERR_OK);
 #else
+  /* NewReno alone: its name is taken (a no-op), every other refused. */
   assert_int_equal(tcp_set_congestion(c.pcb, "cubic"), ERR_VAL);
+  assert_int_equal(tcp_set_default_congestion("cubic"), ERR_VAL);
+  assert_false(tcp_congestion_available("cubic"));
+  assert_true(tcp_congestion_available("newreno"));
+  assert_false(tcp_congestion_available(NULL));
+  assert_int_equal(tcp_set_congestion(c.pcb, "newreno"), ERR_OK);
+  assert_int_equal(tcp_set_congestion(c.pcb, NULL), ERR_VAL);
+  assert_int_equal(tcp_set_congestion(NULL, "newreno"), ERR_VAL);
+  assert_int_equal(tcp_set_default_congestion("newreno"), ERR_OK);
+  assert_int_equal(tcp_set_default_congestion(NULL), ERR_VAL);
+  assert_string_equal(tcp_get_congestion(c.pcb), "newreno");
+  assert_string_equal(tcp_get_congestion(NULL), "newreno");
+  assert_string_equal(tcp_get_default_congestion(), "newreno");
+  assert_ptr_equal(c.pcb->cc, &tcp_cc_newreno);
 #endif
 }
 

@@ -39,11 +39,7 @@ int tt_setup(void **state)
    * shortened it must not affect the next one. */
   tcp_set_msl(30000U);
   tt_nif = test_netif_add(&tt_tn, TT_OUR_IP, TT_MASK, TT_GW, test_mac);
-  ip4_addr_t peer;
-  peer.addr = test_ip(TT_PEER_IP);
-  struct eth_addr mac;
-  memcpy(mac.addr, peer_mac, 6);
-  assert_int_equal(etharp_add_static_entry(&peer, &mac), ERR_OK);
+  test_add_peer_arp(TT_PEER_IP);
   test_frames_clear(&tt_tn);
   return 0;
 }
@@ -51,7 +47,7 @@ int tt_setup(void **state)
 int tt_teardown(void **state)
 {
   tt_cleanup();
-  etharp_remove_static_entry(&(ip4_addr_t){.addr = test_ip(TT_PEER_IP)});
+  test_remove_arp(test_ip(TT_PEER_IP));
   return test_teardown(state);
 }
 

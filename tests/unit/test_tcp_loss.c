@@ -1642,6 +1642,7 @@ static void small_window_filled_at_persist_time(void **state)
 static void ooseq_segment_limit(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_OOSEQ);
   fill_pattern();
   u32_t k = TCP_OOSEQ_MAX_SEGS;
   NEED(2U * k + 2U <= TCP_WND);
@@ -1675,11 +1676,59 @@ static void ooseq_segment_limit(void **state)
   assert_null(pcb->ooseq);
 }
 
+/* Without tcp_ooseq nothing waits for a hole: a segment beyond RCV.NXT,
+ * and a FIN beyond it, is dropped (TCP_NO_OOSEQ) and answered at once
+ * with a duplicate ACK (RFC 5681 4.2); the segment filling the hole is
+ * acknowledged at once too, and what was dropped is taken in order when
+ * the peer sends it again. */
+static void no_ooseq_drops_with_dup_ack(void **state)
+{
+  (void)state;
+  NEED(!LWIP_TCP_OOSEQ);
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  u32_t p = c.peer_nxt;
+#if LWIP_STATS
+  u32_t drop0 = DROPS(TCP_NO_OOSEQ);
+#endif
+  peer_data(&c, 10, 10); /* [10, 20): a hole before it */
+  tt_expect(TCP_ACK, c.our_nxt, p, NULL);
+  tt_expect_nothing();
+  struct tt_opts o;
+  tt_conn_opts(&c, &o);
+  tt_inject(&c, TCP_ACK | TCP_FIN, p + 20U, c.our_nxt, &o, NULL, 0); /* its FIN at 20 */
+  tt_expect(TCP_ACK, c.our_nxt, p, NULL);
+  tt_expect_nothing();
+#if LWIP_STATS
+  assert_int_equal(DROPS(TCP_NO_OOSEQ) - drop0, 2);
+#endif
+  assert_null(pcb->ooseq);
+  assert_int_equal(pcb->ooseq_segs, 0);
+  assert_int_equal(pcb->ooseq_bytes, 0);
+  assert_int_equal(pcb->state, ESTABLISHED);
+  assert_int_equal(pcb->rcv_nxt, p);
+  assert_int_equal(tt_rec.len, 0);
+  /* The hole, then the dropped data and the FIN again: all in order. */
+  peer_data(&c, 0, 10);
+  tt_expect(TCP_ACK, c.our_nxt, p + 10U, NULL);
+  tt_expect_nothing();
+  peer_data(&c, 10, 10);
+  tt_expect_nothing(); /* one segment: the ACK is delayed */
+  tt_inject(&c, TCP_ACK | TCP_FIN, p + 20U, c.our_nxt, &o, NULL, 0);
+  tt_expect(TCP_ACK, c.our_nxt, p + 21U, NULL);
+  tt_expect_nothing();
+  assert_int_equal(tt_rec.len, 20);
+  assert_memory_equal(tt_rec.data, pattern, 20);
+  assert_int_equal(tt_rec.nfin, 1);
+  assert_int_equal(pcb->state, CLOSE_WAIT);
+}
+
 /* Data beyond the window is cut there; the queue never holds more than
  * the window (TCP_OOSEQ_MAX_BYTES = TCP_WND). */
 static void ooseq_bytes_within_window(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_OOSEQ);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
   u32_t p = c.peer_nxt;
@@ -1715,6 +1764,7 @@ static void ooseq_bytes_within_window(void **state)
 static void hole_fill_acks_everything(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_OOSEQ);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
   u32_t p = c.peer_nxt;
@@ -1742,6 +1792,7 @@ static void hole_fill_acks_everything(void **state)
 static void ooseq_overlaps_trimmed(void **state)
 {
   (void)state;
+  NEED(LWIP_TCP_OOSEQ);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
   u32_t p = c.peer_nxt;
@@ -1852,6 +1903,34 @@ static void recv_refused_offered_again(void **state)
   test_clock_advance(2000);
   assert_int_equal(tt_rec.len, 200);
   tt_expect_nothing();
+}
+
+/* A FIN arriving in order while the application refuses data is taken
+ * and acknowledged at once (the connection goes to CLOSE_WAIT); the
+ * application hears it after the refused data.  The same with and
+ * without tcp_ooseq. */
+static void recv_refused_then_fin(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  struct tcp_pcb *pcb = est_active(&c, TT_OPT_NONE, 0);
+  u32_t p = c.peer_nxt;
+  tt_rec.recv_ret = ERR_MEM;
+  peer_data(&c, 0, 100);
+  assert_non_null(pcb->refused_data);
+  struct tt_opts o;
+  tt_conn_opts(&c, &o);
+  tt_inject(&c, TCP_ACK | TCP_FIN, p + 100U, c.our_nxt, &o, NULL, 0);
+  tt_expect(TCP_ACK, c.our_nxt, p + 101U, NULL);
+  tt_expect_nothing();
+  assert_int_equal(pcb->state, CLOSE_WAIT);
+  assert_int_equal(tt_rec.nfin, 0);
+  tt_rec.recv_ret = ERR_OK;
+  test_clock_advance(TCP_REFUSED_RETRY_MS);
+  assert_int_equal(tt_rec.len, 100);
+  assert_memory_equal(tt_rec.data, pattern, 100);
+  assert_int_equal(tt_rec.nfin, 1);
+  assert_null(pcb->refused_data);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2032,6 +2111,7 @@ static void oom_ooseq_insert(void **state)
 {
   (void)state;
 #if LWIP_TEST_HOOKS
+  NEED(LWIP_TCP_OOSEQ);
   struct tt_conn c;
   struct tcp_pcb *pcb = est_active(&c, TT_OPT_SACK, 0);
   u32_t p = c.peer_nxt;
@@ -2790,10 +2870,12 @@ int main(void)
     T(own_user_timeout_ends_zero_window),
     T(small_window_filled_at_persist_time),
     T(ooseq_segment_limit),
+    T(no_ooseq_drops_with_dup_ack),
     T(ooseq_bytes_within_window),
     T(ooseq_overlaps_trimmed),
     T(delayed_ack_timing),
     T(recv_refused_offered_again),
+    T(recv_refused_then_fin),
     T(wrap_loss_and_sack),
     T(write_err_mem_send_buffer),
     T(write_err_mem_queue_limit),

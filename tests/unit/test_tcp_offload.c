@@ -4,7 +4,10 @@
  * retransmission is cut back to one MSS), transmit checksum offload (the
  * pseudo-header sum is left for the device) and receive checksum offload
  * (PBUF_FLAG_CSUM_OK skips the check); and segments of several MSS
- * received from a device that does not cut them (a TAP with TSO).
+ * received from a device that does not cut them (a TAP with TSO).  A build
+ * without the offload option (the minimal profile) runs the receive cases
+ * and, instead of the offload ones, checks that the same driver settings
+ * change nothing there.
  */
 #include "test_tcp_common.h"
 
@@ -17,6 +20,7 @@
  * large (offloaded) frames itself. */
 static netif_linkoutput_fn orig_linkoutput;
 static u16_t last_gso_size;
+static bool saw_csum_partial;
 static u16_t max_frame;
 static int big_frames;
 static u32_t big_seq;
@@ -25,6 +29,7 @@ static u16_t big_len;
 static err_t gso_linkoutput(struct netif *netif, struct pbuf *p)
 {
   last_gso_size = p->gso_size;
+  saw_csum_partial = saw_csum_partial || (p->flags & PBUF_FLAG_CSUM_PARTIAL) != 0;
   if (p->tot_len > max_frame) {
     max_frame = p->tot_len;
   }
@@ -46,6 +51,7 @@ static void offload_on(u16_t gso_max)
   orig_linkoutput = tt_nif->linkoutput;
   tt_nif->linkoutput = gso_linkoutput;
   last_gso_size = 0;
+  saw_csum_partial = false;
   max_frame = 0;
   big_frames = 0;
 }
@@ -64,6 +70,7 @@ static void offload_conn(struct tt_conn *c, bool fits, u16_t gso_max)
   setup_established_passive(c, TT_OPT_WS | TT_OPT_SACK);
 }
 
+#if LWIP_OFFLOAD
 /* With segmentation offload, one write goes out as one large segment,
  * as big as cwnd allows, marked with the MSS to cut it into. */
 static void gso_large_segment(void **state)
@@ -172,6 +179,8 @@ static void gso_fills_cwnd_room_with_data_in_flight(void **state)
   assert_int_equal(big_len, room / 1460U * 1460U);
 }
 
+#endif /* LWIP_OFFLOAD */
+
 /* Without offload nothing changes: segments are one MSS. */
 static void no_gso_one_mss(void **state)
 {
@@ -187,6 +196,7 @@ static void no_gso_one_mss(void **state)
   assert_true(max_frame <= 1514);
 }
 
+#if LWIP_OFFLOAD
 /* Transmit checksum offload: the field holds the pseudo-header sum
  * (RFC 9293 3.1), which the device completes. */
 static void tx_checksum_left_to_device(void **state)
@@ -242,6 +252,74 @@ static void rx_checksum_ok_flag(void **state)
   assert_int_equal(tt_rec.len, 3);
   assert_memory_equal(tt_rec.data, "xyz", 3);
 }
+#else
+/* A build without the offload option ignores what a driver says it can
+ * do: with gso_max set and TCP and IP checksum generation cleared, every
+ * segment is still at most one MSS, unmarked, with complete checksums
+ * (tt_pop verifies both), as RFC 9293 3.1 and 3.7.1 ask. */
+static void no_offload_driver_flags_ignored(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  offload_on(60000);
+  setup_established_passive(&c, TT_OPT_NONE);
+  tt_nif->chksum_flags &= (u16_t) ~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_IP);
+  tcp_nagle_disable(c.pcb); /* the short last segment goes too */
+  u16_t mss = tcp_mss(c.pcb);
+  u16_t len = (u16_t)(2U * mss + 100U);
+  assert_int_equal(tcp_write(c.pcb, payload, len, TCP_WRITE_FLAG_COPY), ERR_OK);
+  assert_int_equal(tcp_output(c.pcb), ERR_OK);
+  u32_t got = 0;
+  struct tt_seg s;
+  while (tt_pop(&s)) {
+    assert_true(s.len <= mss);
+    assert_int_equal(s.seq, c.our_nxt + got);
+    got += s.len;
+  }
+  assert_int_equal(got, len);
+  assert_int_equal(big_frames, 0);
+  assert_int_equal(last_gso_size, 0);
+  assert_false(saw_csum_partial);
+  tt_nif->chksum_flags = NETIF_CHECKSUM_ENABLE_ALL;
+}
+
+/* Without the offload option PBUF_FLAG_CSUM_OK is ignored: a segment
+ * with a wrong checksum is dropped even when its driver vouched for it
+ * (RFC 9293 3.1, RFC 1122 4.2.2.7: the receiver checks), and the same
+ * segment intact is taken. */
+static void no_offload_csum_ok_still_checked(void **state)
+{
+  (void)state;
+  struct tt_conn c;
+  setup_established_passive(&c, TT_OPT_NONE);
+  tt_nif->chksum_flags &= (u16_t)~NETIF_CHECKSUM_CHECK_TCP;
+  static u8_t seg[128], frame[256];
+  struct tt_opts none;
+  memset(&none, 0, sizeof(none));
+  size_t sl = tt_build(seg, TT_PEER_IP, TT_OUR_IP, c.peer_port, c.our_port, TCP_ACK | TCP_PSH, c.peer_nxt,
+                       c.our_nxt, c.peer_wnd, &none, "xyz", 3);
+  seg[16] ^= 0x55; /* spoil the TCP checksum */
+  size_t n = test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, seg, sl);
+#if LWIP_STATS
+  u32_t bad = lwip_stats.drops[LWIP_DROP_TCP_BAD_CHKSUM];
+#endif
+  struct pbuf *p = test_pbuf(frame, n, 0);
+  p->flags |= PBUF_FLAG_CSUM_OK;
+  tt_nif->input(p, tt_nif);
+  assert_int_equal(tt_rec.len, 0);
+#if LWIP_STATS
+  assert_int_equal(lwip_stats.drops[LWIP_DROP_TCP_BAD_CHKSUM], bad + 1U);
+#endif
+  seg[16] ^= 0x55;
+  n = test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, seg, sl);
+  p = test_pbuf(frame, n, 0);
+  p->flags |= PBUF_FLAG_CSUM_OK;
+  tt_nif->input(p, tt_nif);
+  assert_int_equal(tt_rec.len, 3);
+  assert_memory_equal(tt_rec.data, "xyz", 3);
+  tt_nif->chksum_flags = NETIF_CHECKSUM_ENABLE_ALL;
+}
+#endif /* LWIP_OFFLOAD */
 
 /* The receive side of segmentation offload: a TAP hands over the
  * kernel's TCP segments of several MSS as they are.  The cases need a
@@ -333,13 +411,20 @@ static void rx_large_segments_out_of_order(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+#if LWIP_OFFLOAD
     cmocka_unit_test_setup_teardown(gso_large_segment, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(gso_retransmit_is_one_mss, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(gso_stops_at_peer_window, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(gso_fills_cwnd_room_with_data_in_flight, tt_setup, tt_teardown),
+#endif
     cmocka_unit_test_setup_teardown(no_gso_one_mss, tt_setup, tt_teardown),
+#if LWIP_OFFLOAD
     cmocka_unit_test_setup_teardown(tx_checksum_left_to_device, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(rx_checksum_ok_flag, tt_setup, tt_teardown),
+#else
+    cmocka_unit_test_setup_teardown(no_offload_driver_flags_ignored, tt_setup, tt_teardown),
+    cmocka_unit_test_setup_teardown(no_offload_csum_ok_still_checked, tt_setup, tt_teardown),
+#endif
     cmocka_unit_test_setup_teardown(rx_large_segment_acked_at_once, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(rx_small_segment_still_delayed, tt_setup, tt_teardown),
     cmocka_unit_test_setup_teardown(rx_large_segments_out_of_order, tt_setup, tt_teardown),

@@ -467,6 +467,9 @@ static bool load_offload(struct case_cfg *c, json_t *o)
     return false;
   }
   c->gso_max = (uint16_t)gso_max;
+  if (!LWIP_OFFLOAD && (c->gso_max != 0 || c->tcp_csum_partial)) {
+    return case_skip("netif.offload: the case runs with TAP offloads; this build has none (offload=disabled)");
+  }
   return true;
 }
 

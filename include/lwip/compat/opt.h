@@ -53,7 +53,7 @@
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_NETIF_REMOVE_CALLBACK 1
 #define LWIP_NETIF_EXT_STATUS_CALLBACK 1
-#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+#define LWIP_CHECKSUM_CTRL_PER_NETIF LWIP_OFFLOAD /* netif->chksum_flags is read only with the offload option */
 /* TCP: every connection has these (tcp_keepalive(), the out-of-order
  * queue, listen backlogs).  LWIP_TCP_TIMESTAMPS is the tcp_timestamps
  * option's own name; SACK and window scaling follow tcp_sack and

@@ -58,6 +58,11 @@
 #else
 #define TF_SACK 0U
 #endif
+#if LWIP_TCP_OOSEQ
+#define TF_RCV_GAP 0U /* the queue keeps what lies beyond a gap */
+#else
+#define TF_RCV_GAP 0x0400U /**< a segment beyond RCV.NXT was dropped: ACK the next in-order one at once */
+#endif
 #define TF_FIN_DELIVER 0x1000U /**< the FIN still has to reach the recv callback */
 #define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
 #if LWIP_TCP_RX_BATCH
@@ -383,8 +388,22 @@ struct tcp_cc_ops {
   void (*on_ecn)(struct tcp_pcb *pcb);
 };
 extern const struct tcp_cc_ops tcp_cc_newreno;
+/** NewReno's steps (RFC 5681, RFC 6582), the entries of tcp_cc_newreno. */
+void tcp_newreno_init(struct tcp_pcb *pcb);
+void tcp_newreno_on_ack(struct tcp_pcb *pcb, u32_t acked);
+void tcp_newreno_on_recovery(struct tcp_pcb *pcb);
+void tcp_newreno_on_recovery_end(struct tcp_pcb *pcb);
+void tcp_newreno_on_rto(struct tcp_pcb *pcb);
+void tcp_newreno_on_ecn(struct tcp_pcb *pcb);
 #if LWIP_TCP_CUBIC
 extern const struct tcp_cc_ops tcp_cc_cubic;
+/** Step @p op of the PCB's controller, called as TCP_CC(pcb, on_ack)(pcb, n). */
+#define TCP_CC(pcb, op) ((pcb)->cc->op)
+#else
+/* NewReno is the only controller built, so every PCB's is NewReno
+ * (tcp_set_congestion accepts no other): call its steps directly rather
+ * than through the table, which saves the loads and indirect calls. */
+#define TCP_CC(pcb, op) ((void)(pcb), tcp_newreno_##op)
 #endif
 /** HyStart++ (RFC 9406) phases in pcb->hs_phase. */
 #define TCP_HS_OFF 0U /**< standard slow start: not built, or after the first congestion event (4.3) */
