@@ -78,8 +78,13 @@ static struct tcp_globals {
    * the budgets held a connection back (see "Memory budgets" below). */
   u32_t mem_tx_total, mem_rx_total, mem_tx_limited, mem_rx_limited;
 #endif
+#if LWIP_TCP_TIMER_WHEEL
   u32_t wheel_tick;      /* last tick processed */
   u32_t wheel_wake_tick; /* tick the armed sys_timeout stands for */
+#else
+  u32_t tlast;           /* sys_now() of the last tick run (tick_floor) */
+  u32_t twake;           /* sys_now() the armed sys_timeout stands for */
+#endif
   bool wheel_armed;
 #if LWIP_TCP_RX_BATCH
   /* Receive batch (tcp_batch_begin/end): PCBs that owe an ACK at its end. */
@@ -103,6 +108,12 @@ static struct tcp_globals {
 #else
 #define TIMERS_IDLE() (st.tlist == NULL)
 #define ST_CLEAR_FROM tlist
+
+/* The 10 ms tick at or before @p now. */
+static u32_t tick_floor(u32_t now)
+{
+  return now - now % TCP_TICK_MS;
+}
 #endif
 
 static void tcp_wheel_timeout(void *arg);
@@ -117,7 +128,11 @@ void tcp_init(void)
   memset(listen_hash, 0, sizeof(listen_hash));
   memset(&st.ST_CLEAR_FROM, 0, sizeof(st) - offsetof(struct tcp_globals, ST_CLEAR_FROM));
   bound_pcbs = NULL;
+#if LWIP_TCP_TIMER_WHEEL
   st.wheel_tick = sys_now() / TCP_TICK_MS;
+#else
+  st.tlast = tick_floor(sys_now());
+#endif
   st.limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
   tcp_delack_ms = TCP_DELACK_MS;
   st.loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
@@ -440,6 +455,25 @@ static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
 
 static void tcp_pcb_timers(struct tcp_pcb *pcb, u32_t now);
 
+/* The one sys_timeout behind every TCP timer, wheel or list.  It lives in
+ * our own storage: an empty SYS_TIMEOUT pool must never stop every TCP
+ * timer (RFC 6298 5.1).  Armed for @p due (a sys_now() value; at once
+ * when that has passed). */
+static void timer_arm(u32_t due)
+{
+  u32_t now = sys_now();
+  sys_timeout_static(&wheel_timeo, TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
+  st.wheel_armed = true;
+}
+
+static void timer_disarm(void)
+{
+  if (st.wheel_armed) {
+    sys_untimeout(tcp_wheel_timeout, NULL);
+    st.wheel_armed = false;
+  }
+}
+
 #if LWIP_TCP_TIMER_WHEEL
 /* A PCB is in the wheel exactly while its timer_due is not 0: a zeroed PCB
  * (tcp_alloc's, or one on the stack) is in no slot.  tnext and tprev mean
@@ -465,10 +499,7 @@ static void wheel_unlink(struct tcp_pcb *pcb)
  * so an idle stack sleeps and a busy one wakes only when a slot comes up. */
 static void wheel_schedule(void)
 {
-  if (st.wheel_armed) {
-    sys_untimeout(tcp_wheel_timeout, NULL);
-    st.wheel_armed = false;
-  }
+  timer_disarm();
   if (st.wheel_count == 0) {
     return;
   }
@@ -476,13 +507,8 @@ static void wheel_schedule(void)
   for (u32_t i = 1; i < TCP_WHEEL_SLOTS && st.wheel[t % TCP_WHEEL_SLOTS] == NULL; i++) {
     t++;
   }
-  u32_t now = sys_now();
-  u32_t due = t * TCP_TICK_MS;
   st.wheel_wake_tick = t;
-  /* The wheel's timeout lives in our own storage: an empty SYS_TIMEOUT
-   * pool must never stop every TCP timer (RFC 6298 5.1). */
-  sys_timeout_static(&wheel_timeo, TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
-  st.wheel_armed = true;
+  timer_arm(t * TCP_TICK_MS);
 }
 
 void tcp_timer_update(struct tcp_pcb *pcb)
@@ -551,13 +577,14 @@ static void tcp_wheel_timeout(void *arg)
 /* Without the wheel (meson option tcp_timer_wheel, off in the minimal
  * profile): a microcontroller has a few PCBs, so those with a timer sit in
  * one list, latest filed first, and one sys_timeout is armed for the
- * earliest tick among them.  Deadlines are the wheel's: a PCB's timers
- * run at the first 10 ms tick at or after its earliest deadline (one
- * past the last tick run, when already due), in tick order and, within a
- * tick, latest filed first, as the wheel runs a slot.  Only the wheel's
- * idle wake-ups for a slot whose PCB waits for a later lap are gone; so
- * is its flat cost per timer with thousands of connections, which the
- * daemon profile keeps. */
+ * earliest run time among them.  A PCB's timers run at the first 10 ms
+ * tick at or after its earliest deadline (one tick after the last one run,
+ * when already due), in that order and, within a tick, latest filed first,
+ * as the wheel runs a slot.  Every time here is a sys_now() value compared
+ * modulo 2^32 (TCP_SEQ_*), so the 49.7-day wrap of the clock is a tick
+ * like any other.  Gone are the wheel's idle wake-ups for a PCB that waits
+ * for a later lap, and its flat cost per timer with thousands of
+ * connections, which the daemon profile keeps. */
 static void wheel_unlink(struct tcp_pcb *pcb)
 {
   if (pcb->timer_due != 0) {
@@ -566,13 +593,13 @@ static void wheel_unlink(struct tcp_pcb *pcb)
   }
 }
 
-/* The PCB whose timers come first: the earliest tick, and among PCBs of
- * that tick the latest filed.  NULL when none has a timer. */
+/* The PCB whose timers come first: the earliest run time, and among PCBs
+ * of that time the latest filed.  NULL when none has a timer. */
 static struct tcp_pcb *timer_first(void)
 {
   struct tcp_pcb *best = st.tlist;
   for (struct tcp_pcb *p = best; p != NULL; p = p->tnext) {
-    if (TCP_SEQ_LT(p->ttick, best->ttick)) {
+    if (TCP_SEQ_LT(p->trun, best->trun)) {
       best = p;
     }
   }
@@ -581,21 +608,13 @@ static struct tcp_pcb *timer_first(void)
 
 static void wheel_schedule(void)
 {
-  if (st.wheel_armed) {
-    sys_untimeout(tcp_wheel_timeout, NULL);
-    st.wheel_armed = false;
-  }
+  timer_disarm();
   struct tcp_pcb *first = timer_first();
   if (first == NULL) {
     return;
   }
-  u32_t t = first->ttick;
-  u32_t now = sys_now();
-  u32_t due = t * TCP_TICK_MS;
-  st.wheel_wake_tick = t;
-  /* In our own storage, as the wheel's (RFC 6298 5.1). */
-  sys_timeout_static(&wheel_timeo, TCP_SEQ_GT(due, now) ? due - now : 0, tcp_wheel_timeout, NULL);
-  st.wheel_armed = true;
+  st.twake = first->trun;
+  timer_arm(st.twake);
 }
 
 void tcp_timer_update(struct tcp_pcb *pcb)
@@ -609,17 +628,19 @@ void tcp_timer_update(struct tcp_pcb *pcb)
     return;
   }
   if (st.tlist == NULL) {
-    st.wheel_tick = sys_now() / TCP_TICK_MS;
+    st.tlast = tick_floor(sys_now());
   }
-  u32_t tick = (due + TCP_TICK_MS - 1U) / TCP_TICK_MS;
-  if (TCP_SEQ_LEQ(tick, st.wheel_tick)) {
-    tick = st.wheel_tick + 1U;
+  /* Round up to the tick (never before the deadline, even across the
+   * wrap), and no earlier than the tick after the last one run. */
+  u32_t run = due + (TCP_TICK_MS - due % TCP_TICK_MS) % TCP_TICK_MS;
+  if (TCP_SEQ_LEQ(run, st.tlast)) {
+    run = st.tlast + TCP_TICK_MS;
   }
-  pcb->ttick = tick;
+  pcb->trun = run;
   pcb->tnext = st.tlist;
   st.tlist = pcb;
   pcb->timer_due = due;
-  if (!st.wheel_armed || TCP_SEQ_LT(tick, st.wheel_wake_tick)) {
+  if (!st.wheel_armed || TCP_SEQ_LT(run, st.twake)) {
     wheel_schedule();
   }
 }
@@ -629,18 +650,17 @@ static void tcp_wheel_timeout(void *arg)
   LWIP_UNUSED_ARG(arg);
   st.wheel_armed = false;
   u32_t now = sys_now();
-  u32_t now_tick = now / TCP_TICK_MS;
   struct tcp_pcb *pcb;
   /* One PCB at a time, looking again after each: its timers may free
    * PCBs (even others, from an err callback) or re-file it. */
-  while ((pcb = timer_first()) != NULL && TCP_SEQ_LEQ(pcb->ttick, now_tick)) {
-    st.wheel_tick = pcb->ttick;
+  while ((pcb = timer_first()) != NULL && TCP_SEQ_LEQ(pcb->trun, now)) {
+    st.tlast = pcb->trun;
     wheel_unlink(pcb);
     struct tcp_pcb *prev = tcp_enter(pcb);
     tcp_pcb_timers(pcb, now);
     tcp_leave(pcb, prev);
   }
-  st.wheel_tick = now_tick;
+  st.tlast = tick_floor(now);
   wheel_schedule();
 }
 #endif /* LWIP_TCP_TIMER_WHEEL */

@@ -2007,12 +2007,18 @@ static bool tcp_rcv_in_order(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin
   } else {
     tcp_ack_policy(pcb, s->len);
   }
+#if !LWIP_TCP_OOSEQ
   if (pcb->flags & TF_RCV_GAP) {
-    /* Without tcp_ooseq: the first in-order segment after a drop fills
-     * the gap the peer sees, and is acknowledged at once (RFC 5681 4.2),
-     * which a peer in recovery waits for. */
-    pcb->flags = (pcb->flags & ~TF_RCV_GAP) | TF_ACK_NOW;
+    /* Without tcp_ooseq: up to the end of the furthest segment dropped,
+     * every in-order segment fills part of the gap the peer sees and is
+     * acknowledged at once (RFC 5681 4.2), which a peer in recovery waits
+     * for, one partial ACK after another (RFC 6582 3.2). */
+    pcb->flags |= TF_ACK_NOW;
+    if (TCP_SEQ_GEQ(pcb->rcv_nxt, pcb->rcv_gap_end)) {
+      pcb->flags &= ~TF_RCV_GAP;
+    }
   }
+#endif
   return tcp_rcv_deliver(pcb, p);
 }
 
@@ -2089,6 +2095,10 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * a matter of performance (fewer retransmissions), not of
      * correctness; a build for a small device leaves it out knowingly. */
     LWIP_DROP(TCP_NO_OOSEQ);
+    u32_t end = s->seqno + SEG_SEQLEN(s);
+    if (!(pcb->flags & TF_RCV_GAP) || TCP_SEQ_GT(end, pcb->rcv_gap_end)) {
+      pcb->rcv_gap_end = end;
+    }
     pcb->flags |= TF_ACK_NOW | TF_RCV_GAP;
     return true;
   }

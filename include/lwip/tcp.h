@@ -126,7 +126,7 @@ struct tcp_pcb {
 #else
   struct tcp_pcb *tnext; /**< next in the list of PCBs with a timer (while timer_due is not 0) */
   u32_t timer_due;       /**< sys_now() of the earliest pending timer */
-  u32_t ttick;           /**< the 10 ms tick its timers run at */
+  u32_t trun;            /**< sys_now() its timers run at: timer_due rounded up to a 10 ms tick */
 #endif
 
   /* receiver */
@@ -139,6 +139,9 @@ struct tcp_pcb {
   u16_t ooseq_segs;         /**< segments in the out-of-order queue */
   u32_t ooseq_bytes;
   struct tcp_seg *ooseq;     /**< out-of-order segments, sorted */
+#if !LWIP_TCP_OOSEQ
+  u32_t rcv_gap_end; /**< end of the furthest segment dropped beyond RCV.NXT (while TF_RCV_GAP) */
+#endif
   struct pbuf *refused_data; /**< data the recv callback refused */
   struct tcp_seg *rcv_held;  /**< in-order data acknowledged while the application refused data,
                                      delivered after refused_data (never non-empty without it) */
@@ -319,6 +322,9 @@ err_t tcp_write(struct tcp_pcb *pcb, const void *dataptr, u16_t len, u8_t apifla
 err_t tcp_output(struct tcp_pcb *pcb);
 /** The application consumed @p len bytes: open the window by that much. */
 void tcp_recved(struct tcp_pcb *pcb, u16_t len);
+/** Heap bytes TCP data never takes (tcp_write), budgets built or not: the
+ *  rest of the heap is for headers, ACKs, ARP and ICMP. */
+#define TCP_MEM_HEAP_RESERVE ((u32_t)(MEM_SIZE) / 8U)
 /** TCP's share of the memory budgets (docs/architecture.md, "Memory
  *  budgets"): what all connections hold, the budgets, and how often they
  *  held a connection back. */
@@ -339,12 +345,12 @@ u32_t tcp_snd_room(const struct tcp_pcb *pcb);
 #else
 /* A build without the budgets (meson option tcp_mem_budget, off in the
  * minimal profile) bounds each connection only by tcp_snd_buf, tcp_wnd
- * and the pools, as lwIP does.  tcp_mem_get_info() then answers all
- * zeros (nothing is counted, no budget is in force), and tcp_snd_room()
- * is the free send buffer. */
+ * and the pools, as lwIP does.  tcp_mem_get_info() then answers zeros
+ * (nothing is counted, no budget is in force) but for heap_reserve, which
+ * tcp_write keeps either way, and tcp_snd_room() is the free send buffer. */
 static inline void tcp_mem_get_info(struct tcp_mem_info *info)
 {
-  *info = (struct tcp_mem_info){0};
+  *info = (struct tcp_mem_info){.heap_reserve = TCP_MEM_HEAP_RESERVE};
 }
 static inline u32_t tcp_snd_room(const struct tcp_pcb *pcb)
 {

@@ -2262,7 +2262,8 @@ static void write_send_buffer_full(void **state)
 
 /* The memory budgets (tcp_mem_budget) count what every connection holds:
  * its unacknowledged send data and its out-of-order data.  A build without
- * them counts nothing: tcp_mem_get_info() answers zeros, and a connection
+ * them counts nothing: tcp_mem_get_info() answers zeros (but for the heap
+ * reserve, which tcp_write keeps either way), and a connection
  * may take its whole free send buffer whatever the others hold (as in
  * lwIP; the pools bound the total). */
 static void mem_budget_counts_or_not(void **state)
@@ -2285,9 +2286,10 @@ static void mem_budget_counts_or_not(void **state)
   assert_int_equal(mi.tx_budget, TCP_MEM_TX_BUDGET);
   assert_int_equal(mi.rx_budget, TCP_MEM_RX_BUDGET);
 #else
-  static const struct tcp_mem_info zero;
-  assert_memory_equal(&mi, &zero, sizeof(mi));
+  const struct tcp_mem_info none = {.heap_reserve = TCP_MEM_HEAP_RESERVE};
+  assert_memory_equal(&mi, &none, sizeof(mi));
 #endif
+  assert_int_equal(mi.heap_reserve, TCP_MEM_HEAP_RESERVE); /* tcp_write keeps it either way */
   assert_int_equal(tcp_snd_room(a.pcb), a.pcb->snd_buf);
   assert_int_equal(tcp_snd_room(b.pcb), TCP_SND_BUF);
   tcp_abort(a.pcb);
@@ -2357,6 +2359,39 @@ static void timers_run_at_ticks(void **state)
   tt_expect_seg(&a, TCP_ACK, 0, NULL);
   tt_expect_nothing();
 }
+
+#if !LWIP_TCP_TIMER_WHEEL
+/* Without the wheel every timer time is a sys_now() value compared modulo
+ * 2^32, so the clock's 49.7-day wrap is a tick like any other: a
+ * retransmission and a delayed ACK due after it fire on time, and no
+ * timeout is left due at once (a spin) when they have.  (The wheel's tick
+ * counter may wait a lap there: docs/tcp.md, Known limits.) */
+static void timers_across_clock_wrap(void **state)
+{
+  (void)state;
+  test_clock_set(0xffffffd0U); /* 48 ms before the wrap */
+  struct tt_conn c;
+  setup_established_active(&c, TT_OPT_NONE);
+  struct tt_seg s;
+  write_push(&c, "hello", 5, &s);
+  u32_t rto = c.pcb->rto;
+  assert_true(sys_now() + rto < sys_now()); /* the deadline is past the wrap */
+  test_clock_advance(rto - 10);
+  tt_expect_nothing();
+  test_clock_advance(10 + TCP_TICK_SLACK);
+  tt_expect(TCP_ACK | TCP_PSH, c.our_nxt - 5U, c.peer_nxt, &s);
+  assert_int_equal(s.len, 5);
+  tt_send(&c, TCP_ACK, NULL, 0);
+  tt_send(&c, TCP_ACK | TCP_PSH, "1", 1);
+  tt_expect_nothing();
+  test_clock_advance(TCP_DELACK_MS - 10);
+  tt_expect_nothing();
+  test_clock_advance(10 + TCP_TICK_SLACK);
+  tt_expect_seg(&c, TCP_ACK, 0, NULL);
+  assert_true(sys_now() < 0x10000U);
+  assert_int_not_equal(sys_timeouts_sleeptime(), 0);
+}
+#endif
 
 /* Nagle (RFC 1122 4.2.3.4): a small segment waits while data is
  * unacknowledged; tcp_nagle_disable lets it go. */
@@ -3741,6 +3776,9 @@ int main(void)
     T(mem_budget_counts_or_not),
     T(ip4_frag_needed_is_soft),
     T(timers_run_at_ticks),
+#if !LWIP_TCP_TIMER_WHEEL
+    T(timers_across_clock_wrap),
+#endif
     T(nagle_holds_small_segment),
     T(rst_rules_across_wrap),
     T(delayed_ack),

@@ -825,7 +825,10 @@ static void limited_transmit_not_in_ssthresh(void **state)
 /* SACK scoreboard and recovery (RFC 2018, RFC 6675)                       */
 /* ---------------------------------------------------------------------- */
 
-#define BLK(i, j) {b + (u32_t)(i) * m, b + (u32_t)(j) * m}
+#define BLK(i, j)                                                                                                      \
+  {                                                                                                                    \
+    b + (u32_t)(i)*m, b + (u32_t)(j)*m                                                                                 \
+  }
 
 /* Ten segments in flight, 0, 3 and 6 lost.  Only the holes are resent, in
  * order, each once it counts as lost (more than 2 SMSS SACKed above it,
@@ -1713,7 +1716,8 @@ static void no_ooseq_drops_with_dup_ack(void **state)
   tt_expect(TCP_ACK, c.our_nxt, p + 10U, NULL);
   tt_expect_nothing();
   peer_data(&c, 10, 10);
-  tt_expect_nothing(); /* one segment: the ACK is delayed */
+  tt_expect(TCP_ACK, c.our_nxt, p + 20U, NULL); /* still in the gap the FIN at 20 left */
+  tt_expect_nothing();
   tt_inject(&c, TCP_ACK | TCP_FIN, p + 20U, c.our_nxt, &o, NULL, 0);
   tt_expect(TCP_ACK, c.our_nxt, p + 21U, NULL);
   tt_expect_nothing();
@@ -1721,6 +1725,36 @@ static void no_ooseq_drops_with_dup_ack(void **state)
   assert_memory_equal(tt_rec.data, pattern, 20);
   assert_int_equal(tt_rec.nfin, 1);
   assert_int_equal(pcb->state, CLOSE_WAIT);
+}
+
+/* Without the queue, every in-order segment that fills part of the gap the
+ * dropped segments left is ACKed at once (RFC 5681 4.2), not only the
+ * first: a NewReno peer in recovery sends one segment per partial ACK
+ * (RFC 6582 3.2) and would wait a delayed-ACK time for each.  Past the
+ * end of the furthest segment dropped, ACKs are delayed again. */
+static void no_ooseq_acks_the_gap_at_once(void **state)
+{
+  (void)state;
+  NEED(!LWIP_TCP_OOSEQ);
+  struct tt_conn c;
+  est_active(&c, TT_OPT_NONE, 0);
+  u32_t p = c.peer_nxt;
+  peer_data(&c, 20, 10); /* [20, 30) and [10, 20) lost behind [0, 10) */
+  tt_expect(TCP_ACK, c.our_nxt, p, NULL);
+  peer_data(&c, 10, 10);
+  tt_expect(TCP_ACK, c.our_nxt, p, NULL);
+  tt_expect_nothing();
+  for (u32_t off = 0; off < 30U; off += 10U) { /* the peer resends them in order */
+    peer_data(&c, off, 10);
+    tt_expect(TCP_ACK, c.our_nxt, p + off + 10U, NULL);
+    tt_expect_nothing();
+  }
+  peer_data(&c, 30, 10); /* beyond the gap: the ACK is delayed */
+  tt_expect_nothing();
+  test_clock_advance(TCP_DELACK_MS + 10U); /* and a 10 ms timer tick */
+  tt_expect(TCP_ACK, c.our_nxt, p + 40U, NULL);
+  assert_int_equal(tt_rec.len, 40);
+  assert_memory_equal(tt_rec.data, pattern, 40);
 }
 
 /* Data beyond the window is cut there; the queue never holds more than
@@ -2871,6 +2905,7 @@ int main(void)
     T(small_window_filled_at_persist_time),
     T(ooseq_segment_limit),
     T(no_ooseq_drops_with_dup_ack),
+    T(no_ooseq_acks_the_gap_at_once),
     T(ooseq_bytes_within_window),
     T(ooseq_overlaps_trimmed),
     T(delayed_ack_timing),

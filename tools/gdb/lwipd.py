@@ -408,7 +408,7 @@ class Reass(LwipCommand):
 # Bits of tcp_pcb->flags (include/lwip/priv/tcp_priv.h, TF_NODELAY in tcp.h).
 TCP_FLAGS = [(0x0001, "ACK_DELAY"), (0x0002, "ACK_NOW"), (0x0004, "INFR"), (0x0008, "FIN"),
              (0x0010, "RXCLOSED"), (0x0020, "FIN_RCVD"), (0x0040, "NODELAY"), (0x0080, "WND_SCALE"),
-             (0x0100, "TIMESTAMP"), (0x0200, "SACK"), (0x1000, "FIN_DELIVER"), (0x2000, "PASSIVE"),
+             (0x0100, "TIMESTAMP"), (0x0200, "SACK"), (0x0400, "RCV_GAP"), (0x1000, "FIN_DELIVER"), (0x2000, "PASSIVE"),
              (0x4000, "BATCHED"), (0x8000, "WND_UPDATE"), (0x10000, "ZOMBIE"), (0x20000, "COOKIE")]
 
 

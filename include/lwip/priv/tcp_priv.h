@@ -61,7 +61,7 @@
 #if LWIP_TCP_OOSEQ
 #define TF_RCV_GAP 0U /* the queue keeps what lies beyond a gap */
 #else
-#define TF_RCV_GAP 0x0400U /**< a segment beyond RCV.NXT was dropped: ACK the next in-order one at once */
+#define TF_RCV_GAP 0x0400U /**< segments beyond RCV.NXT were dropped: ACK in-order ones at once up to rcv_gap_end */
 #endif
 #define TF_FIN_DELIVER 0x1000U /**< the FIN still has to reach the recv callback */
 #define TF_PASSIVE 0x2000U     /**< opened by a listener (accept, not connected, when established) */
@@ -127,9 +127,6 @@ struct tcp_seg {
                             : 0)
 /** pbufs a PCB may queue for sending. */
 #define TCP_SND_QUEUELEN ((4U * (TCP_SND_BUF) + (TCP_MSS)-1U) / (TCP_MSS) + 8U)
-/** Heap bytes TCP data never takes (tcp_write), budgets built or not: the
- *  rest of the heap is for headers, ACKs, ARP and ICMP. */
-#define TCP_MEM_HEAP_RESERVE ((u32_t)(MEM_SIZE) / 8U)
 #if LWIP_TCP_MEM_BUDGET
 /** Memory budgets (docs/architecture.md, "Memory budgets").  Send queues
  *  live in the heap, received data in PBUF_POOL buffers.  Together all
