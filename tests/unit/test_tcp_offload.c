@@ -196,6 +196,22 @@ static void no_gso_one_mss(void **state)
   assert_true(max_frame <= 1514);
 }
 
+/* Into @p frame: an Ethernet frame with the peer's segment "xyz", in
+ * order on @p c, its TCP checksum spoiled when @p spoil.  @return its
+ * length. */
+static size_t xyz_frame(struct tt_conn *c, u8_t *frame, bool spoil)
+{
+  static u8_t seg[128];
+  struct tt_opts none;
+  memset(&none, 0, sizeof(none));
+  size_t sl = tt_build(seg, TT_PEER_IP, TT_OUR_IP, c->peer_port, c->our_port, TCP_ACK | TCP_PSH, c->peer_nxt,
+                       c->our_nxt, c->peer_wnd, &none, "xyz", 3);
+  if (spoil) {
+    seg[16] ^= 0x55; /* the TCP checksum's first byte */
+  }
+  return test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, seg, sl);
+}
+
 #if LWIP_OFFLOAD
 /* Transmit checksum offload: the field holds the pseudo-header sum
  * (RFC 9293 3.1), which the device completes. */
@@ -231,13 +247,8 @@ static void rx_checksum_ok_flag(void **state)
   (void)state;
   struct tt_conn c;
   setup_established_passive(&c, TT_OPT_NONE);
-  static u8_t seg[128], frame[256];
-  struct tt_opts none;
-  memset(&none, 0, sizeof(none));
-  size_t sl = tt_build(seg, TT_PEER_IP, TT_OUR_IP, c.peer_port, c.our_port, TCP_ACK | TCP_PSH, c.peer_nxt,
-                       c.our_nxt, c.peer_wnd, &none, "xyz", 3);
-  seg[16] ^= 0x55; /* spoil the TCP checksum */
-  size_t n = test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, seg, sl);
+  static u8_t frame[256];
+  size_t n = xyz_frame(&c, frame, true);
 #if LWIP_STATS
   u32_t bad = lwip_stats.drops[LWIP_DROP_TCP_BAD_CHKSUM];
 #endif
@@ -293,13 +304,8 @@ static void no_offload_csum_ok_still_checked(void **state)
   struct tt_conn c;
   setup_established_passive(&c, TT_OPT_NONE);
   tt_nif->chksum_flags &= (u16_t)~NETIF_CHECKSUM_CHECK_TCP;
-  static u8_t seg[128], frame[256];
-  struct tt_opts none;
-  memset(&none, 0, sizeof(none));
-  size_t sl = tt_build(seg, TT_PEER_IP, TT_OUR_IP, c.peer_port, c.our_port, TCP_ACK | TCP_PSH, c.peer_nxt,
-                       c.our_nxt, c.peer_wnd, &none, "xyz", 3);
-  seg[16] ^= 0x55; /* spoil the TCP checksum */
-  size_t n = test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, seg, sl);
+  static u8_t frame[256];
+  size_t n = xyz_frame(&c, frame, true);
 #if LWIP_STATS
   u32_t bad = lwip_stats.drops[LWIP_DROP_TCP_BAD_CHKSUM];
 #endif
@@ -310,8 +316,7 @@ static void no_offload_csum_ok_still_checked(void **state)
 #if LWIP_STATS
   assert_int_equal(lwip_stats.drops[LWIP_DROP_TCP_BAD_CHKSUM], bad + 1U);
 #endif
-  seg[16] ^= 0x55;
-  n = test_eth_ip4(frame, TT_PEER_IP, TT_OUR_IP, 6, seg, sl);
+  n = xyz_frame(&c, frame, false);
   p = test_pbuf(frame, n, 0);
   p->flags |= PBUF_FLAG_CSUM_OK;
   tt_nif->input(p, tt_nif);
