@@ -39,6 +39,7 @@ static void chargen_push(struct small_server_conn *c)
   while (tcp_sndbuf(c->pcb) >= LWIP_MIN(1024U, (u32_t)TCP_SND_BUF)) {
     u16_t n = (u16_t)LWIP_MIN((u32_t)tcp_sndbuf(c->pcb), CHARGEN_PERIOD);
     if (tcp_write(c->pcb, chargen_pattern + c->pat_off, n, TCP_WRITE_FLAG_MORE) != ERR_OK) {
+      small_server_write_refused(c);
       break;
     }
     c->pat_off = (c->pat_off + n) % CHARGEN_PERIOD;

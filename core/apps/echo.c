@@ -28,6 +28,7 @@ static void echo_push(struct small_server_conn *c)
     struct pbuf *q = c->pending;
     u16_t n = (u16_t)LWIP_MIN((u32_t)q->len, (u32_t)tcp_sndbuf(c->pcb));
     if (n > 0 && tcp_write(c->pcb, q->payload, n, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+      small_server_write_refused(c);
       break;
     }
     written += n;

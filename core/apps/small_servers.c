@@ -40,14 +40,22 @@ static void conn_unlink(struct small_server_conn *c)
   mem_free(c);
 }
 
+/* The poll callback is armed only to retry: a FIN that could not be
+ * queued, or a write the stack refused (small_server_write_refused). */
 static err_t conn_poll(void *arg, struct tcp_pcb *pcb)
 {
   struct small_server_conn *c = (struct small_server_conn *)arg;
-  (void)pcb;
   if (c->closing && c->pending == NULL) {
     return small_server_conn_close(c);
   }
-  return ERR_OK;
+  /* One retry per arming: a write refused again arms it again. */
+  tcp_poll(pcb, NULL, 0);
+  return c->srv->svc->sent != NULL ? c->srv->svc->sent(c) : ERR_OK;
+}
+
+void small_server_write_refused(struct small_server_conn *c)
+{
+  tcp_poll(c->pcb, conn_poll, 1);
 }
 
 err_t small_server_conn_close(struct small_server_conn *c)

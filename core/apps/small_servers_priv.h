@@ -45,6 +45,10 @@ struct small_server_service {
 /** Close @p c and forget it (retried from the poll callback while the FIN
  *  cannot be queued).  @return ERR_OK. */
 err_t small_server_conn_close(struct small_server_conn *c);
+/** tcp_write refused data for @p c (ERR_MEM: the heap or a pool is short).
+ *  When nothing of @p c is in flight no sent callback will come, so the
+ *  service's sent hook is called again from the poll callback 500 ms on. */
+void small_server_write_refused(struct small_server_conn *c);
 /** Count one receive of @p len bytes. */
 static inline void small_server_count_rx(struct small_server_conn *c, u16_t len)
 {

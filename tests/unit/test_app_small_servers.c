@@ -373,6 +373,56 @@ static void tcp_echo_backpressure(void **state)
   peer_close(&c, &k);
 }
 
+/* Take the heap down to TCP's reserve (tcp_write copies into the heap and
+ * leaves its last eighth alone), in blocks kept in @p hog. */
+#define HOG_BLOCKS 64
+static void heap_fill(void *hog[HOG_BLOCKS])
+{
+  const struct stats_mem *h = mem_stats();
+  u32_t want = h->avail - h->used - TCP_MEM_HEAP_RESERVE;
+  for (int i = 0; i < HOG_BLOCKS; i++) {
+    /* A block too big for the free space (its header, a fragment) fails:
+     * then try half as much. */
+    hog[i] = NULL;
+    for (u32_t n = want; hog[i] == NULL && n >= 16U; n /= 2U) {
+      hog[i] = mem_malloc(n);
+    }
+    u32_t free_b = h->avail - h->used;
+    want = free_b > TCP_MEM_HEAP_RESERVE ? free_b - TCP_MEM_HEAP_RESERVE : 0U;
+  }
+  assert_true(h->used + 5U + TCP_MEM_HEAP_RESERVE > h->avail);
+}
+
+/* A write refused for memory while nothing of the connection is in flight
+ * gets no sent callback: echo retries it from the poll callback, so the
+ * data comes back once memory is free again (before, it waited forever,
+ * and a peer that then vanished left the connection with no timer). */
+static void tcp_echo_retries_refused_write(void **state)
+{
+  (void)state;
+  assert_int_equal(small_server_start(&srv, &small_server_echo, SMALL_SERVER_TCP, NULL, 0), ERR_OK);
+  struct tt_conn c;
+  struct sink k;
+  peer_connect(&c, &k, ECHO_PORT);
+  void *hog[HOG_BLOCKS];
+  heap_fill(hog);
+  tt_send(&c, TCP_ACK | TCP_PSH, "hello", 5);
+  test_clock_advance(1000);
+  drain(&c, &k);
+  assert_int_equal(k.len, 0);
+  assert_int_equal(k.ack, c.peer_nxt); /* taken and acknowledged, not echoed */
+  for (int i = 0; i < HOG_BLOCKS; i++) {
+    mem_free(hog[i]);
+  }
+  test_clock_advance(600);
+  drain(&c, &k);
+  assert_int_equal(k.len, 5);
+  assert_memory_equal(in_data, "hello", 5);
+  assert_int_equal(stats().tx_bytes, 5);
+  tt_send(&c, TCP_ACK, NULL, 0);
+  peer_close(&c, &k);
+}
+
 /* Stopping echo while it holds data (pending and refused) aborts the
  * connection and frees all of it (the teardown checks). */
 static void tcp_echo_stop_frees_everything(void **state)
@@ -523,7 +573,7 @@ int main(void)
       T(udp_discard_counts),     T(tcp_echo_returns_data_intact),
       T(tcp_echo_backpressure),  T(tcp_echo_stop_frees_everything),
       T(tcp_discard_counts),     T(tcp_chargen_pattern),
-      T(tcp_chargen_peer_close),
+      T(tcp_chargen_peer_close), T(tcp_echo_retries_refused_write),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
