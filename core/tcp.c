@@ -39,14 +39,19 @@
     600000U, 60000U, TCP_FIN_WAIT_TIMEOUT_MS                                                                           \
   }
 
-/* Hash sizes: powers of two, about one bucket per PCB. */
+/* Hash sizes: powers of two, about one bucket per PCB.  A build with a
+ * handful of PCBs (the minimal profile has 4 and 2 listeners) keeps one
+ * bucket: a lookup then walks at most those few PCBs, as lwIP's lists do,
+ * and the mixing and the loops over buckets fold away, saving code and the
+ * RAM of the empty buckets. */
 #define TCP_HASH_SIZE                                                                                                  \
   (MEMP_NUM_TCP_PCB > 8192   ? 16384U                                                                                  \
    : MEMP_NUM_TCP_PCB > 2048 ? 4096U                                                                                   \
    : MEMP_NUM_TCP_PCB > 512  ? 1024U                                                                                   \
    : MEMP_NUM_TCP_PCB > 64   ? 256U                                                                                    \
-                             : 16U)
-#define TCP_LISTEN_HASH_SIZE 16U
+   : MEMP_NUM_TCP_PCB > 8    ? 16U                                                                                     \
+                             : 1U)
+#define TCP_LISTEN_HASH_SIZE (MEMP_NUM_TCP_PCB_LISTEN > 8 ? 16U : 1U)
 /* The wheel: 1024 slots of 10 ms, a 10.24 s horizon (64 slots in small
  * builds, where a lap more costs nothing but saves 3.8 KB of RAM: with a
  * few PCBs the stack wakes at most every 640 ms for a far deadline).  A
