@@ -114,8 +114,9 @@ static struct tcp_globals {
 #define TIMERS_IDLE() (st.tlist == NULL)
 #define ST_CLEAR_FROM tlist
 
-/* The 10 ms tick at or before @p now. */
-static u32_t tick_floor(u32_t now)
+/* The 10 ms tick at or before @p now (one copy of the division for its
+ * four callers). */
+TCP_NOINLINE static u32_t tick_floor(u32_t now)
 {
   return now - now % TCP_TICK_MS;
 }
@@ -636,8 +637,10 @@ void tcp_timer_update(struct tcp_pcb *pcb)
     st.tlast = tick_floor(sys_now());
   }
   /* Round up to the tick (never before the deadline, even across the
-   * wrap), and no earlier than the tick after the last one run. */
-  u32_t run = due + (TCP_TICK_MS - due % TCP_TICK_MS) % TCP_TICK_MS;
+   * wrap), and no earlier than the tick after the last one run.  due is
+   * not 0, so the tick after the one at or before due - 1 is due itself
+   * when due is a tick, else the next tick after it. */
+  u32_t run = tick_floor(due - 1U) + TCP_TICK_MS;
   if (TCP_SEQ_LEQ(run, st.tlast)) {
     run = st.tlast + TCP_TICK_MS;
   }
