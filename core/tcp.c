@@ -1681,19 +1681,19 @@ void tcp_batch_end(void)
  * this is an orphan or the connection has its own user timeout. */
 static void tcp_arm_giveup(struct tcp_pcb *pcb, u32_t now, bool counts)
 {
-  /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout). */
-  u32_t limit = 0;
+  /* Handshakes have their own limits (TCP_SYNMAXRTX, SYN_RCVD timeout).
+   * The limit is kept less one, unsigned: 0 ("none") then ranks above
+   * every limit, and the shorter of two is their minimum. */
+  u32_t limit_m1 = 0U - 1U;
   if (counts && !TCP_STATE_IN(pcb->state, TCP_STATE_BIT(SYN_SENT) | TCP_STATE_BIT(SYN_RCVD))) {
-    limit = pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms;
-    u32_t orphan_ms = st.limits.orphan_timeout_ms;
-    /* An orphan takes the orphan timeout when it is the shorter one (0 is
-     * "none" for both: the unsigned "- 1U" ranks 0 above every limit). */
+    limit_m1 = (pcb->user_timeout != 0 ? pcb->user_timeout : st.limits.user_timeout_ms) - 1U;
+    /* An orphan takes the orphan timeout when it is the shorter one. */
     if ((pcb->flags & TF_RXCLOSED) &&
-        TCP_STATE_IN(pcb->state, TCP_STATE_BIT(FIN_WAIT_1) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK)) &&
-        orphan_ms - 1U < limit - 1U) {
-      limit = orphan_ms;
+        TCP_STATE_IN(pcb->state, TCP_STATE_BIT(FIN_WAIT_1) | TCP_STATE_BIT(CLOSING) | TCP_STATE_BIT(LAST_ACK))) {
+      limit_m1 = LWIP_MIN(limit_m1, st.limits.orphan_timeout_ms - 1U);
     }
   }
+  u32_t limit = limit_m1 + 1U;
   if (limit == 0) {
     pcb->stall_since = 0;
     pcb->giveup_due = 0;
