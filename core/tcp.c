@@ -1350,7 +1350,6 @@ err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_
   if (tcp_lookup(&local, pcb->local_port, &dst, port) != NULL) {
     return ERR_USE;
   }
-  bound_remove(pcb);
   pcb->local_ip = local;
   pcb->remote_ip = dst;
   pcb->remote_port = port;
@@ -1361,15 +1360,15 @@ err_t tcp_connect(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port, tcp_
   pcb->mss = pcb->rcv_mss > 536 ? 536 : pcb->rcv_mss;
   pcb->snd_wnd = TCP_WND; /* until the peer's SYN-ACK tells */
   tcp_set_state(pcb, SYN_SENT);
-  tcp_hash_insert(pcb);
   e = tcp_enqueue_flags(pcb, TCP_SYN);
   if (e != ERR_OK) {
-    tcp_hash_remove(pcb);
-    tcp_set_state(pcb, CLOSED);
-    pcb->next = bound_pcbs;
-    bound_pcbs = pcb;
+    tcp_set_state(pcb, CLOSED); /* still in the bound list */
     return e;
   }
+  /* From the bound list into the connection table only once the SYN is
+   * queued: a failure has nothing to undo there. */
+  bound_remove(pcb);
+  tcp_hash_insert(pcb);
   tcp_output(pcb);
   return ERR_OK;
 }
