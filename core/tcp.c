@@ -452,7 +452,8 @@ static u32_t pcb_earliest_due(const struct tcp_pcb *pcb)
   u32_t best = 0;
   for (size_t i = 0; i < LWIP_ARRAYSIZE(pcb->due); i++) {
     u32_t d = pcb->due[i];
-    if (d != 0 && (best == 0 || TCP_SEQ_LT(d, best))) {
+    /* While none is found, any goes (an unarmed 0 leaves best at 0). */
+    if (best == 0 || (d != 0 && TCP_SEQ_LT(d, best))) {
       best = d;
     }
   }
