@@ -911,8 +911,11 @@ void tcp_poll(struct tcp_pcb *pcb, tcp_poll_fn poll, u8_t interval)
   }
   pcb->poll = poll;
   pcb->pollinterval = interval;
-  pcb->poll_due =
-      (poll != NULL && interval != 0 && pcb->state != CLOSED) ? sys_now() + (u32_t)interval * TCP_POLL_UNIT_MS : 0;
+  /* tcp_due: a deadline landing on the clock's wrap must not read as 0,
+   * "not armed". */
+  pcb->poll_due = (poll != NULL && interval != 0 && pcb->state != CLOSED)
+                      ? tcp_due(sys_now(), (u32_t)interval * TCP_POLL_UNIT_MS)
+                      : 0;
   if (pcb->state != CLOSED) {
     tcp_timer_update(pcb);
   }
