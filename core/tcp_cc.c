@@ -62,8 +62,9 @@ u32_t tcp_cc_initial_window(u32_t mss)
     /* RFC 6928 2: min(10*MSS, max(2*MSS, 14600)). */
     return LWIP_MIN(10U * mss, LWIP_MAX(2U * mss, 14600U));
   }
-  /* RFC 5681 3.1: the initial window depends on SMSS. */
-  return mss > 2190U ? 2U * mss : mss > 1095U ? 3U * mss : 4U * mss;
+  /* RFC 5681 3.1: the initial window depends on SMSS: four segments, one
+   * fewer above 1095 bytes and another above 2190. */
+  return (4U - (mss > 1095U) - (mss > 2190U)) * mss;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -189,8 +190,9 @@ void tcp_newreno_init(struct tcp_pcb *pcb)
 }
 
 /* Slow start with ABC: at most 2 * SMSS per ACK (RFC 3465 2.2); in
- * HyStart++'s CSS a quarter of that (RFC 9406 4.2). */
-static void slow_start(struct tcp_pcb *pcb, u32_t acked)
+ * HyStart++'s CSS a quarter of that (RFC 9406 4.2).  @return how much
+ * cwnd grows at this ACK. */
+static u32_t slow_start(struct tcp_pcb *pcb, u32_t acked)
 {
   u32_t inc = LWIP_MIN(acked, 2U * (u32_t)pcb->mss);
 #if LWIP_TCP_HYSTART
@@ -200,31 +202,35 @@ static void slow_start(struct tcp_pcb *pcb, u32_t acked)
     }
     hystart_round(pcb);
     if (pcb->cwnd >= pcb->ssthresh) {
-      return; /* CSS ended in congestion avoidance at this ACK */
+      return 0; /* CSS ended in congestion avoidance at this ACK */
     }
   }
 #endif
-  pcb->cwnd += inc;
-  pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
+  return inc;
+}
+
+/* cwnd grown by @p inc, never past what any window could use.  (cwnd
+ * itself never is: every path that sets it stays below.) */
+static void cwnd_grow(struct tcp_pcb *pcb, u32_t inc)
+{
+  pcb->cwnd = LWIP_MIN(pcb->cwnd + inc, 0x3fffffffU);
 }
 
 void tcp_newreno_on_ack(struct tcp_pcb *pcb, u32_t acked)
 {
-  u32_t mss = pcb->mss;
+  u32_t inc = 0;
   if (pcb->cwnd < pcb->ssthresh) {
-    slow_start(pcb, acked);
-    return;
+    inc = slow_start(pcb, acked);
   } else {
     /* Congestion avoidance: one SMSS per window of bytes acknowledged
      * (RFC 5681 3.1, the byte-counting variant). */
     pcb->bytes_acked += acked;
     if (pcb->bytes_acked >= pcb->cwnd) {
       pcb->bytes_acked -= pcb->cwnd;
-      pcb->cwnd += mss;
+      inc = pcb->mss;
     }
   }
-  /* Never let cwnd run past what any window could use. */
-  pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
+  cwnd_grow(pcb, inc);
 }
 
 void tcp_newreno_on_recovery(struct tcp_pcb *pcb)
@@ -342,7 +348,7 @@ static void cubic_init(struct tcp_pcb *pcb)
 static void cubic_on_ack(struct tcp_pcb *pcb, u32_t acked)
 {
   if (pcb->cwnd < pcb->ssthresh) {
-    slow_start(pcb, acked);
+    cwnd_grow(pcb, slow_start(pcb, acked));
     return;
   }
   u32_t now = sys_now();
@@ -513,20 +519,21 @@ bool tcp_congestion_available(const char *name)
   return name != NULL && strcmp(name, "newreno") == 0;
 }
 
+err_t tcp_set_default_congestion(const char *name)
+{
+  return tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
+}
+
 err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
 {
-  return pcb != NULL && tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
+  /* No PCB is refused as a NULL name is: ERR_VAL. */
+  return tcp_set_default_congestion(pcb != NULL ? name : NULL);
 }
 
 const char *tcp_get_congestion(const struct tcp_pcb *pcb)
 {
   LWIP_UNUSED_ARG(pcb);
   return "newreno";
-}
-
-err_t tcp_set_default_congestion(const char *name)
-{
-  return tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
 }
 
 const char *tcp_get_default_congestion(void)
