@@ -473,7 +473,9 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     pcb->flags &= ~(TF_ACK_DELAY | TF_ACK_NOW);
     pcb->delack_due = 0;
     pcb->delack_segs = 0;
+#if LWIP_TCP_TIMESTAMPS /* only the TS.Recent update reads it (RFC 7323 4.3) */
     pcb->last_ack_sent = pcb->rcv_nxt;
+#endif
     /* The right edge the peer now knows: the window field as sent, scaled
      * back (never in a SYN, RFC 7323 2.2), not the window we meant to
      * offer, which a 16-bit field without scaling cannot carry.  Segments
@@ -498,12 +500,20 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   return tcp_send_hdr(pcb, seqno, flags, data, false);
 }
 
+/* Send times are read by the timestamp echo check (tcp_in.c), by RACK
+ * and, as "sent before", for the retransmission count that only
+ * tcp_get_info's full snapshot (built with stats) reports: a build with
+ * none of them keeps neither. */
+#define TCP_XMIT_TIMES (LWIP_TCP_TIMESTAMPS || LWIP_TCP_RACK || LWIP_STATS)
+
 static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
+#if TCP_XMIT_TIMES
   if (seg->xmit_ms != 0) {
     pcb->rtx_total++; /* sent before: after a timeout or a fast retransmit */
   }
   seg->xmit_ms = sys_now() | 1U;
+#endif
 #if LWIP_TCP_RACK
   seg->xmit_order = ++pcb->xmit_count;
   if (pcb->flags & TF_INFR) {
@@ -618,7 +628,9 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
   seg->len = keep;
   seg->flags &= (u8_t) ~(TCP_FIN | TCP_PSH);
   tail->state = seg->state;
+#if TCP_XMIT_TIMES
   tail->xmit_ms = seg->xmit_ms;
+#endif
 #if LWIP_TCP_RACK
   tail->xmit_order = seg->xmit_order;
 #endif
@@ -778,7 +790,9 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
   pcb->unsent = pcb->unacked;
   pcb->unacked = pcb->unacked_tail = NULL;
   pcb->snd_nxt = pcb->snd_una;
+#if LWIP_TCP_SACK /* without it nothing is ever SACKed: it stays 0 */
   pcb->sacked_bytes = 0;
+#endif
   pcb->dupacks = 0;
   pcb->flags &= ~TF_INFR;
   pcb->rto_due = 0;
