@@ -210,9 +210,9 @@ err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
     pcb->snd_queuelen++;
   }
   pcb->snd_lbb++;
-  if (flags & TCP_FIN) {
-    pcb->flags |= TF_FIN;
-  }
+  /* TF_FIN with a FIN, without a branch (both are single bits, TF_FIN
+   * the higher). */
+  pcb->flags |= (u32_t)(flags & TCP_FIN) * (TF_FIN / TCP_FIN);
   return ERR_OK;
 }
 
@@ -391,11 +391,18 @@ static err_t tcp_ip_output(struct pbuf *h, const ip_addr_t *src, const ip_addr_t
   return ip4_output_if(h, ip_2_ip4(src), ip_2_ip4(dst), ttl, tos, IP_PROTO_TCP, netif);
 }
 
-/* The fixed 20 bytes of a TCP header at @p t (RFC 9293 3.1), window,
- * checksum and urgent pointer zero; the acknowledgment number only with
- * ACK in @p flags.  @p hlen: header and options, a multiple of 4. */
-static void tcp_hdr_put(u8_t *t, u16_t sport, u16_t dport, u32_t seqno, u32_t ackno, u32_t hlen, u8_t flags)
+/* A pbuf for a segment's @p hlen header bytes (options included, a
+ * multiple of 4) with its fixed 20 bytes filled (RFC 9293 3.1): window,
+ * checksum and urgent pointer zero, the acknowledgment number only with
+ * ACK in @p flags.  NULL (counted) when memory is short. */
+static struct pbuf *tcp_hdr_alloc(u16_t sport, u16_t dport, u32_t seqno, u32_t ackno, u16_t hlen, u8_t flags)
 {
+  struct pbuf *h = pbuf_alloc(PBUF_IP, hlen, PBUF_RAM);
+  if (h == NULL) {
+    LWIP_DROP(TCP_NO_MEM);
+    return NULL;
+  }
+  u8_t *t = (u8_t *)h->payload;
   put_be16(t + TCP_OFF_SRC, sport);
   put_be16(t + TCP_OFF_DEST, dport);
   put_be32(t + TCP_OFF_SEQ, seqno);
@@ -403,6 +410,7 @@ static void tcp_hdr_put(u8_t *t, u16_t sport, u16_t dport, u32_t seqno, u32_t ac
   t[TCP_OFF_HDRLEN] = (u8_t)(hlen << 2); /* (hlen / 4) words in the high nibble */
   t[TCP_OFF_FLAGS] = flags;
   memset(t + TCP_OFF_WND, 0, TCP_HLEN - TCP_OFF_WND);
+  return h;
 }
 
 /* Build the header in front of @p data (may be NULL) and send it.  The
@@ -430,16 +438,18 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   }
   tcp_update_rcv_ann_wnd(pcb);
   u16_t optlen = tcp_build_options(pcb, flags, data != NULL ? data->tot_len : 0U, opts);
-  struct pbuf *h = pbuf_alloc(PBUF_IP, (u16_t)(TCP_HLEN + optlen), PBUF_RAM);
+  struct pbuf *h =
+      tcp_hdr_alloc(pcb->local_port, pcb->remote_port, seqno, pcb->rcv_nxt, (u16_t)(TCP_HLEN + optlen), flags);
   if (h == NULL) {
-    LWIP_DROP(TCP_NO_MEM);
     return ERR_MEM;
   }
+  u8_t *t = (u8_t *)h->payload;
   /* ECE/CWR in the flags, and the IP ECN field: TCP owns those two bits
    * of the TOS (RFC 3168 6.1), whatever the application set. */
   u8_t ecn = tcp_ecn_output(pcb, &flags, new_data);
-  u8_t *t = (u8_t *)h->payload;
-  tcp_hdr_put(t, pcb->local_port, pcb->remote_port, seqno, pcb->rcv_nxt, TCP_HLEN + optlen, flags);
+#if LWIP_TCP_ECN
+  t[TCP_OFF_FLAGS] = flags;
+#endif
   /* The window field: what we announce, scaled except in SYNs (RFC 7323
    * 2.2). */
   u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
@@ -550,13 +560,11 @@ static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const 
 {
   bool ts = pcb != NULL && (pcb->flags & TF_TIMESTAMP) != 0;
   u16_t hlen = (u16_t)(TCP_HLEN + (ts ? 2U + TCP_OPTLEN_TS : 0U));
-  struct pbuf *h = pbuf_alloc(PBUF_IP, hlen, PBUF_RAM);
+  struct pbuf *h = tcp_hdr_alloc(lport, rport, seqno, ackno, hlen, (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)));
   if (h == NULL) {
-    LWIP_DROP(TCP_NO_MEM);
     return;
   }
   u8_t *t = (u8_t *)h->payload;
-  tcp_hdr_put(t, lport, rport, seqno, ackno, hlen, (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)));
   if (ts) {
     u8_t *o = t + TCP_HLEN;
     o[0] = TCP_OPT_NOP;
@@ -656,24 +664,19 @@ static bool nagle_holds(const struct tcp_pcb *pcb, const struct tcp_seg *seg)
 
 static void unacked_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
-  seg->next = NULL;
-  struct tcp_seg *t = pcb->unacked_tail;
-  if (pcb->unacked == NULL) {
-    pcb->unacked = pcb->unacked_tail = seg;
-    return;
+  struct tcp_seg **pp = &pcb->unacked;
+  if (*pp != NULL && !TCP_SEQ_LT(seg->seqno, pcb->unacked_tail->seqno)) {
+    pp = &pcb->unacked_tail->next; /* the usual case: behind the tail */
   }
   /* After a timeout the queue is sent again in order; keep it sorted. */
-  if (TCP_SEQ_LT(seg->seqno, t->seqno)) {
-    struct tcp_seg **pp = &pcb->unacked;
-    while (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, seg->seqno)) {
-      pp = &(*pp)->next;
-    }
-    seg->next = *pp;
-    *pp = seg;
-    return;
+  while (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, seg->seqno)) {
+    pp = &(*pp)->next;
   }
-  t->next = seg;
-  pcb->unacked_tail = seg;
+  seg->next = *pp;
+  *pp = seg;
+  if (seg->next == NULL) {
+    pcb->unacked_tail = seg;
+  }
 }
 
 err_t tcp_output(struct tcp_pcb *pcb)
