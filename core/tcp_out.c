@@ -697,22 +697,20 @@ err_t tcp_output(struct tcp_pcb *pcb)
     u32_t inflight = by_pipe ? pipe : pcb->snd_nxt - pcb->snd_una;
     if (!syn && inflight + seg->len > wnd) {
       u32_t usable = wnd > inflight ? wnd - inflight : 0;
+      u32_t keep = 0; /* what of the segment goes now; 0: wait */
       if (seg->len > pcb->mss && usable >= pcb->mss) {
         /* A segment of several MSS (segmentation offload) larger than the
          * usable window: send the whole MSS that fit, as MSS-sized
          * segments would go (RFC 9293 3.8.6.2.1: a full-sized segment may
          * always be sent). */
-        if (tcp_split_seg(pcb, seg, (u16_t)(usable / pcb->mss * pcb->mss)) != ERR_OK) {
-          break;
-        }
-      } else if (pcb->unacked == NULL && seg->len > 1 && usable > 0 && pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
+        keep = usable / pcb->mss * pcb->mss;
+      } else if (pcb->unacked == NULL && seg->len > 1 && pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
         /* Fill a window smaller than the segment when nothing is in
          * flight, so a small but open window never stalls us (usable is
          * below seg->len here: the segment did not fit). */
-        if (tcp_split_seg(pcb, seg, (u16_t)usable) != ERR_OK) {
-          break;
-        }
-      } else {
+        keep = usable;
+      }
+      if (keep == 0 || tcp_split_seg(pcb, seg, (u16_t)keep) != ERR_OK) {
         break;
       }
     }
@@ -832,8 +830,8 @@ err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg)
     tcp_split_seg(pcb, seg, pcb->mss); /* ERR_MEM: resend it whole */
   }
   seg->state |= SEG_RETRANSMITTED;
-  if (pcb->rtt_start != 0 && TCP_SEQ_GEQ(pcb->rtt_seq, seg->seqno)) {
-    pcb->rtt_start = 0; /* Karn: this sample is ambiguous now */
+  if (TCP_SEQ_GEQ(pcb->rtt_seq, seg->seqno)) {
+    pcb->rtt_start = 0; /* Karn: this sample (if one is timed) is ambiguous now */
   }
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: retransmit seq %lu len %u", pcb->local_port, pcb->remote_port,
            (unsigned long)seg->seqno, seg->len);
