@@ -59,9 +59,18 @@ static struct pbuf *data_pbuf(const u8_t *data, u16_t len, bool copy)
   return p;
 }
 
+/* Out of line when optimizing for size: a function with several callers
+ * that would otherwise be copied into each.  A speed build (-O3) keeps it
+ * inline, so tcp_write pays no call for it. */
+#if defined(__OPTIMIZE_SIZE__)
+#define TCP_OUT_SMALL TCP_NOINLINE
+#else
+#define TCP_OUT_SMALL
+#endif
+
 /* Queue the list @p head .. @p tail (new: tail->next is NULL) behind
  * what is unsent. */
-static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *head, struct tcp_seg *tail)
+TCP_OUT_SMALL static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *head, struct tcp_seg *tail)
 {
   if (pcb->unsent == NULL) {
     pcb->unsent = head;
@@ -395,7 +404,7 @@ static err_t tcp_ip_output(struct pbuf *h, const ip_addr_t *src, const ip_addr_t
  * multiple of 4) with its fixed 20 bytes filled (RFC 9293 3.1): window,
  * checksum and urgent pointer zero, the acknowledgment number only with
  * ACK in @p flags.  NULL (counted) when memory is short. */
-static struct pbuf *tcp_hdr_alloc(u16_t sport, u16_t dport, u32_t seqno, u32_t ackno, u16_t hlen, u8_t flags)
+static struct pbuf *tcp_hdr_alloc(u32_t seqno, u32_t ackno, u16_t sport, u16_t dport, u16_t hlen, u8_t flags)
 {
   struct pbuf *h = pbuf_alloc(PBUF_IP, hlen, PBUF_RAM);
   if (h == NULL) {
@@ -439,7 +448,7 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   tcp_update_rcv_ann_wnd(pcb);
   u16_t optlen = tcp_build_options(pcb, flags, data != NULL ? data->tot_len : 0U, opts);
   struct pbuf *h =
-      tcp_hdr_alloc(pcb->local_port, pcb->remote_port, seqno, pcb->rcv_nxt, (u16_t)(TCP_HLEN + optlen), flags);
+      tcp_hdr_alloc(seqno, pcb->rcv_nxt, pcb->local_port, pcb->remote_port, (u16_t)(TCP_HLEN + optlen), flags);
   if (h == NULL) {
     return ERR_MEM;
   }
@@ -560,7 +569,7 @@ static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const 
 {
   bool ts = pcb != NULL && (pcb->flags & TF_TIMESTAMP) != 0;
   u16_t hlen = (u16_t)(TCP_HLEN + (ts ? 2U + TCP_OPTLEN_TS : 0U));
-  struct pbuf *h = tcp_hdr_alloc(lport, rport, seqno, ackno, hlen, (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)));
+  struct pbuf *h = tcp_hdr_alloc(seqno, ackno, lport, rport, hlen, (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)));
   if (h == NULL) {
     return;
   }
