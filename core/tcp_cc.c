@@ -34,16 +34,6 @@
 #define TCP_CC_NOINLINE
 #endif
 
-/* RFC 5681 3.1 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS),
- * where FlightSize leaves out what limited transmit sent (3.2 step 2). */
-TCP_CC_NOINLINE static u32_t half_flight(const struct tcp_pcb *pcb)
-{
-  u32_t flight = pcb->snd_max - pcb->snd_una;
-  u32_t lent = (u32_t)pcb->lt_segs * pcb->mss;
-  flight = flight > lent ? flight - lent : 0;
-  return LWIP_MAX(flight / 2U, 2U * (u32_t)pcb->mss);
-}
-
 static enum tcp_iw iw_rule = TCP_IW_RFC5681;
 
 void tcp_set_initial_window(enum tcp_iw rule)
@@ -233,15 +223,27 @@ void tcp_newreno_on_ack(struct tcp_pcb *pcb, u32_t acked)
   cwnd_grow(pcb, inc);
 }
 
-void tcp_newreno_on_recovery(struct tcp_pcb *pcb)
+/* A congestion event (loss, timeout, ECN) for NewReno: HyStart++ ends,
+ * congestion avoidance counts its bytes anew, and the return is RFC 5681
+ * 3.1 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS), where
+ * FlightSize leaves out what limited transmit sent (3.2 step 2). */
+TCP_CC_NOINLINE static u32_t newreno_event(struct tcp_pcb *pcb)
 {
   hystart_exit(pcb);
-  pcb->ssthresh = half_flight(pcb);
+  pcb->bytes_acked = 0;
+  u32_t flight = pcb->snd_max - pcb->snd_una;
+  u32_t lent = (u32_t)pcb->lt_segs * pcb->mss;
+  flight = flight > lent ? flight - lent : 0;
+  return LWIP_MAX(flight / 2U, 2U * (u32_t)pcb->mss);
+}
+
+void tcp_newreno_on_recovery(struct tcp_pcb *pcb)
+{
+  pcb->ssthresh = newreno_event(pcb);
   /* RFC 6582 3.2 step 2 (and RFC 5681 3.2): inflate by the three segments
    * that left the network.  With SACK, RFC 6675 counts pipe instead, so
    * cwnd is simply ssthresh. */
   pcb->cwnd = (pcb->flags & TF_SACK) ? pcb->ssthresh : pcb->ssthresh + 3U * (u32_t)pcb->mss;
-  pcb->bytes_acked = 0;
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: recovery, cwnd %lu ssthresh %lu", pcb->local_port, pcb->remote_port,
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
 }
@@ -260,12 +262,11 @@ void tcp_newreno_on_rto(struct tcp_pcb *pcb)
 {
   /* RFC 5681 3.1 equation (4) and the loss window of one segment; a
    * second timeout of the same data does not halve again (RFC 5681 7). */
-  hystart_exit(pcb);
+  u32_t half = newreno_event(pcb);
   if (pcb->nrtx <= 1U) {
-    pcb->ssthresh = half_flight(pcb);
+    pcb->ssthresh = half;
   }
   pcb->cwnd = pcb->mss;
-  pcb->bytes_acked = 0;
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: RTO, cwnd %lu ssthresh %lu", pcb->local_port, pcb->remote_port,
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
 }
@@ -276,10 +277,8 @@ void tcp_newreno_on_rto(struct tcp_pcb *pcb)
 #if LWIP_TCP_ECN
 void tcp_newreno_on_ecn(struct tcp_pcb *pcb)
 {
-  hystart_exit(pcb);
-  pcb->ssthresh = half_flight(pcb);
+  pcb->ssthresh = newreno_event(pcb);
   pcb->cwnd = pcb->ssthresh;
-  pcb->bytes_acked = 0;
 }
 #endif
 
