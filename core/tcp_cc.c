@@ -34,16 +34,6 @@
 #define TCP_CC_NOINLINE
 #endif
 
-/* RFC 5681 3.1 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS),
- * where FlightSize leaves out what limited transmit sent (3.2 step 2). */
-TCP_CC_NOINLINE static u32_t half_flight(const struct tcp_pcb *pcb)
-{
-  u32_t flight = pcb->snd_max - pcb->snd_una;
-  u32_t lent = (u32_t)pcb->lt_segs * pcb->mss;
-  flight = flight > lent ? flight - lent : 0;
-  return LWIP_MAX(flight / 2U, 2U * (u32_t)pcb->mss);
-}
-
 static enum tcp_iw iw_rule = TCP_IW_RFC5681;
 
 void tcp_set_initial_window(enum tcp_iw rule)
@@ -62,8 +52,9 @@ u32_t tcp_cc_initial_window(u32_t mss)
     /* RFC 6928 2: min(10*MSS, max(2*MSS, 14600)). */
     return LWIP_MIN(10U * mss, LWIP_MAX(2U * mss, 14600U));
   }
-  /* RFC 5681 3.1: the initial window depends on SMSS. */
-  return mss > 2190U ? 2U * mss : mss > 1095U ? 3U * mss : 4U * mss;
+  /* RFC 5681 3.1: the initial window depends on SMSS: four segments, one
+   * fewer above 1095 bytes and another above 2190. */
+  return (4U - (mss > 1095U) - (mss > 2190U)) * mss;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -189,8 +180,9 @@ void tcp_newreno_init(struct tcp_pcb *pcb)
 }
 
 /* Slow start with ABC: at most 2 * SMSS per ACK (RFC 3465 2.2); in
- * HyStart++'s CSS a quarter of that (RFC 9406 4.2). */
-static void slow_start(struct tcp_pcb *pcb, u32_t acked)
+ * HyStart++'s CSS a quarter of that (RFC 9406 4.2).  @return how much
+ * cwnd grows at this ACK. */
+static u32_t slow_start(struct tcp_pcb *pcb, u32_t acked)
 {
   u32_t inc = LWIP_MIN(acked, 2U * (u32_t)pcb->mss);
 #if LWIP_TCP_HYSTART
@@ -200,42 +192,58 @@ static void slow_start(struct tcp_pcb *pcb, u32_t acked)
     }
     hystart_round(pcb);
     if (pcb->cwnd >= pcb->ssthresh) {
-      return; /* CSS ended in congestion avoidance at this ACK */
+      return 0; /* CSS ended in congestion avoidance at this ACK */
     }
   }
 #endif
-  pcb->cwnd += inc;
-  pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
+  return inc;
+}
+
+/* cwnd grown by @p inc, never past what any window could use.  (cwnd
+ * itself never is: every path that sets it stays below.) */
+static void cwnd_grow(struct tcp_pcb *pcb, u32_t inc)
+{
+  pcb->cwnd = LWIP_MIN(pcb->cwnd + inc, 0x3fffffffU);
 }
 
 void tcp_newreno_on_ack(struct tcp_pcb *pcb, u32_t acked)
 {
-  u32_t mss = pcb->mss;
+  u32_t inc = 0;
   if (pcb->cwnd < pcb->ssthresh) {
-    slow_start(pcb, acked);
-    return;
+    inc = slow_start(pcb, acked);
   } else {
     /* Congestion avoidance: one SMSS per window of bytes acknowledged
      * (RFC 5681 3.1, the byte-counting variant). */
     pcb->bytes_acked += acked;
     if (pcb->bytes_acked >= pcb->cwnd) {
       pcb->bytes_acked -= pcb->cwnd;
-      pcb->cwnd += mss;
+      inc = pcb->mss;
     }
   }
-  /* Never let cwnd run past what any window could use. */
-  pcb->cwnd = LWIP_MIN(pcb->cwnd, 0x3fffffffU);
+  cwnd_grow(pcb, inc);
+}
+
+/* A congestion event (loss, timeout, ECN) for NewReno: HyStart++ ends,
+ * congestion avoidance counts its bytes anew, and the return is RFC 5681
+ * 3.1 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS), where
+ * FlightSize leaves out what limited transmit sent (3.2 step 2). */
+TCP_CC_NOINLINE static u32_t newreno_event(struct tcp_pcb *pcb)
+{
+  hystart_exit(pcb);
+  pcb->bytes_acked = 0;
+  u32_t flight = pcb->snd_max - pcb->snd_una;
+  u32_t lent = (u32_t)pcb->lt_segs * pcb->mss;
+  flight = flight > lent ? flight - lent : 0;
+  return LWIP_MAX(flight / 2U, 2U * (u32_t)pcb->mss);
 }
 
 void tcp_newreno_on_recovery(struct tcp_pcb *pcb)
 {
-  hystart_exit(pcb);
-  pcb->ssthresh = half_flight(pcb);
+  pcb->ssthresh = newreno_event(pcb);
   /* RFC 6582 3.2 step 2 (and RFC 5681 3.2): inflate by the three segments
    * that left the network.  With SACK, RFC 6675 counts pipe instead, so
    * cwnd is simply ssthresh. */
   pcb->cwnd = (pcb->flags & TF_SACK) ? pcb->ssthresh : pcb->ssthresh + 3U * (u32_t)pcb->mss;
-  pcb->bytes_acked = 0;
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: recovery, cwnd %lu ssthresh %lu", pcb->local_port, pcb->remote_port,
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
 }
@@ -254,12 +262,11 @@ void tcp_newreno_on_rto(struct tcp_pcb *pcb)
 {
   /* RFC 5681 3.1 equation (4) and the loss window of one segment; a
    * second timeout of the same data does not halve again (RFC 5681 7). */
-  hystart_exit(pcb);
+  u32_t half = newreno_event(pcb);
   if (pcb->nrtx <= 1U) {
-    pcb->ssthresh = half_flight(pcb);
+    pcb->ssthresh = half;
   }
   pcb->cwnd = pcb->mss;
-  pcb->bytes_acked = 0;
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: RTO, cwnd %lu ssthresh %lu", pcb->local_port, pcb->remote_port,
            (unsigned long)pcb->cwnd, (unsigned long)pcb->ssthresh);
 }
@@ -270,10 +277,8 @@ void tcp_newreno_on_rto(struct tcp_pcb *pcb)
 #if LWIP_TCP_ECN
 void tcp_newreno_on_ecn(struct tcp_pcb *pcb)
 {
-  hystart_exit(pcb);
-  pcb->ssthresh = half_flight(pcb);
+  pcb->ssthresh = newreno_event(pcb);
   pcb->cwnd = pcb->ssthresh;
-  pcb->bytes_acked = 0;
 }
 #endif
 
@@ -342,7 +347,7 @@ static void cubic_init(struct tcp_pcb *pcb)
 static void cubic_on_ack(struct tcp_pcb *pcb, u32_t acked)
 {
   if (pcb->cwnd < pcb->ssthresh) {
-    slow_start(pcb, acked);
+    cwnd_grow(pcb, slow_start(pcb, acked));
     return;
   }
   u32_t now = sys_now();
@@ -513,20 +518,21 @@ bool tcp_congestion_available(const char *name)
   return name != NULL && strcmp(name, "newreno") == 0;
 }
 
+err_t tcp_set_default_congestion(const char *name)
+{
+  return tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
+}
+
 err_t tcp_set_congestion(struct tcp_pcb *pcb, const char *name)
 {
-  return pcb != NULL && tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
+  /* No PCB is refused as a NULL name is: ERR_VAL. */
+  return tcp_set_default_congestion(pcb != NULL ? name : NULL);
 }
 
 const char *tcp_get_congestion(const struct tcp_pcb *pcb)
 {
   LWIP_UNUSED_ARG(pcb);
   return "newreno";
-}
-
-err_t tcp_set_default_congestion(const char *name)
-{
-  return tcp_congestion_available(name) ? ERR_OK : ERR_VAL;
 }
 
 const char *tcp_get_default_congestion(void)

@@ -59,9 +59,18 @@ static struct pbuf *data_pbuf(const u8_t *data, u16_t len, bool copy)
   return p;
 }
 
+/* Out of line when optimizing for size: a function with several callers
+ * that would otherwise be copied into each.  A speed build (-O3) keeps it
+ * inline, so tcp_write pays no call for it. */
+#if defined(__OPTIMIZE_SIZE__)
+#define TCP_OUT_SMALL TCP_NOINLINE
+#else
+#define TCP_OUT_SMALL
+#endif
+
 /* Queue the list @p head .. @p tail (new: tail->next is NULL) behind
  * what is unsent. */
-static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *head, struct tcp_seg *tail)
+TCP_OUT_SMALL static void unsent_append(struct tcp_pcb *pcb, struct tcp_seg *head, struct tcp_seg *tail)
 {
   if (pcb->unsent == NULL) {
     pcb->unsent = head;
@@ -210,9 +219,9 @@ err_t tcp_enqueue_flags(struct tcp_pcb *pcb, u8_t flags)
     pcb->snd_queuelen++;
   }
   pcb->snd_lbb++;
-  if (flags & TCP_FIN) {
-    pcb->flags |= TF_FIN;
-  }
+  /* TF_FIN with a FIN, without a branch (both are single bits, TF_FIN
+   * the higher). */
+  pcb->flags |= (u32_t)(flags & TCP_FIN) * (TF_FIN / TCP_FIN);
   return ERR_OK;
 }
 
@@ -391,11 +400,18 @@ static err_t tcp_ip_output(struct pbuf *h, const ip_addr_t *src, const ip_addr_t
   return ip4_output_if(h, ip_2_ip4(src), ip_2_ip4(dst), ttl, tos, IP_PROTO_TCP, netif);
 }
 
-/* The fixed 20 bytes of a TCP header at @p t (RFC 9293 3.1), window,
- * checksum and urgent pointer zero; the acknowledgment number only with
- * ACK in @p flags.  @p hlen: header and options, a multiple of 4. */
-static void tcp_hdr_put(u8_t *t, u16_t sport, u16_t dport, u32_t seqno, u32_t ackno, u32_t hlen, u8_t flags)
+/* A pbuf for a segment's @p hlen header bytes (options included, a
+ * multiple of 4) with its fixed 20 bytes filled (RFC 9293 3.1): window,
+ * checksum and urgent pointer zero, the acknowledgment number only with
+ * ACK in @p flags.  NULL (counted) when memory is short. */
+static struct pbuf *tcp_hdr_alloc(u32_t seqno, u32_t ackno, u16_t sport, u16_t dport, u16_t hlen, u8_t flags)
 {
+  struct pbuf *h = pbuf_alloc(PBUF_IP, hlen, PBUF_RAM);
+  if (h == NULL) {
+    LWIP_DROP(TCP_NO_MEM);
+    return NULL;
+  }
+  u8_t *t = (u8_t *)h->payload;
   put_be16(t + TCP_OFF_SRC, sport);
   put_be16(t + TCP_OFF_DEST, dport);
   put_be32(t + TCP_OFF_SEQ, seqno);
@@ -403,6 +419,7 @@ static void tcp_hdr_put(u8_t *t, u16_t sport, u16_t dport, u32_t seqno, u32_t ac
   t[TCP_OFF_HDRLEN] = (u8_t)(hlen << 2); /* (hlen / 4) words in the high nibble */
   t[TCP_OFF_FLAGS] = flags;
   memset(t + TCP_OFF_WND, 0, TCP_HLEN - TCP_OFF_WND);
+  return h;
 }
 
 /* Build the header in front of @p data (may be NULL) and send it.  The
@@ -430,16 +447,18 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   }
   tcp_update_rcv_ann_wnd(pcb);
   u16_t optlen = tcp_build_options(pcb, flags, data != NULL ? data->tot_len : 0U, opts);
-  struct pbuf *h = pbuf_alloc(PBUF_IP, (u16_t)(TCP_HLEN + optlen), PBUF_RAM);
+  struct pbuf *h =
+      tcp_hdr_alloc(seqno, pcb->rcv_nxt, pcb->local_port, pcb->remote_port, (u16_t)(TCP_HLEN + optlen), flags);
   if (h == NULL) {
-    LWIP_DROP(TCP_NO_MEM);
     return ERR_MEM;
   }
+  u8_t *t = (u8_t *)h->payload;
   /* ECE/CWR in the flags, and the IP ECN field: TCP owns those two bits
    * of the TOS (RFC 3168 6.1), whatever the application set. */
   u8_t ecn = tcp_ecn_output(pcb, &flags, new_data);
-  u8_t *t = (u8_t *)h->payload;
-  tcp_hdr_put(t, pcb->local_port, pcb->remote_port, seqno, pcb->rcv_nxt, TCP_HLEN + optlen, flags);
+#if LWIP_TCP_ECN
+  t[TCP_OFF_FLAGS] = flags;
+#endif
   /* The window field: what we announce, scaled except in SYNs (RFC 7323
    * 2.2). */
   u8_t scale = (!(flags & TCP_SYN) && (pcb->flags & TF_WND_SCALE)) ? pcb->rcv_scale : 0U;
@@ -473,7 +492,9 @@ static err_t tcp_send_hdr(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
     pcb->flags &= ~(TF_ACK_DELAY | TF_ACK_NOW);
     pcb->delack_due = 0;
     pcb->delack_segs = 0;
+#if LWIP_TCP_TIMESTAMPS /* only the TS.Recent update reads it (RFC 7323 4.3) */
     pcb->last_ack_sent = pcb->rcv_nxt;
+#endif
     /* The right edge the peer now knows: the window field as sent, scaled
      * back (never in a SYN, RFC 7323 2.2), not the window we meant to
      * offer, which a 16-bit field without scaling cannot carry.  Segments
@@ -498,12 +519,20 @@ static err_t tcp_send_raw(struct tcp_pcb *pcb, u32_t seqno, u8_t flags, struct p
   return tcp_send_hdr(pcb, seqno, flags, data, false);
 }
 
+/* Send times are read by the timestamp echo check (tcp_in.c), by RACK
+ * and, as "sent before", for the retransmission count that only
+ * tcp_get_info's full snapshot (built with stats) reports: a build with
+ * none of them keeps neither. */
+#define TCP_XMIT_TIMES (LWIP_TCP_TIMESTAMPS || LWIP_TCP_RACK || LWIP_STATS)
+
 static err_t tcp_output_segment(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
+#if TCP_XMIT_TIMES
   if (seg->xmit_ms != 0) {
     pcb->rtx_total++; /* sent before: after a timeout or a fast retransmit */
   }
   seg->xmit_ms = sys_now() | 1U;
+#endif
 #if LWIP_TCP_RACK
   seg->xmit_order = ++pcb->xmit_count;
   if (pcb->flags & TF_INFR) {
@@ -540,13 +569,11 @@ static void rst_send(const struct tcp_pcb *pcb, u32_t seqno, u32_t ackno, const 
 {
   bool ts = pcb != NULL && (pcb->flags & TF_TIMESTAMP) != 0;
   u16_t hlen = (u16_t)(TCP_HLEN + (ts ? 2U + TCP_OPTLEN_TS : 0U));
-  struct pbuf *h = pbuf_alloc(PBUF_IP, hlen, PBUF_RAM);
+  struct pbuf *h = tcp_hdr_alloc(seqno, ackno, lport, rport, hlen, (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)));
   if (h == NULL) {
-    LWIP_DROP(TCP_NO_MEM);
     return;
   }
   u8_t *t = (u8_t *)h->payload;
-  tcp_hdr_put(t, lport, rport, seqno, ackno, hlen, (u8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)));
   if (ts) {
     u8_t *o = t + TCP_HLEN;
     o[0] = TCP_OPT_NOP;
@@ -618,7 +645,9 @@ static err_t tcp_split_seg(struct tcp_pcb *pcb, struct tcp_seg *seg, u16_t keep)
   seg->len = keep;
   seg->flags &= (u8_t) ~(TCP_FIN | TCP_PSH);
   tail->state = seg->state;
+#if TCP_XMIT_TIMES
   tail->xmit_ms = seg->xmit_ms;
+#endif
 #if LWIP_TCP_RACK
   tail->xmit_order = seg->xmit_order;
 #endif
@@ -644,24 +673,19 @@ static bool nagle_holds(const struct tcp_pcb *pcb, const struct tcp_seg *seg)
 
 static void unacked_append(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
-  seg->next = NULL;
-  struct tcp_seg *t = pcb->unacked_tail;
-  if (pcb->unacked == NULL) {
-    pcb->unacked = pcb->unacked_tail = seg;
-    return;
+  struct tcp_seg **pp = &pcb->unacked;
+  if (*pp != NULL && !TCP_SEQ_LT(seg->seqno, pcb->unacked_tail->seqno)) {
+    pp = &pcb->unacked_tail->next; /* the usual case: behind the tail */
   }
   /* After a timeout the queue is sent again in order; keep it sorted. */
-  if (TCP_SEQ_LT(seg->seqno, t->seqno)) {
-    struct tcp_seg **pp = &pcb->unacked;
-    while (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, seg->seqno)) {
-      pp = &(*pp)->next;
-    }
-    seg->next = *pp;
-    *pp = seg;
-    return;
+  while (*pp != NULL && TCP_SEQ_LT((*pp)->seqno, seg->seqno)) {
+    pp = &(*pp)->next;
   }
-  t->next = seg;
-  pcb->unacked_tail = seg;
+  seg->next = *pp;
+  *pp = seg;
+  if (seg->next == NULL) {
+    pcb->unacked_tail = seg;
+  }
 }
 
 err_t tcp_output(struct tcp_pcb *pcb)
@@ -682,22 +706,20 @@ err_t tcp_output(struct tcp_pcb *pcb)
     u32_t inflight = by_pipe ? pipe : pcb->snd_nxt - pcb->snd_una;
     if (!syn && inflight + seg->len > wnd) {
       u32_t usable = wnd > inflight ? wnd - inflight : 0;
+      u32_t keep = 0; /* what of the segment goes now; 0: wait */
       if (seg->len > pcb->mss && usable >= pcb->mss) {
         /* A segment of several MSS (segmentation offload) larger than the
          * usable window: send the whole MSS that fit, as MSS-sized
          * segments would go (RFC 9293 3.8.6.2.1: a full-sized segment may
          * always be sent). */
-        if (tcp_split_seg(pcb, seg, (u16_t)(usable / pcb->mss * pcb->mss)) != ERR_OK) {
-          break;
-        }
-      } else if (pcb->unacked == NULL && seg->len > 1 && usable > 0 && pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
+        keep = usable / pcb->mss * pcb->mss;
+      } else if (pcb->unacked == NULL && seg->len > 1 && pcb->snd_wnd >= (pcb->snd_wnd_max >> 1)) {
         /* Fill a window smaller than the segment when nothing is in
          * flight, so a small but open window never stalls us (usable is
          * below seg->len here: the segment did not fit). */
-        if (tcp_split_seg(pcb, seg, (u16_t)usable) != ERR_OK) {
-          break;
-        }
-      } else {
+        keep = usable;
+      }
+      if (keep == 0 || tcp_split_seg(pcb, seg, (u16_t)keep) != ERR_OK) {
         break;
       }
     }
@@ -778,7 +800,9 @@ void tcp_rexmit_rto(struct tcp_pcb *pcb)
   pcb->unsent = pcb->unacked;
   pcb->unacked = pcb->unacked_tail = NULL;
   pcb->snd_nxt = pcb->snd_una;
+#if LWIP_TCP_SACK /* without it nothing is ever SACKed: it stays 0 */
   pcb->sacked_bytes = 0;
+#endif
   pcb->dupacks = 0;
   pcb->flags &= ~TF_INFR;
   pcb->rto_due = 0;
@@ -815,8 +839,8 @@ err_t tcp_rexmit_seg(struct tcp_pcb *pcb, struct tcp_seg *seg)
     tcp_split_seg(pcb, seg, pcb->mss); /* ERR_MEM: resend it whole */
   }
   seg->state |= SEG_RETRANSMITTED;
-  if (pcb->rtt_start != 0 && TCP_SEQ_GEQ(pcb->rtt_seq, seg->seqno)) {
-    pcb->rtt_start = 0; /* Karn: this sample is ambiguous now */
+  if (TCP_SEQ_GEQ(pcb->rtt_seq, seg->seqno)) {
+    pcb->rtt_start = 0; /* Karn: this sample (if one is timed) is ambiguous now */
   }
   LWIP_LOG(TCP, DEBUG, "%u -> port %u: retransmit seq %lu len %u", pcb->local_port, pcb->remote_port,
            (unsigned long)seg->seqno, seg->len);
