@@ -136,7 +136,9 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
     LWIP_DROP(TCP_BAD_DEST);
     return false;
   }
-  const u8_t *h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), TCP_HLEN, 0);
+  /* One fetch covers any header length: the most a header can be, or
+   * the whole segment when it is shorter (hlen > tot_len is refused). */
+  const u8_t *h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), LWIP_MIN(p->tot_len, sizeof(buf)), 0);
   if (h == NULL) {
     LWIP_DROP(TCP_SHORT);
     return false;
@@ -149,11 +151,6 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
   if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !PBUF_CSUM_VERIFIED(p) &&
       tcp_chksum(p, &rx->src, &rx->dest) != 0) {
     LWIP_DROP(TCP_BAD_CHKSUM);
-    return false;
-  }
-  h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), hlen, 0);
-  if (h == NULL) {
-    LWIP_DROP(TCP_BAD_HLEN);
     return false;
   }
   s->rx = rx;
@@ -1420,9 +1417,11 @@ static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 }
 
 /* RFC 9293 3.10.7.4 "fifth, check the ACK field" for the synchronized
- * states, once tcp_ack_acceptable() passed it.  @return false when the segment is done with (dropped or the
- * PCB is gone). */
-static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+ * states, once tcp_ack_acceptable() passed it, and for the SYN-ACK that
+ * completes an active open (@p synsent: tcp_synsent_input took its SYN
+ * and its window, 3.10.7.3).  @return false when the segment is done with
+ * (dropped or the PCB is gone). */
+static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool synsent)
 {
   u32_t ack = s->ackno;
   u32_t sacked_before = pcb->sacked_bytes; /* for RFC 6937's DeliveredData */
@@ -1436,7 +1435,8 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
   u32_t wnd = s->wnd << pcb->snd_scale;
   bool wnd_changed = wnd != pcb->snd_wnd;
-  if (TCP_SEQ_LT(pcb->snd_wl1, s->seqno) || (pcb->snd_wl1 == s->seqno && TCP_SEQ_LEQ(pcb->snd_wl2, ack))) {
+  if (!synsent &&
+      (TCP_SEQ_LT(pcb->snd_wl1, s->seqno) || (pcb->snd_wl1 == s->seqno && TCP_SEQ_LEQ(pcb->snd_wl2, ack)))) {
     pcb->snd_wnd = wnd;
     pcb->snd_wnd_max = LWIP_MAX(pcb->snd_wnd_max, wnd);
     pcb->snd_wl1 = s->seqno;
@@ -1444,9 +1444,13 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
   if (TCP_SEQ_GT(ack, pcb->snd_una)) {
     tcp_ack_rtt(pcb, s);
+    if (synsent && pcb->srtt8 == 0 && pcb->nrtx > 0) {
+      pcb->rto = 3000U; /* RFC 6298 5.7: the SYN was lost once, no sample */
+    }
     u32_t seq_acked = ack - pcb->snd_una;
     u32_t acked = tcp_ack_advance(pcb, ack);
-    bool was_syn_rcvd = pcb->state == SYN_RCVD;
+    /* Either way our SYN is acknowledged: the connection is established. */
+    bool was_syn_rcvd = synsent || pcb->state == SYN_RCVD;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
       TCP_CC(pcb, init)(pcb);
@@ -1529,8 +1533,11 @@ static bool tcp_handshake_done(struct tcp_pcb *pcb)
 
 static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s);
 
-/* RFC 9293 3.10.7.3: a segment for a PCB in SYN_SENT. */
-static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+/* RFC 9293 3.10.7.3: a segment for a PCB in SYN_SENT.  @return true
+ * for a SYN-ACK acknowledging our SYN: its ACK, then any text or FIN on
+ * it, are processed as in the synchronized states (tcp_ack_input with
+ * synsent, then tcp_data_input). */
+static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool ack = (s->flags & TCP_ACK) != 0;
   if (ack && !tcp_acks_new(pcb, s->ackno)) {
@@ -1538,21 +1545,21 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * PCB's (tcp_lookup matched them). */
     LWIP_DROP(TCP_BAD_ACK);
     tcp_rst_reply(s);
-    return;
+    return false;
   }
   if (s->flags & TCP_RST) {
     if (!ack) {
       LWIP_DROP(TCP_BAD_FLAGS);
-      return;
+      return false;
     }
     LWIP_LOG(TCP, INFO, "%u -> %s:%u connection refused", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
              pcb->remote_port);
     tcp_abandon(pcb, false, ERR_RST);
-    return;
+    return false;
   }
   if (!(s->flags & TCP_SYN)) {
     LWIP_DROP(TCP_BAD_FLAGS);
-    return;
+    return false;
   }
   pcb->rcv_nxt = s->seqno + 1U;
   /* Our SYN offered this much (its window is never scaled): text on the
@@ -1567,33 +1574,20 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     tcp_set_state(pcb, SYN_RCVD);
     pcb->snd_wl2 = pcb->snd_una;
     tcp_resend_syn(pcb);
-    return;
+    return false;
   }
   pcb->snd_wl2 = s->ackno;
-  tcp_ack_rtt(pcb, s);
-  if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
-    pcb->rto = 3000U; /* RFC 6298 5.7: the SYN was lost once, no sample */
-  }
-  tcp_ack_advance(pcb, s->ackno);
-  pcb->soft_err = false;            /* the peer answered: no ICMP error to report */
-  pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
-  tcp_set_state(pcb, ESTABLISHED);
-  TCP_CC(pcb, init)(pcb);
-  tcp_trace_ack(pcb);
+  pcb->soft_err = false;        /* the peer answered: no ICMP error to report */
+  pcb->recover = s->ackno - 1U; /* the ISN (RFC 6582 3.2) */
   pcb->flags |= TF_ACK_NOW;
-  if (pcb->connected != NULL && TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK))) {
-    return;
-  }
-  if (s->len > 0 || (s->flags & TCP_FIN)) {
-    /* Text or a FIN on the SYN-ACK: "continue processing at the sixth
-     * step" (RFC 9293 3.10.7.3), past the SYN's sequence number. */
-    s->flags &= (u8_t)~TCP_SYN;
-    s->seqno++;
-    if (!tcp_data_input(pcb, s)) {
-      return;
-    }
-  }
-  tcp_output(pcb);
+#if LWIP_TCP_SACK
+  s->opt.nsack = 0; /* SACK blocks on a SYN-ACK acknowledge nothing */
+#endif
+  /* Text or a FIN on the SYN-ACK: "continue processing at the sixth
+   * step" (RFC 9293 3.10.7.3), past the SYN's sequence number. */
+  s->flags &= (u8_t)~TCP_SYN;
+  s->seqno++;
+  return true;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2151,6 +2145,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 /* ---------------------------------------------------------------------- */
 
 static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s);
+static bool tcp_conn_check(struct tcp_pcb *pcb, struct tcp_in_seg *s);
 
 static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
@@ -2164,16 +2159,38 @@ static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 
 static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
-  if (pcb->state == SYN_SENT) {
-    tcp_synsent_input(pcb, s);
+  bool synsent = pcb->state == SYN_SENT;
+  if (synsent) {
+    if (!tcp_synsent_input(pcb, s)) {
+      return;
+    }
+  } else {
+    if (!tcp_conn_check(pcb, s)) {
+      return;
+    }
+  }
+  if (!tcp_ack_input(pcb, s, synsent)) {
     return;
   }
+  if (!synsent) {
+    tcp_ecn_ack(pcb, s->flags, s->ackno);
+  }
+  if (!tcp_data_input(pcb, s)) {
+    return;
+  }
+  tcp_output(pcb);
+}
+
+/* RFC 9293 3.10.7.4, the checks before the ACK field's processing for
+ * a PCB past SYN_SENT.  @return false when the segment is done with. */
+static bool tcp_conn_check(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
   if (pcb->state == SYN_RCVD && s->seqno + 1U == pcb->rcv_nxt) {
     u8_t ctl = (u8_t)(s->flags & (TCP_SYN | TCP_ACK | TCP_RST));
     if (ctl == TCP_SYN) {
       /* The peer did not get our SYN-ACK and sent its SYN again. */
       tcp_resend_syn(pcb);
-      return;
+      return false;
     }
     if (ctl == (TCP_SYN | TCP_ACK) && s->ackno == pcb->snd_nxt) {
       /* Simultaneous open (RFC 9293 3.5, figure 8): the peer's SYN-ACK
@@ -2184,26 +2201,26 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     }
   }
   if (!tcp_check_seq(pcb, s)) {
-    return;
+    return false;
   }
   /* An acceptable segment shows the peer is alive (RFC 9293 3.8.4):
    * the keepalive timer starts over. */
   pcb->keep_due = 0;
   if (s->flags & TCP_RST) {
     tcp_rst_input(pcb, s);
-    return;
+    return false;
   }
   if (s->flags & TCP_SYN) {
     /* RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK. */
     tcp_challenge_ack(pcb);
-    return;
+    return false;
   }
   if (!(s->flags & TCP_ACK)) {
     LWIP_DROP(TCP_BAD_FLAGS);
-    return;
+    return false;
   }
   if (!tcp_ack_acceptable(pcb, s)) {
-    return;
+    return false;
   }
   /* The peer answers, so it is reachable: a soft ICMP error is stale (as
    * Linux forgets it on any acceptable ACK, even one that moves nothing). */
@@ -2211,14 +2228,7 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   tcp_update_ts_recent(pcb, s);
   /* CE and CWR before the ACK is processed: what it sends echoes them. */
   tcp_ecn_rcv(pcb, s->flags, s->rx->tos, s->len);
-  if (!tcp_ack_input(pcb, s)) {
-    return;
-  }
-  tcp_ecn_ack(pcb, s->flags, s->ackno);
-  if (!tcp_data_input(pcb, s)) {
-    return;
-  }
-  tcp_output(pcb);
+  return true;
 }
 
 void tcp_input(struct pbuf *p, const struct ip_rx *rx)
