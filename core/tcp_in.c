@@ -289,8 +289,12 @@ static u16_t tcp_default_mss(const ip_addr_t *remote)
 }
 
 /* The options of the peer's SYN decide what the connection uses.  Out
- * of line: both ends of the handshake (and the SYN queue) call it. */
-TCP_NOINLINE static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
+ * of line with the SYN queue and cookies, which call it from three more
+ * places; else tcp_syn_take is its one caller. */
+#if LWIP_TCP_SYNQ_COOKIES
+TCP_NOINLINE
+#endif
+static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
 {
   u16_t mss = o->has_mss ? o->mss : tcp_default_mss(&pcb->remote_ip);
   mss = LWIP_MIN(mss, pcb->rcv_mss);
@@ -315,6 +319,19 @@ TCP_NOINLINE static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_o
     mss = (u16_t)(mss > 64U + 12U ? mss - 12U : 64U);
   }
   pcb->mss = LWIP_MAX(mss, 64U);
+}
+
+/* The peer's SYN, at either end of the handshake (RFC 9293 3.10.7.2 and
+ * 3.10.7.3): RCV.NXT follows it, its window (never scaled, RFC 7323 2.2)
+ * is the send window and dates from it (SND.WL1), and its options decide
+ * what the connection uses.  Out of line: both ends of the handshake
+ * call it (the SYN queue, when built, makes the passive one). */
+TCP_NOINLINE static void tcp_syn_take(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  pcb->rcv_nxt = s->seqno + 1U;
+  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd;
+  pcb->snd_wl1 = s->seqno;
+  tcp_syn_options(pcb, &s->opt);
 }
 
 #if LWIP_TCP_SACK
@@ -719,13 +736,11 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   }
   tcp_passive_init(pcb, l, s);
   pcb->flags |= TF_PASSIVE;
-  pcb->rcv_nxt = pcb->last_ack_sent = s->seqno + 1U;
-  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
-  tcp_syn_options(pcb, &s->opt);
+  tcp_syn_take(pcb, s);
+  pcb->last_ack_sent = pcb->rcv_ann_right_edge = pcb->rcv_nxt;
   tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
   u32_t iss = tcp_isn(pcb);
-  tcp_seq_init(pcb, iss, iss, s->seqno);    /* the SYN is queued below */
-  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
+  tcp_seq_init(pcb, iss, iss, s->seqno); /* the SYN is queued below */
   if (tcp_enqueue_flags(pcb, TCP_SYN) != ERR_OK) {
     tcp_pcb_free(pcb); /* counted; the peer's next SYN may find memory */
     return;
@@ -1561,14 +1576,11 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     LWIP_DROP(TCP_BAD_FLAGS);
     return false;
   }
-  pcb->rcv_nxt = s->seqno + 1U;
+  tcp_syn_take(pcb, s);
   /* Our SYN offered this much (its window is never scaled): text on the
    * SYN-ACK is judged against it. */
   pcb->rcv_ann_right_edge = pcb->rcv_nxt + LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
-  tcp_syn_options(pcb, &s->opt);
   tcp_ecn_synack_input(pcb, s->flags);
-  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
-  pcb->snd_wl1 = s->seqno;
   if (!ack) {
     /* Simultaneous open: answer with SYN-ACK (RFC 9293 3.5, figure 8). */
     tcp_set_state(pcb, SYN_RCVD);
