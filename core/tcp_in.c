@@ -884,14 +884,9 @@ static void tcp_update_ts_recent(struct tcp_pcb *pcb, const struct tcp_in_seg *s
   }
 }
 
-/* A RST in the window (RFC 5961 3.2): exactly at rcv_nxt it resets the
- * connection, anywhere else it earns a challenge ACK. */
-static void tcp_rst_input(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+/* A RST exactly at rcv_nxt (RFC 5961 3.2) resets the connection. */
+static void tcp_rst_input(struct tcp_pcb *pcb)
 {
-  if (s->seqno != pcb->rcv_nxt) {
-    tcp_challenge_ack(pcb);
-    return;
-  }
   LWIP_LOG(TCP, INFO, "%u -> %s:%u reset by peer in %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
            pcb->remote_port, tcp_state_name(pcb->state));
   tcp_abandon(pcb, false, ERR_RST);
@@ -2034,17 +2029,16 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool fin = (s->flags & TCP_FIN) != 0;
   bool after_fin = pcb->state != ESTABLISHED && pcb->state != FIN_WAIT_1 && pcb->state != FIN_WAIT_2;
-  if (s->len == 0 && !fin) {
-    if (after_fin && TCP_SEQ_GT(s->seqno, pcb->rcv_nxt)) {
-      /* Past the peer's FIN nothing can come: say where we are (RFC 9293
-       * 3.10.7.4, first check, as for a segment we cannot take). */
+  if (after_fin) {
+    /* After the peer's FIN there is nothing more to receive; and past it
+     * nothing can come: say where we are (RFC 9293 3.10.7.4, first check,
+     * as for a segment we cannot take). */
+    if (s->len > 0 || fin || TCP_SEQ_GT(s->seqno, pcb->rcv_nxt)) {
       tcp_ack_now(pcb);
     }
     return true;
   }
-  if (after_fin) {
-    /* After the peer's FIN there is nothing more to receive. */
-    tcp_ack_now(pcb);
+  if (s->len == 0 && !fin) {
     return true;
   }
   if ((pcb->flags & TF_RXCLOSED) && s->len > 0) {
@@ -2218,13 +2212,15 @@ static bool tcp_conn_check(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   /* An acceptable segment shows the peer is alive (RFC 9293 3.8.4):
    * the keepalive timer starts over. */
   pcb->keep_due = 0;
-  if (s->flags & TCP_RST) {
-    tcp_rst_input(pcb, s);
-    return false;
-  }
-  if (s->flags & TCP_SYN) {
-    /* RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK. */
-    tcp_challenge_ack(pcb);
+  if (s->flags & (TCP_RST | TCP_SYN)) {
+    /* A RST exactly at RCV.NXT resets the connection (RFC 5961 3.2).  Any
+     * other RST in the window, and a SYN in a synchronized state (4.2),
+     * gets a challenge ACK. */
+    if ((s->flags & TCP_RST) && s->seqno == pcb->rcv_nxt) {
+      tcp_rst_input(pcb);
+    } else {
+      tcp_challenge_ack(pcb);
+    }
     return false;
   }
   if (!(s->flags & TCP_ACK)) {
