@@ -2024,7 +2024,8 @@ static bool tcp_rcv_in_order(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin
 }
 
 /* RFC 9293 3.10.7.4 "seventh, process the segment text" and the FIN.
- * @return false when the PCB is gone. */
+ * An ACK owed now is only flagged (TF_ACK_NOW): tcp_conn_process sends it
+ * with its tcp_output.  @return false when the PCB is gone. */
 static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool fin = (s->flags & TCP_FIN) != 0;
@@ -2034,7 +2035,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * nothing can come: say where we are (RFC 9293 3.10.7.4, first check,
      * as for a segment we cannot take). */
     if (s->len > 0 || fin || TCP_SEQ_GT(s->seqno, pcb->rcv_nxt)) {
-      tcp_ack_now(pcb);
+      pcb->flags |= TF_ACK_NOW;
     }
     return true;
   }
@@ -2068,14 +2069,14 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   fin = (s->flags & TCP_FIN) != 0;
 #endif
   if (s->len == 0 && !fin) {
-    tcp_ack_now(pcb);
+    pcb->flags |= TF_ACK_NOW;
     return true;
   }
   if (s->len > 0 && !tcp_mem_rx_admit(pcb, s->len)) {
     /* Slow readers hold the receive budget: drop it, as RFC 9293 3.10.7.4
      * allows for lack of buffers; the peer sends it again. */
     LWIP_DROP(TCP_MEM_BUDGET);
-    tcp_ack_now(pcb);
+    pcb->flags |= TF_ACK_NOW;
     return true;
   }
   bool hole = s->seqno != pcb->rcv_nxt;
