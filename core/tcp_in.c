@@ -845,20 +845,14 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   u32_t wnd = tcp_rcv_window(pcb);
   u32_t seqlen = SEG_SEQLEN(s);
   u32_t d = s->seqno - pcb->rcv_nxt;
-  bool ok;
-  if (seqlen == 0) {
-    /* SEG.SEQ = RCV.NXT in a zero window.  And a peer that filled our
-     * window sends its ACKs numbered at the right edge; with a hole below
-     * it they fail the window test, and their ACK field (what the peer
-     * received of ours) would never be read: the "special allowance ...
-     * to accept valid ACKs" of 3.10.7.4.  Not for RSTs, which RFC 5961
-     * 3.2 wants inside the window. */
-    ok = d < wnd || (d == wnd && (wnd == 0 || !rst));
-  } else {
-    /* The first or the last sequence number in the window. */
-    ok = d < wnd || d + seqlen - 1U < wnd;
-  }
-  if (ok) {
+  /* The first sequence number in the window; or with text, the last.
+   * Without: SEG.SEQ = RCV.NXT in a zero window.  And a peer that filled
+   * our window sends its ACKs numbered at the right edge; with a hole
+   * below it they fail the window test, and their ACK field (what the
+   * peer received of ours) would never be read: the "special allowance
+   * ... to accept valid ACKs" of 3.10.7.4.  Not for RSTs, which RFC 5961
+   * 3.2 wants inside the window. */
+  if (d < wnd || (seqlen != 0 ? d + seqlen - 1U < wnd : d == wnd && (wnd == 0 || !rst))) {
     return true;
   }
   LWIP_DROP(TCP_OUT_OF_WINDOW);
@@ -1428,10 +1422,10 @@ static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 
 /* RFC 9293 3.10.7.4 "fifth, check the ACK field" for the synchronized
  * states, once tcp_ack_acceptable() passed it, and for the SYN-ACK that
- * completes an active open (@p synsent: tcp_synsent_input took its SYN
- * and its window, 3.10.7.3).  @return false when the segment is done with
- * (dropped or the PCB is gone). */
-static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool synsent)
+ * completes an active open (the PCB still in SYN_SENT: tcp_synsent_input
+ * took its SYN and its window, 3.10.7.3).  @return false when the segment
+ * is done with (dropped or the PCB is gone). */
+static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   u32_t ack = s->ackno;
   u32_t sacked_before = pcb->sacked_bytes; /* for RFC 6937's DeliveredData */
@@ -1445,7 +1439,8 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool synsen
   }
   u32_t wnd = s->wnd << pcb->snd_scale;
   bool wnd_changed = wnd != pcb->snd_wnd;
-  if (!synsent &&
+  /* The SYN-ACK's window is unscaled, and taken already. */
+  if (pcb->state != SYN_SENT &&
       (TCP_SEQ_LT(pcb->snd_wl1, s->seqno) || (pcb->snd_wl1 == s->seqno && TCP_SEQ_LEQ(pcb->snd_wl2, ack)))) {
     pcb->snd_wnd = wnd;
     pcb->snd_wnd_max = LWIP_MAX(pcb->snd_wnd_max, wnd);
@@ -1454,13 +1449,11 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool synsen
   }
   if (TCP_SEQ_GT(ack, pcb->snd_una)) {
     tcp_ack_rtt(pcb, s);
-    if (synsent && pcb->srtt8 == 0 && pcb->nrtx > 0) {
-      pcb->rto = 3000U; /* RFC 6298 5.7: the SYN was lost once, no sample */
-    }
     u32_t seq_acked = ack - pcb->snd_una;
     u32_t acked = tcp_ack_advance(pcb, ack);
-    /* Either way our SYN is acknowledged: the connection is established. */
-    bool was_syn_rcvd = synsent || pcb->state == SYN_RCVD;
+    /* From SYN_SENT or SYN_RCVD (no other state below ESTABLISHED comes
+     * here): our SYN is acknowledged, the connection is established. */
+    bool was_syn_rcvd = pcb->state < ESTABLISHED;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
       TCP_CC(pcb, init)(pcb);
@@ -1587,6 +1580,12 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   pcb->soft_err = false;        /* the peer answered: no ICMP error to report */
   pcb->recover = s->ackno - 1U; /* the ISN (RFC 6582 3.2) */
   pcb->flags |= TF_ACK_NOW;
+  if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
+    /* RFC 6298 5.7: the SYN was lost once; if the ACK gives no sample
+     * either, data starts with 3 s.  A sample (tcp_ack_rtt) sets the RTO
+     * from itself and overrides this. */
+    pcb->rto = 3000U;
+  }
 #if LWIP_TCP_SACK
   s->opt.nsack = 0; /* SACK blocks on a SYN-ACK acknowledge nothing */
 #endif
@@ -2176,7 +2175,7 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       return;
     }
   }
-  if (!tcp_ack_input(pcb, s, synsent)) {
+  if (!tcp_ack_input(pcb, s)) {
     return;
   }
   if (!synsent) {
