@@ -1401,18 +1401,18 @@ static bool tcp_handshake_done(struct tcp_pcb *pcb);
 static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 {
   u32_t ack = s->ackno;
-  if (pcb->state == SYN_RCVD) {
-    /* RFC 9293 3.10.7.4, SYN-RECEIVED: only SND.UNA < SEG.ACK =< SND.NXT,
-     * an ACK of our SYN; one at SND.UNA is not a duplicate ACK here. */
-    if (tcp_acks_new(pcb, ack)) {
-      return true;
-    }
-  } else if (!TCP_SEQ_GT(ack, pcb->snd_max) &&
-             !TCP_SEQ_LT(ack, pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss))) {
+  bool syn_rcvd = pcb->state == SYN_RCVD;
+  /* The lowest acceptable ACK.  RFC 9293 3.10.7.4, SYN-RECEIVED: only
+   * SND.UNA < SEG.ACK =< SND.NXT, an ACK of our SYN; one at SND.UNA is not
+   * a duplicate ACK here.  Either range [lo, SND.MAX] is below 2^31 and is
+   * tested as one unsigned compare (an empty one when SND.MAX = SND.UNA in
+   * SYN-RECEIVED, as in tcp_acks_new). */
+  u32_t lo = syn_rcvd ? pcb->snd_una + 1U : pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss);
+  if (ack - lo < pcb->snd_max + 1U - lo) {
     return true;
   }
   LWIP_DROP(TCP_BAD_ACK);
-  if (pcb->state == SYN_RCVD) {
+  if (syn_rcvd) {
     tcp_rst_pcb(pcb, ack, 0, false);
   } else {
     tcp_ack_now(pcb);
