@@ -1118,25 +1118,28 @@ static void tcp_dupack(struct tcp_pcb *pcb)
   if (pcb->flags & TF_INFR) {
     if (pcb->flags & TF_SACK) {
       tcp_sack_recovery_send(pcb);
-    } else {
-      pcb->cwnd += pcb->mss;
+      return;
     }
-    return;
-  }
-  bool lost = (pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST);
-  if (pcb->dupacks >= TCP_DUPTHRESH || lost) {
-    /* RFC 6582 3.2 step 1: not again for losses of the same window (nor
-     * for duplicates of what a timeout resent: step 6 set recover). */
-    if (TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
-      LWIP_LOG(TCP, DEBUG, "%u -> port %u: fast retransmit at seq %lu", pcb->local_port, pcb->remote_port,
-               (unsigned long)pcb->snd_una);
-      tcp_enter_recovery(pcb, 0);
+    /* NewReno: every duplicate ACK inflates the window by one segment. */
+  } else {
+    bool lost = (pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST);
+    if (pcb->dupacks >= TCP_DUPTHRESH || lost) {
+      /* RFC 6582 3.2 step 1: not again for losses of the same window (nor
+       * for duplicates of what a timeout resent: step 6 set recover). */
+      if (TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
+        LWIP_LOG(TCP, DEBUG, "%u -> port %u: fast retransmit at seq %lu", pcb->local_port, pcb->remote_port,
+                 (unsigned long)pcb->snd_una);
+        tcp_enter_recovery(pcb, 0);
+      }
+      return;
     }
-  } else if (pcb->unsent != NULL && pcb->lt_segs < 2U) {
+    if (pcb->unsent == NULL || pcb->lt_segs >= 2U) {
+      return;
+    }
     /* Limited transmit: one new segment per duplicate ACK. */
     pcb->lt_segs++;
-    pcb->cwnd += pcb->mss;
   }
+  pcb->cwnd += pcb->mss;
 }
 
 /* New data acknowledged: what limited transmit lent cwnd is taken back. */
