@@ -1541,8 +1541,8 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s);
 
 /* RFC 9293 3.10.7.3: a segment for a PCB in SYN_SENT.  @return true
  * for a SYN-ACK acknowledging our SYN: its ACK, then any text or FIN on
- * it, are processed as in the synchronized states (tcp_ack_input with
- * synsent, then tcp_data_input). */
+ * it, are processed as in the synchronized states (tcp_ack_input, then
+ * tcp_data_input). */
 static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool ack = (s->flags & TCP_ACK) != 0;
