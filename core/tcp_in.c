@@ -1440,7 +1440,8 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * orphan, or a connection with its own user timeout, counts it. */
     pcb->stall_since = 0;
   }
-  u32_t wnd = s->wnd << pcb->snd_scale;
+  /* Built without window scaling, the shift is always 0 (tcp_syn_options). */
+  u32_t wnd = s->wnd << (LWIP_TCP_WSCALE ? pcb->snd_scale : 0U);
   bool wnd_changed = wnd != pcb->snd_wnd;
   /* The SYN-ACK's window is unscaled, and taken already. */
   if (pcb->state != SYN_SENT &&
