@@ -138,7 +138,7 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
   }
   /* One fetch covers any header length: the most a header can be, or
    * the whole segment when it is shorter (hlen > tot_len is refused). */
-  const u8_t *h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), LWIP_MIN(p->tot_len, sizeof(buf)), 0);
+  const u8_t *h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), (u16_t)LWIP_MIN(p->tot_len, sizeof(buf)), 0);
   if (h == NULL) {
     LWIP_DROP(TCP_SHORT);
     return false;
