@@ -1570,8 +1570,13 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   }
   tcp_syn_take(pcb, s);
   /* Our SYN offered this much (its window is never scaled): text on the
-   * SYN-ACK is judged against it. */
-  pcb->rcv_ann_right_edge = pcb->rcv_nxt + LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
+   * SYN-ACK is judged against it.  Built without scaling, and with a
+   * TCP_WND that fits the field, no window we hold is larger. */
+  u32_t syn_wnd = pcb->rcv_ann_wnd;
+  if (LWIP_TCP_WSCALE || TCP_WND > 0xffffU) {
+    syn_wnd = LWIP_MIN(syn_wnd, 0xffffU);
+  }
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt + syn_wnd;
   tcp_ecn_synack_input(pcb, s->flags);
   if (!ack) {
     /* Simultaneous open: answer with SYN-ACK (RFC 9293 3.5, figure 8). */
