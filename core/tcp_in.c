@@ -1294,7 +1294,9 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
   pcb->stall_since = 0; /* progress: the give-up clock starts again */
   pcb->snd_buf = LWIP_MIN(pcb->snd_buf + acked, (u32_t)TCP_SND_BUF);
   while (acked > 0 && pcb->sent != NULL) {
-    u16_t n = (u16_t)LWIP_MIN(acked, 0xffffU);
+    /* At most 0xffff at a time.  What is acknowledged was written, so no
+     * more than TCP_SND_BUF: with a small buffer, one call. */
+    u16_t n = (u16_t)(TCP_SND_BUF <= 0xffffU ? acked : LWIP_MIN(acked, 0xffffU));
     if (TCP_GONE(pcb, pcb->sent(pcb->callback_arg, pcb, n))) {
       return false;
     }
