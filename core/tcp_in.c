@@ -1669,7 +1669,8 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
     tcp_set_state(pcb, CLOSE_WAIT);
     break;
   case FIN_WAIT_1:
-    if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb)) {
+    /* Our FIN (queued, TF_FIN, as the state says) acknowledged too? */
+    if (TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb)) {
       tcp_enter_time_wait(pcb);
     } else {
       tcp_set_state(pcb, CLOSING);
