@@ -2175,6 +2175,9 @@ static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   tcp_leave(pcb, prev);
 }
 
+/* RFC 9293 3.10.7: SYN_SENT's own steps (3.10.7.3) or the first checks
+ * of the other states (3.10.7.4), then the ACK and the text, alike for
+ * both. */
 static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool synsent = pcb->state == SYN_SENT;
@@ -2191,6 +2194,7 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return;
   }
   if (!synsent) {
+    /* A SYN-ACK's ECN flags negotiate (tcp_ecn_synack_input). */
     tcp_ecn_ack(pcb, s->flags, s->ackno);
   }
   if (!tcp_data_input(pcb, s)) {
