@@ -136,7 +136,9 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
     LWIP_DROP(TCP_BAD_DEST);
     return false;
   }
-  const u8_t *h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), TCP_HLEN, 0);
+  /* One fetch covers any header length: the most a header can be, or
+   * the whole segment when it is shorter (hlen > tot_len is refused). */
+  const u8_t *h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), (u16_t)LWIP_MIN(p->tot_len, sizeof(buf)), 0);
   if (h == NULL) {
     LWIP_DROP(TCP_SHORT);
     return false;
@@ -149,11 +151,6 @@ static bool tcp_parse(struct pbuf *p, const struct ip_rx *rx, struct tcp_in_seg 
   if (NETIF_CHECKSUM_ENABLED(rx->inp, NETIF_CHECKSUM_CHECK_TCP) && !PBUF_CSUM_VERIFIED(p) &&
       tcp_chksum(p, &rx->src, &rx->dest) != 0) {
     LWIP_DROP(TCP_BAD_CHKSUM);
-    return false;
-  }
-  h = (const u8_t *)pbuf_get_contiguous(p, buf, sizeof(buf), hlen, 0);
-  if (h == NULL) {
-    LWIP_DROP(TCP_BAD_HLEN);
     return false;
   }
   s->rx = rx;
@@ -292,8 +289,12 @@ static u16_t tcp_default_mss(const ip_addr_t *remote)
 }
 
 /* The options of the peer's SYN decide what the connection uses.  Out
- * of line: both ends of the handshake (and the SYN queue) call it. */
-TCP_NOINLINE static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
+ * of line with the SYN queue and cookies, which call it from three more
+ * places; else tcp_syn_take is its one caller. */
+#if LWIP_TCP_SYNQ_COOKIES
+TCP_NOINLINE
+#endif
+static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
 {
   u16_t mss = o->has_mss ? o->mss : tcp_default_mss(&pcb->remote_ip);
   mss = LWIP_MIN(mss, pcb->rcv_mss);
@@ -318,6 +319,19 @@ TCP_NOINLINE static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_o
     mss = (u16_t)(mss > 64U + 12U ? mss - 12U : 64U);
   }
   pcb->mss = LWIP_MAX(mss, 64U);
+}
+
+/* The peer's SYN, at either end of the handshake (RFC 9293 3.10.7.2 and
+ * 3.10.7.3): RCV.NXT follows it, its window (never scaled, RFC 7323 2.2)
+ * is the send window and dates from it (SND.WL1), and its options decide
+ * what the connection uses.  Out of line: both ends of the handshake
+ * call it (the SYN queue, when built, makes the passive one). */
+TCP_NOINLINE static void tcp_syn_take(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+{
+  pcb->rcv_nxt = s->seqno + 1U;
+  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd;
+  pcb->snd_wl1 = s->seqno;
+  tcp_syn_options(pcb, &s->opt);
 }
 
 #if LWIP_TCP_SACK
@@ -722,13 +736,11 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   }
   tcp_passive_init(pcb, l, s);
   pcb->flags |= TF_PASSIVE;
-  pcb->rcv_nxt = pcb->last_ack_sent = s->seqno + 1U;
-  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
-  tcp_syn_options(pcb, &s->opt);
+  tcp_syn_take(pcb, s);
+  pcb->last_ack_sent = pcb->rcv_ann_right_edge = pcb->rcv_nxt;
   tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
   u32_t iss = tcp_isn(pcb);
-  tcp_seq_init(pcb, iss, iss, s->seqno);    /* the SYN is queued below */
-  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
+  tcp_seq_init(pcb, iss, iss, s->seqno); /* the SYN is queued below */
   if (tcp_enqueue_flags(pcb, TCP_SYN) != ERR_OK) {
     tcp_pcb_free(pcb); /* counted; the peer's next SYN may find memory */
     return;
@@ -833,20 +845,14 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   u32_t wnd = tcp_rcv_window(pcb);
   u32_t seqlen = SEG_SEQLEN(s);
   u32_t d = s->seqno - pcb->rcv_nxt;
-  bool ok;
-  if (seqlen == 0) {
-    /* SEG.SEQ = RCV.NXT in a zero window.  And a peer that filled our
-     * window sends its ACKs numbered at the right edge; with a hole below
-     * it they fail the window test, and their ACK field (what the peer
-     * received of ours) would never be read: the "special allowance ...
-     * to accept valid ACKs" of 3.10.7.4.  Not for RSTs, which RFC 5961
-     * 3.2 wants inside the window. */
-    ok = d < wnd || (d == wnd && (wnd == 0 || !rst));
-  } else {
-    /* The first or the last sequence number in the window. */
-    ok = d < wnd || d + seqlen - 1U < wnd;
-  }
-  if (ok) {
+  /* The first sequence number in the window; or with text, the last.
+   * Without: SEG.SEQ = RCV.NXT in a zero window.  And a peer that filled
+   * our window sends its ACKs numbered at the right edge; with a hole
+   * below it they fail the window test, and their ACK field (what the
+   * peer received of ours) would never be read: the "special allowance
+   * ... to accept valid ACKs" of 3.10.7.4.  Not for RSTs, which RFC 5961
+   * 3.2 wants inside the window. */
+  if (d < wnd || (seqlen != 0 ? d + seqlen - 1U < wnd : d == wnd && (wnd == 0 || !rst))) {
     return true;
   }
   LWIP_DROP(TCP_OUT_OF_WINDOW);
@@ -872,14 +878,9 @@ static void tcp_update_ts_recent(struct tcp_pcb *pcb, const struct tcp_in_seg *s
   }
 }
 
-/* A RST in the window (RFC 5961 3.2): exactly at rcv_nxt it resets the
- * connection, anywhere else it earns a challenge ACK. */
-static void tcp_rst_input(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
+/* A RST exactly at rcv_nxt (RFC 5961 3.2) resets the connection. */
+static void tcp_rst_input(struct tcp_pcb *pcb)
 {
-  if (s->seqno != pcb->rcv_nxt) {
-    tcp_challenge_ack(pcb);
-    return;
-  }
   LWIP_LOG(TCP, INFO, "%u -> %s:%u reset by peer in %s", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
            pcb->remote_port, tcp_state_name(pcb->state));
   tcp_abandon(pcb, false, ERR_RST);
@@ -1117,25 +1118,28 @@ static void tcp_dupack(struct tcp_pcb *pcb)
   if (pcb->flags & TF_INFR) {
     if (pcb->flags & TF_SACK) {
       tcp_sack_recovery_send(pcb);
-    } else {
-      pcb->cwnd += pcb->mss;
+      return;
     }
-    return;
-  }
-  bool lost = (pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST);
-  if (pcb->dupacks >= TCP_DUPTHRESH || lost) {
-    /* RFC 6582 3.2 step 1: not again for losses of the same window (nor
-     * for duplicates of what a timeout resent: step 6 set recover). */
-    if (TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
-      LWIP_LOG(TCP, DEBUG, "%u -> port %u: fast retransmit at seq %lu", pcb->local_port, pcb->remote_port,
-               (unsigned long)pcb->snd_una);
-      tcp_enter_recovery(pcb, 0);
+    /* NewReno: every duplicate ACK inflates the window by one segment. */
+  } else {
+    bool lost = (pcb->flags & TF_SACK) && pcb->unacked != NULL && (pcb->unacked->state & SEG_LOST);
+    if (pcb->dupacks >= TCP_DUPTHRESH || lost) {
+      /* RFC 6582 3.2 step 1: not again for losses of the same window (nor
+       * for duplicates of what a timeout resent: step 6 set recover). */
+      if (TCP_SEQ_GT(pcb->snd_una, pcb->recover)) {
+        LWIP_LOG(TCP, DEBUG, "%u -> port %u: fast retransmit at seq %lu", pcb->local_port, pcb->remote_port,
+                 (unsigned long)pcb->snd_una);
+        tcp_enter_recovery(pcb, 0);
+      }
+      return;
     }
-  } else if (pcb->unsent != NULL && pcb->lt_segs < 2U) {
+    if (pcb->unsent == NULL || pcb->lt_segs >= 2U) {
+      return;
+    }
     /* Limited transmit: one new segment per duplicate ACK. */
     pcb->lt_segs++;
-    pcb->cwnd += pcb->mss;
   }
+  pcb->cwnd += pcb->mss;
 }
 
 /* New data acknowledged: what limited transmit lent cwnd is taken back. */
@@ -1290,7 +1294,9 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
   pcb->stall_since = 0; /* progress: the give-up clock starts again */
   pcb->snd_buf = LWIP_MIN(pcb->snd_buf + acked, (u32_t)TCP_SND_BUF);
   while (acked > 0 && pcb->sent != NULL) {
-    u16_t n = (u16_t)LWIP_MIN(acked, 0xffffU);
+    /* At most 0xffff at a time.  What is acknowledged was written, so no
+     * more than TCP_SND_BUF: with a small buffer, one call. */
+    u16_t n = (u16_t)(TCP_SND_BUF <= 0xffffU ? acked : LWIP_MIN(acked, 0xffffU));
     if (TCP_GONE(pcb, pcb->sent(pcb->callback_arg, pcb, n))) {
       return false;
     }
@@ -1400,18 +1406,18 @@ static bool tcp_handshake_done(struct tcp_pcb *pcb);
 static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 {
   u32_t ack = s->ackno;
-  if (pcb->state == SYN_RCVD) {
-    /* RFC 9293 3.10.7.4, SYN-RECEIVED: only SND.UNA < SEG.ACK =< SND.NXT,
-     * an ACK of our SYN; one at SND.UNA is not a duplicate ACK here. */
-    if (tcp_acks_new(pcb, ack)) {
-      return true;
-    }
-  } else if (!TCP_SEQ_GT(ack, pcb->snd_max) &&
-             !TCP_SEQ_LT(ack, pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss))) {
+  bool syn_rcvd = pcb->state == SYN_RCVD;
+  /* The lowest acceptable ACK.  RFC 9293 3.10.7.4, SYN-RECEIVED: only
+   * SND.UNA < SEG.ACK =< SND.NXT, an ACK of our SYN; one at SND.UNA is not
+   * a duplicate ACK here.  Either range [lo, SND.MAX] is below 2^31 and is
+   * tested as one unsigned compare (an empty one when SND.MAX = SND.UNA in
+   * SYN-RECEIVED, as in tcp_acks_new). */
+  u32_t lo = syn_rcvd ? pcb->snd_una + 1U : pcb->snd_una - LWIP_MAX(pcb->snd_wnd_max, (u32_t)pcb->mss);
+  if (ack - lo < pcb->snd_max + 1U - lo) {
     return true;
   }
   LWIP_DROP(TCP_BAD_ACK);
-  if (pcb->state == SYN_RCVD) {
+  if (syn_rcvd) {
     tcp_rst_pcb(pcb, ack, 0, false);
   } else {
     tcp_ack_now(pcb);
@@ -1420,8 +1426,10 @@ static bool tcp_ack_acceptable(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
 }
 
 /* RFC 9293 3.10.7.4 "fifth, check the ACK field" for the synchronized
- * states, once tcp_ack_acceptable() passed it.  @return false when the segment is done with (dropped or the
- * PCB is gone). */
+ * states, once tcp_ack_acceptable() passed it, and for the SYN-ACK that
+ * completes an active open (the PCB still in SYN_SENT: tcp_synsent_input
+ * took its SYN and its window, 3.10.7.3).  @return false when the segment
+ * is done with (dropped or the PCB is gone). */
 static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   u32_t ack = s->ackno;
@@ -1434,9 +1442,12 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * orphan, or a connection with its own user timeout, counts it. */
     pcb->stall_since = 0;
   }
-  u32_t wnd = s->wnd << pcb->snd_scale;
+  /* Built without window scaling, the shift is always 0 (tcp_syn_options). */
+  u32_t wnd = s->wnd << (LWIP_TCP_WSCALE ? pcb->snd_scale : 0U);
   bool wnd_changed = wnd != pcb->snd_wnd;
-  if (TCP_SEQ_LT(pcb->snd_wl1, s->seqno) || (pcb->snd_wl1 == s->seqno && TCP_SEQ_LEQ(pcb->snd_wl2, ack))) {
+  /* The SYN-ACK's window is unscaled, and taken already. */
+  if (pcb->state != SYN_SENT &&
+      (TCP_SEQ_LT(pcb->snd_wl1, s->seqno) || (pcb->snd_wl1 == s->seqno && TCP_SEQ_LEQ(pcb->snd_wl2, ack)))) {
     pcb->snd_wnd = wnd;
     pcb->snd_wnd_max = LWIP_MAX(pcb->snd_wnd_max, wnd);
     pcb->snd_wl1 = s->seqno;
@@ -1446,7 +1457,9 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     tcp_ack_rtt(pcb, s);
     u32_t seq_acked = ack - pcb->snd_una;
     u32_t acked = tcp_ack_advance(pcb, ack);
-    bool was_syn_rcvd = pcb->state == SYN_RCVD;
+    /* From SYN_SENT or SYN_RCVD (no other state below ESTABLISHED comes
+     * here): our SYN is acknowledged, the connection is established. */
+    bool was_syn_rcvd = pcb->state < ESTABLISHED;
     if (was_syn_rcvd) {
       tcp_set_state(pcb, ESTABLISHED);
       TCP_CC(pcb, init)(pcb);
@@ -1529,8 +1542,11 @@ static bool tcp_handshake_done(struct tcp_pcb *pcb)
 
 static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s);
 
-/* RFC 9293 3.10.7.3: a segment for a PCB in SYN_SENT. */
-static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+/* RFC 9293 3.10.7.3: a segment for a PCB in SYN_SENT.  @return true
+ * for a SYN-ACK acknowledging our SYN: its ACK, then any text or FIN on
+ * it, are processed as in the synchronized states (tcp_ack_input, then
+ * tcp_data_input). */
+static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool ack = (s->flags & TCP_ACK) != 0;
   if (ack && !tcp_acks_new(pcb, s->ackno)) {
@@ -1538,62 +1554,57 @@ static void tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * PCB's (tcp_lookup matched them). */
     LWIP_DROP(TCP_BAD_ACK);
     tcp_rst_reply(s);
-    return;
+    return false;
   }
   if (s->flags & TCP_RST) {
     if (!ack) {
       LWIP_DROP(TCP_BAD_FLAGS);
-      return;
+      return false;
     }
     LWIP_LOG(TCP, INFO, "%u -> %s:%u connection refused", pcb->local_port, ipaddr_ntoa(&pcb->remote_ip),
              pcb->remote_port);
     tcp_abandon(pcb, false, ERR_RST);
-    return;
+    return false;
   }
   if (!(s->flags & TCP_SYN)) {
     LWIP_DROP(TCP_BAD_FLAGS);
-    return;
+    return false;
   }
-  pcb->rcv_nxt = s->seqno + 1U;
+  tcp_syn_take(pcb, s);
   /* Our SYN offered this much (its window is never scaled): text on the
-   * SYN-ACK is judged against it. */
-  pcb->rcv_ann_right_edge = pcb->rcv_nxt + LWIP_MIN(pcb->rcv_ann_wnd, 0xffffU);
-  tcp_syn_options(pcb, &s->opt);
+   * SYN-ACK is judged against it.  Built without scaling, and with a
+   * TCP_WND that fits the field, no window we hold is larger. */
+  u32_t syn_wnd = pcb->rcv_ann_wnd;
+  if (LWIP_TCP_WSCALE || TCP_WND > 0xffffU) {
+    syn_wnd = LWIP_MIN(syn_wnd, 0xffffU);
+  }
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt + syn_wnd;
   tcp_ecn_synack_input(pcb, s->flags);
-  pcb->snd_wnd = pcb->snd_wnd_max = s->wnd; /* a SYN's window is never scaled */
-  pcb->snd_wl1 = s->seqno;
   if (!ack) {
     /* Simultaneous open: answer with SYN-ACK (RFC 9293 3.5, figure 8). */
     tcp_set_state(pcb, SYN_RCVD);
     pcb->snd_wl2 = pcb->snd_una;
     tcp_resend_syn(pcb);
-    return;
+    return false;
   }
   pcb->snd_wl2 = s->ackno;
-  tcp_ack_rtt(pcb, s);
-  if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
-    pcb->rto = 3000U; /* RFC 6298 5.7: the SYN was lost once, no sample */
-  }
-  tcp_ack_advance(pcb, s->ackno);
-  pcb->soft_err = false;            /* the peer answered: no ICMP error to report */
-  pcb->recover = pcb->snd_una - 1U; /* the ISN (RFC 6582 3.2) */
-  tcp_set_state(pcb, ESTABLISHED);
-  TCP_CC(pcb, init)(pcb);
-  tcp_trace_ack(pcb);
+  pcb->soft_err = false;        /* the peer answered: no ICMP error to report */
+  pcb->recover = s->ackno - 1U; /* the ISN (RFC 6582 3.2) */
   pcb->flags |= TF_ACK_NOW;
-  if (pcb->connected != NULL && TCP_GONE(pcb, pcb->connected(pcb->callback_arg, pcb, ERR_OK))) {
-    return;
+  if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
+    /* RFC 6298 5.7: the SYN was lost once; if the ACK gives no sample
+     * either, data starts with 3 s.  A sample (tcp_ack_rtt) sets the RTO
+     * from itself and overrides this. */
+    pcb->rto = 3000U;
   }
-  if (s->len > 0 || (s->flags & TCP_FIN)) {
-    /* Text or a FIN on the SYN-ACK: "continue processing at the sixth
-     * step" (RFC 9293 3.10.7.3), past the SYN's sequence number. */
-    s->flags &= (u8_t)~TCP_SYN;
-    s->seqno++;
-    if (!tcp_data_input(pcb, s)) {
-      return;
-    }
-  }
-  tcp_output(pcb);
+#if LWIP_TCP_SACK
+  s->opt.nsack = 0; /* SACK blocks on a SYN-ACK acknowledge nothing */
+#endif
+  /* Text or a FIN on the SYN-ACK: "continue processing at the sixth
+   * step" (RFC 9293 3.10.7.3), past the SYN's sequence number. */
+  s->flags &= (u8_t)~TCP_SYN;
+  s->seqno++;
+  return true;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1658,7 +1669,8 @@ static void tcp_fin_received(struct tcp_pcb *pcb)
     tcp_set_state(pcb, CLOSE_WAIT);
     break;
   case FIN_WAIT_1:
-    if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb)) {
+    /* Our FIN (queued, TF_FIN, as the state says) acknowledged too? */
+    if (TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb)) {
       tcp_enter_time_wait(pcb);
     } else {
       tcp_set_state(pcb, CLOSING);
@@ -2023,22 +2035,22 @@ static bool tcp_rcv_in_order(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin
 }
 
 /* RFC 9293 3.10.7.4 "seventh, process the segment text" and the FIN.
- * @return false when the PCB is gone. */
+ * An ACK owed now is only flagged (TF_ACK_NOW): tcp_conn_process sends it
+ * with its tcp_output.  @return false when the PCB is gone. */
 static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
   bool fin = (s->flags & TCP_FIN) != 0;
   bool after_fin = pcb->state != ESTABLISHED && pcb->state != FIN_WAIT_1 && pcb->state != FIN_WAIT_2;
-  if (s->len == 0 && !fin) {
-    if (after_fin && TCP_SEQ_GT(s->seqno, pcb->rcv_nxt)) {
-      /* Past the peer's FIN nothing can come: say where we are (RFC 9293
-       * 3.10.7.4, first check, as for a segment we cannot take). */
-      tcp_ack_now(pcb);
+  if (after_fin) {
+    /* After the peer's FIN there is nothing more to receive; and past it
+     * nothing can come: say where we are (RFC 9293 3.10.7.4, first check,
+     * as for a segment we cannot take). */
+    if (s->len > 0 || fin || TCP_SEQ_GT(s->seqno, pcb->rcv_nxt)) {
+      pcb->flags |= TF_ACK_NOW;
     }
     return true;
   }
-  if (after_fin) {
-    /* After the peer's FIN there is nothing more to receive. */
-    tcp_ack_now(pcb);
+  if (s->len == 0 && !fin) {
     return true;
   }
   if ((pcb->flags & TF_RXCLOSED) && s->len > 0) {
@@ -2068,14 +2080,14 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   fin = (s->flags & TCP_FIN) != 0;
 #endif
   if (s->len == 0 && !fin) {
-    tcp_ack_now(pcb);
+    pcb->flags |= TF_ACK_NOW;
     return true;
   }
   if (s->len > 0 && !tcp_mem_rx_admit(pcb, s->len)) {
     /* Slow readers hold the receive budget: drop it, as RFC 9293 3.10.7.4
      * allows for lack of buffers; the peer sends it again. */
     LWIP_DROP(TCP_MEM_BUDGET);
-    tcp_ack_now(pcb);
+    pcb->flags |= TF_ACK_NOW;
     return true;
   }
   bool hole = s->seqno != pcb->rcv_nxt;
@@ -2151,6 +2163,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 /* ---------------------------------------------------------------------- */
 
 static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s);
+static bool tcp_conn_check(struct tcp_pcb *pcb, struct tcp_in_seg *s);
 
 static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
@@ -2162,18 +2175,44 @@ static void tcp_conn_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   tcp_leave(pcb, prev);
 }
 
+/* RFC 9293 3.10.7: SYN_SENT's own steps (3.10.7.3) or the first checks
+ * of the other states (3.10.7.4), then the ACK and the text, alike for
+ * both. */
 static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 {
-  if (pcb->state == SYN_SENT) {
-    tcp_synsent_input(pcb, s);
+  bool synsent = pcb->state == SYN_SENT;
+  if (synsent) {
+    if (!tcp_synsent_input(pcb, s)) {
+      return;
+    }
+  } else {
+    if (!tcp_conn_check(pcb, s)) {
+      return;
+    }
+  }
+  if (!tcp_ack_input(pcb, s)) {
     return;
   }
+  if (!synsent) {
+    /* A SYN-ACK's ECN flags negotiate (tcp_ecn_synack_input). */
+    tcp_ecn_ack(pcb, s->flags, s->ackno);
+  }
+  if (!tcp_data_input(pcb, s)) {
+    return;
+  }
+  tcp_output(pcb);
+}
+
+/* RFC 9293 3.10.7.4, the checks before the ACK field's processing for
+ * a PCB past SYN_SENT.  @return false when the segment is done with. */
+static bool tcp_conn_check(struct tcp_pcb *pcb, struct tcp_in_seg *s)
+{
   if (pcb->state == SYN_RCVD && s->seqno + 1U == pcb->rcv_nxt) {
     u8_t ctl = (u8_t)(s->flags & (TCP_SYN | TCP_ACK | TCP_RST));
     if (ctl == TCP_SYN) {
       /* The peer did not get our SYN-ACK and sent its SYN again. */
       tcp_resend_syn(pcb);
-      return;
+      return false;
     }
     if (ctl == (TCP_SYN | TCP_ACK) && s->ackno == pcb->snd_nxt) {
       /* Simultaneous open (RFC 9293 3.5, figure 8): the peer's SYN-ACK
@@ -2184,26 +2223,28 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     }
   }
   if (!tcp_check_seq(pcb, s)) {
-    return;
+    return false;
   }
   /* An acceptable segment shows the peer is alive (RFC 9293 3.8.4):
    * the keepalive timer starts over. */
   pcb->keep_due = 0;
-  if (s->flags & TCP_RST) {
-    tcp_rst_input(pcb, s);
-    return;
-  }
-  if (s->flags & TCP_SYN) {
-    /* RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK. */
-    tcp_challenge_ack(pcb);
-    return;
+  if (s->flags & (TCP_RST | TCP_SYN)) {
+    /* A RST exactly at RCV.NXT resets the connection (RFC 5961 3.2).  Any
+     * other RST in the window, and a SYN in a synchronized state (4.2),
+     * gets a challenge ACK. */
+    if ((s->flags & TCP_RST) && s->seqno == pcb->rcv_nxt) {
+      tcp_rst_input(pcb);
+    } else {
+      tcp_challenge_ack(pcb);
+    }
+    return false;
   }
   if (!(s->flags & TCP_ACK)) {
     LWIP_DROP(TCP_BAD_FLAGS);
-    return;
+    return false;
   }
   if (!tcp_ack_acceptable(pcb, s)) {
-    return;
+    return false;
   }
   /* The peer answers, so it is reachable: a soft ICMP error is stale (as
    * Linux forgets it on any acceptable ACK, even one that moves nothing). */
@@ -2211,14 +2252,7 @@ static void tcp_conn_process(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   tcp_update_ts_recent(pcb, s);
   /* CE and CWR before the ACK is processed: what it sends echoes them. */
   tcp_ecn_rcv(pcb, s->flags, s->rx->tos, s->len);
-  if (!tcp_ack_input(pcb, s)) {
-    return;
-  }
-  tcp_ecn_ack(pcb, s->flags, s->ackno);
-  if (!tcp_data_input(pcb, s)) {
-    return;
-  }
-  tcp_output(pcb);
+  return true;
 }
 
 void tcp_input(struct pbuf *p, const struct ip_rx *rx)
