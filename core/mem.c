@@ -121,13 +121,16 @@ static void illegal(const void *mem, const char *what)
   LWIP_LOG(MEM, WARN, "heap: %s of %p ignored (not an allocated block)", what, mem);
 }
 
-/* Data bytes a request needs, or 0 when it can never fit. */
+/* Data bytes a request of @p size (1 or more) needs, or 0 when it can
+ * never fit.  Rounding up to the alignment already gives every request at
+ * least MEM_MIN_DATA bytes. */
+_Static_assert(MEM_MIN_DATA <= MEM_ALIGNMENT, "request_size() relies on alignment for the minimum");
 static MEM_INLINE size_t request_size(mem_size_t size)
 {
   if (size > MEM_HEAP_SIZE - MEM_HDR) {
     return 0;
   }
-  return size < MEM_MIN_DATA ? MEM_MIN_DATA : LWIP_MEM_ALIGN_SIZE(size);
+  return LWIP_MEM_ALIGN_SIZE(size);
 }
 
 const struct stats_mem *mem_stats(void) { return &heap_stats; }
@@ -280,16 +283,15 @@ void mem_free(void *mem)
   struct mem_blk *b = blk_at(off);
   heap_stats.used -= b->next - off;
   b->magic = MEM_MAGIC_FREE;
-  if (off < lfree) {
-    lfree = off;
-  }
   merge_next(off);
   if (off != 0 && blk_at(b->prev)->magic == MEM_MAGIC_FREE) {
-    u32_t prev = b->prev;
-    merge_next(prev);
-    if (lfree == off) {
-      lfree = prev;
-    }
+    off = b->prev;
+    merge_next(off);
+  }
+  /* off is now where the merged free block starts: no free block lies
+   * below lfree, so this keeps lfree the lowest one. */
+  if (off < lfree) {
+    lfree = off;
   }
 }
 
