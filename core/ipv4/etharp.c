@@ -233,6 +233,14 @@ static struct etharp_entry *entry_alloc(void)
 /* Sending ARP messages                                                    */
 /* ---------------------------------------------------------------------- */
 
+/* The fixed start of every ARP message for IPv4 over Ethernet (RFC 826):
+ * hardware type, protocol type and both address lengths.  One copy for
+ * building messages and checking received ones. */
+static const u8_t arp_eth_ip4[ARP_OFF_OPCODE] = {
+  LWIP_IANA_HWTYPE_ETHERNET >> 8, LWIP_IANA_HWTYPE_ETHERNET & 0xff, ETHTYPE_IP >> 8, ETHTYPE_IP & 0xff,
+  ETH_HWADDR_LEN, 4,
+};
+
 err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcode,
                         const struct eth_addr *hwdst, const ip4_addr_t *ipsrc, const ip4_addr_t *ipdst)
 {
@@ -242,10 +250,7 @@ err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcod
     return ERR_MEM;
   }
   u8_t *a = (u8_t *)p->payload;
-  put_be16(a + ARP_OFF_HWTYPE, LWIP_IANA_HWTYPE_ETHERNET);
-  put_be16(a + ARP_OFF_PROTO, ETHTYPE_IP);
-  a[ARP_OFF_HWLEN] = ETH_HWADDR_LEN;
-  a[ARP_OFF_PROTOLEN] = 4;
+  memcpy(a + ARP_OFF_HWTYPE, arp_eth_ip4, sizeof(arp_eth_ip4));
   put_be16(a + ARP_OFF_OPCODE, opcode);
   memcpy(a + ARP_OFF_SHWADDR, netif->hwaddr, ETH_HWADDR_LEN);
   put_n32(a + ARP_OFF_SIPADDR, ipsrc->addr);
@@ -358,8 +363,7 @@ void etharp_input(struct pbuf *p, struct netif *netif)
     LWIP_DROP(ARP_SHORT);
     goto out;
   }
-  if (get_be16(a + ARP_OFF_HWTYPE) != LWIP_IANA_HWTYPE_ETHERNET || get_be16(a + ARP_OFF_PROTO) != ETHTYPE_IP ||
-      a[ARP_OFF_HWLEN] != ETH_HWADDR_LEN || a[ARP_OFF_PROTOLEN] != 4) {
+  if (memcmp(a + ARP_OFF_HWTYPE, arp_eth_ip4, sizeof(arp_eth_ip4)) != 0) {
     LWIP_DROP(ARP_BAD_FORMAT);
     goto out;
   }
@@ -423,12 +427,14 @@ static err_t send_to_entry(struct etharp_entry *e, struct pbuf *q)
 {
   /* RFC 1122 2.3.2.1: refresh an entry in use before it expires, so the
    * flow never stalls waiting for a new resolution. */
-  if (e->state == ETHARP_STATE_STABLE &&
-      sys_now() - e->stamp_ms >= (ARP_MAXAGE_S - ARP_REREQUEST_S) * 1000U) {
-    e->state = ETHARP_STATE_STABLE_REREQUESTING;
-    e->req_ms = sys_now();
-    etharp_request_unicast(e);
-    entry_report(e, false);
+  if (e->state == ETHARP_STATE_STABLE) {
+    u32_t now = sys_now();
+    if (now - e->stamp_ms >= (ARP_MAXAGE_S - ARP_REREQUEST_S) * 1000U) {
+      e->state = ETHARP_STATE_STABLE_REREQUESTING;
+      e->req_ms = now;
+      etharp_request_unicast(e);
+      entry_report(e, false);
+    }
   }
   return eth_send(e->netif, q, &e->ethaddr, ETHTYPE_IP);
 }
@@ -463,7 +469,8 @@ static err_t entry_enqueue(struct etharp_entry *e, struct pbuf *q)
 err_t etharp_query(struct netif *netif, const ip4_addr_t *ipaddr, struct pbuf *q)
 {
   LWIP_ERROR_RET("etharp_query: args", netif != NULL && ipaddr != NULL, ERR_ARG);
-  if (ip4_addr_isbroadcast(ipaddr, netif) || ip4_addr_ismulticast(ipaddr) || ip4_addr_isany(ipaddr)) {
+  /* ip4_addr_isbroadcast() also says yes for 0.0.0.0, so it is refused too. */
+  if (ip4_addr_isbroadcast(ipaddr, netif) || ip4_addr_ismulticast(ipaddr)) {
     return ERR_ARG;
   }
   struct etharp_entry *e = entry_find(ipaddr, netif);
@@ -514,13 +521,17 @@ static void ip4_mcast_mac(const ip4_addr_t *group, struct eth_addr *mac)
 err_t etharp_output(struct netif *netif, struct pbuf *q, const ip4_addr_t *ipaddr)
 {
   LWIP_ERROR_RET("etharp_output: args", netif != NULL && q != NULL && ipaddr != NULL, ERR_ARG);
+  /* Broadcast and multicast need no resolution: one send for both. */
+  struct eth_addr mcast;
+  const struct eth_addr *dst = NULL;
   if (ip4_addr_isbroadcast(ipaddr, netif)) {
-    return eth_send(netif, q, &ethbroadcast, ETHTYPE_IP);
+    dst = &ethbroadcast;
+  } else if (ip4_addr_ismulticast(ipaddr)) {
+    ip4_mcast_mac(ipaddr, &mcast);
+    dst = &mcast;
   }
-  if (ip4_addr_ismulticast(ipaddr)) {
-    struct eth_addr dst;
-    ip4_mcast_mac(ipaddr, &dst);
-    return eth_send(netif, q, &dst, ETHTYPE_IP);
+  if (dst != NULL) {
+    return eth_send(netif, q, dst, ETHTYPE_IP);
   }
 
   /* Off-link destinations go to the gateway.  Link-local ones are always
