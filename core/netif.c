@@ -202,9 +202,7 @@ void netif_remove(struct netif *netif)
   if (*pp == NULL) {
     return; /* not added */
   }
-  if (netif_is_up(netif)) {
-    netif_set_down(netif);
-  }
+  netif_set_down(netif); /* a no-op when it is down already */
 #if LWIP_IGMP
   igmp_stop(netif);
 #endif
