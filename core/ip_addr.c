@@ -8,14 +8,6 @@
 
 #include <string.h>
 
-/* Keeps a helper out of line where inlining copies it, measured on the
- * Cortex-M4 -Os build (GCC and Clang; elsewhere only a hint lost). */
-#if defined(__GNUC__)
-#define IPADDR_NOINLINE __attribute__((noinline))
-#else
-#define IPADDR_NOINLINE
-#endif
-
 const ip_addr_t ip_addr_any = IPADDR4_INIT_U32(IPADDR_ANY);
 const ip_addr_t ip_addr_broadcast = IPADDR4_INIT_U32(IPADDR_BROADCAST);
 const ip_addr_t ip_addr_any_type = IPADDR_ANY_TYPE_INIT;
@@ -167,7 +159,7 @@ u32_t ipaddr_addr(const char *cp)
 }
 
 /* Write the decimal form of @p v (0..65535) at @p out; returns the end. */
-static IPADDR_NOINLINE char *put_dec(char *out, unsigned v)
+char *lwip_put_dec(char *out, unsigned v)
 {
   char tmp[5];
   int n = 0;
@@ -189,7 +181,7 @@ char *ip4addr_ntoa_r(const ip4_addr_t *addr, char *buf, int buflen)
   u32_t h = lwip_ntohl(addr->addr);
   char *out = buf;
   for (int shift = 24; shift >= 0; shift -= 8) {
-    out = put_dec(out, (h >> shift) & 0xffU);
+    out = lwip_put_dec(out, (h >> shift) & 0xffU);
     *out++ = shift ? '.' : '\0';
   }
   return buf;

@@ -296,14 +296,8 @@ char *netif_index_to_name(u8_t idx, char *name)
   }
   name[0] = n->name[0];
   name[1] = n->name[1];
-  /* num <= 254: at most three digits */
-  unsigned v = n->num;
-  int len = v >= 100 ? 3 : (v >= 10 ? 2 : 1);
-  for (int i = len - 1; i >= 0; i--) {
-    name[2 + i] = (char)('0' + v % 10);
-    v /= 10;
-  }
-  name[2 + len] = '\0';
+  /* num <= 254: at most three digits, NETIF_NAMESIZE holds them */
+  *lwip_put_dec(name + 2, n->num) = '\0';
   return name;
 }
 
