@@ -198,30 +198,25 @@ static struct etharp_entry *entry_find(const ip4_addr_t *ip, const struct netif 
  * recycled.  NULL when the table holds only static entries. */
 static struct etharp_entry *entry_alloc(void)
 {
-  struct etharp_entry *stable = NULL, *pending = NULL;
+  /* Each candidate's claim: learned entries above unresolved ones, then
+   * the older the stronger; the first of equal claims wins. */
+  struct etharp_entry *victim = NULL;
+  u64_t best = 0;
   u32_t now = sys_now();
   for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
     struct etharp_entry *e = &arp_table[i];
-    u32_t age = now - e->stamp_ms;
-    switch (e->state) {
-    case ETHARP_STATE_EMPTY:
+    if (e->state == ETHARP_STATE_EMPTY) {
       return e;
-    case ETHARP_STATE_STABLE:
-    case ETHARP_STATE_STABLE_REREQUESTING:
-      if (stable == NULL || age > now - stable->stamp_ms) {
-        stable = e;
-      }
-      break;
-    case ETHARP_STATE_PENDING:
-      if (pending == NULL || age > now - pending->stamp_ms) {
-        pending = e;
-      }
-      break;
-    default:
-      break;
+    }
+    if (LWIP_ARP_STATIC_ENTRIES && e->state == ETHARP_STATE_STATIC) {
+      continue;
+    }
+    u64_t claim = ((u64_t)entry_resolved(e) << 32) | (now - e->stamp_ms);
+    if (victim == NULL || claim > best) {
+      victim = e;
+      best = claim;
     }
   }
-  struct etharp_entry *victim = stable != NULL ? stable : pending;
   if (victim != NULL) {
     LWIP_LOG(ARP, DEBUG, "table full: recycling the entry of %s", ip4addr_ntoa(&victim->ipaddr));
     entry_free(victim);
