@@ -305,24 +305,17 @@ void *mem_trim(void *mem, mem_size_t new_size)
     return NULL;
   }
   size_t need = request_size(new_size == 0 ? 1 : new_size);
-  u32_t cut = (u32_t)(off + MEM_HDR + need);
   u32_t next = b->next;
-  if (cut == next) {
+  if (off + MEM_HDR + need == next) {
     return mem;
   }
-  struct mem_blk *n = blk_at(next);
-  if (n->magic == MEM_MAGIC_FREE) {
-    /* Slide the free neighbour's start back: any remainder size works. */
-    u32_t after = n->next;
-    n->magic = 0;
-    make_free(cut, off, after);
-  } else if (next - cut >= MEM_HDR + MEM_MIN_DATA) {
-    make_free(cut, off, next);
-  } else {
-    return mem; /* too little to be worth a block: keep it */
-  }
-  b->next = cut;
-  heap_stats.used -= next - cut;
+  /* A free neighbour is taken in first, so split() hands the cut-off bytes
+   * back together with it (sliding its start back: any number of them
+   * works).  Otherwise split() keeps a remainder too small for a block of
+   * its own in this one. */
+  merge_next(off);
+  split(off, need);
+  heap_stats.used -= next - b->next;
   return mem;
 }
 
