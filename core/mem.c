@@ -224,8 +224,9 @@ static void split(u32_t off, size_t size)
   }
 }
 
-/* Merge free block @p off with its next neighbour when that one is free. */
-static MEM_INLINE void merge_next(u32_t off)
+/* Merge free block @p off with its next neighbour when that one is free.
+ * Out of line: mem_free() and mem_trim() use it three times. */
+static void merge_next(u32_t off)
 {
   struct mem_blk *b = blk_at(off);
   struct mem_blk *n = blk_at(b->next);
