@@ -180,14 +180,14 @@ void mem_init(void)
  * links disagree with its neighbours (a pointer into the middle of data). */
 static u32_t used_block(const void *mem)
 {
-  const u8_t *m = mem;
-  if (m < heap + MEM_HDR || m >= heap + MEM_HEAP_SIZE) {
+  /* As integers, so a pointer from elsewhere is no undefined pointer
+   * arithmetic: an address below the first block's data wraps around to
+   * an offset past the heap, so one test covers both ends. */
+  size_t d = (size_t)((mem_ptr_t)mem - (mem_ptr_t)heap) - MEM_HDR;
+  if (d >= MEM_HEAP_SIZE - MEM_HDR || d % MEM_ALIGNMENT != 0) {
     return UINT32_MAX;
   }
-  u32_t off = (u32_t)((size_t)(m - heap) - MEM_HDR);
-  if (off % MEM_ALIGNMENT != 0) {
-    return UINT32_MAX;
-  }
+  u32_t off = (u32_t)d;
   const struct mem_blk *b = blk_at(off);
   if (b->magic != MEM_MAGIC_USED || b->next <= off || b->next > MEM_HEAP_SIZE ||
       b->next % MEM_ALIGNMENT != 0 || blk_at(b->next)->prev != off) {
