@@ -69,7 +69,8 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 /* Scan a dotted quad at @p cp (four decimal parts, each 0..255, at most
  * three digits).  With @p strict a part may not start with 0 unless it is
  * 0: "010" reads as 8 to inet_aton() and as 10 to others, so strict text
- * refuses it.  @return where the text after it starts, or NULL (bad text;
+ * refuses it.  The address goes to @p val in network order, as ip4_addr_t
+ * holds it.  @return where the text after it starts, or NULL (bad text;
  * @p val untouched). */
 static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
 {
@@ -98,7 +99,7 @@ static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
       cp++;
     }
   }
-  *val = acc;
+  *val = lwip_htonl(acc);
   return cp;
 }
 
@@ -109,7 +110,7 @@ int ip4addr_aton(const char *cp, ip4_addr_t *addr)
     return 0;
   }
   if (addr != NULL) {
-    addr->addr = lwip_htonl(val);
+    addr->addr = val;
   }
   return 1;
 }
@@ -144,7 +145,7 @@ bool ip4addr_cidr_aton(const char *s, ip4_addr_t *addr, u8_t *prefix, bool prefi
     return false;
   }
   if (addr != NULL) {
-    addr->addr = lwip_htonl(val);
+    addr->addr = val;
   }
   if (given && prefix != NULL) {
     *prefix = (u8_t)len;
