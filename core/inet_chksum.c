@@ -107,20 +107,6 @@ u16_t lwip_standard_chksum(const void *data, size_t len)
 }
 #endif
 
-u16_t lwip_chksum_reference(const void *data, size_t len)
-{
-  const u8_t *p = (const u8_t *)data;
-  u32_t sum = 0;
-  for (size_t i = 0; i < len; i++) {
-    /* Even offsets are the high byte of a big-endian word. */
-    sum += (i & 1U) ? p[i] : ((u32_t)p[i] << 8);
-    if (sum > 0xffffU) {
-      sum = (sum & 0xffffU) + (sum >> 16);
-    }
-  }
-  return lwip_htons((u16_t)sum);
-}
-
 u16_t inet_chksum(const void *data, u16_t len)
 {
   return (u16_t)~lwip_standard_chksum(data, len);

@@ -8,14 +8,6 @@
 
 #include <string.h>
 
-/* Keeps a helper out of line where inlining copies it, measured on the
- * Cortex-M4 -Os build (GCC and Clang; elsewhere only a hint lost). */
-#if defined(__GNUC__)
-#define IPADDR_NOINLINE __attribute__((noinline))
-#else
-#define IPADDR_NOINLINE
-#endif
-
 const ip_addr_t ip_addr_any = IPADDR4_INIT_U32(IPADDR_ANY);
 const ip_addr_t ip_addr_broadcast = IPADDR4_INIT_U32(IPADDR_BROADCAST);
 const ip_addr_t ip_addr_any_type = IPADDR_ANY_TYPE_INIT;
@@ -77,7 +69,8 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 /* Scan a dotted quad at @p cp (four decimal parts, each 0..255, at most
  * three digits).  With @p strict a part may not start with 0 unless it is
  * 0: "010" reads as 8 to inet_aton() and as 10 to others, so strict text
- * refuses it.  @return where the text after it starts, or NULL (bad text;
+ * refuses it.  The address goes to @p val in network order, as ip4_addr_t
+ * holds it.  @return where the text after it starts, or NULL (bad text;
  * @p val untouched). */
 static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
 {
@@ -106,7 +99,7 @@ static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
       cp++;
     }
   }
-  *val = acc;
+  *val = lwip_htonl(acc);
   return cp;
 }
 
@@ -117,7 +110,7 @@ int ip4addr_aton(const char *cp, ip4_addr_t *addr)
     return 0;
   }
   if (addr != NULL) {
-    addr->addr = lwip_htonl(val);
+    addr->addr = val;
   }
   return 1;
 }
@@ -152,7 +145,7 @@ bool ip4addr_cidr_aton(const char *s, ip4_addr_t *addr, u8_t *prefix, bool prefi
     return false;
   }
   if (addr != NULL) {
-    addr->addr = lwip_htonl(val);
+    addr->addr = val;
   }
   if (given && prefix != NULL) {
     *prefix = (u8_t)len;
@@ -167,7 +160,7 @@ u32_t ipaddr_addr(const char *cp)
 }
 
 /* Write the decimal form of @p v (0..65535) at @p out; returns the end. */
-static IPADDR_NOINLINE char *put_dec(char *out, unsigned v)
+char *lwip_put_dec(char *out, unsigned v)
 {
   char tmp[5];
   int n = 0;
@@ -189,7 +182,7 @@ char *ip4addr_ntoa_r(const ip4_addr_t *addr, char *buf, int buflen)
   u32_t h = lwip_ntohl(addr->addr);
   char *out = buf;
   for (int shift = 24; shift >= 0; shift -= 8) {
-    out = put_dec(out, (h >> shift) & 0xffU);
+    out = lwip_put_dec(out, (h >> shift) & 0xffU);
     *out++ = shift ? '.' : '\0';
   }
   return buf;

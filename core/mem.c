@@ -89,9 +89,7 @@ static void hook_reset(void)
   fail_at = 0;
 }
 #else
-void lwip_alloc_fail_after(u32_t n) { LWIP_UNUSED_ARG(n); }
-u32_t lwip_alloc_count(void) { return 0; }
-bool lwip_alloc_should_fail(void) { return false; }
+/* The hook's calls are inline no-ops in mem.h. */
 static void hook_reset(void) { }
 #endif
 
@@ -121,13 +119,16 @@ static void illegal(const void *mem, const char *what)
   LWIP_LOG(MEM, WARN, "heap: %s of %p ignored (not an allocated block)", what, mem);
 }
 
-/* Data bytes a request needs, or 0 when it can never fit. */
+/* Data bytes a request of @p size (1 or more) needs, or 0 when it can
+ * never fit.  Rounding up to the alignment already gives every request at
+ * least MEM_MIN_DATA bytes. */
+_Static_assert(MEM_MIN_DATA <= MEM_ALIGNMENT, "request_size() relies on alignment for the minimum");
 static MEM_INLINE size_t request_size(mem_size_t size)
 {
   if (size > MEM_HEAP_SIZE - MEM_HDR) {
     return 0;
   }
-  return size < MEM_MIN_DATA ? MEM_MIN_DATA : LWIP_MEM_ALIGN_SIZE(size);
+  return LWIP_MEM_ALIGN_SIZE(size);
 }
 
 const struct stats_mem *mem_stats(void) { return &heap_stats; }
@@ -179,14 +180,14 @@ void mem_init(void)
  * links disagree with its neighbours (a pointer into the middle of data). */
 static u32_t used_block(const void *mem)
 {
-  const u8_t *m = mem;
-  if (m < heap + MEM_HDR || m >= heap + MEM_HEAP_SIZE) {
+  /* As integers, so a pointer from elsewhere is no undefined pointer
+   * arithmetic: an address below the first block's data wraps around to
+   * an offset past the heap, so one test covers both ends. */
+  size_t d = (size_t)((mem_ptr_t)mem - (mem_ptr_t)heap) - MEM_HDR;
+  if (d >= MEM_HEAP_SIZE - MEM_HDR || d % MEM_ALIGNMENT != 0) {
     return UINT32_MAX;
   }
-  u32_t off = (u32_t)((size_t)(m - heap) - MEM_HDR);
-  if (off % MEM_ALIGNMENT != 0) {
-    return UINT32_MAX;
-  }
+  u32_t off = (u32_t)d;
   const struct mem_blk *b = blk_at(off);
   if (b->magic != MEM_MAGIC_USED || b->next <= off || b->next > MEM_HEAP_SIZE ||
       b->next % MEM_ALIGNMENT != 0 || blk_at(b->next)->prev != off) {
@@ -223,8 +224,9 @@ static void split(u32_t off, size_t size)
   }
 }
 
-/* Merge free block @p off with its next neighbour when that one is free. */
-static MEM_INLINE void merge_next(u32_t off)
+/* Merge free block @p off with its next neighbour when that one is free.
+ * Out of line: mem_free() and mem_trim() use it three times. */
+static void merge_next(u32_t off)
 {
   struct mem_blk *b = blk_at(off);
   struct mem_blk *n = blk_at(b->next);
@@ -280,16 +282,15 @@ void mem_free(void *mem)
   struct mem_blk *b = blk_at(off);
   heap_stats.used -= b->next - off;
   b->magic = MEM_MAGIC_FREE;
-  if (off < lfree) {
-    lfree = off;
-  }
   merge_next(off);
   if (off != 0 && blk_at(b->prev)->magic == MEM_MAGIC_FREE) {
-    u32_t prev = b->prev;
-    merge_next(prev);
-    if (lfree == off) {
-      lfree = prev;
-    }
+    off = b->prev;
+    merge_next(off);
+  }
+  /* off is now where the merged free block starts: no free block lies
+   * below lfree, so this keeps lfree the lowest one. */
+  if (off < lfree) {
+    lfree = off;
   }
 }
 
@@ -305,24 +306,17 @@ void *mem_trim(void *mem, mem_size_t new_size)
     return NULL;
   }
   size_t need = request_size(new_size == 0 ? 1 : new_size);
-  u32_t cut = (u32_t)(off + MEM_HDR + need);
   u32_t next = b->next;
-  if (cut == next) {
+  if (off + MEM_HDR + need == next) {
     return mem;
   }
-  struct mem_blk *n = blk_at(next);
-  if (n->magic == MEM_MAGIC_FREE) {
-    /* Slide the free neighbour's start back: any remainder size works. */
-    u32_t after = n->next;
-    n->magic = 0;
-    make_free(cut, off, after);
-  } else if (next - cut >= MEM_HDR + MEM_MIN_DATA) {
-    make_free(cut, off, next);
-  } else {
-    return mem; /* too little to be worth a block: keep it */
-  }
-  b->next = cut;
-  heap_stats.used -= next - cut;
+  /* A free neighbour is taken in first, so split() hands the cut-off bytes
+   * back together with it (sliding its start back: any number of them
+   * works).  Otherwise split() keeps a remainder too small for a block of
+   * its own in this one. */
+  merge_next(off);
+  split(off, need);
+  heap_stats.used -= next - b->next;
   return mem;
 }
 

@@ -158,14 +158,12 @@ void memp_free(memp_t type, void *mem)
   free(mem);
 #else
   const struct memp_pool *pool = &pools[type];
-  const u8_t *m = mem;
-  size_t span = (size_t)pool->num * pool->size;
-  if (m < pool->base || m >= pool->base + span || (size_t)(m - pool->base) % pool->size != 0) {
-    pool_illegal(type, mem);
-    return;
-  }
-  u32_t i = (u32_t)((size_t)(m - pool->base) / pool->size);
-  if (!pool->in_use[i]) {
+  /* As integers, so a pointer from elsewhere is no undefined pointer
+   * arithmetic: an address below the pool wraps around to an offset past
+   * its end, so one index test covers both sides. */
+  size_t off = (size_t)((mem_ptr_t)mem - (mem_ptr_t)pool->base);
+  size_t i = off / pool->size;
+  if (i >= pool->num || off % pool->size != 0 || !pool->in_use[i]) {
     pool_illegal(type, mem);
     return;
   }

@@ -62,6 +62,7 @@ static const u8_t proto_log_module[LWIP_PROTO_COUNT] = {
 };
 #endif
 
+#if LWIP_STATS
 void stats_init(void)
 {
   lwip_stats_reset();
@@ -69,10 +70,9 @@ void stats_init(void)
 
 void lwip_stats_reset(void)
 {
-#if LWIP_STATS
   memset(&lwip_stats, 0, sizeof(lwip_stats));
-#endif
 }
+#endif
 
 #if LWIP_STATS
 static void count_class(struct stats_proto *s, u8_t cls)
@@ -111,11 +111,10 @@ void lwip_drop(enum lwip_drop_reason reason)
 }
 #endif
 
+/* The names and descriptions; without stats and debug_log stats.h answers
+ * inline that every id is out of range. */
 #if LWIP_STATS || LWIP_DEBUG
 #define INFO_OR_NULL(cond, expr) ((cond) ? (expr) : NULL)
-#else
-#define INFO_OR_NULL(cond, expr) ((void)(cond), NULL)
-#endif
 
 const char *lwip_stats_proto_name(int proto)
 {
@@ -144,10 +143,6 @@ const char *lwip_tcp_counter_desc(int counter)
 
 int lwip_drop_reason_proto(int reason)
 {
-#if LWIP_STATS || LWIP_DEBUG
   return (reason >= 0 && reason < LWIP_DROP_COUNT) ? drop_info[reason].proto : -1;
-#else
-  (void)reason;
-  return -1;
-#endif
 }
+#endif

@@ -40,8 +40,9 @@ err_t sys_timeout(u32_t msecs, sys_timeout_handler handler, void *arg)
     LWIP_LOG(TIMER, ERROR, "sys_timeout: SYS_TIMEOUT pool empty, timer lost");
     return ERR_MEM;
   }
+  /* The one insertion code: then the entry is marked as the pool's. */
+  sys_timeout_static(t, msecs, handler, arg);
   t->caller_owned = false;
-  timeout_insert(t, msecs, handler, arg);
   return ERR_OK;
 }
 

@@ -198,30 +198,25 @@ static struct etharp_entry *entry_find(const ip4_addr_t *ip, const struct netif 
  * recycled.  NULL when the table holds only static entries. */
 static struct etharp_entry *entry_alloc(void)
 {
-  struct etharp_entry *stable = NULL, *pending = NULL;
+  /* Each candidate's claim: learned entries above unresolved ones, then
+   * the older the stronger; the first of equal claims wins. */
+  struct etharp_entry *victim = NULL;
+  u64_t best = 0;
   u32_t now = sys_now();
   for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
     struct etharp_entry *e = &arp_table[i];
-    u32_t age = now - e->stamp_ms;
-    switch (e->state) {
-    case ETHARP_STATE_EMPTY:
+    if (e->state == ETHARP_STATE_EMPTY) {
       return e;
-    case ETHARP_STATE_STABLE:
-    case ETHARP_STATE_STABLE_REREQUESTING:
-      if (stable == NULL || age > now - stable->stamp_ms) {
-        stable = e;
-      }
-      break;
-    case ETHARP_STATE_PENDING:
-      if (pending == NULL || age > now - pending->stamp_ms) {
-        pending = e;
-      }
-      break;
-    default:
-      break;
+    }
+    if (LWIP_ARP_STATIC_ENTRIES && e->state == ETHARP_STATE_STATIC) {
+      continue;
+    }
+    u64_t claim = ((u64_t)entry_resolved(e) << 32) | (now - e->stamp_ms);
+    if (victim == NULL || claim > best) {
+      victim = e;
+      best = claim;
     }
   }
-  struct etharp_entry *victim = stable != NULL ? stable : pending;
   if (victim != NULL) {
     LWIP_LOG(ARP, DEBUG, "table full: recycling the entry of %s", ip4addr_ntoa(&victim->ipaddr));
     entry_free(victim);
@@ -233,6 +228,14 @@ static struct etharp_entry *entry_alloc(void)
 /* Sending ARP messages                                                    */
 /* ---------------------------------------------------------------------- */
 
+/* The fixed start of every ARP message for IPv4 over Ethernet (RFC 826):
+ * hardware type, protocol type and both address lengths.  One copy for
+ * building messages and checking received ones. */
+static const u8_t arp_eth_ip4[ARP_OFF_OPCODE] = {
+  LWIP_IANA_HWTYPE_ETHERNET >> 8, LWIP_IANA_HWTYPE_ETHERNET & 0xff, ETHTYPE_IP >> 8, ETHTYPE_IP & 0xff,
+  ETH_HWADDR_LEN, 4,
+};
+
 err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcode,
                         const struct eth_addr *hwdst, const ip4_addr_t *ipsrc, const ip4_addr_t *ipdst)
 {
@@ -242,10 +245,7 @@ err_t etharp_raw(struct netif *netif, const struct eth_addr *ethdst, u16_t opcod
     return ERR_MEM;
   }
   u8_t *a = (u8_t *)p->payload;
-  put_be16(a + ARP_OFF_HWTYPE, LWIP_IANA_HWTYPE_ETHERNET);
-  put_be16(a + ARP_OFF_PROTO, ETHTYPE_IP);
-  a[ARP_OFF_HWLEN] = ETH_HWADDR_LEN;
-  a[ARP_OFF_PROTOLEN] = 4;
+  memcpy(a + ARP_OFF_HWTYPE, arp_eth_ip4, sizeof(arp_eth_ip4));
   put_be16(a + ARP_OFF_OPCODE, opcode);
   memcpy(a + ARP_OFF_SHWADDR, netif->hwaddr, ETH_HWADDR_LEN);
   put_n32(a + ARP_OFF_SIPADDR, ipsrc->addr);
@@ -358,8 +358,7 @@ void etharp_input(struct pbuf *p, struct netif *netif)
     LWIP_DROP(ARP_SHORT);
     goto out;
   }
-  if (get_be16(a + ARP_OFF_HWTYPE) != LWIP_IANA_HWTYPE_ETHERNET || get_be16(a + ARP_OFF_PROTO) != ETHTYPE_IP ||
-      a[ARP_OFF_HWLEN] != ETH_HWADDR_LEN || a[ARP_OFF_PROTOLEN] != 4) {
+  if (memcmp(a + ARP_OFF_HWTYPE, arp_eth_ip4, sizeof(arp_eth_ip4)) != 0) {
     LWIP_DROP(ARP_BAD_FORMAT);
     goto out;
   }
@@ -423,12 +422,14 @@ static err_t send_to_entry(struct etharp_entry *e, struct pbuf *q)
 {
   /* RFC 1122 2.3.2.1: refresh an entry in use before it expires, so the
    * flow never stalls waiting for a new resolution. */
-  if (e->state == ETHARP_STATE_STABLE &&
-      sys_now() - e->stamp_ms >= (ARP_MAXAGE_S - ARP_REREQUEST_S) * 1000U) {
-    e->state = ETHARP_STATE_STABLE_REREQUESTING;
-    e->req_ms = sys_now();
-    etharp_request_unicast(e);
-    entry_report(e, false);
+  if (e->state == ETHARP_STATE_STABLE) {
+    u32_t now = sys_now();
+    if (now - e->stamp_ms >= (ARP_MAXAGE_S - ARP_REREQUEST_S) * 1000U) {
+      e->state = ETHARP_STATE_STABLE_REREQUESTING;
+      e->req_ms = now;
+      etharp_request_unicast(e);
+      entry_report(e, false);
+    }
   }
   return eth_send(e->netif, q, &e->ethaddr, ETHTYPE_IP);
 }
@@ -463,7 +464,8 @@ static err_t entry_enqueue(struct etharp_entry *e, struct pbuf *q)
 err_t etharp_query(struct netif *netif, const ip4_addr_t *ipaddr, struct pbuf *q)
 {
   LWIP_ERROR_RET("etharp_query: args", netif != NULL && ipaddr != NULL, ERR_ARG);
-  if (ip4_addr_isbroadcast(ipaddr, netif) || ip4_addr_ismulticast(ipaddr) || ip4_addr_isany(ipaddr)) {
+  /* ip4_addr_isbroadcast() also says yes for 0.0.0.0, so it is refused too. */
+  if (ip4_addr_isbroadcast(ipaddr, netif) || ip4_addr_ismulticast(ipaddr)) {
     return ERR_ARG;
   }
   struct etharp_entry *e = entry_find(ipaddr, netif);
@@ -514,13 +516,17 @@ static void ip4_mcast_mac(const ip4_addr_t *group, struct eth_addr *mac)
 err_t etharp_output(struct netif *netif, struct pbuf *q, const ip4_addr_t *ipaddr)
 {
   LWIP_ERROR_RET("etharp_output: args", netif != NULL && q != NULL && ipaddr != NULL, ERR_ARG);
+  /* Broadcast and multicast need no resolution: one send for both. */
+  struct eth_addr mcast;
+  const struct eth_addr *dst = NULL;
   if (ip4_addr_isbroadcast(ipaddr, netif)) {
-    return eth_send(netif, q, &ethbroadcast, ETHTYPE_IP);
+    dst = &ethbroadcast;
+  } else if (ip4_addr_ismulticast(ipaddr)) {
+    ip4_mcast_mac(ipaddr, &mcast);
+    dst = &mcast;
   }
-  if (ip4_addr_ismulticast(ipaddr)) {
-    struct eth_addr dst;
-    ip4_mcast_mac(ipaddr, &dst);
-    return eth_send(netif, q, &dst, ETHTYPE_IP);
+  if (dst != NULL) {
+    return eth_send(netif, q, dst, ETHTYPE_IP);
   }
 
   /* Off-link destinations go to the gateway.  Link-local ones are always

@@ -280,8 +280,9 @@ static bool icmp_error_allowed(const struct pbuf *p, const u8_t *h, u16_t hlen)
 }
 
 /* Send an error of @p type/@p code about @p p (payload at its IP header),
- * with @p rest in bytes 4-7 (the next-hop MTU for code 4). */
-static void icmp_send_error(struct pbuf *p, u8_t type, u8_t code, u32_t rest)
+ * with @p rest in bytes 4-7 (the next-hop MTU for code 4).  The code comes
+ * second, where the public wrappers already hold it. */
+static void icmp_send_error(struct pbuf *p, u8_t code, u8_t type, u32_t rest)
 {
   u8_t h[IP_HLEN_MAX];
   if (p == NULL) {
@@ -328,15 +329,15 @@ static void icmp_send_error(struct pbuf *p, u8_t type, u8_t code, u32_t rest)
 
 void icmp_dest_unreach(struct pbuf *p, enum icmp_dur_type t)
 {
-  icmp_send_error(p, ICMP_DUR, (u8_t)t, 0);
+  icmp_send_error(p, (u8_t)t, ICMP_DUR, 0);
 }
 
 void icmp_time_exceeded(struct pbuf *p, enum icmp_te_type t)
 {
-  icmp_send_error(p, ICMP_TE, (u8_t)t, 0);
+  icmp_send_error(p, (u8_t)t, ICMP_TE, 0);
 }
 
 void icmp_frag_needed(struct pbuf *p, u16_t mtu)
 {
-  icmp_send_error(p, ICMP_DUR, ICMP_DUR_FRAG, mtu);
+  icmp_send_error(p, ICMP_DUR_FRAG, ICMP_DUR, mtu);
 }

@@ -95,6 +95,9 @@ bool ip4addr_cidr_aton(const char *s, ip4_addr_t *addr, u8_t *prefix, bool prefi
 char *ip4addr_ntoa_r(const ip4_addr_t *addr, char *buf, int buflen);
 /** Format into a static buffer (not reentrant; for debug output). */
 char *ip4addr_ntoa(const ip4_addr_t *addr);
+/** Internal (ip_addr.c): write the decimal digits of @p v (0..65535) at
+ *  @p out, no terminator.  @return the end.  Shared with netif names. */
+char *lwip_put_dec(char *out, unsigned v);
 
 #ifdef __cplusplus
 }

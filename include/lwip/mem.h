@@ -34,6 +34,7 @@ void mem_free(void *mem);
 /** Heap statistics (bytes). */
 const struct stats_mem *mem_stats(void);
 
+#if LWIP_TEST_HOOKS
 /** Test hook: make the @p n-th allocation from now (1 = the next one) fail,
  *  heap and pools alike; 0 turns the hook off.  Only in builds with
  *  test_hooks enabled; otherwise a no-op. */
@@ -42,6 +43,22 @@ void lwip_alloc_fail_after(u32_t n);
 u32_t lwip_alloc_count(void);
 /** Internal: true when the hook says this allocation must fail. */
 bool lwip_alloc_should_fail(void);
+#else
+/* Without test hooks the same calls are inline no-ops, so a product build
+ * carries no code for them. */
+static inline void lwip_alloc_fail_after(u32_t n)
+{
+  (void)n;
+}
+static inline u32_t lwip_alloc_count(void)
+{
+  return 0;
+}
+static inline bool lwip_alloc_should_fail(void)
+{
+  return false;
+}
+#endif
 
 #ifdef __cplusplus
 }

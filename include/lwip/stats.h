@@ -391,6 +391,7 @@ void lwip_drop(enum lwip_drop_reason reason);
 #define LWIP_DROP(reason) do { } while (0)
 #endif
 
+#if LWIP_STATS || LWIP_DEBUG
 /** Name ("eth") of a protocol id; NULL when out of range. */
 const char *lwip_stats_proto_name(int proto);
 /** Name ("IP4_BAD_CHKSUM") and description of a drop reason; NULL when out of range. */
@@ -401,9 +402,50 @@ int lwip_drop_reason_proto(int reason);
 /** Name ("ECN_CE_RCVD") and description of a TCP counter; NULL when out of range. */
 const char *lwip_tcp_counter_name(int counter);
 const char *lwip_tcp_counter_desc(int counter);
+#else
+/* Without stats and debug_log nothing reads the tables, so there are none:
+ * every id is out of range, answered inline at no cost to the core. */
+static inline const char *lwip_stats_proto_name(int proto)
+{
+  (void)proto;
+  return NULL;
+}
+static inline const char *lwip_drop_reason_name(int reason)
+{
+  (void)reason;
+  return NULL;
+}
+static inline const char *lwip_drop_reason_desc(int reason)
+{
+  (void)reason;
+  return NULL;
+}
+static inline int lwip_drop_reason_proto(int reason)
+{
+  (void)reason;
+  return -1;
+}
+static inline const char *lwip_tcp_counter_name(int counter)
+{
+  (void)counter;
+  return NULL;
+}
+static inline const char *lwip_tcp_counter_desc(int counter)
+{
+  (void)counter;
+  return NULL;
+}
+#endif
 
+#if LWIP_STATS
 /** Zero every protocol and drop counter (pool high-water marks stay). */
 void lwip_stats_reset(void);
+#else
+/* No counters to zero without stats. */
+static inline void lwip_stats_reset(void)
+{
+}
+#endif
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,14 @@
 
 #include "lwip/opt.h"
 
+#if LWIP_STATS
 void stats_init(void);
+#else
+/* No counters to reset without stats. */
+static inline void stats_init(void)
+{
+}
+#endif
 void etharp_init(void);
 void ip4_init(void);
 void ip4_frag_init(void);
