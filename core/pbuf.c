@@ -53,32 +53,34 @@ static void pbuf_init_fields(struct pbuf *p, void *payload, u16_t tot_len, u16_t
 /* Allocation and freeing                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* A chain of pool buffers; only the first one keeps @p offset bytes of
- * header room, the others are filled from their start. */
-static struct pbuf *pbuf_alloc_pool(size_t offset, u16_t length)
+/* Every allocation: a PBUF_RAM packet is one heap block holding the struct,
+ * @p offset bytes of header room and the payload; a PBUF_POOL packet is a
+ * chain of pool buffers of which only the first keeps @p offset bytes of
+ * header room, the others being filled from their start; a PBUF_REF/ROM
+ * pbuf is a struct from the PBUF pool pointing at @p ref.  One loop builds
+ * them all: it runs once for everything but PBUF_POOL. */
+static struct pbuf *pbuf_alloc_any(size_t offset, u16_t length, pbuf_type type, void *ref)
 {
-  if (offset > PBUF_POOL_BUFSIZE_ALIGNED) {
+  if (type == PBUF_POOL && offset > PBUF_POOL_BUFSIZE_ALIGNED) {
     return NULL;
   }
   struct pbuf *head = NULL;
-  struct pbuf *last = NULL;
-  u16_t left = length;
+  struct pbuf **tail = &head;
+  size_t left = length;
   do {
-    struct pbuf *q = memp_malloc(MEMP_PBUF_POOL);
+    size_t cap = type == PBUF_POOL ? PBUF_POOL_BUFSIZE_ALIGNED - offset : length;
+    struct pbuf *q = type == PBUF_RAM ? mem_malloc(SIZEOF_STRUCT_PBUF + offset + length)
+                                      : memp_malloc(type == PBUF_POOL ? MEMP_PBUF_POOL : MEMP_PBUF);
     if (q == NULL) {
       pbuf_free(head);
       return NULL;
     }
-    u16_t cap = (u16_t)LWIP_MIN((size_t)PBUF_POOL_BUFSIZE_ALIGNED - offset, (size_t)0xffffU);
-    u16_t n = LWIP_MIN(left, cap);
-    pbuf_init_fields(q, pbuf_room_start(q) + offset, left, n, PBUF_POOL);
-    if (head == NULL) {
-      head = q;
-    } else {
-      last->next = q;
-    }
-    last = q;
-    left = (u16_t)(left - n);
+    size_t n = LWIP_MIN(left, cap);
+    void *payload = type == PBUF_RAM || type == PBUF_POOL ? pbuf_room_start(q) + offset : ref;
+    pbuf_init_fields(q, payload, (u16_t)left, (u16_t)n, type);
+    *tail = q;
+    tail = &q->next;
+    left -= n;
     offset = 0;
   } while (left > 0);
   return head;
@@ -86,50 +88,23 @@ static struct pbuf *pbuf_alloc_pool(size_t offset, u16_t length)
 
 struct pbuf *pbuf_alloc(pbuf_layer layer, u16_t length, pbuf_type type)
 {
-  size_t offset = LWIP_MEM_ALIGN_SIZE((size_t)layer);
-  switch (type) {
-  case PBUF_RAM: {
-    struct pbuf *p = mem_malloc(SIZEOF_STRUCT_PBUF + offset + length);
-    if (p != NULL) {
-      pbuf_init_fields(p, pbuf_room_start(p) + offset, length, length, PBUF_RAM);
-    }
-    return p;
-  }
-  case PBUF_POOL:
-    return pbuf_alloc_pool(offset, length);
-  case PBUF_ROM:
-  case PBUF_REF:
-    return pbuf_alloc_reference(NULL, length, type);
-  default:
-    break;
-  }
-  LWIP_ASSERT("pbuf_alloc: invalid type", 0);
-  return NULL;
+  LWIP_ERROR_RET("pbuf_alloc: invalid type", (unsigned)type <= (unsigned)PBUF_POOL, NULL);
+  return pbuf_alloc_any(LWIP_MEM_ALIGN_SIZE((size_t)layer), length, type, NULL);
 }
 
 struct pbuf *pbuf_alloc_reference(void *payload, u16_t length, pbuf_type type)
 {
   LWIP_ERROR_RET("pbuf_alloc_reference: type must be REF or ROM",
                  type == PBUF_REF || type == PBUF_ROM, NULL);
-  struct pbuf *p = memp_malloc(MEMP_PBUF);
-  if (p != NULL) {
-    pbuf_init_fields(p, payload, length, length, type);
-  }
-  return p;
+  return pbuf_alloc_any(0, length, type, payload);
 }
 
 static void pbuf_release(struct pbuf *p)
 {
-  switch (p->type_internal) {
-  case PBUF_RAM:
+  if (p->type_internal == PBUF_RAM) {
     mem_free(p);
-    break;
-  case PBUF_POOL:
-    memp_free(MEMP_PBUF_POOL, p);
-    break;
-  default:
-    memp_free(MEMP_PBUF, p);
-    break;
+  } else {
+    memp_free(p->type_internal == PBUF_POOL ? MEMP_PBUF_POOL : MEMP_PBUF, p);
   }
 }
 
@@ -276,28 +251,26 @@ struct pbuf *pbuf_free_header(struct pbuf *q, u16_t size)
 /* Chains                                                                   */
 /* ------------------------------------------------------------------------ */
 
-void pbuf_cat(struct pbuf *h, struct pbuf *t)
+/* pbuf_cat(); @return whether @p t was appended, for pbuf_chain. */
+static bool pbuf_cat_ok(struct pbuf *h, struct pbuf *t)
 {
-  LWIP_ERROR_RET("pbuf_cat: NULL", h != NULL && t != NULL, );
-  LWIP_ERROR_RET("pbuf_cat: chain too long", (u32_t)h->tot_len + t->tot_len <= 0xffffU, );
-  LWIP_ERROR_RET("pbuf_cat: chaining a pbuf to itself", h != t, );
+  LWIP_ERROR_RET("pbuf_cat: NULL", h != NULL && t != NULL, false);
+  LWIP_ERROR_RET("pbuf_cat: chain too long", (u32_t)h->tot_len + t->tot_len <= 0xffffU, false);
+  LWIP_ERROR_RET("pbuf_cat: chaining a pbuf to itself", h != t, false);
   struct pbuf *p = h;
   for (; p->next != NULL; p = p->next) {
     p->tot_len = (u16_t)(p->tot_len + t->tot_len);
   }
   p->tot_len = (u16_t)(p->tot_len + t->tot_len);
   p->next = t;
+  return true;
 }
+
+void pbuf_cat(struct pbuf *h, struct pbuf *t) { (void)pbuf_cat_ok(h, t); }
 
 void pbuf_chain(struct pbuf *h, struct pbuf *t)
 {
-  LWIP_ERROR_RET("pbuf_chain: NULL", h != NULL && t != NULL, );
-  struct pbuf *last = h;
-  while (last->next != NULL) {
-    last = last->next;
-  }
-  pbuf_cat(h, t);
-  if (last->next == t) {
+  if (pbuf_cat_ok(h, t)) {
     pbuf_ref(t);
   }
 }
