@@ -318,13 +318,13 @@ struct pbuf *pbuf_dechain(struct pbuf *p)
 struct pbuf *pbuf_skip(struct pbuf *in, u16_t in_offset, u16_t *out_offset)
 {
   struct pbuf *q = in;
-  u16_t off = in_offset;
+  unsigned int off = in_offset;
   while (q != NULL && off >= q->len) {
-    off = (u16_t)(off - q->len);
+    off -= q->len;
     q = q->next;
   }
   if (out_offset != NULL) {
-    *out_offset = off;
+    *out_offset = (u16_t)off;
   }
   return q;
 }
@@ -341,35 +341,41 @@ static const struct pbuf *pbuf_skip_const(const struct pbuf *in, u16_t in_offset
  * ends first.  The one loop behind pbuf_copy_partial and pbuf_take_at. */
 static u16_t pbuf_copy_flat(const struct pbuf *p, u8_t *buf, u16_t len, u16_t offset, bool into)
 {
-  u16_t off;
-  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
-  u16_t done = 0;
-  for (; q != NULL && done < len; q = q->next) {
-    u16_t n = LWIP_MIN((u16_t)(q->len - off), (u16_t)(len - done));
+  /* Counted in unsigned int: none of these can wrap, and -Os then needs no
+   * truncations to u16_t. */
+  unsigned int off = offset;
+  unsigned int done = 0;
+  for (const struct pbuf *q = p; q != NULL && done < len; q = q->next) {
+    if (off >= q->len) {
+      off -= q->len; /* still before the first byte */
+      continue;
+    }
+    unsigned int n = LWIP_MIN(q->len - off, len - done);
     u8_t *c = (u8_t *)q->payload + off;
     memcpy(into ? c : buf + done, into ? buf + done : c, n);
-    done = (u16_t)(done + n);
+    done += n;
     off = 0;
   }
-  return done;
+  return (u16_t)done;
 }
 
 err_t pbuf_copy(struct pbuf *p_to, const struct pbuf *p_from)
 {
   LWIP_ERROR_RET("pbuf_copy: NULL", p_to != NULL && p_from != NULL, ERR_ARG);
-  if (p_to->tot_len < p_from->tot_len) {
+  unsigned int total = p_from->tot_len;
+  if (p_to->tot_len < total) {
     return ERR_VAL;
   }
   /* Each source piece goes to its offset in the destination chain. */
-  u16_t done = 0;
-  for (const struct pbuf *q = p_from; q != NULL && done < p_from->tot_len; q = q->next) {
-    u16_t n = LWIP_MIN(q->len, (u16_t)(p_from->tot_len - done));
-    if (pbuf_copy_flat(p_to, (u8_t *)q->payload, n, done, true) != n) {
+  unsigned int done = 0;
+  for (const struct pbuf *q = p_from; q != NULL && done < total; q = q->next) {
+    u16_t n = (u16_t)LWIP_MIN(q->len, total - done);
+    if (pbuf_copy_flat(p_to, (u8_t *)q->payload, n, (u16_t)done, true) != n) {
       return ERR_VAL; /* tot_len disagrees with the chain */
     }
-    done = (u16_t)(done + n);
+    done += n;
   }
-  return done == p_from->tot_len ? ERR_OK : ERR_VAL;
+  return done == total ? ERR_OK : ERR_VAL;
 }
 
 u16_t pbuf_copy_partial(const struct pbuf *p, void *dataptr, u16_t len, u16_t offset)
@@ -419,11 +425,24 @@ err_t pbuf_take(struct pbuf *buf, const void *dataptr, u16_t len)
 /* Byte access and search                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* Address of byte @p offset of the chain, NULL past its end: the one walk
+ * behind the byte accessors. */
+static PBUF_NOINLINE u8_t *pbuf_byte_at(const struct pbuf *p, u16_t offset)
+{
+  unsigned int off = offset;
+  for (; p != NULL; p = p->next) {
+    if (off < p->len) {
+      return (u8_t *)p->payload + off;
+    }
+    off -= p->len;
+  }
+  return NULL;
+}
+
 int pbuf_try_get_at(const struct pbuf *p, u16_t offset)
 {
-  u16_t off;
-  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
-  return q != NULL ? ((const u8_t *)q->payload)[off] : -1;
+  const u8_t *b = pbuf_byte_at(p, offset);
+  return b != NULL ? *b : -1;
 }
 
 u8_t pbuf_get_at(const struct pbuf *p, u16_t offset)
@@ -434,25 +453,25 @@ u8_t pbuf_get_at(const struct pbuf *p, u16_t offset)
 
 void pbuf_put_at(struct pbuf *p, u16_t offset, u8_t data)
 {
-  u16_t off;
-  struct pbuf *q = pbuf_skip(p, offset, &off);
-  if (q != NULL) {
-    ((u8_t *)q->payload)[off] = data;
+  u8_t *b = pbuf_byte_at(p, offset);
+  if (b != NULL) {
+    *b = data;
   }
 }
 
 u16_t pbuf_memcmp(const struct pbuf *p, u16_t offset, const void *s2, u16_t n)
 {
-  if (p == NULL || (s2 == NULL && n > 0) || (u32_t)offset + n > p->tot_len) {
+  if (p == NULL || (u32_t)offset + n > p->tot_len || (n > 0 && s2 == NULL)) {
     return PBUF_NOT_FOUND;
   }
   const u8_t *s = s2;
-  u16_t off;
-  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
-  for (u16_t i = 0; i < n; i++) {
+  const struct pbuf *q = p;
+  unsigned int off = offset;
+  for (unsigned int i = 0; i < n; i++) {
+    /* The first time round this also skips to @p offset. */
     while (q != NULL && off >= q->len) {
+      off -= q->len;
       q = q->next;
-      off = 0;
     }
     if (q == NULL) {
       return PBUF_NOT_FOUND; /* tot_len disagrees with the chain */
@@ -467,7 +486,7 @@ u16_t pbuf_memcmp(const struct pbuf *p, u16_t offset, const void *s2, u16_t n)
 
 u16_t pbuf_memfind(const struct pbuf *p, const void *mem, u16_t mem_len, u16_t start_offset)
 {
-  if (p == NULL || (mem == NULL && mem_len > 0) || (u32_t)start_offset + mem_len > p->tot_len) {
+  if (p == NULL || (u32_t)start_offset + mem_len > p->tot_len || (mem_len > 0 && mem == NULL)) {
     return PBUF_NOT_FOUND;
   }
   u16_t last = (u16_t)(p->tot_len - mem_len);
