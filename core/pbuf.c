@@ -230,19 +230,17 @@ u8_t pbuf_header_force(struct pbuf *p, s16_t size) { return pbuf_header_impl(p, 
 
 struct pbuf *pbuf_free_header(struct pbuf *q, u16_t size)
 {
-  u16_t left = size;
-  while (q != NULL && left > 0) {
-    if (left >= q->len) {
-      /* The reference q held on the rest passes to the caller. */
-      struct pbuf *f = q;
-      left = (u16_t)(left - q->len);
-      q = q->next;
-      f->next = NULL;
-      pbuf_free(f);
-    } else {
-      pbuf_remove_header(q, left);
-      left = 0;
-    }
+  unsigned int left = size;
+  while (q != NULL && left > 0 && left >= q->len) {
+    /* The reference q held on the rest passes to the caller. */
+    struct pbuf *f = q;
+    left -= q->len;
+    q = q->next;
+    f->next = NULL;
+    pbuf_free(f);
+  }
+  if (q != NULL) {
+    pbuf_remove_header(q, left); /* left < q->len (or 0): cannot fail */
   }
   return q;
 }
@@ -257,11 +255,16 @@ static bool pbuf_cat_ok(struct pbuf *h, struct pbuf *t)
   LWIP_ERROR_RET("pbuf_cat: NULL", h != NULL && t != NULL, false);
   LWIP_ERROR_RET("pbuf_cat: chain too long", (u32_t)h->tot_len + t->tot_len <= 0xffffU, false);
   LWIP_ERROR_RET("pbuf_cat: chaining a pbuf to itself", h != t, false);
+  unsigned int add = t->tot_len;
+  /* Every pbuf of h, its last one included, grows by t's length. */
   struct pbuf *p = h;
-  for (; p->next != NULL; p = p->next) {
-    p->tot_len = (u16_t)(p->tot_len + t->tot_len);
+  for (;;) {
+    p->tot_len = (u16_t)(p->tot_len + add);
+    if (p->next == NULL) {
+      break;
+    }
+    p = p->next;
   }
-  p->tot_len = (u16_t)(p->tot_len + t->tot_len);
   p->next = t;
   return true;
 }
@@ -395,7 +398,7 @@ const void *pbuf_get_contiguous(const struct pbuf *p, void *buffer, size_t bufsi
   if (q == NULL) {
     return NULL;
   }
-  if ((u16_t)(q->len - off) >= len) {
+  if (q->len - off >= len) { /* off < q->len: no wrap */
     return (const u8_t *)q->payload + off;
   }
   if (buffer == NULL || bufsize < len) {
@@ -500,11 +503,12 @@ u16_t pbuf_memfind(const struct pbuf *p, const void *mem, u16_t mem_len, u16_t s
 
 u16_t pbuf_strstr(const struct pbuf *p, const char *substr)
 {
-  if (substr == NULL || substr[0] == '\0') {
+  if (substr == NULL) {
     return PBUF_NOT_FOUND;
   }
+  /* An empty string is never found: its length minus 1 wraps to SIZE_MAX. */
   size_t len = strlen(substr);
-  if (len >= PBUF_NOT_FOUND) {
+  if (len - 1U >= PBUF_NOT_FOUND - 1U) {
     return PBUF_NOT_FOUND;
   }
   return pbuf_memfind(p, substr, (u16_t)len, 0);
