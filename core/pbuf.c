@@ -182,12 +182,10 @@ static u8_t pbuf_add_header_impl(struct pbuf *p, size_t size, bool force)
     return 0;
   }
   u8_t *payload = p->payload;
-  if (p->type_internal == PBUF_RAM || p->type_internal == PBUF_POOL) {
-    if ((size_t)(payload - pbuf_room_start(p)) < size) {
-      return 1;
-    }
-  } else if (!force) {
-    return 1; /* the memory before a REF/ROM payload is not ours */
+  /* The memory before a REF/ROM payload is not ours: only forced. */
+  bool owned = p->type_internal == PBUF_RAM || p->type_internal == PBUF_POOL;
+  if (owned ? (size_t)(payload - pbuf_room_start(p)) < size : !force) {
+    return 1;
   }
   p->payload = payload - size;
   p->len = (u16_t)(p->len + size);
@@ -332,12 +330,6 @@ struct pbuf *pbuf_skip(struct pbuf *in, u16_t in_offset, u16_t *out_offset)
   return q;
 }
 
-static const struct pbuf *pbuf_skip_const(const struct pbuf *in, u16_t in_offset, u16_t *out_offset)
-{
-  /* The pbuf is only read through the result. */
-  return pbuf_skip((struct pbuf *)(mem_ptr_t)in, in_offset, out_offset);
-}
-
 /* Copy @p len bytes between the chain @p p, from @p offset, and the flat
  * buffer @p buf: into the chain when @p into, out of it otherwise (then
  * the chain is only read).  @return the bytes copied, fewer when the chain
@@ -372,8 +364,8 @@ err_t pbuf_copy(struct pbuf *p_to, const struct pbuf *p_from)
   /* Each source piece goes to its offset in the destination chain. */
   unsigned int done = 0;
   for (const struct pbuf *q = p_from; q != NULL && done < total; q = q->next) {
-    u16_t n = (u16_t)LWIP_MIN(q->len, total - done);
-    if (pbuf_copy_flat(p_to, (u8_t *)q->payload, n, (u16_t)done, true) != n) {
+    unsigned int n = LWIP_MIN(q->len, total - done);
+    if (pbuf_copy_flat(p_to, (u8_t *)q->payload, (u16_t)n, (u16_t)done, true) != n) {
       return ERR_VAL; /* tot_len disagrees with the chain */
     }
     done += n;
@@ -393,8 +385,12 @@ const void *pbuf_get_contiguous(const struct pbuf *p, void *buffer, size_t bufsi
   if ((u32_t)offset + len > p->tot_len) {
     return NULL;
   }
-  u16_t off;
-  const struct pbuf *q = pbuf_skip_const(p, offset, &off);
+  const struct pbuf *q = p;
+  unsigned int off = offset;
+  while (q != NULL && off >= q->len) {
+    off -= q->len;
+    q = q->next;
+  }
   if (q == NULL) {
     return NULL;
   }
@@ -404,7 +400,7 @@ const void *pbuf_get_contiguous(const struct pbuf *p, void *buffer, size_t bufsi
   if (buffer == NULL || bufsize < len) {
     return NULL;
   }
-  return pbuf_copy_partial(q, buffer, len, off) == len ? buffer : NULL;
+  return pbuf_copy_partial(q, buffer, len, (u16_t)off) == len ? buffer : NULL;
 }
 
 err_t pbuf_take_at(struct pbuf *buf, const void *dataptr, u16_t len, u16_t offset)
@@ -489,11 +485,10 @@ u16_t pbuf_memcmp(const struct pbuf *p, u16_t offset, const void *s2, u16_t n)
 
 u16_t pbuf_memfind(const struct pbuf *p, const void *mem, u16_t mem_len, u16_t start_offset)
 {
-  if (p == NULL || (u32_t)start_offset + mem_len > p->tot_len || (mem_len > 0 && mem == NULL)) {
+  if (p == NULL || (mem_len > 0 && mem == NULL)) {
     return PBUF_NOT_FOUND;
   }
-  u16_t last = (u16_t)(p->tot_len - mem_len);
-  for (u32_t i = start_offset; i <= last; i++) {
+  for (u32_t i = start_offset; i + mem_len <= p->tot_len; i++) {
     if (pbuf_memcmp(p, (u16_t)i, mem, mem_len) == 0) {
       return (u16_t)i;
     }
