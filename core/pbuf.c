@@ -27,6 +27,13 @@
 #else
 #define PBUF_NOINLINE
 #endif
+/* The same for a helper on the per-packet paths, but only in a build
+ * optimized for size: the -O3 build keeps inlining it where it likes. */
+#if defined(__GNUC__) && defined(__OPTIMIZE_SIZE__)
+#define PBUF_NOINLINE_OS __attribute__((noinline))
+#else
+#define PBUF_NOINLINE_OS
+#endif
 
 #define PBUF_POOL_BUFSIZE_ALIGNED LWIP_MEM_ALIGN_SIZE(PBUF_POOL_BUFSIZE)
 
@@ -334,7 +341,7 @@ struct pbuf *pbuf_skip(struct pbuf *in, u16_t in_offset, u16_t *out_offset)
  * buffer @p buf: into the chain when @p into, out of it otherwise (then
  * the chain is only read).  @return the bytes copied, fewer when the chain
  * ends first.  The one loop behind pbuf_copy_partial and pbuf_take_at. */
-static u16_t pbuf_copy_flat(const struct pbuf *p, u8_t *buf, u16_t len, u16_t offset, bool into)
+static PBUF_NOINLINE_OS u16_t pbuf_copy_flat(const struct pbuf *p, u8_t *buf, u16_t len, u16_t offset, bool into)
 {
   /* Counted in unsigned int: none of these can wrap, and -Os then needs no
    * truncations to u16_t. */
@@ -361,11 +368,11 @@ err_t pbuf_copy(struct pbuf *p_to, const struct pbuf *p_from)
   if (p_to->tot_len < total) {
     return ERR_VAL;
   }
-  /* Each source piece goes to its offset in the destination chain. */
+  /* Each destination piece is filled from its offset in the source chain. */
   unsigned int done = 0;
-  for (const struct pbuf *q = p_from; q != NULL && done < total; q = q->next) {
+  for (struct pbuf *q = p_to; q != NULL && done < total; q = q->next) {
     unsigned int n = LWIP_MIN(q->len, total - done);
-    if (pbuf_copy_flat(p_to, (u8_t *)q->payload, (u16_t)n, (u16_t)done, true) != n) {
+    if (pbuf_copy_partial(p_from, q->payload, (u16_t)n, (u16_t)done) != n) {
       return ERR_VAL; /* tot_len disagrees with the chain */
     }
     done += n;
