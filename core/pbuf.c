@@ -179,35 +179,17 @@ void pbuf_realloc(struct pbuf *p, u16_t new_len)
   pbuf_free(rest);
 }
 
-static u8_t pbuf_add_header_impl(struct pbuf *p, size_t size, bool force)
+/* What pbuf_move_header() does with the header room. */
+enum pbuf_move { PBUF_HIDE, PBUF_EXPOSE, PBUF_EXPOSE_FORCED };
+
+/* Move the payload pointer forward by @p size bytes to hide a header
+ * (PBUF_HIDE), or back to expose one (PBUF_EXPOSE; PBUF_EXPOSE_FORCED also
+ * on a REF/ROM pbuf): the one body behind the add, remove and signed
+ * header functions.  @return 0 on success, 1 when nothing was changed. */
+static u8_t pbuf_move_header(struct pbuf *p, size_t size, enum pbuf_move how)
 {
-  LWIP_ERROR_RET("pbuf_add_header: NULL", p != NULL, 1);
-  if (size > 0xffffU - p->tot_len) {
-    return 1;
-  }
-  if (size == 0) {
-    return 0;
-  }
-  u8_t *payload = p->payload;
-  /* The memory before a REF/ROM payload is not ours: only forced. */
-  bool owned = p->type_internal == PBUF_RAM || p->type_internal == PBUF_POOL;
-  if (owned ? (size_t)(payload - pbuf_room_start(p)) < size : !force) {
-    return 1;
-  }
-  p->payload = payload - size;
-  p->len = (u16_t)(p->len + size);
-  p->tot_len = (u16_t)(p->tot_len + size);
-  return 0;
-}
-
-u8_t pbuf_add_header(struct pbuf *p, size_t size) { return pbuf_add_header_impl(p, size, false); }
-
-u8_t pbuf_add_header_force(struct pbuf *p, size_t size) { return pbuf_add_header_impl(p, size, true); }
-
-u8_t pbuf_remove_header(struct pbuf *p, size_t size)
-{
-  LWIP_ERROR_RET("pbuf_remove_header: NULL", p != NULL, 1);
-  if (size > p->len) {
+  LWIP_ERROR_RET("pbuf_move_header: NULL", p != NULL, 1);
+  if (how == PBUF_HIDE ? size > p->len : size > 0xffffU - p->tot_len) {
     return 1;
   }
   if (size == 0) {
@@ -215,23 +197,40 @@ u8_t pbuf_remove_header(struct pbuf *p, size_t size)
      * NULL from pointer arithmetic on NULL, which C leaves undefined. */
     return 0;
   }
-  p->payload = (u8_t *)p->payload + size;
-  p->len = (u16_t)(p->len - size);
-  p->tot_len = (u16_t)(p->tot_len - size);
+  u8_t *payload = p->payload;
+  ptrdiff_t grow = (ptrdiff_t)size; /* size <= 0xffff */
+  if (how == PBUF_HIDE) {
+    grow = -grow;
+  } else {
+    /* The memory before a REF/ROM payload is not ours: only forced. */
+    bool owned = p->type_internal == PBUF_RAM || p->type_internal == PBUF_POOL;
+    if (owned ? (size_t)(payload - pbuf_room_start(p)) < size : how != PBUF_EXPOSE_FORCED) {
+      return 1;
+    }
+  }
+  p->payload = payload - grow;
+  p->len = (u16_t)(p->len + grow);
+  p->tot_len = (u16_t)(p->tot_len + grow);
   return 0;
 }
 
-static PBUF_NOINLINE u8_t pbuf_header_impl(struct pbuf *p, s16_t size, bool force)
+u8_t pbuf_add_header(struct pbuf *p, size_t size) { return pbuf_move_header(p, size, PBUF_EXPOSE); }
+
+u8_t pbuf_add_header_force(struct pbuf *p, size_t size) { return pbuf_move_header(p, size, PBUF_EXPOSE_FORCED); }
+
+u8_t pbuf_remove_header(struct pbuf *p, size_t size) { return pbuf_move_header(p, size, PBUF_HIDE); }
+
+static PBUF_NOINLINE u8_t pbuf_header_impl(struct pbuf *p, s16_t size, enum pbuf_move expose)
 {
   if (size < 0) {
-    return pbuf_remove_header(p, (size_t)(-(s32_t)size));
+    return pbuf_move_header(p, (size_t)(-(s32_t)size), PBUF_HIDE);
   }
-  return pbuf_add_header_impl(p, (size_t)size, force);
+  return pbuf_move_header(p, (size_t)size, expose);
 }
 
-u8_t pbuf_header(struct pbuf *p, s16_t size) { return pbuf_header_impl(p, size, false); }
+u8_t pbuf_header(struct pbuf *p, s16_t size) { return pbuf_header_impl(p, size, PBUF_EXPOSE); }
 
-u8_t pbuf_header_force(struct pbuf *p, s16_t size) { return pbuf_header_impl(p, size, true); }
+u8_t pbuf_header_force(struct pbuf *p, s16_t size) { return pbuf_header_impl(p, size, PBUF_EXPOSE_FORCED); }
 
 struct pbuf *pbuf_free_header(struct pbuf *q, u16_t size)
 {
