@@ -189,13 +189,13 @@ enum pbuf_move { PBUF_HIDE, PBUF_EXPOSE, PBUF_EXPOSE_FORCED };
 static u8_t pbuf_move_header(struct pbuf *p, size_t size, enum pbuf_move how)
 {
   LWIP_ERROR_RET("pbuf_move_header: NULL", p != NULL, 1);
-  if (how == PBUF_HIDE ? size > p->len : size > 0xffffU - p->tot_len) {
-    return 1;
-  }
   if (size == 0) {
     /* Nothing to move; also keeps a REF/ROM pbuf whose payload is still
      * NULL from pointer arithmetic on NULL, which C leaves undefined. */
     return 0;
+  }
+  if (how == PBUF_HIDE ? size > p->len : size > 0xffffU - p->tot_len) {
+    return 1;
   }
   u8_t *payload = p->payload;
   ptrdiff_t grow = (ptrdiff_t)size; /* size <= 0xffff */
