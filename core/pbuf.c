@@ -452,8 +452,8 @@ int pbuf_try_get_at(const struct pbuf *p, u16_t offset)
 
 u8_t pbuf_get_at(const struct pbuf *p, u16_t offset)
 {
-  int v = pbuf_try_get_at(p, offset);
-  return v < 0 ? 0 : (u8_t)v;
+  const u8_t *b = pbuf_byte_at(p, offset);
+  return b != NULL ? *b : 0;
 }
 
 void pbuf_put_at(struct pbuf *p, u16_t offset, u8_t data)
