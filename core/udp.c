@@ -51,13 +51,18 @@
 #define UDP_NOINLINE
 #endif
 
-/** Buckets of the local-port hash (a power of two). */
-#define UDP_HASH_SIZE 64U
+/** Buckets of the local-port hash (a power of two).  A build with a
+ *  handful of PCBs (the minimal profile has 4) keeps one bucket, as TCP
+ *  does: a lookup then walks those few PCBs, the port mixing and the loops
+ *  over buckets fold away, and the empty buckets' RAM goes too. */
+#define UDP_HASH_SIZE (MEMP_NUM_UDP_PCB > 8 ? 64U : 1U)
 _Static_assert((UDP_HASH_SIZE & (UDP_HASH_SIZE - 1U)) == 0, "UDP_HASH_SIZE must be a power of two");
 
 static struct udp_pcb *udp_hash[UDP_HASH_SIZE];
+#if UDP_HASH_SIZE > 1
 /** PCBs that have no local port yet. */
 static struct udp_pcb *udp_unbound;
+#endif
 
 /** A parsed, validated UDP header (host order). */
 struct udp_hdr_view {
@@ -70,13 +75,20 @@ struct udp_hdr_view {
 
 static struct udp_pcb **udp_chain(u16_t port)
 {
+#if UDP_HASH_SIZE > 1
   if (port == 0) {
     return &udp_unbound;
   }
   return &udp_hash[(port ^ (port >> 8)) & (UDP_HASH_SIZE - 1U)];
+#else
+  /* One chain holds every PCB, those without a port too: udp_match()
+   * refuses port 0, so a datagram to port 0 still finds none. */
+  LWIP_UNUSED_ARG(port);
+  return &udp_hash[0];
+#endif
 }
 
-static void udp_unlink(struct udp_pcb *pcb)
+static UDP_NOINLINE void udp_unlink(struct udp_pcb *pcb)
 {
   struct udp_pcb **pp = udp_chain(pcb->local_port);
   while (*pp != NULL) {
@@ -190,7 +202,9 @@ static bool udp_addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
 void udp_init(void)
 {
   memset(udp_hash, 0, sizeof(udp_hash));
+#if UDP_HASH_SIZE > 1
   udp_unbound = NULL;
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -392,7 +406,9 @@ void udp_foreach(void (*fn)(struct udp_pcb *pcb, void *arg), void *arg)
   for (size_t i = 0; i < UDP_HASH_SIZE; i++) {
     udp_foreach_chain(udp_hash[i], fn, arg);
   }
+#if UDP_HASH_SIZE > 1
   udp_foreach_chain(udp_unbound, fn, arg);
+#endif
 }
 
 static void udp_rebind_chain(struct udp_pcb *pcb, const ip_addr_t *old_addr, const ip_addr_t *new_addr)
@@ -413,7 +429,9 @@ void udp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_a
   for (size_t i = 0; i < UDP_HASH_SIZE; i++) {
     udp_rebind_chain(udp_hash[i], old_addr, new_addr);
   }
+#if UDP_HASH_SIZE > 1
   udp_rebind_chain(udp_unbound, old_addr, new_addr);
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -531,7 +549,8 @@ static int udp_zero_chksum_drop(const struct ip_rx *rx, const struct udp_hdr_vie
  *  datagram's family > a dual-stack wildcard). */
 static UDP_NOINLINE int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
 {
-  if (pcb->local_port != h->dport) {
+  /* Port 0 is no port: with a single chain the PCBs without one are on it. */
+  if (pcb->local_port != h->dport || (UDP_HASH_SIZE == 1 && h->dport == 0)) {
     return 0;
   }
 #if LWIP_UDPLITE
