@@ -108,7 +108,7 @@ static void udp_link(struct udp_pcb *pcb)
   *head = pcb;
 }
 
-static UDP_INLINE bool udp_linked(const struct udp_pcb *pcb, u16_t port)
+static UDP_NOINLINE bool udp_linked(const struct udp_pcb *pcb, u16_t port)
 {
   for (const struct udp_pcb *q = *udp_chain(port); q != NULL; q = q->next) {
     if (q == pcb) {
