@@ -34,14 +34,18 @@
 #define DHCP_CLIENT_PORT 68
 
 static u16_t ip_id;
+#if LWIP_IP_FORWARD
 static bool forwarding;
+#endif
 
 void ip4_init(void)
 {
   /* A random start makes our IDs unpredictable across restarts (RFC 6864
    * discusses why predictable IDs help off-path attackers). */
   ip_id = (u16_t)lwip_port_rand();
+#if LWIP_IP_FORWARD
   forwarding = false;
+#endif
 }
 
 u16_t ip4_next_id(void)
@@ -63,7 +67,11 @@ err_t ip4_set_forwarding(bool on)
 
 bool ip4_forwarding(void)
 {
+#if LWIP_IP_FORWARD
   return forwarding;
+#else
+  return false; /* ip4_set_forwarding() refuses to turn it on */
+#endif
 }
 
 static bool netif_usable(const struct netif *n)
