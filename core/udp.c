@@ -73,7 +73,7 @@ struct udp_hdr_view {
   u16_t coverage; /* bytes the checksum covers (UDP-Lite), else tot_len */
 };
 
-static struct udp_pcb **udp_chain(u16_t port)
+static UDP_NOINLINE struct udp_pcb **udp_chain(u16_t port)
 {
 #if UDP_HASH_SIZE > 1
   if (port == 0) {
@@ -803,7 +803,9 @@ static UDP_INLINE bool udp_err_match(const struct udp_pcb *pcb, const struct ip_
   if (lite != (e->proto == IP_PROTO_UDPLITE)) {
     return false;
   }
-  if (!udp_isany(&pcb->local_ip) && !IP_IS_ANY_TYPE_VAL(pcb->local_ip) && !udp_addr_match(&pcb->local_ip, &e->src)) {
+  /* Without IPv6 an IP_ANY_TYPE address is all zero: udp_isany() covers it. */
+  if (!udp_isany(&pcb->local_ip) && !(LWIP_IPV6 && IP_IS_ANY_TYPE_VAL(pcb->local_ip)) &&
+      !udp_addr_match(&pcb->local_ip, &e->src)) {
     return false;
   }
   if (pcb->flags & UDP_FLAGS_CONNECTED) {
