@@ -222,11 +222,10 @@ err_t ip4_output_if_src(struct pbuf *p, const ip4_addr_t *src, const ip4_addr_t 
   if (dest == NULL) {
     /* IP_HDRINCL: the header is already there; take the destination from
      * it after checking it is really there. */
-    u8_t d[4];
-    if (pbuf_copy_partial(p, d, 4, IP4_OFF_DEST) != 4) {
+    ip4_addr_t hdest; /* network order, as the header holds it */
+    if (pbuf_copy_partial(p, &hdest.addr, 4, IP4_OFF_DEST) != 4) {
       return ERR_VAL;
     }
-    ip4_addr_t hdest = {get_n32(d)};
     return ip4_send(p, &hdest, netif);
   }
   if (p->tot_len > 0xffffU - IP_HLEN) {
