@@ -365,9 +365,10 @@ static bool ip4_dest_is_ours(struct ip_rx *rx, const ip4_addr_t *dest, const str
 #endif
   }
   /* The weak host model (RFC 1122 3.3.4.2): any of our addresses on any
-   * interface is accepted. */
+   * interface is accepted.  @p dest is not 0.0.0.0 here (a broadcast
+   * above), so a netif without an address never matches. */
   NETIF_FOREACH(n) {
-    if (netif_is_up(n) && !ip4_addr_isany(netif_ip4_addr(n)) && ip4_addr_eq(dest, netif_ip4_addr(n))) {
+    if (netif_is_up(n) && ip4_addr_eq(dest, netif_ip4_addr(n))) {
       return true;
     }
   }
