@@ -415,15 +415,21 @@ static void udp_rebind_chain(struct udp_pcb *pcb, const ip_addr_t *old_addr, con
 {
   for (; pcb != NULL; pcb = pcb->next) {
     if (udp_addr_eq(&pcb->local_ip, old_addr)) {
+#if LWIP_IPADDR_V6
       ip_addr_set(&pcb->local_ip, new_addr);
       pcb->local_ip.type = old_addr->type;
+#else
+      /* Only the address changes: the type is old_addr's already. */
+      ip_2_ip4(&pcb->local_ip)->addr = addr4(new_addr);
+#endif
     }
   }
 }
 
 void udp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {
-  if (old_addr == NULL || ip_addr_isany(old_addr)) {
+  /* ip_addr_isany() counts NULL as any. */
+  if (ip_addr_isany(old_addr)) {
     return; /* PCBs bound to any follow every address already */
   }
   for (size_t i = 0; i < UDP_HASH_SIZE; i++) {
@@ -704,14 +710,15 @@ static struct udp_pcb *udp_best_match(const struct ip_rx *rx, const struct udp_h
   return best;
 }
 
-/** No receiver: RFC 1122 4.1.3.1 asks for port unreachable, never for a
- *  broadcast or multicast datagram (RFC 1122 3.2.2); over IPv6, RFC 4443
- *  3.1 asks for Destination Unreachable code 4, not for multicast either
- *  (2.4(e.3)).  Both go through their protocol's error rate limit. */
+/** No receiver for a unicast datagram: RFC 1122 4.1.3.1 asks for port
+ *  unreachable; over IPv6, RFC 4443 3.1 asks for Destination Unreachable
+ *  code 4.  Both go through their protocol's error rate limit.  (Never for
+ *  a broadcast or multicast datagram, RFC 1122 3.2.2 and RFC 4443
+ *  2.4(e.3): udp_input_rx() drops those itself.) */
 static UDP_INLINE void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx, const struct ip6_rx *rx6)
 {
   LWIP_DROP(UDP_NO_PCB);
-  if (!rx->is_broadcast && !rx->is_multicast && pbuf_add_header_force(p, rx->hdr_len) == 0) {
+  if (pbuf_add_header_force(p, rx->hdr_len) == 0) {
 #if LWIP_IPV6
     if (rx6 != NULL) {
       icmp6_dest_unreach(p, rx6, ICMP6_DUR_PORT);
@@ -755,7 +762,8 @@ static void udp_input_rx(struct pbuf *p, const struct ip_rx *rx, const struct ip
   LWIP_LOG(UDP, TRACE, "in %s:%u -> port %u len %u", ipaddr_ntoa(&rx->src), h.sport, h.dport, p->tot_len);
   if (rx->is_broadcast || rx->is_multicast) {
     if (!udp_input_multi(p, rx, &h)) {
-      udp_no_pcb(p, rx, rx6);
+      LWIP_DROP(UDP_NO_PCB); /* and no ICMP error about it (udp_no_pcb()) */
+      pbuf_free(p);
     }
     return;
   }
