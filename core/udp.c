@@ -51,13 +51,18 @@
 #define UDP_NOINLINE
 #endif
 
-/** Buckets of the local-port hash (a power of two). */
-#define UDP_HASH_SIZE 64U
+/** Buckets of the local-port hash (a power of two).  A build with a
+ *  handful of PCBs (the minimal profile has 4) keeps one bucket, as TCP
+ *  does: a lookup then walks those few PCBs, the port mixing and the loops
+ *  over buckets fold away, and the empty buckets' RAM goes too. */
+#define UDP_HASH_SIZE (MEMP_NUM_UDP_PCB > 8 ? 64U : 1U)
 _Static_assert((UDP_HASH_SIZE & (UDP_HASH_SIZE - 1U)) == 0, "UDP_HASH_SIZE must be a power of two");
 
 static struct udp_pcb *udp_hash[UDP_HASH_SIZE];
+#if UDP_HASH_SIZE > 1
 /** PCBs that have no local port yet. */
 static struct udp_pcb *udp_unbound;
+#endif
 
 /** A parsed, validated UDP header (host order). */
 struct udp_hdr_view {
@@ -68,15 +73,22 @@ struct udp_hdr_view {
   u16_t coverage; /* bytes the checksum covers (UDP-Lite), else tot_len */
 };
 
-static struct udp_pcb **udp_chain(u16_t port)
+static UDP_NOINLINE struct udp_pcb **udp_chain(u16_t port)
 {
+#if UDP_HASH_SIZE > 1
   if (port == 0) {
     return &udp_unbound;
   }
   return &udp_hash[(port ^ (port >> 8)) & (UDP_HASH_SIZE - 1U)];
+#else
+  /* One chain holds every PCB, those without a port too: udp_match()
+   * refuses port 0, so a datagram to port 0 still finds none. */
+  LWIP_UNUSED_ARG(port);
+  return &udp_hash[0];
+#endif
 }
 
-static void udp_unlink(struct udp_pcb *pcb)
+static UDP_NOINLINE void udp_unlink(struct udp_pcb *pcb)
 {
   struct udp_pcb **pp = udp_chain(pcb->local_port);
   while (*pp != NULL) {
@@ -96,7 +108,7 @@ static void udp_link(struct udp_pcb *pcb)
   *head = pcb;
 }
 
-static UDP_INLINE bool udp_linked(const struct udp_pcb *pcb, u16_t port)
+static UDP_NOINLINE bool udp_linked(const struct udp_pcb *pcb, u16_t port)
 {
   for (const struct udp_pcb *q = *udp_chain(port); q != NULL; q = q->next) {
     if (q == pcb) {
@@ -190,7 +202,9 @@ static bool udp_addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
 void udp_init(void)
 {
   memset(udp_hash, 0, sizeof(udp_hash));
+#if UDP_HASH_SIZE > 1
   udp_unbound = NULL;
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -392,28 +406,38 @@ void udp_foreach(void (*fn)(struct udp_pcb *pcb, void *arg), void *arg)
   for (size_t i = 0; i < UDP_HASH_SIZE; i++) {
     udp_foreach_chain(udp_hash[i], fn, arg);
   }
+#if UDP_HASH_SIZE > 1
   udp_foreach_chain(udp_unbound, fn, arg);
+#endif
 }
 
 static void udp_rebind_chain(struct udp_pcb *pcb, const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {
   for (; pcb != NULL; pcb = pcb->next) {
     if (udp_addr_eq(&pcb->local_ip, old_addr)) {
+#if LWIP_IPADDR_V6
       ip_addr_set(&pcb->local_ip, new_addr);
       pcb->local_ip.type = old_addr->type;
+#else
+      /* Only the address changes: the type is old_addr's already. */
+      ip_2_ip4(&pcb->local_ip)->addr = addr4(new_addr);
+#endif
     }
   }
 }
 
 void udp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_addr)
 {
-  if (old_addr == NULL || ip_addr_isany(old_addr)) {
+  /* ip_addr_isany() counts NULL as any. */
+  if (ip_addr_isany(old_addr)) {
     return; /* PCBs bound to any follow every address already */
   }
   for (size_t i = 0; i < UDP_HASH_SIZE; i++) {
     udp_rebind_chain(udp_hash[i], old_addr, new_addr);
   }
+#if UDP_HASH_SIZE > 1
   udp_rebind_chain(udp_unbound, old_addr, new_addr);
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -531,7 +555,8 @@ static int udp_zero_chksum_drop(const struct ip_rx *rx, const struct udp_hdr_vie
  *  datagram's family > a dual-stack wildcard). */
 static UDP_NOINLINE int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
 {
-  if (pcb->local_port != h->dport) {
+  /* Port 0 is no port: with a single chain the PCBs without one are on it. */
+  if (pcb->local_port != h->dport || (UDP_HASH_SIZE == 1 && h->dport == 0)) {
     return 0;
   }
 #if LWIP_UDPLITE
@@ -685,14 +710,15 @@ static struct udp_pcb *udp_best_match(const struct ip_rx *rx, const struct udp_h
   return best;
 }
 
-/** No receiver: RFC 1122 4.1.3.1 asks for port unreachable, never for a
- *  broadcast or multicast datagram (RFC 1122 3.2.2); over IPv6, RFC 4443
- *  3.1 asks for Destination Unreachable code 4, not for multicast either
- *  (2.4(e.3)).  Both go through their protocol's error rate limit. */
+/** No receiver for a unicast datagram: RFC 1122 4.1.3.1 asks for port
+ *  unreachable; over IPv6, RFC 4443 3.1 asks for Destination Unreachable
+ *  code 4.  Both go through their protocol's error rate limit.  (Never for
+ *  a broadcast or multicast datagram, RFC 1122 3.2.2 and RFC 4443
+ *  2.4(e.3): udp_input_rx() drops those itself.) */
 static UDP_INLINE void udp_no_pcb(struct pbuf *p, const struct ip_rx *rx, const struct ip6_rx *rx6)
 {
   LWIP_DROP(UDP_NO_PCB);
-  if (!rx->is_broadcast && !rx->is_multicast && pbuf_add_header_force(p, rx->hdr_len) == 0) {
+  if (pbuf_add_header_force(p, rx->hdr_len) == 0) {
 #if LWIP_IPV6
     if (rx6 != NULL) {
       icmp6_dest_unreach(p, rx6, ICMP6_DUR_PORT);
@@ -736,7 +762,8 @@ static void udp_input_rx(struct pbuf *p, const struct ip_rx *rx, const struct ip
   LWIP_LOG(UDP, TRACE, "in %s:%u -> port %u len %u", ipaddr_ntoa(&rx->src), h.sport, h.dport, p->tot_len);
   if (rx->is_broadcast || rx->is_multicast) {
     if (!udp_input_multi(p, rx, &h)) {
-      udp_no_pcb(p, rx, rx6);
+      LWIP_DROP(UDP_NO_PCB); /* and no ICMP error about it (udp_no_pcb()) */
+      pbuf_free(p);
     }
     return;
   }
@@ -784,7 +811,9 @@ static UDP_INLINE bool udp_err_match(const struct udp_pcb *pcb, const struct ip_
   if (lite != (e->proto == IP_PROTO_UDPLITE)) {
     return false;
   }
-  if (!udp_isany(&pcb->local_ip) && !IP_IS_ANY_TYPE_VAL(pcb->local_ip) && !udp_addr_match(&pcb->local_ip, &e->src)) {
+  /* Without IPv6 an IP_ANY_TYPE address is all zero: udp_isany() covers it. */
+  if (!udp_isany(&pcb->local_ip) && !(LWIP_IPV6 && IP_IS_ANY_TYPE_VAL(pcb->local_ip)) &&
+      !udp_addr_match(&pcb->local_ip, &e->src)) {
     return false;
   }
   if (pcb->flags & UDP_FLAGS_CONNECTED) {

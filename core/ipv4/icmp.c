@@ -248,20 +248,19 @@ out:
 }
 
 /* RFC 1122 3.2.2: is an error about the datagram with header @p h (of the
- * received pbuf @p p) allowed? */
-static bool icmp_error_allowed(const struct pbuf *p, const u8_t *h, u16_t hlen)
+ * received pbuf @p p), from @p src to @p dst, allowed? */
+static bool icmp_error_allowed(const struct pbuf *p, const u8_t *h, u16_t hlen, const ip4_addr_t *src,
+                               const ip4_addr_t *dst)
 {
-  ip4_addr_t src = {get_n32(h + IP4_OFF_SRC)};
-  ip4_addr_t dst = {get_n32(h + IP4_OFF_DEST)};
   struct netif *inp = netif_get_by_index(p->if_idx);
 
   if (p->flags & (PBUF_FLAG_LLBCAST | PBUF_FLAG_LLMCAST)) {
     return false; /* sent as link-layer broadcast or multicast */
   }
-  if (ip4_addr_ismulticast(&dst) || ip4_addr_isbroadcast(&dst, inp)) {
+  if (ip4_addr_ismulticast(dst) || ip4_addr_isbroadcast(dst, inp)) {
     return false;
   }
-  if (ip4_addr_isany(&src) || ip4_addr_ismulticast(&src) || ip4_addr_isbroadcast(&src, inp)) {
+  if (ip4_addr_isany(src) || ip4_addr_ismulticast(src) || ip4_addr_isbroadcast(src, inp)) {
     return false; /* the source is not a single host */
   }
   if (get_be16(h + IP4_OFF_OFFSET) & IP_OFFMASK) {
@@ -295,7 +294,9 @@ static void icmp_send_error(struct pbuf *p, u8_t code, u8_t type, u32_t rest)
     return;
   }
   u16_t hlen = (u16_t)((h[IP4_OFF_VHL] & 0x0f) * 4);
-  if (hlen < IP_HLEN || hlen > got || !icmp_error_allowed(p, h, hlen)) {
+  ip4_addr_t to = {get_n32(h + IP4_OFF_SRC)};
+  ip4_addr_t was_to = {get_n32(h + IP4_OFF_DEST)};
+  if (hlen < IP_HLEN || hlen > got || !icmp_error_allowed(p, h, hlen, &to, &was_to)) {
     return;
   }
   if (!icmp_rate_ok()) {
@@ -316,8 +317,6 @@ static void icmp_send_error(struct pbuf *p, u8_t code, u8_t type, u32_t rest)
   pbuf_copy_partial(p, m + ICMP_HLEN, quote, 0);
   icmp_set_chksum(q);
 
-  ip4_addr_t to = {get_n32(h + IP4_OFF_SRC)};
-  ip4_addr_t was_to = {get_n32(h + IP4_OFF_DEST)};
   /* Answer from the address the datagram was sent to when it is ours;
    * otherwise (forwarding) from the outgoing interface's address. */
   const ip4_addr_t *from = ip4_addr_is_ours(&was_to) ? &was_to : NULL;

@@ -34,14 +34,18 @@
 #define DHCP_CLIENT_PORT 68
 
 static u16_t ip_id;
+#if LWIP_IP_FORWARD
 static bool forwarding;
+#endif
 
 void ip4_init(void)
 {
   /* A random start makes our IDs unpredictable across restarts (RFC 6864
    * discusses why predictable IDs help off-path attackers). */
   ip_id = (u16_t)lwip_port_rand();
+#if LWIP_IP_FORWARD
   forwarding = false;
+#endif
 }
 
 u16_t ip4_next_id(void)
@@ -63,7 +67,11 @@ err_t ip4_set_forwarding(bool on)
 
 bool ip4_forwarding(void)
 {
+#if LWIP_IP_FORWARD
   return forwarding;
+#else
+  return false; /* ip4_set_forwarding() refuses to turn it on */
+#endif
 }
 
 static bool netif_usable(const struct netif *n)
@@ -214,11 +222,10 @@ err_t ip4_output_if_src(struct pbuf *p, const ip4_addr_t *src, const ip4_addr_t 
   if (dest == NULL) {
     /* IP_HDRINCL: the header is already there; take the destination from
      * it after checking it is really there. */
-    u8_t d[4];
-    if (pbuf_copy_partial(p, d, 4, IP4_OFF_DEST) != 4) {
+    ip4_addr_t hdest; /* network order, as the header holds it */
+    if (pbuf_copy_partial(p, &hdest.addr, 4, IP4_OFF_DEST) != 4) {
       return ERR_VAL;
     }
-    ip4_addr_t hdest = {get_n32(d)};
     return ip4_send(p, &hdest, netif);
   }
   if (p->tot_len > 0xffffU - IP_HLEN) {
@@ -358,9 +365,10 @@ static bool ip4_dest_is_ours(struct ip_rx *rx, const ip4_addr_t *dest, const str
 #endif
   }
   /* The weak host model (RFC 1122 3.3.4.2): any of our addresses on any
-   * interface is accepted. */
+   * interface is accepted.  @p dest is not 0.0.0.0 here (a broadcast
+   * above), so a netif without an address never matches. */
   NETIF_FOREACH(n) {
-    if (netif_is_up(n) && !ip4_addr_isany(netif_ip4_addr(n)) && ip4_addr_eq(dest, netif_ip4_addr(n))) {
+    if (netif_is_up(n) && ip4_addr_eq(dest, netif_ip4_addr(n))) {
       return true;
     }
   }
@@ -557,6 +565,12 @@ err_t ip4_input(struct pbuf *p, struct netif *inp)
 
 err_t ip_input(struct pbuf *p, struct netif *inp)
 {
+#if !LWIP_IPV6 && !LWIP_STATS && !LWIP_DEBUG
+  /* Only IPv4 is built and no drop is counted or logged: ip4_input's own
+   * header checks refuse a short or other-version packet just as below,
+   * only under another drop reason for a short one, which nobody sees. */
+  return ip4_input(p, inp);
+#else
   LWIP_ERROR_RET("ip_input: args", p != NULL && inp != NULL, ERR_ARG);
   int b = pbuf_try_get_at(p, 0);
   if (b >= 0 && (b >> 4) == 4) {
@@ -575,4 +589,5 @@ err_t ip_input(struct pbuf *p, struct netif *inp)
   }
   pbuf_free(p);
   return ERR_OK;
+#endif
 }

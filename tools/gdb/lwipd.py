@@ -214,13 +214,17 @@ def pcb_common(p):
 
 
 class Udp(LwipCommand):
-    """lwip-udp: every UDP PCB (the port hash udp_hash and the udp_unbound chain)."""
+    """lwip-udp: every UDP PCB (the port hash udp_hash, and udp_unbound if built)."""
     NAME = "lwip-udp"
 
     def run(self, arg):
         buckets = lookup("udp_hash")
         lo, hi = buckets.type.strip_typedefs().range()
-        heads = [buckets[i] for i in range(lo, hi + 1)] + [lookup("udp_unbound")]
+        heads = [buckets[i] for i in range(lo, hi + 1)]
+        try:
+            heads.append(lookup("udp_unbound"))
+        except NotInBuild:
+            pass  # a single-bucket build keeps unbound PCBs in udp_hash[0]
         count = 0
         for head in heads:
             for p in walk(head):
