@@ -140,7 +140,9 @@ void tcp_init(void)
   st.limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
   tcp_delack_ms = TCP_DELACK_MS;
   st.loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
+#if LWIP_TCP_CUBIC
   tcp_cc_default = &tcp_cc_newreno;
+#endif
   tcp_set_default_ecn(TCP_ECN_MODE_PASSIVE);
   tcp_set_initial_window(TCP_IW_RFC5681);
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
@@ -727,7 +729,9 @@ struct tcp_pcb *tcp_alloc(u8_t prio)
   pcb->snd_buf = TCP_SND_BUF;
   pcb->rto = TCP_RTO_INITIAL_MS;
   pcb->ssthresh = 0x7fffffffU;
+#if LWIP_TCP_CUBIC
   pcb->cc = tcp_cc_default;
+#endif
   pcb->ecn_mode = TCP_ECN_MODE_UNSET;
   pcb->keep_idle = TCP_KEEPIDLE_DEFAULT_MS;
   pcb->keep_intvl = TCP_KEEPINTVL_DEFAULT_MS;

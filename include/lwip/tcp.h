@@ -216,7 +216,9 @@ struct tcp_pcb {
    * cwnd is above) */
   u8_t dupacks;
   u8_t lt_segs;                /**< cwnd lent to limited transmit (RFC 3042), segments */
+#if LWIP_TCP_CUBIC /* with NewReno alone there is no choice, and no table (TCP_CC) */
   const struct tcp_cc_ops *cc; /**< the controller (tcp_set_congestion) */
+#endif
   u32_t ssthresh;
   u32_t bytes_acked;  /**< appropriate byte counting (RFC 3465) */
   u32_t recover;      /**< NewReno/SACK recovery point */

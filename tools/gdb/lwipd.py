@@ -499,10 +499,13 @@ class Tcp(LwipCommand):
     @staticmethod
     def congestion(p):
         """The controller (pcb->cc, a struct tcp_cc_ops: its name string is
-        read from memory) and, for CUBIC, W_max and K."""
+        read from memory) and, for CUBIC, W_max and K.  A build without
+        tcp_cubic has no pcb->cc: every PCB's controller is NewReno."""
         name = "?"
         try:
-            if int(p["cc"]):
+            if not any(f.name == "cc" for f in p.dereference().type.strip_typedefs().fields()):
+                name = "newreno"
+            elif int(p["cc"]):
                 name = p["cc"]["name"].string()
         except gdb.error:
             pass
