@@ -60,6 +60,13 @@
 #define TCP_WHEEL_SLOTS (MEMP_NUM_TCP_PCB > 64 ? 1024U : 64U) /* small builds: 64 x 10 ms */
 #define TCP_TICK_MS 10U
 
+/* A listener is handed around as a struct tcp_pcb (tcp_arg, the lists'
+ * links): each type's own bytes before TCP_PCB_COMMON_TAIL must leave its
+ * members where the other type has them. */
+_Static_assert(offsetof(struct tcp_pcb, next) == offsetof(struct tcp_pcb_listen, next) &&
+                   offsetof(struct tcp_pcb, callback_arg) == offsetof(struct tcp_pcb_listen, callback_arg),
+               "TCP_PCB_COMMON_TAIL lies at the same offsets in struct tcp_pcb and struct tcp_pcb_listen");
+
 u32_t tcp_msl_ms = 30000U;
 u32_t tcp_delack_ms = TCP_DELACK_MS;
 

@@ -88,23 +88,29 @@ typedef err_t (*tcp_connected_fn)(void *arg, struct tcp_pcb *tpcb, err_t err);
 #define TCP_PRIO_NORMAL 64
 #define TCP_PRIO_MAX 127
 
-/** Members every TCP PCB, listening or not, starts with. */
-#define TCP_PCB_COMMON(type)                                                                                           \
+/** Members every TCP PCB, listening or not, starts with: the head, then
+ *  eight bytes of the type's own, then the tail.  On Thumb-2 a 16-bit load
+ *  or store reaches a byte only at offsets 0..31, so a connection keeps
+ *  its most used one-byte fields there; core/tcp.c checks that the tail
+ *  lies at the same offsets in both types, as code given either reads it. */
+#define TCP_PCB_COMMON_HEAD                                                                                            \
   IP_PCB;                                                                                                              \
-  type *next;                                                                                                          \
-  void *callback_arg;                                                                                                  \
   enum tcp_state state;                                                                                                \
   u8_t prio;                                                                                                           \
   u16_t local_port
+#define TCP_PCB_COMMON_TAIL(type)                                                                                      \
+  type *next;                                                                                                          \
+  void *callback_arg
 
 /** A listening PCB: small, because a server may listen on many ports. */
 struct tcp_pcb_listen {
-  TCP_PCB_COMMON(struct tcp_pcb_listen);
-  tcp_accept_fn accept;
+  TCP_PCB_COMMON_HEAD;
   u8_t backlog;         /**< most connections not yet accepted */
   u8_t accepts_pending; /**< connections handed over or being set up */
   u8_t ecn_mode;        /**< enum tcp_ecn_mode its connections take (from the PCB at tcp_listen) */
   u32_t cookies_until;  /**< SYN cookies answered until then (sys_now); 0 = none recently */
+  TCP_PCB_COMMON_TAIL(struct tcp_pcb_listen);
+  tcp_accept_fn accept;
 };
 
 struct tcp_seg;
@@ -112,9 +118,20 @@ struct tcp_seg;
 /** A connection.  Fields are the stack's; applications read state,
  *  local/remote addresses and ports, and use the accessor functions. */
 struct tcp_pcb {
-  TCP_PCB_COMMON(struct tcp_pcb);
+  TCP_PCB_COMMON_HEAD;
+  /* The one-byte fields used most, where 16-bit loads reach them (their
+   * groups below name them too). */
+  u8_t nrtx;            /**< retransmissions of the oldest segment */
+  u8_t dupacks;         /**< duplicate ACKs in a row (RFC 5681 3.2) */
+  u8_t lt_segs;         /**< cwnd lent to limited transmit (RFC 3042), segments */
+  u8_t delack_segs;     /**< full segments received since our last ACK */
+  u8_t persist_backoff; /**< the persist timer's interval doubled that often */
+  u8_t snd_scale;       /**< the peer's window shift */
+  u8_t keep_cnt_sent;   /**< keepalive probes sent unanswered */
+  bool soft_err;        /**< soft_icmp_type and soft_icmp_code hold an error */
+  TCP_PCB_COMMON_TAIL(struct tcp_pcb);
   /* What the per-segment paths (tcp_input, tcp_output, the ACK and timer
-   * code) read most comes first, up to the union of timer deadlines: on
+   * code) read most comes next, up to the union of timer deadlines: on
    * Thumb-2 a 16-bit load or store reaches only words 0..124 bytes past
    * its base (halfwords 0..62, bytes 0..31), and every field beyond takes
    * a 32-bit instruction.  Rarely used and feature-only fields follow it. */
@@ -174,10 +191,9 @@ struct tcp_pcb {
   u32_t trun;            /**< sys_now() its timers run at: timer_due rounded up to a 10 ms tick */
 #endif
 
-  /* receiver, continued */
+  /* receiver, continued (delack_segs is at the top) */
   u16_t ooseq_segs;  /**< segments in the out-of-order queue */
   u8_t rcv_scale;    /**< our window shift (RFC 7323 2) */
-  u8_t delack_segs;  /**< full segments received since our last ACK */
   u32_t rcv_ann_wnd; /**< window last advertised */
   u32_t ooseq_bytes;
   struct tcp_seg *ooseq; /**< out-of-order segments, sorted */
@@ -192,9 +208,7 @@ struct tcp_pcb {
   u8_t sack_nsent;
 #endif
 
-  /* sender, continued */
-  u8_t snd_scale;       /**< the peer's window shift */
-  u8_t persist_backoff; /**< the persist timer's interval doubled that often */
+  /* sender, continued (snd_scale and persist_backoff are at the top) */
   u32_t snd_wnd_max;
   u32_t snd_wl1, snd_wl2; /**< segment seq/ack of the last window update */
   u32_t snd_buf;          /**< free send buffer bytes */
@@ -204,18 +218,15 @@ struct tcp_pcb {
   u32_t stall_since;  /**< sys_now() since when sending made no progress; 0 = not stalled */
   u32_t user_timeout; /**< this connection's user timeout in ms (RFC 5482); 0 = the default */
 
-  /* round-trip time and retransmission (RFC 6298; rto is above) */
+  /* round-trip time and retransmission (RFC 6298; rto and nrtx are above) */
   u32_t srtt8;     /**< smoothed RTT in ms, times 8 (0: no sample yet) */
   u32_t rttvar4;   /**< RTT variance in ms, times 4 */
   u32_t rtt_seq;   /**< sequence number being timed (Karn) */
   u32_t rtt_start; /**< when it was sent; 0 = not timing */
   u32_t rtx_total; /**< segments retransmitted over the connection's life */
-  u8_t nrtx;       /**< retransmissions of the oldest segment */
 
   /* congestion control (RFC 5681, RFC 6582, RFC 6675; CUBIC, RFC 9438;
-   * cwnd is above) */
-  u8_t dupacks;
-  u8_t lt_segs;                /**< cwnd lent to limited transmit (RFC 3042), segments */
+   * cwnd, dupacks and lt_segs are above) */
 #if LWIP_TCP_CUBIC /* with NewReno alone there is no choice, and no table (TCP_CC) */
   const struct tcp_cc_ops *cc; /**< the controller (tcp_set_congestion) */
 #endif
@@ -289,13 +300,13 @@ struct tcp_pcb {
 
   /* The last soft ICMP error (RFC 5461 4): kept for the application and
    * reported if the connection times out; cleared by any acceptable ACK,
-   * as the peer is then evidently reachable. */
+   * as the peer is then evidently reachable.  soft_err, which says the
+   * two hold one, is at the top. */
   u8_t soft_icmp_type, soft_icmp_code; /**< ICMP or ICMPv6 type and code (the family is remote_ip's) */
-  bool soft_err;                       /**< the two fields hold an error */
 
-  /* keepalive (RFC 9293 3.8.4) */
+  /* keepalive (RFC 9293 3.8.4; keep_cnt_sent is at the top) */
+  u8_t keep_cnt;
   u32_t keep_idle, keep_intvl; /**< ms */
-  u8_t keep_cnt, keep_cnt_sent;
 };
 
 /* ---- PCBs ---- */
