@@ -147,8 +147,6 @@ struct tcp_pcb {
   u32_t rcv_wnd;             /**< bytes of window we may advertise */
   u32_t rcv_ann_right_edge;  /**< rcv_nxt + rcv_ann_wnd when last sent */
   struct pbuf *refused_data; /**< data the recv callback refused */
-  struct tcp_seg *rcv_held;  /**< in-order data acknowledged while the application refused data,
-                                     delivered after refused_data (never non-empty without it) */
 
   /* sender */
   u32_t snd_una;                /**< oldest unacknowledged sequence number */
@@ -196,7 +194,9 @@ struct tcp_pcb {
   u8_t rcv_scale;    /**< our window shift (RFC 7323 2) */
   u32_t rcv_ann_wnd; /**< window last advertised */
   u32_t ooseq_bytes;
-  struct tcp_seg *ooseq; /**< out-of-order segments, sorted */
+  struct tcp_seg *ooseq;    /**< out-of-order segments, sorted */
+  struct tcp_seg *rcv_held; /**< in-order data acknowledged while the application refused data,
+                                     delivered after refused_data (never non-empty without it) */
 #if !LWIP_TCP_OOSEQ
   u32_t rcv_gap_end; /**< end of the furthest segment dropped beyond RCV.NXT (while TF_RCV_GAP) */
 #endif
