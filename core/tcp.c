@@ -60,15 +60,20 @@
 #define TCP_WHEEL_SLOTS (MEMP_NUM_TCP_PCB > 64 ? 1024U : 64U) /* small builds: 64 x 10 ms */
 #define TCP_TICK_MS 10U
 
+/* A listener is handed around as a struct tcp_pcb (tcp_arg, the lists'
+ * links): each type's own bytes before TCP_PCB_COMMON_TAIL must leave its
+ * members where the other type has them. */
+_Static_assert(offsetof(struct tcp_pcb, next) == offsetof(struct tcp_pcb_listen, next) &&
+                   offsetof(struct tcp_pcb, callback_arg) == offsetof(struct tcp_pcb_listen, callback_arg),
+               "TCP_PCB_COMMON_TAIL lies at the same offsets in struct tcp_pcb and struct tcp_pcb_listen");
+
 u32_t tcp_msl_ms = 30000U;
 u32_t tcp_delack_ms = TCP_DELACK_MS;
 
-static struct tcp_pcb *conn_hash[TCP_HASH_SIZE];
-static struct tcp_pcb_listen *listen_hash[TCP_LISTEN_HASH_SIZE];
-static struct tcp_pcb *bound_pcbs; /* CLOSED with a local port, linked by next */
 static struct sys_timeo wheel_timeo;
 /* The rest of this file's state in one struct: the code reaches all of it
- * from one base address.  tcp_init() clears what follows active_pcb. */
+ * from one base address.  tcp_init() clears what follows active_pcb.
+ * tools/gdb/lwipd.py reads the PCB lists from it by name ('tcp.c'::st). */
 static struct tcp_globals {
   tcp_state_hook_fn state_hook;
   /* The PCB the stack is working on (tcp_enter/tcp_leave). */
@@ -78,6 +83,7 @@ static struct tcp_globals {
 #else
   struct tcp_pcb *tlist; /* PCBs with a timer, latest filed first (ditto) */
 #endif
+  struct tcp_pcb *bound_pcbs; /* CLOSED with a local port, linked by next */
 #if LWIP_TCP_MEM_BUDGET
   /* Bytes held by all connections in the memory budgets, and how often
    * the budgets held a connection back (see "Memory budgets" below). */
@@ -101,6 +107,8 @@ static struct tcp_globals {
   enum tcp_loss_detection loss_detection;
   u32_t hash_salt;
   u32_t isn_key[4];
+  struct tcp_pcb *conn_hash[TCP_HASH_SIZE];                 /* connections by 4-tuple (conn_bucket) */
+  struct tcp_pcb_listen *listen_hash[TCP_LISTEN_HASH_SIZE]; /* listeners by local port (listen_bucket) */
 #if LWIP_TCP_TIMER_WHEEL
   struct tcp_pcb *wheel[TCP_WHEEL_SLOTS];
 #endif
@@ -130,10 +138,7 @@ static void tcp_batch_remove(struct tcp_pcb *pcb);
 void tcp_init(void)
 {
   /* lwip_init() re-initialises the pools, so old PCBs are forgotten. */
-  memset(conn_hash, 0, sizeof(conn_hash));
-  memset(listen_hash, 0, sizeof(listen_hash));
   memset(&st.ST_CLEAR_FROM, 0, sizeof(st) - offsetof(struct tcp_globals, ST_CLEAR_FROM));
-  bound_pcbs = NULL;
 #if LWIP_TCP_TIMER_WHEEL
   st.wheel_tick = sys_now() / TCP_TICK_MS;
 #else
@@ -142,7 +147,9 @@ void tcp_init(void)
   st.limits = (struct tcp_limits)TCP_LIMITS_DEFAULT;
   tcp_delack_ms = TCP_DELACK_MS;
   st.loss_detection = LWIP_TCP_RACK ? TCP_LOSS_RACK : TCP_LOSS_DUPTHRESH;
+#if LWIP_TCP_CUBIC
   tcp_cc_default = &tcp_cc_newreno;
+#endif
   tcp_set_default_ecn(TCP_ECN_MODE_PASSIVE);
   tcp_set_initial_window(TCP_IW_RFC5681);
   /* Secrets for the ISN function and the hash (RFC 6528 3: a key chosen at
@@ -349,7 +356,7 @@ static u32_t demux_key(const ip_addr_t *a)
 
 static struct tcp_pcb **conn_bucket(const struct tcp_pcb *pcb)
 {
-  return &conn_hash[conn_hash_of(demux_key(&pcb->local_ip), pcb->local_port, demux_key(&pcb->remote_ip),
+  return &st.conn_hash[conn_hash_of(demux_key(&pcb->local_ip), pcb->local_port, demux_key(&pcb->remote_ip),
                                  pcb->remote_port)];
 }
 
@@ -387,13 +394,13 @@ static bool in_conn_hash(const struct tcp_pcb *pcb)
 
 static void bound_remove(struct tcp_pcb *pcb)
 {
-  pcb_list_remove(&bound_pcbs, pcb, offsetof(struct tcp_pcb, next));
+  pcb_list_remove(&st.bound_pcbs, pcb, offsetof(struct tcp_pcb, next));
 }
 
 struct tcp_pcb *tcp_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t *raddr, u16_t rport)
 {
   u32_t b = conn_hash_of(demux_key(laddr), lport, demux_key(raddr), rport);
-  for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
+  for (struct tcp_pcb *p = st.conn_hash[b]; p != NULL; p = p->hnext) {
     if (p->local_port == lport && p->remote_port == rport && ip_addr_eq(&p->local_ip, laddr) &&
         ip_addr_eq(&p->remote_ip, raddr)) {
       return p;
@@ -404,7 +411,7 @@ struct tcp_pcb *tcp_lookup(const ip_addr_t *laddr, u16_t lport, const ip_addr_t 
 
 static struct tcp_pcb_listen **listen_bucket(u16_t port)
 {
-  return &listen_hash[(port ^ (port >> 4)) & (TCP_LISTEN_HASH_SIZE - 1U)];
+  return &st.listen_hash[(port ^ (port >> 4)) & (TCP_LISTEN_HASH_SIZE - 1U)];
 }
 
 /* Does a listener bound to the specific address @p mine take segments to
@@ -687,7 +694,7 @@ static bool tcp_kill_one(u8_t prio)
    * closing connection. */
   struct tcp_pcb *victim = NULL;
   for (u32_t b = 0; b < TCP_HASH_SIZE; b++) {
-    for (struct tcp_pcb *p = conn_hash[b]; p != NULL; p = p->hnext) {
+    for (struct tcp_pcb *p = st.conn_hash[b]; p != NULL; p = p->hnext) {
       if (p->state == TIME_WAIT) {
         victim = p;
         goto found;
@@ -729,7 +736,9 @@ struct tcp_pcb *tcp_alloc(u8_t prio)
   pcb->snd_buf = TCP_SND_BUF;
   pcb->rto = TCP_RTO_INITIAL_MS;
   pcb->ssthresh = 0x7fffffffU;
+#if LWIP_TCP_CUBIC
   pcb->cc = tcp_cc_default;
+#endif
   pcb->ecn_mode = TCP_ECN_MODE_UNSET;
   pcb->keep_idle = TCP_KEEPIDLE_DEFAULT_MS;
   pcb->keep_intvl = TCP_KEEPINTVL_DEFAULT_MS;
@@ -974,7 +983,7 @@ static bool port_in_use(const struct tcp_pcb *pcb, const ip_addr_t *addr, u16_t 
       return true;
     }
   }
-  for (struct tcp_pcb *b = bound_pcbs; b != NULL; b = b->next) {
+  for (struct tcp_pcb *b = st.bound_pcbs; b != NULL; b = b->next) {
     if (b != pcb && b->local_port == port && !(reuse && ip_get_option(b, SOF_REUSEADDR)) &&
         addrs_overlap(addr, &b->local_ip)) {
       return true;
@@ -984,7 +993,7 @@ static bool port_in_use(const struct tcp_pcb *pcb, const ip_addr_t *addr, u16_t 
     return false; /* SO_REUSEADDR: connections on the port do not block a bind */
   }
   for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {
-    for (struct tcp_pcb *p = conn_hash[i]; p != NULL; p = p->hnext) {
+    for (struct tcp_pcb *p = st.conn_hash[i]; p != NULL; p = p->hnext) {
       if (p->local_port == port &&
           (ip_addr_isany(addr) || IP_IS_ANY_TYPE_VAL(*addr) || ip_addr_eq(addr, &p->local_ip))) {
         return true;
@@ -1056,8 +1065,8 @@ err_t tcp_bind(struct tcp_pcb *pcb, const ip_addr_t *ipaddr, u16_t port)
   bound_remove(pcb);
   pcb->local_ip = addr;
   pcb->local_port = port;
-  pcb->next = bound_pcbs;
-  bound_pcbs = pcb;
+  pcb->next = st.bound_pcbs;
+  st.bound_pcbs = pcb;
   return ERR_OK;
 }
 
@@ -1130,7 +1139,7 @@ static void listen_close(struct tcp_pcb_listen *l)
   /* Connections still in the handshake lose their parent: they are
    * reset if they complete. */
   for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {
-    for (struct tcp_pcb *p = conn_hash[i]; p != NULL; p = p->hnext) {
+    for (struct tcp_pcb *p = st.conn_hash[i]; p != NULL; p = p->hnext) {
       if (p->listener == l) {
         p->listener = NULL;
       }
@@ -1862,7 +1871,7 @@ void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct 
                  void *arg)
 {
   for (u32_t i = 0; fn != NULL && i < TCP_HASH_SIZE; i++) {
-    struct tcp_pcb *p = conn_hash[i];
+    struct tcp_pcb *p = st.conn_hash[i];
     while (p != NULL) {
       struct tcp_pcb *next = p->hnext;
       fn(p, arg);
@@ -1870,7 +1879,7 @@ void tcp_foreach(void (*fn)(struct tcp_pcb *pcb, void *arg), void (*lfn)(struct 
     }
   }
   for (u32_t i = 0; lfn != NULL && i < TCP_LISTEN_HASH_SIZE; i++) {
-    for (struct tcp_pcb_listen *l = listen_hash[i]; l != NULL; l = l->next) {
+    for (struct tcp_pcb_listen *l = st.listen_hash[i]; l != NULL; l = l->next) {
       lfn(l, arg);
     }
   }
@@ -2060,12 +2069,12 @@ void tcp_netif_ip_addr_changed(const ip_addr_t *old_addr, const ip_addr_t *new_a
   }
   /* Connections from an address we no longer have cannot continue. */
   for (u32_t i = 0; i < TCP_HASH_SIZE; i++) {
-    struct tcp_pcb *p = conn_hash[i];
+    struct tcp_pcb *p = st.conn_hash[i];
     while (p != NULL) {
       struct tcp_pcb *next = p->hnext;
       if (listen_addr_match(old_addr, &p->local_ip)) {
         tcp_abandon(p, true, ERR_ABRT);
-        next = conn_hash[i]; /* the chain changed: start the bucket again */
+        next = st.conn_hash[i]; /* the chain changed: start the bucket again */
       }
       p = next;
     }

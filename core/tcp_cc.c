@@ -282,18 +282,6 @@ void tcp_newreno_on_ecn(struct tcp_pcb *pcb)
 }
 #endif
 
-const struct tcp_cc_ops tcp_cc_newreno = {
-    .name = "newreno",
-    .init = tcp_newreno_init,
-    .on_ack = tcp_newreno_on_ack,
-    .on_recovery = tcp_newreno_on_recovery,
-    .on_recovery_end = tcp_newreno_on_recovery_end,
-    .on_rto = tcp_newreno_on_rto,
-#if LWIP_TCP_ECN /* without it nothing calls on_ecn */
-    .on_ecn = tcp_newreno_on_ecn,
-#endif
-};
-
 #if LWIP_TCP_CUBIC
 /* ---------------------------------------------------------------------- */
 /* CUBIC (RFC 9438)                                                        */
@@ -450,11 +438,23 @@ const struct tcp_cc_ops tcp_cc_cubic = {
     .on_ecn = cubic_on_ecn,
 #endif
 };
-#endif /* LWIP_TCP_CUBIC */
+
+/* NewReno's table exists only where a PCB may have another controller:
+ * without CUBIC, TCP_CC calls NewReno's steps directly. */
+const struct tcp_cc_ops tcp_cc_newreno = {
+    .name = "newreno",
+    .init = tcp_newreno_init,
+    .on_ack = tcp_newreno_on_ack,
+    .on_recovery = tcp_newreno_on_recovery,
+    .on_recovery_end = tcp_newreno_on_recovery_end,
+    .on_rto = tcp_newreno_on_rto,
+#if LWIP_TCP_ECN /* without it nothing calls on_ecn */
+    .on_ecn = tcp_newreno_on_ecn,
+#endif
+};
 
 const struct tcp_cc_ops *tcp_cc_default = &tcp_cc_newreno;
 
-#if LWIP_TCP_CUBIC
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
 {
   if (name == NULL) {

@@ -346,7 +346,9 @@ void tcp_synq_foreach(void (*fn)(const struct tcp_conn_info *ci, void *arg), voi
       memset(&tmp, 0, sizeof(tmp));
       tcp_synq_to_pcb(e, &tmp);
       tmp.state = SYN_RCVD;
+#if LWIP_TCP_CUBIC
       tmp.cc = tcp_cc_default;
+#endif
       tmp.snd_buf = TCP_SND_BUF;
       tmp.ssthresh = 0x7fffffffU;
       tmp.nrtx = e->nrtx;

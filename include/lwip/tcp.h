@@ -88,23 +88,29 @@ typedef err_t (*tcp_connected_fn)(void *arg, struct tcp_pcb *tpcb, err_t err);
 #define TCP_PRIO_NORMAL 64
 #define TCP_PRIO_MAX 127
 
-/** Members every TCP PCB, listening or not, starts with. */
-#define TCP_PCB_COMMON(type)                                                                                           \
+/** Members every TCP PCB, listening or not, starts with: the head, then
+ *  eight bytes of the type's own, then the tail.  On Thumb-2 a 16-bit load
+ *  or store reaches a byte only at offsets 0..31, so a connection keeps
+ *  its most used one-byte fields there; core/tcp.c checks that the tail
+ *  lies at the same offsets in both types, as code given either reads it. */
+#define TCP_PCB_COMMON_HEAD                                                                                            \
   IP_PCB;                                                                                                              \
-  type *next;                                                                                                          \
-  void *callback_arg;                                                                                                  \
   enum tcp_state state;                                                                                                \
   u8_t prio;                                                                                                           \
   u16_t local_port
+#define TCP_PCB_COMMON_TAIL(type)                                                                                      \
+  type *next;                                                                                                          \
+  void *callback_arg
 
 /** A listening PCB: small, because a server may listen on many ports. */
 struct tcp_pcb_listen {
-  TCP_PCB_COMMON(struct tcp_pcb_listen);
-  tcp_accept_fn accept;
+  TCP_PCB_COMMON_HEAD;
   u8_t backlog;         /**< most connections not yet accepted */
   u8_t accepts_pending; /**< connections handed over or being set up */
   u8_t ecn_mode;        /**< enum tcp_ecn_mode its connections take (from the PCB at tcp_listen) */
   u32_t cookies_until;  /**< SYN cookies answered until then (sys_now); 0 = none recently */
+  TCP_PCB_COMMON_TAIL(struct tcp_pcb_listen);
+  tcp_accept_fn accept;
 };
 
 struct tcp_seg;
@@ -112,10 +118,64 @@ struct tcp_seg;
 /** A connection.  Fields are the stack's; applications read state,
  *  local/remote addresses and ports, and use the accessor functions. */
 struct tcp_pcb {
-  TCP_PCB_COMMON(struct tcp_pcb);
+  TCP_PCB_COMMON_HEAD;
+  /* The one-byte fields used most, where 16-bit loads reach them (their
+   * groups below name them too). */
+  u8_t nrtx;            /**< retransmissions of the oldest segment */
+  u8_t dupacks;         /**< duplicate ACKs in a row (RFC 5681 3.2) */
+  u8_t lt_segs;         /**< cwnd lent to limited transmit (RFC 3042), segments */
+  u8_t delack_segs;     /**< full segments received since our last ACK */
+  u8_t persist_backoff; /**< the persist timer's interval doubled that often */
+  u8_t snd_scale;       /**< the peer's window shift */
+  u8_t keep_cnt_sent;   /**< keepalive probes sent unanswered */
+  bool soft_err;        /**< soft_icmp_type and soft_icmp_code hold an error */
+  TCP_PCB_COMMON_TAIL(struct tcp_pcb);
+  /* What the per-segment paths (tcp_input, tcp_output, the ACK and timer
+   * code) read most comes next, up to the union of timer deadlines: on
+   * Thumb-2 a 16-bit load or store reaches only words 0..124 bytes past
+   * its base (halfwords 0..62, bytes 0..31), and every field beyond takes
+   * a 32-bit instruction.  Rarely used and feature-only fields follow it. */
   u16_t remote_port;
-  u32_t flags;                   /**< TF_* (tcp_priv.h) */
-  struct tcp_pcb *hnext;         /**< next in the 4-tuple hash bucket */
+  u16_t mss;             /**< our send MSS (peer's MSS, route-clamped) */
+  u32_t flags;           /**< TF_* (tcp_priv.h) */
+  u16_t snd_queuelen;    /**< pbufs queued for sending */
+  u16_t rcv_mss;         /**< the MSS we announced */
+  struct tcp_pcb *hnext; /**< next in the 4-tuple hash bucket (every segment's lookup walks it) */
+
+  /* receiver */
+  u32_t rcv_nxt;             /**< next sequence number expected */
+  u32_t rcv_wnd;             /**< bytes of window we may advertise */
+  u32_t rcv_ann_right_edge;  /**< rcv_nxt + rcv_ann_wnd when last sent */
+  struct pbuf *refused_data; /**< data the recv callback refused */
+
+  /* sender */
+  u32_t snd_una;                /**< oldest unacknowledged sequence number */
+  u32_t snd_nxt;                /**< next sequence number to send */
+  u32_t snd_max;                /**< highest sequence number sent + 1 */
+  u32_t snd_lbb;                /**< sequence number of the next byte buffered */
+  u32_t snd_wnd;                /**< peer's window (scaled) */
+  u32_t cwnd;                   /**< congestion window (RFC 5681; see congestion control below) */
+  struct tcp_seg *unsent;       /**< queued, not yet sent */
+  struct tcp_seg *unsent_tail;
+  struct tcp_seg *unacked;      /**< sent, not yet acknowledged */
+  struct tcp_seg *unacked_tail; /**< last of unacked (appending is O(1)) */
+
+  u32_t rto; /**< retransmission timeout, ms (RFC 6298) */
+  /* Timer deadlines (sys_now() values, 0 = not armed), side by side so
+   * that the timer wheel finds the earliest in one loop over due[]; the
+   * most used first, as the last ones lie past the first 128 bytes. */
+  union {
+    struct {
+      u32_t rto_due, keep_due, persist_due, delack_due, tw_due, poll_due, refused_due;
+      u32_t giveup_due; /**< when the give-up limits abort it (tcp_set_limits) */
+#if LWIP_TCP_RACK
+      u32_t rack_due, tlp_due; /**< reordering timer, probe timeout (PTO) */
+#endif
+    };
+    u32_t due[8 + 2 * LWIP_TCP_RACK];
+  };
+
+  /* the other lists the PCB is on (core/tcp.c) */
 #if LWIP_TCP_RX_BATCH
   struct tcp_pcb *batch_next; /**< next PCB owing an ACK at the end of a receive batch */
 #endif
@@ -129,83 +189,55 @@ struct tcp_pcb {
   u32_t trun;            /**< sys_now() its timers run at: timer_due rounded up to a 10 ms tick */
 #endif
 
-  /* receiver */
-  u32_t rcv_nxt;            /**< next sequence number expected */
-  u32_t rcv_wnd;            /**< bytes of window we may advertise */
-  u32_t rcv_ann_wnd;        /**< window last advertised */
-  u32_t rcv_ann_right_edge; /**< rcv_nxt + rcv_ann_wnd when last sent */
-  u8_t rcv_scale;           /**< our window shift (RFC 7323 2) */
-  u8_t snd_scale;           /**< the peer's window shift */
-  u16_t ooseq_segs;         /**< segments in the out-of-order queue */
+  /* receiver, continued (delack_segs is at the top) */
+  u16_t ooseq_segs;  /**< segments in the out-of-order queue */
+  u8_t rcv_scale;    /**< our window shift (RFC 7323 2) */
+  u32_t rcv_ann_wnd; /**< window last advertised */
   u32_t ooseq_bytes;
-  struct tcp_seg *ooseq;     /**< out-of-order segments, sorted */
+  struct tcp_seg *ooseq;    /**< out-of-order segments, sorted */
+  struct tcp_seg *rcv_held; /**< in-order data acknowledged while the application refused data,
+                                     delivered after refused_data (never non-empty without it) */
 #if !LWIP_TCP_OOSEQ
   u32_t rcv_gap_end; /**< end of the furthest segment dropped beyond RCV.NXT (while TF_RCV_GAP) */
 #endif
-  struct pbuf *refused_data; /**< data the recv callback refused */
-  struct tcp_seg *rcv_held;  /**< in-order data acknowledged while the application refused data,
-                                     delivered after refused_data (never non-empty without it) */
-  u16_t rcv_mss;             /**< the MSS we announced */
-  u8_t delack_segs;          /**< full segments received since our last ACK */
 #if LWIP_TCP_SACK            /* a build without SACK never sends blocks: 40 bytes less a PCB */
-  u8_t sack_nsent;
   u32_t sack_recent;     /**< start of the latest out-of-order segment (first SACK block, RFC 2018 4) */
   u32_t sack_sent[3][2]; /**< SACK blocks of our last ACK, most recent first (repeated, RFC 2018 4) */
   u32_t dsack[2];        /**< duplicate range [l, r) to report first in the next ACK (D-SACK,
                                      RFC 2883); none while l == r */
+  u8_t sack_nsent;
 #endif
 
-  /* sender */
-  u32_t snd_una; /**< oldest unacknowledged sequence number */
-  u32_t snd_nxt; /**< next sequence number to send */
-  u32_t snd_max; /**< highest sequence number sent + 1 */
-  u32_t snd_lbb; /**< sequence number of the next byte buffered */
-  u32_t snd_wnd; /**< peer's window (scaled) */
+  /* sender, continued (snd_scale and persist_backoff are at the top) */
   u32_t snd_wnd_max;
-  u32_t snd_wl1, snd_wl2;       /**< segment seq/ack of the last window update */
-  u16_t mss;                    /**< our send MSS (peer's MSS, route-clamped) */
-  u32_t snd_buf;                /**< free send buffer bytes */
+  u32_t snd_wl1, snd_wl2; /**< segment seq/ack of the last window update */
+  u32_t snd_buf;          /**< free send buffer bytes */
 #if LWIP_TCP_MEM_BUDGET
   u32_t mem_tx, mem_rx; /**< bytes this PCB holds in the global budgets (tcp_mem_sync) */
 #endif
-  u32_t stall_since;            /**< sys_now() since when sending made no progress; 0 = not stalled */
-  u32_t user_timeout;           /**< this connection's user timeout in ms (RFC 5482); 0 = the default */
-  u16_t snd_queuelen;           /**< pbufs queued for sending */
-  struct tcp_seg *unsent;       /**< queued, not yet sent */
-  struct tcp_seg *unacked;      /**< sent, not yet acknowledged */
-  struct tcp_seg *unacked_tail; /**< last of unacked (appending is O(1)) */
-  struct tcp_seg *unsent_tail;
+  u32_t stall_since;  /**< sys_now() since when sending made no progress; 0 = not stalled */
+  u32_t user_timeout; /**< this connection's user timeout in ms (RFC 5482); 0 = the default */
 
-  /* round-trip time and retransmission (RFC 6298) */
+  /* round-trip time and retransmission (RFC 6298; rto and nrtx are above) */
   u32_t srtt8;     /**< smoothed RTT in ms, times 8 (0: no sample yet) */
   u32_t rttvar4;   /**< RTT variance in ms, times 4 */
-  u32_t rto;       /**< retransmission timeout, ms */
   u32_t rtt_seq;   /**< sequence number being timed (Karn) */
   u32_t rtt_start; /**< when it was sent; 0 = not timing */
-  u8_t nrtx;       /**< retransmissions of the oldest segment */
   u32_t rtx_total; /**< segments retransmitted over the connection's life */
-  /* Timer deadlines (sys_now() values, 0 = not armed), side by side so
-   * that the timer wheel finds the earliest in one loop over due[]. */
-  union {
-    struct {
-      u32_t rto_due, persist_due, delack_due, keep_due, tw_due, poll_due, refused_due;
-      u32_t giveup_due; /**< when the give-up limits abort it (tcp_set_limits) */
-#if LWIP_TCP_RACK
-      u32_t rack_due, tlp_due; /**< reordering timer, probe timeout (PTO) */
-#endif
-    };
-    u32_t due[8 + 2 * LWIP_TCP_RACK];
-  };
-  u8_t persist_backoff;
 
-  /* congestion control (RFC 5681, RFC 6582, RFC 6675; CUBIC, RFC 9438) */
+  /* congestion control (RFC 5681, RFC 6582, RFC 6675; CUBIC, RFC 9438;
+   * cwnd, dupacks and lt_segs are above) */
+#if LWIP_TCP_CUBIC /* with NewReno alone there is no choice, and no table (TCP_CC) */
   const struct tcp_cc_ops *cc; /**< the controller (tcp_set_congestion) */
-  u32_t cwnd, ssthresh;
-  u32_t bytes_acked; /**< appropriate byte counting (RFC 3465) */
-  u32_t cc_wmax;     /**< CUBIC W_max, bytes (0: no congestion event yet) */
-  u32_t cc_k_ms;     /**< CUBIC K: time to grow back to W_max */
-  u32_t cc_epoch;    /**< CUBIC: start of this congestion-avoidance epoch (sys_now | 1; 0 = none) */
-  u32_t cc_west;     /**< CUBIC W_est, the Reno-friendly window, bytes */
+#endif
+  u32_t ssthresh;
+  u32_t bytes_acked;  /**< appropriate byte counting (RFC 3465) */
+  u32_t recover;      /**< NewReno/SACK recovery point */
+  u32_t sacked_bytes; /**< bytes SACKed above snd_una */
+  u32_t cc_wmax;      /**< CUBIC W_max, bytes (0: no congestion event yet) */
+  u32_t cc_k_ms;      /**< CUBIC K: time to grow back to W_max */
+  u32_t cc_epoch;     /**< CUBIC: start of this congestion-avoidance epoch (sys_now | 1; 0 = none) */
+  u32_t cc_west;      /**< CUBIC W_est, the Reno-friendly window, bytes */
   /* HyStart++ (RFC 9406 4.2): slow start ends on a rise in the round's
    * minimum RTT, through conservative slow start (CSS) */
   u8_t hs_phase;       /**< TCP_HS_* (tcp_priv.h) */
@@ -215,18 +247,14 @@ struct tcp_pcb {
   u32_t hs_last_min;   /**< lastRoundMinRTT, ms (UINT32_MAX: none) */
   u32_t hs_cur_min;    /**< currentRoundMinRTT, ms (UINT32_MAX: none) */
   u32_t hs_css_base;   /**< cssBaselineMinRtt, ms (UINT32_MAX: none) */
-  u8_t dupacks;
-  u8_t lt_segs;       /**< cwnd lent to limited transmit (RFC 3042), segments */
-  u32_t recover;      /**< NewReno/SACK recovery point */
-  u32_t sacked_bytes; /**< bytes SACKed above snd_una */
 
   /* ECN (RFC 3168); see core/tcp_ecn.c */
-  u8_t ecn_mode;        /**< enum tcp_ecn_mode: what it asks for or accepts (fixed at the handshake) */
-  u8_t ecn;             /**< TCP_ECN_* state bits (tcp_priv.h); in SYN_RCVD only TCP_ECN_OK,
-                                     the per-handshake bit a SYN-queue entry would carry */
   u32_t ecn_recover;    /**< snd_max at the last ECE reduction: none again until acked past it */
   u32_t ecn_ce_rcvd;    /**< data segments received with CE */
   u32_t ecn_reductions; /**< cwnd reductions for ECE */
+  u8_t ecn_mode;        /**< enum tcp_ecn_mode: what it asks for or accepts (fixed at the handshake) */
+  u8_t ecn;             /**< TCP_ECN_* state bits (tcp_priv.h); in SYN_RCVD only TCP_ECN_OK,
+                                     the per-handshake bit a SYN-queue entry would carry */
 #if LWIP_TCP_RACK
   /* RACK-TLP (RFC 8985) and PRR (RFC 6937), core/tcp_rack.c */
   u32_t rack_xmit_ms;         /**< RACK.xmit_ts: send time of the most recently sent segment delivered */
@@ -237,37 +265,27 @@ struct tcp_pcb {
   u32_t rack_fack;            /**< RACK.fack: highest end delivered before this ACK */
   u32_t rack_fack_next;       /**< the same, grown by this ACK (made current when it is done) */
   u32_t rack_dsack_round;     /**< RACK.dsack_round: snd_nxt when the window last grew for a D-SACK */
-  u8_t rack_flags;            /**< RACK_* (tcp_priv.h) */
-  u8_t rack_reo_mult;         /**< RACK.reo_wnd_mult */
-  u8_t rack_reo_persist;      /**< RACK.reo_wnd_persist: recoveries left before the window shrinks back */
   u32_t tlp_seq, tlp_end_seq; /**< what the outstanding loss probe covers (TLP.end_seq) */
   u32_t prr_delivered, prr_out, prr_recover_fs; /**< PRR's counters for this recovery */
   u32_t rack_lost_total;                        /**< segments RACK marked lost */
   u32_t tlp_total;                              /**< loss probes sent */
   u32_t tlp_repaired;                           /**< probes that repaired a loss (congestion response taken) */
   u32_t dsack_total;                            /**< D-SACKs received: spurious retransmissions (RFC 3708) */
+  u8_t rack_flags;                              /**< RACK_* (tcp_priv.h) */
+  u8_t rack_reo_mult;                           /**< RACK.reo_wnd_mult */
+  u8_t rack_reo_persist; /**< RACK.reo_wnd_persist: recoveries left before the window shrinks back */
 #endif
   /* trace events (tcp_trace.h): what this connection's last events
    * reported, so a CWND event is sent only on a change.  Kept in every
    * build, so the PCB's layout does not depend on the tcp_trace option. */
-  u32_t trace_cwnd, trace_ssthresh;
   u8_t trace_recovery; /**< enum tcp_trace_reason of the recovery in progress (0: none) */
+  u32_t trace_cwnd, trace_ssthresh;
 
   /* timestamps (RFC 7323) */
   u32_t ts_offset;     /**< random offset of our TSval */
   u32_t ts_recent;     /**< latest TSval from the peer to echo */
   u32_t ts_recent_age; /**< when ts_recent was taken (PAWS 24-day rule) */
   u32_t last_ack_sent;
-
-  /* keepalive (RFC 9293 3.8.4) */
-  u32_t keep_idle, keep_intvl; /**< ms */
-  u8_t keep_cnt, keep_cnt_sent;
-
-  /* The last soft ICMP error (RFC 5461 4): kept for the application and
-   * reported if the connection times out; cleared by any acceptable ACK,
-   * as the peer is then evidently reachable. */
-  u8_t soft_icmp_type, soft_icmp_code; /**< ICMP or ICMPv6 type and code (the family is remote_ip's) */
-  bool soft_err;                       /**< the two fields hold an error */
 
   /* listener that created this PCB (SYN_RCVD until accepted) */
   struct tcp_pcb_listen *listener;
@@ -279,6 +297,16 @@ struct tcp_pcb {
   tcp_poll_fn poll;
   tcp_connected_fn connected;
   u8_t pollinterval; /**< in 500 ms units */
+
+  /* The last soft ICMP error (RFC 5461 4): kept for the application and
+   * reported if the connection times out; cleared by any acceptable ACK,
+   * as the peer is then evidently reachable.  soft_err, which says the
+   * two hold one, is at the top. */
+  u8_t soft_icmp_type, soft_icmp_code; /**< ICMP or ICMPv6 type and code (the family is remote_ip's) */
+
+  /* keepalive (RFC 9293 3.8.4; keep_cnt_sent is at the top) */
+  u8_t keep_cnt;
+  u32_t keep_idle, keep_intvl; /**< ms */
 };
 
 /* ---- PCBs ---- */

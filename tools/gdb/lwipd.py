@@ -435,13 +435,22 @@ def tcp_options(p):
 
 class Tcp(LwipCommand):
     """lwip-tcp: TCP connections (the 4-tuple hash conn_hash), PCBs bound but not
-    connected (bound_pcbs) and listeners (listen_hash), all in core/tcp.c, then
-    the handshakes in the SYN queue (core/tcp_synq.c)."""
+    connected (bound_pcbs) and listeners (listen_hash), all members of core/tcp.c's
+    file-static `st`, then the handshakes in the SYN queue (core/tcp_synq.c)."""
     NAME = "lwip-tcp"
+
+    @staticmethod
+    def tcp_global(name):
+        """A member of core/tcp.c's state struct `st` ('tcp.c'::st); a build
+        without TCP has neither, and says which list is missing."""
+        try:
+            return lookup_in("tcp.c", "st")[name]
+        except (NotInBuild, gdb.error):
+            raise NotInBuild(name)
 
     def run(self, arg):
         states = enum_names("enum tcp_state")
-        conns = lookup("conn_hash")
+        conns = self.tcp_global("conn_hash")
         lo, hi = conns.type.strip_typedefs().range()
         count = 0
         for i in range(lo, hi + 1):
@@ -449,14 +458,11 @@ class Tcp(LwipCommand):
                 self.conn(p, states)
                 count += 1
         bound = 0
-        try:
-            for p in walk(lookup("bound_pcbs")):
-                print("tcp_pcb 0x%x %s %s (bound, not connected)" % (
-                    int(p), endpoint_str(p["local_ip"], int(p["local_port"])), states.get(int(p["state"]), "?")))
-                bound += 1
-        except NotInBuild:
-            pass
-        listeners = lookup("listen_hash")
+        for p in walk(self.tcp_global("bound_pcbs")):
+            print("tcp_pcb 0x%x %s %s (bound, not connected)" % (
+                int(p), endpoint_str(p["local_ip"], int(p["local_port"])), states.get(int(p["state"]), "?")))
+            bound += 1
+        listeners = self.tcp_global("listen_hash")
         lo, hi = listeners.type.strip_typedefs().range()
         nl = 0
         for i in range(lo, hi + 1):
@@ -497,10 +503,13 @@ class Tcp(LwipCommand):
     @staticmethod
     def congestion(p):
         """The controller (pcb->cc, a struct tcp_cc_ops: its name string is
-        read from memory) and, for CUBIC, W_max and K."""
+        read from memory) and, for CUBIC, W_max and K.  A build without
+        tcp_cubic has no pcb->cc: every PCB's controller is NewReno."""
         name = "?"
         try:
-            if int(p["cc"]):
+            if not any(f.name == "cc" for f in p.dereference().type.strip_typedefs().fields()):
+                name = "newreno"
+            elif int(p["cc"]):
                 name = p["cc"]["name"].string()
         except gdb.error:
             pass

@@ -384,8 +384,8 @@ struct tcp_cc_ops {
    *  retransmitting anything.  NULL in a build without tcp_ecn. */
   void (*on_ecn)(struct tcp_pcb *pcb);
 };
-extern const struct tcp_cc_ops tcp_cc_newreno;
-/** NewReno's steps (RFC 5681, RFC 6582), the entries of tcp_cc_newreno. */
+/** NewReno's steps (RFC 5681, RFC 6582), the entries of tcp_cc_newreno
+ *  (built with tcp_cubic: the only build where a PCB may have another). */
 void tcp_newreno_init(struct tcp_pcb *pcb);
 void tcp_newreno_on_ack(struct tcp_pcb *pcb, u32_t acked);
 void tcp_newreno_on_recovery(struct tcp_pcb *pcb);
@@ -393,13 +393,16 @@ void tcp_newreno_on_recovery_end(struct tcp_pcb *pcb);
 void tcp_newreno_on_rto(struct tcp_pcb *pcb);
 void tcp_newreno_on_ecn(struct tcp_pcb *pcb);
 #if LWIP_TCP_CUBIC
-extern const struct tcp_cc_ops tcp_cc_cubic;
+extern const struct tcp_cc_ops tcp_cc_newreno, tcp_cc_cubic;
+/** The controller new PCBs take (tcp_set_default_congestion). */
+extern const struct tcp_cc_ops *tcp_cc_default;
 /** Step @p op of the PCB's controller, called as TCP_CC(pcb, on_ack)(pcb, n). */
 #define TCP_CC(pcb, op) ((pcb)->cc->op)
 #else
 /* NewReno is the only controller built, so every PCB's is NewReno
  * (tcp_set_congestion accepts no other): call its steps directly rather
- * than through the table, which saves the loads and indirect calls. */
+ * than through a table, which saves the loads and indirect calls; nor is
+ * the table built, nor a PCB's pointer to it (pcb->cc). */
 #define TCP_CC(pcb, op) ((void)(pcb), tcp_newreno_##op)
 #endif
 /** HyStart++ (RFC 9406) phases in pcb->hs_phase. */
@@ -421,8 +424,6 @@ static inline void tcp_hystart_rtt(struct tcp_pcb *pcb, u32_t rtt_ms)
  *  built with stats, like the rest of that snapshot). */
 const char *tcp_cc_phase_name(const struct tcp_pcb *pcb);
 #endif
-/** The controller new PCBs take (tcp_set_default_congestion). */
-extern const struct tcp_cc_ops *tcp_cc_default;
 /** The initial window for @p mss under the rule in force (tcp_set_initial_window). */
 u32_t tcp_cc_initial_window(u32_t mss);
 /** A controller by name, NULL when unknown or not built. */
