@@ -47,7 +47,7 @@ struct memp_pool {
 #if !LWIP_MALLOC_POOLS
   u8_t *base;        /* num * size bytes */
   u8_t *in_use;      /* one flag per element */
-  u32_t *free_stack; /* indices of free elements; top at nfree - 1 */
+  u32_t *free_stack; /* indices of free elements, from slot `used` up */
 #endif
 };
 
@@ -72,10 +72,10 @@ static const struct memp_pool pools[MEMP_MAX] = {
   _Static_assert(LWIP_MEM_ALIGN_SIZE(size) <= 0xffffU && (num) <= 0xffffU, "pool " desc ": 16 bits");
 #include "lwip/priv/memp_std.h"
 
+/* In the static build a pool's `used` count is also where its free stack
+ * starts: slots below it hold nothing, slots from it up hold the free
+ * indices with the next one to allocate at `used` itself. */
 static struct stats_mem pool_stats[MEMP_MAX];
-#if !LWIP_MALLOC_POOLS
-static u32_t pool_nfree[MEMP_MAX];
-#endif
 
 void memp_init(void)
 {
@@ -93,9 +93,8 @@ void memp_init(void)
     memset(pool->in_use, 0, pool->num);
     /* Lowest index on top: the first allocations come from the start. */
     for (u32_t i = 0; i < pool->num; i++) {
-      pool->free_stack[i] = pool->num - 1U - i;
+      pool->free_stack[i] = i;
     }
-    pool_nfree[t] = pool->num;
 #endif
   }
 }
@@ -133,7 +132,7 @@ void *memp_malloc(memp_t type)
   }
 #else
   const struct memp_pool *pool = &pools[type];
-  u32_t i = pool->free_stack[--pool_nfree[type]];
+  u32_t i = pool->free_stack[st->used];
   pool->in_use[i] = 1;
   void *mem = pool->base + (size_t)i * pool->size;
 #endif
@@ -168,9 +167,11 @@ void memp_free(memp_t type, void *mem)
     return;
   }
   pool->in_use[i] = 0;
-  pool->free_stack[pool_nfree[type]++] = i;
 #endif
   pool_stats[type].used--;
+#if !LWIP_MALLOC_POOLS
+  pool->free_stack[pool_stats[type].used] = i;
+#endif
 }
 
 const struct stats_mem *memp_stats(memp_t type)
