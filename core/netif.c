@@ -390,78 +390,77 @@ void netif_set_default(struct netif *netif)
   netif_default = netif;
 }
 
-/* Tell the netif's own callback @p cb, then the ext callbacks, that its
- * state of @p reason (LWIP_NSC_STATUS_CHANGED or LWIP_NSC_LINK_CHANGED) is
- * now @p up.  The one tail of the four up/down setters. */
-static void report_state(struct netif *netif, netif_status_callback_fn cb, netif_nsc_reason_t reason, u8_t up)
+/* Turn @p flag (NETIF_FLAG_UP or NETIF_FLAG_LINK_UP) of @p netif @p on,
+ * with what each of the four changes brings, in this order:
+ *   up:        own status callback, ext callbacks, then announcements
+ *   down:      ARP cache of the netif dropped, then the callbacks
+ *   link up:   announcements first, then own link callback, ext callbacks
+ *   link down: the callbacks
+ * Announcements go out only once the netif is both up and linked (see
+ * netif_issue_reports).  One body for the four setters. */
+static void set_flag(struct netif *netif, u8_t flag, bool on)
 {
+  if (netif == NULL || ((netif->flags & flag) != 0) == on) {
+    return;
+  }
+  netif->flags ^= flag;
+  bool link = (flag == NETIF_FLAG_LINK_UP);
+  LWIP_LOG(NETIF, INFO, "%c%c%u %s%s", netif->name[0], netif->name[1], netif->num, link ? "link " : "",
+           on ? "up" : "down");
+  if (link && on) {
+    netif_issue_reports(netif);
+#if LWIP_IPV6
+    nd6_netif_up(netif);
+#endif
+  }
+  if (!link && !on) {
+#if LWIP_ARP
+    /* Neighbours learned on a downed interface may be stale when it returns. */
+    if (netif->flags & NETIF_FLAG_ETHARP) {
+      etharp_cleanup_netif(netif);
+    }
+#endif
+#if LWIP_IPV6
+    nd6_netif_down(netif);
+#endif
+  }
+  netif_status_callback_fn cb = link ? netif->link_callback : netif->status_callback;
   if (cb != NULL) {
     cb(netif);
   }
   netif_ext_callback_args_t args;
-  if (reason == LWIP_NSC_LINK_CHANGED) {
-    args.link_changed.state = up;
+  if (link) {
+    args.link_changed.state = on;
   } else {
-    args.status_changed.state = up;
+    args.status_changed.state = on;
   }
-  notify(netif, reason, &args);
+  notify(netif, link ? LWIP_NSC_LINK_CHANGED : LWIP_NSC_STATUS_CHANGED, &args);
+  if (!link && on) {
+    netif_issue_reports(netif);
+#if LWIP_IPV6
+    nd6_netif_up(netif);
+#endif
+  }
 }
 
 void netif_set_up(struct netif *netif)
 {
-  if (netif == NULL || netif_is_up(netif)) {
-    return;
-  }
-  netif->flags |= NETIF_FLAG_UP;
-  LWIP_LOG(NETIF, INFO, "%c%c%u up", netif->name[0], netif->name[1], netif->num);
-  report_state(netif, netif->status_callback, LWIP_NSC_STATUS_CHANGED, 1);
-  netif_issue_reports(netif);
-#if LWIP_IPV6
-  nd6_netif_up(netif);
-#endif
+  set_flag(netif, NETIF_FLAG_UP, true);
 }
 
 void netif_set_down(struct netif *netif)
 {
-  if (netif == NULL || !netif_is_up(netif)) {
-    return;
-  }
-  netif->flags &= (u8_t)~NETIF_FLAG_UP;
-#if LWIP_ARP
-  /* Neighbours learned on a downed interface may be stale when it returns. */
-  if (netif->flags & NETIF_FLAG_ETHARP) {
-    etharp_cleanup_netif(netif);
-  }
-#endif
-#if LWIP_IPV6
-  nd6_netif_down(netif);
-#endif
-  LWIP_LOG(NETIF, INFO, "%c%c%u down", netif->name[0], netif->name[1], netif->num);
-  report_state(netif, netif->status_callback, LWIP_NSC_STATUS_CHANGED, 0);
+  set_flag(netif, NETIF_FLAG_UP, false);
 }
 
 void netif_set_link_up(struct netif *netif)
 {
-  if (netif == NULL || netif_is_link_up(netif)) {
-    return;
-  }
-  netif->flags |= NETIF_FLAG_LINK_UP;
-  LWIP_LOG(NETIF, INFO, "%c%c%u link up", netif->name[0], netif->name[1], netif->num);
-  netif_issue_reports(netif);
-#if LWIP_IPV6
-  nd6_netif_up(netif);
-#endif
-  report_state(netif, netif->link_callback, LWIP_NSC_LINK_CHANGED, 1);
+  set_flag(netif, NETIF_FLAG_LINK_UP, true);
 }
 
 void netif_set_link_down(struct netif *netif)
 {
-  if (netif == NULL || !netif_is_link_up(netif)) {
-    return;
-  }
-  netif->flags &= (u8_t)~NETIF_FLAG_LINK_UP;
-  LWIP_LOG(NETIF, INFO, "%c%c%u link down", netif->name[0], netif->name[1], netif->num);
-  report_state(netif, netif->link_callback, LWIP_NSC_LINK_CHANGED, 0);
+  set_flag(netif, NETIF_FLAG_LINK_UP, false);
 }
 
 err_t netif_set_mtu(struct netif *netif, u16_t mtu)
