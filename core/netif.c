@@ -22,6 +22,7 @@
 #include "lwip/priv/mld6_priv.h"
 #endif
 
+#include <stddef.h>
 #include <string.h>
 
 /* Keeps a helper out of line where inlining copies it, measured on the
@@ -305,21 +306,6 @@ char *netif_index_to_name(u8_t idx, char *name)
 /* Configuration                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Change one IPv4 setting, keeping its old value in @p old.  @return
- * @p reason when it changed, else 0.  Out of line: netif_set_addr() uses
- * it three times. */
-static NETIF_NOINLINE netif_nsc_reason_t set_ip4_field(ip_addr_t *field, const ip4_addr_t *val, ip_addr_t *old,
-                                                       netif_nsc_reason_t reason)
-{
-  u32_t v = val ? val->addr : 0;
-  *old = *field;
-  if (ip_2_ip4(field)->addr == v && IP_IS_V4_VAL(*field)) {
-    return 0;
-  }
-  ip_addr_set_ip4_u32(field, v);
-  return reason;
-}
-
 static void address_changed(struct netif *netif, const ip_addr_t *old_addr)
 {
 #if LWIP_UDP
@@ -336,28 +322,46 @@ static void address_changed(struct netif *netif, const ip_addr_t *old_addr)
   netif_issue_reports(netif);
 }
 
+/* The reasons the three IPv4 settings' changes are reported as, in the
+ * order netif_set_addr() takes them, which is also the order struct netif
+ * keeps them in, one after the other. */
+static const u8_t ip4_field_reason[3] = {
+  LWIP_NSC_IPV4_ADDRESS_CHANGED, LWIP_NSC_IPV4_NETMASK_CHANGED, LWIP_NSC_IPV4_GATEWAY_CHANGED};
+_Static_assert(offsetof(struct netif, netmask) == offsetof(struct netif, ip_addr) + sizeof(ip_addr_t) &&
+                 offsetof(struct netif, gw) == offsetof(struct netif, netmask) + sizeof(ip_addr_t),
+               "netif_set_addr walks ip_addr, netmask and gw as consecutive fields");
+
 void netif_set_addr(struct netif *netif, const ip4_addr_t *ipaddr, const ip4_addr_t *netmask,
                     const ip4_addr_t *gw)
 {
   if (netif == NULL) {
     return;
   }
-  ip_addr_t old_addr, old_mask, old_gw;
-  /* The netmask goes first so that address-change work (gratuitous ARP,
-   * rebinding) already sees the new subnet. */
-  netif_nsc_reason_t reason = set_ip4_field(&netif->netmask, netmask, &old_mask, LWIP_NSC_IPV4_NETMASK_CHANGED);
-  reason |= set_ip4_field(&netif->gw, gw, &old_gw, LWIP_NSC_IPV4_GATEWAY_CHANGED);
-  if (set_ip4_field(&netif->ip_addr, ipaddr, &old_addr, LWIP_NSC_IPV4_ADDRESS_CHANGED)) {
-    reason |= LWIP_NSC_IPV4_ADDRESS_CHANGED;
-    address_changed(netif, &old_addr);
+  const ip4_addr_t *val[3] = {ipaddr, netmask, gw};
+  ip_addr_t old[3];
+  netif_nsc_reason_t reason = 0;
+  /* Gateway, netmask, then the address last, so that address-change work
+   * (gratuitous ARP, rebinding) already sees the new subnet. */
+  for (int k = 2; k >= 0; k--) {
+    ip_addr_t *field =
+      (ip_addr_t *)(void *)((u8_t *)netif + offsetof(struct netif, ip_addr) + (size_t)k * sizeof(ip_addr_t));
+    u32_t v = val[k] ? val[k]->addr : 0;
+    old[k] = *field;
+    if (ip_2_ip4(field)->addr != v || !IP_IS_V4_VAL(*field)) {
+      ip_addr_set_ip4_u32(field, v);
+      reason |= ip4_field_reason[k];
+    }
   }
   if (reason == 0) {
     return;
   }
+  if (reason & LWIP_NSC_IPV4_ADDRESS_CHANGED) {
+    address_changed(netif, &old[0]);
+  }
   netif_ext_callback_args_t args;
-  args.ipv4_changed.old_address = &old_addr;
-  args.ipv4_changed.old_netmask = &old_mask;
-  args.ipv4_changed.old_gw = &old_gw;
+  args.ipv4_changed.old_address = &old[0];
+  args.ipv4_changed.old_netmask = &old[1];
+  args.ipv4_changed.old_gw = &old[2];
   notify(netif, (netif_nsc_reason_t)(reason | LWIP_NSC_IPV4_SETTINGS_CHANGED), &args);
   if (netif->status_callback && (reason & LWIP_NSC_IPV4_ADDRESS_CHANGED)) {
     netif->status_callback(netif);
