@@ -25,14 +25,6 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Keeps a helper out of line where inlining copies it, measured on the
- * Cortex-M4 -Os build (GCC and Clang; elsewhere only a hint lost). */
-#if defined(__GNUC__)
-#define NETIF_NOINLINE __attribute__((noinline))
-#else
-#define NETIF_NOINLINE
-#endif
-
 struct netif *netif_list;
 struct netif *netif_default;
 static netif_ext_callback_t *ext_callbacks;
