@@ -60,6 +60,8 @@ static MEMP_INLINE u8_t *pool_in_use(const struct memp_pool *pool)
 #endif
 
 #if !LWIP_MALLOC_POOLS
+/* Per pool: the elements, and one word array holding the free stack's num
+ * indices followed by num in-use bytes (rounded up to whole words). */
 #define LWIP_MEMPOOL(name, size, num, desc) \
   static _Alignas(MEM_ALIGNMENT) u8_t memp_base_##name[(num) * LWIP_MEM_ALIGN_SIZE(size)]; \
   static u32_t memp_stack_##name[(num) + ((num) + 3U) / 4U];
