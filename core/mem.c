@@ -193,7 +193,8 @@ static u32_t used_block(const void *mem)
       b->next % MEM_ALIGNMENT != 0 || blk_at(b->next)->prev != off) {
     return UINT32_MAX;
   }
-  if (off == 0 ? b->prev != 0 : (b->prev >= off || blk_at(b->prev)->next != off)) {
+  /* The first block's prev is 0; any other's is a lower block ending here. */
+  if (b->prev < off ? blk_at(b->prev)->next != off : (b->prev | off) != 0) {
     return UINT32_MAX;
   }
   return off;
@@ -305,7 +306,9 @@ void *mem_trim(void *mem, mem_size_t new_size)
   if (new_size > blk_data_size(off)) {
     return NULL;
   }
-  size_t need = request_size(new_size == 0 ? 1 : new_size);
+  /* No block is larger than the heap, so request_size()'s too-large test
+   * cannot fire: the rounding alone. */
+  size_t need = LWIP_MEM_ALIGN_SIZE(new_size == 0 ? 1 : new_size);
   u32_t next = b->next;
   if (off + MEM_HDR + need == next) {
     return mem;

@@ -46,20 +46,29 @@ struct memp_pool {
   u16_t num;  /* element count */
 #if !LWIP_MALLOC_POOLS
   u8_t *base;        /* num * size bytes */
-  u8_t *in_use;      /* one flag per element */
-  u32_t *free_stack; /* indices of free elements; top at nfree - 1 */
+  u32_t *free_stack; /* indices of free elements, from slot `used` up */
 #endif
 };
 
 #if !LWIP_MALLOC_POOLS
+/* A pool's in-use flags, one byte per element, follow its free stack in
+ * the same array (so the table needs no pointer to them). */
+static MEMP_INLINE u8_t *pool_in_use(const struct memp_pool *pool)
+{
+  return (u8_t *)&pool->free_stack[pool->num];
+}
+#endif
+
+#if !LWIP_MALLOC_POOLS
+/* Per pool: the elements, and one word array holding the free stack's num
+ * indices followed by num in-use bytes (rounded up to whole words). */
 #define LWIP_MEMPOOL(name, size, num, desc) \
   static _Alignas(MEM_ALIGNMENT) u8_t memp_base_##name[(num) * LWIP_MEM_ALIGN_SIZE(size)]; \
-  static u8_t memp_in_use_##name[num]; \
-  static u32_t memp_stack_##name[num];
+  static u32_t memp_stack_##name[(num) + ((num) + 3U) / 4U];
 #include "lwip/priv/memp_std.h"
 
 #define LWIP_MEMPOOL(name, size, num, desc) \
-  [MEMP_##name] = {desc, LWIP_MEM_ALIGN_SIZE(size), (num), memp_base_##name, memp_in_use_##name, memp_stack_##name},
+  [MEMP_##name] = {desc, LWIP_MEM_ALIGN_SIZE(size), (num), memp_base_##name, memp_stack_##name},
 #else
 #define LWIP_MEMPOOL(name, size, num, desc) [MEMP_##name] = {desc, LWIP_MEM_ALIGN_SIZE(size), (num)},
 #endif
@@ -72,10 +81,10 @@ static const struct memp_pool pools[MEMP_MAX] = {
   _Static_assert(LWIP_MEM_ALIGN_SIZE(size) <= 0xffffU && (num) <= 0xffffU, "pool " desc ": 16 bits");
 #include "lwip/priv/memp_std.h"
 
+/* In the static build a pool's `used` count is also where its free stack
+ * starts: slots below it hold nothing, slots from it up hold the free
+ * indices with the next one to allocate at `used` itself. */
 static struct stats_mem pool_stats[MEMP_MAX];
-#if !LWIP_MALLOC_POOLS
-static u32_t pool_nfree[MEMP_MAX];
-#endif
 
 void memp_init(void)
 {
@@ -90,12 +99,11 @@ void memp_init(void)
     pool_stats[t].name = pool->desc;
     pool_stats[t].avail = pool->num;
 #if !LWIP_MALLOC_POOLS
-    memset(pool->in_use, 0, pool->num);
+    memset(pool_in_use(pool), 0, pool->num);
     /* Lowest index on top: the first allocations come from the start. */
     for (u32_t i = 0; i < pool->num; i++) {
-      pool->free_stack[i] = pool->num - 1U - i;
+      pool->free_stack[i] = i;
     }
-    pool_nfree[t] = pool->num;
 #endif
   }
 }
@@ -133,8 +141,8 @@ void *memp_malloc(memp_t type)
   }
 #else
   const struct memp_pool *pool = &pools[type];
-  u32_t i = pool->free_stack[--pool_nfree[type]];
-  pool->in_use[i] = 1;
+  u32_t i = pool->free_stack[st->used];
+  pool_in_use(pool)[i] = 1;
   void *mem = pool->base + (size_t)i * pool->size;
 #endif
   st->used++;
@@ -163,14 +171,16 @@ void memp_free(memp_t type, void *mem)
    * its end, so one index test covers both sides. */
   size_t off = (size_t)((mem_ptr_t)mem - (mem_ptr_t)pool->base);
   size_t i = off / pool->size;
-  if (i >= pool->num || off % pool->size != 0 || !pool->in_use[i]) {
+  if (i >= pool->num || off % pool->size != 0 || !pool_in_use(pool)[i]) {
     pool_illegal(type, mem);
     return;
   }
-  pool->in_use[i] = 0;
-  pool->free_stack[pool_nfree[type]++] = i;
+  pool_in_use(pool)[i] = 0;
 #endif
   pool_stats[type].used--;
+#if !LWIP_MALLOC_POOLS
+  pool->free_stack[pool_stats[type].used] = i;
+#endif
 }
 
 const struct stats_mem *memp_stats(memp_t type)

@@ -22,15 +22,8 @@
 #include "lwip/priv/mld6_priv.h"
 #endif
 
+#include <stddef.h>
 #include <string.h>
-
-/* Keeps a helper out of line where inlining copies it, measured on the
- * Cortex-M4 -Os build (GCC and Clang; elsewhere only a hint lost). */
-#if defined(__GNUC__)
-#define NETIF_NOINLINE __attribute__((noinline))
-#else
-#define NETIF_NOINLINE
-#endif
 
 struct netif *netif_list;
 struct netif *netif_default;
@@ -305,21 +298,6 @@ char *netif_index_to_name(u8_t idx, char *name)
 /* Configuration                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Change one IPv4 setting, keeping its old value in @p old.  @return
- * @p reason when it changed, else 0.  Out of line: netif_set_addr() uses
- * it three times. */
-static NETIF_NOINLINE netif_nsc_reason_t set_ip4_field(ip_addr_t *field, const ip4_addr_t *val, ip_addr_t *old,
-                                                       netif_nsc_reason_t reason)
-{
-  u32_t v = val ? val->addr : 0;
-  *old = *field;
-  if (ip_2_ip4(field)->addr == v && IP_IS_V4_VAL(*field)) {
-    return 0;
-  }
-  ip_addr_set_ip4_u32(field, v);
-  return reason;
-}
-
 static void address_changed(struct netif *netif, const ip_addr_t *old_addr)
 {
 #if LWIP_UDP
@@ -336,28 +314,46 @@ static void address_changed(struct netif *netif, const ip_addr_t *old_addr)
   netif_issue_reports(netif);
 }
 
+/* The reasons the three IPv4 settings' changes are reported as, in the
+ * order netif_set_addr() takes them, which is also the order struct netif
+ * keeps them in, one after the other. */
+static const u8_t ip4_field_reason[3] = {
+  LWIP_NSC_IPV4_ADDRESS_CHANGED, LWIP_NSC_IPV4_NETMASK_CHANGED, LWIP_NSC_IPV4_GATEWAY_CHANGED};
+_Static_assert(offsetof(struct netif, netmask) == offsetof(struct netif, ip_addr) + sizeof(ip_addr_t) &&
+                 offsetof(struct netif, gw) == offsetof(struct netif, netmask) + sizeof(ip_addr_t),
+               "netif_set_addr walks ip_addr, netmask and gw as consecutive fields");
+
 void netif_set_addr(struct netif *netif, const ip4_addr_t *ipaddr, const ip4_addr_t *netmask,
                     const ip4_addr_t *gw)
 {
   if (netif == NULL) {
     return;
   }
-  ip_addr_t old_addr, old_mask, old_gw;
-  /* The netmask goes first so that address-change work (gratuitous ARP,
-   * rebinding) already sees the new subnet. */
-  netif_nsc_reason_t reason = set_ip4_field(&netif->netmask, netmask, &old_mask, LWIP_NSC_IPV4_NETMASK_CHANGED);
-  reason |= set_ip4_field(&netif->gw, gw, &old_gw, LWIP_NSC_IPV4_GATEWAY_CHANGED);
-  if (set_ip4_field(&netif->ip_addr, ipaddr, &old_addr, LWIP_NSC_IPV4_ADDRESS_CHANGED)) {
-    reason |= LWIP_NSC_IPV4_ADDRESS_CHANGED;
-    address_changed(netif, &old_addr);
+  const ip4_addr_t *val[3] = {ipaddr, netmask, gw};
+  ip_addr_t old[3];
+  netif_nsc_reason_t reason = 0;
+  /* Gateway, netmask, then the address last, so that address-change work
+   * (gratuitous ARP, rebinding) already sees the new subnet. */
+  for (int k = 2; k >= 0; k--) {
+    ip_addr_t *field =
+      (ip_addr_t *)(void *)((u8_t *)netif + offsetof(struct netif, ip_addr) + (size_t)k * sizeof(ip_addr_t));
+    u32_t v = val[k] ? val[k]->addr : 0;
+    old[k] = *field;
+    if (ip_2_ip4(field)->addr != v || !IP_IS_V4_VAL(*field)) {
+      ip_addr_set_ip4_u32(field, v);
+      reason |= ip4_field_reason[k];
+    }
   }
   if (reason == 0) {
     return;
   }
+  if (reason & LWIP_NSC_IPV4_ADDRESS_CHANGED) {
+    address_changed(netif, &old[0]);
+  }
   netif_ext_callback_args_t args;
-  args.ipv4_changed.old_address = &old_addr;
-  args.ipv4_changed.old_netmask = &old_mask;
-  args.ipv4_changed.old_gw = &old_gw;
+  args.ipv4_changed.old_address = &old[0];
+  args.ipv4_changed.old_netmask = &old[1];
+  args.ipv4_changed.old_gw = &old[2];
   notify(netif, (netif_nsc_reason_t)(reason | LWIP_NSC_IPV4_SETTINGS_CHANGED), &args);
   if (netif->status_callback && (reason & LWIP_NSC_IPV4_ADDRESS_CHANGED)) {
     netif->status_callback(netif);
@@ -390,78 +386,77 @@ void netif_set_default(struct netif *netif)
   netif_default = netif;
 }
 
-/* Tell the netif's own callback @p cb, then the ext callbacks, that its
- * state of @p reason (LWIP_NSC_STATUS_CHANGED or LWIP_NSC_LINK_CHANGED) is
- * now @p up.  The one tail of the four up/down setters. */
-static void report_state(struct netif *netif, netif_status_callback_fn cb, netif_nsc_reason_t reason, u8_t up)
+/* Turn @p flag (NETIF_FLAG_UP or NETIF_FLAG_LINK_UP) of @p netif @p on,
+ * with what each of the four changes brings, in this order:
+ *   up:        own status callback, ext callbacks, then announcements
+ *   down:      ARP cache of the netif dropped, then the callbacks
+ *   link up:   announcements first, then own link callback, ext callbacks
+ *   link down: the callbacks
+ * Announcements go out only once the netif is both up and linked (see
+ * netif_issue_reports).  One body for the four setters. */
+static void set_flag(struct netif *netif, u8_t flag, bool on)
 {
+  if (netif == NULL || ((netif->flags & flag) != 0) == on) {
+    return;
+  }
+  netif->flags ^= flag;
+  bool link = (flag == NETIF_FLAG_LINK_UP);
+  LWIP_LOG(NETIF, INFO, "%c%c%u %s%s", netif->name[0], netif->name[1], netif->num, link ? "link " : "",
+           on ? "up" : "down");
+  if (link && on) {
+    netif_issue_reports(netif);
+#if LWIP_IPV6
+    nd6_netif_up(netif);
+#endif
+  }
+  if (!link && !on) {
+#if LWIP_ARP
+    /* Neighbours learned on a downed interface may be stale when it returns. */
+    if (netif->flags & NETIF_FLAG_ETHARP) {
+      etharp_cleanup_netif(netif);
+    }
+#endif
+#if LWIP_IPV6
+    nd6_netif_down(netif);
+#endif
+  }
+  netif_status_callback_fn cb = link ? netif->link_callback : netif->status_callback;
   if (cb != NULL) {
     cb(netif);
   }
   netif_ext_callback_args_t args;
-  if (reason == LWIP_NSC_LINK_CHANGED) {
-    args.link_changed.state = up;
+  if (link) {
+    args.link_changed.state = on;
   } else {
-    args.status_changed.state = up;
+    args.status_changed.state = on;
   }
-  notify(netif, reason, &args);
+  notify(netif, link ? LWIP_NSC_LINK_CHANGED : LWIP_NSC_STATUS_CHANGED, &args);
+  if (!link && on) {
+    netif_issue_reports(netif);
+#if LWIP_IPV6
+    nd6_netif_up(netif);
+#endif
+  }
 }
 
 void netif_set_up(struct netif *netif)
 {
-  if (netif == NULL || netif_is_up(netif)) {
-    return;
-  }
-  netif->flags |= NETIF_FLAG_UP;
-  LWIP_LOG(NETIF, INFO, "%c%c%u up", netif->name[0], netif->name[1], netif->num);
-  report_state(netif, netif->status_callback, LWIP_NSC_STATUS_CHANGED, 1);
-  netif_issue_reports(netif);
-#if LWIP_IPV6
-  nd6_netif_up(netif);
-#endif
+  set_flag(netif, NETIF_FLAG_UP, true);
 }
 
 void netif_set_down(struct netif *netif)
 {
-  if (netif == NULL || !netif_is_up(netif)) {
-    return;
-  }
-  netif->flags &= (u8_t)~NETIF_FLAG_UP;
-#if LWIP_ARP
-  /* Neighbours learned on a downed interface may be stale when it returns. */
-  if (netif->flags & NETIF_FLAG_ETHARP) {
-    etharp_cleanup_netif(netif);
-  }
-#endif
-#if LWIP_IPV6
-  nd6_netif_down(netif);
-#endif
-  LWIP_LOG(NETIF, INFO, "%c%c%u down", netif->name[0], netif->name[1], netif->num);
-  report_state(netif, netif->status_callback, LWIP_NSC_STATUS_CHANGED, 0);
+  set_flag(netif, NETIF_FLAG_UP, false);
 }
 
 void netif_set_link_up(struct netif *netif)
 {
-  if (netif == NULL || netif_is_link_up(netif)) {
-    return;
-  }
-  netif->flags |= NETIF_FLAG_LINK_UP;
-  LWIP_LOG(NETIF, INFO, "%c%c%u link up", netif->name[0], netif->name[1], netif->num);
-  netif_issue_reports(netif);
-#if LWIP_IPV6
-  nd6_netif_up(netif);
-#endif
-  report_state(netif, netif->link_callback, LWIP_NSC_LINK_CHANGED, 1);
+  set_flag(netif, NETIF_FLAG_LINK_UP, true);
 }
 
 void netif_set_link_down(struct netif *netif)
 {
-  if (netif == NULL || !netif_is_link_up(netif)) {
-    return;
-  }
-  netif->flags &= (u8_t)~NETIF_FLAG_LINK_UP;
-  LWIP_LOG(NETIF, INFO, "%c%c%u link down", netif->name[0], netif->name[1], netif->num);
-  report_state(netif, netif->link_callback, LWIP_NSC_LINK_CHANGED, 0);
+  set_flag(netif, NETIF_FLAG_LINK_UP, false);
 }
 
 err_t netif_set_mtu(struct netif *netif, u16_t mtu)

@@ -224,6 +224,23 @@ static struct etharp_entry *entry_alloc(void)
   return victim;
 }
 
+/* The entry for @p ip on @p netif, else when @p create a new one for it
+ * (still EMPTY, so the caller sees it is new; NULL when the table holds
+ * only static entries).  The one way learned and queried entries come to
+ * be. */
+static struct etharp_entry *entry_get(const ip4_addr_t *ip, struct netif *netif, bool create)
+{
+  struct etharp_entry *e = entry_find(ip, netif);
+  if (e == NULL && create) {
+    e = entry_alloc();
+    if (e != NULL) {
+      e->ipaddr = *ip;
+      e->netif = netif;
+    }
+  }
+  return e;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Sending ARP messages                                                    */
 /* ---------------------------------------------------------------------- */
@@ -315,18 +332,12 @@ static void entry_resolve(struct etharp_entry *e, const u8_t *mac, u8_t state)
  * Static entries are left alone. */
 static void etharp_update(struct netif *netif, const ip4_addr_t *ip, const u8_t *mac, bool create)
 {
-  struct etharp_entry *e = entry_find(ip, netif);
+  struct etharp_entry *e = entry_get(ip, netif, create);
   if (e == NULL) {
-    if (!create) {
-      return;
-    }
-    e = entry_alloc();
-    if (e == NULL) {
+    if (create) {
       LWIP_DROP(ARP_TABLE_FULL);
-      return;
     }
-    e->ipaddr = *ip;
-    e->netif = netif;
+    return;
   }
 #if LWIP_ARP_STATIC_ENTRIES
   if (e->state == ETHARP_STATE_STATIC) {
@@ -405,10 +416,13 @@ void etharp_input(struct pbuf *p, struct netif *netif)
     goto out;
   }
   if (op == ARP_REQUEST) {
-    struct eth_addr dst;
-    memcpy(dst.addr, shw, ETH_HWADDR_LEN);
+    /* The reply goes straight back to the sender's MAC as it stands in the
+     * copied header. */
+    _Static_assert(sizeof(struct eth_addr) == ETH_HWADDR_LEN && _Alignof(struct eth_addr) == 1,
+                   "a MAC inside a byte array reads as a struct eth_addr");
+    const struct eth_addr *dst = (const struct eth_addr *)(const void *)shw;
     LWIP_LOG(ARP, DEBUG, "%s is-at our MAC, told %s", ip4addr_ntoa(ours), ip4addr_ntoa(&sip));
-    etharp_raw(netif, &dst, ARP_REPLY, &dst, ours, &sip);
+    etharp_raw(netif, dst, ARP_REPLY, dst, ours, &sip);
   }
 out:
   pbuf_free(p);
@@ -468,32 +482,26 @@ err_t etharp_query(struct netif *netif, const ip4_addr_t *ipaddr, struct pbuf *q
   if (ip4_addr_isbroadcast(ipaddr, netif) || ip4_addr_ismulticast(ipaddr)) {
     return ERR_ARG;
   }
-  struct etharp_entry *e = entry_find(ipaddr, netif);
-  if (e != NULL && entry_resolved(e)) {
-    return q != NULL ? send_to_entry(e, q) : ERR_OK;
-  }
-  bool fresh = (e == NULL);
-  if (fresh) {
-    e = entry_alloc();
-    if (e == NULL) {
-      if (q != NULL) {
-        LWIP_DROP(ARP_TABLE_FULL);
-      }
-      return ERR_MEM;
+  struct etharp_entry *e = entry_get(ipaddr, netif, true);
+  if (e == NULL) {
+    if (q != NULL) {
+      LWIP_DROP(ARP_TABLE_FULL);
     }
-    e->ipaddr = *ipaddr;
-    e->netif = netif;
-    e->state = ETHARP_STATE_PENDING;
-    e->stamp_ms = sys_now();
-    e->req_ms = e->stamp_ms;
-    entry_report(e, false);
+    return ERR_MEM;
+  }
+  if (entry_resolved(e)) {
+    return q != NULL ? send_to_entry(e, q) : ERR_OK;
   }
   /* Armed on every use of a pending entry, not only when it is made: if
    * the timer could not be armed then (no timeout memory), the entry would
    * otherwise stay INCOMPLETE, never retransmitted (RFC 1122 2.3.2.1) nor
    * given up, and its queue would grow stale for ever. */
   arm_timer();
-  if (fresh) {
+  if (e->state == ETHARP_STATE_EMPTY) {
+    e->state = ETHARP_STATE_PENDING;
+    e->stamp_ms = sys_now();
+    e->req_ms = e->stamp_ms;
+    entry_report(e, false);
     /* A failed request is retried by the timer; the packet still queues. */
     etharp_request(netif, ipaddr);
   }
@@ -635,22 +643,30 @@ err_t etharp_remove_static_entry(const ip4_addr_t *ipaddr)
 }
 #endif /* LWIP_ARP_STATIC_ENTRIES */
 
-void etharp_cleanup_netif(struct netif *netif)
+/* Remove every entry of @p netif, static ones included; with @p netif NULL
+ * every learned or pending entry instead, static ones kept. */
+static void entries_free(const struct netif *netif)
 {
   for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
-    if (arp_table[i].state != ETHARP_STATE_EMPTY && arp_table[i].netif == netif) {
-      entry_free(&arp_table[i]);
+    struct etharp_entry *e = &arp_table[i];
+    if (e->state != ETHARP_STATE_EMPTY &&
+        (netif != NULL ? e->netif == netif : (!LWIP_ARP_STATIC_ENTRIES || e->state != ETHARP_STATE_STATIC))) {
+      entry_free(e);
     }
+  }
+}
+
+void etharp_cleanup_netif(struct netif *netif)
+{
+  /* A NULL netif has no entries; it must not flush the table. */
+  if (netif != NULL) {
+    entries_free(netif);
   }
 }
 
 void etharp_flush(void)
 {
-  for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
-    if (arp_table[i].state != ETHARP_STATE_EMPTY && (!LWIP_ARP_STATIC_ENTRIES || arp_table[i].state != ETHARP_STATE_STATIC)) {
-      entry_free(&arp_table[i]);
-    }
-  }
+  entries_free(NULL);
 }
 
 int etharp_find_addr(struct netif *netif, const ip4_addr_t *ipaddr, struct eth_addr **eth_ret,
