@@ -270,7 +270,7 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
      * kept scaled by 8 and 4. */
     u32_t srtt = pcb->srtt8 / 8U;
     u32_t aerr = r >= srtt ? r - srtt : srtt - r;
-    pcb->srtt8 = r >= srtt ? pcb->srtt8 + aerr : pcb->srtt8 - aerr;
+    pcb->srtt8 += r - srtt; /* modulo 2^32: adds or takes off aerr */
     pcb->rttvar4 = pcb->rttvar4 - pcb->rttvar4 / 4U + aerr;
   }
   u32_t rto = pcb->srtt8 / 8U + LWIP_MAX(pcb->rttvar4, 1U);
