@@ -1611,11 +1611,22 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 /* Receiving data                                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Hand @p p to the application.  What it refuses is kept and offered
- * again later.  @return false when the PCB is gone. */
+/* Hand @p p to the application, or with @p p NULL the peer's FIN (it
+ * reached the application's side of the queue).  Data it refuses is kept
+ * and offered again later.  @return false when the PCB is gone. */
 static bool tcp_deliver(struct tcp_pcb *pcb, struct pbuf *p)
 {
+  if (p == NULL) {
+    pcb->flags &= ~TF_FIN_DELIVER;
+  }
   if (pcb->recv == NULL) {
+    if (p == NULL) {
+      if (!(pcb->flags & TF_RXCLOSED)) {
+        /* No reader (lwIP's default): close our side too. */
+        tcp_close(pcb);
+      }
+      return !(pcb->flags & TF_ZOMBIE);
+    }
     /* Nobody reads: consume it, so the window stays open (lwIP's
      * tcp_recv_null does the same). */
     u16_t n = p->tot_len;
@@ -1630,25 +1641,11 @@ static bool tcp_deliver(struct tcp_pcb *pcb, struct pbuf *p)
     }
     return false;
   }
-  if (e != ERR_OK) {
+  if (e != ERR_OK && p != NULL) {
     pcb->refused_data = p;
     pcb->refused_due = tcp_due(sys_now(), TCP_REFUSED_RETRY_MS);
   }
   return true;
-}
-
-/* The peer's FIN reached the application's side of the queue. */
-static bool tcp_deliver_fin(struct tcp_pcb *pcb)
-{
-  pcb->flags &= ~TF_FIN_DELIVER;
-  if (pcb->recv == NULL) {
-    if (!(pcb->flags & TF_RXCLOSED)) {
-      /* No reader (lwIP's default): close our side too. */
-      tcp_close(pcb);
-    }
-    return !(pcb->flags & TF_ZOMBIE);
-  }
-  return !TCP_GONE(pcb, pcb->recv(pcb->callback_arg, pcb, NULL, ERR_OK));
 }
 
 /* The FIN is in sequence: RFC 9293 3.10.7.4 "eighth, check the FIN bit". */
@@ -1752,28 +1749,24 @@ static bool tcp_rcv_deliver(struct tcp_pcb *pcb, struct pbuf *p)
         p = h->p;
         h->p = NULL;
         tcp_seg_free(h);
-      } else {
 #if LWIP_TCP_OOSEQ
-        if ((pcb->flags & TF_FIN_DELIVER) || (p = tcp_ooseq_take(pcb)) == NULL) {
-          break;
-        }
-#else
-        break;
+      } else if (!(pcb->flags & TF_FIN_DELIVER) && (p = tcp_ooseq_take(pcb)) != NULL) {
+        /* the in-order front of the out-of-order queue */
 #endif
+      } else if (!(pcb->flags & TF_FIN_DELIVER)) {
+        return true;
       }
+      /* Still NULL: the loop ran dry, nothing refused is waiting, and the
+       * FIN goes up. */
     }
     if (!tcp_deliver(pcb, p)) {
       return false;
     }
-    if (pcb->refused_data != NULL) {
+    if (p == NULL || pcb->refused_data != NULL) {
       return true;
     }
     p = NULL;
   }
-  if (pcb->flags & TF_FIN_DELIVER) {
-    return tcp_deliver_fin(pcb); /* nothing refused is waiting: the loop ran dry */
-  }
-  return true;
 }
 
 bool tcp_rcv_drain(struct tcp_pcb *pcb)
