@@ -857,8 +857,10 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   }
   LWIP_DROP(TCP_OUT_OF_WINDOW);
   if (!rst) {
-    if (s->len > 0 && TCP_SEQ_LEQ(s->seqno + s->len, pcb->rcv_nxt)) {
-      tcp_dup_data(pcb, s->seqno, s->seqno + s->len); /* wholly old */
+    /* Wholly old data: the ACK goes below; its range matters only to a
+     * D-SACK block and the debug log. */
+    if ((LWIP_TCP_SACK || LWIP_DEBUG) && s->len > 0 && TCP_SEQ_LEQ(s->seqno + s->len, pcb->rcv_nxt)) {
+      tcp_dup_data(pcb, s->seqno, s->seqno + s->len);
     }
     if (pcb->state == TIME_WAIT && (s->flags & TCP_FIN)) {
       tcp_tw_restart(pcb); /* the peer lost our ACK of its FIN */
