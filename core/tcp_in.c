@@ -1302,7 +1302,7 @@ static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
     if (TCP_GONE(pcb, pcb->sent(pcb->callback_arg, pcb, n))) {
       return false;
     }
-    acked -= n;
+    acked = TCP_SND_BUF <= 0xffffU ? 0 : acked - n;
   }
   return true;
 }
