@@ -1437,6 +1437,9 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   u32_t ack = s->ackno;
   u32_t sacked_before = pcb->sacked_bytes; /* for RFC 6937's DeliveredData */
   LWIP_UNUSED_ARG(sacked_before);
+  /* The peer answers, so it is reachable: a soft ICMP error is stale (as
+   * Linux forgets it on any acceptable ACK, even one that moves nothing). */
+  pcb->soft_err = false;
   bool new_sack = tcp_sack_update(pcb, s);
   if (pcb->persist_due != 0 && pcb->user_timeout == 0 && !(pcb->flags & TF_RXCLOSED)) {
     /* An answered zero-window probe: the peer is there, and may keep its
@@ -1590,7 +1593,6 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return false;
   }
   pcb->snd_wl2 = s->ackno;
-  pcb->soft_err = false;        /* the peer answered: no ICMP error to report */
   pcb->recover = s->ackno - 1U; /* the ISN (RFC 6582 3.2) */
   pcb->flags |= TF_ACK_NOW;
   if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
@@ -2241,9 +2243,6 @@ static bool tcp_conn_check(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (!tcp_ack_acceptable(pcb, s)) {
     return false;
   }
-  /* The peer answers, so it is reachable: a soft ICMP error is stale (as
-   * Linux forgets it on any acceptable ACK, even one that moves nothing). */
-  pcb->soft_err = false;
   tcp_update_ts_recent(pcb, s);
   /* CE and CWR before the ACK is processed: what it sends echoes them. */
   tcp_ecn_rcv(pcb, s->flags, s->rx->tos, s->len);
