@@ -1824,6 +1824,9 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
       LWIP_DROP(TCP_RCV_REFUSED); /* the peer sends it again */
       return;
     }
+#if !LWIP_TCP_OOSEQ
+    held_append(pcb, seg);
+#endif
   }
   tcp_rcv_advance(pcb, s->len);
 #if LWIP_TCP_OOSEQ
@@ -1848,10 +1851,6 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
     } else {
       seg->len = seg->p->tot_len;
     }
-  }
-#else
-  if (seg != NULL) {
-    held_append(pcb, seg);
   }
 #endif
   if (fin) {
