@@ -735,7 +735,7 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
     return;
   }
   tcp_passive_init(pcb, l, s);
-  pcb->flags |= TF_PASSIVE;
+  pcb->flags = TF_PASSIVE; /* tcp_alloc cleared the others */
   tcp_syn_take(pcb, s);
   pcb->last_ack_sent = pcb->rcv_ann_right_edge = pcb->rcv_nxt;
   tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
