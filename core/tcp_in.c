@@ -303,7 +303,8 @@ static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
     pcb->flags |= TF_WND_SCALE;
     pcb->snd_scale = (u8_t)LWIP_MIN(o->ws, 14U);
     pcb->rcv_scale = TCP_RCV_SCALE;
-  } else {
+  } else if (LWIP_TCP_WSCALE) {
+    /* Built without scaling, nothing reads the shifts. */
     pcb->flags &= ~TF_WND_SCALE;
     pcb->snd_scale = pcb->rcv_scale = 0;
   }
