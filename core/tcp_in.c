@@ -738,7 +738,10 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
   tcp_passive_init(pcb, l, s);
   pcb->flags = TF_PASSIVE; /* tcp_alloc cleared the others */
   tcp_syn_take(pcb, s);
-  pcb->last_ack_sent = pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+#if LWIP_TCP_TIMESTAMPS /* only the TS.Recent update reads it (RFC 7323 4.3) */
+  pcb->last_ack_sent = pcb->rcv_nxt;
+#endif
   tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
   u32_t iss = tcp_isn(pcb);
   tcp_seq_init(pcb, iss, iss, s->seqno); /* the SYN is queued below */
