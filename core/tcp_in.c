@@ -919,9 +919,10 @@ static u32_t tcp_ack_advance(struct tcp_pcb *pcb, u32_t ack)
         }
         tcp_seg_free(seg);
         seg = NULL;
-      } else if (TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0 && !(seg->flags & TCP_SYN)) {
+      } else if (TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0) {
         /* Part of a segment acknowledged (the peer took what fit); all
-         * its data gone leaves a bare FIN. */
+         * its data gone leaves a bare FIN.  (Never a SYN: one is queued
+         * without data, and nothing adds data to it; see tcp_rexmit_seg.) */
         cut = (u16_t)LWIP_MIN(ack - seg->seqno, (u32_t)seg->len);
         seg->p = pbuf_free_header(seg->p, cut);
         seg->len = (u16_t)(seg->len - cut);
