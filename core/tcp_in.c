@@ -1483,10 +1483,13 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       tcp_new_ack(pcb, seq_acked);
     }
     tcp_trace_ack(pcb);
-    if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb) && !tcp_fin_acked(pcb)) {
-      return false;
-    }
-    if (was_syn_rcvd && !tcp_handshake_done(pcb)) {
+    if (was_syn_rcvd) {
+      if (!tcp_handshake_done(pcb)) {
+        return false;
+      }
+    } else if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb) && !tcp_fin_acked(pcb)) {
+      /* (Not in the handshake: tcp_send_fin moves the state on as it
+       * queues the FIN and sets TF_FIN.) */
       return false;
     }
     if (acked > 0 && !tcp_notify_sent(pcb, acked)) {
