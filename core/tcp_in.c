@@ -273,7 +273,9 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
     pcb->srtt8 += r - srtt; /* modulo 2^32: adds or takes off aerr */
     pcb->rttvar4 = pcb->rttvar4 - pcb->rttvar4 / 4U + aerr;
   }
-  u32_t rto = pcb->srtt8 / 8U + LWIP_MAX(pcb->rttvar4, 1U);
+  /* RFC 6298 2.3's max(G, K*RTTVAR) with G = 1 ms is rttvar4 itself: it
+   * starts at 2R >= 2 and x - x/4 >= 1 for every x >= 1. */
+  u32_t rto = pcb->srtt8 / 8U + pcb->rttvar4;
   pcb->rto = LWIP_MIN(LWIP_MAX(rto, TCP_RTO_MIN_MS), TCP_RTO_MAX_MS);
   tcp_trace_rtt(pcb, r);
   LWIP_LOG(TCP, TRACE, "%u -> port %u: rtt %lu ms, srtt %lu, rto %lu", pcb->local_port, pcb->remote_port,
