@@ -2113,7 +2113,7 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * a matter of performance (fewer retransmissions), not of
      * correctness; a build for a small device leaves it out knowingly. */
     LWIP_DROP(TCP_NO_OOSEQ);
-    u32_t end = s->seqno + SEG_SEQLEN(s);
+    u32_t end = s->seqno + s->len + fin; /* SEG_SEQLEN: no SYN comes this far */
     if (!(pcb->flags & TF_RCV_GAP) || TCP_SEQ_GT(end, pcb->rcv_gap_end)) {
       pcb->rcv_gap_end = end;
     }
