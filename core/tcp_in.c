@@ -2078,7 +2078,9 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   u32_t right = pcb->rcv_nxt + tcp_rcv_window(pcb);
   if (TCP_SEQ_GT(s->seqno + s->len, right)) {
     seg_trim_tail(s, (u16_t)(TCP_SEQ_GT(right, s->seqno) ? right - s->seqno : 0));
-    s->flags &= (u8_t)~TCP_FIN;
+#if LWIP_TCP_OOSEQ
+    s->flags &= (u8_t)~TCP_FIN; /* only the out-of-order queue reads it again */
+#endif
     fin = false;
   }
 #if LWIP_TCP_OOSEQ
