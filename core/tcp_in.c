@@ -1615,8 +1615,9 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   s->opt.nsack = 0; /* SACK blocks on a SYN-ACK acknowledge nothing */
 #endif
   /* Text or a FIN on the SYN-ACK: "continue processing at the sixth
-   * step" (RFC 9293 3.10.7.3), past the SYN's sequence number. */
-  s->flags &= (u8_t)~TCP_SYN;
+   * step" (RFC 9293 3.10.7.3), past the SYN's sequence number.  Its
+   * flag may stay: from here on only the FIN is read (tcp_ack_input's
+   * duplicate-ACK test reads the SYN, but this ACK acknowledges ours). */
   s->seqno++;
   return true;
 }
@@ -2115,7 +2116,9 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * a matter of performance (fewer retransmissions), not of
      * correctness; a build for a small device leaves it out knowingly. */
     LWIP_DROP(TCP_NO_OOSEQ);
-    u32_t end = s->seqno + s->len + fin; /* SEG_SEQLEN: no SYN comes this far */
+    /* SEG_SEQLEN: the SYN of a SYN-ACK is behind s->seqno already
+     * (tcp_synsent_input), and tcp_conn_check stops any other. */
+    u32_t end = s->seqno + s->len + fin;
     if (!(pcb->flags & TF_RCV_GAP) || TCP_SEQ_GT(end, pcb->rcv_gap_end)) {
       pcb->rcv_gap_end = end;
     }
