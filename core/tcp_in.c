@@ -1301,10 +1301,11 @@ void tcp_rack_timeout(struct tcp_pcb *pcb)
 static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
 {
   pcb->stall_since = 0; /* progress: the give-up clock starts again */
-  pcb->snd_buf = LWIP_MIN(pcb->snd_buf + acked, (u32_t)TCP_SND_BUF);
+  /* What is acknowledged was written (tcp_write took it from snd_buf),
+   * so this gives back no more than TCP_SND_BUF in all. */
+  pcb->snd_buf += acked;
   while (acked > 0 && pcb->sent != NULL) {
-    /* At most 0xffff at a time.  What is acknowledged was written, so no
-     * more than TCP_SND_BUF: with a small buffer, one call. */
+    /* At most 0xffff at a time: with a small buffer, one call. */
     u16_t n = (u16_t)(TCP_SND_BUF <= 0xffffU ? acked : LWIP_MIN(acked, 0xffffU));
     if (TCP_GONE(pcb, pcb->sent(pcb->callback_arg, pcb, n))) {
       return false;
