@@ -1606,10 +1606,11 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   pcb->snd_wl2 = s->ackno;
   pcb->recover = s->ackno - 1U; /* the ISN (RFC 6582 3.2) */
   pcb->flags |= TF_ACK_NOW;
-  if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
+  if (pcb->nrtx > 0) {
     /* RFC 6298 5.7: the SYN was lost once; if the ACK gives no sample
      * either, data starts with 3 s.  A sample (tcp_ack_rtt) sets the RTO
-     * from itself and overrides this. */
+     * from itself and overrides this.  (No sample came before: only
+     * tcp_ack_rtt takes one, after this.) */
     pcb->rto = 3000U;
   }
 #if LWIP_TCP_SACK
