@@ -270,10 +270,12 @@ static void tcp_rtt_sample(struct tcp_pcb *pcb, u32_t r)
      * kept scaled by 8 and 4. */
     u32_t srtt = pcb->srtt8 / 8U;
     u32_t aerr = r >= srtt ? r - srtt : srtt - r;
-    pcb->srtt8 = r >= srtt ? pcb->srtt8 + aerr : pcb->srtt8 - aerr;
+    pcb->srtt8 += r - srtt; /* modulo 2^32: adds or takes off aerr */
     pcb->rttvar4 = pcb->rttvar4 - pcb->rttvar4 / 4U + aerr;
   }
-  u32_t rto = pcb->srtt8 / 8U + LWIP_MAX(pcb->rttvar4, 1U);
+  /* RFC 6298 2.3's max(G, K*RTTVAR) with G = 1 ms is rttvar4 itself: it
+   * starts at 2R >= 2 and x - x/4 >= 1 for every x >= 1. */
+  u32_t rto = pcb->srtt8 / 8U + pcb->rttvar4;
   pcb->rto = LWIP_MIN(LWIP_MAX(rto, TCP_RTO_MIN_MS), TCP_RTO_MAX_MS);
   tcp_trace_rtt(pcb, r);
   LWIP_LOG(TCP, TRACE, "%u -> port %u: rtt %lu ms, srtt %lu, rto %lu", pcb->local_port, pcb->remote_port,
@@ -303,7 +305,8 @@ static void tcp_syn_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
     pcb->flags |= TF_WND_SCALE;
     pcb->snd_scale = (u8_t)LWIP_MIN(o->ws, 14U);
     pcb->rcv_scale = TCP_RCV_SCALE;
-  } else {
+  } else if (LWIP_TCP_WSCALE) {
+    /* Built without scaling, nothing reads the shifts. */
     pcb->flags &= ~TF_WND_SCALE;
     pcb->snd_scale = pcb->rcv_scale = 0;
   }
@@ -735,9 +738,12 @@ static void tcp_listen_syn(struct tcp_pcb_listen *l, struct tcp_in_seg *s)
     return;
   }
   tcp_passive_init(pcb, l, s);
-  pcb->flags |= TF_PASSIVE;
+  pcb->flags = TF_PASSIVE; /* tcp_alloc cleared the others */
   tcp_syn_take(pcb, s);
-  pcb->last_ack_sent = pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+  pcb->rcv_ann_right_edge = pcb->rcv_nxt;
+#if LWIP_TCP_TIMESTAMPS /* only the TS.Recent update reads it (RFC 7323 4.3) */
+  pcb->last_ack_sent = pcb->rcv_nxt;
+#endif
   tcp_ecn_syn_input(pcb, l->ecn_mode, s->flags);
   u32_t iss = tcp_isn(pcb);
   tcp_seq_init(pcb, iss, iss, s->seqno); /* the SYN is queued below */
@@ -857,8 +863,10 @@ static bool tcp_check_seq(struct tcp_pcb *pcb, const struct tcp_in_seg *s)
   }
   LWIP_DROP(TCP_OUT_OF_WINDOW);
   if (!rst) {
-    if (s->len > 0 && TCP_SEQ_LEQ(s->seqno + s->len, pcb->rcv_nxt)) {
-      tcp_dup_data(pcb, s->seqno, s->seqno + s->len); /* wholly old */
+    /* Wholly old data: the ACK goes below; its range matters only to a
+     * D-SACK block and the debug log. */
+    if ((LWIP_TCP_SACK || LWIP_DEBUG) && s->len > 0 && TCP_SEQ_LEQ(s->seqno + s->len, pcb->rcv_nxt)) {
+      tcp_dup_data(pcb, s->seqno, s->seqno + s->len);
     }
     if (pcb->state == TIME_WAIT && (s->flags & TCP_FIN)) {
       tcp_tw_restart(pcb); /* the peer lost our ACK of its FIN */
@@ -913,9 +921,10 @@ static u32_t tcp_ack_advance(struct tcp_pcb *pcb, u32_t ack)
         }
         tcp_seg_free(seg);
         seg = NULL;
-      } else if (TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0 && !(seg->flags & TCP_SYN)) {
+      } else if (TCP_SEQ_LT(seg->seqno, ack) && seg->len > 0) {
         /* Part of a segment acknowledged (the peer took what fit); all
-         * its data gone leaves a bare FIN. */
+         * its data gone leaves a bare FIN.  (Never a SYN: one is queued
+         * without data, and nothing adds data to it; see tcp_rexmit_seg.) */
         cut = (u16_t)LWIP_MIN(ack - seg->seqno, (u32_t)seg->len);
         seg->p = pbuf_free_header(seg->p, cut);
         seg->len = (u16_t)(seg->len - cut);
@@ -1292,15 +1301,16 @@ void tcp_rack_timeout(struct tcp_pcb *pcb)
 static bool tcp_notify_sent(struct tcp_pcb *pcb, u32_t acked)
 {
   pcb->stall_since = 0; /* progress: the give-up clock starts again */
-  pcb->snd_buf = LWIP_MIN(pcb->snd_buf + acked, (u32_t)TCP_SND_BUF);
+  /* What is acknowledged was written (tcp_write took it from snd_buf),
+   * so this gives back no more than TCP_SND_BUF in all. */
+  pcb->snd_buf += acked;
   while (acked > 0 && pcb->sent != NULL) {
-    /* At most 0xffff at a time.  What is acknowledged was written, so no
-     * more than TCP_SND_BUF: with a small buffer, one call. */
+    /* At most 0xffff at a time: with a small buffer, one call. */
     u16_t n = (u16_t)(TCP_SND_BUF <= 0xffffU ? acked : LWIP_MIN(acked, 0xffffU));
     if (TCP_GONE(pcb, pcb->sent(pcb->callback_arg, pcb, n))) {
       return false;
     }
-    acked -= n;
+    acked = TCP_SND_BUF <= 0xffffU ? 0 : acked - n;
   }
   return true;
 }
@@ -1435,6 +1445,9 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   u32_t ack = s->ackno;
   u32_t sacked_before = pcb->sacked_bytes; /* for RFC 6937's DeliveredData */
   LWIP_UNUSED_ARG(sacked_before);
+  /* The peer answers, so it is reachable: a soft ICMP error is stale (as
+   * Linux forgets it on any acceptable ACK, even one that moves nothing). */
+  pcb->soft_err = false;
   bool new_sack = tcp_sack_update(pcb, s);
   if (pcb->persist_due != 0 && pcb->user_timeout == 0 && !(pcb->flags & TF_RXCLOSED)) {
     /* An answered zero-window probe: the peer is there, and may keep its
@@ -1473,10 +1486,13 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
       tcp_new_ack(pcb, seq_acked);
     }
     tcp_trace_ack(pcb);
-    if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb) && !tcp_fin_acked(pcb)) {
-      return false;
-    }
-    if (was_syn_rcvd && !tcp_handshake_done(pcb)) {
+    if (was_syn_rcvd) {
+      if (!tcp_handshake_done(pcb)) {
+        return false;
+      }
+    } else if ((pcb->flags & TF_FIN) && TCP_SEQ_GEQ(pcb->snd_una, pcb->snd_lbb) && !tcp_fin_acked(pcb)) {
+      /* (Not in the handshake: tcp_send_fin moves the state on as it
+       * queues the FIN and sets TF_FIN.) */
       return false;
     }
     if (acked > 0 && !tcp_notify_sent(pcb, acked)) {
@@ -1588,21 +1604,22 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
     return false;
   }
   pcb->snd_wl2 = s->ackno;
-  pcb->soft_err = false;        /* the peer answered: no ICMP error to report */
   pcb->recover = s->ackno - 1U; /* the ISN (RFC 6582 3.2) */
   pcb->flags |= TF_ACK_NOW;
-  if (pcb->srtt8 == 0 && pcb->nrtx > 0) {
+  if (pcb->nrtx > 0) {
     /* RFC 6298 5.7: the SYN was lost once; if the ACK gives no sample
      * either, data starts with 3 s.  A sample (tcp_ack_rtt) sets the RTO
-     * from itself and overrides this. */
+     * from itself and overrides this.  (No sample came before: only
+     * tcp_ack_rtt takes one, after this.) */
     pcb->rto = 3000U;
   }
 #if LWIP_TCP_SACK
   s->opt.nsack = 0; /* SACK blocks on a SYN-ACK acknowledge nothing */
 #endif
   /* Text or a FIN on the SYN-ACK: "continue processing at the sixth
-   * step" (RFC 9293 3.10.7.3), past the SYN's sequence number. */
-  s->flags &= (u8_t)~TCP_SYN;
+   * step" (RFC 9293 3.10.7.3), past the SYN's sequence number.  Its
+   * flag may stay: from here on only the FIN is read (tcp_ack_input's
+   * duplicate-ACK test reads the SYN, but this ACK acknowledges ours). */
   s->seqno++;
   return true;
 }
@@ -1611,11 +1628,22 @@ static bool tcp_synsent_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
 /* Receiving data                                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Hand @p p to the application.  What it refuses is kept and offered
- * again later.  @return false when the PCB is gone. */
+/* Hand @p p to the application, or with @p p NULL the peer's FIN (it
+ * reached the application's side of the queue).  Data it refuses is kept
+ * and offered again later.  @return false when the PCB is gone. */
 static bool tcp_deliver(struct tcp_pcb *pcb, struct pbuf *p)
 {
+  if (p == NULL) {
+    pcb->flags &= ~TF_FIN_DELIVER;
+  }
   if (pcb->recv == NULL) {
+    if (p == NULL) {
+      if (!(pcb->flags & TF_RXCLOSED)) {
+        /* No reader (lwIP's default): close our side too. */
+        tcp_close(pcb);
+      }
+      return !(pcb->flags & TF_ZOMBIE);
+    }
     /* Nobody reads: consume it, so the window stays open (lwIP's
      * tcp_recv_null does the same). */
     u16_t n = p->tot_len;
@@ -1630,25 +1658,11 @@ static bool tcp_deliver(struct tcp_pcb *pcb, struct pbuf *p)
     }
     return false;
   }
-  if (e != ERR_OK) {
+  if (e != ERR_OK && p != NULL) {
     pcb->refused_data = p;
     pcb->refused_due = tcp_due(sys_now(), TCP_REFUSED_RETRY_MS);
   }
   return true;
-}
-
-/* The peer's FIN reached the application's side of the queue. */
-static bool tcp_deliver_fin(struct tcp_pcb *pcb)
-{
-  pcb->flags &= ~TF_FIN_DELIVER;
-  if (pcb->recv == NULL) {
-    if (!(pcb->flags & TF_RXCLOSED)) {
-      /* No reader (lwIP's default): close our side too. */
-      tcp_close(pcb);
-    }
-    return !(pcb->flags & TF_ZOMBIE);
-  }
-  return !TCP_GONE(pcb, pcb->recv(pcb->callback_arg, pcb, NULL, ERR_OK));
 }
 
 /* The FIN is in sequence: RFC 9293 3.10.7.4 "eighth, check the FIN bit". */
@@ -1752,28 +1766,24 @@ static bool tcp_rcv_deliver(struct tcp_pcb *pcb, struct pbuf *p)
         p = h->p;
         h->p = NULL;
         tcp_seg_free(h);
-      } else {
 #if LWIP_TCP_OOSEQ
-        if ((pcb->flags & TF_FIN_DELIVER) || (p = tcp_ooseq_take(pcb)) == NULL) {
-          break;
-        }
-#else
-        break;
+      } else if (!(pcb->flags & TF_FIN_DELIVER) && (p = tcp_ooseq_take(pcb)) != NULL) {
+        /* the in-order front of the out-of-order queue */
 #endif
+      } else if (!(pcb->flags & TF_FIN_DELIVER)) {
+        return true;
       }
+      /* Still NULL: the loop ran dry, nothing refused is waiting, and the
+       * FIN goes up. */
     }
     if (!tcp_deliver(pcb, p)) {
       return false;
     }
-    if (pcb->refused_data != NULL) {
+    if (p == NULL || pcb->refused_data != NULL) {
       return true;
     }
     p = NULL;
   }
-  if (pcb->flags & TF_FIN_DELIVER) {
-    return tcp_deliver_fin(pcb); /* nothing refused is waiting: the loop ran dry */
-  }
-  return true;
 }
 
 bool tcp_rcv_drain(struct tcp_pcb *pcb)
@@ -1827,6 +1837,9 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
       LWIP_DROP(TCP_RCV_REFUSED); /* the peer sends it again */
       return;
     }
+#if !LWIP_TCP_OOSEQ
+    held_append(pcb, seg);
+#endif
   }
   tcp_rcv_advance(pcb, s->len);
 #if LWIP_TCP_OOSEQ
@@ -1851,10 +1864,6 @@ static void tcp_hold(struct tcp_pcb *pcb, struct tcp_in_seg *s, bool fin)
     } else {
       seg->len = seg->p->tot_len;
     }
-  }
-#else
-  if (seg != NULL) {
-    held_append(pcb, seg);
   }
 #endif
   if (fin) {
@@ -2072,7 +2081,9 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   u32_t right = pcb->rcv_nxt + tcp_rcv_window(pcb);
   if (TCP_SEQ_GT(s->seqno + s->len, right)) {
     seg_trim_tail(s, (u16_t)(TCP_SEQ_GT(right, s->seqno) ? right - s->seqno : 0));
-    s->flags &= (u8_t)~TCP_FIN;
+#if LWIP_TCP_OOSEQ
+    s->flags &= (u8_t)~TCP_FIN; /* only the out-of-order queue reads it again */
+#endif
     fin = false;
   }
 #if LWIP_TCP_OOSEQ
@@ -2107,7 +2118,9 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_in_seg *s)
      * a matter of performance (fewer retransmissions), not of
      * correctness; a build for a small device leaves it out knowingly. */
     LWIP_DROP(TCP_NO_OOSEQ);
-    u32_t end = s->seqno + SEG_SEQLEN(s);
+    /* SEG_SEQLEN: the SYN of a SYN-ACK is behind s->seqno already
+     * (tcp_synsent_input), and tcp_conn_check stops any other. */
+    u32_t end = s->seqno + s->len + fin;
     if (!(pcb->flags & TF_RCV_GAP) || TCP_SEQ_GT(end, pcb->rcv_gap_end)) {
       pcb->rcv_gap_end = end;
     }
@@ -2246,9 +2259,6 @@ static bool tcp_conn_check(struct tcp_pcb *pcb, struct tcp_in_seg *s)
   if (!tcp_ack_acceptable(pcb, s)) {
     return false;
   }
-  /* The peer answers, so it is reachable: a soft ICMP error is stale (as
-   * Linux forgets it on any acceptable ACK, even one that moves nothing). */
-  pcb->soft_err = false;
   tcp_update_ts_recent(pcb, s);
   /* CE and CWR before the ACK is processed: what it sends echoes them. */
   tcp_ecn_rcv(pcb, s->flags, s->rx->tos, s->len);
