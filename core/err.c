@@ -60,15 +60,19 @@ const char *lwip_err_name(err_t err)
 
 #else /* LWIP_DEBUG */
 
-/* The callers (apps, firmware messages) still get a string to print. */
+/* The callers (apps, firmware messages) still get a string to print.
+ * The four strings are one array, so each function needs one address
+ * and an offset, not two addresses. */
+static const char fixed[] = "Ok.\0Error.\0ERR_OK\0ERR_?";
+
 const char *lwip_strerr(err_t err)
 {
-  return err == ERR_OK ? "Ok." : "Error.";
+  return fixed + (err == ERR_OK ? 0 : 4);
 }
 
 const char *lwip_err_name(err_t err)
 {
-  return err == ERR_OK ? "ERR_OK" : "ERR_?";
+  return fixed + (err == ERR_OK ? 11 : 18);
 }
 
 #endif /* LWIP_DEBUG */
