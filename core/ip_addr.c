@@ -32,11 +32,12 @@ bool ip4_addr_isbroadcast(const ip4_addr_t *addr, const struct netif *netif)
     return false;
   }
   /* Directed broadcast of the netif's subnet: host part all ones.  A /31
-   * or /32 has no broadcast address (RFC 3021). */
-  if (mask == IPADDR_BROADCAST || mask == PP_HTONL(0xfffffffeUL)) {
+   * or /32 has no broadcast address (RFC 3021); the /32's only address is
+   * ours, refused above, so only the /31 needs a test of its own. */
+  if (mask == PP_HTONL(0xfffffffeUL)) {
     return false;
   }
-  return (a & mask) == (ours & mask) && (a & ~mask) == (IPADDR_BROADCAST & ~mask);
+  return (a & mask) == (ours & mask) && (a | mask) == IPADDR_BROADCAST;
 }
 
 bool ip4_addr_netmask_valid(u32_t netmask)
@@ -60,7 +61,9 @@ u8_t ip4_addr_netmask_prefix(const ip4_addr_t *netmask)
 
 void ip4_addr_netmask_from_prefix(ip4_addr_t *netmask, u8_t prefix)
 {
-  u32_t m = prefix >= 32 ? 0xffffffffUL : (prefix == 0 ? 0 : ~((1UL << (32 - prefix)) - 1));
+  /* The host bits are all ones shifted right by the prefix: a 64-bit
+   * shift, as 32 (the /0) is no valid shift of a 32-bit value. */
+  u32_t m = ~(u32_t)(0xffffffffULL >> LWIP_MIN(prefix, 32));
   netmask->addr = lwip_htonl(m);
 }
 
@@ -162,15 +165,18 @@ u32_t ipaddr_addr(const char *cp)
 /* Write the decimal form of @p v (0..65535) at @p out; returns the end. */
 char *lwip_put_dec(char *out, unsigned v)
 {
-  char tmp[5];
-  int n = 0;
+  /* Step past as many places as it has digits, then write them from the
+   * last one back: no buffer to reverse. */
+  unsigned t = v;
   do {
-    tmp[n++] = (char)('0' + v % 10);
+    out++;
+    t /= 10;
+  } while (t != 0);
+  char *d = out;
+  do {
+    *--d = (char)('0' + v % 10);
     v /= 10;
   } while (v != 0);
-  while (n > 0) {
-    *out++ = tmp[--n];
-  }
   return out;
 }
 
