@@ -204,16 +204,21 @@ static bool icmp_error_input(const struct pbuf *p, const struct ip_rx *rx, u8_t 
    * a soft error like the rest. */
   e.err = type == ICMP_DUR && e.code == ICMP_DUR_PORT ? ERR_RST : ERR_RTE;
   bool taken = false;
+  switch (e.proto) {
 #if LWIP_TCP
-  if (e.proto == IP_PROTO_TCP) {
+  case IP_PROTO_TCP:
     taken = tcp_icmp_error(&e);
-  }
+    break;
 #endif
 #if LWIP_UDP
-  if (e.proto == IP_PROTO_UDP || e.proto == IP_PROTO_UDPLITE) {
+  case IP_PROTO_UDP:
+  case IP_PROTO_UDPLITE:
     taken = udp_icmp_error(&e);
-  }
+    break;
 #endif
+  default:
+    break;
+  }
 #if LWIP_RAW
   taken = raw_icmp_error(&e) || taken;
 #endif
