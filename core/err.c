@@ -2,7 +2,8 @@
  * @file err.c
  * Names and descriptions of the err_t codes.  Only people read them, so
  * the tables are built with debug_log (LWIP_DEBUG), as lwIP builds
- * lwip_strerr; without it each function returns one fixed string.
+ * lwip_strerr; without it each function returns one fixed string, inline
+ * in err.h.
  */
 #include "lwip/err.h"
 #include "lwip/opt.h"
@@ -56,23 +57,6 @@ const char *lwip_strerr(err_t err)
 const char *lwip_err_name(err_t err)
 {
   return err_entry(err_names, err);
-}
-
-#else /* LWIP_DEBUG */
-
-/* The callers (apps, firmware messages) still get a string to print.
- * The four strings are one array, so each function needs one address
- * and an offset, not two addresses. */
-static const char fixed[] = "Ok.\0Error.\0ERR_OK\0ERR_?";
-
-const char *lwip_strerr(err_t err)
-{
-  return fixed + (err == ERR_OK ? 0 : 4);
-}
-
-const char *lwip_err_name(err_t err)
-{
-  return fixed + (err == ERR_OK ? 11 : 18);
 }
 
 #endif /* LWIP_DEBUG */
