@@ -69,16 +69,20 @@ void ip4_addr_netmask_from_prefix(ip4_addr_t *netmask, u8_t prefix)
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* Scan a dotted quad at @p cp (four decimal parts, each 0..255, at most
- * three digits).  With @p strict a part may not start with 0 unless it is
- * 0: "010" reads as 8 to inet_aton() and as 10 to others, so strict text
- * refuses it.  The address goes to @p val in network order, as ip4_addr_t
- * holds it.  @return where the text after it starts, or NULL (bad text;
- * @p val untouched). */
-static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
+/* Scan @p parts dot-separated decimal parts at @p cp (each 0..255, at
+ * most three digits): four for a dotted quad, one for a CIDR prefix.
+ * With @p strict a part may not start with 0 unless it is 0: "010" reads
+ * as 8 to inet_aton() and as 10 to others, so strict text refuses it.
+ * The parts go to @p val as the bytes of an address in network order, as
+ * ip4_addr_t holds it (a single part in the last byte).  @return where the
+ * text after them starts, or NULL (bad or no text; @p val untouched). */
+static const char *scan_ip4(const char *cp, bool strict, int parts, u32_t *val)
 {
   u32_t acc = 0;
-  for (int part = 0; part < 4; part++) {
+  if (cp == NULL) {
+    return NULL;
+  }
+  for (;;) {
     u32_t v = 0;
     int digits = 0;
     if (strict && cp[0] == '0' && is_digit(cp[1])) {
@@ -95,12 +99,13 @@ static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
       return NULL;
     }
     acc = (acc << 8) | v;
-    if (part < 3) {
-      if (*cp != '.') {
-        return NULL;
-      }
-      cp++;
+    if (--parts == 0) {
+      break;
     }
+    if (*cp != '.') {
+      return NULL;
+    }
+    cp++;
   }
   *val = lwip_htonl(acc);
   return cp;
@@ -109,7 +114,7 @@ static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
 int ip4addr_aton(const char *cp, ip4_addr_t *addr)
 {
   u32_t val;
-  if (cp == NULL || (cp = scan_ip4(cp, false, &val)) == NULL || *cp != '\0') {
+  if ((cp = scan_ip4(cp, false, 4, &val)) == NULL || *cp != '\0') {
     return 0;
   }
   if (addr != NULL) {
@@ -121,24 +126,16 @@ int ip4addr_aton(const char *cp, ip4_addr_t *addr)
 bool ip4addr_cidr_aton(const char *s, ip4_addr_t *addr, u8_t *prefix, bool prefix_required)
 {
   u32_t val;
-  if (s == NULL || (s = scan_ip4(s, true, &val)) == NULL) {
+  if ((s = scan_ip4(s, true, 4, &val)) == NULL) {
     return false;
   }
   bool given = (*s == '/');
-  unsigned len = 0;
+  u32_t len = 0;
   if (given) {
-    s++;
-    /* One or two digits, no sign, no leading zero, 0..32. */
-    if (!is_digit(s[0]) || (s[0] == '0' && is_digit(s[1]))) {
-      return false;
-    }
-    len = (unsigned)(s[0] - '0');
-    s++;
-    if (is_digit(*s)) {
-      len = len * 10U + (unsigned)(*s - '0');
-      s++;
-    }
-    if (len > 32U) {
+    /* Digits only (no sign), no leading zero, 0..32: one strict part. */
+    s = scan_ip4(s + 1, true, 1, &len);
+    len = lwip_ntohl(len);
+    if (s == NULL || len > 32U) {
       return false;
     }
   } else if (prefix_required) {
@@ -402,11 +399,8 @@ int ipaddr_aton(const char *cp, ip_addr_t *addr)
 {
   ip_addr_t tmp;
   memset(&tmp, 0, sizeof(tmp));
-  if (cp == NULL) {
-    return 0;
-  }
 #if LWIP_IPADDR_V6
-  if (strchr(cp, ':') != NULL) {
+  if (cp != NULL && strchr(cp, ':') != NULL) {
     if (!ip6addr_aton(cp, &tmp.u_addr.ip6)) {
       return 0;
     }
@@ -414,7 +408,7 @@ int ipaddr_aton(const char *cp, ip_addr_t *addr)
   } else
 #endif
   {
-    if (!ip4addr_aton(cp, &tmp.u_addr.ip4)) {
+    if (!ip4addr_aton(cp, &tmp.u_addr.ip4)) { /* also refuses NULL */
       return 0;
     }
     tmp.type = IPADDR_TYPE_V4;
