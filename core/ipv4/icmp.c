@@ -269,8 +269,8 @@ static bool icmp_error_allowed(const struct pbuf *p, const u8_t *h, u16_t hlen, 
   if (ip4_addr_ismulticast(dst) || ip4_addr_isbroadcast(dst, inp)) {
     return false;
   }
-  if (ip4_addr_isany(src) || ip4_addr_ismulticast(src) || ip4_addr_isbroadcast(src, inp)) {
-    return false; /* the source is not a single host */
+  if (ip4_addr_ismulticast(src) || ip4_addr_isbroadcast(src, inp)) {
+    return false; /* the source is not a single host (0.0.0.0 counts as a broadcast) */
   }
   if (get_be16(h + IP4_OFF_OFFSET) & IP_OFFMASK) {
     return false; /* not the first fragment */
