@@ -149,11 +149,11 @@ static bool icmp_quote_has_ports(u8_t proto)
 }
 
 /* Read the error's code and the datagram it quotes (RFC 792: its IP
- * header and at least 8 bytes of what followed) into @p e: addresses and
- * protocol, and for TCP, UDP and UDP-Lite the ports (and TCP's sequence
- * number, which RFC 5927 4.1 has TCP check).  @return false when too
- * little is quoted, it is not IPv4, or its source is not ours (RFC 5927
- * 4.1). */
+ * header and at least 8 bytes of what followed) into @p e, which the
+ * caller zeroed: addresses and protocol, and for TCP, UDP and UDP-Lite
+ * the ports (and TCP's sequence number, which RFC 5927 4.1 has TCP
+ * check).  @return false when too little is quoted, it is not IPv4, or
+ * its source is not ours (RFC 5927 4.1). */
 static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
 {
   /* One copy of the ICMP header and as much as a quoted header with
@@ -166,8 +166,11 @@ static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
   }
   e->code = m[ICMP_OFF_CODE];
   u16_t ihl = (u16_t)((h[0] & 0x0fU) * 4U);
-  ip_addr_set_ip4_u32(&e->src, get_n32(h + IP4_OFF_SRC));
-  ip_addr_set_ip4_u32(&e->dest, get_n32(h + IP4_OFF_DEST));
+  /* The caller zeroed @p e: both addresses are already IPv4 ones
+   * (IPADDR_TYPE_V4 is 0, and any IPv6 words are zero). */
+  _Static_assert(IPADDR_TYPE_V4 == 0, "a zeroed ip_addr_t is an IPv4 one");
+  ip_2_ip4(&e->src)->addr = get_n32(h + IP4_OFF_SRC);
+  ip_2_ip4(&e->dest)->addr = get_n32(h + IP4_OFF_DEST);
   if (ihl < IP_HLEN || !ip4_addr_is_ours(ip_2_ip4(&e->src))) {
     return false;
   }
