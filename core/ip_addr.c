@@ -182,11 +182,12 @@ char *ip4addr_ntoa_r(const ip4_addr_t *addr, char *buf, int buflen)
   if (addr == NULL || buf == NULL || buflen < IP4ADDR_STRLEN_MAX) {
     return NULL;
   }
-  u32_t h = lwip_ntohl(addr->addr);
+  /* The address is in network order: its bytes are the parts in order. */
+  const u8_t *part = (const u8_t *)&addr->addr;
   char *out = buf;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out = lwip_put_dec(out, (h >> shift) & 0xffU);
-    *out++ = shift ? '.' : '\0';
+  for (int i = 0; i < 4; i++) {
+    out = lwip_put_dec(out, part[i]);
+    *out++ = i < 3 ? '.' : '\0';
   }
   return buf;
 }
