@@ -75,35 +75,6 @@ int lwip_log_level_find(const char *name)
   return find_name(level_names, LWIP_LOG_LEVEL_COUNT, name);
 }
 
-#else /* LWIP_DEBUG */
-
-/* Names are for people reading the log, and a build without debug_log has
- * no log: its callers (lwipd's log command, the ports' log functions) get
- * the out-of-range answers. */
-const char *lwip_log_module_name(int module)
-{
-  (void)module;
-  return NULL;
-}
-
-const char *lwip_log_level_name(int level)
-{
-  (void)level;
-  return NULL;
-}
-
-int lwip_log_module_find(const char *name)
-{
-  (void)name;
-  return -1;
-}
-
-int lwip_log_level_find(const char *name)
-{
-  (void)name;
-  return -1;
-}
-
 #endif /* LWIP_DEBUG */
 
 int lwip_log_set_level(int module, int level)

@@ -2,7 +2,8 @@
  * @file err.c
  * Names and descriptions of the err_t codes.  Only people read them, so
  * the tables are built with debug_log (LWIP_DEBUG), as lwIP builds
- * lwip_strerr; without it each function returns one fixed string.
+ * lwip_strerr; without it each function returns one fixed string, inline
+ * in err.h.
  */
 #include "lwip/err.h"
 #include "lwip/opt.h"
@@ -56,19 +57,6 @@ const char *lwip_strerr(err_t err)
 const char *lwip_err_name(err_t err)
 {
   return err_entry(err_names, err);
-}
-
-#else /* LWIP_DEBUG */
-
-/* The callers (apps, firmware messages) still get a string to print. */
-const char *lwip_strerr(err_t err)
-{
-  return err == ERR_OK ? "Ok." : "Error.";
-}
-
-const char *lwip_err_name(err_t err)
-{
-  return err == ERR_OK ? "ERR_OK" : "ERR_?";
 }
 
 #endif /* LWIP_DEBUG */

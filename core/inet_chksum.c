@@ -134,10 +134,8 @@ static u16_t chain_sum(const struct pbuf *p, u32_t limit)
 
 u16_t inet_chksum_pbuf(const struct pbuf *p)
 {
-  if (p == NULL) {
-    return 0xffffU;
-  }
-  return (u16_t)~chain_sum(p, p->tot_len);
+  /* No pbuf sums to 0, complemented 0xffff. */
+  return (u16_t)~chain_sum(p, p != NULL ? p->tot_len : 0U);
 }
 
 /* The IPv4 pseudo header of RFC 768 / RFC 9293 section 3.1: source,

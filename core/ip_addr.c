@@ -32,11 +32,12 @@ bool ip4_addr_isbroadcast(const ip4_addr_t *addr, const struct netif *netif)
     return false;
   }
   /* Directed broadcast of the netif's subnet: host part all ones.  A /31
-   * or /32 has no broadcast address (RFC 3021). */
-  if (mask == IPADDR_BROADCAST || mask == PP_HTONL(0xfffffffeUL)) {
+   * or /32 has no broadcast address (RFC 3021); the /32's only address is
+   * ours, refused above, so only the /31 needs a test of its own. */
+  if (mask == PP_HTONL(0xfffffffeUL)) {
     return false;
   }
-  return (a & mask) == (ours & mask) && (a & ~mask) == (IPADDR_BROADCAST & ~mask);
+  return (a & mask) == (ours & mask) && (a | mask) == IPADDR_BROADCAST;
 }
 
 bool ip4_addr_netmask_valid(u32_t netmask)
@@ -60,22 +61,28 @@ u8_t ip4_addr_netmask_prefix(const ip4_addr_t *netmask)
 
 void ip4_addr_netmask_from_prefix(ip4_addr_t *netmask, u8_t prefix)
 {
-  u32_t m = prefix >= 32 ? 0xffffffffUL : (prefix == 0 ? 0 : ~((1UL << (32 - prefix)) - 1));
+  /* The host bits are all ones shifted right by the prefix: a 64-bit
+   * shift, as 32 (the /0) is no valid shift of a 32-bit value. */
+  u32_t m = ~(u32_t)(0xffffffffULL >> LWIP_MIN(prefix, 32));
   netmask->addr = lwip_htonl(m);
 }
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* Scan a dotted quad at @p cp (four decimal parts, each 0..255, at most
- * three digits).  With @p strict a part may not start with 0 unless it is
- * 0: "010" reads as 8 to inet_aton() and as 10 to others, so strict text
- * refuses it.  The address goes to @p val in network order, as ip4_addr_t
- * holds it.  @return where the text after it starts, or NULL (bad text;
- * @p val untouched). */
-static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
+/* Scan @p parts dot-separated decimal parts at @p cp (each 0..255, at
+ * most three digits): four for a dotted quad, one for a CIDR prefix.
+ * With @p strict a part may not start with 0 unless it is 0: "010" reads
+ * as 8 to inet_aton() and as 10 to others, so strict text refuses it.
+ * The parts go to @p val as the bytes of an address in network order, as
+ * ip4_addr_t holds it (a single part in the last byte).  @return where the
+ * text after them starts, or NULL (bad or no text; @p val untouched). */
+static const char *scan_ip4(const char *cp, bool strict, int parts, u32_t *val)
 {
   u32_t acc = 0;
-  for (int part = 0; part < 4; part++) {
+  if (cp == NULL) {
+    return NULL;
+  }
+  for (;;) {
     u32_t v = 0;
     int digits = 0;
     if (strict && cp[0] == '0' && is_digit(cp[1])) {
@@ -92,12 +99,13 @@ static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
       return NULL;
     }
     acc = (acc << 8) | v;
-    if (part < 3) {
-      if (*cp != '.') {
-        return NULL;
-      }
-      cp++;
+    if (--parts == 0) {
+      break;
     }
+    if (*cp != '.') {
+      return NULL;
+    }
+    cp++;
   }
   *val = lwip_htonl(acc);
   return cp;
@@ -106,7 +114,7 @@ static const char *scan_ip4(const char *cp, bool strict, u32_t *val)
 int ip4addr_aton(const char *cp, ip4_addr_t *addr)
 {
   u32_t val;
-  if (cp == NULL || (cp = scan_ip4(cp, false, &val)) == NULL || *cp != '\0') {
+  if ((cp = scan_ip4(cp, false, 4, &val)) == NULL || *cp != '\0') {
     return 0;
   }
   if (addr != NULL) {
@@ -118,24 +126,16 @@ int ip4addr_aton(const char *cp, ip4_addr_t *addr)
 bool ip4addr_cidr_aton(const char *s, ip4_addr_t *addr, u8_t *prefix, bool prefix_required)
 {
   u32_t val;
-  if (s == NULL || (s = scan_ip4(s, true, &val)) == NULL) {
+  if ((s = scan_ip4(s, true, 4, &val)) == NULL) {
     return false;
   }
   bool given = (*s == '/');
-  unsigned len = 0;
+  u32_t len = 0;
   if (given) {
-    s++;
-    /* One or two digits, no sign, no leading zero, 0..32. */
-    if (!is_digit(s[0]) || (s[0] == '0' && is_digit(s[1]))) {
-      return false;
-    }
-    len = (unsigned)(s[0] - '0');
-    s++;
-    if (is_digit(*s)) {
-      len = len * 10U + (unsigned)(*s - '0');
-      s++;
-    }
-    if (len > 32U) {
+    /* Digits only (no sign), no leading zero, 0..32: one strict part. */
+    s = scan_ip4(s + 1, true, 1, &len);
+    len = lwip_ntohl(len);
+    if (s == NULL || len > 32U) {
       return false;
     }
   } else if (prefix_required) {
@@ -162,15 +162,18 @@ u32_t ipaddr_addr(const char *cp)
 /* Write the decimal form of @p v (0..65535) at @p out; returns the end. */
 char *lwip_put_dec(char *out, unsigned v)
 {
-  char tmp[5];
-  int n = 0;
+  /* Step past as many places as it has digits, then write them from the
+   * last one back: no buffer to reverse. */
+  unsigned t = v;
   do {
-    tmp[n++] = (char)('0' + v % 10);
+    out++;
+    t /= 10;
+  } while (t != 0);
+  char *d = out;
+  do {
+    *--d = (char)('0' + v % 10);
     v /= 10;
   } while (v != 0);
-  while (n > 0) {
-    *out++ = tmp[--n];
-  }
   return out;
 }
 
@@ -179,11 +182,12 @@ char *ip4addr_ntoa_r(const ip4_addr_t *addr, char *buf, int buflen)
   if (addr == NULL || buf == NULL || buflen < IP4ADDR_STRLEN_MAX) {
     return NULL;
   }
-  u32_t h = lwip_ntohl(addr->addr);
+  /* The address is in network order: its bytes are the parts in order. */
+  const u8_t *part = (const u8_t *)&addr->addr;
   char *out = buf;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out = lwip_put_dec(out, (h >> shift) & 0xffU);
-    *out++ = shift ? '.' : '\0';
+  for (int i = 0; i < 4; i++) {
+    out = lwip_put_dec(out, part[i]);
+    *out++ = i < 3 ? '.' : '\0';
   }
   return buf;
 }
@@ -396,11 +400,8 @@ int ipaddr_aton(const char *cp, ip_addr_t *addr)
 {
   ip_addr_t tmp;
   memset(&tmp, 0, sizeof(tmp));
-  if (cp == NULL) {
-    return 0;
-  }
 #if LWIP_IPADDR_V6
-  if (strchr(cp, ':') != NULL) {
+  if (cp != NULL && strchr(cp, ':') != NULL) {
     if (!ip6addr_aton(cp, &tmp.u_addr.ip6)) {
       return 0;
     }
@@ -408,7 +409,7 @@ int ipaddr_aton(const char *cp, ip_addr_t *addr)
   } else
 #endif
   {
-    if (!ip4addr_aton(cp, &tmp.u_addr.ip4)) {
+    if (!ip4addr_aton(cp, &tmp.u_addr.ip4)) { /* also refuses NULL */
       return 0;
     }
     tmp.type = IPADDR_TYPE_V4;

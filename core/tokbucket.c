@@ -33,14 +33,16 @@ bool tokbucket_take(struct lwip_tokbucket *b, u32_t now_ms)
    * sees less time than has passed and refills late: harmless. */
   u32_t elapsed = now_ms - b->stamp_ms;
   b->stamp_ms = now_ms;
-  if (b->level < cap) {
+  u32_t level = b->level;
+  if (level < cap) {
     /* tokens/s times ms is exactly thousandths of a token */
-    u64_t level = (u64_t)b->level + (u64_t)elapsed * b->rate;
-    b->level = level < cap ? (u32_t)level : cap;
+    u64_t sum = (u64_t)level + (u64_t)elapsed * b->rate;
+    level = sum < cap ? (u32_t)sum : cap;
   }
-  if (b->level < MILLI) {
+  if (level < MILLI) {
+    b->level = level;
     return false;
   }
-  b->level -= MILLI;
+  b->level = level - MILLI;
   return true;
 }

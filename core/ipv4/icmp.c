@@ -148,32 +148,40 @@ static bool icmp_quote_has_ports(u8_t proto)
   return proto == IP_PROTO_TCP || proto == IP_PROTO_UDP || proto == IP_PROTO_UDPLITE;
 }
 
-/* Read the datagram an error quotes (RFC 792: its IP header and at least
- * 8 bytes of what followed) into @p e: addresses and protocol, and for
- * TCP, UDP and UDP-Lite the ports (and TCP's sequence number, which
- * RFC 5927 4.1 has TCP check).  @return false when too little is quoted,
- * it is not IPv4, or its source is not ours (RFC 5927 4.1). */
+/* Read the error's code and the datagram it quotes (RFC 792: its IP
+ * header and at least 8 bytes of what followed) into @p e, which the
+ * caller zeroed: addresses and protocol, and for TCP, UDP and UDP-Lite
+ * the ports (and TCP's sequence number, which RFC 5927 4.1 has TCP
+ * check).  @return false when too little is quoted, it is not IPv4, or
+ * its source is not ours (RFC 5927 4.1). */
 static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
 {
-  u8_t h[IP_HLEN];
-  if (pbuf_copy_partial(p, h, sizeof(h), ICMP_HLEN) != sizeof(h) || (h[0] >> 4) != 4) {
+  /* One copy of the ICMP header and as much as a quoted header with
+   * options and the 8 bytes after it can be. */
+  u8_t m[ICMP_HLEN + IP_HLEN_MAX + 8];
+  u16_t got = pbuf_copy_partial(p, m, sizeof(m), 0);
+  const u8_t *h = m + ICMP_HLEN;
+  if (got < ICMP_HLEN + IP_HLEN || (h[0] >> 4) != 4) {
     return false;
   }
+  e->code = m[ICMP_OFF_CODE];
   u16_t ihl = (u16_t)((h[0] & 0x0fU) * 4U);
-  ip4_addr_t src = {get_n32(h + IP4_OFF_SRC)}, dst = {get_n32(h + IP4_OFF_DEST)};
-  if (ihl < IP_HLEN || !ip4_addr_is_ours(&src)) {
+  /* The caller zeroed @p e: both addresses are already IPv4 ones
+   * (IPADDR_TYPE_V4 is 0, and any IPv6 words are zero). */
+  _Static_assert(IPADDR_TYPE_V4 == 0, "a zeroed ip_addr_t is an IPv4 one");
+  ip_2_ip4(&e->src)->addr = get_n32(h + IP4_OFF_SRC);
+  ip_2_ip4(&e->dest)->addr = get_n32(h + IP4_OFF_DEST);
+  if (ihl < IP_HLEN || !ip4_addr_is_ours(ip_2_ip4(&e->src))) {
     return false;
   }
-  ip_addr_set_ip4(&e->src, &src);
-  ip_addr_set_ip4(&e->dest, &dst);
   e->proto = h[IP4_OFF_PROTO];
   if (!icmp_quote_has_ports(e->proto)) {
     return true; /* raw PCBs of that protocol may still take it */
   }
-  u8_t t[8];
-  if (pbuf_copy_partial(p, t, sizeof(t), (u16_t)(ICMP_HLEN + ihl)) != sizeof(t)) {
+  if (got < ICMP_HLEN + ihl + 8) {
     return false;
   }
+  const u8_t *t = h + ihl;
   e->sport = get_be16(t);
   e->dport = get_be16(t + 2);
   e->tcp_seq = get_be32(t + 4);
@@ -195,21 +203,25 @@ static bool icmp_error_input(const struct pbuf *p, const struct ip_rx *rx, u8_t 
   e.inp = rx->inp;
   e.reporter = rx->src;
   e.type = type;
-  e.code = pbuf_get_at(p, ICMP_OFF_CODE);
   /* Fragmentation needed is no PMTU change here (no IPv4 path MTU cache):
    * a soft error like the rest. */
   e.err = type == ICMP_DUR && e.code == ICMP_DUR_PORT ? ERR_RST : ERR_RTE;
   bool taken = false;
+  switch (e.proto) {
 #if LWIP_TCP
-  if (e.proto == IP_PROTO_TCP) {
+  case IP_PROTO_TCP:
     taken = tcp_icmp_error(&e);
-  }
+    break;
 #endif
 #if LWIP_UDP
-  if (e.proto == IP_PROTO_UDP || e.proto == IP_PROTO_UDPLITE) {
+  case IP_PROTO_UDP:
+  case IP_PROTO_UDPLITE:
     taken = udp_icmp_error(&e);
-  }
+    break;
 #endif
+  default:
+    break;
+  }
 #if LWIP_RAW
   taken = raw_icmp_error(&e) || taken;
 #endif
@@ -260,8 +272,8 @@ static bool icmp_error_allowed(const struct pbuf *p, const u8_t *h, u16_t hlen, 
   if (ip4_addr_ismulticast(dst) || ip4_addr_isbroadcast(dst, inp)) {
     return false;
   }
-  if (ip4_addr_isany(src) || ip4_addr_ismulticast(src) || ip4_addr_isbroadcast(src, inp)) {
-    return false; /* the source is not a single host */
+  if (ip4_addr_ismulticast(src) || ip4_addr_isbroadcast(src, inp)) {
+    return false; /* the source is not a single host (0.0.0.0 counts as a broadcast) */
   }
   if (get_be16(h + IP4_OFF_OFFSET) & IP_OFFMASK) {
     return false; /* not the first fragment */
@@ -303,8 +315,9 @@ static void icmp_send_error(struct pbuf *p, u8_t code, u8_t type, u32_t rest)
     LWIP_DROP(ICMP_RATE_LIMIT);
     return;
   }
-  /* Quote the header and the first 8 bytes of data (RFC 792). */
-  u16_t quote = (u16_t)(hlen + LWIP_MIN(ICMP_DEST_UNREACH_DATASIZE, p->tot_len - hlen));
+  /* Quote the header and the first 8 bytes of data (RFC 792), or all of
+   * a shorter datagram. */
+  u16_t quote = (u16_t)LWIP_MIN(hlen + ICMP_DEST_UNREACH_DATASIZE, p->tot_len);
   struct pbuf *q = pbuf_alloc(PBUF_IP, (u16_t)(ICMP_HLEN + quote), PBUF_RAM);
   if (q == NULL) {
     LWIP_DROP(ICMP_NO_MEM);

@@ -78,15 +78,43 @@ enum lwip_log_level {
 extern u8_t lwip_log_levels[LWIP_LOG_MODULE_COUNT];
 
 /** Name of a module ("arp") or level ("debug"); NULL when out of range,
- *  and always NULL in a build without debug_log (LWIP_DEBUG). */
+ *  and always NULL in a build without debug_log (LWIP_DEBUG).
+ *  Look up a module or level by name: the index, or -1 when the name is
+ *  unknown (always -1 in a build without debug_log, which has no names). */
+#if LWIP_DEBUG
 const char *lwip_log_module_name(int module);
 const char *lwip_log_level_name(int level);
-
-/** Look up a module or level by name.
- *  @return the index, or -1 when the name is unknown (always -1 in a build
- *  without debug_log, LWIP_DEBUG, which has no names). */
 int lwip_log_module_find(const char *name);
 int lwip_log_level_find(const char *name);
+#else
+/* Names are for people reading the log, and a build without debug_log has
+ * no log: its callers (lwipd's log command, the ports' log functions) get
+ * the out-of-range answers, here inline so that the core carries no
+ * functions for them. */
+static inline const char *lwip_log_module_name(int module)
+{
+  (void)module;
+  return NULL;
+}
+
+static inline const char *lwip_log_level_name(int level)
+{
+  (void)level;
+  return NULL;
+}
+
+static inline int lwip_log_module_find(const char *name)
+{
+  (void)name;
+  return -1;
+}
+
+static inline int lwip_log_level_find(const char *name)
+{
+  (void)name;
+  return -1;
+}
+#endif
 
 /** Set one module's level, or every module's when @p module is -1.
  *  @return ERR_OK (0), or ERR_ARG (-16) for an out-of-range value. */

@@ -6,7 +6,7 @@
 #ifndef LWIP_ERR_H
 #define LWIP_ERR_H
 
-#include "lwip/arch.h"
+#include "lwip/opt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +34,7 @@ typedef enum {
   ERR_ARG = -16,       /**< illegal argument */
 } err_enum_t;
 
+#if LWIP_DEBUG
 /** A short English description of @p err ("Out of memory error.").
  *  Unknown values give "Unknown error.". Never NULL.  The texts are built
  *  with debug_log (LWIP_DEBUG); without it this returns "Ok." for ERR_OK
@@ -44,6 +45,20 @@ const char *lwip_strerr(err_t err);
  *  The names are built with debug_log (LWIP_DEBUG); without it this
  *  returns "ERR_OK" for ERR_OK and "ERR_?" for anything else. */
 const char *lwip_err_name(err_t err);
+#else
+/* Without debug_log there are no tables: each function is one test, here
+ * inline, so the core carries no function for it.  The callers (apps,
+ * firmware messages) still get a string to print. */
+static inline const char *lwip_strerr(err_t err)
+{
+  return err == ERR_OK ? "Ok." : "Error.";
+}
+
+static inline const char *lwip_err_name(err_t err)
+{
+  return err == ERR_OK ? "ERR_OK" : "ERR_?";
+}
+#endif
 
 #ifdef __cplusplus
 }

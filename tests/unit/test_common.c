@@ -49,8 +49,11 @@ void lwip_port_log(int module, int level, const char *fmt, ...)
   if (n > 0 && line[n - 1] == '\n') {
     line[n - 1] = '\0';
   }
-  fprintf(stderr, "[%8lu] %-5s %-5s %s\n", (unsigned long)virtual_now, lwip_log_module_name(module),
-          lwip_log_level_name(level), line);
+  /* A build without debug_log has no names (NULL, known at compile time
+   * there, where printing it is an error under -Werror). */
+  const char *mod = lwip_log_module_name(module);
+  const char *lvl = lwip_log_level_name(level);
+  fprintf(stderr, "[%8lu] %-5s %-5s %s\n", (unsigned long)virtual_now, mod ? mod : "?", lvl ? lvl : "?", line);
   if (log_capture != NULL) {
     log_capture(module, level, line);
   }

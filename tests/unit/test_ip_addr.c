@@ -110,6 +110,8 @@ static void test_ip4_ntoa(void **state)
   assert_null(ip4addr_ntoa_r(&a, buf, 15));
   assert_int_equal(ip4_addr1(&a), 10);
   assert_int_equal(ip4_addr3(&a), 100);
+  IP4_ADDR(&a, 0, 9, 99, 200);
+  assert_string_equal(ip4addr_ntoa(&a), "0.9.99.200");
 }
 
 static void test_netmask_helpers(void **state)
@@ -147,6 +149,13 @@ static void test_broadcast_rules(void **state)
   ip4_addr_t mask = {test_ip("255.255.255.254")};
   netif_set_netmask(n, &mask);
   a.addr = test_ip("192.168.5.11");
+  assert_false(ip4_addr_isbroadcast(&a, n));
+  /* nor a /32, whose one address is ours */
+  mask.addr = 0xffffffffU;
+  netif_set_netmask(n, &mask);
+  a.addr = test_ip("192.168.5.11");
+  assert_false(ip4_addr_isbroadcast(&a, n));
+  a.addr = test_ip("192.168.5.10");
   assert_false(ip4_addr_isbroadcast(&a, n));
   /* a netif without the broadcast flag only knows the limited broadcast */
   n->flags &= (u8_t)~NETIF_FLAG_BROADCAST;
