@@ -110,11 +110,15 @@ static void udp_link(struct udp_pcb *pcb)
   *head = pcb;
 }
 
+/** Is @p pcb still bound to @p port?  Its chain holds other ports too
+ *  (one chain for all in small builds, a bucket's ports in others), so
+ *  being on it is not enough: a PCB rebound to another port that lands on
+ *  the same chain sits at its head again. */
 static UDP_NOINLINE bool udp_linked(const struct udp_pcb *pcb, u16_t port)
 {
   for (const struct udp_pcb *q = *udp_chain(port); q != NULL; q = q->next) {
     if (q == pcb) {
-      return true;
+      return q->local_port == port;
     }
   }
   return false;
@@ -557,8 +561,9 @@ static int udp_zero_chksum_drop(const struct ip_rx *rx, const struct udp_hdr_vie
  *  datagram's family > a dual-stack wildcard). */
 static UDP_NOINLINE int udp_match(const struct udp_pcb *pcb, const struct ip_rx *rx, const struct udp_hdr_view *h)
 {
-  /* Port 0 is no port: with a single chain the PCBs without one are on it. */
-  if (pcb->local_port != h->dport || (UDP_HASH_SIZE == 1 && h->dport == 0)) {
+  /* Port 0 is no port (RFC 768 reserves it; a bind to 0 picks another), so
+   * a datagram to it matches no PCB, not even one not bound yet. */
+  if (h->dport == 0 || pcb->local_port != h->dport) {
     return 0;
   }
 #if LWIP_UDPLITE
@@ -806,7 +811,8 @@ void udp6_input(struct pbuf *p, const struct ip6_rx *rx)
  *  quoted source, and a connected PCB's peer is the quoted destination. */
 static UDP_INLINE bool udp_err_match(const struct udp_pcb *pcb, const struct ip_icmp_err *e)
 {
-  if (pcb->local_port != e->sport || !udp_family_ok(pcb->local_ip.type, e->dest.type)) {
+  /* We never send from port 0: a quote of one is about no PCB of ours. */
+  if (e->sport == 0 || pcb->local_port != e->sport || !udp_family_ok(pcb->local_ip.type, e->dest.type)) {
     return false;
   }
   bool lite = (pcb->flags & UDP_FLAGS_UDPLITE) != 0;

@@ -295,6 +295,58 @@ static void test_udp_broadcast_callback_removes(void **state)
   udp_remove(p3);
 }
 
+/* A callback that rebinds its own PCB to another port sharing its chain
+ * (5064 shares 5000's bucket in the hashed build; a small build has one
+ * chain) and removes the next PCB due: delivery stops there.  Before, the
+ * rebound PCB still counted as on the port's chain, delivery went on from
+ * its new place at the head, and the first PCB got the datagram twice. */
+static struct udp_pcb *rebind_me;
+static void rebinder_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+  remover_recv(arg, pcb, p, addr, port);
+  if (rebind_me != NULL) {
+    assert_int_equal(udp_bind(rebind_me, IP4_ADDR_ANY, 5064), ERR_OK);
+    rebind_me = NULL;
+  }
+}
+
+static void test_udp_broadcast_callback_rebinds(void **state)
+{
+  (void)state;
+  fixture();
+  struct udp_pcb *b = new_bound(NULL, 5000, true);
+  struct udp_pcb *c = new_bound(NULL, 5000, true);
+  struct udp_pcb *d = new_bound(NULL, 5000, true);
+  /* LIFO: d, then c, which removes b and moves itself to port 5064. */
+  udp_recv(c, rebinder_recv, NULL);
+  victim = b;
+  rebind_me = c;
+  rx_udp(PEER_IP, BCAST_IP, 1, 5000, "z", 1);
+  assert_int_equal(nrecs, 2);
+  assert_ptr_equal(recs[0].pcb, d);
+  assert_ptr_equal(recs[1].pcb, c);
+  udp_remove(c);
+  udp_remove(d);
+}
+
+/* Port 0 is no port: a datagram to it reaches no PCB, not even one that
+ * is not bound yet (before, the hashed build handed it to such a PCB). */
+static void test_udp_port_zero_reaches_none(void **state)
+{
+  (void)state;
+  fixture();
+  struct udp_pcb *u = udp_new();
+  assert_non_null(u);
+  udp_recv(u, rec_recv, NULL);
+  rx_udp(PEER_IP, OUR_IP, 5555, 0, "zero", 4);
+  assert_int_equal(nrecs, 0);
+#if LWIP_STATS
+  assert_int_equal(DROPS(UDP_NO_PCB), 1);
+#endif
+  test_frames_clear(&tn);
+  udp_remove(u);
+}
+
 static void test_udp_no_pcb_port_unreachable(void **state)
 {
   (void)state;
@@ -1030,6 +1082,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_udp_connected_filter, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_udp_broadcast_to_all, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_udp_broadcast_callback_removes, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_udp_broadcast_callback_rebinds, test_setup, test_teardown),
+    cmocka_unit_test_setup_teardown(test_udp_port_zero_reaches_none, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_udp_no_pcb_port_unreachable, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_udp_bad_checksum_and_zero, test_setup, test_teardown),
     cmocka_unit_test_setup_teardown(test_udp_bad_length, test_setup, test_teardown),
