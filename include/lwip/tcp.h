@@ -223,7 +223,7 @@ struct tcp_pcb {
   u32_t rttvar4;   /**< RTT variance in ms, times 4 */
   u32_t rtt_seq;   /**< sequence number being timed (Karn) */
   u32_t rtt_start; /**< when it was sent; 0 = not timing */
-  u32_t rtx_total; /**< segments retransmitted over the connection's life */
+  u32_t rtx_total; /**< segments retransmitted over the connection's life (kept with timestamps, RACK or stats) */
 
   /* congestion control (RFC 5681, RFC 6582, RFC 6675; CUBIC, RFC 9438;
    * cwnd, dupacks and lt_segs are above) */

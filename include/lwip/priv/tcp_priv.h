@@ -97,7 +97,7 @@ struct tcp_seg {
   u16_t len;     /**< data bytes (SYN and FIN not counted) */
   u8_t flags;    /**< TCP_SYN, TCP_FIN, TCP_PSH */
   u8_t state;    /**< SEG_* */
-  u32_t xmit_ms; /**< last sent */
+  u32_t xmit_ms; /**< last sent (written only in builds that read it: timestamps, RACK or stats) */
 #if LWIP_TCP_RACK
   u32_t xmit_order; /**< pcb->xmit_count when last sent: RACK's order of transmissions, which a
                               millisecond clock cannot give (two sends often share a tick) */
