@@ -2360,6 +2360,18 @@ static void timers_run_at_ticks(void **state)
   tt_expect_nothing();
 }
 
+/* The peer sends one byte: its ACK waits the delayed-ACK time, not a tick
+ * less, and comes on the tick after it (RFC 1122 4.2.3.2). */
+static void send_one_delayed_ack(struct tt_conn *c, const char *byte)
+{
+  tt_send(c, TCP_ACK | TCP_PSH, byte, 1);
+  tt_expect_nothing();
+  test_clock_advance(TCP_DELACK_MS - 10);
+  tt_expect_nothing();
+  test_clock_advance(10 + TCP_TICK_SLACK);
+  tt_expect_seg(c, TCP_ACK, 0, NULL);
+}
+
 #if !LWIP_TCP_TIMER_WHEEL
 /* Without the wheel every timer time is a sys_now() value compared modulo
  * 2^32, so the clock's 49.7-day wrap is a tick like any other: a
@@ -2382,12 +2394,7 @@ static void timers_across_clock_wrap(void **state)
   tt_expect(TCP_ACK | TCP_PSH, c.our_nxt - 5U, c.peer_nxt, &s);
   assert_int_equal(s.len, 5);
   tt_send(&c, TCP_ACK, NULL, 0);
-  tt_send(&c, TCP_ACK | TCP_PSH, "1", 1);
-  tt_expect_nothing();
-  test_clock_advance(TCP_DELACK_MS - 10);
-  tt_expect_nothing();
-  test_clock_advance(10 + TCP_TICK_SLACK);
-  tt_expect_seg(&c, TCP_ACK, 0, NULL);
+  send_one_delayed_ack(&c, "1");
   assert_true(sys_now() < 0x10000U);
   assert_int_not_equal(sys_timeouts_sleeptime(), 0);
 }
@@ -2476,12 +2483,7 @@ static void delayed_ack(void **state)
   (void)state;
   struct tt_conn c;
   setup_established_active(&c, TT_OPT_NONE);
-  tt_send(&c, TCP_ACK | TCP_PSH, "1", 1);
-  tt_expect_nothing();
-  test_clock_advance(TCP_DELACK_MS - 10);
-  tt_expect_nothing();
-  test_clock_advance(10 + TCP_TICK_SLACK);
-  tt_expect_seg(&c, TCP_ACK, 0, NULL);
+  send_one_delayed_ack(&c, "1");
   tt_send(&c, TCP_ACK | TCP_PSH, "2", 1);
   tt_expect_nothing();
   tt_send(&c, TCP_ACK | TCP_PSH, "3", 1);
