@@ -22,7 +22,6 @@
 #include "lwip/priv/mld6_priv.h"
 #endif
 
-#include <stddef.h>
 #include <string.h>
 
 struct netif *netif_list;
@@ -314,34 +313,27 @@ static void address_changed(struct netif *netif, const ip_addr_t *old_addr)
   netif_issue_reports(netif);
 }
 
-/* The reasons the three IPv4 settings' changes are reported as, in the
- * order netif_set_addr() takes them, which is also the order struct netif
- * keeps them in, one after the other. */
-static const u8_t ip4_field_reason[3] = {
-  LWIP_NSC_IPV4_ADDRESS_CHANGED, LWIP_NSC_IPV4_NETMASK_CHANGED, LWIP_NSC_IPV4_GATEWAY_CHANGED};
-_Static_assert(offsetof(struct netif, netmask) == offsetof(struct netif, ip_addr) + sizeof(ip_addr_t) &&
-                 offsetof(struct netif, gw) == offsetof(struct netif, netmask) + sizeof(ip_addr_t),
-               "netif_set_addr walks ip_addr, netmask and gw as consecutive fields");
-
 void netif_set_addr(struct netif *netif, const ip4_addr_t *ipaddr, const ip4_addr_t *netmask,
                     const ip4_addr_t *gw)
 {
   if (netif == NULL) {
     return;
   }
-  const ip4_addr_t *val[3] = {ipaddr, netmask, gw};
+  /* The three settings, each with the reason its change is reported as. */
+  ip_addr_t *const field[3] = {&netif->ip_addr, &netif->netmask, &netif->gw};
+  const ip4_addr_t *const val[3] = {ipaddr, netmask, gw};
+  static const u8_t why[3] = {LWIP_NSC_IPV4_ADDRESS_CHANGED, LWIP_NSC_IPV4_NETMASK_CHANGED,
+                              LWIP_NSC_IPV4_GATEWAY_CHANGED};
   ip_addr_t old[3];
   netif_nsc_reason_t reason = 0;
   /* Gateway, netmask, then the address last, so that address-change work
    * (gratuitous ARP, rebinding) already sees the new subnet. */
   for (int k = 2; k >= 0; k--) {
-    ip_addr_t *field =
-      (ip_addr_t *)(void *)((u8_t *)netif + offsetof(struct netif, ip_addr) + (size_t)k * sizeof(ip_addr_t));
     u32_t v = val[k] ? val[k]->addr : 0;
-    old[k] = *field;
-    if (ip_2_ip4(field)->addr != v || !IP_IS_V4_VAL(*field)) {
-      ip_addr_set_ip4_u32(field, v);
-      reason |= ip4_field_reason[k];
+    old[k] = *field[k];
+    if (ip_2_ip4(field[k])->addr != v || !IP_IS_V4_VAL(*field[k])) {
+      ip_addr_set_ip4_u32(field[k], v);
+      reason |= why[k];
     }
   }
   if (reason == 0) {
