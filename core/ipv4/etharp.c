@@ -416,13 +416,12 @@ void etharp_input(struct pbuf *p, struct netif *netif)
     goto out;
   }
   if (op == ARP_REQUEST) {
-    /* The reply goes straight back to the sender's MAC as it stands in the
-     * copied header. */
-    _Static_assert(sizeof(struct eth_addr) == ETH_HWADDR_LEN && _Alignof(struct eth_addr) == 1,
-                   "a MAC inside a byte array reads as a struct eth_addr");
-    const struct eth_addr *dst = (const struct eth_addr *)(const void *)shw;
+    /* The reply goes straight back to the sender's MAC (copied: the header
+     * holds bytes, not a struct eth_addr). */
+    struct eth_addr dst;
+    memcpy(dst.addr, shw, ETH_HWADDR_LEN);
     LWIP_LOG(ARP, DEBUG, "%s is-at our MAC, told %s", ip4addr_ntoa(ours), ip4addr_ntoa(&sip));
-    etharp_raw(netif, dst, ARP_REPLY, dst, ours, &sip);
+    etharp_raw(netif, &dst, ARP_REPLY, &dst, ours, &sip);
   }
 out:
   pbuf_free(p);
