@@ -166,11 +166,8 @@ static bool icmp_read_quote(const struct pbuf *p, struct ip_icmp_err *e)
   }
   e->code = m[ICMP_OFF_CODE];
   u16_t ihl = (u16_t)((h[0] & 0x0fU) * 4U);
-  /* The caller zeroed @p e: both addresses are already IPv4 ones
-   * (IPADDR_TYPE_V4 is 0, and any IPv6 words are zero). */
-  _Static_assert(IPADDR_TYPE_V4 == 0, "a zeroed ip_addr_t is an IPv4 one");
-  ip_2_ip4(&e->src)->addr = get_n32(h + IP4_OFF_SRC);
-  ip_2_ip4(&e->dest)->addr = get_n32(h + IP4_OFF_DEST);
+  ip_addr_set_ip4_u32(&e->src, get_n32(h + IP4_OFF_SRC));
+  ip_addr_set_ip4_u32(&e->dest, get_n32(h + IP4_OFF_DEST));
   if (ihl < IP_HLEN || !ip4_addr_is_ours(ip_2_ip4(&e->src))) {
     return false;
   }
